@@ -1,0 +1,117 @@
+"""The one place that decides what a user may see and change.
+
+Every view loads ward data through `load_or_abort` (one object) or `visible` (a query filter),
+so the scoping rules below apply everywhere:
+
+* city viewer: every ward of their city, read only;
+* ward admin: everything in their ward;
+* team leader and surveyor: in their ward, only what belongs to the residential groups their
+  survey team is assigned to today, and their own team.
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user, login_required
+
+from survey_app.accounts.models import Role, User
+from survey_app.audit.models import AuditEvent
+from survey_app.audit.operations import record_refusal
+from survey_app.clock import local_today
+from survey_app.collection.models import Household, Person, Submission, Visit
+from survey_app.extensions import db
+from survey_app.support.models import SupportEvent, SupportType
+from survey_app.teams.models import Assignment, StandingTeam, SurveyTeam
+from survey_app.wards.models import City, ResidentialGroup, Ward
+
+TEAM_ROLES = (Role.TEAM_LEADER, Role.SURVEYOR)
+
+
+def team_group_ids(team_id: int | None):
+    """Subquery: residential groups the team is assigned to today."""
+    return sa.select(Assignment.residential_group_id).where(
+        Assignment.survey_team_id == team_id, Assignment.current_clause(local_today())
+    )
+
+
+def _team_clause(model, user: User):
+    """What a team member sees of a model inside their ward; None means the whole ward."""
+    team = user.survey_team_id
+    if model is ResidentialGroup:
+        return ResidentialGroup.id.in_(team_group_ids(team))
+    if model in (Household, Visit, Person, Submission, SupportEvent):
+        return model.residential_group_id.in_(team_group_ids(team))
+    if model is SurveyTeam:
+        return SurveyTeam.id == team
+    if model is User:
+        return User.survey_team_id == team
+    if model is Assignment:
+        return Assignment.survey_team_id == team
+    if model is StandingTeam:
+        return StandingTeam.id.in_(sa.select(SurveyTeam.standing_team_id).where(SurveyTeam.id == team))
+    if model in (Ward, SupportType):
+        return None
+    return sa.false()  # anything not listed stays closed to team roles
+
+
+def visible(model, user: User):
+    """SQL condition selecting the rows of `model` that `user` may read."""
+    if model is City:
+        return City.id == user.city_id if user.role == Role.CITY_VIEWER else City.id.in_(
+            sa.select(Ward.city_id).where(Ward.id == user.ward_id))
+    if model is AuditEvent and user.role != Role.WARD_ADMIN:
+        return sa.false()
+    ward_column = Ward.id if model is Ward else model.ward_id
+    if user.role == Role.CITY_VIEWER:
+        return ward_column.in_(sa.select(Ward.id).where(Ward.city_id == user.city_id))
+    clause = ward_column == user.ward_id
+    if user.role in TEAM_ROLES:
+        extra = _team_clause(model, user)
+        if extra is not None:
+            clause = sa.and_(clause, extra)
+    return clause
+
+
+def can_change(user: User) -> bool:
+    return user.is_authenticated and user.can_write
+
+
+def load_or_abort(model, object_id, *, write: bool = False):
+    """Load one object the current user may see (and change, if `write`), else 404 / 403."""
+    try:
+        key = int(object_id)
+    except (TypeError, ValueError):
+        abort(404)
+    obj = db.session.get(model, key)
+    if obj is None:
+        abort(404)
+    allowed = db.session.execute(
+        sa.select(sa.literal(True)).select_from(model).where(model.id == key, visible(model, current_user))
+    ).scalar()
+    if not allowed or (write and not can_change(current_user)):
+        deny(object_type=model.__tablename__, object_id=key)
+    return obj
+
+
+def deny(**kwargs):
+    """Refuse the request with 403 and write the refusal to the audit log."""
+    record_refusal("access.denied", **kwargs)
+    abort(403)
+
+
+def roles_required(*roles: Role):
+    """View decorator: log in first, then only these roles pass."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapper(*args, **kwargs):
+            if current_user.role not in roles:
+                deny(detail={"required": [r.value for r in roles]})
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

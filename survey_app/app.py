@@ -1,0 +1,105 @@
+"""The application factory: it only registers things."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask
+
+from survey_app import config as config_module
+from survey_app.extensions import babel, csrf, db, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app; `config` overrides the environment (tests pass their database here)."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("SURVEY_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder="templates",
+    )
+    app.config.from_mapping(config_module.from_environment(app.instance_path))
+    if config:
+        app.config.from_mapping(config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    import survey_app.models  # noqa: F401  (every table in the metadata, for Alembic)
+    from survey_app.i18n import register_template_helpers, select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    register_template_helpers(app)
+    with app.app_context():
+        _tune_sqlite(db.engine)
+
+
+def _tune_sqlite(engine) -> None:
+    """Foreign keys on, WAL journal and a busy timeout for the embedded database."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+        # SQLite's own lower() only folds ASCII; Vietnamese search needs full Unicode folding.
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
+
+
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
+def register_blueprints(app: Flask) -> None:
+    from survey_app.accounts.blueprint import bp as accounts_bp
+    from survey_app.collection.blueprint import bp as collection_bp
+    from survey_app.teams.blueprint import bp as teams_bp
+    from survey_app.wards.blueprint import bp as wards_bp
+
+    for blueprint in (accounts_bp, wards_bp, teams_bp, collection_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from survey_app.security import set_security_headers
+
+    @app.after_request
+    def commit_on_success(response):
+        """Commit the request's work once, at the edge, when it succeeded."""
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    app.after_request(set_security_headers)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from survey_app.errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from survey_app.demo.commands import demo_command
+
+    app.cli.add_command(demo_command)

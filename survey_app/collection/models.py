@@ -1,0 +1,190 @@
+"""Households, visits, household members and survey submissions."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey_app.extensions import JSONType, UTCDateTime, WardScoped, db, str_enum, utcnow
+
+
+class IllegalTransition(ValueError):
+    """A state change the model refuses."""
+
+
+class VisitOutcome(enum.StrEnum):
+    INTERVIEWED = "interviewed"
+    NOBODY_HOME = "nobody_home"  #: nobody home, come back
+    REFUSED = "refused"
+    MOVED = "moved"
+    NOT_FOUND = "not_found"
+    NEW_HOUSEHOLD = "new_household"  #: a household not on the list, registered at the door
+
+
+class HouseholdStatus(enum.StrEnum):
+    NOT_VISITED = "not_visited"
+    REVISIT = "revisit"
+    DONE = "done"
+    REFUSED = "refused"
+    MOVED = "moved"
+    NOT_FOUND = "not_found"
+
+
+#: What each visit outcome does to the household's status.
+_STATUS_AFTER = {
+    VisitOutcome.INTERVIEWED: HouseholdStatus.DONE,
+    VisitOutcome.NOBODY_HOME: HouseholdStatus.REVISIT,
+    VisitOutcome.REFUSED: HouseholdStatus.REFUSED,
+    VisitOutcome.MOVED: HouseholdStatus.MOVED,
+    VisitOutcome.NOT_FOUND: HouseholdStatus.NOT_FOUND,
+    VisitOutcome.NEW_HOUSEHOLD: HouseholdStatus.NOT_VISITED,
+}
+
+
+class Household(WardScoped, db.Model):
+    __tablename__ = "households"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    residential_group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("residential_groups.id"), index=True
+    )
+    #: UUID given by a phone that registered the household offline; reconciles on sync.
+    client_uuid: Mapped[str | None] = mapped_column(sa.String(36), unique=True)
+    address: Mapped[str] = mapped_column(sa.String(255))
+    head_name: Mapped[str] = mapped_column(sa.String(120))
+    status: Mapped[HouseholdStatus] = mapped_column(
+        str_enum(HouseholdStatus), default=HouseholdStatus.NOT_VISITED, index=True
+    )
+    registered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    residential_group = relationship("ResidentialGroup")
+    members: Mapped[list[Person]] = relationship(
+        back_populates="household", order_by="Person.line_no"
+    )
+    visits: Mapped[list[Visit]] = relationship(
+        back_populates="household", order_by="Visit.visited_at"
+    )
+
+    def apply_visit_outcome(self, outcome: VisitOutcome) -> None:
+        """Move the status after a visit; an interviewed household is not reopened by a later miss."""
+        if self.status == HouseholdStatus.DONE and outcome != VisitOutcome.INTERVIEWED:
+            raise IllegalTransition(f"household {self.id} is done; outcome {outcome} not applied")
+        self.status = _STATUS_AFTER[outcome]
+
+
+class Visit(WardScoped, db.Model):
+    """One knock on a door, with its outcome."""
+
+    __tablename__ = "visits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_uuid: Mapped[str | None] = mapped_column(sa.String(36), unique=True)
+    household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"), index=True)
+    residential_group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("residential_groups.id"), index=True
+    )
+    surveyor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    survey_team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey_teams.id"), index=True)
+    outcome: Mapped[VisitOutcome] = mapped_column(str_enum(VisitOutcome))
+    visited_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    #: GPS accuracy in metres, as the phone reported it.
+    accuracy_m: Mapped[float | None]
+    submission_id: Mapped[int | None] = mapped_column(sa.ForeignKey("submissions.id"))
+
+    household: Mapped[Household] = relationship(back_populates="visits")
+
+
+class Sex(enum.StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+    OTHER = "other"
+
+
+class Person(WardScoped, db.Model):
+    """A household member (nhân khẩu); survey answers about them live in the submission."""
+
+    __tablename__ = "persons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"), index=True)
+    residential_group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("residential_groups.id"), index=True
+    )
+    #: The submission that recorded this member, once interviewed.
+    submission_id: Mapped[int | None] = mapped_column(sa.ForeignKey("submissions.id"), index=True)
+    #: Position in the household roster, from 1.
+    line_no: Mapped[int] = mapped_column(default=1)
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    birth_year: Mapped[int | None]
+    sex: Mapped[Sex | None] = mapped_column(str_enum(Sex))
+
+    household: Mapped[Household] = relationship(back_populates="members")
+
+
+class Channel(enum.StrEnum):
+    DOOR_TO_DOOR = "door_to_door"  #: trực tiếp
+    ONLINE = "online"  #: self-survey by link
+
+
+class ReviewStatus(enum.StrEnum):
+    RECEIVED = "received"
+    HAS_ISSUES = "has_issues"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+_REVIEW_MOVES = {
+    ReviewStatus.RECEIVED: {ReviewStatus.HAS_ISSUES, ReviewStatus.APPROVED, ReviewStatus.REJECTED},
+    ReviewStatus.HAS_ISSUES: {ReviewStatus.APPROVED, ReviewStatus.REJECTED},
+    ReviewStatus.APPROVED: {ReviewStatus.HAS_ISSUES},
+    ReviewStatus.REJECTED: {ReviewStatus.HAS_ISSUES},
+}
+
+
+class Submission(WardScoped, db.Model):
+    """One filled form as received; the client's UUID makes re-sending idempotent."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Generated on the phone when the form is started (ODK's instanceID).
+    uuid: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    form_id: Mapped[str] = mapped_column(sa.String(80))
+    form_version: Mapped[str] = mapped_column(sa.String(40))
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel), default=Channel.DOOR_TO_DOOR)
+    surveyor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    survey_team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey_teams.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(sa.ForeignKey("households.id"), index=True)
+    residential_group_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("residential_groups.id"), index=True
+    )
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    accuracy_m: Mapped[float | None]
+    #: The answers exactly as sent, keyed by XLSForm name.
+    answers: Mapped[dict] = mapped_column(JSONType)
+    #: sha256 of the canonical payload: same UUID with other content is a conflict.
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    review_status: Mapped[ReviewStatus] = mapped_column(
+        str_enum(ReviewStatus), default=ReviewStatus.RECEIVED, index=True
+    )
+    review_comment: Mapped[str | None] = mapped_column(sa.Text)
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def review(self, status: ReviewStatus, reviewer_id: int, comment: str | None = None) -> None:
+        """Move the review status; refuses moves that skip the review (e.g. approved to rejected)."""
+        if status not in _REVIEW_MOVES[self.review_status]:
+            raise IllegalTransition(f"review {self.review_status} -> {status} not allowed")
+        self.review_status = status
+        self.review_comment = comment
+        self.reviewed_by_id = reviewer_id
+        self.reviewed_at = utcnow()

@@ -1,0 +1,76 @@
+"""Configuration read from the environment, with safe defaults for the embedded (SQLite) case."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+#: Every setting the operator may change, with its environment variable and default.
+#: The README's configuration table is checked against this list by a test.
+ENV_SETTINGS = {
+    "SURVEY_DATABASE_URL": "sqlite:///<instance>/survey.db",
+    "SURVEY_SECRET_KEY": "generated once and kept in <instance>/secret_key",
+    "SURVEY_INSTANCE_PATH": "<project>/instance",
+    "SURVEY_SECURE_COOKIES": "0 (set 1 behind HTTPS)",
+    "SURVEY_DEFAULT_LOCALE": "vi",
+    "SURVEY_TIMEZONE": "Asia/Ho_Chi_Minh",
+    "SURVEY_LOGIN_MAX_FAILURES_ACCOUNT": "5",
+    "SURVEY_LOGIN_MAX_FAILURES_ADDRESS": "20",
+    "SURVEY_LOGIN_WINDOW_MINUTES": "15",
+    "SURVEY_MAX_UPLOAD_MB": "16",
+}
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _secret_key(instance_path: Path) -> str:
+    """Use SURVEY_SECRET_KEY, or a random key generated once and kept in the instance folder."""
+    key = os.environ.get("SURVEY_SECRET_KEY")
+    if key:
+        return key
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def from_environment(instance_path: str) -> dict:
+    """Build the Flask config mapping from SURVEY_* environment variables."""
+    instance = Path(instance_path)
+    database_url = os.environ.get("SURVEY_DATABASE_URL") or f"sqlite:///{instance / 'survey.db'}"
+    secure = _bool("SURVEY_SECURE_COOKIES", False)
+    return {
+        "SECRET_KEY": _secret_key(instance),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure,
+        "SESSION_COOKIE_NAME": "survey_session",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure,
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
+        "WTF_CSRF_TIME_LIMIT": None,  # a form opened in the morning is still sent in the afternoon
+        "BABEL_DEFAULT_LOCALE": os.environ.get("SURVEY_DEFAULT_LOCALE", "vi"),
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("SURVEY_TIMEZONE", "Asia/Ho_Chi_Minh"),
+        "SUPPORTED_LOCALES": ("vi", "en"),
+        "LOGIN_MAX_FAILURES_ACCOUNT": _int("SURVEY_LOGIN_MAX_FAILURES_ACCOUNT", 5),
+        "LOGIN_MAX_FAILURES_ADDRESS": _int("SURVEY_LOGIN_MAX_FAILURES_ADDRESS", 20),
+        "LOGIN_WINDOW_MINUTES": _int("SURVEY_LOGIN_WINDOW_MINUTES", 15),
+        "MAX_CONTENT_LENGTH": _int("SURVEY_MAX_UPLOAD_MB", 16) * 1024 * 1024,
+    }

@@ -1,0 +1,243 @@
+"""A realistic synthetic ward, generated from a fixed seed.
+
+Each stage is a small function taking the shared `DemoContext`; later features add a stage
+(answers, support events, plans) and append it to `STAGES`.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+
+from survey_app.accounts.models import Role, User
+from survey_app.accounts.operations import create_user
+from survey_app.collection.models import Household, HouseholdStatus, Person, Sex
+from survey_app.demo import names
+from survey_app.extensions import db, utcnow
+from survey_app.teams.models import Assignment, StandingTeam, StandingTeamKind, SurveyTeam
+from survey_app.wards.models import City, ResidentialGroup, Ward, WardKind
+
+DEMO_PASSWORD = "demo1234"
+#: Username of the demo account for each role (in the first demo ward).
+DEMO_ACCOUNTS = {
+    Role.WARD_ADMIN: "canbo",
+    Role.TEAM_LEADER: "totruong",
+    Role.SURVEYOR: "khaosat",
+    Role.CITY_VIEWER: "thanhpho",
+}
+SURVEY_YEAR = 2025
+CENTRE = (20.8449, 106.6881)  # a point in Hải Phòng, only to place the synthetic grid
+
+
+@dataclass
+class DemoConfig:
+    seed: int = 2025
+    city_code: str = "HP"
+    city_name: str = "Hải Phòng"
+    ward_code: str = "PL"
+    ward_name: str = "Phường Phú Liên"
+    groups: int = 60
+    households: int = 12_000
+    standing_teams: int = 10
+    survey_teams: int = 40
+    members_per_team: int = 5
+    with_accounts: bool = True
+    #: Offset of this ward's grid, so several demo wards do not overlap on a map.
+    grid_offset: tuple[float, float] = (0.0, 0.0)
+
+
+@dataclass
+class DemoContext:
+    config: DemoConfig
+    rng: random.Random
+    city: City | None = None
+    ward: Ward | None = None
+    groups: list[ResidentialGroup] = field(default_factory=list)
+    standing_teams: list[StandingTeam] = field(default_factory=list)
+    survey_teams: list[SurveyTeam] = field(default_factory=list)
+    accounts: dict[Role, User] = field(default_factory=dict)
+
+
+def person_name(rng: random.Random, sex: Sex, family: str | None = None) -> str:
+    family = family or rng.choices([n for n, _ in names.FAMILY_NAMES], [w for _, w in names.FAMILY_NAMES])[0]
+    if sex == Sex.FEMALE:
+        return f"{family} {rng.choice(names.MIDDLE_FEMALE)} {rng.choice(names.GIVEN_FEMALE)}"
+    return f"{family} {rng.choice(names.MIDDLE_MALE)} {rng.choice(names.GIVEN_MALE)}"
+
+
+def _age(rng: random.Random) -> int:
+    """An age from a pyramid close to an urban Vietnamese ward's."""
+    band = rng.choices(
+        [(0, 14), (15, 24), (25, 39), (40, 59), (60, 74), (75, 95)], [22, 13, 24, 25, 12, 4]
+    )[0]
+    return rng.randint(*band)
+
+
+def stage_city_and_ward(ctx: DemoContext) -> None:
+    cfg = ctx.config
+    city = db.session.execute(sa.select(City).where(City.code == cfg.city_code)).scalar_one_or_none()
+    if city is None:
+        city = City(code=cfg.city_code, name=cfg.city_name)
+        db.session.add(city)
+        db.session.flush()
+    ctx.city = city
+    ctx.ward = Ward(city_id=city.id, code=cfg.ward_code, name=cfg.ward_name, kind=WardKind.WARD,
+                    citizen_app_name="Smart Hải Phòng")
+    db.session.add(ctx.ward)
+    db.session.flush()
+
+
+def stage_groups(ctx: DemoContext) -> None:
+    """Groups on a grid of ~300 m squares, with expected households summing to the target."""
+    cfg, rng = ctx.config, ctx.rng
+    weights = [rng.uniform(0.6, 1.4) for _ in range(cfg.groups)]
+    scale = cfg.households / sum(weights)
+    expected = [max(1, round(w * scale)) for w in weights]
+    expected[-1] += cfg.households - sum(expected)
+    columns, step = 10, 0.003
+    lat0, lon0 = CENTRE[0] + cfg.grid_offset[0], CENTRE[1] + cfg.grid_offset[1]
+    for index in range(cfg.groups):
+        row, col = divmod(index, columns)
+        south, west = lat0 - row * step, lon0 + col * step
+        ring = [[west, south], [west + step, south], [west + step, south + step], [west, south + step], [west, south]]
+        group = ResidentialGroup(
+            ward_id=ctx.ward.id, code=f"TDP{index + 1:02d}", name=f"Tổ dân phố số {index + 1}",
+            expected_households=expected[index],
+            boundary={"type": "Polygon", "coordinates": [ring]},
+            centroid_lat=round(south + step / 2, 6), centroid_lon=round(west + step / 2, 6),
+            venue_name=f"Nhà văn hóa tổ dân phố số {index + 1}",
+        )
+        ctx.groups.append(group)
+    db.session.add_all(ctx.groups)
+    db.session.flush()
+
+
+def stage_teams(ctx: DemoContext) -> None:
+    """Standing teams split evenly into survey teams, each with a leader and members."""
+    cfg, rng, ward = ctx.config, ctx.rng, ctx.ward
+    kinds = [StandingTeamKind.PROJECT06, StandingTeamKind.COMMUNITY_DIGITAL]
+    for number in range(1, cfg.standing_teams + 1):
+        kind = kinds[(number - 1) % 2]
+        label = "Tổ công tác Đề án 06" if kind == StandingTeamKind.PROJECT06 else "Tổ công nghệ số cộng đồng"
+        ctx.standing_teams.append(StandingTeam(ward_id=ward.id, number=number, kind=kind, name=f"{label} số {number}"))
+    db.session.add_all(ctx.standing_teams)
+    db.session.flush()
+    for number in range(1, cfg.survey_teams + 1):
+        parent = ctx.standing_teams[(number - 1) * cfg.standing_teams // cfg.survey_teams]
+        ctx.survey_teams.append(SurveyTeam(ward_id=ward.id, number=number, name=f"Tổ khảo sát số {number}",
+                                           standing_team_id=parent.id))
+    db.session.add_all(ctx.survey_teams)
+    db.session.flush()
+    offices = [code for code, _ in names.OFFICES]
+    for team in ctx.survey_teams:
+        for position in range(cfg.members_per_team):
+            sex = rng.choice([Sex.MALE, Sex.FEMALE])
+            member = create_user(
+                username=f"{ward.code.lower()}-t{team.number:02d}-{position + 1}",
+                full_name=person_name(rng, sex), ward=ward, team=team,
+                role=Role.TEAM_LEADER if position == 0 else Role.SURVEYOR,
+                office=rng.choice(offices) if position >= cfg.members_per_team - 2 else None,
+            )
+            if position == 0:
+                team.leader_id = member.id
+    db.session.flush()
+
+
+def stage_assignments(ctx: DemoContext) -> None:
+    """Consecutive groups per team, balancing expected households (a simple greedy split)."""
+    teams, groups = ctx.survey_teams, ctx.groups
+    if not teams:
+        return
+    target = sum(g.expected_households for g in groups) / len(teams)
+    team_index, load = 0, 0
+    start = date(SURVEY_YEAR, 8, 1)
+    for remaining, group in zip(range(len(groups), 0, -1), groups):
+        teams_left = len(teams) - team_index
+        if load and (load + group.expected_households / 2 > target or remaining < teams_left) and teams_left > 1:
+            team_index, load = team_index + 1, 0
+        db.session.add(Assignment(ward_id=ctx.ward.id, survey_team_id=teams[team_index].id,
+                                  residential_group_id=group.id, starts_on=start))
+        load += group.expected_households
+    db.session.flush()
+
+
+def stage_households(ctx: DemoContext) -> None:
+    """Households and their members, bulk-inserted with ids allocated here for speed."""
+    rng, ward = ctx.rng, ctx.ward
+    next_household = (db.session.scalar(sa.select(sa.func.max(Household.id))) or 0) + 1
+    next_person = (db.session.scalar(sa.select(sa.func.max(Person.id))) or 0) + 1
+    created = utcnow()
+    households, persons = [], []
+    for group in ctx.groups:
+        streets = rng.sample(names.STREETS, 3)
+        for _ in range(group.expected_households):
+            size = rng.choices([1, 2, 3, 4, 5, 6, 7], [13, 26, 27, 20, 9, 3, 2])[0]
+            family = rng.choices([n for n, _ in names.FAMILY_NAMES], [w for _, w in names.FAMILY_NAMES])[0]
+            roster = []
+            for line_no in range(1, size + 1):
+                sex = rng.choice([Sex.MALE, Sex.FEMALE])
+                age = rng.randint(20, 85) if line_no == 1 else _age(rng)
+                roster.append((line_no, person_name(rng, sex, family if line_no == 1 or age < 25 else None), age, sex))
+            address = f"Số {rng.randint(1, 220)}, ngõ {rng.randint(1, 150)}, đường {rng.choice(streets)}"
+            households.append({
+                "id": next_household, "ward_id": ward.id, "residential_group_id": group.id,
+                "address": address, "head_name": roster[0][1], "status": HouseholdStatus.NOT_VISITED.value,
+                "created_at": created,
+            })
+            for line_no, full_name, age, sex in roster:
+                persons.append({
+                    "id": next_person, "ward_id": ward.id, "household_id": next_household,
+                    "residential_group_id": group.id, "line_no": line_no, "full_name": full_name,
+                    "birth_year": SURVEY_YEAR - age, "sex": sex.value,
+                })
+                next_person += 1
+            next_household += 1
+    db.session.execute(sa.insert(Household.__table__), households)
+    db.session.execute(sa.insert(Person.__table__), persons)
+    _advance_sequences()
+
+
+def _advance_sequences() -> None:
+    """On PostgreSQL, move id sequences past the ids allocated above."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for table in ("households", "persons"):
+        db.session.execute(sa.text(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+        ))
+
+
+def stage_accounts(ctx: DemoContext) -> None:
+    """One known account per role, with the demo password."""
+    if not ctx.config.with_accounts:
+        return
+    ward, team = ctx.ward, ctx.survey_teams[0] if ctx.survey_teams else None
+    specs = [
+        (Role.WARD_ADMIN, "Trần Thị Thu Hà (Phòng VH-XH)", dict(ward=ward)),
+        (Role.TEAM_LEADER, "Nguyễn Văn Hùng", dict(ward=ward, team=team)),
+        (Role.SURVEYOR, "Lê Thị Mai", dict(ward=ward, team=team)),
+        (Role.CITY_VIEWER, "Phạm Quang Minh (Sở KH&CN)", dict(city=ctx.city)),
+    ]
+    for role, full_name, where in specs:
+        ctx.accounts[role] = create_user(username=DEMO_ACCOUNTS[role], full_name=full_name, role=role,
+                                         password=DEMO_PASSWORD, **where)
+    if team is not None:
+        team.leader_id = ctx.accounts[Role.TEAM_LEADER].id
+    db.session.flush()
+
+
+STAGES = [stage_city_and_ward, stage_groups, stage_teams, stage_assignments, stage_households, stage_accounts]
+
+
+def generate(config: DemoConfig | None = None) -> DemoContext:
+    """Create one demo ward in the current session (flushes, never commits)."""
+    ctx = DemoContext(config=config or DemoConfig(), rng=random.Random((config or DemoConfig()).seed))
+    for stage in STAGES:
+        stage(ctx)
+    return ctx
+
+
+def exists(ward_code: str = DemoConfig.ward_code) -> bool:
+    return db.session.execute(sa.select(Ward.id).where(Ward.code == ward_code)).first() is not None

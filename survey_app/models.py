@@ -1,0 +1,24 @@
+"""Every model, imported in one place so the metadata is complete (Alembic, tests, shell)."""
+from survey_app.accounts.models import LoginFailure, Role, User
+from survey_app.audit.models import AuditEvent
+from survey_app.collection.models import (
+    Channel,
+    Household,
+    HouseholdStatus,
+    Person,
+    ReviewStatus,
+    Sex,
+    Submission,
+    Visit,
+    VisitOutcome,
+)
+from survey_app.support.models import SupportEvent, SupportOutcome, SupportPlace, SupportType
+from survey_app.teams.models import Assignment, StandingTeam, StandingTeamKind, SurveyTeam
+from survey_app.wards.models import City, ResidentialGroup, Ward, WardKind
+
+__all__ = [
+    "Assignment", "AuditEvent", "Channel", "City", "Household", "HouseholdStatus", "LoginFailure",
+    "Person", "ResidentialGroup", "ReviewStatus", "Role", "Sex", "StandingTeam", "StandingTeamKind",
+    "Submission", "SupportEvent", "SupportOutcome", "SupportPlace", "SupportType", "SurveyTeam",
+    "User", "Visit", "VisitOutcome", "Ward", "WardKind",
+]

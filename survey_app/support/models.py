@@ -1,0 +1,74 @@
+"""Bình dân học vụ số: the catalogue of support types and each act of help."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey_app.extensions import UTCDateTime, WardScoped, db, str_enum, utcnow
+
+
+class SupportType(WardScoped, db.Model):
+    """One kind of help in a ward's catalogue; retired types keep their history."""
+
+    __tablename__ = "support_types"
+    __table_args__ = (sa.UniqueConstraint("ward_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40))
+    name_vi: Mapped[str] = mapped_column(sa.String(160))
+    name_en: Mapped[str] = mapped_column(sa.String(160))
+    sort_order: Mapped[int] = mapped_column(default=0)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+support_event_types = sa.Table(
+    "support_event_types",
+    db.metadata,
+    sa.Column("support_event_id", sa.ForeignKey("support_events.id"), primary_key=True),
+    sa.Column("support_type_id", sa.ForeignKey("support_types.id"), primary_key=True),
+)
+
+
+class SupportPlace(enum.StrEnum):
+    HOME = "home"
+    COMMUNITY_HOUSE = "community_house"
+    SERVICE_CENTRE = "service_centre"
+    OTHER = "other"
+
+
+class SupportOutcome(enum.StrEnum):
+    DONE = "done"
+    PARTLY = "partly"
+    FOLLOW_UP = "follow_up"
+
+
+class SupportEvent(WardScoped, db.Model):
+    """One act of help by a volunteer."""
+
+    __tablename__ = "support_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    volunteer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    survey_team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey_teams.id"), index=True)
+    residential_group_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("residential_groups.id"), index=True
+    )
+    household_id: Mapped[int | None] = mapped_column(sa.ForeignKey("households.id"))
+    #: The surveyed person helped; None when anonymous.
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("persons.id"), index=True)
+    anon_age_group: Mapped[str | None] = mapped_column(sa.String(10))
+    anon_sex: Mapped[str | None] = mapped_column(sa.String(10))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    place: Mapped[SupportPlace] = mapped_column(str_enum(SupportPlace))
+    outcome: Mapped[SupportOutcome] = mapped_column(str_enum(SupportOutcome))
+    minutes: Mapped[int]
+    other_text: Mapped[str | None] = mapped_column(sa.String(255))
+    #: The earlier event this one follows up.
+    follow_up_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("support_events.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    types: Mapped[list[SupportType]] = relationship(secondary=support_event_types)

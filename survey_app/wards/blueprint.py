@@ -1,0 +1,11 @@
+"""Every URL rule of wards."""
+from flask import Blueprint
+
+from survey_app.wards import views
+
+bp = Blueprint("wards", __name__, template_folder="templates")
+
+bp.add_url_rule("/ward", "overview", views.overview)
+bp.add_url_rule("/wards/<ward_id>", "ward_detail", views.ward_detail)
+bp.add_url_rule("/city", "city_overview", views.city_overview)
+bp.add_url_rule("/api/groups/<group_id>", "api_group", views.api_group)

@@ -1,0 +1,75 @@
+"""Cities, wards and their residential groups (tổ dân phố / thôn)."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey_app.extensions import JSONType, UTCDateTime, WardScoped, db, str_enum, utcnow
+
+
+class WardKind(enum.StrEnum):
+    WARD = "ward"  #: phường
+    COMMUNE = "commune"  #: xã
+
+
+class City(db.Model):
+    """A province-level city or province; city viewers see every ward in it."""
+
+    __tablename__ = "cities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Short administrative code, e.g. "HP".
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+
+    wards: Mapped[list[Ward]] = relationship(back_populates="city", order_by="Ward.name")
+
+
+class Ward(db.Model):
+    """A phường or xã: the local government that runs the survey."""
+
+    __tablename__ = "wards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_id: Mapped[int] = mapped_column(sa.ForeignKey("cities.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    kind: Mapped[WardKind] = mapped_column(str_enum(WardKind), default=WardKind.WARD)
+    #: Name of the city's citizen app (e.g. "Smart Hải Phòng"), shown in forms and reports.
+    citizen_app_name: Mapped[str | None] = mapped_column(sa.String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    city: Mapped[City] = relationship(back_populates="wards")
+    groups: Mapped[list[ResidentialGroup]] = relationship(
+        back_populates="ward", order_by="ResidentialGroup.code"
+    )
+
+    @property
+    def group_word(self) -> str:
+        """'tổ dân phố' in a ward, 'thôn' in a commune (untranslated place vocabulary)."""
+        return "thôn" if self.kind == WardKind.COMMUNE else "tổ dân phố"
+
+
+class ResidentialGroup(WardScoped, db.Model):
+    """A tổ dân phố (ward) or thôn (commune): the unit of assignment."""
+
+    __tablename__ = "residential_groups"
+    __table_args__ = (sa.UniqueConstraint("ward_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Code unique within the ward, e.g. "TDP07".
+    code: Mapped[str] = mapped_column(sa.String(20))
+    name: Mapped[str] = mapped_column(sa.String(120))
+    #: Households the ward expects to find (from its own registers).
+    expected_households: Mapped[int] = mapped_column(default=0)
+    #: GeoJSON geometry (Polygon or MultiPolygon), optional.
+    boundary: Mapped[dict | None] = mapped_column(JSONType)
+    centroid_lat: Mapped[float | None]
+    centroid_lon: Mapped[float | None]
+    #: The community house (nhà văn hóa) where classes meet.
+    venue_name: Mapped[str | None] = mapped_column(sa.String(160))
+
+    ward: Mapped[Ward] = relationship(back_populates="groups")

@@ -1,0 +1,76 @@
+"""The demo ward: realistic sizes, Vietnamese names, teams and accounts, same seed same ward."""
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from survey_app.accounts.models import Role, User
+from survey_app.collection.models import Household, Person
+from survey_app.demo import names
+from survey_app.demo.generator import DEMO_ACCOUNTS, DEMO_PASSWORD, DemoConfig, generate
+from survey_app.extensions import db
+from survey_app.teams.models import Assignment, StandingTeam, SurveyTeam
+from survey_app.wards.models import ResidentialGroup
+from tests.conftest import app_for, login, outside_app_context
+
+
+def count(model, *where):
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def test_full_demo_ward_is_realistic():
+    ctx = generate()
+    db.session.commit()
+    ward_id = ctx.ward.id
+    assert count(ResidentialGroup, ResidentialGroup.ward_id == ward_id) == 60
+    assert count(Household, Household.ward_id == ward_id) == 12_000
+    assert 33_000 <= count(Person, Person.ward_id == ward_id) <= 39_000
+    assert count(StandingTeam) == 10 and count(SurveyTeam) == 40
+    # every group is covered by exactly one team, every team covers at least one group
+    per_group = db.session.execute(sa.select(Assignment.residential_group_id, sa.func.count()).group_by(Assignment.residential_group_id)).all()
+    assert len(per_group) == 60 and all(n == 1 for _, n in per_group)
+    assert db.session.scalar(sa.select(sa.func.count(sa.distinct(Assignment.survey_team_id)))) == 40
+    assert all(team.leader_id for team in db.session.scalars(sa.select(SurveyTeam)))
+    ages = [2025 - year for (year,) in db.session.execute(sa.select(Person.birth_year))]
+    assert 0 <= min(ages) and max(ages) <= 100 and 25 <= sum(ages) / len(ages) <= 45
+    family_names = {n for n, _ in names.FAMILY_NAMES}
+    heads = db.session.scalars(sa.select(Household.head_name).limit(200)).all()
+    assert all(head.split()[0] in family_names for head in heads)
+    for role, username in DEMO_ACCOUNTS.items():
+        user = db.session.execute(sa.select(User).where(User.username == username)).scalar_one()
+        assert user.role == role and user.check_password(DEMO_PASSWORD)
+
+
+def test_same_seed_gives_the_same_ward():
+    first = generate(DemoConfig(ward_code="X1", groups=5, households=100, survey_teams=4, standing_teams=2, with_accounts=False))
+    second = generate(DemoConfig(ward_code="X2", groups=5, households=100, survey_teams=4, standing_teams=2, with_accounts=False))
+    db.session.flush()
+
+    def heads(ward):
+        return db.session.scalars(sa.select(Household.head_name).where(Household.ward_id == ward.id).order_by(Household.id)).all()
+
+    assert heads(first.ward) == heads(second.ward) and len(heads(first.ward)) == 100
+    other = generate(DemoConfig(ward_code="X3", seed=7, groups=5, households=100, survey_teams=4, standing_teams=2, with_accounts=False))
+    assert heads(other.ward) != heads(first.ward)
+
+
+def test_demo_command_migrates_creates_and_prints_logins(fresh_database_url):
+    other = app_for(fresh_database_url)
+    runner = other.test_cli_runner()
+    result = outside_app_context(runner.invoke, args=["demo", "--households", "300"])
+    again = outside_app_context(runner.invoke, args=["demo"])
+    assert result.exit_code == 0, result.output
+    for username in DEMO_ACCOUNTS.values():
+        assert username in result.output
+    assert DEMO_PASSWORD in result.output
+    assert again.exit_code == 0 and "đã có sẵn" in again.output
+    with other.app_context():
+        assert count(Household) == 300
+        db.engine.dispose()
+    client = other.test_client()
+    assert login(client, "canbo", DEMO_PASSWORD).status_code == 302
+
+
+def test_console_script_help():
+    from survey_app.cli import cli
+
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0 and "demo" in result.output and "db" in result.output
