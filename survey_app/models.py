@@ -1,4 +1,6 @@
 """Every model, imported in one place so the metadata is complete (Alembic, tests, shell)."""
+import survey_app.formdefs.models  # noqa: F401  (form versions)
+import survey_app.planning.models  # noqa: F401  (training plans)
 from survey_app.accounts.models import LoginFailure, Role, User
 from survey_app.audit.models import AuditEvent
 from survey_app.collection.models import (
