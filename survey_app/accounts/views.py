@@ -47,6 +47,14 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def _reset_session() -> None:
+    """Start a fresh session (no fixation), keeping only the chosen language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.home"))
@@ -63,7 +71,7 @@ def login():
             db.session.commit()  # the failure must count even though the login did not happen
             flash(_("Wrong username or password."), "error")
             return render_template("accounts/login.html", form=form), 200
-        session.clear()
+        _reset_session()
         login_user(user)
         record("login.succeeded", user=user)
         return redirect(_safe_next(request.args.get("next")) or url_for("accounts.home"))
@@ -73,11 +81,8 @@ def login():
 @login_required
 def logout():
     record("logout")
-    lang = session.get("lang")
     logout_user()
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    _reset_session()
     flash(_("You have logged out."), "info")
     return redirect(url_for("accounts.login"))
 

@@ -1,0 +1,56 @@
+"""Regenerate the README screenshots: python docs/screenshots.py (needs /usr/bin/chromium)."""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def main() -> None:
+    from survey_app import create_app
+    from survey_app.demo.generator import DEMO_PASSWORD, generate
+    from survey_app.extensions import db
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["SURVEY_INSTANCE_PATH"] = tmp
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/shots.db"})
+        with app.app_context():
+            db.create_all()
+            generate()
+            db.session.commit()
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{server.server_port}"
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            phone = browser.new_page(viewport={"width": 360, "height": 640}, device_scale_factor=2)
+            phone.goto(f"{base}/login")
+            phone.screenshot(path=str(HERE / "login-vi.png"))
+            desk = browser.new_page(viewport={"width": 1200, "height": 800})
+            desk.goto(f"{base}/login")
+            desk.fill("#username", "canbo")
+            desk.fill("#password", DEMO_PASSWORD)
+            desk.click("button[type=submit]")
+            desk.wait_for_url("**/ward")
+            desk.screenshot(path=str(HERE / "home-ward-vi.png"))
+            phone.fill("#username", "khaosat")
+            phone.fill("#password", DEMO_PASSWORD)
+            phone.click("button[type=submit]")
+            phone.wait_for_url("**/survey")
+            phone.screenshot(path=str(HERE / "home-surveyor-vi.png"))
+            browser.close()
+        server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
