@@ -70,13 +70,14 @@ def _unicode_lower(value):
 
 def register_blueprints(app: Flask) -> None:
     from survey_app.accounts.blueprint import bp as accounts_bp
+    from survey_app.audit.blueprint import bp as audit_bp
     from survey_app.collection.blueprint import bp as collection_bp
     from survey_app.formdefs.blueprint import bp as formdefs_bp
     from survey_app.planning.blueprint import bp as planning_bp
     from survey_app.teams.blueprint import bp as teams_bp
     from survey_app.wards.blueprint import bp as wards_bp
 
-    for blueprint in (accounts_bp, wards_bp, teams_bp, collection_bp, formdefs_bp, planning_bp):
+    for blueprint in (accounts_bp, wards_bp, teams_bp, collection_bp, formdefs_bp, planning_bp, audit_bp):
         app.register_blueprint(blueprint)
 
 

@@ -1,0 +1,17 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField
+from wtforms.validators import Optional
+
+
+class AuditFilterForm(FlaskForm):
+    """GET filter form: no CSRF needed, it changes nothing."""
+
+    class Meta:
+        csrf = False
+
+    user = SelectField(_l("Person"), coerce=lambda v: int(v) if v not in (None, "") else None, validators=[Optional()])
+    action = SelectField(_l("Action"), validators=[Optional()])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To"), validators=[Optional()])
+    page = IntegerField(validators=[Optional()])

@@ -1,0 +1,31 @@
+"""The audit log viewer for ward staff."""
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from survey_app.access import roles_required
+from survey_app.accounts.models import Role
+from survey_app.audit import queries
+from survey_app.audit.forms import AuditFilterForm
+
+
+@roles_required(Role.WARD_ADMIN)
+def audit_log():
+    form = AuditFilterForm(request.args)
+    form.user.choices = [("", _("Everyone"))] + [(u.id, u.full_name) for u in queries.actors(current_user)]
+    names = queries.actions(current_user)
+    prefixes = sorted({name.split(".")[0] for name in names})
+    form.action.choices = [("", _("All actions"))] + [(p, f"{p}.*") for p in prefixes] + [(a, a) for a in names]
+    valid = form.validate()
+    events = queries.audit_page(
+        current_user,
+        user_id=form.user.data if valid else None,
+        action=(form.action.data or "") if valid else "",
+        since=form.since.data if valid else None,
+        until=form.until.data if valid else None,
+        page=max(form.page.data or 1, 1) if valid else 1,
+    )
+    names = queries.user_names(e.user_id for e in events.items)
+    return render_template("audit/log.html", form=form, events=events, names=names, valid=valid)
