@@ -103,6 +103,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from survey_app.backup.commands import backup_command, restore_command
     from survey_app.demo.commands import demo_command
 
     app.cli.add_command(demo_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
