@@ -21,7 +21,9 @@ from survey_app.audit.models import AuditEvent
 from survey_app.audit.operations import record_refusal
 from survey_app.clock import local_today
 from survey_app.collection.models import Household, Person, Submission, Visit
+from survey_app.dashboard.models import PersonIndicator
 from survey_app.extensions import db
+from survey_app.planning.models import PlanClass, PlanLearner, TrainingPlan
 from survey_app.support.models import SupportEvent, SupportType
 from survey_app.teams.models import Assignment, StandingTeam, SurveyTeam
 from survey_app.wards.models import City, ResidentialGroup, Ward
@@ -41,8 +43,11 @@ def _team_clause(model, user: User):
     team = user.survey_team_id
     if model is ResidentialGroup:
         return ResidentialGroup.id.in_(team_group_ids(team))
-    if model in (Household, Visit, Person, Submission, SupportEvent):
+    if model in (Household, Visit, Person, Submission, SupportEvent, PersonIndicator, PlanLearner):
         return model.residential_group_id.in_(team_group_ids(team))
+    if model is PlanClass:  # classes held in the team's groups or attended by their people
+        return sa.or_(PlanClass.venue_group_id.in_(team_group_ids(team)), PlanClass.id.in_(
+            sa.select(PlanLearner.plan_class_id).where(PlanLearner.residential_group_id.in_(team_group_ids(team)))))
     if model is SurveyTeam:
         return SurveyTeam.id == team
     if model is User:
@@ -51,7 +56,7 @@ def _team_clause(model, user: User):
         return Assignment.survey_team_id == team
     if model is StandingTeam:
         return StandingTeam.id.in_(sa.select(SurveyTeam.standing_team_id).where(SurveyTeam.id == team))
-    if model in (Ward, SupportType):
+    if model in (Ward, SupportType, TrainingPlan):
         return None
     return sa.false()  # anything not listed stays closed to team roles
 

@@ -72,12 +72,16 @@ def register_blueprints(app: Flask) -> None:
     from survey_app.accounts.blueprint import bp as accounts_bp
     from survey_app.audit.blueprint import bp as audit_bp
     from survey_app.collection.blueprint import bp as collection_bp
+    from survey_app.dashboard.blueprint import bp as dashboard_bp
+    from survey_app.exports.blueprint import bp as exports_bp
     from survey_app.formdefs.blueprint import bp as formdefs_bp
     from survey_app.planning.blueprint import bp as planning_bp
+    from survey_app.support.blueprint import bp as support_bp
     from survey_app.teams.blueprint import bp as teams_bp
     from survey_app.wards.blueprint import bp as wards_bp
 
-    for blueprint in (accounts_bp, wards_bp, teams_bp, collection_bp, formdefs_bp, planning_bp, audit_bp):
+    for blueprint in (accounts_bp, wards_bp, teams_bp, collection_bp, formdefs_bp, planning_bp, audit_bp, dashboard_bp,
+                      exports_bp, support_bp):
         app.register_blueprint(blueprint)
 
 
@@ -105,7 +109,8 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from survey_app.backup.commands import backup_command, restore_command
     from survey_app.demo.commands import demo_command
+    from survey_app.exports.commands import export_command
+    from survey_app.formdefs.commands import forms_command
 
-    app.cli.add_command(demo_command)
-    app.cli.add_command(backup_command)
-    app.cli.add_command(restore_command)
+    for command in (demo_command, backup_command, restore_command, export_command, forms_command):
+        app.cli.add_command(command)

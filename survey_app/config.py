@@ -18,6 +18,7 @@ ENV_SETTINGS = {
     "SURVEY_LOGIN_MAX_FAILURES_ADDRESS": "20",
     "SURVEY_LOGIN_WINDOW_MINUTES": "15",
     "SURVEY_MAX_UPLOAD_MB": "16",
+    "SURVEY_MAP_TILE_URL": "empty (no base map)",
 }
 
 
@@ -73,4 +74,5 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_MAX_FAILURES_ADDRESS": _int("SURVEY_LOGIN_MAX_FAILURES_ADDRESS", 20),
         "LOGIN_WINDOW_MINUTES": _int("SURVEY_LOGIN_WINDOW_MINUTES", 15),
         "MAX_CONTENT_LENGTH": _int("SURVEY_MAX_UPLOAD_MB", 16) * 1024 * 1024,
+        "MAP_TILE_URL": os.environ.get("SURVEY_MAP_TILE_URL", "").strip(),
     }

@@ -1,4 +1,6 @@
 """Every model, imported in one place so the metadata is complete (Alembic, tests, shell)."""
+import survey_app.dashboard.models  # noqa: F401  (derived indicator rows)
+import survey_app.exports.models  # noqa: F401  (export jobs)
 import survey_app.formdefs.models  # noqa: F401  (form versions)
 import survey_app.planning.models  # noqa: F401  (training plans)
 from survey_app.accounts.models import LoginFailure, Role, User

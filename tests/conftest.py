@@ -21,6 +21,9 @@ from survey_app.extensions import db  # noqa: E402
 
 TEST_PASSWORD = "mat-khau-thu-9"
 
+#: live_server, browser and phone: one Chromium for the whole run, whichever folder uses it.
+pytest_plugins = ["tests.browser_fixtures"]
+
 
 def _database_url(tmp_path_factory) -> str:
     return os.environ.get("SURVEY_TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"

@@ -1,4 +1,5 @@
 """Vietnamese first, English selectable, locale formats, and a complete compiled catalog."""
+import re
 from datetime import date
 from pathlib import Path
 
@@ -62,6 +63,15 @@ def test_every_message_is_translated_to_vietnamese(tmp_path):
     translated = {m.id for m in vi if m.id and m.string and "fuzzy" not in m.flags}
     missing = sorted(str(m) for m in wanted - translated)
     assert not missing, f"untranslated messages (run catalog update, then translate): {missing}"
+
+
+def test_translations_keep_the_placeholders():
+    """A Vietnamese text that drops or renames %(name)s would break the page at run time."""
+    placeholder = re.compile(r"%\(\w+\)[sd]")
+    with VI_PO.open("rb") as f:
+        broken = [m.id for m in read_po(f) if m.id and m.string
+                  and sorted(placeholder.findall(str(m.id))) != sorted(placeholder.findall(str(m.string)))]
+    assert not broken, f"placeholders differ in: {broken}"
 
 
 def test_compiled_catalog_matches_the_po_file():

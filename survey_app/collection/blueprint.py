@@ -1,9 +1,35 @@
 """Every URL rule of collection."""
 from flask import Blueprint
 
-from survey_app.collection import views
+from survey_app.collection import api, phone, review, selfsurvey, views
 
 bp = Blueprint("collection", __name__, template_folder="templates")
 
 bp.add_url_rule("/survey", "my_groups", views.my_groups)
 bp.add_url_rule("/groups/<group_id>/households", "group_households", views.group_households)
+
+# The offline phone app and its JSON API.
+bp.add_url_rule("/phone/", "phone_app", phone.phone_app)
+bp.add_url_rule("/phone/sw.js", "service_worker", phone.service_worker)
+bp.add_url_rule("/api/phone/bootstrap", "phone_bootstrap", api.bootstrap)
+bp.add_url_rule("/api/phone/csrf", "phone_csrf", api.csrf_token)
+bp.add_url_rule("/api/phone/groups/<group_id>/households", "phone_households", api.group_households)
+bp.add_url_rule("/api/submissions", "submit_one", api.submit_one, methods=["POST"])
+bp.add_url_rule("/api/submissions/batch", "submit_batch", api.submit_batch, methods=["POST"])
+
+# Review by the ward staff, and the quarantine of records that failed validation.
+bp.add_url_rule("/review", "submissions", review.submissions)
+bp.add_url_rule("/review/<submission_id>", "submission_detail", review.submission_detail)
+bp.add_url_rule("/review/<submission_id>/status", "review_submission", review.review_submission, methods=["POST"])
+bp.add_url_rule("/review/quarantine", "quarantine", review.quarantine)
+bp.add_url_rule("/review/quarantine/<row_id>", "quarantined_detail", review.quarantined_detail)
+bp.add_url_rule("/review/quarantine/<row_id>/accept", "accept_quarantined", review.accept_quarantined,
+                methods=["POST"])
+bp.add_url_rule("/review/quarantine/<row_id>/reject", "reject_quarantined", review.reject_quarantined,
+                methods=["POST"])
+
+# The online self-survey (a group's QR poster link).
+bp.add_url_rule("/self/<token>", "self_survey", selfsurvey.self_survey)
+bp.add_url_rule("/api/self/<token>/form", "self_survey_form", selfsurvey.self_survey_form)
+bp.add_url_rule("/api/self/<token>/submissions", "self_survey_submit", selfsurvey.self_survey_submit,
+                methods=["POST"])

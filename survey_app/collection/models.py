@@ -72,6 +72,8 @@ class Household(WardScoped, db.Model):
         """Move the status after a visit; an interviewed household is not reopened by a later miss."""
         if self.status == HouseholdStatus.DONE and outcome != VisitOutcome.INTERVIEWED:
             raise IllegalTransition(f"household {self.id} is done; outcome {outcome} not applied")
+        if outcome == VisitOutcome.NEW_HOUSEHOLD and self.status != HouseholdStatus.NOT_VISITED:
+            raise IllegalTransition(f"household {self.id} was already visited; it is not new")
         self.status = _STATUS_AFTER[outcome]
 
 
@@ -95,6 +97,8 @@ class Visit(WardScoped, db.Model):
     #: GPS accuracy in metres, as the phone reported it.
     accuracy_m: Mapped[float | None]
     submission_id: Mapped[int | None] = mapped_column(sa.ForeignKey("submissions.id"))
+    #: sha256 of the canonical record a phone sent (visits without a survey), for idempotent re-sends.
+    content_hash: Mapped[str | None] = mapped_column(sa.String(64))
 
     household: Mapped[Household] = relationship(back_populates="visits")
 
@@ -122,6 +126,8 @@ class Person(WardScoped, db.Model):
     full_name: Mapped[str] = mapped_column(sa.String(120))
     birth_year: Mapped[int | None]
     sex: Mapped[Sex | None] = mapped_column(str_enum(Sex))
+    #: Position of this member in the submission's answers["members"], from 0.
+    answer_index: Mapped[int | None]
 
     household: Mapped[Household] = relationship(back_populates="members")
 
@@ -180,6 +186,15 @@ class Submission(WardScoped, db.Model):
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
+    household = relationship("Household", foreign_keys=[household_id])
+    residential_group = relationship("ResidentialGroup")
+    surveyor = relationship("User", foreign_keys=[surveyor_id])
+
+    @property
+    def allowed_reviews(self) -> list[ReviewStatus]:
+        """The review statuses this submission may move to now."""
+        return [status for status in ReviewStatus if status in _REVIEW_MOVES[self.review_status]]
+
     def review(self, status: ReviewStatus, reviewer_id: int, comment: str | None = None) -> None:
         """Move the review status; refuses moves that skip the review (e.g. approved to rejected)."""
         if status not in _REVIEW_MOVES[self.review_status]:
@@ -188,3 +203,65 @@ class Submission(WardScoped, db.Model):
         self.review_comment = comment
         self.reviewed_by_id = reviewer_id
         self.reviewed_at = utcnow()
+
+
+class QuarantineStatus(enum.StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"  #: fixed and stored as a submission
+    REJECTED = "rejected"
+
+
+class QuarantinedSubmission(WardScoped, db.Model):
+    """A record the server refused on validation: kept as sent until a ward admin decides."""
+
+    __tablename__ = "quarantined_submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The record's client UUID; a re-send with the same UUID finds this row.
+    uuid: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    form_id: Mapped[str | None] = mapped_column(sa.String(80))
+    form_version: Mapped[str | None] = mapped_column(sa.String(40))
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel), default=Channel.DOOR_TO_DOOR)
+    surveyor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    survey_team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey_teams.id"), index=True)
+    residential_group_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("residential_groups.id"), index=True
+    )
+    #: The record exactly as the phone sent it (transport fields removed).
+    payload: Mapped[dict] = mapped_column(JSONType)
+    #: Per-field errors: [{"field", "index", "code", "message"}].
+    errors: Mapped[list] = mapped_column(JSONType)
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    status: Mapped[QuarantineStatus] = mapped_column(
+        str_enum(QuarantineStatus), default=QuarantineStatus.OPEN, index=True
+    )
+    #: Why it was rejected, or how it was fixed.
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The submission stored when the record was accepted.
+    submission_id: Mapped[int | None] = mapped_column(sa.ForeignKey("submissions.id"))
+
+    residential_group = relationship("ResidentialGroup")
+    surveyor = relationship("User", foreign_keys=[surveyor_id])
+
+    def close(self, status: QuarantineStatus, reviewer_id: int | None, reason: str | None) -> None:
+        """Accept or reject once; a closed record stays closed."""
+        if self.status != QuarantineStatus.OPEN or status == QuarantineStatus.OPEN:
+            raise IllegalTransition(f"quarantine {self.status} -> {status} not allowed")
+        self.status = status
+        self.reason = reason
+        self.reviewed_by_id = reviewer_id
+        self.reviewed_at = utcnow()
+
+
+class SelfSurveyHit(db.Model):
+    """One attempt to send an online self-survey, keyed by a hash of the address or the group token."""
+
+    __tablename__ = "self_survey_hits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: sha256 of "address:<ip>" or "token:<token>"; the raw values are not kept.
+    key: Mapped[str] = mapped_column(sa.String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -14,8 +14,12 @@ import sqlalchemy as sa
 from survey_app.accounts.models import Role, User
 from survey_app.accounts.operations import create_user
 from survey_app.collection.models import Household, HouseholdStatus, Person, Sex
+from survey_app.dashboard.indicators import stage_indicators
 from survey_app.demo import names
+from survey_app.demo.answers import stage_answers
 from survey_app.extensions import db, utcnow
+from survey_app.support.demo import stage_support_catalogue, stage_support_events
+from survey_app.teams.assignment import GroupSpot, assign_groups
 from survey_app.teams.models import Assignment, StandingTeam, StandingTeamKind, SurveyTeam
 from survey_app.wards.models import City, ResidentialGroup, Ward, WardKind
 
@@ -130,7 +134,7 @@ def stage_teams(ctx: DemoContext) -> None:
                                            standing_team_id=parent.id))
     db.session.add_all(ctx.survey_teams)
     db.session.flush()
-    offices = [code for code, _ in names.OFFICES]
+    offices = [office.code for office in names.OFFICES]
     for team in ctx.survey_teams:
         for position in range(cfg.members_per_team):
             sex = rng.choice([Sex.MALE, Sex.FEMALE])
@@ -146,20 +150,16 @@ def stage_teams(ctx: DemoContext) -> None:
 
 
 def stage_assignments(ctx: DemoContext) -> None:
-    """Consecutive groups per team, balancing expected households (a simple greedy split)."""
-    teams, groups = ctx.survey_teams, ctx.groups
+    """Groups assigned by the teams' balanced, contiguous algorithm (as the ward admin's button does)."""
+    teams = ctx.survey_teams
     if not teams:
         return
-    target = sum(g.expected_households for g in groups) / len(teams)
-    team_index, load = 0, 0
+    spots = [GroupSpot(key=g.id, code=g.code, households=g.expected_households, lat=g.centroid_lat,
+                       lon=g.centroid_lon) for g in ctx.groups]
+    plan = assign_groups(spots, [t.id for t in teams])
     start = date(SURVEY_YEAR, 8, 1)
-    for remaining, group in zip(range(len(groups), 0, -1), groups):
-        teams_left = len(teams) - team_index
-        if load and (load + group.expected_households / 2 > target or remaining < teams_left) and teams_left > 1:
-            team_index, load = team_index + 1, 0
-        db.session.add(Assignment(ward_id=ctx.ward.id, survey_team_id=teams[team_index].id,
-                                  residential_group_id=group.id, starts_on=start))
-        load += group.expected_households
+    db.session.add_all(Assignment(ward_id=ctx.ward.id, survey_team_id=team_id, residential_group_id=group_id,
+                                  starts_on=start) for group_id, team_id in sorted(plan.items()))
     db.session.flush()
 
 
@@ -228,7 +228,9 @@ def stage_accounts(ctx: DemoContext) -> None:
     db.session.flush()
 
 
-STAGES = [stage_city_and_ward, stage_groups, stage_teams, stage_assignments, stage_households, stage_accounts]
+STAGES = [stage_city_and_ward, stage_groups, stage_teams, stage_assignments, stage_households, stage_accounts,
+          stage_answers, stage_indicators]
+STAGES += [stage_support_catalogue, stage_support_events]
 
 
 def generate(config: DemoConfig | None = None) -> DemoContext:

@@ -1,4 +1,5 @@
 """Name and place parts for synthetic Vietnamese residents (no real personal data)."""
+from survey_app.teams.offices import OFFICES  # noqa: F401  (the canonical office list; re-exported)
 
 #: Family names with rough national shares (percent).
 FAMILY_NAMES = [
@@ -23,13 +24,4 @@ STREETS = [
     "Lê Thánh Tông", "Cầu Đất", "Hoàng Văn Thụ", "Nguyễn Đức Cảnh", "Văn Cao", "Trần Nguyên Hãn",
     "Đà Nẵng", "Lê Lai", "Phạm Ngũ Lão", "Chu Văn An", "Quang Trung", "Lý Thường Kiệt", "Bạch Đằng",
     "Hùng Vương", "Nguyễn Văn Linh", "Tôn Đức Thắng", "Trần Hưng Đạo", "Phan Bội Châu",
-]
-#: Offices that mobilise staff into survey teams (code, Vietnamese name).
-OFFICES = [
-    ("culture_social", "Phòng Văn hóa - Xã hội"),
-    ("ward_office", "Văn phòng HĐND và UBND"),
-    ("economy", "Phòng Kinh tế"),
-    ("police", "Công an phường"),
-    ("service_centre", "Trung tâm phục vụ hành chính công"),
-    ("fatherland_front", "Mặt trận Tổ quốc và các đoàn thể"),
 ]

@@ -9,6 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.extensions import UTCDateTime, WardScoped, db, str_enum, utcnow
 
+#: The catalogue code of the city's citizen app: its label carries the ward's `citizen_app_name`.
+CITIZEN_APP = "citizen_app"
+
 
 class SupportType(WardScoped, db.Model):
     """One kind of help in a ward's catalogue; retired types keep their history."""
@@ -21,7 +24,21 @@ class SupportType(WardScoped, db.Model):
     name_vi: Mapped[str] = mapped_column(sa.String(160))
     name_en: Mapped[str] = mapped_column(sa.String(160))
     sort_order: Mapped[int] = mapped_column(default=0)
+    #: When the type left the catalogue; its past events keep it. None while in use.
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The survey's training module whose gap this help closes (m2 VNeID, m3 public services, ...), if any.
+    gap_module: Mapped[str | None] = mapped_column(sa.String(10))
+
+    @property
+    def active(self) -> bool:
+        return self.retired_at is None
+
+    def label(self, lang: str = "vi", citizen_app_name: str | None = None) -> str:
+        """The name in `lang`; the citizen app's name is added to its type (e.g. "… (Smart Hải Phòng)")."""
+        name = self.name_en if lang == "en" and self.name_en else self.name_vi
+        if self.code == CITIZEN_APP and citizen_app_name and citizen_app_name not in name:
+            name = f"{name} ({citizen_app_name})"
+        return name
 
 
 support_event_types = sa.Table(
@@ -64,11 +81,20 @@ class SupportEvent(WardScoped, db.Model):
     anon_sex: Mapped[str | None] = mapped_column(sa.String(10))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     place: Mapped[SupportPlace] = mapped_column(str_enum(SupportPlace))
+    #: The place in words when `place` is "other".
+    place_other: Mapped[str | None] = mapped_column(sa.String(120))
     outcome: Mapped[SupportOutcome] = mapped_column(str_enum(SupportOutcome))
     minutes: Mapped[int]
     other_text: Mapped[str | None] = mapped_column(sa.String(255))
-    #: The earlier event this one follows up.
-    follow_up_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("support_events.id"))
+    #: The earlier event this one follows up: logging it closes that event's follow-up.
+    follow_up_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("support_events.id"), index=True)
+    #: sha256 of the canonical record the phone sent: the same UUID with other content is a conflict.
+    content_hash: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    types: Mapped[list[SupportType]] = relationship(secondary=support_event_types)
+    types: Mapped[list[SupportType]] = relationship(secondary=support_event_types, order_by=SupportType.sort_order)
+    follow_up_of: Mapped[SupportEvent | None] = relationship(remote_side=[id], foreign_keys=[follow_up_of_id])
+    volunteer = relationship("User", foreign_keys=[volunteer_id])
+    person = relationship("Person", foreign_keys=[person_id])
+    household = relationship("Household", foreign_keys=[household_id])
+    residential_group = relationship("ResidentialGroup", foreign_keys=[residential_group_id])

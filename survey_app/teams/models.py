@@ -7,7 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey_app.extensions import UTCDateTime, WardScoped, db, str_enum, utcnow
+from survey_app.extensions import JSONType, UTCDateTime, WardScoped, db, str_enum, utcnow
 
 
 class StandingTeamKind(enum.StrEnum):
@@ -81,3 +81,79 @@ class Assignment(WardScoped, db.Model):
             Assignment.starts_on <= on,
             sa.or_(Assignment.ends_on.is_(None), Assignment.ends_on >= on),
         )
+
+
+class StandingMember(WardScoped, db.Model):
+    """A person's place in a standing team (mobilised staff have none; their office is on the user)."""
+
+    __tablename__ = "standing_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: One standing team per person: a second membership is refused by the database too.
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), unique=True)
+    standing_team_id: Mapped[int] = mapped_column(sa.ForeignKey("standing_teams.id"), index=True)
+    #: Leads the standing team; preferred as a survey team leader when teams are split.
+    is_leader: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user = relationship("User")
+    standing_team: Mapped[StandingTeam] = relationship()
+
+
+class EnrollmentToken(WardScoped, db.Model):
+    """A single-use, short-lived sign-in link for one person's phone, printed as a QR code."""
+
+    __tablename__ = "enrollment_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    #: sha256 of the token; the token itself is only ever in the QR code.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user = relationship("User", foreign_keys=[user_id])
+
+    def state(self, now: datetime) -> str:
+        """'used', 'revoked', 'expired' or 'valid'."""
+        if self.used_at is not None:
+            return "used"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= now:
+            return "expired"
+        return "valid"
+
+
+class ImportKind(enum.StrEnum):
+    GROUPS = "groups"  #: residential groups, with optional GeoJSON boundaries
+    PEOPLE = "people"  #: standing team members and mobilised staff
+
+
+class ImportStatus(enum.StrEnum):
+    PENDING = "pending"  #: previewed, waiting for the admin's confirmation
+    CONFIRMED = "confirmed"  #: saved
+    DISCARDED = "discarded"
+
+
+class ImportBatch(WardScoped, db.Model):
+    """An uploaded file, parsed and checked, kept between the preview and the confirmation."""
+
+    __tablename__ = "import_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ImportKind] = mapped_column(str_enum(ImportKind))
+    status: Mapped[ImportStatus] = mapped_column(str_enum(ImportStatus), default=ImportStatus.PENDING)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Names of the uploaded files, for the preview page.
+    filename: Mapped[str | None] = mapped_column(sa.String(255))
+    #: Text encoding the file was read in (utf-8, utf-8-sig, cp1258), or "xlsx".
+    encoding: Mapped[str | None] = mapped_column(sa.String(20))
+    #: {"rows": [{"line": n, "values": {...}, "errors": [...]}], "file_errors": [...]}.
+    payload: Mapped[dict] = mapped_column(JSONType)
+    error_count: Mapped[int] = mapped_column(default=0)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -71,5 +71,7 @@ class ResidentialGroup(WardScoped, db.Model):
     centroid_lon: Mapped[float | None]
     #: The community house (nhà văn hóa) where classes meet.
     venue_name: Mapped[str | None] = mapped_column(sa.String(160))
+    #: Random token in the group's self-survey link (/self/<token>) printed on its QR poster.
+    self_survey_token: Mapped[str | None] = mapped_column(sa.String(43), unique=True)
 
     ward: Mapped[Ward] = relationship(back_populates="groups")

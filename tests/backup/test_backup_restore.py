@@ -32,7 +32,7 @@ def test_round_trip_restores_identical_data(fresh_database_url, tmp_path):
     assert archive.stat().st_size > 0 and not archive.with_name("ward.bak.partial").exists()
 
     with other.app_context():  # lose data after the backup
-        db.session.execute(sa.delete(Person))
+        db.session.execute(sa.update(Person).values(full_name="đã xoá tên"))
         db.session.execute(sa.update(Household).values(address="đã sửa"))
         db.session.commit()
         assert snapshot() != before

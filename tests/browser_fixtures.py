@@ -1,4 +1,4 @@
-"""A live server in a thread and a real Chromium driven by Playwright."""
+"""Browser fixtures for every test folder: a live server in a thread and a real Chromium via Playwright."""
 from __future__ import annotations
 
 import threading

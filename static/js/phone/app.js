@@ -1,0 +1,173 @@
+/* The phone app: boot, screens (hash routes survive a reload), the send queue, logout. */
+import { HttpError, csrf, getJSON } from "./api.js";
+import { openForm } from "./interview.js";
+import { forgetLists, households, openGroup, openNewHousehold, openVisit } from "./lists.js";
+import { $, app, go, loadForm, show } from "./shell.js";
+import { askPersistence, meta, records, UNSENT } from "./store.js";
+import { KIND as SUPPORT, loadSupport, openSupport } from "./support.js";
+import { createSync } from "./sync.js";
+import { ask, h, t } from "./ui.js";
+
+/* Sent records stay a few days so the lists show what this phone did, even before a refresh. */
+const KEEP_SENT_MS = 3 * 24 * 3600 * 1000;
+
+async function refreshCounts(result) {
+  const mine = await records.ofUser(app.user.id);
+  const unsent = mine.filter((r) => UNSENT.has(r.state)).length;
+  const problems = mine.filter((r) => r.state === "refused" || r.state === "conflict").length;
+  $("unsent").textContent = String(unsent);
+  $("sync").classList.toggle("pending", unsent > 0);
+  const button = $("open-problems");
+  button.hidden = problems === 0;
+  button.textContent = t("problems", { n: problems });
+  if (result) $("sync-msg").dataset.state = result;
+  if (result === "done") $("sync-msg").textContent = unsent - problems > 0 ? "" : t("sent");
+  else if (result === "retry") $("sync-msg").textContent = t("retry");
+  else if (result === "login") $("sync-msg").textContent = t("login");
+  if (result === "done") forgetLists();
+  if (result === "done" && app.current && app.current.refresh) app.current.refresh();
+}
+
+function network() {
+  $("net").textContent = t(navigator.onLine ? "online" : "offline");
+  $("net").className = `net ${navigator.onLine ? "on" : "off"}`;
+}
+
+async function bootstrap() {
+  try {
+    return await getJSON("/api/phone/bootstrap");
+  } catch (error) {
+    if (error instanceof HttpError && error.status === 401) location.href = "/login?next=/phone/";
+    else $("s-boot").replaceChildren(h("p", { class: "error" }, t("not_cached")));
+    throw error;
+  }
+}
+
+/* Once the service worker controls the page, fetch what a day offline needs, so it lands in its cache. */
+async function prepareOffline() {
+  if (!("serviceWorker" in navigator)) return;
+  await navigator.serviceWorker.register(document.body.dataset.sw);
+  await navigator.serviceWorker.ready;
+  if (!navigator.serviceWorker.controller) {
+    await new Promise((resolve) => navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true }));
+  }
+  if (!navigator.onLine) return;
+  const boot = await getJSON("/api/phone/bootstrap");
+  await Promise.all([
+    ...boot.groups.map((g) => households(g.id)),
+    boot.form ? loadForm(boot.form.form_id, boot.form.version) : null,
+    loadSupport(),
+  ]);
+  $("offline-ready").hidden = false;
+}
+
+function renderGroups() {
+  app.current = null;
+  show("groups");
+  $("who").textContent = `${app.boot.user.full_name}${app.boot.team ? ` · ${app.boot.team.name}` : ""}`;
+  const list = $("groups");
+  list.replaceChildren(...app.boot.groups.map((g) => h("li", {},
+    h("a", { class: "item", href: `#/g/${g.id}`, "data-group-id": g.id },
+      h("strong", {}, g.name), h("br"),
+      h("span", { class: "muted" }, t("progress", { done: g.done, listed: g.listed, revisit: g.revisit }))))));
+  if (!app.boot.groups.length) list.append(h("li", { class: "muted" }, t("no_groups")));
+}
+
+async function renderProblems() {
+  app.current = { refresh: renderProblems, back: () => go("#/") };
+  show("problems", t("problems", { n: "" }));
+  const mine = (await records.ofUser(app.user.id)).filter((r) => r.state === "refused" || r.state === "conflict");
+  $("problems").replaceChildren(...mine.map((r) => h("li", { class: "card", "data-testid": "problem", "data-uuid": r.uuid },
+    h("strong", {}, r.label ? `${r.label.address} · ${r.label.head_name}` : r.uuid), h("br"),
+    h("span", { class: "error" }, (r.error && r.error.message) || ""),
+    r.error && r.error.quarantined ? h("p", { class: "muted" }, t("kept_by_server")) : null,
+    h("div", { class: "actions" },
+      (r.payload.answers || r.kind === SUPPORT) && r.state === "refused"
+        ? h("button", { type: "button", class: "btn primary", "data-testid": "problem-open", onclick: () => reopen(r) }, t("open")) : null,
+      h("button", { type: "button", class: "btn", "data-testid": "problem-aside", onclick: () => setAside(r) }, t("set_aside"))))));
+}
+
+async function reopen(record) {
+  await records.put({ ...record, state: "draft" });
+  go(record.kind === SUPPORT ? `#/s/e/${record.uuid}` : `#/f/${record.uuid}/r`);
+}
+
+async function setAside(record) {
+  const text = record.error && (record.error.quarantined || record.state === "conflict") ? t("set_aside_kept") : t("set_aside_lost");
+  if (await ask(text, [["yes", t("set_aside"), "warn"], ["no", t("cancel")]]) !== "yes") return;
+  await records.remove(record.uuid);
+  await refreshCounts();
+  renderProblems();
+}
+
+/* Drop what the server already has: sent records (addresses, names) and synced new households. */
+async function tidy(olderThan) {
+  for (const record of await records.ofUser(app.user.id)) {
+    if (record.state === "sent" && record.sentAt < olderThan) await records.remove(record.uuid);
+  }
+  const map = (await meta.get(`hhmap:${app.user.id}`)) || {};
+  const added = (await meta.get(`new:${app.user.id}`)) || [];
+  await meta.set(`new:${app.user.id}`, added.filter((x) => !map[x.client_uuid]));
+}
+
+async function logout() {
+  const unsent = (await records.ofUser(app.user.id)).filter((r) => r.state !== "sent").length;
+  if (unsent) {
+    const choice = await ask(t("logout_unsent", { n: unsent }), [
+      ["send", $("send-now").textContent, "primary"], ["out", t("logout_anyway"), "warn"], ["no", t("cancel")]]);
+    if (choice === "send") return app.sync.run(true);
+    if (choice !== "out") return null;
+  }
+  const response = await fetch("/logout", { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": await csrf(true) } });
+  if (!response.ok) return null;
+  /* Forget this user's cached lists; unsent records stay, namespaced by user id, for their next login. */
+  await caches.delete("phone-data");
+  await tidy(Date.now() + 1);
+  location.href = "/login";
+  return null;
+}
+
+function route() {
+  const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
+  if (parts[0] === "g" && parts[2] === "new") return openNewHousehold(Number(parts[1]));
+  if (parts[0] === "g") return openGroup(Number(parts[1]));
+  if (parts[0] === "v") return openVisit(Number(parts[1]), parts[2]);
+  if (parts[0] === "f") return openForm(parts[1], parts[2] || "h");
+  if (parts[0] === "p") return renderProblems();
+  if (parts[0] === "s") return openSupport(parts.slice(1));
+  return renderGroups();
+}
+
+async function start() {
+  network();
+  window.addEventListener("online", () => { network(); if (app.sync) app.sync.reconnected(); });
+  window.addEventListener("offline", network);
+  askPersistence();
+  const boot = await bootstrap();
+  app.boot = boot;
+  app.user = boot.user;
+  app.counts = refreshCounts;
+  await tidy(Date.now() - KEEP_SENT_MS);
+  app.sync = createSync({
+    userId: boot.user.id, settings: boot.sync, onChange: refreshCounts,
+    onLogin: () => { $("sync-msg").textContent = t("login"); },
+    onMapping: async (receipt) => {
+      const map = (await meta.get(`hhmap:${boot.user.id}`)) || {};
+      map[receipt.household_client_uuid] = receipt.household_id;
+      await meta.set(`hhmap:${boot.user.id}`, map);
+    },
+  });
+  if (await records.countOthers(boot.user.id)) $("who").after(h("p", { class: "muted" }, t("other_user")));
+  $("send-now").addEventListener("click", () => { $("sync-msg").textContent = t("sending"); app.sync.run(true); });
+  $("open-problems").addEventListener("click", () => go("#/p"));
+  $("logout").addEventListener("click", logout);
+  $("back").addEventListener("click", () => (app.current && app.current.back ? app.current.back() : go("#/")));
+  window.addEventListener("hashchange", route);
+  await refreshCounts();
+  route();
+  prepareOffline().catch((error) => console.warn("offline preparation failed", error));
+  if (navigator.onLine) app.sync.run();
+  document.addEventListener("visibilitychange", () => { if (!document.hidden && navigator.onLine) app.sync.run(); });
+}
+
+start();

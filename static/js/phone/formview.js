@@ -1,0 +1,171 @@
+/* Questions on screen: big radio buttons and checkboxes, numeric keyboards, errors under each question. */
+import { h, label, t } from "./ui.js";
+import { isEmpty } from "./formlogic.js";
+
+const INTEGER = /^-?\d+$/;
+const DECIMAL = /^-?\d+(?:[.,]\d+)?$/;
+
+function keyOf(name, index) {
+  return index === null ? name : `${name}#${index}`;
+}
+
+export function problemText(problem) {
+  if (problem.text) return problem.text;
+  const given = label(problem.message);
+  if (given) return given;
+  return t(problem.code === "required" ? "required" : "invalid");
+}
+
+/* The answers of one level (the household part or one member) as a list of questions. */
+export class LevelView {
+  constructor(model, entries, target, index, onChange) {
+    Object.assign(this, { model, entries, target, index, onChange });
+    this.rows = new Map();
+    this.typeErrors = new Map();
+    this.touched = new Set();
+    this.el = h("div", { class: "level" });
+    let groups = [];
+    for (const entry of entries) {
+      for (const group of entry.groups) {
+        if (!groups.includes(group) && label(group.label)) this.heading(group);
+      }
+      groups = entry.groups;
+      this.question(entry);
+    }
+  }
+
+  heading(group) {
+    const el = h("h2", { class: "group" }, label(group.label));
+    this.el.append(el);
+    this.rows.set(`group:${group.name}`, { wrap: el, group });
+  }
+
+  set(name, value) {
+    if (isEmpty(value)) delete this.target[name];
+    else this.target[name] = value;
+    this.touched.add(name);
+    this.onChange(name, this.index);
+  }
+
+  question({ field, kind }) {
+    if (kind === "calculate") return;
+    const id = `q-${keyOf(field.name, this.index).replace("#", "-")}`;
+    const hint = label(field.hint) ? h("p", { class: "hint" }, label(field.hint)) : null;
+    const error = h("p", { class: "error", role: "alert", hidden: true, "data-error-for": field.name });
+    let wrap;
+    if (kind === "note") {
+      wrap = h("div", { class: "note" }, label(field.label), hint);
+    } else if (field.read_only) {
+      wrap = h("div", { class: "q readonly" }, h("span", { class: "qlabel" }, label(field.label)),
+        h("strong", {}, String(this.target[field.name] ?? "")), hint);
+    } else if (kind === "one" || kind === "many") {
+      wrap = this.options(field, kind, id, hint, error);
+    } else {
+      wrap = this.input(field, kind, id, hint, error);
+    }
+    wrap.dataset.field = field.name;
+    wrap.id = `w-${id}`;
+    this.el.append(wrap);
+    this.rows.set(field.name, { wrap, error, field, kind });
+  }
+
+  input(field, kind, id, hint, error) {
+    const numeric = kind === "integer" || kind === "decimal";
+    const phone = /numbers|tel/.test(field.appearance || "");
+    const input = h("input", {
+      id, name: field.name, type: kind === "date" ? "date" : "text", autocomplete: "off",
+      inputmode: kind === "integer" || phone ? "numeric" : kind === "decimal" ? "decimal" : null,
+      value: this.target[field.name] ?? "",
+    });
+    input.addEventListener("input", () => {
+      const text = input.value.trim();
+      let value = text;
+      this.typeErrors.delete(field.name);
+      if (numeric && text) {
+        const valid = (kind === "integer" ? INTEGER : DECIMAL).test(text);
+        value = valid ? Number(text.replace(",", ".")) : null;
+        if (!valid) this.typeErrors.set(field.name, t(kind));
+      }
+      this.set(field.name, value);
+    });
+    return h("div", { class: "q" }, h("label", { for: id, class: "qlabel" }, label(field.label)), hint, input, error);
+  }
+
+  options(field, kind, id, hint, error) {
+    const box = h("fieldset", { class: "q" }, h("legend", { class: "qlabel" }, label(field.label)), hint);
+    const holder = h("div", { class: "opts" });
+    box.append(holder, error);
+    const row = { holder, field, kind, id };
+    this.fillOptions(row);
+    return box;
+  }
+
+  fillOptions(row) {
+    const { holder, field, kind, id } = row;
+    const context = { values: this.model.lastHousehold || {}, member: this.index === null ? null : this.target };
+    const choices = this.model.choices(field, context);
+    const signature = choices.map((c) => c.name).join("|");
+    if (holder.dataset.choices === signature) return;
+    holder.dataset.choices = signature;
+    holder.replaceChildren();
+    const current = this.target[field.name];
+    for (const choice of choices) {
+      const checked = kind === "one" ? current === choice.name : Array.isArray(current) && current.includes(choice.name);
+      const input = h("input", { type: kind === "one" ? "radio" : "checkbox", name: id, value: choice.name, checked });
+      input.addEventListener("change", () => this.picked(field, kind, holder, input));
+      holder.append(h("label", { class: "opt" }, input, h("span", {}, label(choice.label))));
+    }
+  }
+
+  picked(field, kind, holder, input) {
+    if (kind === "one") return this.set(field.name, input.value);
+    const boxes = [...holder.querySelectorAll("input")];
+    if (input.checked && input.value === "none") boxes.forEach((b) => { if (b !== input) b.checked = false; });
+    else if (input.checked) boxes.forEach((b) => { if (b.value === "none") b.checked = false; });
+    return this.set(field.name, boxes.filter((b) => b.checked).map((b) => b.value));
+  }
+
+  /* Show what applies, and the problems: constraints at once, missing answers once asked for. */
+  update(evaluation, { showAll = false, serverErrors = [] } = {}) {
+    this.model.lastHousehold = evaluation.answers;
+    for (const [name, row] of this.rows) {
+      if (row.group) continue;
+      const relevant = evaluation.relevant.get(keyOf(name, this.index)) !== false;
+      row.wrap.hidden = !relevant;
+      if (!row.error) continue;
+      if (row.holder) this.fillOptions(row);
+      const problem = evaluation.problems.find((p) => p.field === name && p.index === this.index);
+      const server = serverErrors.find((e) => e.field === name && (e.index ?? null) === this.index);
+      let text = this.typeErrors.get(name) || null;
+      if (!text && problem && (problem.code !== "required" || showAll || this.touched.has(name))) text = problemText(problem);
+      if (!text && server) text = server.message;
+      row.error.textContent = text || "";
+      row.error.hidden = !relevant || !text;
+      row.wrap.classList.toggle("has-error", Boolean(relevant && text));
+    }
+    for (const row of this.rows.values()) {
+      if (!row.group) continue;
+      const inside = [...this.rows.values()].filter((r) => r.field && r.wrap && this.entries.find((e) => e.field === r.field)?.groups.includes(row.group));
+      row.wrap.hidden = !inside.some((r) => !r.wrap.hidden);
+    }
+  }
+
+  focus(name) {
+    const row = this.rows.get(name);
+    if (!row) return;
+    row.wrap.scrollIntoView({ block: "center" });
+    const input = row.wrap.querySelector("input");
+    if (input) input.focus({ preventScroll: true });
+  }
+}
+
+/* An answer as text for the review screen. */
+export function answerText(model, field, value) {
+  if (isEmpty(value)) return t("no_answer");
+  if (field.list_name) {
+    const list = model.schema.choices[field.list_name] || [];
+    const names = Array.isArray(value) ? value : [value];
+    return names.map((name) => label((list.find((c) => c.name === name) || {}).label) || name).join(", ");
+  }
+  return String(value);
+}

@@ -1,0 +1,86 @@
+/* An interview kept as a draft in IndexedDB on every answer, so a reload or a restart loses nothing. */
+import { FormFlow } from "./form.js";
+import { FormModel } from "./formlogic.js";
+import { $, app, go, loadForm, show } from "./shell.js";
+import { records } from "./store.js";
+import { h, t } from "./ui.js";
+
+const ADULT_AGE = 15;
+const BACK = { h: null, m: "h", r: "m" };
+
+/* Answers known before the first question: the group, the address, and the roster's adults. */
+function prefill(model, household, group) {
+  const answers = {};
+  const has = (name) => model.byName.has(name);
+  if (has("a1_group")) answers.a1_group = group.code;
+  if (has("a2_address") && household.address) answers.a2_address = household.address;
+  if (has("a3_head_name") && household.head_name) answers.a3_head_name = household.head_name;
+  const year = new Date().getFullYear();
+  answers[model.repeatName] = (household.members || [])
+    .filter(([, born]) => !born || year - born >= ADULT_AGE)
+    .map(([name, born, sex]) => Object.fromEntries(Object.entries({ b0_name: name, b1_birth_year: born, b2_sex: sex })
+      .filter(([key, value]) => value != null && has(key))));
+  return answers;
+}
+
+export async function startInterview(record, household, group) {
+  const current = app.boot.form;
+  let schema;
+  try {
+    schema = current && await loadForm(current.form_id, current.version);
+  } catch (error) {
+    schema = null;
+  }
+  if (!schema) {
+    $("visit-addr").after(h("p", { class: "error" }, t("no_form")));
+    return;
+  }
+  const answers = prefill(new FormModel(schema), household, group);
+  const payload = { ...record.payload, form_id: current.form_id, form_version: current.version,
+    started_at: new Date().toISOString(), answers };
+  await records.put({ ...record, payload, state: "draft" });
+  go(`#/f/${record.uuid}/h`);
+}
+
+export async function openForm(uuid, section) {
+  const record = await records.get(uuid);
+  if (!record || record.userId !== app.user.id || record.state !== "draft") return go("#/");
+  let schema;
+  try {
+    schema = await loadForm(record.payload.form_id, record.payload.form_version);
+  } catch (error) {
+    show("form", record.label.head_name);
+    $("form-body").replaceChildren(h("p", { class: "error" }, t("no_form")));
+    $("form-actions").replaceChildren();
+    return null;
+  }
+  show("form", record.label.head_name);
+  $("form-title").textContent = record.label.address;
+  const flow = new FormFlow({
+    model: new FormModel(schema), raw: record.payload.answers, body: $("form-body"), actions: $("form-actions"),
+    serverErrors: (record.error && record.error.errors) || [],
+    hooks: {
+      save: () => records.put(record),
+      navigate: (at) => history.replaceState(null, "", `#/f/${uuid}/${at}`),
+      finalize: async (answers) => {
+        record.payload = { ...record.payload, answers, finished_at: new Date().toISOString() };
+        Object.assign(record, { state: "queued", error: null, nextAt: 0, attempts: 0 });
+        await records.put(record);
+        await app.counts();
+        $("sync-msg").textContent = t("saved_queue");
+        go(`#/g/${record.groupId}`);
+        app.sync.run();
+      },
+    },
+  });
+  app.current = {
+    back: () => {
+      const at = flow.section;
+      if (at.startsWith("m") && at !== "m") return flow.go("m");
+      if (BACK[at]) return flow.go(BACK[at]);
+      return go(`#/g/${record.groupId}`);
+    },
+  };
+  flow.go(section);
+  return flow;
+}

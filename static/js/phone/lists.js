@@ -1,0 +1,195 @@
+/* Household lists (searchable, filtered by status, with what this phone has not sent yet) and the visit screen. */
+import { getJSON, uuid } from "./api.js";
+import { startInterview } from "./interview.js";
+import { $, app, go, show } from "./shell.js";
+import { meta, records } from "./store.js";
+import { h, t } from "./ui.js";
+
+const STATUS_AFTER = {
+  interviewed: "done", nobody_home: "revisit", refused: "refused", moved: "moved", not_found: "not_found",
+  new_household: "not_visited",
+};
+const lists = new Map();
+const view = { filter: "", search: "", groupId: null };
+let visit = { location: null };
+
+/* A group's households: network first, the service worker's cached copy when offline. */
+export async function households(groupId) {
+  const data = await getJSON(`/api/phone/groups/${groupId}/households`);
+  lists.set(groupId, data);
+  return data;
+}
+
+/* After a sync the server's statuses are newer than the copy in memory. */
+export function forgetLists() {
+  lists.clear();
+}
+
+function fold(text) {
+  return String(text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[đĐ]/g, "d").toLowerCase();
+}
+
+async function newHouseholds() {
+  return (await meta.get(`new:${app.user.id}`)) || [];
+}
+
+export async function householdMap() {
+  return (await meta.get(`hhmap:${app.user.id}`)) || {};
+}
+
+function keyOf(payload, map) {
+  if (payload.household_id) return String(payload.household_id);
+  const client = payload.household.client_uuid;
+  return map[client] ? String(map[client]) : `c-${client}`;
+}
+
+/* The group's households as this phone sees them: the server's list plus what is not sent yet. */
+async function merged(groupId) {
+  const data = lists.get(groupId) || await households(groupId);
+  const map = await householdMap();
+  const listedClients = new Set(data.households.map((x) => x.client_uuid).filter(Boolean));
+  const items = data.households.map((x) => ({ ...x, key: String(x.id) }));
+  for (const added of await newHouseholds()) {
+    if (added.groupId !== groupId || listedClients.has(added.client_uuid)) continue;
+    const key = map[added.client_uuid] ? String(map[added.client_uuid]) : `c-${added.client_uuid}`;
+    if (!items.some((x) => x.key === key)) items.push({ ...added, key, status: "not_visited", members: [], isNew: true });
+  }
+  const byKey = new Map(items.map((x) => [x.key, x]));
+  for (const record of await records.ofUser(app.user.id)) {
+    const item = record.groupId === groupId && byKey.get(keyOf(record.payload, map));
+    if (!item) continue;
+    if (record.state === "draft") item.draft = record;
+    else if (record.state !== "sent" || item.status === "not_visited" || record.payload.outcome === "interviewed") {
+      if (item.status !== "done" || record.payload.outcome === "interviewed") item.status = STATUS_AFTER[record.payload.outcome];
+      item.waiting = record.state !== "sent";
+    }
+  }
+  return { group: data.group, items };
+}
+
+function matches(item) {
+  const wanted = view.filter;
+  if (wanted && item.status !== wanted) return false;
+  const search = fold(view.search.trim());
+  return !search || fold(item.address).includes(search) || fold(item.head_name).includes(search);
+}
+
+function row(item) {
+  const target = item.draft ? `#/f/${item.draft.uuid}` : `#/v/${view.groupId}/${item.key}`;
+  return h("li", {}, h("a", { class: "item", href: target, "data-household": item.key, "data-testid": "household" },
+    h("strong", {}, item.address), h("br"), h("span", {}, item.head_name), " ",
+    h("span", { class: `badge status-${item.status}` }, t(`st_${item.status}`)),
+    item.isNew ? h("span", { class: "badge" }, t("new_hh")) : null,
+    item.waiting ? h("span", { class: "badge warn", "data-testid": "waiting" }, t("waiting")) : null,
+    item.draft ? h("span", { class: "badge warn", "data-testid": "draft" }, `${t("draft")} · ${t("continue")}`) : null));
+}
+
+export async function openGroup(groupId) {
+  const fresh = view.groupId !== groupId;
+  view.groupId = groupId;
+  if (fresh) {
+    view.search = "";
+    $("hh-search").value = "";
+  }
+  app.current = { refresh: () => openGroup(groupId), back: () => go("#/") };
+  const known = app.boot.groups.find((g) => g.id === groupId);
+  show("households", known ? known.name : "");
+  $("group-name").textContent = known ? known.name : "";
+  let data;
+  try {
+    data = await merged(groupId);
+  } catch (error) {
+    $("households").replaceChildren(h("li", { class: "error" }, t("not_cached")));
+    return;
+  }
+  const shown = data.items.filter(matches);
+  $("households").replaceChildren(...(shown.length ? shown.map(row) : [h("li", { class: "muted" }, t("no_hh"))]));
+}
+
+function wireList() {
+  let pending = null;
+  $("hh-search").addEventListener("input", () => {
+    clearTimeout(pending);
+    pending = setTimeout(() => { view.search = $("hh-search").value; openGroup(view.groupId); }, 150);
+  });
+  $("hh-filter").addEventListener("click", (event) => {
+    const button = event.target.closest("button");
+    if (!button) return;
+    view.filter = button.dataset.f;
+    for (const b of $("hh-filter").children) b.setAttribute("aria-pressed", String(b === button));
+    openGroup(view.groupId);
+  });
+  $("new-hh").addEventListener("click", () => go(`#/g/${view.groupId}/new`));
+  $("newhh-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const added = { client_uuid: uuid(), groupId: view.groupId, address: form.address.value.trim(), head_name: form.head_name.value.trim() };
+    await meta.set(`new:${app.user.id}`, [...await newHouseholds(), added]);
+    form.reset();
+    go(`#/v/${view.groupId}/c-${added.client_uuid}`);
+  });
+  $("gps").addEventListener("click", locate);
+  $("outcomes").addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-outcome]");
+    if (button) record(button.dataset.outcome);
+  });
+}
+
+export function openNewHousehold(groupId) {
+  view.groupId = groupId;
+  app.current = { back: () => go(`#/g/${groupId}`) };
+  show("newhh", t("new_hh"));
+}
+
+function locate() {
+  if (!navigator.geolocation) return located(null);
+  $("gps-state").textContent = t("gps_wait");
+  navigator.geolocation.getCurrentPosition(
+    (position) => located({ latitude: position.coords.latitude, longitude: position.coords.longitude, accuracy_m: position.coords.accuracy }),
+    () => located(null), { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
+}
+
+function located(location) {
+  visit.location = location;
+  $("gps-state").textContent = location ? t("gps_ok", { m: Math.round(location.accuracy_m) }) : t("gps_no");
+}
+
+export async function openVisit(groupId, key) {
+  view.groupId = groupId;
+  const data = await merged(groupId);
+  const household = data.items.find((x) => x.key === key);
+  if (!household) return go(`#/g/${groupId}`);
+  visit = { location: null, household, group: data.group };
+  app.current = { back: () => go(`#/g/${groupId}`) };
+  show("visit", data.group.name);
+  $("visit-hh").textContent = household.head_name;
+  $("visit-addr").textContent = household.address;
+  $("gps-state").textContent = "—";
+  document.querySelector("[data-outcome=new_household]").hidden = !household.isNew;
+  return null;
+}
+
+/* How a record names its household: the server's id, or the phone's registration of a new one. */
+async function reference(household) {
+  if (household.id) return { household_id: household.id };
+  const mapped = (await householdMap())[household.client_uuid];
+  if (mapped) return { household_id: mapped };
+  return { household: { client_uuid: household.client_uuid, residential_group_id: visit.group.id,
+    address: household.address, head_name: household.head_name } };
+}
+
+async function record(outcome) {
+  const { household, group, location } = visit;
+  const payload = { uuid: uuid(), outcome, ...(await reference(household)), visited_at: new Date().toISOString(), location };
+  const base = { uuid: payload.uuid, userId: app.user.id, groupId: group.id, createdAt: Date.now(),
+    label: { address: household.address, head_name: household.head_name }, attempts: 0 };
+  if (outcome === "interviewed") return startInterview({ ...base, payload }, household, group);
+  await records.put({ ...base, payload, state: "queued" });
+  await app.counts();
+  $("sync-msg").textContent = t("saved_queue");
+  go(`#/g/${group.id}`);
+  app.sync.run();
+  return null;
+}
+
+wireList();

@@ -1,0 +1,111 @@
+"""The JSON API of the phone app: what it needs to work offline, and where it sends its queue."""
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from survey_app.access import load_or_abort, roles_required
+from survey_app.accounts.models import Role
+from survey_app.collection import formlink, queries
+from survey_app.collection.operations import Submitter, ingest
+from survey_app.collection.records import RecordError, max_batch_items, max_record_bytes, parse_json
+from survey_app.errors import error_response
+from survey_app.extensions import db
+from survey_app.support.operations import ingest_support_event
+from survey_app.support.records import SUPPORT_KIND
+from survey_app.wards.models import ResidentialGroup
+
+#: Who may collect door to door.
+COLLECTORS = (Role.SURVEYOR, Role.TEAM_LEADER, Role.WARD_ADMIN)
+#: Form the phone opens for an interview.
+HOUSEHOLD_FORM = "household_survey"
+
+
+def read_json_body(limit: int):
+    """The request's JSON, refusing bodies over `limit` bytes (413) and anything not JSON (400)."""
+    if request.content_length is not None and request.content_length > limit:
+        raise RecordError(413, "too_large", _("The data sent is too large."))
+    raw = request.get_data(cache=False)
+    if len(raw) > limit:
+        raise RecordError(413, "too_large", _("The data sent is too large."))
+    return parse_json(raw)
+
+
+def _sync_settings() -> dict:
+    config = current_app.config
+    return {
+        "batch_size": config.get("PHONE_SYNC_BATCH_SIZE", 20),
+        "backoff_ms": config.get("PHONE_SYNC_BACKOFF_MS", 5_000),
+        "max_backoff_ms": config.get("PHONE_SYNC_MAX_BACKOFF_MS", 10 * 60_000),
+    }
+
+
+@roles_required(*COLLECTORS)
+def bootstrap():
+    """The signed-in surveyor, their team's groups today and the current form: what the phone caches."""
+    user = current_user
+    form = formlink.current_form(user.ward_id, HOUSEHOLD_FORM)
+    return jsonify(
+        user={"id": user.id, "full_name": user.full_name, "role": user.role.value},
+        team={"id": user.survey_team.id, "name": user.survey_team.name} if user.survey_team else None,
+        groups=[{"id": g.id, "code": g.code, "name": g.name, "listed": g.listed, "done": g.done,
+                 "revisit": g.revisit, "not_visited": g.not_visited} for g in queries.phone_groups(user)],
+        form=None if form is None else {"form_id": HOUSEHOLD_FORM, "version": form.version},
+        sync=_sync_settings(),
+    )
+
+
+@roles_required(*COLLECTORS)
+def csrf_token():
+    """A fresh CSRF token for the phone's POSTs (never cached: the shell page is the same for everyone)."""
+    return jsonify(csrf_token=generate_csrf(), user_id=current_user.id)
+
+
+@roles_required(*COLLECTORS)
+def group_households(group_id):
+    """Every household of a group with its roster, for the offline list and to pre-fill members."""
+    group = load_or_abort(ResidentialGroup, group_id)
+    return jsonify(group={"id": group.id, "code": group.code, "name": group.name},
+                   households=queries.households_with_roster(current_user, group.id))
+
+
+def _refusal(error: RecordError):
+    return error_response(error.status, error.message)
+
+
+def ingest_item(payload, submitter: Submitter):
+    """One item of the phone's queue: a support event (kind "support_event") or a visit with its survey."""
+    if isinstance(payload, dict) and payload.get("kind") == SUPPORT_KIND:
+        return ingest_support_event(payload, submitter.user)
+    return ingest(payload, submitter)
+
+
+@roles_required(*COLLECTORS)
+def submit_one():
+    """One record: the HTTP status is the record's (201, 200, 409, 422, 400, 403, 404, 413)."""
+    try:
+        payload = read_json_body(max_record_bytes() + 1024)
+    except RecordError as error:
+        return _refusal(error)
+    receipt = ingest_item(payload, Submitter.for_user(current_user))
+    db.session.commit()  # keeps a quarantined record (422) and refusal audits; failed records left nothing
+    return jsonify(receipt.as_json()), receipt.status
+
+
+@roles_required(*COLLECTORS)
+def submit_batch():
+    """A phone's queue in one request: 200 with one result per item; one bad item never fails the others."""
+    try:
+        body = read_json_body(max_batch_items() * (max_record_bytes() + 1024) + 1024)
+    except RecordError as error:
+        return _refusal(error)
+    items = body.get("items") if isinstance(body, dict) else None
+    if not isinstance(items, list):
+        return error_response(400, _("Send an object with a list of records under \"items\"."))
+    if len(items) > max_batch_items():
+        return error_response(413, _("Send at most %(count)s records at a time.", count=max_batch_items()))
+    submitter = Submitter.for_user(current_user)
+    results = [ingest_item(item, submitter).as_json() for item in items]
+    return jsonify(results=results)

@@ -1,0 +1,79 @@
+"""The collection side's only door into the form engine (survey_app.formdefs)."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import get_locale
+
+
+def load_form(ward_id: int, form_id: str, version: str):
+    """The ward's form at that version, or None when the ward has no such form version."""
+    from survey_app.formdefs.queries import get_form
+
+    return get_form(ward_id, form_id, version)
+
+
+def current_form(ward_id: int, form_id: str):
+    from survey_app.formdefs.queries import current_form as current
+
+    return current(ward_id, form_id)
+
+
+def schema_of(form) -> dict:
+    return form.schema
+
+
+def client_json(form) -> dict:
+    """The form as the phone renders it (the same JSON as /api/forms/<form_id>/<version>)."""
+    from survey_app.formdefs.layout import client_json as render
+
+    return render(form.schema, str(get_locale() or "vi"))
+
+
+def validate_answers(form, answers: dict, filled_on: date | None = None) -> list[dict]:
+    """Per-field errors [{"field", "index", "code", "message"}], empty when the answers are valid.
+
+    `filled_on` is the ward's date the form was filled in: it decides today() (the survey year).
+    """
+    from survey_app.formdefs.validation import validate
+
+    return list(validate(schema_of(form), answers, str(get_locale() or "vi"), today=filled_on))
+
+
+def _text(schema, item, value, lang: str) -> str:
+    if item is not None and item.list_name:
+        names = value if isinstance(value, list) else [value]
+        return ", ".join(schema.text(getattr(schema.choice(item.list_name, n), "label", None), lang) or str(n)
+                         for n in names)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _rows(schema, fields, answers: dict, lang: str) -> list[tuple[str, str, str]]:
+    """(name, label, answer text) for each answered question of one level, in form order."""
+    if schema is None:
+        return [(key, key, _text(None, None, value, lang)) for key, value in answers.items() if not isinstance(value, list)
+                or all(not isinstance(v, dict) for v in value)]
+    return [(item.name, schema.text(item.label, lang) or item.name, _text(schema, item, answers[item.name], lang))
+            for item in fields if item.type not in ("note", "group", "repeat") and item.name in answers]
+
+
+def labelled_answers(ward_id: int, form_id: str, version: str, answers: dict) -> list[dict]:
+    """Answers grouped as the form shows them (household, then each member), with labels in the user's language."""
+    from flask_babel import gettext as _
+
+    lang = str(get_locale() or "vi")
+    form = load_form(ward_id, form_id, version)
+    schema = schema_of(form) if form is not None else None
+    sections = [{"title": _("Household"), "rows": _rows(schema, schema.scope(None) if schema else None, answers, lang)}]
+    repeats = [r.name for r in schema.repeats] if schema else [k for k, v in answers.items() if isinstance(v, list)
+                                                                  and v and all(isinstance(e, dict) for e in v)]
+    for name in repeats:
+        repeat = schema.by_name[name] if schema else None
+        for index, entry in enumerate(answers.get(name) or []):
+            title = _("Member %(number)s", number=index + 1)
+            if entry.get("b0_name"):
+                title = f"{title}: {entry['b0_name']}"
+            sections.append({"title": title, "rows": _rows(schema, schema.scope(repeat) if schema else None, entry, lang)})
+    return sections

@@ -1,0 +1,45 @@
+"""Forms of the review pages (every change is a POST with a CSRF token)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+def review_status_labels() -> dict:
+    from survey_app.collection.models import ReviewStatus
+
+    return {
+        ReviewStatus.RECEIVED: _l("Received"),
+        ReviewStatus.HAS_ISSUES: _l("Has issues"),
+        ReviewStatus.APPROVED: _l("Approved"),
+        ReviewStatus.REJECTED: _l("Rejected"),
+    }
+
+
+def quarantine_status_labels() -> dict:
+    from survey_app.collection.models import QuarantineStatus
+
+    return {
+        QuarantineStatus.OPEN: _l("Open"),
+        QuarantineStatus.ACCEPTED: _l("Accepted"),
+        QuarantineStatus.REJECTED: _l("Rejected"),
+    }
+
+
+class ReviewForm(FlaskForm):
+    """Move a submission's review status; the view offers only the moves the model allows."""
+
+    status = SelectField(_l("New status"), validators=[DataRequired()])
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
+
+
+class AcceptForm(FlaskForm):
+    """The quarantined answers, corrected by the ward staff, as JSON."""
+
+    answers = TextAreaField(_l("Answers (JSON)"), validators=[DataRequired(), Length(max=200_000)])
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])

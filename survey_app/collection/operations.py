@@ -1,0 +1,397 @@
+"""Storing what phones and residents send: idempotent by UUID, race-safe, quarantined when invalid.
+
+Each record is handled inside its own SAVEPOINT, so a refused record leaves nothing behind and
+never undoes the records stored before it in the same batch. Functions only flush; the caller
+commits.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from survey_app.access import visible
+from survey_app.accounts.models import User
+from survey_app.accounts.operations import failure_key
+from survey_app.audit.operations import record as audit
+from survey_app.clock import local_zone
+from survey_app.collection import formlink
+from survey_app.collection.models import (
+    Channel,
+    Household,
+    IllegalTransition,
+    Person,
+    QuarantinedSubmission,
+    QuarantineStatus,
+    SelfSurveyHit,
+    Sex,
+    Submission,
+    Visit,
+    VisitOutcome,
+)
+from survey_app.collection.records import Record, RecordError, content_hash, content_of, parse_record, parse_uuid
+from survey_app.dashboard.indicators import refresh_person_indicators
+from survey_app.extensions import db, utcnow
+from survey_app.wards.models import ResidentialGroup
+
+
+@dataclass
+class Submitter:
+    """Who sends: a signed-in team member, or a resident through a group's self-survey link."""
+
+    ward_id: int
+    user: User | None = None
+    team_id: int | None = None
+    channel: Channel = Channel.DOOR_TO_DOOR
+    #: Set for the online self-survey: the only group the record may belong to.
+    self_group: ResidentialGroup | None = None
+    #: A ward admin storing a corrected quarantined record on the sender's behalf.
+    reviewer: User | None = None
+
+    @classmethod
+    def for_user(cls, user: User) -> Submitter:
+        return cls(ward_id=user.ward_id, user=user, team_id=user.survey_team_id)
+
+    @classmethod
+    def for_group(cls, group: ResidentialGroup) -> Submitter:
+        return cls(ward_id=group.ward_id, channel=Channel.ONLINE, self_group=group)
+
+
+@dataclass
+class Receipt:
+    """The server's answer for one record; the phone drops its copy once it has one of these."""
+
+    uuid: str | None
+    status: int
+    result: str
+    message: str | None = None
+    errors: list = field(default_factory=list)
+    submission_id: int | None = None
+    visit_id: int | None = None
+    household_id: int | None = None
+    household_client_uuid: str | None = None
+    quarantine_id: int | None = None
+
+    def as_json(self) -> dict:
+        return {key: value for key, value in self.__dict__.items() if value is not None}
+
+
+class _Undo(Exception):
+    """Leave the record's savepoint, rolling back its work."""
+
+    def __init__(self, receipt: Receipt):
+        self.receipt = receipt
+
+
+def ingest(payload, submitter: Submitter) -> Receipt:
+    """Store one record (or find it already stored) and say what happened."""
+    uuid = _uuid_or_none(payload)
+    try:
+        with db.session.begin_nested():
+            receipt = _ingest(payload, submitter)
+            if receipt.status >= 400 and receipt.result != "quarantined":
+                raise _Undo(receipt)
+    except _Undo as undo:
+        receipt = undo.receipt
+    except RecordError as error:
+        receipt = Receipt(uuid, error.status, error.code, error.message, error.errors)
+    except IntegrityError:
+        # An identical request stored the same UUID between our lookup and our insert.
+        receipt = _known_result(uuid, content_hash(content_of(payload))) if uuid else None
+        receipt = receipt or Receipt(uuid, 409, "conflict", _("This record clashes with one already stored."))
+    if receipt.status == 403:
+        household_id = payload.get("household_id") if isinstance(payload, dict) else None
+        audit("submission.refused", ward_id=submitter.ward_id, object_type="households",
+              object_id=household_id if isinstance(household_id, int) else None,
+              detail={"uuid": uuid, "code": receipt.result})
+    return receipt
+
+
+def _uuid_or_none(payload) -> str | None:
+    try:
+        return parse_uuid(payload.get("uuid")) if isinstance(payload, dict) else None
+    except RecordError:
+        return None
+
+
+def _ingest(payload, submitter: Submitter) -> Receipt:
+    record = parse_record(payload, with_visit=submitter.self_group is None)
+    known = _known_result(record.uuid, record.content_hash, reviewing=submitter.reviewer is not None)
+    if known is not None:
+        return known
+    household, group = _authorize(record, submitter)
+    form = None
+    if record.form_id is not None:
+        form = formlink.load_form(submitter.ward_id, record.form_id, record.form_version)
+        if form is None:
+            raise RecordError(404, "unknown_form", _("The form %(form)s version %(version)s is not known here.",
+                                                     form=record.form_id, version=record.form_version))
+        filled = record.started_at or record.visited_at or record.finished_at
+        filled_on = filled.astimezone(local_zone()).date() if filled else None
+        errors = formlink.validate_answers(form, record.answers, filled_on) + _group_errors(record.answers, group)
+        if errors:
+            return _quarantine(record, errors, submitter, group)
+    return _store(record, submitter, household, group)
+
+
+def _group_errors(answers: dict, group: ResidentialGroup) -> list[dict]:
+    """a1_group is pre-filled with the visit's group; anything else points at the wrong group."""
+    if answers.get("a1_group") == group.code:
+        return []
+    return [{"field": "a1_group", "index": None, "code": "group_mismatch",
+             "message": _("The residential group does not match the household's group (%(code)s).",
+                          code=group.code)}]
+
+
+def _authorize(record: Record, submitter: Submitter) -> tuple[Household | None, ResidentialGroup]:
+    """The household and group the record is about, if the submitter may write there; else 403."""
+    if submitter.self_group is not None:
+        return None, submitter.self_group
+    user = submitter.reviewer or submitter.user
+    if record.household_id is not None:
+        household = db.session.execute(
+            sa.select(Household).where(Household.id == record.household_id, visible(Household, user))
+        ).scalar_one_or_none()
+        if household is None:
+            raise RecordError(403, "forbidden", _("This household is not one of your team's households."))
+        return household, household.residential_group
+    group_id = record.new_household.residential_group_id
+    group = db.session.execute(
+        sa.select(ResidentialGroup).where(ResidentialGroup.id == group_id, visible(ResidentialGroup, user))
+    ).scalar_one_or_none()
+    if group is None:
+        raise RecordError(403, "forbidden", _("This residential group is not one of your team's groups."))
+    return None, group
+
+
+def _known_result(uuid: str, digest: str, reviewing: bool = False) -> Receipt | None:
+    """The first result for a UUID already received; None when it is new or a fix of an open quarantine."""
+    submission = db.session.execute(sa.select(Submission).where(Submission.uuid == uuid)).scalar_one_or_none()
+    quarantined = db.session.execute(
+        sa.select(QuarantinedSubmission).where(QuarantinedSubmission.uuid == uuid)
+    ).scalar_one_or_none()
+    visit = db.session.execute(sa.select(Visit).where(Visit.client_uuid == uuid)).scalar_one_or_none()
+    if submission is not None:
+        if digest == submission.content_hash or (quarantined is not None and digest == quarantined.content_hash):
+            return _stored_receipt(uuid, 200, "duplicate", submission, visit)
+        return _conflict(uuid)
+    if visit is not None:
+        return _stored_receipt(uuid, 200, "duplicate", None, visit) if digest == visit.content_hash else _conflict(uuid)
+    if quarantined is None:
+        return None
+    if quarantined.status == QuarantineStatus.REJECTED:
+        return Receipt(uuid, 409, "rejected", _("The ward staff set this record aside: %(reason)s",
+                                                 reason=quarantined.reason or ""))
+    if digest == quarantined.content_hash and not reviewing:
+        return _quarantine_receipt(quarantined)
+    return None  # a corrected version of an open quarantined record: handle it as new
+
+
+def _conflict(uuid: str) -> Receipt:
+    return Receipt(uuid, 409, "conflict",
+                   _("A different record with the same identifier was already received."))
+
+
+def _stored_receipt(uuid, status, result, submission: Submission | None, visit: Visit | None) -> Receipt:
+    household = visit.household if visit is not None else None
+    return Receipt(
+        uuid, status, result,
+        submission_id=submission.id if submission is not None else None,
+        visit_id=visit.id if visit is not None else None,
+        household_id=household.id if household is not None else (submission.household_id if submission else None),
+        household_client_uuid=household.client_uuid if household is not None else None,
+    )
+
+
+def _quarantine_receipt(quarantined: QuarantinedSubmission) -> Receipt:
+    return Receipt(quarantined.uuid, 422, "quarantined",
+                   _("Some answers need checking. The record is kept for the ward staff."),
+                   errors=list(quarantined.errors), quarantine_id=quarantined.id)
+
+
+def _quarantine(record: Record, errors: list[dict], submitter: Submitter, group) -> Receipt:
+    """Keep a record that failed validation, or update the open one it corrects."""
+    row = db.session.execute(
+        sa.select(QuarantinedSubmission).where(QuarantinedSubmission.uuid == record.uuid)
+    ).scalar_one_or_none()
+    if row is None:
+        row = QuarantinedSubmission(uuid=record.uuid, ward_id=submitter.ward_id, channel=submitter.channel,
+                                    surveyor_id=submitter.user.id if submitter.user else None,
+                                    survey_team_id=submitter.team_id)
+        db.session.add(row)
+    row.form_id, row.form_version = record.form_id, record.form_version
+    row.residential_group_id = group.id
+    row.payload, row.errors = record.content, errors
+    if submitter.reviewer is None or row.content_hash is None:  # the sender's hash, so a re-send of the original still finds this row
+        row.content_hash = record.content_hash
+    db.session.flush()
+    return _quarantine_receipt(row)
+
+
+def _store(record: Record, submitter: Submitter, household: Household | None, group) -> Receipt:
+    user = submitter.user
+    created = False
+    if record.new_household is not None:
+        household, created = _reconcile_household(record, user, group)
+    submission = None
+    if record.answers is not None:
+        submission = _new_submission(record, submitter, household, group)
+    visit = None
+    if household is not None:
+        latitude, longitude, accuracy = record.location or (None, None, None)
+        visit = Visit(client_uuid=record.uuid, ward_id=household.ward_id, household_id=household.id,
+                      residential_group_id=household.residential_group_id,
+                      surveyor_id=user.id if user else None, survey_team_id=submitter.team_id,
+                      outcome=record.outcome, visited_at=record.visited_at, latitude=latitude,
+                      longitude=longitude, accuracy_m=accuracy, content_hash=record.content_hash,
+                      submission_id=submission.id if submission else None, household=household)
+        db.session.add(visit)
+        _apply_outcome(household, record.outcome, created)
+    _close_corrected_quarantine(record.uuid, submission, submitter.reviewer)
+    db.session.flush()
+    if submission is not None:
+        refresh_person_indicators(submission)
+    return _stored_receipt(record.uuid, 201, "stored", submission, visit) if visit else Receipt(
+        record.uuid, 201, "stored", submission_id=submission.id)
+
+
+def _reconcile_household(record: Record, user: User | None, group: ResidentialGroup) -> tuple[Household, bool]:
+    """The household a phone registered offline: the same one every time its client UUID comes back."""
+    block = record.new_household
+    existing = db.session.execute(
+        sa.select(Household).where(Household.client_uuid == block.client_uuid)
+    ).scalar_one_or_none()
+    if existing is not None:
+        if existing.residential_group_id != group.id:
+            raise RecordError(409, "conflict", _("This new household was already registered in another group."))
+        return existing, False
+    household = Household(ward_id=group.ward_id, residential_group_id=group.id, client_uuid=block.client_uuid,
+                          address=block.address, head_name=block.head_name,
+                          registered_by_id=user.id if user else None)
+    db.session.add(household)
+    db.session.flush()
+    return household, True
+
+
+def _new_submission(record: Record, submitter: Submitter, household: Household | None, group) -> Submission:
+    latitude, longitude, accuracy = record.location or (None, None, None)
+    submission = Submission(
+        uuid=record.uuid, ward_id=group.ward_id, form_id=record.form_id, form_version=record.form_version,
+        channel=submitter.channel, surveyor_id=submitter.user.id if submitter.user else None,
+        survey_team_id=submitter.team_id, household_id=household.id if household else None,
+        residential_group_id=group.id, started_at=record.started_at, finished_at=record.finished_at,
+        latitude=latitude, longitude=longitude, accuracy_m=accuracy, answers=record.answers,
+        content_hash=record.content_hash,
+    )
+    db.session.add(submission)
+    db.session.flush()
+    if household is not None:
+        link_members(submission, household)
+    return submission
+
+
+def _apply_outcome(household: Household, outcome: VisitOutcome, created: bool) -> None:
+    """Move the household's status; a late miss never reopens a household already done."""
+    if outcome == VisitOutcome.NEW_HOUSEHOLD and created:
+        return
+    try:
+        household.apply_visit_outcome(outcome)
+    except IllegalTransition:
+        pass  # the visit is kept as a fact; the status stays where the guard left it
+
+
+def _close_corrected_quarantine(uuid: str, submission: Submission | None, reviewer: User | None) -> None:
+    row = db.session.execute(
+        sa.select(QuarantinedSubmission).where(QuarantinedSubmission.uuid == uuid,
+                                               QuarantinedSubmission.status == QuarantineStatus.OPEN)
+    ).scalar_one_or_none()
+    if row is not None:
+        reason = _("Corrected by the ward staff.") if reviewer else _("Corrected on the phone and sent again.")
+        row.close(QuarantineStatus.ACCEPTED, reviewer.id if reviewer else None, reason)
+        row.submission_id = submission.id if submission else None
+
+
+def normalise_name(name) -> str:
+    return " ".join(unicodedata.normalize("NFC", str(name or "")).casefold().split())
+
+
+def link_members(submission: Submission, household: Household) -> None:
+    """One Person per member answered: the roster's entry when name and birth year match, else a new one."""
+    roster = [p for p in household.members if p.submission_id is None]
+    next_line = max((p.line_no for p in household.members), default=0) + 1
+    for index, member in enumerate(submission.answers.get("members", [])):
+        name, year = member.get("b0_name"), member.get("b1_birth_year")
+        year = year if isinstance(year, int) and not isinstance(year, bool) else None
+        match = next((p for p in roster if normalise_name(p.full_name) == normalise_name(name)
+                      and (p.birth_year is None or p.birth_year == year)), None)
+        if match is None:
+            match = Person(ward_id=household.ward_id, household_id=household.id,
+                           residential_group_id=household.residential_group_id, line_no=next_line,
+                           full_name=" ".join(str(name or "").split())[:120], birth_year=year)
+            next_line += 1
+            db.session.add(match)
+        else:
+            roster.remove(match)
+            match.birth_year = year if year is not None else match.birth_year
+        if member.get("b2_sex") in Sex._value2member_map_:
+            match.sex = Sex(member["b2_sex"])
+        match.submission_id, match.answer_index = submission.id, index
+    db.session.flush()
+
+
+def review_submission(submission: Submission, status, reviewer: User, comment: str | None) -> None:
+    """Move a submission's review status (guarded by the model) and audit it."""
+    before = submission.review_status
+    submission.review(status, reviewer.id, comment or None)
+    audit("submission.reviewed", user=reviewer, ward_id=submission.ward_id, object_type="submissions",
+          object_id=submission.id, detail={"from": before.value, "to": submission.review_status.value})
+    db.session.flush()
+    refresh_person_indicators(submission)
+
+
+def accept_quarantined(row: QuarantinedSubmission, payload: dict, reviewer: User) -> Receipt:
+    """Store a corrected quarantined record on its sender's behalf; 201 when stored, 422 with errors if not."""
+    if row.status != QuarantineStatus.OPEN:
+        raise IllegalTransition(f"quarantine {row.status} cannot be accepted")
+    payload = {**payload, "uuid": row.uuid}
+    surveyor = db.session.get(User, row.surveyor_id) if row.surveyor_id else None
+    group = db.session.get(ResidentialGroup, row.residential_group_id) if row.channel == Channel.ONLINE else None
+    submitter = Submitter(ward_id=row.ward_id, user=surveyor, team_id=row.survey_team_id, channel=row.channel,
+                          self_group=group, reviewer=reviewer)
+    receipt = ingest(payload, submitter)
+    if receipt.status == 201:
+        audit("quarantine.accepted", user=reviewer, ward_id=row.ward_id, object_type="quarantined_submissions",
+              object_id=row.id, detail={"submission_id": receipt.submission_id})
+    return receipt
+
+
+def reject_quarantined(row: QuarantinedSubmission, reason: str, reviewer: User) -> None:
+    """Set a quarantined record aside for good, with the reason the sender will be told."""
+    row.close(QuarantineStatus.REJECTED, reviewer.id, reason)
+    audit("quarantine.rejected", user=reviewer, ward_id=row.ward_id, object_type="quarantined_submissions",
+          object_id=row.id)
+    db.session.flush()
+
+
+def self_survey_allowed(token: str, address: str) -> bool:
+    """Count this attempt; False when the address or the group's link was used too often in the window."""
+    config = current_app.config
+    since = utcnow() - timedelta(minutes=config.get("SELF_SURVEY_WINDOW_MINUTES", 60))
+    limits = {
+        failure_key("self-address", address): config.get("SELF_SURVEY_MAX_PER_ADDRESS", 20),
+        failure_key("self-token", token): config.get("SELF_SURVEY_MAX_PER_GROUP", 300),
+    }
+    counts = dict(db.session.execute(
+        sa.select(SelfSurveyHit.key, sa.func.count())
+        .where(SelfSurveyHit.key.in_(limits), SelfSurveyHit.at >= since).group_by(SelfSurveyHit.key)
+    ).all())
+    if any(counts.get(key, 0) >= limit for key, limit in limits.items()):
+        return False
+    db.session.add_all(SelfSurveyHit(key=key) for key in limits)
+    db.session.flush()
+    return True

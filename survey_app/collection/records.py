@@ -1,0 +1,254 @@
+"""The record a phone (or a resident's browser) sends: parsing, canonical hashing, size limits.
+
+A record is one knock on a door, with the survey's answers when the household was interviewed:
+
+    {"uuid": "…", "outcome": "interviewed", "household_id": 12 | null,
+     "household": {"client_uuid": "…", "residential_group_id": 3, "address": "…", "head_name": "…"} | null,
+     "visited_at": "2025-08-20T02:10:00Z", "started_at": "…", "finished_at": "…",
+     "location": {"latitude": 20.8, "longitude": 106.6, "accuracy_m": 12} | null,
+     "form_id": "household_survey", "form_version": "2025.1", "answers": {…},
+     "sent_at": "…", "attempt": 2}
+
+`sent_at` and `attempt` are transport fields: they change on every try and are not part of the
+content, so re-sending the same record hashes the same.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import uuid as uuid_module
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from survey_app.collection.models import VisitOutcome
+
+#: Fields that describe one delivery attempt, not the record.
+TRANSPORT_FIELDS = frozenset({"sent_at", "attempt"})
+#: Largest single record, in bytes of compact JSON (a household of 30 members is about 40 KB).
+DEFAULT_MAX_RECORD_BYTES = 256 * 1024
+#: Most records in one batch request.
+DEFAULT_MAX_BATCH_ITEMS = 50
+
+
+class RecordError(Exception):
+    """A record that cannot be stored as sent: HTTP-like status, machine code, message for people."""
+
+    def __init__(self, status: int, code: str, message: str, errors: list | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.errors = status, code, message, errors or []
+
+
+@dataclass
+class NewHousehold:
+    """A household registered at the door (offline), identified by the phone's UUID."""
+
+    client_uuid: str
+    residential_group_id: int
+    address: str
+    head_name: str
+
+
+@dataclass
+class Record:
+    uuid: str
+    content: dict
+    content_hash: str
+    outcome: VisitOutcome
+    household_id: int | None
+    new_household: NewHousehold | None
+    visited_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    location: tuple[float, float, float | None] | None
+    form_id: str | None
+    form_version: str | None
+    answers: dict | None
+
+
+class _BadNumber(ValueError):
+    pass
+
+
+#: Integers a phone holds exactly (JavaScript's safe range); larger ones are refused, not rounded.
+_SAFE_INT = 2**53
+
+
+def _bounded_int(text: str) -> int:
+    value = int(text)
+    if abs(value) > _SAFE_INT:
+        raise _BadNumber(text)
+    return value
+
+
+def _no_constant(name: str):
+    raise _BadNumber(name)
+
+
+def parse_json(raw: bytes | str):
+    """JSON as sent by a phone or typed by ward staff; NaN, Infinity and huge integers are refused (400)."""
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        return json.loads(text, parse_int=_bounded_int, parse_constant=_no_constant)
+    except _BadNumber:
+        raise RecordError(400, "malformed", _("The data holds a number that is too large or not a number.")) from None
+    except (UnicodeDecodeError, ValueError):
+        raise RecordError(400, "malformed", _("The data sent is not valid JSON.")) from None
+
+
+def max_record_bytes() -> int:
+    return current_app.config.get("SUBMISSION_MAX_BYTES", DEFAULT_MAX_RECORD_BYTES)
+
+
+def max_batch_items() -> int:
+    return current_app.config.get("SUBMISSION_BATCH_MAX_ITEMS", DEFAULT_MAX_BATCH_ITEMS)
+
+
+def canonical_json(content) -> str:
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def content_of(payload: dict) -> dict:
+    """The record without its transport fields."""
+    return {key: value for key, value in payload.items() if key not in TRANSPORT_FIELDS}
+
+
+def content_hash(content: dict) -> str:
+    """sha256 of the canonical JSON (sorted keys, compact) of a record's content."""
+    return hashlib.sha256(canonical_json(content).encode()).hexdigest()
+
+
+def parse_uuid(value, field: str = "uuid") -> str:
+    """The canonical lower-case form of a UUID, or a 400 naming the field."""
+    if not isinstance(value, str) or len(value) > 64:
+        raise RecordError(400, "bad_uuid", _("The field %(field)s must be a UUID.", field=field))
+    try:
+        return str(uuid_module.UUID(value))
+    except ValueError:
+        raise RecordError(400, "bad_uuid", _("The field %(field)s must be a UUID.", field=field)) from None
+
+
+def _time(payload: dict, field: str, required: bool = False) -> datetime | None:
+    value = payload.get(field)
+    if value is None and not required:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise RecordError(400, "bad_time", _("The field %(field)s must be a date and time with a time zone.",
+                                             field=field))
+    return moment
+
+
+def _number(value) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _location(payload: dict):
+    place = payload.get("location")
+    if place is None:
+        return None
+    if not isinstance(place, dict):
+        raise RecordError(400, "bad_location", _("The location must have a latitude and a longitude."))
+    lat, lon = _number(place.get("latitude")), _number(place.get("longitude"))
+    accuracy = place.get("accuracy_m")
+    if lat is None or lon is None or not -90 <= lat <= 90 or not -180 <= lon <= 180:
+        raise RecordError(400, "bad_location", _("The location must have a latitude and a longitude."))
+    if accuracy is not None and (_number(accuracy) is None or accuracy < 0):
+        raise RecordError(400, "bad_location", _("The location accuracy must be a positive number of metres."))
+    return lat, lon, None if accuracy is None else float(accuracy)
+
+
+def _text(block: dict, field: str, limit: int) -> str:
+    value = block.get(field)
+    if not isinstance(value, str) or not value.strip():
+        raise RecordError(400, "missing", _("The field %(field)s is required.", field=field))
+    if len(value) > limit:
+        raise RecordError(400, "too_long", _("The field %(field)s is too long.", field=field))
+    return " ".join(value.split())
+
+
+def _new_household(block) -> NewHousehold:
+    if not isinstance(block, dict):
+        raise RecordError(400, "bad_household", _("The new household must be an object."))
+    group_id = block.get("residential_group_id")
+    if isinstance(group_id, bool) or not isinstance(group_id, int):
+        raise RecordError(400, "missing", _("The field %(field)s is required.", field="residential_group_id"))
+    return NewHousehold(
+        client_uuid=parse_uuid(block.get("client_uuid"), "household.client_uuid"),
+        residential_group_id=group_id,
+        address=_text(block, "address", 255),
+        head_name=_text(block, "head_name", 120),
+    )
+
+
+def _household_reference(payload: dict, outcome: VisitOutcome):
+    household_id, block = payload.get("household_id"), payload.get("household")
+    if (household_id is None) == (block is None):
+        raise RecordError(400, "bad_household",
+                          _("Send either household_id (a listed household) or household (a new one)."))
+    if block is not None:
+        return None, _new_household(block)
+    if isinstance(household_id, bool) or not isinstance(household_id, int):
+        raise RecordError(400, "bad_household", _("The field %(field)s must be a number.", field="household_id"))
+    if outcome == VisitOutcome.NEW_HOUSEHOLD:
+        raise RecordError(400, "bad_household", _("A new household cannot be a household already listed."))
+    return household_id, None
+
+
+def parse_form_part(payload: dict) -> tuple[str, str, dict]:
+    """form_id, form_version and answers of a record that carries a survey."""
+    form_id, version, answers = payload.get("form_id"), payload.get("form_version"), payload.get("answers")
+    if not isinstance(form_id, str) or not form_id or len(form_id) > 80:
+        raise RecordError(400, "missing", _("The field %(field)s is required.", field="form_id"))
+    if not isinstance(version, str) or not version or len(version) > 40:
+        raise RecordError(400, "missing", _("The field %(field)s is required.", field="form_version"))
+    if not isinstance(answers, dict):
+        raise RecordError(400, "bad_answers", _("The answers must be an object keyed by question name."))
+    members = answers.get("members", [])
+    if not isinstance(members, list) or not all(isinstance(member, dict) for member in members):
+        raise RecordError(400, "bad_answers", _("The members must be a list of objects."))
+    return form_id, version, answers
+
+
+def check_size(payload) -> None:
+    if len(canonical_json(payload).encode()) > max_record_bytes():
+        raise RecordError(413, "too_large", _("This record is too large to be sent."))
+
+
+def parse_record(payload, *, with_visit: bool = True) -> Record:
+    """Check a record's shape; raises RecordError (400 / 413) naming the first problem."""
+    if not isinstance(payload, dict):
+        raise RecordError(400, "malformed", _("Each record must be a JSON object."))
+    uuid = parse_uuid(payload.get("uuid"))
+    try:
+        check_size(payload)
+    except ValueError:  # NaN or infinity cannot be canonical JSON
+        raise RecordError(400, "malformed", _("The record holds a number that is not valid.")) from None
+    content = content_of(payload)
+    outcome, household_id, new_household = VisitOutcome.INTERVIEWED, None, None
+    if with_visit:
+        try:
+            outcome = VisitOutcome(payload.get("outcome"))
+        except ValueError:
+            raise RecordError(400, "bad_outcome", _("The visit outcome is not one of the known outcomes.")) from None
+        household_id, new_household = _household_reference(payload, outcome)
+    form_id = version = answers = None
+    if outcome == VisitOutcome.INTERVIEWED:
+        form_id, version, answers = parse_form_part(payload)
+    elif payload.get("answers") is not None:
+        raise RecordError(400, "bad_answers", _("Only an interviewed household has answers."))
+    return Record(
+        uuid=uuid, content=content, content_hash=content_hash(content), outcome=outcome,
+        household_id=household_id, new_household=new_household,
+        visited_at=_time(payload, "visited_at", required=with_visit),
+        started_at=_time(payload, "started_at"), finished_at=_time(payload, "finished_at"),
+        location=_location(payload), form_id=form_id, form_version=version, answers=answers,
+    )

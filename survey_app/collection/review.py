@@ -1,0 +1,139 @@
+"""Ward staff review submissions (received, has issues, approved, rejected) and the quarantine."""
+from __future__ import annotations
+
+import json
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from survey_app.access import load_or_abort, roles_required
+from survey_app.accounts.models import Role
+from survey_app.collection import formlink, operations, queries
+from survey_app.collection.forms import (
+    AcceptForm,
+    RejectForm,
+    ReviewForm,
+    quarantine_status_labels,
+    review_status_labels,
+)
+from survey_app.collection.models import (
+    IllegalTransition,
+    QuarantinedSubmission,
+    QuarantineStatus,
+    ReviewStatus,
+    Submission,
+)
+from survey_app.collection.records import RecordError, parse_json
+from survey_app.errors import error_response
+from survey_app.extensions import db
+
+
+def _enum_arg(enum_cls, default=None):
+    value = request.args.get("status", default or "")
+    return enum_cls(value) if value in enum_cls._value2member_map_ else None
+
+
+def _page() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+@roles_required(Role.WARD_ADMIN)
+def submissions():
+    status = _enum_arg(ReviewStatus)
+    return render_template(
+        "collection/review_list.html", page=queries.submission_page(current_user, status, _page()),
+        status=status, counts=queries.review_counts(current_user), labels=review_status_labels(),
+    )
+
+
+def _review_form(submission: Submission) -> ReviewForm:
+    form = ReviewForm()
+    labels = review_status_labels()
+    form.status.choices = [(s.value, labels[s]) for s in submission.allowed_reviews]
+    return form
+
+
+def _render_submission(submission: Submission, form: ReviewForm, status: int = 200):
+    return render_template(
+        "collection/review_detail.html", submission=submission, form=form, labels=review_status_labels(),
+        sections=formlink.labelled_answers(submission.ward_id, submission.form_id, submission.form_version,
+                                           submission.answers),
+    ), status
+
+
+@roles_required(Role.WARD_ADMIN)
+def submission_detail(submission_id):
+    submission = load_or_abort(Submission, submission_id)
+    return _render_submission(submission, _review_form(submission))
+
+
+@roles_required(Role.WARD_ADMIN)
+def review_submission(submission_id):
+    submission = load_or_abort(Submission, submission_id, write=True)
+    form = _review_form(submission)
+    if not form.validate_on_submit():
+        return _render_submission(submission, form, 400)
+    try:
+        operations.review_submission(submission, ReviewStatus(form.status.data), current_user, form.comment.data)
+    except IllegalTransition:
+        return error_response(400, _("This review status cannot be set now."))
+    flash(_("Review saved."), "info")
+    return redirect(url_for("collection.submission_detail", submission_id=submission.id))
+
+
+@roles_required(Role.WARD_ADMIN)
+def quarantine():
+    status = _enum_arg(QuarantineStatus, default=QuarantineStatus.OPEN.value)
+    return render_template("collection/quarantine_list.html", status=status, labels=quarantine_status_labels(),
+                           page=queries.quarantine_page(current_user, status, _page()))
+
+
+def _render_quarantined(row: QuarantinedSubmission, accept: AcceptForm | None = None,
+                        reject: RejectForm | None = None, errors=None, status: int = 200):
+    accept = accept or AcceptForm(answers=json.dumps(row.payload.get("answers", {}), ensure_ascii=False, indent=2))
+    return render_template("collection/quarantine_detail.html", row=row, accept=accept, labels=quarantine_status_labels(),
+                           reject=reject or RejectForm(), errors=row.errors if errors is None else errors), status
+
+
+@roles_required(Role.WARD_ADMIN)
+def quarantined_detail(row_id):
+    return _render_quarantined(load_or_abort(QuarantinedSubmission, row_id))
+
+
+@roles_required(Role.WARD_ADMIN)
+def accept_quarantined(row_id):
+    row = load_or_abort(QuarantinedSubmission, row_id, write=True)
+    form = AcceptForm()
+    if row.status != QuarantineStatus.OPEN:
+        return error_response(400, _("This record was already decided."))
+    if not form.validate_on_submit():
+        return _render_quarantined(row, accept=form, status=400)
+    try:
+        answers = parse_json(form.answers.data)
+    except RecordError:
+        answers = None
+    if not isinstance(answers, dict):
+        form.answers.errors = [_("The answers must be a JSON object.")]
+        return _render_quarantined(row, accept=form, status=400)
+    receipt = operations.accept_quarantined(row, {**row.payload, "answers": answers}, current_user)
+    if receipt.status != 201:
+        db.session.commit()  # keep the corrected draft and its new errors on the row despite the 422
+        errors = receipt.errors or [{"field": None, "index": None, "code": receipt.result, "message": receipt.message}]
+        return _render_quarantined(row, accept=form, errors=errors, status=422)
+    flash(_("The corrected record was stored as a submission."), "info")
+    return redirect(url_for("collection.submission_detail", submission_id=receipt.submission_id))
+
+
+@roles_required(Role.WARD_ADMIN)
+def reject_quarantined(row_id):
+    row = load_or_abort(QuarantinedSubmission, row_id, write=True)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        return _render_quarantined(row, reject=form, status=400)
+    try:
+        operations.reject_quarantined(row, form.reason.data.strip(), current_user)
+    except IllegalTransition:
+        return error_response(400, _("This record was already decided."))
+    flash(_("The record was set aside."), "info")
+    return redirect(url_for("collection.quarantine"))

@@ -1,0 +1,65 @@
+"""The online self-survey: a resident opens a group's link (its QR poster), fills in their own household.
+
+Anonymous, rate-limited per address and per link, and it shows nothing stored: the page only
+receives the form and sends answers; the answer to a send is a receipt without any data.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, jsonify, render_template, request
+from flask_babel import gettext as _
+
+from survey_app.collection import formlink
+from survey_app.collection.api import HOUSEHOLD_FORM, read_json_body
+from survey_app.collection.operations import Submitter, ingest, self_survey_allowed
+from survey_app.collection.records import RecordError, max_record_bytes
+from survey_app.errors import error_response
+from survey_app.extensions import db
+from survey_app.wards.models import ResidentialGroup
+
+#: What a resident learns from a send: whether it arrived, and which answers need fixing.
+PUBLIC_RECEIPT = ("uuid", "status", "result", "message", "errors")
+
+
+def _group_or_404(token: str) -> ResidentialGroup:
+    group = None
+    if token and len(token) <= 64:
+        group = db.session.execute(
+            sa.select(ResidentialGroup).where(ResidentialGroup.self_survey_token == token)
+        ).scalar_one_or_none()
+    if group is None:
+        abort(404)
+    return group
+
+
+def self_survey(token):
+    """The resident's page: the group's current household form, filled in and sent online."""
+    group = _group_or_404(token)
+    form = formlink.current_form(group.ward_id, HOUSEHOLD_FORM)
+    return render_template("collection/self_form.html", group=group, form=form, token=token)
+
+
+def self_survey_form(token):
+    """The form the resident fills in (the same JSON the phones use)."""
+    group = _group_or_404(token)
+    form = formlink.current_form(group.ward_id, HOUSEHOLD_FORM)
+    if form is None:
+        return error_response(404, _("The survey form is not available yet."))
+    return jsonify(formlink.client_json(form))
+
+
+def self_survey_submit(token):
+    """Store a resident's answers as an online submission of the group, in the ward's review queue."""
+    group = _group_or_404(token)
+    if not self_survey_allowed(token, request.remote_addr or "unknown"):
+        db.session.commit()
+        return error_response(429)
+    try:
+        payload = read_json_body(max_record_bytes() + 1024)
+    except RecordError as error:
+        db.session.commit()  # the attempt counts against the rate limit
+        return error_response(error.status, error.message)
+    receipt = ingest(payload, Submitter.for_group(group))
+    db.session.commit()
+    body = {key: value for key, value in receipt.as_json().items() if key in PUBLIC_RECEIPT}
+    return jsonify(body), receipt.status

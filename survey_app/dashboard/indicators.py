@@ -1,0 +1,389 @@
+"""Indicators from the answers: one derived row per interviewed adult, and their aggregates.
+
+The collection package calls `refresh_person_indicators(submission)` after it stores a household
+submission or changes its review status; `rebuild_indicators(ward_id)` re-derives a whole ward.
+Skill level, the five essential skills, the disability flag and the training gaps come from the
+planning package's scoring rules (`survey_app.planning.scoring`); nothing of them is written here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from survey_app.collection.models import Household, ReviewStatus, Submission
+from survey_app.dashboard.models import IndicatorTally, PersonIndicator
+from survey_app.extensions import db
+from survey_app.planning.scoring import LEVELS, RuleError, load_rules, score_person
+from survey_app.wards.models import ResidentialGroup
+
+FORM_ID = "household_survey"
+AGE_GROUPS = ("15_24", "25_39", "40_59", "60_74", "75_plus")
+SEXES = ("male", "female", "other")
+#: Household devices (a8_devices) as bits of PersonIndicator.household_devices.
+DEVICE_BITS = {"computer": 1, "tablet": 2, "smartphone": 4, "smart_tv": 8, "none": 16}
+#: Training modules (l1_topics, scoring gaps) as bits of PersonIndicator.topics and .gaps.
+MODULES = tuple(f"m{i}" for i in range(1, 9))
+TOPIC_BITS = {**{code: 1 << i for i, code in enumerate(MODULES)}, "none": 1 << 8}
+#: Flags of the vulnerable breakdown (a person may have several).
+VULNERABLE_FLAGS = ("disability", "age_75_plus", "lives_alone", "poor_household")
+WB_DOMAINS = ("b4_seeing", "b4_hearing", "b4_walking", "b4_remembering", "b4_selfcare", "b4_communicating")
+
+
+# ---------------------------------------------------------------- derivation from the answers
+
+def _bits(chosen, table: dict) -> int | None:
+    if not isinstance(chosen, list):
+        return None
+    value = 0
+    for name in chosen:
+        value |= table.get(name, 0)
+    return value
+
+
+def _asked(answers: dict, name: str, test):
+    """None when the question is absent (not asked in this form version), else test(answer)."""
+    return test(answers[name]) if name in answers and answers[name] is not None else None
+
+
+def _age(member: dict, survey_year: int) -> int | None:
+    age = member.get("age")
+    if isinstance(age, (int, float)) and not isinstance(age, bool):
+        return int(age)
+    birth = member.get("b1_birth_year")
+    if isinstance(birth, int) and not isinstance(birth, bool):
+        return survey_year - birth
+    return None
+
+
+def _age_group(member: dict, age: int | None) -> str | None:
+    if member.get("age_group") in AGE_GROUPS:
+        return member["age_group"]
+    if age is None or age < 15:
+        return None
+    bounds = ((24, "15_24"), (39, "25_39"), (59, "40_59"), (74, "60_74"))
+    return next((label for top, label in bounds if age <= top), "75_plus")
+
+
+_rules_cache: dict = {}
+
+
+def rules_for(form_version: str):
+    """Scoring rules of a form version; the newest rules when none list that version."""
+    if form_version not in _rules_cache:
+        try:
+            _rules_cache[form_version] = load_rules(FORM_ID, form_version)
+        except RuleError:
+            _rules_cache[form_version] = load_rules(FORM_ID)
+    return _rules_cache[form_version]
+
+
+def _member_row(member: dict, household: dict, rules) -> dict:
+    """The derived columns of one adult (None = not asked)."""
+    score = score_person(member, household, rules)
+    flags = score.flags
+    assessed = "b8_internet" in member
+    return {
+        "proxy": _asked(member, "b0_respondent", lambda v: v == "proxy"),
+        "disability": score.disability if any(d in member for d in WB_DOMAINS) else None,
+        "age_75_plus": bool(flags.get("age_75_plus")),
+        "lives_alone": bool(flags.get("lives_alone")),
+        "poor_household": bool(flags.get("poor_household")),
+        "level": LEVELS.index(score.level) if assessed else None,
+        "internet_user": _asked(member, "b8_internet", lambda v: v in ("last_3_months", "daily")),
+        "essential_five": score.essential_five if "v1_vneid" in member else None,
+        "vneid_account": _asked(member, "v1_vneid", lambda v: v in ("level1", "level2")),
+        "vneid_level2": _asked(member, "v1_vneid", lambda v: v == "level2"),
+        "public_services_self": _asked(member, "v3_public_services", lambda v: v == "self"),
+        "public_services_any": _asked(member, "v3_public_services", lambda v: v in ("self", "helped")),
+        "cashless": _asked(member, "v4_cashless", lambda v: v == "yes"),
+        "scam_exposed": _asked(member, "v5_scam", lambda v: v in ("targeted", "lost")),
+        "scam_lost": _asked(member, "v5_scam", lambda v: v == "lost"),
+        "digital_signature": _asked(member, "v6_digital_signature", lambda v: v == "yes"),
+        "smartphone": _asked(member, "b6_phone", lambda v: v == "smartphone"),
+        "computer_use": _asked(member, "b7_computer", lambda v: v == "yes"),
+        "home_internet": _asked(household, "a6_internet", lambda v: v == "yes"),
+        "household_devices": _bits(household.get("a8_devices"), DEVICE_BITS),
+        "topics": _bits(member.get("l1_topics"), TOPIC_BITS),
+        "gaps": _bits(list(score.gaps), TOPIC_BITS) if assessed else None,
+    }
+
+
+def derive_rows(submission: Submission, group_id: int) -> list[dict]:
+    """PersonIndicator rows (as dicts) for the adults of one household submission."""
+    answers = submission.answers if isinstance(submission.answers, dict) else {}
+    household = {k: v for k, v in answers.items() if k != "members"}
+    members = answers.get("members") if isinstance(answers.get("members"), list) else []
+    rules = rules_for(submission.form_version)
+    when = submission.started_at or submission.received_at
+    survey_year = when.year if when else 2025
+    rows = []
+    for index, member in enumerate(members):
+        if not isinstance(member, dict):
+            continue
+        age = _age(member, survey_year)
+        if age is not None and age < 15:
+            continue  # part B is for members aged 15 or over
+        row = _member_row(member, household, rules)
+        row.update(
+            ward_id=submission.ward_id, submission_id=submission.id, household_id=submission.household_id,
+            residential_group_id=group_id, surveyor_id=submission.surveyor_id, member_index=index, household_lead=not rows,
+            age_group=_age_group(member, age), sex=member.get("b2_sex") if member.get("b2_sex") in SEXES else None,
+        )
+        if age is None:
+            row["age_75_plus"] = None
+        rows.append(row)
+    essentials = [r["essential_five"] for r in rows if r["essential_five"] is not None]
+    for row in rows:
+        row["household_essential_five"] = any(essentials) if essentials else None
+    return rows
+
+
+def _group_id(submission: Submission, groups_by_code: dict | None = None) -> int | None:
+    """The submission's residential group: its own column, the household's, or the a1_group code."""
+    if submission.residential_group_id is not None:
+        return submission.residential_group_id
+    if submission.household_id is not None:
+        household = db.session.get(Household, submission.household_id)
+        if household is not None:
+            return household.residential_group_id
+    code = (submission.answers or {}).get("a1_group") if isinstance(submission.answers, dict) else None
+    if code is None:
+        return None
+    if groups_by_code is not None:
+        return groups_by_code.get(code)
+    return db.session.scalar(sa.select(ResidentialGroup.id).where(
+        ResidentialGroup.ward_id == submission.ward_id, ResidentialGroup.code == code))
+
+
+def counts(submission: Submission) -> bool:
+    """Whether a submission feeds the indicators: a household survey not rejected in review."""
+    return submission.form_id == FORM_ID and submission.review_status != ReviewStatus.REJECTED
+
+
+def _current_of_household(household_id: int) -> Submission | None:
+    """The household's latest counted submission (a re-interview replaces the earlier one)."""
+    return db.session.execute(
+        sa.select(Submission).where(
+            Submission.household_id == household_id, Submission.form_id == FORM_ID,
+            Submission.review_status != ReviewStatus.REJECTED,
+        ).order_by(Submission.received_at.desc(), Submission.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def refresh_person_indicators(submission: Submission) -> int:
+    """Re-derive the rows of the submission's household after it is stored or reviewed; flushes.
+
+    Returns the number of rows written. Call it after every change of a household submission or of
+    its review status (the collection package does, on store and on review).
+    """
+    db.session.flush()
+    table = PersonIndicator.__table__
+    if submission.household_id is not None:
+        mine = table.c.household_id == submission.household_id
+        current = _current_of_household(submission.household_id)
+    else:
+        mine = table.c.submission_id == submission.id
+        current = submission if counts(submission) else None
+    groups = set(db.session.scalars(sa.select(table.c.residential_group_id).where(mine).distinct()))
+    db.session.execute(sa.delete(table).where(mine))
+    group_id = _group_id(current) if current is not None else None
+    rows = derive_rows(current, group_id) if group_id is not None else []
+    if rows:
+        db.session.execute(sa.insert(table), rows)
+        groups.add(group_id)
+    _write_tallies(IndicatorTally.residential_group_id.in_(groups), PersonIndicator.residential_group_id.in_(groups))
+    return len(rows)
+
+
+def rebuild_indicators(ward_id: int) -> int:
+    """Re-derive every row of a ward from its submissions; flushes. Returns the rows written."""
+    table = PersonIndicator.__table__
+    db.session.flush()
+    db.session.execute(sa.delete(table).where(table.c.ward_id == ward_id))
+    groups = dict(db.session.execute(
+        sa.select(ResidentialGroup.code, ResidentialGroup.id).where(ResidentialGroup.ward_id == ward_id)).all())
+    submissions = db.session.execute(
+        sa.select(Submission).where(
+            Submission.ward_id == ward_id, Submission.form_id == FORM_ID,
+            Submission.review_status != ReviewStatus.REJECTED,
+        ).order_by(Submission.received_at, Submission.id)
+    ).scalars()
+    latest: dict = {}
+    for submission in submissions:  # later ones replace earlier ones of the same household
+        latest[submission.household_id or f"s{submission.id}"] = submission
+    written, batch = 0, []
+    for submission in latest.values():
+        group_id = _group_id(submission, groups)
+        if group_id is not None:
+            batch.extend(derive_rows(submission, group_id))
+        if len(batch) >= 5000:
+            db.session.execute(sa.insert(table), batch)
+            written, batch = written + len(batch), []
+    if batch:
+        db.session.execute(sa.insert(table), batch)
+        written += len(batch)
+    _write_tallies(IndicatorTally.ward_id == ward_id, PersonIndicator.ward_id == ward_id)
+    return written
+
+
+def stage_indicators(ctx) -> None:
+    """Demo stage: derive the indicator rows of the demo ward from its generated submissions."""
+    rebuild_indicators(ctx.ward.id)
+
+
+# ---------------------------------------------------------------- aggregates
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One share: numerator over the adults asked (the denominator)."""
+
+    key: str
+    section: str
+    numerator: object
+    denominator: object
+    #: The ward plans' target share, shown beside the measured value.
+    target: float | None = None
+    #: Counted over households (one lead row per household) rather than adults.
+    household: bool = False
+
+
+def _where(condition):
+    """Count of rows where `condition` holds (an aggregate FILTER: SQLite 3.30+ and PostgreSQL)."""
+    return sa.func.count().filter(condition)
+
+
+def _true(column):
+    return _where(column.is_(True))
+
+
+def _bit(column, bit: int):
+    return _where(column.op("&")(bit) != 0)
+
+
+def _flag(name: str, section: str, target: float | None = None) -> Indicator:
+    column = getattr(PersonIndicator, name)
+    return Indicator(name, section, _true(column), sa.func.count(column), target)
+
+
+def _indicators() -> tuple[Indicator, ...]:
+    pi = PersonIndicator
+    level_count = sa.func.count(pi.level)
+    found = [Indicator(f"level_{i}", "levels", _where(pi.level == i), level_count) for i in range(len(LEVELS))]
+    found.append(Indicator("level_4_plus", "levels", _where(pi.level >= 4), level_count))
+    found += [_flag("internet_user", "levels"), _flag("essential_five", "essential")]
+    found.append(Indicator(
+        "household_essential_five", "essential",
+        _where(sa.and_(pi.household_lead.is_(True), pi.household_essential_five.is_(True))),
+        _where(sa.and_(pi.household_lead.is_(True), pi.household_essential_five.is_not(None))),
+        household=True))
+    found += [
+        _flag("vneid_account", "services", 0.82), _flag("vneid_level2", "services", 0.82),
+        _flag("public_services_self", "services"), _flag("public_services_any", "services"),
+        _flag("cashless", "services"), _flag("digital_signature", "services", 0.5),
+        _flag("scam_exposed", "safety"), _flag("scam_lost", "safety"),
+        _flag("smartphone", "devices"), _flag("computer_use", "devices"), _flag("home_internet", "devices"),
+    ]
+    found += [Indicator(f"device_{name}", "devices", _bit(pi.household_devices, bit), sa.func.count(pi.household_devices))
+              for name, bit in DEVICE_BITS.items()]
+    found += [Indicator(f"wants_{code}", "learning", _bit(pi.topics, bit), sa.func.count(pi.topics))
+              for code, bit in TOPIC_BITS.items()]
+    found += [Indicator(f"gap_{code}", "gaps", _bit(pi.gaps, TOPIC_BITS[code]), sa.func.count(pi.gaps))
+              for code in MODULES]
+    return tuple(found)
+
+
+INDICATORS = _indicators()
+TARGETS = {i.key: i.target for i in INDICATORS if i.target is not None}
+#: Indicators of the city roll-up and the breakdown tables, one column each.
+HEADLINE = ("level_4_plus", "essential_five", "vneid_level2", "public_services_self", "cashless",
+            "scam_exposed", "digital_signature", "smartphone")
+BREAKDOWNS = ("total", "group", "age_group", "sex", "vulnerable")
+_KEYS = {
+    "total": (),
+    "ward": (PersonIndicator.ward_id,),
+    "group": (PersonIndicator.residential_group_id,),
+    "age_group": (PersonIndicator.age_group,),
+    "sex": (PersonIndicator.sex,),
+    "vulnerable": tuple(getattr(PersonIndicator, f) for f in VULNERABLE_FLAGS),
+}
+
+
+def _columns(indicators):
+    pi = PersonIndicator
+    columns = [sa.func.count().label("adults"), _true(pi.proxy).label("proxy"),
+               _true(pi.household_lead).label("households")]
+    for ind in indicators:
+        columns += [ind.numerator.label(f"{ind.key}__n"), ind.denominator.label(f"{ind.key}__of")]
+    return columns
+
+
+def _bucket(values: dict, indicators) -> dict:
+    """Turn summed columns into {adults, proxy, households, indicators: {key: {n, of, share}}}."""
+    shares = {}
+    for ind in indicators:
+        n, of = values.get(f"{ind.key}__n") or 0, values.get(f"{ind.key}__of") or 0
+        shares[ind.key] = {"n": int(n), "of": int(of), "share": (n / of) if of else None}
+    return {"adults": int(values.get("adults") or 0), "proxy": int(values.get("proxy") or 0),
+            "households": int(values.get("households") or 0), "indicators": shares}
+
+
+def aggregate(where, by: str = "total") -> list[tuple]:
+    """[(key, bucket)] for one breakdown (BREAKDOWNS, or "ward") of the PersonIndicator rows matching `where`."""
+    indicators = INDICATORS
+    keys = _KEYS[by]
+    query = sa.select(*keys, *_columns(indicators)).where(*where)
+    if keys:
+        query = query.group_by(*keys)
+    rows = db.session.execute(query).mappings().all()
+    if by == "vulnerable":
+        return _vulnerable(rows, indicators)
+    if not keys:
+        return [("total", _bucket(rows[0] if rows else {}, indicators))]
+    return [(row[keys[0].key], _bucket(row, indicators)) for row in rows]
+
+
+def _vulnerable(rows, indicators) -> list[tuple]:
+    """Roll the 16 flag combinations up into overlapping categories, plus 'any' and 'none'."""
+    totals = {name: {} for name in (*VULNERABLE_FLAGS, "any", "none")}
+    for row in rows:
+        flags = [name for name in VULNERABLE_FLAGS if row[name]]
+        for name in (flags + ["any"]) if flags else ["none"]:
+            target = totals[name]
+            for key, value in row.items():
+                if key not in VULNERABLE_FLAGS and value is not None:
+                    target[key] = target.get(key, 0) + value
+    return [(name, _bucket(values, indicators)) for name, values in totals.items()]
+
+
+# ---------------------------------------------------------------- tallies per group (city roll-up)
+
+_HEADLINE_INDICATORS = tuple(i for i in INDICATORS if i.key in HEADLINE)
+assert all(hasattr(IndicatorTally, f"{key}_n") and hasattr(IndicatorTally, f"{key}_of") for key in HEADLINE)
+
+
+def _write_tallies(tallies_where, rows_where) -> None:
+    """Rewrite the group tallies selected by `tallies_where` from the PersonIndicator rows."""
+    table = IndicatorTally.__table__
+    db.session.execute(sa.delete(table).where(tallies_where))
+    pi = PersonIndicator
+    sums = db.session.execute(
+        sa.select(pi.ward_id, pi.residential_group_id, *_columns(_HEADLINE_INDICATORS))
+        .where(rows_where).group_by(pi.ward_id, pi.residential_group_id)
+    ).mappings().all()
+    if sums:
+        db.session.execute(sa.insert(table), [
+            {key.replace("__", "_"): int(value or 0) for key, value in row.items()} for row in sums])
+
+
+def tallies_by_ward(ward_ids) -> list[tuple]:
+    """[(ward_id, bucket)] of the headline indicators, added up from the group tallies."""
+    t = IndicatorTally
+    columns = [sa.func.sum(t.adults).label("adults"), sa.func.sum(t.proxy).label("proxy"),
+               sa.func.sum(t.households).label("households")]
+    for key in HEADLINE:
+        columns += [sa.func.sum(getattr(t, f"{key}_n")).label(f"{key}__n"),
+                    sa.func.sum(getattr(t, f"{key}_of")).label(f"{key}__of")]
+    rows = db.session.execute(sa.select(t.ward_id, *columns).where(t.ward_id.in_(ward_ids)).group_by(t.ward_id))
+    return [(row["ward_id"], _bucket(row, _HEADLINE_INDICATORS)) for row in rows.mappings()]

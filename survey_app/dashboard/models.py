@@ -1,0 +1,103 @@
+"""Derived figures per interviewed adult, kept so the dashboard never parses answers per request."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from survey_app.extensions import WardScoped, db
+
+
+class PersonIndicator(WardScoped, db.Model):
+    """One adult of an interviewed household, as the answers and the scoring rules describe them.
+
+    Rebuilt from the submission by `dashboard.indicators.refresh_person_indicators` (never edited
+    by hand). A column left empty means the question was not asked (an older form version) and the
+    person is left out of that indicator's denominator.
+    """
+
+    __tablename__ = "person_indicators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The household submission (latest not rejected of its household) the row comes from.
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submissions.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(sa.ForeignKey("households.id"), index=True)
+    residential_group_id: Mapped[int] = mapped_column(sa.ForeignKey("residential_groups.id"), index=True)
+    #: Who recorded the submission (per-member coverage counts people by this).
+    surveyor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    #: Position of the member in the submission's `members` list, from 0.
+    member_index: Mapped[int] = mapped_column(default=0)
+    #: True on the household's first member row: household figures count these rows.
+    household_lead: Mapped[bool] = mapped_column(default=False)
+    #: 15_24, 25_39, 40_59, 60_74 or 75_plus (the form's age_group calculate).
+    age_group: Mapped[str | None] = mapped_column(sa.String(10))
+    #: male, female or other (b2_sex).
+    sex: Mapped[str | None] = mapped_column(sa.String(10))
+    #: Someone else answered for this person (b0_respondent = proxy).
+    proxy: Mapped[bool | None]
+    #: Washington Group flag from the scoring rules.
+    disability: Mapped[bool | None]
+    age_75_plus: Mapped[bool | None]
+    lives_alone: Mapped[bool | None]
+    poor_household: Mapped[bool | None]
+    #: Overall skill level 0-5 (L0-L5) from the scoring rules.
+    level: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    #: Used the Internet in the last 3 months (b8).
+    internet_user: Mapped[bool | None]
+    #: The five essential skills (Công văn 3240), for the person and for their household.
+    essential_five: Mapped[bool | None]
+    household_essential_five: Mapped[bool | None]
+    #: VNeID account of any level, and level 2 (v1).
+    vneid_account: Mapped[bool | None]
+    vneid_level2: Mapped[bool | None]
+    #: Filed online public services alone (v3 = self), or with help.
+    public_services_self: Mapped[bool | None]
+    public_services_any: Mapped[bool | None]
+    #: Bank transfer or QR payment in the last 3 months (v4).
+    cashless: Mapped[bool | None]
+    #: Targeted by or lost to a scam (v5), and lost money or data.
+    scam_exposed: Mapped[bool | None]
+    scam_lost: Mapped[bool | None]
+    #: Has a personal digital signature (v6 = yes).
+    digital_signature: Mapped[bool | None]
+    #: Uses a smartphone (b6), used a computer (b7), household has home Internet (a6).
+    smartphone: Mapped[bool | None]
+    computer_use: Mapped[bool | None]
+    home_internet: Mapped[bool | None]
+    #: Household devices (a8) as bits: see indicators.DEVICE_BITS.
+    household_devices: Mapped[int | None]
+    #: Modules wanted (l1_topics) as bits: see indicators.TOPIC_BITS.
+    topics: Mapped[int | None]
+    #: Modules with a gap (scoring rules) as bits: see indicators.TOPIC_BITS.
+    gaps: Mapped[int | None]
+
+
+class IndicatorTally(WardScoped, db.Model):
+    """Headline indicator counts of one residential group: the sums of its PersonIndicator rows.
+
+    Rewritten together with those rows (same functions, same transaction), so the city roll-up adds
+    up a few thousand group rows instead of millions of people. Each pair is (count, asked).
+    """
+
+    __tablename__ = "indicator_tallies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    residential_group_id: Mapped[int] = mapped_column(sa.ForeignKey("residential_groups.id"), unique=True)
+    adults: Mapped[int] = mapped_column(default=0)
+    proxy: Mapped[int] = mapped_column(default=0)
+    households: Mapped[int] = mapped_column(default=0)
+    level_4_plus_n: Mapped[int] = mapped_column(default=0)
+    level_4_plus_of: Mapped[int] = mapped_column(default=0)
+    essential_five_n: Mapped[int] = mapped_column(default=0)
+    essential_five_of: Mapped[int] = mapped_column(default=0)
+    vneid_level2_n: Mapped[int] = mapped_column(default=0)
+    vneid_level2_of: Mapped[int] = mapped_column(default=0)
+    public_services_self_n: Mapped[int] = mapped_column(default=0)
+    public_services_self_of: Mapped[int] = mapped_column(default=0)
+    cashless_n: Mapped[int] = mapped_column(default=0)
+    cashless_of: Mapped[int] = mapped_column(default=0)
+    scam_exposed_n: Mapped[int] = mapped_column(default=0)
+    scam_exposed_of: Mapped[int] = mapped_column(default=0)
+    digital_signature_n: Mapped[int] = mapped_column(default=0)
+    digital_signature_of: Mapped[int] = mapped_column(default=0)
+    smartphone_n: Mapped[int] = mapped_column(default=0)
+    smartphone_of: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,281 @@
+"""Read-only dashboard queries: coverage, daily progress, map data and the city roll-up.
+
+Every query is scoped with `access.visible`, so a team leader's figures cover their team's
+groups only and a city viewer's the wards of their city.
+"""
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from survey_app.access import visible
+from survey_app.accounts.models import User
+from survey_app.clock import local_today, local_zone
+from survey_app.collection.models import Household, HouseholdStatus, Visit, VisitOutcome
+from survey_app.dashboard import geometry
+from survey_app.dashboard.indicators import HEADLINE, aggregate, tallies_by_ward
+from survey_app.dashboard.models import IndicatorTally, PersonIndicator
+from survey_app.extensions import db
+from survey_app.teams.models import Assignment, SurveyTeam
+from survey_app.wards.models import ResidentialGroup, Ward
+
+STATUSES = tuple(s.value for s in HouseholdStatus)
+#: Statuses that close a household: nothing more to do there.
+RESOLVED = ("done", "refused", "moved", "not_found")
+#: Figures summed over groups for teams and totals.
+SUMMED = ("expected", "listed", "visited", *STATUSES, "people", "remaining")
+PACE_DAYS = 7
+
+
+def coverage_class(share: float | None) -> str:
+    """CSS class of a coverage share (the map legend lists them)."""
+    if not share:
+        return "coverage-0"
+    if share >= 1:
+        return "coverage-done"
+    if share >= 0.8:
+        return "coverage-high"
+    return "coverage-mid" if share >= 0.4 else "coverage-low"
+
+
+def _finish(figures: dict) -> dict:
+    """Add the share interviewed of expected households and its colour class."""
+    expected = figures["expected"]
+    figures["interviewed"] = figures["done"]
+    figures["share"] = min(figures["done"] / expected, 1.0) if expected > 0 else None
+    figures["css"] = coverage_class(figures["share"])
+    return figures
+
+
+def _counts_by(column, query) -> dict:
+    return {key: count for key, count in db.session.execute(query.group_by(column)).all()}
+
+
+def group_coverage(user: User, ward_id: int) -> list[dict]:
+    """Per residential group the user may see: expected, listed, visited, statuses, people, team.
+
+    People interviewed are the members (aged 15 or over) recorded in the submissions that count
+    (not rejected), from the group tallies kept beside the indicator rows.
+    """
+    groups = db.session.execute(
+        sa.select(ResidentialGroup.id, ResidentialGroup.code, ResidentialGroup.name,
+                  ResidentialGroup.expected_households)
+        .where(ResidentialGroup.ward_id == ward_id, visible(ResidentialGroup, user))
+        .order_by(ResidentialGroup.code)
+    ).all()
+    statuses: dict = {}
+    for group_id, status, count in db.session.execute(
+        sa.select(Household.residential_group_id, Household.status, sa.func.count())
+        .where(Household.ward_id == ward_id, visible(Household, user))
+        .group_by(Household.residential_group_id, Household.status)
+    ).all():
+        statuses.setdefault(group_id, {})[HouseholdStatus(status).value] = count
+    visited = _counts_by(Visit.residential_group_id, sa.select(
+        Visit.residential_group_id, sa.func.count(sa.distinct(Visit.household_id)))
+        .where(Visit.ward_id == ward_id, visible(Visit, user)))
+    people = dict(db.session.execute(sa.select(IndicatorTally.residential_group_id, IndicatorTally.adults)
+                                     .where(IndicatorTally.ward_id == ward_id)).all())
+    teams = {row.group_id: row for row in db.session.execute(
+        sa.select(Assignment.residential_group_id.label("group_id"), SurveyTeam.id, SurveyTeam.number,
+                  SurveyTeam.name)
+        .join(SurveyTeam, SurveyTeam.id == Assignment.survey_team_id)
+        .where(Assignment.ward_id == ward_id, Assignment.current_clause(local_today()))
+    ).all()}
+    rows = []
+    for group in groups:
+        by_status = statuses.get(group.id, {})
+        team = teams.get(group.id)
+        figures = {s: by_status.get(s, 0) for s in STATUSES}
+        listed = sum(figures.values())
+        figures.update(
+            id=group.id, code=group.code, name=group.name, expected=group.expected_households,
+            listed=listed, visited=visited.get(group.id, 0), people=people.get(group.id, 0),
+            remaining=max(max(group.expected_households, listed) - sum(figures[s] for s in RESOLVED), 0),
+            team_id=team.id if team else None, team_number=team.number if team else None,
+            team_name=team.name if team else None,
+        )
+        rows.append(_finish(figures))
+    return rows
+
+
+def totals(rows: list[dict]) -> dict:
+    """Figures summed over group (or team) rows."""
+    return _finish({key: sum(row[key] for row in rows) for key in SUMMED})
+
+
+def team_coverage(user: User, ward_id: int, groups: list[dict]) -> list[dict]:
+    """Per survey team the user may see: the sum of the groups it covers today, and its size."""
+    teams = db.session.execute(
+        sa.select(SurveyTeam.id, SurveyTeam.number, SurveyTeam.name)
+        .where(SurveyTeam.ward_id == ward_id, visible(SurveyTeam, user)).order_by(SurveyTeam.number)
+    ).all()
+    sizes = _counts_by(User.survey_team_id, sa.select(User.survey_team_id, sa.func.count())
+                       .where(User.ward_id == ward_id, User.survey_team_id.is_not(None)))
+    rows = []
+    for team in teams:
+        own = [g for g in groups if g["team_id"] == team.id]
+        figures = totals(own)
+        figures.update(id=team.id, number=team.number, name=team.name, members=sizes.get(team.id, 0),
+                       group_codes=[g["code"] for g in own])
+        rows.append(figures)
+    return rows
+
+
+def member_coverage(user: User, ward_id: int) -> list[dict]:
+    """Per survey team member the user may see: visits and their outcomes, people interviewed."""
+    members = db.session.execute(
+        sa.select(User.id, User.full_name, User.role, SurveyTeam.number.label("team_number"))
+        .join(SurveyTeam, SurveyTeam.id == User.survey_team_id)
+        .where(User.ward_id == ward_id, visible(User, user)).order_by(SurveyTeam.number, User.full_name)
+    ).all()
+    outcomes: dict = {}
+    for surveyor_id, outcome, count, households in db.session.execute(
+        sa.select(Visit.surveyor_id, Visit.outcome, sa.func.count(), sa.func.count(sa.distinct(Visit.household_id)))
+        .where(Visit.ward_id == ward_id, Visit.surveyor_id.is_not(None), visible(Visit, user))
+        .group_by(Visit.surveyor_id, Visit.outcome)
+    ).all():
+        outcomes.setdefault(surveyor_id, {})[VisitOutcome(outcome).value] = (count, households)
+    people = _counts_by(PersonIndicator.surveyor_id, sa.select(PersonIndicator.surveyor_id, sa.func.count())
+                        .where(PersonIndicator.ward_id == ward_id, visible(PersonIndicator, user)))
+    rows = []
+    for member in members:
+        own = outcomes.get(member.id, {})
+        visits = sum(count for count, _ in own.values())
+        rows.append({
+            "id": member.id, "name": member.full_name, "role": member.role.value, "team_number": member.team_number,
+            "visits": visits, "interviewed": own.get("interviewed", (0, 0))[1],
+            **{o: own.get(o, (0, 0))[0] for o in ("nobody_home", "refused", "moved", "not_found")},
+            "people": people.get(member.id, 0),
+        })
+    return rows
+
+
+def _local_day(column):
+    """SQL expression: the local calendar day of a UTC timestamp column."""
+    minutes = int(datetime.now(local_zone()).utcoffset().total_seconds() // 60)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.cast(column + sa.literal(timedelta(minutes=minutes), sa.Interval), sa.Date)
+    return sa.func.date(column, f"{minutes:+d} minutes")
+
+
+def daily_progress(user: User, ward_id: int, remaining: int) -> dict:
+    """Visits and interviews per local day, the pace of the last active days and a finish date."""
+    day = _local_day(Visit.visited_at)
+    rows = db.session.execute(
+        sa.select(day.label("day"), sa.func.count().label("visits"),
+                  sa.func.sum(sa.case((Visit.outcome == VisitOutcome.INTERVIEWED, 1), else_=0)).label("interviews"))
+        .where(Visit.ward_id == ward_id, visible(Visit, user)).group_by(day).order_by(day)
+    ).all()
+    days = [{"day": str(r.day), "visits": r.visits, "interviews": int(r.interviews or 0)} for r in rows]
+    active = [d for d in days if d["interviews"] > 0][-PACE_DAYS:]
+    pace = sum(d["interviews"] for d in active) / len(active) if active else None
+    finish = None
+    if remaining == 0 and days:
+        finish = date.fromisoformat(days[-1]["day"])
+    elif pace:
+        finish = local_today() + timedelta(days=math.ceil(remaining / pace))
+    return {"days": days, "pace": pace, "pace_days": len(active), "remaining": remaining,
+            "finish": finish}
+
+
+def group_shapes(user: User, ward_id: int) -> dict:
+    """Boundaries of the visible groups: valid polygons, groups missing one, overlapping pairs."""
+    rows = db.session.execute(
+        sa.select(ResidentialGroup.id, ResidentialGroup.code, ResidentialGroup.boundary)
+        .where(ResidentialGroup.ward_id == ward_id, visible(ResidentialGroup, user))
+    ).all()
+    shapes, geometries, missing, invalid = {}, {}, [], []
+    for row in rows:
+        polygons = geometry.polygons_of(row.boundary)
+        if polygons is None:
+            (missing if row.boundary is None else invalid).append(row.code)
+            continue
+        shapes[row.code], geometries[row.id] = polygons, row.boundary
+    return {"geometries": geometries, "missing": sorted(missing), "invalid": sorted(invalid),
+            "overlaps": geometry.overlapping_pairs(shapes)}
+
+
+def group_features(groups: list[dict], shapes: dict) -> dict:
+    """GeoJSON FeatureCollection of the groups that have a valid boundary, with their figures."""
+    features = [
+        {"type": "Feature", "geometry": shapes["geometries"][g["id"]], "properties": g}
+        for g in groups if g["id"] in shapes["geometries"]
+    ]
+    return {"type": "FeatureCollection", "features": features, "missing": shapes["missing"],
+            "invalid": shapes["invalid"], "overlaps": [list(pair) for pair in shapes["overlaps"]]}
+
+
+def household_points(user: User, ward_id: int) -> dict:
+    """Each household's latest visit with GPS, as columns (thousands of points: kept lean)."""
+    latest = (
+        sa.select(sa.func.max(Visit.id))
+        .where(Visit.ward_id == ward_id, Visit.latitude.is_not(None), Visit.longitude.is_not(None),
+               visible(Visit, user))
+        .group_by(Visit.household_id)
+    )
+    visit, household = Visit.__table__, Household.__table__
+    rows = db.session.connection().execute(  # Core rows, status as plain text: no ORM or enum objects
+        sa.select(visit.c.latitude, visit.c.longitude, sa.type_coerce(household.c.status, sa.String))
+        .select_from(visit.join(household, household.c.id == visit.c.household_id))
+        .where(visit.c.id.in_(latest))
+    ).all()
+    lat, lon, status = zip(*rows) if rows else ((), (), ())
+    return {"lat": lat, "lon": lon, "status": status}
+
+
+def indicator_scope(user: User, ward_id: int) -> tuple:
+    """WHERE clauses selecting the derived rows one ward's dashboard shows to `user`."""
+    return (PersonIndicator.ward_id == ward_id, visible(PersonIndicator, user))
+
+
+def city_rollup(user: User) -> list[dict]:
+    """One row per ward the user may see: coverage from the raw rows, headline indicators from the tallies.
+
+    One grouped query per table over the whole city (the wards are a subquery, so PostgreSQL can scan
+    in parallel); the indicators add up per-group tallies instead of millions of people.
+    """
+    in_city = sa.select(Ward.id).where(visible(Ward, user))
+    wards = db.session.execute(sa.select(Ward.id, Ward.name, Ward.code).where(Ward.id.in_(in_city))
+                               .order_by(Ward.name)).all()
+
+    def by_ward(model, *columns, where=()):
+        query = sa.select(model.ward_id, *columns).where(model.ward_id.in_(in_city), *where).group_by(model.ward_id)
+        return {row[0]: row[1:] for row in db.session.execute(query).all()}
+
+    groups = by_ward(ResidentialGroup, sa.func.count(), sa.func.sum(ResidentialGroup.expected_households))
+    households = by_ward(Household, sa.func.count(), *(sa.func.count().filter(Household.status == s)
+                                                       for s in HouseholdStatus))
+    visited = by_ward(Visit, sa.func.count(sa.distinct(Visit.household_id)))
+    headline = dict(tallies_by_ward(in_city))
+    rows = []
+    for ward in wards:
+        group_count, expected = groups.get(ward.id, (0, 0))
+        listed, *status_counts = households.get(ward.id, (0,) * (1 + len(STATUSES)))
+        figures = dict(zip(STATUSES, status_counts))
+        figures.update(id=ward.id, name=ward.name, code=ward.code, groups=group_count, expected=int(expected or 0),
+                       listed=listed, visited=visited.get(ward.id, (0,))[0],
+                       people=headline[ward.id]["adults"] if ward.id in headline else 0, indicators=headline.get(ward.id))
+        rows.append(_finish(figures))
+    return rows
+
+
+def totals_of_wards(rows: list[dict]) -> dict:
+    """City totals: coverage figures and headline indicators summed over the ward rows."""
+    figures = _finish({key: sum(row[key] for row in rows) for key in ("expected", "listed", "visited", *STATUSES,
+                                                                       "people", "groups")})
+    shares = {}
+    for key in HEADLINE:
+        n = sum(row["indicators"]["indicators"][key]["n"] for row in rows if row["indicators"])
+        of = sum(row["indicators"]["indicators"][key]["of"] for row in rows if row["indicators"])
+        shares[key] = {"n": n, "of": of, "share": n / of if of else None}
+    figures["indicators"] = {"adults": sum(row["indicators"]["adults"] for row in rows if row["indicators"]),
+                             "proxy": sum(row["indicators"]["proxy"] for row in rows if row["indicators"]),
+                             "indicators": shares}
+    return figures
+
+
+def ward_indicators(user: User, ward_id: int, by: str) -> list[tuple]:
+    """Indicator buckets of one breakdown, scoped to what the user may see."""
+    return aggregate(indicator_scope(user, ward_id), by)

@@ -1,0 +1,176 @@
+"""Dashboard pages (rendered with their numbers) and the JSON data their scripts draw from."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from survey_app.access import load_or_abort, roles_required
+from survey_app.accounts.models import Role
+from survey_app.dashboard import queries
+from survey_app.dashboard.indicators import BREAKDOWNS, HEADLINE, INDICATORS, TARGETS
+from survey_app.dashboard.labels import breakdown_labels, indicator_labels, section_labels
+from survey_app.errors import error_response
+from survey_app.security import CONTENT_SECURITY_POLICY
+from survey_app.wards.models import Ward
+
+READERS = (Role.WARD_ADMIN, Role.TEAM_LEADER, Role.CITY_VIEWER)
+
+
+def _coverage(ward: Ward) -> tuple[list, dict]:
+    groups = queries.group_coverage(current_user, ward.id)
+    return groups, queries.totals(groups)
+
+
+def _notes(groups: list, total: dict, shapes: dict, indicators: dict) -> list[str]:
+    """What is missing or doubtful, said in words on the page."""
+    notes = []
+    if not groups:
+        notes.append(_("No residential groups to show yet."))
+    zero = [g["code"] for g in groups if g["expected"] <= 0]
+    if zero:
+        notes.append(_("Groups with no expected households (coverage cannot be computed): %(codes)s",
+                       codes=", ".join(zero)))
+    if groups and total["listed"] == 0:
+        notes.append(_("No households are listed yet."))
+    elif groups and total["visited"] == 0:
+        notes.append(_("No visits are recorded yet."))
+    if groups and not shapes["geometries"]:
+        notes.append(_("No group has a boundary: the map is replaced by a schematic grid of the groups."))
+    elif shapes["missing"]:
+        notes.append(_("Groups without a boundary (shown in the grid below the map): %(codes)s",
+                       codes=", ".join(shapes["missing"])))
+    if shapes["invalid"]:
+        notes.append(_("Groups whose boundary is not a valid polygon (shown in the grid): %(codes)s",
+                       codes=", ".join(shapes["invalid"])))
+    if shapes["overlaps"]:
+        notes.append(_("Boundaries that overlap, to check with the ward's map: %(pairs)s",
+                       pairs=", ".join(f"{a}–{b}" for a, b in shapes["overlaps"])))
+    if indicators["adults"] == 0:
+        notes.append(_("No interviewed household yet: indicators appear after the first accepted interview."))
+    return notes
+
+
+def _tile_url() -> str:
+    return current_app.config.get("MAP_TILE_URL") or ""
+
+
+def _with_tile_policy(response):
+    """Let the browser load base-map tiles from the configured host (the CSP allows 'self' only)."""
+    parts = urlsplit(_tile_url())
+    if parts.scheme in ("http", "https") and parts.netloc:
+        origin = f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+            "img-src 'self' data: blob:", f"img-src 'self' data: blob: {origin}")
+    return response
+
+
+def _ordered(buckets: list[tuple], names: dict) -> list[tuple]:
+    """Buckets in the order of their labels (group codes, age groups...), unknown ones last."""
+    order = {key: position for position, key in enumerate(names)}
+    return sorted(buckets, key=lambda item: order.get(item[0], len(order)))
+
+
+def _render_ward(ward: Ward):
+    by = request.args.get("by", "group")
+    if by not in BREAKDOWNS or by == "total":
+        by = "group"
+    groups, total = _coverage(ward)
+    shapes = queries.group_shapes(current_user, ward.id)
+    indicators = queries.ward_indicators(current_user, ward.id, "total")[0][1]
+    names = breakdown_labels(groups)
+    context = dict(
+        ward=ward, groups=groups, total=total, shapes=shapes,
+        teams=queries.team_coverage(current_user, ward.id, groups),
+        members=queries.member_coverage(current_user, ward.id),
+        progress=queries.daily_progress(current_user, ward.id, total["remaining"]),
+        indicators=indicators, breakdown=_ordered(queries.ward_indicators(current_user, ward.id, by), names[by]),
+        by=by, tab_urls={name: url_for(request.endpoint, **request.view_args, by=name) for name in BREAKDOWNS[1:]},
+        notes=_notes(groups, total, shapes, indicators),
+        gridded=[g for g in groups if g["id"] not in shapes["geometries"]],
+        team_scope=current_user.role == Role.TEAM_LEADER,
+        sections=section_labels(), labels=indicator_labels(), breakdown_names=names,
+        all_indicators=INDICATORS, headline=HEADLINE, targets=TARGETS, breakdowns=BREAKDOWNS[1:],
+        tile_url=_tile_url(),
+    )
+    return _with_tile_policy(current_app.make_response(render_template("dashboard/ward.html", **context)))
+
+
+@roles_required(*READERS)
+def my_dashboard():
+    """Ward staff: their ward; team leaders: their team's groups; city viewers: the roll-up."""
+    if current_user.role == Role.CITY_VIEWER:
+        return redirect(url_for("dashboard.city"))
+    if current_user.ward is None:
+        return error_response(404, _("Your account is not attached to a ward."))
+    return _render_ward(current_user.ward)
+
+
+@roles_required(*READERS)
+def ward_dashboard(ward_id):
+    return _render_ward(load_or_abort(Ward, ward_id))
+
+
+@roles_required(Role.CITY_VIEWER)
+def city():
+    rows = queries.city_rollup(current_user)
+    return render_template("dashboard/city.html", city=current_user.city, rows=rows, total=queries.totals_of_wards(rows),
+                           headline=HEADLINE, labels=indicator_labels(), targets=TARGETS)
+
+
+# ---------------------------------------------------------------- JSON data
+
+
+@roles_required(*READERS)
+def api_coverage(ward_id, by):
+    ward = load_or_abort(Ward, ward_id)
+    groups, total = _coverage(ward)
+    if by == "groups":
+        return jsonify(ward_id=ward.id, groups=groups, totals=total)
+    if by == "teams":
+        return jsonify(ward_id=ward.id, teams=queries.team_coverage(current_user, ward.id, groups), totals=total)
+    if by == "members":
+        return jsonify(ward_id=ward.id, members=queries.member_coverage(current_user, ward.id))
+    abort(404)
+
+
+@roles_required(*READERS)
+def api_progress(ward_id):
+    ward = load_or_abort(Ward, ward_id)
+    remaining = queries.totals(queries.group_coverage(current_user, ward.id))["remaining"]
+    progress = queries.daily_progress(current_user, ward.id, remaining)
+    finish = progress.pop("finish")
+    return jsonify(ward_id=ward.id, finish=finish.isoformat() if finish else None, **progress)
+
+
+@roles_required(*READERS)
+def api_indicators(ward_id):
+    ward = load_or_abort(Ward, ward_id)
+    by = request.args.get("by", "total")
+    if by not in BREAKDOWNS:
+        return error_response(400, _("Unknown breakdown %(by)s; use one of: %(choices)s",
+                                     by=by, choices=", ".join(BREAKDOWNS)))
+    buckets = queries.ward_indicators(current_user, ward.id, by)
+    return jsonify(ward_id=ward.id, by=by, targets=TARGETS,
+                   buckets=[{"key": key, **bucket} for key, bucket in buckets])
+
+
+@roles_required(*READERS)
+def api_map_groups(ward_id):
+    ward = load_or_abort(Ward, ward_id)
+    groups, _total = _coverage(ward)
+    return jsonify(queries.group_features(groups, queries.group_shapes(current_user, ward.id)))
+
+
+@roles_required(*READERS)
+def api_map_households(ward_id):
+    ward = load_or_abort(Ward, ward_id)
+    return jsonify(queries.household_points(current_user, ward.id))
+
+
+@roles_required(Role.CITY_VIEWER)
+def api_city():
+    rows = queries.city_rollup(current_user)
+    return jsonify(city_id=current_user.city_id, wards=rows, totals=queries.totals_of_wards(rows))

@@ -1,0 +1,156 @@
+"""Answer columns of the households and persons sheets, from the form's export layout.
+
+The layout (names, labels vi/en, types, choices, the versions each question is in) comes from
+formdefs, merged across every version of the household form, so one sheet holds answers from
+several versions (a question missing from a version is blank there). Answers are written as
+labels in the export's language, and a select_multiple also gets formdefs' 0/1 column per choice
+("a8_devices/smartphone"); with `codes`, each select question gets a column with the stored
+choice names too. For anyone but ward admins, free-text and GPS questions are left out
+(names, phone numbers, addresses and notes are typed there).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+
+from survey_app.clock import local_zone
+from survey_app.exports.spec import DATE, DATETIME, DECIMAL, INT, PLAIN, TEXT, Column, Scope
+from survey_app.formdefs.queries import merged_export_layout
+
+FORM_ID = "household_survey"
+#: The repeat holding one entry per household member.
+MEMBERS = "members"
+#: Question types whose answers may identify a person (free text, a GPS point).
+PERSONAL_TYPES = ("text", "geopoint", "geotrace", "geoshape", "audio", "image", "file")
+SELECTS = ("select_one", "select_multiple")
+_COLUMN_TYPES = {"integer": INT, "decimal": DECIMAL, "date": DATE, "datetime": DATETIME}
+_WIDTHS = {INT: 9, DECIMAL: 10, DATE: 11, DATETIME: 16}
+
+
+class AnswerLayout:
+    """Columns and a row function for the answers of one level (household or member).
+
+    `fields` are formdefs layout fields: {"name", "type", "label": {lang: text}, "choices":
+    [{"name", "label"}], "columns": [{"name", "choice", "label"}], "versions": [...]}.
+    """
+
+    def __init__(self, fields: list[dict], scope: Scope):
+        self._columns: list[Column] = []
+        #: Per cell (question name, how, what): how 0 = the value as is, 1 = label from the dict `what`,
+        #: 2 = the function `what` (called with answered values only).
+        plan: list[tuple[str, int, object]] = []
+        zone = local_zone()
+        for item in fields:
+            if item["type"] in PERSONAL_TYPES and not scope.personal:
+                continue
+            choices = "; ".join(f"{c['name']} = {_text(c['label'], 'vi', c['name'])}" for c in item.get("choices", ()))
+            versions = ", ".join(item.get("versions", ()))
+            for column in item["columns"]:
+                label_vi, label_en = (_text(column["label"], lang, column["name"]) for lang in ("vi", "en"))
+                if column.get("choice") is not None:  # a 0/1 column of one choice of a select_multiple
+                    self._columns.append(Column(column["name"], label_vi, label_en, INT, 8, "0; 1", versions, PLAIN))
+                    plan.append((item["name"], CALL, _chosen(column["choice"])))
+                    continue
+                kind = _COLUMN_TYPES.get(item["type"], TEXT)
+                self._columns.append(Column(column["name"], label_vi, label_en, kind, _WIDTHS.get(kind, 18), choices,
+                                            versions, PLAIN if kind == INT else ""))
+                plan.append((item["name"], *_converter(item, scope.lang, zone)))
+                if scope.codes and item["type"] in SELECTS:
+                    self._columns.append(Column(f"{column['name']}_code", f"{label_vi} (mã)", f"{label_en} (code)",
+                                                TEXT, 14, choices, versions))
+                    plan.append((item["name"], CALL, _code))
+        self._plan = plan
+        self._blank = (None,) * len(plan)
+
+    def columns(self) -> list[Column]:
+        return list(self._columns)
+
+    def values(self, answers) -> tuple:
+        """The answer cells of one household or member (blanks when there are no answers).
+
+        One comprehension with the common cases inline: this runs for every cell of the two
+        largest sheets.
+        """
+        if not isinstance(answers, dict):
+            return self._blank
+        get = answers.get
+        try:
+            return tuple([None if (v := get(name)) is None else v if how == AS_IS else what.get(v, v) if how == LABEL
+                          else what(v) for name, how, what in self._plan])
+        except TypeError:  # a stored answer of an unexpected shape (a list where a choice was due)
+            return tuple(_careful(get(name), how, what) for name, how, what in self._plan)
+
+
+AS_IS, LABEL, CALL = 0, 1, 2
+
+
+def _careful(value, how: int, what):
+    if value is None or how == AS_IS:
+        return value
+    try:
+        return what.get(value, value) if how == LABEL else what(value)
+    except TypeError:
+        return str(value)
+
+
+def _text(texts: dict, lang: str, fallback: str) -> str:
+    return (texts or {}).get(lang) or (texts or {}).get("vi") or fallback
+
+
+def _converter(item: dict, lang: str, zone) -> tuple[int, object]:
+    """(how, what) turns a stored answer into a cell value, for one question."""
+    if item["type"] in SELECTS:
+        words = {c["name"]: _text(c["label"], lang, c["name"]) for c in item.get("choices", ())}
+        if item["type"] == "select_one":
+            return LABEL, words
+        return CALL, lambda value: _joined(value, words)
+    kind = _COLUMN_TYPES.get(item["type"], TEXT)
+    if kind == DATE:
+        return CALL, _date
+    if kind == DATETIME:
+        return CALL, lambda value: _datetime(value, zone)
+    return AS_IS, None
+
+
+def _chosen(choice: str) -> Callable:
+    """1 if the choice was ticked, 0 if not (the question was answered: the value is not None)."""
+    return lambda value: int(choice in value) if isinstance(value, list) else None
+
+
+def _joined(value, words: dict):
+    if isinstance(value, list):
+        return "; ".join(words.get(code, code) for code in value)
+    return words.get(value, value)
+
+
+def _code(value):
+    """The stored choice name(s), as ODK exports them: names separated by spaces."""
+    return " ".join(map(str, value)) if isinstance(value, list) else value
+
+
+def _date(value):
+    if not isinstance(value, str):
+        return value
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return value
+
+
+def _datetime(value, zone):
+    if not isinstance(value, str):
+        return value
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return moment.astimezone(zone).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def load_layout(scope: Scope) -> tuple[AnswerLayout, AnswerLayout]:
+    """Household and member answer layouts of the household form, merged over its versions."""
+    layout = merged_export_layout(scope.ward_id, FORM_ID)
+    sections = layout["sections"] if layout else []
+    household = next((s["fields"] for s in sections if s.get("repeat") is None), [])
+    members = next((s["fields"] for s in sections if s.get("repeat") == MEMBERS), [])
+    return AnswerLayout(household, scope), AnswerLayout(members, scope)

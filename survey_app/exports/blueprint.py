@@ -1,0 +1,11 @@
+"""Every URL rule of exports."""
+from flask import Blueprint
+
+from survey_app.exports import views
+
+bp = Blueprint("exports", __name__, template_folder="templates")
+
+bp.add_url_rule("/exports", "index", views.index, methods=["GET", "POST"])
+bp.add_url_rule("/exports/<job_id>", "job", views.job)
+bp.add_url_rule("/exports/<job_id>/download", "download", views.download)
+bp.add_url_rule("/api/exports/<job_id>", "api_job", views.api_job)

@@ -1,0 +1,137 @@
+"""The export page: choose groups and format, download now (small) or follow a background job (large)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from survey_app.access import deny, roles_required, visible
+from survey_app.accounts.models import Role
+from survey_app.audit.operations import record_refusal
+from survey_app.errors import error_response
+from survey_app.exports import operations
+from survey_app.exports.forms import ExportForm
+from survey_app.exports.models import ExportFormat, ExportJob, ExportStatus
+from survey_app.exports.operations import ExportError
+from survey_app.exports.sheets import build_sheets
+from survey_app.extensions import db
+from survey_app.wards.models import ResidentialGroup, Ward
+
+READERS = (Role.WARD_ADMIN, Role.TEAM_LEADER, Role.CITY_VIEWER)
+MIMETYPES = {ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             ExportFormat.CSV: "application/zip"}
+
+
+def _wards() -> list[Ward]:
+    return db.session.scalars(sa.select(Ward).where(visible(Ward, current_user)).order_by(Ward.name)).all()
+
+
+def _chosen_ward(wards: list[Ward]) -> Ward | None:
+    """The user's own ward; for a city viewer, the ward picked on the page (none yet: None)."""
+    if current_user.role != Role.CITY_VIEWER:
+        return current_user.ward
+    wanted = request.values.get("ward_id", "")
+    return next((w for w in wards if str(w.id) == wanted), None)
+
+
+def _groups(ward: Ward | None) -> list[ResidentialGroup]:
+    if ward is None:
+        return []
+    return db.session.scalars(
+        sa.select(ResidentialGroup)
+        .where(ResidentialGroup.ward_id == ward.id, visible(ResidentialGroup, current_user))
+        .order_by(ResidentialGroup.code)).all()
+
+
+def _render(form: ExportForm, wards, ward, error=None, status: int = 200):
+    jobs = db.session.scalars(sa.select(ExportJob).where(ExportJob.user_id == current_user.id)
+                              .order_by(ExportJob.id.desc()).limit(10)).all()
+    return render_template("exports/index.html", form=form, wards=wards, ward=ward, groups=_groups(ward),
+                           jobs=jobs, error=error, ExportStatus=ExportStatus), status
+
+
+@roles_required(*READERS)
+def index():
+    wards = _wards()
+    ward = _chosen_ward(wards)
+    form = ExportForm()
+    if request.method == "GET":
+        form.ward_id.data = ward.id if ward else ""
+        form.groups.data = [str(g.id) for g in _groups(ward)]
+        form.lang.data = "en" if str(get_locale() or "vi").startswith("en") else "vi"
+        return _render(form, wards, ward)
+    if not form.validate_on_submit():
+        return _render(form, wards, ward, error=_("The export form is not valid; check the fields marked."),
+                       status=400)
+    try:
+        scope = operations.resolve_scope(
+            current_user, ward_id=form.ward_id.data or current_user.ward_id, group_ids=form.groups.data,
+            lang=form.lang.data, codes=form.include_codes.data)
+        return _export(scope, ExportFormat(form.format.data))
+    except ExportError as refused:
+        if refused.status == 403:
+            record_refusal("export.refused", ward_id=ward.id if ward else None, detail={"groups": form.groups.data})
+        return _render(form, wards, ward, error=str(refused), status=refused.status)
+
+
+def _export(scope, fmt: ExportFormat):
+    """A file now if the export is small; otherwise a background job and its progress page."""
+    operations.purge_expired()
+    sheets = build_sheets(scope)
+    total = sum(sheet.count() for sheet in sheets)
+    job = operations.start_job(scope, fmt, total)
+    # Committed now: a second request by the same person sees it, its thread can read it, and no
+    # write lock is held (SQLite) while the file is written.
+    db.session.commit()
+    if total > current_app.config.get("EXPORT_BACKGROUND_ROWS", 20_000):
+        operations.run_in_background(job.id)
+        return redirect(url_for("exports.job", job_id=job.id))
+    target, name = operations.export_now(scope, fmt, sheets, job)
+    return _send_once(target, fmt, name)
+
+
+def _send_once(path, fmt: ExportFormat, name: str):
+    """Send a file and delete it: unlinked at once, it lives on while the open handle is read."""
+    handle = path.open("rb")
+    path.unlink()
+    return send_file(handle, mimetype=MIMETYPES[fmt], as_attachment=True, download_name=name, etag=False)
+
+
+def _own_job(job_id) -> ExportJob:
+    try:
+        job = db.session.get(ExportJob, int(job_id))
+    except (TypeError, ValueError):
+        job = None
+    if job is None or job.user_id != current_user.id:
+        deny(object_type="export_job", object_id=job_id)
+    return job
+
+
+@roles_required(*READERS)
+def job(job_id):
+    return render_template("exports/job.html", job=_own_job(job_id), ExportStatus=ExportStatus)
+
+
+@roles_required(*READERS)
+def api_job(job_id):
+    """The job's progress, polled by static/js/exports.js."""
+    found = _own_job(job_id)
+    return jsonify(
+        id=found.id, status=found.status.value, rows_written=found.rows_written, rows_total=found.rows_total,
+        progress=round(found.progress, 3), error=_("The export failed; please try again.") if found.error else None,
+        download_url=url_for("exports.download", job_id=found.id) if found.status == ExportStatus.DONE else None,
+    )
+
+
+@roles_required(*READERS)
+def download(job_id):
+    """Send the finished file once; it is deleted when the download ends."""
+    found = _own_job(job_id)
+    path = operations.exports_folder() / found.file_path if found.file_path else None
+    if found.status != ExportStatus.DONE or path is None or not path.is_file():
+        return error_response(404, _("This export is no longer available: files are deleted after their "
+                                     "download. Please export again."))
+    found.status, found.file_path = ExportStatus.DELIVERED, None
+    return _send_once(path, ExportFormat(found.format), found.download_name)

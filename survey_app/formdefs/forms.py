@@ -1,0 +1,12 @@
+"""Forms of the ward admin's form pages."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("XLSForm file (.xlsx)"), validators=[
+        FileRequired(_l("Choose a file to upload.")),
+        FileAllowed(["xlsx"], _l("Choose an Excel file (.xlsx).")),
+    ])
+

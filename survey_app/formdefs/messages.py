@@ -1,0 +1,98 @@
+"""Every message of the form engine, as translatable English msgids.
+
+`render(message, lang, **params)` words one in a given language (answers are validated in the
+user's language, not always the request's); outside an app context it gives the English msgid.
+"""
+from __future__ import annotations
+
+from flask import current_app, has_app_context, has_request_context
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+#: Problems with an answer set, by error code (the contract of `validation.validate`).
+ANSWER = {
+    "required": _l("An answer is required."),
+    "constraint": _l("This answer is not allowed."),
+    "not_relevant": _l("This question does not apply here, so it must be left empty."),
+    "not_in_form": _l("This question is not in the form."),
+    "unknown_choice": _l("'%(value)s' is not one of the choices."),
+    "too_many": _l("Choose at most %(max)d answers."),
+    "repeat_count": _l("This part must have %(count)d entries."),
+    "answers": _l("The answers must be a set of named values."),
+    "entry": _l("Each entry must be a set of named values."),
+}
+
+#: What each question type expects, shown with the code "type".
+TYPE = {
+    "text": _l("Enter text."),
+    "integer": _l("Enter a whole number."),
+    "decimal": _l("Enter a number."),
+    "select_one": _l("Choose one answer from the list."),
+    "select_multiple": _l("Choose answers from the list, each at most once."),
+    "date": _l("Enter a date as YYYY-MM-DD."),
+    "time": _l("Enter a time as HH:MM."),
+    "datetime": _l("Enter a date and time."),
+    "geopoint": _l("Enter a GPS point: latitude and longitude."),
+    "acknowledge": _l("Confirm with OK."),
+    "repeat": _l("Give a list of entries."),
+}
+
+#: Problems found when a form is loaded, by code; each names the sheet, row and column.
+LOAD = {
+    "not_xlsform": _l("The file could not be read as an XLSForm. Save it in Excel as .xlsx and try again."),
+    "unknown_sheet": _l("Unknown sheet '%(title)s': an XLSForm has only the sheets survey, choices and settings."),
+    "unsupported_sheet": _l("The sheet '%(title)s' is not supported by this app."),
+    "no_survey": _l("The workbook has no 'survey' sheet."),
+    "unknown_column": _l("Unknown column '%(header)s'."),
+    "unsupported_column": _l("The column '%(header)s' is not supported by this app."),
+    "media_column": _l("Pictures, sound and video ('%(header)s') are not supported by this app."),
+    "untranslatable": _l("The column '%(header)s' cannot have a language."),
+    "unused_column": _l("The column '%(header)s' is not used by any choice_filter."),
+    "missing_type": _l("This row has no question type."),
+    "unknown_type": _l("Unknown question type '%(type)s'."),
+    "unsupported_type": _l("The question type '%(type)s' is not supported by this app."),
+    "missing_name": _l("This row has no name."),
+    "bad_name": _l("'%(name)s' is not a valid name: use letters, digits and _, starting with a letter."),
+    "duplicate_name": _l("The name '%(name)s' is already used on row %(other)d."),
+    "missing_list": _l("The choice list '%(list)s' is not on the choices sheet."),
+    "unmatched_end": _l("'%(type)s' has no matching begin."),
+    "unclosed": _l("'%(type)s' is never closed with an end."),
+    "nested_repeat": _l("A repeat inside another repeat is not supported."),
+    "yes_no": _l("Write yes or no here."),
+    "unknown_field": _l("${%(name)s} is not a question in this form."),
+    "outside_repeat": _l("${%(name)s} is inside the repeat '%(repeat)s' and can only be used inside it."),
+    "not_a_question": _l("${%(name)s} is a group or repeat, not a question."),
+    "cycle": _l("The calculation depends on itself through ${%(name)s}."),
+    "bad_regex": _l("The pattern in regex() is not valid: %(detail)s."),
+    "unknown_filter_column": _l("The choice filter uses '%(name)s', which is not a column of the choices sheet."),
+    "missing_setting": _l("The settings sheet must give the %(setting)s."),
+    "bad_version": _l("The version '%(version)s' may use only letters, digits, dots, dashes and _ (at most 40)."),
+    "pyxform": _l("The form converter (pyxform) refused the form: %(detail)s"),
+    "clash": _l("Version %(version)s of the form %(form_id)s is already published. Give the new form another "
+                "version in the settings sheet."),
+    # Expression errors, by the code the parser gives (also used by static/js/form-expr.js).
+    "expr_empty": _l("The expression is empty."),
+    "expr_syntax": _l("Unexpected %(token)s at character %(position)d of the expression."),
+    "expr_end": _l("The expression ends too early: a value or a closing bracket is missing."),
+    "expr_unterminated": _l("Text in quotes is not closed (character %(position)d)."),
+    "expr_bad_char": _l("Unexpected character %(char)s at character %(position)d."),
+    "expr_path": _l("Paths such as / .. @ [ ] | are not supported (character %(position)d); "
+                    "refer to a question as ${name}."),
+    "expr_bare_name": _l("'%(name)s' is not understood (character %(position)d): refer to a question as "
+                         "${%(name)s} and put text in quotes."),
+    "expr_bad_ref": _l("'${%(name)s}' is not a valid question reference."),
+    "expr_unknown_function": _l("Unknown function %(name)s()."),
+    "expr_arity": _l("The function %(name)s() takes %(expected)s arguments, not %(given)d."),
+}
+
+
+def render(message, lang: str | None = None, **params) -> str:
+    """The message in `lang` (or the request's locale), with its %(name)s parameters filled in."""
+    if lang is None and not has_request_context() and has_app_context():
+        lang = current_app.config["BABEL_DEFAULT_LOCALE"]  # e.g. a CLI command: no user, no session
+    if lang is None:
+        text = str(message)
+    else:
+        with force_locale(lang):
+            text = str(message)
+    return text % params if params else text

@@ -1,0 +1,151 @@
+"""Ward admins' form pages (list, upload, validation report, publish) and the phone's form JSON."""
+from __future__ import annotations
+
+from flask import Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from survey_app.access import load_or_abort, roles_required
+from survey_app.accounts.models import Role
+from survey_app.errors import error_response
+from survey_app.formdefs import operations, queries, shipped
+from survey_app.formdefs.forms import UploadForm
+from survey_app.formdefs.layout import client_json
+from survey_app.formdefs.models import FormStatus, FormVersion
+
+
+@roles_required(Role.WARD_ADMIN)
+def index():
+    """Every form the ward can use, with its versions (shipped and uploaded) and their status."""
+    forms: dict[str, dict] = {}
+    for path in shipped.workbooks(shipped.ARCHIVE_DIR) + shipped.workbooks():
+        form = shipped.load_shipped(path)
+        forms.setdefault(form.form_id, {"shipped": [], "uploads": []})["shipped"].append(form)
+    for row in queries.ward_uploads(current_user.ward_id):
+        forms.setdefault(row.form_id, {"shipped": [], "uploads": []})["uploads"].append(row)
+    for form_id, entry in forms.items():
+        entry["current"] = queries.current_form(current_user.ward_id, form_id)
+    return render_template("formdefs/index.html", forms=forms)
+
+
+@roles_required(Role.WARD_ADMIN)
+def upload():
+    form = UploadForm()
+    if form.validate_on_submit():
+        storage = form.file.data
+        draft, loaded = operations.upload(current_user.ward_id, current_user, storage.filename, storage.read())
+        if draft is not None:
+            flash(_("The form was checked and saved as a draft. Read the report below, then publish it."), "info")
+            return redirect(url_for("formdefs.report", version_id=draft.id))
+        return render_template("formdefs/upload.html", form=form, errors=loaded.errors,
+                               filename=storage.filename), 422
+    return render_template("formdefs/upload.html", form=form, errors=[]), 422 if form.errors else 200
+
+
+@roles_required(Role.WARD_ADMIN)
+def report(version_id):
+    """The validation report of an uploaded version: summary, warnings, changes from the current one."""
+    row = load_or_abort(FormVersion, version_id)
+    form = queries.as_published(row)
+    current = queries.current_form(row.ward_id, row.form_id)
+    added = removed = []
+    if current is not None and current.version != row.version:
+        new, old = ({f.name for f in s.walk()} for s in (form.schema, current.schema))
+        added, removed = sorted(new - old), sorted(old - new)
+    return render_template("formdefs/report.html", row=row, summary=form.schema.summary(), current=current,
+                           added=added, removed=removed, is_draft=row.status == FormStatus.DRAFT)
+
+
+def _draft(version_id) -> FormVersion:
+    row = load_or_abort(FormVersion, version_id, write=True)
+    if row.status != FormStatus.DRAFT:
+        raise _NotDraft
+    return row
+
+
+class _NotDraft(Exception):
+    pass
+
+
+@roles_required(Role.WARD_ADMIN)
+def publish(version_id):
+    try:
+        row = _draft(version_id)
+    except _NotDraft:
+        return error_response(409, _("Only a draft can be published."))
+    refused = operations.publish(row, current_user)
+    if refused is not None:
+        flash(refused.message, "error")
+        return redirect(url_for("formdefs.report", version_id=row.id))
+    flash(_("Version %(version)s of %(form_id)s is published; phones get it at their next sync.",
+            version=row.version, form_id=row.form_id), "info")
+    return redirect(url_for("formdefs.index"))
+
+
+@roles_required(Role.WARD_ADMIN)
+def discard(version_id):
+    try:
+        row = _draft(version_id)
+    except _NotDraft:
+        return error_response(409, _("Only a draft can be discarded."))
+    operations.discard(row, current_user)
+    flash(_("The draft was discarded."), "info")
+    return redirect(url_for("formdefs.index"))
+
+
+def _file(form_id: str, version: str, kind: str):
+    """(bytes or text, download name) of a version's workbook or XForm: the ward's upload, else shipped."""
+    row = queries.find_upload(current_user.ward_id, form_id, version)
+    if row is not None:
+        return (row.source if kind == "xlsx" else row.xform), row.filename
+    path = shipped.source_path(form_id, version)
+    if path is None:
+        return None, None
+    return (path.read_bytes() if kind == "xlsx" else shipped.load_shipped(path).xform), path.name
+
+
+@roles_required(Role.WARD_ADMIN)
+def source(form_id, version):
+    data, name = _file(form_id, version, "xlsx")
+    if data is None:
+        return error_response(404)
+    mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={_ascii(name)}"})
+
+
+@roles_required(Role.WARD_ADMIN)
+def xform(form_id, version):
+    data, _name = _file(form_id, version, "xform")
+    if data is None:
+        return error_response(404)
+    name = _ascii(f"{form_id}-{version}.xml")
+    return Response(data, mimetype="application/xml", headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+def _ascii(name: str) -> str:
+    return "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name) or "form"
+
+
+def _lang() -> str:
+    chosen = request.args.get("lang")
+    return chosen if chosen in current_app.config["SUPPORTED_LOCALES"] else str(get_locale() or "vi")
+
+
+@roles_required(*Role)
+def api_current(form_id):
+    """The form the user's phone should use now (with its version), as the phone renders it."""
+    form = queries.current_form(current_user.ward_id, form_id)
+    if form is None:
+        return error_response(404, _("There is no form %(form_id)s.", form_id=form_id))
+    return jsonify(client_json(form.schema, _lang()))
+
+
+@roles_required(*Role)
+def api_version(form_id, version):
+    """One version of a form (for answers filled with it), as the phone renders it."""
+    form = queries.get_form(current_user.ward_id, form_id, version)
+    if form is None:
+        return error_response(404, _("There is no version %(version)s of the form %(form_id)s.",
+                                     version=version, form_id=form_id))
+    return jsonify(client_json(form.schema, _lang()))

@@ -1,0 +1,51 @@
+"""The pyxform side: read a workbook, convert it to pyxform's JSON and to the XForm XML for ODK."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from pyxform.builder import create_survey_element_from_dict
+from pyxform.errors import PyXFormError
+from pyxform.xls2json import workbook_to_json
+from pyxform.xls2json_backends import get_xlsform
+
+from survey_app.formdefs.sheets import FormError
+
+FILE_TYPES = {".xlsx": ".xlsx", ".xlsm": ".xlsx", ".xls": ".xls", ".md": ".md"}
+_ROW = re.compile(r"\[row\s*:\s*(\d+)\]")
+_SHEET = re.compile(r"'(survey|choices|settings)' sheet")
+
+
+@dataclass
+class Converted:
+    """pyxform's JSON for the form and its XForm."""
+
+    pyxform: dict
+    xform: str
+    warnings: list[str]
+
+
+def read_workbook(source: bytes | str, filename: str = "form.xlsx"):
+    """The sheets as pyxform reads them (rows of dicts); raises FormError('not_xlsform')."""
+    file_type = FILE_TYPES.get(PurePath(filename).suffix.lower(), ".xlsx")
+    try:
+        return get_xlsform(source.encode() if isinstance(source, str) else source, file_type=file_type)
+    except Exception as exc:  # noqa: BLE001  (any unreadable upload is the same problem for the user)
+        raise FormError("not_xlsform") from exc
+
+
+def convert(workbook) -> Converted:
+    """Run pyxform on checked sheets; its refusals become a FormError naming the row if it can."""
+    warnings: list[str] = []
+    try:
+        data = workbook_to_json(workbook_dict=workbook, fallback_form_name=workbook.fallback_form_name,
+                                warnings=warnings)
+        survey = create_survey_element_from_dict(data)
+        xml = survey.to_xml(validate=False, pretty_print=True, warnings=warnings)
+    except Exception as exc:  # noqa: BLE001  (pyxform raises several kinds; all are "the form is wrong")
+        detail = str(exc) if isinstance(exc, PyXFormError) else f"{type(exc).__name__}: {exc}"
+        row, sheet = _ROW.search(detail), _SHEET.search(detail)
+        raise FormError("pyxform", sheet.group(1) if sheet else "survey", int(row.group(1)) if row else None,
+                        None, {"detail": detail}) from exc
+    return Converted(data, xml, warnings)

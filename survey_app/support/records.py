@@ -1,0 +1,167 @@
+"""The support record a phone sends through the same queue as its visits, and its shape checks.
+
+    {"kind": "support_event", "uuid": "…", "occurred_at": "2025-08-20T02:10:00Z",
+     "residential_group_id": 3, "household_id": 12 | null,
+     "helped": "surveyed", "person_id": 41 | null, "anon_age_group": "60_74" | null, "anon_sex": "female" | null,
+     "place": "home", "place_other": "…" | null, "support_types": ["vneid_install", "other"],
+     "support_other": "…" | null, "outcome": "follow_up", "minutes": 20, "follow_up_of": "<uuid>" | null,
+     "sent_at": "…", "attempt": 2}
+
+Names follow the support_event form (forms/support_event.xlsx); `support_types` are codes of the
+ward's catalogue. Checks that need the database (who, which types, which earlier event) are in
+operations.py.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+
+from survey_app.collection.records import RecordError, check_size, content_hash, content_of, parse_uuid
+from survey_app.extensions import utcnow
+from survey_app.support.models import SupportOutcome, SupportPlace
+
+#: The queue item's kind; records without one are visits.
+SUPPORT_KIND = "support_event"
+AGE_GROUPS = ("15_24", "25_39", "40_59", "60_74", "75_plus")
+SEXES = ("male", "female", "other")
+HELPED = ("surveyed", "anonymous")
+#: Same bounds as the form's constraint on `minutes`.
+MIN_MINUTES, MAX_MINUTES = 1, 480
+#: Phone clocks run a little fast or slow: later than now plus this is "in the future".
+CLOCK_SKEW = timedelta(minutes=5)
+#: The code of the catalogue's "other" type, which needs a description.
+OTHER_TYPE = "other"
+
+
+@dataclass
+class SupportRecord:
+    uuid: str
+    content: dict
+    content_hash: str
+    occurred_at: datetime
+    residential_group_id: int | None
+    household_id: int | None
+    person_id: int | None
+    anon_age_group: str | None
+    anon_sex: str | None
+    place: SupportPlace
+    place_other: str | None
+    type_codes: list[str]
+    other_text: str | None
+    outcome: SupportOutcome
+    minutes: int
+    follow_up_of: str | None
+
+
+def _bad(code: str, message: str) -> RecordError:
+    return RecordError(400, code, message)
+
+
+def _optional_id(payload: dict, field: str) -> int | None:
+    value = payload.get(field)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _bad("bad_reference", _("The field %(field)s must be a number.", field=field))
+    return value
+
+
+def _optional_text(payload: dict, field: str, limit: int) -> str | None:
+    value = payload.get(field)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise _bad("bad_text", _("The field %(field)s must be text.", field=field))
+    if len(value) > limit:
+        raise _bad("too_long", _("The field %(field)s is too long (at most %(limit)s characters).",
+                                 field=field, limit=limit))
+    return " ".join(value.split())
+
+
+def _occurred_at(payload: dict) -> datetime:
+    value = payload.get("occurred_at")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise _bad("bad_time", _("The time of the help must be a date and time with a time zone."))
+    if moment > utcnow() + CLOCK_SKEW:
+        raise _bad("future", _("The time of the help is in the future. Check the date and time on the phone."))
+    return moment
+
+
+def _choice(payload: dict, field: str, allowed, message: str):
+    value = payload.get(field)
+    if value not in allowed:
+        raise _bad(f"bad_{field}", message)
+    return value
+
+
+def _minutes(payload: dict) -> int:
+    value = payload.get("minutes")
+    if isinstance(value, bool) or not isinstance(value, int) or not MIN_MINUTES <= value <= MAX_MINUTES:
+        raise _bad("bad_minutes", _("The minutes spent must be a whole number from %(low)s to %(high)s.",
+                                    low=MIN_MINUTES, high=MAX_MINUTES))
+    return value
+
+
+def _type_codes(payload: dict) -> list[str]:
+    codes = payload.get("support_types")
+    if not isinstance(codes, list) or not codes or not all(isinstance(c, str) and c for c in codes):
+        raise _bad("bad_types", _("Choose at least one kind of help."))
+    if len(set(codes)) != len(codes):
+        raise _bad("bad_types", _("A kind of help is chosen twice."))
+    return codes
+
+
+def _who(payload: dict) -> tuple[int | None, str | None, str | None]:
+    """person_id for a surveyed person, else the anonymous age group and sex."""
+    helped = _choice(payload, "helped", HELPED, _("Say who was helped: a surveyed person or an anonymous one."))
+    if helped == "surveyed":
+        person_id = _optional_id(payload, "person_id")
+        if person_id is None:
+            raise _bad("bad_person", _("Choose the person helped from the household's surveyed members."))
+        if payload.get("anon_age_group") is not None or payload.get("anon_sex") is not None:
+            raise _bad("bad_person", _("A surveyed person has no anonymous age group or sex."))
+        return person_id, None, None
+    if payload.get("person_id") is not None:
+        raise _bad("bad_person", _("An anonymous person cannot also be a surveyed person."))
+    age = _choice(payload, "anon_age_group", AGE_GROUPS, _("Choose the age group of the person helped."))
+    sex = _choice(payload, "anon_sex", SEXES, _("Choose the sex of the person helped."))
+    return None, age, sex
+
+
+def parse_support_record(payload) -> SupportRecord:
+    """Check a support record's shape; raises RecordError (400 / 413) naming the first problem."""
+    if not isinstance(payload, dict):
+        raise _bad("malformed", _("Each record must be a JSON object."))
+    uuid = parse_uuid(payload.get("uuid"))
+    try:
+        check_size(payload)
+    except ValueError:  # NaN or infinity cannot be canonical JSON
+        raise _bad("malformed", _("The record holds a number that is not valid.")) from None
+    content = content_of(payload)
+    person_id, age_group, sex = _who(payload)
+    place = SupportPlace(_choice(payload, "place", set(SupportPlace),
+                                 _("Choose where the help was given.")))
+    place_other = _optional_text(payload, "place_other", 120)
+    if place == SupportPlace.OTHER and place_other is None:
+        raise _bad("bad_place", _("Say where the help was given."))
+    codes = _type_codes(payload)
+    other_text = _optional_text(payload, "support_other", 255)
+    if OTHER_TYPE in codes and other_text is None:
+        raise _bad("bad_other", _("Describe the other help given."))
+    follow_up_of = payload.get("follow_up_of")
+    return SupportRecord(
+        uuid=uuid, content=content, content_hash=content_hash(content), occurred_at=_occurred_at(payload),
+        residential_group_id=_optional_id(payload, "residential_group_id"),
+        household_id=_optional_id(payload, "household_id"), person_id=person_id, anon_age_group=age_group,
+        anon_sex=sex, place=place, place_other=place_other if place == SupportPlace.OTHER else None,
+        type_codes=codes, other_text=other_text if OTHER_TYPE in codes else None,
+        outcome=SupportOutcome(_choice(payload, "outcome", set(SupportOutcome), _("Choose the outcome of the help."))),
+        minutes=_minutes(payload),
+        follow_up_of=None if follow_up_of is None else parse_uuid(follow_up_of, "follow_up_of"),
+    )

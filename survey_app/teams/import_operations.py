@@ -1,0 +1,110 @@
+"""Imports in two steps: stage a checked preview, then save every row or none on confirmation."""
+from __future__ import annotations
+
+import secrets
+
+import sqlalchemy as sa
+
+from survey_app.accounts.models import Role, User
+from survey_app.accounts.operations import create_user
+from survey_app.audit.operations import record
+from survey_app.extensions import db, utcnow
+from survey_app.teams import import_rows, imports, queries
+from survey_app.teams.models import ImportBatch, ImportKind, ImportStatus, StandingMember, StandingTeam
+from survey_app.wards.models import ResidentialGroup, Ward
+
+
+def read_upload(kind: ImportKind, table_file: tuple[str, bytes] | None,
+                boundary_file: tuple[str, bytes] | None = None) -> dict:
+    """A preview of the uploaded file(s) before the row checks; file-level problems included."""
+    names = ", ".join(name for name, _ in filter(None, (table_file, boundary_file)))
+    table, file_errors = None, []
+    if table_file is not None:
+        columns, required = ((import_rows.GROUP_COLUMNS, import_rows.GROUP_REQUIRED) if kind == ImportKind.GROUPS
+                             else (import_rows.PEOPLE_COLUMNS, import_rows.PEOPLE_REQUIRED))
+        try:
+            table = imports.read_table(table_file[1], table_file[0], columns, required)
+        except imports.ImportFileError as error:
+            file_errors.append(str(error))
+    preview = import_rows.new_preview(kind.value, names, table, file_errors)
+    if boundary_file is not None:
+        try:
+            preview["boundaries"], preview["boundary_errors"] = imports.read_boundaries(boundary_file[1])
+        except imports.ImportFileError as error:
+            preview["file_errors"].append(str(error))
+    return preview
+
+
+def check(preview: dict, ward_id: int) -> dict:
+    """Run the row checks against the ward as it is now."""
+    if preview["kind"] == ImportKind.GROUPS.value:
+        return import_rows.check_groups(preview, queries.group_import_context(ward_id))
+    phones = [p for p in (import_rows.normalize_phone(raw.get("phone", "")) for _, raw in preview["table"]) if p]
+    return import_rows.check_people(preview, queries.people_import_context(ward_id, phones))
+
+
+def stage(ward: Ward, kind: ImportKind, preview: dict, user: User) -> ImportBatch:
+    """Keep a checked preview until the admin confirms it (nothing of the ward's data changes)."""
+    preview = check(preview, ward.id)
+    batch = ImportBatch(ward_id=ward.id, kind=kind, created_by_id=user.id, filename=preview["filename"][:255],
+                        encoding=preview["encoding"], payload=preview, error_count=import_rows.error_count(preview))
+    db.session.add(batch)
+    db.session.flush()
+    return batch
+
+
+def confirm(batch: ImportBatch, ward: Ward) -> bool:
+    """Save every row of a clean batch (checked again now); False, saving nothing, if errors appeared."""
+    preview = check(dict(batch.payload), ward.id)
+    batch.payload, batch.error_count = preview, import_rows.error_count(preview)
+    if batch.error_count or not preview["rows"]:
+        db.session.flush()
+        return False
+    rows = [row["values"] | {"action": row["action"]} for row in preview["rows"]]
+    counts = (_save_groups if batch.kind == ImportKind.GROUPS else _save_people)(ward, rows)
+    batch.status, batch.confirmed_at = ImportStatus.CONFIRMED, utcnow()
+    db.session.flush()
+    record("team.import_confirmed", ward_id=ward.id, object_type="import_batch", object_id=batch.id,
+           detail={"kind": batch.kind.value, **counts})
+    return True
+
+
+def _save_groups(ward: Ward, rows: list[dict]) -> dict:
+    in_ward = sa.select(ResidentialGroup).where(ResidentialGroup.ward_id == ward.id)
+    existing = {g.code: g for g in db.session.scalars(in_ward)}
+    created = updated = 0
+    for values in rows:
+        group = existing.get(values["code"])
+        if group is None:
+            group = ResidentialGroup(ward_id=ward.id, code=values["code"], self_survey_token=secrets.token_urlsafe(24))
+            db.session.add(group)
+            created += 1
+        else:
+            updated += 1
+        for field in ("name", "expected_households", "venue_name", "boundary"):
+            if field in values:
+                setattr(group, field, values[field])
+        if "lat" in values:
+            group.centroid_lat, group.centroid_lon = values["lat"], values["lon"]
+    db.session.flush()
+    return {"created": created, "updated": updated}
+
+
+def _save_people(ward: Ward, rows: list[dict]) -> dict:
+    standing = dict(db.session.execute(
+        sa.select(StandingTeam.number, StandingTeam.id).where(StandingTeam.ward_id == ward.id)).all())
+    members = 0
+    for values in rows:
+        user = create_user(username=values["phone"], full_name=values["full_name"], role=Role.SURVEYOR,
+                           ward=ward, phone=values["phone"], office=values["office"])
+        if values["standing_team"] is not None:
+            db.session.add(StandingMember(ward_id=ward.id, user_id=user.id, is_leader=values["leader"],
+                                          standing_team_id=standing[values["standing_team"]]))
+            members += 1
+    db.session.flush()
+    return {"created": len(rows), "standing_members": members, "mobilised": len(rows) - members}
+
+
+def discard(batch: ImportBatch) -> None:
+    batch.status = ImportStatus.DISCARDED
+    db.session.flush()

@@ -1,0 +1,147 @@
+"""Read-only queries about teams, their members, groups and progress."""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from survey_app.access import TEAM_ROLES, team_group_ids, visible
+from survey_app.accounts.models import User
+from survey_app.collection.models import Household, HouseholdStatus, Visit, VisitOutcome
+from survey_app.extensions import db
+from survey_app.teams.assignment import GroupSpot, TeamPerson
+from survey_app.teams.import_rows import ImportContext
+from survey_app.teams.models import Assignment, StandingMember, StandingTeam, SurveyTeam
+from survey_app.wards.models import ResidentialGroup
+
+
+def survey_teams(ward_id: int) -> list[SurveyTeam]:
+    return db.session.scalars(
+        sa.select(SurveyTeam).where(SurveyTeam.ward_id == ward_id).order_by(SurveyTeam.number)
+    ).all()
+
+
+def standing_teams(ward_id: int) -> list[sa.Row]:
+    """Standing teams with how many members each has."""
+    members = (sa.select(StandingMember.standing_team_id, sa.func.count().label("members"))
+               .group_by(StandingMember.standing_team_id).subquery())
+    return db.session.execute(
+        sa.select(StandingTeam, sa.func.coalesce(members.c.members, 0).label("members"))
+        .outerjoin(members, members.c.standing_team_id == StandingTeam.id)
+        .where(StandingTeam.ward_id == ward_id).order_by(StandingTeam.number)
+    ).all()
+
+
+def team_rows(user: User, ward_id: int, day: date) -> list[sa.Row]:
+    """Each survey team with its leader, members, groups, expected and surveyed households."""
+    members = (sa.select(User.survey_team_id.label("team_id"), sa.func.count().label("members"))
+               .where(User.ward_id == ward_id).group_by(User.survey_team_id).subquery())
+    groups = (
+        sa.select(Assignment.survey_team_id.label("team_id"), sa.func.count().label("groups"),
+                  sa.func.sum(ResidentialGroup.expected_households).label("expected"))
+        .join(ResidentialGroup, ResidentialGroup.id == Assignment.residential_group_id)
+        .where(Assignment.ward_id == ward_id, Assignment.current_clause(day))
+        .group_by(Assignment.survey_team_id).subquery()
+    )
+    done = (
+        sa.select(Assignment.survey_team_id.label("team_id"), sa.func.count().label("done"))
+        .join(Household, Household.residential_group_id == Assignment.residential_group_id)
+        .where(Assignment.ward_id == ward_id, Assignment.current_clause(day),
+               Household.status == HouseholdStatus.DONE)
+        .group_by(Assignment.survey_team_id).subquery()
+    )
+    leader = aliased(User)
+    return db.session.execute(
+        sa.select(SurveyTeam, StandingTeam.name.label("standing_name"), leader.full_name.label("leader_name"),
+                  sa.func.coalesce(members.c.members, 0).label("members"),
+                  sa.func.coalesce(groups.c.groups, 0).label("groups"),
+                  sa.func.coalesce(groups.c.expected, 0).label("expected"),
+                  sa.func.coalesce(done.c.done, 0).label("done"))
+        .outerjoin(StandingTeam, StandingTeam.id == SurveyTeam.standing_team_id)
+        .outerjoin(leader, leader.id == SurveyTeam.leader_id)
+        .outerjoin(members, members.c.team_id == SurveyTeam.id)
+        .outerjoin(groups, groups.c.team_id == SurveyTeam.id)
+        .outerjoin(done, done.c.team_id == SurveyTeam.id)
+        .where(SurveyTeam.ward_id == ward_id, visible(SurveyTeam, user))
+        .order_by(SurveyTeam.number)
+    ).all()
+
+
+def team_members(team: SurveyTeam) -> list[sa.Row]:
+    """The team's members with their visits, interviews and last visit."""
+    stats = (
+        sa.select(Visit.surveyor_id.label("user_id"), sa.func.count().label("visits"),
+                  sa.func.sum(sa.case((Visit.outcome == VisitOutcome.INTERVIEWED, 1), else_=0)).label("interviews"),
+                  sa.func.max(Visit.visited_at).label("last_visit"))
+        .where(Visit.ward_id == team.ward_id).group_by(Visit.surveyor_id).subquery()
+    )
+    return db.session.execute(
+        sa.select(User, sa.func.coalesce(stats.c.visits, 0).label("visits"),
+                  sa.func.coalesce(stats.c.interviews, 0).label("interviews"), stats.c.last_visit)
+        .outerjoin(stats, stats.c.user_id == User.id)
+        .where(User.survey_team_id == team.id).order_by(User.full_name, User.id)
+    ).all()
+
+
+def revisit_list(user: User, team: SurveyTeam, limit: int = 500) -> list[sa.Row]:
+    """Households of the team's groups waiting for a revisit, oldest last visit first."""
+    last_visit = (sa.select(Visit.household_id, sa.func.max(Visit.visited_at).label("last_visit"))
+                  .where(Visit.ward_id == team.ward_id).group_by(Visit.household_id).subquery())
+    return db.session.execute(
+        sa.select(Household.id, Household.address, Household.head_name, ResidentialGroup.code.label("group_code"),
+                  ResidentialGroup.name.label("group_name"), last_visit.c.last_visit)
+        .join(ResidentialGroup, ResidentialGroup.id == Household.residential_group_id)
+        .outerjoin(last_visit, last_visit.c.household_id == Household.id)
+        .where(Household.residential_group_id.in_(team_group_ids(team.id)),
+               Household.status == HouseholdStatus.REVISIT, visible(Household, user))
+        .order_by(last_visit.c.last_visit.is_(None), last_visit.c.last_visit, Household.id)
+        .limit(limit)
+    ).all()
+
+
+def people_without_team(ward_id: int) -> list[User]:
+    return db.session.scalars(
+        sa.select(User).where(User.ward_id == ward_id, User.role.in_(TEAM_ROLES), User.survey_team_id.is_(None))
+        .order_by(User.full_name, User.id)
+    ).all()
+
+
+def split_people(ward_id: int) -> list[TeamPerson]:
+    """Everyone who can be placed in a survey team, with their standing team number and office."""
+    rows = db.session.execute(
+        sa.select(User.id, User.office, StandingTeam.number, StandingMember.is_leader)
+        .outerjoin(StandingMember, StandingMember.user_id == User.id)
+        .outerjoin(StandingTeam, StandingTeam.id == StandingMember.standing_team_id)
+        .where(User.ward_id == ward_id, User.role.in_(TEAM_ROLES), User.active.is_(True))
+    ).all()
+    return [TeamPerson(key=user_id, standing=number, office=office, leader=bool(is_leader))
+            for user_id, office, number, is_leader in rows]
+
+
+def group_spots(ward_id: int) -> list[GroupSpot]:
+    groups = db.session.scalars(sa.select(ResidentialGroup).where(ResidentialGroup.ward_id == ward_id))
+    return [GroupSpot(key=g.id, code=g.code, households=g.expected_households or 0,
+                      lat=g.centroid_lat, lon=g.centroid_lon) for g in groups]
+
+
+def current_assignments(ward_id: int, day: date) -> dict[int, int]:
+    """Group id -> survey team id, for assignments in force on `day`."""
+    return dict(db.session.execute(
+        sa.select(Assignment.residential_group_id, Assignment.survey_team_id)
+        .where(Assignment.ward_id == ward_id, Assignment.current_clause(day))
+        .order_by(Assignment.starts_on, Assignment.id)
+    ).all())
+
+
+def group_import_context(ward_id: int) -> ImportContext:
+    codes = db.session.scalars(sa.select(ResidentialGroup.code).where(ResidentialGroup.ward_id == ward_id))
+    return ImportContext(existing_codes=set(codes))
+
+
+def people_import_context(ward_id: int, phones: list[str]) -> ImportContext:
+    """Standing team numbers of the ward, and which of `phones` an account already uses."""
+    numbers = db.session.scalars(sa.select(StandingTeam.number).where(StandingTeam.ward_id == ward_id))
+    taken = set(db.session.scalars(sa.select(User.username).where(User.username.in_(phones))))
+    taken |= set(db.session.scalars(sa.select(User.phone).where(User.phone.in_(phones))))
+    return ImportContext(standing_numbers=set(numbers), taken_phones=taken)

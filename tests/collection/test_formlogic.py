@@ -1,0 +1,83 @@
+"""The phone's form logic (JS, under Node) and the server's validation agree on the real household form:
+what the phone finalizes passes the server, and what it flags the server flags too."""
+import copy
+import json
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from survey_app.formdefs import shipped
+from survey_app.formdefs.layout import client_json
+from survey_app.formdefs.validation import complete, validate
+
+SCRIPT = Path(__file__).with_name("formlogic_cases.mjs")
+TODAY = date.today()
+
+
+def adult(name, born, **extra):
+    member = {"b0_name": name, "b0_respondent": "self", "b1_birth_year": born, "b2_sex": "female",
+              "b3_occupation": "retired", "b6_phone": "smartphone", "b7_computer": "no", "b8_internet": "never",
+              "v1_vneid": "level2", "v2_vneid_use": "self", "v3_public_services": "helped", "v4_cashless": "yes",
+              "v5_scam": "no", "l1_topics": ["m3"], "l2_time": ["weekend"], "l3_place": "community_house",
+              "l4_format": "small_group"}
+    member.update({f"b4_{d}": "none" for d in ("seeing", "hearing", "walking", "remembering", "selfcare",
+                                               "communicating")})
+    member.update(extra)
+    return member
+
+
+SKILLS = {s: "yes" for s in ("s1_search", "s2_verify", "s3_videocall", "s4_attach", "s5_groups", "s6_copy",
+                             "s7_create", "s10_install", "s11_connect", "s12_shop", "s13_learn", "s14_security",
+                             "s15_privacy")}
+HOUSEHOLD = {"a1_group": "TDP01", "a2_address": "Số 1", "a3_head_name": "Lê Văn A", "a5_members": 2,
+             "a6_internet": "yes", "a7_connection": ["fibre_wifi"], "a8_devices": ["smartphone"], "a9_poor": "no",
+             "a10_home_support": "no"}
+
+
+def cases():
+    full = {**HOUSEHOLD, "members": [adult("An", TODAY.year - 70),
+                                     adult("Bình", TODAY.year - 20, b8_internet="daily", b7_computer="yes",
+                                           s8_spreadsheet="no", s9_code="no", **SKILLS)]}
+    stale = copy.deepcopy(full)  # answers left behind by changed minds must not be sent
+    stale.update(a6_internet="no", a6b_why_not=["cost"])
+    stale["members"][0].update(s1_search="yes", v1_vneid="none", l1_topics=["none"])
+    missing = copy.deepcopy(full)
+    del missing["a9_poor"], missing["members"][1]["s3_videocall"]
+    wrong = copy.deepcopy(full)
+    wrong.update(a5_members=0, a8_devices=["none", "smartphone"], a4_phone="12345")
+    wrong["members"][0].update(b1_birth_year=TODAY.year - 5, l1_topics=["m1", "m2", "m3", "m4"])
+    return [full, stale, missing, wrong]
+
+
+@pytest.fixture(scope="module")
+def form():
+    return shipped.current("household_survey")
+
+
+def run_phone(schema_json, raw_cases):
+    done = subprocess.run(["node", "--experimental-default-type=module", str(SCRIPT)],
+                          input=json.dumps({"schema": schema_json, "cases": raw_cases}), capture_output=True,
+                          text=True, check=True, timeout=60)
+    return json.loads(done.stdout)
+
+
+def test_phone_and_server_agree(app, form):
+    with app.test_request_context():
+        schema_json = client_json(form.schema, "vi")
+    raw_cases = cases()
+    results = run_phone(schema_json, raw_cases)
+    for raw, result in zip(raw_cases, results):
+        sent = result["answers"]
+        server = validate(form.schema, sent, "en", today=TODAY)
+        assert {(e["field"], e["index"], e["code"]) for e in server} == \
+            {(p["field"], p["index"], p["code"]) for p in result["problems"]}, raw
+        assert sent == complete(form.schema, sent, today=TODAY)  # calculations and relevance as the server has them
+    full, stale, missing, wrong = results
+    assert full["problems"] == [] and full["answers"]["members"][1]["age_group"] == "15_24"
+    assert stale["problems"] == [] and "a7_connection" not in stale["answers"]
+    assert "s1_search" not in stale["answers"]["members"][0] and "v2_vneid_use" not in stale["answers"]["members"][0]
+    assert {(p["field"], p["index"]) for p in missing["problems"]} == {("a9_poor", None), ("s3_videocall", 1)}
+    assert {p["field"] for p in wrong["problems"]} == {"a5_members", "a8_devices", "a4_phone", "b1_birth_year",
+                                                      "l1_topics"}

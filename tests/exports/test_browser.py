@@ -1,0 +1,33 @@
+"""A large export in a real browser: the progress page follows the job, then the download starts."""
+import openpyxl
+import pytest
+
+from survey_app.demo.generator import DEMO_PASSWORD, DemoConfig, generate
+from survey_app.extensions import db
+
+pytestmark = pytest.mark.browser
+
+
+def test_progress_then_download(live_server, phone, app, monkeypatch, tmp_path):
+    generate(DemoConfig(groups=4, households=80, survey_teams=2, standing_teams=1))
+    db.session.commit()
+    monkeypatch.setitem(app.config, "EXPORT_BACKGROUND_ROWS", 0)
+    phone.goto(f"{live_server}/login")
+    phone.get_by_label("Tên đăng nhập hoặc số điện thoại").fill("canbo")
+    phone.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
+    phone.get_by_role("button", name="Đăng nhập").click()
+    phone.wait_for_url("**/ward")
+    phone.goto(f"{live_server}/exports")
+    assert phone.locator('input[name="groups"]:checked').count() == 4
+    phone.locator("[data-check=none]").click()
+    assert phone.locator('input[name="groups"]:checked').count() == 0
+    phone.locator("[data-check=all]").click()
+    with phone.expect_download(timeout=30_000) as download:
+        phone.locator("form[data-export-form] button[type=submit]").click()
+    phone.wait_for_url("**/exports/*")
+    assert phone.locator("[data-export-progress]").get_attribute("value") == "100"
+    assert phone.locator("[data-export-download]").is_visible()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert path.name.startswith("PL-") and path.suffix == ".xlsx"
+    assert openpyxl.load_workbook(path).sheetnames[0] == "Tổng hợp"

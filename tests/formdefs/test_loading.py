@@ -1,0 +1,217 @@
+"""Loading XLSForms: what is not supported is refused, naming the sheet, row and column."""
+from __future__ import annotations
+
+from io import BytesIO
+
+import openpyxl
+import pytest
+
+from survey_app.formdefs.parser import load_form
+
+SETTINGS = "| settings |\n| | form_id | version |\n| | test_form | 1 |\n"
+
+
+def md(survey: str, choices: str = "", settings: str = SETTINGS) -> bytes:
+    """A pyxform markdown form; survey and choices are table rows without the sheet line."""
+    text = "| survey |\n" + survey
+    if choices:
+        text += "| choices |\n" + choices
+    return (text + settings).encode()
+
+
+def load(data: bytes, filename: str = "form.md"):
+    return load_form(data, filename)
+
+
+def refusal(data: bytes, filename: str = "form.md"):
+    """The single error of a refused form, as (code, sheet, row, column, message)."""
+    loaded = load(data, filename)
+    assert not loaded.ok and loaded.schema is None
+    assert len(loaded.errors) == 1, [str(e) for e in loaded.errors]
+    error = loaded.errors[0]
+    return error.code, error.sheet, error.row, error.column, error.message
+
+
+YES_NO = "| | list_name | name | label |\n| | yn | yes | Yes |\n| | yn | no | No |\n"
+
+
+def test_a_small_form_loads():
+    loaded = load(md("| | type | name | label |\n| | integer | age | Age |\n"))
+    assert loaded.ok and loaded.schema.form_id == "test_form" and loaded.schema.version == "1"
+    assert loaded.schema.by_name["age"].type == "integer"
+    assert "<h:html" in loaded.xform
+
+
+def test_unknown_question_type():
+    code, sheet, row, column, message = refusal(md(
+        "| | type | name | label |\n| | text | a | A |\n| | integr | age | Age |\n"))
+    assert (code, sheet, row, column) == ("unknown_type", "survey", 3, "type")
+    assert "integr" in message
+
+
+@pytest.mark.parametrize("kind", ["image", "audio", "barcode", "range", "geotrace", "select_one_from_file x.csv"])
+def test_known_but_unsupported_question_type(kind):
+    code, sheet, row, column, message = refusal(md(f"| | type | name | label |\n| | {kind} | q | Q |\n"))
+    assert (code, sheet, row, column) == ("unsupported_type", "survey", 2, "type")
+    assert kind in message
+
+
+def test_unknown_function_names_sheet_row_and_column():
+    code, sheet, row, column, message = refusal(md(
+        "| | type | name | label | relevant |\n| | text | a | A | |\n| | text | b | B | foo(${a}) = 1 |\n"))
+    assert (code, sheet, row, column) == ("expr_unknown_function", "survey", 3, "relevant")
+    assert "foo()" in message
+
+
+@pytest.mark.parametrize("constraint, code", [
+    (". >", "expr_end"), ("(. > 1", "expr_end"), (". > 1)", "expr_syntax"), ("'open", "expr_unterminated"),
+    ("/data/a > 1", "expr_path"), ("position(..) > 1", "expr_path"), ("a > 1", "expr_bare_name"),
+    ("selected(.)", "expr_arity"), (". # 1", "expr_bad_char"),
+])
+def test_expression_syntax_errors(constraint, code):
+    refused = refusal(md(f"| | type | name | label | constraint |\n| | integer | a | A | {constraint} |\n"))
+    assert refused[:4] == (code, "survey", 2, "constraint")
+
+
+def test_expression_error_in_calculation_and_choice_filter():
+    assert refusal(md("| | type | name | calculation |\n| | calculate | c | 1 + |\n"))[:4] == (
+        "expr_end", "survey", 2, "calculation")
+    refused = refusal(md("| | type | name | label | choice_filter |\n| | select_one yn | a | A | name = |\n",
+                         YES_NO))
+    assert refused[:4] == ("expr_end", "survey", 2, "choice_filter")
+
+
+def test_unknown_column():
+    code, sheet, row, column, message = refusal(md("| | type | name | lable |\n| | text | a | A |\n"))
+    assert (code, sheet, row, column) == ("unknown_column", "survey", 1, "lable")
+    assert "lable" in message
+
+
+@pytest.mark.parametrize("header, code", [
+    ("parameters", "unsupported_column"), ("image::English (en)", "media_column"), ("media::audio", "media_column"),
+    ("relevant::English (en)", "untranslatable"), ("$kuid", "unknown_column"),
+    ("bind::odk:length", "unsupported_column"),
+])
+def test_unsupported_columns(header, code):
+    refused = refusal(md(f"| | type | name | label | {header} |\n| | text | a | A | x |\n"))
+    assert refused[:4] == (code, "survey", 1, header)
+
+
+def test_unknown_settings_column():
+    settings = "| settings |\n| | form_id | version | public_key |\n| | f | 1 | abc |\n"
+    refused = refusal(md("| | type | name | label |\n| | text | a | A |\n", settings=settings))
+    assert refused[:4] == ("unsupported_column", "settings", 1, "public_key")
+
+
+@pytest.mark.parametrize("sheet, code", [("notes", "unknown_sheet"), ("external_choices", "unsupported_sheet"),
+                                         ("entities", "unsupported_sheet")])
+def test_unknown_and_unsupported_sheets(sheet, code):
+    data = md("| | type | name | label |\n| | text | a | A |\n") + f"| {sheet} |\n| | a | b |\n| | 1 | 2 |\n".encode()
+    code_, sheet_, row, column, message = refusal(data)
+    assert (code_, sheet_, row, column) == (code, sheet, None, None) and sheet in message
+
+
+def test_workbook_without_survey_sheet():
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Sheet1"
+    workbook.create_sheet("Sheet2")
+    buffer = BytesIO()
+    workbook.save(buffer)
+    loaded = load(buffer.getvalue(), "form.xlsx")
+    assert [e.code for e in loaded.errors] == ["unknown_sheet", "unknown_sheet", "no_survey"]
+
+
+@pytest.mark.parametrize("data", [b"", b"not a spreadsheet at all, just text, with commas, four",
+                                  b"PK\x03\x04broken zip", bytes(range(256))])
+def test_corrupt_or_non_xlsform_upload(data):
+    code, sheet, row, column, message = refusal(data, "upload.xlsx")
+    assert (code, sheet, row, column) == ("not_xlsform", None, None, None)
+    assert ".xlsx" in message
+
+
+@pytest.mark.parametrize("survey, code, row, column, named", [
+    ("| | type | name | label | relevant |\n| | text | a | A | ${nothere} = 1 |\n", "unknown_field", 2, "relevant",
+     "nothere"),
+    ("| | type | name | label | relevant |\n| | begin group | g | G | |\n| | text | a | A | ${g} = 1 |\n"
+     "| | end group | | | |\n", "not_a_question", 3, "relevant", "g"),
+    ("| | type | name | label | relevant |\n| | begin repeat | r | R | |\n| | text | a | A | |\n"
+     "| | end repeat | | | |\n| | text | b | B | ${a} = 'x' |\n", "outside_repeat", 5, "relevant", "a"),
+    ("| | type | name | label |\n| | text | a | Hello ${who} |\n", "unknown_field", 2, "label", "who"),
+])
+def test_references_must_reach_a_question(survey, code, row, column, named):
+    refused = refusal(md(survey))
+    assert refused[:4] == (code, "survey", row, column) and named in refused[4]
+
+
+def test_structure_errors():
+    assert refusal(md("| | type | name | label |\n| | text | a | A |\n| | text | a | A again |\n"))[:4] == (
+        "duplicate_name", "survey", 3, "name")
+    assert refusal(md("| | type | name | label |\n| | select_one colours | a | A |\n"))[:4] == (
+        "missing_list", "survey", 2, "type")
+    assert refusal(md("| | type | name | label |\n| | begin group | g | G |\n| | text | a | A |\n"))[:4] == (
+        "unclosed", "survey", 2, "type")
+    assert refusal(md("| | type | name | label |\n| | text | a | A |\n| | end group | | |\n"))[:4] == (
+        "unmatched_end", "survey", 3, "type")
+    assert refusal(md("| | type | name | label |\n| | begin repeat | r | R |\n| | begin repeat | s | S |\n"
+                      "| | text | a | A |\n| | end repeat | | |\n| | end repeat | | |\n"))[:4] == (
+        "nested_repeat", "survey", 3, "type")
+    assert refusal(md("| | type | name | label |\n| | text | | A |\n"))[:4] == ("missing_name", "survey", 2, "name")
+    assert refusal(md("| | type | name | label |\n| | text | 2nd | A |\n"))[:4] == ("bad_name", "survey", 2, "name")
+    assert refusal(md("| | type | name | label |\n| | | a | A |\n"))[:4] == ("missing_type", "survey", 2, "type")
+
+
+def test_calculations_may_not_depend_on_themselves():
+    refused = refusal(md("| | type | name | calculation |\n| | calculate | x | ${y} + 1 |\n"
+                         "| | calculate | y | ${x} + 1 |\n"))
+    assert refused[:2] == ("cycle", "survey") and refused[3] == "calculation"
+
+
+def test_invalid_regex_pattern():
+    refused = refusal(md("| | type | name | label | constraint |\n| | text | a | A | regex(., '[0-9') |\n"))
+    assert refused[:4] == ("bad_regex", "survey", 2, "constraint")
+
+
+def test_read_only_must_be_yes_or_no():
+    refused = refusal(md("| | type | name | label | read_only |\n| | text | a | A | ${a} = 1 |\n"))
+    assert refused[:4] == ("yes_no", "survey", 2, "read_only")
+
+
+def test_choice_filter_columns():
+    choices = "| | list_name | name | label | region |\n| | c | a | A | north |\n"
+    refused = refusal(md("| | type | name | label | choice_filter |\n| | select_one c | q | Q | area = 'x' |\n",
+                         "| | list_name | name | label |\n| | c | a | A |\n"))
+    assert refused[:4] == ("unknown_filter_column", "survey", 2, "choice_filter")
+    refused = refusal(md("| | type | name | label |\n| | select_one c | q | Q |\n", choices))
+    assert refused[:4] == ("unused_column", "choices", 1, "region")
+
+
+@pytest.mark.parametrize("settings, column, code", [
+    ("| settings |\n| | form_id |\n| | f |\n", "version", "missing_setting"),
+    ("| settings |\n| | version |\n| | 1 |\n", "form_id", "missing_setting"),
+    ("| settings |\n| | form_id | version |\n| | f | 1 2 |\n", "version", "bad_version"),
+])
+def test_settings_need_form_id_and_version(settings, column, code):
+    refused = refusal(md("| | type | name | label |\n| | text | a | A |\n", settings=settings))
+    assert refused[:4] == (code, "settings", 2, column)
+
+
+def test_pyxform_refusals_are_reported_with_their_row():
+    code, sheet, row, _column, message = refusal(md("| | type | name | label |\n| | select_one yn | q | Q |\n",
+                                                    YES_NO + "| | yn | yes | Again |\n"))
+    assert (code, sheet, row) == ("pyxform", "choices", 4) and "unique" in message
+    code, sheet, row, _column, message = refusal(md("| | type | name |\n| | text | q |\n"))
+    assert (code, sheet, row) == ("pyxform", "survey", 2) and "label" in message
+
+
+def test_several_problems_are_reported_together():
+    loaded = load(md("| | type | name | label | relevant |\n| | integr | a | A | |\n| | text | b | B | foo() |\n"))
+    assert [(e.code, e.row) for e in loaded.errors] == [("unknown_type", 2), ("expr_unknown_function", 3)]
+
+
+def test_vietnamese_messages_in_a_vietnamese_request(app):
+    """FormError messages are lazy: rendered in the request's language."""
+    from flask_babel import force_locale
+
+    error = load(md("| | type | name | label |\n| | integr | a | A |\n")).errors[0]
+    with app.test_request_context("/"), force_locale("en"):
+        assert error.message == "Unknown question type 'integr'."

@@ -1,0 +1,45 @@
+"""Variants of the shipped household workbook, as a ward admin would edit it in Excel."""
+from __future__ import annotations
+
+from functools import lru_cache
+from io import BytesIO
+
+import openpyxl
+
+from survey_app.formdefs import shipped
+
+NEW_QUESTION = ["select_one yes_no", "a11_smart_tv_use", "Có dùng TV thông minh để xem hướng dẫn?",
+                "Uses a smart TV to watch guides?", None, None, "yes"]
+
+
+def _row_of(sheet, name: str) -> int:
+    return next(cell.row for cell in sheet["B"] if cell.value == name)
+
+
+@lru_cache(maxsize=32)  # the same bytes each time, so the parser's cache serves repeats
+def household_workbook(version: str = "2025.2", *, add: bool = False, remove: str | None = None,
+                       relevant: tuple[str, str] | None = None) -> bytes:
+    """The shipped household form with another version, optionally a question added after a10 (`add`),
+    one removed (`remove`), or a relevant expression replaced (`relevant` = (name, expression))."""
+    workbook = openpyxl.load_workbook(shipped.FORMS_DIR / "household_survey.xlsx")
+    survey, settings = workbook["survey"], workbook["settings"]
+    headers = [cell.value for cell in settings[1]]
+    settings.cell(row=2, column=headers.index("version") + 1, value=version)
+    if relevant is not None:
+        columns = [cell.value for cell in survey[1]]
+        survey.cell(row=_row_of(survey, relevant[0]), column=columns.index("relevant") + 1, value=relevant[1])
+    if add:
+        row = _row_of(survey, "a10_home_support") + 1
+        survey.insert_rows(row)
+        for column, value in enumerate(NEW_QUESTION, start=1):
+            survey.cell(row=row, column=column, value=value)
+    if remove is not None:
+        survey.delete_rows(_row_of(survey, remove))
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def survey_row(data: bytes, name: str) -> int:
+    """The spreadsheet row of a question in a workbook."""
+    return _row_of(openpyxl.load_workbook(BytesIO(data))["survey"], name)
