@@ -5,9 +5,10 @@ without it each run uses a fresh SQLite file.
 """
 from __future__ import annotations
 
+import contextvars
 import os
 import re
-import contextvars
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -72,16 +73,24 @@ def app_ctx(app):
         _empty_all_tables()
 
 
-def _empty_all_tables() -> None:
+def _empty_all_tables(attempts: int = 5) -> None:
+    """Empty every table; retried, since a live-server request may still hold a lock (PostgreSQL deadlock)."""
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            for table in tables:
-                conn.exec_driver_sql(f"DELETE FROM {table}")
-            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+    for attempt in range(attempts):
+        try:
+            with db.engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+                else:
+                    conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                    for table in tables:
+                        conn.exec_driver_sql(f"DELETE FROM {table}")
+                    conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            return
+        except sa.exc.OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.3 * (attempt + 1))
 
 
 @pytest.fixture
