@@ -18,6 +18,10 @@ ENV_SETTINGS = {
     "SURVEY_LOGIN_MAX_FAILURES_ADDRESS": "20",
     "SURVEY_LOGIN_WINDOW_MINUTES": "15",
     "SURVEY_MAX_UPLOAD_MB": "16",
+    "SURVEY_PUBLIC_BASE_URL": "empty (the address the request came in on)",
+    "SURVEY_ENROLLMENT_TOKEN_HOURS": "8",
+    "SURVEY_EXPORT_BACKGROUND_ROWS": "20000",
+    "SURVEY_EXPORT_KEEP_HOURS": "24",
     "SURVEY_MAP_TILE_URL": "empty (no base map)",
 }
 
@@ -74,5 +78,9 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_MAX_FAILURES_ADDRESS": _int("SURVEY_LOGIN_MAX_FAILURES_ADDRESS", 20),
         "LOGIN_WINDOW_MINUTES": _int("SURVEY_LOGIN_WINDOW_MINUTES", 15),
         "MAX_CONTENT_LENGTH": _int("SURVEY_MAX_UPLOAD_MB", 16) * 1024 * 1024,
+        "PUBLIC_BASE_URL": os.environ.get("SURVEY_PUBLIC_BASE_URL") or None,
+        "ENROLLMENT_TOKEN_HOURS": _int("SURVEY_ENROLLMENT_TOKEN_HOURS", 8),
+        "EXPORT_BACKGROUND_ROWS": _int("SURVEY_EXPORT_BACKGROUND_ROWS", 20_000),
+        "EXPORT_KEEP_HOURS": _int("SURVEY_EXPORT_KEEP_HOURS", 24),
         "MAP_TILE_URL": os.environ.get("SURVEY_MAP_TILE_URL", "").strip(),
     }

@@ -16,7 +16,7 @@ PLACES = {
     "community_house": _l("Community house"),
     "ward_point": _l("Ward support point"),
     "home": _l("At home"),
-    "online": _l("Online"),
+    "online": _l("Learn online"),
 }
 FORMATS = {
     "one_to_one": _l("One to one"),
