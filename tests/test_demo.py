@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from survey_app.accounts.models import Role, User
+from survey_app.accounts.models import User
 from survey_app.collection.models import Household, Person
 from survey_app.demo import names
 from survey_app.demo.generator import DEMO_ACCOUNTS, DEMO_PASSWORD, DemoConfig, generate

@@ -34,7 +34,14 @@ from survey_app.collection.models import (
     Visit,
     VisitOutcome,
 )
-from survey_app.collection.records import Record, RecordError, content_hash, content_of, parse_record, parse_uuid
+from survey_app.collection.records import (
+    Record,
+    RecordError,
+    content_hash,
+    content_of,
+    parse_record,
+    uuid_or_none,
+)
 from survey_app.dashboard.indicators import refresh_person_indicators
 from survey_app.extensions import db, utcnow
 from survey_app.wards.models import ResidentialGroup
@@ -90,7 +97,7 @@ class _Undo(Exception):
 
 def ingest(payload, submitter: Submitter) -> Receipt:
     """Store one record (or find it already stored) and say what happened."""
-    uuid = _uuid_or_none(payload)
+    uuid = uuid_or_none(payload)
     try:
         with db.session.begin_nested():
             receipt = _ingest(payload, submitter)
@@ -110,13 +117,6 @@ def ingest(payload, submitter: Submitter) -> Receipt:
               object_id=household_id if isinstance(household_id, int) else None,
               detail={"uuid": uuid, "code": receipt.result})
     return receipt
-
-
-def _uuid_or_none(payload) -> str | None:
-    try:
-        return parse_uuid(payload.get("uuid")) if isinstance(payload, dict) else None
-    except RecordError:
-        return None
 
 
 def _ingest(payload, submitter: Submitter) -> Receipt:

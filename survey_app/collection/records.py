@@ -131,6 +131,14 @@ def parse_uuid(value, field: str = "uuid") -> str:
         raise RecordError(400, "bad_uuid", _("The field %(field)s must be a UUID.", field=field)) from None
 
 
+def uuid_or_none(payload) -> str | None:
+    """The payload's UUID if it has a valid one (to name it in a refusal), else None."""
+    try:
+        return parse_uuid(payload.get("uuid")) if isinstance(payload, dict) else None
+    except RecordError:
+        return None
+
+
 def _time(payload: dict, field: str, required: bool = False) -> datetime | None:
     value = payload.get(field)
     if value is None and not required:

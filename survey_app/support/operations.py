@@ -16,7 +16,7 @@ from survey_app.accounts.models import User
 from survey_app.audit.operations import record as audit
 from survey_app.collection.models import Household, Person
 from survey_app.collection.operations import Receipt
-from survey_app.collection.records import RecordError, content_hash, content_of, parse_uuid
+from survey_app.collection.records import RecordError, content_hash, content_of, uuid_or_none
 from survey_app.extensions import db, utcnow
 from survey_app.support.models import SupportEvent, SupportType
 from survey_app.support.queries import current_lang
@@ -110,7 +110,7 @@ class SupportReceipt(Receipt):
 
 def ingest_support_event(payload, user: User) -> SupportReceipt:
     """Store one support record (or find it already stored) and say what happened; refusals store nothing."""
-    uuid = _uuid_or_none(payload)
+    uuid = uuid_or_none(payload)
     try:
         with db.session.begin_nested():
             receipt = _ingest(payload, user)
@@ -123,13 +123,6 @@ def ingest_support_event(payload, user: User) -> SupportReceipt:
         audit("support_event.refused", user=user, ward_id=user.ward_id, object_type="support_events",
               detail={"uuid": uuid, "code": receipt.result})
     return receipt
-
-
-def _uuid_or_none(payload) -> str | None:
-    try:
-        return parse_uuid(payload.get("uuid")) if isinstance(payload, dict) else None
-    except RecordError:
-        return None
 
 
 def _known_result(uuid: str, digest: str) -> SupportReceipt | None:
