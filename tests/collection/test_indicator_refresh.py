@@ -14,7 +14,7 @@ def _indicator_rows(household_id):
                              .where(PersonIndicator.household_id == household_id))
 
 
-def test_store_and_review_refresh_person_indicators(app, world, client):
+def test_store_and_review_refresh_person_indicators(app, world):
     answers = household(a1_group=world.group_a1.code)
     phone = ApiClient(app.test_client(), "surveyor_1")
     body = record(world.hh_a1.id, form_id="household_survey", form_version="2025.1", answers=answers,
