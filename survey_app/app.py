@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, request
 
 from survey_app import config as config_module
 from survey_app.extensions import babel, csrf, db, login_manager, migrate
@@ -25,6 +25,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(config_module.from_environment(app.instance_path))
     if config:
         app.config.from_mapping(config)
+    # SQL parameters hold personal data: never put them in error messages or logs.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "hide_parameters": True}
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
@@ -44,10 +46,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     register_template_helpers(app)
     with app.app_context():
-        _tune_sqlite(db.engine)
+        _tune_sqlite(db.engine, int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 10_000)))
 
 
-def _tune_sqlite(engine) -> None:
+def _tune_sqlite(engine, busy_timeout_ms: int) -> None:
     """Foreign keys on, WAL journal and a busy timeout for the embedded database."""
     if engine.dialect.name != "sqlite":
         return
@@ -57,7 +59,7 @@ def _tune_sqlite(engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
         # SQLite's own lower() only folds ASCII; Vietnamese search needs full Unicode folding.
@@ -96,6 +98,15 @@ def register_request_hooks(app: Flask) -> None:
         else:
             db.session.rollback()
         return response
+
+    @app.before_request
+    def take_sqlite_write_lock():
+        """On SQLite a request that changes data takes the write lock first: a transaction that reads,
+        then writes after another writer committed, fails at once ("database is locked")."""
+        if request.method not in ("GET", "HEAD", "OPTIONS") and db.engine.dialect.name == "sqlite":
+            connection = db.session.connection()
+            if not connection.connection.dbapi_connection.in_transaction:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     app.after_request(set_security_headers)
 

@@ -6,6 +6,7 @@ import logging
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,7 @@ def messages() -> dict[int, str]:
         405: _("This action is not allowed here."),
         413: _("The file or data sent is too large."),
         429: _("Too many attempts. Please wait a few minutes and try again."),
+        503: _("The server is busy and nothing was saved. Please try again in a moment."),
         500: _("Something went wrong on the server. Your data already saved is safe; please try again."),
     }
 
@@ -49,7 +51,41 @@ def _handle_csrf(error: CSRFError):
     return error_response(400, _("The form has expired or did not come from this site. Please reload the page and try again."))
 
 
+#: Database errors that pass: another writer holds the lock, or the disk is full (freed later).
+TRANSIENT_DATABASE_ERRORS = ("database is locked", "database table is locked", "database or disk is full",
+                             "lock timeout", "could not obtain lock", "deadlock detected", "no space left",
+                             "could not extend file", "could not serialize access")
+#: Seconds the client should wait before trying again.
+RETRY_AFTER_SECONDS = 5
+
+
+def _is_transient(error: BaseException | None) -> bool:
+    """True when the error, or one it was raised while handling, is a busy or full database."""
+    seen = 0
+    while error is not None and seen < 5:  # e.g. "no such savepoint" after SQLite gave up on a full disk
+        if isinstance(error, OperationalError) and any(text in str(error.orig).lower()
+                                                       for text in TRANSIENT_DATABASE_ERRORS):
+            return True
+        error, seen = error.__context__, seen + 1
+    return False
+
+
+def _handle_database(error: OperationalError):
+    """A busy or full database: undo the request's work and ask the client to try again (503)."""
+    from survey_app.extensions import db
+
+    db.session.rollback()
+    if not _is_transient(error):
+        return _handle_unexpected(error)
+    log.warning("database busy or full on %s %s: %s", request.method, request.path, type(error.orig).__name__)
+    body, status = error_response(503)
+    return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
 def _handle_unexpected(error: Exception):
+    original = getattr(error, "original_exception", None)  # e.g. the commit after the view failed
+    if isinstance(original, OperationalError) and not isinstance(error, OperationalError):
+        return _handle_database(original)
     log.exception("unhandled error on %s %s", request.method, request.path)
     return error_response(500)
 
@@ -58,4 +94,5 @@ def register_errorhandlers(app) -> None:
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(InternalServerError, _handle_unexpected)
+    app.register_error_handler(OperationalError, _handle_database)
     app.register_error_handler(Exception, _handle_unexpected)

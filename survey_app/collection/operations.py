@@ -88,6 +88,10 @@ class Receipt:
         return {key: value for key, value in self.__dict__.items() if value is not None}
 
 
+#: Tries of one record when a concurrent request wins a race on a unique row (the phone drops a 409).
+RACE_ATTEMPTS = 3
+
+
 class _Undo(Exception):
     """Leave the record's savepoint, rolling back its work."""
 
@@ -98,19 +102,23 @@ class _Undo(Exception):
 def ingest(payload, submitter: Submitter) -> Receipt:
     """Store one record (or find it already stored) and say what happened."""
     uuid = uuid_or_none(payload)
-    try:
-        with db.session.begin_nested():
-            receipt = _ingest(payload, submitter)
-            if receipt.status >= 400 and receipt.result != "quarantined":
-                raise _Undo(receipt)
-    except _Undo as undo:
-        receipt = undo.receipt
-    except RecordError as error:
-        receipt = Receipt(uuid, error.status, error.code, error.message, error.errors)
-    except IntegrityError:
-        # An identical request stored the same UUID between our lookup and our insert.
-        receipt = _known_result(uuid, content_hash(content_of(payload))) if uuid else None
-        receipt = receipt or Receipt(uuid, 409, "conflict", _("This record clashes with one already stored."))
+    for attempt in range(RACE_ATTEMPTS):
+        try:
+            with db.session.begin_nested():
+                receipt = _ingest(payload, submitter)
+                if receipt.status >= 400 and receipt.result != "quarantined":
+                    raise _Undo(receipt)
+        except _Undo as undo:
+            receipt = undo.receipt
+        except RecordError as error:
+            receipt = Receipt(uuid, error.status, error.code, error.message, error.errors)
+        except IntegrityError:
+            # An identical request stored the same UUID between our lookup and our insert.
+            receipt = _known_result(uuid, content_hash(content_of(payload))) if uuid else None
+            if receipt is None and attempt < RACE_ATTEMPTS - 1:
+                continue  # a concurrent request wrote another row first (a new household, a tally): again
+            receipt = receipt or Receipt(uuid, 409, "conflict", _("This record clashes with one already stored."))
+        break
     if receipt.status == 403:
         household_id = payload.get("household_id") if isinstance(payload, dict) else None
         audit("submission.refused", ward_id=submitter.ward_id, object_type="households",

@@ -192,8 +192,17 @@ def refresh_person_indicators(submission: Submission) -> int:
     if rows:
         db.session.execute(sa.insert(table), rows)
         groups.add(group_id)
+    _lock_groups(groups)
     _write_tallies(IndicatorTally.residential_group_id.in_(groups), PersonIndicator.residential_group_id.in_(groups))
     return len(rows)
+
+
+def _lock_groups(group_ids) -> None:
+    """One tally rewrite per group at a time: two PostgreSQL transactions rewriting the same group's
+    tally would both insert it (unique violation). SQLite writes one transaction at a time anyway."""
+    if group_ids:
+        db.session.execute(sa.select(ResidentialGroup.id).where(ResidentialGroup.id.in_(sorted(group_ids)))
+                           .order_by(ResidentialGroup.id).with_for_update())
 
 
 def rebuild_indicators(ward_id: int) -> int:

@@ -6,20 +6,26 @@ import hashlib
 from survey_app.accounts.models import Role
 from survey_app.collection.models import QuarantinedSubmission
 from survey_app.exports.models import ExportJob, ExportStatus
-from survey_app.extensions import db, utcnow
+from survey_app.extensions import db
 from survey_app.formdefs.models import FormStatus, FormVersion
+from survey_app.formdefs.schema import FormSchema
 from survey_app.planning.models import PlanClass, TrainingPlan
+from survey_app.planning.operations import generate_plan
+from survey_app.planning.planner import PlanSettings
 from survey_app.support.models import SupportType
-from survey_app.teams.models import ImportBatch, ImportKind
+from survey_app.teams import enrollment, import_operations
+from survey_app.teams.models import ImportKind
 from survey_app.teams.operations import ensure_self_survey_token
+from tests.collection.forms import FORM_ID, SCHEMA
 from tests.exports.data import interview, member
 from tests.factories import make_team, make_user
 
 #: own: team 1 of ward A (the surveyor's); team: team 2 of ward A; ward: ward B (same city); city: ward C.
 SCOPES = ("own", "team", "ward", "city")
+GROUPS_CSV = "code,name,expected_households\nTDP10,Tổ dân phố số 10,215\n"
 
 
-def _scope_objects(world, scope, group, household, team, user, ward) -> dict:
+def _scope_objects(world, scope, group, household, team, user, ward, plan=None) -> dict:
     """One object of each kind in `group` / `ward`."""
     submission = interview(household, user, [member(household.head_name, 1971)])
     quarantined = QuarantinedSubmission(uuid=f"00000000-0000-4000-8000-00000000000{SCOPES.index(scope)}",
@@ -27,15 +33,18 @@ def _scope_objects(world, scope, group, household, team, user, ward) -> dict:
                                         survey_team_id=team.id, form_id="household_survey", form_version="2025.1",
                                         payload={"uuid": "x"}, errors=[], content_hash="0" * 64)
     kind = SupportType(ward_id=ward.id, code=f"k{scope}", name_vi="Hỗ trợ", name_en="Support")
-    job = ExportJob(ward_id=ward.id, user_id=user.id, status=ExportStatus.FAILED, group_ids=[group.id],
+    job = ExportJob(ward_id=ward.id, user_id=(world.admin_a if scope == "own" else user).id, status=ExportStatus.FAILED, group_ids=[group.id],
                     error="x")
-    batch = ImportBatch(ward_id=ward.id, kind=ImportKind.GROUPS, payload={"rows": [], "file_errors": []})
-    plan = TrainingPlan(ward_id=ward.id, config={}, rules_version="2025.1")
-    version = FormVersion(ward_id=ward.id, form_id="household_survey", version=f"t.{scope}", title="T",
+    preview = import_operations.read_upload(ImportKind.GROUPS, ("groups.csv", GROUPS_CSV.encode()))
+    batch = import_operations.stage(ward, ImportKind.GROUPS, preview, user)
+    db.session.flush()
+    plan = plan or generate_plan(ward, PlanSettings(min_size=1), user)
+    schema = FormSchema.from_dict({**SCHEMA, "version": f"t.{scope}"})
+    version = FormVersion(ward_id=ward.id, form_id=FORM_ID, version=schema.version, title=schema.title,
                           status=FormStatus.DRAFT, filename="t.xlsx", source=b"t",
-                          source_sha256=hashlib.sha256(scope.encode()).hexdigest(), schema={}, xform="<h:html/>",
-                          warnings=[])
-    db.session.add_all([quarantined, kind, job, batch, plan, version])
+                          source_sha256=hashlib.sha256(scope.encode()).hexdigest(), schema=schema.to_dict(),
+                          xform="<h:html/>", warnings=[])
+    db.session.add_all([quarantined, kind, job, version])
     db.session.flush()
     lesson = PlanClass(ward_id=ward.id, plan_id=plan.id, module="m1", venue_group_id=group.id, time_slot="weekend",
                        level_band="L0-L1", session=1)
@@ -44,7 +53,8 @@ def _scope_objects(world, scope, group, household, team, user, ward) -> dict:
     return {"ward_id": ward.id, "group_id": group.id, "team_id": team.id, "user_id": user.id,
             "submission_id": submission.id, "row_id": quarantined.id, "type_id": kind.id, "job_id": job.id,
             "batch_id": batch.id, "plan_id": plan.id, "class_id": lesson.id, "version_id": version.id,
-            "token": ensure_self_survey_token(group), "version": version.version}
+            "token": ensure_self_survey_token(group), "version": version.version,
+            "enroll_token": enrollment.issue(user, None)[0]}
 
 
 def build_matrix(world) -> dict[str, dict]:
@@ -52,11 +62,11 @@ def build_matrix(world) -> dict[str, dict]:
     team_c = make_team(world.ward_c, 1, [world.group_c1])
     surveyor_b = make_user("surveyor_b", Role.SURVEYOR, ward=world.ward_b, team=world.team_b)
     surveyor_c = make_user("surveyor_c", Role.SURVEYOR, ward=world.ward_c, team=team_c)
+    own = _scope_objects(world, "own", world.group_a1, world.hh_a1, world.team_1, world.surveyor_1, world.ward_a)
     values = {
-        "own": _scope_objects(world, "own", world.group_a1, world.hh_a1, world.team_1, world.surveyor_1,
-                              world.ward_a),
+        "own": own,
         "team": _scope_objects(world, "team", world.group_a2, world.hh_a2, world.team_2, world.surveyor_2,
-                               world.ward_a),
+                               world.ward_a, db.session.get(TrainingPlan, own["plan_id"])),
         "ward": _scope_objects(world, "ward", world.group_b1, world.hh_b1, world.team_b, surveyor_b, world.ward_b),
         "city": _scope_objects(world, "city", world.group_c1, world.hh_c1, team_c, surveyor_c, world.ward_c),
     }

@@ -1,0 +1,191 @@
+"""Every URL rule against every role and scope: only what the expectations table allows passes.
+
+Roles: n anonymous, s surveyor (team 1), l team leader (team 1), a ward admin (ward A), v city viewer
+(the city of wards A and B). Scopes: objects of the surveyor's own team, of the other team of ward A,
+of ward B (same city) and of ward C (another city). A role listed passes (any status below 500 that
+is not a refusal); every role not listed is refused (401, 403, 404 or a redirect to the login page).
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.hardening.matrix import (
+    ROLE_USERS,
+    STATE_CHANGING,
+    client_for,
+    csrf_of,
+    every_rule,
+    is_scoped,
+    method_of,
+    rules,
+    send,
+    url_for_scope,
+)
+from tests.hardening.matrix_world import SCOPES, build_matrix
+
+CODES = {"n": "anonymous", "s": "surveyor", "l": "team_leader", "a": "ward_admin", "v": "city_viewer"}
+ALL = "nslav"
+#: Scope -> roles that pass. Endpoints without objects have only "own".
+EXPECTED = {
+    "accounts.home": {"own": "slav"},
+    "accounts.login": {"own": ALL},  # signed-in users are sent home
+    "accounts.logout": {"own": ""},  # POST only: without a form it redirects to the login page
+    "accounts.me": {"own": "slav"},
+    "accounts.set_language": {"own": ALL},
+    "audit.audit_log": {"own": "a"},
+    "collection.accept_quarantined": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "collection.group_households": {"own": "slav", "team": "av", "ward": "v", "city": ""},
+    "collection.my_groups": {"own": "sl"},
+    "collection.phone_app": {"own": "sla"},
+    "collection.phone_bootstrap": {"own": "sla"},
+    "collection.phone_csrf": {"own": "sla"},
+    "collection.phone_households": {"own": "sla", "team": "a", "ward": "", "city": ""},
+    "collection.quarantine": {"own": "a"},
+    "collection.quarantined_detail": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "collection.reject_quarantined": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "collection.review_submission": {"own": "a", "team": "a", "ward": "", "city": ""},
+    # The self-survey link is public: its token is the only key.
+    "collection.self_survey": {scope: ALL for scope in SCOPES},
+    "collection.self_survey_form": {scope: ALL for scope in SCOPES},
+    "collection.self_survey_submit": {scope: ALL for scope in SCOPES},
+    "collection.service_worker": {"own": ALL},
+    "collection.submission_detail": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "collection.submissions": {"own": "a"},
+    "collection.submit_batch": {"own": "sla"},
+    "collection.submit_one": {"own": "sla"},
+    "dashboard.api_city": {"own": "v"},
+    "dashboard.api_coverage": {"own": "lav", "team": "lav", "ward": "v", "city": ""},
+    "dashboard.api_indicators": {"own": "lav", "team": "lav", "ward": "v", "city": ""},
+    "dashboard.api_map_groups": {"own": "lav", "team": "lav", "ward": "v", "city": ""},
+    "dashboard.api_map_households": {"own": "lav", "team": "lav", "ward": "v", "city": ""},
+    "dashboard.api_progress": {"own": "lav", "team": "lav", "ward": "v", "city": ""},
+    "dashboard.city": {"own": "v"},
+    "dashboard.mine": {"own": "lav"},
+    "dashboard.ward": {"own": "lav", "team": "lav", "ward": "v", "city": ""},
+    # An export belongs to the person who asked (the ward admin in the own scope, nobody here elsewhere).
+    "exports.api_job": {"own": "a", "team": "", "ward": "", "city": ""},
+    "exports.download": {scope: "" for scope in SCOPES},  # the jobs failed: no file to download (404)
+    "exports.index": {"own": "lav"},
+    "exports.job": {"own": "a", "team": "", "ward": "", "city": ""},
+    "formdefs.api_current": {"own": "slav"},
+    # The versions are drafts: the phone API never serves a draft; the ward admin may download its files.
+    "formdefs.api_version": {scope: "" for scope in SCOPES},
+    "formdefs.discard": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "formdefs.index": {"own": "a"},
+    "formdefs.publish": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "formdefs.report": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "formdefs.source": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "formdefs.upload": {"own": "a"},
+    "formdefs.xform": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "planning.class_detail": {"own": "lav", "team": "av", "ward": "v", "city": ""},
+    "planning.generate": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "planning.group_plan": {"own": "lav", "team": "av", "ward": "v", "city": ""},
+    "planning.lock_class": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "planning.lock_plan": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "planning.merge_class": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "planning.move_learner": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "planning.my_plan": {"own": "lav"},
+    "planning.split_class": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "planning.ward_plan": {"own": "lav", "team": "lav", "ward": "v", "city": ""},
+    "static": {"own": ALL},
+    "support.add_type": {"own": "a"},
+    "support.catalogue": {"own": "a"},
+    "support.edit_type": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "support.figures": {"own": "lav"},
+    "support.figures_json": {"own": "lav"},
+    "support.follow_ups": {"own": "sla"},
+    "support.phone_data": {"own": "sla"},
+    "support.restore_type": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "support.retire_type": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "support.ward_figures": {"own": "lav", "team": "lav", "ward": "v", "city": ""},
+    "teams.auto_assign": {"own": "a"},
+    "teams.create_standing_team": {"own": "a"},
+    # The enrolment link is public: its token is the only key.
+    "teams.enroll": {scope: ALL for scope in SCOPES},
+    "teams.group_poster": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "teams.import_confirm": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "teams.import_discard": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "teams.import_preview": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "teams.import_upload": {"own": "a"},
+    "teams.member_card": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "teams.move_group": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "teams.move_member": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "teams.my_team": {"own": "sl"},
+    "teams.revoke_tokens": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "teams.set_leader": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "teams.split_teams": {"own": "a"},
+    "teams.team_cards": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "teams.team_detail": {"own": "slav", "team": "av", "ward": "v", "city": ""},
+    "teams.team_list": {"own": "a"},
+    "wards.api_group": {"own": "slav", "team": "av", "ward": "v", "city": ""},
+    "wards.city_overview": {"own": "v"},
+    "wards.overview": {"own": "a"},
+    "wards.ward_detail": {"own": "av", "team": "av", "ward": "v", "city": ""},
+}
+#: State-changing endpoints that take no CSRF token, and why. None: every one of them checks it.
+CSRF_EXEMPT: dict[str, str] = {}
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
+INLINE_HANDLER = re.compile(r"<[a-z][^>]*\son(?:click|load|submit|change|input|error|focus)\s*=", re.IGNORECASE)
+RULES = every_rule()
+ENDPOINTS = sorted({rule.endpoint for rule in RULES})
+
+
+def refused(response) -> bool:
+    if response.status_code in (401, 403, 404):
+        return True
+    return response.status_code == 302 and "/login" in response.headers.get("Location", "")
+
+
+def test_every_endpoint_has_expectations():
+    assert sorted(set(ENDPOINTS) - set(EXPECTED)) == [], "add the new endpoints to EXPECTED"
+    assert sorted(set(EXPECTED) - set(ENDPOINTS)) == [], "remove endpoints that no longer exist"
+
+
+def check_headers(response, url):
+    headers = response.headers
+    assert "script-src 'self'" in headers["Content-Security-Policy"], url
+    assert "'unsafe-inline'" not in headers["Content-Security-Policy"], url
+    assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff", url
+    if response.mimetype == "text/html":
+        html = response.get_data(as_text=True)
+        assert not INLINE_SCRIPT.search(html), f"inline script on {url}"
+        assert not INLINE_HANDLER.search(html), f"inline event handler on {url}"
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_roles_and_scopes(app, world, endpoint):
+    (rule,) = [r for r in rules(app) if r.endpoint == endpoint]
+    values = build_matrix(world)
+    method = method_of(rule)
+    clients = {role: client_for(app, role) for role in ROLE_USERS}
+    tokens = {role: csrf_of(client) for role, client in clients.items()}
+    scopes = SCOPES if is_scoped(rule) else ("own",)
+    assert set(EXPECTED[endpoint]) == set(scopes), f"{endpoint}: expectations for scopes {scopes}"
+    failures = []
+    for scope in scopes:
+        url = url_for_scope(rule, values[scope])
+        allowed = {CODES[code] for code in EXPECTED[endpoint][scope]}
+        for role, client in clients.items():
+            response = send(client, rule, url, method, tokens[role])
+            check_headers(response, url)
+            outcome = "refused" if refused(response) else "passed"
+            if response.status_code >= 500 or outcome != ("passed" if role in allowed else "refused"):
+                failures.append(f"{scope} {role} {method} {url} -> {response.status_code}")
+    assert failures == []
+
+
+@pytest.mark.parametrize("endpoint", sorted({r.endpoint for r in RULES if set(r.methods) & set(STATE_CHANGING)}))
+def test_state_changes_need_a_csrf_token(app, world, endpoint):
+    (rule,) = [r for r in rules(app) if r.endpoint == endpoint]
+    values = build_matrix(world)
+    allowed = EXPECTED[endpoint]["own"]
+    role = CODES[allowed[0]] if allowed else "ward_admin"
+    method = next(m for m in STATE_CHANGING if m in rule.methods)
+    response = send(client_for(app, role), rule, url_for_scope(rule, values["own"]), method, None)
+    if endpoint in CSRF_EXEMPT:
+        assert response.status_code != 400
+    else:
+        assert response.status_code == 400, f"{endpoint} accepted a request without a CSRF token"
+        check_headers(response, endpoint)
