@@ -22,6 +22,7 @@ ENV_SETTINGS = {
     "SURVEY_ENROLLMENT_TOKEN_HOURS": "8",
     "SURVEY_EXPORT_BACKGROUND_ROWS": "20000",
     "SURVEY_EXPORT_KEEP_HOURS": "24",
+    "SURVEY_SQLITE_BUSY_TIMEOUT_MS": "10000",
     "SURVEY_MAP_TILE_URL": "empty (no base map)",
 }
 
@@ -82,5 +83,6 @@ def from_environment(instance_path: str) -> dict:
         "ENROLLMENT_TOKEN_HOURS": _int("SURVEY_ENROLLMENT_TOKEN_HOURS", 8),
         "EXPORT_BACKGROUND_ROWS": _int("SURVEY_EXPORT_BACKGROUND_ROWS", 20_000),
         "EXPORT_KEEP_HOURS": _int("SURVEY_EXPORT_KEEP_HOURS", 24),
+        "SQLITE_BUSY_TIMEOUT_MS": _int("SURVEY_SQLITE_BUSY_TIMEOUT_MS", 10_000),
         "MAP_TILE_URL": os.environ.get("SURVEY_MAP_TILE_URL", "").strip(),
     }
