@@ -64,12 +64,12 @@ def _team_clause(model, user: User):
 def visible(model, user: User):
     """SQL condition selecting the rows of `model` that `user` may read."""
     if model is City:
-        return City.id == user.city_id if user.role == Role.CITY_VIEWER else City.id.in_(
+        return City.id == user.city_id if user.is_city_level else City.id.in_(
             sa.select(Ward.city_id).where(Ward.id == user.ward_id))
     if model is AuditEvent and user.role != Role.WARD_ADMIN:
         return sa.false()
     ward_column = Ward.id if model is Ward else model.ward_id
-    if user.role == Role.CITY_VIEWER:
+    if user.is_city_level:
         return ward_column.in_(sa.select(Ward.id).where(Ward.city_id == user.city_id))
     clause = ward_column == user.ward_id
     if user.role in TEAM_ROLES:

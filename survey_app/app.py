@@ -88,7 +88,10 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from survey_app.accounts.sessions import touch_after_request
     from survey_app.security import set_security_headers
+
+    app.after_request(touch_after_request)  # after_request runs last-registered first: after the commit
 
     @app.after_request
     def commit_on_success(response):

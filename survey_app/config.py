@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 #: Every setting the operator may change, with its environment variable and default.
@@ -20,6 +21,8 @@ ENV_SETTINGS = {
     "SURVEY_MAX_UPLOAD_MB": "16",
     "SURVEY_PUBLIC_BASE_URL": "empty (the address the request came in on)",
     "SURVEY_ENROLLMENT_TOKEN_HOURS": "8",
+    "SURVEY_PASSWORD_LINK_HOURS": "24",
+    "SURVEY_SESSION_DAYS": "30",
     "SURVEY_EXPORT_BACKGROUND_ROWS": "20000",
     "SURVEY_EXPORT_KEEP_HOURS": "24",
     "SURVEY_SQLITE_BUSY_TIMEOUT_MS": "10000",
@@ -81,6 +84,9 @@ def from_environment(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": _int("SURVEY_MAX_UPLOAD_MB", 16) * 1024 * 1024,
         "PUBLIC_BASE_URL": os.environ.get("SURVEY_PUBLIC_BASE_URL") or None,
         "ENROLLMENT_TOKEN_HOURS": _int("SURVEY_ENROLLMENT_TOKEN_HOURS", 8),
+        "PASSWORD_LINK_HOURS": _int("SURVEY_PASSWORD_LINK_HOURS", 24),
+        "SESSION_DAYS": _int("SURVEY_SESSION_DAYS", 30),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_int("SURVEY_SESSION_DAYS", 30)),
         "EXPORT_BACKGROUND_ROWS": _int("SURVEY_EXPORT_BACKGROUND_ROWS", 20_000),
         "EXPORT_KEEP_HOURS": _int("SURVEY_EXPORT_KEEP_HOURS", 24),
         "SQLITE_BUSY_TIMEOUT_MS": _int("SURVEY_SQLITE_BUSY_TIMEOUT_MS", 10_000),

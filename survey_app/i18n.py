@@ -32,6 +32,7 @@ def role_labels() -> dict:
         Role.TEAM_LEADER: _("Team leader"),
         Role.SURVEYOR: _("Surveyor"),
         Role.CITY_VIEWER: _("City viewer"),
+        Role.CITY_ADMIN: _("City administrator"),
     }
 
 

@@ -106,6 +106,7 @@ def build_world() -> World:
     o["surveyor_1"] = make_user("surveyor_1", Role.SURVEYOR, ward=o["ward_a"], team=o["team_1"])
     o["surveyor_2"] = make_user("surveyor_2", Role.SURVEYOR, ward=o["ward_a"], team=o["team_2"])
     o["city_viewer"] = make_user("city_viewer", Role.CITY_VIEWER, city=o["city"])
+    o["city_admin"] = make_user("city_admin", Role.CITY_ADMIN, city=o["city"])
     o["team_1"].leader_id = o["leader_1"].id
     db.session.flush()
     return w

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from survey_app.extensions import UTCDateTime, db, str_enum, utcnow
+from survey_app.tokens import OneTimeToken
 
 
 class Role(enum.StrEnum):
@@ -18,6 +19,13 @@ class Role(enum.StrEnum):
     TEAM_LEADER = "team_leader"  #: tổ trưởng: their survey team
     SURVEYOR = "surveyor"  #: khảo sát viên / volunteer: their team's groups and households
     CITY_VIEWER = "city_viewer"  #: city staff: read every ward of the city, change nothing
+    CITY_ADMIN = "city_admin"  #: city IT staff: read every ward of the city, add wards, manage accounts
+
+
+#: Roles that belong to a city rather than to one ward.
+CITY_ROLES = frozenset({Role.CITY_VIEWER, Role.CITY_ADMIN})
+#: Roles that belong to one ward.
+WARD_ROLES = (Role.WARD_ADMIN, Role.TEAM_LEADER, Role.SURVEYOR)
 
 
 class User(UserMixin, db.Model):
@@ -29,9 +37,9 @@ class User(UserMixin, db.Model):
     full_name: Mapped[str] = mapped_column(sa.String(120))
     phone: Mapped[str | None] = mapped_column(sa.String(20))
     role: Mapped[Role] = mapped_column(str_enum(Role))
-    #: Set for city viewers; the city whose wards they may read.
+    #: Set for city roles (and copied from the ward for everyone else); the city whose wards they may read.
     city_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cities.id"), index=True)
-    #: Set for everyone but city viewers.
+    #: Set for every ward role; None for city roles.
     ward_id: Mapped[int | None] = mapped_column(sa.ForeignKey("wards.id"), index=True)
     survey_team_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("survey_teams.id"), index=True
@@ -42,6 +50,10 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: When the account was last deactivated (None while active or never deactivated).
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When the person last chose a password (set-password link or change).
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     ward = relationship("Ward", foreign_keys=[ward_id])
     city = relationship("City", foreign_keys=[city_id])
@@ -58,9 +70,76 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
+    #: The server-side session of this request (UserSession), set when a session signs the user in.
+    current_session = None
+    #: The raw token of that session: Flask-Login keeps it, not the user id, in the cookies.
+    session_token = None
+
+    def get_id(self) -> str | None:  # Flask-Login
+        return self.session_token
+
+    @property
+    def is_city_level(self) -> bool:
+        return self.role in CITY_ROLES
+
     @property
     def can_write(self) -> bool:
-        return self.role != Role.CITY_VIEWER
+        """May change ward data (teams, collection, plans); city roles only read it."""
+        return self.role not in CITY_ROLES
+
+
+class SessionKind(enum.StrEnum):
+    PASSWORD = "password"  #: signed in with a username and password
+    ENROLLMENT = "enrollment"  #: a phone enrolled by a QR card (remembered)
+
+
+class EndReason(enum.StrEnum):
+    LOGOUT = "logout"
+    REVOKED = "revoked"  #: an admin (or the person) took the device back
+    DEACTIVATED = "deactivated"  #: the account was deactivated
+    PASSWORD_CHANGED = "password_changed"
+    EXPIRED = "expired"
+
+
+class UserSession(db.Model):
+    """One signed-in browser or phone. Cookies carry its random token; only the token's hash is stored,
+    so ending the row here ends the session everywhere at once, remember-me cookie included."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    #: The user's ward at sign-in (None for city roles), for per-ward listings.
+    ward_id: Mapped[int | None] = mapped_column(sa.ForeignKey("wards.id"), index=True)
+    #: sha256 of the session token; the token itself is only in the person's cookies.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    kind: Mapped[SessionKind] = mapped_column(str_enum(SessionKind))
+    #: A short name for the device, e.g. "Android · Chrome".
+    device_label: Mapped[str] = mapped_column(sa.String(80))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(255))
+    #: Client address at sign-in and when last seen.
+    address: Mapped[str | None] = mapped_column(sa.String(45))
+    last_address: Mapped[str | None] = mapped_column(sa.String(45))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: After this the session no longer signs anyone in.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    end_reason: Mapped[EndReason | None] = mapped_column(str_enum(EndReason))
+    ended_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    user = relationship("User", foreign_keys=[user_id])
+
+    def is_live(self, now: datetime) -> bool:
+        return self.ended_at is None and self.expires_at > now
+
+
+class PasswordLink(OneTimeToken, db.Model):
+    """A single-use, short-lived link (or QR code) with which a person chooses their own password."""
+
+    __tablename__ = "password_links"
+
+    user = relationship("User", foreign_keys="PasswordLink.user_id")
 
 
 class LoginFailure(db.Model):

@@ -7,7 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from survey_app.accounts.models import LoginFailure, Role, User
+from survey_app.accounts.models import CITY_ROLES, LoginFailure, Role, User
 from survey_app.extensions import db, utcnow
 
 # Checked against when the account does not exist, so both paths cost one hash check.
@@ -60,13 +60,13 @@ def create_user(*, username: str, full_name: str, role: Role, password: str | No
                 ward=None, city=None, team=None, phone: str | None = None,
                 office: str | None = None) -> User:
     """Add a user; a city viewer belongs to a city, everyone else to a ward."""
-    if role == Role.CITY_VIEWER and city is None:
-        raise ValueError("a city viewer needs a city")
-    if role != Role.CITY_VIEWER and ward is None:
+    if role in CITY_ROLES and city is None:
+        raise ValueError("a city role needs a city")
+    if role not in CITY_ROLES and ward is None:
         raise ValueError("this role needs a ward")
     user = User(
         username=username, full_name=full_name, role=role, phone=phone, office=office,
-        ward_id=ward.id if ward is not None else None,
+        ward_id=ward.id if ward is not None and role not in CITY_ROLES else None,
         city_id=city.id if city is not None else (ward.city_id if ward is not None else None),
         survey_team_id=team.id if team is not None else None,
     )

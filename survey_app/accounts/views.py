@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from survey_app.accounts import operations
+from survey_app.accounts import operations, sessions
 from survey_app.accounts.forms import LoginForm
-from survey_app.accounts.models import Role, User
+from survey_app.accounts.models import EndReason, Role, SessionKind, User
 from survey_app.audit.operations import record, record_refusal
 from survey_app.errors import error_response
 from survey_app.extensions import db, login_manager
@@ -20,21 +20,31 @@ ROLE_HOME = {
     Role.TEAM_LEADER: "teams.my_team",
     Role.SURVEYOR: "collection.my_groups",
     Role.CITY_VIEWER: "wards.city_overview",
+    Role.CITY_ADMIN: "wards.city_overview",
 }
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+def load_user(token: str) -> User | None:
+    """Cookies carry a session token (see accounts.sessions), never a bare user id."""
+    return sessions.load_user(token)
 
 
 @login_manager.unauthorized_handler
 def unauthorized():
+    """401 for the API and for a session that has ended (copied or old cookies); else the login page."""
+    here = request.full_path if request.query_string else request.path
+    if g.pop("session_ended", False):
+        session.pop("_user_id", None)
+        session["_remember"] = "clear"  # Flask-Login deletes the remember-me cookie with the response
+        if request.path.startswith("/api/"):
+            return error_response(401, _("Your session has ended. Please log in again."), session_ended=True)
+        flash(_("Your session has ended on this device. Please log in again."), "info")
+        return render_template("accounts/login.html", form=LoginForm(), next=here), 401
     if request.path.startswith("/api/"):
         return error_response(401)
     flash(_("Please log in to continue."), "info")
-    return redirect(url_for("accounts.login", next=request.full_path if request.query_string else request.path))
+    return redirect(url_for("accounts.login", next=here))
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -72,15 +82,17 @@ def login():
             flash(_("Wrong username or password."), "error")
             return render_template("accounts/login.html", form=form), 200
         _reset_session()
+        sessions.open_session(user, SessionKind.PASSWORD)
         login_user(user)
-        record("login.succeeded", user=user)
+        record("login.succeeded", user=user, object_type="user_session", object_id=user.current_session.id)
         return redirect(_safe_next(request.args.get("next")) or url_for("accounts.home"))
     return render_template("accounts/login.html", form=form)
 
 
 @login_required
 def logout():
-    record("logout")
+    record("logout", object_type="user_session", object_id=current_user.current_session.id)
+    sessions.end(current_user.current_session, EndReason.LOGOUT, by=current_user)
     logout_user()
     _reset_session()
     flash(_("You have logged out."), "info")

@@ -45,6 +45,7 @@ _STATUS_AFTER = {
 
 class Household(WardScoped, db.Model):
     __tablename__ = "households"
+    __table_args__ = (sa.UniqueConstraint("residential_group_id", "list_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     residential_group_id: Mapped[int] = mapped_column(
@@ -54,6 +55,13 @@ class Household(WardScoped, db.Model):
     client_uuid: Mapped[str | None] = mapped_column(sa.String(36), unique=True)
     address: Mapped[str] = mapped_column(sa.String(255))
     head_name: Mapped[str] = mapped_column(sa.String(120))
+    #: The head's phone from the ward's household list, if the list has one (optional).
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
+    #: Number of members on the ward's household list (the interview records the real roster).
+    member_count: Mapped[int | None]
+    #: Identity of the row in the ward's imported household list (its code, or a digest of address
+    #: and head); None for households registered at the door. Re-imports match on it.
+    list_key: Mapped[str | None] = mapped_column(sa.String(64))
     status: Mapped[HouseholdStatus] = mapped_column(
         str_enum(HouseholdStatus), default=HouseholdStatus.NOT_VISITED, index=True
     )

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from survey_app.access import load_or_abort, roles_required
-from survey_app.accounts.models import Role
+from survey_app.accounts.models import CITY_ROLES, Role
 from survey_app.dashboard import queries
 from survey_app.dashboard.indicators import BREAKDOWNS, HEADLINE, INDICATORS, TARGETS
 from survey_app.dashboard.labels import breakdown_labels, indicator_labels, section_labels
@@ -16,7 +16,7 @@ from survey_app.errors import error_response
 from survey_app.security import CONTENT_SECURITY_POLICY
 from survey_app.wards.models import Ward
 
-READERS = (Role.WARD_ADMIN, Role.TEAM_LEADER, Role.CITY_VIEWER)
+READERS = (Role.WARD_ADMIN, Role.TEAM_LEADER, *CITY_ROLES)
 
 
 def _coverage(ward: Ward) -> tuple[list, dict]:
@@ -101,7 +101,7 @@ def _render_ward(ward: Ward):
 @roles_required(*READERS)
 def my_dashboard():
     """Ward staff: their ward; team leaders: their team's groups; city viewers: the roll-up."""
-    if current_user.role == Role.CITY_VIEWER:
+    if current_user.is_city_level:
         return redirect(url_for("dashboard.city"))
     if current_user.ward is None:
         return error_response(404, _("Your account is not attached to a ward."))
@@ -113,7 +113,7 @@ def ward_dashboard(ward_id):
     return _render_ward(load_or_abort(Ward, ward_id))
 
 
-@roles_required(Role.CITY_VIEWER)
+@roles_required(*CITY_ROLES)
 def city():
     rows = queries.city_rollup(current_user)
     return render_template("dashboard/city.html", city=current_user.city, rows=rows, total=queries.totals_of_wards(rows),
@@ -170,7 +170,7 @@ def api_map_households(ward_id):
     return jsonify(queries.household_points(current_user, ward.id))
 
 
-@roles_required(Role.CITY_VIEWER)
+@roles_required(*CITY_ROLES)
 def api_city():
     rows = queries.city_rollup(current_user)
     return jsonify(city_id=current_user.city_id, wards=rows, totals=queries.totals_of_wards(rows))

@@ -30,6 +30,7 @@ DEMO_ACCOUNTS = {
     Role.TEAM_LEADER: "totruong",
     Role.SURVEYOR: "khaosat",
     Role.CITY_VIEWER: "thanhpho",
+    Role.CITY_ADMIN: "quantri",
 }
 SURVEY_YEAR = 2025
 CENTRE = (20.8449, 106.6881)  # a point in Hải Phòng, only to place the synthetic grid
@@ -219,6 +220,7 @@ def stage_accounts(ctx: DemoContext) -> None:
         (Role.TEAM_LEADER, "Nguyễn Văn Hùng", dict(ward=ward, team=team)),
         (Role.SURVEYOR, "Lê Thị Mai", dict(ward=ward, team=team)),
         (Role.CITY_VIEWER, "Phạm Quang Minh (Sở KH&CN)", dict(city=ctx.city)),
+        (Role.CITY_ADMIN, "Đỗ Thanh Tùng (Trung tâm CĐS thành phố)", dict(city=ctx.city)),
     ]
     for role, full_name, where in specs:
         ctx.accounts[role] = create_user(username=DEMO_ACCOUNTS[role], full_name=full_name, role=role,

@@ -34,6 +34,7 @@ ROLE = {
     "team_leader": ("Tổ trưởng", "Team leader"),
     "surveyor": ("Khảo sát viên", "Surveyor"),
     "city_viewer": ("Cán bộ thành phố", "City viewer"),
+    "city_admin": ("Quản trị thành phố", "City administrator"),
 }
 SUPPORT_PLACE = {
     "home": ("Tại nhà", "At home"),

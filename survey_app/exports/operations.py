@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from survey_app.access import visible
-from survey_app.accounts.models import Role, User
+from survey_app.accounts.models import CITY_ROLES, Role, User
 from survey_app.audit.operations import record
 from survey_app.clock import local_zone
 from survey_app.exports import writers
@@ -64,7 +64,7 @@ def resolve_scope(actor: User | None, *, ward_id=None, ward_code: str | None = N
     `actor` None is the command line, which sees the ward as its admin does. Groups not given
     means every group the user may see; given, each must be one of them.
     """
-    if actor is not None and actor.role not in (Role.WARD_ADMIN, Role.TEAM_LEADER, Role.CITY_VIEWER):
+    if actor is not None and actor.role not in (Role.WARD_ADMIN, Role.TEAM_LEADER, *CITY_ROLES):
         raise ExportError(_l("Your role cannot export data."), 403)
     ward = _find_ward(ward_id, ward_code)
     if actor is not None and not db.session.scalar(sa.select(sa.literal(True)).where(Ward.id == ward.id,

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from survey_app.access import deny, roles_required, visible
-from survey_app.accounts.models import Role
+from survey_app.accounts.models import CITY_ROLES, Role
 from survey_app.audit.operations import record_refusal
 from survey_app.errors import error_response
 from survey_app.exports import operations
@@ -19,7 +19,7 @@ from survey_app.exports.sheets import build_sheets
 from survey_app.extensions import db
 from survey_app.wards.models import ResidentialGroup, Ward
 
-READERS = (Role.WARD_ADMIN, Role.TEAM_LEADER, Role.CITY_VIEWER)
+READERS = (Role.WARD_ADMIN, Role.TEAM_LEADER, *CITY_ROLES)
 MIMETYPES = {ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
              ExportFormat.CSV: "application/zip"}
 
@@ -30,7 +30,7 @@ def _wards() -> list[Ward]:
 
 def _chosen_ward(wards: list[Ward]) -> Ward | None:
     """The user's own ward; for a city viewer, the ward picked on the page (none yet: None)."""
-    if current_user.role != Role.CITY_VIEWER:
+    if not current_user.is_city_level:
         return current_user.ward
     wanted = request.values.get("ward_id", "")
     return next((w for w in wards if str(w.id) == wanted), None)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import sqlalchemy as sa
 
 from survey_app.access import team_group_ids, visible
-from survey_app.accounts.models import Role, User
+from survey_app.accounts.models import CITY_ROLES, Role, User
 from survey_app.clock import local_today
 from survey_app.collection.models import Household, ReviewStatus, Submission
 from survey_app.extensions import db
@@ -84,7 +84,7 @@ def team_trainers(ward_id: int, capacity: int) -> list[tuple[cl.Trainer, str]]:
         sa.select(User.id, User.full_name, User.survey_team_id)
         .join(SurveyTeam, SurveyTeam.id == User.survey_team_id)
         .join(StandingTeam, StandingTeam.id == SurveyTeam.standing_team_id)
-        .where(User.ward_id == ward_id, User.active.is_(True), User.role != Role.CITY_VIEWER,
+        .where(User.ward_id == ward_id, User.active.is_(True), User.role.not_in(CITY_ROLES),
                StandingTeam.kind == StandingTeamKind.COMMUNITY_DIGITAL)
         .order_by(User.id)).all()
     covered = {}

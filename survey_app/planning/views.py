@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from survey_app.access import load_or_abort, roles_required
-from survey_app.accounts.models import Role
+from survey_app.accounts.models import CITY_ROLES, Role
 from survey_app.extensions import db
 from survey_app.planning import labels, operations, queries
 from survey_app.planning.demand import DIMENSIONS
@@ -17,7 +17,7 @@ from survey_app.planning.models import PlanClass, PlanLearner, TrainingPlan
 from survey_app.planning.scoring import load_rules
 from survey_app.wards.models import ResidentialGroup, Ward
 
-READERS = (Role.WARD_ADMIN, Role.TEAM_LEADER, Role.CITY_VIEWER)
+READERS = (Role.WARD_ADMIN, Role.TEAM_LEADER, *CITY_ROLES)
 
 
 def _plan_url(ward_id: int) -> str:
@@ -27,7 +27,7 @@ def _plan_url(ward_id: int) -> str:
 @roles_required(*READERS)
 def my_plan():
     """The user's ward plan; city viewers get the list of their wards' plans."""
-    if current_user.role == Role.CITY_VIEWER:
+    if current_user.is_city_level:
         return render_template("planning/wards.html", rows=queries.city_plans(current_user))
     return _render_plan(current_user.ward)
 

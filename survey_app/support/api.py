@@ -27,7 +27,7 @@ def figures_json():
     """The support figures of one ward (?ward_id=, required for city viewers), as the user may see them."""
     ward_id = request.args.get("ward_id")
     if ward_id is None:
-        if current_user.role == Role.CITY_VIEWER:
+        if current_user.is_city_level:
             return error_response(400, _("Choose a ward: add ?ward_id= to the address."))
         ward_id = current_user.ward_id
     ward = load_or_abort(Ward, ward_id)

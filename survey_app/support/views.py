@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from survey_app.access import load_or_abort, roles_required, visible
-from survey_app.accounts.models import Role
+from survey_app.accounts.models import CITY_ROLES, Role
 from survey_app.extensions import db
 from survey_app.support import figures as support_figures
 from survey_app.support import operations, queries
@@ -17,7 +17,7 @@ from survey_app.teams.models import SurveyTeam
 from survey_app.wards.models import Ward
 
 #: Who reads the figures: the ward, a team leader's team, a city viewer's wards.
-READERS = (Role.WARD_ADMIN, Role.TEAM_LEADER, Role.CITY_VIEWER)
+READERS = (Role.WARD_ADMIN, Role.TEAM_LEADER, *CITY_ROLES)
 #: Who works the follow-up list.
 FOLLOWERS = (Role.WARD_ADMIN, Role.TEAM_LEADER, Role.SURVEYOR)
 
@@ -25,7 +25,7 @@ FOLLOWERS = (Role.WARD_ADMIN, Role.TEAM_LEADER, Role.SURVEYOR)
 @roles_required(*READERS)
 def figures():
     """The user's ward (a team leader sees their team's part); city viewers pick a ward of their city."""
-    if current_user.role == Role.CITY_VIEWER:
+    if current_user.is_city_level:
         return render_template("support/wards.html", rows=support_figures.ward_rows(current_user))
     return _render_figures(current_user.ward)
 

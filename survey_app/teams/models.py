@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.extensions import JSONType, UTCDateTime, WardScoped, db, str_enum, utcnow
+from survey_app.tokens import OneTimeToken
 
 
 class StandingTeamKind(enum.StrEnum):
@@ -100,37 +101,18 @@ class StandingMember(WardScoped, db.Model):
     standing_team: Mapped[StandingTeam] = relationship()
 
 
-class EnrollmentToken(WardScoped, db.Model):
+class EnrollmentToken(OneTimeToken, WardScoped, db.Model):
     """A single-use, short-lived sign-in link for one person's phone, printed as a QR code."""
 
     __tablename__ = "enrollment_tokens"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    #: sha256 of the token; the token itself is only ever in the QR code.
-    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-    user = relationship("User", foreign_keys=[user_id])
-
-    def state(self, now: datetime) -> str:
-        """'used', 'revoked', 'expired' or 'valid'."""
-        if self.used_at is not None:
-            return "used"
-        if self.revoked_at is not None:
-            return "revoked"
-        if self.expires_at <= now:
-            return "expired"
-        return "valid"
+    user = relationship("User", foreign_keys="EnrollmentToken.user_id")
 
 
 class ImportKind(enum.StrEnum):
     GROUPS = "groups"  #: residential groups, with optional GeoJSON boundaries
     PEOPLE = "people"  #: standing team members and mobilised staff
+    HOUSEHOLDS = "households"  #: the ward's household list, per residential group
 
 
 class ImportStatus(enum.StrEnum):

@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from survey_app.access import TEAM_ROLES, load_or_abort, roles_required, team_group_ids
-from survey_app.accounts.models import Role, User
+from survey_app.accounts import sessions
+from survey_app.accounts.models import CITY_ROLES, Role, SessionKind, User
 from survey_app.accounts.views import _safe_next as safe_next
 from survey_app.audit.operations import record as audit_record
 from survey_app.clock import local_today
@@ -48,7 +49,7 @@ def team_detail(team_id):
     return _render_team(load_or_abort(SurveyTeam, team_id))
 
 
-@roles_required(Role.WARD_ADMIN, Role.CITY_VIEWER)
+@roles_required(Role.WARD_ADMIN, *CITY_ROLES)
 def team_list():
     """The ward's standing and survey teams; ward admins also split, assign and import here."""
     ward = current_user.ward if current_user.role == Role.WARD_ADMIN else load_or_abort(Ward, request.args.get("ward"))
@@ -325,7 +326,9 @@ def enroll(token):
         return _enroll_refused("used", record)
     user = record.user
     session.clear()
-    login_user(user, remember=True)
-    event = audit_record("login.enrolled", user=user, object_type="enrollment_token", object_id=record.id)
+    opened = sessions.open_session(user, SessionKind.ENROLLMENT)
+    login_user(user, remember=True, duration=sessions.lifetime())
+    event = audit_record("login.enrolled", user=user, object_type="enrollment_token", object_id=record.id,
+                         detail={"user_session_id": opened.id})
     event.path = "/enroll/…"
     return redirect(url_for("accounts.home"))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -24,6 +24,8 @@ class City(db.Model):
     #: Short administrative code, e.g. "HP".
     code: Mapped[str] = mapped_column(sa.String(20), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
+    #: Plan targets set for every ward of the city, {indicator key: share 0..1}; None = the defaults.
+    plan_targets: Mapped[dict | None] = mapped_column(JSONType)
 
     wards: Mapped[list[Ward]] = relationship(back_populates="city", order_by="Ward.name")
 
@@ -40,6 +42,11 @@ class Ward(db.Model):
     kind: Mapped[WardKind] = mapped_column(str_enum(WardKind), default=WardKind.WARD)
     #: Name of the city's citizen app (e.g. "Smart Hải Phòng"), shown in forms and reports.
     citizen_app_name: Mapped[str | None] = mapped_column(sa.String(80))
+    #: The survey period (đợt khảo sát): first and last day; None until the ward sets it.
+    survey_starts_on: Mapped[date | None]
+    survey_ends_on: Mapped[date | None]
+    #: The ward's own plan targets, {indicator key: share 0..1}; keys absent inherit the city's.
+    plan_targets: Mapped[dict | None] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     city: Mapped[City] = relationship(back_populates="wards")

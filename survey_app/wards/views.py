@@ -5,7 +5,7 @@ from flask import jsonify, render_template
 from flask_login import current_user
 
 from survey_app.access import load_or_abort, roles_required
-from survey_app.accounts.models import Role
+from survey_app.accounts.models import CITY_ROLES, Role
 from survey_app.wards import queries
 from survey_app.wards.models import ResidentialGroup, Ward
 
@@ -22,12 +22,12 @@ def overview():
     return _render_ward(current_user.ward)
 
 
-@roles_required(Role.WARD_ADMIN, Role.CITY_VIEWER)
+@roles_required(Role.WARD_ADMIN, *CITY_ROLES)
 def ward_detail(ward_id):
     return _render_ward(load_or_abort(Ward, ward_id))
 
 
-@roles_required(Role.CITY_VIEWER)
+@roles_required(*CITY_ROLES)
 def city_overview():
     return render_template("wards/city.html", city=current_user.city, rows=queries.city_ward_rows(current_user))
 

@@ -12,6 +12,7 @@ LANDING = {
     Role.TEAM_LEADER: ("/team", "Tổ khảo sát 1"),
     Role.SURVEYOR: ("/survey", "Tổ dân phố của tôi"),
     Role.CITY_VIEWER: ("/city", "Các phường, xã của Hải Phòng"),
+    Role.CITY_ADMIN: ("/city", "Các phường, xã của Hải Phòng"),
 }
 
 

@@ -9,7 +9,7 @@ from tests.conftest import login
 
 #: Role -> the world's user signed in (None: nobody).
 ROLE_USERS = {"anonymous": None, "surveyor": "surveyor_1", "team_leader": "leader_1", "ward_admin": "admin_a",
-              "city_viewer": "city_viewer"}
+              "city_viewer": "city_viewer", "city_admin": "city_admin"}
 #: Values of URL parameters that are not objects of a scope.
 FIXED = {"code": "vi", "kind": "groups", "by": "teams", "filename": "css/app.css", "form_id": "household_survey"}
 #: URL parameters naming an object of a ward (the others are the same in every scope).

@@ -1,8 +1,8 @@
 """Every URL rule against every role and scope: only what the expectations table allows passes.
 
 Roles: n anonymous, s surveyor (team 1), l team leader (team 1), a ward admin (ward A), v city viewer
-(the city of wards A and B). Scopes: objects of the surveyor's own team, of the other team of ward A,
-of ward B (same city) and of ward C (another city). A role listed passes (any status below 500 that
+and c city admin (both of the city of wards A and B). Scopes: objects of the surveyor's own team, of
+the other team of ward A, of ward B (same city) and of ward C (another city). A role listed passes (any status below 500 that
 is not a refusal); every role not listed is refused (401, 403, 404 or a redirect to the login page).
 """
 from __future__ import annotations
@@ -25,18 +25,19 @@ from tests.hardening.matrix import (
 )
 from tests.hardening.matrix_world import SCOPES, build_matrix
 
-CODES = {"n": "anonymous", "s": "surveyor", "l": "team_leader", "a": "ward_admin", "v": "city_viewer"}
-ALL = "nslav"
+CODES = {"n": "anonymous", "s": "surveyor", "l": "team_leader", "a": "ward_admin", "v": "city_viewer",
+         "c": "city_admin"}
+ALL = "nslavc"
 #: Scope -> roles that pass. Endpoints without objects have only "own".
 EXPECTED = {
-    "accounts.home": {"own": "slav"},
+    "accounts.home": {"own": "slavc"},
     "accounts.login": {"own": ALL},  # signed-in users are sent home
     "accounts.logout": {"own": ""},  # POST only: without a form it redirects to the login page
-    "accounts.me": {"own": "slav"},
+    "accounts.me": {"own": "slavc"},
     "accounts.set_language": {"own": ALL},
     "audit.audit_log": {"own": "a"},
     "collection.accept_quarantined": {"own": "a", "team": "a", "ward": "", "city": ""},
-    "collection.group_households": {"own": "slav", "team": "av", "ward": "v", "city": ""},
+    "collection.group_households": {"own": "slavc", "team": "avc", "ward": "vc", "city": ""},
     "collection.my_groups": {"own": "sl"},
     "collection.phone_app": {"own": "sla"},
     "collection.phone_bootstrap": {"own": "sla"},
@@ -55,21 +56,21 @@ EXPECTED = {
     "collection.submissions": {"own": "a"},
     "collection.submit_batch": {"own": "sla"},
     "collection.submit_one": {"own": "sla"},
-    "dashboard.api_city": {"own": "v"},
-    "dashboard.api_coverage": {"own": "lav", "team": "lav", "ward": "v", "city": ""},
-    "dashboard.api_indicators": {"own": "lav", "team": "lav", "ward": "v", "city": ""},
-    "dashboard.api_map_groups": {"own": "lav", "team": "lav", "ward": "v", "city": ""},
-    "dashboard.api_map_households": {"own": "lav", "team": "lav", "ward": "v", "city": ""},
-    "dashboard.api_progress": {"own": "lav", "team": "lav", "ward": "v", "city": ""},
-    "dashboard.city": {"own": "v"},
-    "dashboard.mine": {"own": "lav"},
-    "dashboard.ward": {"own": "lav", "team": "lav", "ward": "v", "city": ""},
+    "dashboard.api_city": {"own": "vc"},
+    "dashboard.api_coverage": {"own": "lavc", "team": "lavc", "ward": "vc", "city": ""},
+    "dashboard.api_indicators": {"own": "lavc", "team": "lavc", "ward": "vc", "city": ""},
+    "dashboard.api_map_groups": {"own": "lavc", "team": "lavc", "ward": "vc", "city": ""},
+    "dashboard.api_map_households": {"own": "lavc", "team": "lavc", "ward": "vc", "city": ""},
+    "dashboard.api_progress": {"own": "lavc", "team": "lavc", "ward": "vc", "city": ""},
+    "dashboard.city": {"own": "vc"},
+    "dashboard.mine": {"own": "lavc"},
+    "dashboard.ward": {"own": "lavc", "team": "lavc", "ward": "vc", "city": ""},
     # An export belongs to the person who asked (the ward admin in the own scope, nobody here elsewhere).
     "exports.api_job": {"own": "a", "team": "", "ward": "", "city": ""},
     "exports.download": {scope: "" for scope in SCOPES},  # the jobs failed: no file to download (404)
-    "exports.index": {"own": "lav"},
+    "exports.index": {"own": "lavc"},
     "exports.job": {"own": "a", "team": "", "ward": "", "city": ""},
-    "formdefs.api_current": {"own": "slav"},
+    "formdefs.api_current": {"own": "slavc"},
     # The versions are drafts: the phone API never serves a draft; the ward admin may download its files.
     "formdefs.api_version": {scope: "" for scope in SCOPES},
     "formdefs.discard": {"own": "a", "team": "a", "ward": "", "city": ""},
@@ -79,27 +80,27 @@ EXPECTED = {
     "formdefs.source": {"own": "a", "team": "a", "ward": "", "city": ""},
     "formdefs.upload": {"own": "a"},
     "formdefs.xform": {"own": "a", "team": "a", "ward": "", "city": ""},
-    "planning.class_detail": {"own": "lav", "team": "av", "ward": "v", "city": ""},
+    "planning.class_detail": {"own": "lavc", "team": "avc", "ward": "vc", "city": ""},
     "planning.generate": {"own": "a", "team": "a", "ward": "", "city": ""},
-    "planning.group_plan": {"own": "lav", "team": "av", "ward": "v", "city": ""},
+    "planning.group_plan": {"own": "lavc", "team": "avc", "ward": "vc", "city": ""},
     "planning.lock_class": {"own": "a", "team": "a", "ward": "", "city": ""},
     "planning.lock_plan": {"own": "a", "team": "a", "ward": "", "city": ""},
     "planning.merge_class": {"own": "a", "team": "a", "ward": "", "city": ""},
     "planning.move_learner": {"own": "a", "team": "a", "ward": "", "city": ""},
-    "planning.my_plan": {"own": "lav"},
+    "planning.my_plan": {"own": "lavc"},
     "planning.split_class": {"own": "a", "team": "a", "ward": "", "city": ""},
-    "planning.ward_plan": {"own": "lav", "team": "lav", "ward": "v", "city": ""},
+    "planning.ward_plan": {"own": "lavc", "team": "lavc", "ward": "vc", "city": ""},
     "static": {"own": ALL},
     "support.add_type": {"own": "a"},
     "support.catalogue": {"own": "a"},
     "support.edit_type": {"own": "a", "team": "a", "ward": "", "city": ""},
-    "support.figures": {"own": "lav"},
-    "support.figures_json": {"own": "lav"},
+    "support.figures": {"own": "lavc"},
+    "support.figures_json": {"own": "lavc"},
     "support.follow_ups": {"own": "sla"},
     "support.phone_data": {"own": "sla"},
     "support.restore_type": {"own": "a", "team": "a", "ward": "", "city": ""},
     "support.retire_type": {"own": "a", "team": "a", "ward": "", "city": ""},
-    "support.ward_figures": {"own": "lav", "team": "lav", "ward": "v", "city": ""},
+    "support.ward_figures": {"own": "lavc", "team": "lavc", "ward": "vc", "city": ""},
     "teams.auto_assign": {"own": "a"},
     "teams.create_standing_team": {"own": "a"},
     # The enrolment link is public: its token is the only key.
@@ -117,12 +118,12 @@ EXPECTED = {
     "teams.set_leader": {"own": "a", "team": "a", "ward": "", "city": ""},
     "teams.split_teams": {"own": "a"},
     "teams.team_cards": {"own": "a", "team": "a", "ward": "", "city": ""},
-    "teams.team_detail": {"own": "slav", "team": "av", "ward": "v", "city": ""},
+    "teams.team_detail": {"own": "slavc", "team": "avc", "ward": "vc", "city": ""},
     "teams.team_list": {"own": "a"},
-    "wards.api_group": {"own": "slav", "team": "av", "ward": "v", "city": ""},
-    "wards.city_overview": {"own": "v"},
+    "wards.api_group": {"own": "slavc", "team": "avc", "ward": "vc", "city": ""},
+    "wards.city_overview": {"own": "vc"},
     "wards.overview": {"own": "a"},
-    "wards.ward_detail": {"own": "av", "team": "av", "ward": "v", "city": ""},
+    "wards.ward_detail": {"own": "avc", "team": "avc", "ward": "vc", "city": ""},
 }
 #: State-changing endpoints that take no CSRF token, and why. None: every one of them checks it.
 CSRF_EXEMPT: dict[str, str] = {}

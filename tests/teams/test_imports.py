@@ -225,7 +225,7 @@ def test_bad_people_rows_are_named_and_nothing_is_saved(admin, world):
     assert "Line 6, column “Cơ quan”: mobilised staff (no standing team) need their office" in html
     assert "Line 7, column “Vai trò”: “chủ tịch” is not a role" in html
     assert "Line 8, column “Họ và tên”: the name is empty" in html
-    assert count(User) == 6 and count(StandingMember) == 0 and count(ImportBatch) == 0
+    assert count(User) == 7 and count(StandingMember) == 0 and count(ImportBatch) == 0
 
 
 def test_a_person_already_with_an_account_is_refused(admin, world):
@@ -243,7 +243,7 @@ def test_confirm_checks_again_and_saves_nothing_if_the_ward_changed(admin, world
     batch, response = confirm_latest(admin)
     assert response.status_code == 422
     assert "an account with phone 0915000333 already exists" in response.get_data(as_text=True)
-    assert count(User) == 6
+    assert count(User) == 7
     db.session.refresh(batch)
     assert batch.status == ImportStatus.PENDING
 
@@ -297,6 +297,6 @@ def test_a_failure_half_way_through_saving_leaves_nothing_behind(admin, world, m
     monkeypatch.setattr(import_operations, "create_user", failing_on_third)
     batch, response = confirm_latest(admin)
     assert response.status_code == 409 and "nothing was saved" in response.get_data(as_text=True)
-    assert len(calls) == 3 and count(User) == 6 and count(StandingMember) == 0
+    assert len(calls) == 3 and count(User) == 7 and count(StandingMember) == 0
     db.session.refresh(batch)
     assert batch.status == ImportStatus.PENDING and not audit("team.import_confirmed")
