@@ -4,6 +4,7 @@ Every view loads ward data through `load_or_abort` (one object) or `visible` (a 
 so the scoping rules below apply everywhere:
 
 * city viewer: every ward of their city, read only;
+* city admin: reads like a city viewer; administers its city's wards and every account in them;
 * ward admin: everything in their ward;
 * team leader and surveyor: in their ward, only what belongs to the residential groups their
   survey team is assigned to today, and their own team.
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user, login_required
 
-from survey_app.accounts.models import Role, User
+from survey_app.accounts.models import CITY_ROLES, WARD_ROLES, Role, User
 from survey_app.audit.models import AuditEvent
 from survey_app.audit.operations import record_refusal
 from survey_app.clock import local_today
@@ -77,6 +78,49 @@ def visible(model, user: User):
         if extra is not None:
             clause = sa.and_(clause, extra)
     return clause
+
+
+def grantable_roles(actor: User) -> tuple[Role, ...]:
+    """Roles `actor` may give an account: a ward admin the ward's roles, a city admin every role."""
+    if actor.role == Role.CITY_ADMIN:
+        return (*WARD_ROLES, Role.CITY_VIEWER, Role.CITY_ADMIN)
+    if actor.role == Role.WARD_ADMIN:
+        return WARD_ROLES
+    return ()
+
+
+def manageable_users(actor: User):
+    """SQL condition selecting the accounts `actor` may create, edit and deactivate."""
+    if actor.role == Role.CITY_ADMIN:
+        city_wards = sa.select(Ward.id).where(Ward.city_id == actor.city_id)
+        return sa.or_(sa.and_(User.ward_id.in_(city_wards), User.role.in_(WARD_ROLES)),
+                      sa.and_(User.city_id == actor.city_id, User.role.in_(CITY_ROLES)))
+    if actor.role == Role.WARD_ADMIN:
+        return sa.and_(User.ward_id == actor.ward_id, User.role.in_(WARD_ROLES))
+    return sa.false()
+
+
+def manageable_wards(actor: User):
+    """SQL condition on Ward: the wards whose accounts and settings `actor` administers."""
+    if actor.role == Role.CITY_ADMIN:
+        return Ward.city_id == actor.city_id
+    if actor.role == Role.WARD_ADMIN:
+        return Ward.id == actor.ward_id
+    return sa.false()
+
+
+def load_account_or_abort(user_id) -> User:
+    """An account the current user may manage, else 404 (unknown) or 403 (someone else's)."""
+    try:
+        key = int(user_id)
+    except (TypeError, ValueError):
+        abort(404)
+    user = db.session.get(User, key)
+    if user is None:
+        abort(404)
+    if not db.session.scalar(sa.select(sa.literal(True)).where(User.id == key, manageable_users(current_user))):
+        deny(object_type="user", object_id=key)
+    return user
 
 
 def can_change(user: User) -> bool:

@@ -125,6 +125,8 @@ def register_commands(app: Flask) -> None:
     from survey_app.demo.commands import demo_command
     from survey_app.exports.commands import export_command
     from survey_app.formdefs.commands import forms_command
+    from survey_app.wards.commands import init_command, user_group, ward_group
 
-    for command in (demo_command, backup_command, restore_command, export_command, forms_command):
+    for command in (init_command, ward_group, user_group, demo_command, backup_command, restore_command,
+                    export_command, forms_command):
         app.cli.add_command(command)

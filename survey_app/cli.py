@@ -1,7 +1,10 @@
-"""The `survey-app` console script: Flask's CLI bound to our factory (run, db, demo, ...)."""
+"""The `survey-app` console script: Flask's CLI bound to our factory (run, db, init, demo, ...)."""
 from __future__ import annotations
 
-from flask.cli import FlaskGroup
+import sys
+
+import click
+from flask.cli import FlaskGroup, ScriptInfo, run_command
 
 from survey_app.app import create_app
 
@@ -11,6 +14,26 @@ def _factory():
 
 
 cli = FlaskGroup(create_app=_factory, help="Khảo sát kỹ năng số hộ gia đình / household digital-skills survey.")
+
+
+@click.command("run", params=run_command.params, help=run_command.help, context_settings=run_command.context_settings)
+@click.pass_context
+def run_checked(ctx: click.Context, **options):
+    """Flask's development server, refused with a clear message while the database is empty."""
+    from survey_app.wards.setup import is_initialized
+
+    app = ctx.ensure_object(ScriptInfo).load_app()
+    with app.app_context():
+        ready = is_initialized()
+    if not ready:
+        click.echo("Cơ sở dữ liệu chưa có phường nào / the database has no ward yet.\n"
+                   "  Dùng thật / for real:   survey-app init\n"
+                   "  Dùng thử / to try it:   survey-app demo", err=True)
+        sys.exit(2)
+    ctx.invoke(run_command, **options)
+
+
+cli.add_command(run_checked)
 
 
 def main() -> None:

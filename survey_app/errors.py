@@ -6,7 +6,7 @@ import logging
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -82,8 +82,22 @@ def _handle_database(error: OperationalError):
     return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
+def _missing_schema(error: BaseException | None) -> bool:
+    """True for SQLite's "no such table" and PostgreSQL's "relation ... does not exist"."""
+    if not isinstance(error, DBAPIError):
+        return False
+    text = str(error.orig).lower()
+    return "no such table" in text or ("relation" in text and "does not exist" in text)
+
+
 def _handle_unexpected(error: Exception):
     original = getattr(error, "original_exception", None)  # e.g. the commit after the view failed
+    if _missing_schema(error) or _missing_schema(original):
+        from survey_app.extensions import db
+
+        db.session.rollback()
+        log.error("the database has no tables: run `survey-app init` (or `survey-app db upgrade`)")
+        return error_response(503, _("The database is not set up yet. On the server, run “survey-app init”."))
     if isinstance(original, OperationalError) and not isinstance(error, OperationalError):
         return _handle_database(original)
     log.exception("unhandled error on %s %s", request.method, request.path)

@@ -1,13 +1,13 @@
 """Locale choice and locale-aware formatting for templates."""
 from __future__ import annotations
 
-from flask import current_app, session
+from flask import current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, format_decimal, format_percent
 
 
 def select_locale() -> str:
-    """Vietnamese unless the user chose another supported language."""
-    chosen = session.get("lang")
+    """Vietnamese unless the user chose another supported language (the CLI speaks the default)."""
+    chosen = session.get("lang") if has_request_context() else None
     if chosen in current_app.config["SUPPORTED_LOCALES"]:
         return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -13,6 +13,7 @@ from survey_app.accounts.models import EndReason, Role, SessionKind, User
 from survey_app.audit.operations import record, record_refusal
 from survey_app.errors import error_response
 from survey_app.extensions import db, login_manager
+from survey_app.wards.setup import is_initialized
 
 #: Where each role lands after logging in.
 ROLE_HOME = {
@@ -86,7 +87,7 @@ def login():
         login_user(user)
         record("login.succeeded", user=user, object_type="user_session", object_id=user.current_session.id)
         return redirect(_safe_next(request.args.get("next")) or url_for("accounts.home"))
-    return render_template("accounts/login.html", form=form)
+    return render_template("accounts/login.html", form=form, not_set_up=not is_initialized())
 
 
 @login_required

@@ -10,6 +10,7 @@ POST = {"methods": ["POST"]}
 bp.add_url_rule("/team", "my_team", views.my_team)
 bp.add_url_rule("/teams", "team_list", views.team_list)
 bp.add_url_rule("/teams/<team_id>", "team_detail", views.team_detail)
+bp.add_url_rule("/teams/<team_id>/devices", "team_devices", views.team_devices)
 bp.add_url_rule("/teams/standing", "create_standing_team", views.create_standing_team, **POST)
 bp.add_url_rule("/teams/split", "split_teams", views.split_teams, **POST)
 bp.add_url_rule("/teams/assign", "auto_assign", views.auto_assign, **POST)

@@ -49,6 +49,18 @@ def team_detail(team_id):
     return _render_team(load_or_abort(SurveyTeam, team_id))
 
 
+@roles_required(Role.WARD_ADMIN, Role.TEAM_LEADER, Role.CITY_ADMIN)
+def team_devices(team_id):
+    """Every live sign-in of the team's members: what to take back when a phone is lost."""
+    team = load_or_abort(SurveyTeam, team_id)
+    members = {m.id: m for m in team.members}
+    live = sessions.live_sessions_of(list(members))
+    signed_in = {s.user_id for s in live}
+    return render_template("teams/devices.html", team=team, members=members, sessions=live,
+                           admin=current_user.role in (Role.WARD_ADMIN, Role.CITY_ADMIN),
+                           without=[m for m in team.members if m.active and m.id not in signed_in])
+
+
 @roles_required(Role.WARD_ADMIN, *CITY_ROLES)
 def team_list():
     """The ward's standing and survey teams; ward admins also split, assign and import here."""

@@ -45,6 +45,8 @@ class Ward(db.Model):
     #: The survey period (đợt khảo sát): first and last day; None until the ward sets it.
     survey_starts_on: Mapped[date | None]
     survey_ends_on: Mapped[date | None]
+    #: The ward has no household list: surveyors register every household at the door.
+    households_at_door: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: The ward's own plan targets, {indicator key: share 0..1}; keys absent inherit the city's.
     plan_targets: Mapped[dict | None] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -6,14 +6,16 @@ from flask_login import current_user
 
 from survey_app.access import load_or_abort, roles_required
 from survey_app.accounts.models import CITY_ROLES, Role
-from survey_app.wards import queries
+from survey_app.wards import checklist, queries, setup_views
 from survey_app.wards.models import ResidentialGroup, Ward
 
 
 def _render_ward(ward: Ward):
+    admin = current_user.role == Role.WARD_ADMIN
     return render_template(
         "wards/overview.html", ward=ward, totals=queries.ward_totals(ward.id),
         groups=queries.group_progress(current_user, ward.id),
+        checklist=checklist.steps(ward) if admin else None, door_form=setup_views.ActionForm() if admin else None,
     )
 
 

@@ -14,7 +14,7 @@ ROLE_USERS = {"anonymous": None, "surveyor": "surveyor_1", "team_leader": "leade
 FIXED = {"code": "vi", "kind": "groups", "by": "teams", "filename": "css/app.css", "form_id": "household_survey"}
 #: URL parameters naming an object of a ward (the others are the same in every scope).
 SCOPED = {"ward_id", "group_id", "team_id", "user_id", "submission_id", "row_id", "type_id", "job_id", "batch_id",
-          "plan_id", "class_id", "version_id", "token", "version"}
+          "plan_id", "class_id", "version_id", "token", "version", "session_id"}
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
 JSON_POSTS = {"collection.submit_one", "collection.submit_batch", "collection.self_survey_submit"}
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -37,7 +37,7 @@ def is_scoped(rule) -> bool:
 
 
 #: Endpoints whose parameter takes another value of the scope (the enrolment link's token).
-RENAMED = {("teams.enroll", "token"): "enroll_token"}
+RENAMED = {("teams.enroll", "token"): "enroll_token", ("accounts.set_password", "token"): "password_token"}
 
 
 def url_for_scope(rule, values: dict) -> str:

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import hashlib
 
-from survey_app.accounts.models import Role
+from survey_app.accounts import sessions
+from survey_app.accounts.models import Role, SessionKind
+from survey_app.accounts.operations import issue_password_link
 from survey_app.collection.models import QuarantinedSubmission
 from survey_app.exports.models import ExportJob, ExportStatus
 from survey_app.extensions import db
@@ -54,7 +56,9 @@ def _scope_objects(world, scope, group, household, team, user, ward, plan=None) 
             "submission_id": submission.id, "row_id": quarantined.id, "type_id": kind.id, "job_id": job.id,
             "batch_id": batch.id, "plan_id": plan.id, "class_id": lesson.id, "version_id": version.id,
             "token": ensure_self_survey_token(group), "version": version.version,
-            "enroll_token": enrollment.issue(user, None)[0]}
+            "enroll_token": enrollment.issue(user, None)[0],
+            "session_id": sessions.open_session(user, SessionKind.PASSWORD).id,
+            "password_token": issue_password_link(None, user)[0]}
 
 
 def build_matrix(world) -> dict[str, dict]:

@@ -30,11 +30,24 @@ CODES = {"n": "anonymous", "s": "surveyor", "l": "team_leader", "a": "ward_admin
 ALL = "nslavc"
 #: Scope -> roles that pass. Endpoints without objects have only "own".
 EXPECTED = {
+    "accounts.account_activate": {"own": "ac", "team": "ac", "ward": "c", "city": ""},
+    "accounts.account_deactivate": {"own": "ac", "team": "ac", "ward": "c", "city": ""},
+    "accounts.account_edit": {"own": "ac", "team": "ac", "ward": "c", "city": ""},
+    "accounts.account_list": {"own": "ac"},
+    "accounts.account_new": {"own": "ac"},
+    "accounts.change_password": {"own": "slavc"},
     "accounts.home": {"own": "slavc"},
     "accounts.login": {"own": ALL},  # signed-in users are sent home
     "accounts.logout": {"own": ""},  # POST only: without a form it redirects to the login page
     "accounts.me": {"own": "slavc"},
+    "accounts.password_link": {"own": "ac", "team": "ac", "ward": "c", "city": ""},
+    # Each person sees and ends their own sign-ins; admins those of the accounts they manage.
+    "accounts.revoke_all_devices": {"own": "sac", "team": "ac", "ward": "c", "city": ""},
+    "accounts.revoke_device": {"own": "sac", "team": "ac", "ward": "c", "city": ""},
     "accounts.set_language": {"own": ALL},
+    # The set-password link is public: its token is the only key.
+    "accounts.set_password": {scope: ALL for scope in SCOPES},
+    "accounts.user_devices": {"own": "sac", "team": "ac", "ward": "c", "city": ""},
     "audit.audit_log": {"own": "a"},
     "collection.accept_quarantined": {"own": "a", "team": "a", "ward": "", "city": ""},
     "collection.group_households": {"own": "slavc", "team": "avc", "ward": "vc", "city": ""},
@@ -118,9 +131,12 @@ EXPECTED = {
     "teams.set_leader": {"own": "a", "team": "a", "ward": "", "city": ""},
     "teams.split_teams": {"own": "a"},
     "teams.team_cards": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "teams.team_devices": {"own": "lac", "team": "ac", "ward": "c", "city": ""},
     "teams.team_detail": {"own": "slavc", "team": "avc", "ward": "vc", "city": ""},
     "teams.team_list": {"own": "a"},
     "wards.api_group": {"own": "slavc", "team": "avc", "ward": "vc", "city": ""},
+    "wards.households_at_door": {"own": "a"},
+    "wards.ward_new": {"own": "c"},
     "wards.city_overview": {"own": "vc"},
     "wards.overview": {"own": "a"},
     "wards.ward_detail": {"own": "avc", "team": "avc", "ward": "vc", "city": ""},
