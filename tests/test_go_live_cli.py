@@ -59,6 +59,7 @@ def test_init_twice_and_bad_input_save_nothing(fresh_database_url):
     bad_code = run(app, [*INIT[:6], "P L", *INIT[7:]], input=PASSWORD + "\n")
     assert bad_code.exit_code == 1 and "Mã phường, xã “P L” chỉ được có chữ không dấu" in bad_code.output
     assert rows(app, City) == [] and rows(app, User) == []
+    assert [e.action for e in rows(app, AuditEvent)] == ["setup.refused", "setup.refused"]
     assert run(app, INIT, input=PASSWORD + "\n").exit_code == 0
     again = run(app, INIT, input=PASSWORD + "\n")
     assert again.exit_code == 1 and "survey-app ward add" in again.output

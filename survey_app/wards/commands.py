@@ -15,6 +15,7 @@ from flask_migrate import upgrade
 
 from survey_app.accounts.models import CITY_ROLES, Role, User
 from survey_app.accounts.operations import AccountRefused, issue_password_link
+from survey_app.audit.operations import record_refusal
 from survey_app.extensions import db
 from survey_app.wards import setup
 from survey_app.wards.models import City, Ward, WardKind
@@ -28,8 +29,12 @@ def base_url() -> str:
     return (current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str, audited: bool = False) -> None:
+    """Say what is wrong and stop; nothing is saved. Refusals of a setup step are audited."""
     db.session.rollback()
+    if audited:
+        ctx = click.get_current_context(silent=True)
+        record_refusal("setup.refused", detail={"command": ctx.command_path if ctx else None, "reason": message[:200]})
     click.echo(f"Lỗi / error: {message}", err=True)
     sys.exit(1)
 
@@ -111,8 +116,8 @@ def init_command(city_code, city_name, ward_code, ward_name, kind_text, admin_us
         city, ward, user = setup.initialize(city_code, city_name, ward_code, ward_name, kind,
                                             setup.AdminSpec(admin_username, admin_name, admin_phone, password))
         link = None if password else _link_for(user)
-    except (setup.SetupRefused, AccountRefused) as error:
-        _fail(str(error))
+    except AccountRefused as error:
+        _fail(str(error), audited=True)
     db.session.commit()
     click.echo("")
     click.echo(f"Đã tạo / created: {city.name} ({city.code}) › {ward.name} ({ward.code}), "
@@ -165,8 +170,8 @@ def ward_add_command(code, name, kind_text, city_code, admin_username, admin_nam
                                                                            no_input), admin_phone),
                                       Role.WARD_ADMIN, ward=ward)
             link = _link_for(user)
-    except (setup.SetupRefused, AccountRefused) as error:
-        _fail(str(error))
+    except AccountRefused as error:
+        _fail(str(error), audited=True)
     db.session.commit()
     click.echo(f"Đã thêm / added: {ward.name} ({ward.code}) thuộc / in {city.name}")
     if user:
@@ -204,8 +209,8 @@ def user_add_command(role_text, username, full_name, phone, ward_code, city_code
     try:
         user = setup.create_admin(setup.AdminSpec(username, full_name, phone), role, ward=ward, city=city)
         url, expires = _link_for(user)
-    except (setup.SetupRefused, AccountRefused) as error:
-        _fail(str(error))
+    except AccountRefused as error:
+        _fail(str(error), audited=True)
     db.session.commit()
     click.echo(f"Đã tạo / created: {user.username} ({role.value}); đặt mật khẩu tại / choose the password at "
                f"(một lần, đến {expires}): {url}")
@@ -222,6 +227,6 @@ def user_link_command(username):
     try:
         url, expires = _link_for(user)
     except AccountRefused as error:
-        _fail(str(error))
+        _fail(str(error), audited=True)
     db.session.commit()
     click.echo(f"Đặt mật khẩu cho / password link for {user.username} (một lần, đến {expires}): {url}")

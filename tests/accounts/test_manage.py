@@ -5,6 +5,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from survey_app.accounts.models import PasswordLink, Role, User
+from survey_app.wards.models import Ward
 from survey_app.extensions import db, utcnow
 from tests.conftest import csrf_token, login
 from tests.teams.conftest import audit, count, sign_in
@@ -183,3 +184,21 @@ def test_city_admin_manages_city_roles_and_the_city_wards_only(client, world):
     listing = admin.get("/accounts?status=all").get_data(as_text=True)
     assert f'data-user-id="{world.admin_b.id}"' in listing and f'data-user-id="{world.city_viewer.id}"' in listing
     assert 'data-username="surveyor_c"' not in listing
+
+
+def test_city_admin_adds_a_ward_with_its_admin_on_a_page(client, world):
+    admin = sign_in(client, "city_admin", lang="vi")
+    page = admin.get("/city")
+    assert 'data-testid="ward-new"' in page.get_data(as_text=True)
+    duplicate = post(admin, "/city/wards/new", {"code": "b", "name": "Phường Mới", "kind": "ward"})
+    assert duplicate.status_code == 422
+    assert "Máy chủ đã có phường/xã mã “b”." in duplicate.get_data(as_text=True)
+    assert len(audit("ward.refused")) == 1 and count(Ward) == 3
+    added = post(admin, "/city/wards/new", {"code": "DH", "name": "Xã Đông Hải", "kind": "commune",
+                                           "admin_username": "canbo.dh", "admin_name": "Mai Văn Tư"})
+    assert added.status_code == 302
+    ward = db.session.scalar(sa.select(Ward).where(Ward.code == "DH"))
+    new_admin = user_named("canbo.dh")
+    assert ward.city_id == world.city.id and new_admin.ward_id == ward.id and new_admin.role == Role.WARD_ADMIN
+    assert added.headers["Location"] == f"/accounts/{new_admin.id}"
+    assert sign_in(client.application.test_client(), "admin_a").get("/city/wards/new").status_code == 403

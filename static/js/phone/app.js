@@ -23,9 +23,16 @@ async function refreshCounts(result) {
   if (result) $("sync-msg").dataset.state = result;
   if (result === "done") $("sync-msg").textContent = unsent - problems > 0 ? "" : t("sent");
   else if (result === "retry") $("sync-msg").textContent = t("retry");
-  else if (result === "login") $("sync-msg").textContent = t("login");
+  else if (result === "login") askLogin();
   if (result === "done") forgetLists();
   if (result === "done" && app.current && app.current.refresh) app.current.refresh();
+}
+
+/* The session ended on the server (logout elsewhere, device signed out, account changed): ask to sign in
+   again. The queue stays in IndexedDB under this user's id and is sent after the next sign-in. */
+function askLogin() {
+  $("sync-msg").replaceChildren(t("login"), " ",
+    h("a", { class: "btn primary", href: "/login?next=/phone/", "data-testid": "relogin" }, t("relogin")));
 }
 
 function network() {
@@ -150,7 +157,7 @@ async function start() {
   await tidy(Date.now() - KEEP_SENT_MS);
   app.sync = createSync({
     userId: boot.user.id, settings: boot.sync, onChange: refreshCounts,
-    onLogin: () => { $("sync-msg").textContent = t("login"); },
+    onLogin: askLogin,
     onMapping: async (receipt) => {
       const map = (await meta.get(`hhmap:${boot.user.id}`)) || {};
       map[receipt.household_client_uuid] = receipt.household_id;

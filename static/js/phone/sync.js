@@ -1,6 +1,6 @@
 /* Sending the queue: in batches, with retry and exponential backoff; one refused record never
    blocks the others. A record leaves the queue only when the server has answered for it. */
-import { postJSON } from "./api.js";
+import { HttpError, postJSON } from "./api.js";
 import { records } from "./store.js";
 
 const STORED = new Set([200, 201]);
@@ -86,7 +86,9 @@ export function createSync({ userId, settings, onChange, onLogin, onMapping }) {
         outcome = await sendBatch(batch);
         if (outcome === "split") outcome = await sendAlone(batch);
       } catch (error) {
-        outcome = "retry"; /* no network, server gone, or the reply was cut off: nothing is lost */
+        /* The session ended (e.g. fetching the CSRF token answered 401): sign in again; otherwise no network,
+           server gone, or the reply was cut off. Either way nothing is lost. */
+        outcome = error instanceof HttpError && error.status === 401 ? "login" : "retry";
       }
       await onChange();
       if (outcome === "login") return "login";
