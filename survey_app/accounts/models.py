@@ -23,7 +23,7 @@ class Role(enum.StrEnum):
 
 
 #: Roles that belong to a city rather than to one ward.
-CITY_ROLES = frozenset({Role.CITY_VIEWER, Role.CITY_ADMIN})
+CITY_ROLES = (Role.CITY_VIEWER, Role.CITY_ADMIN)
 #: Roles that belong to one ward.
 WARD_ROLES = (Role.WARD_ADMIN, Role.TEAM_LEADER, Role.SURVEYOR)
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from survey_app.access import manageable_users, manageable_wards
-from survey_app.accounts.models import User, UserSession
+from survey_app.accounts.models import Role, User, UserSession
 from survey_app.extensions import db, utcnow
 from survey_app.wards.models import Ward
 
 #: Most rows the account list shows at once (a ward has a few hundred accounts).
 LIST_LIMIT = 500
+#: Admins first, then team leaders, surveyors and the city roles.
+ROLE_ORDER = (Role.WARD_ADMIN, Role.TEAM_LEADER, Role.SURVEYOR, Role.CITY_ADMIN, Role.CITY_VIEWER)
 
 
 def managed_wards(actor: User) -> list[Ward]:
@@ -48,5 +50,6 @@ def account_rows(actor: User, *, q: str = "", role: str = "", status: str = "act
     if team_id:
         query = query.where(User.survey_team_id == team_id)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    rows = db.session.execute(query.order_by(Ward.name, User.role, User.full_name).limit(LIST_LIMIT)).all()
+    rank = sa.case({role.value: i for i, role in enumerate(ROLE_ORDER)}, value=User.role, else_=len(ROLE_ORDER))
+    rows = db.session.execute(query.order_by(Ward.name, rank, User.full_name).limit(LIST_LIMIT)).all()
     return rows, total

@@ -185,7 +185,7 @@ def stage_households(ctx: DemoContext) -> None:
             households.append({
                 "id": next_household, "ward_id": ward.id, "residential_group_id": group.id,
                 "address": address, "head_name": roster[0][1], "status": HouseholdStatus.NOT_VISITED.value,
-                "created_at": created,
+                "created_at": created, "member_count": size, "list_key": f"demo:{next_household}",
             })
             for line_no, full_name, age, sex in roster:
                 persons.append({

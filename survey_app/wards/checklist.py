@@ -31,6 +31,8 @@ class Step:
     detail: str
     url: str
     action: str
+    #: Offer "we register households at the door" (only while the ward has no household list).
+    door_toggle: bool = False
 
 
 def _count(model, *where) -> int:
@@ -60,7 +62,8 @@ def steps(ward: Ward) -> list[Step]:
         Step("households", _("Households imported (or collected at the door)"), listed > 0 or ward.households_at_door,
              _("%(listed)s from the list, %(door)s registered at the door", listed=listed, door=at_door)
              + (" · " + _("this ward registers households at the door") if ward.households_at_door else ""),
-             url_for("teams.import_upload", kind="households"), _("Import households")),
+             url_for("teams.import_upload", kind="households"), _("Import households"),
+             door_toggle=listed == 0 or ward.households_at_door),
         Step("people", _("People imported"), len(members) > 0,
              _("%(count)s team leaders and surveyors", count=len(members)),
              url_for("teams.import_upload", kind="people"), _("Import people")),
