@@ -1,13 +1,14 @@
 """Imports in two steps: stage a checked preview, then save every row or none on confirmation."""
 from __future__ import annotations
 
+import re
 import secrets
 
 import sqlalchemy as sa
 
 from survey_app.accounts.models import Role, User
 from survey_app.accounts.operations import create_user
-from survey_app.audit.operations import record
+from survey_app.audit.operations import record, record_refusal
 from survey_app.extensions import db, utcnow
 from survey_app.teams import import_rows, imports, queries
 from survey_app.teams.models import ImportBatch, ImportKind, ImportStatus, StandingMember, StandingTeam
@@ -17,7 +18,8 @@ from survey_app.wards.models import ResidentialGroup, Ward
 def read_upload(kind: ImportKind, table_file: tuple[str, bytes] | None,
                 boundary_file: tuple[str, bytes] | None = None) -> dict:
     """A preview of the uploaded file(s) before the row checks; file-level problems included."""
-    names = ", ".join(name for name, _ in filter(None, (table_file, boundary_file)))
+    uploaded = list(filter(None, (table_file, boundary_file)))
+    names = ", ".join(name for name, _ in uploaded)
     table, file_errors = None, []
     if table_file is not None:
         columns, required = ((import_rows.GROUP_COLUMNS, import_rows.GROUP_REQUIRED) if kind == ImportKind.GROUPS
@@ -27,12 +29,19 @@ def read_upload(kind: ImportKind, table_file: tuple[str, bytes] | None,
         except imports.ImportFileError as error:
             file_errors.append(str(error))
     preview = import_rows.new_preview(kind.value, names, table, file_errors)
+    preview["files"] = [file_facts(name) for name, _ in uploaded]
     if boundary_file is not None:
         try:
             preview["boundaries"], preview["boundary_errors"] = imports.read_boundaries(boundary_file[1])
         except imports.ImportFileError as error:
             preview["file_errors"].append(str(error))
     return preview
+
+
+def file_facts(name: str) -> dict:
+    """What the audit log may keep about an uploaded file's name: its length and extension, nothing else."""
+    suffix = name.rsplit(".", 1)[1].lower() if "." in name else ""
+    return {"name_length": len(name), "extension": suffix if re.fullmatch(r"[a-z0-9]{1,10}", suffix) else ""}
 
 
 def check(preview: dict, ward_id: int) -> dict:
@@ -67,6 +76,16 @@ def confirm(batch: ImportBatch, ward: Ward) -> bool:
     record("team.import_confirmed", ward_id=ward.id, object_type="import_batch", object_id=batch.id,
            detail={"kind": batch.kind.value, **counts})
     return True
+
+
+def record_refused(kind: ImportKind, preview: dict, stage_name: str, batch_id: int | None = None,
+                   reason: str = "errors") -> None:
+    """Log a refused upload or confirmation on its own (the request's work is rolled back): the
+    kind, how many errors, the files' name lengths and extensions; no value from the file."""
+    detail = {"kind": kind.value, "stage": stage_name, "reason": reason,
+              "errors": import_rows.error_count(preview), "files": list(preview.get("files", []))}
+    record_refusal("team.import_refused", object_type="import_batch" if batch_id else None, object_id=batch_id,
+                   detail=detail)
 
 
 def _save_groups(ward: Ward, rows: list[dict]) -> dict:

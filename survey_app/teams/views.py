@@ -244,7 +244,8 @@ def import_upload(kind):
     preview = import_operations.read_upload(kind, table, boundaries)
     preview = import_operations.check(preview, current_user.ward_id)
     if import_rows.error_count(preview) or not preview["rows"]:
-        # nothing is kept: the status below rolls the request back
+        # nothing of the file is kept (the refusal alone is logged, on its own transaction)
+        import_operations.record_refused(kind, preview, "upload")
         return render_template("teams/import_preview.html", preview=preview, batch=None), 422
     batch = import_operations.stage(current_user.ward, kind, preview, current_user)
     return redirect(url_for("teams.import_preview", batch_id=batch.id))
@@ -271,14 +272,17 @@ def import_confirm(batch_id):
         return error_response(400)
     if batch.status != ImportStatus.PENDING:
         return error_response(409, _("This import was already confirmed or discarded."))
+    kind, payload, batch_id = batch.kind, batch.payload, batch.id
     try:
         saved = import_operations.confirm(batch, current_user.ward)
     except sa.exc.IntegrityError:
-        db.session.rollback()
+        import_operations.record_refused(kind, payload, "confirm", batch_id, reason="changed")
         return error_response(409, _("The ward's data changed while importing; nothing was saved. "
                                      "Upload the file again."))
     if not saved:
-        return render_template("teams/import_preview.html", preview=batch.payload, batch=None), 422
+        preview = batch.payload  # the new check's findings, kept in hand: the refusal rolls the batch back
+        import_operations.record_refused(kind, preview, "confirm", batch_id)
+        return render_template("teams/import_preview.html", preview=preview, batch=None), 422
     flash(_("Import saved: %(count)s rows.", count=len(batch.payload["rows"])), "info")
     return redirect(url_for("teams.team_list"))
 

@@ -300,3 +300,58 @@ def test_a_failure_half_way_through_saving_leaves_nothing_behind(admin, world, m
     assert len(calls) == 3 and count(User) == 7 and count(StandingMember) == 0
     db.session.refresh(batch)
     assert batch.status == ImportStatus.PENDING and not audit("team.import_confirmed")
+    [refused] = audit("team.import_refused")
+    assert refused.detail == {"kind": "people", "stage": "confirm", "reason": "changed", "errors": 0,
+                              "files": [{"name_length": 5, "extension": "csv"}]}
+    assert refused.object_id == str(batch.id)
+
+
+# --- refused imports leave an audit trace (kind, counts, file name length and extension only) ----
+
+@pytest.mark.parametrize("kind, name, data, errors", [
+    ("groups", "Danh sách tổ.CSV", b"code,name,expected_households\nTDP20,,nhieu\n", 2),
+    ("groups", "ranh-gioi.xlsx", b"PK\x03\x04 not a zip", 1),
+    ("people", "nguoi.csv", "full_name,phone\nNguyễn Văn Hải,0912 34\n".encode(), 2),  # bad phone, no office
+    ("people", "nguoi", "full_name,phone\nNguyễn Văn Hải,0912345678\n".encode("utf-16"), 1),
+])
+def test_a_refused_upload_of_every_kind_is_audited_without_its_values(admin, world, kind, name, data, errors):
+    response = upload(admin, kind, (name, data))
+    assert response.status_code == 422
+    assert count(ImportBatch) == 0  # the preview itself is not kept
+    [event] = audit("team.import_refused")
+    extension = name.rsplit(".", 1)[1].lower() if "." in name else ""
+    assert event.detail == {"kind": kind, "stage": "upload", "reason": "errors", "errors": errors,
+                            "files": [{"name_length": len(name), "extension": extension}]}
+    assert (event.user_id, event.ward_id, event.path) == (world.admin_a.id, world.ward_a.id, f"/teams/imports/{kind}")
+    text = json.dumps(event.detail, ensure_ascii=False)
+    assert not any(value in text for value in ("Nguyễn", "0912", "TDP20", "TDP99", "Danh", "nguoi", "nhieu"))
+
+
+def test_a_refused_group_upload_with_boundaries_names_both_files(admin, world):
+    response = upload(admin, "groups", ("g.csv", GROUPS_CSV.encode()), ("ranh-gioi.geojson", b'{"type": "x"}'))
+    assert response.status_code == 422
+    [event] = audit("team.import_refused")
+    assert event.detail["files"] == [{"name_length": 5, "extension": "csv"},
+                                     {"name_length": 17, "extension": "geojson"}]
+
+
+def test_a_clean_upload_and_its_confirmation_are_not_refusals(admin, world):
+    assert upload(admin, "groups", ("g.csv", GROUPS_CSV.encode())).status_code == 302
+    assert confirm_latest(admin)[1].status_code == 302
+    assert not audit("team.import_refused") and len(audit("team.import_confirmed")) == 1
+
+
+def test_a_refused_confirmation_is_audited_and_the_batch_stays_pending(admin, world):
+    assert upload(admin, "people", ("p.csv", PEOPLE_CSV.encode())).status_code == 302
+    world.surveyor_2.phone = "0915000333"
+    db.session.commit()
+    batch, response = confirm_latest(admin)
+    assert response.status_code == 422 and "an account with phone 0915000333 already exists" in response.get_data(
+        as_text=True)
+    db.session.refresh(batch)
+    assert batch.status == ImportStatus.PENDING and batch.error_count == 0  # the batch's update was rolled back
+    [event] = audit("team.import_refused")
+    assert event.detail == {"kind": "people", "stage": "confirm", "reason": "errors", "errors": 1,
+                            "files": [{"name_length": 5, "extension": "csv"}]}
+    assert (event.object_type, event.object_id) == ("import_batch", str(batch.id))
+    assert "0915000333" not in json.dumps(event.detail)
