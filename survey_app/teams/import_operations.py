@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections import Counter
 
 import sqlalchemy as sa
 
@@ -114,14 +115,16 @@ def _save_people(ward: Ward, rows: list[dict]) -> dict:
         sa.select(StandingTeam.number, StandingTeam.id).where(StandingTeam.ward_id == ward.id)).all())
     members = 0
     for values in rows:
-        user = create_user(username=values["phone"], full_name=values["full_name"], role=Role.SURVEYOR,
+        user = create_user(username=values["phone"], full_name=values["full_name"], role=Role(values["account_role"]),
                            ward=ward, phone=values["phone"], office=values["office"])
         if values["standing_team"] is not None:
             db.session.add(StandingMember(ward_id=ward.id, user_id=user.id, is_leader=values["leader"],
                                           standing_team_id=standing[values["standing_team"]]))
             members += 1
     db.session.flush()
-    return {"created": len(rows), "standing_members": members, "mobilised": len(rows) - members}
+    roles = Counter(values["account_role"] for values in rows)
+    return {"created": len(rows), "standing_members": members, "mobilised": len(rows) - members,
+            "roles": {role.value: roles[role.value] for role in Role if roles[role.value]}}
 
 
 def discard(batch: ImportBatch) -> None:

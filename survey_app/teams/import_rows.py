@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
+from survey_app.accounts.models import CITY_ROLES, Role
 from survey_app.teams.imports import ENCODING_LABELS, Table
 from survey_app.teams.offices import OFFICES, find_office, fold
 
@@ -27,13 +28,25 @@ PEOPLE_COLUMNS = {
     "phone": ("phone_number", "so dien thoai", "dien thoai", "sdt"),
     "standing_team": ("standing_team_number", "to", "to cong tac", "so to", "to thuong truc"),
     "office": ("co quan", "don vi", "phong ban", "office_code"),
+    #: Leader or member of the standing team (not the account's role: see account_role).
     "role": ("vai tro", "chuc vu"),
+    "account_role": ("vai tro tai khoan", "loai tai khoan", "quyen", "quyen tai khoan", "account_type"),
 }
 PEOPLE_REQUIRED = ("full_name", "phone")
 
 _CODE = re.compile(r"[A-Za-z0-9_.\-]{1,20}")
 _LEADER_WORDS = {"leader", "team leader", "to truong", "truong", "to truong to cong tac", "truong nhom"}
 _MEMBER_WORDS = {"", "member", "thanh vien", "to vien", "khao sat vien", "surveyor"}
+#: Account roles a ward's people import may give (folded words -> role); empty means surveyor.
+_ACCOUNT_ROLE_WORDS = {
+    **dict.fromkeys(("", "surveyor", "khao sat vien", "tinh nguyen vien", "volunteer"), Role.SURVEYOR),
+    **dict.fromkeys(("team leader", "to truong", "to truong khao sat"), Role.TEAM_LEADER),
+    **dict.fromkeys(("ward admin", "can bo phuong", "can bo xa", "can bo phuong xa", "quan tri phuong"),
+                    Role.WARD_ADMIN),
+    **dict.fromkeys(("city viewer", "can bo thanh pho", "can bo tinh"), Role.CITY_VIEWER),
+    **dict.fromkeys(("city admin", "quan tri thanh pho", "quan tri tinh"), Role.CITY_ADMIN),
+}
+
 
 
 @dataclass
@@ -242,7 +255,11 @@ def _check_person(row: _Row, context: ImportContext) -> None:
         else:
             team = int(match.group(1))
     row.values["standing_team"] = team
-    _check_office(row, team_text)
+    account_role = _check_account_role(row, team_text)
+    if account_role != Role.WARD_ADMIN or raw.get("office", ""):
+        _check_office(row, team_text)
+    else:
+        row.values["office"] = None  # ward staff are not mobilised into teams: their office is optional
     role = fold(raw.get("role", ""))
     if role in _LEADER_WORDS:
         row.values["leader"] = True
@@ -253,6 +270,24 @@ def _check_person(row: _Row, context: ImportContext) -> None:
     else:
         row.error("role", _("“%(value)s” is not a role: write “leader” (tổ trưởng) or “member” (thành viên)",
                             value=raw.get("role", "")))
+
+
+def _check_account_role(row: _Row, team_text: str) -> Role | None:
+    """The account's role (surveyor by default); city roles are never created by a ward's import."""
+    text = row.raw.get("account_role", "")
+    role = _ACCOUNT_ROLE_WORDS.get(re.sub(r"[\s_\-]+", " ", fold(text)).strip())
+    if role is None:
+        row.error("account_role", _("“%(value)s” is not an account role: write “khảo sát viên” (surveyor), "
+                                    "“tổ trưởng” (team leader) or “cán bộ phường” (ward admin)", value=text))
+    elif role in CITY_ROLES:
+        row.error("account_role", _("a ward's import cannot create the city role “%(value)s” (%(role)s): "
+                                    "city accounts are made by the city", value=text, role=role.value))
+        role = None
+    elif role == Role.WARD_ADMIN and team_text:
+        row.error("account_role", _("a ward admin account cannot be a member of a standing team"))
+    else:
+        row.values["account_role"] = role.value
+    return role
 
 
 def _check_office(row: _Row, team_text: str) -> None:

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from survey_app.access import TEAM_ROLES, team_group_ids, visible
-from survey_app.accounts.models import User
+from survey_app.accounts.models import Role, User
 from survey_app.collection.models import Household, HouseholdStatus, Visit, VisitOutcome
 from survey_app.extensions import db
 from survey_app.teams.assignment import GroupSpot, TeamPerson
@@ -108,15 +108,18 @@ def people_without_team(ward_id: int) -> list[User]:
 
 
 def split_people(ward_id: int) -> list[TeamPerson]:
-    """Everyone who can be placed in a survey team, with their standing team number and office."""
+    """Everyone who can be placed in a survey team, with their standing team number and office.
+
+    Standing team leaders and people whose account was made as a team leader are preferred as leaders.
+    """
     rows = db.session.execute(
-        sa.select(User.id, User.office, StandingTeam.number, StandingMember.is_leader)
+        sa.select(User.id, User.office, StandingTeam.number, StandingMember.is_leader, User.role)
         .outerjoin(StandingMember, StandingMember.user_id == User.id)
         .outerjoin(StandingTeam, StandingTeam.id == StandingMember.standing_team_id)
         .where(User.ward_id == ward_id, User.role.in_(TEAM_ROLES), User.active.is_(True))
     ).all()
-    return [TeamPerson(key=user_id, standing=number, office=office, leader=bool(is_leader))
-            for user_id, office, number, is_leader in rows]
+    return [TeamPerson(key=user_id, standing=number, office=office, leader=bool(is_leader) or role == Role.TEAM_LEADER)
+            for user_id, office, number, is_leader, role in rows]
 
 
 def group_spots(ward_id: int) -> list[GroupSpot]:
