@@ -309,11 +309,16 @@ def test_a_failure_half_way_through_saving_leaves_nothing_behind(admin, world, m
 
 # --- refused imports leave an audit trace (kind, counts, file name length and extension only) ----
 
+HOUSEHOLDS_CSV = "ma to,dia chi,chu ho\nTDP01,Số 5 ngõ 12,Nguyễn Thị Hoa\n"
+
+
 @pytest.mark.parametrize("kind, name, data, errors", [
     ("groups", "Danh sách tổ.CSV", b"code,name,expected_households\nTDP20,,nhieu\n", 2),
     ("groups", "ranh-gioi.xlsx", b"PK\x03\x04 not a zip", 1),
     ("people", "nguoi.csv", "full_name,phone\nNguyễn Văn Hải,0912 34\n".encode(), 2),  # bad phone, no office
     ("people", "nguoi", "full_name,phone\nNguyễn Văn Hải,0912345678\n".encode("utf-16"), 1),
+    ("households", "ho", "ma to,dia chi,chu ho\nTDP99,Số 5 ngõ 12,Nguyễn Thị Hoa\n".encode(), 1),
+    ("households", "ho.csv", HOUSEHOLDS_CSV.encode("utf-16"), 1),
 ])
 def test_a_refused_upload_of_every_kind_is_audited_without_its_values(admin, world, kind, name, data, errors):
     response = upload(admin, kind, (name, data))
