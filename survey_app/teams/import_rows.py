@@ -1,16 +1,18 @@
-"""Checking imported rows (residential groups, people): one clear message per problem, per row.
+"""Checking imported rows (residential groups, people, households): one clear message per problem, per row.
 
 The checks are pure: what they need from the database comes in an `ImportContext`. A preview
 is a JSON-ready dict kept in an `ImportBatch` until the admin confirms it.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-from survey_app.teams.imports import ENCODING_LABELS, Table
+from survey_app.accounts.models import CITY_ROLES, Role
+from survey_app.teams.imports import ENCODING_LABELS, MAX_HOUSEHOLD_ROWS, MAX_ROWS, Table
 from survey_app.teams.offices import OFFICES, find_office, fold
 
 GROUP_COLUMNS = {
@@ -27,13 +29,45 @@ PEOPLE_COLUMNS = {
     "phone": ("phone_number", "so dien thoai", "dien thoai", "sdt"),
     "standing_team": ("standing_team_number", "to", "to cong tac", "so to", "to thuong truc"),
     "office": ("co quan", "don vi", "phong ban", "office_code"),
+    #: Leader or member of the standing team (not the account's role: see account_role).
     "role": ("vai tro", "chuc vu"),
+    "account_role": ("vai tro tai khoan", "loai tai khoan", "quyen", "quyen tai khoan", "account_type"),
 }
 PEOPLE_REQUIRED = ("full_name", "phone")
+HOUSEHOLD_COLUMNS = {
+    "group_code": ("ma to", "ma to dan pho", "ma tdp", "ma thon", "to", "to dan pho", "thon", "tdp", "group",
+                   "residential_group", "residential_group_code"),
+    "address": ("dia chi", "dia chi ho", "so nha"),
+    "head_name": ("chu ho", "ho ten chu ho", "ho va ten chu ho", "ten chu ho", "head", "head_of_household",
+                  "household_head"),
+    "phone": ("so dien thoai", "dien thoai", "sdt", "so dt", "phone_number"),
+    "member_count": ("so nhan khau", "nhan khau", "so thanh vien", "so nguoi", "members", "number_of_members"),
+    "household_code": ("ma ho", "ma ho gia dinh", "ma so ho", "household_id"),
+}
+HOUSEHOLD_REQUIRED = ("group_code", "address", "head_name")
+#: Kind -> (column aliases, required columns, most rows in a file).
+KINDS = {
+    "groups": (GROUP_COLUMNS, GROUP_REQUIRED, MAX_ROWS),
+    "people": (PEOPLE_COLUMNS, PEOPLE_REQUIRED, MAX_ROWS),
+    "households": (HOUSEHOLD_COLUMNS, HOUSEHOLD_REQUIRED, MAX_HOUSEHOLD_ROWS),
+}
+MEMBER_COUNT_RANGE = (1, 50)
+HOUSEHOLD_CODE_MAX = 50
+#: Rows of a household preview listed on its page (every count is shown whatever the size).
+SHOWN_ROWS = 1000
 
 _CODE = re.compile(r"[A-Za-z0-9_.\-]{1,20}")
 _LEADER_WORDS = {"leader", "team leader", "to truong", "truong", "to truong to cong tac", "truong nhom"}
 _MEMBER_WORDS = {"", "member", "thanh vien", "to vien", "khao sat vien", "surveyor"}
+#: Account roles a ward's people import may give (folded words -> role); empty means surveyor.
+_ACCOUNT_ROLE_WORDS = {
+    **dict.fromkeys(("", "surveyor", "khao sat vien", "tinh nguyen vien", "volunteer"), Role.SURVEYOR),
+    **dict.fromkeys(("team leader", "to truong", "to truong khao sat"), Role.TEAM_LEADER),
+    **dict.fromkeys(("ward admin", "can bo phuong", "can bo xa", "can bo phuong xa", "quan tri phuong"),
+                    Role.WARD_ADMIN),
+    **dict.fromkeys(("city viewer", "can bo thanh pho", "can bo tinh"), Role.CITY_VIEWER),
+    **dict.fromkeys(("city admin", "quan tri thanh pho", "quan tri tinh"), Role.CITY_ADMIN),
+}
 
 
 @dataclass
@@ -44,6 +78,28 @@ class ImportContext:
     standing_numbers: set[int] = field(default_factory=set)
     #: Phone numbers (and login names) already taken by an account.
     taken_phones: set[str] = field(default_factory=set)
+    #: Households: the ward's groups (lower-case code -> (id, code)) ...
+    groups: dict[str, tuple[int, str]] = field(default_factory=dict)
+    #: ... lower-case codes of the file that only other wards have ...
+    other_ward_codes: set[str] = field(default_factory=set)
+    #: ... and the households of earlier imports in the file's groups, by (group id, list_key).
+    listed: dict[tuple[int, str], ListedHousehold] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ListedHousehold:
+    """A household that came from an earlier import of the list (its list_key is set)."""
+
+    id: int
+    group_id: int
+    list_key: str
+    address: str
+    head_name: str
+    phone: str | None
+    member_count: int | None
+    #: Already visited (any status but not visited, a visit, a submission, a support event):
+    #: such a household is never deleted by a re-import.
+    visited: bool
 
 
 class _Row:
@@ -242,7 +298,11 @@ def _check_person(row: _Row, context: ImportContext) -> None:
         else:
             team = int(match.group(1))
     row.values["standing_team"] = team
-    _check_office(row, team_text)
+    account_role = _check_account_role(row, team_text)
+    if account_role != Role.WARD_ADMIN or raw.get("office", ""):
+        _check_office(row, team_text)
+    else:
+        row.values["office"] = None  # ward staff are not mobilised into teams: their office is optional
     role = fold(raw.get("role", ""))
     if role in _LEADER_WORDS:
         row.values["leader"] = True
@@ -253,6 +313,24 @@ def _check_person(row: _Row, context: ImportContext) -> None:
     else:
         row.error("role", _("“%(value)s” is not a role: write “leader” (tổ trưởng) or “member” (thành viên)",
                             value=raw.get("role", "")))
+
+
+def _check_account_role(row: _Row, team_text: str) -> Role | None:
+    """The account's role (surveyor by default); city roles are never created by a ward's import."""
+    text = row.raw.get("account_role", "")
+    role = _ACCOUNT_ROLE_WORDS.get(re.sub(r"[\s_\-]+", " ", fold(text)).strip())
+    if role is None:
+        row.error("account_role", _("“%(value)s” is not an account role: write “khảo sát viên” (surveyor), "
+                                    "“tổ trưởng” (team leader) or “cán bộ phường” (ward admin)", value=text))
+    elif role in CITY_ROLES:
+        row.error("account_role", _("a ward's import cannot create the city role “%(value)s” (%(role)s): "
+                                    "city accounts are made by the city", value=text, role=role.value))
+        role = None
+    elif role == Role.WARD_ADMIN and team_text:
+        row.error("account_role", _("a ward admin account cannot be a member of a standing team"))
+    else:
+        row.values["account_role"] = role.value
+    return role
 
 
 def _check_office(row: _Row, team_text: str) -> None:
@@ -268,3 +346,169 @@ def _check_office(row: _Row, team_text: str) -> None:
                               offices=", ".join(o.code for o in OFFICES)))
     else:
         row.values["office"] = office.code
+
+
+# --- households ------------------------------------------------------------------------------
+
+def household_list_key(address: str, head_name: str, code: str | None = None) -> str:
+    """A row's identity in the ward's list: its household code, else a digest of address and head.
+
+    The code is prefixed ("code:…") so it can never equal a digest; the digest is sha256 of the
+    folded (lower case, no accents, single spaces) address and head's name.
+    """
+    if code:
+        return "code:" + fold(code)
+    return hashlib.sha256(f"{fold(address)}\n{fold(head_name)}".encode()).hexdigest()
+
+
+def check_households(preview: dict, context: ImportContext) -> dict:
+    """Fill a household preview: each row checked, matched to the list as saved, and the plan.
+
+    The file is the list of every group it names: households of those groups from an earlier
+    import that are not in the file are deleted, unless already visited (then kept). Households
+    registered at the door (no list_key) and groups not in the file are left alone.
+
+    `rows` stays small (line, action, errors; the cells are in `table`); `plan` holds what
+    `confirm` writes and is never stored in the batch.
+    """
+    headers = preview["headers"]
+    managed = [name for name in ("phone", "member_count") if name in headers]  # absent column: left as is
+    seen: dict[tuple[int, str], int] = {}
+    groups: dict[int, dict] = {}
+    plan: dict = {"create": [], "update": [], "delete": [], "fields": ["address", "head_name", *managed]}
+    rows = []
+    for line, raw in preview["table"]:
+        row = _Row(line, raw, headers)
+        row.action = None
+        group = _check_household(row, context)
+        if group is not None:
+            summary = groups.setdefault(group[0], _group_summary(group[1]))
+            key = row.values.get("list_key")
+            if key is not None:
+                other = seen.get((group[0], key))
+                if other is not None and key.startswith("code:"):
+                    row.error("household_code", _("the household code “%(code)s” is already on line %(other)s "
+                                                  "for the same group", code=raw.get("household_code", ""),
+                                                  other=other))
+                elif other is not None:
+                    row.error("address", _("the same address and head of household are already on line "
+                                           "%(other)s for the same group", other=other))
+                else:
+                    seen[(group[0], key)] = line
+            if not row.errors:
+                row.action = _household_action(row.values, context.listed.get((group[0], key)), plan)
+                summary[row.action] += 1
+        rows.append({"line": line, "action": row.action, "errors": row.errors})
+    kept = []
+    for listed in sorted(context.listed.values(), key=lambda h: h.id):
+        if listed.group_id not in groups or (listed.group_id, listed.list_key) in seen:
+            continue
+        summary = groups[listed.group_id]
+        if listed.visited:
+            summary["kept"] += 1
+            kept.append({"group": summary["code"], "address": listed.address, "head_name": listed.head_name})
+        else:
+            summary["delete"] += 1
+            plan["delete"].append(listed.id)
+    preview["rows"] = rows
+    preview["households"] = {
+        "groups": sorted(groups.values(), key=lambda g: g["code"]),
+        "totals": {action: sum(g[action] for g in groups.values()) for action in _HOUSEHOLD_ACTIONS},
+        "kept": kept[:SHOWN_ROWS],
+    }
+    preview["plan"] = plan
+    return preview
+
+
+_HOUSEHOLD_ACTIONS = ("create", "update", "unchanged", "delete", "kept")
+
+
+def _group_summary(code: str) -> dict:
+    return {"code": code, **dict.fromkeys(_HOUSEHOLD_ACTIONS, 0)}
+
+
+def _household_action(values: dict, listed: ListedHousehold | None, plan: dict) -> str:
+    """create (not listed yet), update (some value differs) or unchanged (nothing is written)."""
+    if listed is None:
+        plan["create"].append(values)
+        return "create"
+    changes = {name: values[name] for name in plan["fields"]}
+    if all(getattr(listed, name) == value for name, value in changes.items()):
+        return "unchanged"
+    plan["update"].append({"id": listed.id, **changes})
+    return "update"
+
+
+def _check_household(row: _Row, context: ImportContext) -> tuple[int, str] | None:
+    """Check one row; its values get the group id and list_key. Returns the group (id, code) if known."""
+    raw = row.raw
+    group = None
+    code = raw.get("group_code", "")
+    if not code:
+        row.error("group_code", _("the residential group code is empty"))
+    elif code.lower() in context.groups:
+        group = context.groups[code.lower()]
+        row.values["group_id"] = group[0]
+    elif code.lower() in context.other_ward_codes:
+        row.error("group_code", _("residential group “%(code)s” is not in this ward: it belongs to another ward",
+                                  code=code))
+    else:
+        row.error("group_code", _("there is no residential group “%(code)s” in this ward; import the residential "
+                                  "groups first", code=code))
+    address = " ".join(raw.get("address", "").split())
+    if not address:
+        row.error("address", _("the address is empty"))
+    elif len(address) > 255:
+        row.error("address", _("the address is longer than %(count)s characters", count=255))
+    else:
+        row.values["address"] = address
+    head = " ".join(raw.get("head_name", "").split())
+    if not head:
+        row.error("head_name", _("the head of household's name is empty"))
+    elif len(head) > 120:
+        row.error("head_name", _("the name is longer than %(count)s characters", count=120))
+    else:
+        row.values["head_name"] = head
+    phone_text = raw.get("phone", "")
+    row.values["phone"] = None
+    if phone_text:
+        phone = normalize_phone(phone_text)
+        if phone is None:
+            row.error("phone", _("“%(value)s” is not a Vietnamese phone number (10 or 11 digits starting with 0)",
+                                 value=phone_text))
+        row.values["phone"] = phone
+    count_text = raw.get("member_count", "").replace(" ", "")
+    row.values["member_count"] = None
+    if count_text:
+        low, high = MEMBER_COUNT_RANGE
+        if not re.fullmatch(r"\d{1,3}", count_text) or not low <= int(count_text) <= high:
+            row.error("member_count", _("“%(value)s” is not a whole number of members from %(low)s to %(high)s",
+                                        value=count_text, low=low, high=high))
+        else:
+            row.values["member_count"] = int(count_text)
+    household_code = " ".join(raw.get("household_code", "").split())
+    if len(household_code) > HOUSEHOLD_CODE_MAX:
+        row.error("household_code", _("the household code “%(code)s” is longer than %(count)s characters",
+                                      code=household_code, count=HOUSEHOLD_CODE_MAX))
+    elif household_code or ("address" in row.values and "head_name" in row.values):
+        row.values["list_key"] = household_list_key(address, head, household_code)
+    return group
+
+
+def shown_rows(preview: dict, limit: int = SHOWN_ROWS) -> tuple[list[dict], int]:
+    """Rows for the preview page with their cells, and how many are left out.
+
+    A household list can have 30,000 rows: its page lists the rows with problems first, then new
+    and changed ones, up to `limit`; unchanged rows are only counted. Other kinds list every row.
+    """
+    if preview["kind"] != "households":
+        return preview["rows"], 0
+    problems, changes = [], []
+    for index, row in enumerate(preview["rows"]):
+        if row["errors"]:
+            problems.append(index)
+        elif row["action"] in ("create", "update"):
+            changes.append(index)
+    chosen = problems + changes
+    shown = [{**preview["rows"][index], "raw": preview["table"][index][1]} for index in chosen[:limit]]
+    return shown, len(chosen) - len(shown)

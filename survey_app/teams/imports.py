@@ -23,6 +23,8 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 #: Unpacked size allowed for an XLSX (a zip): guards against zip bombs.
 MAX_XLSX_UNPACKED_BYTES = 60 * 1024 * 1024
 MAX_ROWS = 5000
+#: A ward's household list is larger than its groups or people (about 12,000 households).
+MAX_HOUSEHOLD_ROWS = 30_000
 MAX_COLUMNS = 40
 
 ENCODING_LABELS = {"utf-8-sig": "UTF-8 (BOM)", "utf-8": "UTF-8", "cp1258": "Windows-1258", "xlsx": "XLSX"}
@@ -83,8 +85,9 @@ def is_xlsx(data: bytes, filename: str) -> bool:
     return data.startswith(b"PK\x03\x04") or filename.lower().endswith(".xlsx")
 
 
-def read_table(data: bytes, filename: str, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> Table:
-    """Parse a CSV or XLSX upload into a `Table` with canonical column names."""
+def read_table(data: bytes, filename: str, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...],
+               max_rows: int = MAX_ROWS) -> Table:
+    """Parse a CSV or XLSX upload into a `Table` with canonical column names (at most `max_rows` rows)."""
     if not data:
         raise ImportFileError(_("The file is empty."))
     if len(data) > MAX_FILE_BYTES:
@@ -92,7 +95,7 @@ def read_table(data: bytes, filename: str, aliases: dict[str, tuple[str, ...]], 
     if filename.lower().endswith(".xls") or data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportFileError(_("Old Excel files (.xls) cannot be read. Save the sheet as .xlsx or CSV."))
     if is_xlsx(data, filename):
-        raw_rows, encoding = _xlsx_rows(data), "xlsx"
+        raw_rows, encoding = _xlsx_rows(data, max_rows), "xlsx"
     else:
         text, encoding = decode_text(data)
         raw_rows = _csv_rows(text)
@@ -109,8 +112,8 @@ def read_table(data: bytes, filename: str, aliases: dict[str, tuple[str, ...]], 
     for line, cells in raw_rows:
         if not any(clean(c) for c in cells):
             continue
-        if len(table.rows) >= MAX_ROWS:
-            raise ImportFileError(_("The file has more than %(count)s rows.", count=MAX_ROWS))
+        if len(table.rows) >= max_rows:
+            raise ImportFileError(_("The file has more than %(count)s rows.", count=max_rows))
         values = {name: clean(cells[i]) if i < len(cells) else "" for name, i in positions.items()}
         table.rows.append((line, values))
     if not table.rows:
@@ -146,7 +149,7 @@ def _csv_rows(text: str):
         raise ImportFileError(_("The CSV file is malformed near line %(line)s.", line=reader.line_num)) from exc
 
 
-def _xlsx_rows(data: bytes):
+def _xlsx_rows(data: bytes, max_rows: int = MAX_ROWS):
     from openpyxl import load_workbook
 
     try:
@@ -169,8 +172,8 @@ def _xlsx_rows(data: bytes):
                 return
             except Exception as exc:  # a chart sheet, a damaged sheet part
                 raise ImportFileError(_("The file is not a readable XLSX spreadsheet.")) from exc
-            if number > MAX_ROWS + 1 and any(c is not None for c in cells):
-                raise ImportFileError(_("The file has more than %(count)s rows.", count=MAX_ROWS))
+            if number > max_rows + 1 and any(c is not None for c in cells):
+                raise ImportFileError(_("The file has more than %(count)s rows.", count=max_rows))
             yield number, list(cells)
     finally:
         workbook.close()

@@ -7,11 +7,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from survey_app.access import TEAM_ROLES, team_group_ids, visible
-from survey_app.accounts.models import User
-from survey_app.collection.models import Household, HouseholdStatus, Visit, VisitOutcome
+from survey_app.accounts.models import Role, User
+from survey_app.collection.models import Household, HouseholdStatus, Person, Submission, Visit, VisitOutcome
+from survey_app.dashboard.models import PersonIndicator
 from survey_app.extensions import db
+from survey_app.support.models import SupportEvent
 from survey_app.teams.assignment import GroupSpot, TeamPerson
-from survey_app.teams.import_rows import ImportContext
+from survey_app.teams.import_rows import ImportContext, ListedHousehold
 from survey_app.teams.models import Assignment, StandingMember, StandingTeam, SurveyTeam
 from survey_app.wards.models import ResidentialGroup
 
@@ -108,15 +110,18 @@ def people_without_team(ward_id: int) -> list[User]:
 
 
 def split_people(ward_id: int) -> list[TeamPerson]:
-    """Everyone who can be placed in a survey team, with their standing team number and office."""
+    """Everyone who can be placed in a survey team, with their standing team number and office.
+
+    Standing team leaders and people whose account was made as a team leader are preferred as leaders.
+    """
     rows = db.session.execute(
-        sa.select(User.id, User.office, StandingTeam.number, StandingMember.is_leader)
+        sa.select(User.id, User.office, StandingTeam.number, StandingMember.is_leader, User.role)
         .outerjoin(StandingMember, StandingMember.user_id == User.id)
         .outerjoin(StandingTeam, StandingTeam.id == StandingMember.standing_team_id)
         .where(User.ward_id == ward_id, User.role.in_(TEAM_ROLES), User.active.is_(True))
     ).all()
-    return [TeamPerson(key=user_id, standing=number, office=office, leader=bool(is_leader))
-            for user_id, office, number, is_leader in rows]
+    return [TeamPerson(key=user_id, standing=number, office=office, leader=bool(is_leader) or role == Role.TEAM_LEADER)
+            for user_id, office, number, is_leader, role in rows]
 
 
 def group_spots(ward_id: int) -> list[GroupSpot]:
@@ -145,3 +150,45 @@ def people_import_context(ward_id: int, phones: list[str]) -> ImportContext:
     taken = set(db.session.scalars(sa.select(User.username).where(User.username.in_(phones))))
     taken |= set(db.session.scalars(sa.select(User.phone).where(User.phone.in_(phones))))
     return ImportContext(standing_numbers=set(numbers), taken_phones=taken)
+
+
+def household_import_context(ward_id: int, codes: set[str]) -> ImportContext:
+    """The ward's groups, which of `codes` only other wards have, and the listed households of the
+    groups named: a fixed number of queries whatever the size of the file."""
+    groups = {code.lower(): (group_id, code) for group_id, code in db.session.execute(
+        sa.select(ResidentialGroup.id, ResidentialGroup.code).where(ResidentialGroup.ward_id == ward_id))}
+    wanted = {code.lower() for code in codes}
+    elsewhere = sorted(wanted - set(groups))
+    other_ward_codes = set(db.session.scalars(
+        sa.select(sa.func.lower(ResidentialGroup.code)).distinct()
+        .where(ResidentialGroup.ward_id != ward_id, sa.func.lower(ResidentialGroup.code).in_(elsewhere))
+    )) if elsewhere else set()
+    group_ids = [groups[code][0] for code in wanted if code in groups]
+    listed = {}
+    if group_ids:
+        in_groups = sa.and_(Household.residential_group_id.in_(group_ids), Household.list_key.is_not(None))
+        visited = _visited_households(sa.select(Household.id).where(in_groups))
+        for row in db.session.execute(
+            sa.select(Household.id, Household.residential_group_id, Household.list_key, Household.address,
+                      Household.head_name, Household.phone, Household.member_count, Household.status)
+            .where(in_groups)
+        ):
+            listed[(row.residential_group_id, row.list_key)] = ListedHousehold(
+                id=row.id, group_id=row.residential_group_id, list_key=row.list_key, address=row.address,
+                head_name=row.head_name, phone=row.phone, member_count=row.member_count,
+                visited=row.status != HouseholdStatus.NOT_VISITED or row.id in visited)
+    return ImportContext(groups=groups, other_ward_codes=other_ward_codes, listed=listed)
+
+
+def _visited_households(household_ids) -> set[int]:
+    """Which of these households anything was recorded about: a visit, a submission, a member with a
+    submission, a support event (for the household or one of its members), an indicator row."""
+    return set(db.session.scalars(sa.union(
+        sa.select(Visit.household_id).where(Visit.household_id.in_(household_ids)),
+        sa.select(Submission.household_id).where(Submission.household_id.in_(household_ids)),
+        sa.select(Person.household_id).where(Person.household_id.in_(household_ids), Person.submission_id.is_not(None)),
+        sa.select(SupportEvent.household_id).where(SupportEvent.household_id.in_(household_ids)),
+        sa.select(Person.household_id).join(SupportEvent, SupportEvent.person_id == Person.id)
+        .where(Person.household_id.in_(household_ids)),
+        sa.select(PersonIndicator.household_id).where(PersonIndicator.household_id.in_(household_ids)),
+    )))

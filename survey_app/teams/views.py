@@ -247,32 +247,42 @@ def import_upload(kind):
     kind = ImportKind(kind)
     form = forms.ImportForm()
     if not form.validate_on_submit():
-        return render_template("teams/import_upload.html", kind=kind, form=form, columns=_columns(kind))
+        return _render_upload(kind, form)
     table = _upload("table_file")
     boundaries = _upload("boundary_file") if kind == ImportKind.GROUPS else None
     if table is None and boundaries is None:
         flash(_("Choose a file to upload."), "error")
-        return render_template("teams/import_upload.html", kind=kind, form=form, columns=_columns(kind)), 400
+        return _render_upload(kind, form), 400
     preview = import_operations.read_upload(kind, table, boundaries)
     preview = import_operations.check(preview, current_user.ward_id)
     if import_rows.error_count(preview) or not preview["rows"]:
-        # nothing is kept: the status below rolls the request back
-        return render_template("teams/import_preview.html", preview=preview, batch=None), 422
-    batch = import_operations.stage(current_user.ward, kind, preview, current_user)
+        # nothing of the file is kept (the refusal alone is logged, on its own transaction)
+        import_operations.record_refused(kind, preview, "upload")
+        return _render_preview(preview, None), 422
+    batch = import_operations.stage(current_user.ward, kind, preview, current_user, checked=True)
     return redirect(url_for("teams.import_preview", batch_id=batch.id))
 
 
 def _columns(kind: ImportKind) -> list[tuple[str, bool]]:
-    columns, required = ((import_rows.GROUP_COLUMNS, import_rows.GROUP_REQUIRED) if kind == ImportKind.GROUPS
-                         else (import_rows.PEOPLE_COLUMNS, import_rows.PEOPLE_REQUIRED))
+    columns, required, _max_rows = import_rows.KINDS[kind.value]
     return [(name, name in required) for name in columns]
+
+
+def _render_upload(kind: ImportKind, form):
+    return render_template("teams/import_upload.html", kind=kind, form=form, columns=_columns(kind),
+                           max_rows=import_rows.KINDS[kind.value][2])
+
+
+def _render_preview(preview: dict, batch: ImportBatch | None):
+    rows, hidden = import_rows.shown_rows(preview)
+    return render_template("teams/import_preview.html", preview=preview, batch=batch, rows=rows, hidden_rows=hidden,
+                           form=forms.ActionForm())
 
 
 @roles_required(Role.WARD_ADMIN)
 def import_preview(batch_id):
     batch = load_or_abort(ImportBatch, batch_id, write=True)
-    return render_template("teams/import_preview.html", preview=batch.payload, batch=batch,
-                           form=forms.ActionForm())
+    return _render_preview(batch.payload, batch)
 
 
 @roles_required(Role.WARD_ADMIN)
@@ -283,15 +293,23 @@ def import_confirm(batch_id):
         return error_response(400)
     if batch.status != ImportStatus.PENDING:
         return error_response(409, _("This import was already confirmed or discarded."))
+    kind, payload, batch_id = batch.kind, batch.payload, batch.id
     try:
         saved = import_operations.confirm(batch, current_user.ward)
-    except sa.exc.IntegrityError:
-        db.session.rollback()
+    except (sa.exc.IntegrityError, import_operations.ImportChanged):
+        import_operations.record_refused(kind, payload, "confirm", batch_id, reason="changed")
         return error_response(409, _("The ward's data changed while importing; nothing was saved. "
                                      "Upload the file again."))
     if not saved:
-        return render_template("teams/import_preview.html", preview=batch.payload, batch=None), 422
-    flash(_("Import saved: %(count)s rows.", count=len(batch.payload["rows"])), "info")
+        preview = batch.payload  # the new check's findings, kept in hand: the refusal rolls the batch back
+        import_operations.record_refused(kind, preview, "confirm", batch_id)
+        return _render_preview(preview, None), 422
+    counts = batch.payload.get("households", {}).get("totals") if kind == ImportKind.HOUSEHOLDS else None
+    if counts:
+        flash(_("Household list saved: %(create)s new, %(update)s updated, %(delete)s removed, %(kept)s kept "
+                "because already visited.", **counts), "info")
+    else:
+        flash(_("Import saved: %(count)s rows.", count=len(batch.payload["rows"])), "info")
     return redirect(url_for("teams.team_list"))
 
 

@@ -104,14 +104,15 @@ XLSX_ISH = st.binary(max_size=300).map(lambda tail: b"PK\x03\x04" + tail)
 CSV_ISH = st.lists(st.lists(st.text(max_size=12), max_size=5), max_size=6).map(
     lambda rows: "\n".join(",".join(row) for row in rows).encode())
 FILES = st.binary(max_size=300) | XLSX_ISH | CSV_ISH | st.builds(lambda head, body: head + body, st.sampled_from(
-    [b"code,name,expected_households\n", b"full_name,phone,role\n", b"\xef\xbb\xbfcode,name\n"]), CSV_ISH)
+    [b"code,name,expected_households\n", b"full_name,phone,role,account_role\n", b"\xef\xbb\xbfcode,name\n",
+     b"group_code,address,head_name,phone,member_count,household_code\n"]), CSV_ISH)
 NAMES = st.sampled_from(["a.csv", "a.xlsx", "a.txt", "a", "../../a.csv"])
 GEOJSON = JSON | st.builds(lambda features: {"type": "FeatureCollection", "features": features},
                            st.lists(st.dictionaries(st.sampled_from(["type", "properties", "geometry"]), JSON,
                                                     max_size=3), max_size=3))
 
 
-@pytest.mark.parametrize("kind", ["groups", "people"])
+@pytest.mark.parametrize("kind", ["groups", "people", "households"])
 def test_team_importers(app, values, kind):
     client = client_for(app, "ward_admin")
     token = csrf_of(client)

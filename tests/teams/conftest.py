@@ -16,20 +16,21 @@ def sign_in(client, username: str, lang: str = "en"):
     return client
 
 
-def post(client, path: str, data: dict | None = None, **kwargs):
-    """POST a form with a CSRF token taken from a page of this session."""
-    token = csrf_token(client.get("/lang/en", follow_redirects=True).get_data(as_text=True))
+def post(client, path: str, data: dict | None = None, lang: str = "en", **kwargs):
+    """POST a form with a CSRF token taken from a page of this session (pages then in `lang`)."""
+    token = csrf_token(client.get(f"/lang/{lang}", follow_redirects=True).get_data(as_text=True))
     return client.post(path, data={"csrf_token": token, **(data or {})}, **kwargs)
 
 
-def upload(client, kind: str, table: tuple[str, bytes] | None = None, boundaries: tuple[str, bytes] | None = None):
+def upload(client, kind: str, table: tuple[str, bytes] | None = None, boundaries: tuple[str, bytes] | None = None,
+           lang: str = "en"):
     """Send files to the import form, as a browser does."""
     data = {}
     if table:
         data["table_file"] = (io.BytesIO(table[1]), table[0])
     if boundaries:
         data["boundary_file"] = (io.BytesIO(boundaries[1]), boundaries[0])
-    return post(client, f"/teams/imports/{kind}", data, content_type="multipart/form-data")
+    return post(client, f"/teams/imports/{kind}", data, lang=lang, content_type="multipart/form-data")
 
 
 def audit(action: str) -> list[AuditEvent]:

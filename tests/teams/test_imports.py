@@ -11,9 +11,9 @@ from survey_app.accounts.models import Role, User
 from survey_app.extensions import db
 from survey_app.teams.import_rows import GROUP_COLUMNS, GROUP_REQUIRED
 from survey_app.teams.imports import ImportFileError, centroid, decode_text, read_table
-from survey_app.teams.models import ImportBatch, ImportStatus, StandingMember
+from survey_app.teams.models import ImportBatch, ImportStatus, StandingMember, SurveyTeam
 from survey_app.wards.models import ResidentialGroup
-from tests.factories import make_standing_team
+from tests.factories import make_city, make_standing_team, make_user, make_ward
 from tests.teams.conftest import audit, count, post, sign_in, upload
 
 GROUPS_CSV = "code,name,expected_households\nTDP10,Tổ dân phố số 10 – Đông Hải,215\nTDP11,Thôn Hạ Đoạn,180\n"
@@ -198,7 +198,8 @@ def test_people_import_creates_accounts_without_passwords(admin, world):
     assert set(members) == {people["0912345678"].id, people["0913000111"].id}
     assert members[people["0912345678"].id].is_leader
     [event] = audit("team.import_confirmed")
-    assert event.detail == {"kind": "people", "created": 4, "standing_members": 2, "mobilised": 2}
+    assert event.detail == {"kind": "people", "created": 4, "standing_members": 2, "mobilised": 2,
+                            "roles": {"surveyor": 4}}
     assert "Nguyễn" not in json.dumps(event.detail, ensure_ascii=False)
 
 
@@ -300,3 +301,139 @@ def test_a_failure_half_way_through_saving_leaves_nothing_behind(admin, world, m
     assert len(calls) == 3 and count(User) == 7 and count(StandingMember) == 0
     db.session.refresh(batch)
     assert batch.status == ImportStatus.PENDING and not audit("team.import_confirmed")
+    [refused] = audit("team.import_refused")
+    assert refused.detail == {"kind": "people", "stage": "confirm", "reason": "changed", "errors": 0,
+                              "files": [{"name_length": 5, "extension": "csv"}]}
+    assert refused.object_id == str(batch.id)
+
+
+# --- refused imports leave an audit trace (kind, counts, file name length and extension only) ----
+
+HOUSEHOLDS_CSV = "ma to,dia chi,chu ho\nTDP01,Số 5 ngõ 12,Nguyễn Thị Hoa\n"
+
+
+@pytest.mark.parametrize("kind, name, data, errors", [
+    ("groups", "Danh sách tổ.CSV", b"code,name,expected_households\nTDP20,,nhieu\n", 2),
+    ("groups", "ranh-gioi.xlsx", b"PK\x03\x04 not a zip", 1),
+    ("people", "nguoi.csv", "full_name,phone\nNguyễn Văn Hải,0912 34\n".encode(), 2),  # bad phone, no office
+    ("people", "nguoi", "full_name,phone\nNguyễn Văn Hải,0912345678\n".encode("utf-16"), 1),
+    ("households", "ho", "ma to,dia chi,chu ho\nTDP99,Số 5 ngõ 12,Nguyễn Thị Hoa\n".encode(), 1),
+    ("households", "ho.csv", HOUSEHOLDS_CSV.encode("utf-16"), 1),
+])
+def test_a_refused_upload_of_every_kind_is_audited_without_its_values(admin, world, kind, name, data, errors):
+    response = upload(admin, kind, (name, data))
+    assert response.status_code == 422
+    assert count(ImportBatch) == 0  # the preview itself is not kept
+    [event] = audit("team.import_refused")
+    extension = name.rsplit(".", 1)[1].lower() if "." in name else ""
+    assert event.detail == {"kind": kind, "stage": "upload", "reason": "errors", "errors": errors,
+                            "files": [{"name_length": len(name), "extension": extension}]}
+    assert (event.user_id, event.ward_id, event.path) == (world.admin_a.id, world.ward_a.id, f"/teams/imports/{kind}")
+    text = json.dumps(event.detail, ensure_ascii=False)
+    assert not any(value in text for value in ("Nguyễn", "0912", "TDP20", "TDP99", "Danh", "nguoi", "nhieu"))
+
+
+def test_a_refused_group_upload_with_boundaries_names_both_files(admin, world):
+    response = upload(admin, "groups", ("g.csv", GROUPS_CSV.encode()), ("ranh-gioi.geojson", b'{"type": "x"}'))
+    assert response.status_code == 422
+    [event] = audit("team.import_refused")
+    assert event.detail["files"] == [{"name_length": 5, "extension": "csv"},
+                                     {"name_length": 17, "extension": "geojson"}]
+
+
+def test_a_clean_upload_and_its_confirmation_are_not_refusals(admin, world):
+    assert upload(admin, "groups", ("g.csv", GROUPS_CSV.encode())).status_code == 302
+    assert confirm_latest(admin)[1].status_code == 302
+    assert not audit("team.import_refused") and len(audit("team.import_confirmed")) == 1
+
+
+def test_a_refused_confirmation_is_audited_and_the_batch_stays_pending(admin, world):
+    assert upload(admin, "people", ("p.csv", PEOPLE_CSV.encode())).status_code == 302
+    world.surveyor_2.phone = "0915000333"
+    db.session.commit()
+    batch, response = confirm_latest(admin)
+    assert response.status_code == 422 and "an account with phone 0915000333 already exists" in response.get_data(
+        as_text=True)
+    db.session.refresh(batch)
+    assert batch.status == ImportStatus.PENDING and batch.error_count == 0  # the batch's update was rolled back
+    [event] = audit("team.import_refused")
+    assert event.detail == {"kind": "people", "stage": "confirm", "reason": "errors", "errors": 1,
+                            "files": [{"name_length": 5, "extension": "csv"}]}
+    assert (event.object_type, event.object_id) == ("import_batch", str(batch.id))
+    assert "0915000333" not in json.dumps(event.detail)
+
+
+# --- the people import gives account roles ---------------------------------------------------
+
+ROLES_CSV = (
+    "Họ và tên,Số điện thoại,Tổ,Cơ quan,Vai trò,Vai trò tài khoản\n"
+    "Nguyễn Văn Hải,0912 345 678,1,,tổ trưởng,Tổ trưởng\n"
+    "Trần Thị Lan,0913000111,1,,,khảo sát viên\n"
+    "Lê Văn Tâm,0914000222,,Công an phường,,\n"
+    "Phạm Thị Hoa,0915000333,,Phòng Văn hóa - Xã hội,,Cán bộ phường\n"
+    "Đỗ Văn Minh,+84916000444,,,,ward_admin\n"
+    "Vũ Thị Nga,0917000555,,economy,,team leader\n"
+)
+
+
+def test_people_import_gives_account_roles_apart_from_the_standing_team_leader_flag(client, world):
+    admin = sign_in(client, "admin_a", "vi")
+    response = upload(admin, "people", ("nguoi.csv", ROLES_CSV.encode()), lang="vi")
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+    assert confirm_latest(admin)[1].status_code == 302
+    people = {u.full_name: u for u in db.session.scalars(sa.select(User).where(User.username.like("09%")))}
+    assert {name: (u.username, u.role) for name, u in people.items()} == {
+        "Nguyễn Văn Hải": ("0912345678", Role.TEAM_LEADER), "Trần Thị Lan": ("0913000111", Role.SURVEYOR),
+        "Lê Văn Tâm": ("0914000222", Role.SURVEYOR), "Phạm Thị Hoa": ("0915000333", Role.WARD_ADMIN),
+        "Đỗ Văn Minh": ("0916000444", Role.WARD_ADMIN), "Vũ Thị Nga": ("0917000555", Role.TEAM_LEADER)}
+    assert people["Phạm Thị Hoa"].office == "culture_social" and people["Đỗ Văn Minh"].office is None
+    assert all(u.ward_id == world.ward_a.id and u.password_hash is None for u in people.values())
+    members = {m.user_id: m.is_leader for m in db.session.scalars(sa.select(StandingMember))}
+    assert members == {people["Nguyễn Văn Hải"].id: True, people["Trần Thị Lan"].id: False}
+    [event] = audit("team.import_confirmed")
+    assert event.detail["roles"] == {"ward_admin": 2, "team_leader": 2, "surveyor": 2}
+
+
+def test_city_roles_and_unknown_account_roles_are_row_errors(client, world):
+    admin = sign_in(client, "admin_a", "vi")
+    data = (
+        "full_name,phone,standing_team,office,account_role\n"
+        "Nguyễn Văn Hải,0912345678,,economy,cán bộ thành phố\n"
+        "Trần Thị Lan,0913000111,,economy,City admin\n"
+        "Lê Văn Tâm,0914000222,,economy,chủ tịch\n"
+        "Phạm Thị Hoa,0915000333,1,,cán bộ phường\n"
+    ).encode()
+    response = upload(admin, "people", ("nguoi.csv", data), lang="vi")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert ("Dòng 2, cột “account_role”: phường không được tạo tài khoản cấp thành phố “cán bộ thành phố” "
+            "(city_viewer) khi nhập danh sách" in html)
+    assert "Dòng 3, cột “account_role”: phường không được tạo tài khoản cấp thành phố “City admin” (city_admin)" in html
+    assert ("Dòng 4, cột “account_role”: “chủ tịch” không phải vai trò tài khoản: ghi “khảo sát viên”, “tổ trưởng” "
+            "hoặc “cán bộ phường”" in html)
+    assert "Dòng 5, cột “account_role”: tài khoản cán bộ phường không thể là thành viên tổ thường trực" in html
+    assert count(User) == 7 and count(ImportBatch) == 0
+    assert audit("team.import_refused")[0].detail["errors"] == 4
+
+
+def test_imported_team_leaders_are_preferred_as_leaders_when_teams_are_split(client, world):
+    ward = make_ward(make_city("HD", "Hải Dương"), "PL", "Phường Phú Liên")
+    make_user("admin_pl", Role.WARD_ADMIN, ward=ward)
+    db.session.commit()
+    admin = sign_in(client, "admin_pl")
+    data = ("full_name,phone,office,account_role\n"
+            "Cán bộ Một,0912000001,culture_social,\n"
+            "Cán bộ Hai,0912000002,economy,\n"
+            "Cán bộ Ba,0912000003,ward_office,tổ trưởng\n").encode()
+    assert upload(admin, "people", ("p.csv", data)).status_code == 302
+    assert confirm_latest(admin)[1].status_code == 302
+    assert post(admin, "/teams/split", {"survey_teams": 1}).status_code == 302
+    team = db.session.scalars(sa.select(SurveyTeam).where(SurveyTeam.ward_id == ward.id)).one()
+    leader = db.session.get(User, team.leader_id)
+    assert leader.username == "0912000003" and leader.role == Role.TEAM_LEADER
+
+
+def test_the_people_upload_page_explains_the_account_role(client, world):
+    page = sign_in(client, "admin_a", "vi").get("/teams/imports/people").get_data(as_text=True)
+    assert "<code>account_role</code>" in page and "<code>role</code>" in page
+    assert "account_role (vai trò tài khoản) là vai trò của tài khoản" in page
