@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 
 from survey_app.accounts.models import CITY_ROLES, Role
+from survey_app.phones import normalize_phone  # noqa: F401  (re-exported for the import operations)
 from survey_app.teams.imports import ENCODING_LABELS, MAX_HOUSEHOLD_ROWS, MAX_ROWS, Table
 from survey_app.teams.offices import OFFICES, find_office, fold
 
@@ -230,18 +231,6 @@ def _check_point(row: _Row) -> None:
 
 
 # --- people ----------------------------------------------------------------------------------
-
-def normalize_phone(text: str) -> str | None:
-    """A Vietnamese phone number as 0xxxxxxxxx, or None if it is not one."""
-    digits = re.sub(r"[\s.\-()]", "", text)
-    if digits.startswith("+84"):
-        digits = "0" + digits[3:]
-    elif digits.startswith("84") and len(digits) in (11, 12):
-        digits = "0" + digits[2:]
-    elif re.fullmatch(r"[1-9]\d{8}", digits):
-        digits = "0" + digits  # a spreadsheet dropped the leading zero
-    return digits if re.fullmatch(r"0\d{9,10}", digits) else None
-
 
 def check_people(preview: dict, context: ImportContext) -> dict:
     """Fill `rows` of a people preview: each person parsed, with their errors."""
