@@ -19,7 +19,8 @@ from survey_app.dashboard.indicators import HEADLINE, aggregate, tallies_by_ward
 from survey_app.dashboard.models import IndicatorTally, PersonIndicator
 from survey_app.extensions import db
 from survey_app.teams.models import Assignment, SurveyTeam
-from survey_app.wards.models import ResidentialGroup, Ward
+from survey_app.wards import targets as plan_targets
+from survey_app.wards.models import City, ResidentialGroup, Ward
 
 STATUSES = tuple(s.value for s in HouseholdStatus)
 #: Statuses that close a household: nothing more to do there.
@@ -231,14 +232,16 @@ def indicator_scope(user: User, ward_id: int) -> tuple:
 
 
 def city_rollup(user: User) -> list[dict]:
-    """One row per ward the user may see: coverage from the raw rows, headline indicators from the tallies.
+    """One row per ward the user may see: coverage from the raw rows, headline indicators from the tallies,
+    and the ward's own plan targets (each ward is measured against its targets).
 
     One grouped query per table over the whole city (the wards are a subquery, so PostgreSQL can scan
     in parallel); the indicators add up per-group tallies instead of millions of people.
     """
     in_city = sa.select(Ward.id).where(visible(Ward, user))
-    wards = db.session.execute(sa.select(Ward.id, Ward.name, Ward.code).where(Ward.id.in_(in_city))
-                               .order_by(Ward.name)).all()
+    wards = db.session.execute(
+        sa.select(Ward.id, Ward.name, Ward.code, Ward.plan_targets, City.plan_targets.label("city_targets"))
+        .join(City, City.id == Ward.city_id).where(Ward.id.in_(in_city)).order_by(Ward.name)).all()
 
     def by_ward(model, *columns, where=()):
         query = sa.select(model.ward_id, *columns).where(model.ward_id.in_(in_city), *where).group_by(model.ward_id)
@@ -256,7 +259,8 @@ def city_rollup(user: User) -> list[dict]:
         figures = dict(zip(STATUSES, status_counts))
         figures.update(id=ward.id, name=ward.name, code=ward.code, groups=group_count, expected=int(expected or 0),
                        listed=listed, visited=visited.get(ward.id, (0,))[0],
-                       people=headline[ward.id]["adults"] if ward.id in headline else 0, indicators=headline.get(ward.id))
+                       people=headline[ward.id]["adults"] if ward.id in headline else 0, indicators=headline.get(ward.id),
+                       targets=plan_targets.effective(ward.city_targets, ward.plan_targets))
         rows.append(_finish(figures))
     return rows
 
