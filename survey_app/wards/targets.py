@@ -72,18 +72,16 @@ def for_ward(ward) -> dict[str, float]:
     return effective(ward.city.plan_targets if ward.city is not None else None, ward.plan_targets)
 
 
-def sources(ward) -> dict[str, str]:
-    """Where each of the ward's effective targets comes from: "ward", "city" or "default"."""
-    own, city = clean(ward.plan_targets), clean(ward.city.plan_targets if ward.city is not None else None)
-    found = {}
-    for key in TARGETABLE:
-        if key in own:
-            found[key] = "ward"
-        elif key in city:
-            found[key] = "city"
-        elif key in DEFAULTS:
-            found[key] = "default"
-    return found
+def inherited(city) -> dict[str, tuple[float, str]]:
+    """What a ward of `city` gets for each key it leaves empty: (share, "city") or (share, "default")."""
+    own = clean(city.plan_targets) if city is not None else {}
+    return {key: (own[key], "city") if key in own else (DEFAULTS[key], "default")
+            for key in TARGETABLE if key in own or key in DEFAULTS}
+
+
+def defaults() -> dict[str, tuple[float, str]]:
+    """What a city gets for each key it leaves empty: (share, "default")."""
+    return {key: (share, "default") for key, share in DEFAULTS.items()}
 
 
 def overrides(values: dict) -> dict[str, float] | None:

@@ -122,8 +122,12 @@ EXPECTED = {
     "teams.team_list": {"own": "a"},
     "wards.api_group": {"own": "slavc", "team": "avc", "ward": "vc", "city": ""},
     "wards.city_overview": {"own": "vc"},
+    "wards.city_settings": {"own": "c"},  # the city admin's own city
     "wards.overview": {"own": "a"},
+    "wards.settings": {"own": "a"},  # the ward admin's own ward
     "wards.ward_detail": {"own": "avc", "team": "avc", "ward": "vc", "city": ""},
+    # A ward's settings: its own ward admin, or a city admin of its city.
+    "wards.ward_settings": {"own": "ac", "team": "ac", "ward": "c", "city": ""},
 }
 #: State-changing endpoints that take no CSRF token, and why. None: every one of them checks it.
 CSRF_EXEMPT: dict[str, str] = {}
