@@ -161,8 +161,13 @@ def _local_day(column):
     return sa.func.date(column, f"{minutes:+d} minutes")
 
 
-def daily_progress(user: User, ward_id: int, remaining: int) -> dict:
-    """Visits and interviews per local day, the pace of the last active days and a finish date."""
+def daily_progress(user: User, ward_id: int, remaining: int, ends_on: date | None = None) -> dict:
+    """Visits and interviews per local day, the pace of the last active days and a finish date.
+
+    With the last day of the ward's survey period (`ends_on`), also whether the estimate is on time:
+    `schedule` is "done", "on_track", "behind", "ended" (the period is over, households remain) or
+    "no_pace" (no interview yet), and `needed_pace` the households a day that would finish on time.
+    """
     day = _local_day(Visit.visited_at)
     rows = db.session.execute(
         sa.select(day.label("day"), sa.func.count().label("visits"),
@@ -178,7 +183,23 @@ def daily_progress(user: User, ward_id: int, remaining: int) -> dict:
     elif pace:
         finish = local_today() + timedelta(days=math.ceil(remaining / pace))
     return {"days": days, "pace": pace, "pace_days": len(active), "remaining": remaining,
-            "finish": finish}
+            "finish": finish, **_schedule(ends_on, remaining, finish)}
+
+
+def _schedule(ends_on: date | None, remaining: int, finish: date | None) -> dict:
+    """The finish estimate against the last day of the survey period (see daily_progress)."""
+    if ends_on is None:
+        return {"ends_on": None, "schedule": None, "needed_pace": None}
+    today = local_today()
+    needed = None
+    if remaining == 0:
+        schedule = "done"
+    elif ends_on < today:
+        schedule = "ended"
+    else:
+        needed = math.ceil(remaining / ((ends_on - today).days + 1))
+        schedule = "no_pace" if finish is None else "on_track" if finish <= ends_on else "behind"
+    return {"ends_on": ends_on, "schedule": schedule, "needed_pace": needed}
 
 
 def group_shapes(user: User, ward_id: int) -> dict:

@@ -86,7 +86,7 @@ def _render_ward(ward: Ward):
         ward=ward, groups=groups, total=total, shapes=shapes,
         teams=queries.team_coverage(current_user, ward.id, groups),
         members=queries.member_coverage(current_user, ward.id),
-        progress=queries.daily_progress(current_user, ward.id, total["remaining"]),
+        progress=queries.daily_progress(current_user, ward.id, total["remaining"], ward.survey_ends_on),
         indicators=indicators, breakdown=_ordered(queries.ward_indicators(current_user, ward.id, by), names[by]),
         by=by, tab_urls={name: url_for(request.endpoint, **request.view_args, by=name) for name in BREAKDOWNS[1:]},
         notes=_notes(groups, total, shapes, indicators),
@@ -141,9 +141,10 @@ def api_coverage(ward_id, by):
 def api_progress(ward_id):
     ward = load_or_abort(Ward, ward_id)
     remaining = queries.totals(queries.group_coverage(current_user, ward.id))["remaining"]
-    progress = queries.daily_progress(current_user, ward.id, remaining)
-    finish = progress.pop("finish")
-    return jsonify(ward_id=ward.id, finish=finish.isoformat() if finish else None, **progress)
+    progress = queries.daily_progress(current_user, ward.id, remaining, ward.survey_ends_on)
+    finish, ends_on = progress.pop("finish"), progress.pop("ends_on")
+    return jsonify(ward_id=ward.id, finish=finish.isoformat() if finish else None,
+                   ends_on=ends_on.isoformat() if ends_on else None, **progress)
 
 
 @roles_required(*READERS)

@@ -61,6 +61,7 @@ def test_ward_admin_changes_a_target_on_a_phone(live_server, phone, answered):
     phone.wait_for_url("**/dashboard")
     badge = target_badge(phone, "vneid_level2")
     assert badge.inner_text() == "≥ 45,5%" and "target-met" in badge.get_attribute("class")
+    assert phone.get_by_test_id("schedule").is_visible()
 
     phone.goto(f"{live_server}/ward/settings")  # a wrong value is refused in words, nothing saved
     phone.get_by_label("VNeID mức 2").fill("150")

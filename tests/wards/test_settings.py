@@ -1,12 +1,13 @@
 """Settings pages: a ward's settings (its admin, or a city admin of its city) and a city's plan targets."""
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from survey_app.accounts.models import Role
 from survey_app.audit.models import AuditEvent
+from survey_app.clock import local_today
 from survey_app.extensions import db
 from survey_app.wards.models import City, Ward, WardKind
 from tests.conftest import csrf_token, login
@@ -239,3 +240,25 @@ def test_ward_beats_city_beats_default_on_every_page_and_file(app, answered, tmp
     assert _target_shown(admin_a.get("/dashboard").get_data(as_text=True), "vneid_level2") == ("target-missed", "60%")
     db.session.expire_all()
     assert workbook_target(w.admin_a, "a2") == pytest.approx(0.6)
+
+
+@pytest.mark.parametrize("days_left, schedule", [(400, "on_track"), (30, "behind"), (-1, "ended")])
+def test_dashboard_compares_the_finish_estimate_with_the_last_day(client, answered, days_left, schedule):
+    w = answered
+    ends_on = local_today() + timedelta(days=days_left)
+    w.ward_a.survey_ends_on = ends_on
+    db.session.commit()
+    login(client, "admin_a")
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert f'data-schedule="{schedule}"' in html
+    progress = client.get(f"/api/dashboard/wards/{w.ward_a.id}/progress").get_json()
+    assert progress["schedule"] == schedule and progress["ends_on"] == ends_on.isoformat()
+    if schedule == "behind":  # 199 households left, 31 days including today
+        assert progress["needed_pace"] == 7 and "7 hộ mỗi ngày" in html
+
+
+def test_dashboard_without_a_period_says_nothing_about_it(client, answered):
+    login(client, "admin_a")
+    assert "data-schedule" not in client.get("/dashboard").get_data(as_text=True)
+    progress = client.get(f"/api/dashboard/wards/{answered.ward_a.id}/progress").get_json()
+    assert progress["schedule"] is None and progress["ends_on"] is None
