@@ -1,16 +1,16 @@
 """Ward staff's overview of a ward, city viewers' list of wards, and the settings of wards and cities."""
 from __future__ import annotations
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from survey_app.access import administers, load_or_abort, load_ward_to_administer, roles_required
+from survey_app.access import SETTINGS_ROLES, administers, load_or_abort, load_ward_to_administer, roles_required
 from survey_app.accounts.models import CITY_ROLES, Role
 from survey_app.dashboard.labels import indicator_labels
 from survey_app.wards import operations, queries
 from survey_app.wards import targets as plan_targets
-from survey_app.wards.forms import CityTargetsForm, WardSettingsForm
+from survey_app.wards.forms import TARGET_PREFIX, CityTargetsForm, WardSettingsForm
 from survey_app.wards.models import ResidentialGroup, Ward
 
 
@@ -60,7 +60,8 @@ def _problems(form) -> list[str]:
     found = []
     for name, errors in form.errors.items():
         field = form[name]
-        label = labels.get(name.removeprefix("target_"), name) if name.startswith("target_") else field.label.text
+        key = name.removeprefix(TARGET_PREFIX)
+        label = labels.get(key, key) if name.startswith(TARGET_PREFIX) else field.label.text
         found += [f"{label}: {error}" for error in errors]
     return found
 
@@ -71,7 +72,7 @@ def settings():
     return _ward_settings(current_user.ward)
 
 
-@roles_required(Role.WARD_ADMIN, Role.CITY_ADMIN)
+@roles_required(*SETTINGS_ROLES)
 def ward_settings(ward_id):
     """Any ward the user administers: a city admin's wards of their city, a ward admin's own."""
     return _ward_settings(load_ward_to_administer(ward_id))
@@ -98,6 +99,8 @@ def _ward_settings(ward: Ward):
 def city_settings():
     """The plan targets of the city admin's city, inherited by every ward that sets none of its own."""
     city = current_user.city
+    if city is None:
+        abort(404)
     form = CityTargetsForm(data=CityTargetsForm.initial_targets(city.plan_targets))
     if request.method == "POST":
         if not form.validate_on_submit():
