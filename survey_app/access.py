@@ -4,7 +4,8 @@ Every view loads ward data through `load_or_abort` (one object) or `visible` (a 
 so the scoping rules below apply everywhere:
 
 * city viewer: every ward of their city, read only;
-* city admin: reads like a city viewer; administers its city's wards and every account in them;
+* city admin: reads like a city viewer; administers its city's wards (settings: `administers`) and every
+  account in them;
 * ward admin: everything in their ward;
 * team leader and surveyor: in their ward, only what belongs to the residential groups their
   survey team is assigned to today, and their own team.
@@ -125,6 +126,27 @@ def load_account_or_abort(user_id) -> User:
 
 def can_change(user: User) -> bool:
     return user.is_authenticated and user.can_write
+
+
+#: Who changes a ward's settings (name, kind, survey period, plan targets).
+SETTINGS_ROLES = (Role.WARD_ADMIN, Role.CITY_ADMIN)
+
+
+def administers(user: User, ward: Ward) -> bool:
+    """Whether `user` may change the settings of `ward`: its own ward admin, or a city admin of its city."""
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.WARD_ADMIN:
+        return user.ward_id == ward.id
+    return user.role == Role.CITY_ADMIN and user.city_id is not None and user.city_id == ward.city_id
+
+
+def load_ward_to_administer(ward_id) -> Ward:
+    """The ward whose settings the current user may change, else 404 (no such ward) / 403 (refused, audited)."""
+    ward = load_or_abort(Ward, ward_id)
+    if not administers(current_user, ward):
+        deny(object_type=Ward.__tablename__, object_id=ward.id)
+    return ward
 
 
 def load_or_abort(model, object_id, *, write: bool = False):

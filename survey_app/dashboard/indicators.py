@@ -246,14 +246,15 @@ def stage_indicators(ctx) -> None:
 
 @dataclass(frozen=True)
 class Indicator:
-    """One share: numerator over the adults asked (the denominator)."""
+    """One share: numerator over the adults asked (the denominator).
+
+    Plan targets are not part of it: they are data per city and ward (survey_app/wards/targets.py).
+    """
 
     key: str
     section: str
     numerator: object
     denominator: object
-    #: The ward plans' target share, shown beside the measured value.
-    target: float | None = None
     #: Counted over households (one lead row per household) rather than adults.
     household: bool = False
 
@@ -271,9 +272,9 @@ def _bit(column, bit: int):
     return _where(column.op("&")(bit) != 0)
 
 
-def _flag(name: str, section: str, target: float | None = None) -> Indicator:
+def _flag(name: str, section: str) -> Indicator:
     column = getattr(PersonIndicator, name)
-    return Indicator(name, section, _true(column), sa.func.count(column), target)
+    return Indicator(name, section, _true(column), sa.func.count(column))
 
 
 def _indicators() -> tuple[Indicator, ...]:
@@ -288,9 +289,9 @@ def _indicators() -> tuple[Indicator, ...]:
         _where(sa.and_(pi.household_lead.is_(True), pi.household_essential_five.is_not(None))),
         household=True))
     found += [
-        _flag("vneid_account", "services", 0.82), _flag("vneid_level2", "services", 0.82),
+        _flag("vneid_account", "services"), _flag("vneid_level2", "services"),
         _flag("public_services_self", "services"), _flag("public_services_any", "services"),
-        _flag("cashless", "services"), _flag("digital_signature", "services", 0.5),
+        _flag("cashless", "services"), _flag("digital_signature", "services"),
         _flag("scam_exposed", "safety"), _flag("scam_lost", "safety"),
         _flag("smartphone", "devices"), _flag("computer_use", "devices"), _flag("home_internet", "devices"),
     ]
@@ -304,7 +305,6 @@ def _indicators() -> tuple[Indicator, ...]:
 
 
 INDICATORS = _indicators()
-TARGETS = {i.key: i.target for i in INDICATORS if i.target is not None}
 #: Indicators of the city roll-up and the breakdown tables, one column each.
 HEADLINE = ("level_4_plus", "essential_five", "vneid_level2", "public_services_self", "cashless",
             "scam_exposed", "digital_signature", "smartphone")

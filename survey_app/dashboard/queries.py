@@ -19,7 +19,8 @@ from survey_app.dashboard.indicators import HEADLINE, aggregate, tallies_by_ward
 from survey_app.dashboard.models import IndicatorTally, PersonIndicator
 from survey_app.extensions import db
 from survey_app.teams.models import Assignment, SurveyTeam
-from survey_app.wards.models import ResidentialGroup, Ward
+from survey_app.wards import targets as plan_targets
+from survey_app.wards.models import City, ResidentialGroup, Ward
 
 STATUSES = tuple(s.value for s in HouseholdStatus)
 #: Statuses that close a household: nothing more to do there.
@@ -160,8 +161,13 @@ def _local_day(column):
     return sa.func.date(column, f"{minutes:+d} minutes")
 
 
-def daily_progress(user: User, ward_id: int, remaining: int) -> dict:
-    """Visits and interviews per local day, the pace of the last active days and a finish date."""
+def daily_progress(user: User, ward_id: int, remaining: int, ends_on: date | None = None) -> dict:
+    """Visits and interviews per local day, the pace of the last active days and a finish date.
+
+    With the last day of the ward's survey period (`ends_on`), also whether the estimate is on time:
+    `schedule` is "done", "on_track", "behind", "ended" (the period is over, households remain) or
+    "no_pace" (no interview yet), and `needed_pace` the households a day that would finish on time.
+    """
     day = _local_day(Visit.visited_at)
     rows = db.session.execute(
         sa.select(day.label("day"), sa.func.count().label("visits"),
@@ -177,7 +183,23 @@ def daily_progress(user: User, ward_id: int, remaining: int) -> dict:
     elif pace:
         finish = local_today() + timedelta(days=math.ceil(remaining / pace))
     return {"days": days, "pace": pace, "pace_days": len(active), "remaining": remaining,
-            "finish": finish}
+            "finish": finish, **_schedule(ends_on, remaining, finish)}
+
+
+def _schedule(ends_on: date | None, remaining: int, finish: date | None) -> dict:
+    """The finish estimate against the last day of the survey period (see daily_progress)."""
+    if ends_on is None:
+        return {"ends_on": None, "schedule": None, "needed_pace": None}
+    today = local_today()
+    needed = None
+    if remaining == 0:
+        schedule = "done"
+    elif ends_on < today:
+        schedule = "ended"
+    else:
+        needed = math.ceil(remaining / ((ends_on - today).days + 1))
+        schedule = "no_pace" if finish is None else "on_track" if finish <= ends_on else "behind"
+    return {"ends_on": ends_on, "schedule": schedule, "needed_pace": needed}
 
 
 def group_shapes(user: User, ward_id: int) -> dict:
@@ -231,14 +253,16 @@ def indicator_scope(user: User, ward_id: int) -> tuple:
 
 
 def city_rollup(user: User) -> list[dict]:
-    """One row per ward the user may see: coverage from the raw rows, headline indicators from the tallies.
+    """One row per ward the user may see: coverage from the raw rows, headline indicators from the tallies,
+    and the ward's own plan targets (each ward is measured against its targets).
 
     One grouped query per table over the whole city (the wards are a subquery, so PostgreSQL can scan
     in parallel); the indicators add up per-group tallies instead of millions of people.
     """
     in_city = sa.select(Ward.id).where(visible(Ward, user))
-    wards = db.session.execute(sa.select(Ward.id, Ward.name, Ward.code).where(Ward.id.in_(in_city))
-                               .order_by(Ward.name)).all()
+    wards = db.session.execute(
+        sa.select(Ward.id, Ward.name, Ward.code, Ward.plan_targets, City.plan_targets.label("city_targets"))
+        .join(City, City.id == Ward.city_id).where(Ward.id.in_(in_city)).order_by(Ward.name)).all()
 
     def by_ward(model, *columns, where=()):
         query = sa.select(model.ward_id, *columns).where(model.ward_id.in_(in_city), *where).group_by(model.ward_id)
@@ -256,7 +280,8 @@ def city_rollup(user: User) -> list[dict]:
         figures = dict(zip(STATUSES, status_counts))
         figures.update(id=ward.id, name=ward.name, code=ward.code, groups=group_count, expected=int(expected or 0),
                        listed=listed, visited=visited.get(ward.id, (0,))[0],
-                       people=headline[ward.id]["adults"] if ward.id in headline else 0, indicators=headline.get(ward.id))
+                       people=headline[ward.id]["adults"] if ward.id in headline else 0, indicators=headline.get(ward.id),
+                       targets=plan_targets.effective(ward.city_targets, ward.plan_targets))
         rows.append(_finish(figures))
     return rows
 

@@ -10,10 +10,11 @@ from flask_login import current_user
 from survey_app.access import load_or_abort, roles_required
 from survey_app.accounts.models import CITY_ROLES, Role
 from survey_app.dashboard import queries
-from survey_app.dashboard.indicators import BREAKDOWNS, HEADLINE, INDICATORS, TARGETS
+from survey_app.dashboard.indicators import BREAKDOWNS, HEADLINE, INDICATORS
 from survey_app.dashboard.labels import breakdown_labels, indicator_labels, section_labels
 from survey_app.errors import error_response
 from survey_app.security import CONTENT_SECURITY_POLICY
+from survey_app.wards import targets as plan_targets
 from survey_app.wards.models import Ward
 
 READERS = (Role.WARD_ADMIN, Role.TEAM_LEADER, *CITY_ROLES)
@@ -85,14 +86,14 @@ def _render_ward(ward: Ward):
         ward=ward, groups=groups, total=total, shapes=shapes,
         teams=queries.team_coverage(current_user, ward.id, groups),
         members=queries.member_coverage(current_user, ward.id),
-        progress=queries.daily_progress(current_user, ward.id, total["remaining"]),
+        progress=queries.daily_progress(current_user, ward.id, total["remaining"], ward.survey_ends_on),
         indicators=indicators, breakdown=_ordered(queries.ward_indicators(current_user, ward.id, by), names[by]),
         by=by, tab_urls={name: url_for(request.endpoint, **request.view_args, by=name) for name in BREAKDOWNS[1:]},
         notes=_notes(groups, total, shapes, indicators),
         gridded=[g for g in groups if g["id"] not in shapes["geometries"]],
         team_scope=current_user.role == Role.TEAM_LEADER,
         sections=section_labels(), labels=indicator_labels(), breakdown_names=names,
-        all_indicators=INDICATORS, headline=HEADLINE, targets=TARGETS, breakdowns=BREAKDOWNS[1:],
+        all_indicators=INDICATORS, headline=HEADLINE, targets=plan_targets.for_ward(ward), breakdowns=BREAKDOWNS[1:],
         tile_url=_tile_url(),
     )
     return _with_tile_policy(current_app.make_response(render_template("dashboard/ward.html", **context)))
@@ -117,7 +118,7 @@ def ward_dashboard(ward_id):
 def city():
     rows = queries.city_rollup(current_user)
     return render_template("dashboard/city.html", city=current_user.city, rows=rows, total=queries.totals_of_wards(rows),
-                           headline=HEADLINE, labels=indicator_labels(), targets=TARGETS)
+                           headline=HEADLINE, labels=indicator_labels(), targets=plan_targets.for_city(current_user.city))
 
 
 # ---------------------------------------------------------------- JSON data
@@ -140,9 +141,10 @@ def api_coverage(ward_id, by):
 def api_progress(ward_id):
     ward = load_or_abort(Ward, ward_id)
     remaining = queries.totals(queries.group_coverage(current_user, ward.id))["remaining"]
-    progress = queries.daily_progress(current_user, ward.id, remaining)
-    finish = progress.pop("finish")
-    return jsonify(ward_id=ward.id, finish=finish.isoformat() if finish else None, **progress)
+    progress = queries.daily_progress(current_user, ward.id, remaining, ward.survey_ends_on)
+    finish, ends_on = progress.pop("finish"), progress.pop("ends_on")
+    return jsonify(ward_id=ward.id, finish=finish.isoformat() if finish else None,
+                   ends_on=ends_on.isoformat() if ends_on else None, **progress)
 
 
 @roles_required(*READERS)
@@ -153,7 +155,7 @@ def api_indicators(ward_id):
         return error_response(400, _("Unknown breakdown %(by)s; use one of: %(choices)s",
                                      by=by, choices=", ".join(BREAKDOWNS)))
     buckets = queries.ward_indicators(current_user, ward.id, by)
-    return jsonify(ward_id=ward.id, by=by, targets=TARGETS,
+    return jsonify(ward_id=ward.id, by=by, targets=plan_targets.for_ward(ward),
                    buckets=[{"key": key, **bucket} for key, bucket in buckets])
 
 
@@ -173,4 +175,5 @@ def api_map_households(ward_id):
 @roles_required(*CITY_ROLES)
 def api_city():
     rows = queries.city_rollup(current_user)
-    return jsonify(city_id=current_user.city_id, wards=rows, totals=queries.totals_of_wards(rows))
+    return jsonify(city_id=current_user.city_id, targets=plan_targets.for_city(current_user.city), wards=rows,
+                   totals=queries.totals_of_wards(rows))

@@ -1,4 +1,4 @@
-"""The aggregated sheets: summary of indicators with the plan targets, coverage by group (with its
+"""The aggregated sheets: summary of indicators with the ward's plan targets, coverage by group (with its
 chart), survey teams and members' progress, and the training plan.
 
 Coverage, team and member figures and the indicators reuse the dashboard's queries
@@ -20,6 +20,8 @@ from survey_app.exports.spec import DECIMAL, INT, PERCENT, TEXT, Chart, Column, 
 from survey_app.extensions import db
 from survey_app.planning.scoring import RuleError, load_rules
 from survey_app.support.models import SupportEvent
+from survey_app.wards import targets as plan_targets
+from survey_app.wards.models import Ward
 
 USER, PERSON = "U", "P"
 STATUS_COLUMNS = ("revisit", "not_visited", "refused", "moved", "not_found")
@@ -75,9 +77,10 @@ def _summary_rows(scope: Scope):
 
 
 def _indicator_rows(scope: Scope):
-    """Every dashboard indicator over the adults of the chosen groups, with the plans' targets."""
+    """Every dashboard indicator over the adults of the chosen groups, with the ward's plan targets."""
     where = queries.scoped(PersonIndicator, scope, PersonIndicator.residential_group_id)
     bucket = aggregate(where, "total")[0][1]
+    targets = plan_targets.for_ward(db.session.get(Ward, scope.ward_id))
     with force_locale(scope.lang):
         names, sections = indicator_labels(), section_labels()
     vi = scope.lang != "en"
@@ -89,7 +92,7 @@ def _indicator_rows(scope: Scope):
     for indicator in INDICATORS:
         figures = bucket["indicators"][indicator.key]
         yield (sections.get(indicator.section, indicator.section), names.get(indicator.key, indicator.key),
-               indicator.key, figures["n"], figures["of"], figures["share"], indicator.target)
+               indicator.key, figures["n"], figures["of"], figures["share"], targets.get(indicator.key))
     yield ("Ghi chú" if vi else "Note",
            "Kỹ năng số là các việc người dân tự khai đã làm trong 3 tháng qua, không phải bài kiểm tra."
            if vi else "Digital skills are activities people say they did in the last 3 months, not a test.",

@@ -138,8 +138,12 @@ EXPECTED = {
     "wards.households_at_door": {"own": "a"},
     "wards.ward_new": {"own": "c"},
     "wards.city_overview": {"own": "vc"},
+    "wards.city_settings": {"own": "c"},  # the city admin's own city
     "wards.overview": {"own": "a"},
+    "wards.settings": {"own": "a"},  # the ward admin's own ward
     "wards.ward_detail": {"own": "avc", "team": "avc", "ward": "vc", "city": ""},
+    # A ward's settings: its own ward admin, or a city admin of its city.
+    "wards.ward_settings": {"own": "ac", "team": "ac", "ward": "c", "city": ""},
 }
 #: State-changing endpoints that take no CSRF token, and why. None: every one of them checks it.
 CSRF_EXEMPT: dict[str, str] = {}
