@@ -112,16 +112,7 @@ def manageable_wards(actor: User):
 
 def load_account_or_abort(user_id) -> User:
     """An account the current user may manage, else 404 (unknown) or 403 (someone else's)."""
-    try:
-        key = int(user_id)
-    except (TypeError, ValueError):
-        abort(404)
-    user = db.session.get(User, key)
-    if user is None:
-        abort(404)
-    if not db.session.scalar(sa.select(sa.literal(True)).where(User.id == key, manageable_users(current_user))):
-        deny(object_type="user", object_id=key)
-    return user
+    return _load_where(User, user_id, manageable_users(current_user))
 
 
 def can_change(user: User) -> bool:
@@ -151,6 +142,11 @@ def load_ward_to_administer(ward_id) -> Ward:
 
 def load_or_abort(model, object_id, *, write: bool = False):
     """Load one object the current user may see (and change, if `write`), else 404 / 403."""
+    return _load_where(model, object_id, visible(model, current_user), write=write)
+
+
+def _load_where(model, object_id, condition, *, write: bool = False):
+    """The object with this id if `condition` selects it (and the user may write, if asked), else 404 / 403."""
     try:
         key = int(object_id)
     except (TypeError, ValueError):
@@ -159,7 +155,7 @@ def load_or_abort(model, object_id, *, write: bool = False):
     if obj is None:
         abort(404)
     allowed = db.session.execute(
-        sa.select(sa.literal(True)).select_from(model).where(model.id == key, visible(model, current_user))
+        sa.select(sa.literal(True)).select_from(model).where(model.id == key, condition)
     ).scalar()
     if not allowed or (write and not can_change(current_user)):
         deny(object_type=model.__tablename__, object_id=key)

@@ -11,7 +11,6 @@ from survey_app.clock import local_today
 from survey_app.extensions import db
 from survey_app.wards.models import City, Ward, WardKind
 from tests.conftest import csrf_token, login
-from tests.dashboard.helpers import OFFLINE, SKILLED, interview
 from tests.exports.helpers import export, open_workbook, records
 from tests.factories import make_user
 
@@ -189,15 +188,6 @@ def test_city_admin_sets_the_city_targets(app, world):
     ward_page = signed_in(app, "admin_b").get("/ward/settings").get_data(as_text=True)  # what a ward inherits
     assert "Nếu để trống: 90%, theo mục tiêu của thành phố" in ward_page
     assert "Nếu để trống: 35,5%, theo mục tiêu của thành phố" in ward_page
-
-
-@pytest.fixture
-def answered(world):
-    """Ward A: one of two adults with level-2 VNeID (50 %); ward B: one of one (100 %)."""
-    interview(world.hh_a1, [SKILLED, OFFLINE], surveyor=world.surveyor_1)
-    interview(world.hh_b1, [SKILLED])
-    db.session.commit()
-    return world
 
 
 def _target_shown(html: str, key: str) -> tuple[str, str]:

@@ -7,7 +7,6 @@ from survey_app.dashboard.indicators import INDICATORS
 from survey_app.extensions import db
 from survey_app.wards import targets
 from tests.conftest import login
-from tests.dashboard.helpers import OFFLINE, SKILLED, interview
 from tests.exports.helpers import export, open_workbook, records
 
 
@@ -56,15 +55,6 @@ def test_shares_are_shown_as_typed():
     assert targets.percent_text(0.82) == "82"
     assert targets.percent_text(1.0, ".") == "100"
     assert targets.percent_text(None) == ""
-
-
-@pytest.fixture
-def answered(world):
-    """Ward A: one of two adults with level-2 VNeID (50 %); ward B: one of one (100 %)."""
-    interview(world.hh_a1, [SKILLED, OFFLINE], surveyor=world.surveyor_1)
-    interview(world.hh_b1, [SKILLED])
-    db.session.commit()
-    return world
 
 
 def _indicator_row(html: str, key: str) -> str:
