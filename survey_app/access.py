@@ -68,6 +68,10 @@ def visible(model, user: User):
     if model is City:
         return City.id == user.city_id if user.is_city_level else City.id.in_(
             sa.select(Ward.city_id).where(Ward.id == user.ward_id))
+    if model is AuditEvent and user.role == Role.CITY_ADMIN:  # the city's wards, and city-level events of its people
+        city_wards = sa.select(Ward.id).where(Ward.city_id == user.city_id)
+        return sa.or_(AuditEvent.ward_id.in_(city_wards), sa.and_(
+            AuditEvent.ward_id.is_(None), AuditEvent.user_id.in_(sa.select(User.id).where(User.city_id == user.city_id))))
     if model is AuditEvent and user.role != Role.WARD_ADMIN:
         return sa.false()
     ward_column = Ward.id if model is Ward else model.ward_id

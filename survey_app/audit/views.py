@@ -1,4 +1,4 @@
-"""The audit log viewer for ward staff."""
+"""The audit log viewer for ward staff (their ward) and city admins (their city)."""
 from __future__ import annotations
 
 from flask import render_template, request
@@ -11,7 +11,7 @@ from survey_app.audit import queries
 from survey_app.audit.forms import AuditFilterForm
 
 
-@roles_required(Role.WARD_ADMIN)
+@roles_required(Role.WARD_ADMIN, Role.CITY_ADMIN)
 def audit_log():
     form = AuditFilterForm(request.args)
     form.user.choices = [("", _("Everyone"))] + [(u.id, u.full_name) for u in queries.actors(current_user)]

@@ -1,4 +1,4 @@
-"""The audit log viewer: ward admins only, their ward only, filterable by person, action and date."""
+"""The audit log viewer: ward admins (their ward) and city admins (their city), filterable by person, action and date."""
 from datetime import datetime, timedelta, timezone
 
 from survey_app.audit.models import AuditEvent
@@ -44,3 +44,19 @@ def test_only_ward_admins(client, world):
         login(client, user)
         assert client.get("/audit").status_code == 403
         client.delete_cookie("survey_session")
+
+
+def test_city_admin_reads_the_log_of_the_city_wards_and_of_the_city_people(client, world):
+    now = datetime.now(timezone.utc)
+    _event(world.ward_a, world.admin_a, "account.created", now)
+    _event(world.ward_b, world.admin_b, "export.workbook", now)
+    _event(world.ward_c, None, "export.csv", now)  # another city
+    db.session.add(AuditEvent(ward_id=None, user_id=world.city_admin.id, action="city.targets_changed", created_at=now))
+    db.session.commit()
+    login(client, "city_admin")
+    html = client.get("/audit").get_data(as_text=True)
+    for action in ("account.created", "export.workbook", "city.targets_changed"):
+        assert f'data-action="{action}"' in html
+    assert 'data-action="export.csv"' not in html
+    login(other := client.application.test_client(), "city_viewer")
+    assert other.get("/audit").status_code == 403

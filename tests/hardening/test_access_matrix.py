@@ -48,7 +48,7 @@ EXPECTED = {
     # The set-password link is public: its token is the only key.
     "accounts.set_password": {scope: ALL for scope in SCOPES},
     "accounts.user_devices": {"own": "sac", "team": "ac", "ward": "c", "city": ""},
-    "audit.audit_log": {"own": "a"},
+    "audit.audit_log": {"own": "ac"},
     "collection.accept_quarantined": {"own": "a", "team": "a", "ward": "", "city": ""},
     "collection.group_households": {"own": "slavc", "team": "avc", "ward": "vc", "city": ""},
     "collection.my_groups": {"own": "sl"},

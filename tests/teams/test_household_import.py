@@ -391,7 +391,7 @@ def test_the_import_is_on_the_teams_page_with_its_column_help(admin, world):
     for column in ("group_code", "address", "head_name", "phone", "member_count", "household_code"):
         assert f"<code>{column}</code>" in page
     assert "mã tổ (group_code), địa chỉ (address), chủ hộ hoặc họ tên chủ hộ (head_name)" in page
-    assert "Tối đa 30000 dòng" in page
+    assert "Tối đa 30.000 dòng" in page
     assert sign_in(app_client(admin), "leader_1").get("/teams/imports/households").status_code == 403
 
 
