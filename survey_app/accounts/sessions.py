@@ -141,8 +141,12 @@ def recent_sessions_of(user: User, limit: int = 20) -> list[UserSession]:
     ))
 
 
-def purge_expired(older_than: timedelta = timedelta(days=90)) -> int:
-    """Delete sessions that ended or expired long ago (they are only history)."""
+#: How long the history of ended sign-ins (device, browser, address) is kept.
+KEEP_ENDED = timedelta(days=90)
+
+
+def purge_expired(older_than: timedelta = KEEP_ENDED) -> int:
+    """Delete sessions that ended or expired long ago (they are only history); run at every login."""
     cutoff = utcnow() - older_than
     result = db.session.execute(sa.delete(UserSession).where(
         sa.or_(UserSession.ended_at < cutoff, UserSession.expires_at < cutoff)))

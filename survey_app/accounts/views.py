@@ -83,6 +83,7 @@ def login():
             flash(_("Wrong username or password."), "error")
             return render_template("accounts/login.html", form=form), 200
         _reset_session()
+        sessions.purge_expired()  # addresses and browsers of old sign-ins are kept 90 days, no longer
         sessions.open_session(user, SessionKind.PASSWORD)
         login_user(user)
         record("login.succeeded", user=user, object_type="user_session", object_id=user.current_session.id)
