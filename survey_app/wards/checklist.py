@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import url_for
+from flask_babel import format_decimal as n
 from flask_babel import gettext as _
 
 from survey_app.accounts.models import Role, User, UserSession
@@ -58,27 +59,28 @@ def steps(ward: Ward) -> list[Step]:
     submissions = _count(Submission, Submission.ward_id == ward.id)
     return [
         Step("groups", _("Residential groups imported"), groups > 0,
-             _("%(count)s groups", count=groups), url_for("teams.import_upload", kind="groups"), _("Import groups")),
+             _("%(count)s groups", count=n(groups)), url_for("teams.import_upload", kind="groups"), _("Import groups")),
         Step("households", _("Households imported (or collected at the door)"), listed > 0 or ward.households_at_door,
-             _("%(listed)s from the list, %(door)s registered at the door", listed=listed, door=at_door)
+             _("%(listed)s from the list, %(door)s registered at the door", listed=n(listed), door=n(at_door))
              + (" · " + _("this ward registers households at the door") if ward.households_at_door else ""),
              url_for("teams.import_upload", kind="households"), _("Import households"),
              door_toggle=listed == 0 or ward.households_at_door),
         Step("people", _("People imported"), len(members) > 0,
-             _("%(count)s team leaders and surveyors", count=len(members)),
+             _("%(count)s team leaders and surveyors", count=n(len(members))),
              url_for("teams.import_upload", kind="people"), _("Import people")),
         Step("teams", _("Teams split and assigned"), teams > 0 and groups > 0 and assigned >= groups
              and in_team == len(members) and len(members) > 0,
              _("%(teams)s survey teams; %(assigned)s of %(groups)s groups assigned; %(placed)s of %(members)s people "
-               "in a team", teams=teams, assigned=assigned, groups=groups, placed=in_team, members=len(members)),
+               "in a team", teams=n(teams), assigned=n(assigned), groups=n(groups), placed=n(in_team),
+               members=n(len(members))),
              url_for("teams.team_list"), _("Split and assign")),
         Step("cards", _("QR cards printed"), len(members) > 0 and carded >= len(members),
-             _("%(done)s of %(members)s people have a card or have signed in", done=carded, members=len(members)),
+             _("%(done)s of %(members)s people have a card or have signed in", done=n(carded), members=n(len(members))),
              url_for("teams.team_list"), _("Print cards")),
         Step("form", _("Form published"), form is not None,
              (_("version %(version)s (the ward's own)", version=form.version) if form is not None and
               form.origin == "ward" else _("version %(version)s (the standard form)", version=form.version))
              if form is not None else _("no form"), url_for("formdefs.index"), _("Forms")),
         Step("submission", _("First submission received"), submissions > 0,
-             _("%(count)s submissions", count=submissions), url_for("collection.submissions"), _("Review")),
+             _("%(count)s submissions", count=n(submissions)), url_for("collection.submissions"), _("Review")),
     ]
