@@ -1,19 +1,20 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from survey_app.webforms import Form
 
-class LoginForm(FlaskForm):
+
+class LoginForm(Form):
     username = StringField(_l("Username or phone number"), validators=[DataRequired(), Length(max=80)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that only needs the CSRF token (deactivate, issue a link, revoke a device)."""
 
 
-class AccountForm(FlaskForm):
+class AccountForm(Form):
     """An account as an admin edits it; the view fills the role, ward and team choices."""
 
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
@@ -26,7 +27,7 @@ class AccountForm(FlaskForm):
     office = SelectField(_l("Office"))
 
 
-class AccountFilterForm(FlaskForm):
+class AccountFilterForm(Form):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
@@ -37,7 +38,7 @@ class AccountFilterForm(FlaskForm):
     team_id = SelectField(_l("Survey team"), coerce=int, default=0)
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(Form):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
     confirm = PasswordField(_l("New password again"), validators=[
         DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))])

@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField
 from wtforms.validators import Optional
 
+from survey_app.webforms import Form
 
-class AuditFilterForm(FlaskForm):
+
+class AuditFilterForm(Form):
     """GET filter form: no CSRF needed, it changes nothing."""
 
     class Meta:

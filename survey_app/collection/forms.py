@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
+
+from survey_app.webforms import Form
 
 
 def review_status_labels() -> dict:
@@ -28,18 +29,18 @@ def quarantine_status_labels() -> dict:
     }
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     """Move a submission's review status; the view offers only the moves the model allows."""
 
     status = SelectField(_l("New status"), validators=[DataRequired()])
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(Form):
     """The quarantined answers, corrected by the ward staff, as JSON."""
 
     answers = TextAreaField(_l("Answers (JSON)"), validators=[DataRequired(), Length(max=200_000)])
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 
+from survey_app.webforms import Form
 
-class ExportForm(FlaskForm):
+
+class ExportForm(Form):
     ward_id = HiddenField()
     #: Checked group ids; checked against the ward and the user's rights by operations.resolve_scope.
     groups = SelectMultipleField(_l("Residential groups"), coerce=str, validate_choice=False)

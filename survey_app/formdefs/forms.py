@@ -1,10 +1,11 @@
 """Forms of the ward admin's form pages."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 
+from survey_app.webforms import Form
 
-class UploadForm(FlaskForm):
+
+class UploadForm(Form):
     file = FileField(_l("XLSForm file (.xlsx)"), validators=[
         FileRequired(_l("Choose a file to upload.")),
         FileAllowed(["xlsx"], _l("Choose an Excel file (.xlsx).")),

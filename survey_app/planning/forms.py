@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
 
 from survey_app.planning.planner import PlanSettings
+from survey_app.webforms import Form
 
 
-class PlanConfigForm(FlaskForm):
+class PlanConfigForm(Form):
     """How classes are built: sizes, how far learners may go, how much each trainer takes on."""
 
     min_size = IntegerField(_l("Smallest class (learners)"), default=PlanSettings.min_size,
@@ -29,20 +29,20 @@ class PlanConfigForm(FlaskForm):
         return PlanSettings(self.min_size.data, self.max_size.data, self.neighbours.data, self.trainer_capacity.data)
 
 
-class MoveLearnerForm(FlaskForm):
+class MoveLearnerForm(Form):
     learner = SelectField(_l("Learner"), coerce=int, validators=[DataRequired()])
     target = SelectField(_l("Move to class"), coerce=int, validators=[DataRequired()])
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     other = SelectField(_l("Merge this class with"), coerce=int, validators=[DataRequired()])
 
 
-class LockForm(FlaskForm):
+class LockForm(Form):
     """Lock (1) or unlock (0)."""
 
     locked = HiddenField(default="1")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that only needs the CSRF token (split a class, lock the plan)."""

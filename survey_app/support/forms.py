@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from survey_app.planning.scoring import load_rules
 from survey_app.support.queries import current_lang
+from survey_app.webforms import Form
 
 
 def gap_choices() -> list[tuple[str, str]]:
@@ -18,11 +18,11 @@ def gap_choices() -> list[tuple[str, str]]:
         (code, f"{code}: {rules.module(code).title.get(lang) or code}") for code in rules.module_codes]
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that only needs the CSRF token (retire, restore)."""
 
 
-class EditTypeForm(FlaskForm):
+class EditTypeForm(Form):
     name_vi = StringField(_l("Name in Vietnamese"), validators=[DataRequired(), Length(max=160)])
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=160)])
     gap_module = SelectField(_l("Survey gap it helps close"), choices=gap_choices)

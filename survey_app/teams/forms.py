@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from survey_app.teams.models import StandingTeamKind
+from survey_app.webforms import Form
 
 
 def kind_choices():
@@ -18,30 +18,30 @@ def kind_choices():
     ]
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that only needs the CSRF token (issue cards, assign automatically, confirm)."""
 
 
-class StandingTeamForm(FlaskForm):
+class StandingTeamForm(Form):
     number = IntegerField(_l("Number"), validators=[DataRequired(), NumberRange(1, 999)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=160)])
     kind = SelectField(_l("Kind"), choices=kind_choices)
 
 
-class SplitForm(FlaskForm):
+class SplitForm(Form):
     survey_teams = IntegerField(_l("Number of survey teams"), validators=[DataRequired(), NumberRange(1, 500)])
 
 
-class TeamChoiceForm(FlaskForm):
+class TeamChoiceForm(Form):
     """Pick a survey team (0 = none); the view fills the choices with the ward's teams."""
 
     team_id = SelectField(_l("Survey team"), coerce=int)
 
 
-class LeaderForm(FlaskForm):
+class LeaderForm(Form):
     user_id = SelectField(_l("Team leader"), coerce=int)
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     table_file = FileField(_l("Table (CSV or XLSX)"))
     boundary_file = FileField(_l("Boundaries (GeoJSON, optional)"), validators=[Optional()])

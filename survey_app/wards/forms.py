@@ -6,13 +6,13 @@ from datetime import date, datetime
 from babel.numbers import get_decimal_symbol
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from survey_app.wards import targets
 from survey_app.wards.models import WardKind
+from survey_app.webforms import Form
 
 #: Prefix of the field of each targetable indicator: target_vneid_level2...
 TARGET_PREFIX = "target_"
@@ -70,7 +70,7 @@ def _with_target_fields(form_class):
     return form_class
 
 
-class TargetsForm(FlaskForm):
+class TargetsForm(Form):
     """The plan targets typed on a page: {key: share, or None to inherit}."""
 
     def target_fields(self) -> list[tuple[str, PercentField]]:

@@ -5,7 +5,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -16,17 +15,18 @@ from survey_app.audit.operations import record, record_refusal
 from survey_app.errors import error_response
 from survey_app.wards import setup
 from survey_app.wards.models import WardKind
+from survey_app.webforms import Form
 
 
 def kind_choices():
     return [(WardKind.WARD.value, _l("Ward (phường)")), (WardKind.COMMUNE.value, _l("Commune (xã)"))]
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that only needs the CSRF token."""
 
 
-class WardForm(FlaskForm):
+class WardForm(Form):
     code = StringField(_l("Ward code"), validators=[DataRequired(), Length(max=20)])
     name = StringField(_l("Ward name (Phường …, Xã …)"), validators=[DataRequired(), Length(max=120)])
     kind = SelectField(_l("Kind"), choices=kind_choices)

@@ -202,3 +202,15 @@ def test_city_admin_adds_a_ward_with_its_admin_on_a_page(client, world):
     assert ward.city_id == world.city.id and new_admin.ward_id == ward.id and new_admin.role == Role.WARD_ADMIN
     assert added.headers["Location"] == f"/accounts/{new_admin.id}"
     assert sign_in(client.application.test_client(), "admin_a").get("/city/wards/new").status_code == 403
+
+
+def test_built_in_form_messages_are_in_vietnamese(client, world):
+    """WTForms ships no Vietnamese: its own messages (required, not a number) come from our catalog."""
+    admin = sign_in(client, "admin_a", lang="vi")
+    response = post(admin, "/accounts/new", account_form(full_name="", team_id="abc"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Cần điền mục này." in html and "This field is required." not in html
+    admin.get("/lang/en")
+    token = csrf_token(admin.get("/accounts/new").get_data(as_text=True))
+    english = admin.post("/accounts/new", data={**account_form(full_name=""), "csrf_token": token})
+    assert "This field is required." in english.get_data(as_text=True)
