@@ -73,6 +73,37 @@ def app_ctx(app):
         _empty_all_tables()
 
 
+def _touched_tables(conn, tables: list[str]) -> tuple[list[str], list[str]]:
+    """Tables holding rows, and the id sequences used since their last reset (one query each)."""
+    exists = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM {t})" for t in tables)
+    filled = set(conn.execute(sa.text(exists)).scalars())
+    used = list(conn.execute(sa.text(
+        "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+    )).scalars())
+    return [t for t in tables if t in filled], used
+
+
+def _empty_postgres(conn, tables: list[str]) -> None:
+    """Delete the rows of the tables the test touched, foreign keys off, and restart their ids.
+
+    Much faster than TRUNCATE ... CASCADE, which rewrites every table that refers to a touched one.
+    Switching the foreign key triggers off needs a superuser (the throwaway cluster's postgres);
+    otherwise every table is truncated.
+    """
+    touched, used = _touched_tables(conn, tables)
+    try:
+        with conn.begin_nested():
+            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+    except sa.exc.DBAPIError:
+        conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        return
+    for table in touched:
+        conn.exec_driver_sql(f"DELETE FROM {table}")
+    if used:
+        conn.execute(sa.text("SELECT setval(name::regclass, 1, false) FROM unnest(CAST(:names AS text[])) AS name"),
+                     {"names": used})
+
+
 def _empty_all_tables(attempts: int = 5) -> None:
     """Empty every table; retried, since a live-server request may still hold a lock (PostgreSQL deadlock)."""
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
@@ -80,7 +111,7 @@ def _empty_all_tables(attempts: int = 5) -> None:
         try:
             with db.engine.begin() as conn:
                 if conn.dialect.name == "postgresql":
-                    conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+                    _empty_postgres(conn, tables)
                 else:
                     conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
                     for table in tables:
