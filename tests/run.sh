@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what the tests need (Debian's chromium and
-# postgresql, the Python packages in .venv), then runs pytest twice: on SQLite, and on a throwaway
-# PostgreSQL cluster on loopback that is stopped and removed afterwards.
+# postgresql, the Python packages in .venv), then runs pytest twice, at the same time: on SQLite, and
+# on a throwaway PostgreSQL cluster on loopback that is stopped and removed afterwards.
 # Extra arguments go to pytest (e.g. ./tests/run.sh -k auth).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,15 +19,25 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q -e ".[test]" 2> >(grep -v "^WARNING: Location" >&2)
 
-status=0
-echo "== tests on SQLite =="
-.venv/bin/python -m pytest "$@" || status=$?
-
-echo "== tests on PostgreSQL =="
+# The two passes run side by side (the PostgreSQL one waits on its server much of the time); each
+# writes its own log, printed whole when both are done, so their lines never mix.
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+.venv/bin/python -m pytest "$@" > "$logs/sqlite.log" 2>&1 &
+sqlite_pid=$!
 (
   # shellcheck source=tests/pg_throwaway.sh
   source tests/pg_throwaway.sh
   SURVEY_TEST_DATABASE_URL="$SURVEY_DATABASE_URL" .venv/bin/python -m pytest "$@"
-) || status=$?
+) > "$logs/postgres.log" 2>&1 &
+postgres_pid=$!
+
+status=0
+wait "$sqlite_pid" || status=$?
+echo "== tests on SQLite =="
+cat "$logs/sqlite.log"
+wait "$postgres_pid" || status=$?
+echo "== tests on PostgreSQL =="
+cat "$logs/postgres.log"
 
 exit $status
