@@ -123,12 +123,13 @@ def can_change(user: User) -> bool:
     return user.is_authenticated and user.can_write
 
 
-#: Who changes a ward's settings (name, kind, survey period, plan targets).
-SETTINGS_ROLES = (Role.WARD_ADMIN, Role.CITY_ADMIN)
+#: Who administers wards: their settings (name, kind, survey period, plan targets) and their accounts.
+ADMIN_ROLES = (Role.WARD_ADMIN, Role.CITY_ADMIN)
 
 
 def administers(user: User, ward: Ward) -> bool:
-    """Whether `user` may change the settings of `ward`: its own ward admin, or a city admin of its city."""
+    """Whether `user` administers `ward` (settings, accounts): its own ward admin, or a city admin of its city.
+    The same rule as `manageable_wards`, for one ward already loaded."""
     if not user.is_authenticated:
         return False
     if user.role == Role.WARD_ADMIN:

@@ -55,11 +55,12 @@ class OneTimeToken:
         return "valid"
 
 
-def find(model, token: str):
-    """The stored record of a token, or None (unknown, or not a token at all)."""
+def find(model, token: str, *options):
+    """The stored record of a token, or None (unknown, or not a token at all); `options` are loader options."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
-    return db.session.execute(sa.select(model).where(model.token_hash == token_hash(token))).scalar_one_or_none()
+    return db.session.execute(
+        sa.select(model).options(*options).where(model.token_hash == token_hash(token))).scalar_one_or_none()
 
 
 def redeem(record, now: datetime | None = None) -> bool:

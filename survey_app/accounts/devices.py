@@ -1,12 +1,11 @@
 """The "Thiết bị" (devices) pages: where a person, or their admin, sees and ends their sign-ins."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from survey_app.access import deny, load_account_or_abort, manageable_users
+from survey_app.access import deny, load_account_or_abort
 from survey_app.accounts import forms, sessions
 from survey_app.accounts.models import EndReason, User, UserSession
 from survey_app.audit.operations import record
@@ -22,13 +21,8 @@ def end_label(row: UserSession) -> str:
     }.get(row.end_reason, _("expired"))
 
 
-def _may_manage(user: User) -> bool:
-    return bool(db.session.scalar(sa.select(sa.literal(True)).where(User.id == user.id,
-                                                                    manageable_users(current_user))))
-
-
 def _owner_or_admin(user_id) -> User:
-    """The account whose devices are asked for: one's own, or one the current admin manages."""
+    """The account whose devices are asked for: one's own, or one the current admin manages (else 403)."""
     if str(user_id) == str(current_user.id):
         return current_user._get_current_object()
     return load_account_or_abort(user_id)
@@ -38,8 +32,7 @@ def _owner_or_admin(user_id) -> User:
 def user_devices(user_id):
     user = _owner_or_admin(user_id)
     return render_template("accounts/devices.html", user=user, sessions=sessions.recent_sessions_of(user),
-                           now=utcnow(), form=forms.ActionForm(), own=user.id == current_user.id, end_label=end_label,
-                           may_manage=user.id == current_user.id or _may_manage(user))
+                           now=utcnow(), form=forms.ActionForm(), own=user.id == current_user.id, end_label=end_label)
 
 
 def _session_of(user: User, session_id) -> UserSession:

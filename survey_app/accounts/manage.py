@@ -2,23 +2,23 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from survey_app.access import grantable_roles, load_account_or_abort, roles_required
+from survey_app.access import ADMIN_ROLES, grantable_roles, load_account_or_abort, roles_required
 from survey_app.accounts import forms, operations, queries
 from survey_app.accounts.models import CITY_ROLES, Role, User
 from survey_app.audit.operations import record_refusal
 from survey_app.errors import error_response
 from survey_app.extensions import db
 from survey_app.i18n import role_labels
-from survey_app.offices import OFFICES
+from survey_app.offices import OFFICES, office_label
 from survey_app.qrcodes import absolute_url, qr_data_uri
 from survey_app.teams.models import SurveyTeam
 from survey_app.teams.queries import survey_teams
 from survey_app.wards.models import Ward
 
-ADMINS = (Role.WARD_ADMIN, Role.CITY_ADMIN)
 _NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
@@ -38,13 +38,8 @@ def _fill_choices(form: forms.AccountForm, user: User | None) -> None:
     form.ward_id.choices = [(0, _("— (city role)"))] + wards if current_user.role == Role.CITY_ADMIN else wards
     ward_id = form.ward_id.data if form.ward_id.data else (user.ward_id if user else current_user.ward_id)
     form.team_id.choices = _team_choices(ward_id)
-    form.office.choices = [("", _("None"))] + [(o.code, o.name_vi if _locale() == "vi" else o.name_en) for o in OFFICES]
-
-
-def _locale() -> str:
-    from flask_babel import get_locale
-
-    return str(get_locale() or "vi")
+    locale = str(get_locale() or "vi")
+    form.office.choices = [("", _("None"))] + [(o.code, office_label(o.code, locale)) for o in OFFICES]
 
 
 def _placement(form: forms.AccountForm) -> tuple[Role, Ward | None, SurveyTeam | None]:
@@ -65,7 +60,7 @@ def _refused(form, error: operations.AccountRefused, template: str, status: int 
     return render_template(template, form=form, **context), status
 
 
-@roles_required(*ADMINS)
+@roles_required(*ADMIN_ROLES)
 def account_list():
     """Every account the admin manages, filtered by name, role, status, ward and team."""
     form = forms.AccountFilterForm(request.args)
@@ -84,7 +79,7 @@ def account_list():
                            city_admin=current_user.role == Role.CITY_ADMIN)
 
 
-@roles_required(*ADMINS)
+@roles_required(*ADMIN_ROLES)
 def account_new():
     form = forms.AccountForm()
     _fill_choices(form, None)
@@ -114,7 +109,7 @@ def _lead_if_leader(user: User) -> None:
         set_leader(user.survey_team, user)
 
 
-@roles_required(*ADMINS)
+@roles_required(*ADMIN_ROLES)
 def account_edit(user_id):
     user = load_account_or_abort(user_id)
     form = forms.AccountForm(obj=None if request.method == "POST" else user)
@@ -139,7 +134,7 @@ def account_edit(user_id):
     return redirect(url_for("accounts.account_edit", user_id=user.id))
 
 
-@roles_required(*ADMINS)
+@roles_required(*ADMIN_ROLES)
 def account_deactivate(user_id):
     user = load_account_or_abort(user_id)
     if not forms.ActionForm().validate_on_submit():
@@ -155,7 +150,7 @@ def account_deactivate(user_id):
     return redirect(url_for("accounts.account_edit", user_id=user.id))
 
 
-@roles_required(*ADMINS)
+@roles_required(*ADMIN_ROLES)
 def account_activate(user_id):
     user = load_account_or_abort(user_id)
     if not forms.ActionForm().validate_on_submit():
@@ -165,7 +160,7 @@ def account_activate(user_id):
     return redirect(url_for("accounts.account_edit", user_id=user.id))
 
 
-@roles_required(*ADMINS)
+@roles_required(*ADMIN_ROLES)
 def password_link(user_id):
     """A printable one-time link and QR code with which the person chooses their own password."""
     user = load_account_or_abort(user_id)

@@ -12,7 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from survey_app import tokens
-from survey_app.access import grantable_roles, manageable_wards
+from survey_app.access import administers, grantable_roles
 from survey_app.accounts import sessions
 from survey_app.accounts.models import CITY_ROLES, EndReason, LoginFailure, PasswordLink, Role, User
 from survey_app.audit.operations import record
@@ -145,7 +145,7 @@ def _check_placement(actor: User, role: Role, ward: Ward | None, team: SurveyTea
         return None, actor.city, None
     if ward is None:
         raise AccountRefused(_("Choose the ward of this account."))
-    if not db.session.scalar(sa.select(sa.literal(True)).where(Ward.id == ward.id, manageable_wards(actor))):
+    if not administers(actor, ward):
         raise AccountRefused(_("You do not administer the ward %(ward)s.", ward=ward.name))
     if team is not None and (team.ward_id != ward.id or role not in (Role.TEAM_LEADER, Role.SURVEYOR)):
         raise AccountRefused(_("Only team leaders and surveyors of the same ward can be in survey team %(number)s.",
@@ -250,10 +250,14 @@ def password_problem(password: str, user: User) -> str | None:
     return None
 
 
-def _set_password(user: User, password: str, keep=None) -> int:
+def _refuse_weak(password: str, user: User) -> None:
     problem = password_problem(password, user)
     if problem:
         raise AccountRefused(problem)
+
+
+def _store_password(user: User, password: str, keep=None) -> int:
+    """Set a checked password; other links stop working and every session but `keep` ends."""
     user.set_password(password)
     user.password_changed_at = utcnow()
     tokens.revoke_unused(PasswordLink, [user.id])
@@ -263,12 +267,10 @@ def _set_password(user: User, password: str, keep=None) -> int:
 def set_password_with_link(link: PasswordLink, password: str) -> User:
     """The person chooses their password through a link: once, before it expires; every old session ends."""
     user = link.user
-    problem = password_problem(password, user)
-    if problem:
-        raise AccountRefused(problem)
+    _refuse_weak(password, user)  # before the link is spent: a weak password leaves it usable
     if not user.active or not tokens.redeem(link):
         raise AccountRefused(_("This link has already been used or has expired. Ask for a new one."))
-    ended = _set_password(user, password)
+    ended = _store_password(user, password)
     record("account.password_set", user=user, object_type="user", object_id=user.id,
            detail={"password_link_id": link.id, "sessions_ended": ended})
     return user
@@ -278,7 +280,8 @@ def change_password(user: User, current: str, new: str) -> int:
     """The signed-in person changes their password; their other sessions end, this one stays."""
     if not user.check_password(current):
         raise AccountRefused(_("The current password is not right."))
-    ended = _set_password(user, new, keep=user.current_session)
+    _refuse_weak(new, user)
+    ended = _store_password(user, new, keep=user.current_session)
     record("account.password_changed", user=user, object_type="user", object_id=user.id,
            detail={"sessions_ended": ended})
     return ended

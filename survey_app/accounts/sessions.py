@@ -67,12 +67,7 @@ def open_session(user: User, kind: SessionKind, now: datetime | None = None) -> 
 
 def load_user(token: str) -> User | None:
     """The user whose live session holds this token (Flask-Login's user loader), else None."""
-    row = None
-    if token and len(token) <= tokens.MAX_TOKEN_LENGTH:
-        row = db.session.execute(
-            sa.select(UserSession).options(joinedload(UserSession.user))
-            .where(UserSession.token_hash == tokens.token_hash(token))
-        ).scalar_one_or_none()
+    row = tokens.find(UserSession, token, joinedload(UserSession.user))
     now = utcnow()
     if row is None or not row.is_live(now) or not row.user.active:
         if has_request_context():

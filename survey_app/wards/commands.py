@@ -10,6 +10,7 @@ import sys
 import click
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import format_datetime
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
@@ -17,6 +18,7 @@ from survey_app.accounts.models import CITY_ROLES, Role, User
 from survey_app.accounts.operations import AccountRefused, issue_password_link
 from survey_app.audit.operations import record_refusal
 from survey_app.extensions import db
+from survey_app.qrcodes import absolute_url
 from survey_app.wards import setup
 from survey_app.wards.models import City, Ward, WardKind
 
@@ -60,16 +62,25 @@ def _password(password_stdin: bool, no_input: bool) -> str | None:
 
 
 def _link_for(user: User) -> tuple[str, str]:
+    """A fresh one-time set-password link for `user`, and when it expires (in the ward's time)."""
     token, link = issue_password_link(None, user)
     with current_app.test_request_context(base_url=base_url()):
-        from flask import url_for
+        return absolute_url("accounts.set_password", token=token), format_datetime(link.expires_at, "short")
 
-        url = base_url() + url_for("accounts.set_password", token=token)
-    from flask_babel import format_datetime
 
-    with current_app.test_request_context():
-        expires = format_datetime(link.expires_at, "short")
-    return url, expires
+def _city(code: str | None, no_input: bool) -> City:
+    """The city named by its code; without a code, the server's only city (else ask, or fail)."""
+    cities = db.session.scalars(sa.select(City).order_by(City.code)).all()
+    if not cities:
+        _fail("chưa khởi tạo: chạy “survey-app init” trước / not set up: run “survey-app init” first")
+    if code is None and len(cities) == 1:
+        return cities[0]
+    code = _ask(code, "Mã tỉnh/thành phố / city code", no_input)
+    city = setup.find_city(code)
+    if city is None:
+        _fail(f"không có tỉnh/thành phố mã “{code}” / no such city; có / there are: "
+              + ", ".join(c.code for c in cities))
+    return city
 
 
 def _kind(value: str) -> WardKind:
@@ -148,16 +159,7 @@ def ward_group():
 def ward_add_command(code, name, kind_text, city_code, admin_username, admin_name, admin_phone, no_input):
     """Add another ward to this server, and optionally its first admin (who gets a set-password link)."""
     upgrade()
-    cities = db.session.scalars(sa.select(City).order_by(City.code)).all()
-    if not cities:
-        _fail("chưa khởi tạo: chạy “survey-app init” trước / not set up: run “survey-app init” first")
-    if city_code is None and len(cities) == 1:
-        city = cities[0]
-    else:
-        city = setup.find_city(_ask(city_code, "Mã tỉnh/thành phố / city code", no_input))
-        if city is None:
-            _fail(f"không có tỉnh/thành phố mã “{city_code}” / no such city; có / there are: "
-                  + ", ".join(c.code for c in cities))
+    city = _city(city_code, no_input)
     code = _ask(code, "Mã phường/xã / ward code", no_input)
     name = _ask(name, "Tên phường/xã / ward name", no_input)
     kind = _kind(_ask(kind_text, "Phường hay xã / ward or commune", no_input,
@@ -197,11 +199,7 @@ def user_add_command(role_text, username, full_name, phone, ward_code, city_code
     role = Role(role_text)
     ward = city = None
     if role in CITY_ROLES:
-        city = setup.find_city(city_code or "") if city_code else (
-            db.session.scalars(sa.select(City)).first() if db.session.scalar(sa.select(sa.func.count(City.id))) == 1
-            else None)
-        if city is None:
-            _fail("cần --city cho vai trò cấp thành phố / --city is needed for a city role")
+        city = _city(city_code, no_input=True)
     else:
         ward = db.session.scalar(sa.select(Ward).where(sa.func.lower(Ward.code) == (ward_code or "").lower()))
         if ward is None:

@@ -5,7 +5,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from survey_app.access import SETTINGS_ROLES, administers, load_or_abort, load_ward_to_administer, roles_required
+from survey_app.access import ADMIN_ROLES, administers, load_or_abort, load_ward_to_administer, roles_required
 from survey_app.accounts.models import CITY_ROLES, Role
 from survey_app.dashboard.labels import indicator_labels
 from survey_app.wards import checklist, operations, queries, setup_views
@@ -74,7 +74,7 @@ def settings():
     return _ward_settings(current_user.ward)
 
 
-@roles_required(*SETTINGS_ROLES)
+@roles_required(*ADMIN_ROLES)
 def ward_settings(ward_id):
     """Any ward the user administers: a city admin's wards of their city, a ward admin's own."""
     return _ward_settings(load_ward_to_administer(ward_id))

@@ -1,5 +1,6 @@
 """Ward and city admins manage accounts from pages; passwords are chosen by their owners only."""
 import re
+from functools import partial
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -9,12 +10,10 @@ from survey_app.wards.models import Ward
 from survey_app.extensions import db, utcnow
 from tests.conftest import csrf_token, login
 from tests.teams.conftest import audit, count, sign_in
+from tests.teams.conftest import post as post_in
 
-
-def post(client, path: str, data: dict | None = None, **kwargs):
-    """POST a form with a CSRF token of this session; the pages stay in Vietnamese."""
-    token = csrf_token(client.get("/lang/vi", follow_redirects=True).get_data(as_text=True))
-    return client.post(path, data={"csrf_token": token, **(data or {})}, **kwargs)
+#: POST a form with a CSRF token of this session; the pages stay in Vietnamese.
+post = partial(post_in, lang="vi")
 
 
 def account_form(**values):
