@@ -207,6 +207,7 @@ def group_shapes(user: User, ward_id: int) -> dict:
     rows = db.session.execute(
         sa.select(ResidentialGroup.id, ResidentialGroup.code, ResidentialGroup.boundary)
         .where(ResidentialGroup.ward_id == ward_id, visible(ResidentialGroup, user))
+        .order_by(ResidentialGroup.code)  # overlapping pairs are named in code order, whatever the table's order
     ).all()
     shapes, geometries, missing, invalid = {}, {}, [], []
     for row in rows:
