@@ -45,14 +45,15 @@ _STATUS_AFTER = {
 
 class Household(WardScoped, db.Model):
     __tablename__ = "households"
-    __table_args__ = (sa.UniqueConstraint("residential_group_id", "list_key"),)
+    __table_args__ = (sa.UniqueConstraint("residential_group_id", "list_key"),
+                      sa.UniqueConstraint("ward_id", "client_uuid"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     residential_group_id: Mapped[int] = mapped_column(
         sa.ForeignKey("residential_groups.id"), index=True
     )
-    #: UUID given by a phone that registered the household offline; reconciles on sync.
-    client_uuid: Mapped[str | None] = mapped_column(sa.String(36), unique=True)
+    #: UUID given by a phone that registered the household offline; reconciles on sync (unique in the ward).
+    client_uuid: Mapped[str | None] = mapped_column(sa.String(36))
     address: Mapped[str] = mapped_column(sa.String(255))
     head_name: Mapped[str] = mapped_column(sa.String(120))
     #: The head's phone from the ward's household list, if the list has one (optional).
@@ -89,9 +90,10 @@ class Visit(WardScoped, db.Model):
     """One knock on a door, with its outcome."""
 
     __tablename__ = "visits"
+    __table_args__ = (sa.UniqueConstraint("ward_id", "client_uuid"),)  # a UUID names a record only in its ward
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    client_uuid: Mapped[str | None] = mapped_column(sa.String(36), unique=True)
+    client_uuid: Mapped[str | None] = mapped_column(sa.String(36))
     household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"), index=True)
     residential_group_id: Mapped[int] = mapped_column(
         sa.ForeignKey("residential_groups.id"), index=True
@@ -164,10 +166,11 @@ class Submission(WardScoped, db.Model):
     """One filled form as received; the client's UUID makes re-sending idempotent."""
 
     __tablename__ = "submissions"
+    __table_args__ = (sa.UniqueConstraint("ward_id", "uuid"),)  # a UUID names a record only in its ward
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Generated on the phone when the form is started (ODK's instanceID).
-    uuid: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    uuid: Mapped[str] = mapped_column(sa.String(36))
     form_id: Mapped[str] = mapped_column(sa.String(80))
     form_version: Mapped[str] = mapped_column(sa.String(40))
     channel: Mapped[Channel] = mapped_column(str_enum(Channel), default=Channel.DOOR_TO_DOOR)
@@ -223,10 +226,11 @@ class QuarantinedSubmission(WardScoped, db.Model):
     """A record the server refused on validation: kept as sent until a ward admin decides."""
 
     __tablename__ = "quarantined_submissions"
+    __table_args__ = (sa.UniqueConstraint("ward_id", "uuid"),)  # a UUID names a record only in its ward
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The record's client UUID; a re-send with the same UUID finds this row.
-    uuid: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    uuid: Mapped[str] = mapped_column(sa.String(36))
     form_id: Mapped[str | None] = mapped_column(sa.String(80))
     form_version: Mapped[str | None] = mapped_column(sa.String(40))
     channel: Mapped[Channel] = mapped_column(str_enum(Channel), default=Channel.DOOR_TO_DOOR)

@@ -114,12 +114,12 @@ def ingest(payload, submitter: Submitter) -> Receipt:
             receipt = Receipt(uuid, error.status, error.code, error.message, error.errors)
         except IntegrityError:
             # An identical request stored the same UUID between our lookup and our insert.
-            receipt = _known_result(uuid, content_hash(content_of(payload))) if uuid else None
+            receipt = _known_result(uuid, content_hash(content_of(payload)), submitter) if uuid else None
             if receipt is None and attempt < RACE_ATTEMPTS - 1:
                 continue  # a concurrent request wrote another row first (a new household, a tally): again
             receipt = receipt or Receipt(uuid, 409, "conflict", _("This record clashes with one already stored."))
         break
-    if receipt.status == 403:
+    if receipt.status == 403 or receipt.result == "uuid_taken":
         household_id = payload.get("household_id") if isinstance(payload, dict) else None
         audit("submission.refused", ward_id=submitter.ward_id, object_type="households",
               object_id=household_id if isinstance(household_id, int) else None,
@@ -129,7 +129,7 @@ def ingest(payload, submitter: Submitter) -> Receipt:
 
 def _ingest(payload, submitter: Submitter) -> Receipt:
     record = parse_record(payload, with_visit=submitter.self_group is None)
-    known = _known_result(record.uuid, record.content_hash, reviewing=submitter.reviewer is not None)
+    known = _known_result(record.uuid, record.content_hash, submitter)
     if known is not None:
         return known
     household, group = _authorize(record, submitter)
@@ -177,13 +177,28 @@ def _authorize(record: Record, submitter: Submitter) -> tuple[Household | None, 
     return None, group
 
 
-def _known_result(uuid: str, digest: str, reviewing: bool = False) -> Receipt | None:
-    """The first result for a UUID already received; None when it is new or a fix of an open quarantine."""
-    submission = db.session.execute(sa.select(Submission).where(Submission.uuid == uuid)).scalar_one_or_none()
-    quarantined = db.session.execute(
-        sa.select(QuarantinedSubmission).where(QuarantinedSubmission.uuid == uuid)
+def _known_result(uuid: str, digest: str, submitter: Submitter) -> Receipt | None:
+    """The first result for a UUID already received in the submitter's ward; None when it is new there
+    or a fix of an open quarantined record.
+
+    A UUID names a record only inside its ward, and only its sender (the same surveyor or team, the
+    same group's self-survey link, or the ward's reviewer) may learn about it or correct it: anyone else
+    gets a conflict that says nothing of the record.
+    """
+    ward = submitter.ward_id
+    submission = db.session.execute(
+        sa.select(Submission).where(Submission.ward_id == ward, Submission.uuid == uuid)
     ).scalar_one_or_none()
-    visit = db.session.execute(sa.select(Visit).where(Visit.client_uuid == uuid)).scalar_one_or_none()
+    quarantined = db.session.execute(
+        sa.select(QuarantinedSubmission).where(QuarantinedSubmission.ward_id == ward,
+                                               QuarantinedSubmission.uuid == uuid)
+    ).scalar_one_or_none()
+    visit = db.session.execute(
+        sa.select(Visit).where(Visit.ward_id == ward, Visit.client_uuid == uuid)
+    ).scalar_one_or_none()
+    if any(row is not None and not _sent_by(row, submitter) for row in (submission, quarantined, visit)):
+        return Receipt(uuid, 409, "uuid_taken",
+                       _("A different record with the same identifier was already received."))
     if submission is not None:
         if digest == submission.content_hash or (quarantined is not None and digest == quarantined.content_hash):
             return _stored_receipt(uuid, 200, "duplicate", submission, visit)
@@ -195,9 +210,20 @@ def _known_result(uuid: str, digest: str, reviewing: bool = False) -> Receipt | 
     if quarantined.status == QuarantineStatus.REJECTED:
         return Receipt(uuid, 409, "rejected", _("The ward staff set this record aside: %(reason)s",
                                                  reason=quarantined.reason or ""))
-    if digest == quarantined.content_hash and not reviewing:
+    if digest == quarantined.content_hash and submitter.reviewer is None:
         return _quarantine_receipt(quarantined)
     return None  # a corrected version of an open quarantined record: handle it as new
+
+
+def _sent_by(row, submitter: Submitter) -> bool:
+    """Whether `row` (a submission, visit or quarantined record of the ward) came from this submitter."""
+    if submitter.reviewer is not None:
+        return True
+    if submitter.self_group is not None:
+        return row.residential_group_id == submitter.self_group.id and row.surveyor_id is None
+    user = submitter.user
+    return user is not None and (row.surveyor_id == user.id or (
+        submitter.team_id is not None and row.survey_team_id == submitter.team_id))
 
 
 def _conflict(uuid: str) -> Receipt:
@@ -225,7 +251,8 @@ def _quarantine_receipt(quarantined: QuarantinedSubmission) -> Receipt:
 def _quarantine(record: Record, errors: list[dict], submitter: Submitter, group) -> Receipt:
     """Keep a record that failed validation, or update the open one it corrects."""
     row = db.session.execute(
-        sa.select(QuarantinedSubmission).where(QuarantinedSubmission.uuid == record.uuid)
+        sa.select(QuarantinedSubmission).where(QuarantinedSubmission.ward_id == submitter.ward_id,
+                                               QuarantinedSubmission.uuid == record.uuid)
     ).scalar_one_or_none()
     if row is None:
         row = QuarantinedSubmission(uuid=record.uuid, ward_id=submitter.ward_id, channel=submitter.channel,
@@ -260,7 +287,7 @@ def _store(record: Record, submitter: Submitter, household: Household | None, gr
                       submission_id=submission.id if submission else None, household=household)
         db.session.add(visit)
         _apply_outcome(household, record.outcome, created)
-    _close_corrected_quarantine(record.uuid, submission, submitter.reviewer)
+    _close_corrected_quarantine(record.uuid, submitter.ward_id, submission, submitter.reviewer)
     db.session.flush()
     if submission is not None:
         refresh_person_indicators(submission)
@@ -272,7 +299,7 @@ def _reconcile_household(record: Record, user: User | None, group: ResidentialGr
     """The household a phone registered offline: the same one every time its client UUID comes back."""
     block = record.new_household
     existing = db.session.execute(
-        sa.select(Household).where(Household.client_uuid == block.client_uuid)
+        sa.select(Household).where(Household.ward_id == group.ward_id, Household.client_uuid == block.client_uuid)
     ).scalar_one_or_none()
     if existing is not None:
         if existing.residential_group_id != group.id:
@@ -313,9 +340,11 @@ def _apply_outcome(household: Household, outcome: VisitOutcome, created: bool) -
         pass  # the visit is kept as a fact; the status stays where the guard left it
 
 
-def _close_corrected_quarantine(uuid: str, submission: Submission | None, reviewer: User | None) -> None:
+def _close_corrected_quarantine(uuid: str, ward_id: int, submission: Submission | None,
+                                reviewer: User | None) -> None:
     row = db.session.execute(
-        sa.select(QuarantinedSubmission).where(QuarantinedSubmission.uuid == uuid,
+        sa.select(QuarantinedSubmission).where(QuarantinedSubmission.ward_id == ward_id,
+                                               QuarantinedSubmission.uuid == uuid,
                                                QuarantinedSubmission.status == QuarantineStatus.OPEN)
     ).scalar_one_or_none()
     if row is not None:

@@ -66,9 +66,10 @@ class SupportEvent(WardScoped, db.Model):
     """One act of help by a volunteer."""
 
     __tablename__ = "support_events"
+    __table_args__ = (sa.UniqueConstraint("ward_id", "uuid"),)  # a UUID names a record only in its ward
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    uuid: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    uuid: Mapped[str] = mapped_column(sa.String(36))
     volunteer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     survey_team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey_teams.id"), index=True)
     residential_group_id: Mapped[int | None] = mapped_column(

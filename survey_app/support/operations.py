@@ -117,18 +117,24 @@ def ingest_support_event(payload, user: User) -> SupportReceipt:
     except RecordError as error:
         receipt = SupportReceipt(uuid, error.status, error.code, error.message)
     except IntegrityError:  # the same UUID was stored by a parallel request between lookup and insert
-        receipt = _known_result(uuid, content_hash(content_of(payload))) if uuid else None
+        receipt = _known_result(uuid, content_hash(content_of(payload)), user) if uuid else None
         receipt = receipt or SupportReceipt(uuid, 409, "conflict", _("This record clashes with one already stored."))
-    if receipt.status == 403:
+    if receipt.status == 403 or receipt.result == "uuid_taken":
         audit("support_event.refused", user=user, ward_id=user.ward_id, object_type="support_events",
               detail={"uuid": uuid, "code": receipt.result})
     return receipt
 
 
-def _known_result(uuid: str, digest: str) -> SupportReceipt | None:
-    event = db.session.execute(sa.select(SupportEvent).where(SupportEvent.uuid == uuid)).scalar_one_or_none()
+def _known_result(uuid: str, digest: str, user: User) -> SupportReceipt | None:
+    """The first result for a UUID the volunteer's ward already has; only its sender learns about it."""
+    event = db.session.execute(
+        sa.select(SupportEvent).where(SupportEvent.ward_id == user.ward_id, SupportEvent.uuid == uuid)
+    ).scalar_one_or_none()
     if event is None:
         return None
+    if event.volunteer_id != user.id and (user.survey_team_id is None or event.survey_team_id != user.survey_team_id):
+        return SupportReceipt(uuid, 409, "uuid_taken",
+                              _("A different record with the same identifier was already received."))
     if event.content_hash != digest:
         return SupportReceipt(uuid, 409, "conflict",
                               _("A different record with the same identifier was already received."))
@@ -137,7 +143,7 @@ def _known_result(uuid: str, digest: str) -> SupportReceipt | None:
 
 def _ingest(payload, user: User) -> SupportReceipt:
     record = parse_support_record(payload)
-    known = _known_result(record.uuid, record.content_hash)
+    known = _known_result(record.uuid, record.content_hash, user)
     if known is not None:
         return known
     group, household = _where(record, user)

@@ -1,0 +1,32 @@
+"""security round two: record UUIDs unique per ward, self-survey link rotation, login trust
+
+Revision ID: c4e1f0a9b7d3
+Revises: a0d85f347bd2
+Create Date: 2026-12-02 00:30:00
+
+"""
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = 'c4e1f0a9b7d3'
+down_revision = 'a0d85f347bd2'
+branch_labels = None
+depends_on = None
+
+#: table -> its client UUID column: unique in the ward, no longer across wards.
+UUID_COLUMNS = {"households": "client_uuid", "visits": "client_uuid", "submissions": "uuid",
+                "quarantined_submissions": "uuid", "support_events": "uuid"}
+
+
+def upgrade():
+    for table, column in UUID_COLUMNS.items():
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_constraint(f"uq_{table}_{column}", type_="unique")
+            batch_op.create_unique_constraint(f"uq_{table}_ward_id_{column}", ["ward_id", column])
+
+
+def downgrade():
+    for table, column in UUID_COLUMNS.items():
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_constraint(f"uq_{table}_ward_id_{column}", type_="unique")
+            batch_op.create_unique_constraint(f"uq_{table}_{column}", [column])
