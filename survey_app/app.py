@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import Flask, request
 
 from survey_app import config as config_module
+from survey_app import ratelimits
 from survey_app.extensions import babel, csrf, db, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +46,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     register_template_helpers(app)
+    ratelimits.install(app)
     with app.app_context():
         _tune_sqlite(db.engine, int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 10_000)))
 

@@ -18,6 +18,9 @@ ENV_SETTINGS = {
     "SURVEY_LOGIN_MAX_FAILURES_ACCOUNT": "5",
     "SURVEY_LOGIN_MAX_FAILURES_ADDRESS": "20",
     "SURVEY_LOGIN_WINDOW_MINUTES": "15",
+    "SURVEY_TRUSTED_PROXIES": "0 (no proxy: the client address is the connection's)",
+    "SURVEY_RATELIMIT_STORAGE_URI": "memory:// (one count per server process)",
+    "SURVEY_SELF_SURVEY_MAX_PER_ADDRESS": "20",
     "SURVEY_MAX_UPLOAD_MB": "16",
     "SURVEY_PUBLIC_BASE_URL": "empty (the address the request came in on)",
     "SURVEY_ENROLLMENT_TOKEN_HOURS": "8",
@@ -81,6 +84,13 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_MAX_FAILURES_ACCOUNT": _int("SURVEY_LOGIN_MAX_FAILURES_ACCOUNT", 5),
         "LOGIN_MAX_FAILURES_ADDRESS": _int("SURVEY_LOGIN_MAX_FAILURES_ADDRESS", 20),
         "LOGIN_WINDOW_MINUTES": _int("SURVEY_LOGIN_WINDOW_MINUTES", 15),
+        "TRUSTED_PROXIES": _int("SURVEY_TRUSTED_PROXIES", 0),
+        "RATELIMIT_STORAGE_URI": os.environ.get("SURVEY_RATELIMIT_STORAGE_URI") or "memory://",
+        #: Refused enrolment codes per address before that address waits (unknown, spent, expired codes).
+        "ENROLLMENT_FAILURES_PER_ADDRESS": "10 per 10 minutes;30 per day",
+        #: Online self-surveys sent per address to one group's link, per window.
+        "SELF_SURVEY_MAX_PER_ADDRESS": _int("SURVEY_SELF_SURVEY_MAX_PER_ADDRESS", 20),
+        "SELF_SURVEY_WINDOW_MINUTES": 60,
         "MAX_CONTENT_LENGTH": _int("SURVEY_MAX_UPLOAD_MB", 16) * 1024 * 1024,
         "PUBLIC_BASE_URL": os.environ.get("SURVEY_PUBLIC_BASE_URL") or None,
         "ENROLLMENT_TOKEN_HOURS": _int("SURVEY_ENROLLMENT_TOKEN_HOURS", 8),

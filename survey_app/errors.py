@@ -42,6 +42,8 @@ def error_response(status: int, message: str | None = None, **extra):
 
 
 def _handle_http(error: HTTPException):
+    if error.response is not None:  # made by whoever raised it (a rate limit's own refusal)
+        return error.response
     status = error.code or 500
     detail = getattr(error, "description", None) if getattr(error, "custom_message", False) else None
     return error_response(status if status in messages() else 400, detail)

@@ -5,6 +5,8 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -74,3 +76,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+#: Rate limits of the anonymous doors (login, enrolment, self-survey); see survey_app/ratelimits.py.
+#: The address is request.remote_addr: the real client only behind a configured proxy (ProxyFix).
+limiter = Limiter(key_func=get_remote_address)

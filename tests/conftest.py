@@ -18,7 +18,7 @@ os.environ.setdefault("SURVEY_SECRET_KEY", "test-secret-key")
 from flask.testing import FlaskClient  # noqa: E402
 
 from survey_app import create_app  # noqa: E402
-from survey_app.extensions import db  # noqa: E402
+from survey_app.extensions import db, limiter  # noqa: E402
 
 TEST_PASSWORD = "mat-khau-thu-9"
 
@@ -65,7 +65,8 @@ def app(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def app_ctx(app):
-    """Each test runs in an app context and leaves an empty database behind."""
+    """Each test runs in an app context and leaves an empty database behind (and no rate-limit counts)."""
+    limiter.reset()
     with app.app_context():
         yield
         db.session.rollback()

@@ -6,6 +6,7 @@ Create Date: 2026-12-02 00:30:00
 
 """
 from alembic import op
+import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c4e1f0a9b7d3'
@@ -23,9 +24,23 @@ def upgrade():
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_constraint(f"uq_{table}_{column}", type_="unique")
             batch_op.create_unique_constraint(f"uq_{table}_ward_id_{column}", ["ward_id", column])
+    # The self-survey's hand-made counters: Flask-Limiter counts per address and group link now.
+    with op.batch_alter_table('self_survey_hits', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_self_survey_hits_key'))
+        batch_op.drop_index(batch_op.f('ix_self_survey_hits_at'))
+    op.drop_table('self_survey_hits')
 
 
 def downgrade():
+    op.create_table('self_survey_hits',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_self_survey_hits'))
+    )
+    with op.batch_alter_table('self_survey_hits', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_self_survey_hits_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_self_survey_hits_key'), ['key'], unique=False)
     for table, column in UUID_COLUMNS.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_constraint(f"uq_{table}_ward_id_{column}", type_="unique")

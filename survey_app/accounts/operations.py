@@ -3,6 +3,7 @@ deactivate, set-password links). Operations flush; the request commits."""
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from survey_app import tokens
 from survey_app.access import administers, grantable_roles
@@ -32,27 +34,80 @@ def failure_key(kind: str, value: str) -> str:
     return hashlib.sha256(f"{kind}:{value.strip().lower()}".encode()).hexdigest()
 
 
-def too_many_failures(username: str, address: str) -> bool:
-    """True when the account or the address has failed too often within the window."""
+#: The first wait once an account's free failures are spent; it doubles at each further failure,
+#: up to the window. Nothing is ever locked for good: waiting is always enough.
+FIRST_DELAY_SECONDS = 30
+#: The cookie naming the accounts that signed in successfully on this device (signed, no secret).
+DEVICE_COOKIE = "survey_device"
+DEVICE_COOKIE_DAYS = 90
+#: Accounts one shared device remembers.
+DEVICE_COOKIE_ACCOUNTS = 5
+
+
+def login_wait_seconds(username: str) -> int:
+    """Seconds the account must wait before the next password check from an unknown device; 0: now.
+
+    Failures are counted per account name typed (whether or not it exists, so the answer says
+    nothing about which names exist) within SURVEY_LOGIN_WINDOW_MINUTES. The first
+    SURVEY_LOGIN_MAX_FAILURES_ACCOUNT are free; then each failure makes the next try wait
+    30 s, 60 s, 120 s, ... up to the window.
+    """
     config = current_app.config
-    since = utcnow() - timedelta(minutes=config["LOGIN_WINDOW_MINUTES"])
-    limits = {
-        failure_key("account", username): config["LOGIN_MAX_FAILURES_ACCOUNT"],
-        failure_key("address", address): config["LOGIN_MAX_FAILURES_ADDRESS"],
-    }
-    counts = dict(
-        db.session.execute(
-            sa.select(LoginFailure.key, sa.func.count())
-            .where(LoginFailure.key.in_(limits), LoginFailure.at >= since)
-            .group_by(LoginFailure.key)
-        ).all()
-    )
-    return any(counts.get(key, 0) >= limit for key, limit in limits.items())
+    now = utcnow()
+    window = timedelta(minutes=config["LOGIN_WINDOW_MINUTES"])
+    times = db.session.scalars(
+        sa.select(LoginFailure.at)
+        .where(LoginFailure.key == failure_key("account", username), LoginFailure.at >= now - window)
+        .order_by(LoginFailure.at)
+    ).all()
+    extra = len(times) - config["LOGIN_MAX_FAILURES_ACCOUNT"]
+    if extra < 0:
+        return 0
+    delay = min(timedelta(seconds=FIRST_DELAY_SECONDS * 2 ** min(extra, 20)), window)
+    return max(0, math.ceil((times[-1] + delay - now).total_seconds()))
 
 
-def record_failure(username: str, address: str) -> None:
-    db.session.add(LoginFailure(key=failure_key("account", username)))
-    db.session.add(LoginFailure(key=failure_key("address", address)))
+def record_failure(username: str) -> None:
+    """Count a wrong password against the account name; failures older than the window are deleted."""
+    since = utcnow() - timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
+    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.at < since))
+    db.session.add(LoginFailure(key=failure_key("account", username), at=utcnow()))
+
+
+def _device_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="trusted-device")
+
+
+def _password_stamp(user: User) -> str:
+    """Changes with the password, so a new password forgets the devices that knew the old one."""
+    return hashlib.sha256(f"{user.id}:{user.password_hash or ''}".encode()).hexdigest()[:16]
+
+
+def _device_entries(cookie: str | None) -> list:
+    if not cookie:
+        return []
+    try:
+        entries = _device_serializer().loads(cookie, max_age=DEVICE_COOKIE_DAYS * 86400)
+    except BadSignature:
+        return []
+    return [entry for entry in entries if isinstance(entry, list) and len(entry) == 2] if isinstance(entries, list) else []
+
+
+def is_trusted_device(username: str, cookie: str | None) -> bool:
+    """True when this device signed in as this account before, with its current password."""
+    entries = _device_entries(cookie)
+    if not entries or not username:
+        return False
+    user = db.session.execute(
+        sa.select(User).where(sa.func.lower(User.username) == username.strip().lower())
+    ).scalar_one_or_none()
+    return user is not None and [user.id, _password_stamp(user)] in entries
+
+
+def trusted_device_cookie(user: User, cookie: str | None) -> str:
+    """The device cookie after `user` signed in: this account first, the device's others after it."""
+    entries = [entry for entry in _device_entries(cookie) if entry[0] != user.id]
+    return _device_serializer().dumps([[user.id, _password_stamp(user)], *entries][:DEVICE_COOKIE_ACCOUNTS])
 
 
 def authenticate(username: str, password: str) -> User | None:

@@ -10,9 +10,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 from survey_app.accounts import operations, sessions
 from survey_app.accounts.forms import LoginForm
 from survey_app.accounts.models import EndReason, Role, SessionKind, User
-from survey_app.audit.operations import record, record_refusal
+from survey_app import ratelimits
+from survey_app.audit.operations import record, record_summarised
 from survey_app.errors import error_response
-from survey_app.extensions import db, login_manager
+from survey_app.extensions import limiter, login_manager
 from survey_app.wards.setup import is_initialized
 
 #: Where each role lands after logging in.
@@ -66,28 +67,49 @@ def _reset_session() -> None:
         session["lang"] = lang
 
 
+def _trusted_device() -> bool:
+    """The account typed in has signed in on this device before (its cookie says so, signed)."""
+    return operations.is_trusted_device(request.form.get("username", ""), request.cookies.get(operations.DEVICE_COOKIE))
+
+
+def _login_failed(response) -> bool:
+    """What counts against an address: every password refused (the limit's own 429s aside)."""
+    return response.status_code not in (302, 429)
+
+
+@limiter.limit(ratelimits.login_limit, methods=["POST"], deduct_when=_login_failed, exempt_when=_trusted_device,
+               on_breach=ratelimits.refusal("login.rate_limited", ratelimits.login_refused_message))
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        username, address = form.username.data, request.remote_addr or "unknown"
-        if operations.too_many_failures(username, address):
-            record_refusal("login.rate_limited")
-            return error_response(429)
+        username = form.username.data
+        wait = 0 if _trusted_device() else operations.login_wait_seconds(username)
+        if wait:
+            record_summarised("login.delayed", object_type="account",
+                              object_id=operations.failure_key("account", username)[:16])
+            message = _("Too many wrong passwords for this account. Please wait %(seconds)s seconds and try again.",
+                        seconds=wait)
+            flash(message, "error")
+            return render_template("accounts/login.html", form=form), 429, {"Retry-After": str(wait)}
         user = operations.authenticate(username, form.password.data)
         if user is None:
-            operations.record_failure(username, address)
-            record("login.failed")
-            db.session.commit()  # the failure must count even though the login did not happen
+            record_summarised("login.failed", object_type="account",  # commits on its own, so first
+                              object_id=operations.failure_key("account", username)[:16])
+            operations.record_failure(username)
             flash(_("Wrong username or password."), "error")
             return render_template("accounts/login.html", form=form), 200
+        device = operations.trusted_device_cookie(user, request.cookies.get(operations.DEVICE_COOKIE))
         _reset_session()
         sessions.purge_expired()  # addresses and browsers of old sign-ins are kept 90 days, no longer
         sessions.open_session(user, SessionKind.PASSWORD)
         login_user(user)
         record("login.succeeded", user=user, object_type="user_session", object_id=user.current_session.id)
-        return redirect(_safe_next(request.args.get("next")) or url_for("accounts.home"))
+        response = redirect(_safe_next(request.args.get("next")) or url_for("accounts.home"))
+        response.set_cookie(operations.DEVICE_COOKIE, device, max_age=operations.DEVICE_COOKIE_DAYS * 86400,
+                            httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
+        return response
     return render_template("accounts/login.html", form=form, not_set_up=not is_initialized())
 
 

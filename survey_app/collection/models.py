@@ -266,14 +266,3 @@ class QuarantinedSubmission(WardScoped, db.Model):
         self.reason = reason
         self.reviewed_by_id = reviewer_id
         self.reviewed_at = utcnow()
-
-
-class SelfSurveyHit(db.Model):
-    """One attempt to send an online self-survey, keyed by a hash of the address or the group token."""
-
-    __tablename__ = "self_survey_hits"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    #: sha256 of "address:<ip>" or "token:<token>"; the raw values are not kept.
-    key: Mapped[str] = mapped_column(sa.String(64), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

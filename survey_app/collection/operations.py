@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from survey_app.access import visible
 from survey_app.accounts.models import User
-from survey_app.accounts.operations import failure_key
 from survey_app.audit.operations import record as audit
 from survey_app.clock import local_zone
 from survey_app.collection import formlink
@@ -28,7 +25,6 @@ from survey_app.collection.models import (
     Person,
     QuarantinedSubmission,
     QuarantineStatus,
-    SelfSurveyHit,
     Sex,
     Submission,
     Visit,
@@ -413,22 +409,3 @@ def reject_quarantined(row: QuarantinedSubmission, reason: str, reviewer: User) 
     audit("quarantine.rejected", user=reviewer, ward_id=row.ward_id, object_type="quarantined_submissions",
           object_id=row.id)
     db.session.flush()
-
-
-def self_survey_allowed(token: str, address: str) -> bool:
-    """Count this attempt; False when the address or the group's link was used too often in the window."""
-    config = current_app.config
-    since = utcnow() - timedelta(minutes=config.get("SELF_SURVEY_WINDOW_MINUTES", 60))
-    limits = {
-        failure_key("self-address", address): config.get("SELF_SURVEY_MAX_PER_ADDRESS", 20),
-        failure_key("self-token", token): config.get("SELF_SURVEY_MAX_PER_GROUP", 300),
-    }
-    counts = dict(db.session.execute(
-        sa.select(SelfSurveyHit.key, sa.func.count())
-        .where(SelfSurveyHit.key.in_(limits), SelfSurveyHit.at >= since).group_by(SelfSurveyHit.key)
-    ).all())
-    if any(counts.get(key, 0) >= limit for key, limit in limits.items()):
-        return False
-    db.session.add_all(SelfSurveyHit(key=key) for key in limits)
-    db.session.flush()
-    return True

@@ -6,15 +6,16 @@ receives the form and sends answers; the answer to a send is a receipt without a
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, jsonify, render_template, request
+from flask import abort, jsonify, render_template
 from flask_babel import gettext as _
 
+from survey_app import ratelimits
 from survey_app.collection import formlink
 from survey_app.collection.api import HOUSEHOLD_FORM, read_json_body
-from survey_app.collection.operations import Submitter, ingest, self_survey_allowed
+from survey_app.collection.operations import Submitter, ingest
 from survey_app.collection.records import RecordError, max_record_bytes
 from survey_app.errors import error_response
-from survey_app.extensions import db
+from survey_app.extensions import db, limiter
 from survey_app.wards.models import ResidentialGroup
 
 #: What a resident learns from a send: whether it arrived, and which answers need fixing.
@@ -48,16 +49,18 @@ def self_survey_form(token):
     return jsonify(formlink.client_json(form))
 
 
+@limiter.limit(ratelimits.self_survey_limit, key_func=ratelimits.self_survey_key,
+               on_breach=ratelimits.refusal("self_survey.rate_limited", ratelimits.self_survey_refused_message))
 def self_survey_submit(token):
-    """Store a resident's answers as an online submission of the group, in the ward's review queue."""
+    """Store a resident's answers as an online submission of the group, in the ward's review queue.
+
+    Every send counts against its address *for this group's link* only, so junk sent to one link
+    closes neither the others nor this one for other residents.
+    """
     group = _group_or_404(token)
-    if not self_survey_allowed(token, request.remote_addr or "unknown"):
-        db.session.commit()
-        return error_response(429)
     try:
         payload = read_json_body(max_record_bytes() + 1024)
     except RecordError as error:
-        db.session.commit()  # the attempt counts against the rate limit
         return error_response(error.status, error.message)
     receipt = ingest(payload, Submitter.for_group(group))
     db.session.commit()

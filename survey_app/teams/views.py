@@ -6,14 +6,16 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
+from survey_app import ratelimits
 from survey_app.access import TEAM_ROLES, load_or_abort, roles_required, team_group_ids
 from survey_app.accounts import sessions
 from survey_app.accounts.models import CITY_ROLES, Role, SessionKind, User
 from survey_app.accounts.views import _safe_next as safe_next
 from survey_app.audit.operations import record as audit_record
+from survey_app.audit.operations import record_summarised
 from survey_app.clock import local_today
 from survey_app.errors import error_response
-from survey_app.extensions import db, utcnow
+from survey_app.extensions import db, limiter, utcnow
 from survey_app.teams import enrollment, forms, import_operations, import_rows, imports, operations, queries
 from survey_app.teams.models import ImportBatch, ImportKind, ImportStatus, StandingTeamKind, SurveyTeam
 from survey_app.teams.offices import office_label
@@ -330,16 +332,15 @@ _NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 def _enroll_refused(state: str, record):
     """A clear page for a spent or unknown code; the refusal is logged without the token."""
-    db.session.rollback()
-    event = audit_record("enroll.refused", ward_id=record.ward_id if record else None,
-                         object_type="enrollment_token", object_id=record.id if record else None,
-                         detail={"state": state, "for_user_id": record.user_id if record else None})
-    event.path = "/enroll/…"
-    db.session.commit()
+    record_summarised("enroll.refused", kind=state, ward_id=record.ward_id if record else None,
+                      object_type="enrollment_token", object_id=record.id if record else None,
+                      detail={"for_user_id": record.user_id if record else None})
     status = 404 if state == "unknown" else 410
     return render_template("teams/enroll.html", state=state, record=None), status, _NO_STORE
 
 
+@limiter.limit(ratelimits.enrollment_limit, deduct_when=ratelimits.failed,
+               on_breach=ratelimits.refusal("enroll.rate_limited", ratelimits.enrollment_refused_message))
 def enroll(token):
     """GET shows who the code is for and a button; only the POST (with CSRF) signs the phone in."""
     record = enrollment.find(token)
@@ -358,7 +359,6 @@ def enroll(token):
     session.clear()
     opened = sessions.open_session(user, SessionKind.ENROLLMENT)
     login_user(user, remember=True, duration=sessions.lifetime())
-    event = audit_record("login.enrolled", user=user, object_type="enrollment_token", object_id=record.id,
-                         detail={"user_session_id": opened.id})
-    event.path = "/enroll/…"
+    audit_record("login.enrolled", user=user, object_type="enrollment_token", object_id=record.id,
+                 detail={"user_session_id": opened.id})  # its path is the route, never the token
     return redirect(url_for("accounts.home"))

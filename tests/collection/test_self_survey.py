@@ -75,18 +75,3 @@ def test_bad_answers_come_back_per_field_and_wait_in_quarantine(resident, world)
 def test_sending_needs_the_pages_csrf_token(resident):
     assert resident.send(payload(), csrf=False).status_code == 400
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Submission)) == 0
-
-
-def test_sending_is_rate_limited_per_address(app, resident, monkeypatch):
-    monkeypatch.setitem(app.config, "SELF_SURVEY_MAX_PER_ADDRESS", 2)
-    assert resident.send(payload()).status_code == 201
-    assert resident.send({"not": "valid"}).status_code == 400  # failed attempts count too
-    limited = resident.send(payload())
-    assert limited.status_code == 429 and limited.get_json()["error"]["message"]
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Submission)) == 1
-
-
-def test_sending_is_rate_limited_per_link(app, resident, monkeypatch):
-    monkeypatch.setitem(app.config, "SELF_SURVEY_MAX_PER_GROUP", 1)
-    assert resident.send(payload()).status_code == 201
-    assert resident.send(payload()).status_code == 429
