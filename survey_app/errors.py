@@ -19,6 +19,7 @@ def messages() -> dict[int, str]:
         403: _("You do not have permission to see or change this."),
         404: _("This page or item does not exist."),
         405: _("This action is not allowed here."),
+        410: _("This link or code is no longer in use."),
         413: _("The file or data sent is too large."),
         429: _("Too many attempts. Please wait a few minutes and try again."),
         503: _("The server is busy and nothing was saved. Please try again in a moment."),

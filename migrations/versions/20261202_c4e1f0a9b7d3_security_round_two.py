@@ -29,9 +29,26 @@ def upgrade():
         batch_op.drop_index(batch_op.f('ix_self_survey_hits_key'))
         batch_op.drop_index(batch_op.f('ix_self_survey_hits_at'))
     op.drop_table('self_survey_hits')
+    op.create_table('retired_self_survey_links',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('residential_group_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('retired_at', sa.DateTime(), nullable=False),
+    sa.Column('retired_by_id', sa.Integer(), nullable=True),
+    sa.Column('ward_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['residential_group_id'], ['residential_groups.id'], name=op.f('fk_retired_self_survey_links_residential_group_id_residential_groups')),
+    sa.ForeignKeyConstraint(['retired_by_id'], ['users.id'], name=op.f('fk_retired_self_survey_links_retired_by_id_users')),
+    sa.ForeignKeyConstraint(['ward_id'], ['wards.id'], name=op.f('fk_retired_self_survey_links_ward_id_wards')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_retired_self_survey_links')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_retired_self_survey_links_token_hash'))
+    )
+    with op.batch_alter_table('retired_self_survey_links', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_retired_self_survey_links_residential_group_id'), ['residential_group_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_retired_self_survey_links_ward_id'), ['ward_id'], unique=False)
 
 
 def downgrade():
+    op.drop_table('retired_self_survey_links')
     op.create_table('self_survey_hits',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=64), nullable=False),

@@ -6,43 +6,58 @@ receives the form and sends answers; the answer to a send is a receipt without a
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, jsonify, render_template
+from flask import abort, jsonify, make_response, render_template
+from flask_babel import format_date
 from flask_babel import gettext as _
 
-from survey_app import ratelimits
+from survey_app import ratelimits, tokens
+from survey_app.clock import local_today
 from survey_app.collection import formlink
 from survey_app.collection.api import HOUSEHOLD_FORM, read_json_body
 from survey_app.collection.operations import Submitter, ingest
 from survey_app.collection.records import RecordError, max_record_bytes
 from survey_app.errors import error_response
 from survey_app.extensions import db, limiter
-from survey_app.wards.models import ResidentialGroup
+from survey_app.wards.models import ResidentialGroup, RetiredSelfSurveyLink
 
 #: What a resident learns from a send: whether it arrived, and which answers need fixing.
 PUBLIC_RECEIPT = ("uuid", "status", "result", "message", "errors")
 
 
-def _group_or_404(token: str) -> ResidentialGroup:
+def _open_group(token: str) -> ResidentialGroup:
+    """The group whose current link this is, while its ward's survey period runs.
+
+    404 for a token never issued; 410, with a page saying why, for a link the ward admin replaced
+    (an old poster) or one whose survey period has ended.
+    """
     group = None
     if token and len(token) <= 64:
         group = db.session.execute(
             sa.select(ResidentialGroup).where(ResidentialGroup.self_survey_token == token)
         ).scalar_one_or_none()
+        if group is None and db.session.execute(sa.select(RetiredSelfSurveyLink.id).where(
+                RetiredSelfSurveyLink.token_hash == tokens.token_hash(token))).first() is not None:
+            abort(make_response(error_response(410, _("This survey link has been replaced. Please scan the QR code on the new "
+                                        "poster of your residential group, or ask the ward office."))))
     if group is None:
         abort(404)
+    ends_on = group.ward.survey_ends_on
+    if ends_on is not None and local_today() > ends_on:
+        abort(make_response(error_response(410, _("The online survey of %(ward)s ended on %(date)s. Thank you.",
+                                    ward=group.ward.name, date=format_date(ends_on, "long")))))
     return group
 
 
 def self_survey(token):
     """The resident's page: the group's current household form, filled in and sent online."""
-    group = _group_or_404(token)
+    group = _open_group(token)
     form = formlink.current_form(group.ward_id, HOUSEHOLD_FORM)
     return render_template("collection/self_form.html", group=group, form=form, token=token)
 
 
 def self_survey_form(token):
     """The form the resident fills in (the same JSON the phones use)."""
-    group = _group_or_404(token)
+    group = _open_group(token)
     form = formlink.current_form(group.ward_id, HOUSEHOLD_FORM)
     if form is None:
         return error_response(404, _("The survey form is not available yet."))
@@ -57,7 +72,7 @@ def self_survey_submit(token):
     Every send counts against its address *for this group's link* only, so junk sent to one link
     closes neither the others nor this one for other residents.
     """
-    group = _group_or_404(token)
+    group = _open_group(token)
     try:
         payload = read_json_body(max_record_bytes() + 1024)
     except RecordError as error:

@@ -7,13 +7,14 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from survey_app import tokens
 from survey_app.access import TEAM_ROLES
 from survey_app.accounts.models import Role, User
 from survey_app.audit.operations import record
 from survey_app.extensions import db
 from survey_app.teams import assignment, enrollment, queries
 from survey_app.teams.models import Assignment, StandingTeam, StandingTeamKind, SurveyTeam
-from survey_app.wards.models import ResidentialGroup, Ward
+from survey_app.wards.models import ResidentialGroup, RetiredSelfSurveyLink, Ward
 
 
 class TeamChangeRefused(ValueError):
@@ -184,6 +185,20 @@ def revoke_tokens(user: User) -> int:
     count = enrollment.revoke_unused([user.id])
     record("team.tokens_revoked", object_type="user", object_id=user.id, detail={"revoked": count})
     return count
+
+
+def rotate_self_survey_token(group: ResidentialGroup, actor: User) -> str:
+    """Give the group a new self-survey link; the old one (and every poster printed with it) then
+    answers 410 with a page saying the link was replaced."""
+    if group.self_survey_token:
+        db.session.add(RetiredSelfSurveyLink(ward_id=group.ward_id, residential_group_id=group.id,
+                                             token_hash=tokens.token_hash(group.self_survey_token),
+                                             retired_by_id=actor.id))
+    group.self_survey_token = secrets.token_urlsafe(24)
+    db.session.flush()
+    record("team.self_survey_link_rotated", user=actor, ward_id=group.ward_id, object_type="residential_group",
+           object_id=group.id)
+    return group.self_survey_token
 
 
 def ensure_self_survey_token(group: ResidentialGroup) -> str:

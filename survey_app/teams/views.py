@@ -229,7 +229,22 @@ def group_poster(group_id):
     """A printable A4 poster with the QR code of the group's online self-survey link."""
     group = load_or_abort(ResidentialGroup, group_id, write=True)
     url = enrollment.absolute_url("collection.self_survey", token=operations.ensure_self_survey_token(group))
-    return render_template("teams/poster.html", group=group, url=url, qr=enrollment.qr_data_uri(url))
+    ends_on = group.ward.survey_ends_on
+    return render_template("teams/poster.html", group=group, url=url, qr=enrollment.qr_data_uri(url),
+                           ends_on=ends_on, ended=ends_on is not None and local_today() > ends_on,
+                           form=forms.ActionForm()), 200, _NO_STORE
+
+
+@roles_required(Role.WARD_ADMIN)
+def rotate_poster_link(group_id):
+    """Replace the group's self-survey link: posters printed before stop working (with a clear page)."""
+    group = load_or_abort(ResidentialGroup, group_id, write=True)
+    if not forms.ActionForm().validate_on_submit():
+        return error_response(400)
+    operations.rotate_self_survey_token(group, current_user)
+    flash(_("The link was replaced. Posters printed before now show that it is no longer in use: print the new "
+            "poster."), "info")
+    return redirect(url_for("teams.group_poster", group_id=group.id))
 
 
 # --- imports ---------------------------------------------------------------------------------

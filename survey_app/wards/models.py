@@ -84,3 +84,16 @@ class ResidentialGroup(WardScoped, db.Model):
     self_survey_token: Mapped[str | None] = mapped_column(sa.String(43), unique=True)
 
     ward: Mapped[Ward] = relationship(back_populates="groups")
+
+
+class RetiredSelfSurveyLink(WardScoped, db.Model):
+    """A group's self-survey link the ward admin replaced: its old posters get a clear "replaced" page."""
+
+    __tablename__ = "retired_self_survey_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    residential_group_id: Mapped[int] = mapped_column(sa.ForeignKey("residential_groups.id"), index=True)
+    #: sha256 of the old token; the token itself is not kept.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    retired_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    retired_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

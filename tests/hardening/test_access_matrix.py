@@ -128,6 +128,7 @@ EXPECTED = {
     "teams.move_member": {"own": "a", "team": "a", "ward": "", "city": ""},
     "teams.my_team": {"own": "sl"},
     "teams.revoke_tokens": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "teams.rotate_poster_link": {"own": "a", "team": "a", "ward": "", "city": ""},
     "teams.set_leader": {"own": "a", "team": "a", "ward": "", "city": ""},
     "teams.split_teams": {"own": "a"},
     "teams.team_cards": {"own": "a", "team": "a", "ward": "", "city": ""},
