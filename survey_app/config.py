@@ -1,6 +1,8 @@
 """Configuration read from the environment, with safe defaults for the embedded (SQLite) case."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from datetime import timedelta
@@ -11,6 +13,7 @@ from pathlib import Path
 ENV_SETTINGS = {
     "SURVEY_DATABASE_URL": "sqlite:///<instance>/survey.db",
     "SURVEY_SECRET_KEY": "generated once and kept in <instance>/secret_key",
+    "SURVEY_PSEUDONYM_KEY": "generated once and kept in <instance>/pseudonym_key",
     "SURVEY_INSTANCE_PATH": "<project>/instance",
     "SURVEY_SECURE_COOKIES": "0 (set 1 behind HTTPS)",
     "SURVEY_DEFAULT_LOCALE": "vi",
@@ -47,10 +50,12 @@ def _int(name: str, default: int) -> int:
 
 def _secret_key(instance_path: Path) -> str:
     """Use SURVEY_SECRET_KEY, or a random key generated once and kept in the instance folder."""
-    key = os.environ.get("SURVEY_SECRET_KEY")
-    if key:
-        return key
-    key_file = instance_path / "secret_key"
+    return os.environ.get("SURVEY_SECRET_KEY") or kept_key(instance_path, "secret_key")
+
+
+def kept_key(instance_path: Path, name: str) -> str:
+    """A random key generated once and kept in the file `name` of the instance folder (mode 600)."""
+    key_file = instance_path / name
     if key_file.exists():
         return key_file.read_text().strip()
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -60,6 +65,29 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
+def hkdf_sha256(key: bytes, info: bytes, length: int = 32, salt: bytes = b"") -> bytes:
+    """HKDF-SHA256 (RFC 5869): extract with `salt`, then expand to `length` bytes bound to `info`."""
+    prk = hmac.new(salt or bytes(hashlib.sha256().digest_size), key, hashlib.sha256).digest()
+    output, block, counter = b"", b"", 1
+    while len(output) < length:
+        block = hmac.new(prk, block + info + bytes([counter]), hashlib.sha256).digest()
+        output, counter = output + block, counter + 1
+    return output[:length]
+
+
+#: Binds the derived key to its one use: the same setting never yields the key of something else.
+PSEUDONYM_INFO = b"survey_app/exports/pseudonyms/v1"
+
+
+def pseudonym_key(setting: str | None, instance_path: Path) -> bytes:
+    """The key of export pseudonyms: HKDF of SURVEY_PSEUDONYM_KEY, else of its own kept random key.
+
+    Never the session key (SECRET_KEY): rotating one does not change the other.
+    """
+    master = setting or kept_key(instance_path, "pseudonym_key")
+    return hkdf_sha256(master.encode(), PSEUDONYM_INFO)
+
+
 def from_environment(instance_path: str) -> dict:
     """Build the Flask config mapping from SURVEY_* environment variables."""
     instance = Path(instance_path)
@@ -67,6 +95,8 @@ def from_environment(instance_path: str) -> dict:
     secure = _bool("SURVEY_SECURE_COOKIES", False)
     return {
         "SECRET_KEY": _secret_key(instance),
+        #: The pseudonym key's own setting; empty: a key kept in <instance>/pseudonym_key (read when needed).
+        "PSEUDONYM_KEY": os.environ.get("SURVEY_PSEUDONYM_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SESSION_COOKIE_HTTPONLY": True,

@@ -1,4 +1,4 @@
-"""security round two: record UUIDs unique per ward, self-survey link rotation, login trust
+"""security round two: record UUIDs unique per ward, self-survey link rotation, sensitive export fields
 
 Revision ID: c4e1f0a9b7d3
 Revises: a0d85f347bd2
@@ -7,6 +7,7 @@ Create Date: 2026-12-02 00:30:00
 """
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'c4e1f0a9b7d3'
@@ -29,6 +30,8 @@ def upgrade():
         batch_op.drop_index(batch_op.f('ix_self_survey_hits_key'))
         batch_op.drop_index(batch_op.f('ix_self_survey_hits_at'))
     op.drop_table('self_survey_hits')
+    with op.batch_alter_table('wards', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('export_sensitive_fields', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True))
     op.create_table('retired_self_survey_links',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('residential_group_id', sa.Integer(), nullable=False),
@@ -48,6 +51,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('wards', schema=None) as batch_op:
+        batch_op.drop_column('export_sensitive_fields')
     op.drop_table('retired_self_survey_links')
     op.create_table('self_survey_hits',
     sa.Column('id', sa.Integer(), nullable=False),

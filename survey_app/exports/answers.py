@@ -6,7 +6,8 @@ several versions (a question missing from a version is blank there). Answers are
 labels in the export's language, and a select_multiple also gets formdefs' 0/1 column per choice
 ("a8_devices/smartphone"); with `codes`, each select question gets a column with the stored
 choice names too. For anyone but ward admins, free-text and GPS questions are left out
-(names, phone numbers, addresses and notes are typed there).
+(names, phone numbers, addresses and notes are typed there), and so are exact ages and the
+sensitive answers the ward admin has not ticked (privacy.py; `Scope.keeps`).
 """
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ class AnswerLayout:
         plan: list[tuple[str, int, object]] = []
         zone = local_zone()
         for item in fields:
-            if item["type"] in PERSONAL_TYPES and not scope.personal:
+            if not scope.personal and (item["type"] in PERSONAL_TYPES or not scope.keeps(item["name"])):
                 continue
             choices = "; ".join(f"{c['name']} = {_text(c['label'], 'vi', c['name'])}" for c in item.get("choices", ()))
             versions = ", ".join(item.get("versions", ()))

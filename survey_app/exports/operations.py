@@ -25,9 +25,10 @@ from survey_app.access import visible
 from survey_app.accounts.models import CITY_ROLES, Role, User
 from survey_app.audit.operations import record
 from survey_app.clock import local_zone
-from survey_app.exports import writers
+from survey_app.config import pseudonym_key
+from survey_app.exports import privacy, writers
 from survey_app.exports.models import ExportFormat, ExportJob, ExportStatus
-from survey_app.exports.sheets import build_sheets
+from survey_app.exports.sheets import build_sheets, left_out
 from survey_app.exports.spec import Scope, Sheet
 from survey_app.extensions import db, utcnow
 from survey_app.wards.models import ResidentialGroup, Ward
@@ -81,9 +82,16 @@ def resolve_scope(actor: User | None, *, ward_id=None, ward_code: str | None = N
     chosen = _chosen_groups(ward, open_groups, group_ids, group_codes)
     return Scope(
         ward_id=ward.id, ward_code=ward.code, ward_name=ward.name, group_ids=tuple(chosen), viewer=viewer,
-        actor=actor, secret=current_app.config["SECRET_KEY"].encode(), lang="en" if lang == "en" else "vi",
+        actor=actor, secret=export_pseudonym_key(), lang="en" if lang == "en" else "vi",
         codes=bool(codes), all_groups=len(chosen) == len(open_groups),
+        sensitive=privacy.allowed(ward.export_sensitive_fields),
+        survey_year=ward.survey_starts_on.year if ward.survey_starts_on else datetime.now(local_zone()).year,
     )
+
+
+def export_pseudonym_key() -> bytes:
+    """The app's pseudonym key (its own setting or kept file, through HKDF): never the session key."""
+    return pseudonym_key(current_app.config.get("PSEUDONYM_KEY"), Path(current_app.instance_path))
 
 
 def _find_ward(ward_id, ward_code) -> Ward:
@@ -193,11 +201,20 @@ def free_target(folder: Path, name: str, suffix: str) -> Path:
 
 
 def audit(scope: Scope, fmt: ExportFormat, counts: dict[str, int], via: str) -> None:
-    """One audit event per export: ids and counts only."""
+    """One audit event per export: ids, counts, and the keys of what was left out or suppressed.
+
+    `left_out` names the sheets and columns a ward admin's export would have had, `suppressed`
+    counts the hidden small cells per sheet (city roles), `sensitive` the ticked sensitive answers
+    carried: field names and numbers, never a value from the file.
+    """
+    detail = {"sheets": list(counts), "rows": counts, "groups": list(scope.group_ids), "format": fmt.value,
+              "codes": scope.codes, "lang": scope.lang, "personal": scope.personal, "via": via}
+    if not scope.personal:
+        detail.update(figures_only=scope.figures_only, left_out=left_out(scope),
+                      suppressed=dict(scope.notes.get("suppressed", {})),
+                      sensitive=[] if scope.figures_only else sorted(scope.sensitive))
     record("export.workbook" if fmt == ExportFormat.XLSX else "export.csv", user=scope.actor,
-           ward_id=scope.ward_id, object_type="ward", object_id=scope.ward_id,
-           detail={"sheets": list(counts), "rows": counts, "groups": list(scope.group_ids), "format": fmt.value,
-                   "codes": scope.codes, "lang": scope.lang, "personal": scope.personal, "via": via})
+           ward_id=scope.ward_id, object_type="ward", object_id=scope.ward_id, detail=detail)
 
 
 # ---------------------------------------------------------------- jobs

@@ -3,6 +3,9 @@ chart), survey teams and members' progress, and the training plan.
 
 Coverage, team and member figures and the indicators reuse the dashboard's queries
 (survey_app/dashboard/queries.py, indicators.py), so the workbook and the dashboard agree.
+
+For city roles (`Scope.figures_only`) the counts go through suppression.protect first: the
+groups, the totals and the teams are protected together, since each is a sum of the others.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from survey_app.dashboard.indicators import INDICATORS, aggregate
 from survey_app.dashboard.labels import indicator_labels, section_labels
 from survey_app.dashboard.models import PersonIndicator
 from survey_app.exports import labels, queries
+from survey_app.exports.suppression import HIDDEN, protect, shown, small
 from survey_app.exports.spec import DECIMAL, INT, PERCENT, TEXT, Chart, Column, Scope, Sheet, id_column, ref_column
 from survey_app.extensions import db
 from survey_app.planning.scoring import RuleError, load_rules
@@ -31,6 +35,61 @@ def _coverage_rows(scope: Scope) -> list[dict]:
     """The dashboard's per-group coverage, limited to the chosen groups."""
     chosen = set(scope.group_ids)
     return [row for row in dashboard.group_coverage(scope.viewer, scope.ward_id) if row["id"] in chosen]
+
+
+#: Counts of households or people in the coverage rows, the totals and the team rows.
+COUNTS = ("expected", "listed", "visited", "done", *STATUS_COLUMNS, "people", "remaining")
+TEAM_COUNTS = ("members", "expected", "visited", "done", "remaining")
+
+
+def _teams(scope: Scope, groups: list[dict]) -> list[dict]:
+    found = dashboard.team_coverage(scope.viewer, scope.ward_id, groups)
+    return [t for t in found if t["group_codes"] or scope.all_groups]
+
+
+def _lines_of(key, row: dict) -> list[list]:
+    """The sums a row shows: its statuses make its listed households; visited and not visited too;
+    remaining is the larger of expected and listed less the closed statuses."""
+    cell = lambda name: (key, name)  # noqa: E731
+    return [[cell(n) for n in ("done", *STATUS_COLUMNS, "listed")],
+            [cell("visited"), cell("not_visited"), cell("listed")],
+            [cell(n) for n in ("remaining", "expected", "listed", "done", "refused", "moved", "not_found")]]
+
+
+def coverage_figures(scope: Scope) -> dict:
+    """Groups, totals and teams of the scope, with the set of cells to hide for city roles (once per export).
+
+    Cells are ((kind, id), key): kind "g" a group, "t" the totals, "team" a team, "i" an indicator.
+    """
+    if "figures" in scope.cache:
+        return scope.cache["figures"]
+    groups = _coverage_rows(scope)
+    total = dashboard.totals(groups)
+    teams = _teams(scope, groups)
+    hidden: set = set()
+    if scope.figures_only:
+        cells, lines = {}, []
+        for key, row in [(("g", g["id"]), g) for g in groups] + [(("t", 0), total)]:
+            cells.update({(key, name): row[name] for name in COUNTS})
+            lines += _lines_of(key, row)
+        lines += [[(("g", g["id"]), name) for g in groups] + [(("t", 0), name)] for name in COUNTS]
+        for team in teams:
+            cells.update({(("team", team["id"]), name): team[name] for name in TEAM_COUNTS})
+            own = [g["id"] for g in groups if g["team_id"] == team["id"]]
+            lines += [[(("team", team["id"]), name)] + [(("g", gid), name) for gid in own]
+                      for name in TEAM_COUNTS if name != "members"]
+        hidden = protect(cells, lines)
+    scope.cache["figures"] = found = {"groups": groups, "total": total, "teams": teams, "hidden": hidden}
+    return found
+
+
+def _count(found: dict, key, name: str, value):
+    return shown(value, (key, name) in found["hidden"])
+
+
+def _share(found: dict, key, value, *names: str):
+    """A share, left empty when a count it is computed from is hidden."""
+    return None if any((key, name) in found["hidden"] for name in names) else value
 
 
 # ---------------------------------------------------------------- summary
@@ -50,7 +109,8 @@ def summary_sheet(scope: Scope) -> Sheet:
 
 def _summary_rows(scope: Scope):
     vi = scope.lang != "en"
-    total = dashboard.totals(_coverage_rows(scope))
+    found = coverage_figures(scope)
+    total, totals_key = found["total"], ("t", 0)
     coverage = "Tiến độ khảo sát" if vi else "Survey coverage"
     figures = [
         ("expected", "Hộ dự kiến (theo sổ của phường)", "Expected households (ward registers)", None,
@@ -64,19 +124,26 @@ def _summary_rows(scope: Scope):
     for key, label_vi, label_en, of_key, target in figures:
         of = total[of_key] if of_key else None
         share = min(total[key] / of, 1.0) if of else None
-        yield coverage, label_vi if vi else label_en, f"coverage.{key}", total[key], of, share, target
+        share = _share(found, totals_key, share, key, *((of_key,) if of_key else ()))
+        yield (coverage, label_vi if vi else label_en, f"coverage.{key}", _count(found, totals_key, key, total[key]),
+               None if of_key is None else _count(found, totals_key, of_key, of), share, target)
     events, minutes = db.session.execute(
         sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(SupportEvent.minutes), 0))
         .where(*queries.scoped(SupportEvent, scope, SupportEvent.residential_group_id))).one()
     support = "Bình dân học vụ số" if vi else "Bình dân học vụ số (support)"
-    yield (support, "Lượt hỗ trợ người dân" if vi else "Support events", "support.events", events,
-           None, None, None)
+    yield (support, "Lượt hỗ trợ người dân" if vi else "Support events", "support.events",
+           _small(scope, events), None, None, None)
     yield (support, "Số phút hỗ trợ" if vi else "Minutes of help", "support.minutes", int(minutes),
            None, None, None)
-    yield from _indicator_rows(scope)
+    yield from _indicator_rows(scope, found)
 
 
-def _indicator_rows(scope: Scope):
+def _small(scope: Scope, value):
+    """A count with no sum shown beside it: hidden for city roles when under the threshold."""
+    return shown(value, scope.figures_only and small(value))
+
+
+def _indicator_rows(scope: Scope, found: dict):
     """Every dashboard indicator over the adults of the chosen groups, with the ward's plan targets."""
     where = queries.scoped(PersonIndicator, scope, PersonIndicator.residential_group_id)
     bucket = aggregate(where, "total")[0][1]
@@ -86,13 +153,20 @@ def _indicator_rows(scope: Scope):
     vi = scope.lang != "en"
     adults = "Người từ 15 tuổi được khảo sát" if vi else "Adults (15+) surveyed"
     proxy = "Trong đó: người khác trả lời thay" if vi else "Of whom answered by someone else (proxy)"
-    yield sections["levels"], adults, "adults", bucket["adults"], None, None, None
+    # The adults are the people surveyed of the totals: hidden with them.
+    hide_adults = scope.figures_only and (small(bucket["adults"]) or (("t", 0), "people") in found["hidden"])
+    count = partial(_small, scope)
+    adults_cell = shown(bucket["adults"], hide_adults)
+    yield sections["levels"], adults, "adults", adults_cell, None, None, None
     share = bucket["proxy"] / bucket["adults"] if bucket["adults"] else None
-    yield sections["levels"], proxy, "proxy", bucket["proxy"], bucket["adults"], share, None
+    proxy_cell = count(bucket["proxy"])
+    yield (sections["levels"], proxy, "proxy", proxy_cell, adults_cell,
+           None if HIDDEN in (proxy_cell, adults_cell) else share, None)
     for indicator in INDICATORS:
-        figures = bucket["indicators"][indicator.key]
+        figures_ = bucket["indicators"][indicator.key]
+        n, of = count(figures_["n"]), count(figures_["of"])
         yield (sections.get(indicator.section, indicator.section), names.get(indicator.key, indicator.key),
-               indicator.key, figures["n"], figures["of"], figures["share"], targets.get(indicator.key))
+               indicator.key, n, of, None if HIDDEN in (n, of) else figures_["share"], targets.get(indicator.key))
     yield ("Ghi chú" if vi else "Note",
            "Kỹ năng số là các việc người dân tự khai đã làm trong 3 tháng qua, không phải bài kiểm tra."
            if vi else "Digital skills are activities people say they did in the last 3 months, not a test.",
@@ -118,8 +192,12 @@ def coverage_sheet(scope: Scope) -> Sheet:
     keys = [c.key for c in columns]
 
     def rows():
-        for row in _coverage_rows(scope):
+        found = coverage_figures(scope)
+        for row in found["groups"]:
+            key = ("g", row["id"])
             values = {**row, "group": row["code"], "group_name": row["name"], "team": row["team_number"]}
+            values.update({name: _count(found, key, name, row[name]) for name in COUNTS})
+            values["share"] = _share(found, key, row["share"], "done", "expected")
             yield tuple(values[key] for key in keys)
 
     chart = Chart("Tỷ lệ hộ đã khảo sát theo tổ dân phố",
@@ -134,14 +212,8 @@ def coverage_sheet(scope: Scope) -> Sheet:
 
 def team_sheets(scope: Scope) -> list[Sheet]:
     """Survey teams (figures over the chosen groups they cover) and each member's progress."""
-    state: dict = {}
-
     def teams():
-        if "teams" not in state:
-            groups = _coverage_rows(scope)
-            found = dashboard.team_coverage(scope.viewer, scope.ward_id, groups)
-            state["teams"] = [t for t in found if t["group_codes"] or scope.all_groups]
-        return state["teams"]
+        return coverage_figures(scope)["teams"]
 
     team_columns = [id_column("team", "Tổ khảo sát", "Survey team", 8),
                     Column("team_name", "Tên tổ", "Team name", TEXT, 22),
@@ -154,9 +226,14 @@ def team_sheets(scope: Scope) -> list[Sheet]:
                     Column("share", "Tỷ lệ hộ đã khảo sát", "Share surveyed", PERCENT, 10)]
 
     def team_rows():
-        for t in teams():
-            yield (t["number"], t["name"], t["members"], ", ".join(t["group_codes"]), t["expected"], t["visited"],
-                   t["done"], t["remaining"], t["share"])
+        found = coverage_figures(scope)
+        for t in found["teams"]:
+            key = ("team", t["id"])
+            def count(name, key=key, t=t):
+                return _count(found, key, name, t[name])
+
+            yield (t["number"], t["name"], count("members"), ", ".join(t["group_codes"]), count("expected"),
+                   count("visited"), count("done"), count("remaining"), _share(found, key, t["share"], "done", "expected"))
 
     member_columns = [id_column("team", "Tổ khảo sát", "Survey team", 8),
                       ref_column(scope, "member_id", "Mã thành viên", "Member id")]
@@ -185,7 +262,10 @@ def team_sheets(scope: Scope) -> list[Sheet]:
             yield (*row, role(m["role"]), m["visits"], m["interviewed"], m["nobody_home"], m["refused"], m["moved"],
                    m["not_found"], m["people"], helped.get(m["id"], 0))
 
-    return [Sheet("teams", "Tổ khảo sát", "Survey teams", team_columns, team_rows, lambda: len(teams())),
+    team_sheet = Sheet("teams", "Tổ khảo sát", "Survey teams", team_columns, team_rows, lambda: len(teams()))
+    if scope.figures_only:  # a row per member is about people: city roles get the teams' figures only
+        return [team_sheet]
+    return [team_sheet,
             Sheet("members", "Thành viên tổ", "Team members", member_columns, member_rows,
                   lambda: queries.member_count(scope), freeze_columns=2)]
 
@@ -218,6 +298,8 @@ def plan_sheets(scope: Scope) -> list[Sheet]:
                      Column("trainer", "Người hướng dẫn", "Trainer", TEXT, 24),
                      Column("locked", "Đã chốt", "Locked", TEXT, 8),
                      Column("learners", "Số học viên", "Learners", INT, 9)]
+    if scope.figures_only:  # who teaches is about a person: city roles get the classes and their sizes
+        class_columns = [c for c in class_columns if c.key != "trainer"]
     classes = queries.plan_classes(scope, plan_id)
 
     def class_rows():
@@ -229,6 +311,10 @@ def plan_sheets(scope: Scope) -> list[Sheet]:
                 trainer = trainer_name
             else:
                 trainer = user_ref(trainer_user) if trainer_user is not None else person_ref(trainer_person)
+            if scope.figures_only:
+                yield (cid, week, module.upper(), titles.get(module, module), codes.get(venue_group), venue,
+                       slot(time_slot), band, yes_no(locked), _small(scope, size))
+                continue
             yield (cid, week, module.upper(), titles.get(module, module), codes.get(venue_group), venue,
                    slot(time_slot), band, trainer, yes_no(locked), size)
 
@@ -257,6 +343,9 @@ def plan_sheets(scope: Scope) -> list[Sheet]:
                 reasons = ", ".join(map(str, reasons))
             yield (*row, level, yes_no(asked), priority, reasons or None)
 
-    return [Sheet("classes", "Lớp học", "Classes", class_columns, class_rows, partial(queries.count, classes)),
+    class_sheet = Sheet("classes", "Lớp học", "Classes", class_columns, class_rows, partial(queries.count, classes))
+    if scope.figures_only:  # a row per learner is about people
+        return [class_sheet]
+    return [class_sheet,
             Sheet("learners", "Học viên", "Learners", learner_columns, learner_rows,
                   partial(queries.count, learners), freeze_columns=2)]

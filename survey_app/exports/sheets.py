@@ -7,11 +7,16 @@ CLI); everyone else gets pseudonymous ids (spec.make_pseudonym) in place of row 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from functools import partial
+
+from survey_app.accounts.models import Role, User
 
 from survey_app.clock import local_zone
 from survey_app.exports import labels, queries, reports
 from survey_app.exports.answers import AnswerLayout, load_layout
+from survey_app.exports.privacy import AGE_BANDS, age_band
+from survey_app.exports.suppression import HIDDEN
 from survey_app.exports.spec import DATETIME, DECIMAL, INT, TEXT, Column, Scope, Sheet, id_column, ref_column
 
 #: Kinds of pseudonymous ids: households, persons, users (staff, volunteers), visits, support events.
@@ -78,8 +83,10 @@ def persons_sheet(scope: Scope, layout: AnswerLayout) -> Sheet:
                id_column("line_no", "Thứ tự trong hộ", "Line in household", 8)]
     if personal:
         columns.append(Column("full_name", "Họ tên", "Full name", TEXT, 24))
+    # An exact age is for ward admins; everyone else gets the band of the age reached in the survey year.
+    columns.append(id_column("birth_year", "Năm sinh", "Birth year", 9) if personal
+                   else Column("age_band", "Nhóm tuổi", "Age band", TEXT, 9, "; ".join(b for *_, b in AGE_BANDS)))
     columns += [
-        id_column("birth_year", "Năm sinh", "Birth year", 9),
         Column("sex", "Giới tính", "Sex", TEXT, 9, labels.describe(labels.SEX)),
         id_column("submission_id", "Mã phiếu", "Submission id", 10),
         Column("level", "Mức kỹ năng số", "Digital skill level", TEXT, 10),
@@ -95,7 +102,12 @@ def persons_sheet(scope: Scope, layout: AnswerLayout) -> Sheet:
             head = (person_ref(pid), household_ref(hid), codes.get(group_id), line_no)
             if personal:
                 head += (name,)
-            member = _member(parsed(sid, answers), index)
+            household = parsed(sid, answers)
+            member = _member(household, index)
+            if not personal:
+                if birth_year is None and member is not None:
+                    birth_year = member.get("b1_birth_year")
+                birth_year = age_band(birth_year, _survey_year(household, scope.survey_year))
             yield (*head, birth_year, sex_label(sex), sid, None if level is None else f"L{level}",
                    *values(member))
 
@@ -115,6 +127,14 @@ class _Parsed:
         if key != self.key:
             self.key, self.value = key, json.loads(raw)
         return self.value
+
+
+def _survey_year(answers, default: int | None) -> int | None:
+    """The year the household was surveyed in: the form's survey_year calculate, else the scope's."""
+    year = answers.get("survey_year") if isinstance(answers, dict) else None
+    if isinstance(year, str) and year.isdigit():
+        year = int(year)
+    return year if isinstance(year, int) and not isinstance(year, bool) else default
 
 
 def _member(answers, index):
@@ -217,7 +237,17 @@ def support_sheet(scope: Scope) -> Sheet:
 
 
 def build_sheets(scope: Scope) -> list[Sheet]:
-    """Every sheet of a ward export, in workbook order; the data dictionary describes the others."""
+    """Every sheet of a ward export, in workbook order; the data dictionary describes the others.
+
+    City roles get figures, not people: the summary, coverage, teams and classes, with small counts
+    suppressed (reports.py), and no sheet with a row per household, person, visit or member.
+    """
+    if scope.figures_only:
+        sheets = [_counting_hidden(scope, sheet) for sheet in (
+            reports.summary_sheet(scope), reports.coverage_sheet(scope), *reports.team_sheets(scope),
+            *reports.plan_sheets(scope))]
+        sheets.append(dictionary_sheet(scope, sheets))
+        return sheets
     household_layout, member_layout = load_layout(scope)
     sheets = [
         reports.summary_sheet(scope),
@@ -231,6 +261,42 @@ def build_sheets(scope: Scope) -> list[Sheet]:
     ]
     sheets.append(dictionary_sheet(scope, sheets))
     return sheets
+
+
+def _counting_hidden(scope: Scope, sheet: Sheet) -> Sheet:
+    """The sheet, its rows counting the suppressed cells they give into the scope's notes (for the audit)."""
+    rows = sheet.rows
+
+    def counted():
+        hidden = 0
+        try:
+            for row in rows():
+                hidden += sum(1 for value in row if isinstance(value, str) and value == HIDDEN)
+                yield row
+        finally:
+            scope.note_suppressed(sheet.key, hidden)
+
+    sheet.rows = counted
+    return sheet
+
+
+def left_out(scope: Scope) -> dict:
+    """What a ward admin's export of the same groups has and this one has not: sheet and column keys only.
+
+    {"sheets": [sheet keys], "columns": {sheet key: [column keys]}}, empty for a ward admin's export.
+    """
+    if scope.personal:
+        return {}
+    admin = User(role=Role.WARD_ADMIN, ward_id=scope.ward_id, username="audit", full_name="audit")
+    full = build_sheets(replace(scope, viewer=admin, notes={}, cache={}))
+    mine = {sheet.key: {column.key for column in sheet.columns} for sheet in build_sheets(
+        replace(scope, notes={}, cache={}))}
+    columns = {}
+    for sheet in full:
+        missing = [column.key for column in sheet.columns if column.key not in mine.get(sheet.key, ())]
+        if sheet.key in mine and missing:
+            columns[sheet.key] = missing
+    return {"sheets": [sheet.key for sheet in full if sheet.key not in mine], "columns": columns}
 
 
 def dictionary_sheet(scope: Scope, sheets: list[Sheet]) -> Sheet:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from survey_app.accounts.models import Role, User
+from survey_app.accounts.models import CITY_ROLES, Role, User
+from survey_app.exports.privacy import SENSITIVE_FIELDS, exact_age
 
 TEXT, INT, DECIMAL, DATE, DATETIME, PERCENT = "text", "int", "decimal", "date", "datetime", "percent"
 TYPES = (TEXT, INT, DECIMAL, DATE, DATETIME, PERCENT)
@@ -81,7 +82,8 @@ class Scope:
     """What is exported and through whose eyes.
 
     `viewer` is the user whose rights apply (`access.visible`); the CLI passes a transient ward
-    admin of the ward. `actor` is who asked, for the audit log (None for the CLI).
+    admin of the ward. `actor` is who asked, for the audit log (None for the CLI). `secret` is
+    the pseudonym key (config.pseudonym_key), never the session key.
     """
 
     ward_id: int
@@ -95,11 +97,35 @@ class Scope:
     codes: bool = False
     #: Every group the viewer may see is chosen (teams without a chosen group are then kept too).
     all_groups: bool = True
+    #: Sensitive answers (privacy.SENSITIVE_FIELDS) the ward admin lets non-admin exports carry.
+    sensitive: frozenset[str] = frozenset()
+    #: Year ages are reached in, for age bands (the survey period's year, else the current one).
+    survey_year: int | None = None
+    #: What the sheets hid while writing, for the audit log: {"suppressed": {sheet key: cells}}.
+    notes: dict = field(default_factory=dict)
+    #: Figures computed once per export and shared by its sheets (reports.coverage_figures).
+    cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def personal(self) -> bool:
         """Names, phone numbers, addresses and GPS points: ward admins (and the CLI) only."""
         return self.viewer.role == Role.WARD_ADMIN
+
+    @property
+    def figures_only(self) -> bool:
+        """City roles get group-level figures with small counts suppressed, never rows about people."""
+        return self.viewer.role in CITY_ROLES
+
+    def keeps(self, name: str) -> bool:
+        """Whether an answer column is exported: sensitive ones only for admins or when ticked."""
+        if self.personal:
+            return True
+        return not exact_age(name) and (name not in SENSITIVE_FIELDS or name in self.sensitive)
+
+    def note_suppressed(self, sheet: str, cells: int) -> None:
+        if cells:
+            counts = self.notes.setdefault("suppressed", {})
+            counts[sheet] = counts.get(sheet, 0) + cells
 
     def ref(self, kind: str) -> Callable[[int | None], object]:
         """A function giving the row id as it is exported: the id itself, or a stable pseudonym."""
@@ -114,7 +140,7 @@ class Scope:
 
 
 def make_pseudonym(secret: bytes, kind: str, value) -> str:
-    """HMAC-SHA256 of "kind:id" with the app's secret key, truncated: stable across exports, not reversible."""
+    """HMAC-SHA256 of "kind:id" with the pseudonym key, truncated: stable across exports, not reversible."""
     digest = hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
     return f"{kind}-{digest[:12]}"
 

@@ -4,10 +4,11 @@ Both stream: a row goes from the database cursor to the file and is forgotten. x
 constant-memory mode (rows written in order, each flushed to a temporary file), so the headers
 and column formats are set before the first row and the chart gets a sheet of its own.
 
-Formula injection: xlsx text cells are written with `write_string` and the workbook has
-`strings_to_formulas` off, so "=1+2" stays the text "=1+2" (no neutralising needed there); in CSV,
-which any spreadsheet re-interprets, a text cell starting with = + - @ tab or CR gets a leading
-single quote.
+Formula injection: every str cell of the xlsx is written with `write_string` (a str in a number
+column too) and the workbook has `strings_to_formulas` off, so "=1+2" stays the text "=1+2" (no
+neutralising needed there). In CSV, which any spreadsheet re-interprets, every cell that is not a
+real number (int, float, Decimal) is text, whatever its column's type, and gets a leading single
+quote when it starts with = + - @ tab or CR: "-1+1" in a number column is neutralised, -1 is not.
 """
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ import io
 import zipfile
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
-from functools import partial
 from datetime import date, datetime
+from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import xlsxwriter
@@ -125,7 +127,9 @@ def _cell_writer(worksheet, column: Column, fmt):
     A1-notation parsing, which is a third of the cost of a cell here.
     """
     if column.type == TEXT:  # text, or a calculated answer (age) that stays a number
-        return getattr(worksheet, "_write", worksheet.write)
+        write, write_string = getattr(worksheet, "_write", worksheet.write), worksheet.write_string
+        return lambda row, col, value: (write_string(row, col, value) if value.__class__ is str
+                                        else write(row, col, value))
     if column.type in (DATE, DATETIME):
         return partial(getattr(worksheet, "_write_datetime", worksheet.write_datetime), cell_format=fmt)
     write_number = getattr(worksheet, "_write_number", worksheet.write_number)
@@ -185,15 +189,19 @@ def _discard(workbook) -> None:
 # ---------------------------------------------------------------- CSV
 
 
-def _csv_converter(kind: str):
-    """Value -> CSV text: ISO dates and plain numbers for other tools, neutralised text."""
-    if kind == TEXT:
-        return lambda value: neutralise(value if isinstance(value, str) else str(value))
-    if kind == DATETIME:
-        return lambda value: value.strftime("%Y-%m-%d %H:%M:%S") if isinstance(value, datetime) else str(value)
-    if kind == DATE:
-        return lambda value: value.isoformat() if isinstance(value, date) else str(value)
-    return lambda value: value
+#: Values written as numbers in CSV; anything else is text and is neutralised.
+REAL_NUMBERS = (int, float, Decimal)
+
+
+def csv_cell(value):
+    """Value -> CSV cell, whatever the column's type: real numbers as they are, ISO dates, neutralised text."""
+    if isinstance(value, REAL_NUMBERS) and not isinstance(value, bool):
+        return value
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    return neutralise(value if isinstance(value, str) else str(value))
 
 
 def write_csv(open_member: Callable[[str], object], sheets: Iterable[Sheet],
@@ -201,15 +209,13 @@ def write_csv(open_member: Callable[[str], object], sheets: Iterable[Sheet],
     """Write each sheet as `<key>.csv` (UTF-8 with a BOM) through `open_member`; return rows per key."""
     counts, done = {}, 0
     for sheet in sheets:
-        converters = [_csv_converter(column.type) for column in sheet.columns]
         with open_member(f"{sheet.key}.csv") as binary, io.TextIOWrapper(binary, encoding="utf-8-sig",
                                                                            newline="") as text:
             writer = csv.writer(text)
-            writer.writerow([column.key for column in sheet.columns])
+            writer.writerow([neutralise(column.key) for column in sheet.columns])
             written = 0
             for row in sheet.rows():
-                writer.writerow(["" if value is None else convert(value)
-                                 for convert, value in zip(converters, row)])
+                writer.writerow(["" if value is None else csv_cell(value) for value in row])
                 written += 1
                 if written % PROGRESS_EVERY == 0:
                     progress(done + written)

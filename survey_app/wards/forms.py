@@ -6,9 +6,12 @@ from datetime import date, datetime
 from babel.numbers import get_decimal_symbol
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField
+from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from survey_app.exports.privacy import SENSITIVE_TOPICS
 
 from survey_app.wards import targets
 from survey_app.wards.models import WardKind
@@ -108,3 +111,25 @@ class WardSettingsForm(TargetsForm):
         if field.data is not None and start is not None and field.data < start:
             raise ValidationError(_l("The last day of the survey is before its first day: choose a last day "
                                      "on or after the first."))
+
+
+class ExportSensitiveField(SelectMultipleField):
+    """Ticked topics of sensitive answers (exports/privacy.py) that team leaders' exports may carry."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form):
+        unknown = [value for value in self.data or () if value not in SENSITIVE_TOPICS]
+        if unknown:
+            raise ValidationError(_l("Tick only the answers listed: %(values)s is not one of them.",
+                                     values=", ".join(unknown)[:80]))
+
+
+def _sensitive_field() -> ExportSensitiveField:
+    return ExportSensitiveField(
+        _l("Sensitive answers team leaders' exports may carry"), coerce=str,
+        choices=[SelectChoice(key, label) for key, (label, _names) in SENSITIVE_TOPICS.items()])
+
+
+WardSettingsForm.export_sensitive = _sensitive_field()

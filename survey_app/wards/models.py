@@ -49,6 +49,8 @@ class Ward(db.Model):
     households_at_door: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: The ward's own plan targets, {indicator key: share 0..1}; keys absent inherit the city's.
     plan_targets: Mapped[dict | None] = mapped_column(JSONType)
+    #: Sensitive answers (field names, exports/privacy.py) team leaders' exports may carry; None = none.
+    export_sensitive_fields: Mapped[list | None] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     city: Mapped[City] = relationship(back_populates="wards")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from survey_app.audit.operations import record
+from survey_app.exports import privacy
 from survey_app.extensions import db
 from survey_app.wards import targets
 from survey_app.wards.models import City, Ward, WardKind
@@ -55,6 +56,23 @@ def change_ward_settings(ward: Ward, *, name: str, kind: WardKind | str, citizen
         record("ward.settings_changed", user=user, ward_id=ward.id, object_type="ward", object_id=ward.id,
                detail={"changed": list(changes), "changes": changes})
     return changes
+
+
+def change_export_sensitive(ward: Ward, topics, user=None) -> bool:
+    """Set which sensitive answers non-admin exports of the ward may carry (topics of exports/privacy.py).
+
+    Audited as "ward.export_sensitive_changed" with the field names before and after (names only).
+    Returns whether anything changed.
+    """
+    before = sorted(privacy.allowed(ward.export_sensitive_fields))
+    wanted = privacy.fields_of(topics)
+    if sorted(wanted or ()) == before:
+        return False
+    ward.export_sensitive_fields = wanted
+    db.session.flush()
+    record("ward.export_sensitive_changed", user=user, ward_id=ward.id, object_type="ward", object_id=ward.id,
+           detail={"before": before, "after": sorted(wanted or ())})
+    return True
 
 
 def change_city_targets(city: City, plan_targets: dict[str, float | None], user=None) -> dict:

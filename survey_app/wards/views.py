@@ -8,6 +8,7 @@ from flask_login import current_user
 from survey_app.access import ADMIN_ROLES, administers, load_or_abort, load_ward_to_administer, roles_required
 from survey_app.accounts.models import CITY_ROLES, Role
 from survey_app.dashboard.labels import indicator_labels
+from survey_app.exports import privacy
 from survey_app.wards import checklist, operations, queries, setup_views
 from survey_app.wards import targets as plan_targets
 from survey_app.wards.forms import TARGET_PREFIX, CityTargetsForm, WardSettingsForm
@@ -84,7 +85,11 @@ def _ward_settings(ward: Ward):
     form = WardSettingsForm(data={
         "name": ward.name, "kind": ward.kind.value if ward.kind else "ward", "citizen_app_name": ward.citizen_app_name,
         "survey_starts_on": ward.survey_starts_on, "survey_ends_on": ward.survey_ends_on,
+        "export_sensitive": privacy.topics_of(ward.export_sensitive_fields),
         **WardSettingsForm.initial_targets(ward.plan_targets)})
+    ticks = current_user.role == Role.WARD_ADMIN  # what leaves the ward in team leaders' files: its own admin
+    if not ticks:
+        del form.export_sensitive
     if request.method == "POST":
         if not form.validate_on_submit():
             return _settings_page("wards/settings.html", form, ward=ward, status=400)
@@ -92,6 +97,8 @@ def _ward_settings(ward: Ward):
             ward, name=form.name.data, kind=form.kind.data, citizen_app_name=form.citizen_app_name.data,
             survey_starts_on=form.survey_starts_on.data, survey_ends_on=form.survey_ends_on.data,
             plan_targets=form.target_values())
+        if ticks and operations.change_export_sensitive(ward, form.export_sensitive.data):
+            changes = True
         flash(_("The settings were saved.") if changes else _("Nothing was changed."), "info")
         return redirect(request.path)
     return _settings_page("wards/settings.html", form, ward=ward)

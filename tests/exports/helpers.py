@@ -10,6 +10,7 @@ import openpyxl
 
 from survey_app.exports import operations
 from survey_app.exports.models import ExportFormat
+from survey_app.exports.spec import make_pseudonym
 
 SHEETS_VI = ["Tổng hợp", "Theo tổ dân phố", "Biểu đồ độ bao phủ", "Tổ khảo sát", "Thành viên tổ", "Hộ gia đình",
              "Nhân khẩu", "Lượt khảo sát", "Hỗ trợ người dân", "Lớp học", "Học viên", "Từ điển dữ liệu"]
@@ -24,6 +25,11 @@ def export(user, folder: Path, fmt: str = "xlsx", name: str = "out", **options) 
     target = folder / (f"{name}.xlsx" if fmt == "xlsx" else f"{name}.zip")
     operations.write_export(scope, ExportFormat(fmt), target)
     return target
+
+
+def pseudonym(kind: str, value) -> str:
+    """The pseudonym an export gives a row id, with the app's pseudonym key."""
+    return make_pseudonym(operations.export_pseudonym_key(), kind, value)
 
 
 def records(workbook, title: str) -> list[dict]:

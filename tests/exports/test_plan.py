@@ -37,10 +37,14 @@ def test_classes_and_learners(world, tmp_path):
 
 def test_plan_for_others_has_no_names_and_follows_the_groups(world, tmp_path):
     _plan(world, field_work(world))
-    book = open_workbook(export(world.city_viewer, tmp_path, ward_id=world.ward_a.id))
+    book = open_workbook(export(world.leader_1, tmp_path))
     (learner,) = records(book, "Học viên")
     assert learner["Mã nhân khẩu"].startswith("P-") and "Họ tên" not in learner
     assert records(book, "Lớp học")[0]["Người hướng dẫn"] is None  # a trainer without an account or a survey line
     assert "Phạm Văn Giảng" not in every_cell_text(book) and "Nguyễn Văn An" not in every_cell_text(book)
+    city = open_workbook(export(world.city_viewer, tmp_path, name="city", ward_id=world.ward_a.id))
+    assert "Học viên" not in city.sheetnames  # a row per learner is about a person
+    (lesson,) = records(city, "Lớp học")
+    assert "Người hướng dẫn" not in lesson and lesson["Số học viên"] == "<5"
     other = open_workbook(export(world.admin_a, tmp_path, name="a2", group_ids=[world.group_a2.id]))
     assert records(other, "Lớp học") == [] and records(other, "Học viên") == []

@@ -84,8 +84,9 @@ def test_csv_zip_from_the_web(client, world):
                                              "lang": "vi", "groups": [world.group_a1.id]})
     assert response.status_code == 200 and response.mimetype == "application/zip"
     with zipfile.ZipFile(io.BytesIO(response.get_data())) as archive:
-        households = archive.read("households.csv")
-    assert households.startswith(b"\xef\xbb\xbf") and b"H-" in households
+        coverage = archive.read("coverage.csv")
+        assert "households.csv" not in archive.namelist()  # figures, not people
+    assert coverage.startswith(b"\xef\xbb\xbf") and b"TDP01" in coverage
     event = db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == "export.csv")).scalar_one()
     assert event.user_id == world.city_viewer.id and event.ward_id == world.ward_a.id
 
