@@ -24,10 +24,21 @@ def route_text(rule: Rule | None, path: str) -> str:
     return path if rule.endpoint == "static" else rule.rule
 
 
+#: Where the app leaves each request's route for the server's logger (Flask drops its request object
+#: from the environ before gunicorn logs the request).
+ROUTE_KEY = "survey.route"
+
+
+def tag_route(sender, **extra) -> None:
+    """On Flask's request_started signal: remember the route in the WSGI environ."""
+    from flask import request
+
+    request.environ[ROUTE_KEY] = route_text(request.url_rule, request.path)
+
+
 def route_of_environ(environ) -> str:
-    """The route of a request the app has seen (Flask's request object is kept in the WSGI environ)."""
-    request = environ.get("werkzeug.request")
-    return route_text(getattr(request, "url_rule", None), environ.get("PATH_INFO", ""))
+    """The route of a request the app has seen; UNMATCHED for one it never saw."""
+    return environ.get(ROUTE_KEY) or UNMATCHED
 
 
 def route_of_path(url_map: Map, method: str, path: str) -> str:
@@ -69,8 +80,12 @@ class RouteFilter(logging.Filter):
         return f"{found['pre']}{found['method']} {route} {found['proto']}{found['post']}"
 
 
-def install_route_filter(app) -> None:
-    """One RouteFilter on the "werkzeug" logger, bound to this app's URL map (apps made later replace it)."""
+def install(app) -> None:
+    """Tag each request with its route (for gunicorn) and put one RouteFilter on the "werkzeug" logger,
+    bound to this app's URL map (apps made later replace it)."""
+    from flask import request_started
+
+    request_started.connect(tag_route, app)
     logger = logging.getLogger("werkzeug")
     for old in [f for f in logger.filters if isinstance(f, RouteFilter)]:
         logger.removeFilter(old)

@@ -90,12 +90,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from survey_app.accesslog import install_route_filter
+    from survey_app import accesslog
     from survey_app.accounts.sessions import touch_after_request
     from survey_app.collection.phone import mark_signed_in
     from survey_app.security import set_security_headers
 
-    install_route_filter(app)  # the development server's access log names routes, not tokens
+    accesslog.install(app)  # access logs name routes, not tokens or searches
 
     app.after_request(touch_after_request)  # after_request runs last-registered first: after the commit
 
