@@ -170,7 +170,7 @@ async function start() {
       await meta.set(`hhmap:${boot.user.id}`, map);
     },
   });
-  if (await records.countOthers(boot.user.id)) $("who").after(h("p", { class: "muted" }, t("other_user")));
+  if (await records.countOthers(boot.user.id)) $("who").after(h("p", { class: "muted", "data-testid": "other-user" }, t("other_user")));
   $("send-now").addEventListener("click", () => { $("sync-msg").textContent = t("sending"); app.sync.run(true); });
   $("open-problems").addEventListener("click", () => go("#/p"));
   $("logout").addEventListener("click", logout);
