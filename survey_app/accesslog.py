@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 
+from flask import request, request_started
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 
@@ -31,8 +32,6 @@ ROUTE_KEY = "survey.route"
 
 def tag_route(sender, **extra) -> None:
     """On Flask's request_started signal: remember the route in the WSGI environ."""
-    from flask import request
-
     request.environ[ROUTE_KEY] = route_text(request.url_rule, request.path)
 
 
@@ -83,8 +82,6 @@ class RouteFilter(logging.Filter):
 def install(app) -> None:
     """Tag each request with its route (for gunicorn) and put one RouteFilter on the "werkzeug" logger,
     bound to this app's URL map (apps made later replace it)."""
-    from flask import request_started
-
     request_started.connect(tag_route, app)
     logger = logging.getLogger("werkzeug")
     for old in [f for f in logger.filters if isinstance(f, RouteFilter)]:
