@@ -3,8 +3,11 @@
 const VERSION = "__SHELL_VERSION__";
 const SHELL = "__SHELL_ASSETS__";
 const SHELL_CACHE = "phone-shell-" + VERSION;
-/* Personal data (bootstrap, household lists) and form definitions; emptied at logout. */
-const DATA_CACHE = "phone-data";
+/* Personal data (bootstrap, household lists and rosters, support log) and form definitions, in one cache per
+   sign-in: "phone-data-<user id>.<session id>", named by the page from the server's survey_signed_in cookie
+   (request header X-Signed-In). A request signed in as nobody, or as someone else, drops every other copy;
+   a 401 drops them all. Unsent records are not here: they stay in IndexedDB until sent. */
+const DATA_CACHES = "phone-data";
 const DATA = [/^\/api\/phone\/bootstrap$/, /^\/api\/phone\/groups\/\d+\/households$/, /^\/api\/forms\/[\w.-]+\/[\w.-]+$/,
   /^\/api\/support\/phone$/];
 const PAGE = SHELL[0];
@@ -33,9 +36,15 @@ self.addEventListener("activate", (event) => {
   )).then(() => self.clients.claim()));
 });
 
+/* Delete every user's cached data but `keep` (a cache name, or null for all). */
+async function forgetData(keep) {
+  const names = await caches.keys();
+  await Promise.all(names.filter((name) => name.startsWith(DATA_CACHES) && name !== keep).map((name) => caches.delete(name)));
+}
+
 self.addEventListener("message", (event) => {
   if (event.data && event.data.type === "clear-data") {
-    event.waitUntil(caches.delete(DATA_CACHE).then(() => event.source && event.source.postMessage({ type: "data-cleared" })));
+    event.waitUntil(forgetData(null).then(() => event.source && event.source.postMessage({ type: "data-cleared" })));
   }
 });
 
@@ -46,24 +55,37 @@ function withTimeout(promise) {
   });
 }
 
+function offline() {
+  return new Response(JSON.stringify({ error: { status: 503, offline: true } }), {
+    status: 503, headers: { "Content-Type": "application/json", "Cache-Control": "no-store" },
+  });
+}
+
+/* `cacheName` null: nothing is stored nor served from a cache (nobody is signed in). */
 async function networkFirst(request, cacheName, key) {
-  const cache = await caches.open(cacheName);
+  const cache = cacheName && await caches.open(cacheName);
   const network = fetch(request);
   try {
     const response = await withTimeout(network);
-    if (response.ok && !response.redirected) {
+    if (response.status === 401 || response.status === 403 || response.redirected || response.type === "opaqueredirect") {
+      await forgetData(null); /* signed out (logout elsewhere, revoked, expired) or no longer allowed: forget it all */
+    } else if (response.ok && !response.redirected && cache) {
       await cache.put(key || request, response.clone());
-    } else if (response.status === 401 || response.status === 403) {
-      await caches.delete(DATA_CACHE); /* signed out elsewhere: forget the personal data */
     }
     return response;
   } catch (error) {
-    const cached = await cache.match(key || request);
+    const cached = cache && await cache.match(key || request);
     if (cached) return cached;
-    return network.catch(() => new Response(JSON.stringify({ error: { status: 503, offline: true } }), {
-      status: 503, headers: { "Content-Type": "application/json" },
-    }));
+    return network.catch(offline);
   }
+}
+
+/* Personal data: only the signed-in user's own cache is used; other sign-ins' copies go first. */
+async function personal(request) {
+  const signedIn = request.headers.get("X-Signed-In") || "";
+  const name = signedIn ? `${DATA_CACHES}-${signedIn}` : null;
+  await forgetData(name);
+  return networkFirst(request, name);
 }
 
 self.addEventListener("fetch", (event) => {
@@ -76,6 +98,6 @@ self.addEventListener("fetch", (event) => {
   } else if (SHELL.includes(url.pathname)) {
     event.respondWith(caches.match(url.pathname).then((hit) => hit || fetch(request)));
   } else if (DATA.some((pattern) => pattern.test(url.pathname))) {
-    event.respondWith(networkFirst(request, DATA_CACHE));
+    event.respondWith(personal(request));
   }
 });

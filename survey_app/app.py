@@ -90,8 +90,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from survey_app import accesslog
     from survey_app.accounts.sessions import touch_after_request
+    from survey_app.collection.phone import mark_signed_in
     from survey_app.security import set_security_headers
+
+    accesslog.install(app)  # access logs name routes, not tokens or searches
 
     app.after_request(touch_after_request)  # after_request runs last-registered first: after the commit
 
@@ -113,6 +117,7 @@ def register_request_hooks(app: Flask) -> None:
             if not connection.connection.dbapi_connection.in_transaction:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
 
+    app.after_request(mark_signed_in)
     app.after_request(set_security_headers)
 
 

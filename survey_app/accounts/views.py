@@ -120,7 +120,11 @@ def logout():
     logout_user()
     _reset_session()
     flash(_("You have logged out."), "info")
-    return redirect(url_for("accounts.login"))
+    response = redirect(url_for("accounts.login"))
+    # Browsers drop their HTTP cache for the site; the phone's service worker drops its cached lists when the
+    # signed-in cookie goes (see collection.phone). Not "storage": unsent records stay in IndexedDB.
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response
 
 
 def set_language(code: str):

@@ -6,16 +6,23 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Response, current_app, render_template, url_for
+from flask import Response, current_app, render_template, request, url_for
+from flask_login import current_user
 
 from survey_app.access import roles_required
+from survey_app.accounts.models import SessionKind
 from survey_app.collection.api import COLLECTORS
+from survey_app.extensions import utcnow
 
 #: Static files of the app shell, relative to the static folder, cached by the service worker.
 SHELL_PATTERNS = ("js/phone/*.js", "js/form-expr.js", "css/phone.css")
 #: Scripts under js/phone/ that the phone app never loads (the online self-survey page's).
 NOT_SHELL = ("js/phone/self.js",)
 SHELL_TEMPLATE = Path(__file__).parent / "templates" / "collection" / "phone.html"
+#: Who is signed in on this browser, for the phone app and its service worker (the session cookies are
+#: HttpOnly). It holds "<user id>.<session id>", no secret: the worker keeps cached lists only under this
+#: name and drops them when it changes or goes (logout, session ended, another user signed in).
+SIGNED_IN_COOKIE = "survey_signed_in"
 
 
 @lru_cache(maxsize=4)
@@ -50,4 +57,26 @@ def service_worker():
         "\"__SHELL_ASSETS__\"", json.dumps([url_for("collection.phone_app"), *assets]))
     response = Response(source, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def mark_signed_in(response):
+    """Keep the SIGNED_IN_COOKIE in step with the session: set at sign-in, deleted when signed out.
+
+    It lives as long as the sign-in's own cookie: the browser session for a password, the session's
+    expiry for a QR-enrolled phone (remembered), so an offline phone forgets its lists on time."""
+    if request.endpoint == "static":
+        return response
+    session = getattr(current_user, "current_session", None) if current_user.is_authenticated else None
+    wanted = f"{current_user.id}.{session.id}" if session is not None else None
+    if request.cookies.get(SIGNED_IN_COOKIE) == wanted:
+        return response
+    secure = bool(current_app.config.get("SESSION_COOKIE_SECURE"))
+    if wanted is None:
+        response.delete_cookie(SIGNED_IN_COOKIE, path="/", secure=secure, samesite="Lax")
+    else:
+        remembered = session.kind == SessionKind.ENROLLMENT
+        max_age = max(int((session.expires_at - utcnow()).total_seconds()), 0) if remembered else None
+        response.set_cookie(SIGNED_IN_COOKIE, wanted, max_age=max_age, path="/", secure=secure,
+                            httponly=False, samesite="Lax")
     return response

@@ -24,8 +24,29 @@ async function parse(response) {
   return body;
 }
 
+/* Who is signed in on this browser ("<user id>.<session id>", "" when nobody): the server keeps this cookie
+   in step with the session (collection/phone.py). The service worker files cached lists under it. */
+export function signedIn() {
+  const found = document.cookie.match(/(?:^|;\s*)survey_signed_in=([^;]*)/);
+  return found ? decodeURIComponent(found[1]) : "";
+}
+
+/* Personal lists the service worker keeps for offline use, one cache per sign-in. */
+export const DATA_CACHES = "phone-data";
+
+/* Forget every cached list of every user (logout, an ended session); unsent records stay in IndexedDB. */
+export async function forgetCachedData() {
+  if (!("caches" in self)) return;
+  const names = await caches.keys();
+  await Promise.all(names.filter((name) => name.startsWith(DATA_CACHES)).map((name) => caches.delete(name)));
+}
+
 export async function getJSON(url) {
-  return parse(await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }));
+  const response = await fetch(url, {
+    credentials: "same-origin", headers: { Accept: "application/json", "X-Signed-In": signedIn() },
+  });
+  if (response.status === 401) await forgetCachedData();
+  return parse(response);
 }
 
 export async function csrf(refresh = false) {
@@ -41,6 +62,7 @@ export async function postJSON(url, data, retried = false) {
     headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": await csrf(retried) },
     body: JSON.stringify(data),
   });
+  if (response.status === 401) await forgetCachedData();
   const body = await parse(response).catch((error) => {
     if (error instanceof HttpError && error.body) return error.body;
     throw error;

@@ -1,5 +1,5 @@
 /* The phone app: boot, screens (hash routes survive a reload), the send queue, logout. */
-import { HttpError, csrf, getJSON } from "./api.js";
+import { HttpError, csrf, forgetCachedData, getJSON, signedIn } from "./api.js";
 import { openForm } from "./interview.js";
 import { forgetLists, households, openGroup, openNewHousehold, openVisit } from "./lists.js";
 import { $, app, go, loadForm, show } from "./shell.js";
@@ -107,11 +107,13 @@ async function setAside(record) {
   renderProblems();
 }
 
-/* Drop what the server already has: sent records (addresses, names) and synced new households. */
+/* Drop what the server already has: sent records (addresses, names) and synced new households;
+   another user's sent records go at once (their unsent ones stay, for their next sign-in). */
 async function tidy(olderThan) {
   for (const record of await records.ofUser(app.user.id)) {
     if (record.state === "sent" && record.sentAt < olderThan) await records.remove(record.uuid);
   }
+  for (const record of await records.sentByOthers(app.user.id)) await records.remove(record.uuid);
   const map = (await meta.get(`hhmap:${app.user.id}`)) || {};
   const added = (await meta.get(`new:${app.user.id}`)) || [];
   await meta.set(`new:${app.user.id}`, added.filter((x) => !map[x.client_uuid]));
@@ -127,8 +129,9 @@ async function logout() {
   }
   const response = await fetch("/logout", { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": await csrf(true) } });
   if (!response.ok) return null;
-  /* Forget this user's cached lists; unsent records stay, namespaced by user id, for their next login. */
-  await caches.delete("phone-data");
+  /* Forget the cached lists (the server's Clear-Site-Data cannot reach the worker's caches); unsent records
+     stay, namespaced by user id, for their next login. */
+  await forgetCachedData();
   await tidy(Date.now() + 1);
   location.href = "/login";
   return null;
@@ -146,6 +149,9 @@ function route() {
 }
 
 async function start() {
+  /* Nobody signed in on this browser (logged out here or on a web page, or the sign-in has expired):
+     no cached list may be shown, even offline. */
+  if (!signedIn()) await forgetCachedData();
   network();
   window.addEventListener("online", () => { network(); if (app.sync) app.sync.reconnected(); });
   window.addEventListener("offline", network);
@@ -164,7 +170,7 @@ async function start() {
       await meta.set(`hhmap:${boot.user.id}`, map);
     },
   });
-  if (await records.countOthers(boot.user.id)) $("who").after(h("p", { class: "muted" }, t("other_user")));
+  if (await records.countOthers(boot.user.id)) $("who").after(h("p", { class: "muted", "data-testid": "other-user" }, t("other_user")));
   $("send-now").addEventListener("click", () => { $("sync-msg").textContent = t("sending"); app.sync.run(true); });
   $("open-problems").addEventListener("click", () => go("#/p"));
   $("logout").addEventListener("click", logout);

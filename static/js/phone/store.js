@@ -41,6 +41,8 @@ export const records = {
   remove: (uuid) => tx("records", "readwrite", (s) => promised(s.delete(uuid))),
   ofUser: (userId) => tx("records", "readonly", (s) => promised(s.index("user").getAll(userId)))
     .then((list) => list.sort((a, b) => a.createdAt - b.createdAt)),
+  sentByOthers: (userId) => tx("records", "readonly", (s) => promised(s.getAll()))
+    .then((list) => list.filter((r) => r.userId !== userId && r.state === "sent")),
   countOthers: (userId) => tx("records", "readonly", (s) => promised(s.getAll()))
     .then((list) => list.filter((r) => r.userId !== userId && r.state !== "sent").length),
 };
