@@ -80,7 +80,7 @@ def _handle_database(error: OperationalError):
     db.session.rollback()
     if not _is_transient(error):
         return _handle_unexpected(error)
-    log.warning("database busy or full on %s %s: %s", request.method, request.path, type(error.orig).__name__)
+    log.warning("database busy or full on %s %s: %s", request.method, _route(), type(error.orig).__name__)
     body, status = error_response(503)
     return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
@@ -93,6 +93,13 @@ def _missing_schema(error: BaseException | None) -> bool:
     return "no such table" in text or ("relation" in text and "does not exist" in text)
 
 
+def _route() -> str:
+    """What the error log names: the route (/self/<token>), never a token in the path."""
+    from survey_app.accesslog import route_text
+
+    return route_text(request.url_rule, request.path)
+
+
 def _handle_unexpected(error: Exception):
     original = getattr(error, "original_exception", None)  # e.g. the commit after the view failed
     if _missing_schema(error) or _missing_schema(original):
@@ -103,7 +110,7 @@ def _handle_unexpected(error: Exception):
         return error_response(503, _("The database is not set up yet. On the server, run “survey-app init”."))
     if isinstance(original, OperationalError) and not isinstance(error, OperationalError):
         return _handle_database(original)
-    log.exception("unhandled error on %s %s", request.method, request.path)
+    log.exception("unhandled error on %s %s", request.method, _route())
     return error_response(500)
 
 

@@ -116,6 +116,8 @@ def test_after_a_web_logout_the_next_user_sees_none_of_the_first_users_household
     assert logout.value.all_headers()["clear-site-data"] == '"cache"'
     phone.wait_for_url("**/login")
     assert signed_in_cookie(phone) is None
+    phone.wait_for_function("caches.keys().then(names => !names.some(n => n.startsWith('phone-data')))")
+    assert data_caches(phone) == {}  # the login page deleted the lists at once, not only when the app opens
     assert_no_households_offline(phone, live_server, world.group_a1.id)
 
     # Another surveyor signs in on the same phone: their own groups only, the first one's queue kept aside.
