@@ -7,6 +7,7 @@ from collections import Counter
 
 import sqlalchemy as sa
 
+from survey_app import uploads
 from survey_app.accounts.models import Role, User
 from survey_app.accounts.operations import create_user
 from survey_app.audit.operations import record, record_refusal
@@ -26,20 +27,24 @@ def read_upload(kind: ImportKind, table_file: tuple[str, bytes] | None,
     """A preview of the uploaded file(s) before the row checks; file-level problems included."""
     uploaded = list(filter(None, (table_file, boundary_file)))
     names = ", ".join(name for name, _ in uploaded)
-    table, file_errors = None, []
+    table, file_errors, limits = None, [], []
     if table_file is not None:
         columns, required, max_rows = import_rows.KINDS[kind.value]
         try:
             table = imports.read_table(table_file[1], table_file[0], columns, required, max_rows)
-        except imports.ImportFileError as error:
+        except (imports.ImportFileError, uploads.UploadRefused) as error:
             file_errors.append(str(error))
+            limits.append(getattr(error, "limit", None))
     preview = import_rows.new_preview(kind.value, names, table, file_errors)
     preview["files"] = [file_facts(name) for name, _ in uploaded]
     if boundary_file is not None:
         try:
             preview["boundaries"], preview["boundary_errors"] = imports.read_boundaries(boundary_file[1])
-        except imports.ImportFileError as error:
+        except (imports.ImportFileError, uploads.UploadRefused) as error:
             preview["file_errors"].append(str(error))
+            limits.append(getattr(error, "limit", None))
+    if any(limits):  # which upload limit refused the file, for the audit log
+        preview["limits"] = [code for code in limits if code]
     return preview
 
 
@@ -103,6 +108,8 @@ def record_refused(kind: ImportKind, preview: dict, stage_name: str, batch_id: i
     kind, how many errors, the files' name lengths and extensions; no value from the file."""
     detail = {"kind": kind.value, "stage": stage_name, "reason": reason,
               "errors": import_rows.error_count(preview), "files": list(preview.get("files", []))}
+    if preview.get("limits"):
+        detail["limits"] = list(preview["limits"])
     record_refusal("team.import_refused", object_type="import_batch" if batch_id else None, object_id=batch_id,
                    detail=detail)
 
