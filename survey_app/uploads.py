@@ -6,9 +6,10 @@ A file is refused as soon as it passes a limit, before the rest of it is read:
 2. for an XLSX (a zip), the unpacked size its central directory declares (`unpacked_bytes`),
    before anything is unpacked: a zip bomb is refused without inflating a byte (Python's zipfile
    never returns more than the declared size of a member);
-3. then each sheet is read one row at a time (openpyxl's read-only mode, or the csv module): a
-   header wider than `columns` is refused, and a sheet is refused at the first row past its row
-   limit, so a 60,000-row sheet costs the reading of 5,001 rows, not 60,000;
+3. then each sheet is read one row at a time (the sheet's XML for an XLSX, before openpyxl or
+   pyxform opens it; the csv module for a CSV): a filled cell past `columns` is refused, and a
+   sheet is refused at the first filled row past its row limit, so a 60,000-row sheet costs the
+   reading of 5,001 rows, not 60,000;
 4. reading stops with a refusal once it has taken `seconds`.
 
 Every refusal names what is too big and the limit. Views that parse an upload are marked with
@@ -19,6 +20,8 @@ the few milliseconds its insert needs.
 from __future__ import annotations
 
 import io
+import posixpath
+import re
 import time
 import warnings
 import zipfile
@@ -26,6 +29,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from xml.parsers import expat
+
+from defusedxml.ElementTree import fromstring  # no DTD, no entities (pyxform depends on it)
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
@@ -137,12 +143,10 @@ def check_unpacked(data: bytes, limits: Limits) -> None:
 
 
 @contextmanager
-def open_xlsx(data: bytes, limits: Limits):
-    """The workbook of a checked XLSX, opened read-only (cells are read only when asked for)."""
+def open_xlsx(data: bytes):
+    """The workbook of an XLSX that `scan_xlsx` passed, opened read-only (cells are read when asked for)."""
     from openpyxl import load_workbook
 
-    check_size(data, limits)
-    check_unpacked(data, limits)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -163,7 +167,12 @@ def header_width(cells) -> int:
 
 def check_width(cells, limits: Limits, sheet: str | None = None) -> None:
     if header_width(cells) > limits.columns:
-        raise UploadRefused("sheet_columns" if sheet else "columns", sheet=sheet, count=number(limits.columns))
+        raise too_many_columns(limits, sheet)
+
+
+def too_many_columns(limits: Limits, sheet: str | None = None) -> UploadRefused:
+    count = number(limits.columns)
+    return UploadRefused("sheet_columns", sheet=sheet, count=count) if sheet else UploadRefused("columns", count=count)
 
 
 def too_many_rows(limits: Limits, sheet: str | None = None, max_rows: int | None = None) -> UploadRefused:
@@ -171,34 +180,182 @@ def too_many_rows(limits: Limits, sheet: str | None = None, max_rows: int | None
     return UploadRefused("sheet_rows", sheet=sheet, count=count) if sheet else UploadRefused("rows", count=count)
 
 
-def sheet_rows(worksheet, limits: Limits, deadline: Deadline, *, max_rows: int | None = None,
-               named: bool = True, empty_run: int | None = None) -> Iterator[tuple[int, list]]:
-    """(row number, values) of a read-only worksheet, header first, streamed and checked.
+# --- XLSX: the sheets' XML, streamed ----------------------------------------------------------
+# openpyxl (and pyxform through it) reads a whole sheet when it opens a workbook whose sheet does
+# not state its size, and pads rows up to the stated size: neither may happen before the limits
+# are checked. `scan_xlsx` reads the sheets' XML itself, one row at a time, keeping nothing.
 
-    The header may not be wider than `limits.columns`; later rows are cut at that width. A filled
-    row past `max_rows` data rows (default: the sheet's limit) is refused when it is met. With
-    `empty_run`, reading ends after that many empty rows in a row, as pyxform's does. `named`: the
-    messages name the sheet.
+_CELL_REF = re.compile(r"([A-Z]{1,3})")
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _attribute(element, name: str) -> str | None:
+    """An attribute by its local name, whatever its namespace (transitional or strict OOXML)."""
+    for key, value in element.attrib.items():
+        if _local(key) == name:
+            return value
+    return None
+
+
+def _rels(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """Id -> (type, target part) of a part's relationships."""
+    folder, name = posixpath.split(part)
+    path = posixpath.join(folder, "_rels", name + ".rels")
+    if path not in archive.namelist():
+        return {}
+    found = {}
+    for rel in fromstring(archive.read(path)):
+        target = rel.get("Target", "")
+        target = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+        found[rel.get("Id")] = (rel.get("Type", ""), target)
+    return found
+
+
+def _worksheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(title, part) of each worksheet in the workbook's order; chart sheets left out."""
+    book = next((target for kind, target in _rels(archive, "").values() if kind.endswith("/officeDocument")),
+                "xl/workbook.xml")
+    rels = _rels(archive, book)
+    sheets = []
+    for element in fromstring(archive.read(book)).iter():
+        if _local(element.tag) == "sheet":
+            kind, target = rels.get(_attribute(element, "id"), ("", ""))
+            if kind.endswith("/worksheet"):
+                sheets.append((element.get("name", ""), target))
+    return sheets
+
+
+def _column(reference: str | None, previous: int) -> int:
+    match = _CELL_REF.match(reference or "")
+    if not match:
+        return previous + 1
+    column = 0
+    for letter in match.group(1):
+        column = column * 26 + ord(letter) - 64
+    return column
+
+
+_NAMESPACES = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main", "http://purl.oclc.org/ooxml/spreadsheetml/main")
+#: Expat's names of the elements the scan follows (transitional and strict OOXML), by local name.
+_TAGS = {f"{ns}}}{tag}": tag for ns in _NAMESPACES for tag in ("row", "c", "v", "t")}
+
+
+class _SheetScan:
+    """Expat handlers that follow a sheet's rows and cells and raise at the first limit passed.
+
+    A cell is filled when it holds a value: a <v> (a number, or a shared string's index) or the <t>
+    of an inline string with more than spaces. No DTD or entity is accepted (as defusedxml does).
+    The handlers run for every element of the sheet, so they do as little as they can.
     """
-    sheet = worksheet.title if named else None
-    max_rows = limits.rows_of(worksheet.title) if max_rows is None else max_rows
+
+    def __init__(self, title, max_rows, limits, deadline, empty_run):
+        self.title, self.max_rows, self.limits, self.deadline = title, max_rows, limits, deadline
+        self.empty_run = empty_run
+        self.row = 0  # number of the row being read
+        self.position = 0  # column of the last cell read in this row
+        self.reference = None  # the cell's own reference ("B7"), if it gives one
+        self.last_filled = 1  # the header row
+        self.row_filled = False
+        self.in_value = False
+
+    def start(self, name, attrs):
+        tag = _TAGS.get(name)
+        self.in_value = tag == "v" or tag == "t"
+        if tag == "c":
+            self.reference = attrs.get("r")
+            self.position += 1
+        elif tag == "row":
+            if self.row_filled and self.row > 1:
+                self.last_filled = self.row
+            self.row = int(attrs.get("r") or self.row + 1)
+            self.position, self.row_filled = 0, False
+            self.deadline.check()
+
+    def text(self, data):
+        """Text inside the element last opened (a value's text comes in one piece: buffer_text)."""
+        if self.in_value:
+            self.in_value = False
+            if not data.isspace():
+                self.filled()
+
+    def filled(self):
+        self.position = column = _column(self.reference, self.position - 1)
+        if column > self.limits.columns:
+            raise too_many_columns(self.limits, self.title)
+        if self.row_filled:
+            return
+        if self.empty_run is not None and self.row - self.last_filled - 1 > self.empty_run:
+            raise _SheetEnded  # pyxform stops reading the sheet here
+        if self.row > self.max_rows + 1:
+            raise too_many_rows(self.limits, self.title, self.max_rows)
+        self.row_filled = True
+
+    @staticmethod
+    def refuse_declarations(*_args):
+        raise UploadRefused("unreadable")
+
+
+class _SheetEnded(Exception):
+    pass
+
+
+def _scan_sheet(source, title: str | None, max_rows: int, limits: Limits, deadline: Deadline,
+                empty_run: int | None) -> None:
+    scan = _SheetScan(title, max_rows, limits, deadline, empty_run)
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartElementHandler = scan.start
+    parser.CharacterDataHandler = scan.text
+    parser.buffer_text = True  # a value's text in one call
+    parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = scan.refuse_declarations
+    parser.ExternalEntityRefHandler = scan.refuse_declarations
+    try:
+        while chunk := source.read(64 * 1024):
+            deadline.check()
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except _SheetEnded:
+        return
+
+
+def scan_xlsx(data: bytes, limits: Limits, *, max_rows: int | None = None, first_sheet: bool = False,
+              empty_run: int | None = None) -> None:
+    """Refuse an XLSX past a limit, reading each sheet's XML once, row by row, before any library opens it.
+
+    Rows are counted by their number (the header is row 1) and refused at the first filled one past
+    the sheet's limit (`max_rows`, or the limit for its name); a filled cell past `limits.columns`
+    is refused too. `first_sheet`: only the first sheet counts, and messages do not name it (a
+    table import). `empty_run`: a sheet ends after that many empty rows, as pyxform reads it.
+    """
+    check_size(data, limits)
+    check_unpacked(data, limits)
+    deadline = Deadline(limits.seconds)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            sheets = _worksheets(archive)
+            if not sheets:
+                raise UploadRefused("unreadable")
+            for title, part in sheets[:1] if first_sheet else sheets:
+                rows = limits.rows_of(title) if max_rows is None else max_rows
+                with archive.open(part) as source:
+                    _scan_sheet(source, None if first_sheet else title, rows, limits, deadline, empty_run)
+    except UploadRefused:
+        raise
+    except Exception as exc:  # a damaged zip or XML, a missing part, a DTD
+        raise UploadRefused("unreadable") from exc
+
+
+def sheet_rows(worksheet, limits: Limits, deadline: Deadline) -> Iterator[tuple[int, list]]:
+    """(row number, values) of a read-only openpyxl worksheet that `scan_xlsx` passed, header first,
+    cut at `limits.columns`."""
     worksheet.reset_dimensions()  # a stated size of A1:XFD1048576 must not pad a small sheet
     try:
-        header = list(next(worksheet.iter_rows(min_row=1, max_row=1, values_only=True), ()))
-        check_width(header, limits, sheet)
-        yield 1, header[:limits.columns]
-        empty = 0
-        for number_, cells in enumerate(worksheet.iter_rows(min_row=2, max_col=limits.columns, values_only=True),
-                                        start=2):
+        rows = worksheet.iter_rows(max_col=limits.columns, values_only=True)
+        for number_, cells in enumerate(rows, start=1):
             deadline.check()
-            if not any(c is not None and c != "" for c in cells):
-                empty += 1
-                if empty_run is not None and empty > empty_run:
-                    return
-                continue
-            empty = 0
-            if number_ > max_rows + 1:
-                raise too_many_rows(limits, sheet, max_rows)
             yield number_, list(cells)
     except UploadRefused:
         raise
@@ -206,13 +363,10 @@ def sheet_rows(worksheet, limits: Limits, deadline: Deadline, *, max_rows: int |
         raise UploadRefused("unreadable") from exc
 
 
-def check_xlsx(data: bytes, limits: Limits, empty_run: int | None = None) -> None:
-    """Read every sheet of an XLSX through `sheet_rows` and refuse it if one passes a limit."""
-    deadline = Deadline(limits.seconds)
-    with open_xlsx(data, limits) as workbook:
-        for worksheet in workbook.worksheets:
-            for _row in sheet_rows(worksheet, limits, deadline, empty_run=empty_run):
-                pass
+def file_facts(name: str) -> dict:
+    """What the audit log may keep about an uploaded file's name: its length and extension, nothing else."""
+    suffix = name.rsplit(".", 1)[1].lower() if "." in name else ""
+    return {"name_length": len(name), "extension": suffix if re.fullmatch(r"[a-z0-9]{1,10}", suffix) else ""}
 
 
 def parses_upload(view):

@@ -1,7 +1,6 @@
 """Imports in two steps: stage a checked preview, then save every row or none on confirmation."""
 from __future__ import annotations
 
-import re
 import secrets
 from collections import Counter
 
@@ -36,7 +35,7 @@ def read_upload(kind: ImportKind, table_file: tuple[str, bytes] | None,
             file_errors.append(str(error))
             limits.append(getattr(error, "limit", None))
     preview = import_rows.new_preview(kind.value, names, table, file_errors)
-    preview["files"] = [file_facts(name) for name, _ in uploaded]
+    preview["files"] = [uploads.file_facts(name) for name, _ in uploaded]
     if boundary_file is not None:
         try:
             preview["boundaries"], preview["boundary_errors"] = imports.read_boundaries(boundary_file[1])
@@ -46,12 +45,6 @@ def read_upload(kind: ImportKind, table_file: tuple[str, bytes] | None,
     if any(limits):  # which upload limit refused the file, for the audit log
         preview["limits"] = [code for code in limits if code]
     return preview
-
-
-def file_facts(name: str) -> dict:
-    """What the audit log may keep about an uploaded file's name: its length and extension, nothing else."""
-    suffix = name.rsplit(".", 1)[1].lower() if "." in name else ""
-    return {"name_length": len(name), "extension": suffix if re.fullmatch(r"[a-z0-9]{1,10}", suffix) else ""}
 
 
 def check(preview: dict, ward_id: int) -> dict:

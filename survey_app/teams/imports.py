@@ -151,11 +151,12 @@ def _csv_rows(text: str, max_rows: int, deadline: uploads.Deadline):
 
 
 def _xlsx_rows(data: bytes, max_rows: int, deadline: uploads.Deadline):
-    """The first sheet's rows, streamed: refused at the first filled row past `max_rows`."""
-    with uploads.open_xlsx(data, LIMITS) as workbook:
+    """The first sheet's rows, streamed, once its XML passed the limits (at most `max_rows` rows)."""
+    uploads.scan_xlsx(data, LIMITS, max_rows=max_rows, first_sheet=True)
+    with uploads.open_xlsx(data) as workbook:
         if not workbook.worksheets:
             raise uploads.UploadRefused("unreadable")
-        yield from uploads.sheet_rows(workbook.worksheets[0], LIMITS, deadline, max_rows=max_rows, named=False)
+        yield from uploads.sheet_rows(workbook.worksheets[0], LIMITS, deadline)
 
 
 # --- GeoJSON ---------------------------------------------------------------------------------
