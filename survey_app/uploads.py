@@ -370,11 +370,12 @@ def file_facts(name: str) -> dict:
 
 
 def parses_upload(view):
-    """Mark a view that parses an uploaded file: the request hook leaves SQLite's write lock to it.
+    """Mark a view that parses (or checks) an upload: the request hook leaves SQLite's write lock to it.
 
     The view parses and checks the file first, with no write pending, then calls
     `extensions.take_write_lock()` before it writes. Put it under the route's other decorators
-    (their functools.wraps copies the mark).
+    (their functools.wraps copies the mark). A refusal logged on its own (`record_refusal`) needs
+    no lock first: its transaction starts with its write.
     """
     view.parses_upload = True
     return view

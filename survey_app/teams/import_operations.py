@@ -11,7 +11,7 @@ from survey_app.accounts.models import Role, User
 from survey_app.accounts.operations import create_user
 from survey_app.audit.operations import record, record_refusal
 from survey_app.collection.models import Household, HouseholdStatus, Person
-from survey_app.extensions import db, utcnow
+from survey_app.extensions import db, take_write_lock, utcnow
 from survey_app.teams import import_rows, imports, queries
 from survey_app.teams.models import ImportBatch, ImportKind, ImportStatus, StandingMember, StandingTeam
 from survey_app.wards.models import ResidentialGroup, Ward
@@ -19,6 +19,10 @@ from survey_app.wards.models import ResidentialGroup, Ward
 
 class ImportChanged(Exception):
     """The ward's data changed between the check and the write: the whole import is undone."""
+
+
+class ImportClosed(Exception):
+    """The batch was confirmed or discarded by another request meanwhile."""
 
 
 def read_upload(kind: ImportKind, table_file: tuple[str, bytes] | None,
@@ -47,15 +51,25 @@ def read_upload(kind: ImportKind, table_file: tuple[str, bytes] | None,
     return preview
 
 
-def check(preview: dict, ward_id: int) -> dict:
-    """Run the row checks against the ward as it is now (households: also the plan to write)."""
+def context(preview: dict, ward_id: int) -> import_rows.ImportContext:
+    """What the row checks read of the ward (plain values: two contexts compare equal if nothing changed)."""
     if preview["kind"] == ImportKind.GROUPS.value:
-        return import_rows.check_groups(preview, queries.group_import_context(ward_id))
+        return queries.group_import_context(ward_id)
     if preview["kind"] == ImportKind.HOUSEHOLDS.value:
         codes = {raw.get("group_code", "") for _, raw in preview["table"]} - {""}
-        return import_rows.check_households(preview, queries.household_import_context(ward_id, codes))
+        return queries.household_import_context(ward_id, codes)
     phones = [p for p in (import_rows.normalize_phone(raw.get("phone", "")) for _, raw in preview["table"]) if p]
-    return import_rows.check_people(preview, queries.people_import_context(ward_id, phones))
+    return queries.people_import_context(ward_id, phones)
+
+
+def check(preview: dict, ward_id: int, seen: import_rows.ImportContext | None = None) -> dict:
+    """Run the row checks against the ward as it is now, or as `seen` (households: also the plan to write)."""
+    seen = context(preview, ward_id) if seen is None else seen
+    if preview["kind"] == ImportKind.GROUPS.value:
+        return import_rows.check_groups(preview, seen)
+    if preview["kind"] == ImportKind.HOUSEHOLDS.value:
+        return import_rows.check_households(preview, seen)
+    return import_rows.check_people(preview, seen)
 
 
 def _stored(preview: dict) -> dict:
@@ -76,8 +90,20 @@ def stage(ward: Ward, kind: ImportKind, preview: dict, user: User, *, checked: b
 
 
 def confirm(batch: ImportBatch, ward: Ward) -> bool:
-    """Save every row of a clean batch (checked again now); False, saving nothing, if errors appeared."""
-    preview = check(dict(batch.payload), ward.id)
+    """Save every row of a clean batch (checked again now); False, saving nothing, if errors appeared.
+
+    The rows are checked before SQLite's write lock is taken (the check is most of the work); under
+    the lock the ward's data the check read is read again, and only if it changed meanwhile are the
+    rows checked again. Raises ImportClosed if another request confirmed or discarded the batch first.
+    """
+    seen = context(batch.payload, ward.id)
+    preview = check(dict(batch.payload), ward.id, seen)
+    take_write_lock()
+    db.session.refresh(batch, ["status"])
+    if batch.status != ImportStatus.PENDING:
+        raise ImportClosed(batch.status.value)
+    if context(batch.payload, ward.id) != seen:
+        preview = check(dict(batch.payload), ward.id)
     plan = preview.pop("plan", None)
     batch.payload, batch.error_count = preview, import_rows.error_count(preview)
     if batch.error_count or not preview["rows"]:

@@ -308,8 +308,10 @@ def import_preview(batch_id):
 
 
 @roles_required(Role.WARD_ADMIN)
+@parses_upload
 def import_confirm(batch_id):
-    """Save every row of the batch in this request's transaction, or none of them."""
+    """Save every row of the batch in this request's transaction, or none of them (the rows are
+    checked again before the write lock is taken: import_operations.confirm)."""
     batch = load_or_abort(ImportBatch, batch_id, write=True)
     if not forms.ActionForm().validate_on_submit():
         return error_response(400)
@@ -318,6 +320,8 @@ def import_confirm(batch_id):
     kind, payload, batch_id = batch.kind, batch.payload, batch.id
     try:
         saved = import_operations.confirm(batch, current_user.ward)
+    except import_operations.ImportClosed:
+        return error_response(409, _("This import was already confirmed or discarded."))
     except (sa.exc.IntegrityError, import_operations.ImportChanged):
         import_operations.record_refused(kind, payload, "confirm", batch_id, reason="changed")
         return error_response(409, _("The ward's data changed while importing; nothing was saved. "

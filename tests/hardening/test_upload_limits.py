@@ -20,9 +20,11 @@ import sqlalchemy as sa
 
 from survey_app import uploads
 from survey_app.audit.models import AuditEvent
+from survey_app.collection.models import Household
 from survey_app.extensions import db
 from survey_app.formdefs.models import FormVersion
 from survey_app.teams.models import ImportBatch
+from survey_app.wards.models import ResidentialGroup
 from tests.collection.conftest import record
 from tests.collection.forms import publish_test_form
 from tests.conftest import csrf_token, login
@@ -242,6 +244,16 @@ def test_a_household_sheet_stating_a_whole_sheet_is_refused_quickly(admin):
 class HttpAdmin(HttpPhone):
     """A ward admin's browser on the real server: it sends files as a form does."""
 
+    def press(self, page_path: str, action_path: str) -> tuple[int, str]:
+        """Press a button (a CSRF-protected POST form) of a page."""
+        page = self.opener.open(f"{self.base}{page_path}", timeout=10).read().decode()
+        body = urllib.parse.urlencode({"csrf_token": csrf_token(page)}).encode()
+        try:
+            response = self.opener.open(f"{self.base}{action_path}", body, timeout=60)
+            return response.status, response.url
+        except urllib.error.HTTPError as error:
+            return error.code, error.url
+
     def upload(self, path: str, field: str, filename: str, data: bytes) -> tuple[int, str]:
         """(status, address of the page shown at the end)."""
         page = self.opener.open(f"{self.base}{path}", timeout=10).read().decode()
@@ -267,17 +279,30 @@ def submit_one(phone: HttpPhone, item: dict, timeout: float) -> int:
         return error.code
 
 
-@pytest.mark.parametrize("kind", ["form", "households"])
+def staged_households(world) -> ImportBatch:
+    from survey_app.teams import import_operations
+    from survey_app.teams.models import ImportKind
+
+    table = ("ho.csv", ",".join(HOUSEHOLD_HEADER).encode() + "\nTDP01,Số 99 ngõ 1,Hộ mới\n".encode())
+    preview = import_operations.read_upload(ImportKind.HOUSEHOLDS, table)
+    batch = import_operations.stage(world.ward_a, ImportKind.HOUSEHOLDS, preview, world.admin_a)
+    db.session.commit()
+    return batch
+
+
+@pytest.mark.parametrize("kind", ["form", "households", "confirm"])
 def test_phones_submit_while_an_upload_is_being_parsed(live_server, world, monkeypatch, kind):
-    """The upload's parser is held until the phone's submission is answered: with the write lock
-    taken before the view (as it was), the submission would wait for the whole parse."""
+    """The upload's parser (or the confirmation's check) is held until the phone's submission is
+    answered: with the write lock taken before the view (as it was), the submission would wait."""
     from survey_app.formdefs import operations as form_operations
-    from survey_app.teams import imports
+    from survey_app.teams import import_rows, imports
 
     publish_test_form(world.ward_a)
     db.session.commit()
+    batch_id = staged_households(world).id if kind == "confirm" else None
     parsing, release = threading.Event(), threading.Event()
-    module, name = (form_operations, "load_form") if kind == "form" else (imports, "read_table")
+    module, name = {"form": (form_operations, "load_form"), "households": (imports, "read_table"),
+                    "confirm": (import_rows, "check_households")}[kind]
     real = getattr(module, name)
 
     def slow_parser(*args, **kwargs):
@@ -288,12 +313,15 @@ def test_phones_submit_while_an_upload_is_being_parsed(live_server, world, monke
     monkeypatch.setattr(module, name, slow_parser)
     admin, phone = HttpAdmin(live_server, "admin_a"), HttpPhone(live_server, "surveyor_1")
     if kind == "form":
-        path, field, filename, data = "/forms/upload", "file", "v2.xlsx", household_workbook("2025.9")
-    else:
-        path, field, filename = "/teams/imports/households", "table_file", "ho.xlsx"
+        send = lambda: admin.upload("/forms/upload", "file", "v2.xlsx", household_workbook("2025.9"))  # noqa: E731
+    elif kind == "households":
         data = table_xlsx([HOUSEHOLD_HEADER, ["TDP01", "Số 99 ngõ 1", "Hộ mới"]])
+        send = lambda: admin.upload("/teams/imports/households", "table_file", "ho.xlsx", data)  # noqa: E731
+    else:
+        page = f"/teams/imports/batches/{batch_id}"
+        send = lambda: admin.press(page, f"{page}/confirm")  # noqa: E731
     outcome = {}
-    uploader = threading.Thread(target=lambda: outcome.update(status=admin.upload(path, field, filename, data)))
+    uploader = threading.Thread(target=lambda: outcome.update(status=send()))
     uploader.start()
     try:
         assert parsing.wait(20), "the upload never reached its parser"
@@ -310,5 +338,40 @@ def test_phones_submit_while_an_upload_is_being_parsed(live_server, world, monke
         release.set()
         uploader.join(30)
     status, shown = outcome["status"]
-    assert status == 200 and ("/forms/versions/" in shown or "/teams/imports/batches/" in shown), outcome
+    expected = {"form": "/forms/versions/", "households": "/teams/imports/batches/", "confirm": "/teams"}[kind]
+    assert status == 200 and expected in shown, outcome  # and the upload was kept once parsed
     assert count(FormVersion if kind == "form" else ImportBatch) == (2 if kind == "form" else 1)
+    if kind == "confirm":
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Household)
+                                 .where(Household.head_name == "Hộ mới")) == 1
+
+
+@pytest.mark.parametrize("changed", [False, True])
+def test_a_confirmation_checks_again_under_the_lock_only_if_the_ward_changed(admin, world, monkeypatch, changed):
+    """The rows are checked before the lock; if the ward's groups changed meanwhile they are checked
+    again under it, so the import is saved against the ward as it is (an update, not a second TDP20)."""
+    from survey_app.teams import import_operations, import_rows
+    from survey_app.teams.models import ImportKind
+
+    table = ("to.csv", "code,name,expected_households\nTDP20,Tổ 20,120\n".encode())
+    batch = import_operations.stage(world.ward_a, ImportKind.GROUPS,
+                                    import_operations.read_upload(ImportKind.GROUPS, table), world.admin_a)
+    db.session.commit()
+    real, calls = import_rows.check_groups, []
+
+    def check_groups(preview, seen):
+        calls.append(sorted(seen.existing_codes))
+        if changed and len(calls) == 1:  # another admin adds TDP20 while the rows are checked
+            with db.engine.begin() as other:
+                other.execute(sa.insert(ResidentialGroup.__table__).values(
+                    ward_id=world.ward_a.id, code="TDP20", name="Tổ 20 cũ", expected_households=0))
+        return real(preview, seen)
+
+    monkeypatch.setattr(import_rows, "check_groups", check_groups)
+    token = csrf_token(admin.get(f"/teams/imports/batches/{batch.id}").get_data(as_text=True))
+    response = admin.post(f"/teams/imports/batches/{batch.id}/confirm", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert len(calls) == (2 if changed else 1) and ("TDP20" in calls[-1]) == changed
+    db.session.rollback()
+    groups = db.session.scalars(sa.select(ResidentialGroup).where(ResidentialGroup.code == "TDP20")).all()
+    assert [(g.ward_id, g.name) for g in groups] == [(world.ward_a.id, "Tổ 20")]
