@@ -9,7 +9,7 @@ from flask import Flask, request
 
 from survey_app import config as config_module
 from survey_app import ratelimits
-from survey_app.extensions import babel, csrf, db, login_manager, migrate
+from survey_app.extensions import babel, csrf, db, login_manager, migrate, take_write_lock
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
@@ -111,11 +111,14 @@ def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def take_sqlite_write_lock():
         """On SQLite a request that changes data takes the write lock first: a transaction that reads,
-        then writes after another writer committed, fails at once ("database is locked")."""
-        if request.method not in ("GET", "HEAD", "OPTIONS") and db.engine.dialect.name == "sqlite":
-            connection = db.session.connection()
-            if not connection.connection.dbapi_connection.in_transaction:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
+        then writes after another writer committed, fails at once ("database is locked"). A view that
+        parses an upload (`uploads.parses_upload`) takes it itself once the file is read, so phones'
+        submissions are not kept waiting while a spreadsheet is parsed."""
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return
+        if getattr(app.view_functions.get(request.endpoint), "parses_upload", False):
+            return
+        take_write_lock()
 
     app.after_request(mark_signed_in)
     app.after_request(set_security_headers)

@@ -79,3 +79,18 @@ babel = Babel()
 #: Rate limits of the anonymous doors (login, enrolment, self-survey); see survey_app/ratelimits.py.
 #: The address is request.remote_addr: the real client only behind a configured proxy (ProxyFix).
 limiter = Limiter(key_func=get_remote_address)
+
+
+def take_write_lock() -> None:
+    """On SQLite, take the database's write lock now (BEGIN IMMEDIATE), unless this transaction
+    already writes; on PostgreSQL nothing (rows are locked as they are written).
+
+    A request that changes data takes it before its first read of what it will change: on SQLite
+    a transaction that read, then writes after another writer committed, fails at once ("database
+    is locked"). Views marked `uploads.parses_upload` call it themselves, after parsing the file.
+    """
+    if db.engine.dialect.name != "sqlite":
+        return
+    connection = db.session.connection()
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -9,6 +9,8 @@ from flask import current_app, has_app_context, has_request_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from survey_app.uploads import MESSAGES
+
 #: Problems with an answer set, by error code (the contract of `validation.validate`).
 ANSWER = {
     "required": _l("An answer is required."),
@@ -83,6 +85,8 @@ LOAD = {
     "expr_bad_ref": _l("'${%(name)s}' is not a valid question reference."),
     "expr_unknown_function": _l("Unknown function %(name)s()."),
     "expr_arity": _l("The function %(name)s() takes %(expected)s arguments, not %(given)d."),
+    # A file past one of the upload limits (survey_app.uploads), by the limit's code.
+    **{f"limit_{code}": message for code, message in MESSAGES.items()},
 }
 
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import hashlib
 
-from survey_app.audit.operations import record
+from survey_app import uploads
+from survey_app.audit.operations import record, record_refusal
 from survey_app.collection.models import IllegalTransition
-from survey_app.extensions import db, utcnow
+from survey_app.extensions import db, take_write_lock, utcnow
 from survey_app.formdefs import queries
 from survey_app.formdefs.models import FormStatus, FormVersion
 from survey_app.formdefs.parser import LoadedForm, load_form
@@ -20,10 +21,13 @@ def upload(ward_id: int, user, filename: str, data: bytes) -> tuple[FormVersion 
     """Check an uploaded workbook; if it loads, keep it as a draft (replacing a draft of that version).
 
     Returns (the draft, or None, the load result with its errors). Published forms are untouched.
+    The workbook is parsed first; SQLite's write lock is taken only for the checks against the
+    ward's versions and the insert (the upload view is `parses_upload`).
     """
-    loaded = load_form(data, filename)
+    loaded = load_form(data, filename)  # parsed and checked before the write lock is taken
     if not loaded.ok:
         return None, loaded
+    take_write_lock()
     schema = loaded.schema
     if queries.version_taken(ward_id, schema.form_id, schema.version):
         loaded.errors.append(_clash(schema.form_id, schema.version))
@@ -46,6 +50,14 @@ def upload(ward_id: int, user, filename: str, data: bytes) -> tuple[FormVersion 
     record("form.uploaded", user=user, ward_id=ward_id, object_type="form_version", object_id=draft.id,
            detail={"form_id": draft.form_id, "version": draft.version, "replaced_draft": replaced})
     return draft, loaded
+
+
+def record_refused(user, ward_id: int, filename: str, loaded: LoadedForm) -> None:
+    """Log a refused upload on its own (the request is rolled back): the problems' codes and the
+    file name's length and extension, nothing the file holds."""
+    codes = sorted({error.code for error in loaded.errors})
+    record_refusal("form.upload_refused", user=user, ward_id=ward_id,
+                   detail={"errors": len(loaded.errors), "codes": codes[:20], "file": uploads.file_facts(filename or "")})
 
 
 def publish(draft: FormVersion, user) -> FormError | None:

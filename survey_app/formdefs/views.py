@@ -7,12 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from survey_app.access import load_or_abort, roles_required
+from survey_app import uploads
 from survey_app.accounts.models import Role
 from survey_app.errors import error_response
 from survey_app.formdefs import operations, queries, shipped
 from survey_app.formdefs.forms import UploadForm
 from survey_app.formdefs.layout import client_json
 from survey_app.formdefs.models import FormStatus, FormVersion
+from survey_app.uploads import parses_upload
 
 
 @roles_required(Role.WARD_ADMIN)
@@ -30,14 +32,18 @@ def index():
 
 
 @roles_required(Role.WARD_ADMIN)
+@parses_upload
 def upload():
+    """Check an uploaded XLSForm (outside the write lock) and keep it as a draft if it loads."""
     form = UploadForm()
     if form.validate_on_submit():
         storage = form.file.data
-        draft, loaded = operations.upload(current_user.ward_id, current_user, storage.filename, storage.read())
+        data = storage.read(uploads.XLSFORMS.file_bytes + 1)  # one byte more is enough to refuse it
+        draft, loaded = operations.upload(current_user.ward_id, current_user, storage.filename, data)
         if draft is not None:
             flash(_("The form was checked and saved as a draft. Read the report below, then publish it."), "info")
             return redirect(url_for("formdefs.report", version_id=draft.id))
+        operations.record_refused(current_user, current_user.ward_id, storage.filename, loaded)
         return render_template("formdefs/upload.html", form=form, errors=loaded.errors,
                                filename=storage.filename), 422
     return render_template("formdefs/upload.html", form=form, errors=[]), 422 if form.errors else 200

@@ -10,6 +10,7 @@ from pyxform.errors import PyXFormError
 from pyxform.xls2json import workbook_to_json
 from pyxform.xls2json_backends import get_xlsform
 
+from survey_app import uploads
 from survey_app.formdefs.sheets import FormError
 
 FILE_TYPES = {".xlsx": ".xlsx", ".xlsm": ".xlsx", ".xls": ".xls", ".md": ".md"}
@@ -27,12 +28,29 @@ class Converted:
 
 
 def read_workbook(source: bytes | str, filename: str = "form.xlsx"):
-    """The sheets as pyxform reads them (rows of dicts); raises FormError('not_xlsform')."""
+    """The sheets as pyxform reads them (rows of dicts); raises FormError('not_xlsform'), or
+    FormError('limit_…') for a file past the limits of `uploads.XLSFORMS` (checked first, streaming)."""
     file_type = FILE_TYPES.get(PurePath(filename).suffix.lower(), ".xlsx")
+    data = source.encode() if isinstance(source, str) else source
+    check_limits(data, file_type)
     try:
-        return get_xlsform(source.encode() if isinstance(source, str) else source, file_type=file_type)
+        return get_xlsform(data, file_type=file_type)
     except Exception as exc:  # noqa: BLE001  (any unreadable upload is the same problem for the user)
         raise FormError("not_xlsform") from exc
+
+
+def check_limits(data: bytes, file_type: str) -> None:
+    """Refuse a workbook too big for pyxform to read quickly, before it reads it: an .xlsx is read
+    row by row and refused at the first row or column past a limit; other kinds by their size."""
+    try:
+        if file_type == ".xlsx":
+            uploads.scan_xlsx(data, uploads.XLSFORMS, empty_run=uploads.XLSFORM_EMPTY_RUN)
+        else:
+            uploads.check_size(data, uploads.XLSFORMS)
+    except uploads.UploadRefused as refused:
+        if refused.limit is None:
+            raise FormError("not_xlsform") from refused
+        raise FormError(f"limit_{refused.code}", refused.params.get("sheet"), params=refused.params) from refused
 
 
 def convert(workbook) -> Converted:

@@ -1,17 +1,17 @@
 """Imports in two steps: stage a checked preview, then save every row or none on confirmation."""
 from __future__ import annotations
 
-import re
 import secrets
 from collections import Counter
 
 import sqlalchemy as sa
 
+from survey_app import uploads
 from survey_app.accounts.models import Role, User
 from survey_app.accounts.operations import create_user
 from survey_app.audit.operations import record, record_refusal
 from survey_app.collection.models import Household, HouseholdStatus, Person
-from survey_app.extensions import db, utcnow
+from survey_app.extensions import db, take_write_lock, utcnow
 from survey_app.teams import import_rows, imports, queries
 from survey_app.teams.models import ImportBatch, ImportKind, ImportStatus, StandingMember, StandingTeam
 from survey_app.wards.models import ResidentialGroup, Ward
@@ -21,43 +21,55 @@ class ImportChanged(Exception):
     """The ward's data changed between the check and the write: the whole import is undone."""
 
 
+class ImportClosed(Exception):
+    """The batch was confirmed or discarded by another request meanwhile."""
+
+
 def read_upload(kind: ImportKind, table_file: tuple[str, bytes] | None,
                 boundary_file: tuple[str, bytes] | None = None) -> dict:
     """A preview of the uploaded file(s) before the row checks; file-level problems included."""
     uploaded = list(filter(None, (table_file, boundary_file)))
     names = ", ".join(name for name, _ in uploaded)
-    table, file_errors = None, []
+    table, file_errors, limits = None, [], []
     if table_file is not None:
         columns, required, max_rows = import_rows.KINDS[kind.value]
         try:
             table = imports.read_table(table_file[1], table_file[0], columns, required, max_rows)
-        except imports.ImportFileError as error:
+        except (imports.ImportFileError, uploads.UploadRefused) as error:
             file_errors.append(str(error))
+            limits.append(getattr(error, "limit", None))
     preview = import_rows.new_preview(kind.value, names, table, file_errors)
-    preview["files"] = [file_facts(name) for name, _ in uploaded]
+    preview["files"] = [uploads.file_facts(name) for name, _ in uploaded]
     if boundary_file is not None:
         try:
             preview["boundaries"], preview["boundary_errors"] = imports.read_boundaries(boundary_file[1])
-        except imports.ImportFileError as error:
+        except (imports.ImportFileError, uploads.UploadRefused) as error:
             preview["file_errors"].append(str(error))
+            limits.append(getattr(error, "limit", None))
+    if any(limits):  # which upload limit refused the file, for the audit log
+        preview["limits"] = [code for code in limits if code]
     return preview
 
 
-def file_facts(name: str) -> dict:
-    """What the audit log may keep about an uploaded file's name: its length and extension, nothing else."""
-    suffix = name.rsplit(".", 1)[1].lower() if "." in name else ""
-    return {"name_length": len(name), "extension": suffix if re.fullmatch(r"[a-z0-9]{1,10}", suffix) else ""}
-
-
-def check(preview: dict, ward_id: int) -> dict:
-    """Run the row checks against the ward as it is now (households: also the plan to write)."""
+def context(preview: dict, ward_id: int) -> import_rows.ImportContext:
+    """What the row checks read of the ward (plain values: two contexts compare equal if nothing changed)."""
     if preview["kind"] == ImportKind.GROUPS.value:
-        return import_rows.check_groups(preview, queries.group_import_context(ward_id))
+        return queries.group_import_context(ward_id)
     if preview["kind"] == ImportKind.HOUSEHOLDS.value:
         codes = {raw.get("group_code", "") for _, raw in preview["table"]} - {""}
-        return import_rows.check_households(preview, queries.household_import_context(ward_id, codes))
+        return queries.household_import_context(ward_id, codes)
     phones = [p for p in (import_rows.normalize_phone(raw.get("phone", "")) for _, raw in preview["table"]) if p]
-    return import_rows.check_people(preview, queries.people_import_context(ward_id, phones))
+    return queries.people_import_context(ward_id, phones)
+
+
+def check(preview: dict, ward_id: int, seen: import_rows.ImportContext | None = None) -> dict:
+    """Run the row checks against the ward as it is now, or as `seen` (households: also the plan to write)."""
+    seen = context(preview, ward_id) if seen is None else seen
+    if preview["kind"] == ImportKind.GROUPS.value:
+        return import_rows.check_groups(preview, seen)
+    if preview["kind"] == ImportKind.HOUSEHOLDS.value:
+        return import_rows.check_households(preview, seen)
+    return import_rows.check_people(preview, seen)
 
 
 def _stored(preview: dict) -> dict:
@@ -78,8 +90,20 @@ def stage(ward: Ward, kind: ImportKind, preview: dict, user: User, *, checked: b
 
 
 def confirm(batch: ImportBatch, ward: Ward) -> bool:
-    """Save every row of a clean batch (checked again now); False, saving nothing, if errors appeared."""
-    preview = check(dict(batch.payload), ward.id)
+    """Save every row of a clean batch (checked again now); False, saving nothing, if errors appeared.
+
+    The rows are checked before SQLite's write lock is taken (the check is most of the work); under
+    the lock the ward's data the check read is read again, and only if it changed meanwhile are the
+    rows checked again. Raises ImportClosed if another request confirmed or discarded the batch first.
+    """
+    seen = context(batch.payload, ward.id)
+    preview = check(dict(batch.payload), ward.id, seen)
+    take_write_lock()
+    db.session.refresh(batch, ["status"])
+    if batch.status != ImportStatus.PENDING:
+        raise ImportClosed(batch.status.value)
+    if context(batch.payload, ward.id) != seen:
+        preview = check(dict(batch.payload), ward.id)
     plan = preview.pop("plan", None)
     batch.payload, batch.error_count = preview, import_rows.error_count(preview)
     if batch.error_count or not preview["rows"]:
@@ -103,6 +127,8 @@ def record_refused(kind: ImportKind, preview: dict, stage_name: str, batch_id: i
     kind, how many errors, the files' name lengths and extensions; no value from the file."""
     detail = {"kind": kind.value, "stage": stage_name, "reason": reason,
               "errors": import_rows.error_count(preview), "files": list(preview.get("files", []))}
+    if preview.get("limits"):
+        detail["limits"] = list(preview["limits"])
     record_refusal("team.import_refused", object_type="import_batch" if batch_id else None, object_id=batch_id,
                    detail=detail)
 

@@ -1,7 +1,8 @@
 """Reading uploaded tables (CSV in UTF-8 or Windows-1258, XLSX) and GeoJSON boundaries.
 
-Everything here turns bytes into plain values or raises `ImportFileError` with a message for
-the admin; nothing touches the database.
+Everything here turns bytes into plain values or raises `ImportFileError` (or, for a file past
+one of the limits of `survey_app.uploads`, `UploadRefused`) with a message for the admin;
+nothing touches the database.
 """
 from __future__ import annotations
 
@@ -11,21 +12,19 @@ import json
 import math
 import re
 import unicodedata
-import warnings
-import zipfile
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
+from survey_app import uploads
 from survey_app.teams.offices import fold
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
-#: Unpacked size allowed for an XLSX (a zip): guards against zip bombs.
-MAX_XLSX_UNPACKED_BYTES = 60 * 1024 * 1024
-MAX_ROWS = 5000
+LIMITS = uploads.TABLES
+MAX_FILE_BYTES = LIMITS.file_bytes
+MAX_ROWS = LIMITS.rows
 #: A ward's household list is larger than its groups or people (about 12,000 households).
 MAX_HOUSEHOLD_ROWS = 30_000
-MAX_COLUMNS = 40
+MAX_COLUMNS = LIMITS.columns
 
 ENCODING_LABELS = {"utf-8-sig": "UTF-8 (BOM)", "utf-8": "UTF-8", "cp1258": "Windows-1258", "xlsx": "XLSX"}
 
@@ -87,18 +86,17 @@ def is_xlsx(data: bytes, filename: str) -> bool:
 
 def read_table(data: bytes, filename: str, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...],
                max_rows: int = MAX_ROWS) -> Table:
-    """Parse a CSV or XLSX upload into a `Table` with canonical column names (at most `max_rows` rows)."""
-    if not data:
-        raise ImportFileError(_("The file is empty."))
-    if len(data) > MAX_FILE_BYTES:
-        raise ImportFileError(_("The file is larger than %(mb)s MB.", mb=MAX_FILE_BYTES // (1024 * 1024)))
+    """Parse a CSV or XLSX upload into a `Table` with canonical column names (at most `max_rows` rows),
+    within the limits of `uploads.TABLES` (raises `uploads.UploadRefused` past one)."""
+    uploads.check_size(data, LIMITS)
     if filename.lower().endswith(".xls") or data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportFileError(_("Old Excel files (.xls) cannot be read. Save the sheet as .xlsx or CSV."))
+    deadline = uploads.Deadline(LIMITS.seconds)
     if is_xlsx(data, filename):
-        raw_rows, encoding = _xlsx_rows(data, max_rows), "xlsx"
+        raw_rows, encoding = _xlsx_rows(data, max_rows, deadline), "xlsx"
     else:
         text, encoding = decode_text(data)
-        raw_rows = _csv_rows(text)
+        raw_rows = _csv_rows(text, max_rows, deadline)
     try:
         line, header = next(raw_rows)
     except StopIteration:
@@ -113,7 +111,7 @@ def read_table(data: bytes, filename: str, aliases: dict[str, tuple[str, ...]], 
         if not any(clean(c) for c in cells):
             continue
         if len(table.rows) >= max_rows:
-            raise ImportFileError(_("The file has more than %(count)s rows.", count=max_rows))
+            raise uploads.too_many_rows(LIMITS, max_rows=max_rows)
         values = {name: clean(cells[i]) if i < len(cells) else "" for name, i in positions.items()}
         table.rows.append((line, values))
     if not table.rows:
@@ -138,45 +136,27 @@ def _map_headers(header: list, aliases: dict[str, tuple[str, ...]], table: Table
     return positions
 
 
-def _csv_rows(text: str):
+def _csv_rows(text: str, max_rows: int, deadline: uploads.Deadline):
     first_line = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=lambda d: (first_line.count(d), d == ","))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        for cells in reader:
+        for index, cells in enumerate(reader):
+            deadline.check()
+            if index == 0:
+                uploads.check_width(cells, LIMITS)
             yield reader.line_num, cells
     except csv.Error as exc:
         raise ImportFileError(_("The CSV file is malformed near line %(line)s.", line=reader.line_num)) from exc
 
 
-def _xlsx_rows(data: bytes, max_rows: int = MAX_ROWS):
-    from openpyxl import load_workbook
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNPACKED_BYTES:
-                raise ImportFileError(_("The spreadsheet is too large once unpacked."))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except ImportFileError:
-        raise
-    except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
-        raise ImportFileError(_("The file is not a readable XLSX spreadsheet.")) from exc
-    try:
-        rows = enumerate(workbook.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1)
-        while True:
-            try:
-                number, cells = next(rows)
-            except StopIteration:
-                return
-            except Exception as exc:  # a chart sheet, a damaged sheet part
-                raise ImportFileError(_("The file is not a readable XLSX spreadsheet.")) from exc
-            if number > max_rows + 1 and any(c is not None for c in cells):
-                raise ImportFileError(_("The file has more than %(count)s rows.", count=max_rows))
-            yield number, list(cells)
-    finally:
-        workbook.close()
+def _xlsx_rows(data: bytes, max_rows: int, deadline: uploads.Deadline):
+    """The first sheet's rows, streamed, once its XML passed the limits (at most `max_rows` rows)."""
+    uploads.scan_xlsx(data, LIMITS, max_rows=max_rows, first_sheet=True)
+    with uploads.open_xlsx(data) as workbook:
+        if not workbook.worksheets:
+            raise uploads.UploadRefused("unreadable")
+        yield from uploads.sheet_rows(workbook.worksheets[0], LIMITS, deadline)
 
 
 # --- GeoJSON ---------------------------------------------------------------------------------
@@ -193,7 +173,7 @@ def read_boundaries(data: bytes) -> tuple[dict[str, dict], list[str]]:
             or not isinstance(document.get("features"), list):
         raise ImportFileError(_("The boundary file must be a GeoJSON FeatureCollection."))
     if len(document["features"]) > MAX_ROWS:
-        raise ImportFileError(_("The file has more than %(count)s rows.", count=MAX_ROWS))
+        raise uploads.too_many_rows(LIMITS)
     found: dict[str, dict] = {}
     errors: list[str] = []
     for number, feature in enumerate(document["features"], start=1):

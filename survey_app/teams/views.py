@@ -15,10 +15,11 @@ from survey_app.audit.operations import record as audit_record
 from survey_app.audit.operations import record_summarised
 from survey_app.clock import local_today
 from survey_app.errors import error_response
-from survey_app.extensions import db, limiter, utcnow
+from survey_app.extensions import db, limiter, take_write_lock, utcnow
 from survey_app.teams import enrollment, forms, import_operations, import_rows, imports, operations, queries
 from survey_app.teams.models import ImportBatch, ImportKind, ImportStatus, StandingTeamKind, SurveyTeam
 from survey_app.teams.offices import office_label
+from survey_app.uploads import parses_upload
 from survey_app.wards.models import ResidentialGroup, Ward
 from survey_app.wards.queries import group_progress
 
@@ -257,8 +258,11 @@ def _upload(field: str) -> tuple[str, bytes] | None:
 
 
 @roles_required(Role.WARD_ADMIN)
+@parses_upload
 def import_upload(kind):
-    """Upload a table (and boundaries): a clean file is kept for confirmation, a bad one shown and dropped."""
+    """Upload a table (and boundaries): a clean file is kept for confirmation, a bad one shown and dropped.
+
+    The file is read and checked against the ward without the write lock; only keeping the batch takes it."""
     if kind not in ImportKind._value2member_map_:
         abort(404)
     kind = ImportKind(kind)
@@ -276,6 +280,7 @@ def import_upload(kind):
         # nothing of the file is kept (the refusal alone is logged, on its own transaction)
         import_operations.record_refused(kind, preview, "upload")
         return _render_preview(preview, None), 422
+    take_write_lock()
     batch = import_operations.stage(current_user.ward, kind, preview, current_user, checked=True)
     return redirect(url_for("teams.import_preview", batch_id=batch.id))
 
@@ -303,8 +308,10 @@ def import_preview(batch_id):
 
 
 @roles_required(Role.WARD_ADMIN)
+@parses_upload
 def import_confirm(batch_id):
-    """Save every row of the batch in this request's transaction, or none of them."""
+    """Save every row of the batch in this request's transaction, or none of them (the rows are
+    checked again before the write lock is taken: import_operations.confirm)."""
     batch = load_or_abort(ImportBatch, batch_id, write=True)
     if not forms.ActionForm().validate_on_submit():
         return error_response(400)
@@ -313,6 +320,8 @@ def import_confirm(batch_id):
     kind, payload, batch_id = batch.kind, batch.payload, batch.id
     try:
         saved = import_operations.confirm(batch, current_user.ward)
+    except import_operations.ImportClosed:
+        return error_response(409, _("This import was already confirmed or discarded."))
     except (sa.exc.IntegrityError, import_operations.ImportChanged):
         import_operations.record_refused(kind, payload, "confirm", batch_id, reason="changed")
         return error_response(409, _("The ward's data changed while importing; nothing was saved. "
