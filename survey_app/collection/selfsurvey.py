@@ -11,6 +11,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from survey_app import ratelimits, tokens
+from survey_app.audit.operations import record_summarised
 from survey_app.clock import local_today
 from survey_app.collection import formlink
 from survey_app.collection.api import HOUSEHOLD_FORM, read_json_body
@@ -28,24 +29,36 @@ def _open_group(token: str) -> ResidentialGroup:
     """The group whose current link this is, while its ward's survey period runs.
 
     404 for a token never issued; 410, with a page saying why, for a link the ward admin replaced
-    (an old poster) or one whose survey period has ended.
+    (an old poster) or one whose survey period has ended. Refusals are summed up in the audit log
+    (one row per address and hour), without the token.
     """
     group = None
     if token and len(token) <= 64:
         group = db.session.execute(
             sa.select(ResidentialGroup).where(ResidentialGroup.self_survey_token == token)
         ).scalar_one_or_none()
-        if group is None and db.session.execute(sa.select(RetiredSelfSurveyLink.id).where(
-                RetiredSelfSurveyLink.token_hash == tokens.token_hash(token))).first() is not None:
-            abort(make_response(error_response(410, _("This survey link has been replaced. Please scan the QR code on the new "
-                                        "poster of your residential group, or ask the ward office."))))
+        if group is None:
+            retired = db.session.execute(sa.select(RetiredSelfSurveyLink).where(
+                RetiredSelfSurveyLink.token_hash == tokens.token_hash(token))).scalar_one_or_none()
+            if retired is not None:
+                _refuse("replaced", retired.ward_id, retired.residential_group_id)
+                abort(make_response(error_response(410, _(
+                    "This survey link has been replaced. Please scan the QR code on the new poster of your "
+                    "residential group, or ask the ward office."))))
     if group is None:
+        _refuse("unknown", None, None)
         abort(404)
     ends_on = group.ward.survey_ends_on
     if ends_on is not None and local_today() > ends_on:
+        _refuse("ended", group.ward_id, group.id)
         abort(make_response(error_response(410, _("The online survey of %(ward)s ended on %(date)s. Thank you.",
-                                    ward=group.ward.name, date=format_date(ends_on, "long")))))
+                                                  ward=group.ward.name, date=format_date(ends_on, "long")))))
     return group
+
+
+def _refuse(kind: str, ward_id: int | None, group_id: int | None) -> None:
+    record_summarised("self_survey.refused", kind=kind, ward_id=ward_id, object_type="residential_group",
+                      object_id=group_id)
 
 
 def self_survey(token):

@@ -66,6 +66,12 @@ def test_the_ward_admin_replaces_the_link_and_old_posters_say_so(app, client, po
         AuditEvent.action == "team.self_survey_link_rotated")).scalars().all()
     assert event.object_id == str(posted.group_a1.id) and OLD not in repr(event.detail)
     assert resident.get(f"/self/never-issued-{'w' * 30}").status_code == 404
+    refusals = db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == "self_survey.refused")
+                                  .order_by(AuditEvent.id)).scalars().all()
+    replaced, unknown = refusals  # one row per group and address, counted (the page and the form: the send had no CSRF token)
+    assert replaced.detail["kinds"] == {"replaced": 2} and replaced.object_id == str(posted.group_a1.id)
+    assert unknown.detail["kinds"] == {"unknown": 1} and unknown.ward_id is None
+    assert all(OLD not in repr(event.detail) + (event.path or "") for event in refusals)
 
 
 def test_only_the_ward_admin_replaces_a_link(app, posted):
