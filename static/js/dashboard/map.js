@@ -68,9 +68,10 @@
     });
     if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), { padding: [8, 8] }); }
     el.setAttribute("data-state", "ready");
-    return getJSON(el.getAttribute("data-households-url"));
+    var points = el.getAttribute("data-households-url");  // empty for city roles: figures, not households
+    return points ? getJSON(points) : {};
   }).then(function (data) {
-    var count = data.lat ? data.lat.length : 0;
+    var count = data && data.lat ? data.lat.length : 0;
     if (!count) { return; }
     var markers = L.markerClusterGroup ? L.markerClusterGroup({ chunkedLoading: true, disableClusteringAtZoom: 19 })
       : L.layerGroup();
