@@ -318,6 +318,8 @@ def test_no_personal_data_beyond_the_role(app, world, endpoint):
     for url_scope, url in urls:
         for role, client in clients.items():
             response = client.get(url)
+            if response.status_code >= 500:
+                leaks.append(f"{role} {url}: {response.status_code}")
             if refused(response) or response.status_code >= 300:
                 continue
             allowed = may_read(role, endpoint, url_scope)
