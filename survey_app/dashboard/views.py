@@ -42,7 +42,7 @@ def _shown_progress(progress: dict) -> dict:
     if sees_people(current_user):
         return progress
     days = [disclosure.suppress_row(day, current_user, ("visits", "interviews")) for day in progress["days"]]
-    counted = sum(d["interviews"] for d in progress["days"] if d["interviews"] > 0) if progress["pace"] else 0
+    counted = round(progress["pace"] * progress["pace_days"]) if progress["pace"] else 0  # interviews averaged
     pace = disclosure.SUPPRESSED if disclosure.is_small(counted) else progress["pace"]
     finish = None if pace is disclosure.SUPPRESSED else progress["finish"]
     return {**progress, "days": days, "pace": pace, "finish": finish,

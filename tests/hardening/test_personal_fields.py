@@ -105,6 +105,8 @@ def test_a_group_of_three_people_shows_fewer_than_five_to_city_roles(client, thr
     assert '<td class="num" data-figure="people">&lt;5</td>' in row
     indicators = _json(client, f"/api/dashboard/wards/{w.ward_a.id}/indicators?by=group")["buckets"]
     assert all(bucket["adults"] is None for bucket in indicators)
+    progress = _json(client, f"/api/dashboard/wards/{w.ward_a.id}/progress")  # 2 interviews on one day
+    assert progress["days"][0]["interviews"] is None and progress["pace"] is None and progress["finish"] is None
 
 
 def test_the_ward_admin_sees_the_exact_three(client, three):
@@ -115,6 +117,8 @@ def test_the_ward_admin_sees_the_exact_three(client, three):
     html = client.get(f"/dashboard/ward/{w.ward_a.id}").get_data(as_text=True)
     row = re.search(r'<tr data-group-code="TDP01">.*?</tr>', html, re.S).group(0)
     assert '<td class="num" data-figure="people">3</td>' in row
+    progress = _json(client, f"/api/dashboard/wards/{w.ward_a.id}/progress")
+    assert progress["days"][0]["interviews"] == 2 and progress["pace"] == 2
 
 
 def test_city_roll_up_suppresses_small_wards(client, three):
