@@ -96,7 +96,7 @@ def sees_people(user: User) -> bool:
     return user.is_authenticated and not user.is_city_level
 
 
-def require_people(user: User = None) -> None:
+def require_people(user: User | None = None) -> None:
     """Refuse (403, audited) an answer made of people to a user who reads figures only."""
     if not sees_people(user or current_user):
         deny(detail={"reason": "figures_only"})
