@@ -2,7 +2,8 @@
 
 City roles read figures, never people (`access.sees_people`). In what they see, a cell counting 1 to 4
 people or households is suppressed: "<5" on pages, null in JSON with the row's `suppressed` list
-naming the cells. Zero is shown (it tells nobody's answer). When one part of a row that adds up to a
+naming the cells. Zero is shown where the total it is part of is shown (0 of 120 households tells
+about nobody), and hidden with a hidden total ("0 of <5"). When one part of a row that adds up to a
 shown total is suppressed, the smallest other part is suppressed too, so that subtracting from the
 total does not give the hidden cell back; shares computed from a suppressed count are suppressed.
 Ward roles see every figure exactly.
@@ -38,16 +39,19 @@ def suppress_small(count, viewer):
     return SUPPRESSED if is_small(count) and not sees_people(viewer) else count
 
 
-def suppress_row(row: dict, viewer, counts, parts=(), derived=()) -> dict:
+def suppress_row(row: dict, viewer, counts, parts=(), derived=(), total: str | None = None) -> dict:
     """A copy of a row of figures as `viewer` may see it.
 
-    `counts`: keys holding counts of people or households; `parts`: those of them that add up to a total
-    shown in the same row (one suppressed part brings the smallest other non-zero part with it);
+    `counts`: keys holding counts of people or households; `parts`: those of them that add up to the
+    row's `total` (one suppressed part brings the smallest other non-zero part with it; when the total
+    itself is suppressed, so are its zero parts: "none of <5 households" is about each of them);
     `derived`: keys computed from the counts (shares, what remains), suppressed when any count is.
     """
     if sees_people(viewer):
         return row
     hidden = {key for key in counts if is_small(row.get(key))}
+    if total is not None and total in hidden:
+        hidden |= {key for key in parts if row.get(key) == 0}
     if len(hidden & set(parts)) == 1:
         others = sorted((row[key], key) for key in parts
                         if key not in hidden and isinstance(row.get(key), int) and row[key] > 0)

@@ -289,8 +289,8 @@ def _shown_cells(cells: dict) -> dict:
     for module, cell in cells.items():
         gap, helped = cell["gap"], cell["helped"]
         if disclosure.is_small(gap):
-            out[module] = {"gap": disclosure.SUPPRESSED, "helped": disclosure.SUPPRESSED, "share": disclosure.SUPPRESSED,
-                           "suppressed": ["gap", "helped", "share"]}
+            hidden = disclosure.SUPPRESSED
+            out[module] = {"gap": hidden, "helped": hidden, "share": hidden, "suppressed": ["gap", "helped", "share"]}
         elif disclosure.is_small(helped) or disclosure.is_small(gap - helped):
             out[module] = {**cell, "helped": disclosure.SUPPRESSED, "share": disclosure.SUPPRESSED,
                            "suppressed": ["helped", "share"]}

@@ -295,8 +295,8 @@ def personal_keys(response) -> list[str]:
 #: Endpoints known to leak, fixed outside this module's reach; strict: the test fails once they are fixed,
 #: to take them off this list.
 KNOWN_LEAKS = {
-    "collection.group_households": "city roles read a group's households by name and address: survey_app/collection "
-                                   "(the lead's) must refuse them (roles_required(*WARD_ROLES) or access.require_people)",
+    "collection.group_households": "city roles read a group's households by name and address: survey_app/"
+                                   "collection (the lead's) must refuse them (access.require_people)",
 }
 PERSONAL_ENDPOINTS = [
     pytest.param(endpoint, marks=pytest.mark.xfail(strict=True, reason=KNOWN_LEAKS[endpoint]))
@@ -307,7 +307,7 @@ PERSONAL_ENDPOINTS = [
 @pytest.mark.parametrize("endpoint", PERSONAL_ENDPOINTS)
 def test_no_personal_data_beyond_the_role(app, world, endpoint):
     """Every GET answer, to every role and in every scope: no marker of personal data the role may not read
-    (names, addresses, phones, free text, GPS points, volunteer names), and no personal JSON key to a city role."""
+    (names, addresses, phones, free text, GPS points, volunteer names), no personal JSON key to a city role."""
     (rule,) = [r for r in rules(app) if r.endpoint == endpoint]
     values = build_matrix(world)
     planted = {(scope, kind): found for scope in SCOPES for kind, found in markers(scope).items()}

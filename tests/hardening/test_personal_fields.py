@@ -70,6 +70,12 @@ def test_a_suppressed_part_cannot_be_recomputed_from_the_total():
     assert shown["refused"] is shown["revisit"] is disclosure.SUPPRESSED
     assert (shown["listed"], shown["done"], shown["moved"]) == (40, 30, 0)
     assert shown["suppressed"] == ["refused", "revisit"]
+    small = disclosure.suppress_row({"listed": 3, "done": 3, "refused": 0}, _viewer(), ("listed", "done", "refused"),
+                                    parts=("done", "refused"), total="listed")
+    assert small["refused"] is disclosure.SUPPRESSED  # "0 of <5 refused" would be about each household
+    big = disclosure.suppress_row({"listed": 40, "done": 40, "refused": 0}, _viewer(), ("listed", "done", "refused"),
+                                  parts=("done", "refused"), total="listed")
+    assert big is not None and big["refused"] == 0 and "suppressed" not in big
     column = [{"people": 3, "suppressed": []}, {"people": 40}, {"people": 12}]
     column[0]["people"] = disclosure.SUPPRESSED
     disclosure.suppress_column(column, "people")
@@ -81,7 +87,8 @@ def test_a_share_is_hidden_when_few_have_it_or_few_lack_it():
         "few_have": {"n": 3, "of": 40, "share": 0.075}, "few_lack": {"n": 38, "of": 40, "share": 0.95},
         "few_asked": {"n": 2, "of": 3, "share": 0.67}, "plain": {"n": 20, "of": 40, "share": 0.5}}}
     shown = disclosure.suppress_bucket(bucket, _viewer())["indicators"]
-    assert shown["few_have"]["share"] is shown["few_have"]["n"] is disclosure.SUPPRESSED and shown["few_have"]["of"] == 40
+    assert shown["few_have"]["share"] is shown["few_have"]["n"] is disclosure.SUPPRESSED
+    assert shown["few_have"]["of"] == 40
     assert shown["few_lack"]["share"] is disclosure.SUPPRESSED
     assert shown["few_asked"]["of"] is disclosure.SUPPRESSED
     assert shown["plain"] == {"n": 20, "of": 40, "share": 0.5}
