@@ -9,6 +9,10 @@ so the scoping rules below apply everywhere:
 * ward admin: everything in their ward;
 * team leader and surveyor: in their ward, only what belongs to the residential groups their
   survey team is assigned to today, and their own team.
+
+City roles read figures, never people (`sees_people`): `visible` gives them the rows figures are
+counted over, and every page and API leaves out names, addresses, phones, free text and household GPS
+points for them; `survey_app.disclosure` suppresses their small cells.
 """
 from __future__ import annotations
 
@@ -83,6 +87,19 @@ def visible(model, user: User):
         if extra is not None:
             clause = sa.and_(clause, extra)
     return clause
+
+
+def sees_people(user: User) -> bool:
+    """Whether `user` may read people one by one (residents' and volunteers' names, addresses, phones,
+    free text, household GPS points), within what `visible` gives them: the ward roles. City roles read
+    group-level figures only, with small cells suppressed (`survey_app.disclosure`)."""
+    return user.is_authenticated and not user.is_city_level
+
+
+def require_people(user: User | None = None) -> None:
+    """Refuse (403, audited) an answer made of people to a user who reads figures only."""
+    if not sees_people(user or current_user):
+        deny(detail={"reason": "figures_only"})
 
 
 def grantable_roles(actor: User) -> tuple[Role, ...]:

@@ -38,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     import survey_app.models  # noqa: F401  (every table in the metadata, for Alembic)
+    from survey_app import disclosure
     from survey_app.i18n import register_template_helpers, select_locale
 
     db.init_app(app)
@@ -47,6 +48,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     register_template_helpers(app)
     ratelimits.install(app)
+    disclosure.init_app(app)
     with app.app_context():
         _tune_sqlite(db.engine, int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 10_000)))
 

@@ -13,15 +13,25 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def _percent(value, precise: bool = False) -> str:
-    """A share as a percentage; `precise` keeps up to two decimals (plan targets such as 82,5%)."""
+def _number(value) -> str:
+    """A count in the locale's digits; a suppressed one (survey_app.disclosure) as "<5"."""
     if value is None:
         return ""
+    return format_decimal(value) if isinstance(value, (int, float)) else str(value)
+
+
+def _percent(value, precise: bool = False) -> str:
+    """A share as a percentage; `precise` keeps up to two decimals (plan targets such as 82,5%).
+    A suppressed share (survey_app.disclosure) is a dash."""
+    if value is None:
+        return ""
+    if not isinstance(value, (int, float)):
+        return "–"
     return format_percent(value, "#,##0.##%") if precise else format_percent(value)
 
 
 def register_filters(app) -> None:
-    app.jinja_env.filters["number"] = lambda value: "" if value is None else format_decimal(value)
+    app.jinja_env.filters["number"] = _number
     app.jinja_env.filters["percent"] = _percent
     app.jinja_env.filters["date_long"] = lambda value: "" if value is None else format_date(value, "long")
     app.jinja_env.filters["datetime_short"] = (

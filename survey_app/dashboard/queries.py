@@ -10,7 +10,8 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from survey_app.access import visible
+from survey_app import disclosure
+from survey_app.access import sees_people, visible
 from survey_app.accounts.models import User
 from survey_app.clock import local_today, local_zone
 from survey_app.collection.models import Household, HouseholdStatus, Visit, VisitOutcome
@@ -99,6 +100,47 @@ def group_coverage(user: User, ward_id: int) -> list[dict]:
         )
         rows.append(_finish(figures))
     return rows
+
+
+#: Figures of a coverage row that count households or people (expected households come from the
+#: ward's plan, not from anybody's answer: never suppressed).
+COUNTED = ("listed", "visited", "interviewed", *STATUSES, "people", "remaining")
+
+
+def shown_rows(viewer: User, rows: list[dict], *, column_totals: bool = True) -> list[dict]:
+    """Coverage rows (groups, teams, wards) as `viewer` may see them: small cells suppressed for city roles,
+    the statuses protected against subtraction from `listed`, and each column against its shown total."""
+    if sees_people(viewer):
+        return rows
+    shown = [disclosure.suppress_row(row, viewer, COUNTED, parts=STATUSES, total="listed") for row in rows]
+    if column_totals:
+        for key in COUNTED:
+            disclosure.suppress_column(shown, key)
+    shown = [_suppressed_shares(row) for row in shown]
+    for row in shown:
+        if isinstance(row.get("indicators"), dict):
+            row["indicators"] = disclosure.suppress_bucket(row["indicators"], viewer)
+    return shown
+
+
+def shown_total(viewer: User, row: dict) -> dict:
+    """A totals row as `viewer` may see it (see shown_rows)."""
+    return shown_rows(viewer, [row], column_totals=False)[0]
+
+
+def _suppressed_shares(row: dict) -> dict:
+    """Hide what is computed from a suppressed count: the interviewed figure (done), the share, what remains."""
+    hidden = set(row.get("suppressed", ()))
+    if not hidden:
+        return row
+    if hidden & {"done", "interviewed"}:
+        hidden |= {"done", "interviewed", "share"}
+    if hidden & {*RESOLVED, "listed"}:
+        hidden |= {"remaining"}
+    row = {**row, **{key: disclosure.SUPPRESSED for key in hidden if key in row}, "suppressed": sorted(hidden)}
+    if "share" in hidden:
+        row["css"] = "coverage-suppressed"
+    return row
 
 
 def totals(rows: list[dict]) -> dict:

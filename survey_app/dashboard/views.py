@@ -7,7 +7,8 @@ from flask import abort, current_app, jsonify, redirect, render_template, reques
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from survey_app.access import load_or_abort, roles_required
+from survey_app import disclosure
+from survey_app.access import load_or_abort, require_people, roles_required, sees_people
 from survey_app.accounts.models import CITY_ROLES, Role
 from survey_app.dashboard import queries
 from survey_app.dashboard.indicators import BREAKDOWNS, HEADLINE, INDICATORS
@@ -21,8 +22,32 @@ READERS = (Role.WARD_ADMIN, Role.TEAM_LEADER, *CITY_ROLES)
 
 
 def _coverage(ward: Ward) -> tuple[list, dict]:
+    """The groups' coverage rows and their totals, exact (for computing on; show them through _shown)."""
     groups = queries.group_coverage(current_user, ward.id)
     return groups, queries.totals(groups)
+
+
+def _shown(groups: list, total: dict) -> tuple[list, dict]:
+    """Coverage rows and totals as the current user may see them (small cells suppressed for city roles)."""
+    return queries.shown_rows(current_user, groups), queries.shown_total(current_user, total)
+
+
+def _shown_buckets(buckets: list[tuple]) -> list[tuple]:
+    return [(key, disclosure.suppress_bucket(bucket, current_user)) for key, bucket in buckets]
+
+
+def _shown_progress(progress: dict) -> dict:
+    """Daily progress as the current user may see it: small days suppressed, and the pace when it adds up
+    fewer than 5 interviews."""
+    if sees_people(current_user):
+        return progress
+    days = [disclosure.suppress_row(day, current_user, ("visits", "interviews")) for day in progress["days"]]
+    counted = round(progress["pace"] * progress["pace_days"]) if progress["pace"] else 0  # interviews averaged
+    pace = disclosure.SUPPRESSED if disclosure.is_small(counted) else progress["pace"]
+    finish = None if pace is disclosure.SUPPRESSED else progress["finish"]
+    return {**progress, "days": days, "pace": pace, "finish": finish,
+            "remaining": disclosure.suppress_small(progress["remaining"], current_user),
+            "needed_pace": disclosure.suppress_small(progress["needed_pace"], current_user)}
 
 
 def _notes(groups: list, total: dict, shapes: dict, indicators: dict) -> list[str]:
@@ -78,18 +103,23 @@ def _render_ward(ward: Ward):
     by = request.args.get("by", "group")
     if by not in BREAKDOWNS or by == "total":
         by = "group"
-    groups, total = _coverage(ward)
+    exact_groups, exact_total = _coverage(ward)
+    groups, total = _shown(exact_groups, exact_total)
     shapes = queries.group_shapes(current_user, ward.id)
-    indicators = queries.ward_indicators(current_user, ward.id, "total")[0][1]
+    exact_indicators = queries.ward_indicators(current_user, ward.id, "total")[0][1]
+    indicators = disclosure.suppress_bucket(exact_indicators, current_user)
     names = breakdown_labels(groups)
+    people = sees_people(current_user)
+    progress = queries.daily_progress(current_user, ward.id, exact_total["remaining"], ward.survey_ends_on)
     context = dict(
         ward=ward, groups=groups, total=total, shapes=shapes,
-        teams=queries.team_coverage(current_user, ward.id, groups),
-        members=queries.member_coverage(current_user, ward.id),
-        progress=queries.daily_progress(current_user, ward.id, total["remaining"], ward.survey_ends_on),
-        indicators=indicators, breakdown=_ordered(queries.ward_indicators(current_user, ward.id, by), names[by]),
+        teams=queries.shown_rows(current_user, queries.team_coverage(current_user, ward.id, exact_groups)),
+        members=queries.member_coverage(current_user, ward.id) if people else None,
+        progress=_shown_progress(progress),
+        indicators=indicators,
+        breakdown=_shown_buckets(_ordered(queries.ward_indicators(current_user, ward.id, by), names[by])),
         by=by, tab_urls={name: url_for(request.endpoint, **request.view_args, by=name) for name in BREAKDOWNS[1:]},
-        notes=_notes(groups, total, shapes, indicators),
+        notes=_notes(exact_groups, exact_total, shapes, exact_indicators),
         gridded=[g for g in groups if g["id"] not in shapes["geometries"]],
         team_scope=current_user.role == Role.TEAM_LEADER,
         sections=section_labels(), labels=indicator_labels(), breakdown_names=names,
@@ -117,7 +147,9 @@ def ward_dashboard(ward_id):
 @roles_required(*CITY_ROLES)
 def city():
     rows = queries.city_rollup(current_user)
-    return render_template("dashboard/city.html", city=current_user.city, rows=rows, total=queries.totals_of_wards(rows),
+    total = queries.shown_total(current_user, queries.totals_of_wards(rows))
+    return render_template("dashboard/city.html", city=current_user.city, rows=queries.shown_rows(current_user, rows),
+                           total=total,
                            headline=HEADLINE, labels=indicator_labels(), targets=plan_targets.for_city(current_user.city))
 
 
@@ -127,12 +159,15 @@ def city():
 @roles_required(*READERS)
 def api_coverage(ward_id, by):
     ward = load_or_abort(Ward, ward_id)
-    groups, total = _coverage(ward)
+    exact, total = _coverage(ward)
+    groups, total = _shown(exact, total)
     if by == "groups":
         return jsonify(ward_id=ward.id, groups=groups, totals=total)
     if by == "teams":
-        return jsonify(ward_id=ward.id, teams=queries.team_coverage(current_user, ward.id, groups), totals=total)
+        teams = queries.shown_rows(current_user, queries.team_coverage(current_user, ward.id, exact))
+        return jsonify(ward_id=ward.id, teams=teams, totals=total)
     if by == "members":
+        require_people()  # figures per volunteer name people: not for city roles
         return jsonify(ward_id=ward.id, members=queries.member_coverage(current_user, ward.id))
     abort(404)
 
@@ -141,7 +176,7 @@ def api_coverage(ward_id, by):
 def api_progress(ward_id):
     ward = load_or_abort(Ward, ward_id)
     remaining = queries.totals(queries.group_coverage(current_user, ward.id))["remaining"]
-    progress = queries.daily_progress(current_user, ward.id, remaining, ward.survey_ends_on)
+    progress = _shown_progress(queries.daily_progress(current_user, ward.id, remaining, ward.survey_ends_on))
     finish, ends_on = progress.pop("finish"), progress.pop("ends_on")
     return jsonify(ward_id=ward.id, finish=finish.isoformat() if finish else None,
                    ends_on=ends_on.isoformat() if ends_on else None, **progress)
@@ -156,24 +191,28 @@ def api_indicators(ward_id):
                                      by=by, choices=", ".join(BREAKDOWNS)))
     buckets = queries.ward_indicators(current_user, ward.id, by)
     return jsonify(ward_id=ward.id, by=by, targets=plan_targets.for_ward(ward),
-                   buckets=[{"key": key, **bucket} for key, bucket in buckets])
+                   buckets=[{"key": key, **bucket} for key, bucket in _shown_buckets(buckets)])
 
 
 @roles_required(*READERS)
 def api_map_groups(ward_id):
     ward = load_or_abort(Ward, ward_id)
-    groups, _total = _coverage(ward)
+    groups, _total = _shown(*_coverage(ward))
     return jsonify(queries.group_features(groups, queries.group_shapes(current_user, ward.id)))
 
 
 @roles_required(*READERS)
 def api_map_households(ward_id):
+    """Each household's GPS point: ward staff their ward's, team leaders their team's groups' (`visible`);
+    city roles read the groups' figures (api_map_groups) and never a household's point."""
     ward = load_or_abort(Ward, ward_id)
+    require_people()
     return jsonify(queries.household_points(current_user, ward.id))
 
 
 @roles_required(*CITY_ROLES)
 def api_city():
     rows = queries.city_rollup(current_user)
-    return jsonify(city_id=current_user.city_id, targets=plan_targets.for_city(current_user.city), wards=rows,
-                   totals=queries.totals_of_wards(rows))
+    return jsonify(city_id=current_user.city_id, targets=plan_targets.for_city(current_user.city),
+                   wards=queries.shown_rows(current_user, rows),
+                   totals=queries.shown_total(current_user, queries.totals_of_wards(rows)))

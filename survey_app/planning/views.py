@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from survey_app.access import load_or_abort, roles_required
+from survey_app.access import load_or_abort, require_people, roles_required
 from survey_app.accounts.models import CITY_ROLES, Role
 from survey_app.extensions import db
 from survey_app.planning import labels, operations, queries
@@ -120,7 +120,9 @@ def _apply(operation, *args, done: str) -> bool:
 
 @roles_required(*READERS)
 def class_detail(class_id):
+    """A class and its learners by name: ward roles (city roles read the classes' figures on the ward plan)."""
     pc = load_or_abort(PlanClass, class_id)
+    require_people()
     shown = queries.visible_group_ids(current_user, pc.ward_id)
     learners = [x for x in pc.learners if x.residential_group_id in shown]
     why = Counter(reason for x in pc.learners for reason in x.reason_ids)
@@ -213,6 +215,7 @@ def group_plan(plan_id, group_id):
     group = load_or_abort(ResidentialGroup, group_id)
     if group.ward_id != plan.ward_id:
         abort(404)
+    require_people()  # a list of names: not for city roles
     invitations = queries.group_invitations(plan, group.id)
     return render_template(
         "planning/group.html", plan=plan, group=group, invitations=invitations,

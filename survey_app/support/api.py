@@ -30,4 +30,4 @@ def figures_json():
             return error_response(400, _("Choose a ward: add ?ward_id= to the address."))
         ward_id = current_user.ward_id
     ward = load_or_abort(Ward, ward_id)
-    return jsonify(figures.support_figures(current_user, ward.id))
+    return jsonify(figures.shown_figures(current_user, figures.support_figures(current_user, ward.id)))

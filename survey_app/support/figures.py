@@ -14,7 +14,8 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from survey_app.access import visible
+from survey_app import disclosure
+from survey_app.access import sees_people, visible
 from survey_app.accounts.models import User
 from survey_app.clock import local_zone
 from survey_app.collection.models import Person, ReviewStatus, Submission
@@ -250,3 +251,54 @@ def ward_rows(viewer: User) -> list[dict]:
         rows.append({"ward": ward, "events": events, "people": people + int(anonymous_events or 0),
                      "minutes": minutes, "hours": round(minutes / 60, 1)})
     return rows
+
+
+#: Counts of a support row that count people or their events (hours are the volunteers' time).
+TALLY_COUNTS = ("events", "people")
+#: Tables whose rows add up to the totals (each event counts once); kinds of help overlap and do not.
+SUMMED_TABLES = ("by_group", "by_team", "by_week", "by_month")
+
+
+def shown_figures(viewer: User, data: dict) -> dict:
+    """support_figures as `viewer` may see them: small cells suppressed for city roles (survey_app.disclosure)."""
+    if sees_people(viewer):
+        return data
+
+    def rows(table: list[dict], summed: bool) -> list[dict]:
+        shown = [disclosure.suppress_row(row, viewer, TALLY_COUNTS) for row in table]
+        for key in TALLY_COUNTS if summed else ():
+            disclosure.suppress_column(shown, key)
+        return shown
+
+    totals = disclosure.suppress_row(data["totals"], viewer, TALLY_COUNTS)
+    outcomes = data["totals"]["outcomes"]
+    totals["outcomes"] = {key: value for key, value in disclosure.suppress_row(
+        outcomes, viewer, tuple(outcomes), parts=tuple(outcomes)).items() if key != "suppressed"}
+    totals["follow_ups_open"] = disclosure.suppress_small(totals["follow_ups_open"], viewer)
+    shown = {**data, "totals": totals, "by_type": rows(data["by_type"], False),
+             **{name: rows(data[name], True) for name in SUMMED_TABLES}}
+    gaps = data["gap_to_help"]
+    shown["gap_to_help"] = {**gaps, "groups": [{**row, "cells": _shown_cells(row["cells"])} for row in gaps["groups"]],
+                            "total": _shown_cells(gaps["total"])}
+    return shown
+
+
+def _shown_cells(cells: dict) -> dict:
+    """Gap-to-help cells with a share hidden when fewer than 5 people have the gap, or are (not) helped on it."""
+    out = {}
+    for module, cell in cells.items():
+        gap, helped = cell["gap"], cell["helped"]
+        if disclosure.is_small(gap):
+            hidden = disclosure.SUPPRESSED
+            out[module] = {"gap": hidden, "helped": hidden, "share": hidden, "suppressed": ["gap", "helped", "share"]}
+        elif disclosure.is_small(helped) or disclosure.is_small(gap - helped):
+            out[module] = {**cell, "helped": disclosure.SUPPRESSED, "share": disclosure.SUPPRESSED,
+                           "suppressed": ["helped", "share"]}
+        else:
+            out[module] = cell
+    return out
+
+
+def shown_ward_rows(viewer: User, rows: list[dict]) -> list[dict]:
+    """ward_rows as `viewer` may see them (see shown_figures)."""
+    return [disclosure.suppress_row(row, viewer, TALLY_COUNTS) for row in rows]

@@ -26,7 +26,8 @@ FOLLOWERS = (Role.WARD_ADMIN, Role.TEAM_LEADER, Role.SURVEYOR)
 def figures():
     """The user's ward (a team leader sees their team's part); city viewers pick a ward of their city."""
     if current_user.is_city_level:
-        return render_template("support/wards.html", rows=support_figures.ward_rows(current_user))
+        rows = support_figures.shown_ward_rows(current_user, support_figures.ward_rows(current_user))
+        return render_template("support/wards.html", rows=rows)
     return _render_figures(current_user.ward)
 
 
@@ -36,7 +37,7 @@ def ward_figures(ward_id):
 
 
 def _render_figures(ward: Ward):
-    data = support_figures.support_figures(current_user, ward.id)
+    data = support_figures.shown_figures(current_user, support_figures.support_figures(current_user, ward.id))
     return render_template("support/figures.html", ward=ward, data=data,
                            outcome_labels=queries.outcome_labels())
 

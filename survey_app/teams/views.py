@@ -6,8 +6,8 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
-from survey_app import ratelimits
-from survey_app.access import TEAM_ROLES, load_or_abort, roles_required, team_group_ids
+from survey_app import disclosure, ratelimits
+from survey_app.access import TEAM_ROLES, load_or_abort, roles_required, sees_people, team_group_ids
 from survey_app.accounts import sessions
 from survey_app.accounts.models import CITY_ROLES, Role, SessionKind, User
 from survey_app.accounts.views import _safe_next as safe_next
@@ -21,7 +21,7 @@ from survey_app.teams.models import ImportBatch, ImportKind, ImportStatus, Stand
 from survey_app.teams.offices import office_label
 from survey_app.uploads import parses_upload
 from survey_app.wards.models import ResidentialGroup, Ward
-from survey_app.wards.queries import group_progress
+from survey_app.wards.queries import group_progress, shown_progress
 
 
 def _team_choices(ward_id: int, none_label: str | None = None) -> list[tuple[int, str]]:
@@ -33,10 +33,16 @@ def _render_team(team: SurveyTeam | None):
     if team is None:
         return render_template("teams/team.html", team=None)
     admin = current_user.role == Role.WARD_ADMIN
+    groups = group_progress(current_user, team.ward_id, group_ids=team_group_ids(team.id))
+    people = sees_people(current_user)
+    revisits = queries.revisit_list(current_user, team)
+    stats = {"groups": len(groups), "expected": sum(g.expected_households for g in groups),
+             "listed": sum(g.listed for g in groups), "done": sum(g.done for g in groups), "revisits": len(revisits)}
     return render_template(
         "teams/team.html", team=team, admin=admin, office_label=office_label,
-        groups=group_progress(current_user, team.ward_id, group_ids=team_group_ids(team.id)),
-        members=queries.team_members(team), revisits=queries.revisit_list(current_user, team),
+        groups=shown_progress(current_user, groups),
+        stats=disclosure.suppress_row(stats, current_user, ("listed", "done", "revisits")),
+        members=queries.team_members(team), revisits=revisits if people else [],
         team_choices=_team_choices(team.ward_id, _("No team")) if admin else [],
         group_choices=_team_choices(team.ward_id, _("Not assigned")) if admin else [],
     )
@@ -71,14 +77,21 @@ def team_list():
     admin = current_user.role == Role.WARD_ADMIN
     return render_template(
         "teams/list.html", ward=ward, admin=admin, office_label=office_label,
-        teams=queries.team_rows(current_user, ward.id, local_today()),
+        teams=_shown_teams(queries.team_rows(current_user, ward.id, local_today())),
         standing=queries.standing_teams(ward.id),
         unassigned=queries.people_without_team(ward.id) if admin else [],
-        groups=group_progress(current_user, ward.id),
+        groups=shown_progress(current_user, group_progress(current_user, ward.id)),
         group_choices=_team_choices(ward.id, _("Not assigned")) if admin else [],
         team_choices=_team_choices(ward.id, _("No team")) if admin else [],
         standing_form=forms.StandingTeamForm(), split_form=forms.SplitForm(),
     )
+
+
+def _shown_teams(rows) -> list:
+    """Team rows as the current user may see them: no leader's name and small counts suppressed for city roles."""
+    if sees_people(current_user):
+        return rows
+    return [disclosure.suppress_row({**row._asdict(), "leader_name": None}, current_user, ("done",)) for row in rows]
 
 
 def _back():

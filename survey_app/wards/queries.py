@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from survey_app.access import visible
+from survey_app import disclosure
+from survey_app.access import sees_people, visible
 from survey_app.accounts.models import User
 from survey_app.clock import local_today
 from survey_app.collection.models import Household, HouseholdStatus, Person
@@ -59,6 +60,27 @@ def group_progress(user: User, ward_id: int, group_ids=None) -> list[sa.Row]:
     if group_ids is not None:
         query = query.where(ResidentialGroup.id.in_(group_ids))
     return db.session.execute(query).all()
+
+
+#: Counts of households in a group_progress row; done, revisit and not visited are parts of listed.
+PROGRESS_COUNTS = ("listed", "done", "revisit", "not_visited")
+
+
+def shown_progress(viewer: User, rows) -> list:
+    """group_progress rows as `viewer` may see them: city roles get dicts with small cells suppressed
+    (survey_app.disclosure); everyone else the rows themselves."""
+    if sees_people(viewer):
+        return rows
+    shown = [disclosure.suppress_row(row._asdict(), viewer, PROGRESS_COUNTS, parts=PROGRESS_COUNTS[1:], total="listed")
+             for row in rows]
+    for key in PROGRESS_COUNTS:
+        disclosure.suppress_column(shown, key)
+    return shown
+
+
+def shown_totals(viewer: User, totals: dict) -> dict:
+    """ward_totals or a city_ward_rows row as `viewer` may see it (households and people counts suppressed)."""
+    return disclosure.suppress_row(totals, viewer, ("households", "households_done", "persons"))
 
 
 def ward_totals(ward_id: int) -> dict:

@@ -5,6 +5,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from survey_app import disclosure
 from survey_app.access import ADMIN_ROLES, administers, load_or_abort, load_ward_to_administer, roles_required
 from survey_app.accounts.models import CITY_ROLES, Role
 from survey_app.dashboard.labels import indicator_labels
@@ -18,8 +19,9 @@ from survey_app.wards.models import ResidentialGroup, Ward
 def _render_ward(ward: Ward, settings_url: str | None = None):
     admin = current_user.role == Role.WARD_ADMIN
     return render_template(
-        "wards/overview.html", ward=ward, totals=queries.ward_totals(ward.id),
-        groups=queries.group_progress(current_user, ward.id), settings_url=settings_url,
+        "wards/overview.html", ward=ward, totals=queries.shown_totals(current_user, queries.ward_totals(ward.id)),
+        groups=queries.shown_progress(current_user, queries.group_progress(current_user, ward.id)),
+        settings_url=settings_url,
         checklist=checklist.steps(ward) if admin else None, door_form=setup_views.ActionForm() if admin else None,
     )
 
@@ -38,7 +40,8 @@ def ward_detail(ward_id):
 
 @roles_required(*CITY_ROLES)
 def city_overview():
-    return render_template("wards/city.html", city=current_user.city, rows=queries.city_ward_rows(current_user),
+    rows = [queries.shown_totals(current_user, row) for row in queries.city_ward_rows(current_user)]
+    return render_template("wards/city.html", city=current_user.city, rows=rows,
                            may_set_targets=current_user.role == Role.CITY_ADMIN)
 
 
@@ -46,11 +49,14 @@ def city_overview():
 def api_group(group_id):
     """One residential group with its progress, as JSON."""
     group = load_or_abort(ResidentialGroup, group_id)
-    row = queries.group_progress(current_user, group.ward_id, group_ids=[group.id])[0]
+    row = queries.group_progress(current_user, group.ward_id, group_ids=[group.id])[0]._asdict()
+    row = disclosure.suppress_row(row, current_user, queries.PROGRESS_COUNTS, parts=queries.PROGRESS_COUNTS[1:],
+                                  total="listed")
     return jsonify(
         id=group.id, code=group.code, name=group.name, ward_id=group.ward_id,
-        expected_households=group.expected_households, listed_households=row.listed,
-        done=row.done, revisit=row.revisit, not_visited=row.not_visited, team_number=row.team_number,
+        expected_households=group.expected_households, listed_households=row["listed"],
+        done=row["done"], revisit=row["revisit"], not_visited=row["not_visited"], team_number=row["team_number"],
+        suppressed=row.get("suppressed", []),
     )
 
 

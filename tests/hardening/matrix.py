@@ -40,11 +40,31 @@ def is_scoped(rule) -> bool:
 RENAMED = {("teams.enroll", "token"): "enroll_token", ("accounts.set_password", "token"): "password_token"}
 
 
-def url_for_scope(rule, values: dict) -> str:
+#: Endpoints whose answer depends on a fixed parameter or the query string: every variant is read
+#: when the matrix checks the answers for personal data.
+VARIANTS = {"dashboard.api_coverage": [{"by": "groups"}, {"by": "members"}, {"by": "teams"}],
+            "dashboard.api_indicators": [{"?": "by=group"}, {"?": "by=age_group"}, {"?": "by=vulnerable"}],
+            "dashboard.ward": [{"?": "by=group"}, {"?": "by=sex"}],
+            "exports.index": [{}, {"?": "ward=WARD"}], "teams.team_list": [{}, {"?": "ward=WARD"}],
+            "support.figures_json": [{}, {"?": "ward_id=WARD"}]}
+
+
+def urls_of_variants(rule, values: dict) -> list[str]:
+    """The rule's URL for the scope, once per variant (VARIANTS), or once."""
+    urls = []
+    for variant in VARIANTS.get(rule.endpoint, [{}]):
+        url = url_for_scope(rule, values, {k: v for k, v in variant.items() if k != "?"})
+        query = variant.get("?", "").replace("WARD", str(values["ward_id"]))
+        urls.append(f"{url}?{query}" if query else url)
+    return urls
+
+
+def url_for_scope(rule, values: dict, fixed: dict | None = None) -> str:
     """The rule's path with the scope's objects (and fixed values) filled in."""
     path = rule.rule
+    fixed = {**FIXED, **(fixed or {})}
     for name in rule.arguments:
-        value = values[RENAMED.get((rule.endpoint, name), name)] if name in SCOPED else FIXED[name]
+        value = values[RENAMED.get((rule.endpoint, name), name)] if name in SCOPED else fixed[name]
         path = re.sub(rf"<(?:[a-z]+:)?{name}>", str(value), path)
     return path
 

@@ -1,7 +1,14 @@
-"""Objects of the access matrix: for each URL parameter, one object per scope (own, team, ward, city)."""
+"""Objects of the access matrix: for each URL parameter, one object per scope (own, team, ward, city).
+
+Every scope's people carry unmistakable marker values (`MARK`): names, address, phone, free text,
+GPS points, volunteer names. `markers(scope)` lists them by kind, so the matrix can grep each answer
+for the personal data a role may not have.
+"""
 from __future__ import annotations
 
 import hashlib
+import uuid
+from datetime import timedelta
 
 from survey_app.accounts import sessions
 from survey_app.accounts.models import Role, SessionKind
@@ -11,25 +18,64 @@ from survey_app.exports.models import ExportJob, ExportStatus
 from survey_app.extensions import db
 from survey_app.formdefs.models import FormStatus, FormVersion
 from survey_app.formdefs.schema import FormSchema
-from survey_app.planning.models import PlanClass, TrainingPlan
+from survey_app.planning.models import PlanClass, PlanLearner, TrainingPlan
 from survey_app.planning.operations import generate_plan
 from survey_app.planning.planner import PlanSettings
-from survey_app.support.models import SupportType
+from survey_app.support.models import SupportEvent, SupportOutcome, SupportPlace, SupportType
 from survey_app.teams import enrollment, import_operations
 from survey_app.teams.models import ImportKind
 from survey_app.teams.operations import ensure_self_survey_token
 from tests.collection.forms import FORM_ID, SCHEMA
-from tests.exports.data import interview, member
+from tests.exports.data import WHEN, interview, member
 from tests.factories import make_team, make_user
 
 #: own: team 1 of ward A (the surveyor's); team: team 2 of ward A; ward: ward B (same city); city: ward C.
 SCOPES = ("own", "team", "ward", "city")
 GROUPS_CSV = "code,name,expected_households\nTDP10,Tổ dân phố số 10,215\n"
+#: Written into every planted personal value: no page or answer carries it by chance.
+MARK = "Dấuvết"
+
+
+def markers(scope: str) -> dict[str, tuple]:
+    """The planted personal values of one scope, by kind: resident (names, address, phone, free text),
+    point (a household's GPS latitude and longitude) and volunteer (the team members' names)."""
+    index = SCOPES.index(scope)
+    return {
+        "resident": (f"Nguyễn Văn {MARK}-{scope}", f"Trần Thị {MARK}-{scope}", f"Số 99 Ngõ {MARK}-{scope}",
+                     f"09123456{index}{index}", f"ghi chú {MARK}-{scope}", f"nhận xét {MARK}-{scope}",
+                     f"hỗ trợ {MARK}-{scope}", f"Lê Học {MARK}-{scope}", f"Giảng viên {MARK}-{scope}"),
+        "point": (20.8612345 + index / 1000, 106.6812345 + index / 1000),
+        "volunteer": (f"Tình nguyện viên {MARK}-{scope}", f"Tổ trưởng {MARK}-{scope}"),
+    }
+
+
+def _plant(world, scope, group, household, team, user, ward):
+    """The scope's personal data, with marker values: household, members, interview, visit, support, learner."""
+    resident, point, volunteer = markers(scope).values()
+    head, member_name, address, phone, note, review, support_text, learner, trainer = resident
+    household.head_name, household.address, household.phone = head, address, phone
+    people = sorted(household.members, key=lambda person: person.line_no)
+    people[0].full_name, people[1].full_name = head, member_name
+    user.full_name = volunteer[0]
+    if scope == "own":
+        world.leader_1.full_name = volunteer[1]
+    submission = interview(household, user, [member(head, 1971), member(member_name, 1975)], address=address)
+    submission.answers = {**submission.answers, "a4_phone": phone, "a10_home_support_other": note}
+    submission.review_comment = review
+    for visit in household.visits:
+        visit.latitude, visit.longitude = point
+    event = SupportEvent(ward_id=ward.id, uuid=str(uuid.uuid4()), volunteer_id=user.id, survey_team_id=team.id,
+                         residential_group_id=group.id, household_id=household.id, person_id=people[0].id,
+                         occurred_at=WHEN + timedelta(days=1), place=SupportPlace.OTHER, place_other=support_text,
+                         outcome=SupportOutcome.FOLLOW_UP, minutes=20, other_text=note)
+    db.session.add(event)
+    db.session.flush()
+    return submission, (learner, trainer)
 
 
 def _scope_objects(world, scope, group, household, team, user, ward, plan=None) -> dict:
     """One object of each kind in `group` / `ward`."""
-    submission = interview(household, user, [member(household.head_name, 1971)])
+    submission, (learner, trainer) = _plant(world, scope, group, household, team, user, ward)
     quarantined = QuarantinedSubmission(uuid=f"00000000-0000-4000-8000-00000000000{SCOPES.index(scope)}",
                                         ward_id=ward.id, residential_group_id=group.id, surveyor_id=user.id,
                                         survey_team_id=team.id, form_id="household_survey", form_version="2025.1",
@@ -49,8 +95,12 @@ def _scope_objects(world, scope, group, household, team, user, ward, plan=None) 
     db.session.add_all([quarantined, kind, job, version])
     db.session.flush()
     lesson = PlanClass(ward_id=ward.id, plan_id=plan.id, module="m1", venue_group_id=group.id, time_slot="weekend",
-                       level_band="L0-L1", session=1)
+                       level_band="L0-L1", session=1, trainer_name=trainer)
     db.session.add(lesson)
+    db.session.flush()
+    db.session.add(PlanLearner(ward_id=ward.id, plan_id=plan.id, plan_class_id=lesson.id, module="m1",
+                               submission_id=submission.id, line_no=2, residential_group_id=group.id,
+                               full_name=learner, level="L0", reasons=""))
     db.session.flush()
     return {"ward_id": ward.id, "group_id": group.id, "team_id": team.id, "user_id": user.id,
             "submission_id": submission.id, "row_id": quarantined.id, "type_id": kind.id, "job_id": job.id,

@@ -1,4 +1,5 @@
-"""Every URL rule against every role and scope: only what the expectations table allows passes.
+"""Every URL rule against every role and scope: only what the expectations table allows passes,
+and no answer carries personal data the role may not have (`test_no_personal_data_beyond_the_role`).
 
 Roles: n anonymous, s surveyor (team 1), l team leader (team 1), a ward admin (ward A), v city viewer
 and c city admin (both of the city of wards A and B). Scopes: objects of the surveyor's own team, of
@@ -22,8 +23,9 @@ from tests.hardening.matrix import (
     rules,
     send,
     url_for_scope,
+    urls_of_variants,
 )
-from tests.hardening.matrix_world import SCOPES, build_matrix
+from tests.hardening.matrix_world import SCOPES, build_matrix, markers
 
 CODES = {"n": "anonymous", "s": "surveyor", "l": "team_leader", "a": "ward_admin", "v": "city_viewer",
          "c": "city_admin"}
@@ -73,7 +75,8 @@ EXPECTED = {
     "dashboard.api_coverage": {"own": "lavc", "team": "lavc", "ward": "vc", "city": ""},
     "dashboard.api_indicators": {"own": "lavc", "team": "lavc", "ward": "vc", "city": ""},
     "dashboard.api_map_groups": {"own": "lavc", "team": "lavc", "ward": "vc", "city": ""},
-    "dashboard.api_map_households": {"own": "lavc", "team": "lavc", "ward": "vc", "city": ""},
+    # Household GPS points: ward staff, and team leaders for their team's groups (`visible`); never city roles.
+    "dashboard.api_map_households": {"own": "la", "team": "la", "ward": "", "city": ""},
     "dashboard.api_progress": {"own": "lavc", "team": "lavc", "ward": "vc", "city": ""},
     "dashboard.city": {"own": "vc"},
     "dashboard.mine": {"own": "lavc"},
@@ -93,9 +96,10 @@ EXPECTED = {
     "formdefs.source": {"own": "a", "team": "a", "ward": "", "city": ""},
     "formdefs.upload": {"own": "a"},
     "formdefs.xform": {"own": "a", "team": "a", "ward": "", "city": ""},
-    "planning.class_detail": {"own": "lavc", "team": "avc", "ward": "vc", "city": ""},
+    # Lists of learners by name: city roles read the classes' figures on the ward plan instead.
+    "planning.class_detail": {"own": "la", "team": "a", "ward": "", "city": ""},
     "planning.generate": {"own": "a", "team": "a", "ward": "", "city": ""},
-    "planning.group_plan": {"own": "lavc", "team": "avc", "ward": "vc", "city": ""},
+    "planning.group_plan": {"own": "la", "team": "a", "ward": "", "city": ""},
     "planning.lock_class": {"own": "a", "team": "a", "ward": "", "city": ""},
     "planning.lock_plan": {"own": "a", "team": "a", "ward": "", "city": ""},
     "planning.merge_class": {"own": "a", "team": "a", "ward": "", "city": ""},
@@ -211,3 +215,116 @@ def test_state_changes_need_a_csrf_token(app, world, endpoint):
     else:
         assert response.status_code == 400, f"{endpoint} accepted a request without a CSRF token"
         check_headers(response, endpoint)
+
+
+# ---------------------------------------------------------------- personal data in the answers
+
+#: Scopes whose personal data (marker kinds) each role may read, wherever it is shown. City roles read
+#: figures, never people; team members their own team's people and households (GPS points included).
+MAY_READ = {"anonymous": {}, "surveyor": {"own": ("resident", "point", "volunteer")},
+            "team_leader": {"own": ("resident", "point", "volunteer")},
+            "ward_admin": {"own": ("resident", "point", "volunteer"), "team": ("resident", "point", "volunteer")},
+            "city_viewer": {}, "city_admin": {}}
+#: Pages where a city admin administers accounts (the city's wards' staff and volunteers): there, and only
+#: there, it reads their names and phones. It never reads them beside survey work (figures per member).
+ACCOUNT_PAGES = {"accounts.account_list", "accounts.account_edit", "accounts.password_link", "accounts.user_devices",
+                 "teams.team_devices", "audit.audit_log"}
+#: Links whose token is the only key: the holder reads the name of the person the link was issued to.
+TOKEN_PAGES = {"teams.enroll", "accounts.set_password"}
+#: Answers that carry a questionnaire or the user's own account, not anybody's data: their keys are not checked.
+NOT_DATA = {"formdefs.api_current", "collection.self_survey_form", "accounts.me"}
+#: JSON keys that carry people-level data: never in an answer to a city role.
+PERSONAL_KEYS = {"head_name", "full_name", "address", "phone", "lat", "lon", "latitude", "longitude",
+                 "review_comment", "other_text", "place_other", "note", "notes", "comment", "trainer_name",
+                 "learners"}
+
+
+def may_read(role: str, endpoint: str, url_scope: str) -> set[tuple[str, str]]:
+    """(scope, kind) pairs of personal data `role` may find in the answer of `endpoint`."""
+    allowed = {(scope, kind) for scope, kinds in MAY_READ[role].items() for kind in kinds}
+    if role == "city_admin" and endpoint in ACCOUNT_PAGES:
+        allowed |= {(scope, "volunteer") for scope in ("own", "team", "ward")}
+    if endpoint in TOKEN_PAGES:
+        allowed.add((url_scope, "volunteer"))
+    return allowed
+
+
+def _walk(value, path=""):
+    """(path, key, value) of every entry of a JSON document."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield f"{path}.{key}", key, item
+            yield from _walk(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield f"{path}[{index}]", None, item
+            yield from _walk(item, f"{path}[{index}]")
+
+
+def found_markers(response, forbidden: dict) -> list[str]:
+    """The forbidden markers ({(scope, kind): values}) the answer carries: in the JSON values, or in the text."""
+    if response.is_json:
+        document = response.get_json(silent=True)
+        leaves = [item for _path, _key, item in _walk(document) if isinstance(item, (str, int, float))]
+        leaves.append(document if isinstance(document, (str, int, float)) else "")
+        found = []
+        for (scope, kind), values in forbidden.items():
+            for marker in values:
+                if any(_matches(leaf, marker) for leaf in leaves):
+                    found.append(f"{scope} {kind} {marker}")
+        return found
+    text = response.get_data().decode("utf-8", "replace")
+    return [f"{scope} {kind} {marker}" for (scope, kind), values in forbidden.items() for marker in values
+            if str(marker) in text]
+
+
+def _matches(leaf, marker) -> bool:
+    if isinstance(marker, float):
+        return isinstance(leaf, float) and abs(leaf - marker) < 1e-9 or str(marker) in str(leaf)
+    return isinstance(leaf, str) and marker in leaf
+
+
+def personal_keys(response) -> list[str]:
+    """Paths of the personal keys of a JSON answer (a count named like one, e.g. learners: 12, aside)."""
+    if not response.is_json:
+        return []
+    return [path for path, key, item in _walk(response.get_json(silent=True))
+            if key in PERSONAL_KEYS and not (isinstance(item, int) and not isinstance(item, bool))]
+
+
+#: Endpoints known to leak, fixed outside this module's reach; strict: the test fails once they are fixed,
+#: to take them off this list.
+KNOWN_LEAKS = {
+    "collection.group_households": "city roles read a group's households by name and address: survey_app/"
+                                   "collection (the lead's) must refuse them (access.require_people)",
+}
+PERSONAL_ENDPOINTS = [
+    pytest.param(endpoint, marks=pytest.mark.xfail(strict=True, reason=KNOWN_LEAKS[endpoint]))
+    if endpoint in KNOWN_LEAKS else endpoint
+    for endpoint in sorted({r.endpoint for r in RULES if method_of(r) == "GET"} - {"static"})]
+
+
+@pytest.mark.parametrize("endpoint", PERSONAL_ENDPOINTS)
+def test_no_personal_data_beyond_the_role(app, world, endpoint):
+    """Every GET answer, to every role and in every scope: no marker of personal data the role may not read
+    (names, addresses, phones, free text, GPS points, volunteer names), no personal JSON key to a city role."""
+    (rule,) = [r for r in rules(app) if r.endpoint == endpoint]
+    values = build_matrix(world)
+    planted = {(scope, kind): found for scope in SCOPES for kind, found in markers(scope).items()}
+    clients = {role: client_for(app, role) for role in ROLE_USERS}
+    leaks = []
+    urls = [(scope, url) for scope in (SCOPES if is_scoped(rule) else ("own",))
+            for url in urls_of_variants(rule, values[scope])]
+    for url_scope, url in urls:
+        for role, client in clients.items():
+            response = client.get(url)
+            if response.status_code >= 500:
+                leaks.append(f"{role} {url}: {response.status_code}")
+            if refused(response) or response.status_code >= 300:
+                continue
+            allowed = may_read(role, endpoint, url_scope)
+            forbidden = {key: found for key, found in planted.items() if key not in allowed}
+            leaks += [f"{role} {url}: {marker}" for marker in found_markers(response, forbidden)]
+            if role in ("city_viewer", "city_admin") and endpoint not in ACCOUNT_PAGES | NOT_DATA:
+                leaks += [f"{role} {url}: key {path}" for path in personal_keys(response)]
+    assert not leaks, "\n".join(leaks)

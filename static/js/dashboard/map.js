@@ -8,6 +8,9 @@
   var percent = new Intl.NumberFormat(document.documentElement.lang || "vi", { style: "percent" });
   var number = new Intl.NumberFormat(document.documentElement.lang || "vi");
 
+  /* A count; null is a cell suppressed for city roles (1 to 4 households or people). */
+  function count(value) { return value === null ? "<5" : number.format(value); }
+
   function getJSON(url) {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
@@ -30,10 +33,10 @@
     var list = node("dl");
     var rows = [
       [labels.coverage, group.share === null ? "–" : percent.format(group.share)],
-      [labels.expected, number.format(group.expected)], [labels.visited, number.format(group.visited)],
-      [labels.interviewed, number.format(group.interviewed)], [labels.revisit, number.format(group.revisit)],
-      [labels.refused, number.format(group.refused)], [labels.moved, number.format(group.moved)],
-      [labels.people, number.format(group.people)], [labels.team, group.team_name || labels.no_team]
+      [labels.expected, count(group.expected)], [labels.visited, count(group.visited)],
+      [labels.interviewed, count(group.interviewed)], [labels.revisit, count(group.revisit)],
+      [labels.refused, count(group.refused)], [labels.moved, count(group.moved)],
+      [labels.people, count(group.people)], [labels.team, group.team_name || labels.no_team]
     ];
     rows.forEach(function (row) {
       list.appendChild(node("dt", row[0]));
@@ -68,9 +71,10 @@
     });
     if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), { padding: [8, 8] }); }
     el.setAttribute("data-state", "ready");
-    return getJSON(el.getAttribute("data-households-url"));
+    var points = el.getAttribute("data-households-url");  // empty for city roles: figures, not households
+    return points ? getJSON(points) : {};
   }).then(function (data) {
-    var count = data.lat ? data.lat.length : 0;
+    var count = data && data.lat ? data.lat.length : 0;
     if (!count) { return; }
     var markers = L.markerClusterGroup ? L.markerClusterGroup({ chunkedLoading: true, disableClusteringAtZoom: 19 })
       : L.layerGroup();

@@ -14,9 +14,13 @@
     return element;
   }
 
+  /* A day's count; null is suppressed for city roles (1 to 4): drawn as nothing, titled "<5". */
+  function value(count) { return count === null ? 0 : count; }
+  function label(count) { return count === null ? "<5" : String(count); }
+
   function draw(days) {
     var plotWidth = width - left - right, plotHeight = height - top - bottom;
-    var highest = Math.max(1, Math.max.apply(null, days.map(function (d) { return Math.max(d.visits, d.interviews); })));
+    var highest = Math.max(1, Math.max.apply(null, days.map(function (d) { return Math.max(value(d.visits), value(d.interviews)); })));
     var step = plotWidth / Math.max(days.length, 1);
     var y = function (value) { return top + plotHeight - (value / highest) * plotHeight; };
     add("line", { x1: left, y1: top + plotHeight, x2: width - right, y2: top + plotHeight, "class": "axis" });
@@ -26,12 +30,12 @@
     var points = [];
     days.forEach(function (day, index) {
       var x = left + index * step;
-      var bar = add("rect", { x: x + step * 0.1, y: y(day.interviews), width: Math.max(step * 0.8, 1),
-        height: top + plotHeight - y(day.interviews), "class": "bar", "data-day": day.day,
-        "data-interviews": day.interviews });
+      var bar = add("rect", { x: x + step * 0.1, y: y(value(day.interviews)), width: Math.max(step * 0.8, 1),
+        height: top + plotHeight - y(value(day.interviews)), "class": "bar", "data-day": day.day,
+        "data-interviews": label(day.interviews) });
       bar.appendChild(document.createElementNS(NS, "title")).textContent =
-        day.day + ": " + day.interviews + " / " + day.visits;
-      points.push((x + step / 2).toFixed(1) + "," + y(day.visits).toFixed(1));
+        day.day + ": " + label(day.interviews) + " / " + label(day.visits);
+      points.push((x + step / 2).toFixed(1) + "," + y(value(day.visits)).toFixed(1));
     });
     if (points.length) { add("polyline", { points: points.join(" "), "class": "visits-line" }); }
     if (days.length) {

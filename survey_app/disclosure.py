@@ -1,0 +1,117 @@
+"""Small-cell suppression: the figures a city role sees.
+
+City roles read figures, never people (`access.sees_people`). In what they see, a cell counting 1 to 4
+people or households is suppressed: "<5" on pages, null in JSON with the row's `suppressed` list
+naming the cells. Zero is shown where the total it is part of is shown (0 of 120 households tells
+about nobody), and hidden with a hidden total ("0 of <5"). When one part of a row that adds up to a
+shown total is suppressed, the smallest other part is suppressed too, so that subtracting from the
+total does not give the hidden cell back; shares computed from a suppressed count are suppressed.
+Ward roles see every figure exactly.
+"""
+from __future__ import annotations
+
+from flask.json.provider import DefaultJSONProvider
+
+from survey_app.access import sees_people
+
+THRESHOLD = 5
+
+
+class Suppressed:
+    """A suppressed count or share: "<5" on pages, null in JSON."""
+
+    def __str__(self) -> str:
+        return f"<{THRESHOLD}"
+
+    __repr__ = __str__
+
+
+SUPPRESSED = Suppressed()
+
+
+def is_small(count) -> bool:
+    """A count of 1 to 4 (zero, other values and what is already suppressed are not)."""
+    return isinstance(count, int) and not isinstance(count, bool) and 0 < count < THRESHOLD
+
+
+def suppress_small(count, viewer):
+    """`count` as `viewer` may see it: SUPPRESSED for 1 to 4 when the viewer reads figures only."""
+    return SUPPRESSED if is_small(count) and not sees_people(viewer) else count
+
+
+def suppress_row(row: dict, viewer, counts, parts=(), derived=(), total: str | None = None) -> dict:
+    """A copy of a row of figures as `viewer` may see it.
+
+    `counts`: keys holding counts of people or households; `parts`: those of them that add up to the
+    row's `total` (one suppressed part brings the smallest other non-zero part with it; when the total
+    itself is suppressed, so are its zero parts: "none of <5 households" is about each of them);
+    `derived`: keys computed from the counts (shares, what remains), suppressed when any count is.
+    """
+    if sees_people(viewer):
+        return row
+    hidden = {key for key in counts if is_small(row.get(key))}
+    if total is not None and total in hidden:
+        hidden |= {key for key in parts if row.get(key) == 0}
+    if len(hidden & set(parts)) == 1:
+        others = sorted((row[key], key) for key in parts
+                        if key not in hidden and isinstance(row.get(key), int) and row[key] > 0)
+        hidden |= {others[0][1]} if others else set()
+    if not hidden:
+        return row
+    hidden |= set(derived)
+    return {**row, **{key: SUPPRESSED for key in hidden if key in row}, "suppressed": sorted(hidden & set(row))}
+
+
+def suppress_column(rows: list[dict], key: str) -> None:
+    """Rows of a table whose column `key` adds up to a shown total: when exactly one row's cell is suppressed,
+    suppress the smallest other non-zero cell of the column too (in place)."""
+    hidden = [row for row in rows if row.get(key) is SUPPRESSED]
+    if len(hidden) != 1:
+        return
+    others = sorted((row[key], index) for index, row in enumerate(rows)
+                    if isinstance(row.get(key), int) and row[key] > 0)
+    if others:
+        row = rows[others[0][1]]
+        row[key] = SUPPRESSED
+        row["suppressed"] = sorted({*row.get("suppressed", ()), key})
+
+
+def suppress_bucket(bucket: dict, viewer) -> dict:
+    """An indicator bucket ({adults, proxy, households, indicators: {key: {n, of, share}}}) as `viewer` may see it.
+
+    A share is suppressed when fewer than 5 people have it or fewer than 5 lack it; its denominator when
+    fewer than 5 were asked."""
+    if sees_people(viewer) or not bucket:
+        return bucket
+    out = suppress_row(bucket, viewer, ("adults", "proxy", "households"))
+    shares = {}
+    for key, share in bucket.get("indicators", {}).items():
+        n, of = share["n"], share["of"]
+        if is_small(of):
+            shares[key] = {"n": SUPPRESSED, "of": SUPPRESSED, "share": SUPPRESSED, "suppressed": ["n", "of", "share"]}
+        elif is_small(n) or is_small(of - n):
+            shares[key] = {**share, "n": SUPPRESSED, "share": SUPPRESSED, "suppressed": ["n", "share"]}
+        else:
+            shares[key] = share
+    return {**out, "indicators": shares}
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, with suppressed cells written as null."""
+
+    @staticmethod
+    def default(o):
+        if isinstance(o, Suppressed):
+            return None
+        return DefaultJSONProvider.default(o)
+
+
+def init_app(app) -> None:
+    """Suppressed cells as null in JSON; in templates `sees_people()` (links to lists of people) and the
+    `cell` filter: a count of people or households, "<5" for 1 to 4 when the user reads figures only."""
+    from flask_login import current_user
+
+    app.json = JSONProvider(app)
+    app.jinja_env.globals["sees_people"] = lambda: sees_people(current_user)
+    number = app.jinja_env.filters["number"]
+    app.jinja_env.filters["cell"] = lambda value: number(suppress_small(value, current_user))
