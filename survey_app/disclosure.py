@@ -1,9 +1,10 @@
 """Small-cell suppression: the figures a city role sees.
 
-City roles read figures, never people (`access.sees_people`). In what they see, a cell counting 1 to 4
-people or households is suppressed: "<5" on pages, null in JSON with the row's `suppressed` list
-naming the cells. Zero is shown where the total it is part of is shown (0 of 120 households tells
-about nobody), and hidden with a hidden total ("0 of <5"). When one part of a row that adds up to a
+City roles read figures, never people (`access.sees_people`). In what they see, a cell counting fewer
+than 5 people or households, zero included, is suppressed: "<5" on pages, null in JSON with the row's
+`suppressed` list naming the cells ("none of the 12 adults has level-2 VNeID" tells something about
+each of them, as "1 of them" does). The exports (survey_app/exports/suppression.py) use the same
+rule. When one part of a row that adds up to a
 shown total is suppressed, the smallest other part is suppressed too, so that subtracting from the
 total does not give the hidden cell back; shares computed from a suppressed count are suppressed.
 Ward roles see every figure exactly.
@@ -30,12 +31,13 @@ SUPPRESSED = Suppressed()
 
 
 def is_small(count) -> bool:
-    """A count of 1 to 4 (zero, other values and what is already suppressed are not)."""
-    return isinstance(count, int) and not isinstance(count, bool) and 0 < count < THRESHOLD
+    """A count under 5, zero included: "none of the 12 adults" says as much about each of them as "1 of
+    them" (other values and what is already suppressed are not small). The exports use the same rule."""
+    return isinstance(count, int) and not isinstance(count, bool) and 0 <= count < THRESHOLD
 
 
 def suppress_small(count, viewer):
-    """`count` as `viewer` may see it: SUPPRESSED for 1 to 4 when the viewer reads figures only."""
+    """`count` as `viewer` may see it: SUPPRESSED for 0 to 4 when the viewer reads figures only."""
     return SUPPRESSED if is_small(count) and not sees_people(viewer) else count
 
 
@@ -108,7 +110,7 @@ class JSONProvider(DefaultJSONProvider):
 
 def init_app(app) -> None:
     """Suppressed cells as null in JSON; in templates `sees_people()` (links to lists of people) and the
-    `cell` filter: a count of people or households, "<5" for 1 to 4 when the user reads figures only."""
+    `cell` filter: a count of people or households, "<5" for 0 to 4 when the user reads figures only."""
     from flask_login import current_user
 
     app.json = JSONProvider(app)

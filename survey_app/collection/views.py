@@ -5,7 +5,7 @@ from flask import render_template, request
 from flask_login import current_user
 
 from survey_app.access import load_or_abort, roles_required
-from survey_app.accounts.models import Role
+from survey_app.accounts.models import WARD_ROLES, Role
 from survey_app.collection import queries
 from survey_app.collection.models import HouseholdStatus
 from survey_app.wards.models import ResidentialGroup
@@ -18,7 +18,7 @@ def my_groups():
     return render_template("collection/my_groups.html", groups=groups)
 
 
-@roles_required(*Role)
+@roles_required(*WARD_ROLES)  # city roles read figures, never a group's households by name
 def group_households(group_id):
     group = load_or_abort(ResidentialGroup, group_id)
     status_arg = request.args.get("status", "")

@@ -13,13 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
 
-THRESHOLD = 5
+from survey_app.disclosure import THRESHOLD
+from survey_app.disclosure import is_small as small  # one rule for pages, APIs and exports
+
 #: What a hidden count shows (a text cell, also in a number column).
-HIDDEN = "<5"
-
-
-def small(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value < THRESHOLD
+HIDDEN = f"<{THRESHOLD}"
 
 
 def protect(cells: dict[Hashable, int], lines: Iterable[Iterable[Hashable]]) -> set[Hashable]:

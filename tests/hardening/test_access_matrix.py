@@ -52,7 +52,7 @@ EXPECTED = {
     "accounts.user_devices": {"own": "sac", "team": "ac", "ward": "c", "city": ""},
     "audit.audit_log": {"own": "ac"},
     "collection.accept_quarantined": {"own": "a", "team": "a", "ward": "", "city": ""},
-    "collection.group_households": {"own": "slavc", "team": "avc", "ward": "vc", "city": ""},
+    "collection.group_households": {"own": "sla", "team": "a", "ward": "", "city": ""},
     "collection.my_groups": {"own": "sl"},
     "collection.phone_app": {"own": "sla"},
     "collection.phone_bootstrap": {"own": "sla"},
@@ -294,10 +294,7 @@ def personal_keys(response) -> list[str]:
 
 #: Endpoints known to leak, fixed outside this module's reach; strict: the test fails once they are fixed,
 #: to take them off this list.
-KNOWN_LEAKS = {
-    "collection.group_households": "city roles read a group's households by name and address: survey_app/"
-                                   "collection (the lead's) must refuse them (access.require_people)",
-}
+KNOWN_LEAKS: dict[str, str] = {}  # endpoint -> why it still leaks (a strict xfail until fixed)
 PERSONAL_ENDPOINTS = [
     pytest.param(endpoint, marks=pytest.mark.xfail(strict=True, reason=KNOWN_LEAKS[endpoint]))
     if endpoint in KNOWN_LEAKS else endpoint

@@ -54,28 +54,31 @@ def _viewer(role=Role.CITY_VIEWER):
     return User(username="v", full_name="v", role=role, active=True)
 
 
-def test_one_to_four_are_suppressed_for_city_roles_zero_and_five_are_not():
+def test_zero_to_four_are_suppressed_for_city_roles_five_is_not():
     city, ward = _viewer(), _viewer(Role.WARD_ADMIN)
-    assert [disclosure.suppress_small(n, city) for n in (0, 1, 4, 5, 120)] == [0, disclosure.SUPPRESSED,
-                                                                               disclosure.SUPPRESSED, 5, 120]
-    assert [disclosure.suppress_small(n, ward) for n in (1, 4)] == [1, 4]
+    assert [disclosure.suppress_small(n, city) for n in (0, 1, 4, 5, 120)] == [disclosure.SUPPRESSED] * 3 + [5, 120]
+    assert [disclosure.suppress_small(n, ward) for n in (0, 1, 4)] == [0, 1, 4]
     assert str(disclosure.SUPPRESSED) == "<5"
 
 
 def test_a_suppressed_part_cannot_be_recomputed_from_the_total():
-    row = {"listed": 40, "done": 30, "refused": 2, "moved": 0, "revisit": 8}
+    row = {"listed": 40, "done": 30, "refused": 2, "moved": 5, "revisit": 8}
     shown = disclosure.suppress_row(row, _viewer(), ("listed", "done", "refused", "moved", "revisit"),
                                     parts=("done", "refused", "moved", "revisit"))
-    # refused (2) alone would be 40 - 30 - 0 - 8: the smallest other non-zero part (revisit) goes with it.
-    assert shown["refused"] is shown["revisit"] is disclosure.SUPPRESSED
-    assert (shown["listed"], shown["done"], shown["moved"]) == (40, 30, 0)
-    assert shown["suppressed"] == ["refused", "revisit"]
+    # refused (2) alone would be 40 - 30 - 5 - 8: the smallest other part (moved) goes with it.
+    assert shown["refused"] is shown["moved"] is disclosure.SUPPRESSED
+    assert (shown["listed"], shown["done"], shown["revisit"]) == (40, 30, 8)
+    assert shown["suppressed"] == ["moved", "refused"]
+    both = disclosure.suppress_row({**row, "moved": 0}, _viewer(), ("listed", "done", "refused", "moved", "revisit"),
+                                   parts=("done", "refused", "moved", "revisit"))
+    assert both["refused"] is both["moved"] is disclosure.SUPPRESSED  # two hidden parts: neither is given back
+    assert both["revisit"] == 8
     small = disclosure.suppress_row({"listed": 3, "done": 3, "refused": 0}, _viewer(), ("listed", "done", "refused"),
                                     parts=("done", "refused"), total="listed")
     assert small["refused"] is disclosure.SUPPRESSED  # "0 of <5 refused" would be about each household
     big = disclosure.suppress_row({"listed": 40, "done": 40, "refused": 0}, _viewer(), ("listed", "done", "refused"),
                                   parts=("done", "refused"), total="listed")
-    assert big is not None and big["refused"] == 0 and "suppressed" not in big
+    assert big["refused"] is big["done"] is disclosure.SUPPRESSED  # "none refused" is about every household
     column = [{"people": 3, "suppressed": []}, {"people": 40}, {"people": 12}]
     column[0]["people"] = disclosure.SUPPRESSED
     disclosure.suppress_column(column, "people")
