@@ -42,3 +42,14 @@ def phone(browser):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+def log_in(page, base: str, username: str, landing: str) -> None:
+    """Sign in through the real login page and wait for the role's landing page."""
+    from tests.conftest import TEST_PASSWORD
+
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**{landing}")

@@ -13,6 +13,7 @@ from survey_app.accounts.models import UserSession
 from survey_app.collection.models import Visit
 from survey_app.extensions import db, utcnow
 from tests.browser.test_offline_survey import go_offline, open_household, sign_in, stored_records, wait_unsent
+from tests.browser_fixtures import log_in
 from tests.conftest import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -56,14 +57,6 @@ def queue_one_unsent(page, world) -> None:
     page.route("**/api/submissions**", lambda route: route.abort())
     page.context.set_offline(False)
     expect(page.get_by_test_id("sync-msg")).to_have_attribute("data-state", "retry", timeout=20_000)
-
-
-def log_in(page, base: str, username: str, landing: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"**{landing}")
 
 
 def assert_no_households_offline(page, base: str, group_id: int) -> None:

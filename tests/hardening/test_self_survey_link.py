@@ -16,7 +16,8 @@ from survey_app.extensions import db
 from survey_app.wards.models import RetiredSelfSurveyLink
 from tests.collection.conftest import new_uuid
 from tests.collection.forms import FORM_ID, VERSION, answers, publish_test_form
-from tests.conftest import TEST_PASSWORD, csrf_token, login
+from tests.browser_fixtures import log_in
+from tests.conftest import csrf_token, login
 
 OLD = "poster-a1-old-" + "q" * 26
 REPLACED_VI = "Đường dẫn khảo sát này đã được thay"
@@ -106,11 +107,7 @@ def test_the_link_closes_after_the_survey_period(app, client, posted):
 
 @pytest.mark.browser
 def test_replacing_the_link_on_the_poster_page(live_server, phone, posted):
-    phone.goto(f"{live_server}/login")
-    phone.get_by_label("Tên đăng nhập hoặc số điện thoại").fill("admin_a")
-    phone.get_by_label("Mật khẩu").fill(TEST_PASSWORD)
-    phone.get_by_role("button", name="Đăng nhập").click()
-    phone.wait_for_url("**/ward")
+    log_in(phone, live_server, "admin_a", "/ward")
     phone.goto(f"{live_server}/teams/groups/{posted.group_a1.id}/poster")
     old_url = phone.get_by_test_id("poster").get_attribute("data-survey-url")
     assert old_url.endswith(OLD)
