@@ -25,8 +25,6 @@ def _denials():
     ("admin_a", "group_a1", True),
     ("admin_a", "group_a2", True),
     ("admin_a", "group_b1", False),      # another ward of the same city
-    ("city_viewer", "group_a1", True),
-    ("city_viewer", "group_b1", True),
     ("city_viewer", "group_c1", False),  # a ward of another city
 ])
 def test_group_visibility(client, world, user, group, allowed):
@@ -42,6 +40,17 @@ def test_group_visibility(client, world, user, group, allowed):
         assert "Bạn không có quyền" in page.get_data(as_text=True)
         assert api.get_json()["error"]["status"] == 403
         assert _denials() == before + 2  # every refusal is in the audit log
+
+
+@pytest.mark.parametrize("group", ["group_a1", "group_b1"])
+def test_a_city_viewer_reads_a_groups_figures_never_its_households(client, world, group):
+    group_id = getattr(world, group).id
+    before = _denials()
+    page = _get(client, "city_viewer", f"/groups/{group_id}/households")
+    assert page.status_code == 403 and "Nguyễn Văn An" not in page.get_data(as_text=True)
+    api = client.get(f"/api/groups/{group_id}")
+    assert api.status_code == 200 and api.get_json()["id"] == group_id
+    assert _denials() == before + 1
 
 
 def test_surveyor_sees_only_own_team_households(client, world):
