@@ -42,10 +42,10 @@ TYPE = {
 #: Problems found when a form is loaded, by code; each names the sheet, row and column.
 LOAD = {
     "not_xlsform": _l("The file could not be read as an XLSForm. Save it in Excel as .xlsx and try again."),
-    "unknown_sheet": _l("Unknown sheet '%(title)s': an XLSForm has only the sheets survey, choices and settings."),
+    "ignored_sheet": _l("The sheet '%(title)s' is not part of an XLSForm: it is ignored."),
     "unsupported_sheet": _l("The sheet '%(title)s' is not supported by this app."),
     "no_survey": _l("The workbook has no 'survey' sheet."),
-    "unknown_column": _l("Unknown column '%(header)s'."),
+    "ignored_column": _l("The column '%(header)s' is not an XLSForm column: it is ignored."),
     "unsupported_column": _l("The column '%(header)s' is not supported by this app."),
     "media_column": _l("Pictures, sound and video ('%(header)s') are not supported by this app."),
     "untranslatable": _l("The column '%(header)s' cannot have a language."),
@@ -67,8 +67,7 @@ LOAD = {
     "cycle": _l("The calculation depends on itself through ${%(name)s}."),
     "bad_regex": _l("The pattern in regex() is not valid: %(detail)s."),
     "unknown_filter_column": _l("The choice filter uses '%(name)s', which is not a column of the choices sheet."),
-    "missing_setting": _l("The settings sheet must give the %(setting)s."),
-    "bad_version": _l("The version '%(version)s' may use only letters, digits, dots, dashes and _ (at most 40)."),
+    "bad_version": _l("The version '%(version)s' may not contain / and has at most 40 characters."),
     "pyxform": _l("The form converter (pyxform) refused the form: %(detail)s"),
     "clash": _l("Version %(version)s of the form %(form_id)s is already published. Give the new form another "
                 "version in the settings sheet."),

@@ -75,7 +75,8 @@ def _load(source: bytes, filename: str | None) -> LoadedForm:
             error.row = item.row if item else None
         return LoadedForm(errors=[error])
     schema = _Builder(checker.items, checker.settings).build(converted.pyxform)
-    return LoadedForm(schema=schema, xform=converted.xform, warnings=converted.warnings)
+    ignored = [f"{w.sheet}{f', {w.column}' if w.column else ''}: {w.message}" for w in checker.warnings]
+    return LoadedForm(schema=schema, xform=converted.xform, warnings=ignored + converted.warnings)
 
 
 def _flag(value) -> bool | str:

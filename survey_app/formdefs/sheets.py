@@ -1,14 +1,17 @@
 """Checks on the raw XLSForm sheets, before pyxform sees them: refuse what the app does not support.
 
 Every problem names the sheet, the spreadsheet row (the header is row 1) and the column, so a
-ward admin can find it in Excel. Nothing unknown is ignored: an unknown sheet, column, question
-type or function is an error, as are unsupported ones.
+ward admin can find it in Excel. Sheets and columns pyxform ignores (a notes sheet, Kobo's
+bookkeeping columns, a typo in a header) are ignored here too, each with a warning in the
+validation report; what the app knows but does not support, and unknown question types or
+functions, are errors.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
+from survey_app.extensions import utcnow
 from survey_app.formdefs.expressions import ExpressionError, compile_expression, walk
 from survey_app.formdefs.messages import LOAD, render
 
@@ -48,7 +51,9 @@ _BLOCK = re.compile(r"^(begin|end)[ _](group|repeat)$")
 _SELECT = re.compile(r"^(select_one|select one|select1|select_multiple|select multiple|select all that apply)"
                      r"\s+(\S+)(\s+or_other)?$")
 NAME = re.compile(r"^[^\W\d][\w.\-]*$")
-VERSION = re.compile(r"^[A-Za-z0-9._\-]{1,40}$")
+#: Any version string pyxform takes ("2024-04-02 00:00:00" included), but no slash (it is part of URLs)
+#: nor control characters; versions are ordered by upload, never by their text.
+VERSION = re.compile(r"^[^/\x00-\x1f\x7f]{1,40}$")
 _LABEL_REF = re.compile(r"\$\{([^}]*)\}")
 YES_NO = {"yes", "no", "true", "false", "true()", "false()"}
 
@@ -88,6 +93,14 @@ class Item:
     or_other: bool = False
 
 
+def default_form_id(file_stem: str | None) -> str:
+    """A valid XML name from the file's name, as pyxform's default id ("Khảo sát hộ (2)" -> "Khảo_sát_hộ_2")."""
+    name = re.sub(r"[^\w.\-]+", "_", (file_stem or "").strip()).strip("_.-")
+    if not name or not NAME.match(name):
+        name = f"form_{name}" if name else "form"
+    return name[:80]
+
+
 def classify(raw: str) -> tuple[str, str | None, bool] | None:
     """(kind, choice list, or_other) of a type cell; kind 'unsupported' or None when refused."""
     text = " ".join(raw.split())
@@ -112,12 +125,17 @@ class SheetChecker:
     def __init__(self, data):
         self.data = data
         self.errors: list[FormError] = []
+        #: Sheets and columns left out (as pyxform does), for the validation report.
+        self.warnings: list[FormError] = []
         self.items: dict[str, Item] = {}
         self.columns: dict[str, dict[str, str]] = {}  # sheet -> header -> canonical column
         self.settings: dict[str, str] = {}
 
     def error(self, code, sheet=None, row=None, column=None, **params):
         self.errors.append(FormError(code, sheet, row, column, params))
+
+    def warn(self, code, sheet=None, row=None, column=None, **params):
+        self.warnings.append(FormError(code, sheet, row, column, params))
 
     def run(self) -> list[FormError]:
         if not self.check_sheets():
@@ -139,7 +157,7 @@ class SheetChecker:
             if lower in UNSUPPORTED_SHEETS:
                 self.error("unsupported_sheet", name, title=name)
             elif lower not in SHEETS:
-                self.error("unknown_sheet", name, title=name)
+                self.warn("ignored_sheet", name, title=name)
         if "survey" not in (n.lower() for n in names):
             self.error("no_survey")
         return not self.errors
@@ -164,7 +182,7 @@ class SheetChecker:
             elif extra_allowed and not has_language:
                 canonical[header] = base
             else:
-                self.error("unknown_column", sheet, 1, header, header=header)
+                self.warn("ignored_column", sheet, 1, header, header=header)
         self.columns[sheet] = canonical
 
     def cells(self, sheet: str, row: dict, column: str) -> list[tuple[str, str]]:
@@ -182,14 +200,31 @@ class SheetChecker:
         for header, value in row.items():
             if header in self.columns["settings"]:
                 self.settings[self.columns["settings"][header]] = value
-        for column in ("form_id", "version"):
-            if not self.settings.get(column):
-                self.error("missing_setting", "settings", 2, column, setting=column)
+        self.default_settings()
         form_id, version = self.settings.get("form_id"), self.settings.get("version")
         if form_id and not NAME.match(form_id):
             self.error("bad_name", "settings", 2, "form_id", name=form_id)
-        if version and not VERSION.match(version):
+        if version and (not VERSION.match(version) or version == "current"):  # /api/forms/<id>/current
             self.error("bad_version", "settings", 2, "version", version=version)
+
+    def default_settings(self):
+        """form_id and version as pyxform defaults them: the id from the file's name, the version from
+        the time the form is read (the upload); written into the settings pyxform converts, so the XForm
+        carries the same id and version as the app's schema."""
+        defaults = {}
+        if not self.settings.get("form_id"):
+            defaults["form_id"] = default_form_id(getattr(self.data, "fallback_form_name", None))
+        if not self.settings.get("version"):
+            defaults["version"] = utcnow().strftime("%Y%m%d%H%M%S")
+        if not defaults:
+            return
+        self.settings.update(defaults)
+        injected = {("id_string" if key == "form_id" else key): value for key, value in defaults.items()}
+        rows = list(self.data.settings or [{}])
+        rows[0] = {**rows[0], **injected}
+        headers = list(self.data.settings_header or [{}])
+        headers[0] = {**headers[0], **{key: key for key in injected}}
+        self.data.settings, self.data.settings_header = rows, headers
 
     # ---- survey rows ----------------------------------------------------------------
 

@@ -34,9 +34,11 @@ def read_workbook(source: bytes | str, filename: str = "form.xlsx"):
     data = source.encode() if isinstance(source, str) else source
     check_limits(data, file_type)
     try:
-        return get_xlsform(data, file_type=file_type)
+        workbook = get_xlsform(data, file_type=file_type)
     except Exception as exc:  # noqa: BLE001  (any unreadable upload is the same problem for the user)
         raise FormError("not_xlsform") from exc
+    workbook.fallback_form_name = PurePath(filename).stem  # pyxform's default form id, as from a file path
+    return workbook
 
 
 def check_limits(data: bytes, file_type: str) -> None:

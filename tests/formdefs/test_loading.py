@@ -81,15 +81,15 @@ def test_expression_error_in_calculation_and_choice_filter():
     assert refused[:4] == ("expr_end", "survey", 2, "choice_filter")
 
 
-def test_unknown_column():
-    code, sheet, row, column, message = refusal(md("| | type | name | lable |\n| | text | a | A |\n"))
-    assert (code, sheet, row, column) == ("unknown_column", "survey", 1, "lable")
-    assert "lable" in message
+def test_an_unknown_column_is_ignored_with_a_warning_as_pyxform_does():
+    loaded = load(md("| | type | name | label | lable |\n| | text | a | A | typo |\n"))
+    assert loaded.ok and [f.name for f in loaded.schema.fields] == ["a"]
+    assert any("lable" in warning and warning.startswith("survey, lable") for warning in loaded.warnings)
 
 
 @pytest.mark.parametrize("header, code", [
     ("parameters", "unsupported_column"), ("image::English (en)", "media_column"), ("media::audio", "media_column"),
-    ("relevant::English (en)", "untranslatable"), ("$kuid", "unknown_column"),
+    ("relevant::English (en)", "untranslatable"),
     ("bind::odk:length", "unsupported_column"),
 ])
 def test_unsupported_columns(header, code):
@@ -103,8 +103,13 @@ def test_unknown_settings_column():
     assert refused[:4] == ("unsupported_column", "settings", 1, "public_key")
 
 
-@pytest.mark.parametrize("sheet, code", [("notes", "unknown_sheet"), ("external_choices", "unsupported_sheet"),
-                                         ("entities", "unsupported_sheet")])
+def test_a_sheet_pyxform_ignores_is_ignored_with_a_warning():
+    data = md("| | type | name | label |\n| | text | a | A |\n") + "| notes |\n| | a | b |\n| | 1 | 2 |\n".encode()
+    loaded = load(data)
+    assert loaded.ok and any(warning.startswith("notes: ") for warning in loaded.warnings)
+
+
+@pytest.mark.parametrize("sheet, code", [("external_choices", "unsupported_sheet"), ("entities", "unsupported_sheet")])
 def test_unknown_and_unsupported_sheets(sheet, code):
     data = md("| | type | name | label |\n| | text | a | A |\n") + f"| {sheet} |\n| | a | b |\n| | 1 | 2 |\n".encode()
     code_, sheet_, row, column, message = refusal(data)
@@ -118,7 +123,7 @@ def test_workbook_without_survey_sheet():
     buffer = BytesIO()
     workbook.save(buffer)
     loaded = load(buffer.getvalue(), "form.xlsx")
-    assert [e.code for e in loaded.errors] == ["unknown_sheet", "unknown_sheet", "no_survey"]
+    assert [e.code for e in loaded.errors] == ["no_survey"]
 
 
 @pytest.mark.parametrize("data", [b"", b"not a spreadsheet at all, just text, with commas, four",
@@ -185,14 +190,35 @@ def test_choice_filter_columns():
     assert refused[:4] == ("unused_column", "choices", 1, "region")
 
 
-@pytest.mark.parametrize("settings, column, code", [
-    ("| settings |\n| | form_id |\n| | f |\n", "version", "missing_setting"),
-    ("| settings |\n| | version |\n| | 1 |\n", "form_id", "missing_setting"),
-    ("| settings |\n| | form_id | version |\n| | f | 1 2 |\n", "version", "bad_version"),
-])
-def test_settings_need_form_id_and_version(settings, column, code):
-    refused = refusal(md("| | type | name | label |\n| | text | a | A |\n", settings=settings))
-    assert refused[:4] == (code, "settings", 2, column)
+def test_settings_default_as_pyxform_does(monkeypatch):
+    from datetime import datetime, timezone
+
+    from survey_app.formdefs import sheets
+
+    monkeypatch.setattr(sheets, "utcnow", lambda: datetime(2026, 12, 2, 1, 2, 3, tzinfo=timezone.utc))
+    survey = "| | type | name | label |\n| | text | a | A |\n"
+    loaded = load(md(survey, settings=""), "Khảo sát hộ (bản 2).md")  # no settings sheet at all
+    assert loaded.ok, [str(e) for e in loaded.errors]
+    assert (loaded.schema.form_id, loaded.schema.version) == ("Khảo_sát_hộ_bản_2", "20261202010203")
+    assert '<data id="Khảo_sát_hộ_bản_2" version="20261202010203"' in loaded.xform  # the XForm agrees
+    only_id = load(md(survey, settings="| settings |\n| | form_id |\n| | f |\n"))
+    assert (only_id.schema.form_id, only_id.schema.version) == ("f", "20261202010203")
+    only_version = load(md(survey, settings="| settings |\n| | version |\n| | 7 |\n"), "2024 survey.md")
+    assert (only_version.schema.form_id, only_version.schema.version) == ("form_2024_survey", "7")
+
+
+@pytest.mark.parametrize("version", ["2024-04-02 00:00:00", "1 2", "v3 (tháng 9)"])
+def test_any_version_string_pyxform_takes_is_taken(version):
+    loaded = load(md("| | type | name | label |\n| | text | a | A |\n",
+                     settings=f"| settings |\n| | form_id | version |\n| | f | {version} |\n"))
+    assert loaded.ok and loaded.schema.version == version and f'version="{version}"' in loaded.xform
+
+
+@pytest.mark.parametrize("version", ["1/2", "x" * 41, "current"])
+def test_a_version_with_a_slash_or_too_long_is_refused(version):
+    refused = refusal(md("| | type | name | label |\n| | text | a | A |\n",
+                         settings=f"| settings |\n| | form_id | version |\n| | f | {version} |\n"))
+    assert refused[:4] == ("bad_version", "settings", 2, "version")
 
 
 def test_pyxform_refusals_are_reported_with_their_row():
