@@ -199,3 +199,21 @@ def test_downloads_of_workbook_and_xform(client, world):
     assert client.get("/forms/household_survey/2025.2/form.xlsx").data == data
     assert b'version="2025.2"' in client.get("/forms/household_survey/2025.2/xform.xml").data
     assert client.get("/forms/household_survey/9.9/xform.xml").status_code == 404
+
+
+def test_a_sheet_and_a_column_pyxform_ignores_are_warnings_in_the_report(client, world):
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(BytesIO(household_workbook("2025.3")))
+    workbook.create_sheet("ghi chú").append(["Sổ tay của tổ trưởng"])
+    survey = workbook["survey"]
+    survey.cell(row=1, column=survey.max_column + 1, value="$kuid")
+    survey.cell(row=2, column=survey.max_column, value="abc123")
+    buffer = BytesIO()
+    workbook.save(buffer)
+    login(client, "admin_a")
+    response = upload(client, buffer.getvalue(), "household_v3.xlsx")
+    assert response.status_code == 302  # taken as a draft, not refused
+    report = client.get(response.headers["Location"]).get_data(as_text=True)
+    warnings = report[report.index('data-testid="warnings"'):]
+    assert "ghi chú" in warnings and "bỏ qua" in warnings and "$kuid" in warnings
