@@ -11,6 +11,8 @@ Ward roles see every figure exactly.
 """
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable
+
 from flask.json.provider import DefaultJSONProvider
 
 from survey_app.access import sees_people
@@ -41,23 +43,40 @@ def suppress_small(count, viewer):
     return SUPPRESSED if is_small(count) and not sees_people(viewer) else count
 
 
-def suppress_row(row: dict, viewer, counts, parts=(), derived=(), total: str | None = None) -> dict:
+def protect(cells: dict[Hashable, int], lines: Iterable[Iterable[Hashable]],
+            hidden: Iterable[Hashable] = ()) -> set[Hashable]:
+    """The cells to hide: every small count (and `hidden`), then, wherever a *line* (cells tied by a sum
+    shown elsewhere) has exactly one hidden cell, its smallest shown cell too, until no line has one.
+
+    The usual heuristic, not an optimal search: it can hide more than strictly needed, and differences
+    between lines that overlap in two cells or more are not checked.
+    """
+    lines = [[cell for cell in line if cell in cells] for line in lines]
+    hidden = {*hidden, *(cell for cell, value in cells.items() if is_small(value))}
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            if sum(cell in hidden for cell in line) != 1:
+                continue
+            shown = [cell for cell in line if cell not in hidden]
+            if shown:
+                hidden.add(min(shown, key=lambda cell: (cells[cell] if isinstance(cells[cell], int) else 0,
+                                                        str(cell))))
+                changed = True
+    return hidden
+
+
+def suppress_row(row: dict, viewer, counts, parts=(), derived=()) -> dict:
     """A copy of a row of figures as `viewer` may see it.
 
-    `counts`: keys holding counts of people or households; `parts`: those of them that add up to the
-    row's `total` (one suppressed part brings the smallest other non-zero part with it; when the total
-    itself is suppressed, so are its zero parts: "none of <5 households" is about each of them);
-    `derived`: keys computed from the counts (shares, what remains), suppressed when any count is.
+    `counts`: keys holding counts of people or households; `parts`: those of them that add up to a total
+    shown in the row (one suppressed part brings the smallest other part with it); `derived`: keys
+    computed from the counts (shares, what remains), suppressed when any count is.
     """
     if sees_people(viewer):
         return row
-    hidden = {key for key in counts if is_small(row.get(key))}
-    if total is not None and total in hidden:
-        hidden |= {key for key in parts if row.get(key) == 0}
-    if len(hidden & set(parts)) == 1:
-        others = sorted((row[key], key) for key in parts
-                        if key not in hidden and isinstance(row.get(key), int) and row[key] > 0)
-        hidden |= {others[0][1]} if others else set()
+    hidden = protect({key: row.get(key) for key in counts}, [parts])
     if not hidden:
         return row
     hidden |= set(derived)
@@ -66,16 +85,12 @@ def suppress_row(row: dict, viewer, counts, parts=(), derived=(), total: str | N
 
 def suppress_column(rows: list[dict], key: str) -> None:
     """Rows of a table whose column `key` adds up to a shown total: when exactly one row's cell is suppressed,
-    suppress the smallest other non-zero cell of the column too (in place)."""
-    hidden = [row for row in rows if row.get(key) is SUPPRESSED]
-    if len(hidden) != 1:
-        return
-    others = sorted((row[key], index) for index, row in enumerate(rows)
-                    if isinstance(row.get(key), int) and row[key] > 0)
-    if others:
-        row = rows[others[0][1]]
-        row[key] = SUPPRESSED
-        row["suppressed"] = sorted({*row.get("suppressed", ()), key})
+    suppress the smallest other cell of the column too (in place)."""
+    cells = {index: row.get(key) for index, row in enumerate(rows)}
+    already = {index for index, value in cells.items() if value is SUPPRESSED}
+    for index in protect(cells, [cells], already) - already:
+        rows[index][key] = SUPPRESSED
+        rows[index]["suppressed"] = sorted({*rows[index].get("suppressed", ()), key})
 
 
 def suppress_bucket(bucket: dict, viewer) -> dict:

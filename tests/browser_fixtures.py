@@ -44,12 +44,17 @@ def phone(browser):
     context.close()
 
 
-def log_in(page, base: str, username: str, landing: str) -> None:
-    """Sign in through the real login page and wait for the role's landing page."""
+def fill_login(page, username: str) -> None:
+    """On the login page already open: type the name and the test password, press Đăng nhập."""
     from tests.conftest import TEST_PASSWORD
 
-    page.goto(f"{base}/login")
     page.fill("#username", username)
     page.fill("#password", TEST_PASSWORD)
     page.click("button[type=submit]")
+
+
+def log_in(page, base: str, username: str, landing: str) -> None:
+    """Sign in through the real login page and wait for the role's landing page."""
+    page.goto(f"{base}/login")
+    fill_login(page, username)
     page.wait_for_url(f"**{landing}")

@@ -68,8 +68,12 @@ def _reset_session() -> None:
 
 
 def _trusted_device() -> bool:
-    """The account typed in has signed in on this device before (its cookie says so, signed)."""
-    return operations.is_trusted_device(request.form.get("username", ""), request.cookies.get(operations.DEVICE_COOKIE))
+    """The account typed in has signed in on this device before (its cookie says so, signed); asked by
+    the address limit and by the view, checked once per request."""
+    if "trusted_device" not in g:
+        g.trusted_device = operations.is_trusted_device(request.form.get("username", ""),
+                                                        request.cookies.get(operations.DEVICE_COOKIE))
+    return g.trusted_device
 
 
 def _login_failed(response) -> bool:

@@ -112,7 +112,7 @@ def shown_rows(viewer: User, rows: list[dict], *, column_totals: bool = True) ->
     the statuses protected against subtraction from `listed`, and each column against its shown total."""
     if sees_people(viewer):
         return rows
-    shown = [disclosure.suppress_row(row, viewer, COUNTED, parts=STATUSES, total="listed") for row in rows]
+    shown = [disclosure.suppress_row(row, viewer, COUNTED, parts=STATUSES) for row in rows]
     if column_totals:
         for key in COUNTED:
             disclosure.suppress_column(shown, key)

@@ -4,7 +4,7 @@ chart), survey teams and members' progress, and the training plan.
 Coverage, team and member figures and the indicators reuse the dashboard's queries
 (survey_app/dashboard/queries.py, indicators.py), so the workbook and the dashboard agree.
 
-For city roles (`Scope.figures_only`) the counts go through suppression.protect first: the
+For city roles (`Scope.figures_only`) the counts go through disclosure.protect first: the
 groups, the totals and the teams are protected together, since each is a sum of the others.
 """
 from __future__ import annotations
@@ -18,8 +18,10 @@ from survey_app.dashboard import queries as dashboard
 from survey_app.dashboard.indicators import INDICATORS, aggregate
 from survey_app.dashboard.labels import indicator_labels, section_labels
 from survey_app.dashboard.models import PersonIndicator
+from survey_app.disclosure import is_small as small
+from survey_app.disclosure import protect
 from survey_app.exports import labels, queries
-from survey_app.exports.suppression import HIDDEN, protect, shown, small
+from survey_app.exports.suppression import HIDDEN, shown
 from survey_app.exports.spec import DECIMAL, INT, PERCENT, TEXT, Chart, Column, Scope, Sheet, id_column, ref_column
 from survey_app.extensions import db
 from survey_app.planning.scoring import RuleError, load_rules

@@ -71,7 +71,7 @@ def shown_progress(viewer: User, rows) -> list:
     (survey_app.disclosure); everyone else the rows themselves."""
     if sees_people(viewer):
         return rows
-    shown = [disclosure.suppress_row(row._asdict(), viewer, PROGRESS_COUNTS, parts=PROGRESS_COUNTS[1:], total="listed")
+    shown = [disclosure.suppress_row(row._asdict(), viewer, PROGRESS_COUNTS, parts=PROGRESS_COUNTS[1:])
              for row in rows]
     for key in PROGRESS_COUNTS:
         disclosure.suppress_column(shown, key)

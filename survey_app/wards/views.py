@@ -50,8 +50,7 @@ def api_group(group_id):
     """One residential group with its progress, as JSON."""
     group = load_or_abort(ResidentialGroup, group_id)
     row = queries.group_progress(current_user, group.ward_id, group_ids=[group.id])[0]._asdict()
-    row = disclosure.suppress_row(row, current_user, queries.PROGRESS_COUNTS, parts=queries.PROGRESS_COUNTS[1:],
-                                  total="listed")
+    row = disclosure.suppress_row(row, current_user, queries.PROGRESS_COUNTS, parts=queries.PROGRESS_COUNTS[1:])
     return jsonify(
         id=group.id, code=group.code, name=group.name, ward_id=group.ward_id,
         expected_households=group.expected_households, listed_households=row["listed"],

@@ -10,7 +10,7 @@ from survey_app.accounts.models import EndReason
 from survey_app.collection.models import Visit
 from survey_app.extensions import db
 from tests.browser.test_offline_survey import go_offline, open_household, sign_in, stored_records, wait_unsent
-from tests.conftest import TEST_PASSWORD
+from tests.browser_fixtures import fill_login
 
 pytestmark = pytest.mark.browser
 
@@ -32,9 +32,7 @@ def test_signed_out_phone_keeps_its_queue_and_sends_it_after_signing_in(live_ser
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 0
     relogin.click()
     phone.wait_for_url("**/login?next=/phone/")
-    phone.fill("#username", "surveyor_1")
-    phone.fill("#password", TEST_PASSWORD)
-    phone.click("button[type=submit]")
+    fill_login(phone, "surveyor_1")
     phone.wait_for_url("**/phone/")
     expect(phone.get_by_test_id("sync-msg")).to_have_attribute("data-state", "done", timeout=20_000)
     wait_unsent(phone, 0)

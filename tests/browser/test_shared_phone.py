@@ -13,8 +13,7 @@ from survey_app.accounts.models import UserSession
 from survey_app.collection.models import Visit
 from survey_app.extensions import db, utcnow
 from tests.browser.test_offline_survey import go_offline, open_household, sign_in, stored_records, wait_unsent
-from tests.browser_fixtures import log_in
-from tests.conftest import TEST_PASSWORD
+from tests.browser_fixtures import fill_login, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -159,9 +158,7 @@ def test_an_expired_session_clears_the_cached_lists_at_its_first_401(live_server
 
     phone.goto(f"{live_server}/phone/")
     phone.wait_for_url("**/login?next=/phone/")
-    phone.fill("#username", "surveyor_1")
-    phone.fill("#password", TEST_PASSWORD)
-    phone.click("button[type=submit]")
+    fill_login(phone, "surveyor_1")
     phone.wait_for_url("**/phone/")
     expect(phone.get_by_test_id("sync-msg")).to_have_attribute("data-state", "done", timeout=20_000)
     wait_unsent(phone, 0)

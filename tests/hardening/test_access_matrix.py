@@ -292,13 +292,8 @@ def personal_keys(response) -> list[str]:
             if key in PERSONAL_KEYS and not (isinstance(item, int) and not isinstance(item, bool))]
 
 
-#: Endpoints known to leak, fixed outside this module's reach; strict: the test fails once they are fixed,
-#: to take them off this list.
-KNOWN_LEAKS: dict[str, str] = {}  # endpoint -> why it still leaks (a strict xfail until fixed)
-PERSONAL_ENDPOINTS = [
-    pytest.param(endpoint, marks=pytest.mark.xfail(strict=True, reason=KNOWN_LEAKS[endpoint]))
-    if endpoint in KNOWN_LEAKS else endpoint
-    for endpoint in sorted({r.endpoint for r in RULES if method_of(r) == "GET"} - {"static"})]
+#: Every page and API a person can GET: none may answer with personal data the role may not read.
+PERSONAL_ENDPOINTS = sorted({r.endpoint for r in RULES if method_of(r) == "GET"} - {"static"})
 
 
 @pytest.mark.parametrize("endpoint", PERSONAL_ENDPOINTS)

@@ -21,7 +21,8 @@ from survey_app.collection.models import Person, Visit
 from survey_app.config import hkdf_sha256
 from survey_app.exports import operations
 from survey_app.exports.spec import make_pseudonym
-from survey_app.exports.suppression import HIDDEN, protect
+from survey_app.disclosure import protect
+from survey_app.exports.suppression import HIDDEN
 from survey_app.extensions import db
 from survey_app.wards.models import Ward
 from tests.conftest import csrf_token, login
