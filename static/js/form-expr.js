@@ -437,9 +437,14 @@ export function compileAst(node) {
 
 /** What an expression can read: answers (`values`, and `member` inside a repeat), `.`, dates. */
 export class Context {
-  constructor({ values = {}, member = null, dot = null, today = null, now = null, choice = null } = {}) {
+  /* member: the current repeat entry; parents: the entries of the repeats around it, outermost first;
+     instances: the rows of secondary instances by name (choice lists, attached files). */
+  constructor({ values = {}, member = null, parents = [], dot = null, today = null, now = null, choice = null,
+    instances = {} } = {}) {
     this.values = values;
     this.member = member;
+    this.parents = parents;
+    this.instances = instances;
     this.dot = dot;
     this.today = today;
     this.now = now;
@@ -448,6 +453,9 @@ export class Context {
 
   lookup(name) {
     if (this.member && Object.prototype.hasOwnProperty.call(this.member, name)) return this.member[name];
+    for (let i = this.parents.length - 1; i >= 0; i -= 1) {
+      if (Object.prototype.hasOwnProperty.call(this.parents[i], name)) return this.parents[i][name];
+    }
     return Object.prototype.hasOwnProperty.call(this.values, name) ? this.values[name] : null;
   }
 }

@@ -23,22 +23,30 @@ _DATE_TOKEN = re.compile(r"%[YymndeHhMS]")
 
 
 class Context:
-    """What an expression can read: answers (`values`, and `member` inside a repeat), `.`, dates."""
+    """What an expression can read: answers (`values`; `member`, the current repeat entry, and
+    `parents`, the entries of the repeats around it, outermost first), `.`, dates, a choices row,
+    and `instances`: the rows of secondary instances by name (choice lists, attached files)."""
 
-    __slots__ = ("values", "member", "dot", "today", "now", "choice")
+    __slots__ = ("values", "member", "parents", "dot", "today", "now", "choice", "instances")
 
-    def __init__(self, values=None, member=None, dot=None, today=None, now=None, choice=None):
+    def __init__(self, values=None, member=None, dot=None, today=None, now=None, choice=None,
+                 parents=(), instances=None):
         self.values = values if values is not None else {}
         self.member = member
+        self.parents = parents
         self.dot = dot
         self.today = today
         self.now = now
         self.choice = choice
+        self.instances = instances if instances is not None else {}
 
     def lookup(self, name: str):
         member = self.member
         if member is not None and name in member:
             return member[name]
+        for entry in reversed(self.parents):
+            if name in entry:
+                return entry[name]
         return self.values.get(name)
 
 
