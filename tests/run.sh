@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh machine: installs what the tests need (Debian's chromium and
-# postgresql, the Python packages in .venv), then runs pytest twice, at the same time: on SQLite, and
-# on a throwaway PostgreSQL cluster on loopback that is stopped and removed afterwards.
+# The whole test suite, from a fresh machine: installs what the tests need (Debian's chromium,
+# postgresql and a JRE for ODK Validate; the Python packages in .venv), then runs pytest twice, at
+# the same time: on SQLite, and on a throwaway PostgreSQL cluster on loopback that is stopped and
+# removed afterwards.
 # Extra arguments go to pytest (e.g. ./tests/run.sh -k auth).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,7 @@ cd "$(dirname "$0")/.."
 missing=()
 dpkg -s chromium >/dev/null 2>&1 || missing+=(chromium)
 dpkg -s postgresql >/dev/null 2>&1 || missing+=(postgresql)
+command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)  # ODK Validate, for tests/formdefs/test_corpus.py
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "needs root to install: ${missing[*]}" >&2; exit 2; fi
   echo "== installing ${missing[*]} =="

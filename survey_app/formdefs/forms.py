@@ -6,8 +6,8 @@ from survey_app.webforms import Form
 
 
 class UploadForm(Form):
-    file = FileField(_l("XLSForm file (.xlsx)"), validators=[
+    file = FileField(_l("XLSForm file (.xlsx, .xls or .csv)"), validators=[
         FileRequired(_l("Choose a file to upload.")),
-        FileAllowed(["xlsx"], _l("Choose an Excel file (.xlsx).")),
+        FileAllowed(["xlsx", "xls", "csv"], _l("Choose an XLSForm: an Excel file (.xlsx or .xls) or a CSV file.")),
     ])
 

@@ -41,16 +41,23 @@ TYPE = {
 
 #: Problems found when a form is loaded, by code; each names the sheet, row and column.
 LOAD = {
-    "not_xlsform": _l("The file could not be read as an XLSForm. Save it in Excel as .xlsx and try again."),
+    "not_xlsform": _l("The file could not be read as an XLSForm. Save it in Excel as .xlsx (or .xls, or CSV UTF-8) "
+                        "and try again."),
+    "csv_encoding": _l("The file %(file)s is not UTF-8 text (byte %(position)d): in Excel, save it as "
+                       "\"CSV UTF-8\"."),
     "ignored_sheet": _l("The sheet '%(title)s' is not part of an XLSForm: it is ignored."),
     "unsupported_sheet": _l("The sheet '%(title)s' is not supported by this app."),
     "no_survey": _l("The workbook has no 'survey' sheet."),
+    "duplicate_header": _l("The column '%(header)s' is twice in the first row: rename or remove one of them."),
     "ignored_column": _l("The column '%(header)s' is not an XLSForm column: it is ignored."),
     "unsupported_column": _l("The column '%(header)s' is not supported by this app."),
     "media_column": _l("Pictures, sound and video ('%(header)s') are not supported by this app."),
     "untranslatable": _l("The column '%(header)s' cannot have a language."),
-    "unused_column": _l("The column '%(header)s' is not used by any choice_filter."),
+    "unencrypted": _l("Only ODK Collect encrypts answers with the public_key: answers sent from the app's own "
+                      "phone are stored unencrypted, like every other form's."),
+    "ignored_setting": _l("'%(header)s' is used only by ODK Collect: the app's own phone ignores it."),
     "missing_type": _l("This row has no question type."),
+    "comment_row": _l("This row has no type, name or label: it is skipped."),
     "unknown_type": _l("Unknown question type '%(type)s'."),
     "unsupported_type": _l("The question type '%(type)s' is not supported by this app."),
     "missing_name": _l("This row has no name."),
@@ -66,7 +73,8 @@ LOAD = {
     "not_a_question": _l("${%(name)s} is a group or repeat, not a question."),
     "cycle": _l("The calculation depends on itself through ${%(name)s}."),
     "bad_regex": _l("The pattern in regex() is not valid: %(detail)s."),
-    "unknown_filter_column": _l("The choice filter uses '%(name)s', which is not a column of the choices sheet."),
+    "unknown_filter_column": _l("The choice filter uses '%(name)s', which is not a column of the choices sheet: "
+                                "it is read as empty."),
     "bad_version": _l("The version '%(version)s' may not contain / and has at most 40 characters."),
     "pyxform": _l("The form converter (pyxform) refused the form: %(detail)s"),
     "clash": _l("Version %(version)s of the form %(form_id)s is already published. Give the new form another "

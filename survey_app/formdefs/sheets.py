@@ -11,6 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from pyxform.aliases import select as PYXFORM_SELECTS
+from pyxform.aliases import select_from_file as PYXFORM_FROM_FILE
+from pyxform.xls2json import RE_SELECT
+
 from survey_app.extensions import utcnow
 from survey_app.formdefs.expressions import ExpressionError, compile_expression, walk
 from survey_app.formdefs.messages import LOAD, render
@@ -24,15 +28,25 @@ SURVEY_COLUMNS = TRANSLATABLE | {
     "appearance", "choice_filter", "repeat_count",
 }
 SURVEY_ALIASES = {"relevance": "relevant", "calculate": "calculation", "readonly": "read_only",
+                  "caption": "label", "command": "type", "tag": "name", "value": "name",
+                  "jr:constraintmsg": "constraint_message", "constraining_message": "constraint_message",
+                  "jr:requiredmsg": "required_message", "requiredmsg": "required_message",
                   "jr:count": "repeat_count", "count": "repeat_count"}
-SURVEY_UNSUPPORTED = {"parameters", "trigger", "save_to", "body", "bind", "instance", "autoplay", "rows",
-                      "sms_field", "compact_tag"}
+SURVEY_UNSUPPORTED = {"parameters", "trigger", "save_to"}
+#: Columns only ODK Collect or pyxform's SMS and compact modes use: kept in the XForm, ignored by the phone.
+SURVEY_IGNORED = {"body", "bind", "instance", "autoplay", "rows", "sms_field", "sms_option", "sms_separator",
+                  "sms_allow_media", "sms_date_format", "sms_datetime_format", "sms_response", "compact_tag",
+                  "jr:noapperrorstring", "no_app_error_string", "noapperrorstring", "intent"}
 CHOICE_COLUMNS = {"list_name", "name", "label"}
-CHOICE_ALIASES = {"list name": "list_name", "value": "name"}
+CHOICE_ALIASES = {"value": "name", "caption": "label"}
 SETTINGS_COLUMNS = {"form_title", "form_id", "version", "default_language", "instance_name", "style"}
 SETTINGS_ALIASES = {"set_form_title": "form_title", "set_form_id": "form_id"}
-SETTINGS_UNSUPPORTED = {"public_key", "submission_url", "auto_send", "auto_delete", "allow_choice_duplicates",
-                        "namespaces", "name", "clean_text_values", "omit_instanceid", "prefix", "delimiter"}
+#: Settings pyxform writes into the XForm for ODK Collect that the app's own phone and server do not use:
+#: accepted with a warning (encryption, submission URL, Collect's send and delete choices, the root name, ...).
+SETTINGS_IGNORED = {"public_key", "submission_url", "auto_send", "auto_delete", "allow_choice_duplicates",
+                    "namespaces", "name", "clean_text_values", "omit_instanceid", "prefix", "delimiter",
+                    "xml_root", "client_editable", "add_none_option", "sms_keyword", "sms_separator",
+                    "sms_allow_media", "sms_date_format", "sms_datetime_format", "sms_response"}
 
 SIMPLE_TYPES = {
     "text": "text", "string": "text", "integer": "integer", "int": "integer", "decimal": "decimal",
@@ -47,9 +61,42 @@ UNSUPPORTED_TYPES = {
     "osm", "simserial", "subscriberid", "select_one_from_file", "select_multiple_from_file",
     "select_one_external", "begin_table", "end_table", "trigger",
 }
+#: Older spellings of question types that pyxform still reads (its QUESTION_TYPE_DICT), by the name used here.
+LEGACY_TYPES = {
+    **dict.fromkeys(("add text prompt", "q string", "phone number"), "text"),
+    **dict.fromkeys(("add integer prompt", "q int", "percentage", "number of days in last month",
+                     "number of days in last six months", "number of days in last year"), "integer"),
+    **dict.fromkeys(("add decimal prompt", "q decimal"), "decimal"),
+    **dict.fromkeys(("add date prompt", "q date"), "date"),
+    **dict.fromkeys(("add date time prompt", "add datetime prompt", "q date time", "q datetime", "date time"),
+                    "datetime"),
+    **dict.fromkeys(("add note prompt", "q note"), "note"),
+    **dict.fromkeys(("add calculate prompt", "q calculate"), "calculate"),
+    **dict.fromkeys(("add acknowledge prompt", "q acknowledge"), "acknowledge"),
+    **dict.fromkeys(("add location prompt", "location", "q location", "q geopoint"), "geopoint"),
+    "q geoshape": "geoshape", "q geotrace": "geotrace",
+    **dict.fromkeys(("add barcode prompt", "q barcode"), "barcode"),
+    **dict.fromkeys(("get start time", "start time"), "start"),
+    **dict.fromkeys(("get end time", "end time"), "end"),
+    "get today": "today",
+    **dict.fromkeys(("get device id", "device id", "uri:deviceid"), "deviceid"),
+    **dict.fromkeys(("get phone number", "uri:phonenumber"), "phonenumber"),
+    "uri:username": "username", "uri:email": "email",
+    **dict.fromkeys(("get sim id", "sim id", "uri:simserial"), "simserial"),
+    **dict.fromkeys(("get subscriber id", "subscriber id", "uri:subscriberid"), "subscriberid"),
+    **dict.fromkeys(("q picture", "q image", "add image prompt", "add photo prompt", "photo"), "image"),
+    **dict.fromkeys(("q audio", "add audio prompt"), "audio"),
+    **dict.fromkeys(("q video", "add video prompt"), "video"),
+    "add file prompt": "file",
+}
 _BLOCK = re.compile(r"^(begin|end)[ _](group|repeat)$")
-_SELECT = re.compile(r"^(select_one|select one|select1|select_multiple|select multiple|select all that apply)"
-                     r"\s+(\S+)(\s+or_other)?$")
+_SELECT_NAMES = {"select one": "select_one", "select all that apply": "select_multiple"}
+#: pyxform's select commands (every spelling it reads) by the kind used here: select_one, select_multiple,
+#: select_one_from_file, select_multiple_from_file, or the command itself (rank, select_one_external).
+SELECT_KINDS = {
+    command: _SELECT_NAMES.get(kind, command) + ("_from_file" if command in PYXFORM_FROM_FILE else "")
+    for command, kind in PYXFORM_SELECTS.items()
+}
 NAME = re.compile(r"^[^\W\d][\w.\-]*$")
 #: Any version string pyxform takes ("2024-04-02 00:00:00" included), but no slash (it is part of URLs)
 #: nor control characters; versions are ordered by upload, never by their text.
@@ -93,6 +140,22 @@ class Item:
     or_other: bool = False
 
 
+def split_header(header: str, double_colon: bool) -> tuple[str, str | None]:
+    """(column, language) of a header as pyxform reads it: 'label::Tiếng Việt (vi)', or in a sheet with no
+    '::' anywhere the older 'label:English' ('jr:count' stays one name); the column in lower snake case."""
+    if double_colon or "::" in header:
+        tokens = [t.strip() for t in header.split("::")]
+    else:
+        tokens = [t.strip() for t in header.split(":")]
+        while "jr" in tokens[:-1]:
+            at = tokens.index("jr")
+            tokens[at:at + 2] = [f"jr:{tokens[at + 1]}"]
+    if tokens[0].lower() == "bind" and len(tokens) > 1:  # 'bind::relevant', 'bind:jr:constraintMsg'
+        tokens = tokens[1:]
+    base = re.sub(r"\s+", "_", tokens[0].lower())
+    return base, ("::".join(tokens[1:]) or None)
+
+
 def default_form_id(file_stem: str | None) -> str:
     """A valid XML name from the file's name, as pyxform's default id ("Khảo sát hộ (2)" -> "Khảo_sát_hộ_2")."""
     name = re.sub(r"[^\w.\-]+", "_", (file_stem or "").strip()).strip("_.-")
@@ -108,10 +171,13 @@ def classify(raw: str) -> tuple[str, str | None, bool] | None:
     block = _BLOCK.match(lower)
     if block:
         return f"{block.group(1)}_{block.group(2)}", None, False
-    select = _SELECT.match(text)
-    if select and select.group(1).lower() == select.group(1):
-        kind = "select_one" if select.group(1) in ("select_one", "select one", "select1") else "select_multiple"
-        return kind, select.group(2), bool(select.group(3))
+    select = RE_SELECT.match(text)
+    if select:
+        kind = SELECT_KINDS[select.group("select_command")]
+        if kind not in ("select_one", "select_multiple"):
+            return "unsupported", None, False
+        return kind, select.group("list_name"), bool(select.group("specify_other"))
+    lower = LEGACY_TYPES.get(lower, lower)
     if lower in SIMPLE_TYPES:
         return SIMPLE_TYPES[lower], None, False
     if lower.split(" ")[0] in UNSUPPORTED_TYPES:
@@ -140,9 +206,9 @@ class SheetChecker:
     def run(self) -> list[FormError]:
         if not self.check_sheets():
             return self.errors
-        self.check_headers("survey", SURVEY_COLUMNS, SURVEY_ALIASES, SURVEY_UNSUPPORTED)
+        self.check_headers("survey", SURVEY_COLUMNS, SURVEY_ALIASES, SURVEY_UNSUPPORTED, ignored=SURVEY_IGNORED)
         self.check_headers("choices", CHOICE_COLUMNS, CHOICE_ALIASES, set(), extra_allowed=True)
-        self.check_headers("settings", SETTINGS_COLUMNS, SETTINGS_ALIASES, SETTINGS_UNSUPPORTED)
+        self.check_headers("settings", SETTINGS_COLUMNS, SETTINGS_ALIASES, set(), ignored=SETTINGS_IGNORED)
         self.check_settings()
         self.scan_survey()
         self.check_expressions()
@@ -158,29 +224,36 @@ class SheetChecker:
                 self.error("unsupported_sheet", name, title=name)
             elif lower not in SHEETS:
                 self.warn("ignored_sheet", name, title=name)
-        if "survey" not in (n.lower() for n in names):
+        if self.data.survey is None:  # pyxform reads a workbook of one sheet as the survey, whatever its name
             self.error("no_survey")
+        elif "survey" not in (n.lower() for n in names):
+            self.warnings = [w for w in self.warnings if w.code != "ignored_sheet"]
         return not self.errors
 
     def rows(self, sheet: str) -> list[dict]:
         return getattr(self.data, sheet) or []
 
-    def check_headers(self, sheet, known, aliases, unsupported, extra_allowed=False):
+    def check_headers(self, sheet, known, aliases, unsupported, extra_allowed=False, ignored=frozenset()):
         header_rows = getattr(self.data, f"{sheet}_header") or [{}]
+        double_colon = any("::" in header for header in header_rows[0])
         canonical = {}
         for header in header_rows[0]:
-            base, has_language, _ = header.partition("::")
-            base = aliases.get(base.strip().lower(), base.strip().lower())
+            base, language = split_header(header, double_colon)
+            base = aliases.get(base, base)
             if base in MEDIA:
                 self.error("media_column", sheet, 1, header, header=header)
             elif base in unsupported:
                 self.error("unsupported_column", sheet, 1, header, header=header)
-            elif base in known and has_language and base not in TRANSLATABLE:
+            elif base == "public_key" and sheet == "settings":
+                self.warn("unencrypted", sheet, 1, header, header=header)
+            elif base in ignored or (header.lower().startswith("bind:") and base not in known):
+                self.warn("ignored_setting", sheet, 1, header, header=header)
+            elif base in known and language and base not in TRANSLATABLE:
                 self.error("untranslatable", sheet, 1, header, header=header)
             elif base in known:
                 canonical[header] = base
-            elif extra_allowed and not has_language:
-                canonical[header] = base
+            elif extra_allowed and not language:
+                canonical[header] = header.strip()
             else:
                 self.warn("ignored_column", sheet, 1, header, header=header)
         self.columns[sheet] = canonical
@@ -238,7 +311,10 @@ class SheetChecker:
                 continue
             header, raw = self.cell("survey", row, "type")
             if not raw:
-                self.error("missing_type", "survey", number, "type")
+                if self.cell("survey", row, "name")[1] or self.cell("survey", row, "label")[1]:
+                    self.error("missing_type", "survey", number, "type")
+                else:  # a comment row, which pyxform skips
+                    self.warn("comment_row", "survey", number)
                 continue
             kind = classify(raw)
             if kind is None or kind[0] == "unsupported":
@@ -256,8 +332,15 @@ class SheetChecker:
         for item in stack:
             self.error("unclosed", "survey", item.row, "type", type=item.kind.replace("_", " "))
 
+    def row_name(self, row, number) -> tuple[str | None, str | None]:
+        """(header, name) of a survey row; a note without a name gets pyxform's generated one."""
+        header, name = self.cell("survey", row, "name")
+        if not name and (classify(self.cell("survey", row, "type")[1] or "") or ("",))[0] == "note":
+            return header, f"generated_note_name_{number}"
+        return header, name
+
     def add_item(self, row, number, kind, list_name, or_other, stack, lists):
-        name_header, name = self.cell("survey", row, "name")
+        name_header, name = self.row_name(row, number)
         if not name:
             self.error("missing_name", "survey", number, "name")
             return
@@ -282,12 +365,11 @@ class SheetChecker:
     # ---- expressions ----------------------------------------------------------------
 
     def check_expressions(self):
-        choice_columns = set(self.columns["choices"].values())
-        used_columns: set[str] = set()
+        choice_columns = set(self.columns["choices"].values()) | set(self.columns["choices"])
         calc_refs: dict[str, set[str]] = {}
         for index, row in enumerate(self.rows("survey")):
             number = index + 2
-            item = self.items.get(self.cell("survey", row, "name")[1] or "")
+            item = self.items.get(self.row_name(row, number)[1] or "")
             if item is None or item.row != number:
                 continue
             for column in ("relevant", "constraint", "calculation", "choice_filter", "repeat_count",
@@ -306,16 +388,12 @@ class SheetChecker:
                                              columns=column == "choice_filter")
                 if expression is None:
                     continue
-                if column == "choice_filter":
-                    for name in expression.columns - choice_columns:
-                        self.error("unknown_filter_column", "survey", number, header, name=name)
-                    used_columns |= expression.columns
+                if column == "choice_filter":  # XPath reads a missing column as empty: ODK accepts it
+                    for name in sorted(expression.columns - choice_columns):
+                        self.warn("unknown_filter_column", "survey", number, header, name=name)
                 if column == "calculation":
                     calc_refs[item.name] = set(expression.refs)
             self.check_text_refs(row, number)
-        for header, column in self.columns["choices"].items():
-            if column not in CHOICE_COLUMNS and column not in used_columns:
-                self.error("unused_column", "choices", 1, header, header=header)
         instance_name = self.settings.get("instance_name")
         if instance_name:
             self.expression(instance_name, "settings", 2, "instance_name", None)
@@ -354,7 +432,7 @@ class SheetChecker:
 
     def check_text_refs(self, row, number):
         """${name} inside labels and hints must name a question in reach."""
-        item = self.items.get(self.cell("survey", row, "name")[1] or "")
+        item = self.items.get(self.row_name(row, number)[1] or "")
         for column in ("label", "hint", "guidance_hint", "constraint_message", "required_message"):
             for header, text in self.cells("survey", row, column):
                 for name in _LABEL_REF.findall(text):

@@ -1,6 +1,8 @@
 """Ward admins' form pages (list, upload, validation report, publish) and the phone's form JSON."""
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from flask import Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -111,12 +113,16 @@ def _file(form_id: str, version: str, kind: str):
     return (path.read_bytes() if kind == "xlsx" else shipped.load_shipped(path).xform), path.name
 
 
+_SOURCE_TYPES = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                 ".xls": "application/vnd.ms-excel", ".csv": "text/csv", ".md": "text/markdown"}
+
+
 @roles_required(Role.WARD_ADMIN)
 def source(form_id, version):
     data, name = _file(form_id, version, "xlsx")
     if data is None:
         return error_response(404)
-    mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    mimetype = _SOURCE_TYPES.get(PurePath(name).suffix.lower(), "application/octet-stream")
     return Response(data, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={_ascii(name)}"})
 
 

@@ -1,12 +1,15 @@
 """Loading XLSForms: what is not supported is refused, naming the sheet, row and column."""
 from __future__ import annotations
 
+import unicodedata
 from io import BytesIO
 
 import openpyxl
 import pytest
 
+from survey_app.formdefs.messages import LOAD, render
 from survey_app.formdefs.parser import load_form
+from survey_app.formdefs.xform import pyxform_error
 
 SETTINGS = "| settings |\n| | form_id | version |\n| | test_form | 1 |\n"
 
@@ -81,6 +84,14 @@ def test_expression_error_in_calculation_and_choice_filter():
     assert refused[:4] == ("expr_end", "survey", 2, "choice_filter")
 
 
+@pytest.mark.parametrize("header", ["bind::odk:length", "autoplay", "rows", "sms_field"])
+def test_a_column_only_odk_collect_uses_is_kept_with_a_warning(header):
+    loaded = load(md(f"| | type | name | label | {header} |\n| | text | a | A | 5 |\n"))
+    assert loaded.ok, loaded.errors
+    assert any(w.startswith(f"survey, {header}: ") and "ODK Collect" in w for w in loaded.warnings), loaded.warnings
+    assert header.split("::")[-1] in loaded.xform or header in ("sms_field",)
+
+
 def test_an_unknown_column_is_ignored_with_a_warning_as_pyxform_does():
     loaded = load(md("| | type | name | label | lable |\n| | text | a | A | typo |\n"))
     assert loaded.ok and [f.name for f in loaded.schema.fields] == ["a"]
@@ -90,17 +101,20 @@ def test_an_unknown_column_is_ignored_with_a_warning_as_pyxform_does():
 @pytest.mark.parametrize("header, code", [
     ("parameters", "unsupported_column"), ("image::English (en)", "media_column"), ("media::audio", "media_column"),
     ("relevant::English (en)", "untranslatable"),
-    ("bind::odk:length", "unsupported_column"),
 ])
 def test_unsupported_columns(header, code):
     refused = refusal(md(f"| | type | name | label | {header} |\n| | text | a | A | x |\n"))
     assert refused[:4] == (code, "survey", 1, header)
 
 
-def test_unknown_settings_column():
-    settings = "| settings |\n| | form_id | version | public_key |\n| | f | 1 | abc |\n"
-    refused = refusal(md("| | type | name | label |\n| | text | a | A |\n", settings=settings))
-    assert refused[:4] == ("unsupported_column", "settings", 1, "public_key")
+@pytest.mark.parametrize("setting, code", [("public_key", "unencrypted"), ("submission_url", "ignored_setting"),
+                                           ("allow_choice_duplicates", "ignored_setting")])
+def test_a_setting_only_odk_collect_uses_is_kept_with_a_warning(setting, code):
+    settings = f"| settings |\n| | form_id | version | {setting} |\n| | f | 1 | abc |\n"
+    loaded = load(md("| | type | name | label |\n| | text | a | A |\n", settings=settings))
+    assert loaded.ok, loaded.errors
+    assert [w for w in loaded.warnings if w.startswith(f"settings, {setting}: ")] == [
+        f"settings, {setting}: " + render(LOAD[code], header=setting)]
 
 
 def test_a_sheet_pyxform_ignores_is_ignored_with_a_warning():
@@ -182,12 +196,17 @@ def test_read_only_must_be_yes_or_no():
 
 
 def test_choice_filter_columns():
-    choices = "| | list_name | name | label | region |\n| | c | a | A | north |\n"
-    refused = refusal(md("| | type | name | label | choice_filter |\n| | select_one c | q | Q | area = 'x' |\n",
-                         "| | list_name | name | label |\n| | c | a | A |\n"))
-    assert refused[:4] == ("unknown_filter_column", "survey", 2, "choice_filter")
-    refused = refusal(md("| | type | name | label |\n| | select_one c | q | Q |\n", choices))
-    assert refused[:4] == ("unused_column", "choices", 1, "region")
+    """As in XPath, a column the choices sheet lacks reads as empty: a warning, not a refusal; extra
+    columns of the choices sheet (Kobo's, or ones for later filters) are kept without a word."""
+    loaded = load(md("| | type | name | label | choice_filter |\n| | select_one c | q | Q | area = 'x' |\n",
+                     "| | list_name | name | label |\n| | c | a | A |\n"))
+    assert loaded.ok and loaded.warnings == [
+        "survey, choice_filter: " + render(LOAD["unknown_filter_column"], name="area")]
+    choices = "| | list_name | name | label | region | label::English |\n| | c | a | A | north | A |\n"
+    loaded = load(md("| | type | name | label | choice_filter |\n| | select_one c | q | Q | label::English != '' |\n",
+                     choices))
+    assert loaded.ok and not [w for w in loaded.warnings if "choice" in w], loaded.warnings
+    assert loaded.schema.choices["c"][0].extra["region"] == "north"
 
 
 def test_settings_default_as_pyxform_does(monkeypatch):
@@ -241,3 +260,96 @@ def test_vietnamese_messages_in_a_vietnamese_request(app):
     error = load(md("| | type | name | label |\n| | integr | a | A |\n")).errors[0]
     with app.test_request_context("/"), force_locale("en"):
         assert error.message == "Unknown question type 'integr'."
+
+
+def test_older_spellings_pyxform_still_reads():
+    """'select one from x or specify other', 'q int', single-colon 'label:English', 'bind:relevant'."""
+    survey = ("| | type | name | label:English | label:Vietnamese | bind:relevant |\n"
+              "| | select one from yn or specify other | a | A? | A hả? | |\n"
+              "| | q int | b | B | B | ${a} = 'yes' |\n"
+              "| | select all that apply from yn | c | C | C | |\n"
+              "| | get start time | started | | | |\n")
+    loaded = load(md(survey, "| | list name | name | label:English |\n| | yn | yes | Yes |\n| | yn | no | No |\n"))
+    assert loaded.ok, [str(e) for e in loaded.errors]
+    fields = {f.name: f for f in loaded.schema.walk()}
+    assert [(n, f.type) for n, f in fields.items()] == [
+        ("a", "select_one"), ("a_other", "text"), ("b", "integer"), ("c", "select_multiple"), ("started", "start")]
+    assert fields["a"].or_other and fields["a"].label == {"English": "A?", "Vietnamese": "A hả?"}
+    assert fields["b"].relevant == "${a} = 'yes'"
+    assert loaded.schema.choices["yn"][0].label == {"English": "Yes"}
+
+
+def test_comment_rows_and_unnamed_notes_as_pyxform_reads_them():
+    survey = ("| | type | name | label | _category |\n"
+              "| | | | | Background |\n"
+              "| | note | | Read this first | |\n"
+              "| | text | a | A | |\n")
+    loaded = load(md(survey))
+    assert loaded.ok, [str(e) for e in loaded.errors]
+    assert [f.name for f in loaded.schema.fields] == ["generated_note_name_3", "a"]
+    assert any(w.startswith("survey: ") and w.endswith(render(LOAD["comment_row"])) for w in loaded.warnings)
+    assert refusal(md("| | type | name | label |\n| | | a | A |\n"))[:4] == ("missing_type", "survey", 2, "type")
+
+
+def _xlsx(sheets: dict[str, list[list]]) -> bytes:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_workbook_of_one_sheet_is_the_survey_whatever_its_name():
+    loaded = load(_xlsx({"Sheet1": [["type", "name", "label"], ["text", "state", "The state"]]}), "states.xlsx")
+    assert loaded.ok and [f.name for f in loaded.schema.fields] == ["state"]
+    assert loaded.schema.form_id == "states" and not loaded.warnings
+
+
+def test_a_duplicate_column_header_names_its_sheet_row_and_column():
+    data = _xlsx({"survey": [["type", "name", "label"], ["text", "a", "A"]],
+                  "choices": [["list_name", "name", "label", "label"], ["c", "x", "X", "X"]]})
+    code, sheet, row, column, message = refusal(data, "form.xlsx")
+    assert (code, sheet, row, column) == ("duplicate_header", "choices", 1, "label")
+    assert "'label'" in message
+
+
+def _windows_1258(text: str) -> bytes:
+    """Vietnamese as Windows saves it in a legacy 'CSV' (a base letter, then a combining tone mark)."""
+    out = b""
+    for char in text:
+        try:
+            out += char.encode("cp1258")
+        except UnicodeEncodeError:
+            parts = unicodedata.normalize("NFD", char)
+            tones = "".join(c for c in parts if c in "\u0300\u0301\u0303\u0309\u0323")
+            letter = unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones))
+            out += letter.encode("cp1258") + tones.encode("cp1258")
+    return out
+
+
+def test_csv_xlsforms_in_utf8_with_or_without_excels_mark():
+    text = ("survey,type,name,label\n,text,ten,Tên chủ hộ\n,integer,tuoi,Tuổi\n"
+            "settings,form_id,version\n,ho,1\n")
+    for data in (text.encode(), b"\xef\xbb\xbf" + text.encode()):
+        loaded = load(data, "ho.csv")
+        assert loaded.ok, [str(e) for e in loaded.errors]
+        assert [(f.name, f.label) for f in loaded.schema.fields] == [
+            ("ten", {"default": "Tên chủ hộ"}), ("tuoi", {"default": "Tuổi"})]
+    code, sheet, row, column, message = refusal(_windows_1258(text), "ho.csv")
+    assert code == "csv_encoding" and "ho.csv" in message and "UTF-8" in message
+
+
+@pytest.mark.parametrize("detail, where", [
+    ("[row : 34] Missing calculation.", ("survey", 34, "calculation")),
+    ("[row : 3] Question or group with no name.", ("survey", 3, "name")),
+    ("[row : 5] On the 'choices' sheet, the 'name' value is invalid. Choices must have a name.", ("choices", 5, "name")),
+    ("Invalid headers provided for sheet: 'survey'. Headers that are different names for the same column were "
+     "found: 'bind:relevant', 'relevance'. Rename or remove one of these columns.", ("survey", 1, "bind:relevant")),
+])
+def test_pyxforms_messages_are_placed_on_sheet_row_and_column(detail, where):
+    error = pyxform_error(detail)
+    assert (error.sheet, error.row, error.column) == where and detail in error.message

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from io import BytesIO
+from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from survey_app.audit.models import AuditEvent
@@ -124,9 +127,33 @@ def test_bad_uploads_are_explained_and_change_nothing(client, world):
     unknown_function = household_workbook("2025.3", relevant=("a6b_why_not", "tomorrow() = 1"))
     assert "tomorrow()" in refused_upload(client, unknown_function)
 
-    page = refused_upload(client, b"type,name\ntext,a\n", "form.csv")
-    assert "field-error" in page and ".xlsx" in page
+    page = refused_upload(client, b"type,name\ntext,a\n", "form.csv")  # a CSV that is not an XLSForm
+    assert 'data-code="not_xlsform"' in page and "CSV UTF-8" in page
+    page = refused_upload(client, b"%PDF-1.4 a report", "report.pdf")
+    assert "field-error" in page and ".xlsx" in page and ".csv" in page
     assert current_version(world) == "2025.1"
+
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+
+
+@pytest.mark.parametrize("filename", ["pyxform_tutorial.xls", "pyxform_text_and_integer.xlsx", "ho_gia_dinh.csv"])
+def test_xls_xlsx_and_csv_forms_upload_with_pyxforms_default_id_and_version(client, world, filename):
+    """No form_id or version in the settings: the id comes from the file's name, the version from the upload time."""
+    login(client, "admin_a")
+    if filename.endswith(".csv"):
+        data = "survey,type,name,label\n,text,ten,Tên chủ hộ\n,integer,so_nguoi,Số người\n".encode()
+    else:
+        data = (CORPUS / filename).read_bytes()
+    before = datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
+    response = upload(client, data, filename)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    (draft,) = uploads()
+    assert draft.form_id == Path(filename).stem and draft.filename == filename
+    assert before <= datetime.strptime(draft.version, "%Y%m%d%H%M%S") <= datetime.now(timezone.utc).replace(tzinfo=None)
+    assert f'version="{draft.version}"' in draft.xform and f'id="{draft.form_id}"' in draft.xform
+    source = client.get(f"/forms/{draft.form_id}/{draft.version}/form.xlsx")
+    assert source.status_code == 200 and source.data == data
 
 
 def test_a_version_clashing_with_a_published_one(client, world):
