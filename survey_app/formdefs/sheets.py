@@ -18,14 +18,15 @@ from survey_app.formdefs.messages import LOAD, render
 SHEETS = ("survey", "choices", "settings")
 UNSUPPORTED_SHEETS = ("external_choices", "entities", "osm")
 TRANSLATABLE = {"label", "hint", "guidance_hint", "required_message", "constraint_message"}
-MEDIA = {"image", "big-image", "audio", "video", "media"}
+#: Media label columns (survey and choices sheets): the file they name is attached beside the form.
+MEDIA = {"image", "big-image", "audio", "video"}
 SURVEY_COLUMNS = TRANSLATABLE | {
     "type", "name", "required", "relevant", "constraint", "calculation", "default", "read_only",
-    "appearance", "choice_filter", "repeat_count",
+    "appearance", "choice_filter", "repeat_count", "parameters",
 }
 SURVEY_ALIASES = {"relevance": "relevant", "calculate": "calculation", "readonly": "read_only",
                   "jr:count": "repeat_count", "count": "repeat_count"}
-SURVEY_UNSUPPORTED = {"parameters", "trigger", "save_to", "body", "bind", "instance", "autoplay", "rows",
+SURVEY_UNSUPPORTED = {"media", "trigger", "save_to", "body", "bind", "instance", "autoplay", "rows",
                       "sms_field", "compact_tag"}
 CHOICE_COLUMNS = {"list_name", "name", "label"}
 CHOICE_ALIASES = {"list name": "list_name", "value": "name"}
@@ -40,12 +41,18 @@ SIMPLE_TYPES = {
     "acknowledge": "acknowledge", "geopoint": "geopoint", "gps": "geopoint",
     "start": "start", "end": "end", "today": "today", "deviceid": "deviceid", "imei": "deviceid",
     "username": "username", "phonenumber": "phonenumber", "email": "email",
+    # Media questions: the answer is the name of the file sent with the submission.
+    "image": "image", "photo": "image", "audio": "audio", "video": "video", "file": "file",
 }
+#: Accepted and left out of the app's form (a warning): the phone does not record in the background.
+IGNORED_TYPES = {"background-audio"}
+_FROM_FILE = re.compile(r"^(select_one_from_file|select_multiple_from_file)\s+(\S+)$")
+#: Functions whose first argument names a data file (its name without .csv): pulldata('villages', ...).
+FILE_FUNCTIONS = ("pulldata", "search")
 UNSUPPORTED_TYPES = {
-    "image", "photo", "audio", "video", "file", "barcode", "geotrace", "geoshape", "range", "rank", "hidden",
+    "barcode", "geotrace", "geoshape", "range", "rank", "hidden",
     "xml-external", "csv-external", "audit", "background-audio", "background-geopoint", "start-geopoint",
-    "osm", "simserial", "subscriberid", "select_one_from_file", "select_multiple_from_file",
-    "select_one_external", "begin_table", "end_table", "trigger",
+    "osm", "simserial", "subscriberid", "select_one_external", "begin_table", "end_table", "trigger",
 }
 _BLOCK = re.compile(r"^(begin|end)[ _](group|repeat)$")
 _SELECT = re.compile(r"^(select_one|select one|select1|select_multiple|select multiple|select all that apply)"
@@ -114,6 +121,12 @@ def classify(raw: str) -> tuple[str, str | None, bool] | None:
         return kind, select.group(2), bool(select.group(3))
     if lower in SIMPLE_TYPES:
         return SIMPLE_TYPES[lower], None, False
+    from_file = _FROM_FILE.match(text)
+    if from_file:  # the list is the attached file's rows, named after the file
+        kind = "select_one" if from_file.group(1) == "select_one_from_file" else "select_multiple"
+        return kind, from_file.group(2), False
+    if lower in IGNORED_TYPES:
+        return "ignored", None, False
     if lower.split(" ")[0] in UNSUPPORTED_TYPES:
         return "unsupported", None, False
     return None
@@ -130,6 +143,8 @@ class SheetChecker:
         self.items: dict[str, Item] = {}
         self.columns: dict[str, dict[str, str]] = {}  # sheet -> header -> canonical column
         self.settings: dict[str, str] = {}
+        #: Files the form refers to, to be attached: name -> (kind "media"/"data", sheet, row, column).
+        self.files: dict[str, tuple[str, str, int, str]] = {}
 
     def error(self, code, sheet=None, row=None, column=None, **params):
         self.errors.append(FormError(code, sheet, row, column, params))
@@ -146,6 +161,7 @@ class SheetChecker:
         self.check_settings()
         self.scan_survey()
         self.check_expressions()
+        self.scan_media()
         return self.errors
 
     # ---- sheets and columns ---------------------------------------------------------
@@ -171,8 +187,8 @@ class SheetChecker:
         for header in header_rows[0]:
             base, has_language, _ = header.partition("::")
             base = aliases.get(base.strip().lower(), base.strip().lower())
-            if base in MEDIA:
-                self.error("media_column", sheet, 1, header, header=header)
+            if base in MEDIA and sheet in ("survey", "choices"):
+                canonical[header] = base
             elif base in unsupported:
                 self.error("unsupported_column", sheet, 1, header, header=header)
             elif base in known and has_language and base not in TRANSLATABLE:
@@ -246,6 +262,10 @@ class SheetChecker:
                 self.error(code, "survey", number, header, type=raw)
                 continue
             kind, list_name, or_other = kind
+            if kind == "ignored":
+                self.warn("ignored_type", "survey", number, header, type=raw)
+            if list_name is not None and _FROM_FILE.match(" ".join(raw.split())):
+                self.need(list_name, "data", "survey", number, header)
             if kind.startswith("end_"):
                 if not stack or stack[-1].kind != "begin_" + kind[4:]:
                     self.error("unmatched_end", "survey", number, header, type=raw)
@@ -267,7 +287,8 @@ class SheetChecker:
         repeats = [item for item in stack if item.kind == "begin_repeat"]
         if kind == "begin_repeat" and repeats:
             self.error("nested_repeat", "survey", number, "type")
-        if list_name is not None and list_name not in lists:
+        if list_name is not None and list_name not in lists and not _FROM_FILE.match(" ".join(
+                (self.cell("survey", row, "type")[1] or "").split())):
             self.error("missing_list", "survey", number, "type", list=list_name)
         if name in self.items:
             self.error("duplicate_name", "survey", number, name_header, name=name, other=self.items[name].row)
@@ -291,7 +312,7 @@ class SheetChecker:
             if item is None or item.row != number:
                 continue
             for column in ("relevant", "constraint", "calculation", "choice_filter", "repeat_count",
-                           "required", "read_only", "default"):
+                           "required", "read_only", "default", "appearance"):
                 header, source = self.cell("survey", row, column)
                 if not source:
                     continue
@@ -302,6 +323,8 @@ class SheetChecker:
                     continue
                 if column == "default" and "(" not in source and "${" not in source:
                     continue  # a plain default value
+                if column == "appearance" and not source.strip().startswith("search("):
+                    continue  # a plain appearance (the search() appearance is an expression)
                 expression = self.expression(source, "survey", number, header, item.repeat,
                                              columns=column == "choice_filter")
                 if expression is None:
@@ -314,7 +337,7 @@ class SheetChecker:
                     calc_refs[item.name] = set(expression.refs)
             self.check_text_refs(row, number)
         for header, column in self.columns["choices"].items():
-            if column not in CHOICE_COLUMNS and column not in used_columns:
+            if column not in CHOICE_COLUMNS and column not in used_columns and column not in MEDIA:
                 self.error("unused_column", "choices", 1, header, header=header)
         instance_name = self.settings.get("instance_name")
         if instance_name:
@@ -332,6 +355,8 @@ class SheetChecker:
         for name in sorted(expression.refs):
             ok = self.check_ref(name, scope, sheet, number, header) and ok
         for node in walk(expression.ast):
+            if node[0] == "call" and node[1] in FILE_FUNCTIONS and node[2][0][0] == "str":
+                self.need(f"{node[2][0][1]}.csv", "data", sheet, number, header)
             if node[0] == "call" and node[1] == "regex" and node[2][1][0] == "str":
                 try:
                     re.compile(node[2][1][1], re.ASCII)
@@ -339,6 +364,19 @@ class SheetChecker:
                     self.error("bad_regex", sheet, number, header, detail=str(exc))
                     ok = False
         return expression if ok else None
+
+    def need(self, name, kind, sheet, number, header):
+        """Record a file the form refers to (the first place that names it)."""
+        self.files.setdefault(name, (kind, sheet, number, header))
+
+    def scan_media(self):
+        """Files named in the media columns of the survey and choices sheets."""
+        for sheet in ("survey", "choices"):
+            for index, row in enumerate(self.rows(sheet)):
+                for column in sorted(MEDIA):
+                    for header, value in self.cells(sheet, row, column):
+                        if value and str(value).strip():
+                            self.need(str(value).strip(), "media", sheet, index + 2, header)
 
     def check_ref(self, name, scope, sheet, number, header) -> bool:
         target = self.items.get(name)
