@@ -131,4 +131,8 @@ def from_environment(instance_path: str) -> dict:
         "EXPORT_KEEP_HOURS": _int("SURVEY_EXPORT_KEEP_HOURS", 24),
         "SQLITE_BUSY_TIMEOUT_MS": _int("SURVEY_SQLITE_BUSY_TIMEOUT_MS", 10_000),
         "MAP_TILE_URL": os.environ.get("SURVEY_MAP_TILE_URL", "").strip(),
+        #: Largest file sent with a submission (photo, audio, video, file question), in MB; kept in <instance>/media/.
+        "MEDIA_MAX_MB": _int("SURVEY_MEDIA_MAX_MB", 10),
+        #: Largest file attached beside a form (media label, CSV/XML/GeoJSON), in MB; kept in <instance>/form_attachments/.
+        "FORM_ATTACHMENT_MAX_MB": _int("SURVEY_FORM_ATTACHMENT_MAX_MB", 10),
     }
