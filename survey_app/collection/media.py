@@ -83,7 +83,7 @@ def content_type_for(row: SubmissionFile, sent: str | None, schema_type: str | N
     """The type the file is served with: what the phone said, if it fits the question; else a download."""
     sent = (sent or "").split(";")[0].strip().lower()
     prefixes = ACCEPTED.get(schema_type or "file", ())
-    if sent and any(sent.startswith(prefix) for prefix in prefixes) and "/" in sent and len(sent) <= 100:
+    if sent and any(sent.startswith(prefix) for prefix in prefixes) and len(sent) <= 100 and "svg" not in sent:
         return sent
     return "application/octet-stream"
 

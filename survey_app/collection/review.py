@@ -26,6 +26,7 @@ from survey_app.collection.models import (
 )
 from survey_app.collection.records import RecordError, parse_json
 from survey_app.errors import error_response
+from survey_app.security import CONTENT_SECURITY_POLICY
 from survey_app.extensions import db
 
 
@@ -81,7 +82,7 @@ def submission_file(submission_id, file_name):
     response = send_file(path, mimetype=row.content_type or "application/octet-stream", download_name=row.name,
                          as_attachment=not media.inline(row), etag=row.sha256, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = f"{CONTENT_SECURITY_POLICY}; sandbox"  # never a page
     return response
 
 

@@ -10,6 +10,7 @@ from survey_app.access import load_or_abort, roles_required
 from survey_app import uploads
 from survey_app.accounts.models import Role
 from survey_app.errors import error_response
+from survey_app.security import CONTENT_SECURITY_POLICY
 from survey_app.formdefs import attachments as files
 from survey_app.formdefs import operations, queries, shipped
 from survey_app.formdefs.forms import AttachForm, UploadForm
@@ -205,7 +206,7 @@ def api_attachment(form_id, version, file_name):
         return error_response(404)
     response = send_file(path, mimetype=attachment.content_type, download_name=attachment.name, etag=attachment.sha256,
                          max_age=3600)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = f"{CONTENT_SECURITY_POLICY}; sandbox"  # never a page
     return response
 
 
