@@ -62,10 +62,17 @@ async function prepareOffline() {
   const boot = await getJSON("/api/phone/bootstrap");
   await Promise.all([
     ...boot.groups.map((g) => households(g.id)),
-    boot.form ? loadForm(boot.form.form_id, boot.form.version) : null,
+    boot.form ? loadForm(boot.form.form_id, boot.form.version).then(cacheFormFiles) : null,
     loadSupport(),
   ]);
   $("offline-ready").hidden = false;
+}
+
+/* The pictures, sound and video the form shows, fetched once so the service worker keeps them for offline use. */
+async function cacheFormFiles(schema) {
+  const names = Object.entries(schema.files || {}).filter(([, kind]) => kind === "media").map(([name]) => name);
+  const base = `/api/forms/${encodeURIComponent(schema.form_id)}/${encodeURIComponent(schema.version)}/files/`;
+  await Promise.all(names.map((name) => fetch(base + encodeURIComponent(name), { credentials: "same-origin" }).catch(() => null)));
 }
 
 function renderGroups() {
