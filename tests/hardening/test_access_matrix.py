@@ -88,6 +88,7 @@ EXPECTED = {
     # An export belongs to the person who asked (the ward admin in the own scope, nobody here elsewhere).
     "exports.api_job": {"own": "a", "team": "", "ward": "", "city": ""},
     "exports.download": {scope: "" for scope in SCOPES},  # the jobs failed: no file to download (404)
+    "exports.download_media": {scope: "" for scope in SCOPES},  # the same: no zip of files (404)
     "exports.index": {"own": "lavc"},
     "exports.job": {"own": "a", "team": "", "ward": "", "city": ""},
     "formdefs.api_attachment": {scope: "" for scope in SCOPES},  # files of drafts: never served to phones
