@@ -329,8 +329,9 @@ class SheetChecker:
                                              columns=column == "choice_filter")
                 if expression is None:
                     continue
-                if column == "choice_filter":
-                    for name in expression.columns - choice_columns:
+                if column == "choice_filter" and not _FROM_FILE.match(" ".join((self.cell("survey", row, "type")[1]
+                                                                                 or "").split())):
+                    for name in expression.columns - choice_columns:  # (a file's columns are its own)
                         self.error("unknown_filter_column", "survey", number, header, name=name)
                     used_columns |= expression.columns
                 if column == "calculation":
