@@ -184,9 +184,13 @@ def test_the_export_has_a_zip_of_the_files_beside_the_workbook(app, surveyor, wo
     assert operations.write_media(operations.resolve_scope(leader, ward_id=world.ward_a.id), workbook) is None
     # Only the chosen groups: another group's export holds none of these files.
     other = operations.resolve_scope(admin, ward_id=world.ward_a.id, group_ids=[world.group_a2.id])
-    assert write_zip(other, operations.exports_folder() / "other.zip") == {"files": 0, "bytes": 0}
-    target.unlink()
-    workbook.unlink()
+    empty = operations.exports_folder() / "other.zip"
+    try:
+        assert write_zip(other, empty) == {"files": 0, "bytes": 0}
+    finally:
+        empty.unlink(missing_ok=True)
+        target.unlink()
+        workbook.unlink()
 
 
 def test_the_export_page_offers_the_zip_of_files(app, surveyor, world, media_form):
