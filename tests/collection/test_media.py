@@ -220,3 +220,14 @@ def test_the_export_page_offers_the_zip_of_files(app, surveyor, world, media_for
         assert archive.namelist() == [f"{receipt['submission_id']}/1732.jpg"]
     assert admin.get(status["media_url"]).status_code == 404  # sent once, then deleted
     assert admin.get(status["download_url"]).status_code == 200
+
+
+def test_the_command_line_export_writes_the_zip_of_files_beside_the_workbook(app, surveyor, world, media_form, tmp_path):
+    receipt = surveyor.post("/api/submissions", media_record(world.hh_a1.id)).get_json()
+    send_file(surveyor, receipt["submission_id"], "1733.mp3", VOICE, content_type="audio/mpeg")
+    result = app.test_cli_runner().invoke(args=["export", "--ward", world.ward_a.code, "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    workbook, photos = result.output.split()[:2]
+    assert workbook.endswith(".xlsx") and photos == workbook[:-len(".xlsx")] + "-media.zip"
+    with zipfile.ZipFile(photos) as archive:
+        assert archive.namelist() == [f"{receipt['submission_id']}/1733.mp3"] and archive.read(archive.namelist()[0]) == VOICE
