@@ -10,6 +10,10 @@ const SHELL_CACHE = "phone-shell-" + VERSION;
 const DATA_CACHES = "phone-data";
 const DATA = [/^\/api\/phone\/bootstrap$/, /^\/api\/phone\/groups\/\d+\/households$/, /^\/api\/forms\/[\w.-]+\/[\w.-]+$/,
   /^\/api\/support\/phone$/];
+/* Files attached beside a form (media labels, data files): the form's, not anybody's data, so one cache for all,
+   kept by content (a version's files never change). */
+const FORM_FILES = /^\/api\/forms\/[\w.-]+\/[\w.-]+\/files\/[^/]+$/;
+const FORM_FILES_CACHE = "phone-form-files";
 const PAGE = SHELL[0];
 const TIMEOUT_MS = 6000;
 
@@ -97,6 +101,14 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(networkFirst(request, SHELL_CACHE, PAGE));
   } else if (SHELL.includes(url.pathname)) {
     event.respondWith(caches.match(url.pathname).then((hit) => hit || fetch(request)));
+  } else if (FORM_FILES.test(url.pathname)) {
+    event.respondWith(caches.open(FORM_FILES_CACHE).then(async (cache) => {
+      const hit = await cache.match(url.pathname);
+      if (hit) return hit;
+      const response = await fetch(request);
+      if (response.ok && !response.redirected) await cache.put(url.pathname, response.clone());
+      return response;
+    }).catch(offline));
   } else if (DATA.some((pattern) => pattern.test(url.pathname))) {
     event.respondWith(personal(request));
   }

@@ -25,6 +25,8 @@ ENV_SETTINGS = {
     "SURVEY_RATELIMIT_STORAGE_URI": "memory:// (one count per server process)",
     "SURVEY_SELF_SURVEY_MAX_PER_ADDRESS": "20",
     "SURVEY_MAX_UPLOAD_MB": "16",
+    "SURVEY_MEDIA_MAX_MB": "10",
+    "SURVEY_FORM_ATTACHMENT_MAX_MB": "10",
     "SURVEY_PUBLIC_BASE_URL": "empty (the address the request came in on)",
     "SURVEY_ENROLLMENT_TOKEN_HOURS": "8",
     "SURVEY_PASSWORD_LINK_HOURS": "24",
@@ -131,4 +133,8 @@ def from_environment(instance_path: str) -> dict:
         "EXPORT_KEEP_HOURS": _int("SURVEY_EXPORT_KEEP_HOURS", 24),
         "SQLITE_BUSY_TIMEOUT_MS": _int("SURVEY_SQLITE_BUSY_TIMEOUT_MS", 10_000),
         "MAP_TILE_URL": os.environ.get("SURVEY_MAP_TILE_URL", "").strip(),
+        #: Largest file sent with a submission (photo, audio, video, file question), in MB; kept in <instance>/media/.
+        "MEDIA_MAX_MB": _int("SURVEY_MEDIA_MAX_MB", 10),
+        #: Largest file attached beside a form (media label, CSV/XML/GeoJSON), in MB; kept in <instance>/form_attachments/.
+        "FORM_ATTACHMENT_MAX_MB": _int("SURVEY_FORM_ATTACHMENT_MAX_MB", 10),
     }

@@ -23,6 +23,7 @@
     var rows = card.querySelector("[data-export-rows]");
     var total = card.querySelector("[data-export-total]");
     var link = card.querySelector("[data-export-download]");
+    var media = card.querySelector("[data-export-media]");
     var delay = 1000;
 
     function show(job) {
@@ -33,6 +34,7 @@
         state.textContent = state.getAttribute("data-text-done");
         link.href = job.download_url;
         link.hidden = false;
+        if (media && job.media_url) { media.href = job.media_url; media.hidden = false; }
         window.location.assign(job.download_url);  // start the download; the link stays for a retry
         return false;
       }

@@ -393,6 +393,62 @@ function strict(fn) {
   return (...args) => (ctx) => fn(...args.map((arg) => arg(ctx)));
 }
 
+// ---- attached data files (Context.instances: rows by instance name) ------------------------
+
+const SEARCH_MODES = {
+  contains: (text, value) => text.includes(value),
+  matches: (text, value) => text === value,
+  startswith: (text, value) => text.startsWith(value),
+  endswith: (text, value) => text.endsWith(value),
+};
+
+function cellOf(row, column) {
+  return Object.prototype.hasOwnProperty.call(row, column) ? row[column] : "";
+}
+
+/** ODK's search(): rows whose columns (comma separated) match value by mode, and filterColumn = filterValue. */
+export function searchRows(rows, mode = null, columns = null, value = null, filterColumn = null, filterValue = null) {
+  const test = mode !== null ? SEARCH_MODES[toString(mode).trim().toLowerCase()] : null;
+  const names = toString(columns).split(",").map((c) => c.trim()).filter((c) => c);
+  const wanted = toString(value);
+  const exact = toString(filterValue);
+  return rows.filter((row) => {
+    if (mode !== null && (!test || !names.some((c) => test(cellOf(row, c), wanted)))) return false;
+    if (filterColumn !== null && cellOf(row, toString(filterColumn)) !== exact) return false;
+    return true;
+  });
+}
+
+/** A data row's value: its name column, else its first column. */
+export function rowKey(row) {
+  return Object.prototype.hasOwnProperty.call(row, "name") ? row.name : (Object.values(row)[0] ?? "");
+}
+
+function instanceRows(ctx, name) {
+  const instances = ctx.instances || {};
+  const key = toString(name);
+  return Object.prototype.hasOwnProperty.call(instances, key) ? instances[key] : [];
+}
+
+function search(instance, ...args) {
+  return (ctx) => {
+    const values = args.map((arg) => arg(ctx));
+    const [mode, columns, value] = values.length >= 3 ? values : [null, null, null];
+    const [filterColumn, filterValue] = values.length >= 5 ? [values[3], values[4]] : [null, null];
+    return searchRows(instanceRows(ctx, instance(ctx)), mode, columns, value, filterColumn, filterValue).map(rowKey);
+  };
+}
+
+function pulldata(instance, column, keyColumn, key) {
+  return (ctx) => {
+    const wanted = toString(key(ctx));
+    const keyed = toString(keyColumn(ctx));
+    const target = toString(column(ctx));
+    const row = instanceRows(ctx, instance(ctx)).find((r) => cellOf(r, keyed) === wanted);
+    return row ? cellOf(row, target) : "";
+  };
+}
+
 /** name -> [min args, max args or null, factory of compiled args]. */
 const FUNCTIONS = {
   if: [3, 3, (c, a, b) => (ctx) => (toBoolean(c(ctx)) ? a(ctx) : b(ctx))],
@@ -417,6 +473,8 @@ const FUNCTIONS = {
   "ends-with": [2, 2, strict((a, b) => toString(a).endsWith(toString(b)))],
   substr: [2, 3, strict(substr)],
   "format-date": [2, 2, strict(formatDate)],
+  pulldata: [4, 4, pulldata],
+  search: [1, 6, search],
 };
 
 /** A function of a Context computing the node's value. */

@@ -1,6 +1,9 @@
 """The JSON API of the phone app: what it needs to work offline, and where it sends its queue."""
 from __future__ import annotations
 
+import hashlib
+
+import sqlalchemy as sa
 from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -8,13 +11,15 @@ from flask_wtf.csrf import generate_csrf
 
 from survey_app.access import load_or_abort, roles_required
 from survey_app.accounts.models import Role
-from survey_app.collection import formlink, queries
-from survey_app.collection.operations import Submitter, ingest
+from survey_app.collection import formlink, media, queries
+from survey_app.collection.models import Submission, SubmissionFile
+from survey_app.collection.operations import Submitter, ingest, sent_by_user
 from survey_app.collection.records import RecordError, max_batch_items, max_record_bytes, parse_json
 from survey_app.errors import error_response
-from survey_app.extensions import db
+from survey_app.extensions import db, take_write_lock
 from survey_app.support.operations import ingest_support_event
 from survey_app.support.records import SUPPORT_KIND
+from survey_app.uploads import parses_upload
 from survey_app.wards.models import ResidentialGroup
 
 #: Who may collect door to door.
@@ -109,3 +114,46 @@ def submit_batch():
     submitter = Submitter.for_user(current_user)
     results = [ingest_item(item, submitter).as_json() for item in items]
     return jsonify(results=results)
+
+
+@roles_required(*COLLECTORS)
+@parses_upload
+def submit_file(submission_id, file_name):
+    """One file of a stored submission, as the raw request body: 201 stored, 200 already had it (same
+    bytes), 409 other bytes under that name, 413 past MEDIA_MAX_MB, 404 a name the answers do not hold.
+    The answer says which files are still missing; none missing: the submission is complete."""
+    submission = load_or_abort(Submission, submission_id, write=True)
+    if not sent_by_user(submission, current_user):
+        return error_response(403, _("Only the team that sent this record may send its files."))
+    limit = media.max_bytes()
+    if request.content_length is not None and request.content_length > limit:
+        return _too_large(limit)
+    data = request.get_data(cache=False)
+    if len(data) > limit:
+        return _too_large(limit)
+    if not data:
+        return error_response(400, _("The file is empty."))
+    row = db.session.execute(sa.select(SubmissionFile).where(SubmissionFile.submission_id == submission.id,
+                                                             SubmissionFile.name == file_name)).scalar_one_or_none()
+    if row is None:
+        return error_response(404, _("The record's answers name no file %(name)s.", name=file_name))
+    sha256 = hashlib.sha256(data).hexdigest()
+    claimed = (request.headers.get("X-File-SHA256") or "").strip().lower()
+    if claimed and claimed != sha256:
+        return error_response(400, _("The file arrived damaged: send it again."))
+    if row.received:
+        if row.sha256 != sha256:
+            return error_response(409, _("A different file with this name was already received."))
+        return jsonify(result="duplicate", name=row.name, missing_files=media.missing_of(submission.id)), 200
+    media.write(submission.ward_id, data)  # outside the write lock; named by hash, so a retry rewrites nothing
+    take_write_lock()
+    form = formlink.load_form(submission.ward_id, submission.form_id, submission.form_version)
+    item = form.schema.by_name.get(row.field) if form is not None else None
+    media.receive(row, sha256, len(data), media.content_type_for(row, request.mimetype, item.type if item else None))
+    missing = media.missing_of(submission.id)
+    db.session.commit()
+    return jsonify(result="stored", name=row.name, missing_files=missing, complete=not missing), 201
+
+
+def _too_large(limit: int):
+    return error_response(413, _("The file is larger than %(mb)s MB: it cannot be sent.", mb=limit // (1024 * 1024)))

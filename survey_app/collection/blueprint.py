@@ -16,10 +16,12 @@ bp.add_url_rule("/api/phone/csrf", "phone_csrf", api.csrf_token)
 bp.add_url_rule("/api/phone/groups/<group_id>/households", "phone_households", api.group_households)
 bp.add_url_rule("/api/submissions", "submit_one", api.submit_one, methods=["POST"])
 bp.add_url_rule("/api/submissions/batch", "submit_batch", api.submit_batch, methods=["POST"])
+bp.add_url_rule("/api/submissions/<submission_id>/files/<file_name>", "submit_file", api.submit_file, methods=["POST"])
 
 # Review by the ward staff, and the quarantine of records that failed validation.
 bp.add_url_rule("/review", "submissions", review.submissions)
 bp.add_url_rule("/review/<submission_id>", "submission_detail", review.submission_detail)
+bp.add_url_rule("/review/<submission_id>/files/<file_name>", "submission_file", review.submission_file)
 bp.add_url_rule("/review/<submission_id>/status", "review_submission", review.review_submission, methods=["POST"])
 bp.add_url_rule("/review/quarantine", "quarantine", review.quarantine)
 bp.add_url_rule("/review/quarantine/<row_id>", "quarantined_detail", review.quarantined_detail)

@@ -266,3 +266,30 @@ class QuarantinedSubmission(WardScoped, db.Model):
         self.reason = reason
         self.reviewed_by_id = reviewer_id
         self.reviewed_at = utcnow()
+
+
+class SubmissionFile(WardScoped, db.Model):
+    """A file a submission's answers name (photo, audio, video, file questions). Rows are made when the
+    record arrives, one per file named; `received_at` is set when its bytes arrived (stored outside the
+    database, named by their hash: survey_app.collection.media). A submission is complete when every
+    one of its files has arrived."""
+
+    __tablename__ = "submission_files"
+    __table_args__ = (sa.UniqueConstraint("submission_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submissions.id"), index=True)
+    #: The file name held by the answer, as ODK does (e.g. "1733112000000.jpg").
+    name: Mapped[str] = mapped_column(sa.String(100))
+    #: The question whose answer names it.
+    field: Mapped[str] = mapped_column(sa.String(80))
+    content_type: Mapped[str | None] = mapped_column(sa.String(100))
+    sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    size: Mapped[int | None]
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    submission = relationship("Submission")
+
+    @property
+    def received(self) -> bool:
+        return self.received_at is not None

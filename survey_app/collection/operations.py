@@ -17,7 +17,7 @@ from survey_app.access import visible
 from survey_app.accounts.models import User
 from survey_app.audit.operations import record as audit
 from survey_app.clock import local_zone
-from survey_app.collection import formlink
+from survey_app.collection import formlink, media
 from survey_app.collection.models import (
     Channel,
     Household,
@@ -79,6 +79,8 @@ class Receipt:
     household_id: int | None = None
     household_client_uuid: str | None = None
     quarantine_id: int | None = None
+    #: Files the stored submission's answers name that have not arrived yet: the phone sends them next.
+    missing_files: list | None = None
 
     def as_json(self) -> dict:
         return {key: value for key, value in self.__dict__.items() if value is not None}
@@ -140,7 +142,7 @@ def _ingest(payload, submitter: Submitter) -> Receipt:
         errors = formlink.validate_answers(form, record.answers, filled_on) + _group_errors(record.answers, group)
         if errors:
             return _quarantine(record, errors, submitter, group)
-    return _store(record, submitter, household, group)
+    return _store(record, submitter, household, group, form)
 
 
 def _group_errors(answers: dict, group: ResidentialGroup) -> list[dict]:
@@ -222,6 +224,11 @@ def _sent_by(row, submitter: Submitter) -> bool:
         submitter.team_id is not None and row.survey_team_id == submitter.team_id))
 
 
+def sent_by_user(row, user: User) -> bool:
+    """Whether a submission came from this team member (or their team): only they send its files."""
+    return _sent_by(row, Submitter.for_user(user))
+
+
 def _conflict(uuid: str) -> Receipt:
     return Receipt(uuid, 409, "conflict",
                    _("A different record with the same identifier was already received."))
@@ -229,8 +236,9 @@ def _conflict(uuid: str) -> Receipt:
 
 def _stored_receipt(uuid, status, result, submission: Submission | None, visit: Visit | None) -> Receipt:
     household = visit.household if visit is not None else None
+    missing = media.missing_of(submission.id) if submission is not None else []
     return Receipt(
-        uuid, status, result,
+        uuid, status, result, missing_files=missing or None,
         submission_id=submission.id if submission is not None else None,
         visit_id=visit.id if visit is not None else None,
         household_id=household.id if household is not None else (submission.household_id if submission else None),
@@ -264,7 +272,7 @@ def _quarantine(record: Record, errors: list[dict], submitter: Submitter, group)
     return _quarantine_receipt(row)
 
 
-def _store(record: Record, submitter: Submitter, household: Household | None, group) -> Receipt:
+def _store(record: Record, submitter: Submitter, household: Household | None, group, form=None) -> Receipt:
     user = submitter.user
     created = False
     if record.new_household is not None:
@@ -272,6 +280,8 @@ def _store(record: Record, submitter: Submitter, household: Household | None, gr
     submission = None
     if record.answers is not None:
         submission = _new_submission(record, submitter, household, group)
+        if form is not None:
+            media.expect_files(submission, form.schema)
     visit = None
     if household is not None:
         latitude, longitude, accuracy = record.location or (None, None, None)
@@ -288,7 +298,7 @@ def _store(record: Record, submitter: Submitter, household: Household | None, gr
     if submission is not None:
         refresh_person_indicators(submission)
     return _stored_receipt(record.uuid, 201, "stored", submission, visit) if visit else Receipt(
-        record.uuid, 201, "stored", submission_id=submission.id)
+        record.uuid, 201, "stored", submission_id=submission.id, missing_files=media.missing_of(submission.id) or None)
 
 
 def _reconcile_household(record: Record, user: User | None, group: ResidentialGroup) -> tuple[Household, bool]:

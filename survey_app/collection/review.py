@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import json
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from survey_app.access import load_or_abort, roles_required
 from survey_app.accounts.models import Role
-from survey_app.collection import formlink, operations, queries
+from survey_app.collection import formlink, media, operations, queries
 from survey_app.collection.forms import (
     AcceptForm,
     RejectForm,
@@ -26,6 +26,7 @@ from survey_app.collection.models import (
 )
 from survey_app.collection.records import RecordError, parse_json
 from survey_app.errors import error_response
+from survey_app.security import CONTENT_SECURITY_POLICY
 from survey_app.extensions import db
 
 
@@ -59,6 +60,7 @@ def _render_submission(submission: Submission, form: ReviewForm, status: int = 2
         "collection/review_detail.html", submission=submission, form=form, labels=review_status_labels(),
         sections=formlink.labelled_answers(submission.ward_id, submission.form_id, submission.form_version,
                                            submission.answers),
+        files={row.name: row for row in media.files_of(submission.id)}, inline=media.inline,
     ), status
 
 
@@ -66,6 +68,22 @@ def _render_submission(submission: Submission, form: ReviewForm, status: int = 2
 def submission_detail(submission_id):
     submission = load_or_abort(Submission, submission_id)
     return _render_submission(submission, _review_form(submission))
+
+
+@roles_required(Role.WARD_ADMIN)
+def submission_file(submission_id, file_name):
+    """A file of a submission, for those who may read the submission (shown in the page if a picture,
+    a sound or a video; else downloaded)."""
+    submission = load_or_abort(Submission, submission_id)
+    row = next((f for f in media.files_of(submission.id) if f.name == file_name and f.received), None)
+    path = media.store_path(submission.ward_id, row.sha256) if row is not None else None
+    if path is None or not path.exists():
+        return error_response(404)
+    response = send_file(path, mimetype=row.content_type or "application/octet-stream", download_name=row.name,
+                         as_attachment=not media.inline(row), etag=row.sha256, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = f"{CONTENT_SECURITY_POLICY}; sandbox"  # never a page
+    return response
 
 
 @roles_required(Role.WARD_ADMIN)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from survey_app.exports import media as export_media
 from survey_app.exports import operations
 from survey_app.exports.models import ExportFormat
 from survey_app.exports.operations import ExportError
@@ -38,6 +39,9 @@ def export_command(ward_code: str, groups: str | None, fmt: str, codes: bool, la
         raise click.ClickException("Xuất dữ liệu không thành công, không có tệp nào được ghi / "
                                    f"the export failed and no file was written: {error}") from error
     click.echo(f"{path}")
+    photos = path.with_name(export_media.name_beside(path))
+    if photos.exists():
+        click.echo(f"{photos}")
     for key, rows in counts.items():
         click.echo(f"  {key:<16} {rows:>9,} rows")
 
@@ -54,6 +58,7 @@ def run(ward_code: str, groups: str | None, fmt: ExportFormat, codes: bool, lang
         stem, suffix = operations.file_name(scope, fmt, folder_for_csv=True)
         target = operations.free_target(out, stem, suffix)
         counts = operations.write_export(scope, fmt, target, operations.job_progress(job.id))
+        operations.write_media(scope, target)  # the submissions' files, zipped beside it
     except BaseException:
         db.session.rollback()
         operations.fail_job(job.id, "failed")

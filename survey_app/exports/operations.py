@@ -26,7 +26,7 @@ from survey_app.accounts.models import CITY_ROLES, Role, User
 from survey_app.audit.operations import record
 from survey_app.clock import local_zone
 from survey_app.config import pseudonym_key
-from survey_app.exports import privacy, writers
+from survey_app.exports import media, privacy, writers
 from survey_app.exports.models import ExportFormat, ExportJob, ExportStatus
 from survey_app.exports.sheets import build_sheets, left_out
 from survey_app.exports.spec import Scope, Sheet
@@ -275,6 +275,17 @@ def file_name(scope: Scope, fmt: ExportFormat, folder_for_csv: bool = False) -> 
     return base_name(scope) + "-csv", "" if folder_for_csv else ".zip"
 
 
+def write_media(scope: Scope, workbook: Path) -> Path | None:
+    """The zip of the submissions' files beside the workbook, audited like the export; None without files."""
+    if not media.count(scope):
+        return None
+    target = workbook.with_name(media.name_beside(workbook))
+    counts = media.write_zip(scope, target)
+    record("export.media", user=scope.actor, ward_id=scope.ward_id, object_type="ward", object_id=scope.ward_id,
+           detail={"groups": list(scope.group_ids), "files": counts["files"], "bytes": counts["bytes"]})
+    return target
+
+
 def export_now(scope: Scope, fmt: ExportFormat, sheets: list[Sheet], job: ExportJob) -> tuple[Path, str]:
     """Write a small export at once into the exports folder, close its job, audit it: (path, download name)."""
     stem, suffix = file_name(scope, fmt)
@@ -341,6 +352,7 @@ def _run_job(app, job_id: int) -> None:
             target = free_target(exports_folder(), stem, suffix)
             db.session.commit()  # no transaction held while writing
             counts = write_export(scope, fmt, target, job_progress(job_id))
+            write_media(scope, target)
             job = db.session.get(ExportJob, job_id)
             finish_job(job, counts, target.name, stem + suffix)
             audit(scope, fmt, counts, via="web")
@@ -371,4 +383,5 @@ def deliver(job: ExportJob) -> None:
     """Forget a job's file (downloaded or expired)."""
     if job.file_path:
         (exports_folder() / job.file_path).unlink(missing_ok=True)
+        (exports_folder() / media.name_beside(job.file_path)).unlink(missing_ok=True)
     job.status, job.file_path = ExportStatus.DELIVERED, None

@@ -11,6 +11,7 @@ from survey_app.access import deny, roles_required, visible
 from survey_app.accounts.models import CITY_ROLES, Role
 from survey_app.audit.operations import record_refusal
 from survey_app.errors import error_response
+from survey_app.exports import media as export_media
 from survey_app.exports import operations
 from survey_app.exports.forms import ExportForm
 from survey_app.exports.models import ExportFormat, ExportJob, ExportStatus
@@ -85,7 +86,8 @@ def _export(scope, fmt: ExportFormat):
     # Committed now: a second request by the same person sees it, its thread can read it, and no
     # write lock is held (SQLite) while the file is written.
     db.session.commit()
-    if total > current_app.config.get("EXPORT_BACKGROUND_ROWS", 20_000):
+    # With photos and files the export is a job: its page offers the workbook and the zip of files beside it.
+    if total > current_app.config.get("EXPORT_BACKGROUND_ROWS", 20_000) or export_media.count(scope):
         operations.run_in_background(job.id)
         return redirect(url_for("exports.job", job_id=job.id))
     target, name = operations.export_now(scope, fmt, sheets, job)
@@ -111,7 +113,9 @@ def _own_job(job_id) -> ExportJob:
 
 @roles_required(*READERS)
 def job(job_id):
-    return render_template("exports/job.html", job=_own_job(job_id), ExportStatus=ExportStatus)
+    found = _own_job(job_id)
+    return render_template("exports/job.html", job=found, ExportStatus=ExportStatus,
+                           media_ready=_media_path(found) is not None)
 
 
 @roles_required(*READERS)
@@ -122,7 +126,31 @@ def api_job(job_id):
         id=found.id, status=found.status.value, rows_written=found.rows_written, rows_total=found.rows_total,
         progress=round(found.progress, 3), error=_("The export failed; please try again.") if found.error else None,
         download_url=url_for("exports.download", job_id=found.id) if found.status == ExportStatus.DONE else None,
+        media_url=url_for("exports.download_media", job_id=found.id) if _media_path(found) else None,
     )
+
+
+def _media_path(found: ExportJob):
+    """The zip of files beside the job's workbook, while it waits for its download."""
+    if found.status != ExportStatus.DONE or not found.file_path:
+        path = None
+    else:
+        path = operations.exports_folder() / export_media.name_beside(found.file_path)
+    return path if path is not None and path.is_file() else None
+
+
+@roles_required(*READERS)
+def download_media(job_id):
+    """Send the zip of the export's photos and files once (then it is deleted)."""
+    found = _own_job(job_id)
+    path = _media_path(found)
+    if path is None:
+        return error_response(404, _("This export is no longer available: files are deleted after their "
+                                     "download. Please export again."))
+    handle = path.open("rb")
+    path.unlink()
+    return send_file(handle, mimetype="application/zip", as_attachment=True,
+                     download_name=export_media.name_beside(found.download_name or "export.xlsx"), etag=False)
 
 
 @roles_required(*READERS)

@@ -303,6 +303,58 @@ def _strict(function):
     return lambda *args: lambda ctx: function(*(arg(ctx) for arg in args))
 
 
+# ---- attached data files (Context.instances: rows by instance name) ------------------------
+
+_SEARCH_MODES = {
+    "contains": lambda text, value: value in text,
+    "matches": lambda text, value: text == value,
+    "startswith": lambda text, value: text.startswith(value),
+    "endswith": lambda text, value: text.endswith(value),
+}
+
+
+def search_rows(rows: list[dict], mode=None, columns=None, value=None, filter_column=None, filter_value=None):
+    """ODK's search(): the rows whose `columns` (comma separated) match `value` by `mode`, and whose
+    `filter_column` equals `filter_value`; every row without a mode. An unknown mode matches nothing."""
+    test = _SEARCH_MODES.get(to_string(mode).strip().lower()) if mode is not None else None
+    names = [c.strip() for c in to_string(columns).split(",") if c.strip()]
+    wanted, exact = to_string(value), to_string(filter_value)
+    found = []
+    for row in rows:
+        if mode is not None and (test is None or not any(test(row.get(c, ""), wanted) for c in names)):
+            continue
+        if filter_column is not None and row.get(to_string(filter_column), "") != exact:
+            continue
+        found.append(row)
+    return found
+
+
+def row_key(row: dict) -> str:
+    """A data row's value: its `name` column, else its first column."""
+    return row["name"] if "name" in row else next(iter(row.values()), "")
+
+
+def _search(instance, *args):
+    def run(ctx):
+        values = [arg(ctx) for arg in args]
+        rows = ctx.instances.get(to_string(instance(ctx))) or []
+        mode, columns, value = (values + [None, None, None])[:3] if len(values) >= 3 else (None, None, None)
+        filter_column, filter_value = (values[3], values[4]) if len(values) >= 5 else (None, None)
+        return [row_key(row) for row in search_rows(rows, mode, columns, value, filter_column, filter_value)]
+    return run
+
+
+def _pulldata(instance, column, key_column, key):
+    """pulldata('file', 'column', 'key column', key): the column of the first row whose key matches, else ''."""
+    def run(ctx):
+        wanted, keyed, target = to_string(key(ctx)), to_string(key_column(ctx)), to_string(column(ctx))
+        for row in ctx.instances.get(to_string(instance(ctx))) or []:
+            if row.get(keyed, "") == wanted:
+                return row.get(target, "")
+        return ""
+    return run
+
+
 FUNCTIONS = {
     "if": (3, 3, lambda c, a, b: lambda ctx: a(ctx) if to_bool(c(ctx)) else b(ctx)),
     "today": (0, 0, lambda: _today),
@@ -326,6 +378,8 @@ FUNCTIONS = {
     "ends-with": (2, 2, _strict(lambda a, b: to_string(a).endswith(to_string(b)))),
     "substr": (2, 3, _strict(_substr)),
     "format-date": (2, 2, _strict(format_date)),
+    "pulldata": (4, 4, _pulldata),
+    "search": (1, 6, _search),
 }
 
 

@@ -138,6 +138,19 @@ class Geopoint(QuestionType):
         return value.strip()
 
 
+class MediaFile(QuestionType):
+    """image, audio, video and file questions: the answer is the file's name, as ODK keeps it; the file
+    itself is sent beside the record (survey_app.collection.media)."""
+
+    type_key = "file"
+    NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+    def coerce(self, value):
+        if not isinstance(value, str) or not self.NAME.match(value) or ".." in value:
+            raise TypeMismatch
+        return value
+
+
 class Acknowledge(QuestionType):
     type_key = "acknowledge"
 
@@ -169,6 +182,7 @@ TYPES: dict[str, QuestionType] = {
     "select_one": SelectOne(), "select_multiple": SelectMultiple(),
     "date": Date(), "time": Time(), "datetime": DateTime(), "geopoint": Geopoint(),
     "acknowledge": Acknowledge(), "calculate": Computed(), "note": Note(),
+    "image": MediaFile(), "audio": MediaFile(), "video": MediaFile(), "file": MediaFile(),
     "group": Structural(), "repeat": Structural(),
     # Metadata the phone records by itself.
     "start": DateTime(), "end": DateTime(), "today": Date(),

@@ -37,6 +37,7 @@ TYPE = {
     "geopoint": _l("Enter a GPS point: latitude and longitude."),
     "acknowledge": _l("Confirm with OK."),
     "repeat": _l("Give a list of entries."),
+    "file": _l("Attach a file (its name: letters, digits, . - _)."),
 }
 
 #: Problems found when a form is loaded, by code; each names the sheet, row and column.
@@ -51,7 +52,6 @@ LOAD = {
     "duplicate_header": _l("The column '%(header)s' is twice in the first row: rename or remove one of them."),
     "ignored_column": _l("The column '%(header)s' is not an XLSForm column: it is ignored."),
     "unsupported_column": _l("The column '%(header)s' is not supported by this app."),
-    "media_column": _l("Pictures, sound and video ('%(header)s') are not supported by this app."),
     "untranslatable": _l("The column '%(header)s' cannot have a language."),
     "unencrypted": _l("Only ODK Collect encrypts answers with the public_key: answers sent from the app's own "
                       "phone are stored unencrypted, like every other form's."),
@@ -79,6 +79,23 @@ LOAD = {
     "pyxform": _l("The form converter (pyxform) refused the form: %(detail)s"),
     "clash": _l("Version %(version)s of the form %(form_id)s is already published. Give the new form another "
                 "version in the settings sheet."),
+    "ignored_type": _l("The question type '%(type)s' is left out: the phone does not record in the background."),
+    # Files attached beside the form (media labels, CSV, XML and GeoJSON data files), each naming the file.
+    "attachment_name": _l("The attached file name '%(file)s' is not allowed: use letters, digits, spaces, . - _ "
+                          "and no folder."),
+    "attachment_type": _l("The attached file '%(file)s' is not a picture, sound, video, CSV, XML or GeoJSON file."),
+    "attachment_too_large": _l("The attached file '%(file)s' is larger than %(mb)s MB."),
+    "attachment_empty": _l("The attached file '%(file)s' is empty."),
+    "attachment_encoding": _l("The attached file '%(file)s' is not UTF-8 text. In Excel, save it as "
+                              "\"CSV UTF-8 (Comma delimited)\" and attach it again."),
+    "attachment_header": _l("The attached file '%(file)s' needs a first row of distinct column names."),
+    "attachment_rows": _l("The attached file '%(file)s' has more than %(count)s rows."),
+    "attachment_unreadable": _l("The attached file '%(file)s' cannot be read: %(detail)s"),
+    "attachment_geojson": _l("The attached file '%(file)s' is not a GeoJSON FeatureCollection."),
+    "attachment_columns": _l("The attached file '%(file)s' has no column '%(column)s', which the form uses."),
+    "attachment_unused": _l("The attached file '%(file)s' is not used by the form: it is left out."),
+    "attachment_missing": _l("The form uses the file '%(file)s': attach it before publishing."),
+    "files_missing": _l("Attach these files before publishing: %(files)s."),
     # Expression errors, by the code the parser gives (also used by static/js/form-expr.js).
     "expr_empty": _l("The expression is empty."),
     "expr_syntax": _l("Unexpected %(token)s at character %(position)d of the expression."),

@@ -57,3 +57,23 @@ class FormVersion(db.Model):
         self.status = FormStatus.PUBLISHED
         self.published_by_id = user_id
         self.published_at = utcnow()
+
+
+class FormAttachment(db.Model):
+    """A file uploaded beside a form version: a media label (image, audio, video) or a data file
+    (CSV, XML, GeoJSON) for select_*_from_file, pulldata() and search(). The bytes live outside the
+    database (survey_app.formdefs.attachments), named by their hash; ODK's manifest lists name and hash."""
+
+    __tablename__ = "form_attachments"
+    __table_args__ = (sa.UniqueConstraint("form_version_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_version_id: Mapped[int] = mapped_column(sa.ForeignKey("form_versions.id", ondelete="CASCADE"), index=True)
+    #: The file name the form refers to (e.g. "villages.csv", "cow.jpg").
+    name: Mapped[str] = mapped_column(sa.String(255))
+    #: "media" or "data".
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    size: Mapped[int]
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,7 +1,7 @@
 """Load an XLSForm: check the sheets, let pyxform convert it, build the one FormSchema.
 
-    loaded = load_form(xlsx_bytes, "household_survey.xlsx")
-    if loaded.ok: loaded.schema, loaded.xform, loaded.warnings
+    loaded = load_form(xlsx_bytes, "household_survey.xlsx", {"villages.csv": csv_bytes})
+    if loaded.ok: loaded.schema, loaded.xform, loaded.warnings, loaded.attachments, loaded.missing
     else: loaded.errors (each with sheet, row, column and a message)
 """
 from __future__ import annotations
@@ -13,6 +13,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from survey_app.formdefs.attachments import Attachment, instance_name, read_attachments
+from survey_app.formdefs.messages import LOAD, render
 from survey_app.formdefs.schema import Choice, Field, FormSchema, language_code
 from survey_app.formdefs.sheets import FormError, Item, SheetChecker
 from survey_app.formdefs.xform import convert, read_workbook
@@ -33,33 +35,48 @@ class LoadedForm:
     xform: str | None = None
     errors: list[FormError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: The attached files the form uses, checked, by name.
+    attachments: dict[str, Attachment] = field(default_factory=dict)
+    #: Files the form refers to that were not attached: it cannot be published until they are.
+    missing: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.schema is not None and not self.errors
 
 
-def load_form(source: bytes | str | Path, filename: str | None = None) -> LoadedForm:
-    """Parse an XLSForm (.xlsx, or pyxform's markdown .md); never raises for a bad form.
+#: Size limit of one attached file when no app is configured (see FORM_ATTACHMENT_MAX_MB).
+DEFAULT_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+
+def load_form(source: bytes | str | Path, filename: str | None = None, attachments: dict[str, bytes] | None = None,
+              *, max_attachment_bytes: int = DEFAULT_ATTACHMENT_BYTES) -> LoadedForm:
+    """Parse an XLSForm (.xlsx, or pyxform's markdown .md) with its attached files; never raises for a bad form.
 
     Results are cached by content: pyxform takes about a second on the household form.
     """
     if isinstance(source, Path):
         filename, source = filename or source.name, source.read_bytes()
     data = source.encode() if isinstance(source, str) else source
-    key = hashlib.sha256(data + b"\0" + Path(filename or "form.xlsx").suffix.lower().encode()).hexdigest()
+    digest = hashlib.sha256(data + b"\0" + Path(filename or "form.xlsx").suffix.lower().encode())
+    for name in sorted(attachments or {}):
+        digest.update(b"\0" + name.encode() + b"\0" + hashlib.sha256(attachments[name]).digest())
+    digest.update(str(max_attachment_bytes).encode())
+    key = digest.hexdigest()
     with _LOCK:
         loaded = _CACHE.get(key)
     if loaded is None:
-        loaded = _load(data, filename)
+        loaded = _load(data, filename, attachments or {}, max_attachment_bytes)
         with _LOCK:
             _CACHE[key] = loaded
             while len(_CACHE) > _CACHE_SIZE:
                 _CACHE.popitem(last=False)
-    return LoadedForm(loaded.schema, loaded.xform, list(loaded.errors), list(loaded.warnings))
+    return LoadedForm(loaded.schema, loaded.xform, list(loaded.errors), list(loaded.warnings),
+                      dict(loaded.attachments), list(loaded.missing))
 
 
-def _load(source: bytes, filename: str | None) -> LoadedForm:
+def _load(source: bytes, filename: str | None, files: dict[str, bytes] | None = None,
+          max_attachment_bytes: int = DEFAULT_ATTACHMENT_BYTES) -> LoadedForm:
     checker = None
     try:
         workbook = read_workbook(source, filename or "form.xlsx")
@@ -67,6 +84,7 @@ def _load(source: bytes, filename: str | None) -> LoadedForm:
         errors = checker.run()
         if errors:
             return LoadedForm(errors=errors)
+        attached = read_attachments(files or {}, max_attachment_bytes)
         converted = convert(workbook)
     except FormError as error:
         if error.row is None and checker is not None:  # pyxform named the question but not its row
@@ -74,9 +92,26 @@ def _load(source: bytes, filename: str | None) -> LoadedForm:
             item = checker.items.get(named.group(1)) if named else None
             error.row = item.row if item else None
         return LoadedForm(errors=[error])
-    schema = _Builder(checker.items, checker.settings).build(converted.pyxform)
+    used = {name: attached[name] for name in checker.files if name in attached}
+    try:
+        schema = _Builder(checker.items, checker.settings, checker.files, used).build(converted.pyxform)
+    except FormError as error:
+        return LoadedForm(errors=[error])
     ignored = [f"{w.sheet}{f', {w.column}' if w.column else ''}: {w.message}" for w in checker.warnings]
-    return LoadedForm(schema=schema, xform=converted.xform, warnings=ignored + converted.warnings)
+    ignored += [render(LOAD["attachment_unused"], file=name) for name in attached if name not in checker.files]
+    missing = [name for name in checker.files if name not in attached]
+    ignored += [f"{checker.files[name][1]}, {checker.files[name][3]}: {render(LOAD['attachment_missing'], file=name)}"
+                for name in missing]
+    return LoadedForm(schema=schema, xform=converted.xform, warnings=ignored + converted.warnings,
+                      attachments=used, missing=missing)
+
+
+_SEARCH = re.compile(r"""^\s*search\(\s*['"]([^'"]+)['"]""")
+
+
+def _search_instance(appearance: str) -> str:
+    match = _SEARCH.match(appearance)
+    return match.group(1) if match else ""
 
 
 def _flag(value) -> bool | str:
@@ -94,10 +129,14 @@ def _flag(value) -> bool | str:
 class _Builder:
     """Turns pyxform's JSON into FormSchema, keeping the languages in the order met."""
 
-    def __init__(self, items: dict[str, Item], settings: dict[str, str]):
+    def __init__(self, items: dict[str, Item], settings: dict[str, str], files=None, attached=None):
         self.items = items
         self.settings = settings
+        self.files: dict[str, tuple] = files or {}
+        self.attached: dict[str, Attachment] = attached or {}
         self.languages: dict[str, str] = {}  # code -> name
+        #: Lists made from attached files (select_*_from_file, search()), by list name.
+        self.file_lists: dict[str, list[Choice]] = {}
 
     def texts(self, value) -> dict[str, str]:
         if not value:
@@ -115,10 +154,12 @@ class _Builder:
         fields = self.fields(data.get("children", []))
         choices = {
             list_name: [Choice(name=str(c["name"]), label=self.texts(c.get("label")),
-                               extra={k: str(v) for k, v in c.items() if k not in ("name", "label")})
+                               extra={k: str(v) for k, v in c.items() if k not in ("name", "label", "media")},
+                               media=self.media(c.get("media")))
                         for c in items]
             for list_name, items in (data.get("choices") or {}).items()
         }
+        choices.update(self.file_lists)
         default = language_code(self.settings.get("default_language") or "")
         codes = list(self.languages)
         if default not in codes:
@@ -130,7 +171,35 @@ class _Builder:
             title=self.settings.get("form_title") or self.settings["form_id"], default_language=default,
             languages=languages, fields=fields, choices=choices,
             instance_name=self.settings.get("instance_name"),
+            instances={instance_name(name): a.rows for name, a in self.attached.items() if a.kind == "data"},
+            files={name: spec[0] for name, spec in self.files.items()},
         )
+
+    def media(self, value) -> dict[str, dict[str, str]]:
+        """pyxform's media ({"image": "a.jpg"} or {"image": {"English (en)": "a.jpg"}}) by language code."""
+        return {kind: self.texts(files) for kind, files in (value or {}).items() if files}
+
+    def file_choices(self, file_name: str, name_column: str = "name", label_column: str = "label") -> list[Choice]:
+        """Choices from the rows of an attached data file (none while it is not attached)."""
+        attachment = self.attached.get(file_name)
+        if attachment is None:
+            return []
+        rows = attachment.rows
+        labels = {column: column.partition("::")[2] for column in (rows[0] if rows else {})
+                  if column.partition("::")[0] == label_column}
+        for column in (name_column, label_column):
+            if rows and column not in rows[0] and not (column == label_column and labels):
+                spec = self.files.get(file_name) or (None, "survey", None, None)
+                raise FormError("attachment_columns", spec[1], spec[2], spec[3], {"file": file_name, "column": column})
+        result = []
+        for row in rows:
+            label = {}
+            for column, language in labels.items():
+                if row.get(column):  # label::English (en) -> "en"; a plain label is the default text
+                    label[language_code(language) if language else "default"] = row[column]
+            extra = {k: v for k, v in row.items() if k != name_column and k.partition("::")[0] != label_column}
+            result.append(Choice(name=str(row.get(name_column, "")), label=label, extra=extra))
+        return result
 
     def fields(self, elements: list[dict]) -> list[Field]:
         result: list[Field] = []
@@ -141,6 +210,9 @@ class _Builder:
             if previous is not None and previous.or_other and element.get("name") == f"{previous.name}_other":
                 result.append(self.other_text(previous))
                 continue
+            item = self.items.get(element.get("name"))
+            if item is not None and item.kind == "ignored":
+                continue  # background-audio: accepted, not part of the app's form
             result.append(self.field(element))
         return result
 
@@ -149,6 +221,21 @@ class _Builder:
         control = element.get("control") or {}
         item = self.items[element["name"]]
         kind = item.kind.removeprefix("begin_")
+        list_name = element.get("list_name")
+        appearance = control.get("appearance")
+        itemset = element.get("itemset")
+        if itemset and not list_name and itemset in self.files:  # select_*_from_file: the file is the list
+            list_name = itemset
+            self.file_lists[itemset] = self.file_choices(itemset)
+        elif list_name and appearance and appearance.strip().startswith("search("):
+            # ODK's search(): the list's one row names the file's columns giving the value and the label.
+            placeholder = (element.get("choices") or [{}])[0]
+            label = placeholder.get("label")
+            label = next(iter(label.values()), "") if isinstance(label, dict) else label
+            file_name = f"{_search_instance(appearance)}.csv"
+            self.file_lists[list_name] = self.file_choices(file_name, str(placeholder.get("name", "name")),
+                                                           str(label or "label"))
+        max_pixels = bind.get("orx:max-pixels")
         return Field(
             name=element["name"], type=kind,
             label=self.texts(element.get("label")), hint=self.texts(element.get("hint")),
@@ -158,8 +245,10 @@ class _Builder:
             constraint_message=self.texts(bind.get("jr:constraintMsg")),
             calculate=bind.get("calculate") or None,
             default=None if element.get("default") is None else str(element["default"]),
-            read_only=_flag(bind.get("readonly")) is True, appearance=control.get("appearance"),
-            list_name=element.get("list_name"), choice_filter=element.get("choice_filter") or None,
+            read_only=_flag(bind.get("readonly")) is True, appearance=appearance,
+            list_name=list_name, choice_filter=element.get("choice_filter") or None,
+            media=self.media(element.get("media")),
+            parameters={"max-pixels": str(max_pixels)} if max_pixels else {},
             or_other=item.or_other, repeat_count=control.get("jr:count") or None,
             children=self.fields(element.get("children", [])) if kind in ("group", "repeat") else [],
         )

@@ -25,7 +25,7 @@ def _ward_clause(ward_id: int | None):
 
 def as_published(row: FormVersion) -> PublishedForm:
     """The uploaded version as a PublishedForm (its parsed schema is cached by content)."""
-    key = (row.id, row.source_sha256)
+    key = (row.id, row.source_sha256, row.uploaded_at)  # attaching files to a draft changes its schema
     form = _ROW_CACHE.get(key)
     if form is None:
         schema = FormSchema.from_dict(row.schema)

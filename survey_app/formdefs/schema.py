@@ -23,7 +23,7 @@ _LANGUAGE_CODE = re.compile(r"\(([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*)\)\s*$")
 _FIELD_KEYS = (
     "name", "type", "label", "hint", "guidance_hint", "required", "required_message", "relevant",
     "constraint", "constraint_message", "calculate", "default", "read_only", "appearance",
-    "list_name", "choice_filter", "or_other", "repeat_count",
+    "list_name", "choice_filter", "or_other", "repeat_count", "media", "parameters",
 )
 _TEXTS = ("label", "hint", "guidance_hint", "required_message", "constraint_message")
 STRUCTURAL = ("group", "repeat")
@@ -41,9 +41,14 @@ class Choice:
     label: dict[str, str] = field(default_factory=dict)
     #: Other columns of the choices sheet (used by choice_filter), as text.
     extra: dict[str, str] = field(default_factory=dict)
+    #: Media labels: {"image": {lang: file name}, "audio": ...} (files attached beside the form).
+    media: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "label": self.label, "extra": self.extra}
+        data = {"name": self.name, "label": self.label, "extra": self.extra}
+        if self.media:
+            data["media"] = self.media
+        return data
 
     def row(self) -> dict:
         """What a choice_filter sees: the choice's columns."""
@@ -73,6 +78,10 @@ class Field:
     choice_filter: str | None = None
     or_other: bool = False
     repeat_count: str | None = None
+    #: Media labels: {"image": {lang: file name}, "audio": ..., "video": ...}.
+    media: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: The parameters column, e.g. {"max-pixels": "1024"} for an image question.
+    parameters: dict[str, str] = field(default_factory=dict)
     children: list[Field] = field(default_factory=list)
     #: Filled in by FormSchema: the enclosing group or repeat, and the enclosing repeat.
     parent: Field | None = field(default=None, repr=False)
@@ -118,6 +127,10 @@ class FormSchema:
     fields: list[Field]
     choices: dict[str, list[Choice]]
     instance_name: str | None = None
+    #: Rows of the attached data files by instance name ('villages' for villages.csv): pulldata(), search().
+    instances: dict[str, list[dict]] = field(default_factory=dict)
+    #: Every file the form refers to, to be attached beside it: {name: "media" | "data"}.
+    files: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self):
         self.by_name: dict[str, Field] = {}
@@ -189,6 +202,7 @@ class FormSchema:
             "languages": self.languages, "instance_name": self.instance_name,
             "fields": [f.to_dict() for f in self.fields],
             "choices": {name: [c.to_dict() for c in items] for name, items in self.choices.items()},
+            "instances": self.instances, "files": self.files,
         }
 
     @classmethod
@@ -199,4 +213,5 @@ class FormSchema:
             instance_name=data.get("instance_name"),
             fields=[Field.from_dict(item) for item in data["fields"]],
             choices={name: [Choice(**c) for c in items] for name, items in data["choices"].items()},
+            instances=data.get("instances") or {}, files=data.get("files") or {},
         )

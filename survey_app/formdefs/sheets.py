@@ -22,17 +22,18 @@ from survey_app.formdefs.messages import LOAD, render
 SHEETS = ("survey", "choices", "settings")
 UNSUPPORTED_SHEETS = ("external_choices", "entities", "osm")
 TRANSLATABLE = {"label", "hint", "guidance_hint", "required_message", "constraint_message"}
-MEDIA = {"image", "big-image", "audio", "video", "media"}
+#: Media label columns (survey and choices sheets): the file they name is attached beside the form.
+MEDIA = {"image", "big-image", "audio", "video"}
 SURVEY_COLUMNS = TRANSLATABLE | {
     "type", "name", "required", "relevant", "constraint", "calculation", "default", "read_only",
-    "appearance", "choice_filter", "repeat_count",
+    "appearance", "choice_filter", "repeat_count", "parameters",
 }
 SURVEY_ALIASES = {"relevance": "relevant", "calculate": "calculation", "readonly": "read_only",
                   "caption": "label", "command": "type", "tag": "name", "value": "name",
                   "jr:constraintmsg": "constraint_message", "constraining_message": "constraint_message",
                   "jr:requiredmsg": "required_message", "requiredmsg": "required_message",
                   "jr:count": "repeat_count", "count": "repeat_count"}
-SURVEY_UNSUPPORTED = {"parameters", "trigger", "save_to"}
+SURVEY_UNSUPPORTED = {"trigger", "save_to"}
 #: Columns only ODK Collect or pyxform's SMS and compact modes use: kept in the XForm, ignored by the phone.
 SURVEY_IGNORED = {"body", "bind", "instance", "autoplay", "rows", "sms_field", "sms_option", "sms_separator",
                   "sms_allow_media", "sms_date_format", "sms_datetime_format", "sms_response", "compact_tag",
@@ -54,12 +55,18 @@ SIMPLE_TYPES = {
     "acknowledge": "acknowledge", "geopoint": "geopoint", "gps": "geopoint",
     "start": "start", "end": "end", "today": "today", "deviceid": "deviceid", "imei": "deviceid",
     "username": "username", "phonenumber": "phonenumber", "email": "email",
+    # Media questions: the answer is the name of the file sent with the submission.
+    "image": "image", "photo": "image", "audio": "audio", "video": "video", "file": "file",
 }
+#: Accepted and left out of the app's form (a warning): the phone does not record in the background.
+IGNORED_TYPES = {"background-audio"}
+_FROM_FILE = re.compile(r"^(select_one_from_file|select_multiple_from_file)\s+(\S+)$")
+#: Functions whose first argument names a data file (its name without .csv): pulldata('villages', ...).
+FILE_FUNCTIONS = ("pulldata", "search")
 UNSUPPORTED_TYPES = {
-    "image", "photo", "audio", "video", "file", "barcode", "geotrace", "geoshape", "range", "rank", "hidden",
+    "barcode", "geotrace", "geoshape", "range", "rank", "hidden",
     "xml-external", "csv-external", "audit", "background-audio", "background-geopoint", "start-geopoint",
-    "osm", "simserial", "subscriberid", "select_one_from_file", "select_multiple_from_file",
-    "select_one_external", "begin_table", "end_table", "trigger",
+    "osm", "simserial", "subscriberid", "select_one_external", "begin_table", "end_table", "trigger",
 }
 #: Older spellings of question types that pyxform still reads (its QUESTION_TYPE_DICT), by the name used here.
 LEGACY_TYPES = {
@@ -150,7 +157,7 @@ def split_header(header: str, double_colon: bool) -> tuple[str, str | None]:
         while "jr" in tokens[:-1]:
             at = tokens.index("jr")
             tokens[at:at + 2] = [f"jr:{tokens[at + 1]}"]
-    if tokens[0].lower() == "bind" and len(tokens) > 1:  # 'bind::relevant', 'bind:jr:constraintMsg'
+    if tokens[0].lower() in ("bind", "media") and len(tokens) > 1:  # 'bind::relevant', 'media::image::English'
         tokens = tokens[1:]
     base = re.sub(r"\s+", "_", tokens[0].lower())
     return base, ("::".join(tokens[1:]) or None)
@@ -173,13 +180,15 @@ def classify(raw: str) -> tuple[str, str | None, bool] | None:
         return f"{block.group(1)}_{block.group(2)}", None, False
     select = RE_SELECT.match(text)
     if select:
-        kind = SELECT_KINDS[select.group("select_command")]
+        kind = SELECT_KINDS[select.group("select_command")].removesuffix("_from_file")  # a file's rows: its list
         if kind not in ("select_one", "select_multiple"):
             return "unsupported", None, False
         return kind, select.group("list_name"), bool(select.group("specify_other"))
     lower = LEGACY_TYPES.get(lower, lower)
     if lower in SIMPLE_TYPES:
         return SIMPLE_TYPES[lower], None, False
+    if lower in IGNORED_TYPES:
+        return "ignored", None, False
     if lower.split(" ")[0] in UNSUPPORTED_TYPES:
         return "unsupported", None, False
     return None
@@ -196,6 +205,8 @@ class SheetChecker:
         self.items: dict[str, Item] = {}
         self.columns: dict[str, dict[str, str]] = {}  # sheet -> header -> canonical column
         self.settings: dict[str, str] = {}
+        #: Files the form refers to, to be attached: name -> (kind "media"/"data", sheet, row, column).
+        self.files: dict[str, tuple[str, str, int, str]] = {}
 
     def error(self, code, sheet=None, row=None, column=None, **params):
         self.errors.append(FormError(code, sheet, row, column, params))
@@ -212,6 +223,7 @@ class SheetChecker:
         self.check_settings()
         self.scan_survey()
         self.check_expressions()
+        self.scan_media()
         return self.errors
 
     # ---- sheets and columns ---------------------------------------------------------
@@ -240,8 +252,8 @@ class SheetChecker:
         for header in header_rows[0]:
             base, language = split_header(header, double_colon)
             base = aliases.get(base, base)
-            if base in MEDIA:
-                self.error("media_column", sheet, 1, header, header=header)
+            if base in MEDIA and sheet in ("survey", "choices"):
+                canonical[header] = base
             elif base in unsupported:
                 self.error("unsupported_column", sheet, 1, header, header=header)
             elif base == "public_key" and sheet == "settings":
@@ -322,6 +334,10 @@ class SheetChecker:
                 self.error(code, "survey", number, header, type=raw)
                 continue
             kind, list_name, or_other = kind
+            if kind == "ignored":
+                self.warn("ignored_type", "survey", number, header, type=raw)
+            if list_name is not None and _FROM_FILE.match(" ".join(raw.split())):
+                self.need(list_name, "data", "survey", number, header)
             if kind.startswith("end_"):
                 if not stack or stack[-1].kind != "begin_" + kind[4:]:
                     self.error("unmatched_end", "survey", number, header, type=raw)
@@ -350,7 +366,8 @@ class SheetChecker:
         repeats = [item for item in stack if item.kind == "begin_repeat"]
         if kind == "begin_repeat" and repeats:
             self.error("nested_repeat", "survey", number, "type")
-        if list_name is not None and list_name not in lists:
+        if list_name is not None and list_name not in lists and not _FROM_FILE.match(" ".join(
+                (self.cell("survey", row, "type")[1] or "").split())):
             self.error("missing_list", "survey", number, "type", list=list_name)
         if name in self.items:
             self.error("duplicate_name", "survey", number, name_header, name=name, other=self.items[name].row)
@@ -373,7 +390,7 @@ class SheetChecker:
             if item is None or item.row != number:
                 continue
             for column in ("relevant", "constraint", "calculation", "choice_filter", "repeat_count",
-                           "required", "read_only", "default"):
+                           "required", "read_only", "default", "appearance"):
                 header, source = self.cell("survey", row, column)
                 if not source:
                     continue
@@ -384,11 +401,15 @@ class SheetChecker:
                     continue
                 if column == "default" and "(" not in source and "${" not in source:
                     continue  # a plain default value
+                if column == "appearance" and not source.strip().startswith("search("):
+                    continue  # a plain appearance (the search() appearance is an expression)
                 expression = self.expression(source, "survey", number, header, item.repeat,
                                              columns=column == "choice_filter")
                 if expression is None:
                     continue
-                if column == "choice_filter":  # XPath reads a missing column as empty: ODK accepts it
+                # XPath reads a missing column as empty: ODK accepts it (a file's columns are its own)
+                if column == "choice_filter" and not _FROM_FILE.match(" ".join((self.cell("survey", row, "type")[1]
+                                                                                 or "").split())):
                     for name in sorted(expression.columns - choice_columns):
                         self.warn("unknown_filter_column", "survey", number, header, name=name)
                 if column == "calculation":
@@ -410,6 +431,8 @@ class SheetChecker:
         for name in sorted(expression.refs):
             ok = self.check_ref(name, scope, sheet, number, header) and ok
         for node in walk(expression.ast):
+            if node[0] == "call" and node[1] in FILE_FUNCTIONS and node[2][0][0] == "str":
+                self.need(f"{node[2][0][1]}.csv", "data", sheet, number, header)
             if node[0] == "call" and node[1] == "regex" and node[2][1][0] == "str":
                 try:
                     re.compile(node[2][1][1], re.ASCII)
@@ -417,6 +440,19 @@ class SheetChecker:
                     self.error("bad_regex", sheet, number, header, detail=str(exc))
                     ok = False
         return expression if ok else None
+
+    def need(self, name, kind, sheet, number, header):
+        """Record a file the form refers to (the first place that names it)."""
+        self.files.setdefault(name, (kind, sheet, number, header))
+
+    def scan_media(self):
+        """Files named in the media columns of the survey and choices sheets."""
+        for sheet in ("survey", "choices"):
+            for index, row in enumerate(self.rows(sheet)):
+                for column in sorted(MEDIA):
+                    for header, value in self.cells(sheet, row, column):
+                        if value and str(value).strip():
+                            self.need(str(value).strip(), "media", sheet, index + 2, header)
 
     def check_ref(self, name, scope, sheet, number, header) -> bool:
         target = self.items.get(name)

@@ -191,8 +191,9 @@ class _Run:
                     working[step.name] = step.qtype.coerce(value)
                 except TypeMismatch:
                     pass
-        context = Context(values=working, today=self.today) if outer is None else \
-            Context(values=outer, member=working, today=self.today)
+        instances = self.schema.instances
+        context = Context(values=working, today=self.today, instances=instances) if outer is None else \
+            Context(values=outer, member=working, today=self.today, instances=instances)
         for step in scope.calculations:
             self.calculate(step, context, working)
         for key in submitted:

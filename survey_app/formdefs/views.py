@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from flask import Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,10 +12,13 @@ from survey_app.access import load_or_abort, roles_required
 from survey_app import uploads
 from survey_app.accounts.models import Role
 from survey_app.errors import error_response
+from survey_app.security import CONTENT_SECURITY_POLICY
+from survey_app.formdefs import attachments as files
 from survey_app.formdefs import operations, queries, shipped
-from survey_app.formdefs.forms import UploadForm
+from survey_app.formdefs.forms import AttachForm, UploadForm
 from survey_app.formdefs.layout import client_json
 from survey_app.formdefs.models import FormStatus, FormVersion
+from survey_app.formdefs.sheets import FormError
 from survey_app.uploads import parses_upload
 
 
@@ -41,7 +44,11 @@ def upload():
     if form.validate_on_submit():
         storage = form.file.data
         data = storage.read(uploads.XLSFORMS.file_bytes + 1)  # one byte more is enough to refuse it
-        draft, loaded = operations.upload(current_user.ward_id, current_user, storage.filename, data)
+        try:
+            attached = _attached(form.attachments.data)
+        except FormError as error:
+            return render_template("formdefs/upload.html", form=form, errors=[error], filename=storage.filename), 422
+        draft, loaded = operations.upload(current_user.ward_id, current_user, storage.filename, data, attached)
         if draft is not None:
             flash(_("The form was checked and saved as a draft. Read the report below, then publish it."), "info")
             return redirect(url_for("formdefs.report", version_id=draft.id))
@@ -51,10 +58,48 @@ def upload():
     return render_template("formdefs/upload.html", form=form, errors=[]), 422 if form.errors else 200
 
 
+def _attached(storages) -> dict[str, bytes]:
+    """The attached files of a form post by name (one byte past the limit is read, enough to refuse)."""
+    limit = operations.max_attachment_bytes()
+    found = {}
+    for storage in storages or []:
+        if not getattr(storage, "filename", None):
+            continue
+        name = storage.filename.replace("\\", "/").rsplit("/", 1)[-1]
+        if name in found:
+            raise FormError("attachment_name", params={"file": name})
+        found[name] = storage.read(limit + 1)
+    return found
+
+
+@roles_required(Role.WARD_ADMIN)
+@parses_upload
+def attach(version_id):
+    """Attach (more) files to a draft: its form is checked again with them."""
+    try:
+        row = _draft(version_id)
+    except _NotDraft:
+        return error_response(409, _("Files can be attached to a draft only."))
+    form = AttachForm()
+    if not form.validate_on_submit():
+        return _render_report(row, attach_form=form, status=422)
+    try:
+        loaded = operations.attach(row, current_user, _attached(form.attachments.data))
+    except FormError as error:
+        return _render_report(row, attach_form=form, errors=[error], status=422)
+    if not loaded.ok:
+        return _render_report(row, attach_form=form, errors=loaded.errors, status=422)
+    flash(_("The files were attached and the form checked again."), "info")
+    return redirect(url_for("formdefs.report", version_id=row.id))
+
+
 @roles_required(Role.WARD_ADMIN)
 def report(version_id):
+    return _render_report(load_or_abort(FormVersion, version_id))
+
+
+def _render_report(row: FormVersion, attach_form=None, errors=(), status: int = 200):
     """The validation report of an uploaded version: summary, warnings, changes from the current one."""
-    row = load_or_abort(FormVersion, version_id)
     form = queries.as_published(row)
     current = queries.current_form(row.ward_id, row.form_id)
     added = removed = []
@@ -62,7 +107,9 @@ def report(version_id):
         new, old = ({f.name for f in s.walk()} for s in (form.schema, current.schema))
         added, removed = sorted(new - old), sorted(old - new)
     return render_template("formdefs/report.html", row=row, summary=form.schema.summary(), current=current,
-                           added=added, removed=removed, is_draft=row.status == FormStatus.DRAFT)
+                           added=added, removed=removed, is_draft=row.status == FormStatus.DRAFT,
+                           attachments=operations.attachment_rows(row.id), missing=operations.missing_files(row),
+                           attach_form=attach_form or AttachForm(), errors=list(errors)), status
 
 
 def _draft(version_id) -> FormVersion:
@@ -151,6 +198,22 @@ def api_current(form_id):
     if form is None:
         return error_response(404, _("There is no form %(form_id)s.", form_id=form_id))
     return jsonify(client_json(form.schema, _lang()))
+
+
+@roles_required(*Role)
+def api_attachment(form_id, version, file_name):
+    """A file attached to a version the ward uses (a media label, a data file), for the phone to cache."""
+    row = queries.find_upload(current_user.ward_id, form_id, version)
+    if row is None or row.status not in queries.READABLE:
+        return error_response(404)
+    attachment = next((a for a in operations.attachment_rows(row.id) if a.name == file_name), None)
+    path = files.store_path(current_app.instance_path, attachment.sha256) if attachment else None
+    if path is None or not path.exists():
+        return error_response(404)
+    response = send_file(path, mimetype=attachment.content_type, download_name=attachment.name, etag=attachment.sha256,
+                         max_age=3600)
+    response.headers["Content-Security-Policy"] = f"{CONTENT_SECURITY_POLICY}; sandbox"  # never a page
+    return response
 
 
 @roles_required(*Role)

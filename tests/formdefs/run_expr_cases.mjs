@@ -7,7 +7,7 @@ const [jsPath, casesPath] = process.argv.slice(2);
 const source = readFileSync(jsPath, "utf8");
 // A data: URL imports the file as an ES module whatever package.json says about .js files.
 const expr = await import("data:text/javascript;base64," + Buffer.from(source).toString("base64"));
-const { cases, today, now } = JSON.parse(readFileSync(casesPath, "utf8"));
+const { cases, today, now, instances } = JSON.parse(readFileSync(casesPath, "utf8"));
 
 function outcome(c) {
   let compiled;
@@ -20,7 +20,7 @@ function outcome(c) {
   try {
     const value = compiled.evaluate(new expr.Context({
       values: c.values || {}, member: c.member || null, dot: c.dot === undefined ? null : c.dot,
-      today: c.today || today, now: c.now || now, choice: c.choice || null,
+      today: c.today || today, now: c.now || now, choice: c.choice || null, instances: c.instances || instances || {},
     }));
     if (typeof value === "number" && Number.isNaN(value)) return { nan: true };
     if (typeof value === "number" && !Number.isFinite(value)) return { nonfinite: String(value) };

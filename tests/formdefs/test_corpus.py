@@ -26,18 +26,13 @@ NOT_YET = {
     "pyxform_bug_xl_date_ambiguous_v1.xlsx": "XPath paths in instance_name (item 4)",
     "pyxform_case_insensitivity.xlsx": "external_choices, entities sheets (items 2, 5)",
     "pyxform_choice_name_as_type.xls": "external_choices sheet (item 2)",
-    "pyxform_field-list.xlsx": "media labels on choices (item 3)",
     "pyxform_flat_xlsform_test.xlsx": "media labels, question types (items 2, 3)",
     "pyxform_hidden.xls": "hidden type (item 2)",
     "pyxform_loop.xlsx": "begin loop over (item 2)",
-    "pyxform_pull_data.xlsx": "pulldata() (item 3)",
-    "pyxform_repeat_date_test.xls": "media labels on choices (item 3)",
     "pyxform_simple_loop.xls": "begin loop over (item 2)",
-    "pyxform_sms_info.xls": "image question (item 3)",
     "pyxform_table-list.xls": "media labels on choices (item 3)",
     "pyxform_widgets.xls": "media labels, trigger, barcode and other widgets (items 2, 3)",
     "pyxform_xlsform_spec_test.xlsx": "media labels, question types (items 2, 3)",
-    "pyxform_xml_escaping.xls": "media labels on choices (item 3)",
 }
 
 

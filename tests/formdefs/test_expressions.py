@@ -35,7 +35,7 @@ def python_outcome(case: dict) -> dict:
         return {"error": exc.code}
     context = Context(values=case.get("values", {}), member=case.get("member"), dot=case.get("dot"),
                       today=case.get("today", TABLE["today"]), now=case.get("now", TABLE["now"]),
-                      choice=case.get("choice"))
+                      choice=case.get("choice"), instances=case.get("instances", TABLE.get("instances", {})))
     value = expression.evaluate(context)
     if isinstance(value, float) and math.isnan(value):
         return {"nan": True}

@@ -12,17 +12,34 @@ NEW_QUESTION = ["select_one yes_no", "a11_smart_tv_use", "Có dùng TV thông mi
                 "Uses a smart TV to watch guides?", None, None, "yes"]
 
 
+PHOTO_QUESTION = "a12_house_photo"
+
+
 def _row_of(sheet, name: str) -> int:
     return next(cell.row for cell in sheet["B"] if cell.value == name)
 
 
 @lru_cache(maxsize=32)  # the same bytes each time, so the parser's cache serves repeats
 def household_workbook(version: str = "2025.2", *, add: bool = False, remove: str | None = None,
-                       relevant: tuple[str, str] | None = None) -> bytes:
+                       relevant: tuple[str, str] | None = None, photo: bool = False) -> bytes:
     """The shipped household form with another version, optionally a question added after a10 (`add`),
-    one removed (`remove`), or a relevant expression replaced (`relevant` = (name, expression))."""
+    one removed (`remove`), a relevant expression replaced (`relevant` = (name, expression)), or a photo
+    question of the house after a10 (`photo`: shrunk to 640 pixels, with the picture house.png as label)."""
     workbook = openpyxl.load_workbook(shipped.FORMS_DIR / "household_survey.xlsx")
     survey, settings = workbook["survey"], workbook["settings"]
+    if photo:
+        columns = [cell.value for cell in survey[1]]
+        width = len([c for c in columns if c])
+        survey.cell(row=1, column=width + 1, value="parameters")
+        survey.cell(row=1, column=width + 2, value="image")
+        row = _row_of(survey, "a10_home_support") + 1
+        survey.insert_rows(row)
+        survey.cell(row=row, column=columns.index("type") + 1, value="image")
+        survey.cell(row=row, column=columns.index("name") + 1, value=PHOTO_QUESTION)
+        for column, text in zip([c for c in columns if c and str(c).startswith("label")], ("Ảnh ngôi nhà", "House photo")):
+            survey.cell(row=row, column=columns.index(column) + 1, value=text)
+        survey.cell(row=row, column=width + 1, value="max-pixels=640")
+        survey.cell(row=row, column=width + 2, value="house.png")
     headers = [cell.value for cell in settings[1]]
     settings.cell(row=2, column=headers.index("version") + 1, value=version)
     if relevant is not None:

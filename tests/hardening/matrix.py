@@ -11,7 +11,8 @@ from tests.conftest import login
 ROLE_USERS = {"anonymous": None, "surveyor": "surveyor_1", "team_leader": "leader_1", "ward_admin": "admin_a",
               "city_viewer": "city_viewer", "city_admin": "city_admin"}
 #: Values of URL parameters that are not objects of a scope.
-FIXED = {"code": "vi", "kind": "groups", "by": "teams", "filename": "css/app.css", "form_id": "household_survey"}
+FIXED = {"code": "vi", "kind": "groups", "by": "teams", "filename": "css/app.css", "form_id": "household_survey",
+         "file_name": "photo.jpg"}
 #: URL parameters naming an object of a ward (the others are the same in every scope).
 SCOPED = {"ward_id", "group_id", "team_id", "user_id", "submission_id", "row_id", "type_id", "job_id", "batch_id",
           "plan_id", "class_id", "version_id", "token", "version", "session_id"}

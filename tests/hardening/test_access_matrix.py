@@ -68,6 +68,10 @@ EXPECTED = {
     "collection.self_survey_submit": {scope: ALL for scope in SCOPES},
     "collection.service_worker": {"own": ALL},
     "collection.submission_detail": {"own": "a", "team": "a", "ward": "", "city": ""},
+    # A submission's photos and files are personal data: read exactly like the submission itself.
+    "collection.submission_file": {"own": "a", "team": "a", "ward": "", "city": ""},
+    # Only the team that sent a record sends its files (the ward admin sees it but did not send it).
+    "collection.submit_file": {"own": "sl", "team": "", "ward": "", "city": ""},
     "collection.submissions": {"own": "a"},
     "collection.submit_batch": {"own": "sla"},
     "collection.submit_one": {"own": "sla"},
@@ -84,9 +88,12 @@ EXPECTED = {
     # An export belongs to the person who asked (the ward admin in the own scope, nobody here elsewhere).
     "exports.api_job": {"own": "a", "team": "", "ward": "", "city": ""},
     "exports.download": {scope: "" for scope in SCOPES},  # the jobs failed: no file to download (404)
+    "exports.download_media": {scope: "" for scope in SCOPES},  # the same: no zip of files (404)
     "exports.index": {"own": "lavc"},
     "exports.job": {"own": "a", "team": "", "ward": "", "city": ""},
+    "formdefs.api_attachment": {scope: "" for scope in SCOPES},  # files of drafts: never served to phones
     "formdefs.api_current": {"own": "slavc"},
+    "formdefs.attach": {"own": "a", "team": "a", "ward": "", "city": ""},
     # The versions are drafts: the phone API never serves a draft; the ward admin may download its files.
     "formdefs.api_version": {scope: "" for scope in SCOPES},
     "formdefs.discard": {"own": "a", "team": "a", "ward": "", "city": ""},

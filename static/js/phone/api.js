@@ -71,6 +71,28 @@ export async function postJSON(url, data, retried = false) {
   return { status: response.status, body };
 }
 
+/* POST a file as the raw body (a photo of a record); returns {status, body} like postJSON. */
+export async function postBlob(url, blob, headers = {}, retried = false) {
+  const response = await fetch(url, {
+    method: "POST", credentials: "same-origin", body: blob,
+    headers: { "Content-Type": blob.type || "application/octet-stream", Accept: "application/json", "X-CSRFToken": await csrf(retried), ...headers },
+  });
+  if (response.status === 401) await forgetCachedData();
+  const body = await parse(response).catch((error) => {
+    if (error instanceof HttpError && error.body) return error.body;
+    throw error;
+  });
+  if (response.status === 400 && !retried) return postBlob(url, blob, headers, true); /* e.g. an expired CSRF token */
+  return { status: response.status, body };
+}
+
+/* Hex SHA-256 of a blob, or null where the browser has no WebCrypto (plain http on a LAN). */
+export async function sha256(blob) {
+  if (!(self.crypto && crypto.subtle)) return null;
+  const digest = await crypto.subtle.digest("SHA-256", await blob.arrayBuffer());
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 export function uuid() {
   if (crypto.randomUUID) return crypto.randomUUID();
   const b = crypto.getRandomValues(new Uint8Array(16));

@@ -3,7 +3,7 @@ import { HttpError, csrf, forgetCachedData, getJSON, signedIn } from "./api.js";
 import { openForm } from "./interview.js";
 import { forgetLists, households, openGroup, openNewHousehold, openVisit } from "./lists.js";
 import { $, app, go, loadForm, show } from "./shell.js";
-import { askPersistence, meta, records, UNSENT } from "./store.js";
+import { askPersistence, files, meta, records, UNSENT } from "./store.js";
 import { KIND as SUPPORT, loadSupport, openSupport } from "./support.js";
 import { createSync } from "./sync.js";
 import { ask, h, t } from "./ui.js";
@@ -62,10 +62,17 @@ async function prepareOffline() {
   const boot = await getJSON("/api/phone/bootstrap");
   await Promise.all([
     ...boot.groups.map((g) => households(g.id)),
-    boot.form ? loadForm(boot.form.form_id, boot.form.version) : null,
+    boot.form ? loadForm(boot.form.form_id, boot.form.version).then(cacheFormFiles) : null,
     loadSupport(),
   ]);
   $("offline-ready").hidden = false;
+}
+
+/* The pictures, sound and video the form shows, fetched once so the service worker keeps them for offline use. */
+async function cacheFormFiles(schema) {
+  const names = Object.entries(schema.files || {}).filter(([, kind]) => kind === "media").map(([name]) => name);
+  const base = `/api/forms/${encodeURIComponent(schema.form_id)}/${encodeURIComponent(schema.version)}/files/`;
+  await Promise.all(names.map((name) => fetch(base + encodeURIComponent(name), { credentials: "same-origin" }).catch(() => null)));
 }
 
 function renderGroups() {
@@ -103,6 +110,7 @@ async function setAside(record) {
   const text = record.error && (record.error.quarantined || record.state === "conflict") ? t("set_aside_kept") : t("set_aside_lost");
   if (await ask(text, [["yes", t("set_aside"), "warn"], ["no", t("cancel")]]) !== "yes") return;
   await records.remove(record.uuid);
+  for (const file of await files.ofRecord(record.uuid)) await files.remove(record.uuid, file.name); /* its photos too */
   await refreshCounts();
   renderProblems();
 }

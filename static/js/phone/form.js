@@ -55,7 +55,7 @@ export class FormFlow {
 
   level(entries, target, index, heading) {
     this.body.append(h("h2", { class: "section" }, heading));
-    this.view = new LevelView(this.model, entries, target, index, (name, at) => this.changed(name, at));
+    this.view = new LevelView(this.model, entries, target, index, (name, at) => this.changed(name, at), this.hooks.files || null);
     this.body.append(this.view.el);
     this.view.update(this.evaluation(), { showAll: this.showAll, serverErrors: this.serverErrors });
     if (index === null) {

@@ -1,12 +1,15 @@
 /* The form's logic on the phone: relevance, calculations, required answers and constraints,
    read from the form's schema JSON and evaluated with form-expr.js (the same rules as the server). */
-import { compileExpression, Context, toBoolean } from "../form-expr.js";
+import { compileAst, compileExpression, Context, searchRows, toBoolean, toString } from "../form-expr.js";
 
 const KINDS = {
   "select one": "one", select_one: "one", "select all that apply": "many", select_multiple: "many",
   integer: "integer", int: "integer", decimal: "decimal", text: "text", string: "text", note: "note",
   calculate: "calculate", date: "date", group: "group", repeat: "repeat",
+  image: "image", audio: "audio", video: "video", file: "file",
 };
+/* Question kinds whose answer is the name of a file kept on the phone and sent after the record. */
+export const MEDIA = new Set(["image", "audio", "video", "file"]);
 
 export function kindOf(field) {
   return KINDS[field.type] || KINDS[String(field.type).split(" ")[0]] || "other";
@@ -77,18 +80,38 @@ export class FormModel {
   }
 
   choices(field, context) {
-    const list = this.schema.choices[field.list_name] || [];
+    let list = this.schema.choices[field.list_name] || [];
+    if (/^\s*search\(/.test(field.appearance || "")) list = this.searched(field, list, context);
     if (!field.choice_filter) return list;
     return list.filter((choice) => toBoolean(run(field.choice_filter,
-      new Context({ ...context, choice: { ...(choice.extra || {}), name: choice.name } }), true) ?? true));
+      new Context({ ...context, instances: this.instances, choice: { ...(choice.extra || {}), name: choice.name } }), true) ?? true));
+  }
+
+  get instances() {
+    return this.schema.instances || {};
+  }
+
+  /* ODK's search() appearance: the list is the attached file's rows (one choice per row, in order), filtered. */
+  searched(field, list, context) {
+    let ast;
+    try { ast = compileExpression(field.appearance).ast; } catch (error) { return list; }
+    if (ast[0] !== "call" || ast[1] !== "search") return list;
+    const ctx = new Context({ ...context, instances: this.instances });
+    const [instance, ...rest] = ast[2].map((arg) => compileAst(arg)(ctx));
+    const rows = this.instances[toString(instance)] || [];
+    const [mode, columns, value] = rest.length >= 3 ? rest : [null, null, null];
+    const [filterColumn, filterValue] = rest.length >= 5 ? [rest[3], rest[4]] : [null, null];
+    const found = new Set(searchRows(rows, mode, columns, value, filterColumn, filterValue));
+    return list.filter((choice, index) => found.has(rows[index]));
   }
 
   /* One level: which questions apply, the clean answers (calculations in, non-relevant out), problems.
      `outer` is the household's clean answers when this level is a member; `base` the previous pass. */
   level(entries, raw, outer, base, index, result) {
     const clean = {};
-    const context = () => (outer ? new Context({ values: outer, member: { ...base, ...clean } })
-      : new Context({ values: { ...base, ...clean } }));
+    const instances = this.instances;
+    const context = () => (outer ? new Context({ values: outer, member: { ...base, ...clean }, instances })
+      : new Context({ values: { ...base, ...clean }, instances }));
     for (const { field, kind, groups } of entries) {
       const relevant = groups.every((g) => truth(g.relevant, context(), true)) && truth(field.relevant, context(), true);
       result.relevant.set(index === null ? field.name : `${field.name}#${index}`, relevant);
@@ -121,6 +144,17 @@ export class FormModel {
     const scratch = { relevant: new Map(), problems: [] };
     const first = this.level(entries, raw, outer, {}, index, scratch);
     return this.level(entries, raw, outer, first, index, result);
+  }
+
+  /* The file names the answers hold (photos, sound, video, files), household part and members. */
+  fileNames(answers) {
+    const names = [];
+    const add = (entries, level) => entries.forEach(({ field, kind }) => {
+      if (MEDIA.has(kind) && typeof level[field.name] === "string") names.push(level[field.name]);
+    });
+    add(this.household, answers);
+    if (this.repeat) (answers[this.repeatName] || []).forEach((member) => add(this.member, member));
+    return names;
   }
 
   /* Everything the screens need from the raw answers being edited. */

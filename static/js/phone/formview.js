@@ -1,6 +1,32 @@
 /* Questions on screen: big radio buttons and checkboxes, numeric keyboards, errors under each question. */
 import { h, label, t } from "./ui.js";
-import { isEmpty } from "./formlogic.js";
+import { isEmpty, MEDIA } from "./formlogic.js";
+
+const ACCEPT = { image: "image/*", audio: "audio/*", video: "video/*" };
+const CAPTURE = { image: "environment", audio: "user", video: "environment" };
+const EXTENSION = { "image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "audio/mpeg": "mp3", "audio/mp4": "m4a",
+  "audio/ogg": "ogg", "audio/webm": "webm", "audio/wav": "wav", "video/mp4": "mp4", "video/webm": "webm", "video/3gpp": "3gp" };
+
+/* A photo shrunk so its longer side is at most maxPixels (the question's max-pixels), as a JPEG. */
+export async function shrink(file, maxPixels) {
+  if (!maxPixels || !self.createImageBitmap) return file;
+  let bitmap;
+  try { bitmap = await createImageBitmap(file); } catch (error) { return file; }
+  const scale = Math.min(1, maxPixels / Math.max(bitmap.width, bitmap.height));
+  if (scale >= 1) return file;
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.round(bitmap.width * scale);
+  canvas.height = Math.round(bitmap.height * scale);
+  canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  return new Promise((resolve) => canvas.toBlob((blob) => resolve(blob || file), "image/jpeg", 0.85));
+}
+
+/* An answer's file name, as ODK names them: the time taken and the type's extension. */
+function fileName(blob, original) {
+  const fromName = /\.([A-Za-z0-9]{1,5})$/.exec(original || "");
+  const extension = EXTENSION[blob.type] || (fromName ? fromName[1].toLowerCase() : "bin");
+  return `${Date.now()}.${extension}`;
+}
 
 const INTEGER = /^-?\d+$/;
 const DECIMAL = /^-?\d+(?:[.,]\d+)?$/;
@@ -18,8 +44,9 @@ export function problemText(problem) {
 
 /* The answers of one level (the household part or one member) as a list of questions. */
 export class LevelView {
-  constructor(model, entries, target, index, onChange) {
-    Object.assign(this, { model, entries, target, index, onChange });
+  /* files: {save(name, blob), load(name)} keeps the photos and files of the record on the phone. */
+  constructor(model, entries, target, index, onChange, files = null) {
+    Object.assign(this, { model, entries, target, index, onChange, files });
     this.rows = new Map();
     this.typeErrors = new Map();
     this.touched = new Set();
@@ -60,9 +87,13 @@ export class LevelView {
         h("strong", {}, String(this.target[field.name] ?? "")), hint);
     } else if (kind === "one" || kind === "many") {
       wrap = this.options(field, kind, id, hint, error);
+    } else if (MEDIA.has(kind)) {
+      wrap = this.mediaInput(field, kind, id, hint, error);
     } else {
       wrap = this.input(field, kind, id, hint, error);
     }
+    const media = this.mediaLabel(field.media);
+    if (media) wrap.insertBefore(media, wrap.childNodes[1] || null);
     wrap.dataset.field = field.name;
     wrap.id = `w-${id}`;
     this.el.append(wrap);
@@ -91,6 +122,44 @@ export class LevelView {
     return h("div", { class: "q" }, h("label", { for: id, class: "qlabel" }, label(field.label)), hint, input, error);
   }
 
+  /* Media labels (pictures, sound, video attached beside the form; the service worker keeps them offline). */
+  mediaLabel(media) {
+    if (!media) return null;
+    const { form_id: formId, version } = this.model.schema;
+    const url = (name) => `/api/forms/${encodeURIComponent(formId)}/${encodeURIComponent(version)}/files/${encodeURIComponent(name)}`;
+    const parts = [];
+    if (label(media.image || media["big-image"])) parts.push(h("img", { src: url(label(media.image || media["big-image"])), alt: "", class: "media-label", "data-testid": "media-label" }));
+    if (label(media.audio)) parts.push(h("audio", { src: url(label(media.audio)), controls: true, preload: "none" }));
+    if (label(media.video)) parts.push(h("video", { src: url(label(media.video)), controls: true, preload: "none", width: 280 }));
+    return parts.length ? h("div", { class: "media" }, ...parts) : null;
+  }
+
+  /* A photo, sound, video or file question: the camera or the file picker; the file stays on the phone. */
+  mediaInput(field, kind, id, hint, error) {
+    const input = h("input", { id, type: "file", name: field.name, accept: ACCEPT[kind] || null, capture: CAPTURE[kind] || null,
+      disabled: !this.files, "data-testid": `file-${field.name}` });
+    const current = h("div", { class: "media-answer", "data-testid": `answer-${field.name}` });
+    const show = async () => {
+      const name = this.target[field.name];
+      current.replaceChildren();
+      if (!name) return;
+      const blob = this.files && await this.files.load(name);
+      if (blob && kind === "image") current.append(h("img", { src: URL.createObjectURL(blob), alt: name, class: "thumb" }));
+      current.append(h("span", { class: "muted" }, blob ? name : `${name} (${t("file_missing")})`));
+    };
+    input.addEventListener("change", async () => {
+      const file = input.files && input.files[0];
+      if (!file || !this.files) return;
+      const blob = kind === "image" ? await shrink(file, Number((field.parameters || {})["max-pixels"]) || 0) : file;
+      const name = fileName(blob, file.name);
+      await this.files.save(name, blob);
+      this.set(field.name, name);
+      await show();
+    });
+    show();
+    return h("div", { class: "q" }, h("label", { for: id, class: "qlabel" }, label(field.label)), hint, input, current, error);
+  }
+
   options(field, kind, id, hint, error) {
     const box = h("fieldset", { class: "q" }, h("legend", { class: "qlabel" }, label(field.label)), hint);
     const holder = h("div", { class: "opts" });
@@ -113,7 +182,7 @@ export class LevelView {
       const checked = kind === "one" ? current === choice.name : Array.isArray(current) && current.includes(choice.name);
       const input = h("input", { type: kind === "one" ? "radio" : "checkbox", name: id, value: choice.name, checked });
       input.addEventListener("change", () => this.picked(field, kind, holder, input));
-      holder.append(h("label", { class: "opt" }, input, h("span", {}, label(choice.label))));
+      holder.append(h("label", { class: "opt" }, input, h("span", {}, label(choice.label)), this.mediaLabel(choice.media)));
     }
   }
 

@@ -2,7 +2,7 @@
 import { FormFlow } from "./form.js";
 import { FormModel } from "./formlogic.js";
 import { $, app, go, loadForm, show } from "./shell.js";
-import { records } from "./store.js";
+import { files, records } from "./store.js";
 import { h, t } from "./ui.js";
 
 const ADULT_AGE = 15;
@@ -56,13 +56,20 @@ export async function openForm(uuid, section) {
   }
   show("form", record.label.head_name);
   $("form-title").textContent = record.label.address;
+  const model = new FormModel(schema);
   const flow = new FormFlow({
-    model: new FormModel(schema), raw: record.payload.answers, body: $("form-body"), actions: $("form-actions"),
+    model, raw: record.payload.answers, body: $("form-body"), actions: $("form-actions"),
     serverErrors: (record.error && record.error.errors) || [],
     hooks: {
       save: () => records.put(record),
+      files: {
+        save: (name, blob) => files.put(uuid, name, blob),
+        load: async (name) => { const stored = await files.get(uuid, name); return stored ? stored.blob : null; },
+      },
       navigate: (at) => history.replaceState(null, "", `#/f/${uuid}/${at}`),
       finalize: async (answers) => {
+        const named = new Set(model.fileNames(answers));
+        for (const kept of await files.ofRecord(uuid)) if (!named.has(kept.name)) await files.remove(uuid, kept.name); /* replaced photos */
         record.payload = { ...record.payload, answers, finished_at: new Date().toISOString() };
         Object.assign(record, { state: "queued", error: null, nextAt: 0, attempts: 0 });
         await records.put(record);

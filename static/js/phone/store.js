@@ -12,11 +12,15 @@ function promised(request) {
 
 function open() {
   if (!opening) {
-    const request = indexedDB.open(NAME, 1);
-    request.onupgradeneeded = () => {
+    const request = indexedDB.open(NAME, 2);
+    request.onupgradeneeded = (event) => {
       const db = request.result;
-      db.createObjectStore("records", { keyPath: "uuid" }).createIndex("user", "userId");
-      db.createObjectStore("meta", { keyPath: "key" });
+      if (event.oldVersion < 1) {
+        db.createObjectStore("records", { keyPath: "uuid" }).createIndex("user", "userId");
+        db.createObjectStore("meta", { keyPath: "key" });
+      }
+      /* Photos, sound, video and files of the records, as blobs, until the server has them. */
+      if (event.oldVersion < 2) db.createObjectStore("files", { keyPath: ["uuid", "name"] }).createIndex("record", "uuid");
     };
     opening = promised(request);
   }
@@ -47,13 +51,20 @@ export const records = {
     .then((list) => list.filter((r) => r.userId !== userId && r.state !== "sent").length),
 };
 
+export const files = {
+  put: (uuid, name, blob) => tx("files", "readwrite", (s) => promised(s.put({ uuid, name, blob, type: blob.type, savedAt: Date.now() }))),
+  get: (uuid, name) => tx("files", "readonly", (s) => promised(s.get([uuid, name]))),
+  remove: (uuid, name) => tx("files", "readwrite", (s) => promised(s.delete([uuid, name]))),
+  ofRecord: (uuid) => tx("files", "readonly", (s) => promised(s.index("record").getAll(uuid))),
+};
+
 export const meta = {
   get: (key) => tx("meta", "readonly", (s) => promised(s.get(key))).then((row) => row && row.value),
   set: (key, value) => tx("meta", "readwrite", (s) => promised(s.put({ key, value }))),
 };
 
 /* Unsent: anything the server has not confirmed (drafts are not finished, so they are not counted). */
-export const UNSENT = new Set(["queued", "refused", "conflict"]);
+export const UNSENT = new Set(["queued", "files", "refused", "conflict"]);
 
 export async function askPersistence() {
   try {

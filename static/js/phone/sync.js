@@ -1,7 +1,7 @@
 /* Sending the queue: in batches, with retry and exponential backoff; one refused record never
    blocks the others. A record leaves the queue only when the server has answered for it. */
-import { HttpError, postJSON } from "./api.js";
-import { records } from "./store.js";
+import { HttpError, postBlob, postJSON, sha256 } from "./api.js";
+import { files, records } from "./store.js";
 
 const STORED = new Set([200, 201]);
 const REFUSED = new Set([400, 403, 404, 413, 422]);
@@ -25,7 +25,13 @@ export function createSync({ userId, settings, onChange, onLogin, onMapping }) {
   async function settle(record, status, receipt) {
     if (STORED.has(status)) {
       const { answers, ...rest } = record.payload; /* the server has the answers: keep only what the list shows */
-      await records.put({ ...record, payload: rest, state: "sent", receipt, error: null, sentAt: Date.now() });
+      const missing = receipt.missing_files || [];
+      if (missing.length && receipt.submission_id) { /* its photos and files go next, one by one */
+        await records.put({ ...record, payload: rest, state: "files", receipt, missing, error: null });
+      } else {
+        await records.put({ ...record, payload: rest, state: "sent", receipt, error: null, sentAt: Date.now() });
+        await dropFiles(record.uuid);
+      }
       if (receipt.household_client_uuid && receipt.household_id) await onMapping(receipt);
     } else if (status === 409) {
       await records.put({ ...record, state: "conflict", error: { status, ...receipt } });
@@ -35,6 +41,40 @@ export function createSync({ userId, settings, onChange, onLogin, onMapping }) {
       return false;
     }
     return true;
+  }
+
+  async function dropFiles(uuid) {
+    for (const file of await files.ofRecord(uuid)) await files.remove(uuid, file.name);
+  }
+
+  /* The files of stored records, each on its own: what arrived is never sent again (resumable per file). */
+  async function sendFiles(pending) {
+    for (const record of pending) {
+      const missing = [...record.missing];
+      while (missing.length) {
+        const name = missing[0];
+        const stored = await files.get(record.uuid, name);
+        if (!stored) {
+          await records.put({ ...record, missing, state: "refused", error: { status: 404, message: name } });
+          break;
+        }
+        const digest = await sha256(stored.blob);
+        const url = `/api/submissions/${record.receipt.submission_id}/files/${encodeURIComponent(name)}`;
+        const { status, body } = await postBlob(url, stored.blob, digest ? { "X-File-SHA256": digest } : {});
+        if (status === 401) return "login";
+        if (status === 200 || status === 201) {
+          missing.shift();
+          await records.put({ ...record, missing, state: missing.length ? "files" : "sent", sentAt: Date.now() });
+          continue;
+        }
+        if (status >= 500 || status === 429) return "retry";
+        const message = (body && (body.message || (body.error && body.error.message))) || "";
+        await records.put({ ...record, missing, state: status === 409 ? "conflict" : "refused", error: { status, message } });
+        break;
+      }
+      if (!missing.length) await dropFiles(record.uuid);
+    }
+    return "ok";
   }
 
   /* One more failed attempt, on the stored copy (it may have been settled meanwhile). */
@@ -74,6 +114,18 @@ export function createSync({ userId, settings, onChange, onLogin, onMapping }) {
 
   async function loop(manual) {
     for (;;) {
+      const withFiles = (await records.ofUser(userId)).filter((r) => r.state === "files");
+      if (withFiles.length) {
+        let sent;
+        try {
+          sent = await sendFiles(withFiles);
+        } catch (error) {
+          sent = error instanceof HttpError && error.status === 401 ? "login" : "retry";
+        }
+        await onChange();
+        if (sent === "login") return "login";
+        if (sent === "retry") { backoff(); return "retry"; }
+      }
       const now = Date.now();
       const due = (await records.ofUser(userId)).filter((r) => r.state === "queued" && (manual || !r.nextAt || r.nextAt <= now));
       if (!due.length) {
