@@ -340,6 +340,14 @@ export class NodeSet {
   constructor(nodes = []) { this.nodes = nodes; }
 }
 
+/** A result as an answer value: a nodeset gives its first node's answer (an entry's text), or null. */
+export function plainValue(value) {
+  if (!(value instanceof NodeSet)) return value;
+  if (!value.nodes.length) return null;
+  const first = value.nodes[0];
+  return isEntry(first.value) ? first.text() : first.value;
+}
+
 function search(node, name, found) {
   for (const key of Object.keys(node.value)) {
     const value = node.value[key];

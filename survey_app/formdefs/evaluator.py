@@ -196,6 +196,16 @@ def to_number(value) -> float:
     return NAN if days is None else days
 
 
+def plain_value(value):
+    """A result as an answer value: a nodeset gives its first node's answer (an entry's text), or None."""
+    if type(value) is NodeSet:
+        if not value:
+            return None
+        first = value[0]
+        return first.text() if type(first.value) is dict else first.value
+    return value
+
+
 def to_bool(value) -> bool:
     if isinstance(value, bool):
         return value

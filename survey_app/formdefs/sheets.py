@@ -330,7 +330,9 @@ class SheetChecker:
             return None
         ok = True
         for name in sorted(expression.refs):
-            ok = self.check_ref(name, scope, sheet, number, header) and ok
+            ok = self.check_ref(name, scope, sheet, number, header, name in expression.nodeset_refs) and ok
+        for name in sorted(expression.last_saved - expression.refs):
+            ok = self.check_ref(name, None, sheet, number, header, True) and ok
         for node in walk(expression.ast):
             if node[0] == "call" and node[1] == "regex" and node[2][1][0] == "str":
                 try:
@@ -340,13 +342,15 @@ class SheetChecker:
                     ok = False
         return expression if ok else None
 
-    def check_ref(self, name, scope, sheet, number, header) -> bool:
+    def check_ref(self, name, scope, sheet, number, header, nodeset=False) -> bool:
+        """`nodeset`: read as a nodeset (count(${r}), sum(${x}), ${r}[...]/x), so a repeat, or a question
+        in a repeat named from outside it (all its answers), is fine."""
         target = self.items.get(name)
         if target is None:
             self.error("unknown_field", sheet, number, header, name=name)
-        elif target.kind.startswith("begin_"):
+        elif target.kind.startswith("begin_") and not (nodeset and target.kind == "begin_repeat"):
             self.error("not_a_question", sheet, number, header, name=name)
-        elif target.repeat is not None and target.repeat != scope:
+        elif target.repeat is not None and target.repeat != scope and not nodeset:
             self.error("outside_repeat", sheet, number, header, name=name, repeat=target.repeat)
         else:
             return True

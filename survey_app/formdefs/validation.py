@@ -15,7 +15,7 @@ import math
 import weakref
 from datetime import date
 
-from survey_app.formdefs.evaluator import Context, to_bool, to_number
+from survey_app.formdefs.evaluator import Context, plain_value, to_bool, to_number
 from survey_app.formdefs.fieldtypes import TYPES, TypeMismatch
 from survey_app.formdefs.messages import ANSWER, TYPE, render
 from survey_app.formdefs.schema import Field, FormSchema
@@ -35,6 +35,7 @@ def complete(schema: FormSchema, answers: dict, *, today: date | None = None) ->
 
 def to_answer(value):
     """A calculation's result as an answer: integral numbers as int, no value as None."""
+    value = plain_value(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -192,7 +193,7 @@ class _Run:
                 except TypeMismatch:
                     pass
         context = Context(values=working, today=self.today) if outer is None else \
-            Context(values=outer, member=working, today=self.today)
+            Context(values=outer, member=working, today=self.today, positions=(index + 1,))
         for step in scope.calculations:
             self.calculate(step, context, working)
         for key in submitted:
@@ -295,11 +296,15 @@ class _Run:
             if math.isfinite(wanted) and int(wanted) != len(value):
                 self.error(item.name, None, "constraint", self.say(ANSWER["repeat_count"], count=int(wanted)))
         entries = []
+        # While the entries are checked, paths such as ${r}[position() = position(..) - 1]/x read the
+        # entries as submitted (the phone does the same).
+        context.values[item.name] = [entry for entry in value if isinstance(entry, dict)]
         for number, entry in enumerate(value):
             if not isinstance(entry, dict):
                 self.error(item.name, number, "type", self.say(ANSWER["entry"]))
                 continue
             entries.append(self.scope(self.plan[item.name], entry, context.values, number))
+        context.values.pop(item.name, None)
         return entries
 
     def say(self, message, **params) -> str:

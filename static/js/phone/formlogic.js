@@ -1,6 +1,6 @@
 /* The form's logic on the phone: relevance, calculations, required answers and constraints,
    read from the form's schema JSON and evaluated with form-expr.js (the same rules as the server). */
-import { compileExpression, Context, toBoolean } from "../form-expr.js";
+import { compileExpression, Context, plainValue, toBoolean } from "../form-expr.js";
 
 const KINDS = {
   "select one": "one", select_one: "one", "select all that apply": "many", select_multiple: "many",
@@ -12,9 +12,11 @@ export function kindOf(field) {
   return KINDS[field.type] || KINDS[String(field.type).split(" ")[0]] || "other";
 }
 
-function run(source, context, columns = false) {
+/* The value of an expression (a nodeset kept as it is when `raw`, else as an answer value). */
+function run(source, context, columns = false, raw = false) {
   try {
-    return compileExpression(source, columns).evaluate(context);
+    const value = compileExpression(source, columns).evaluate(context);
+    return raw ? value : plainValue(value);
   } catch (error) {
     console.warn("form expression failed", source, error); /* a broken expression never blocks the surveyor */
     return null;
@@ -24,7 +26,7 @@ function run(source, context, columns = false) {
 function truth(source, context, otherwise) {
   if (source === true || source === false) return source;
   if (!source) return otherwise;
-  const value = run(source, context);
+  const value = run(source, context, false, true);
   return value === null ? otherwise : toBoolean(value);
 }
 
@@ -80,14 +82,14 @@ export class FormModel {
     const list = this.schema.choices[field.list_name] || [];
     if (!field.choice_filter) return list;
     return list.filter((choice) => toBoolean(run(field.choice_filter,
-      new Context({ ...context, choice: { ...(choice.extra || {}), name: choice.name } }), true) ?? true));
+      new Context({ ...context, choice: { ...(choice.extra || {}), name: choice.name } }), true, true) ?? true));
   }
 
   /* One level: which questions apply, the clean answers (calculations in, non-relevant out), problems.
      `outer` is the household's clean answers when this level is a member; `base` the previous pass. */
   level(entries, raw, outer, base, index, result) {
     const clean = {};
-    const context = () => (outer ? new Context({ values: outer, member: { ...base, ...clean } })
+    const context = () => (outer ? new Context({ values: outer, member: { ...base, ...clean }, positions: [index + 1] })
       : new Context({ values: { ...base, ...clean } }));
     for (const { field, kind, groups } of entries) {
       const relevant = groups.every((g) => truth(g.relevant, context(), true)) && truth(field.relevant, context(), true);
@@ -129,6 +131,7 @@ export class FormModel {
     const answers = this.settle(this.household, raw, null, null, result);
     if (this.repeat) {
       const members = raw[this.repeatName] || [];
+      answers[this.repeatName] = members; /* paths such as ${r}[position() = position(..) - 1]/x read the entries as entered */
       answers[this.repeatName] = members.map((member, index) => this.settle(this.member, member, answers, index, result));
     }
     result.answers = answers;
