@@ -421,7 +421,13 @@ def _compile_binary(op, left, right):
         return lambda ctx: not_equals(left(ctx), right(ctx))
     if op in _RELATIONAL:
         test = _RELATIONAL[op]
-        return lambda ctx: compare(test, left(ctx), right(ctx))
+
+        def relational(ctx):
+            a, b = left(ctx), right(ctx)
+            if type(a) is NodeSet or type(b) is NodeSet:
+                return compare(test, a, b)
+            return test(to_number(a), to_number(b))
+        return relational
     apply = _ARITHMETIC[op]
     return lambda ctx: apply(to_number(left(ctx)), to_number(right(ctx)))
 
