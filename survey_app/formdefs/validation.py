@@ -119,8 +119,18 @@ def _plan(schema: FormSchema) -> dict:
     if plan is None:
         plan = {None: _Scope(schema, None)}
         plan.update({r.name: _Scope(schema, r) for r in schema.repeats})
+        plan["instances"] = choice_instances(schema)
+        plan["choice_lists"] = {f.name: f.list_name for f in schema.walk() if f.list_name}
         _PLANS[schema] = plan
     return plan
+
+
+def choice_instances(schema: FormSchema) -> dict[str, list[dict]]:
+    """The choice lists as secondary instances, for instance('list')/root/item[...] and jr:choice-name():
+    each choice's columns, its name and its label in the form's default language (as on the phone)."""
+    return {list_name: [{**choice.extra, "name": choice.name,
+                         "label": schema.text(choice.label, schema.default_language)} for choice in choices]
+            for list_name, choices in schema.choices.items()}
 
 
 def _in_dependency_order(calculations: list[Field]) -> list[Field]:
@@ -187,13 +197,19 @@ class _Run:
         working: dict = {}
         for step in scope.steps:
             value = submitted.get(step.name)
-            if step.answered and not is_empty(value):
+            if step.kind == "repeat" and isinstance(value, list):
+                # until the repeat is checked, expressions before it read its entries as submitted
+                working[step.name] = [entry for entry in value if isinstance(entry, dict)]
+            elif step.answered and not is_empty(value):
                 try:
                     working[step.name] = step.qtype.coerce(value)
                 except TypeMismatch:
                     pass
-        context = Context(values=working, today=self.today) if outer is None else \
-            Context(values=outer, member=working, today=self.today, positions=(index + 1,))
+        plan = self.plan
+        context = Context(values=working, today=self.today, instances=plan["instances"],
+                          choice_lists=plan["choice_lists"]) if outer is None else \
+            Context(values=outer, member=working, today=self.today, positions=(index + 1,),
+                    instances=plan["instances"], choice_lists=plan["choice_lists"])
         for step in scope.calculations:
             self.calculate(step, context, working)
         for key in submitted:
@@ -211,6 +227,8 @@ class _Run:
                 entries = self.repeat(step.item, submitted.get(step.name), relevant, context)
                 if entries is not None:
                     working[step.name] = entries
+                else:
+                    working.pop(step.name, None)
             else:
                 self.answer(step, submitted.get(step.name), relevant, context, working, index)
         return working

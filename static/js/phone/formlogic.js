@@ -37,6 +37,21 @@ function maxSelected(field) {
   return Number(match[2]) - (match[1] === "<" ? 1 : 0);
 }
 
+function labelText(texts, schema) {
+  if (!texts || typeof texts !== "object") return texts || "";
+  if (texts[schema.default_language]) return texts[schema.default_language];
+  const any = Object.values(texts).find((text) => text);
+  return any || "";
+}
+
+function choiceInstances(schema) {
+  const instances = {};
+  for (const [list, choices] of Object.entries(schema.choices || {})) {
+    instances[list] = choices.map((c) => ({ ...(c.extra || {}), name: c.name, label: labelText(c.label, schema) }));
+  }
+  return instances;
+}
+
 export function isEmpty(value) {
   return value === undefined || value === null || value === "" || (Array.isArray(value) && !value.length);
 }
@@ -70,6 +85,16 @@ export class FormModel {
     this.household = scope(schema.fields);
     this.member = this.repeat ? scope(this.repeat.children || []) : [];
     this.byName = new Map([...this.household, ...this.member].map((entry) => [entry.field.name, entry]));
+    /* The choice lists as secondary instances (instance('list')/root/item[...], jr:choice-name()), labels in
+       the form's default language, as the server builds them (validation.choice_instances). */
+    this.instances = choiceInstances(schema);
+    this.choiceLists = {};
+    for (const entry of this.byName.values()) if (entry.field.list_name) this.choiceLists[entry.field.name] = entry.field.list_name;
+    /* Does the household part read the repeat (sum(${x}), count(${members}), ${members}[...]/x)? */
+    const inRepeat = new Set([this.repeatName, ...this.member.map((entry) => entry.field.name)]);
+    this.readsRepeat = this.household.some(({ field, groups }) => [field, ...groups].some((f) =>
+      ["relevant", "constraint", "calculate", "required"].some((key) => typeof f[key] === "string" &&
+        [...f[key].matchAll(/\$\{([^}]*)\}/g)].some((m) => inRepeat.has(m[1])))));
   }
 
   /* The question's own message, else the form's generic one for that problem. */
@@ -87,10 +112,11 @@ export class FormModel {
 
   /* One level: which questions apply, the clean answers (calculations in, non-relevant out), problems.
      `outer` is the household's clean answers when this level is a member; `base` the previous pass. */
-  level(entries, raw, outer, base, index, result) {
+  level(entries, raw, outer, base, index, result, extra = {}) {
     const clean = {};
-    const context = () => (outer ? new Context({ values: outer, member: { ...base, ...clean }, positions: [index + 1] })
-      : new Context({ values: { ...base, ...clean } }));
+    const shared = { instances: this.instances, choiceLists: this.choiceLists };
+    const context = () => (outer ? new Context({ ...shared, values: outer, member: { ...base, ...clean }, positions: [index + 1] })
+      : new Context({ ...shared, values: { ...extra, ...base, ...clean } }));
     for (const { field, kind, groups } of entries) {
       const relevant = groups.every((g) => truth(g.relevant, context(), true)) && truth(field.relevant, context(), true);
       result.relevant.set(index === null ? field.name : `${field.name}#${index}`, relevant);
@@ -119,20 +145,26 @@ export class FormModel {
   }
 
   /* Two passes over a level, so questions can also read answers given further down. */
-  settle(entries, raw, outer, index, result) {
+  settle(entries, raw, outer, index, result, extra = {}) {
     const scratch = { relevant: new Map(), problems: [] };
-    const first = this.level(entries, raw, outer, {}, index, scratch);
-    return this.level(entries, raw, outer, first, index, result);
+    const first = this.level(entries, raw, outer, {}, index, scratch, extra);
+    return this.level(entries, raw, outer, first, index, result, extra);
   }
 
   /* Everything the screens need from the raw answers being edited. */
   evaluate(raw) {
     const result = { relevant: new Map(), problems: [], answers: null };
-    const answers = this.settle(this.household, raw, null, null, result);
+    const members = this.repeat ? raw[this.repeatName] || [] : [];
+    /* The household part sees the entries as entered; once they are settled, it is settled again with them
+       when it reads the repeat (the server reads the entries as it checks them, in form order). */
+    const entered = this.repeat ? { [this.repeatName]: members } : {};
+    const first = this.readsRepeat ? { relevant: new Map(), problems: [] } : result;
+    let answers = this.settle(this.household, raw, null, null, first, entered);
     if (this.repeat) {
-      const members = raw[this.repeatName] || [];
       answers[this.repeatName] = members; /* paths such as ${r}[position() = position(..) - 1]/x read the entries as entered */
-      answers[this.repeatName] = members.map((member, index) => this.settle(this.member, member, answers, index, result));
+      const settled = members.map((member, index) => this.settle(this.member, member, answers, index, result));
+      if (this.readsRepeat) answers = this.settle(this.household, raw, null, null, result, { [this.repeatName]: settled });
+      answers[this.repeatName] = settled;
     }
     result.answers = answers;
     return result;
