@@ -105,8 +105,8 @@ def agree(phone: dict, server: dict) -> bool:
         if re.fullmatch(r"[0-9a-f-]{36}|[0-9A-Za-z]{12}", phone["value"]) and \
                 re.fullmatch(r"[0-9a-f-]{36}|[0-9A-Za-z]{12}", server["value"]):
             return len(phone["value"]) == len(server["value"])  # uuid(): random, same shape
-    if "value" in phone and "value" in server and all(isinstance(x, (int, float)) and not isinstance(x, bool) and 0 <= x < 7 for x in
-                                                       (phone["value"], server["value"])):
+    numbers = [x.get("value") for x in (phone, server)]
+    if all(isinstance(x, (int, float)) and not isinstance(x, bool) and 0 <= x < 7 for x in numbers):
         return True  # random()
     return T.same(phone, server) or same_b(phone, server) or same_b(server, phone)
 

@@ -14,7 +14,6 @@ import math
 import random
 import re
 
-import elementpath
 from elementpath import XPath2Parser, XPathContext
 from elementpath.datatypes import AbstractDateTime, UntypedAtomic
 
@@ -211,7 +210,8 @@ _MISSING = object()
 def _fixed(function, low, high):
     names = [f"a{i}" for i in range(high)]
     params = ", ".join(names[:low] + [f"{n}=_MISSING" for n in names[low:]])
-    source = f"def call({params}):\n    return function(*[a for a in ({', '.join(names)}{',' if names else ''}) if a is not _MISSING])"
+    given = ", ".join(names) + ("," if names else "")
+    source = f"def call({params}):\n    return function(*[a for a in ({given}) if a is not _MISSING])"
     scope = {"function": function, "_MISSING": _MISSING}
     exec(source, scope)  # noqa: S102 - a signature elementpath can read
     return scope["call"]
@@ -258,4 +258,4 @@ def context_of(root, context_path: str, parser: XPath2Parser):
     return context
 
 
-__all__ = ["make_parser", "prepare", "result", "context_of", "elementpath"]
+__all__ = ["XPathContext", "make_parser", "prepare", "result", "context_of"]

@@ -16,7 +16,8 @@ from survey_app.formdefs.evaluator import format_number
 
 DATA = "/model/instance[1]/data"
 #: Functions whose ODK meaning differs from the XPath 2.0 built-in of that name (elementpath gets odk:...).
-CLASHES = ("if", "round", "max", "min", "date", "current", "concat", "sum", "count", "substring-before", "substring-after", "translate", "boolean", "number",
+CLASHES = ("if", "round", "max", "min", "date", "current", "concat", "sum", "count", "substring-before",
+           "substring-after", "translate", "boolean", "number",
            "string", "not", "true", "false", "contains", "starts-with", "ends-with", "abs")
 _STRING = re.compile(r"'[^']*'|\"[^\"]*\"")
 

@@ -86,6 +86,9 @@ def test_the_table_covers_every_function_and_error_code():
     assert not missing, f"every function needs a case: {missing}"
     for group in TABLE["groups"]:
         assert group["source"] and all(url.startswith("https://") for url in group["source"]), group["about"]
+    for form in ("..", "current()", "instance('", "]/", "[last()]", "[2]", "position(..)", "${last-saved#", "/data/",
+                 "indexed-repeat(", "jr:choice-name(", "decimal-date-time(", "date(", "format-date-time("):
+        assert form in text, f"the table needs a case with {form}"
     codes = {case["error"] for case in CASES if "error" in case}
     assert codes == set(ExpressionError.MESSAGES)
 
