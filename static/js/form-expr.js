@@ -11,16 +11,19 @@
  *   expr.evaluate(new Context({ values: answers, member: currentMember, dot: value }));
  *
  * Values: string, number, boolean, array (a select_multiple answer), null/undefined (no answer,
- * behaves as empty text).
+ * behaves as empty text), NodeSet (what a path selects: `${people}[age < 18]/pet_count`, `../name`,
+ * `instance('list')/root/item[name = ${x}]/label`; a repeat's entries are the objects in its array).
  */
+import { digest } from "./form-expr-digest.js";
 
 const NAME = "[A-Za-z_][A-Za-z0-9_.:\\-]*";
 const TOKEN = new RegExp(
   "(\\$\\{([^}]*)\\})|(\\d+(?:\\.\\d*)?|\\.\\d+)|('[^']*'|\"[^\"]*\")" +
-  "|(!=|<=|>=|=|<|>|\\+|-|\\*|\\(|\\)|,)|(\\.\\.)|(\\.)|(" + NAME + ")", "y");
+  "|(!=|<=|>=|=|<|>|\\+|-|\\*|\\(|\\)|,|\\[|\\]|/(?!/))|(\\.\\.)|(\\.)|(" + NAME + ")", "y");
 const TOKEN_KINDS = [null, "ref", null, "num", "str", "op", "dotdot", "dot", "name"];
 const VALID_REF = new RegExp("^" + NAME + "$");
-const PATH_CHARS = "/@[]|";
+const PATH_CHARS = "/@|";
+const LAST_SAVED = "last-saved#";
 const LEVELS = [["or"], ["and"], ["=", "!="], ["<", "<=", ">", ">="], ["+", "-"], ["*", "div", "mod"]];
 const WORD_OPERATORS = new Set(["or", "and", "div", "mod"]);
 
@@ -30,7 +33,7 @@ const MESSAGES = {
   end: () => "The expression ends too early: a value or a closing bracket is missing.",
   unterminated: (p) => `Text in quotes is not closed (character ${p.position}).`,
   bad_char: (p) => `Unexpected character ${p.char} at character ${p.position}.`,
-  path: (p) => `Paths such as / .. @ [ ] | are not supported (character ${p.position}); refer to questions as \${name}.`,
+  path: (p) => `Attributes (@), unions (|) and // are not supported in paths (character ${p.position}).`,
   bare_name: (p) => `'${p.name}' is not understood (character ${p.position}); refer to a question as \${${p.name}} and put text in quotes.`,
   bad_ref: (p) => `'\${${p.name}}' is not a valid question reference.`,
   unknown_function: (p) => `Unknown function ${p.name}().`,
@@ -60,7 +63,7 @@ function tokenize(source) {
     if (isSpace(ch)) { pos += 1; continue; }
     TOKEN.lastIndex = pos;
     const m = TOKEN.exec(source);
-    if (!m) {
+    if (!m || source.startsWith("//", pos)) {
       if (ch === "'" || ch === "\"") throw new ExpressionError("unterminated", { position: pos + 1 });
       if (PATH_CHARS.includes(ch)) throw new ExpressionError("path", { position: pos + 1 });
       throw new ExpressionError("bad_char", { char: `'${ch}'`, position: pos + 1 });
@@ -95,6 +98,7 @@ class Parser {
     this.tokens = tokenize(source);
     this.index = 0;
     this.columns = columns;
+    this.predicatesOpen = 0;
   }
 
   peek() { return this.index < this.tokens.length ? this.tokens[this.index] : null; }
@@ -130,32 +134,96 @@ class Parser {
       this.index += 1;
       return ["neg", this.unary()];
     }
-    return this.primary();
+    return this.path();
+  }
+
+  isOp(value, offset = 0) {
+    const token = this.tokens[this.index + offset];
+    return token !== undefined && token[0] === "op" && token[1] === value;
+  }
+
+  path() {
+    const token = this.peek();
+    if (token !== null && token[0] === "op" && token[1] === "/") {
+      this.index += 1;
+      const next = this.peek();
+      const steps = next !== null && ["name", "dot", "dotdot"].includes(next[0]) ? this.steps() : [];
+      return ["path", ["root"], steps.slice(1)]; // the first step names the root element (data)
+    }
+    if (token !== null && (token[0] === "dot" || token[0] === "dotdot" ||
+        (token[0] === "name" && !WORD_OPERATORS.has(token[1]) && !this.isOp("(", 1)))) {
+      if (token[0] === "name" && !this.predicatesOpen && !(this.isOp("/", 1) || this.isOp("[", 1))) {
+        this.index += 1;
+        if (this.columns) return ["col", token[1]];
+        throw new ExpressionError("bare_name", { name: token[1], position: token[2] });
+      }
+      const steps = this.steps();
+      if (steps.length === 1 && steps[0][0] === "self") return ["dot"];
+      return ["path", ["context"], steps];
+    }
+    const node = this.primary();
+    const predicates = this.predicates();
+    const steps = predicates.length ? [["filter", null, predicates]] : [];
+    if (this.isOp("/")) {
+      this.index += 1;
+      steps.push(...this.steps());
+    }
+    return steps.length ? ["path", node, steps] : node;
+  }
+
+  steps() {
+    const steps = [this.step()];
+    while (this.isOp("/")) {
+      this.index += 1;
+      steps.push(this.step());
+    }
+    return steps;
+  }
+
+  step() {
+    const token = this.take();
+    const [kind, value] = token;
+    if (kind === "dot") return ["self", null, []];
+    if (kind === "dotdot") return ["parent", null, []];
+    if (kind === "name" && !WORD_OPERATORS.has(value) && !this.isOp("(")) return ["child", value, this.predicates()];
+    throw unexpected(token);
+  }
+
+  predicates() {
+    const found = [];
+    while (this.isOp("[")) {
+      this.index += 1;
+      if (this.isOp("]")) throw unexpected(this.peek());
+      this.predicatesOpen += 1;
+      found.push(this.binary(0));
+      this.predicatesOpen -= 1;
+      const close = this.take();
+      if (close[0] === "str" || close[1] !== "]") throw unexpected(close);
+    }
+    return found;
   }
 
   primary() {
     const token = this.take();
-    const [kind, value, position] = token;
+    const [kind, value] = token;
     if (kind === "num") return ["num", parseFloat(value)];
     if (kind === "str") return ["str", value.slice(1, -1)];
     if (kind === "ref") {
+      if (value.startsWith(LAST_SAVED)) {
+        const name = value.slice(LAST_SAVED.length);
+        if (!VALID_REF.test(name)) throw new ExpressionError("bad_ref", { name: value });
+        return ["last", name];
+      }
       if (!VALID_REF.test(value)) throw new ExpressionError("bad_ref", { name: value });
       return ["ref", value];
     }
-    if (kind === "dot") return ["dot"];
-    if (kind === "dotdot") throw new ExpressionError("path", { position });
     if (kind === "op" && value === "(") {
       const node = this.binary(0);
       const close = this.take();
       if (close[0] === "str" || close[1] !== ")") throw unexpected(close);
       return node;
     }
-    if (kind === "name" && !WORD_OPERATORS.has(value)) {
-      const next = this.peek();
-      if (next !== null && next[0] === "op" && next[1] === "(") return this.call(value);
-      if (this.columns) return ["col", value];
-      throw new ExpressionError("bare_name", { name: value, position });
-    }
+    if (kind === "name" && !WORD_OPERATORS.has(value) && this.isOp("(")) return this.call(value);
     throw unexpected(token);
   }
 
@@ -201,6 +269,7 @@ function isNumber(v) { return typeof v === "number"; }
 export function toString(v) {
   if (v === null || v === undefined) return "";
   if (typeof v === "string") return v;
+  if (v instanceof NodeSet) return v.nodes.length ? v.nodes[0].text() : "";
   if (typeof v === "boolean") return v ? "true" : "false";
   if (typeof v === "number") return Object.is(v, -0) ? "0" : String(v);
   if (Array.isArray(v)) return v.map(toString).join(" ");
@@ -219,17 +288,77 @@ export function toNumber(v) {
 
 export function toBoolean(v) {
   if (typeof v === "boolean") return v;
+  if (v instanceof NodeSet) return v.nodes.length > 0;
   if (isNumber(v)) return !Number.isNaN(v) && v !== 0;
   if (Array.isArray(v)) return v.length > 0;
   return toString(v).length > 0;
 }
 
 function items(v) {
+  if (v instanceof NodeSet) return v.nodes.length ? items(v.nodes[0].value) : [];
   if (Array.isArray(v)) return v.map(toString);
   return toString(v).split(/\s+/).filter((s) => s.length > 0);
 }
 
 function chars(text) { return Array.from(text); }
+
+function isEntry(v) { return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof NodeSet); }
+
+const has = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
+
+/** One element of the answers (or of a secondary instance): `value` is an object for an entry (its
+    children by name), else the answer; `position` counts from 1 among same-named siblings. */
+export class Node {
+  constructor(name, value, parent, position) {
+    this.name = name;
+    this.value = value;
+    this.parent = parent;
+    this.position = position;
+  }
+
+  children(name) {
+    const value = this.value;
+    if (!isEntry(value) || !has(value, name)) return [];
+    const child = value[name];
+    if (Array.isArray(child) && (child.length === 0 || isEntry(child[0]))) {
+      return child.map((entry, i) => new Node(name, entry, this, i + 1));
+    }
+    return [new Node(name, child, this, 1)];
+  }
+
+  /* The XPath string-value: an entry's is the text of everything inside it, in order. */
+  text() {
+    if (isEntry(this.value)) {
+      return Object.keys(this.value).map((key) => this.children(key).map((child) => child.text()).join("")).join("");
+    }
+    return toString(this.value);
+  }
+}
+
+/** The nodes a path selects, in document order. */
+export class NodeSet {
+  constructor(nodes = []) { this.nodes = nodes; }
+}
+
+/** A result as an answer value: a nodeset gives its first node's answer (an entry's text), or null. */
+export function plainValue(value) {
+  if (!(value instanceof NodeSet)) return value;
+  if (!value.nodes.length) return null;
+  const first = value.nodes[0];
+  return isEntry(first.value) ? first.text() : first.value;
+}
+
+function search(node, name, found) {
+  for (const key of Object.keys(node.value)) {
+    const value = node.value[key];
+    if (Array.isArray(value) && value.length && isEntry(value[0])) {
+      for (const entry of node.children(key)) {
+        if (has(entry.value, name)) found.push(...entry.children(name));
+        else search(entry, name, found);
+      }
+    }
+  }
+}
 
 // ---- dates -------------------------------------------------------------------------------
 
@@ -288,25 +417,45 @@ function isoDays(text) {
 
 function pad(n, width) { return String(n).padStart(width, "0"); }
 
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+
+/* format-date() and format-date-time(): ISO text keeps its written clock; a number is UTC days. */
 function formatDate(value, pattern) {
-  let y; let m; let d; let hour; let minute; let second;
+  let y; let m; let d; let hour; let minute; let second; let millis;
   const parts = typeof value === "string" ? isoParts(value) : null;
   if (parts !== null) {
     [y, m, d, hour, minute, second] = parts;
+    millis = Math.trunc(parts[6] * 1000 + 1e-6);
   } else {
     const days = toNumber(value);
     if (!Number.isFinite(days)) return "";
     let whole = Math.floor(days);
-    let seconds = Math.floor((days - whole) * 86400 + 0.5);
-    if (seconds >= 86400) { whole += 1; seconds -= 86400; }
+    millis = Math.floor((days - whole) * 86400000 + 0.5);
+    if (millis >= 86400000) { whole += 1; millis -= 86400000; }
     [y, m, d] = civilFromDays(whole);
+    const seconds = floorDiv(millis, 1000);
+    millis %= 1000;
     hour = floorDiv(seconds, 3600); minute = floorDiv(seconds, 60) % 60; second = seconds % 60;
   }
   const values = {
     "%Y": pad(y, 4), "%y": pad(y % 100, 2), "%m": pad(m, 2), "%n": String(m), "%d": pad(d, 2),
     "%e": String(d), "%H": pad(hour, 2), "%h": String(hour), "%M": pad(minute, 2), "%S": pad(second, 2),
+    "%3": pad(millis, 3), "%b": MONTHS[m - 1], "%a": WEEKDAYS[(((daysFromCivil(y, m, d) + 4) % 7) + 7) % 7],
   };
-  return toString(pattern).replace(/%[YymndeHhMS]/g, (token) => values[token]);
+  return toString(pattern).replace(/%[YymndeHhMSb3a]/g, (token) => values[token]);
+}
+
+/* date(): ISO date text of a date, a date-time or a number of days; "" if it is none of them. */
+function toDate(value) {
+  if (typeof value === "string") {
+    const parts = isoParts(value);
+    if (parts !== null) return `${pad(parts[0], 4)}-${pad(parts[1], 2)}-${pad(parts[2], 2)}`;
+  }
+  const days = toNumber(value);
+  if (!Number.isFinite(days)) return "";
+  const [y, m, d] = civilFromDays(Math.floor(days));
+  return `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`;
 }
 
 function localToday() {
@@ -326,9 +475,33 @@ function localNow() {
 // ---- operators and functions -------------------------------------------------------------
 
 export function equals(a, b) {
+  if (a instanceof NodeSet || b instanceof NodeSet) return nodesCompare(a, b, equals);
   if (typeof a === "boolean" || typeof b === "boolean") return toBoolean(a) === toBoolean(b);
   if (isNumber(a) || isNumber(b)) return toNumber(a) === toNumber(b);
   return toString(a) === toString(b);
+}
+
+function notEquals(a, b) {
+  if (a instanceof NodeSet || b instanceof NodeSet) return nodesCompare(a, b, (x, y) => !equals(x, y));
+  return !equals(a, b);
+}
+
+/* XPath's comparisons with a nodeset: true if some node's text (some pair of them) passes; against a
+   boolean, the nodeset counts as a boolean. */
+function nodesCompare(a, b, test) {
+  if (typeof a === "boolean" || typeof b === "boolean") return test(toBoolean(a), toBoolean(b));
+  let left = a instanceof NodeSet ? a.nodes.map((n) => n.text()) : [a];
+  let right = b instanceof NodeSet ? b.nodes.map((n) => n.text()) : [b];
+  if ((!(a instanceof NodeSet) && isNumber(a)) || (!(b instanceof NodeSet) && isNumber(b))) {
+    left = left.map(toNumber);
+    right = right.map(toNumber);
+  }
+  return left.some((x) => right.some((y) => test(x, y)));
+}
+
+function compare(test, a, b) {
+  if (a instanceof NodeSet || b instanceof NodeSet) return nodesCompare(a, b, (x, y) => test(toNumber(x), toNumber(y)));
+  return test(toNumber(a), toNumber(b));
 }
 
 const ARITHMETIC = {
@@ -349,8 +522,8 @@ function compileBinary(op, left, right) {
   if (op === "and") return (ctx) => toBoolean(left(ctx)) && toBoolean(right(ctx));
   if (op === "or") return (ctx) => toBoolean(left(ctx)) || toBoolean(right(ctx));
   if (op === "=") return (ctx) => equals(left(ctx), right(ctx));
-  if (op === "!=") return (ctx) => !equals(left(ctx), right(ctx));
-  if (RELATIONAL[op]) { const test = RELATIONAL[op]; return (ctx) => test(toNumber(left(ctx)), toNumber(right(ctx))); }
+  if (op === "!=") return (ctx) => notEquals(left(ctx), right(ctx));
+  if (RELATIONAL[op]) { const test = RELATIONAL[op]; return (ctx) => compare(test, left(ctx), right(ctx)); }
   const apply = ARITHMETIC[op];
   return (ctx) => apply(toNumber(left(ctx)), toNumber(right(ctx)));
 }
@@ -430,7 +603,7 @@ function instanceRows(ctx, name) {
   return Object.prototype.hasOwnProperty.call(instances, key) ? instances[key] : [];
 }
 
-function search(instance, ...args) {
+function searchFile(instance, ...args) {
   return (ctx) => {
     const values = args.map((arg) => arg(ctx));
     const [mode, columns, value] = values.length >= 3 ? values : [null, null, null];
@@ -449,7 +622,238 @@ function pulldata(instance, column, keyColumn, key) {
   };
 }
 
-/** name -> [min args, max args or null, factory of compiled args]. */
+
+function withContext(fn) {
+  return (...args) => (ctx) => fn(ctx, ...args.map((arg) => arg(ctx)));
+}
+
+const NODES = "all";
+/* concat(): a ${name} not in reach (a question in a repeat, named from outside) gives all its answers. */
+const FLEX = "flex";
+
+const texts = (set) => set.nodes.map((node) => node.text());
+const numbers = (set) => set.nodes.map((node) => toNumber(node.text()));
+
+function extreme(pick) {
+  return (set) => {
+    const values = numbers(set);
+    if (!values.length || values.some(Number.isNaN)) return NaN;
+    return pick(...values);
+  };
+}
+
+function position(ctx, set) {
+  if (set === undefined) return ctx.focus !== null ? ctx.index : 1;
+  return set.nodes.length ? set.nodes[0].position : NaN;
+}
+
+/* indexed-repeat(name, group, i[, sub_group, sub_i ...]): `name` in the i-th entry of `group`... */
+function indexedRepeat(nameSet, ...pairs) {
+  const target = nameSet.nodes.length ? nameSet.nodes[0].name : null;
+  let entries = null;
+  for (let i = 0; i < pairs.length; i += 2) {
+    const group = pairs[i];
+    const index = toNumber(pairs[i + 1]);
+    let candidates;
+    if (entries === null) {
+      candidates = group.nodes;
+    } else {
+      const wanted = group.nodes.length ? group.nodes[0].name : null;
+      candidates = wanted ? entries.flatMap((entry) => entry.children(wanted)) : [];
+    }
+    if (!Number.isInteger(index) || index < 1 || index > candidates.length) return new NodeSet();
+    entries = [candidates[index - 1]];
+  }
+  if (target === null) return new NodeSet();
+  const found = [];
+  for (const entry of entries) {
+    if (has(entry.value, target)) found.push(...entry.children(target));
+    else search(entry, target, found);
+  }
+  return new NodeSet(found);
+}
+
+function choiceName(ctx, value, question) {
+  let name = toString(question).trim();
+  if (name.startsWith("${") && name.endsWith("}")) name = name.slice(2, -1);
+  name = name.split("/").pop();
+  const chosen = toString(value);
+  const rows = ctx.instances[ctx.choiceLists[name]] || [];
+  for (const row of rows) {
+    if (toString(row.name) === chosen) {
+      const label = row.label;
+      if (isEntry(label)) return toString(has(label, ctx.lang) ? label[ctx.lang] : Object.values(label)[0]);
+      return toString(label);
+    }
+  }
+  return "";
+}
+
+const EARTH_RADIUS = 6378100;
+const radians = (degrees) => (degrees * Math.PI) / 180;
+
+function roundHalfAway(x, places = 0) {
+  if (!Number.isFinite(x)) return x;
+  const p = Number.isFinite(places) ? Math.trunc(places) : 0;
+  const whole = (v) => (v < 0 ? -Math.floor(-v + 0.5) : Math.floor(v + 0.5));
+  if (p === 0) return whole(x);
+  const power = 10 ** Math.abs(p);
+  return p > 0 ? whole(x * power) / power : power * whole(x / power);
+}
+
+/* (lat, lon) of geopoints given one per text or as 'p;p;...' traces; null if one is not a geopoint. */
+function geopoints(values) {
+  const points = [];
+  for (const value of values) {
+    for (const text of (value instanceof NodeSet ? texts(value) : [toString(value)])) {
+      for (const part of text.split(";")) {
+        const fields = part.trim().split(/\s+/).filter((f) => f.length);
+        if (fields.length < 2) return null;
+        const numbers4 = fields.slice(0, 4).map((f) => (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(f) ? Number(f) : NaN));
+        if (numbers4.some(Number.isNaN)) return null;
+        const [lat, lon] = numbers4;
+        if (!(lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180) || (numbers4.length > 3 && numbers4[3] < 0)) return null;
+        points.push([lat, lon]);
+      }
+    }
+  }
+  return points;
+}
+
+function distance(...values) {
+  const points = geopoints(values);
+  if (points === null) return NaN;
+  let total = 0;
+  for (let i = 1; i < points.length; i += 1) {
+    const [lat1, lon1] = points[i - 1];
+    const [lat2, lon2] = points[i];
+    const p1 = radians(lat1); const p2 = radians(lat2); const dl = radians(lon1 - lon2);
+    const cosine = Math.sin(p1) * Math.sin(p2) + Math.cos(p1) * Math.cos(p2) * Math.cos(dl);
+    total += Math.acos(Math.max(-1, Math.min(1, cosine))) * EARTH_RADIUS;
+  }
+  return Math.abs(roundHalfAway(total * 100)) / 100;
+}
+
+function area(value) {
+  const points = geopoints([value]);
+  if (points === null) return NaN;
+  let total = 0;
+  const count = points.length;
+  if (count > 2) {
+    for (let i = 0; i < count; i += 1) {
+      const [lat1, lon1] = points[i];
+      const [lat2, lon2] = points[(i + 1) % count];
+      total += radians(lon2 - lon1) * (2 + Math.sin(radians(lat1)) + Math.sin(radians(lat2)));
+    }
+    total = (total * EARTH_RADIUS * EARTH_RADIUS) / 2;
+  }
+  return Math.abs(roundHalfAway(total * 100)) / 100;
+}
+
+function within(low, high, value) {
+  const lo = toNumber(low); const hi = toNumber(high);
+  return (lo < 0 || value >= lo) && (hi < 0 || value <= hi);
+}
+
+function checklist(low, high, ...answers) {
+  return within(low, high, answers.filter((a) => toString(a) === "yes").length);
+}
+
+function weightedChecklist(low, high, ...pairs) {
+  let total = 0;
+  for (let i = 0; i + 1 < pairs.length; i += 2) if (toString(pairs[i]) === "yes") total += toNumber(pairs[i + 1]);
+  return within(low, high, total);
+}
+
+const math = (fn) => strict((...values) => fn(...values.map(toNumber)));
+
+function concat(...values) {
+  return values.map((v) => (v instanceof NodeSet ? texts(v).join("") : toString(v))).join("");
+}
+
+function translate(text, source, target) {
+  const from = chars(toString(source)); const to = chars(toString(target));
+  const table = new Map();
+  from.forEach((ch, i) => { if (!table.has(ch)) table.set(ch, i < to.length ? to[i] : ""); });
+  return chars(toString(text)).map((ch) => (table.has(ch) ? table.get(ch) : ch)).join("");
+}
+
+function before(text, target) {
+  const t = toString(text); const g = toString(target);
+  const i = t.indexOf(g);
+  return i >= 0 ? t.slice(0, i) : "";
+}
+
+function after(text, target) {
+  const t = toString(text); const g = toString(target);
+  const i = t.indexOf(g);
+  return i >= 0 ? t.slice(i + g.length) : "";
+}
+
+const contextText = (ctx) => (ctx.focus !== null ? ctx.focus.text() : toString(ctx.dot));
+const normalize = (text) => text.split(/\s+/).filter((part) => part.length).join(" ");
+
+function once(valueOf) {
+  return (ctx) => {
+    const current = ctx.dot;
+    const value = valueOf(ctx);
+    if (current === null || current === undefined || current === "" || (Array.isArray(current) && !current.length) ||
+        (isNumber(current) && !Number.isFinite(current))) return value;
+    return current;
+  };
+}
+
+function instance(ctx, name) {
+  const rows = ctx.instances[toString(name)];
+  if (rows === undefined) return new NodeSet();
+  return new NodeSet([new Node(null, { root: { item: rows } }, null, 1)]);
+}
+
+const TOKEN_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+function randomInts(count) {
+  const out = new Uint32Array(count);
+  if (globalThis.crypto && globalThis.crypto.getRandomValues) globalThis.crypto.getRandomValues(out);
+  else for (let i = 0; i < count; i += 1) out[i] = Math.floor(Math.random() * 2 ** 32);
+  return out;
+}
+
+function uuid(length) {
+  if (length === undefined) {
+    if (globalThis.crypto && globalThis.crypto.randomUUID) return globalThis.crypto.randomUUID();
+    const hex = Array.from(randomInts(16), (n) => pad((n & 0xff).toString(16), 2)).join("");
+    const variant = "89ab"[parseInt(hex[16], 16) & 3];
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  }
+  const x = toNumber(length);
+  const count = Number.isFinite(x) && x > 0 ? Math.trunc(x) : 0;
+  return Array.from(randomInts(count), (n) => TOKEN_CHARS[n % TOKEN_CHARS.length]).join("");
+}
+
+function decimalTime(v) {
+  if (isNumber(v)) return NaN;
+  const m = /^\s*(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?\s*$/.exec(toString(v));
+  if (!m) return NaN;
+  const hour = +m[1]; const minute = +m[2]; const second = +(m[3] || 0);
+  if (hour > 23 || minute > 59 || second > 59) return NaN;
+  return (hour * 3600 + minute * 60 + second + (m[4] ? parseFloat(m[4]) : 0)) / 86400;
+}
+
+function base64Decode(v) {
+  const text = toString(v).trim();
+  if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(text)) return "";
+  try {
+    const binary = atob(text);
+    return new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+  } catch (e) {
+    return "";
+  }
+}
+
+const log = (x) => (x === 0 ? -Infinity : (x > 0 ? Math.log(x) : NaN));
+
+/** name -> [min args, max args or null, factory of compiled args, nodes]; `nodes`: the positions of the
+    arguments given as nodesets (NODES: all of them), e.g. count()'s. */
 const FUNCTIONS = {
   if: [3, 3, (c, a, b) => (ctx) => (toBoolean(c(ctx)) ? a(ctx) : b(ctx))],
   today: [0, 0, () => (ctx) => ctx.today || localToday()],
@@ -464,41 +868,173 @@ const FUNCTIONS = {
   selected: [2, 2, strict((v, choice) => items(v).includes(toString(choice)))],
   "count-selected": [1, 1, strict((v) => items(v).length)],
   "selected-at": [2, 2, strict(selectedAt)],
-  "string-length": [1, 1, strict((v) => chars(toString(v)).length)],
+  "jr:choice-name": [2, 2, withContext(choiceName)],
+  "string-length": [0, 1, (...a) => (a.length ? strict((v) => chars(toString(v)).length)(...a)
+    : (ctx) => chars(contextText(ctx)).length)],
+  "normalize-space": [0, 1, (...a) => (a.length ? strict((v) => normalize(toString(v)))(...a)
+    : (ctx) => normalize(contextText(ctx)))],
   regex: [2, 2, strict(regex)],
-  concat: [1, null, strict((...values) => values.map(toString).join(""))],
+  concat: [1, null, strict(concat), FLEX],
+  join: [2, 2, strict((sep, set) => texts(set).join(toString(sep))), [1]],
   coalesce: [2, 2, strict((a, b) => (toString(a) !== "" ? a : b))],
   contains: [2, 2, strict((a, b) => toString(a).includes(toString(b)))],
   "starts-with": [2, 2, strict((a, b) => toString(a).startsWith(toString(b)))],
   "ends-with": [2, 2, strict((a, b) => toString(a).endsWith(toString(b)))],
   substr: [2, 3, strict(substr)],
+  "substring-before": [2, 2, strict(before)],
+  "substring-after": [2, 2, strict(after)],
+  translate: [3, 3, strict(translate)],
+  "boolean-from-string": [1, 1, strict((v) => ["true", "1"].includes(toString(v)))],
+  digest: [2, 3, strict((data, algorithm, encoding = "base64") =>
+    digest(toString(data), toString(algorithm), toString(encoding)))],
+  "base64-decode": [1, 1, strict(base64Decode)],
   "format-date": [2, 2, strict(formatDate)],
   pulldata: [4, 4, pulldata],
-  search: [1, 6, search],
+  search: [1, 6, searchFile],
+  "format-date-time": [2, 2, strict(formatDate)],
+  date: [1, 1, strict(toDate)],
+  "decimal-date-time": [1, 1, strict((v) => { if (isNumber(v)) return v; const d = isoDays(toString(v)); return d === null ? NaN : d; })],
+  "decimal-time": [1, 1, strict(decimalTime)],
+  round: [1, 2, strict((x, places = 0) => roundHalfAway(toNumber(x), toNumber(places)))],
+  pow: [2, 2, math((x, y) => x ** y)],
+  log: [1, 1, math(log)],
+  log10: [1, 1, math((x) => (x === 0 ? -Infinity : (x > 0 ? Math.log10(x) : NaN)))],
+  abs: [1, 1, math(Math.abs)],
+  sin: [1, 1, math(Math.sin)],
+  cos: [1, 1, math(Math.cos)],
+  tan: [1, 1, math(Math.tan)],
+  asin: [1, 1, math(Math.asin)],
+  acos: [1, 1, math(Math.acos)],
+  atan: [1, 1, math(Math.atan)],
+  atan2: [2, 2, math(Math.atan2)],
+  sqrt: [1, 1, math(Math.sqrt)],
+  exp: [1, 1, math(Math.exp)],
+  exp10: [1, 1, math((x) => 10 ** x)],
+  pi: [0, 0, () => () => Math.PI],
+  random: [0, 0, () => () => Math.random()],
+  uuid: [0, 1, strict(uuid)],
+  once: [1, 1, once],
+  checklist: [2, null, strict(checklist)],
+  "weighted-checklist": [2, null, strict(weightedChecklist)],
+  distance: [1, null, strict(distance), NODES],
+  area: [1, 1, strict(area), NODES],
+  count: [1, 1, strict((set) => set.nodes.length), NODES],
+  "count-non-empty": [1, 1, strict((set) => texts(set).filter((t) => t.length).length), NODES],
+  sum: [1, 1, strict((set) => numbers(set).reduce((a, b) => a + b, 0)), NODES],
+  max: [1, 1, strict(extreme(Math.max)), NODES],
+  min: [1, 1, strict(extreme(Math.min)), NODES],
+  "indexed-repeat": [3, null, strict(indexedRepeat), NODES],
+  position: [0, 1, withContext(position), NODES],
+  last: [0, 0, () => (ctx) => (ctx.focus !== null ? ctx.size : 1)],
+  current: [0, 0, () => (ctx) => new NodeSet([ctx.current()])],
+  instance: [1, 1, withContext(instance)],
 };
+
+function asNodes(value) {
+  return value instanceof NodeSet ? value : new NodeSet([new Node(null, value, null, 1)]);
+}
+
+/** A function of a Context giving the node's value as a NodeSet (for count(), sum(), paths...). */
+function compileNodes(node) {
+  if (node[0] === "ref") { const name = node[1]; return (ctx) => ctx.refNodes(name); }
+  if (node[0] === "dot") return (ctx) => new NodeSet([ctx.contextNode()]);
+  const run = compileAst(node);
+  return (ctx) => asNodes(run(ctx));
+}
+
+function compileFlexible(node) {
+  if (node[0] !== "ref") return compileAst(node);
+  const name = node[1];
+  return (ctx) => {
+    const value = ctx.lookup(name);
+    if (value !== null && value !== undefined) return value;
+    const set = ctx.refNodes(name);
+    return set.nodes.length ? set : null;
+  };
+}
+
+/* A predicate: a number keeps the node at that position, anything else keeps it if true. */
+function compilePredicate(node) {
+  if (node[0] === "num") { const wanted = node[1]; return (ctx) => ctx.index === wanted; }
+  const test = compileAst(node);
+  return (ctx) => { const value = test(ctx); return isNumber(value) ? ctx.index === value : toBoolean(value); };
+}
+
+function filterNodes(nodes, predicates, ctx) {
+  const saved = [ctx.focus, ctx.size, ctx.index];
+  try {
+    for (const predicate of predicates) {
+      const size = nodes.length;
+      nodes = nodes.filter((node, i) => { ctx.focus = node; ctx.size = size; ctx.index = i + 1; return predicate(ctx); });
+    }
+  } finally {
+    [ctx.focus, ctx.size, ctx.index] = saved;
+  }
+  return nodes;
+}
+
+function compilePath(start, steps) {
+  let begin;
+  if (start[0] === "root") begin = (ctx) => [ctx.entries()[0]];
+  else if (start[0] === "context") begin = (ctx) => [ctx.contextNode()];
+  else { const run = compileNodes(start); begin = (ctx) => run(ctx).nodes; }
+  const compiled = steps.map(([axis, name, predicates]) => [axis, name, predicates.map(compilePredicate)]);
+  return (ctx) => {
+    let nodes = begin(ctx);
+    for (const [axis, name, predicates] of compiled) {
+      if (axis === "filter") { nodes = filterNodes(nodes, predicates, ctx); continue; }
+      const selected = [];
+      const seen = new Set();
+      for (const node of nodes) {
+        let found;
+        if (axis === "child") found = node.children(name);
+        else if (axis === "parent") found = node.parent !== null ? [node.parent] : [];
+        else found = [node];
+        if (predicates.length) found = filterNodes(found, predicates, ctx);
+        for (const one of found) if (!seen.has(one)) { seen.add(one); selected.push(one); }
+      }
+      nodes = selected;
+    }
+    return new NodeSet(nodes);
+  };
+}
 
 /** A function of a Context computing the node's value. */
 export function compileAst(node) {
   const kind = node[0];
   if (kind === "num" || kind === "str") { const value = node[1]; return () => value; }
   if (kind === "ref") { const name = node[1]; return (ctx) => ctx.lookup(name); }
-  if (kind === "dot") return (ctx) => ctx.dot;
+  if (kind === "last") {
+    const name = node[1];
+    return (ctx) => (has(ctx.lastSaved, name) ? ctx.lastSaved[name] : null);
+  }
+  if (kind === "dot") return (ctx) => (ctx.focus === null ? ctx.dot : new NodeSet([ctx.focus]));
   if (kind === "col") {
     const column = node[1];
     return (ctx) => { const c = ctx.choice || {}; return column in c ? c[column] : ""; };
   }
+  if (kind === "path") return compilePath(node[1], node[2]);
   if (kind === "neg") { const inner = compileAst(node[1]); return (ctx) => -toNumber(inner(ctx)); }
   if (kind === "bin") return compileBinary(node[1], compileAst(node[2]), compileAst(node[3]));
-  if (kind === "call") return FUNCTIONS[node[1]][2](...node[2].map(compileAst));
+  if (kind === "call") {
+    const spec = FUNCTIONS[node[1]];
+    const nodes = spec[3] || [];
+    const args = nodes === FLEX ? node[2].map(compileFlexible)
+      : node[2].map((arg, i) => (nodes === NODES || nodes.includes(i) ? compileNodes(arg) : compileAst(arg)));
+    return spec[2](...args);
+  }
   throw new Error(`unknown node ${kind}`);
 }
 
-/** What an expression can read: answers (`values`, and `member` inside a repeat), `.`, dates. */
+/** What an expression can read: answers (`values`; `member`, the current repeat entry; `parents`, the
+    entries of the repeats around it, outermost first; `positions`, the 1-based positions of those entries
+    and of member), `.`, dates, a choices row, `instances` (rows of secondary instances by name: choice
+    lists, attached files), `choiceLists` (question name -> list name, for jr:choice-name) in `lang`, and
+    `lastSaved`, the answers of the last saved record. `focus`, `size` and `index` are the node a
+    predicate is testing, the nodeset's size and its position. */
 export class Context {
-  /* member: the current repeat entry; parents: the entries of the repeats around it, outermost first;
-     instances: the rows of secondary instances by name (choice lists, attached files). */
   constructor({ values = {}, member = null, parents = [], dot = null, today = null, now = null, choice = null,
-    instances = {} } = {}) {
+    instances = {}, positions = [], choiceLists = {}, lang = null, lastSaved = {} } = {}) {
     this.values = values;
     this.member = member;
     this.parents = parents;
@@ -507,14 +1043,53 @@ export class Context {
     this.today = today;
     this.now = now;
     this.choice = choice;
+    this.positions = positions;
+    this.choiceLists = choiceLists;
+    this.lang = lang;
+    this.lastSaved = lastSaved;
+    this.focus = null;
+    this.size = 1;
+    this.index = 1;
   }
 
   lookup(name) {
-    if (this.member && Object.prototype.hasOwnProperty.call(this.member, name)) return this.member[name];
+    if (this.member && has(this.member, name)) return this.member[name];
     for (let i = this.parents.length - 1; i >= 0; i -= 1) {
-      if (Object.prototype.hasOwnProperty.call(this.parents[i], name)) return this.parents[i][name];
+      if (has(this.parents[i], name)) return this.parents[i][name];
     }
-    return Object.prototype.hasOwnProperty.call(this.values, name) ? this.values[name] : null;
+    return has(this.values, name) ? this.values[name] : null;
+  }
+
+  /* The data root, then the enclosing repeat entries and the current one, outermost first. */
+  entries() {
+    let node = new Node(null, this.values, null, 1);
+    const chain = [node];
+    const nested = this.member ? [...this.parents, this.member] : [...this.parents];
+    nested.forEach((entry, i) => {
+      node = new Node(null, entry, node, i < this.positions.length ? this.positions[i] : 1);
+      chain.push(node);
+    });
+    return chain;
+  }
+
+  /* The question the expression belongs to (its value is `.`). */
+  current() {
+    const chain = this.entries();
+    return new Node(null, this.dot, chain[chain.length - 1], 1);
+  }
+
+  contextNode() { return this.focus !== null ? this.focus : this.current(); }
+
+  /* ${name} as nodes: in the nearest enclosing entry (or the root) that has it, else its answers in every
+     entry of the repeats it is in. */
+  refNodes(name) {
+    const chain = this.entries();
+    for (let i = chain.length - 1; i >= 0; i -= 1) {
+      if (has(chain[i].value, name)) return new NodeSet(chain[i].children(name));
+    }
+    const found = [];
+    search(chain[0], name, found);
+    return new NodeSet(found);
   }
 }
 
@@ -523,6 +1098,10 @@ function walk(node, out) {
   if (node[0] === "neg") walk(node[1], out);
   else if (node[0] === "bin") { walk(node[2], out); walk(node[3], out); }
   else if (node[0] === "call") node[2].forEach((arg) => walk(arg, out));
+  else if (node[0] === "path") {
+    if (node[1][0] !== "root" && node[1][0] !== "context") walk(node[1], out);
+    node[2].forEach(([, , predicates]) => predicates.forEach((p) => walk(p, out)));
+  }
   return out;
 }
 

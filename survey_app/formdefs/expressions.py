@@ -5,17 +5,23 @@ the same grammar, error codes and semantics for the phone; tests/formdefs/expres
 runs against both.
 
 Grammar, loosest binding first: `or`, `and`, `= !=`, `< <= > >=`, `+ -`, `* div mod`, unary `-`,
-then `${name}`, `.`, numbers, 'text' or "text", `( ... )` and function calls. In a choice_filter
-a bare name (`country = ${country}`) is a column of the choices sheet.
-The AST is made of tuples: ("num", 1.0), ("str", "x"), ("ref", name), ("dot",), ("col", name),
-("neg", node), ("bin", op, left, right), ("call", name, (args...)).
+then paths, `${name}`, `${last-saved#name}`, `.`, numbers, 'text' or "text", `( ... )` and function
+calls. Paths: a value followed by predicates and steps (`${people}[age < 18]/pet_count`,
+`instance('list')/root/item[name = ${x}]/label`), relative paths (`../name`, `current()/..`) and
+absolute ones (`/data/name`). Inside a predicate a bare name is a child of the node tested; elsewhere
+a lone bare name is refused (bare_name), except in a choice_filter where it is a choices column
+(`country = ${country}`). Attributes (@), unions (|) and // are refused (path).
+The AST is made of tuples: ("num", 1.0), ("str", "x"), ("ref", name), ("last", name), ("dot",),
+("col", name), ("neg", node), ("bin", op, left, right), ("call", name, (args...)) and
+("path", start, steps): start is ("root",), ("context",) or a node; each step is
+(axis, name, (predicates...)) with axis child, parent, self or filter (predicates on the start).
 """
 from __future__ import annotations
 
 import re
 from functools import lru_cache
 
-from survey_app.formdefs.evaluator import FUNCTIONS, Context, compile_ast
+from survey_app.formdefs.evaluator import FLEX, FUNCTIONS, NODES, Context, compile_ast
 
 __all__ = ["Context", "Expression", "ExpressionError", "compile_expression", "parse"]
 
@@ -24,14 +30,15 @@ _TOKEN = re.compile(
     rf"""(?P<ref>\$\{{(?P<refname>[^}}]*)\}})
     |(?P<num>\d+(?:\.\d*)?|\.\d+)
     |(?P<str>'[^']*'|"[^"]*")
-    |(?P<op>!=|<=|>=|=|<|>|\+|-|\*|\(|\)|,)
+    |(?P<op>!=|<=|>=|=|<|>|\+|-|\*|\(|\)|,|\[|\]|/(?!/))
     |(?P<dotdot>\.\.)
     |(?P<dot>\.)
     |(?P<name>{_NAME})""",
     re.X,
 )
 _VALID_REF = re.compile(rf"^{_NAME}$")
-_PATH_CHARS = "/@[]|"
+_PATH_CHARS = "/@|"
+_LAST_SAVED = "last-saved#"
 #: Binary operators by precedence level, loosest first.
 _LEVELS = (("or",), ("and",), ("=", "!="), ("<", "<=", ">", ">="), ("+", "-"), ("*", "div", "mod"))
 _WORD_OPERATORS = {"or", "and", "div", "mod"}
@@ -46,8 +53,7 @@ class ExpressionError(ValueError):
         "end": "The expression ends too early: a value or a closing bracket is missing.",
         "unterminated": "Text in quotes is not closed (character {position}).",
         "bad_char": "Unexpected character {char} at character {position}.",
-        "path": "Paths such as / .. @ [ ] | are not supported (character {position}); "
-                "refer to questions as ${{name}}.",
+        "path": "Attributes (@), unions (|) and // are not supported in paths (character {position}).",
         "bare_name": "'{name}' is not understood (character {position}); refer to a question as "
                      "${{{name}}} and put text in quotes.",
         "bad_ref": "'${{{name}}}' is not a valid question reference.",
@@ -66,6 +72,7 @@ class _Parser:
         self.tokens = _tokenize(source)
         self.index = 0
         self.columns = columns
+        self.predicates_open = 0
 
     def peek(self):
         return self.tokens[self.index] if self.index < len(self.tokens) else None
@@ -106,7 +113,68 @@ class _Parser:
         if token is not None and token[0] == "op" and token[1] == "-":
             self.index += 1
             return ("neg", self.unary())
-        return self.primary()
+        return self.path()
+
+    def is_op(self, value: str, offset: int = 0) -> bool:
+        index = self.index + offset
+        token = self.tokens[index] if index < len(self.tokens) else None
+        return token is not None and token[0] == "op" and token[1] == value
+
+    def path(self):
+        token = self.peek()
+        if token is not None and token[:2] == ("op", "/"):
+            self.index += 1
+            following = self.peek()
+            steps = self.steps() if following is not None and following[0] in ("name", "dot", "dotdot") else []
+            return ("path", ("root",), tuple(steps[1:]))  # the first step names the root element (data)
+        if token is not None and (token[0] in ("dot", "dotdot") or (
+                token[0] == "name" and token[1] not in _WORD_OPERATORS and not self.is_op("(", 1))):
+            if token[0] == "name" and not self.predicates_open and not (self.is_op("/", 1) or self.is_op("[", 1)):
+                self.index += 1
+                if self.columns:
+                    return ("col", token[1])
+                raise ExpressionError("bare_name", name=token[1], position=token[2])
+            steps = self.steps()
+            if steps == [("self", None, ())]:
+                return ("dot",)
+            return ("path", ("context",), tuple(steps))
+        node = self.primary()
+        predicates = self.predicates()
+        steps = [("filter", None, predicates)] if predicates else []
+        if self.is_op("/"):
+            self.index += 1
+            steps += self.steps()
+        return ("path", node, tuple(steps)) if steps else node
+
+    def steps(self) -> list:
+        steps = [self.step()]
+        while self.is_op("/"):
+            self.index += 1
+            steps.append(self.step())
+        return steps
+
+    def step(self):
+        token = self.take()
+        kind, value = token[0], token[1]
+        if kind == "dot":
+            return ("self", None, ())
+        if kind == "dotdot":
+            return ("parent", None, ())
+        if kind == "name" and value not in _WORD_OPERATORS and not self.is_op("("):
+            return ("child", value, self.predicates())
+        raise _unexpected(token)
+
+    def predicates(self) -> tuple:
+        found = []
+        while self.is_op("["):
+            self.index += 1
+            if self.is_op("]"):
+                raise _unexpected(self.peek())
+            self.predicates_open += 1
+            found.append(self.binary(0))
+            self.predicates_open -= 1
+            self.expect("]")
+        return tuple(found)
 
     def primary(self):
         kind, value, position = self.take()
@@ -115,24 +183,20 @@ class _Parser:
         if kind == "str":
             return ("str", value[1:-1])
         if kind == "ref":
+            if value.startswith(_LAST_SAVED):
+                name = value[len(_LAST_SAVED):]
+                if not _VALID_REF.match(name):
+                    raise ExpressionError("bad_ref", name=value)
+                return ("last", name)
             if not _VALID_REF.match(value):
                 raise ExpressionError("bad_ref", name=value)
             return ("ref", value)
-        if kind == "dot":
-            return ("dot",)
-        if kind == "dotdot":
-            raise ExpressionError("path", position=position)
         if kind == "op" and value == "(":
             node = self.binary(0)
             self.expect(")")
             return node
-        if kind == "name" and value not in _WORD_OPERATORS:
-            following = self.peek()
-            if following is not None and following[0] == "op" and following[1] == "(":
-                return self.call(value)
-            if self.columns:
-                return ("col", value)
-            raise ExpressionError("bare_name", name=value, position=position)
+        if kind == "name" and value not in _WORD_OPERATORS and self.is_op("("):
+            return self.call(value)
         raise _unexpected((kind, value, position))
 
     def call(self, name: str):
@@ -179,7 +243,7 @@ def _tokenize(source: str) -> list[tuple[str, str, int]]:
             pos += 1
             continue
         match = _TOKEN.match(source, pos)
-        if match is None:
+        if match is None or source.startswith("//", pos):
             if char in "'\"":
                 raise ExpressionError("unterminated", position=pos + 1)
             if char in _PATH_CHARS:
@@ -209,12 +273,35 @@ def walk(node):
     elif kind == "call":
         for arg in node[2]:
             yield from walk(arg)
+    elif kind == "path":
+        if node[1][0] not in ("root", "context"):
+            yield from walk(node[1])
+        for _axis, _name, predicates in node[2]:
+            for predicate in predicates:
+                yield from walk(predicate)
+
+
+def nodeset_refs(node) -> set[str]:
+    """${names} used as nodesets: starting a path, or given to count(), sum(), indexed-repeat()...
+    (these may name a repeat, or a question inside a repeat from outside it)."""
+    found = set()
+    for one in walk(node):
+        if one[0] == "path" and one[1][0] == "ref":
+            found.add(one[1][1])
+        elif one[0] == "call":
+            spec = FUNCTIONS[one[1]]
+            nodes = spec[3] if len(spec) > 3 else ()
+            for number, arg in enumerate(one[2]):
+                if arg[0] == "ref" and (nodes in (NODES, FLEX) or number in nodes):
+                    found.add(arg[1])
+    return found
 
 
 class Expression:
-    """A parsed, compiled expression: `refs` are the ${names} it reads."""
+    """A parsed, compiled expression: `refs` are the ${names} it reads (`nodeset_refs` those it reads as
+    nodesets, `last_saved` the ${last-saved#names})."""
 
-    __slots__ = ("source", "ast", "refs", "columns", "_run")
+    __slots__ = ("source", "ast", "refs", "nodeset_refs", "last_saved", "columns", "_run")
 
     def __init__(self, source: str, columns: bool = False):
         self.source = source
@@ -222,6 +309,8 @@ class Expression:
         nodes = list(walk(self.ast))
         self.refs = frozenset(n[1] for n in nodes if n[0] == "ref")
         self.columns = frozenset(n[1] for n in nodes if n[0] == "col")
+        self.nodeset_refs = frozenset(nodeset_refs(self.ast))
+        self.last_saved = frozenset(n[1] for n in nodes if n[0] == "last")
         self._run = compile_ast(self.ast)
 
     def evaluate(self, context: Context):

@@ -69,7 +69,8 @@ LOAD = {
     "nested_repeat": _l("A repeat inside another repeat is not supported."),
     "yes_no": _l("Write yes or no here."),
     "unknown_field": _l("${%(name)s} is not a question in this form."),
-    "outside_repeat": _l("${%(name)s} is inside the repeat '%(repeat)s' and can only be used inside it."),
+    "outside_repeat": _l("${%(name)s} is inside the repeat '%(repeat)s': outside it, read its answers with "
+                         "indexed-repeat(), count(), sum(), max(), min() or join()."),
     "not_a_question": _l("${%(name)s} is a group or repeat, not a question."),
     "cycle": _l("The calculation depends on itself through ${%(name)s}."),
     "bad_regex": _l("The pattern in regex() is not valid: %(detail)s."),
@@ -102,8 +103,7 @@ LOAD = {
     "expr_end": _l("The expression ends too early: a value or a closing bracket is missing."),
     "expr_unterminated": _l("Text in quotes is not closed (character %(position)d)."),
     "expr_bad_char": _l("Unexpected character %(char)s at character %(position)d."),
-    "expr_path": _l("Paths such as / .. @ [ ] | are not supported (character %(position)d); "
-                    "refer to a question as ${name}."),
+    "expr_path": _l("Attributes (@), unions (|) and // are not supported in paths (character %(position)d)."),
     "expr_bare_name": _l("'%(name)s' is not understood (character %(position)d): refer to a question as "
                          "${%(name)s} and put text in quotes."),
     "expr_bad_ref": _l("'${%(name)s}' is not a valid question reference."),

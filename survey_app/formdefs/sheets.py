@@ -429,7 +429,9 @@ class SheetChecker:
             return None
         ok = True
         for name in sorted(expression.refs):
-            ok = self.check_ref(name, scope, sheet, number, header) and ok
+            ok = self.check_ref(name, scope, sheet, number, header, name in expression.nodeset_refs) and ok
+        for name in sorted(expression.last_saved - expression.refs):
+            ok = self.check_ref(name, None, sheet, number, header, True) and ok
         for node in walk(expression.ast):
             if node[0] == "call" and node[1] in FILE_FUNCTIONS and node[2][0][0] == "str":
                 self.need(f"{node[2][0][1]}.csv", "data", sheet, number, header)
@@ -454,13 +456,15 @@ class SheetChecker:
                         if value and str(value).strip():
                             self.need(str(value).strip(), "media", sheet, index + 2, header)
 
-    def check_ref(self, name, scope, sheet, number, header) -> bool:
+    def check_ref(self, name, scope, sheet, number, header, nodeset=False) -> bool:
+        """`nodeset`: read as a nodeset (count(${r}), sum(${x}), ${r}[...]/x), so a repeat, or a question
+        in a repeat named from outside it (all its answers), is fine."""
         target = self.items.get(name)
         if target is None:
             self.error("unknown_field", sheet, number, header, name=name)
-        elif target.kind.startswith("begin_"):
+        elif target.kind.startswith("begin_") and not (nodeset and target.kind == "begin_repeat"):
             self.error("not_a_question", sheet, number, header, name=name)
-        elif target.repeat is not None and target.repeat != scope:
+        elif target.repeat is not None and target.repeat != scope and not nodeset:
             self.error("outside_repeat", sheet, number, header, name=name, repeat=target.repeat)
         else:
             return True

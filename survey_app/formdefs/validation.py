@@ -15,7 +15,7 @@ import math
 import weakref
 from datetime import date
 
-from survey_app.formdefs.evaluator import Context, to_bool, to_number
+from survey_app.formdefs.evaluator import Context, plain_value, to_bool, to_number
 from survey_app.formdefs.fieldtypes import TYPES, TypeMismatch
 from survey_app.formdefs.messages import ANSWER, TYPE, render
 from survey_app.formdefs.schema import Field, FormSchema
@@ -35,6 +35,7 @@ def complete(schema: FormSchema, answers: dict, *, today: date | None = None) ->
 
 def to_answer(value):
     """A calculation's result as an answer: integral numbers as int, no value as None."""
+    value = plain_value(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -118,8 +119,18 @@ def _plan(schema: FormSchema) -> dict:
     if plan is None:
         plan = {None: _Scope(schema, None)}
         plan.update({r.name: _Scope(schema, r) for r in schema.repeats})
+        plan["instances"] = choice_instances(schema)
+        plan["choice_lists"] = {f.name: f.list_name for f in schema.walk() if f.list_name}
         _PLANS[schema] = plan
     return plan
+
+
+def choice_instances(schema: FormSchema) -> dict[str, list[dict]]:
+    """The choice lists as secondary instances, for instance('list')/root/item[...] and jr:choice-name():
+    each choice's columns, its name and its label in the form's default language (as on the phone)."""
+    return {list_name: [{**choice.extra, "name": choice.name,
+                         "label": schema.text(choice.label, schema.default_language)} for choice in choices]
+            for list_name, choices in schema.choices.items()}
 
 
 def _in_dependency_order(calculations: list[Field]) -> list[Field]:
@@ -186,14 +197,20 @@ class _Run:
         working: dict = {}
         for step in scope.steps:
             value = submitted.get(step.name)
-            if step.answered and not is_empty(value):
+            if step.kind == "repeat" and isinstance(value, list):
+                # until the repeat is checked, expressions before it read its entries as submitted
+                working[step.name] = [entry for entry in value if isinstance(entry, dict)]
+            elif step.answered and not is_empty(value):
                 try:
                     working[step.name] = step.qtype.coerce(value)
                 except TypeMismatch:
                     pass
-        instances = self.schema.instances
-        context = Context(values=working, today=self.today, instances=instances) if outer is None else \
-            Context(values=outer, member=working, today=self.today, instances=instances)
+        plan = self.plan
+        instances = {**plan["instances"], **self.schema.instances}  # choice lists, then attached files
+        context = Context(values=working, today=self.today, instances=instances,
+                          choice_lists=plan["choice_lists"]) if outer is None else \
+            Context(values=outer, member=working, today=self.today, positions=(index + 1,),
+                    instances=instances, choice_lists=plan["choice_lists"])
         for step in scope.calculations:
             self.calculate(step, context, working)
         for key in submitted:
@@ -211,6 +228,8 @@ class _Run:
                 entries = self.repeat(step.item, submitted.get(step.name), relevant, context)
                 if entries is not None:
                     working[step.name] = entries
+                else:
+                    working.pop(step.name, None)
             else:
                 self.answer(step, submitted.get(step.name), relevant, context, working, index)
         return working
@@ -296,11 +315,15 @@ class _Run:
             if math.isfinite(wanted) and int(wanted) != len(value):
                 self.error(item.name, None, "constraint", self.say(ANSWER["repeat_count"], count=int(wanted)))
         entries = []
+        # While the entries are checked, paths such as ${r}[position() = position(..) - 1]/x read the
+        # entries as submitted (the phone does the same).
+        context.values[item.name] = [entry for entry in value if isinstance(entry, dict)]
         for number, entry in enumerate(value):
             if not isinstance(entry, dict):
                 self.error(item.name, number, "type", self.say(ANSWER["entry"]))
                 continue
             entries.append(self.scope(self.plan[item.name], entry, context.values, number))
+        context.values.pop(item.name, None)
         return entries
 
     def say(self, message, **params) -> str:

@@ -81,3 +81,47 @@ def test_phone_and_server_agree(app, form):
     assert {(p["field"], p["index"]) for p in missing["problems"]} == {("a9_poor", None), ("s3_videocall", 1)}
     assert {p["field"] for p in wrong["problems"]} == {"a5_members", "a8_devices", "a4_phone", "b1_birth_year",
                                                       "l1_topics"}
+
+
+PATHS_FORM = """| survey |
+| | type | name | label | calculation | choice_filter |
+| | select_one yn | a | A | | true() |
+| | begin repeat | people | People | | |
+| | integer | age | Age | | |
+| | integer | pet_count | Pets | | |
+| | calculate | pos | | position(..) | |
+| | calculate | previous_age | | ${people}[position() = position(current()/..) - 1]/age | |
+| | end repeat | | | | |
+| | calculate | total_pets | | sum(${people}[age < 18]/pet_count) | |
+| | calculate | oldest | | max(${age}) | |
+| | calculate | first_age | | indexed-repeat(${age}, ${people}, 1) | |
+| | calculate | how_many | | count(${people}) | |
+| | calculate | a_label | | instance('yn')/root/item[name = ${a}]/label | |
+| | calculate | a_name | | jr:choice-name(${a}, '${a}') | |
+| | calculate | ages | | join(', ', ${age}) | |
+| choices |
+| | list_name | name | label |
+| | yn | yes | Có |
+| | yn | no | Không |
+| settings |
+| | form_id | version |
+| | paths | 1 |
+"""
+
+
+def test_phone_and_server_agree_on_paths_lookups_and_repeat_functions(app):
+    """The same form's calculations with paths, instance lookups and repeat functions, on both sides."""
+    from survey_app.formdefs.parser import load_form
+
+    loaded = load_form(PATHS_FORM.encode(), "paths.md")
+    assert loaded.ok, [str(e) for e in loaded.errors]
+    with app.test_request_context():
+        schema_json = client_json(loaded.schema, "vi")
+    raw = {"a": "no", "people": [{"age": 10, "pet_count": 2}, {"age": 30, "pet_count": 5}, {"age": 12, "pet_count": 1}]}
+    phone = run_phone(schema_json, [raw])[0]["answers"]
+    server = complete(loaded.schema, raw, today=TODAY)
+    assert phone == server
+    assert (server["total_pets"], server["oldest"], server["first_age"], server["how_many"]) == (3, 30, 10, 3)
+    assert (server["a_label"], server["a_name"], server["ages"]) == ("Không", "Không", "10, 30, 12")
+    assert [p.get("previous_age") for p in server["people"]] == [None, 10, 30]
+    assert [p["pos"] for p in server["people"]] == [1, 2, 3]

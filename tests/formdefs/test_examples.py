@@ -98,8 +98,7 @@ def test_odk_widgets_the_app_cannot_show_are_refused():
     assert "range" in loaded.errors[0].message
 
 
-def test_odk_repeat_navigation_functions_are_refused():
+def test_odk_repeat_navigation_functions_load():
+    """position(..) inside the repeat and indexed-repeat() of a question in it, from outside, as ODK forms write them."""
     loaded = load("odk_indexed_repeat.md")
-    assert [(e.code, e.row, e.column) for e in loaded.errors] == [
-        ("expr_path", 4, "calculation"), ("expr_unknown_function", 6, "calculation")]
-    assert "indexed-repeat()" in loaded.errors[1].message
+    assert loaded.ok, [str(e) for e in loaded.errors]

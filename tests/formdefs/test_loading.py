@@ -68,7 +68,8 @@ def test_unknown_function_names_sheet_row_and_column():
 
 @pytest.mark.parametrize("constraint, code", [
     (". >", "expr_end"), ("(. > 1", "expr_end"), (". > 1)", "expr_syntax"), ("'open", "expr_unterminated"),
-    ("/data/a > 1", "expr_path"), ("position(..) > 1", "expr_path"), ("a > 1", "expr_bare_name"),
+    ("/data/a/@id > 1", "expr_path"), ("count(//a) > 1", "expr_path"), ("a > 1", "expr_bare_name"),
+    (". > ${a}[1", "expr_end"), ("jr:choice-name(.) = 1", "expr_arity"),
     ("selected(.)", "expr_arity"), (". # 1", "expr_bad_char"),
 ])
 def test_expression_syntax_errors(constraint, code):

@@ -1,6 +1,6 @@
 /* The form's logic on the phone: relevance, calculations, required answers and constraints,
    read from the form's schema JSON and evaluated with form-expr.js (the same rules as the server). */
-import { compileAst, compileExpression, Context, searchRows, toBoolean, toString } from "../form-expr.js";
+import { compileAst, compileExpression, Context, plainValue, searchRows, toBoolean, toString } from "../form-expr.js";
 
 const KINDS = {
   "select one": "one", select_one: "one", "select all that apply": "many", select_multiple: "many",
@@ -15,9 +15,11 @@ export function kindOf(field) {
   return KINDS[field.type] || KINDS[String(field.type).split(" ")[0]] || "other";
 }
 
-function run(source, context, columns = false) {
+/* The value of an expression (a nodeset kept as it is when `raw`, else as an answer value). */
+function run(source, context, columns = false, raw = false) {
   try {
-    return compileExpression(source, columns).evaluate(context);
+    const value = compileExpression(source, columns).evaluate(context);
+    return raw ? value : plainValue(value);
   } catch (error) {
     console.warn("form expression failed", source, error); /* a broken expression never blocks the surveyor */
     return null;
@@ -27,7 +29,7 @@ function run(source, context, columns = false) {
 function truth(source, context, otherwise) {
   if (source === true || source === false) return source;
   if (!source) return otherwise;
-  const value = run(source, context);
+  const value = run(source, context, false, true);
   return value === null ? otherwise : toBoolean(value);
 }
 
@@ -36,6 +38,21 @@ function maxSelected(field) {
   const match = /count-selected\(\s*\.\s*\)\s*(<=?)\s*(\d+)/.exec(field.constraint || "");
   if (!match) return null;
   return Number(match[2]) - (match[1] === "<" ? 1 : 0);
+}
+
+function labelText(texts, schema) {
+  if (!texts || typeof texts !== "object") return texts || "";
+  if (texts[schema.default_language]) return texts[schema.default_language];
+  const any = Object.values(texts).find((text) => text);
+  return any || "";
+}
+
+function choiceInstances(schema) {
+  const instances = {};
+  for (const [list, choices] of Object.entries(schema.choices || {})) {
+    instances[list] = choices.map((c) => ({ ...(c.extra || {}), name: c.name, label: labelText(c.label, schema) }));
+  }
+  return instances;
 }
 
 export function isEmpty(value) {
@@ -71,6 +88,16 @@ export class FormModel {
     this.household = scope(schema.fields);
     this.member = this.repeat ? scope(this.repeat.children || []) : [];
     this.byName = new Map([...this.household, ...this.member].map((entry) => [entry.field.name, entry]));
+    /* The choice lists as secondary instances (instance('list')/root/item[...], jr:choice-name()), labels in
+       the form's default language, as the server builds them (validation.choice_instances). */
+    this.instances = { ...choiceInstances(schema), ...(schema.instances || {}) }; /* and the attached files' rows */
+    this.choiceLists = {};
+    for (const entry of this.byName.values()) if (entry.field.list_name) this.choiceLists[entry.field.name] = entry.field.list_name;
+    /* Does the household part read the repeat (sum(${x}), count(${members}), ${members}[...]/x)? */
+    const inRepeat = new Set([this.repeatName, ...this.member.map((entry) => entry.field.name)]);
+    this.readsRepeat = this.household.some(({ field, groups }) => [field, ...groups].some((f) =>
+      ["relevant", "constraint", "calculate", "required"].some((key) => typeof f[key] === "string" &&
+        [...f[key].matchAll(/\$\{([^}]*)\}/g)].some((m) => inRepeat.has(m[1])))));
   }
 
   /* The question's own message, else the form's generic one for that problem. */
@@ -84,11 +111,7 @@ export class FormModel {
     if (/^\s*search\(/.test(field.appearance || "")) list = this.searched(field, list, context);
     if (!field.choice_filter) return list;
     return list.filter((choice) => toBoolean(run(field.choice_filter,
-      new Context({ ...context, instances: this.instances, choice: { ...(choice.extra || {}), name: choice.name } }), true) ?? true));
-  }
-
-  get instances() {
-    return this.schema.instances || {};
+      new Context({ ...context, choice: { ...(choice.extra || {}), name: choice.name } }), true, true) ?? true));
   }
 
   /* ODK's search() appearance: the list is the attached file's rows (one choice per row, in order), filtered. */
@@ -107,11 +130,11 @@ export class FormModel {
 
   /* One level: which questions apply, the clean answers (calculations in, non-relevant out), problems.
      `outer` is the household's clean answers when this level is a member; `base` the previous pass. */
-  level(entries, raw, outer, base, index, result) {
+  level(entries, raw, outer, base, index, result, extra = {}) {
     const clean = {};
-    const instances = this.instances;
-    const context = () => (outer ? new Context({ values: outer, member: { ...base, ...clean }, instances })
-      : new Context({ values: { ...base, ...clean }, instances }));
+    const shared = { instances: this.instances, choiceLists: this.choiceLists };
+    const context = () => (outer ? new Context({ ...shared, values: outer, member: { ...base, ...clean }, positions: [index + 1] })
+      : new Context({ ...shared, values: { ...extra, ...base, ...clean } }));
     for (const { field, kind, groups } of entries) {
       const relevant = groups.every((g) => truth(g.relevant, context(), true)) && truth(field.relevant, context(), true);
       result.relevant.set(index === null ? field.name : `${field.name}#${index}`, relevant);
@@ -140,10 +163,10 @@ export class FormModel {
   }
 
   /* Two passes over a level, so questions can also read answers given further down. */
-  settle(entries, raw, outer, index, result) {
+  settle(entries, raw, outer, index, result, extra = {}) {
     const scratch = { relevant: new Map(), problems: [] };
-    const first = this.level(entries, raw, outer, {}, index, scratch);
-    return this.level(entries, raw, outer, first, index, result);
+    const first = this.level(entries, raw, outer, {}, index, scratch, extra);
+    return this.level(entries, raw, outer, first, index, result, extra);
   }
 
   /* The file names the answers hold (photos, sound, video, files), household part and members. */
@@ -160,10 +183,17 @@ export class FormModel {
   /* Everything the screens need from the raw answers being edited. */
   evaluate(raw) {
     const result = { relevant: new Map(), problems: [], answers: null };
-    const answers = this.settle(this.household, raw, null, null, result);
+    const members = this.repeat ? raw[this.repeatName] || [] : [];
+    /* The household part sees the entries as entered; once they are settled, it is settled again with them
+       when it reads the repeat (the server reads the entries as it checks them, in form order). */
+    const entered = this.repeat ? { [this.repeatName]: members } : {};
+    const first = this.readsRepeat ? { relevant: new Map(), problems: [] } : result;
+    let answers = this.settle(this.household, raw, null, null, first, entered);
     if (this.repeat) {
-      const members = raw[this.repeatName] || [];
-      answers[this.repeatName] = members.map((member, index) => this.settle(this.member, member, answers, index, result));
+      answers[this.repeatName] = members; /* paths such as ${r}[position() = position(..) - 1]/x read the entries as entered */
+      const settled = members.map((member, index) => this.settle(this.member, member, answers, index, result));
+      if (this.readsRepeat) answers = this.settle(this.household, raw, null, null, result, { [this.repeatName]: settled });
+      answers[this.repeatName] = settled;
     }
     result.answers = answers;
     return result;
