@@ -3,7 +3,8 @@
 Export layout of one version:
     {"form_id", "version", "versions": [...], "sections": [
         {"name": "household", "repeat": None, "fields": [field, ...]},
-        {"name": "members", "repeat": "members", "fields": [...]}]}
+        {"name": "members", "repeat": "members", "parent": None, "fields": [...]}, ...]}
+    one section per repeat, in form order; `parent` is the repeat a nested repeat is inside.
     field = {"name", "type", "label": {lang: text}, "list_name", "choices": [{"name", "label"}],
              "columns": [{"name", "choice", "label": {lang: text}}], "versions": [...]}
 A select_multiple has a column with the chosen names and one 0/1 column per choice
@@ -49,7 +50,9 @@ def _section(schema: FormSchema, repeat) -> dict:
                        "list_name": item.list_name, "choices": choices, "columns": columns,
                        "versions": [schema.version]})
     return {"name": HOUSEHOLD if repeat is None else repeat.name,
-            "repeat": None if repeat is None else repeat.name, "fields": fields}
+            "repeat": None if repeat is None else repeat.name,
+            "parent": repeat.repeat.name if repeat is not None and repeat.repeat is not None else None,
+            "fields": fields}
 
 
 def merge_layouts(layouts: list[dict]) -> dict:

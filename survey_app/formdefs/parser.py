@@ -98,6 +98,8 @@ class _Builder:
         self.items = items
         self.settings = settings
         self.languages: dict[str, str] = {}  # code -> name
+        #: Calculations pyxform adds itself (a fixed repeat count), by name.
+        self.generated: dict[str, str] = {}
 
     def texts(self, value) -> dict[str, str]:
         if not value:
@@ -137,6 +139,10 @@ class _Builder:
         for element in elements:
             if element.get("name") == "meta" and (element.get("control") or {}).get("bodyless"):
                 continue  # pyxform's own instanceID group
+            if element.get("name") not in self.items and element.get("type") == "calculate":
+                # pyxform's calculate holding a fixed repeat_count ("child_count" = 2): the repeat keeps the number
+                self.generated[element["name"]] = (element.get("bind") or {}).get("calculate")
+                continue
             previous = result[-1] if result else None
             if previous is not None and previous.or_other and element.get("name") == f"{previous.name}_other":
                 result.append(self.other_text(previous))
@@ -160,9 +166,16 @@ class _Builder:
             default=None if element.get("default") is None else str(element["default"]),
             read_only=_flag(bind.get("readonly")) is True, appearance=control.get("appearance"),
             list_name=element.get("list_name"), choice_filter=element.get("choice_filter") or None,
-            or_other=item.or_other, repeat_count=control.get("jr:count") or None,
+            or_other=item.or_other, repeat_count=self.repeat_count(control.get("jr:count")),
             children=self.fields(element.get("children", [])) if kind in ("group", "repeat") else [],
         )
+
+    def repeat_count(self, count: str | None) -> str | None:
+        """The repeat_count cell: an expression, or the fixed number pyxform moved into a calculate."""
+        match = re.fullmatch(r"\$\{([^}]+)\}", (count or "").strip())
+        if match and match.group(1) in self.generated:
+            return self.generated[match.group(1)]
+        return count or None
 
     def other_text(self, select: Field) -> Field:
         """The 'specify other' question pyxform adds after an or_other select, in our terms."""

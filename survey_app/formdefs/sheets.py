@@ -194,6 +194,8 @@ class SheetChecker:
         #: Sheets and columns left out (as pyxform does), for the validation report.
         self.warnings: list[FormError] = []
         self.items: dict[str, Item] = {}
+        #: Repeat name -> the repeat it is nested in (None at the top level).
+        self.repeat_parents: dict[str, str | None] = {}
         self.columns: dict[str, dict[str, str]] = {}  # sheet -> header -> canonical column
         self.settings: dict[str, str] = {}
 
@@ -348,8 +350,6 @@ class SheetChecker:
             self.error("bad_name", "survey", number, name_header, name=name)
             return
         repeats = [item for item in stack if item.kind == "begin_repeat"]
-        if kind == "begin_repeat" and repeats:
-            self.error("nested_repeat", "survey", number, "type")
         if list_name is not None and list_name not in lists:
             self.error("missing_list", "survey", number, "type", list=list_name)
         if name in self.items:
@@ -359,6 +359,8 @@ class SheetChecker:
         self.items[name] = item
         if or_other:  # pyxform adds a text question <name>_other for "specify other"
             self.items.setdefault(f"{name}_other", Item(f"{name}_other", number, "text", item.repeat))
+        if kind == "begin_repeat":
+            self.repeat_parents[name] = item.repeat
         if kind.startswith("begin_"):
             stack.append(item)
 
@@ -424,11 +426,19 @@ class SheetChecker:
             self.error("unknown_field", sheet, number, header, name=name)
         elif target.kind.startswith("begin_"):
             self.error("not_a_question", sheet, number, header, name=name)
-        elif target.repeat is not None and target.repeat != scope:
+        elif target.repeat is not None and target.repeat not in self.enclosing(scope):
             self.error("outside_repeat", sheet, number, header, name=name, repeat=target.repeat)
         else:
             return True
         return False
+
+    def enclosing(self, repeat: str | None) -> list[str]:
+        """The repeat and the repeats around it, innermost first (the entries a reference can read)."""
+        chain = []
+        while repeat is not None:
+            chain.append(repeat)
+            repeat = self.repeat_parents.get(repeat)
+        return chain
 
     def check_text_refs(self, row, number):
         """${name} inside labels and hints must name a question in reach."""
