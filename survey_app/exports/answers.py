@@ -12,6 +12,7 @@ sensitive answers the ward admin has not ticked (privacy.py; `Scope.keeps`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from survey_app.clock import local_zone
@@ -148,10 +149,32 @@ def _datetime(value, zone):
     return moment.astimezone(zone).replace(tzinfo=None) if moment.tzinfo else moment
 
 
-def load_layout(scope: Scope) -> tuple[AnswerLayout, AnswerLayout]:
-    """Household and member answer layouts of the household form, merged over its versions."""
+@dataclass
+class RepeatLayout:
+    """The answers of a repeat other than the members (their own sheet): its name, the repeats that
+    lead to it from the top of the answer set (`path`, itself last) and its answer columns."""
+
+    name: str
+    path: tuple[str, ...]
+    layout: AnswerLayout
+
+
+def load_layout(scope: Scope) -> tuple[AnswerLayout, AnswerLayout, list[RepeatLayout]]:
+    """Household and member answer layouts of the household form, merged over its versions, and
+    those of its other repeats (a second repeat, or one nested in the members), in form order."""
     layout = merged_export_layout(scope.ward_id, FORM_ID)
     sections = layout["sections"] if layout else []
     household = next((s["fields"] for s in sections if s.get("repeat") is None), [])
     members = next((s["fields"] for s in sections if s.get("repeat") == MEMBERS), [])
-    return AnswerLayout(household, scope), AnswerLayout(members, scope)
+    parents = {s["repeat"]: s.get("parent") for s in sections if s.get("repeat")}
+    others = []
+    for section in sections:
+        name = section.get("repeat")
+        if name is None or name == MEMBERS:
+            continue
+        path, at = [], name
+        while at is not None and at not in path:
+            path.insert(0, at)
+            at = parents.get(at)
+        others.append(RepeatLayout(name, tuple(path), AnswerLayout(section["fields"], scope)))
+    return AnswerLayout(household, scope), AnswerLayout(members, scope), others
