@@ -81,3 +81,61 @@ def test_phone_and_server_agree(app, form):
     assert {(p["field"], p["index"]) for p in missing["problems"]} == {("a9_poor", None), ("s3_videocall", 1)}
     assert {p["field"] for p in wrong["problems"]} == {"a5_members", "a8_devices", "a4_phone", "b1_birth_year",
                                                       "l1_topics"}
+
+
+STRUCTURE = Path(__file__).resolve().parents[1] / "formdefs" / "examples" / "nested_repeats.md"
+
+
+def structure_cases():
+    full = {"a1_group": "TDP01", "village": "Đông Hải", "plots": 2, "remark": "Đất tốt",
+            "person": [{"pname": "An", "works": "yes", "job": [{"jname": "Dạy học", "jhours": 20}]},
+                       {"pname": "Bình", "works": "no"}],
+            "plot": [{"crop": "lúa"}, {"crop": "ngô"}]}
+    changed = copy.deepcopy(full)  # minds changed: Bình's jobs no longer apply, one plot fewer, a nested error
+    changed.update(plots=1)
+    changed["person"][1]["job"] = [{"jname": "Lái xe", "jhours": 40}]
+    changed["person"][0]["job"].append({"jname": "Bán hàng", "jhours": 200})
+    no_plots = copy.deepcopy(full)
+    no_plots.update(plots=0)
+    return [full, changed, no_plots]
+
+
+def test_phone_and_server_agree_on_nested_repeats_and_counts(app):
+    from survey_app.formdefs.parser import load_form
+
+    schema = load_form(STRUCTURE).schema
+    with app.test_request_context():
+        schema_json = client_json(schema, "vi")
+    raw_cases = structure_cases()
+    results = run_phone(schema_json, raw_cases)
+    for result in results:
+        sent = result["answers"]
+        server = validate(schema, sent, "en", today=TODAY)
+        assert {(e["field"], e["index"], tuple(e.get("path") or ()), e["code"]) for e in server} == \
+            {(p["field"], p["index"], tuple(p["path"] or ()), p["code"]) for p in result["problems"]}
+        assert sent == complete(schema, sent, today=TODAY)
+    full, changed, no_plots = results
+    assert full["problems"] == [] and full["answers"]["person"][0]["job"][0]["jlabel"] == "An: Dạy học"
+    assert "job" not in changed["answers"]["person"][1]  # the nested repeat no longer applies: not sent
+    assert {(p["field"], tuple(p["path"] or ()), p["code"]) for p in changed["problems"]} == {
+        ("jhours", (0, 1), "constraint"), ("plot", (), "constraint")}
+    assert "remark" not in no_plots["answers"]  # the group that needs plots no longer applies
+
+
+def test_the_phone_fits_entries_to_the_repeat_count(app):
+    from survey_app.formdefs.parser import load_form
+
+    schema = load_form(STRUCTURE).schema
+    with app.test_request_context():
+        schema_json = client_json(schema, "vi")
+    raw_cases = structure_cases()
+    raw_cases[0]["plots"] = 3  # one entry more is wanted
+    done = subprocess.run(["node", "--experimental-default-type=module", str(SCRIPT)],
+                          input=json.dumps({"schema": schema_json, "cases": raw_cases, "fit": True}),
+                          capture_output=True, text=True, check=True, timeout=60)
+    more, fewer, none = json.loads(done.stdout)
+    assert more["fitted"] and more["raw"]["plot"] == [{"crop": "lúa"}, {"crop": "ngô"}, {}]
+    assert {(p["field"], tuple(p["path"] or ())) for p in more["problems"]} == {("crop", (2,))}
+    assert fewer["raw"]["plot"] == [{"crop": "lúa"}]  # the last entries go
+    assert none["raw"]["plot"] == [] and none["answers"]["plot"] == []
+    assert not any(p["field"] == "plot" for r in (more, fewer, none) for p in r["problems"])

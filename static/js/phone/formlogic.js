@@ -39,35 +39,79 @@ export function isEmpty(value) {
   return value === undefined || value === null || value === "" || (Array.isArray(value) && !value.length);
 }
 
-/* The questions of one level (household part or one member), each with its enclosing groups. */
-function scope(fields, groups = [], out = []) {
-  for (const field of fields) {
-    const kind = kindOf(field);
-    if (kind === "group") scope(field.children || [], [...groups, field], out);
-    else if (kind !== "repeat") out.push({ field, kind, groups });
-  }
-  return out;
+/* Groups shown together on one screen (ODK's field-list; a table-list is a field-list drawn as a table). */
+const TOGETHER = /\b(field-list|table-list)\b/;
+
+export function together(group) {
+  return TOGETHER.test(group.appearance || "");
 }
 
-function findRepeat(fields) {
+/* A level of the form: the top part or one repeat. `entries` are its questions, each with its enclosing
+   groups; `repeats` the levels of the repeats in it; `items` both in form order (a repeat as {level}). */
+function buildLevel(fields, repeat, parent, groups = []) {
+  const level = { repeat, parent, groups, entries: [], repeats: [], items: [] };
+  collect(fields, [], level);
+  return level;
+}
+
+function collect(fields, groups, level) {
   for (const field of fields) {
-    if (kindOf(field) === "repeat") return field;
-    if (kindOf(field) === "group") {
-      const inner = findRepeat(field.children || []);
-      if (inner) return inner;
+    const kind = kindOf(field);
+    if (kind === "group") collect(field.children || [], [...groups, field], level);
+    else if (kind === "repeat") {
+      const child = buildLevel(field.children || [], field, level, groups);
+      level.repeats.push(child);
+      level.items.push({ level: child, groups });
+    } else {
+      const entry = { field, kind, groups };
+      level.entries.push(entry);
+      level.items.push(entry);
     }
   }
-  return null;
+}
+
+/* The key of a question or repeat of one entry in `relevant` and `counts`: "name", or "name#0.2". */
+export function keyOf(name, path = []) {
+  return path.length ? `${name}#${path.join(".")}` : name;
+}
+
+/* The entry numbers that lead to a problem's level: a server error of a nested entry has `path`. */
+export function pathOf(problem) {
+  if (Array.isArray(problem.path)) return problem.path;
+  return problem.index === null || problem.index === undefined ? [] : [problem.index];
+}
+
+export function samePath(a, b) {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
+}
+
+/* An expression's context in a level: `outer` the clean answers of the levels around it, the top first. */
+function contextOf(outer, current, extra = {}) {
+  if (!outer.length) return new Context({ values: current, ...extra });
+  return new Context({ values: outer[0], parents: outer.slice(1), member: current, ...extra });
 }
 
 export class FormModel {
   constructor(schema) {
     this.schema = schema;
-    this.repeat = findRepeat(schema.fields);
+    this.top = buildLevel(schema.fields, null, null);
+    /* Every repeat's level by the repeat's name. */
+    this.levels = new Map();
+    const index = (level) => level.repeats.forEach((child) => { this.levels.set(child.repeat.name, child); index(child); });
+    index(this.top);
+    const first = this.top.repeats[0] || null;
+    /* The household form's words: the top part is the household, its first repeat the members. */
+    this.repeat = first ? first.repeat : null;
     this.repeatName = this.repeat ? this.repeat.name : "members";
-    this.household = scope(schema.fields);
-    this.member = this.repeat ? scope(this.repeat.children || []) : [];
-    this.byName = new Map([...this.household, ...this.member].map((entry) => [entry.field.name, entry]));
+    this.household = this.top.entries;
+    this.member = first ? first.entries : [];
+    this.byName = new Map();
+    const names = (level) => {
+      for (const entry of level.entries) this.byName.set(entry.field.name, entry);
+      level.repeats.forEach(names);
+    };
+    names(this.top);
+    this.lastAnswers = {};
   }
 
   /* The question's own message, else the form's generic one for that problem. */
@@ -83,15 +127,29 @@ export class FormModel {
       new Context({ ...context, choice: { ...(choice.extra || {}), name: choice.name } }), true) ?? true));
   }
 
+  /* What an expression of the entry reached by `steps` ([[repeat, index], ...]) reads, from the last
+     evaluation; `current` is that entry's raw answers (a choice filter sees them as they are typed). */
+  contextAt(steps, current) {
+    const outer = [];
+    let answers = this.lastAnswers || {};
+    for (const [name, index] of steps) {
+      outer.push(answers);
+      answers = (Array.isArray(answers[name]) && answers[name][index]) || {};
+    }
+    return steps.length ? contextOf(outer, current) : contextOf([], answers);
+  }
+
   /* One level: which questions apply, the clean answers (calculations in, non-relevant out), problems.
-     `outer` is the household's clean answers when this level is a member; `base` the previous pass. */
-  level(entries, raw, outer, base, index, result) {
+     `outer` holds the clean answers of the levels around it (top first); `base` the previous pass. */
+  level(entries, raw, outer, base, path, result) {
     const clean = {};
-    const context = () => (outer ? new Context({ values: outer, member: { ...base, ...clean } })
-      : new Context({ values: { ...base, ...clean } }));
+    const index = path.length ? path[path.length - 1] : null;
+    const context = () => contextOf(outer, { ...base, ...clean });
+    const problem = (field, code, message) => result.problems.push(
+      path.length ? { field, index, path, code, message } : { field, index, code, message });
     for (const { field, kind, groups } of entries) {
       const relevant = groups.every((g) => truth(g.relevant, context(), true)) && truth(field.relevant, context(), true);
-      result.relevant.set(index === null ? field.name : `${field.name}#${index}`, relevant);
+      result.relevant.set(keyOf(field.name, path), relevant);
       if (!relevant || kind === "note") continue;
       if (kind === "calculate") {
         const value = run(field.calculate, context());
@@ -101,37 +159,95 @@ export class FormModel {
       const value = raw[field.name];
       if (isEmpty(value)) {
         if (!field.read_only && truth(field.required, context(), false)) {
-          result.problems.push({ field: field.name, index, code: "required", message: this.message(field.required_message, "required") });
+          problem(field.name, "required", this.message(field.required_message, "required"));
         }
         continue;
       }
       clean[field.name] = value;
-      if (field.constraint && !truth(field.constraint, new Context({ ...context(), dot: value }), true)) {
+      if (field.constraint && !truth(field.constraint, contextOf(outer, { ...base, ...clean }, { dot: value }), true)) {
         const most = maxSelected(field);
-        result.problems.push(most !== null && Array.isArray(value) && value.length > most
-          ? { field: field.name, index, code: "too_many", message: this.message(null, "too_many").replace("%(max)d", most) }
-          : { field: field.name, index, code: "constraint", message: this.message(field.constraint_message, "constraint") });
+        if (most !== null && Array.isArray(value) && value.length > most) {
+          problem(field.name, "too_many", this.message(null, "too_many").replace("%(max)d", most));
+        } else {
+          problem(field.name, "constraint", this.message(field.constraint_message, "constraint"));
+        }
       }
     }
     return clean;
   }
 
-  /* Two passes over a level, so questions can also read answers given further down. */
-  settle(entries, raw, outer, index, result) {
-    const scratch = { relevant: new Map(), problems: [] };
-    const first = this.level(entries, raw, outer, {}, index, scratch);
-    return this.level(entries, raw, outer, first, index, result);
+  /* The number of entries a repeat_count asks for in this context, or null (no count, or none yet). */
+  wanted(repeat, context) {
+    if (repeat.repeat_count === null || repeat.repeat_count === undefined || repeat.repeat_count === "") return null;
+    const value = Number(run(String(repeat.repeat_count), context));
+    return Number.isFinite(value) ? Math.max(Math.trunc(value), 0) : null;
+  }
+
+  /* The repeats of a level: which apply, how many entries a count asks for, and each entry settled. */
+  children(level, raw, outer, path, result) {
+    const out = {};
+    const context = contextOf(outer.slice(0, -1), outer[outer.length - 1]);
+    for (const child of level.repeats) {
+      const { name } = child.repeat;
+      const key = keyOf(name, path);
+      const relevant = child.groups.every((g) => truth(g.relevant, context, true)) && truth(child.repeat.relevant, context, true);
+      result.relevant.set(key, relevant);
+      if (!relevant) continue;
+      const list = Array.isArray(raw[name]) ? raw[name] : [];
+      const count = this.wanted(child.repeat, context);
+      result.counts.set(key, count);
+      if (count !== null && count !== list.length) {
+        const message = this.message(null, "repeat_count").replace("%(count)d", count);
+        result.problems.push(path.length ? { field: name, index: path[path.length - 1], path, code: "constraint", message }
+          : { field: name, index: null, code: "constraint", message });
+      }
+      out[name] = list.map((entry, i) => this.settle(child, entry && typeof entry === "object" ? entry : {}, outer, [...path, i], result));
+    }
+    return out;
+  }
+
+  /* A level settled: two passes over its questions (so they can read answers given further down), its
+     repeats, then a last pass that also sees the repeats' answers. */
+  settle(level, raw, outer, path, result) {
+    const scratch = { relevant: new Map(), problems: [], counts: new Map() };
+    let base = this.level(level.entries, raw, outer, {}, path, scratch);
+    if (level.repeats.length) base = this.level(level.entries, raw, outer, base, path, scratch);
+    const children = this.children(level, raw, [...outer, base], path, result);
+    return Object.assign(this.level(level.entries, raw, outer, { ...base, ...children }, path, result), children);
   }
 
   /* Everything the screens need from the raw answers being edited. */
   evaluate(raw) {
-    const result = { relevant: new Map(), problems: [], answers: null };
-    const answers = this.settle(this.household, raw, null, null, result);
-    if (this.repeat) {
-      const members = raw[this.repeatName] || [];
-      answers[this.repeatName] = members.map((member, index) => this.settle(this.member, member, answers, index, result));
-    }
-    result.answers = answers;
+    const result = { relevant: new Map(), problems: [], counts: new Map(), answers: null };
+    result.answers = this.settle(this.top, raw, [], [], result);
+    this.lastAnswers = result.answers;
     return result;
+  }
+
+  /* Entries added or removed (at the end) so every counted repeat has the number its repeat_count asks
+     for; returns whether anything changed. Repeated, as a count can read answers of counted entries. */
+  fitCounts(raw) {
+    let changed = false;
+    for (let round = 0; round < 5; round += 1) {
+      const { counts } = this.evaluate(raw);
+      let moved = false;
+      const fit = (level, target, path) => {
+        for (const child of level.repeats) {
+          const { name } = child.repeat;
+          const count = counts.get(keyOf(name, path));
+          let list = target[name];
+          if (count !== undefined && count !== null) {
+            if (!Array.isArray(list)) { list = []; target[name] = list; }
+            while (list.length < count) { list.push({}); moved = true; }
+            if (list.length > count) { list.splice(count); moved = true; }
+          }
+          if (Array.isArray(list)) list.forEach((entry, i) => entry && typeof entry === "object" && fit(child, entry, [...path, i]));
+        }
+      };
+      fit(this.top, raw, []);
+      if (!moved) break;
+      changed = true;
+    }
+    return changed;
   }
 }
