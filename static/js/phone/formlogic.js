@@ -99,12 +99,6 @@ export class FormModel {
     this.levels = new Map();
     const index = (level) => level.repeats.forEach((child) => { this.levels.set(child.repeat.name, child); index(child); });
     index(this.top);
-    const first = this.top.repeats[0] || null;
-    /* The household form's words: the top part is the household, its first repeat the members. */
-    this.repeat = first ? first.repeat : null;
-    this.repeatName = this.repeat ? this.repeat.name : "members";
-    this.household = this.top.entries;
-    this.member = first ? first.entries : [];
     this.byName = new Map();
     const names = (level) => {
       for (const entry of level.entries) this.byName.set(entry.field.name, entry);
