@@ -142,6 +142,7 @@ export class FormFlow {
     this.model.fitCounts(this.raw);
     const evaluation = this.evaluation();
     if (this.view) this.view.update(evaluation, { showAll: this.showAll, serverErrors: this.serverErrors });
+    if (!this.screen.review) this.actions.replaceChildren(this.forward(this.screen)); /* "next" or "done" may change */
     this.hooks.save(this.raw);
     return evaluation;
   }
