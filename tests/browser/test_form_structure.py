@@ -2,31 +2,18 @@
 entry, and a repeat whose number of entries an earlier answer sets; the answers sent are stored valid."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from survey_app.collection.models import QuarantinedSubmission, Submission
 from survey_app.extensions import db
-from survey_app.formdefs import operations
+from survey_app.formdefs.schema import FormSchema
 from survey_app.formdefs.validation import validate
 from tests.browser.test_offline_survey import field, pick, type_in
+from tests.collection.forms import publish_structure_form
 
 pytestmark = pytest.mark.browser
-
-EXAMPLE = Path(__file__).resolve().parents[1] / "formdefs" / "examples" / "nested_repeats.md"
-
-
-def publish_structure_form(world):
-    """The example form as the ward's household form (what the self-survey page hands out)."""
-    text = EXAMPLE.read_text(encoding="utf-8").replace("| | structure_test | 1 |", "| | household_survey | 2099.1 |")
-    draft, loaded = operations.upload(world.ward_a.id, world.admin_a, "structure.md", text.encode())
-    assert draft is not None, [str(e) for e in loaded.errors]
-    assert operations.publish(draft, world.admin_a) is None
-    db.session.commit()
-    return draft
 
 
 def entry_list(page, repeat: str):
@@ -108,5 +95,4 @@ def test_nested_and_counted_repeats_are_filled_and_sent(live_server, phone, worl
     assert answers["person"][0]["job"] == [{"jname": "Dạy học", "jhours": 20, "jlabel": "Nguyễn Văn An: Dạy học"}]
     assert "job" not in answers["person"][1]
     assert answers["plot"] == [{"crop": "Lúa"}, {"crop": "Ngô"}] and answers["remark"] == "Đất tốt"
-    from survey_app.formdefs.schema import FormSchema
     assert validate(FormSchema.from_dict(form.schema), answers, "en") == []
