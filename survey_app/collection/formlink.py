@@ -72,7 +72,8 @@ def labelled_answers(ward_id: int, form_id: str, version: str, answers: dict) ->
         for name, value in answers.items():
             if isinstance(value, list) and value and all(isinstance(e, dict) for e in value):
                 for index, entry in enumerate(value):
-                    sections.append({"title": _entry_title(None, name, index, entry, lang, _), "rows": _rows(None, None, entry, lang)})
+                    sections.append({"title": _entry_title(None, name, index, entry, lang, _),
+                                     "rows": _rows(None, None, entry, lang)})
         return sections
 
     def entries(repeats, level_answers, trail):
