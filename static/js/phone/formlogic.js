@@ -106,6 +106,7 @@ export class FormModel {
     };
     names(this.top);
     this.lastAnswers = {};
+    this.counted = [...this.levels.values()].some((level) => level.repeat.repeat_count);
   }
 
   /* The question's own message, else the form's generic one for that problem. */
@@ -221,6 +222,7 @@ export class FormModel {
   /* Entries added or removed (at the end) so every counted repeat has the number its repeat_count asks
      for; returns whether anything changed. Repeated, as a count can read answers of counted entries. */
   fitCounts(raw) {
+    if (!this.counted) return false;
     let changed = false;
     for (let round = 0; round < 5; round += 1) {
       const { counts } = this.evaluate(raw);
