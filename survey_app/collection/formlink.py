@@ -83,17 +83,37 @@ def labelled_answers(ward_id: int, form_id: str, version: str, answers: dict) ->
                 if not isinstance(entry, dict):
                     continue
                 title = " › ".join([*trail, _entry_title(schema, repeat.name, index, entry, lang, _)])
-                sections.append({"title": title, "rows": _rows(schema, schema.scope(repeat), entry, lang)})
+                rows = _rows(schema, schema.scope(repeat), entry, lang)
+                word = _loop_word(schema, repeat, index, lang)
+                if word is not None:
+                    rows = [(name, text.replace(LOOP_LABEL, word), answer) for name, text, answer in rows]
+                sections.append({"title": title, "rows": rows})
                 entries([f for f in schema.scope(repeat) if f.type == "repeat"], entry, [title])
 
     entries([f for f in schema.scope(None) if f.type == "repeat"], answers, [])
     return sections
 
 
+#: In the labels of a loop's questions: the entry's choice label.
+LOOP_LABEL = "%(label)s"
+
+
+def _loop_word(schema, repeat, index: int, lang: str) -> str | None:
+    """The choice label an entry of a loop (a repeat over a choice list) stands for, else None."""
+    if not repeat.list_name:
+        return None
+    choices = schema.choices.get(repeat.list_name, [])
+    return schema.text(choices[index].label, lang) or choices[index].name if index < len(choices) else None
+
+
 def _entry_title(schema, name: str, index: int, entry: dict, lang: str, gettext) -> str:
-    """"Member 2: An" for the household form's members, else "<repeat label> 2"."""
+    """"Member 2: An" for the household form's members, a loop's choice, else "<repeat label> 2"."""
     if name == "members" or schema is None:
         title = gettext("Member %(number)s", number=index + 1)
         return f"{title}: {entry['b0_name']}" if entry.get("b0_name") else title
-    label = schema.text(schema.by_name[name].label, lang) or name
+    repeat = schema.by_name[name]
+    label = schema.text(repeat.label, lang) or name
+    word = _loop_word(schema, repeat, index, lang)
+    if word is not None:
+        return label.replace(LOOP_LABEL, word) if LOOP_LABEL in label else word
     return f"{label} {index + 1}"

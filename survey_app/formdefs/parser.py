@@ -155,6 +155,8 @@ class _Builder:
         control = element.get("control") or {}
         item = self.items[element["name"]]
         kind = item.kind.removeprefix("begin_")
+        if element.get("type") == "loop":
+            return self.loop(element, item)
         return Field(
             name=element["name"], type=kind,
             label=self.texts(element.get("label")), hint=self.texts(element.get("hint")),
@@ -169,6 +171,14 @@ class _Builder:
             or_other=item.or_other, repeat_count=self.repeat_count(control.get("jr:count")),
             children=self.fields(element.get("children", [])) if kind in ("group", "repeat") else [],
         )
+
+    def loop(self, element: dict, item: Item) -> Field:
+        """A pyxform loop as a repeat over a choice list: one entry per choice, in the list's order;
+        "%(label)s" in the labels inside stands for the entry's choice label (the phone puts it in)."""
+        return Field(name=element["name"], type="repeat", label=self.texts(element.get("label")),
+                     relevant=(element.get("bind") or {}).get("relevant") or None, list_name=item.list_name,
+                     repeat_count=str(len(element.get("columns") or [])),
+                     children=self.fields(element.get("children", [])))
 
     def repeat_count(self, count: str | None) -> str | None:
         """The repeat_count cell: an expression, or the fixed number pyxform moved into a calculate."""

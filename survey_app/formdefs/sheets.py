@@ -97,6 +97,9 @@ SELECT_KINDS = {
     command: _SELECT_NAMES.get(kind, command) + ("_from_file" if command in PYXFORM_FROM_FILE else "")
     for command, kind in PYXFORM_SELECTS.items()
 }
+#: pyxform's loop: the questions inside asked once per choice of the list (a repeat with an entry per choice).
+_LOOP = re.compile(r"^begin[ _]loop[ _]over\s+(\S+)$", re.IGNORECASE)
+_END_LOOP = re.compile(r"^end[ _]loop$", re.IGNORECASE)
 NAME = re.compile(r"^[^\W\d][\w.\-]*$")
 #: Any version string pyxform takes ("2024-04-02 00:00:00" included), but no slash (it is part of URLs)
 #: nor control characters; versions are ordered by upload, never by their text.
@@ -171,6 +174,11 @@ def classify(raw: str) -> tuple[str, str | None, bool] | None:
     block = _BLOCK.match(lower)
     if block:
         return f"{block.group(1)}_{block.group(2)}", None, False
+    loop = _LOOP.match(text)
+    if loop:
+        return "begin_repeat", loop.group(1), False
+    if _END_LOOP.match(text):
+        return "end_repeat", None, False
     select = RE_SELECT.match(text)
     if select:
         kind = SELECT_KINDS[select.group("select_command")]

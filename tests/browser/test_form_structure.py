@@ -78,9 +78,22 @@ def test_nested_and_counted_repeats_are_filled_and_sent(live_server, phone, worl
     expect(plots).to_contain_text("Ngô")
     phone.get_by_test_id("form-next").click()
 
-    # The notes group applies (there are plots); then the review lists every entry, nested ones too.
+    # The notes group applies (there are plots).
     type_in(phone, "remark", "Đất tốt")
     phone.get_by_test_id("form-next").click()
+
+    # A loop: one entry per choice of its list, named by the choice, the choice in the question's label.
+    meals = entry_list(phone, "meal")
+    expect(meals.locator("li")).to_have_count(2)
+    expect(meals.locator("li").first).to_contain_text("Bữa sáng")
+    for index, (meal, people) in enumerate((("sáng", 4), ("tối", 5))):
+        phone.get_by_test_id(f"member-{index}").click()
+        expect(field(phone, "eaters")).to_contain_text(f"Số người ăn bữa {meal}")
+        type_in(phone, "eaters", people)
+        phone.get_by_test_id("member-done").click()
+
+    # The review lists every entry, nested ones too.
+    phone.get_by_test_id("form-review").click()
     expect(phone.get_by_test_id("summary-person-0-job-0")).to_contain_text("Dạy học")
     expect(phone.get_by_test_id("summary-plot-1")).to_contain_text("Ngô")
     no_sideways_scroll(phone)
@@ -96,4 +109,5 @@ def test_nested_and_counted_repeats_are_filled_and_sent(live_server, phone, worl
         {"jname": "Dạy học", "jhours": 20, "jlabel": "Nguyễn Văn An: Dạy học"}]
     assert "job" not in answers["person"][1]
     assert answers["plot"] == [{"crop": "Lúa"}, {"crop": "Ngô"}] and answers["remark"] == "Đất tốt"
+    assert answers["meal"] == [{"eaters": 4}, {"eaters": 5}]
     assert validate(FormSchema.from_dict(form.schema), answers, "en") == []

@@ -90,7 +90,7 @@ def structure_cases():
     full = {"a1_group": "TDP01", "village": "Đông Hải", "plots": 2, "remark": "Đất tốt",
             "person": [{"pname": "An", "works": "yes", "job": [{"jname": "Dạy học", "jhours": 20}]},
                        {"pname": "Bình", "works": "no"}],
-            "plot": [{"crop": "lúa"}, {"crop": "ngô"}]}
+            "plot": [{"crop": "lúa"}, {"crop": "ngô"}], "meal": [{"eaters": 4}, {"eaters": 5}]}
     changed = copy.deepcopy(full)  # minds changed: Bình's jobs no longer apply, one plot fewer, a nested error
     changed.update(plots=1)
     changed["person"][1]["job"] = [{"jname": "Lái xe", "jhours": 40}]
@@ -130,6 +130,7 @@ def test_the_phone_fits_entries_to_the_repeat_count(app):
         schema_json = client_json(schema, "vi")
     raw_cases = structure_cases()
     raw_cases[0]["plots"] = 3  # one entry more is wanted
+    del raw_cases[2]["meal"]  # a loop gets an entry per choice
     done = subprocess.run(["node", "--experimental-default-type=module", str(SCRIPT)],
                           input=json.dumps({"schema": schema_json, "cases": raw_cases, "fit": True}),
                           capture_output=True, text=True, check=True, timeout=60)
@@ -138,4 +139,5 @@ def test_the_phone_fits_entries_to_the_repeat_count(app):
     assert {(p["field"], tuple(p["path"] or ())) for p in more["problems"]} == {("crop", (2,))}
     assert fewer["raw"]["plot"] == [{"crop": "lúa"}]  # the last entries go
     assert none["raw"]["plot"] == [] and none["answers"]["plot"] == []
+    assert none["raw"]["meal"] == [{}, {}]
     assert not any(p["field"] == "plot" for r in (more, fewer, none) for p in r["problems"])

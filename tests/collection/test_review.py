@@ -124,9 +124,10 @@ def test_review_lists_every_repeat_entry_nested_ones_after_their_parent(app, wor
     form = publish_structure_form(world)
     answers_ = {"a1_group": "TDP01", "village": "Đông Hải", "plots": 1, "plot": [{"crop": "Lúa"}],
                 "person": [{"pname": "An", "works": "yes", "job": [{"jname": "Dạy học", "jhours": 20}]},
-                           {"pname": "Bình", "works": "no"}]}
+                           {"pname": "Bình", "works": "no"}], "meal": [{"eaters": 4}, {"eaters": 5}]}
     with app.test_request_context():
         sections = formlink.labelled_answers(world.ward_a.id, "household_survey", form.version, answers_)
     assert [s["title"] for s in sections] == ["Hộ gia đình", "Người trong hộ 1", "Người trong hộ 1 › Công việc 1",
-                                              "Người trong hộ 2", "Thửa ruộng 1"]
+                                              "Người trong hộ 2", "Thửa ruộng 1", "Bữa sáng", "Bữa tối"]
     assert ("jhours", "Số giờ mỗi tuần", "20") in sections[2]["rows"]
+    assert sections[-1]["rows"] == [("eaters", "Số người ăn bữa tối", "5")]

@@ -30,6 +30,7 @@ def answers(**changes):
                                                            {"jname": "Bán hàng", "jhours": 10}]},
                    {"pname": "Bình", "works": "no"}],
         "plot": [{"crop": "lúa"}, {"crop": "ngô"}], "remark": "Đất tốt",
+        "meal": [{"eaters": 4}, {"eaters": 5}],
     }
     base.update(changes)
     return base
@@ -40,7 +41,7 @@ def problems(schema, data):
 
 
 def test_the_structure_loads_with_a_repeat_nested_in_a_repeat(schema):
-    assert [r.name for r in schema.repeats] == ["person", "job", "plot"]
+    assert [r.name for r in schema.repeats] == ["person", "job", "plot", "meal"]
     job = schema.by_name["job"]
     assert job.repeat is schema.by_name["person"] and job.relevant == "${works} = 'yes'"
     assert schema.by_name["jhours"].repeat is job and schema.by_name["pname"].repeat.name == "person"
@@ -122,5 +123,21 @@ def test_a_question_may_not_read_into_a_repeat_it_is_not_inside():
 def test_the_export_layout_has_a_section_per_repeat_with_its_parent(schema):
     sections = export_layout(schema)["sections"]
     assert [(s["name"], s["repeat"], s["parent"]) for s in sections] == [
-        ("household", None, None), ("person", "person", None), ("job", "job", "person"), ("plot", "plot", None)]
+        ("household", None, None), ("person", "person", None), ("job", "job", "person"), ("plot", "plot", None),
+        ("meal", "meal", None)]
     assert [f["name"] for f in sections[2]["fields"]] == ["jname", "jhours", "jlabel"]
+
+
+def test_a_loop_is_a_repeat_with_an_entry_per_choice(schema):
+    meal = schema.by_name["meal"]
+    assert (meal.type, meal.list_name, meal.repeat_count) == ("repeat", "meals", "2")
+    assert schema.by_name["eaters"].repeat is meal and meal.label["vi"] == "Bữa %(label)s"
+    assert problems(schema, answers(meal=[{"eaters": 4}])) == [("meal", None, "constraint")]
+    assert problems(schema, answers(meal=[{"eaters": 4}, {"eaters": -1}])) == [("eaters", [1], "constraint")]
+
+
+def test_a_loop_needs_its_list_and_an_end():
+    assert refusal(md("| | type | name | label |\n| | begin loop over nope | l | L |\n| | integer | x | X |\n"
+                      "| | end loop | | |\n"))[:4] == ("missing_list", "survey", 2, "type")
+    assert refusal(md("| | type | name | label |\n| | begin loop over yn | l | L |\n| | integer | x | X |\n",
+                      "| | list_name | name | label |\n| | yn | yes | Yes |\n"))[:4] == ("unclosed", "survey", 2, "type")

@@ -35,6 +35,15 @@ function pagesOf(level) {
   return pages;
 }
 
+const PLACEHOLDER = /%\(label\)s/g;
+
+/* Texts ({lang: text} or text) with a loop's "%(label)s" replaced by the entry's choice label. */
+function filled(texts, word) {
+  if (word === null || !texts) return texts;
+  if (typeof texts === "string") return texts.replace(PLACEHOLDER, word);
+  return Object.fromEntries(Object.entries(texts).map(([lang, text]) => [lang, String(text).replace(PLACEHOLDER, word)]));
+}
+
 function startsWith(path, prefix) {
   return prefix.every((value, i) => path[i] === value);
 }
@@ -225,14 +234,32 @@ export class FormFlow {
     return this.button(t("next"), go, "primary", "form-next");
   }
 
-  /* "Member 2" in the household form, else "<repeat label> 2". */
+  /* A loop (a repeat over a choice list, one entry per choice): the label of the entry's choice, else null. */
+  wordOf(level, index) {
+    if (!level || !level.repeat || !level.repeat.list_name) return null;
+    const choice = (this.model.schema.choices[level.repeat.list_name] || [])[index];
+    return choice ? label(choice.label) || choice.name : null;
+  }
+
+  /* The loop word of the entry at the end of `steps` (null outside loops). */
+  wordAt(steps) {
+    if (!steps.length) return null;
+    const [name, index] = steps[steps.length - 1];
+    return this.wordOf(this.model.levels.get(name), index);
+  }
+
+  /* "Member 2" in the household form, a loop's choice ("Table: Column 1"), else "<repeat label> 2". */
   entryTitle(level, index) {
     if (level.repeat.name === MEMBERS) return t("member", { n: index + 1 });
-    return `${label(level.repeat.label) || level.repeat.name} ${index + 1}`;
+    const word = this.wordOf(level, index);
+    const own = label(level.repeat.label) || level.repeat.name;
+    if (word !== null) return own.match(PLACEHOLDER) ? label(filled(level.repeat.label, word)) : word;
+    return `${own} ${index + 1}`;
   }
 
   /* An entry as the surveyor knows it: a member's name, else the entry's first text answer. */
   entryName(level, entry, index) {
+    if (this.wordOf(level, index) !== null) return this.entryTitle(level, index);
     if (entry) {
       const named = level.repeat.name === MEMBERS ? entry.b0_name
         : level.entries.filter((e) => e.kind === "text").map((e) => entry[e.field.name]).find((v) => typeof v === "string" && v);
@@ -260,6 +287,10 @@ export class FormFlow {
 
   questions(entries, steps, evaluation) {
     this.body.append(h("h2", { class: "section" }, this.heading(steps)));
+    const word = this.wordAt(steps);
+    if (word !== null) { /* a loop's entry: its choice in the labels (copies: the form's fields stay as they are) */
+      entries = entries.map((e) => ({ ...e, field: { ...e.field, label: filled(e.field.label, word), hint: filled(e.field.hint, word) } }));
+    }
     this.view = new LevelView(this.model, entries, this.target(steps), steps, (name, path) => this.changed(name, path));
     this.body.append(this.view.el);
     this.view.update(evaluation, { showAll: this.showAll, serverErrors: this.serverErrors });
@@ -274,7 +305,7 @@ export class FormFlow {
     const entries = parent[name];
     const counted = evaluation.counts.get(keyOf(name, path));
     const fixed = counted !== undefined && counted !== null;
-    const title = members ? t("members") : label(level.repeat.label) || name;
+    const title = members ? t("members") : label(filled(level.repeat.label, "")).trim() || name;
     this.body.append(h("h2", { class: "section" }, steps.length ? `${this.trail(steps)} › ${title}` : title));
     const list = h("ul", { class: "list", "data-testid": "member-list", "data-repeat": name });
     entries.forEach((entry, index) => {
@@ -379,7 +410,7 @@ export class FormFlow {
     for (const { field, kind } of level.entries) {
       if (kind === "note" || kind === "calculate" || !(field.name in answers)) continue;
       const page = Math.max(pages.findIndex((p) => p.entries && p.entries.some((e) => e.field === field)), 0);
-      list.append(h("dt", {}, label(field.label)), h("dd", {}, answerText(this.model, field, answers[field.name]), " ",
+      list.append(h("dt", {}, label(filled(field.label, this.wordAt(steps)))), h("dd", {}, answerText(this.model, field, answers[field.name]), " ",
         field.read_only ? null : h("button", { type: "button", class: "link", onclick: () => this.go({ steps, page }, field.name) }, t("edit"))));
     }
     this.body.append(h("h3", {}, title), list);
