@@ -268,6 +268,13 @@ export class FormFlow {
     return this.entryTitle(level, index);
   }
 
+  /* An entry in lists: its title with its name when it has one ("Thửa ruộng 1: Lúa"); a member by name. */
+  entryLabel(level, entry, index) {
+    const name = this.entryName(level, entry, index);
+    const title = this.entryTitle(level, index);
+    return level.repeat.name === MEMBERS || name === title ? name : `${title}: ${name}`;
+  }
+
   /* The entries leading to a level, by name: "An › Công việc 1". */
   trail(steps) {
     let answers = this.raw;
@@ -314,7 +321,7 @@ export class FormFlow {
         && this.insideRepeat(p, level));
       list.append(h("li", { class: "row" },
         h("button", { type: "button", class: "item", "data-testid": `member-${index}`, onclick: () => this.go({ steps: [...steps, [name, index]], page: 0 }) },
-          h("strong", {}, this.entryName(level, entry, index)), " ",
+          h("strong", {}, this.entryLabel(level, entry, index)), " ",
           h("span", { class: `badge ${complete ? "ok" : "warn"}` }, t(complete ? "complete" : "incomplete"))),
         fixed ? null : h("button", { type: "button", class: "btn small", "data-testid": `member-remove-${index}`, onclick: () => this.remove(steps, level, index) }, t("remove"))));
     });
@@ -401,7 +408,11 @@ export class FormFlow {
   }
 
   summary(level, answers, steps) {
-    const title = steps.length ? this.trail(steps) : t("household");
+    let title = t("household");
+    if (steps.length) {
+      const own = this.entryLabel(level, this.target(steps), steps[steps.length - 1][1]);
+      title = steps.length > 1 ? `${this.trail(steps.slice(0, -1))} › ${own}` : own;
+    }
     const testid = !steps.length ? "summary-household"
       : steps.length === 1 && steps[0][0] === MEMBERS ? `summary-member-${steps[0][1]}`
         : `summary-${steps.map((s) => s.join("-")).join("-")}`;
