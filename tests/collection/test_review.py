@@ -131,3 +131,19 @@ def test_review_lists_every_repeat_entry_nested_ones_after_their_parent(app, wor
                                               "Người trong hộ 2", "Thửa ruộng 1", "Bữa sáng", "Bữa tối"]
     assert ("jhours", "Số giờ mỗi tuần", "20") in sections[2]["rows"]
     assert sections[-1]["rows"] == [("eaters", "Số người ăn bữa tối", "5")]
+
+
+def test_a_refused_nested_answer_names_its_entries(app, surveyor, world):
+    from tests.collection.forms import publish_structure_form
+
+    form = publish_structure_form(world)
+    answers_ = {"a1_group": world.group_a1.code, "village": "Đông Hải", "plots": 0, "plot": [],
+                "meal": [{"eaters": 4}, {"eaters": 5}],
+                "person": [{"pname": "An", "works": "yes", "job": [{"jname": "Dạy học", "jhours": 20},
+                                                                   {"jname": "Bán hàng", "jhours": 200}]}]}
+    receipt = surveyor.post("/api/submissions", record(world.hh_a1.id, form_version=form.version,
+                                                       answers=answers_)).get_json()
+    row = db.session.get(QuarantinedSubmission, receipt["quarantine_id"])
+    assert [(e["field"], e["index"], e["path"]) for e in row.errors] == [("jhours", 1, [0, 1])]
+    page = admin_client(app).get(f"/review/quarantine/{row.id}").get_data(as_text=True)
+    assert "jhours</strong>" not in page and "jhours [mục 1.2]</strong>" in page
