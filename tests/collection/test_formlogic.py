@@ -141,3 +141,49 @@ def test_the_phone_fits_entries_to_the_repeat_count(app):
     assert none["raw"]["plot"] == [] and none["answers"]["plot"] == []
     assert none["raw"]["meal"] == [{}, {}]
     assert not any(p["field"] == "plot" for r in (more, fewer, none) for p in r["problems"])
+
+
+def run_flow(schema_json, raw, walks):
+    done = subprocess.run(["node", "--experimental-default-type=module", str(SCRIPT.with_name("formflow_cases.mjs"))],
+                          input=json.dumps({"schema": schema_json, "raw": raw, "walks": walks}), capture_output=True,
+                          text=True, check=True, timeout=60)
+    return json.loads(done.stdout)
+
+
+def test_the_screens_of_nested_and_counted_repeats_come_in_form_order(app):
+    from survey_app.formdefs.parser import load_form
+
+    with app.test_request_context():
+        schema_json = client_json(load_form(STRUCTURE).schema, "vi")
+    raw = structure_cases()[0]
+    raw["person"][1]["works"] = "no"
+    sections = ["h", "h1", "person:0~p0", "person:0~p1", "person:0~job:0~p0", "person:1~p0", "h2", "plot:1~p0", "h3",
+                "h4", "r", "person:7~p0", "h99"]
+    result = run_flow(schema_json, raw, sections)
+    assert result["pages"] == {"": ["q:a1_group,village,plots", "l:person", "l:plot", "q:remark", "l:meal"],
+                               "person": ["q:pname,works", "l:job"], "job": ["q:jname,jhours,jlabel"],
+                               "plot": ["q:crop"], "meal": ["q:eaters"]}
+    walks = {w["section"]: (w["at"], w["next"], w["back"]) for w in result["walks"]}
+    assert walks["h"] == ("h", "h1", None)
+    assert walks["h1"] == ("h1", "h2", "h")
+    assert walks["person:0~p0"] == ("person:0~p0", "person:0~p1", "h1")  # An works: her jobs come next
+    assert walks["person:0~p1"] == ("person:0~p1", "h1", "person:0~p0")
+    assert walks["person:0~job:0~p0"] == ("person:0~job:0~p0", "person:0~p1", "person:0~p1")
+    assert walks["person:1~p0"] == ("person:1~p0", "h1", "h1")  # Bình does not: back to the people
+    assert walks["plot:1~p0"] == ("plot:1~p0", "h2", "h2")
+    assert walks["h4"] == ("h4", "r", "h3") and walks["r"] == ("r", None, "h4")
+    assert walks["person:7~p0"][0] == "h1"  # no such entry: its repeat's list
+    assert walks["h99"][0] == "h"
+    raw["plots"] = 0  # no plots: neither the plots' list nor the notes group apply
+    walks = {w["section"]: (w["at"], w["next"], w["back"]) for w in run_flow(schema_json, raw, ["h1", "h4"])["walks"]}
+    assert walks["h1"][1] == "h4" and walks["h4"][2] == "h1"
+
+
+def test_the_household_forms_sections_keep_their_names(app, form):
+    with app.test_request_context():
+        schema_json = client_json(form.schema, "vi")
+    raw = cases()[0]
+    result = run_flow(schema_json, raw, ["h", "m", "m1", "r", "m9"])
+    assert result["pages"][""][-1] == "l:members" and len(result["pages"]["members"]) == 1
+    assert [(w["at"], w["next"], w["back"]) for w in result["walks"]] == [
+        ("h", "m", None), ("m", "r", "h"), ("m1", "m", "m"), ("r", None, "m"), ("m", "r", "h")]

@@ -4,7 +4,7 @@
    A level's questions are split into pages: a group with appearance field-list (or table-list) is a page
    of its own; the other questions around it share a page, one after another on one scrolling screen; each
    repeat is a page listing its entries (with add and remove buttons, unless a repeat_count sets the number).
-   Pages that do not apply (every question hidden, a repeat not relevant) are skipped.
+   Pages that do not apply (every question hidden, a repeat not relevant or counted to no entries) are skipped.
    Sections: "h" is the top's first page, "h2" its third, "r" the review; "m" and "m3" the household
    form's members list and member 3 (its first repeat); inside other entries "person:0~p1" is page 1 of
    entry 0 of person and "person:0~job:2~p0" the first page of that person's third job. */
@@ -184,7 +184,10 @@ export class FormFlow {
   /* Whether a page has anything that applies. */
   shown(page, steps, evaluation) {
     const path = steps.map(([, index]) => index);
-    if (page.list) return evaluation.relevant.get(keyOf(page.list.repeat.name, path)) !== false;
+    if (page.list) { /* a repeat that applies, unless its count asks for no entries */
+      const key = keyOf(page.list.repeat.name, path);
+      return evaluation.relevant.get(key) !== false && evaluation.counts.get(key) !== 0;
+    }
     return page.entries.some(({ field, kind }) => kind !== "calculate"
       && evaluation.relevant.get(keyOf(field.name, path)) !== false);
   }
