@@ -141,3 +141,18 @@ def test_a_loop_needs_its_list_and_an_end():
                       "| | end loop | | |\n"))[:4] == ("missing_list", "survey", 2, "type")
     assert refusal(md("| | type | name | label |\n| | begin loop over yn | l | L |\n| | integer | x | X |\n",
                       "| | list_name | name | label |\n| | yn | yes | Yes |\n"))[:4] == ("unclosed", "survey", 2, "type")
+
+
+def test_a_generated_answer_set_of_nested_counted_repeats_passes(schema):
+    from tests.formdefs.generate import valid_answers
+
+    nested = load(md("| | type | name | label | repeat_count | required | constraint | relevant |\n"
+                     "| | integer | n | N | | yes | . = 2 | |\n| | begin repeat | outer | O | ${n} | | | |\n"
+                     "| | integer | k | K | | yes | . = 2 | |\n| | begin repeat | inner | I | ${k} | | | |\n"
+                     "| | integer | x | X | | yes | . = 5 | |\n| | end repeat | | | | | | |\n"
+                     "| | begin repeat | other | F | | | | ${k} = 1 |\n| | text | y | Y | | | | |\n"
+                     "| | end repeat | | | | | | |\n| | end repeat | | | | | | |\n")).schema
+    answers_, problems_ = valid_answers(nested)
+    assert problems_ == [] and answers_["outer"] == [{"k": 2, "inner": [{"x": 5}, {"x": 5}]}] * 2
+    answers_, problems_ = valid_answers(schema)
+    assert problems_ == [] and len(answers_["meal"]) == 2 and answers_["person"][0]["job"]
