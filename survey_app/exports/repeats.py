@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from survey_app.exports import queries
-from survey_app.exports.answers import MEMBERS, RepeatLayout
+from survey_app.exports.answers import MEMBERS, RepeatLayout, label_in
 from survey_app.exports.spec import TEXT, Column, Scope, Sheet, id_column, ref_column
 
 KEY, PARENT_KEY = "KEY", "PARENT_KEY"
@@ -49,8 +49,12 @@ def repeat_sheet(scope: Scope, repeat: RepeatLayout, household_kind: str) -> She
     columns = [Column(KEY, "KEY", "KEY", TEXT, 24), Column(PARENT_KEY, "PARENT_KEY", "PARENT_KEY", TEXT, 22),
                ref_column(scope, "household_id", "Mã hộ", "Household id"),
                Column("group", "Tổ dân phố", "Residential group", TEXT, 10),
-               id_column("submission_id", "Mã phiếu", "Submission id", 10),
-               *repeat.layout.columns()]
+               id_column("submission_id", "Mã phiếu", "Submission id", 10)]
+    loop = [label_in(c["label"], scope.lang, c["name"]) for c in repeat.loop] if repeat.loop else None
+    if loop is not None:  # a loop's entry is one choice of its list
+        columns.append(Column("choice", "Lựa chọn", "Choice", TEXT, 16,
+                              "; ".join(f"{c['name']} = {label_in(c['label'], 'vi', c['name'])}" for c in repeat.loop)))
+    columns += repeat.layout.columns()
     statement = queries.households(scope)
 
     def found():
@@ -64,8 +68,11 @@ def repeat_sheet(scope: Scope, repeat: RepeatLayout, household_kind: str) -> She
     def rows():
         ref, codes, values = scope.ref(household_kind), queries.group_codes(scope), repeat.layout.values
         for hid, group_id, sid, steps, entry in found():
-            yield (entry_key(sid, steps), entry_key(sid, steps[:-1]), ref(hid), codes.get(group_id), sid,
-                   *values(entry))
+            head = (entry_key(sid, steps), entry_key(sid, steps[:-1]), ref(hid), codes.get(group_id), sid)
+            if loop is not None:
+                index = steps[-1][1]
+                head += (loop[index] if index < len(loop) else None,)
+            yield (*head, *values(entry))
 
     return Sheet(f"repeat_{repeat.name}", f"Lặp {repeat.name}", f"Repeat {repeat.name}", columns, rows,
                  lambda: sum(1 for _ in found()), freeze_columns=2)

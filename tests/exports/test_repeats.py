@@ -16,6 +16,7 @@ def with_repeats(world):
                                        {"phone_brand": "Nokia", "phone_year": 2015}]
     answers["members"][1]["phones"] = [{"phone_brand": "Oppo", "phone_year": 2023}]
     answers["helpers"] = [{"helper_name": "Cô Hoa"}]
+    answers["by_sex"] = [{"sex_count": 1}, {"sex_count": 1}, {"sex_count": 0}]
     first.answers, first.form_version = answers, "2025.7"
     db.session.commit()
     return first
@@ -42,6 +43,9 @@ def test_each_repeat_has_its_own_sheet_linked_to_its_parent_entry(world, tmp_pat
     helpers = records(book, "Lặp helpers")
     assert [(h["KEY"], h["PARENT_KEY"], h["Tên người hỗ trợ"]) for h in helpers] == [
         (f"{sid}/helpers[1]", str(sid), "Cô Hoa")]
+    loop = records(book, "Lặp by_sex")
+    assert [(row["KEY"], row["Lựa chọn"], row["Số người"]) for row in loop] == [
+        (f"{sid}/by_sex[1]", "Nam", 1), (f"{sid}/by_sex[2]", "Nữ", 1), (f"{sid}/by_sex[3]", "Khác", 0)]
     described = {(row["Trang tính"], row["Tên cột"]): row for row in records(book, "Từ điển dữ liệu")}
     assert described[("Lặp phones", "phone_brand")]["Phiên bản biểu mẫu"] == "2025.7"
     assert ("Lặp phones", "PARENT_KEY") in described and ("Nhân khẩu", "KEY") in described

@@ -21,7 +21,8 @@ def household_workbook(version: str = "2025.2", *, add: bool = False, remove: st
                        relevant: tuple[str, str] | None = None, repeats: bool = False) -> bytes:
     """The shipped household form with another version, optionally a question added after a10 (`add`),
     one removed (`remove`), a relevant expression replaced (`relevant` = (name, expression)), or
-    (`repeats`) a repeat of phones nested in each member and a repeat of helpers after the members."""
+    (`repeats`) a repeat of phones nested in each member, a repeat of helpers and a loop over the sexes
+    after the members."""
     workbook = openpyxl.load_workbook(shipped.FORMS_DIR / "household_survey.xlsx")
     survey, settings = workbook["survey"], workbook["settings"]
     headers = [cell.value for cell in settings[1]]
@@ -47,7 +48,9 @@ NESTED_PHONES = [["begin repeat", "phones", "Điện thoại", "Phones"],
                  ["text", "phone_brand", "Hãng điện thoại", "Phone brand"],
                  ["integer", "phone_year", "Năm mua", "Year bought"], ["end repeat"]]
 HELPERS = [["begin repeat", "helpers", "Người hỗ trợ", "Helpers"],
-           ["text", "helper_name", "Tên người hỗ trợ", "Helper's name"], ["end repeat"]]
+           ["text", "helper_name", "Tên người hỗ trợ", "Helper's name"], ["end repeat"],
+           ["begin loop over sex", "by_sex", "Theo giới tính: %(label)s", "By sex: %(label)s"],
+           ["integer", "sex_count", "Số người %(label)s", "People: %(label)s"], ["end loop"]]
 
 
 def _add_repeats(survey) -> None:
