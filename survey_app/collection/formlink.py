@@ -60,20 +60,60 @@ def _rows(schema, fields, answers: dict, lang: str) -> list[tuple[str, str, str]
 
 
 def labelled_answers(ward_id: int, form_id: str, version: str, answers: dict) -> list[dict]:
-    """Answers grouped as the form shows them (household, then each member), with labels in the user's language."""
+    """Answers grouped as the form shows them (household, then each entry of each repeat, an entry's
+    nested repeats right after it), with labels in the user's language."""
     from flask_babel import gettext as _
 
     lang = str(get_locale() or "vi")
     form = load_form(ward_id, form_id, version)
     schema = schema_of(form) if form is not None else None
     sections = [{"title": _("Household"), "rows": _rows(schema, schema.scope(None) if schema else None, answers, lang)}]
-    repeats = [r.name for r in schema.repeats] if schema else [k for k, v in answers.items() if isinstance(v, list)
-                                                                  and v and all(isinstance(e, dict) for e in v)]
-    for name in repeats:
-        repeat = schema.by_name[name] if schema else None
-        for index, entry in enumerate(answers.get(name) or []):
-            title = _("Member %(number)s", number=index + 1)
-            if entry.get("b0_name"):
-                title = f"{title}: {entry['b0_name']}"
-            sections.append({"title": title, "rows": _rows(schema, schema.scope(repeat) if schema else None, entry, lang)})
+    if schema is None:
+        for name, value in answers.items():
+            if isinstance(value, list) and value and all(isinstance(e, dict) for e in value):
+                for index, entry in enumerate(value):
+                    sections.append({"title": _entry_title(None, name, index, entry, lang, _),
+                                     "rows": _rows(None, None, entry, lang)})
+        return sections
+
+    def entries(repeats, level_answers, trail):
+        for repeat in repeats:
+            value = level_answers.get(repeat.name)
+            for index, entry in enumerate(value if isinstance(value, list) else []):
+                if not isinstance(entry, dict):
+                    continue
+                title = " › ".join([*trail, _entry_title(schema, repeat.name, index, entry, lang, _)])
+                rows = _rows(schema, schema.scope(repeat), entry, lang)
+                word = _loop_word(schema, repeat, index, lang)
+                if word is not None:
+                    rows = [(name, text.replace(LOOP_LABEL, word), answer) for name, text, answer in rows]
+                sections.append({"title": title, "rows": rows})
+                entries([f for f in schema.scope(repeat) if f.type == "repeat"], entry, [title])
+
+    entries([f for f in schema.scope(None) if f.type == "repeat"], answers, [])
     return sections
+
+
+#: In the labels of a loop's questions: the entry's choice label.
+LOOP_LABEL = "%(label)s"
+
+
+def _loop_word(schema, repeat, index: int, lang: str) -> str | None:
+    """The choice label an entry of a loop (a repeat over a choice list) stands for, else None."""
+    if not repeat.list_name:
+        return None
+    choices = schema.choices.get(repeat.list_name, [])
+    return schema.text(choices[index].label, lang) or choices[index].name if index < len(choices) else None
+
+
+def _entry_title(schema, name: str, index: int, entry: dict, lang: str, gettext) -> str:
+    """"Member 2: An" for the household form's members, a loop's choice, else "<repeat label> 2"."""
+    if name == "members" or schema is None:
+        title = gettext("Member %(number)s", number=index + 1)
+        return f"{title}: {entry['b0_name']}" if entry.get("b0_name") else title
+    repeat = schema.by_name[name]
+    label = schema.text(repeat.label, lang) or name
+    word = _loop_word(schema, repeat, index, lang)
+    if word is not None:
+        return label.replace(LOOP_LABEL, word) if LOOP_LABEL in label else word
+    return f"{label} {index + 1}"

@@ -12,6 +12,7 @@ sensitive answers the ward admin has not ticked (privacy.py; `Scope.keeps`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from survey_app.clock import local_zone
@@ -44,10 +45,11 @@ class AnswerLayout:
         for item in fields:
             if not scope.personal and (item["type"] in PERSONAL_TYPES or not scope.keeps(item["name"])):
                 continue
-            choices = "; ".join(f"{c['name']} = {_text(c['label'], 'vi', c['name'])}" for c in item.get("choices", ()))
+            choices = "; ".join(f"{c['name']} = {label_in(c['label'], 'vi', c['name'])}"
+                                for c in item.get("choices", ()))
             versions = ", ".join(item.get("versions", ()))
             for column in item["columns"]:
-                label_vi, label_en = (_text(column["label"], lang, column["name"]) for lang in ("vi", "en"))
+                label_vi, label_en = (label_in(column["label"], lang, column["name"]) for lang in ("vi", "en"))
                 if column.get("choice") is not None:  # a 0/1 column of one choice of a select_multiple
                     self._columns.append(Column(column["name"], label_vi, label_en, INT, 8, "0; 1", versions, PLAIN))
                     plan.append((item["name"], CALL, _chosen(column["choice"])))
@@ -94,14 +96,15 @@ def _careful(value, how: int, what):
         return str(value)
 
 
-def _text(texts: dict, lang: str, fallback: str) -> str:
+def label_in(texts: dict, lang: str, fallback: str) -> str:
+    """A label in `lang`, else in Vietnamese, else `fallback`."""
     return (texts or {}).get(lang) or (texts or {}).get("vi") or fallback
 
 
 def _converter(item: dict, lang: str, zone) -> tuple[int, object]:
     """(how, what) turns a stored answer into a cell value, for one question."""
     if item["type"] in SELECTS:
-        words = {c["name"]: _text(c["label"], lang, c["name"]) for c in item.get("choices", ())}
+        words = {c["name"]: label_in(c["label"], lang, c["name"]) for c in item.get("choices", ())}
         if item["type"] == "select_one":
             return LABEL, words
         return CALL, lambda value: _joined(value, words)
@@ -148,10 +151,34 @@ def _datetime(value, zone):
     return moment.astimezone(zone).replace(tzinfo=None) if moment.tzinfo else moment
 
 
-def load_layout(scope: Scope) -> tuple[AnswerLayout, AnswerLayout]:
-    """Household and member answer layouts of the household form, merged over its versions."""
+@dataclass
+class RepeatLayout:
+    """The answers of a repeat other than the members (their own sheet): its name, the repeats that
+    lead to it from the top of the answer set (`path`, itself last) and its answer columns."""
+
+    name: str
+    path: tuple[str, ...]
+    layout: AnswerLayout
+    #: A loop's choices in entry order ({"name", "label"}), else None.
+    loop: list[dict] | None = None
+
+
+def load_layout(scope: Scope) -> tuple[AnswerLayout, AnswerLayout, list[RepeatLayout]]:
+    """Household and member answer layouts of the household form, merged over its versions, and
+    those of its other repeats (a second repeat, or one nested in the members), in form order."""
     layout = merged_export_layout(scope.ward_id, FORM_ID)
     sections = layout["sections"] if layout else []
     household = next((s["fields"] for s in sections if s.get("repeat") is None), [])
     members = next((s["fields"] for s in sections if s.get("repeat") == MEMBERS), [])
-    return AnswerLayout(household, scope), AnswerLayout(members, scope)
+    parents = {s["repeat"]: s.get("parent") for s in sections if s.get("repeat")}
+    others = []
+    for section in sections:
+        name = section.get("repeat")
+        if name is None or name == MEMBERS:
+            continue
+        path, at = [], name
+        while at is not None and at not in path:
+            path.insert(0, at)
+            at = parents.get(at)
+        others.append(RepeatLayout(name, tuple(path), AnswerLayout(section["fields"], scope), section.get("loop")))
+    return AnswerLayout(household, scope), AnswerLayout(members, scope), others

@@ -14,8 +14,9 @@ from survey_app.accounts.models import Role, User
 
 from survey_app.clock import local_zone
 from survey_app.exports import labels, queries, reports
-from survey_app.exports.answers import AnswerLayout, load_layout
+from survey_app.exports.answers import MEMBERS, AnswerLayout, load_layout
 from survey_app.exports.privacy import AGE_BANDS, age_band
+from survey_app.exports.repeats import KEY, entry_key, keys_members, repeat_sheet
 from survey_app.exports.suppression import HIDDEN
 from survey_app.exports.spec import DATETIME, DECIMAL, INT, TEXT, Column, Scope, Sheet, id_column, ref_column
 
@@ -75,7 +76,8 @@ def households_sheet(scope: Scope, layout: AnswerLayout) -> Sheet:
 # ---------------------------------------------------------------- persons
 
 
-def persons_sheet(scope: Scope, layout: AnswerLayout) -> Sheet:
+def persons_sheet(scope: Scope, layout: AnswerLayout, keyed: bool = False) -> Sheet:
+    """`keyed`: a KEY column at the end, for the sheets of repeats nested in the members (repeats.py)."""
     personal = scope.personal
     columns = [ref_column(scope, "person_id", "Mã nhân khẩu", "Person id"),
                ref_column(scope, "household_id", "Mã hộ", "Household id"),
@@ -92,6 +94,8 @@ def persons_sheet(scope: Scope, layout: AnswerLayout) -> Sheet:
         Column("level", "Mức kỹ năng số", "Digital skill level", TEXT, 10),
         *layout.columns(),
     ]
+    if keyed:
+        columns.append(Column(KEY, "KEY", "KEY", TEXT, 24))
     statement = queries.persons(scope)
 
     def rows():
@@ -108,8 +112,9 @@ def persons_sheet(scope: Scope, layout: AnswerLayout) -> Sheet:
                 if birth_year is None and member is not None:
                     birth_year = member.get("b1_birth_year")
                 birth_year = age_band(birth_year, _survey_year(household, scope.survey_year))
-            yield (*head, birth_year, sex_label(sex), sid, None if level is None else f"L{level}",
-                   *values(member))
+            row = (*head, birth_year, sex_label(sex), sid, None if level is None else f"L{level}", *values(member))
+            yield (*row, entry_key(sid, ((MEMBERS, index),)) if sid is not None and index is not None else None) \
+                if keyed else row
 
     return Sheet("persons", "Nhân khẩu", "Persons", columns, rows, partial(queries.count, statement),
                  freeze_columns=2)
@@ -248,13 +253,14 @@ def build_sheets(scope: Scope) -> list[Sheet]:
             *reports.plan_sheets(scope))]
         sheets.append(dictionary_sheet(scope, sheets))
         return sheets
-    household_layout, member_layout = load_layout(scope)
+    household_layout, member_layout, repeats = load_layout(scope)
     sheets = [
         reports.summary_sheet(scope),
         reports.coverage_sheet(scope),
         *reports.team_sheets(scope),
         households_sheet(scope, household_layout),
-        persons_sheet(scope, member_layout),
+        persons_sheet(scope, member_layout, keys_members(repeats)),
+        *(repeat_sheet(scope, repeat, HOUSEHOLD) for repeat in repeats),
         visits_sheet(scope),
         support_sheet(scope),
         *reports.plan_sheets(scope),

@@ -3,7 +3,9 @@
 Export layout of one version:
     {"form_id", "version", "versions": [...], "sections": [
         {"name": "household", "repeat": None, "fields": [field, ...]},
-        {"name": "members", "repeat": "members", "fields": [...]}]}
+        {"name": "members", "repeat": "members", "parent": None, "fields": [...]}, ...]}
+    one section per repeat, in form order; `parent` is the repeat a nested repeat is inside, `loop`
+    the choices of a loop (a repeat with an entry per choice of a list), else None.
     field = {"name", "type", "label": {lang: text}, "list_name", "choices": [{"name", "label"}],
              "columns": [{"name", "choice", "label": {lang: text}}], "versions": [...]}
 A select_multiple has a column with the chosen names and one 0/1 column per choice
@@ -11,6 +13,8 @@ A select_multiple has a column with the chosen names and one 0/1 column per choi
 an export holds answers from all of them: every question of any version, in the newest order.
 """
 from __future__ import annotations
+
+import re
 
 from survey_app.formdefs.fieldtypes import TYPES
 from survey_app.formdefs.messages import ANSWER, TYPE, render
@@ -40,16 +44,32 @@ def export_layout(schema: FormSchema) -> dict:
 
 def _section(schema: FormSchema, repeat) -> dict:
     fields = []
+    loop = repeat is not None and bool(repeat.list_name)
     for item in schema.scope(repeat):
         columns = TYPES[item.type].export_columns(item, schema)
         if not columns:
             continue
+        if loop:  # "Số người %(label)s": the choice is the row's, not the column's
+            columns = [{**column, "label": _without_choice(column["label"])} for column in columns]
         choices = [{"name": c.name, "label": c.label} for c in schema.choices.get(item.list_name, [])]
         fields.append({"name": item.name, "type": item.type, "label": columns[0]["label"],
                        "list_name": item.list_name, "choices": choices, "columns": columns,
                        "versions": [schema.version]})
     return {"name": HOUSEHOLD if repeat is None else repeat.name,
-            "repeat": None if repeat is None else repeat.name, "fields": fields}
+            "repeat": None if repeat is None else repeat.name,
+            "parent": repeat.repeat.name if repeat is not None and repeat.repeat is not None else None,
+            "loop": _loop_choices(schema, repeat), "fields": fields}
+
+
+def _loop_choices(schema: FormSchema, repeat) -> list[dict] | None:
+    """A loop's choices, in entry order (entry n is the n-th choice); None for other sections."""
+    if repeat is None or not repeat.list_name:
+        return None
+    return [{"name": c.name, "label": c.label} for c in schema.choices.get(repeat.list_name, [])]
+
+
+def _without_choice(texts: dict) -> dict:
+    return {lang: re.sub(r"\s*%\(label\)s", "", text).strip(" :") for lang, text in (texts or {}).items()}
 
 
 def merge_layouts(layouts: list[dict]) -> dict:

@@ -66,7 +66,6 @@ LOAD = {
     "missing_list": _l("The choice list '%(list)s' is not on the choices sheet."),
     "unmatched_end": _l("'%(type)s' has no matching begin."),
     "unclosed": _l("'%(type)s' is never closed with an end."),
-    "nested_repeat": _l("A repeat inside another repeat is not supported."),
     "yes_no": _l("Write yes or no here."),
     "unknown_field": _l("${%(name)s} is not a question in this form."),
     "outside_repeat": _l("${%(name)s} is inside the repeat '%(repeat)s': outside it, read its answers with "

@@ -137,6 +137,8 @@ class _Builder:
         self.languages: dict[str, str] = {}  # code -> name
         #: Lists made from attached files (select_*_from_file, search()), by list name.
         self.file_lists: dict[str, list[Choice]] = {}
+        #: Calculations pyxform adds itself (a fixed repeat count), by name.
+        self.generated: dict[str, str] = {}
 
     def texts(self, value) -> dict[str, str]:
         if not value:
@@ -206,6 +208,10 @@ class _Builder:
         for element in elements:
             if element.get("name") == "meta" and (element.get("control") or {}).get("bodyless"):
                 continue  # pyxform's own instanceID group
+            if element.get("name") not in self.items and element.get("type") == "calculate":
+                # pyxform's calculate holding a fixed repeat_count ("child_count" = 2): the repeat keeps the number
+                self.generated[element["name"]] = (element.get("bind") or {}).get("calculate")
+                continue
             previous = result[-1] if result else None
             if previous is not None and previous.or_other and element.get("name") == f"{previous.name}_other":
                 result.append(self.other_text(previous))
@@ -221,6 +227,8 @@ class _Builder:
         control = element.get("control") or {}
         item = self.items[element["name"]]
         kind = item.kind.removeprefix("begin_")
+        if element.get("type") == "loop":
+            return self.loop(element, item)
         list_name = element.get("list_name")
         appearance = control.get("appearance")
         itemset = element.get("itemset")
@@ -249,9 +257,24 @@ class _Builder:
             list_name=list_name, choice_filter=element.get("choice_filter") or None,
             media=self.media(element.get("media")),
             parameters={"max-pixels": str(max_pixels)} if max_pixels else {},
-            or_other=item.or_other, repeat_count=control.get("jr:count") or None,
+            or_other=item.or_other, repeat_count=self.repeat_count(control.get("jr:count")),
             children=self.fields(element.get("children", [])) if kind in ("group", "repeat") else [],
         )
+
+    def loop(self, element: dict, item: Item) -> Field:
+        """A pyxform loop as a repeat over a choice list: one entry per choice, in the list's order;
+        "%(label)s" in the labels inside stands for the entry's choice label (the phone puts it in)."""
+        return Field(name=element["name"], type="repeat", label=self.texts(element.get("label")),
+                     relevant=(element.get("bind") or {}).get("relevant") or None, list_name=item.list_name,
+                     repeat_count=str(len(element.get("columns") or [])),
+                     children=self.fields(element.get("children", [])))
+
+    def repeat_count(self, count: str | None) -> str | None:
+        """The repeat_count cell: an expression, or the fixed number pyxform moved into a calculate."""
+        match = re.fullmatch(r"\$\{([^}]+)\}", (count or "").strip())
+        if match and match.group(1) in self.generated:
+            return self.generated[match.group(1)]
+        return count or None
 
     def other_text(self, select: Field) -> Field:
         """The 'specify other' question pyxform adds after an or_other select, in our terms."""

@@ -6,8 +6,14 @@ brackets at the end of an XLSForm language name ("Tiếng Việt (vi)"), else th
 
 Conventions the app relies on:
 * names are unique in the whole form, so an answer set is flat (group names are not keys) and a
-  repeat's answers are a list of flat dicts under the repeat's name;
-* repeats are not nested;
+  repeat's answers are a list of flat dicts under the repeat's name, one dict per entry; a repeat
+  inside a repeat keeps its list under its name inside each entry of the repeat around it:
+  {"village": "A", "person": [{"pname": "An", "job": [{"jname": "..."}]}], "plot": [{"crop": "..."}]};
+  a repeat that does not apply (or has no entries) may be left out; pyxform's `begin loop over L`
+  is a repeat with list_name L and a fixed repeat_count, one entry per choice of L in the list's
+  order ("%(label)s" in the labels inside is that choice's label);
+* a question reads the answers of its own level and of the levels around it (its entry, the entries
+  of the repeats it is nested in, the top level), never those of a repeat it is not inside;
 * a read-only question without a calculation (a1_group) is filled in by the app from the visit.
 """
 from __future__ import annotations

@@ -104,6 +104,9 @@ SELECT_KINDS = {
     command: _SELECT_NAMES.get(kind, command) + ("_from_file" if command in PYXFORM_FROM_FILE else "")
     for command, kind in PYXFORM_SELECTS.items()
 }
+#: pyxform's loop: the questions inside asked once per choice of the list (a repeat with an entry per choice).
+_LOOP = re.compile(r"^begin[ _]loop[ _]over\s+(\S+)$", re.IGNORECASE)
+_END_LOOP = re.compile(r"^end[ _]loop$", re.IGNORECASE)
 NAME = re.compile(r"^[^\W\d][\w.\-]*$")
 #: Any version string pyxform takes ("2024-04-02 00:00:00" included), but no slash (it is part of URLs)
 #: nor control characters; versions are ordered by upload, never by their text.
@@ -178,6 +181,11 @@ def classify(raw: str) -> tuple[str, str | None, bool] | None:
     block = _BLOCK.match(lower)
     if block:
         return f"{block.group(1)}_{block.group(2)}", None, False
+    loop = _LOOP.match(text)
+    if loop:
+        return "begin_repeat", loop.group(1), False
+    if _END_LOOP.match(text):
+        return "end_repeat", None, False
     select = RE_SELECT.match(text)
     if select:
         kind = SELECT_KINDS[select.group("select_command")].removesuffix("_from_file")  # a file's rows: its list
@@ -203,6 +211,8 @@ class SheetChecker:
         #: Sheets and columns left out (as pyxform does), for the validation report.
         self.warnings: list[FormError] = []
         self.items: dict[str, Item] = {}
+        #: Repeat name -> the repeat it is nested in (None at the top level).
+        self.repeat_parents: dict[str, str | None] = {}
         self.columns: dict[str, dict[str, str]] = {}  # sheet -> header -> canonical column
         self.settings: dict[str, str] = {}
         #: Files the form refers to, to be attached: name -> (kind "media"/"data", sheet, row, column).
@@ -364,8 +374,6 @@ class SheetChecker:
             self.error("bad_name", "survey", number, name_header, name=name)
             return
         repeats = [item for item in stack if item.kind == "begin_repeat"]
-        if kind == "begin_repeat" and repeats:
-            self.error("nested_repeat", "survey", number, "type")
         if list_name is not None and list_name not in lists and not _FROM_FILE.match(" ".join(
                 (self.cell("survey", row, "type")[1] or "").split())):
             self.error("missing_list", "survey", number, "type", list=list_name)
@@ -376,6 +384,8 @@ class SheetChecker:
         self.items[name] = item
         if or_other:  # pyxform adds a text question <name>_other for "specify other"
             self.items.setdefault(f"{name}_other", Item(f"{name}_other", number, "text", item.repeat))
+        if kind == "begin_repeat":
+            self.repeat_parents[name] = item.repeat
         if kind.startswith("begin_"):
             stack.append(item)
 
@@ -464,11 +474,19 @@ class SheetChecker:
             self.error("unknown_field", sheet, number, header, name=name)
         elif target.kind.startswith("begin_") and not (nodeset and target.kind == "begin_repeat"):
             self.error("not_a_question", sheet, number, header, name=name)
-        elif target.repeat is not None and target.repeat != scope and not nodeset:
+        elif target.repeat is not None and target.repeat not in self.enclosing(scope) and not nodeset:
             self.error("outside_repeat", sheet, number, header, name=name, repeat=target.repeat)
         else:
             return True
         return False
+
+    def enclosing(self, repeat: str | None) -> list[str]:
+        """The repeat and the repeats around it, innermost first (the entries a reference can read)."""
+        chain = []
+        while repeat is not None:
+            chain.append(repeat)
+            repeat = self.repeat_parents.get(repeat)
+        return chain
 
     def check_text_refs(self, row, number):
         """${name} inside labels and hints must name a question in reach."""

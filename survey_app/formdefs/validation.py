@@ -4,7 +4,9 @@
     # [{"field": "b1_birth_year", "index": 0, "code": "constraint", "message": "..."}]
 
 Codes: required, constraint, not_relevant, unknown_choice, type, too_many. `index` is the entry
-of the repeat (0-based) or None for the household part. Calculations are computed here, by the
+of the repeat (0-based) or None for the household part; inside a repeat an error also has `path`,
+the entry numbers from the outermost repeat in: [1, 0] is the first entry of a nested repeat in
+the second entry of its parent (`index` is then 0). Calculations are computed here, by the
 server, from the answers (whatever values the phone sent for them); `complete()` gives the
 answers with those values, as they should be stored. `today` is the day the form was filled in
 (it decides `today()`, so the survey year); it defaults to the server's date.
@@ -94,7 +96,7 @@ _EXPRESSIONS = ("relevant", "required", "constraint", "choice_filter", "calculat
 
 def _reads(schema: FormSchema, item: Field) -> set[str]:
     """Names a field's expressions read (for a repeat: those of everything inside it too)."""
-    items = [item] + (schema.scope(item) if item.type == "repeat" else [])
+    items = [item] + (list(schema.walk(item.children)) if item.type == "repeat" else [])
     return {ref for one in items for attribute in _EXPRESSIONS
             if (expression := one.expression(attribute)) is not None for ref in expression.refs}
 
@@ -182,18 +184,25 @@ class _Run:
         self.plan = _plan(schema)
         self.errors: list[dict] = []
 
-    def error(self, item_name, index, code, message):
-        self.errors.append({"field": item_name, "index": index, "code": code, "message": message})
+    def error(self, item_name, path, code, message):
+        """`path`: the entry numbers leading to the field's level, outermost first (() at the top level)."""
+        error = {"field": item_name, "index": path[-1] if path else None, "code": code, "message": message}
+        if path:
+            error["path"] = list(path)
+        self.errors.append(error)
 
     def execute(self, answers) -> tuple[list[dict], dict]:
         if not isinstance(answers, dict):
             self.error(None, None, "type", render(ANSWER["answers"], self.lang))
             return self.errors, {}
-        cleaned = self.scope(self.plan[None], answers, None, None)
+        cleaned = self.scope(self.plan[None], answers, [], ())
         return self.errors, cleaned
 
-    def scope(self, scope: _Scope, submitted: dict, outer: dict | None, index: int | None) -> dict:
-        """Check one level; returns its cleaned answers (the values expressions see)."""
+    def scope(self, scope: _Scope, submitted: dict, outer: list[dict], path: tuple) -> dict:
+        """Check one level; returns its cleaned answers (the values expressions see).
+
+        `outer` holds the cleaned answers of the levels around it, the top level first; `path` the
+        entry numbers that lead to it (empty for the top level)."""
         working: dict = {}
         for step in scope.steps:
             value = submitted.get(step.name)
@@ -206,16 +215,16 @@ class _Run:
                 except TypeMismatch:
                     pass
         plan = self.plan
-        instances = {**plan["instances"], **self.schema.instances}  # choice lists, then attached files
-        context = Context(values=working, today=self.today, instances=instances,
-                          choice_lists=plan["choice_lists"]) if outer is None else \
-            Context(values=outer, member=working, today=self.today, positions=(index + 1,),
-                    instances=instances, choice_lists=plan["choice_lists"])
+        shared = {"today": self.today, "instances": {**plan["instances"], **self.schema.instances},  # lists, files
+                  "choice_lists": plan["choice_lists"]}
+        context = Context(values=working, **shared) if not outer else \
+            Context(values=outer[0], parents=tuple(outer[1:]), member=working,
+                    positions=tuple(number + 1 for number in path), **shared)
         for step in scope.calculations:
             self.calculate(step, context, working)
         for key in submitted:
             if key not in scope.names:
-                self.error(key, index, "not_relevant", self.say(ANSWER["not_in_form"]))
+                self.error(key, path, "not_relevant", self.say(ANSWER["not_in_form"]))
         groups: dict[str, bool] = {}
         for step in scope.steps:
             relevant = self.relevant(step, context, groups, working.get(step.name))
@@ -225,13 +234,13 @@ class _Run:
                 else:
                     working.pop(step.name, None)
             elif step.kind == "repeat":
-                entries = self.repeat(step.item, submitted.get(step.name), relevant, context)
+                entries = self.repeat(step.item, submitted.get(step.name), relevant, context, [*outer, working], path)
                 if entries is not None:
                     working[step.name] = entries
                 else:
                     working.pop(step.name, None)
             else:
-                self.answer(step, submitted.get(step.name), relevant, context, working, index)
+                self.answer(step, submitted.get(step.name), relevant, context, working, path)
         return working
 
     @staticmethod
@@ -299,31 +308,31 @@ class _Run:
                 if not shown:
                     yield name
 
-    def repeat(self, item: Field, value, relevant: bool, context: Context) -> list | None:
+    def repeat(self, item: Field, value, relevant: bool, context: Context, outer: list[dict],
+               path: tuple) -> list | None:
         if not relevant:
             if not is_empty(value):
-                self.error(item.name, None, "not_relevant", self.say(ANSWER["not_relevant"]))
+                self.error(item.name, path, "not_relevant", self.say(ANSWER["not_relevant"]))
             return None
         if value is None:
             value = []
         if not isinstance(value, list):
-            self.error(item.name, None, "type", self.say(TYPE["repeat"]))
+            self.error(item.name, path, "type", self.say(TYPE["repeat"]))
             return None
         count = item.expression("repeat_count")
         if count is not None:
+            context.dot = None
             wanted = to_number(count.evaluate(context))
-            if math.isfinite(wanted) and int(wanted) != len(value):
-                self.error(item.name, None, "constraint", self.say(ANSWER["repeat_count"], count=int(wanted)))
+            if math.isfinite(wanted) and max(int(wanted), 0) != len(value):
+                self.error(item.name, path, "constraint", self.say(ANSWER["repeat_count"], count=max(int(wanted), 0)))
         entries = []
         # While the entries are checked, paths such as ${r}[position() = position(..) - 1]/x read the
-        # entries as submitted (the phone does the same).
-        context.values[item.name] = [entry for entry in value if isinstance(entry, dict)]
+        # entries as submitted (the phone does the same): scope() put them in the level around.
         for number, entry in enumerate(value):
             if not isinstance(entry, dict):
-                self.error(item.name, number, "type", self.say(ANSWER["entry"]))
+                self.error(item.name, (*path, number), "type", self.say(ANSWER["entry"]))
                 continue
-            entries.append(self.scope(self.plan[item.name], entry, context.values, number))
-        context.values.pop(item.name, None)
+            entries.append(self.scope(self.plan[item.name], entry, outer, (*path, number)))
         return entries
 
     def say(self, message, **params) -> str:

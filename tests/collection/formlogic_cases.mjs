@@ -1,12 +1,17 @@
 // Runs the phone's form logic (static/js/phone/formlogic.js) under Node on the cases given on stdin:
-// {"schema": {...}, "cases": [raw answers, ...]} -> [{"answers": ..., "problems": [...]}, ...]
+// {"schema": {...}, "cases": [raw answers, ...], "fit": false} -> [{"answers", "problems", "raw"}, ...]
+// With "fit", each case's entries are first added or removed to match the repeat counts (fitCounts).
 import { readFileSync } from "node:fs";
 import { FormModel } from "../../static/js/phone/formlogic.js";
 
 const input = JSON.parse(readFileSync(0, "utf8"));
 const model = new FormModel(input.schema);
 const out = input.cases.map((raw) => {
+  const fitted = input.fit ? model.fitCounts(raw) : false;
   const result = model.evaluate(raw);
-  return { answers: result.answers, problems: result.problems.map(({ field, index, code }) => ({ field, index, code })) };
+  return {
+    answers: result.answers, fitted, raw,
+    problems: result.problems.map(({ field, index, path, code }) => ({ field, index, path: path ?? null, code })),
+  };
 });
 process.stdout.write(JSON.stringify(out));

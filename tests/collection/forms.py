@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 from survey_app.extensions import db, utcnow
 from survey_app.formdefs.models import FormStatus, FormVersion
@@ -61,3 +62,20 @@ def answers(group_code="TDP01", members=None, **overrides) -> dict:
     ]
     return {"a1_group": group_code, "a2_address": "Số 12, ngõ 3, đường Lê Lợi", "a5_members": len(members),
             "a6_internet": "yes", "members": members, **overrides}
+
+
+STRUCTURE_EXAMPLE = Path(__file__).resolve().parents[1] / "formdefs" / "examples" / "nested_repeats.md"
+
+
+def publish_structure_form(world):
+    """The nested-repeats example form (tests/formdefs/examples) uploaded and published as ward A's
+    household form, version 2099.1 (what the phones and the self-survey page then hand out)."""
+    from survey_app.formdefs import operations
+
+    text = STRUCTURE_EXAMPLE.read_text(encoding="utf-8").replace("| | structure_test | 1 |",
+                                                                 "| | household_survey | 2099.1 |")
+    draft, loaded = operations.upload(world.ward_a.id, world.admin_a, "structure.md", text.encode())
+    assert draft is not None, [str(e) for e in loaded.errors]
+    assert operations.publish(draft, world.admin_a) is None
+    db.session.commit()
+    return draft

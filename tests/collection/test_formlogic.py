@@ -125,3 +125,109 @@ def test_phone_and_server_agree_on_paths_lookups_and_repeat_functions(app):
     assert (server["a_label"], server["a_name"], server["ages"]) == ("Không", "Không", "10, 30, 12")
     assert [p.get("previous_age") for p in server["people"]] == [None, 10, 30]
     assert [p["pos"] for p in server["people"]] == [1, 2, 3]
+
+
+STRUCTURE = Path(__file__).resolve().parents[1] / "formdefs" / "examples" / "nested_repeats.md"
+
+
+def structure_cases():
+    full = {"a1_group": "TDP01", "village": "Đông Hải", "plots": 2, "remark": "Đất tốt",
+            "person": [{"pname": "An", "works": "yes", "job": [{"jname": "Dạy học", "jhours": 20}]},
+                       {"pname": "Bình", "works": "no"}],
+            "plot": [{"crop": "lúa"}, {"crop": "ngô"}], "meal": [{"eaters": 4}, {"eaters": 5}]}
+    changed = copy.deepcopy(full)  # minds changed: Bình's jobs no longer apply, one plot fewer, a nested error
+    changed.update(plots=1)
+    changed["person"][1]["job"] = [{"jname": "Lái xe", "jhours": 40}]
+    changed["person"][0]["job"].append({"jname": "Bán hàng", "jhours": 200})
+    no_plots = copy.deepcopy(full)
+    no_plots.update(plots=0)
+    return [full, changed, no_plots]
+
+
+def test_phone_and_server_agree_on_nested_repeats_and_counts(app):
+    from survey_app.formdefs.parser import load_form
+
+    schema = load_form(STRUCTURE).schema
+    with app.test_request_context():
+        schema_json = client_json(schema, "vi")
+    raw_cases = structure_cases()
+    results = run_phone(schema_json, raw_cases)
+    for result in results:
+        sent = result["answers"]
+        server = validate(schema, sent, "en", today=TODAY)
+        assert {(e["field"], e["index"], tuple(e.get("path") or ()), e["code"]) for e in server} == \
+            {(p["field"], p["index"], tuple(p["path"] or ()), p["code"]) for p in result["problems"]}
+        assert sent == complete(schema, sent, today=TODAY)
+    full, changed, no_plots = results
+    assert full["problems"] == [] and full["answers"]["person"][0]["job"][0]["jlabel"] == "An: Dạy học"
+    assert "job" not in changed["answers"]["person"][1]  # the nested repeat no longer applies: not sent
+    assert {(p["field"], tuple(p["path"] or ()), p["code"]) for p in changed["problems"]} == {
+        ("jhours", (0, 1), "constraint"), ("plot", (), "constraint")}
+    assert "remark" not in no_plots["answers"]  # the group that needs plots no longer applies
+
+
+def test_the_phone_fits_entries_to_the_repeat_count(app):
+    from survey_app.formdefs.parser import load_form
+
+    schema = load_form(STRUCTURE).schema
+    with app.test_request_context():
+        schema_json = client_json(schema, "vi")
+    raw_cases = structure_cases()
+    raw_cases[0]["plots"] = 3  # one entry more is wanted
+    del raw_cases[2]["meal"]  # a loop gets an entry per choice
+    done = subprocess.run(["node", "--experimental-default-type=module", str(SCRIPT)],
+                          input=json.dumps({"schema": schema_json, "cases": raw_cases, "fit": True}),
+                          capture_output=True, text=True, check=True, timeout=60)
+    more, fewer, none = json.loads(done.stdout)
+    assert more["fitted"] and more["raw"]["plot"] == [{"crop": "lúa"}, {"crop": "ngô"}, {}]
+    assert {(p["field"], tuple(p["path"] or ())) for p in more["problems"]} == {("crop", (2,))}
+    assert fewer["raw"]["plot"] == [{"crop": "lúa"}]  # the last entries go
+    assert none["raw"]["plot"] == [] and none["answers"]["plot"] == []
+    assert none["raw"]["meal"] == [{}, {}]
+    assert not any(p["field"] == "plot" for r in (more, fewer, none) for p in r["problems"])
+
+
+def run_flow(schema_json, raw, walks):
+    done = subprocess.run(["node", "--experimental-default-type=module", str(SCRIPT.with_name("formflow_cases.mjs"))],
+                          input=json.dumps({"schema": schema_json, "raw": raw, "walks": walks}), capture_output=True,
+                          text=True, check=True, timeout=60)
+    return json.loads(done.stdout)
+
+
+def test_the_screens_of_nested_and_counted_repeats_come_in_form_order(app):
+    from survey_app.formdefs.parser import load_form
+
+    with app.test_request_context():
+        schema_json = client_json(load_form(STRUCTURE).schema, "vi")
+    raw = structure_cases()[0]
+    raw["person"][1]["works"] = "no"
+    sections = ["h", "h1", "person:0~p0", "person:0~p1", "person:0~job:0~p0", "person:1~p0", "h2", "plot:1~p0", "h3",
+                "h4", "r", "person:7~p0", "h99"]
+    result = run_flow(schema_json, raw, sections)
+    assert result["pages"] == {"": ["q:a1_group,village,plots", "l:person", "l:plot", "q:remark", "l:meal"],
+                               "person": ["q:pname,works", "l:job"], "job": ["q:jname,jhours,jlabel"],
+                               "plot": ["q:crop"], "meal": ["q:eaters"]}
+    walks = {w["section"]: (w["at"], w["next"], w["back"]) for w in result["walks"]}
+    assert walks["h"] == ("h", "h1", None)
+    assert walks["h1"] == ("h1", "h2", "h")
+    assert walks["person:0~p0"] == ("person:0~p0", "person:0~p1", "h1")  # An works: her jobs come next
+    assert walks["person:0~p1"] == ("person:0~p1", "h1", "person:0~p0")
+    assert walks["person:0~job:0~p0"] == ("person:0~job:0~p0", "person:0~p1", "person:0~p1")
+    assert walks["person:1~p0"] == ("person:1~p0", "h1", "h1")  # Bình does not: back to the people
+    assert walks["plot:1~p0"] == ("plot:1~p0", "h2", "h2")
+    assert walks["h4"] == ("h4", "r", "h3") and walks["r"] == ("r", None, "h4")
+    assert walks["person:7~p0"][0] == "h1"  # no such entry: its repeat's list
+    assert walks["h99"][0] == "h"
+    raw["plots"] = 0  # no plots: neither the plots' list nor the notes group apply
+    walks = {w["section"]: (w["at"], w["next"], w["back"]) for w in run_flow(schema_json, raw, ["h1", "h4"])["walks"]}
+    assert walks["h1"][1] == "h4" and walks["h4"][2] == "h1"
+
+
+def test_the_household_forms_sections_keep_their_names(app, form):
+    with app.test_request_context():
+        schema_json = client_json(form.schema, "vi")
+    raw = cases()[0]
+    result = run_flow(schema_json, raw, ["h", "m", "m1", "r", "m9"])
+    assert result["pages"][""][-1] == "l:members" and len(result["pages"]["members"]) == 1
+    assert [(w["at"], w["next"], w["back"]) for w in result["walks"]] == [
+        ("h", "m", None), ("m", "r", "h"), ("m1", "m", "m"), ("r", None, "m"), ("m", "r", "h")]

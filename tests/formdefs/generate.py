@@ -81,20 +81,24 @@ def _fix(schema: FormSchema, answers: dict, problem: dict, tried: dict) -> None:
     item = schema.by_name.get(problem["field"] or "")
     if item is None:
         return
+    path = problem.get("path") or ([] if problem["index"] is None else [problem["index"]])
     if item.type == "repeat":
+        container = _entry(answers, item.repeat, path)  # the level the repeat is answered in
+        if container is None or problem["code"] == "type" and len(path) > _depth(item.repeat):
+            return  # an entry that is not a dict: left as it is
         if problem["code"] == "not_relevant":
-            answers.pop(item.name, None)
-        elif problem["code"] == "constraint" and problem["index"] is None:  # repeat_count
+            container.pop(item.name, None)
+        elif problem["code"] == "constraint":  # repeat_count
             wanted = [int(word) for word in problem["message"].split() if word.isdigit()]
             if wanted:
-                entries = answers.setdefault(item.name, [])
+                entries = container.setdefault(item.name, [])
                 del entries[wanted[0]:]
                 entries.extend(_level(schema, item.children) for _ in range(wanted[0] - len(entries)))
         return
-    level = answers if item.repeat is None else _entry(answers, item.repeat.name, problem["index"])
+    level = _entry(answers, item.repeat, path)
     if level is None:
         return
-    key = (item.name, problem["index"])
+    key = (item.name, tuple(path))
     options = examples(schema, item)
     if problem["code"] == "not_relevant":
         level.pop(item.name, None)
@@ -108,11 +112,24 @@ def _fix(schema: FormSchema, answers: dict, problem: dict, tried: dict) -> None:
             level.pop(item.name, None)
 
 
-def _entry(answers: dict, repeat: str, index) -> dict | None:
-    entries = answers.get(repeat)
-    if not isinstance(entries, list) or index is None or not (0 <= index < len(entries)):
-        return None
-    return entries[index]
+def _depth(repeat: Field | None) -> int:
+    return 0 if repeat is None else 1 + _depth(repeat.repeat)
+
+
+def _entry(answers: dict, repeat: Field | None, path: list[int]) -> dict | None:
+    """The answers of the entry of `repeat` that `path` (entry numbers, outermost first) leads to;
+    the top level's answers for no repeat."""
+    chain = []
+    while repeat is not None:
+        chain.insert(0, repeat.name)
+        repeat = repeat.repeat
+    level = answers
+    for name, index in zip(chain, path):
+        entries = level.get(name)
+        if not isinstance(entries, list) or not (0 <= index < len(entries)) or not isinstance(entries[index], dict):
+            return None
+        level = entries[index]
+    return level if len(path) >= len(chain) else None
 
 
 

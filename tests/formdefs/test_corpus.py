@@ -28,8 +28,6 @@ NOT_YET = {
     "pyxform_choice_name_as_type.xls": "external_choices sheet (item 2)",
     "pyxform_flat_xlsform_test.xlsx": "media labels, question types (items 2, 3)",
     "pyxform_hidden.xls": "hidden type (item 2)",
-    "pyxform_loop.xlsx": "begin loop over (item 2)",
-    "pyxform_simple_loop.xls": "begin loop over (item 2)",
     "pyxform_table-list.xls": "media labels on choices (item 3)",
     "pyxform_widgets.xls": "media labels, trigger, barcode and other widgets (items 2, 3)",
     "pyxform_xlsform_spec_test.xlsx": "media labels, question types (items 2, 3)",

@@ -171,9 +171,6 @@ def test_structure_errors():
         "unclosed", "survey", 2, "type")
     assert refusal(md("| | type | name | label |\n| | text | a | A |\n| | end group | | |\n"))[:4] == (
         "unmatched_end", "survey", 3, "type")
-    assert refusal(md("| | type | name | label |\n| | begin repeat | r | R |\n| | begin repeat | s | S |\n"
-                      "| | text | a | A |\n| | end repeat | | |\n| | end repeat | | |\n"))[:4] == (
-        "nested_repeat", "survey", 3, "type")
     assert refusal(md("| | type | name | label |\n| | text | | A |\n"))[:4] == ("missing_name", "survey", 2, "name")
     assert refusal(md("| | type | name | label |\n| | text | 2nd | A |\n"))[:4] == ("bad_name", "survey", 2, "name")
     assert refusal(md("| | type | name | label |\n| | | a | A |\n"))[:4] == ("missing_type", "survey", 2, "type")

@@ -21,10 +21,12 @@ def _row_of(sheet, name: str) -> int:
 
 @lru_cache(maxsize=32)  # the same bytes each time, so the parser's cache serves repeats
 def household_workbook(version: str = "2025.2", *, add: bool = False, remove: str | None = None,
-                       relevant: tuple[str, str] | None = None, photo: bool = False) -> bytes:
+                       relevant: tuple[str, str] | None = None, photo: bool = False, repeats: bool = False) -> bytes:
     """The shipped household form with another version, optionally a question added after a10 (`add`),
-    one removed (`remove`), a relevant expression replaced (`relevant` = (name, expression)), or a photo
-    question of the house after a10 (`photo`: shrunk to 640 pixels, with the picture house.png as label)."""
+    one removed (`remove`), a relevant expression replaced (`relevant` = (name, expression)), a photo
+    question of the house after a10 (`photo`: shrunk to 640 pixels, with the picture house.png as label), or
+    (`repeats`) a repeat of phones nested in each member, a repeat of helpers and a loop over the sexes
+    after the members."""
     workbook = openpyxl.load_workbook(shipped.FORMS_DIR / "household_survey.xlsx")
     survey, settings = workbook["survey"], workbook["settings"]
     if photo:
@@ -52,9 +54,31 @@ def household_workbook(version: str = "2025.2", *, add: bool = False, remove: st
             survey.cell(row=row, column=column, value=value)
     if remove is not None:
         survey.delete_rows(_row_of(survey, remove))
+    if repeats:
+        _add_repeats(survey)
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+NESTED_PHONES = [["begin repeat", "phones", "Điện thoại", "Phones"],
+                 ["text", "phone_brand", "Hãng điện thoại", "Phone brand"],
+                 ["integer", "phone_year", "Năm mua", "Year bought"], ["end repeat"]]
+HELPERS = [["begin repeat", "helpers", "Người hỗ trợ", "Helpers"],
+           ["text", "helper_name", "Tên người hỗ trợ", "Helper's name"], ["end repeat"],
+           ["begin loop over sex", "by_sex", "Theo giới tính: %(label)s", "By sex: %(label)s"],
+           ["integer", "sex_count", "Số người %(label)s", "People: %(label)s"], ["end loop"]]
+
+
+def _add_repeats(survey) -> None:
+    end_members = max(cell.row for cell in survey["A"] if cell.value == "end repeat")
+    for offset, values in enumerate(NESTED_PHONES + [["end repeat"]] + HELPERS):
+        row = end_members + offset
+        if offset == len(NESTED_PHONES):
+            continue  # the members' own end repeat, moved down
+        survey.insert_rows(row)
+        for column, value in enumerate(values, start=1):
+            survey.cell(row=row, column=column, value=value)
 
 
 def survey_row(data: bytes, name: str) -> int:

@@ -59,45 +59,80 @@ export function isEmpty(value) {
   return value === undefined || value === null || value === "" || (Array.isArray(value) && !value.length);
 }
 
-/* The questions of one level (household part or one member), each with its enclosing groups. */
-function scope(fields, groups = [], out = []) {
-  for (const field of fields) {
-    const kind = kindOf(field);
-    if (kind === "group") scope(field.children || [], [...groups, field], out);
-    else if (kind !== "repeat") out.push({ field, kind, groups });
-  }
-  return out;
+/* Groups shown together on one screen (ODK's field-list; a table-list is a field-list drawn as a table). */
+const TOGETHER = /\b(field-list|table-list)\b/;
+
+export function together(group) {
+  return TOGETHER.test(group.appearance || "");
 }
 
-function findRepeat(fields) {
+/* A level of the form: the top part or one repeat. `entries` are its questions, each with its enclosing
+   groups; `repeats` the levels of the repeats in it; `items` both in form order (a repeat as {level}). */
+function buildLevel(fields, repeat, parent, groups = []) {
+  const level = { repeat, parent, groups, entries: [], repeats: [], items: [] };
+  collect(fields, [], level);
+  return level;
+}
+
+function collect(fields, groups, level) {
   for (const field of fields) {
-    if (kindOf(field) === "repeat") return field;
-    if (kindOf(field) === "group") {
-      const inner = findRepeat(field.children || []);
-      if (inner) return inner;
+    const kind = kindOf(field);
+    if (kind === "group") collect(field.children || [], [...groups, field], level);
+    else if (kind === "repeat") {
+      const child = buildLevel(field.children || [], field, level, groups);
+      level.repeats.push(child);
+      level.items.push({ level: child, groups });
+    } else {
+      const entry = { field, kind, groups };
+      level.entries.push(entry);
+      level.items.push(entry);
     }
   }
-  return null;
+}
+
+/* The key of a question or repeat of one entry in `relevant` and `counts`: "name", or "name#0.2". */
+export function keyOf(name, path = []) {
+  return path.length ? `${name}#${path.join(".")}` : name;
+}
+
+/* The entry numbers that lead to a problem's level: a server error of a nested entry has `path`. */
+export function pathOf(problem) {
+  if (Array.isArray(problem.path)) return problem.path;
+  return problem.index === null || problem.index === undefined ? [] : [problem.index];
+}
+
+export function samePath(a, b) {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
+}
+
+/* An expression's context in a level: `outer` the clean answers of the levels around it, the top first. */
+function contextOf(outer, current, extra = {}) {
+  if (!outer.length) return new Context({ values: current, ...extra });
+  return new Context({ values: outer[0], parents: outer.slice(1), member: current, ...extra });
 }
 
 export class FormModel {
   constructor(schema) {
     this.schema = schema;
-    this.repeat = findRepeat(schema.fields);
-    this.repeatName = this.repeat ? this.repeat.name : "members";
-    this.household = scope(schema.fields);
-    this.member = this.repeat ? scope(this.repeat.children || []) : [];
-    this.byName = new Map([...this.household, ...this.member].map((entry) => [entry.field.name, entry]));
+    this.top = buildLevel(schema.fields, null, null);
+    /* Every repeat's level by the repeat's name. */
+    this.levels = new Map();
+    const index = (level) => level.repeats.forEach((child) => { this.levels.set(child.repeat.name, child); index(child); });
+    index(this.top);
+    this.byName = new Map();
+    const names = (level) => {
+      for (const entry of level.entries) this.byName.set(entry.field.name, entry);
+      level.repeats.forEach(names);
+    };
+    names(this.top);
+    this.lastAnswers = {};
+    this.counted = [...this.levels.values()].some((level) => level.repeat.repeat_count);
     /* The choice lists as secondary instances (instance('list')/root/item[...], jr:choice-name()), labels in
-       the form's default language, as the server builds them (validation.choice_instances). */
-    this.instances = { ...choiceInstances(schema), ...(schema.instances || {}) }; /* and the attached files' rows */
+       the form's default language, as the server builds them (validation.choice_instances), and the
+       attached files' rows (pulldata(), search()). */
+    this.instances = { ...choiceInstances(schema), ...(schema.instances || {}) };
     this.choiceLists = {};
     for (const entry of this.byName.values()) if (entry.field.list_name) this.choiceLists[entry.field.name] = entry.field.list_name;
-    /* Does the household part read the repeat (sum(${x}), count(${members}), ${members}[...]/x)? */
-    const inRepeat = new Set([this.repeatName, ...this.member.map((entry) => entry.field.name)]);
-    this.readsRepeat = this.household.some(({ field, groups }) => [field, ...groups].some((f) =>
-      ["relevant", "constraint", "calculate", "required"].some((key) => typeof f[key] === "string" &&
-        [...f[key].matchAll(/\$\{([^}]*)\}/g)].some((m) => inRepeat.has(m[1])))));
   }
 
   /* The question's own message, else the form's generic one for that problem. */
@@ -128,16 +163,31 @@ export class FormModel {
     return list.filter((choice, index) => found.has(rows[index]));
   }
 
+  /* What an expression of the entry reached by `steps` ([[repeat, index], ...]) reads, from the last
+     evaluation; `current` is that entry's raw answers (a choice filter sees them as they are typed). */
+  contextAt(steps, current) {
+    const outer = [];
+    let answers = this.lastAnswers || {};
+    for (const [name, index] of steps) {
+      outer.push(answers);
+      answers = (Array.isArray(answers[name]) && answers[name][index]) || {};
+    }
+    const shared = { instances: this.instances, choiceLists: this.choiceLists, positions: steps.map(([, index]) => index + 1) };
+    return steps.length ? contextOf(outer, current, shared) : contextOf([], answers, shared);
+  }
+
   /* One level: which questions apply, the clean answers (calculations in, non-relevant out), problems.
-     `outer` is the household's clean answers when this level is a member; `base` the previous pass. */
-  level(entries, raw, outer, base, index, result, extra = {}) {
+     `outer` holds the clean answers of the levels around it (top first); `base` the previous pass. */
+  level(entries, raw, outer, base, path, result) {
     const clean = {};
-    const shared = { instances: this.instances, choiceLists: this.choiceLists };
-    const context = () => (outer ? new Context({ ...shared, values: outer, member: { ...base, ...clean }, positions: [index + 1] })
-      : new Context({ ...shared, values: { ...extra, ...base, ...clean } }));
+    const index = path.length ? path[path.length - 1] : null;
+    const shared = { instances: this.instances, choiceLists: this.choiceLists, positions: path.map((n) => n + 1) };
+    const context = () => contextOf(outer, { ...base, ...clean }, shared);
+    const problem = (field, code, message) => result.problems.push(
+      path.length ? { field, index, path, code, message } : { field, index, code, message });
     for (const { field, kind, groups } of entries) {
       const relevant = groups.every((g) => truth(g.relevant, context(), true)) && truth(field.relevant, context(), true);
-      result.relevant.set(index === null ? field.name : `${field.name}#${index}`, relevant);
+      result.relevant.set(keyOf(field.name, path), relevant);
       if (!relevant || kind === "note") continue;
       if (kind === "calculate") {
         const value = run(field.calculate, context());
@@ -147,55 +197,118 @@ export class FormModel {
       const value = raw[field.name];
       if (isEmpty(value)) {
         if (!field.read_only && truth(field.required, context(), false)) {
-          result.problems.push({ field: field.name, index, code: "required", message: this.message(field.required_message, "required") });
+          problem(field.name, "required", this.message(field.required_message, "required"));
         }
         continue;
       }
       clean[field.name] = value;
-      if (field.constraint && !truth(field.constraint, new Context({ ...context(), dot: value }), true)) {
+      if (field.constraint && !truth(field.constraint, contextOf(outer, { ...base, ...clean }, { ...shared, dot: value }), true)) {
         const most = maxSelected(field);
-        result.problems.push(most !== null && Array.isArray(value) && value.length > most
-          ? { field: field.name, index, code: "too_many", message: this.message(null, "too_many").replace("%(max)d", most) }
-          : { field: field.name, index, code: "constraint", message: this.message(field.constraint_message, "constraint") });
+        if (most !== null && Array.isArray(value) && value.length > most) {
+          problem(field.name, "too_many", this.message(null, "too_many").replace("%(max)d", most));
+        } else {
+          problem(field.name, "constraint", this.message(field.constraint_message, "constraint"));
+        }
       }
     }
     return clean;
   }
 
-  /* Two passes over a level, so questions can also read answers given further down. */
-  settle(entries, raw, outer, index, result, extra = {}) {
-    const scratch = { relevant: new Map(), problems: [] };
-    const first = this.level(entries, raw, outer, {}, index, scratch, extra);
-    return this.level(entries, raw, outer, first, index, result, extra);
+  /* The number of entries a repeat_count asks for in this context, or null (no count, or none yet). */
+  wanted(repeat, context) {
+    if (repeat.repeat_count === null || repeat.repeat_count === undefined || repeat.repeat_count === "") return null;
+    const value = Number(run(String(repeat.repeat_count), context));
+    return Number.isFinite(value) ? Math.max(Math.trunc(value), 0) : null;
   }
 
-  /* The file names the answers hold (photos, sound, video, files), household part and members. */
+  /* The repeats of a level: which apply, how many entries a count asks for, and each entry settled. */
+  children(level, raw, outer, path, result) {
+    const out = {};
+    const context = contextOf(outer.slice(0, -1), outer[outer.length - 1],
+      { instances: this.instances, choiceLists: this.choiceLists, positions: path.map((n) => n + 1) });
+    for (const child of level.repeats) {
+      const { name } = child.repeat;
+      const key = keyOf(name, path);
+      const relevant = child.groups.every((g) => truth(g.relevant, context, true)) && truth(child.repeat.relevant, context, true);
+      result.relevant.set(key, relevant);
+      if (!relevant) continue;
+      const list = Array.isArray(raw[name]) ? raw[name] : [];
+      const count = this.wanted(child.repeat, context);
+      result.counts.set(key, count);
+      if (count !== null && count !== list.length) {
+        const message = this.message(null, "repeat_count").replace("%(count)d", count);
+        result.problems.push(path.length ? { field: name, index: path[path.length - 1], path, code: "constraint", message }
+          : { field: name, index: null, code: "constraint", message });
+      }
+      out[name] = list.map((entry, i) => this.settle(child, entry && typeof entry === "object" ? entry : {}, outer, [...path, i], result));
+    }
+    return out;
+  }
+
+  /* A level settled: two passes over its questions (so they can read answers given further down), its
+     repeats, then a last pass that also sees the repeats' answers. */
+  settle(level, raw, outer, path, result) {
+    const scratch = { relevant: new Map(), problems: [], counts: new Map() };
+    let base = this.level(level.entries, raw, outer, {}, path, scratch);
+    if (level.repeats.length) base = this.level(level.entries, raw, outer, base, path, scratch);
+    /* while the entries are settled, paths such as ${r}[position() = position(..) - 1]/x read them as entered
+       (the server does the same) */
+    const entered = {};
+    for (const child of level.repeats) {
+      if (Array.isArray(raw[child.repeat.name])) entered[child.repeat.name] = raw[child.repeat.name];
+    }
+    const children = this.children(level, raw, [...outer, { ...base, ...entered }], path, result);
+    return Object.assign(this.level(level.entries, raw, outer, { ...base, ...children }, path, result), children);
+  }
+
+  /* The file names the answers hold (photos, sound, video, files), at every level. */
   fileNames(answers) {
     const names = [];
-    const add = (entries, level) => entries.forEach(({ field, kind }) => {
-      if (MEDIA.has(kind) && typeof level[field.name] === "string") names.push(level[field.name]);
-    });
-    add(this.household, answers);
-    if (this.repeat) (answers[this.repeatName] || []).forEach((member) => add(this.member, member));
+    const walk = (level, values) => {
+      for (const { field, kind } of level.entries) {
+        if (MEDIA.has(kind) && typeof values[field.name] === "string") names.push(values[field.name]);
+      }
+      for (const child of level.repeats) {
+        for (const entry of values[child.repeat.name] || []) if (entry && typeof entry === "object") walk(child, entry);
+      }
+    };
+    walk(this.top, answers || {});
     return names;
   }
 
   /* Everything the screens need from the raw answers being edited. */
   evaluate(raw) {
-    const result = { relevant: new Map(), problems: [], answers: null };
-    const members = this.repeat ? raw[this.repeatName] || [] : [];
-    /* The household part sees the entries as entered; once they are settled, it is settled again with them
-       when it reads the repeat (the server reads the entries as it checks them, in form order). */
-    const entered = this.repeat ? { [this.repeatName]: members } : {};
-    const first = this.readsRepeat ? { relevant: new Map(), problems: [] } : result;
-    let answers = this.settle(this.household, raw, null, null, first, entered);
-    if (this.repeat) {
-      answers[this.repeatName] = members; /* paths such as ${r}[position() = position(..) - 1]/x read the entries as entered */
-      const settled = members.map((member, index) => this.settle(this.member, member, answers, index, result));
-      if (this.readsRepeat) answers = this.settle(this.household, raw, null, null, result, { [this.repeatName]: settled });
-      answers[this.repeatName] = settled;
-    }
-    result.answers = answers;
+    const result = { relevant: new Map(), problems: [], counts: new Map(), answers: null };
+    result.answers = this.settle(this.top, raw, [], [], result);
+    this.lastAnswers = result.answers;
     return result;
+  }
+
+  /* Entries added or removed (at the end) so every counted repeat has the number its repeat_count asks
+     for; returns whether anything changed. Repeated, as a count can read answers of counted entries. */
+  fitCounts(raw) {
+    if (!this.counted) return false;
+    let changed = false;
+    for (let round = 0; round < 5; round += 1) {
+      const { counts } = this.evaluate(raw);
+      let moved = false;
+      const fit = (level, target, path) => {
+        for (const child of level.repeats) {
+          const { name } = child.repeat;
+          const count = counts.get(keyOf(name, path));
+          let list = target[name];
+          if (count !== undefined && count !== null) {
+            if (!Array.isArray(list)) { list = []; target[name] = list; }
+            while (list.length < count) { list.push({}); moved = true; }
+            if (list.length > count) { list.splice(count); moved = true; }
+          }
+          if (Array.isArray(list)) list.forEach((entry, i) => entry && typeof entry === "object" && fit(child, entry, [...path, i]));
+        }
+      };
+      fit(this.top, raw, []);
+      if (!moved) break;
+      changed = true;
+    }
+    return changed;
   }
 }

@@ -1,6 +1,6 @@
 /* Questions on screen: big radio buttons and checkboxes, numeric keyboards, errors under each question. */
 import { h, label, t } from "./ui.js";
-import { isEmpty, MEDIA } from "./formlogic.js";
+import { isEmpty, keyOf, MEDIA, pathOf, samePath } from "./formlogic.js";
 
 const ACCEPT = { image: "image/*", audio: "audio/*", video: "video/*" };
 const CAPTURE = { image: "environment", audio: "user", video: "environment" };
@@ -31,10 +31,6 @@ function fileName(blob, original) {
 const INTEGER = /^-?\d+$/;
 const DECIMAL = /^-?\d+(?:[.,]\d+)?$/;
 
-function keyOf(name, index) {
-  return index === null ? name : `${name}#${index}`;
-}
-
 export function problemText(problem) {
   if (problem.text) return problem.text;
   const given = label(problem.message);
@@ -42,11 +38,13 @@ export function problemText(problem) {
   return t(problem.code === "required" ? "required" : "invalid");
 }
 
-/* The answers of one level (the household part or one member) as a list of questions. */
+/* The answers of one level (the household part or one repeat entry) as a list of questions; `steps`
+   ([[repeat, index], ...]) lead to the entry, `path` are their indexes. */
 export class LevelView {
   /* files: {save(name, blob), load(name)} keeps the photos and files of the record on the phone. */
-  constructor(model, entries, target, index, onChange, files = null) {
-    Object.assign(this, { model, entries, target, index, onChange, files });
+  constructor(model, entries, target, steps, onChange, files = null) {
+    Object.assign(this, { model, entries, target, steps, onChange, files });
+    this.path = steps.map(([, index]) => index);
     this.rows = new Map();
     this.typeErrors = new Map();
     this.touched = new Set();
@@ -71,12 +69,12 @@ export class LevelView {
     if (isEmpty(value)) delete this.target[name];
     else this.target[name] = value;
     this.touched.add(name);
-    this.onChange(name, this.index);
+    this.onChange(name, this.path);
   }
 
   question({ field, kind }) {
     if (kind === "calculate") return;
-    const id = `q-${keyOf(field.name, this.index).replace("#", "-")}`;
+    const id = `q-${keyOf(field.name, this.path).replace(/[#.]/g, "-")}`;
     const hint = label(field.hint) ? h("p", { class: "hint" }, label(field.hint)) : null;
     const error = h("p", { class: "error", role: "alert", hidden: true, "data-error-for": field.name });
     let wrap;
@@ -171,8 +169,7 @@ export class LevelView {
 
   fillOptions(row) {
     const { holder, field, kind, id } = row;
-    const context = { values: this.model.lastHousehold || {}, member: this.index === null ? null : this.target };
-    const choices = this.model.choices(field, context);
+    const choices = this.model.choices(field, this.model.contextAt(this.steps, this.target));
     const signature = choices.map((c) => c.name).join("|");
     if (holder.dataset.choices === signature) return;
     holder.dataset.choices = signature;
@@ -196,15 +193,14 @@ export class LevelView {
 
   /* Show what applies, and the problems: constraints at once, missing answers once asked for. */
   update(evaluation, { showAll = false, serverErrors = [] } = {}) {
-    this.model.lastHousehold = evaluation.answers;
     for (const [name, row] of this.rows) {
       if (row.group) continue;
-      const relevant = evaluation.relevant.get(keyOf(name, this.index)) !== false;
+      const relevant = evaluation.relevant.get(keyOf(name, this.path)) !== false;
       row.wrap.hidden = !relevant;
       if (!row.error) continue;
       if (row.holder) this.fillOptions(row);
-      const problem = evaluation.problems.find((p) => p.field === name && p.index === this.index);
-      const server = serverErrors.find((e) => e.field === name && (e.index ?? null) === this.index);
+      const problem = evaluation.problems.find((p) => p.field === name && samePath(pathOf(p), this.path));
+      const server = serverErrors.find((e) => e.field === name && samePath(pathOf(e), this.path));
       let text = this.typeErrors.get(name) || null;
       if (!text && problem && (problem.code !== "required" || showAll || this.touched.has(name))) text = problemText(problem);
       if (!text && server) text = server.message;

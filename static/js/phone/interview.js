@@ -6,7 +6,6 @@ import { files, records } from "./store.js";
 import { h, t } from "./ui.js";
 
 const ADULT_AGE = 15;
-const BACK = { h: null, m: "h", r: "m" };
 
 /* Answers known before the first question: the group, the address, and the roster's adults. */
 function prefill(model, household, group) {
@@ -15,8 +14,9 @@ function prefill(model, household, group) {
   if (has("a1_group")) answers.a1_group = group.code;
   if (has("a2_address") && household.address) answers.a2_address = household.address;
   if (has("a3_head_name") && household.head_name) answers.a3_head_name = household.head_name;
+  if (!model.levels.has("members")) return answers;
   const year = new Date().getFullYear();
-  answers[model.repeatName] = (household.members || [])
+  answers.members = (household.members || [])
     .filter(([, born]) => !born || year - born >= ADULT_AGE)
     .map(([name, born, sex]) => Object.fromEntries(Object.entries({ b0_name: name, b1_birth_year: born, b2_sex: sex })
       .filter(([key, value]) => value != null && has(key))));
@@ -82,10 +82,8 @@ export async function openForm(uuid, section) {
   });
   app.current = {
     back: () => {
-      const at = flow.section;
-      if (at.startsWith("m") && at !== "m") return flow.go("m");
-      if (BACK[at]) return flow.go(BACK[at]);
-      return go(`#/g/${record.groupId}`);
+      const to = flow.back();
+      return to ? flow.go(to) : go(`#/g/${record.groupId}`);
     },
   };
   flow.go(section);
