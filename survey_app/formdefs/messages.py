@@ -20,6 +20,7 @@ ANSWER = {
     "unknown_choice": _l("'%(value)s' is not one of the choices."),
     "too_many": _l("Choose at most %(max)d answers."),
     "repeat_count": _l("This part must have %(count)d entries."),
+    "range": _l("Choose a value from %(start)s to %(end)s, in steps of %(step)s."),
     "answers": _l("The answers must be a set of named values."),
     "entry": _l("Each entry must be a set of named values."),
 }
@@ -36,6 +37,11 @@ TYPE = {
     "datetime": _l("Enter a date and time."),
     "geopoint": _l("Enter a GPS point: latitude and longitude."),
     "acknowledge": _l("Confirm with OK."),
+    "range": _l("Choose a number on the scale."),
+    "rank": _l("Put every choice in order, each once."),
+    "geotrace": _l("Enter a line of at least 2 GPS points (latitude longitude), separated by ;."),
+    "geoshape": _l("Enter a closed shape: at least 3 GPS points (latitude longitude) separated by ;, "
+                   "ending with the first point again."),
     "repeat": _l("Give a list of entries."),
 }
 
@@ -68,6 +74,8 @@ LOAD = {
     "unclosed": _l("'%(type)s' is never closed with an end."),
     "nested_repeat": _l("A repeat inside another repeat is not supported."),
     "yes_no": _l("Write yes or no here."),
+    "rank_list": _l("A rank question needs a choice list: write rank and the list's name, e.g. rank colours."),
+    "audit_ignored": _l("This app records no audit log: the audit question '%(name)s' is accepted and left empty."),
     "unknown_field": _l("${%(name)s} is not a question in this form."),
     "outside_repeat": _l("${%(name)s} is inside the repeat '%(repeat)s' and can only be used inside it."),
     "not_a_question": _l("${%(name)s} is a group or repeat, not a question."),

@@ -13,6 +13,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pyxform.parsing.parameters import parse as parse_parameters
+
 from survey_app.formdefs.schema import Choice, Field, FormSchema, language_code
 from survey_app.formdefs.sheets import FormError, Item, SheetChecker
 from survey_app.formdefs.xform import convert, read_workbook
@@ -91,6 +93,13 @@ def _flag(value) -> bool | str:
     return text
 
 
+def _parameters(value, row: int) -> dict[str, str]:
+    """pyxform gives the parameters of most types as a dict, of some (image) as the cell's text."""
+    if isinstance(value, str):
+        value = parse_parameters(value, row)
+    return {str(key): str(text) for key, text in (value or {}).items()}
+
+
 class _Builder:
     """Turns pyxform's JSON into FormSchema, keeping the languages in the order met."""
 
@@ -161,6 +170,7 @@ class _Builder:
             read_only=_flag(bind.get("readonly")) is True, appearance=control.get("appearance"),
             list_name=element.get("list_name"), choice_filter=element.get("choice_filter") or None,
             or_other=item.or_other, repeat_count=control.get("jr:count") or None,
+            parameters=_parameters(element.get("parameters"), item.row),
             children=self.fields(element.get("children", [])) if kind in ("group", "repeat") else [],
         )
 

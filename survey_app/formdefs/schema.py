@@ -23,7 +23,7 @@ _LANGUAGE_CODE = re.compile(r"\(([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*)\)\s*$")
 _FIELD_KEYS = (
     "name", "type", "label", "hint", "guidance_hint", "required", "required_message", "relevant",
     "constraint", "constraint_message", "calculate", "default", "read_only", "appearance",
-    "list_name", "choice_filter", "or_other", "repeat_count",
+    "list_name", "choice_filter", "or_other", "repeat_count", "parameters",
 )
 _TEXTS = ("label", "hint", "guidance_hint", "required_message", "constraint_message")
 STRUCTURAL = ("group", "repeat")
@@ -73,6 +73,9 @@ class Field:
     choice_filter: str | None = None
     or_other: bool = False
     repeat_count: str | None = None
+    #: The `parameters` column, as pyxform reads it ("start=1 end=5" -> {"start": "1", "end": "5"}):
+    #: range start/end/step, select randomize/seed, and others' (max-pixels, ...) kept as given.
+    parameters: dict[str, str] = field(default_factory=dict)
     children: list[Field] = field(default_factory=list)
     #: Filled in by FormSchema: the enclosing group or repeat, and the enclosing repeat.
     parent: Field | None = field(default=None, repr=False)
@@ -81,6 +84,13 @@ class Field:
     @property
     def structural(self) -> bool:
         return self.type in STRUCTURAL
+
+    def number(self, key: str, fallback: float) -> float:
+        """A numeric parameter (range start/end/step), or `fallback` when absent or not a number."""
+        try:
+            return float(self.parameters.get(key, fallback))
+        except (TypeError, ValueError):
+            return fallback
 
     @property
     def prefilled(self) -> bool:

@@ -25,14 +25,14 @@ TRANSLATABLE = {"label", "hint", "guidance_hint", "required_message", "constrain
 MEDIA = {"image", "big-image", "audio", "video", "media"}
 SURVEY_COLUMNS = TRANSLATABLE | {
     "type", "name", "required", "relevant", "constraint", "calculation", "default", "read_only",
-    "appearance", "choice_filter", "repeat_count",
+    "appearance", "choice_filter", "repeat_count", "parameters",
 }
 SURVEY_ALIASES = {"relevance": "relevant", "calculate": "calculation", "readonly": "read_only",
                   "caption": "label", "command": "type", "tag": "name", "value": "name",
                   "jr:constraintmsg": "constraint_message", "constraining_message": "constraint_message",
                   "jr:requiredmsg": "required_message", "requiredmsg": "required_message",
                   "jr:count": "repeat_count", "count": "repeat_count"}
-SURVEY_UNSUPPORTED = {"parameters", "trigger", "save_to"}
+SURVEY_UNSUPPORTED = {"trigger", "save_to"}
 #: Columns only ODK Collect or pyxform's SMS and compact modes use: kept in the XForm, ignored by the phone.
 SURVEY_IGNORED = {"body", "bind", "instance", "autoplay", "rows", "sms_field", "sms_option", "sms_separator",
                   "sms_allow_media", "sms_date_format", "sms_datetime_format", "sms_response", "compact_tag",
@@ -54,12 +54,18 @@ SIMPLE_TYPES = {
     "acknowledge": "acknowledge", "geopoint": "geopoint", "gps": "geopoint",
     "start": "start", "end": "end", "today": "today", "deviceid": "deviceid", "imei": "deviceid",
     "username": "username", "phonenumber": "phonenumber", "email": "email",
+    "range": "range", "trigger": "trigger", "barcode": "barcode", "hidden": "hidden",
+    "geotrace": "geotrace", "geoshape": "geoshape", "start-geopoint": "start-geopoint", "audit": "audit",
+    "simserial": "simserial", "subscriberid": "subscriberid",
 }
+#: Types the phone records by itself, never shown: the metadata of the XLSForm spec.
+METADATA_TYPES = {"start", "end", "today", "deviceid", "username", "phonenumber", "email", "simserial",
+                  "subscriberid", "start-geopoint"}
 UNSUPPORTED_TYPES = {
-    "image", "photo", "audio", "video", "file", "barcode", "geotrace", "geoshape", "range", "rank", "hidden",
-    "xml-external", "csv-external", "audit", "background-audio", "background-geopoint", "start-geopoint",
-    "osm", "simserial", "subscriberid", "select_one_from_file", "select_multiple_from_file",
-    "select_one_external", "begin_table", "end_table", "trigger",
+    "image", "photo", "audio", "video", "file",
+    "xml-external", "csv-external", "background-audio", "background-geopoint",
+    "osm", "select_one_from_file", "select_multiple_from_file",
+    "select_one_external", "begin_table", "end_table",
 }
 #: Older spellings of question types that pyxform still reads (its QUESTION_TYPE_DICT), by the name used here.
 LEGACY_TYPES = {
@@ -174,6 +180,8 @@ def classify(raw: str) -> tuple[str, str | None, bool] | None:
     select = RE_SELECT.match(text)
     if select:
         kind = SELECT_KINDS[select.group("select_command")]
+        if kind == "rank" and not select.group("specify_other"):
+            return "rank", select.group("list_name"), False
         if kind not in ("select_one", "select_multiple"):
             return "unsupported", None, False
         return kind, select.group("list_name"), bool(select.group("specify_other"))
@@ -317,6 +325,9 @@ class SheetChecker:
                     self.warn("comment_row", "survey", number)
                 continue
             kind = classify(raw)
+            if kind is None and " ".join(raw.split()).lower() == "rank":
+                self.error("rank_list", "survey", number, header)
+                continue
             if kind is None or kind[0] == "unsupported":
                 code = "unknown_type" if kind is None else "unsupported_type"
                 self.error(code, "survey", number, header, type=raw)
@@ -355,6 +366,8 @@ class SheetChecker:
         if name in self.items:
             self.error("duplicate_name", "survey", number, name_header, name=name, other=self.items[name].row)
             return
+        if kind == "audit":
+            self.warn("audit_ignored", "survey", number, name_header, name=name)
         item = Item(name, number, kind, repeats[-1].name if repeats else None, list_name, or_other)
         self.items[name] = item
         if or_other:  # pyxform adds a text question <name>_other for "specify other"
@@ -393,6 +406,7 @@ class SheetChecker:
                         self.warn("unknown_filter_column", "survey", number, header, name=name)
                 if column == "calculation":
                     calc_refs[item.name] = set(expression.refs)
+            self.check_seed(row, number, item)
             self.check_text_refs(row, number)
         instance_name = self.settings.get("instance_name")
         if instance_name:
@@ -417,6 +431,13 @@ class SheetChecker:
                     self.error("bad_regex", sheet, number, header, detail=str(exc))
                     ok = False
         return expression if ok else None
+
+    def check_seed(self, row, number, item):
+        """A select's `randomize` seed may be an expression (seed=${household_id}): its references must reach."""
+        header, source = self.cell("survey", row, "parameters")
+        seed = re.search(r"(?:^|[\s,;])seed\s*=\s*([^\s,;]+)", source or "", re.IGNORECASE)
+        if seed and ("${" in seed.group(1) or "(" in seed.group(1)):
+            self.expression(seed.group(1), "survey", number, header, item.repeat)
 
     def check_ref(self, name, scope, sheet, number, header) -> bool:
         target = self.items.get(name)

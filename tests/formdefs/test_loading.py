@@ -52,7 +52,7 @@ def test_unknown_question_type():
     assert "integr" in message
 
 
-@pytest.mark.parametrize("kind", ["image", "audio", "barcode", "range", "geotrace", "select_one_from_file x.csv"])
+@pytest.mark.parametrize("kind", ["image", "audio", "background-geopoint", "select_one_from_file x.csv"])
 def test_known_but_unsupported_question_type(kind):
     code, sheet, row, column, message = refusal(md(f"| | type | name | label |\n| | {kind} | q | Q |\n"))
     assert (code, sheet, row, column) == ("unsupported_type", "survey", 2, "type")
@@ -99,7 +99,7 @@ def test_an_unknown_column_is_ignored_with_a_warning_as_pyxform_does():
 
 
 @pytest.mark.parametrize("header, code", [
-    ("parameters", "unsupported_column"), ("image::English (en)", "media_column"), ("media::audio", "media_column"),
+    ("image::English (en)", "media_column"), ("media::audio", "media_column"),
     ("relevant::English (en)", "untranslatable"),
 ])
 def test_unsupported_columns(header, code):
