@@ -168,7 +168,7 @@ class _Builder:
             calculate=bind.get("calculate") or None,
             default=None if element.get("default") is None else str(element["default"]),
             read_only=_flag(bind.get("readonly")) is True, appearance=control.get("appearance"),
-            list_name=element.get("list_name"), choice_filter=element.get("choice_filter") or None,
+            list_name=element.get("list_name") or item.list_name, choice_filter=element.get("choice_filter") or None,
             or_other=item.or_other, repeat_count=control.get("jr:count") or None,
             parameters=_parameters(element.get("parameters"), item.row),
             children=self.fields(element.get("children", [])) if kind in ("group", "repeat") else [],

@@ -7,6 +7,6 @@ const input = JSON.parse(readFileSync(0, "utf8"));
 const model = new FormModel(input.schema);
 const out = input.cases.map((raw) => {
   const result = model.evaluate(raw);
-  return { answers: result.answers, problems: result.problems.map(({ field, index, code }) => ({ field, index, code })) };
+  return { answers: result.answers, problems: result.problems.map(({ field, index, code, message }) => ({ field, index, code, message })) };
 });
 process.stdout.write(JSON.stringify(out));

@@ -99,6 +99,7 @@ def test_a_complete_answer_set_passes_and_is_stored_as_sent(schema):
     ("code", "ABC", "constraint", "Digits only"),
     ("code", 12345, "type", "Enter text"),
     ("mini", "maybe", "unknown_choice", "'maybe'"),
+    ("shuffled", "purple", "unknown_choice", "'purple'"),
     ("started", "yesterday", "type", "date and time"),
     ("next_score", 100, "constraint", "Under 100"),
 ])

@@ -2,6 +2,7 @@
    Used by the phone app and by the online self-survey page. */
 import { ask, h, label, t } from "./ui.js";
 import { LevelView, answerText, problemText } from "./formview.js";
+import { languageSwitch } from "./widgets.js";
 
 export class FormFlow {
   /* raw: the answers being edited (mutated in place); hooks: save(raw), finalize(answers), navigate(section). */
@@ -41,6 +42,8 @@ export class FormFlow {
     this.view = null;
     this.body.replaceChildren();
     this.actions.replaceChildren();
+    const languages = languageSwitch(this.model.schema, () => this.go(this.section));
+    if (languages) this.body.append(languages);
     if (section === "h") this.level(this.model.household, this.raw, null, t("household"));
     else if (section === "m") this.memberList();
     else if (section === "r") this.review();

@@ -1,11 +1,12 @@
 /* The form's logic on the phone: relevance, calculations, required answers and constraints,
    read from the form's schema JSON and evaluated with form-expr.js (the same rules as the server). */
 import { compileExpression, Context, toBoolean } from "../form-expr.js";
+import { KINDS as LEAF_KINDS, ordered, typeProblem } from "./questions.js";
 
 const KINDS = {
   "select one": "one", select_one: "one", "select all that apply": "many", select_multiple: "many",
   integer: "integer", int: "integer", decimal: "decimal", text: "text", string: "text", note: "note",
-  calculate: "calculate", date: "date", group: "group", repeat: "repeat",
+  calculate: "calculate", date: "date", group: "group", repeat: "repeat", ...LEAF_KINDS,
 };
 
 export function kindOf(field) {
@@ -76,11 +77,12 @@ export class FormModel {
     return (this.schema.messages || {})[code] || "";
   }
 
-  choices(field, context) {
+  /* The choices shown, in the order shown (`target`: the level's raw answers, whose seed a shuffle uses). */
+  choices(field, context, target = null) {
     const list = this.schema.choices[field.list_name] || [];
-    if (!field.choice_filter) return list;
-    return list.filter((choice) => toBoolean(run(field.choice_filter,
+    const shown = !field.choice_filter ? list : list.filter((choice) => toBoolean(run(field.choice_filter,
       new Context({ ...context, choice: { ...(choice.extra || {}), name: choice.name } }), true) ?? true));
+    return ordered(field, shown, new Context(context), target);
   }
 
   /* One level: which questions apply, the clean answers (calculations in, non-relevant out), problems.
@@ -98,14 +100,20 @@ export class FormModel {
         if (!isEmpty(value) && !(typeof value === "number" && Number.isNaN(value))) clean[field.name] = value;
         continue;
       }
-      const value = raw[field.name];
+      const value = field.type === "end" ? new Date().toISOString() : raw[field.name];
       if (isEmpty(value)) {
-        if (!field.read_only && truth(field.required, context(), false)) {
+        if (!field.read_only && kind !== "meta" && kind !== "hidden" && truth(field.required, context(), false)) {
           result.problems.push({ field: field.name, index, code: "required", message: this.message(field.required_message, "required") });
         }
         continue;
       }
       clean[field.name] = value;
+      const wrong = (kind === "range" || kind === "rank") && typeProblem(field, kind, value,
+        kind === "rank" ? this.choices(field, context()) : [], this.schema.messages || {});
+      if (wrong) {
+        result.problems.push({ field: field.name, index, ...wrong });
+        continue;
+      }
       if (field.constraint && !truth(field.constraint, new Context({ ...context(), dot: value }), true)) {
         const most = maxSelected(field);
         result.problems.push(most !== null && Array.isArray(value) && value.length > most

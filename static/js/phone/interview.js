@@ -4,6 +4,7 @@ import { FormModel } from "./formlogic.js";
 import { $, app, go, loadForm, show } from "./shell.js";
 import { records } from "./store.js";
 import { h, t } from "./ui.js";
+import { deviceId } from "./widgets.js";
 
 const ADULT_AGE = 15;
 const BACK = { h: null, m: "h", r: "m" };
@@ -56,8 +57,10 @@ export async function openForm(uuid, section) {
   }
   show("form", record.label.head_name);
   $("form-title").textContent = record.label.address;
+  const model = new FormModel(schema);
+  model.env = { username: app.boot.user.username, deviceid: deviceId() };
   const flow = new FormFlow({
-    model: new FormModel(schema), raw: record.payload.answers, body: $("form-body"), actions: $("form-actions"),
+    model, raw: record.payload.answers, body: $("form-body"), actions: $("form-actions"),
     serverErrors: (record.error && record.error.errors) || [],
     hooks: {
       save: () => records.put(record),

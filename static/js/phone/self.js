@@ -3,6 +3,7 @@ import { getJSON, postJSON, tokenFrom, uuid } from "./api.js";
 import { FormFlow } from "./form.js";
 import { FormModel } from "./formlogic.js";
 import { h, t } from "./ui.js";
+import { deviceId } from "./widgets.js";
 
 const root = document.getElementById("self");
 const message = document.getElementById("self-msg");
@@ -43,6 +44,7 @@ async function send(schema, draft, flow, answers) {
 async function start() {
   const schema = await getJSON(root.dataset.formUrl);
   const model = new FormModel(schema);
+  model.env = { deviceid: deviceId() };
   const saved = JSON.parse(sessionStorage.getItem(key) || "null");
   const draft = saved && saved.version === schema.version ? saved : {
     uuid: uuid(), version: schema.version, started_at: new Date().toISOString(),
