@@ -17,7 +17,7 @@ TODAY = date(2025, 6, 15)
 
 #: A complete, valid answer set of examples/question_types.md, as the phone sends it.
 ANSWERS = {
-    "started": "2025-06-15T09:00:00.000Z", "ended": "2025-06-15T09:20:00.000Z", "day": "2025-06-15",
+    "a1_group": "TDP01", "started": "2025-06-15T09:00:00.000Z", "ended": "2025-06-15T09:20:00.000Z", "day": "2025-06-15",
     "device": "survey_app:3f2a9c", "user": "surveyor_1", "where": "21.0278 105.8342 12 5", "source": "door",
     "score": 4, "stars": 5, "level": 2.5, "height": 30, "priorities": ["clinics", "roads", "schools"],
     "ready": "OK", "consent": "OK", "path": "21.0278 105.8342 0 5;21.03 105.84 0 5",

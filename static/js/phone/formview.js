@@ -99,7 +99,8 @@ export class LevelView {
     wrap.dataset.field = field.name;
     wrap.id = `w-${id}`;
     this.el.append(wrap);
-    this.rows.set(field.name, { wrap, error, field, kind, refresh: refresh || (() => this.redraw(field.name)) });
+    const options = this.optionRows && this.optionRows.get(field.name); /* its choices follow filters and seeds */
+    this.rows.set(field.name, { ...options, wrap, error, field, kind, refresh: refresh || (() => this.redraw(field.name)) });
   }
 
   /* Show an answer the app set (a default) in a plain input or a list of options. */
@@ -142,6 +143,7 @@ export class LevelView {
     const minimal = appearances(field).has("minimal");
     const holder = h("div", { class: minimal ? "opts" : className, style: columns ? `--cols: ${columns}` : null });
     const row = { holder, field, kind, id };
+    (this.optionRows || (this.optionRows = new Map())).set(field.name, row);
     if (minimal && kind === "one") row.fill = dropdown(this, field, id, holder);
     if (minimal && kind === "many") {
       row.summary = h("summary", {}, "—");
