@@ -28,7 +28,6 @@ NOT_YET = {
     "pyxform_choice_name_as_type.xls": "external_choices sheet (item 2)",
     "pyxform_field-list.xlsx": "media labels on choices (item 3)",
     "pyxform_flat_xlsform_test.xlsx": "media labels, question types (items 2, 3)",
-    "pyxform_hidden.xls": "hidden type (item 2)",
     "pyxform_loop.xlsx": "begin loop over (item 2)",
     "pyxform_pull_data.xlsx": "pulldata() (item 3)",
     "pyxform_repeat_date_test.xls": "media labels on choices (item 3)",
