@@ -75,6 +75,7 @@ LOAD = {
     "nested_repeat": _l("A repeat inside another repeat is not supported."),
     "yes_no": _l("Write yes or no here."),
     "rank_list": _l("A rank question needs a choice list: write rank and the list's name, e.g. rank colours."),
+    "bad_default": _l("The default '%(value)s' is not a possible answer to this question."),
     "audit_ignored": _l("This app records no audit log: the audit question '%(name)s' is accepted and left empty."),
     "unknown_field": _l("${%(name)s} is not a question in this form."),
     "outside_repeat": _l("${%(name)s} is inside the repeat '%(repeat)s' and can only be used inside it."),

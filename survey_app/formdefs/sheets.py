@@ -396,7 +396,8 @@ class SheetChecker:
                     self.error("yes_no", "survey", number, header)
                     continue
                 if column == "default" and "(" not in source and "${" not in source:
-                    continue  # a plain default value
+                    self.check_plain_default(item, source, number, header)
+                    continue
                 expression = self.expression(source, "survey", number, header, item.repeat,
                                              columns=column == "choice_filter")
                 if expression is None:
@@ -431,6 +432,25 @@ class SheetChecker:
                     self.error("bad_regex", sheet, number, header, detail=str(exc))
                     ok = False
         return expression if ok else None
+
+    def check_plain_default(self, item, value, number, header):
+        """A plain default must be a possible answer: a number for numbers, a date, names of the list's choices."""
+        text = str(value).strip()
+        if item.kind == "integer":
+            ok = re.fullmatch(r"[+-]?\d+", text) is not None
+        elif item.kind in ("decimal", "range"):
+            ok = re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text) is not None
+        elif item.kind == "date":
+            ok = re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) is not None
+        elif item.kind in ("select_one", "select_multiple", "rank") and item.list_name:
+            names = {str(self.cell("choices", row, "name")[1]) for row in self.rows("choices")
+                     if self.cell("choices", row, "list_name")[1] == item.list_name}
+            words = text.split() if item.kind != "select_one" else [text]
+            ok = all(word in names for word in words)
+        else:
+            return
+        if not ok:
+            self.error("bad_default", "survey", number, header, value=text)
 
     def check_seed(self, row, number, item):
         """A select's `randomize` seed may be an expression (seed=${household_id}): its references must reach."""

@@ -162,6 +162,12 @@ def test_rank_range_and_gps_cells_in_the_export(schema):
     ("| | type | name | label | parameters |\n| | range | q | Q | step=0 |\n", "pyxform", None),
     ("| | type | name | label | parameters |\n| | select_one yn | q | Q | randomize=true seed=${nope} |\n",
      "unknown_field", "parameters"),
+    ("| | type | name | label | default |\n| | integer | q | Q | many |\n", "bad_default", "default"),
+    ("| | type | name | label | default |\n| | range | q | Q | 1,5 |\n", "bad_default", "default"),
+    ("| | type | name | label | default |\n| | date | q | Q | 15/06/2025 |\n", "bad_default", "default"),
+    ("| | type | name | label | default |\n| | select_one yn | q | Q | maybe |\n", "bad_default", "default"),
+    ("| | type | name | label | default |\n| | select_multiple yn | q | Q | yes maybe |\n", "bad_default",
+     "default"),
 ])
 def test_bad_types_and_parameters_are_refused_with_their_row(survey, code, column):
     choices = "| | list_name | name | label |\n| | yn | yes | Yes |\n| | yn | no | No |\n"
