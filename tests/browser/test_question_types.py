@@ -2,6 +2,7 @@
 the form's language, and the server stores the answers the phone sent."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -119,6 +120,12 @@ def test_every_leaf_type_is_answered_on_the_phone_and_stored(live_server, phone,
     assert sorted(order) == ["blue", "gold", "green", "red"]
     pick(phone, "shuffled", "gold")
 
+    # time and dateTime with the phone's pickers; a GPS point from the phone's position.
+    field(phone, "meet_time").locator("input").fill("10:30")
+    field(phone, "meet_at").locator("input").fill("2025-06-15T10:30")
+    phone.get_by_test_id("gps-add-home").click()
+    expect(field(phone, "home").locator("input")).to_have_value("21.0278 105.8342 0 5")
+
     # A reload keeps the answers, the language chosen on this phone and the record's choice order.
     phone.reload()
     phone.wait_for_selector("#s-form:not([hidden])")
@@ -145,6 +152,9 @@ def test_every_leaf_type_is_answered_on_the_phone_and_stored(live_server, phone,
     assert (answers["mini"], answers["mini_many"], answers["shuffled"]) == ("yes", ["red", "gold"], "gold")
     assert (answers["city"], answers["next_score"], answers["fixed"], answers["fixed_choice"]) == (
         "Hà Nội", 5, "cố định", "yes")
+    assert re.fullmatch(r"10:30:00\.000[+-]\d\d:\d\d", answers["meet_time"])
+    assert re.fullmatch(r"2025-06-15T10:30:00\.000[+-]\d\d:\d\d", answers["meet_at"])
+    assert answers["home"] == "21.0278 105.8342 0 5"
     assert answers["a1_group"] == world.group_a1.code  # filled in from the visit, as on the household form
     assert answers["user"] == "surveyor_1" and answers["device"].startswith("survey_app:")
     assert answers["day"] == date.today().isoformat() and answers["source"] == "door"

@@ -24,7 +24,8 @@ ANSWERS = {
     "area": "21 105;21.1 105;21.1 105.1;21 105", "code": "8934567000012",
     "mini": "yes", "mini_many": ["red", "gold"], "horiz": "no", "compact": ["blue"], "likert": "agree",
     "quick": "yes", "cols": "green", "pack": ["red"], "head": "neutral", "row1": "disagree",
-    "shuffled": "gold", "seeded": "red", "city": "Hà Nội", "next_score": 5, "visit_day": "2025-06-15",
+    "shuffled": "gold", "seeded": "red", "meet_time": "10:30:00.000+07:00",
+    "meet_at": "2025-06-15T10:30:00.000+07:00", "home": "21.0278 105.8342 12 5", "city": "Hà Nội", "next_score": 5, "visit_day": "2025-06-15",
     "fixed": "cố định", "fixed_choice": "yes",
 }
 

@@ -2,13 +2,16 @@
 import { h, label, t } from "./ui.js";
 import { isEmpty } from "./formlogic.js";
 import { applyDefault, setUp } from "./questions.js";
-import { appearances, barcodeWidget, currentPoint, dropdown, geoWidget, okWidget, optionClasses, rangeWidget,
-  rankWidget } from "./widgets.js";
+import { appearances, barcodeWidget, clockWidget, currentPoint, dropdown, geoWidget, okWidget, optionClasses,
+  pointWidget, rangeWidget, rankWidget } from "./widgets.js";
 
 const WIDGETS = {
   range: rangeWidget, rank: rankWidget, ack: okWidget, barcode: barcodeWidget,
   geotrace: (view, field, id, hint, error) => geoWidget(view, field, "geotrace", id, hint, error),
   geoshape: (view, field, id, hint, error) => geoWidget(view, field, "geoshape", id, hint, error),
+  time: (view, field, id, hint, error) => clockWidget(view, field, "time", id, hint, error),
+  datetime: (view, field, id, hint, error) => clockWidget(view, field, "datetime", id, hint, error),
+  geopoint: pointWidget,
 };
 
 const INTEGER = /^-?\d+$/;

@@ -6,7 +6,7 @@ import { compileExpression, Context } from "../form-expr.js";
 /* Kinds (see formlogic.kindOf) of the types added here. */
 export const KINDS = {
   range: "range", rank: "rank", trigger: "ack", acknowledge: "ack", geotrace: "geotrace", geoshape: "geoshape",
-  barcode: "barcode", hidden: "hidden", email: "meta", start: "meta", end: "meta", today: "meta", deviceid: "meta",
+  barcode: "barcode", hidden: "hidden", time: "time", datetime: "datetime", geopoint: "geopoint", email: "meta", start: "meta", end: "meta", today: "meta", deviceid: "meta",
   username: "meta", phonenumber: "meta", simserial: "meta", subscriberid: "meta", "start-geopoint": "meta",
 };
 

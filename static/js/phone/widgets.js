@@ -155,6 +155,52 @@ export function geoWidget(view, field, kind, id, hint, error) {
   return { wrap: box(field, id, hint, error, area, add), refresh };
 }
 
+function offset(date) {
+  const minutes = -date.getTimezoneOffset();
+  const abs = Math.abs(minutes);
+  return `${minutes >= 0 ? "+" : "-"}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+}
+
+/* time / dateTime with the phone's pickers, stored as ODK does: "10:30:00.000+07:00", "2025-06-15T10:30:00.000+07:00". */
+export function clockWidget(view, field, kind, id, hint, error) {
+  const input = h("input", { id, name: field.name, type: kind === "time" ? "time" : "datetime-local" });
+  const size = kind === "time" ? 5 : 16;
+  const refresh = () => { input.value = String(view.target[field.name] ?? "").slice(0, size); };
+  input.addEventListener("input", () => {
+    if (!input.value) return view.set(field.name, null);
+    const at = kind === "time" ? new Date(`2000-01-01T${input.value}`) : new Date(input.value);
+    return view.set(field.name, `${input.value}:00.000${offset(at)}`);
+  });
+  refresh();
+  return { wrap: box(field, id, hint, error, input), refresh };
+}
+
+/* geopoint: typed "lat lon", or the phone's position. */
+export function pointWidget(view, field, id, hint, error) {
+  const input = h("input", { id, name: field.name, type: "text", autocomplete: "off", placeholder: "21.0278 105.8342" });
+  const refresh = () => { input.value = view.target[field.name] ?? ""; };
+  input.addEventListener("input", () => {
+    const points = input.value.trim() ? geoPoints(input.value, false) : [];
+    view.typeErrors.delete(field.name);
+    if (points === null || points.length > 1) {
+      view.typeErrors.set(field.name, t("geopoint"));
+      return view.set(field.name, null);
+    }
+    return view.set(field.name, points[0] || null);
+  });
+  const add = h("button", { type: "button", class: "btn small", "data-testid": `gps-add-${field.name}`, onclick: async () => {
+    add.disabled = true;
+    const point = await currentPoint();
+    add.disabled = false;
+    if (!point) return view.typeErrors.set(field.name, t("gps_no")) && view.onChange(field.name, view.index);
+    view.typeErrors.delete(field.name);
+    view.set(field.name, point);
+    return refresh();
+  } }, t("gps_here"));
+  refresh();
+  return { wrap: box(field, id, hint, error, input, add), refresh };
+}
+
 /* A code read by the camera, where the browser can (Chrome on Android); resolves to the text or null. */
 async function scanCode() {
   const detector = new window.BarcodeDetector();
