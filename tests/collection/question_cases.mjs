@@ -26,11 +26,14 @@ const reapplied = model.household.some(({ field, kind }) => applyDefault(field, 
 const shuffledField = model.byName.get("shuffled").field;
 const seededField = model.byName.get("seeded").field;
 const records = Array.from({ length: 6 }, () => { const t = {}; setUp(model.household, t, env); return t; });
+// A record's own id decides its order, even when its level is set up afresh (a record the server sent back).
+const byRecord = ["rec-a", "rec-a", "rec-b"].map((record) => { const t = {}; setUp(model.household, t, { ...env, record }); return names(shuffledField, t); });
 process.stdout.write(JSON.stringify({
   setUp: setUpValues, setUpTwice: again.device, seedKept: again["#seed"] === target["#seed"],
   defaults, reapplied,
   perRecord: records.map((t) => names(shuffledField, t)),
   perRecordAgain: records.map((t) => names(shuffledField, t)),
+  byRecord,
   seeded: [4, 4, 6].map((score) => names(seededField, { score, "#seed": Math.random() * 1e6 }, { values: { score } })),
   unshuffled: names(model.byName.get("cols").field, target),
   sameSeed: JSON.stringify(shuffled([1, 2, 3, 4, 5, 6, 7, 8], 42)) === JSON.stringify(shuffled([1, 2, 3, 4, 5, 6, 7, 8], 42)),

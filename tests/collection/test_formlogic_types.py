@@ -72,6 +72,8 @@ def test_metadata_hidden_defaults_and_shuffles_on_the_phone(schema_json):
     assert all(sorted(order) == sorted(colours) for order in out["perRecord"])
     assert out["perRecord"] == out["perRecordAgain"]  # stable for a record
     assert len({tuple(order) for order in out["perRecord"]}) > 1  # but not the same for every record
+    same_record, again, other_record = out["byRecord"]
+    assert same_record == again != other_record and sorted(same_record) == sorted(colours)
     first, same, other = out["seeded"]
     assert first == same and first != other and sorted(first) == sorted(colours)  # seed=${score}
     assert out["unshuffled"] == colours and out["sameSeed"]

@@ -36,7 +36,7 @@ export class LevelView {
     this.typeErrors = new Map();
     this.touched = new Set();
     this.el = h("div", { class: "level" });
-    setUp(entries, target, model.env || {});
+    setUp(entries, target, model.env || {}, index);
     this.startPoint(entries);
     let groups = [];
     for (const entry of entries) {

@@ -58,7 +58,7 @@ export async function openForm(uuid, section) {
   show("form", record.label.head_name);
   $("form-title").textContent = record.label.address;
   const model = new FormModel(schema);
-  model.env = { username: app.boot.user.username, deviceid: deviceId() };
+  model.env = { username: app.boot.user.username, deviceid: deviceId(), record: uuid };
   const flow = new FormFlow({
     model, raw: record.payload.answers, body: $("form-body"), actions: $("form-actions"),
     serverErrors: (record.error && record.error.errors) || [],

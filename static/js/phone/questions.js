@@ -187,10 +187,12 @@ export function geoPoints(text, closed) {
 }
 
 /* Fill in, once per level, what the phone records by itself: metadata, hidden questions' values and
-   the shuffle seed. Defaults of shown questions are applied by `applyDefault` when first shown. */
-export function setUp(entries, target, env) {
+   the shuffle seed (from the record's id and the level when env.record is given, so an order survives
+   even a record sent back by the server without its drafts' keys). Defaults of shown questions are
+   applied by `applyDefault` when first shown. `index`: the repeat entry, or null. */
+export function setUp(entries, target, env, index = null) {
   const done = new Set(target[INIT] || []);
-  if (target[SEED] === undefined) target[SEED] = newSeed();
+  if (target[SEED] === undefined) target[SEED] = env.record ? `${env.record}:${index ?? ""}` : newSeed();
   for (const { field, kind } of entries) {
     if (done.has(field.name) || (kind !== "meta" && kind !== "hidden")) continue;
     done.add(field.name);

@@ -44,12 +44,12 @@ async function send(schema, draft, flow, answers) {
 async function start() {
   const schema = await getJSON(root.dataset.formUrl);
   const model = new FormModel(schema);
-  model.env = { deviceid: deviceId() };
   const saved = JSON.parse(sessionStorage.getItem(key) || "null");
   const draft = saved && saved.version === schema.version ? saved : {
     uuid: uuid(), version: schema.version, started_at: new Date().toISOString(),
     answers: model.byName.has("a1_group") ? { a1_group: root.dataset.group } : {},
   };
+  model.env = { deviceid: deviceId(), record: draft.uuid };
   const flow = new FormFlow({
     model, raw: draft.answers, body: document.getElementById("form-body"), actions: document.getElementById("form-actions"),
     hooks: {
