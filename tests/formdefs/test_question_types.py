@@ -153,6 +153,9 @@ def test_rank_range_and_gps_cells_in_the_export(schema):
                      "priorities_code": "clinics roads schools", "path": ANSWERS["path"], "code": ANSWERS["code"],
                      "where": ANSWERS["where"]}
     # GPS lines and shapes, barcodes and the start point may identify a household: ward admins only.
+    meta = AnswerLayout([f for f in section["fields"] if f["name"] in ("started", "day")], _scope("WARD_ADMIN"))
+    started, day = meta.values(ANSWERS)
+    assert started.year == 2025 and started.tzinfo is None and day == date(2025, 6, 15)  # dates, not text
     others = AnswerLayout(fields, _scope("TEAM_LEADER"))
     assert [c.key for c in others.columns()] == ["score", "level", "priorities", "priorities_code"]
 
