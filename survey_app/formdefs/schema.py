@@ -106,6 +106,8 @@ class Field:
 
     def to_dict(self) -> dict:
         data = {key: getattr(self, key) for key in _FIELD_KEYS}
+        if not self.parameters:
+            del data["parameters"]  # most questions have none: the stored schema and the phone's JSON stay small
         if self.structural:
             data["children"] = [child.to_dict() for child in self.children]
         return data
