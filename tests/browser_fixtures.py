@@ -40,8 +40,11 @@ def phone(browser):
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN", device_scale_factor=2)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
     context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 def fill_login(page, username: str) -> None:

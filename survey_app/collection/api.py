@@ -53,7 +53,7 @@ def bootstrap():
     user = current_user
     form = formlink.current_form(user.ward_id, HOUSEHOLD_FORM)
     return jsonify(
-        user={"id": user.id, "full_name": user.full_name, "role": user.role.value},
+        user={"id": user.id, "username": user.username, "full_name": user.full_name, "role": user.role.value},
         team={"id": user.survey_team.id, "name": user.survey_team.name} if user.survey_team else None,
         groups=[{"id": g.id, "code": g.code, "name": g.name, "listed": g.listed, "done": g.done,
                  "revisit": g.revisit, "not_visited": g.not_visited} for g in queries.phone_groups(user)],

@@ -23,9 +23,12 @@ FORM_ID = "household_survey"
 #: The repeat holding one entry per household member.
 MEMBERS = "members"
 #: Question types whose answers may identify a person (free text, a GPS point).
-PERSONAL_TYPES = ("text", "geopoint", "geotrace", "geoshape", "audio", "image", "file")
-SELECTS = ("select_one", "select_multiple")
-_COLUMN_TYPES = {"integer": INT, "decimal": DECIMAL, "date": DATE, "datetime": DATETIME}
+PERSONAL_TYPES = ("text", "geopoint", "geotrace", "geoshape", "audio", "image", "file", "barcode", "start-geopoint",
+                  "email", "phonenumber")
+#: A rank is written as a select_multiple's first column: the labels, in the order ranked.
+SELECTS = ("select_one", "select_multiple", "rank")
+_COLUMN_TYPES = {"integer": INT, "decimal": DECIMAL, "range": DECIMAL, "date": DATE, "datetime": DATETIME,
+                 "start": DATETIME, "end": DATETIME, "today": DATE}
 _WIDTHS = {INT: 9, DECIMAL: 10, DATE: 11, DATETIME: 16}
 
 

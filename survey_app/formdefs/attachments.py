@@ -28,7 +28,7 @@ from survey_app.formdefs.sheets import FormError
 MEDIA_TYPES = {
     ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif", ".webp": "image/webp",
     ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".ogg": "audio/ogg", ".wav": "audio/wav", ".amr": "audio/amr",
-    ".mp4": "video/mp4", ".webm": "video/webm", ".3gp": "video/3gpp",
+    ".mp4": "video/mp4", ".webm": "video/webm", ".3gp": "video/3gpp", ".mov": "video/quicktime", ".m4v": "video/mp4",
 }
 DATA_TYPES = {".csv": "text/csv", ".xml": "application/xml", ".geojson": "application/geo+json"}
 #: A file name the form may refer to: no folder, no odd characters (it is part of URLs and paths).

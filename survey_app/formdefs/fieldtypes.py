@@ -3,7 +3,10 @@
 `coerce(value)` returns the answer in its canonical JSON form or raises TypeMismatch; the
 message shown is messages.TYPE[type_key]. The answer-set contract: select_one -> choice name,
 select_multiple -> list of choice names, integer -> int, decimal -> float, text -> str, dates and
-times -> ISO text, geopoint -> "lat lon [altitude [accuracy]]".
+times -> ISO text, geopoint -> "lat lon [altitude [accuracy]]", range -> number, rank -> list of every
+choice name in the order given, geotrace/geoshape -> points "lat lon alt acc" joined by ";" (as ODK
+stores them; a shape ends on its first point), trigger/acknowledge -> "OK", barcode/hidden and the
+text metadata -> str. `problem(item, value)` is a check that needs the question (a range's bounds).
 """
 from __future__ import annotations
 
@@ -29,6 +32,10 @@ class QuestionType:
 
     def coerce(self, value):
         return value
+
+    def problem(self, item, value) -> tuple[str, dict] | None:
+        """(messages.ANSWER key, its parameters) when a well-typed answer is still not allowed."""
+        return None
 
     def export_columns(self, item, schema) -> list[dict]:
         """Columns of this question in an export (labels by language): by default one, its name."""
@@ -62,6 +69,25 @@ class Decimal(QuestionType):
         return float(value)
 
 
+class Range(Decimal):
+    """A number on a scale from the parameters start to end in steps of step (pyxform's defaults 1, 10, 1)."""
+
+    type_key = "range"
+
+    def coerce(self, value):
+        number = super().coerce(value)
+        return int(number) if number.is_integer() else number
+
+    def problem(self, item, value):
+        start, end, step = item.number("start", 1), item.number("end", 10), item.number("step", 1)
+        steps = (value - start) / step if step else 0
+        if not min(start, end) <= value <= max(start, end) or abs(steps - round(steps)) > 1e-9:
+            params = item.parameters
+            return "range", {"start": params.get("start", "1"), "end": params.get("end", "10"),
+                             "step": params.get("step", "1")}
+        return None
+
+
 class SelectOne(QuestionType):
     type_key = "select_one"
 
@@ -90,6 +116,15 @@ class SelectMultiple(QuestionType):
             columns.append({"name": f"{item.name}/{choice.name}", "choice": choice.name,
                             "label": {code: f"{label[code]}: {names[code]}" for code in label}})
         return columns
+
+
+class Rank(SelectMultiple):
+    """Every choice, each once, in the order given (validation checks that none is left out)."""
+
+    type_key = "rank"
+
+    def export_columns(self, item, schema):
+        return QuestionType.export_columns(self, item, schema)
 
 
 class _IsoText(QuestionType):
@@ -151,6 +186,31 @@ class MediaFile(QuestionType):
         return value
 
 
+class Geotrace(QuestionType):
+    """GPS points "lat lon [alt [acc]]" joined by ";": a line of at least 2, or a closed shape."""
+
+    type_key = "geotrace"
+    least = 2
+    closed = False
+    _point = Geopoint()
+
+    def coerce(self, value):
+        if not isinstance(value, str):
+            raise TypeMismatch
+        points = [self._point.coerce(part) for part in value.split(";")]
+        if len(points) < self.least or (self.closed and points[0].split()[:2] != points[-1].split()[:2]):
+            raise TypeMismatch
+        return ";".join(points)
+
+
+class Geoshape(Geotrace):
+    """A closed line: at least 3 corners and the first point again at the end."""
+
+    type_key = "geoshape"
+    least = 4
+    closed = True
+
+
 class Acknowledge(QuestionType):
     type_key = "acknowledge"
 
@@ -181,10 +241,13 @@ TYPES: dict[str, QuestionType] = {
     "text": Text(), "integer": Integer(), "decimal": Decimal(),
     "select_one": SelectOne(), "select_multiple": SelectMultiple(),
     "date": Date(), "time": Time(), "datetime": DateTime(), "geopoint": Geopoint(),
-    "acknowledge": Acknowledge(), "calculate": Computed(), "note": Note(),
+    "acknowledge": Acknowledge(), "trigger": Acknowledge(), "calculate": Computed(), "note": Note(),
     "image": MediaFile(), "audio": MediaFile(), "video": MediaFile(), "file": MediaFile(),
+    "range": Range(), "rank": Rank(), "geotrace": Geotrace(), "geoshape": Geoshape(),
+    "barcode": Text(), "hidden": Text(),
     "group": Structural(), "repeat": Structural(),
     # Metadata the phone records by itself.
     "start": DateTime(), "end": DateTime(), "today": Date(),
     "deviceid": Text(), "username": Text(), "phonenumber": Text(), "email": Text(),
+    "simserial": Text(), "subscriberid": Text(), "start-geopoint": Geopoint(),
 }

@@ -20,6 +20,7 @@ ANSWER = {
     "unknown_choice": _l("'%(value)s' is not one of the choices."),
     "too_many": _l("Choose at most %(max)d answers."),
     "repeat_count": _l("This part must have %(count)d entries."),
+    "range": _l("Choose a value from %(start)s to %(end)s, in steps of %(step)s."),
     "answers": _l("The answers must be a set of named values."),
     "entry": _l("Each entry must be a set of named values."),
 }
@@ -36,6 +37,11 @@ TYPE = {
     "datetime": _l("Enter a date and time."),
     "geopoint": _l("Enter a GPS point: latitude and longitude."),
     "acknowledge": _l("Confirm with OK."),
+    "range": _l("Choose a number on the scale."),
+    "rank": _l("Put every choice in order, each once."),
+    "geotrace": _l("Enter a line of at least 2 GPS points (latitude longitude), separated by ;."),
+    "geoshape": _l("Enter a closed shape: at least 3 GPS points (latitude longitude) separated by ;, "
+                   "ending with the first point again."),
     "repeat": _l("Give a list of entries."),
     "file": _l("Attach a file (its name: letters, digits, . - _)."),
 }
@@ -67,6 +73,9 @@ LOAD = {
     "unmatched_end": _l("'%(type)s' has no matching begin."),
     "unclosed": _l("'%(type)s' is never closed with an end."),
     "yes_no": _l("Write yes or no here."),
+    "rank_list": _l("A rank question needs a choice list: write rank and the list's name, e.g. rank colours."),
+    "bad_default": _l("The default '%(value)s' is not a possible answer to this question."),
+    "audit_ignored": _l("This app records no audit log: the audit question '%(name)s' is accepted and left empty."),
     "unknown_field": _l("${%(name)s} is not a question in this form."),
     "outside_repeat": _l("${%(name)s} is inside the repeat '%(repeat)s': outside it, read its answers with "
                          "indexed-repeat(), count(), sum(), max(), min() or join()."),
@@ -75,6 +84,11 @@ LOAD = {
     "bad_regex": _l("The pattern in regex() is not valid: %(detail)s."),
     "unknown_filter_column": _l("The choice filter uses '%(name)s', which is not a column of the choices sheet: "
                                 "it is read as empty."),
+    "filter_axis": _l("The choice filter cannot read the column '%(name)s': XPath reads '::' as an axis. Give the "
+                      "column a name without '::' on the choices sheet."),
+    "bad_form_id": _l("The form_id '%(form_id)s' may not contain / and has at most 80 characters."),
+    "instance_name_empty": _l("The instance_name '%(name)s' is read as a path to no question: records get no "
+                              "name from it."),
     "bad_version": _l("The version '%(version)s' may not contain / and has at most 40 characters."),
     "pyxform": _l("The form converter (pyxform) refused the form: %(detail)s"),
     "clash": _l("Version %(version)s of the form %(form_id)s is already published. Give the new form another "

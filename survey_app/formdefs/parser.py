@@ -13,6 +13,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pyxform.parsing.parameters import parse as parse_parameters
+
 from survey_app.formdefs.attachments import Attachment, instance_name, read_attachments
 from survey_app.formdefs.messages import LOAD, render
 from survey_app.formdefs.schema import Choice, Field, FormSchema, language_code
@@ -114,6 +116,14 @@ def _search_instance(appearance: str) -> str:
     return match.group(1) if match else ""
 
 
+def _default(value, kind: str) -> str | None:
+    """The default cell as text; a date's from an Excel date cell ("2025-01-01 00:00:00") without its time."""
+    if value is None:
+        return None
+    text = str(value)
+    return text.removesuffix(" 00:00:00") if kind == "date" else text
+
+
 def _flag(value) -> bool | str:
     """A required/read_only cell: True, False, or the expression deciding it."""
     if value is None or value == "":
@@ -124,6 +134,13 @@ def _flag(value) -> bool | str:
     if text.lower() in _NO:
         return False
     return text
+
+
+def _parameters(value, row: int) -> dict[str, str]:
+    """pyxform gives the parameters of most types as a dict, of some (image) as the cell's text."""
+    if isinstance(value, str):
+        value = parse_parameters(value, row)
+    return {str(key): str(text) for key, text in (value or {}).items()}
 
 
 class _Builder:
@@ -225,7 +242,10 @@ class _Builder:
     def field(self, element: dict) -> Field:
         bind = element.get("bind") or {}
         control = element.get("control") or {}
-        item = self.items[element["name"]]
+        item = self.items.get(element["name"])
+        if item is None:  # a question pyxform adds itself, e.g. the label row of a table-list group
+            return Field(name=element["name"], type="note", label=self.texts(element.get("label")),
+                         read_only=True)
         kind = item.kind.removeprefix("begin_")
         if element.get("type") == "loop":
             return self.loop(element, item)
@@ -243,7 +263,6 @@ class _Builder:
             file_name = f"{_search_instance(appearance)}.csv"
             self.file_lists[list_name] = self.file_choices(file_name, str(placeholder.get("name", "name")),
                                                            str(label or "label"))
-        max_pixels = bind.get("orx:max-pixels")
         return Field(
             name=element["name"], type=kind,
             label=self.texts(element.get("label")), hint=self.texts(element.get("hint")),
@@ -252,12 +271,12 @@ class _Builder:
             relevant=bind.get("relevant") or None, constraint=bind.get("constraint") or None,
             constraint_message=self.texts(bind.get("jr:constraintMsg")),
             calculate=bind.get("calculate") or None,
-            default=None if element.get("default") is None else str(element["default"]),
+            default=_default(element.get("default"), kind),
             read_only=_flag(bind.get("readonly")) is True, appearance=appearance,
-            list_name=list_name, choice_filter=element.get("choice_filter") or None,
+            list_name=list_name or item.list_name, choice_filter=element.get("choice_filter") or None,
             media=self.media(element.get("media")),
-            parameters={"max-pixels": str(max_pixels)} if max_pixels else {},
             or_other=item.or_other, repeat_count=self.repeat_count(control.get("jr:count")),
+            parameters=_parameters(element.get("parameters"), item.row),
             children=self.fields(element.get("children", [])) if kind in ("group", "repeat") else [],
         )
 

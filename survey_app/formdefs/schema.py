@@ -86,7 +86,8 @@ class Field:
     repeat_count: str | None = None
     #: Media labels: {"image": {lang: file name}, "audio": ..., "video": ...}.
     media: dict[str, dict[str, str]] = field(default_factory=dict)
-    #: The parameters column, e.g. {"max-pixels": "1024"} for an image question.
+    #: The `parameters` column, as pyxform reads it ("start=1 end=5" -> {"start": "1", "end": "5"}):
+    #: range start/end/step, select randomize/seed, and others' (max-pixels, ...) kept as given.
     parameters: dict[str, str] = field(default_factory=dict)
     children: list[Field] = field(default_factory=list)
     #: Filled in by FormSchema: the enclosing group or repeat, and the enclosing repeat.
@@ -96,6 +97,13 @@ class Field:
     @property
     def structural(self) -> bool:
         return self.type in STRUCTURAL
+
+    def number(self, key: str, fallback: float) -> float:
+        """A numeric parameter (range start/end/step), or `fallback` when absent or not a number."""
+        try:
+            return float(self.parameters.get(key, fallback))
+        except (TypeError, ValueError):
+            return fallback
 
     @property
     def prefilled(self) -> bool:
@@ -111,6 +119,8 @@ class Field:
 
     def to_dict(self) -> dict:
         data = {key: getattr(self, key) for key in _FIELD_KEYS}
+        if not self.parameters:
+            del data["parameters"]  # most questions have none: the stored schema and the phone's JSON stay small
         if self.structural:
             data["children"] = [child.to_dict() for child in self.children]
         return data

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from pyxform.aliases import select as PYXFORM_SELECTS
 from pyxform.aliases import select_from_file as PYXFORM_FROM_FILE
+from pyxform.parsing.sheet_headers import clean_text_values
 from pyxform.xls2json import RE_SELECT
 
 from survey_app.extensions import utcnow
@@ -57,16 +58,21 @@ SIMPLE_TYPES = {
     "username": "username", "phonenumber": "phonenumber", "email": "email",
     # Media questions: the answer is the name of the file sent with the submission.
     "image": "image", "photo": "image", "audio": "audio", "video": "video", "file": "file",
+    "range": "range", "trigger": "trigger", "barcode": "barcode", "hidden": "hidden",
+    "geotrace": "geotrace", "geoshape": "geoshape", "start-geopoint": "start-geopoint", "audit": "audit",
+    "simserial": "simserial", "subscriberid": "subscriberid",
 }
+#: Types the phone records by itself, never shown: the metadata of the XLSForm spec.
+METADATA_TYPES = {"start", "end", "today", "deviceid", "username", "phonenumber", "email", "simserial",
+                  "subscriberid", "start-geopoint"}
 #: Accepted and left out of the app's form (a warning): the phone does not record in the background.
 IGNORED_TYPES = {"background-audio"}
 _FROM_FILE = re.compile(r"^(select_one_from_file|select_multiple_from_file)\s+(\S+)$")
 #: Functions whose first argument names a data file (its name without .csv): pulldata('villages', ...).
 FILE_FUNCTIONS = ("pulldata", "search")
 UNSUPPORTED_TYPES = {
-    "barcode", "geotrace", "geoshape", "range", "rank", "hidden",
-    "xml-external", "csv-external", "audit", "background-audio", "background-geopoint", "start-geopoint",
-    "osm", "simserial", "subscriberid", "select_one_external", "begin_table", "end_table", "trigger",
+    "xml-external", "csv-external", "background-geopoint", "osm", "select_one_external", "begin_table",
+    "end_table",
 }
 #: Older spellings of question types that pyxform still reads (its QUESTION_TYPE_DICT), by the name used here.
 LEGACY_TYPES = {
@@ -111,6 +117,8 @@ NAME = re.compile(r"^[^\W\d][\w.\-]*$")
 #: Any version string pyxform takes ("2024-04-02 00:00:00" included), but no slash (it is part of URLs)
 #: nor control characters; versions are ordered by upload, never by their text.
 VERSION = re.compile(r"^[^/\x00-\x1f\x7f]{1,40}$")
+#: Any form id pyxform takes ("Spec test" included) but, as in a version, no slash nor control characters.
+FORM_ID = re.compile(r"^[^/\x00-\x1f\x7f]{1,80}$")
 _LABEL_REF = re.compile(r"\$\{([^}]*)\}")
 YES_NO = {"yes", "no", "true", "false", "true()", "false()"}
 
@@ -189,6 +197,8 @@ def classify(raw: str) -> tuple[str, str | None, bool] | None:
     select = RE_SELECT.match(text)
     if select:
         kind = SELECT_KINDS[select.group("select_command")].removesuffix("_from_file")  # a file's rows: its list
+        if kind == "rank" and not select.group("specify_other"):
+            return "rank", select.group("list_name"), False
         if kind not in ("select_one", "select_multiple"):
             return "unsupported", None, False
         return kind, select.group("list_name"), bool(select.group("specify_other"))
@@ -281,9 +291,10 @@ class SheetChecker:
         self.columns[sheet] = canonical
 
     def cells(self, sheet: str, row: dict, column: str) -> list[tuple[str, str]]:
-        """(header, value) of every cell of `row` in the canonical `column` (all its languages)."""
+        """(header, value) of every cell of `row` in the canonical `column` (all its languages), with
+        "smart" quotes made plain, as pyxform reads every cell."""
         mapping = self.columns[sheet]
-        return [(header, value) for header, value in row.items() if mapping.get(header) == column]
+        return [(header, clean_text_values(value)) for header, value in row.items() if mapping.get(header) == column]
 
     def cell(self, sheet, row, column) -> tuple[str, str] | tuple[None, None]:
         found = self.cells(sheet, row, column)
@@ -297,8 +308,8 @@ class SheetChecker:
                 self.settings[self.columns["settings"][header]] = value
         self.default_settings()
         form_id, version = self.settings.get("form_id"), self.settings.get("version")
-        if form_id and not NAME.match(form_id):
-            self.error("bad_name", "settings", 2, "form_id", name=form_id)
+        if form_id and not FORM_ID.match(form_id):
+            self.error("bad_form_id", "settings", 2, "form_id", form_id=form_id)
         if version and (not VERSION.match(version) or version == "current"):  # /api/forms/<id>/current
             self.error("bad_version", "settings", 2, "version", version=version)
 
@@ -339,6 +350,9 @@ class SheetChecker:
                     self.warn("comment_row", "survey", number)
                 continue
             kind = classify(raw)
+            if kind is None and " ".join(raw.split()).lower() == "rank":
+                self.error("rank_list", "survey", number, header)
+                continue
             if kind is None or kind[0] == "unsupported":
                 code = "unknown_type" if kind is None else "unsupported_type"
                 self.error(code, "survey", number, header, type=raw)
@@ -380,6 +394,8 @@ class SheetChecker:
         if name in self.items:
             self.error("duplicate_name", "survey", number, name_header, name=name, other=self.items[name].row)
             return
+        if kind == "audit":
+            self.warn("audit_ignored", "survey", number, name_header, name=name)
         item = Item(name, number, kind, repeats[-1].name if repeats else None, list_name, or_other)
         self.items[name] = item
         if or_other:  # pyxform adds a text question <name>_other for "specify other"
@@ -410,7 +426,8 @@ class SheetChecker:
                     self.error("yes_no", "survey", number, header)
                     continue
                 if column == "default" and "(" not in source and "${" not in source:
-                    continue  # a plain default value
+                    self.check_plain_default(item, source, number, header)
+                    continue
                 if column == "appearance" and not source.strip().startswith("search("):
                     continue  # a plain appearance (the search() appearance is an expression)
                 expression = self.expression(source, "survey", number, header, item.repeat,
@@ -420,14 +437,26 @@ class SheetChecker:
                 # XPath reads a missing column as empty: ODK accepts it (a file's columns are its own)
                 if column == "choice_filter" and not _FROM_FILE.match(" ".join((self.cell("survey", row, "type")[1]
                                                                                  or "").split())):
-                    for name in sorted(expression.columns - choice_columns):
-                        self.warn("unknown_filter_column", "survey", number, header, name=name)
+                    for name in sorted(expression.columns):
+                        if "::" in name:  # XPath reads 'label::English' as an axis, not a column
+                            self.error("filter_axis", "survey", number, header, name=name)
+                        elif name not in choice_columns:
+                            self.warn("unknown_filter_column", "survey", number, header, name=name)
                 if column == "calculation":
                     calc_refs[item.name] = set(expression.refs)
+            self.check_seed(row, number, item)
             self.check_text_refs(row, number)
         instance_name = self.settings.get("instance_name")
         if instance_name:
-            self.expression(instance_name, "settings", 2, "instance_name", None)
+            try:
+                bare = not compile_expression(instance_name)
+            except ExpressionError as exc:
+                bare = exc.code == "bare_name"
+            if bare:  # XPath reads a bare name as a child of the form's root: ODK names every record ''
+                self.warn("instance_name_empty", "settings", 2, "instance_name", name=instance_name)
+                self.settings.pop("instance_name")
+            else:
+                self.expression(instance_name, "settings", 2, "instance_name", None)
         self.check_cycles(calc_refs)
 
     def expression(self, source, sheet, number, header, scope, columns=False):
@@ -452,6 +481,32 @@ class SheetChecker:
                     self.error("bad_regex", sheet, number, header, detail=str(exc))
                     ok = False
         return expression if ok else None
+
+    def check_plain_default(self, item, value, number, header):
+        """A plain default must be a possible answer: a number for numbers, a date, names of the list's choices."""
+        text = str(value).strip()
+        if item.kind == "integer":
+            ok = re.fullmatch(r"[+-]?\d+", text) is not None
+        elif item.kind in ("decimal", "range"):
+            ok = re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text) is not None
+        elif item.kind == "date":  # Excel's date cells come as "YYYY-MM-DD 00:00:00"
+            ok = re.fullmatch(r"\d{4}-\d{2}-\d{2}( 00:00:00)?", text) is not None
+        elif item.kind in ("select_one", "select_multiple", "rank") and item.list_name:
+            names = {str(self.cell("choices", row, "name")[1]) for row in self.rows("choices")
+                     if self.cell("choices", row, "list_name")[1] == item.list_name}
+            words = text.split() if item.kind != "select_one" else [text]
+            ok = all(word in names for word in words)
+        else:
+            return
+        if not ok:
+            self.error("bad_default", "survey", number, header, value=text)
+
+    def check_seed(self, row, number, item):
+        """A select's `randomize` seed may be an expression (seed=${household_id}): its references must reach."""
+        header, source = self.cell("survey", row, "parameters")
+        seed = re.search(r"(?:^|[\s,;])seed\s*=\s*([^\s,;]+)", source or "", re.IGNORECASE)
+        if seed and ("${" in seed.group(1) or "(" in seed.group(1)):
+            self.expression(seed.group(1), "survey", number, header, item.repeat)
 
     def need(self, name, kind, sheet, number, header):
         """Record a file the form refers to (the first place that names it)."""

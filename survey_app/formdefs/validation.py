@@ -3,7 +3,8 @@
     errors = validate(schema, answers, "vi", today=date(2025, 6, 15))
     # [{"field": "b1_birth_year", "index": 0, "code": "constraint", "message": "..."}]
 
-Codes: required, constraint, not_relevant, unknown_choice, type, too_many. `index` is the entry
+Codes: required, constraint (also a range answer off its scale), not_relevant, unknown_choice, type (also
+a rank leaving a choice out), too_many. `index` is the entry
 of the repeat (0-based) or None for the household part; inside a repeat an error also has `path`,
 the entry numbers from the outermost repeat in: [1, 0] is the first entry of a nested repeat in
 the second entry of its parent (`index` is then 0). Calculations are computed here, by the
@@ -286,6 +287,14 @@ class _Run:
                 working.pop(name, None)
                 self.error(name, index, "unknown_choice", say(ANSWER["unknown_choice"], value=choice))
                 return
+            if step.kind == "rank" and len(coerced) != len(self.shown_choices(step, context)):
+                working.pop(name, None)
+                self.error(name, index, "type", say(TYPE["rank"]))
+                return
+        problem = step.qtype.problem(step.item, coerced)
+        if problem is not None:
+            self.error(name, index, "constraint", say(ANSWER[problem[0]], **problem[1]))
+            return
         context.dot = coerced
         if step.constraint is not None and not to_bool(step.constraint.evaluate(context)):
             if step.max_selected is not None and len(coerced) > step.max_selected:
@@ -307,6 +316,19 @@ class _Run:
                 context.choice = None
                 if not shown:
                     yield name
+
+    @staticmethod
+    def shown_choices(step: _Step, context: Context) -> list[str]:
+        """The names of the choices its choice_filter keeps (all of them without one)."""
+        if step.choice_filter is None:
+            return list(step.choices)
+        shown = []
+        for choice in step.choices.values():
+            context.choice = choice.row()
+            if to_bool(step.choice_filter.evaluate(context)):
+                shown.append(choice.name)
+        context.choice = None
+        return shown
 
     def repeat(self, item: Field, value, relevant: bool, context: Context, outer: list[dict],
                path: tuple) -> list | None:

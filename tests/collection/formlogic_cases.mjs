@@ -11,7 +11,7 @@ const out = input.cases.map((raw) => {
   const result = model.evaluate(raw);
   return {
     answers: result.answers, fitted, raw,
-    problems: result.problems.map(({ field, index, path, code }) => ({ field, index, path: path ?? null, code })),
+    problems: result.problems.map(({ field, index, path, code, message }) => ({ field, index, path: path ?? null, code, message })),
   };
 });
 process.stdout.write(JSON.stringify(out));

@@ -26,7 +26,11 @@ EXAMPLES = {
     "acknowledge": ["OK"],
     "start": ["2025-06-15T09:00:00.000+07:00"], "end": ["2025-06-15T09:20:00.000+07:00"], "today": ["2025-06-15"],
     "deviceid": ["test-device-1"], "username": ["khaosat"], "phonenumber": ["0912345678"],
-    "email": ["an@example.org"],
+    "email": ["an@example.org"], "simserial": ["8984"], "subscriberid": ["45204"],
+    "trigger": ["OK"], "barcode": ["8934567000012", "ABC-123"], "hidden": ["x"],
+    "start-geopoint": ["21.0285 105.8542 12 5"],
+    "geotrace": ["21.0285 105.8542 0 5;21.03 105.86 0 5"],
+    "geoshape": ["21.02 105.85 0 5;21.03 105.85 0 5;21.03 105.86 0 5;21.02 105.85 0 5"],
 }
 
 
@@ -36,6 +40,12 @@ def examples(schema: FormSchema, item: Field) -> list:
         return names
     if item.type == "select_multiple":
         return [[name] for name in names] + ([names[:2]] if len(names) > 1 else [])
+    if item.type == "rank":
+        return [names, names[::-1]]
+    if item.type == "range":  # the ends and the middle of its scale
+        start, end, step = item.number("start", 1), item.number("end", 10), item.number("step", 1) or 1
+        middle = start + step * int(abs(end - start) / step / 2) * (1 if end >= start else -1)
+        return [int(v) if float(v).is_integer() else v for v in (start, middle, end)]
     return EXAMPLES.get(item.type) or EXAMPLES["text"]
 
 

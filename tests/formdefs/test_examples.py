@@ -91,11 +91,12 @@ def test_kobo_bookkeeping_columns_are_ignored_with_a_warning_each():
     assert [w.split(":")[0] for w in loaded.warnings if "$" in w.split(":")[0]] == ["survey, $kuid", "survey, $autoname"]
 
 
-def test_odk_widgets_the_app_cannot_show_are_refused():
+def test_odk_widgets_load_and_what_pyxform_refuses_is_placed_on_its_row():
+    """The photo and the range load now; the calculate with no calculation is refused by pyxform itself,
+    its message placed on the sheet, row and column it is about."""
     loaded = load("odk_all_widgets.md")
-    # The photo question (with its max-pixels parameter) loads since media questions exist; range does not.
-    assert [(e.code, e.row, e.column) for e in loaded.errors] == [("unsupported_type", 3, "type")]
-    assert "range" in loaded.errors[0].message
+    assert [(e.code, e.sheet, e.row, e.column) for e in loaded.errors] == [("pyxform", "survey", 5, "calculation")]
+    assert "Missing calculation" in loaded.errors[0].message
 
 
 def test_odk_repeat_navigation_functions_load():

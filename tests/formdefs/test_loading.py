@@ -52,7 +52,7 @@ def test_unknown_question_type():
     assert "integr" in message
 
 
-@pytest.mark.parametrize("kind", ["barcode", "range", "geotrace", "select_one_external x"])
+@pytest.mark.parametrize("kind", ["background-geopoint", "xml-external", "select_one_external x"])
 def test_known_but_unsupported_question_type(kind):
     code, sheet, row, column, message = refusal(md(f"| | type | name | label |\n| | {kind} | q | Q |\n"))
     assert (code, sheet, row, column) == ("unsupported_type", "survey", 2, "type")
@@ -200,10 +200,14 @@ def test_choice_filter_columns():
     assert loaded.ok and loaded.warnings == [
         "survey, choice_filter: " + render(LOAD["unknown_filter_column"], name="area")]
     choices = "| | list_name | name | label | region | label::English |\n| | c | a | A | north | A |\n"
-    loaded = load(md("| | type | name | label | choice_filter |\n| | select_one c | q | Q | label::English != '' |\n",
+    loaded = load(md("| | type | name | label | choice_filter |\n| | select_one c | q | Q | region != '' |\n",
                      choices))
     assert loaded.ok and not [w for w in loaded.warnings if "choice" in w], loaded.warnings
     assert loaded.schema.choices["c"][0].extra["region"] == "north"
+    # 'label::English' is an axis to XPath (ODK Validate refuses it), not a column
+    refused = refusal(md("| | type | name | label | choice_filter |\n| | select_one c | q | Q | label::English != '' |\n",
+                         choices))
+    assert refused[:4] == ("filter_axis", "survey", 2, "choice_filter")
 
 
 def test_settings_default_as_pyxform_does(monkeypatch):

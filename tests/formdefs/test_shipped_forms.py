@@ -141,11 +141,11 @@ def test_cli_dump_check_passes_on_the_checked_in_views(runner):
 
 def test_cli_check_reports_problems(runner, tmp_path):
     bad = tmp_path / "bad.md"
-    bad.write_text("| survey |\n| | type | name |\n| | barcode | photo |\n| settings |\n| | form_id | version |\n"
+    bad.write_text("| survey |\n| | type | name |\n| | background-geopoint | track |\n| settings |\n| | form_id | version |\n"
                    "| | x | 1 |\n", encoding="utf-8")
     result = runner.invoke(args=["forms", "check", str(bad), str(shipped.workbooks()[0])])
     assert result.exit_code == 1
-    assert "bad.md: survey:2:type" in result.output and "barcode" in result.output
+    assert "bad.md: survey:2:type" in result.output and "background-geopoint" in result.output
     assert "household_survey 2025.1" in result.output
 
 

@@ -191,4 +191,4 @@ async function start() {
   document.addEventListener("visibilitychange", () => { if (!document.hidden && navigator.onLine) app.sync.run(); });
 }
 
-start();
+start().catch((error) => console.warn("the phone app could not start", error)); /* the boot screen says why */

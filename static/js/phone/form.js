@@ -11,6 +11,7 @@
 import { ask, h, label, t } from "./ui.js";
 import { LevelView, answerText, problemText } from "./formview.js";
 import { keyOf, pathOf, samePath, together } from "./formlogic.js";
+import { languageSwitch } from "./widgets.js";
 
 const MEMBERS = "members";
 const PAGE = /^p(\d+)$/;
@@ -168,6 +169,8 @@ export class FormFlow {
     this.view = null;
     this.body.replaceChildren();
     this.actions.replaceChildren();
+    const languages = languageSwitch(this.model.schema, () => this.go(this.section));
+    if (languages) this.body.append(languages);
     const evaluation = this.evaluation();
     if (screen.review) this.review(evaluation);
     else {

@@ -1,12 +1,13 @@
 /* The form's logic on the phone: relevance, calculations, required answers and constraints,
    read from the form's schema JSON and evaluated with form-expr.js (the same rules as the server). */
 import { compileAst, compileExpression, Context, plainValue, searchRows, toBoolean, toString } from "../form-expr.js";
+import { KINDS as LEAF_KINDS, ordered, typeProblem } from "./questions.js";
 
 const KINDS = {
   "select one": "one", select_one: "one", "select all that apply": "many", select_multiple: "many",
   integer: "integer", int: "integer", decimal: "decimal", text: "text", string: "text", note: "note",
   calculate: "calculate", date: "date", group: "group", repeat: "repeat",
-  image: "image", audio: "audio", video: "video", file: "file",
+  image: "image", audio: "audio", video: "video", file: "file", ...LEAF_KINDS,
 };
 /* Question kinds whose answer is the name of a file kept on the phone and sent after the record. */
 export const MEDIA = new Set(["image", "audio", "video", "file"]);
@@ -141,12 +142,13 @@ export class FormModel {
     return (this.schema.messages || {})[code] || "";
   }
 
-  choices(field, context) {
+  /* The choices shown, in the order shown (`target`: the level's raw answers, whose seed a shuffle uses). */
+  choices(field, context, target = null) {
     let list = this.schema.choices[field.list_name] || [];
     if (/^\s*search\(/.test(field.appearance || "")) list = this.searched(field, list, context);
-    if (!field.choice_filter) return list;
-    return list.filter((choice) => toBoolean(run(field.choice_filter,
+    const shown = !field.choice_filter ? list : list.filter((choice) => toBoolean(run(field.choice_filter,
       new Context({ ...context, choice: { ...(choice.extra || {}), name: choice.name } }), true, true) ?? true));
+    return ordered(field, shown, new Context(context), target);
   }
 
   /* ODK's search() appearance: the list is the attached file's rows (one choice per row, in order), filtered. */
@@ -194,14 +196,20 @@ export class FormModel {
         if (!isEmpty(value) && !(typeof value === "number" && Number.isNaN(value))) clean[field.name] = value;
         continue;
       }
-      const value = raw[field.name];
+      const value = field.type === "end" ? new Date().toISOString() : raw[field.name];
       if (isEmpty(value)) {
-        if (!field.read_only && truth(field.required, context(), false)) {
+        if (!field.read_only && kind !== "meta" && kind !== "hidden" && truth(field.required, context(), false)) {
           problem(field.name, "required", this.message(field.required_message, "required"));
         }
         continue;
       }
       clean[field.name] = value;
+      const wrong = (kind === "range" || kind === "rank") && typeProblem(field, kind, value,
+        kind === "rank" ? this.choices(field, context()) : [], this.schema.messages || {});
+      if (wrong) {
+        problem(field.name, wrong.code, wrong.message);
+        continue;
+      }
       if (field.constraint && !truth(field.constraint, contextOf(outer, { ...base, ...clean }, { ...shared, dot: value }), true)) {
         const most = maxSelected(field);
         if (most !== null && Array.isArray(value) && value.length > most) {

@@ -27,6 +27,18 @@ function fileName(blob, original) {
   const extension = EXTENSION[blob.type] || (fromName ? fromName[1].toLowerCase() : "bin");
   return `${Date.now()}.${extension}`;
 }
+import { applyDefault, setUp } from "./questions.js";
+import { appearances, barcodeWidget, clockWidget, currentPoint, dropdown, geoWidget, okWidget, optionClasses,
+  pointWidget, rangeWidget, rankWidget } from "./widgets.js";
+
+const WIDGETS = {
+  range: rangeWidget, rank: rankWidget, ack: okWidget, barcode: barcodeWidget,
+  geotrace: (view, field, id, hint, error) => geoWidget(view, field, "geotrace", id, hint, error),
+  geoshape: (view, field, id, hint, error) => geoWidget(view, field, "geoshape", id, hint, error),
+  time: (view, field, id, hint, error) => clockWidget(view, field, "time", id, hint, error),
+  datetime: (view, field, id, hint, error) => clockWidget(view, field, "datetime", id, hint, error),
+  geopoint: pointWidget,
+};
 
 const INTEGER = /^-?\d+$/;
 const DECIMAL = /^-?\d+(?:[.,]\d+)?$/;
@@ -49,6 +61,9 @@ export class LevelView {
     this.typeErrors = new Map();
     this.touched = new Set();
     this.el = h("div", { class: "level" });
+    /* the level's place in the record (the entry's path) keeps its shuffle seed apart from its siblings' */
+    setUp(entries, target, model.env || {}, this.path.length ? steps.map(([name, i]) => `${name}.${i}`).join("/") : null);
+    this.startPoint(entries);
     let groups = [];
     for (const entry of entries) {
       for (const group of entry.groups) {
@@ -56,6 +71,23 @@ export class LevelView {
       }
       groups = entry.groups;
       this.question(entry);
+    }
+  }
+
+  /* What expressions of this level see (the household's last clean answers, this member's raw ones). */
+  /* What this level's expressions read (a choice filter, a default, a shuffle's seed). */
+  context() {
+    return this.model.contextAt(this.steps, this.target);
+  }
+
+  /* start-geopoint: the phone's position when the level is first opened (once; nothing without a GPS). */
+  startPoint(entries) {
+    for (const { field } of entries) {
+      if (field.type !== "start-geopoint" || this.target[field.name] !== undefined) continue;
+      const asked = this.target["#gps"] || (this.target["#gps"] = []);
+      if (asked.includes(field.name)) continue;
+      asked.push(field.name);
+      currentPoint().then((point) => { if (point) this.set(field.name, point); });
     }
   }
 
@@ -73,20 +105,25 @@ export class LevelView {
   }
 
   question({ field, kind }) {
-    if (kind === "calculate") return;
+    if (kind === "calculate" || kind === "meta" || kind === "hidden") return;
     const id = `q-${keyOf(field.name, this.path).replace(/[#.]/g, "-")}`;
     const hint = label(field.hint) ? h("p", { class: "hint" }, label(field.hint)) : null;
     const error = h("p", { class: "error", role: "alert", hidden: true, "data-error-for": field.name });
     let wrap;
+    let refresh = null;
     if (kind === "note") {
       wrap = h("div", { class: "note" }, label(field.label), hint);
     } else if (field.read_only) {
-      wrap = h("div", { class: "q readonly" }, h("span", { class: "qlabel" }, label(field.label)),
-        h("strong", {}, String(this.target[field.name] ?? "")), hint);
+      const shown = h("strong", {});
+      refresh = () => { shown.textContent = isEmpty(this.target[field.name]) ? "" : answerText(this.model, field, this.target[field.name]); };
+      refresh();
+      wrap = h("div", { class: "q readonly" }, h("span", { class: "qlabel" }, label(field.label)), shown, hint);
     } else if (kind === "one" || kind === "many") {
       wrap = this.options(field, kind, id, hint, error);
     } else if (MEDIA.has(kind)) {
       wrap = this.mediaInput(field, kind, id, hint, error);
+    } else if (WIDGETS[kind]) {
+      ({ wrap, refresh } = WIDGETS[kind](this, field, id, hint, error));
     } else {
       wrap = this.input(field, kind, id, hint, error);
     }
@@ -95,7 +132,20 @@ export class LevelView {
     wrap.dataset.field = field.name;
     wrap.id = `w-${id}`;
     this.el.append(wrap);
-    this.rows.set(field.name, { wrap, error, field, kind });
+    const options = this.optionRows && this.optionRows.get(field.name); /* its choices follow filters and seeds */
+    this.rows.set(field.name, { ...options, wrap, error, field, kind, refresh: refresh || (() => this.redraw(field.name)) });
+  }
+
+  /* Show an answer the app set (a default) in a plain input or a list of options. */
+  redraw(name) {
+    const row = this.rows.get(name);
+    if (row.holder) {
+      row.holder.dataset.choices = "";
+      this.fillOptions(row);
+    } else {
+      const input = row.wrap.querySelector("input");
+      if (input) input.value = this.target[name] ?? "";
+    }
   }
 
   input(field, kind, id, hint, error) {
@@ -160,30 +210,47 @@ export class LevelView {
 
   options(field, kind, id, hint, error) {
     const box = h("fieldset", { class: "q" }, h("legend", { class: "qlabel" }, label(field.label)), hint);
-    const holder = h("div", { class: "opts" });
-    box.append(holder, error);
+    const { className, columns } = optionClasses(field);
+    const minimal = appearances(field).has("minimal");
+    const holder = h("div", { class: minimal ? "opts" : className, style: columns ? `--cols: ${columns}` : null });
     const row = { holder, field, kind, id };
+    (this.optionRows || (this.optionRows = new Map())).set(field.name, row);
+    if (minimal && kind === "one") row.fill = dropdown(this, field, id, holder);
+    if (minimal && kind === "many") {
+      row.summary = h("summary", {}, "—");
+      box.append(h("details", { class: "dropdown" }, row.summary, holder), error);
+    } else {
+      box.append(holder, error);
+    }
     this.fillOptions(row);
     return box;
   }
 
   fillOptions(row) {
     const { holder, field, kind, id } = row;
-    const choices = this.model.choices(field, this.model.contextAt(this.steps, this.target));
+    const choices = this.model.choices(field, this.context(), this.target);
+    const current = this.target[field.name];
+    if (row.summary) {
+      const picked = choices.filter((c) => Array.isArray(current) && current.includes(c.name));
+      row.summary.textContent = picked.map((c) => label(c.label)).join(", ") || "—";
+    }
     const signature = choices.map((c) => c.name).join("|");
     if (holder.dataset.choices === signature) return;
     holder.dataset.choices = signature;
+    if (row.fill) return row.fill(choices);
     holder.replaceChildren();
-    const current = this.target[field.name];
+    const bare = appearances(field).has("list-nolabel");
     for (const choice of choices) {
       const checked = kind === "one" ? current === choice.name : Array.isArray(current) && current.includes(choice.name);
-      const input = h("input", { type: kind === "one" ? "radio" : "checkbox", name: id, value: choice.name, checked });
+      const input = h("input", { type: kind === "one" ? "radio" : "checkbox", name: id, value: choice.name, checked,
+        "aria-label": bare ? label(choice.label) : null });
       input.addEventListener("change", () => this.picked(field, kind, holder, input));
       holder.append(h("label", { class: "opt" }, input, h("span", {}, label(choice.label)), this.mediaLabel(choice.media)));
     }
   }
 
   picked(field, kind, holder, input) {
+    if (kind === "one" && appearances(field).has("quick")) this.next(field.name);
     if (kind === "one") return this.set(field.name, input.value);
     const boxes = [...holder.querySelectorAll("input")];
     if (input.checked && input.value === "none") boxes.forEach((b) => { if (b !== input) b.checked = false; });
@@ -191,12 +258,25 @@ export class LevelView {
     return this.set(field.name, boxes.filter((b) => b.checked).map((b) => b.value));
   }
 
+  /* appearance quick: once answered, on to the next question shown. */
+  next(name) {
+    const rows = [...this.rows.values()].filter((r) => r.field && !r.group);
+    const at = rows.findIndex((r) => r.field.name === name);
+    const following = rows.slice(at + 1).find((r) => !r.wrap.hidden);
+    if (following) setTimeout(() => this.focus(following.field.name), 0);
+  }
+
   /* Show what applies, and the problems: constraints at once, missing answers once asked for. */
   update(evaluation, { showAll = false, serverErrors = [] } = {}) {
+    let defaulted = false;
     for (const [name, row] of this.rows) {
       if (row.group) continue;
       const relevant = evaluation.relevant.get(keyOf(name, this.path)) !== false;
       row.wrap.hidden = !relevant;
+      if (relevant && row.field && applyDefault(row.field, row.kind, this.target, this.context())) {
+        row.refresh();
+        defaulted = true;
+      }
       if (!row.error) continue;
       if (row.holder) this.fillOptions(row);
       const problem = evaluation.problems.find((p) => p.field === name && samePath(pathOf(p), this.path));
@@ -208,6 +288,7 @@ export class LevelView {
       row.error.hidden = !relevant || !text;
       row.wrap.classList.toggle("has-error", Boolean(relevant && text));
     }
+    if (defaulted) setTimeout(() => this.onChange(null, this.path), 0); /* the defaults count: evaluate again */
     for (const row of this.rows.values()) {
       if (!row.group) continue;
       const inside = [...this.rows.values()].filter((r) => r.field && r.wrap && this.entries.find((e) => e.field === r.field)?.groups.includes(row.group));
@@ -219,7 +300,7 @@ export class LevelView {
     const row = this.rows.get(name);
     if (!row) return;
     row.wrap.scrollIntoView({ block: "center" });
-    const input = row.wrap.querySelector("input");
+    const input = row.wrap.querySelector("input, select, textarea");
     if (input) input.focus({ preventScroll: true });
   }
 }

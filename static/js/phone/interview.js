@@ -4,6 +4,7 @@ import { FormModel } from "./formlogic.js";
 import { $, app, go, loadForm, show } from "./shell.js";
 import { files, records } from "./store.js";
 import { h, t } from "./ui.js";
+import { deviceId } from "./widgets.js";
 
 const ADULT_AGE = 15;
 
@@ -57,6 +58,7 @@ export async function openForm(uuid, section) {
   show("form", record.label.head_name);
   $("form-title").textContent = record.label.address;
   const model = new FormModel(schema);
+  model.env = { username: app.boot.user.username, deviceid: deviceId(), record: uuid };
   const flow = new FormFlow({
     model, raw: record.payload.answers, body: $("form-body"), actions: $("form-actions"),
     serverErrors: (record.error && record.error.errors) || [],

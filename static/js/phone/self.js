@@ -3,6 +3,7 @@ import { getJSON, postJSON, tokenFrom, uuid } from "./api.js";
 import { FormFlow } from "./form.js";
 import { FormModel } from "./formlogic.js";
 import { h, t } from "./ui.js";
+import { deviceId } from "./widgets.js";
 
 const root = document.getElementById("self");
 const message = document.getElementById("self-msg");
@@ -48,6 +49,7 @@ async function start() {
     uuid: uuid(), version: schema.version, started_at: new Date().toISOString(),
     answers: model.byName.has("a1_group") ? { a1_group: root.dataset.group } : {},
   };
+  model.env = { deviceid: deviceId(), record: draft.uuid };
   const flow = new FormFlow({
     model, raw: draft.answers, body: document.getElementById("form-body"), actions: document.getElementById("form-actions"),
     hooks: {

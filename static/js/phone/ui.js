@@ -8,11 +8,25 @@ export function t(key, params = {}) {
   return (messages[key] || key).replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ""));
 }
 
-/* A form label in the interface language: {vi: "...", en: "..."} or plain text. */
+const LANG_KEY = "survey-form-lang";
+let chosenLang = null;
+try { chosenLang = localStorage.getItem(LANG_KEY); } catch (error) { /* storage blocked: the interface language */ }
+
+/* The form language chosen on this phone (null: the interface language). */
+export function formLang() {
+  return chosenLang;
+}
+
+export function setFormLang(code) {
+  chosenLang = code;
+  try { localStorage.setItem(LANG_KEY, code); } catch (error) { /* kept for this page only */ }
+}
+
+/* A form label in the chosen form language, else the interface language: {vi: "...", en: "..."} or plain text. */
 export function label(value) {
   if (value == null) return "";
   if (typeof value === "string") return value;
-  return value[lang] ?? value.vi ?? value.default ?? Object.values(value)[0] ?? "";
+  return (chosenLang && value[chosenLang]) || value[lang] || value.vi || value.default || Object.values(value).find(Boolean) || "";
 }
 
 /* Create an element: h("button", {class: "btn", onclick}, "text", child). */
