@@ -74,16 +74,17 @@ def _fixed_count(item: Field) -> int:
         return 1
 
 
-def valid_answers(schema: FormSchema, rounds: int = 60) -> tuple[dict, list[dict]]:
+def valid_answers(schema: FormSchema, rounds: int = 60, today=TODAY) -> tuple[dict, list[dict]]:
+    """`today`: the day the form is filled in (the phone's own clock in a browser test)."""
     answers = _level(schema, schema.fields)
     tried: dict[tuple, int] = {}
-    problems = validate(schema, answers, "en", today=TODAY)
+    problems = validate(schema, answers, "en", today=today)
     for _ in range(rounds):
         if not problems:
             break
         for problem in problems:
             _fix(schema, answers, problem, tried)
-        problems = validate(schema, answers, "en", today=TODAY)
+        problems = validate(schema, answers, "en", today=today)
     return answers, problems
 
 
