@@ -157,6 +157,7 @@ def test_publishing_waits_for_every_file_then_the_phone_gets_them(app, client, w
     report_url = response.headers["Location"]
     report = client.get(report_url).get_data(as_text=True)
     assert 'data-testid="missing-files"' in report and "house.png" in report
+    assert re.search(r'data-testid="publish"\s+disabled aria-describedby="missing-files"', report)  # greyed out
     draft = db.session.execute(sa.select(FormVersion)).scalar_one()
     refused = client.post(f"/forms/versions/{draft.id}/publish", data={"csrf_token": csrf_token(report)},
                           follow_redirects=True)
@@ -174,6 +175,7 @@ def test_publishing_waits_for_every_file_then_the_phone_gets_them(app, client, w
     assert store_path(app.instance_path, row.sha256).read_bytes() == PNG  # outside the database
     report = client.get(report_url).get_data(as_text=True)
     assert 'data-testid="missing-files"' not in report and 'data-file="house.png"' in report
+    assert not re.search(r'data-testid="publish"\s+disabled', report)
     assert client.post(f"/forms/versions/{draft.id}/publish", data={"csrf_token": csrf_token(report)}).status_code == 302
     assert current_version(world) == "2025.3"
 
