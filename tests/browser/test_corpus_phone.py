@@ -1,7 +1,7 @@
 """The phone's side of the XLSForm corpus (tests/formdefs/corpus): every form the app accepts is rendered
 by the phone's own form screens in Chromium at 360 px, screen by screen (every page of every level, each
 entry of each repeat, then the review), with a generated answer set, without a JavaScript error; and the
-phone finds nothing wrong with answers the server's validation passes."""
+phone finds nothing wrong with answers the server's validation passes. Also: a guidance hint is folded under its question."""
 from __future__ import annotations
 
 import warnings
@@ -90,3 +90,39 @@ def test_every_accepted_corpus_form_renders_on_the_phone(live_server, phone, wor
     assert sum(1 for _screens, questions in rendered.values() if questions) >= len(rendered) - 1  # all but the hidden-only
     assert max(screens for screens, _questions in rendered.values()) >= 5  # repeats' entries and pages were walked
     assert phone.evaluate("document.scrollingElement.scrollWidth") <= 360
+
+
+GUIDED = """| survey |
+| | type | name | label | hint | guidance_hint |
+| | integer | people | How many people live here? | Count the children too. | Count whoever sleeps here most nights, students away included. |
+| settings |
+| | form_id | version |
+| | guided | 1 |
+"""
+
+RENDER = """async ({ schema }) => {
+  const { FormFlow } = await import("/static/js/phone/form.js");
+  const { FormModel } = await import("/static/js/phone/formlogic.js");
+  const body = document.createElement("div");
+  body.id = "guided";
+  document.querySelector("main").replaceChildren(body);
+  const flow = new FormFlow({ model: new FormModel(schema), raw: {}, body, actions: document.createElement("div"),
+    hooks: { save() {}, navigate() {}, finalize() {} } });
+  flow.go("h");
+}"""
+
+
+def test_a_guidance_hint_is_folded_under_its_question(live_server, phone, world, app):
+    world.group_a1.self_survey_token = "to-dan-pho-01-guided-abcdefghijklmnop"
+    db.session.commit()
+    phone.goto(f"{live_server}/self/{world.group_a1.self_survey_token}")
+    expect(phone.get_by_test_id("form-body")).to_be_visible()
+    with app.test_request_context():
+        schema = client_json(load_form(GUIDED.encode(), "guided.md").schema, "vi")
+    phone.evaluate(RENDER, {"schema": schema})
+    guidance = phone.get_by_test_id("guidance-people")
+    expect(guidance).to_contain_text("Hướng dẫn thêm")
+    expect(guidance.locator("p")).to_be_hidden()  # folded: the hint shows, the guidance waits to be asked for
+    expect(phone.locator("#guided .hint")).to_have_text("Count the children too.")
+    guidance.locator("summary").click()
+    expect(guidance.locator("p")).to_have_text("Count whoever sleeps here most nights, students away included.")

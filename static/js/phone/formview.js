@@ -107,7 +107,7 @@ export class LevelView {
   question({ field, kind }) {
     if (kind === "calculate" || kind === "meta" || kind === "hidden") return;
     const id = `q-${keyOf(field.name, this.path).replace(/[#.]/g, "-")}`;
-    const hint = label(field.hint) ? h("p", { class: "hint" }, label(field.hint)) : null;
+    const hint = this.hints(field);
     const error = h("p", { class: "error", role: "alert", hidden: true, "data-error-for": field.name });
     let wrap;
     let refresh = null;
@@ -183,6 +183,15 @@ export class LevelView {
   }
 
   /* A photo, sound, video or file question: the camera or the file picker; the file stays on the phone. */
+  /* The hint under the label, and ODK's guidance hint folded away under it ("Hướng dẫn thêm"). */
+  hints(field) {
+    const hint = label(field.hint) ? h("p", { class: "hint" }, label(field.hint)) : null;
+    const guidance = label(field.guidance_hint);
+    if (!guidance) return hint;
+    return h("div", { class: "hints" }, hint,
+      h("details", { class: "guidance", "data-testid": `guidance-${field.name}` }, h("summary", {}, t("guidance")), h("p", {}, guidance)));
+  }
+
   mediaInput(field, kind, id, hint, error) {
     const input = h("input", { id, type: "file", name: field.name, accept: ACCEPT[kind] || null, capture: CAPTURE[kind] || null,
       disabled: !this.files, "data-testid": `file-${field.name}` });
