@@ -1,7 +1,8 @@
 """The phone's side of the XLSForm corpus (tests/formdefs/corpus): every form the app accepts is rendered
 by the phone's own form screens in Chromium at 360 px, screen by screen (every page of every level, each
 entry of each repeat, then the review), with a generated answer set, without a JavaScript error; and the
-phone finds nothing wrong with answers the server's validation passes. Also: a guidance hint is folded under its question."""
+phone finds nothing wrong with answers the server's validation passes. Also: a guidance hint is folded
+under its question."""
 from __future__ import annotations
 
 import warnings
@@ -87,14 +88,16 @@ def test_every_accepted_corpus_form_renders_on_the_phone(live_server, phone, wor
         assert "r" in result["screens"] and result["review"] > 0, (name, result)
         rendered[name] = (len(result["screens"]), result["questions"])
     assert len(rendered) >= 38, sorted(rendered)  # 49 forms, 9 refused by pyxform or ODK Validate, 2 not yet
-    assert sum(1 for _screens, questions in rendered.values() if questions) >= len(rendered) - 1  # all but the hidden-only
+    # every form shows questions, but the one whose questions are all hidden
+    assert sum(1 for _screens, questions in rendered.values() if questions) >= len(rendered) - 1
     assert max(screens for screens, _questions in rendered.values()) >= 5  # repeats' entries and pages were walked
     assert phone.evaluate("document.scrollingElement.scrollWidth") <= 360
 
 
 GUIDED = """| survey |
 | | type | name | label | hint | guidance_hint |
-| | integer | people | How many people live here? | Count the children too. | Count whoever sleeps here most nights, students away included. |
+| | integer | people | How many people live here? | Count the children too. | \
+Count whoever sleeps here most nights, students away included. |
 | settings |
 | | form_id | version |
 | | guided | 1 |
