@@ -1,11 +1,13 @@
 // Runs the phone's form logic (static/js/phone/formlogic.js) under Node on the cases given on stdin:
 // {"schema": {...}, "cases": [raw answers, ...], "fit": false} -> [{"answers", "problems", "raw"}, ...]
-// With "fit", each case's entries are first added or removed to match the repeat counts (fitCounts).
+// With "fit", each case's entries are first added or removed to match the repeat counts (fitCounts);
+// "last_saved" is the phone's last saved record of the form (${last-saved#name}).
 import { readFileSync } from "node:fs";
 import { FormModel } from "../../static/js/phone/formlogic.js";
 
 const input = JSON.parse(readFileSync(0, "utf8"));
 const model = new FormModel(input.schema);
+model.lastSaved = input.last_saved || {};
 const out = input.cases.map((raw) => {
   const fitted = input.fit ? model.fitCounts(raw) : false;
   const result = model.evaluate(raw);

@@ -56,11 +56,38 @@ def form():
     return shipped.current("household_survey")
 
 
-def run_phone(schema_json, raw_cases):
+def run_phone(schema_json, raw_cases, last_saved=None):
     done = subprocess.run(["node", "--experimental-default-type=module", str(SCRIPT)],
-                          input=json.dumps({"schema": schema_json, "cases": raw_cases}), capture_output=True,
-                          text=True, check=True, timeout=60)
+                          input=json.dumps({"schema": schema_json, "cases": raw_cases, "last_saved": last_saved}),
+                          capture_output=True, text=True, check=True, timeout=60)
     return json.loads(done.stdout)
+
+
+LAST_SAVED_FORM = """| survey |
+| | type | name | label | calculation |
+| | text | village | Village | |
+| | calculate | same_village | | if(${village} = ${last-saved#village}, 'yes', 'no') |
+| | calculate | previous | | ${last-saved#village} |
+| settings |
+| | form_id | version |
+| | last_saved | 1 |
+"""
+
+
+def test_the_phone_reads_its_last_saved_record(app):
+    """${last-saved#name} reads the phone's last saved record of the form (empty on its first record)."""
+    from survey_app.formdefs.parser import load_form
+
+    loaded = load_form(LAST_SAVED_FORM.encode(), "last_saved.md")
+    assert loaded.ok, [str(e) for e in loaded.errors]
+    with app.test_request_context():
+        schema_json = client_json(loaded.schema, "vi")
+    first, = run_phone(schema_json, [{"village": "Đông Hải"}])
+    assert first["answers"]["same_village"] == "no" and "previous" not in first["answers"]
+    again, other = run_phone(schema_json, [{"village": "Đông Hải"}, {"village": "Tây Hải"}],
+                             last_saved={"village": "Đông Hải"})
+    assert (again["answers"]["same_village"], again["answers"]["previous"]) == ("yes", "Đông Hải")
+    assert other["answers"]["same_village"] == "no"
 
 
 def test_phone_and_server_agree(app, form):

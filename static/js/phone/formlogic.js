@@ -136,6 +136,12 @@ export class FormModel {
     for (const entry of this.byName.values()) if (entry.field.list_name) this.choiceLists[entry.field.name] = entry.field.list_name;
   }
 
+  /* What every expression of the form reads besides the answers: the secondary instances (choice lists,
+     attached files), which list each select uses, and this phone's last saved record (${last-saved#name}). */
+  shared() {
+    return { instances: this.instances, choiceLists: this.choiceLists, lastSaved: this.lastSaved || {} };
+  }
+
   /* The question's own message, else the form's generic one for that problem. */
   message(own, code) {
     if (own && (typeof own === "string" || Object.keys(own).length)) return own;
@@ -174,7 +180,7 @@ export class FormModel {
       outer.push(answers);
       answers = (Array.isArray(answers[name]) && answers[name][index]) || {};
     }
-    const shared = { instances: this.instances, choiceLists: this.choiceLists, positions: steps.map(([, index]) => index + 1) };
+    const shared = { ...this.shared(), positions: steps.map(([, index]) => index + 1) };
     return steps.length ? contextOf(outer, current, shared) : contextOf([], answers, shared);
   }
 
@@ -183,7 +189,7 @@ export class FormModel {
   level(entries, raw, outer, base, path, result) {
     const clean = {};
     const index = path.length ? path[path.length - 1] : null;
-    const shared = { instances: this.instances, choiceLists: this.choiceLists, positions: path.map((n) => n + 1) };
+    const shared = { ...this.shared(), positions: path.map((n) => n + 1) };
     const context = () => contextOf(outer, { ...base, ...clean }, shared);
     const problem = (field, code, message) => result.problems.push(
       path.length ? { field, index, path, code, message } : { field, index, code, message });
@@ -233,7 +239,7 @@ export class FormModel {
   children(level, raw, outer, path, result) {
     const out = {};
     const context = contextOf(outer.slice(0, -1), outer[outer.length - 1],
-      { instances: this.instances, choiceLists: this.choiceLists, positions: path.map((n) => n + 1) });
+      { ...this.shared(), positions: path.map((n) => n + 1) });
     for (const child of level.repeats) {
       const { name } = child.repeat;
       const key = keyOf(name, path);

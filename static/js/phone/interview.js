@@ -2,7 +2,7 @@
 import { FormFlow } from "./form.js";
 import { FormModel } from "./formlogic.js";
 import { $, app, go, loadForm, show } from "./shell.js";
-import { files, records } from "./store.js";
+import { files, meta, records } from "./store.js";
 import { h, t } from "./ui.js";
 import { deviceId } from "./widgets.js";
 
@@ -59,6 +59,8 @@ export async function openForm(uuid, section) {
   $("form-title").textContent = record.label.address;
   const model = new FormModel(schema);
   model.env = { username: app.boot.user.username, deviceid: deviceId(), record: uuid };
+  const lastSavedKey = `last-saved:${app.user.id}:${schema.form_id}`;
+  model.lastSaved = (await meta.get(lastSavedKey)) || {}; /* ${last-saved#name}: this phone's last record of the form */
   const flow = new FormFlow({
     model, raw: record.payload.answers, body: $("form-body"), actions: $("form-actions"),
     serverErrors: (record.error && record.error.errors) || [],
@@ -75,6 +77,7 @@ export async function openForm(uuid, section) {
         record.payload = { ...record.payload, answers, finished_at: new Date().toISOString() };
         Object.assign(record, { state: "queued", error: null, nextAt: 0, attempts: 0 });
         await records.put(record);
+        await meta.set(lastSavedKey, answers);
         await app.counts();
         $("sync-msg").textContent = t("saved_queue");
         go(`#/g/${record.groupId}`);
