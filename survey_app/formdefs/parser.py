@@ -116,6 +116,10 @@ def _search_instance(appearance: str) -> str:
     return match.group(1) if match else ""
 
 
+#: The kinds of the rows pyxform adds to a table-list group (a note, and a select shown as a row of labels).
+_GENERATED_KINDS = {"note": "note", "select one": "select_one", "select all that apply": "select_multiple"}
+
+
 def _default(value, kind: str) -> str | None:
     """The default cell as text; a date's from an Excel date cell ("2025-01-01 00:00:00") without its time."""
     if value is None:
@@ -243,9 +247,12 @@ class _Builder:
         bind = element.get("bind") or {}
         control = element.get("control") or {}
         item = self.items.get(element["name"])
-        if item is None:  # a question pyxform adds itself, e.g. the label row of a table-list group
-            return Field(name=element["name"], type="note", label=self.texts(element.get("label")),
-                         read_only=True)
+        if item is None:  # a row pyxform adds itself: a table-list group's title note and its row of choice labels
+            kind = _GENERATED_KINDS.get(element.get("type"), "note")
+            return Field(name=element["name"], type=kind, label=self.texts(element.get("label")),
+                         hint=self.texts(element.get("hint")), appearance=control.get("appearance"),
+                         list_name=None if kind == "note" else element.get("list_name") or element.get("itemset"),
+                         read_only=kind == "note")
         kind = item.kind.removeprefix("begin_")
         if element.get("type") == "loop":
             return self.loop(element, item)

@@ -354,3 +354,18 @@ def test_csv_xlsforms_in_utf8_with_or_without_excels_mark():
 def test_pyxforms_messages_are_placed_on_sheet_row_and_column(detail, where):
     error = pyxform_error(detail)
     assert (error.sheet, error.row, error.column) == where and detail in error.message
+
+
+def test_a_table_list_group_gets_pyxforms_title_and_label_rows():
+    """pyxform adds a title note and a row of the choice labels to a table-list group (the phone draws
+    the group as a table: that row over the questions' buttons without their labels)."""
+    survey = ("| | type | name | label | hint | appearance |\n"
+              "| | begin group | table | Tables | First row | table-list |\n"
+              "| | select_one yn | q1 | Q1 | | |\n| | select_one yn | q2 | Q2 | | |\n| | end group | | | | |\n")
+    loaded = load(md(survey, YES_NO))
+    assert loaded.ok, [str(e) for e in loaded.errors]
+    rows = [(f.type, f.appearance, f.list_name, f.label) for f in loaded.schema.by_name["table"].children]
+    assert rows[0][:3] == ("note", None, None) and rows[0][3] == {"default": "Tables"}
+    assert rows[1][:3] == ("select_one", "label", "yn")
+    assert rows[2:] == [("select_one", "list-nolabel", "yn", {"default": "Q1"}),
+                        ("select_one", "list-nolabel", "yn", {"default": "Q2"})]
