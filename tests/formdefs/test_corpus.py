@@ -4,6 +4,8 @@ problem names its sheet, row and column; an accepted form gets a generated answe
 validation passes. The phone's side of the same forms is in tests/browser/test_corpus_phone.py."""
 from __future__ import annotations
 
+import itertools
+import re
 import warnings
 from pathlib import Path
 
@@ -22,8 +24,6 @@ PROJECT_FORMS = sorted((Path(__file__).resolve().parents[2] / "forms").glob("*.x
 #: Forms that pyxform and ODK Validate accept but the app does not yet take whole, with why. Strict: a form
 #: that starts to pass fails here until it is taken off the list.
 NOT_YET = {
-    "pyxform_bug_UCL_Biomass_Plot_Form.xlsx": "its five CSV files are not in pyxform's suite, and stand-ins cannot "
-                                              "match its cascade over plant_phase (a test-data gap)",
     "pyxform_case_insensitivity.xlsx": "external_choices (select_one_external), entities (item 5) and osm sheets",
     "pyxform_choice_name_as_type.xls": "external_choices sheet (select_one_external)",
 }
@@ -35,15 +35,36 @@ PIXEL = bytes.fromhex("89504e470d0a1a0a0000000d494844520000000100000001080600000
 
 
 def stand_in(name: str, schema) -> bytes:
-    """A file for a form's attachment the corpus does not have: a picture, or two rows of data with every
-    column the form's choice filters read over the file, each holding the row's name (so cascades match)."""
+    """A file for a form's attachment the corpus does not have: a picture, or rows of data (see _rows)."""
     if not name.endswith(".csv"):
         return PIXEL
-    columns = sorted({column for item in schema.walk() if item.list_name == name and item.choice_filter
-                      for column in compile_expression(item.choice_filter, True).columns} - {"name", "label"})
-    rows = [",".join(["name", "label", *columns])]
-    rows += [",".join([value, value.upper(), *[value] * len(columns)]) for value in ("x1", "x2")]
-    return ("\n".join(rows) + "\n").encode()
+    rows = _rows(name, schema)
+    columns = list(rows[0])
+    return ("\n".join([",".join(columns)] + [",".join(row[c] for c in columns) for row in rows]) + "\n").encode()
+
+
+def _rows(name: str, schema) -> list[dict]:
+    """Rows for a data file: every column the form's choice filters read over it, one row per combination
+    of the values a column can meet. A column compared with a question (`village = ${village}`) takes each
+    value that question can have (its list's choices, or the rows of the file it selects from), so a
+    cascade over files finds rows whatever was chosen before; other columns take x1 and x2."""
+    values: dict[str, list[str]] = {}
+    for item in schema.walk():
+        if item.list_name != name or not item.choice_filter:
+            continue
+        for column, ref in re.findall(r"([A-Za-z_][\w.-]*)\s*=\s*\$\{([^}]+)\}", item.choice_filter):
+            asked = schema.by_name.get(ref)
+            source = (asked.list_name or "") if asked else ""
+            if source.endswith(".csv") and source != name:
+                values.setdefault(column, [row["name"] for row in _rows(source, schema)])
+            else:
+                values.setdefault(column, [c.name for c in schema.choices.get(source, [])] or ["x1", "x2"])
+        for column in compile_expression(item.choice_filter, True).columns - {"name", "label"}:
+            values.setdefault(column, ["x1", "x2"])
+    columns = sorted(values)
+    combinations = list(itertools.product(*(values[c] for c in columns)))[:200] if columns else [(), ()]
+    return [{"name": f"r{number}", "label": f"R{number}", **dict(zip(columns, combination))}
+            for number, combination in enumerate(combinations)]
 
 
 @pytest.fixture(scope="module")
