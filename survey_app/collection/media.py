@@ -29,16 +29,21 @@ def max_bytes() -> int:
 
 
 def named_files(schema, answers: dict) -> list[tuple[str, str]]:
-    """(question, file name) of every media answer: the household part, then each repeat entry."""
-    found = []
-    for item in schema.scope(None):
-        if item.type in MEDIA_TYPES and isinstance(answers.get(item.name), str):
-            found.append((item.name, answers[item.name]))
-    for repeat in schema.repeats:
-        for entry in answers.get(repeat.name) or []:
-            for item in schema.scope(repeat):
-                if item.type in MEDIA_TYPES and isinstance(entry, dict) and isinstance(entry.get(item.name), str):
-                    found.append((item.name, entry[item.name]))
+    """(question, file name) of every media answer: the household part, then each repeat entry, nested
+    repeats' entries inside their parent's."""
+    found: list[tuple[str, str]] = []
+
+    def walk(repeat, level: dict) -> None:
+        for item in schema.scope(repeat):
+            if item.type in MEDIA_TYPES and isinstance(level.get(item.name), str):
+                found.append((item.name, level[item.name]))
+        for child in schema.repeats:
+            if child.repeat is repeat:
+                for entry in level.get(child.name) or []:
+                    if isinstance(entry, dict):
+                        walk(child, entry)
+
+    walk(None, answers)
     return found
 
 

@@ -231,3 +231,30 @@ def test_the_command_line_export_writes_the_zip_of_files_beside_the_workbook(app
     assert workbook.endswith(".xlsx") and photos == workbook[:-len(".xlsx")] + "-media.zip"
     with zipfile.ZipFile(photos) as archive:
         assert archive.namelist() == [f"{receipt['submission_id']}/1733.mp3"] and archive.read(archive.namelist()[0]) == VOICE
+
+
+NESTED_PHOTOS = """| survey |
+| | type | name | label |
+| | image | house | House |
+| | begin repeat | person | Person |
+| | text | pname | Name |
+| | begin repeat | doc | Document |
+| | image | scan | Scan |
+| | end repeat | | |
+| | end repeat | | |
+| settings |
+| | form_id | version |
+| | nested_photos | 1 |
+"""
+
+
+def test_files_in_nested_repeats_are_expected_too():
+    from survey_app.collection.media import named_files
+    from survey_app.formdefs.parser import load_form
+
+    loaded = load_form(NESTED_PHOTOS.encode(), "nested_photos.md")
+    assert loaded.ok, [str(e) for e in loaded.errors]
+    answers = {"house": "1.jpg", "person": [{"pname": "An", "doc": [{"scan": "2.jpg"}, {"scan": "3.jpg"}]},
+                                            {"pname": "Bình", "doc": [{"scan": "4.jpg"}]}, {"pname": "Chi"}]}
+    assert named_files(loaded.schema, answers) == [
+        ("house", "1.jpg"), ("scan", "2.jpg"), ("scan", "3.jpg"), ("scan", "4.jpg")]
