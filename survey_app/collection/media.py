@@ -18,9 +18,9 @@ from survey_app.collection.models import Submission, SubmissionFile
 from survey_app.extensions import db, utcnow
 
 #: Question types whose answer names a file sent beside the record.
-MEDIA_TYPES = ("image", "audio", "video", "file")
+MEDIA_TYPES = ("image", "audio", "video", "file", "audit")
 #: What a file of each question type may be; anything else is kept as a plain download.
-ACCEPTED = {"image": ("image/",), "audio": ("audio/",), "video": ("video/",), "file": ()}
+ACCEPTED = {"image": ("image/",), "audio": ("audio/",), "video": ("video/",), "file": (), "audit": ("text/csv",)}
 STORE = "media"
 
 

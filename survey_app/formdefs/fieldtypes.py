@@ -242,7 +242,7 @@ TYPES: dict[str, QuestionType] = {
     "select_one": SelectOne(), "select_multiple": SelectMultiple(),
     "date": Date(), "time": Time(), "datetime": DateTime(), "geopoint": Geopoint(),
     "acknowledge": Acknowledge(), "trigger": Acknowledge(), "calculate": Computed(), "note": Note(),
-    "image": MediaFile(), "audio": MediaFile(), "video": MediaFile(), "file": MediaFile(),
+    "image": MediaFile(), "audio": MediaFile(), "video": MediaFile(), "file": MediaFile(), "audit": MediaFile(),
     "range": Range(), "rank": Rank(), "geotrace": Geotrace(), "geoshape": Geoshape(),
     "barcode": Text(), "hidden": Text(),
     "group": Structural(), "repeat": Structural(),

@@ -75,7 +75,8 @@ LOAD = {
     "yes_no": _l("Write yes or no here."),
     "rank_list": _l("A rank question needs a choice list: write rank and the list's name, e.g. rank colours."),
     "bad_default": _l("The default '%(value)s' is not a possible answer to this question."),
-    "audit_ignored": _l("This app records no audit log: the audit question '%(name)s' is accepted and left empty."),
+    "audit_partial": _l("The audit log '%(name)s' records when the form was started, each screen opened and the "
+                        "finalize; this app records no location, changed values or user in it."),
     "unknown_field": _l("${%(name)s} is not a question in this form."),
     "outside_repeat": _l("${%(name)s} is inside the repeat '%(repeat)s': outside it, read its answers with "
                          "indexed-repeat(), count(), sum(), max(), min() or join()."),

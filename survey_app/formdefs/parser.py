@@ -228,7 +228,10 @@ class _Builder:
         result: list[Field] = []
         for element in elements:
             if element.get("name") == "meta" and (element.get("control") or {}).get("bodyless"):
-                continue  # pyxform's own instanceID group
+                # pyxform's own group (instanceID, ...): only an audit question is the form's, kept at the top
+                result.extend(self.audit(child) for child in element.get("children", [])
+                              if child.get("type") == "audit" and child.get("name") in self.items)
+                continue
             if element.get("name") not in self.items and element.get("type") == "calculate":
                 # pyxform's calculate holding a fixed repeat_count ("child_count" = 2): the repeat keeps the number
                 self.generated[element["name"]] = (element.get("bind") or {}).get("calculate")
@@ -301,6 +304,11 @@ class _Builder:
         if match and match.group(1) in self.generated:
             return self.generated[match.group(1)]
         return count or None
+
+    def audit(self, element: dict) -> Field:
+        """ODK's audit question: its answer names the log file the phone writes (audit.csv), sent beside the record."""
+        item = self.items[element["name"]]
+        return Field(name=element["name"], type="audit", parameters=_parameters(element.get("parameters"), item.row))
 
     def other_text(self, select: Field) -> Field:
         """The 'specify other' question pyxform adds after an or_other select, in our terms."""

@@ -394,8 +394,9 @@ class SheetChecker:
         if name in self.items:
             self.error("duplicate_name", "survey", number, name_header, name=name, other=self.items[name].row)
             return
-        if kind == "audit":
-            self.warn("audit_ignored", "survey", number, name_header, name=name)
+        if kind == "audit" and re.search(r"location|track-changes|identify-user|track-changes-reasons",
+                                         self.cell("survey", row, "parameters")[1] or ""):
+            self.warn("audit_partial", "survey", number, "parameters", name=name)
         item = Item(name, number, kind, repeats[-1].name if repeats else None, list_name, or_other)
         self.items[name] = item
         if or_other:  # pyxform adds a text question <name>_other for "specify other"

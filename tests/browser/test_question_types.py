@@ -9,7 +9,8 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from survey_app.collection.models import Submission
+from survey_app.collection import media
+from survey_app.collection.models import Submission, SubmissionFile
 from survey_app.extensions import db
 from survey_app.formdefs import operations
 from survey_app.formdefs.validation import validate
@@ -160,3 +161,16 @@ def test_every_leaf_type_is_answered_on_the_phone_and_stored(live_server, phone,
     assert answers["day"] == date.today().isoformat() and answers["source"] == "door"
     assert answers["started"] <= answers["ended"]
     assert "height" not in answers and not any(key.startswith("#") for key in answers)
+
+    # The audit question: the phone's log of this record, sent as audit.csv beside it (ODK's columns).
+    assert answers["audit"] == "audit.csv"
+    (log,) = db.session.scalars(sa.select(SubmissionFile).where(SubmissionFile.submission_id == submission.id))
+    assert log.name == "audit.csv" and log.received_at is not None and log.content_type.startswith("text/csv")
+    lines = media.store_path(submission.ward_id, log.sha256).read_text().splitlines()
+    assert lines[0] == "event,node,start,end"
+    rows = [line.split(",") for line in lines[1:]]
+    events = [row[0] for row in rows]
+    assert events[0] == "form start" and "form resume" in events  # the reload above resumed the draft
+    assert "end screen" in events and events[-1] == "form finalize"
+    assert any(event in ("question", "group questions") and node.startswith("/data/") for event, node, *_ in rows)
+    assert all(int(start) <= int(end) for event, _node, start, end in rows if end)

@@ -65,8 +65,8 @@ def test_every_type_loads_with_its_parameters_and_appearance(schema):
     assert schema.by_name["next_score"].default == "${score} + 1" and schema.by_name["source"].default == "door"
     assert schema.language_codes == ["vi", "en"]
     assert schema.by_name["code"].required_message == {"vi": "Hãy quét hoặc gõ mã", "en": "Scan or type the code"}
-    assert "audit" not in schema.by_name  # accepted, and nothing is recorded
-    assert any("audit" in warning for warning in load_form(FORM).warnings)
+    assert schema.by_name["audit"].type == "audit"  # the phone's log file of the record (audit.csv)
+    assert not any("audit" in warning for warning in load_form(FORM).warnings)  # no parameters it cannot record
 
 
 def test_parameters_survive_the_stored_schema_and_old_schemas_still_load(schema):
@@ -130,7 +130,7 @@ def test_export_columns_of_each_type(schema):
     for name in ("score", "priorities", "ready", "path", "area", "where", "code", "source", "started", "device"):
         assert columns[name] == [name]
     assert columns["pack"] == ["pack", "pack/red", "pack/green", "pack/blue", "pack/gold"]
-    assert "audit" not in columns
+    assert columns["audit"] == ["audit"]  # the file's name; the file is in the export's zip
     labels = {f["name"]: f["label"] for f in section["fields"]}
     assert labels["score"] == {"vi": "Điểm", "en": "Score"}
 

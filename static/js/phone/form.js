@@ -12,6 +12,11 @@ import { ask, h, label, t } from "./ui.js";
 import { LevelView, answerText, problemText } from "./formview.js";
 import { keyOf, pathOf, samePath, together } from "./formlogic.js";
 import { languageSwitch } from "./widgets.js";
+import { auditCsv } from "./questions.js";
+
+const AUDIT_EVENTS = "#audit";
+/* The form's audit question (pyxform puts it in the meta group; the schema keeps it at the top). */
+const AUDIT_NAME = (model) => ([...model.byName.values()].find((entry) => entry.field.type === "audit") || { field: {} }).field.name;
 
 const MEMBERS = "members";
 const PAGE = /^p(\d+)$/;
@@ -63,6 +68,39 @@ export class FormFlow {
     for (const level of [model.top, ...model.levels.values()]) {
       for (const entry of level.entries) this.levelOfField.set(entry.field.name, level);
     }
+    /* The audit log (when the form has an audit question): kept in the draft under a '#' key, never sent. */
+    this.audit = model.byName.has(AUDIT_NAME(model)) ? (raw[AUDIT_EVENTS] || (raw[AUDIT_EVENTS] = [])) : null;
+    if (this.audit) this.audit.push({ event: this.audit.length ? "form resume" : "form start", node: "", start: Date.now() });
+  }
+
+  /* An event of the audit log: the previous screen's closes when the next opens. */
+  logEvent(event, node = "") {
+    if (!this.audit) return;
+    const now = Date.now();
+    const last = this.audit[this.audit.length - 1];
+    if (last && last.end === undefined && (last.event === "question" || last.event === "group questions" || last.event === "end screen")) last.end = now;
+    this.audit.push({ event, node, start: now });
+  }
+
+  /* The audit event of a screen: ODK's "question" for one question, "group questions" for a page of
+     several or a repeat's list, "end screen" for the review; nodes as paths (/data/person[2]/age). */
+  logScreen(screen) {
+    if (screen.review) return this.logEvent("end screen");
+    const page = this.pagesOf(this.levelOf(screen.steps))[screen.page];
+    const parts = screen.steps.map(([name, index]) => `${name}[${index + 1}]`);
+    if (!page) return this.logEvent("group questions", `/data/${parts.join("/")}`);
+    const single = !page.list && page.entries.length === 1;
+    const last = page.list ? page.list.repeat.name : single ? page.entries[0].field.name
+      : (page.group && page.group.name) || page.entries[0].field.name;
+    return this.logEvent(single ? "question" : "group questions", `/data/${[...parts, last].join("/")}`);
+  }
+
+  /* The audit log as ODK's CSV, with the finalize event (null when the form has no audit question). */
+  auditLog() {
+    if (!this.audit) return null;
+    this.logEvent("form finalize");
+    this.audit[this.audit.length - 1].end = this.audit[this.audit.length - 1].start;
+    return auditCsv(this.audit);
   }
 
   pagesOf(level) {
@@ -166,6 +204,7 @@ export class FormFlow {
     const screen = this.checked(typeof section === "string" ? this.decode(section) : section);
     this.screen = screen;
     this.section = this.encode(screen);
+    if (this.audit) this.logScreen(screen);
     this.view = null;
     this.body.replaceChildren();
     this.actions.replaceChildren();

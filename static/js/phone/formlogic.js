@@ -280,7 +280,7 @@ export class FormModel {
     const names = [];
     const walk = (level, values) => {
       for (const { field, kind } of level.entries) {
-        if (MEDIA.has(kind) && typeof values[field.name] === "string") names.push(values[field.name]);
+        if ((MEDIA.has(kind) || field.type === "audit") && typeof values[field.name] === "string") names.push(values[field.name]);
       }
       for (const child of level.repeats) {
         for (const entry of values[child.repeat.name] || []) if (entry && typeof entry === "object") walk(child, entry);

@@ -5,6 +5,7 @@ import { $, app, go, loadForm, show } from "./shell.js";
 import { files, meta, records } from "./store.js";
 import { h, t } from "./ui.js";
 import { deviceId } from "./widgets.js";
+import { AUDIT_FILE } from "./questions.js";
 
 const ADULT_AGE = 15;
 
@@ -58,7 +59,7 @@ export async function openForm(uuid, section) {
   show("form", record.label.head_name);
   $("form-title").textContent = record.label.address;
   const model = new FormModel(schema);
-  model.env = { username: app.boot.user.username, deviceid: deviceId(), record: uuid };
+  model.env = { username: app.boot.user.username, deviceid: deviceId(), record: uuid, files: true };
   const lastSavedKey = `last-saved:${app.user.id}:${schema.form_id}`;
   model.lastSaved = (await meta.get(lastSavedKey)) || {}; /* ${last-saved#name}: this phone's last record of the form */
   const flow = new FormFlow({
@@ -74,6 +75,8 @@ export async function openForm(uuid, section) {
       finalize: async (answers) => {
         const named = new Set(model.fileNames(answers));
         for (const kept of await files.ofRecord(uuid)) if (!named.has(kept.name)) await files.remove(uuid, kept.name); /* replaced photos */
+        const log = flow.auditLog(); /* the audit question's file, written as the record is finalized */
+        if (log !== null && named.has(AUDIT_FILE)) await files.put(uuid, AUDIT_FILE, new Blob([log], { type: "text/csv" }));
         record.payload = { ...record.payload, answers, finished_at: new Date().toISOString() };
         Object.assign(record, { state: "queued", error: null, nextAt: 0, attempts: 0 });
         await records.put(record);

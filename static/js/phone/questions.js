@@ -8,7 +8,11 @@ export const KINDS = {
   range: "range", rank: "rank", trigger: "ack", acknowledge: "ack", geotrace: "geotrace", geoshape: "geoshape",
   barcode: "barcode", hidden: "hidden", time: "time", datetime: "datetime", geopoint: "geopoint", email: "meta", start: "meta", end: "meta", today: "meta", deviceid: "meta",
   username: "meta", phonenumber: "meta", simserial: "meta", subscriberid: "meta", "start-geopoint": "meta",
+  audit: "meta",
 };
+
+/* ODK's name for the audit log sent beside a record. */
+export const AUDIT_FILE = "audit.csv";
 
 /* Where a level keeps what it has set up once: names whose default/metadata were applied, the shuffle seed.
    '#' cannot start a question name, and only the questions' own names are sent. */
@@ -66,6 +70,8 @@ export function metadataValue(field, env) {
       return env.deviceid || null;
     case "username":
       return env.username || null;
+    case "audit": /* the log file written when the record is finalized, where the phone can keep files */
+      return env.files ? AUDIT_FILE : null;
     default:
       return null;
   }
@@ -215,4 +221,13 @@ export function applyDefault(field, kind, target, context) {
   if (value === null) return false;
   target[field.name] = value;
   return true;
+}
+
+/* ODK's audit log of one record as CSV (event,node,start,end, times in milliseconds since 1970): when the
+   form was started or resumed, each screen opened (with how long it stayed open) and the finalize. */
+export function auditCsv(events) {
+  const cell = (value) => (value === undefined || value === null ? "" : /[",\n]/.test(String(value))
+    ? `"${String(value).replace(/"/g, '""')}"` : String(value));
+  const rows = events.map((e) => [e.event, e.node, e.start, e.end].map(cell).join(","));
+  return ["event,node,start,end", ...rows].join("\n") + "\n";
 }
