@@ -543,6 +543,19 @@ function substr(text, start, end) {
   return c.slice(first, last).join("");
 }
 
+function xpathRound(x) { return Number.isFinite(x) ? Math.floor(x + 0.5) : x; }
+
+/* XPath 1.0's substring(): from position round(start) (the first is 1), round(length) characters. */
+function substring(text, start, length) {
+  const c = chars(toString(text));
+  const first = xpathRound(toNumber(start));
+  const last = length === undefined ? Infinity : first + xpathRound(toNumber(length));
+  if (Number.isNaN(first) || Number.isNaN(last)) return "";
+  const low = first > -Infinity ? Math.max(1, Math.ceil(first)) : 1;
+  const high = last === Infinity ? c.length + 1 : Math.min(c.length + 1, Math.ceil(last));
+  return high > low ? c.slice(low - 1, high - 1).join("") : "";
+}
+
 const REGEX_CACHE = new Map();
 
 function regex(value, pattern) {
@@ -750,6 +763,70 @@ function area(value) {
   return Math.abs(roundHalfAway(total * 100)) / 100;
 }
 
+/* randomize(): the "inside-out" Fisher-Yates shuffle drawing from Park and Miller's generator for a seed
+   (the ODK XForms spec's; odk_library.shuffle gives the server the same order), else from Math.random. */
+const PM_MODULUS = 2147483647;
+
+function shuffle(items, seed) {
+  let draw = Math.random;
+  if (seed !== undefined) {
+    let state = Number.isFinite(seed) ? Math.trunc(seed) % PM_MODULUS : 0;
+    if (state <= 0) state += PM_MODULUS - 1;
+    draw = () => { state = (state * 16807) % PM_MODULUS; return (state - 1) / (PM_MODULUS - 1); };
+  }
+  const result = [];
+  items.forEach((item, i) => {
+    const j = Math.floor(draw() * (i + 1));
+    if (j !== i) result[i] = result[j];
+    result[j] = item;
+  });
+  return result;
+}
+
+/* geofence(): the point inside the polygon (W. R. Franklin's crossing test, longitude as x). */
+function inside([y, x], shape) {
+  if (shape.length < 3) return false;
+  let crossed = false;
+  for (let i = 0, j = shape.length - 1; i < shape.length; j = i, i += 1) {
+    const [yi, xi] = shape[i]; const [yj, xj] = shape[j];
+    if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) crossed = !crossed;
+  }
+  return crossed;
+}
+
+function geofence(point, shape) {
+  const where = geopoints([point]); const fence = geopoints([shape]);
+  return Boolean(where && where.length === 1 && fence && fence.length) && inside(where[0], fence);
+}
+
+const turn = (a, b, c) => Math.sign((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]));
+const onSegment = (a, b, c) => Math.min(a[0], b[0]) <= c[0] && c[0] <= Math.max(a[0], b[0])
+  && Math.min(a[1], b[1]) <= c[1] && c[1] <= Math.max(a[1], b[1]);
+
+function segmentsMeet(p, q, r, s) {
+  const d1 = turn(r, s, p); const d2 = turn(r, s, q); const d3 = turn(p, q, r); const d4 = turn(p, q, s);
+  if (d1 * d2 < 0 && d3 * d4 < 0) return true;
+  return (d1 === 0 && onSegment(r, s, p)) || (d2 === 0 && onSegment(r, s, q))
+    || (d3 === 0 && onSegment(p, q, r)) || (d4 === 0 && onSegment(p, q, s));
+}
+
+/* intersects(): a geotrace or geoshape whose sides that do not follow each other meet. */
+function intersects(value) {
+  const points = geopoints([value]);
+  if (!points || !points.length) return false;
+  const corners = points.filter((p, i) => i === 0 || p[0] !== points[i - 1][0] || p[1] !== points[i - 1][1]);
+  const sides = corners.slice(1).map((p, i) => [corners[i], p]);
+  const last = corners[corners.length - 1];
+  const closed = corners.length > 3 && corners[0][0] === last[0] && corners[0][1] === last[1];
+  for (let i = 0; i < sides.length; i += 1) {
+    for (let j = i + 2; j < sides.length; j += 1) {
+      if (closed && i === 0 && j === sides.length - 1) continue;
+      if (segmentsMeet(...sides[i], ...sides[j])) return true;
+    }
+  }
+  return false;
+}
+
 function within(low, high, value) {
   const lo = toNumber(low); const hi = toNumber(high);
   return (lo < 0 || value >= lo) && (hi < 0 || value <= hi);
@@ -881,6 +958,7 @@ const FUNCTIONS = {
   "starts-with": [2, 2, strict((a, b) => toString(a).startsWith(toString(b)))],
   "ends-with": [2, 2, strict((a, b) => toString(a).endsWith(toString(b)))],
   substr: [2, 3, strict(substr)],
+  substring: [2, 3, strict(substring)],
   "substring-before": [2, 2, strict(before)],
   "substring-after": [2, 2, strict(after)],
   translate: [3, 3, strict(translate)],
@@ -900,6 +978,8 @@ const FUNCTIONS = {
   log: [1, 1, math(log)],
   log10: [1, 1, math((x) => (x === 0 ? -Infinity : (x > 0 ? Math.log10(x) : NaN)))],
   abs: [1, 1, math(Math.abs)],
+  floor: [1, 1, math(Math.floor)],
+  ceiling: [1, 1, math(Math.ceil)],
   sin: [1, 1, math(Math.sin)],
   cos: [1, 1, math(Math.cos)],
   tan: [1, 1, math(Math.tan)],
@@ -918,6 +998,9 @@ const FUNCTIONS = {
   "weighted-checklist": [2, null, strict(weightedChecklist)],
   distance: [1, null, strict(distance), NODES],
   area: [1, 1, strict(area), NODES],
+  geofence: [2, 2, strict(geofence), NODES],
+  intersects: [1, 1, strict(intersects), NODES],
+  randomize: [1, 2, strict((set, seed) => new NodeSet(shuffle(set.nodes, seed === undefined ? undefined : toNumber(seed)))), [0]],
   count: [1, 1, strict((set) => set.nodes.length), NODES],
   "count-non-empty": [1, 1, strict((set) => texts(set).filter((t) => t.length).length), NODES],
   sum: [1, 1, strict((set) => numbers(set).reduce((a, b) => a + b, 0)), NODES],

@@ -453,6 +453,23 @@ def _substr(text, start, end=None) -> str:
     return chars[first:last]
 
 
+def _xpath_round(x: float) -> float:
+    return math.floor(x + 0.5) if math.isfinite(x) else x
+
+
+def _substring(text, start, length=None) -> str:
+    """XPath 1.0's substring(): the characters from position round(start) (the first is 1), round(length) of
+    them; NaN keeps none, infinities reach the ends (substring('12345', 1.5, 2.6) is '234')."""
+    chars = to_string(text)
+    first = _xpath_round(to_number(start))
+    last = math.inf if length is None else first + _xpath_round(to_number(length))
+    if first != first or last != last:
+        return ""
+    low = max(1, math.ceil(first)) if first > -math.inf else 1
+    high = len(chars) + 1 if last == math.inf else min(len(chars) + 1, math.ceil(last))
+    return chars[low - 1:high - 1] if high > low else ""
+
+
 _REGEX_CACHE: dict[str, re.Pattern | None] = {}
 
 
@@ -615,6 +632,24 @@ def _area(value) -> float:
     return NAN if points is None else odk.area(points)
 
 
+def _shape_points(value):
+    return odk.geopoints(_geo([value]))
+
+
+def _geofence(point, shape) -> bool:
+    where, fence = _shape_points(point), _shape_points(shape)
+    return bool(where and len(where) == 1 and fence) and odk.inside(where[0], fence)
+
+
+def _intersects(value) -> bool:
+    points = _shape_points(value)
+    return bool(points) and odk.self_intersects(points)
+
+
+def _randomize(nodes, seed=None) -> NodeSet:
+    return NodeSet(odk.shuffle(list(nodes), None if seed is None else to_number(seed)))
+
+
 def _checklist(low, high, *answers) -> bool:
     return _within(low, high, sum(1 for a in answers if to_string(a) == "yes"))
 
@@ -734,6 +769,7 @@ FUNCTIONS = {
     "starts-with": (2, 2, _strict(lambda a, b: to_string(a).startswith(to_string(b)))),
     "ends-with": (2, 2, _strict(lambda a, b: to_string(a).endswith(to_string(b)))),
     "substr": (2, 3, _strict(_substr)),
+    "substring": (2, 3, _strict(_substring)),
     "substring-before": (2, 2, _strict(_before)),
     "substring-after": (2, 2, _strict(_after)),
     "translate": (3, 3, _strict(_translate)),
@@ -753,6 +789,8 @@ FUNCTIONS = {
     "log": (1, 1, _math(_log)),
     "log10": (1, 1, _math(lambda x: math.log10(x) if x > 0 else (-math.inf if x == 0 else NAN))),
     "abs": (1, 1, _math(abs)),
+    "floor": (1, 1, _math(lambda x: math.floor(x) if math.isfinite(x) else x)),
+    "ceiling": (1, 1, _math(lambda x: math.ceil(x) if math.isfinite(x) else x)),
     "sin": (1, 1, _math(math.sin)),
     "cos": (1, 1, _math(math.cos)),
     "tan": (1, 1, _math(math.tan)),
@@ -771,6 +809,9 @@ FUNCTIONS = {
     "weighted-checklist": (2, None, _strict(_weighted)),
     "distance": (1, None, _strict(_distance), NODES),
     "area": (1, 1, _strict(_area), NODES),
+    "geofence": (2, 2, _strict(_geofence), NODES),
+    "intersects": (1, 1, _strict(_intersects), NODES),
+    "randomize": (1, 2, _strict(_randomize), (0,)),
     "count": (1, 1, _strict(lambda nodes: float(len(nodes))), NODES),
     "count-non-empty": (1, 1, _strict(lambda nodes: float(sum(1 for t in _texts(nodes) if t))), NODES),
     "sum": (1, 1, _strict(lambda nodes: _sum(_numbers(nodes))), NODES),

@@ -70,6 +70,7 @@ LOAD = {
     "bad_name": _l("'%(name)s' is not a valid name: use letters, digits and _, starting with a letter."),
     "duplicate_name": _l("The name '%(name)s' is already used on row %(other)d."),
     "missing_list": _l("The choice list '%(list)s' is not on the choices sheet."),
+    "missing_external_list": _l("The choice list '%(list)s' is not on the external_choices sheet."),
     "unmatched_end": _l("'%(type)s' has no matching begin."),
     "unclosed": _l("'%(type)s' is never closed with an end."),
     "yes_no": _l("Write yes or no here."),
@@ -85,6 +86,8 @@ LOAD = {
     "bad_regex": _l("The pattern in regex() is not valid: %(detail)s."),
     "unknown_filter_column": _l("The choice filter uses '%(name)s', which is not a column of the choices sheet: "
                                 "it is read as empty."),
+    "unknown_external_filter_column": _l("The choice filter uses '%(name)s', which is not a column of the "
+                                         "external_choices sheet: it is read as empty."),
     "filter_axis": _l("The choice filter cannot read the column '%(name)s': XPath reads '::' as an axis. Give the "
                       "column a name without '::' on the choices sheet."),
     "bad_form_id": _l("The form_id '%(form_id)s' may not contain / and has at most 80 characters."),
@@ -95,6 +98,9 @@ LOAD = {
     "clash": _l("Version %(version)s of the form %(form_id)s is already published. Give the new form another "
                 "version in the settings sheet."),
     "ignored_type": _l("The question type '%(type)s' is left out: the phone does not record in the background."),
+    "osm_ignored": _l("The question type '%(type)s' (OpenMapKit) is left out: only ODK Collect with OpenMapKit "
+                      "records it."),
+    "osm_sheet": _l("The sheet '%(title)s' holds OpenMapKit's tags, which only ODK Collect uses: it is ignored."),
     # Files attached beside the form (media labels, CSV, XML and GeoJSON data files), each naming the file.
     "attachment_name": _l("The attached file name '%(file)s' is not allowed: use letters, digits, spaces, . - _ "
                           "and no folder."),

@@ -111,3 +111,91 @@ def uuid(length: float | None = None) -> str:
         return str(_uuid.uuid4())
     count = int(length) if math.isfinite(length) and length > 0 else 0
     return "".join(random.SystemRandom().choice(_TOKEN_CHARS) for _ in range(count))
+
+
+#: Park and Miller's "minimal standard" generator behind randomize(nodeset, seed), as the ODK XForms spec
+#: gives it: state = state * 16807 mod (2^31 - 1), each draw (state - 1) / (2^31 - 2) in [0, 1).
+_PM_MODULUS = 2147483647
+_PM_MULTIPLIER = 16807
+
+
+def _park_miller(seed: int):
+    state = abs(seed) % _PM_MODULUS * (-1 if seed < 0 else 1)  # JavaScript's remainder keeps the sign
+    if state <= 0:
+        state += _PM_MODULUS - 1
+
+    def draw() -> float:
+        nonlocal state
+        state = state * _PM_MULTIPLIER % _PM_MODULUS
+        return (state - 1) / (_PM_MODULUS - 1)
+
+    return draw
+
+
+def shuffle(items: list, seed: float | None = None) -> list:
+    """randomize(): the items in the order of the "inside-out" Fisher-Yates shuffle, drawing from Park-Miller
+    for a seed (the same order for the same seed, here and on the phone; a seed that is not a whole number is
+    cut to one, one that is no number counts as 0), else at random."""
+    if seed is None:
+        draw = random.random
+    else:
+        draw = _park_miller(int(seed) if math.isfinite(seed) else 0)
+    result: list = []
+    for i, item in enumerate(items):
+        j = math.floor(draw() * (i + 1))
+        if j == i:
+            result.append(item)
+        else:
+            result.append(result[j])
+            result[j] = item
+    return result
+
+
+def inside(point: tuple[float, float], shape: list[tuple[float, float]]) -> bool:
+    """geofence(): whether the point is inside the polygon (W. R. Franklin's crossing test, even-odd rule,
+    longitude as x and latitude as y), as the ODK XForms spec gives it; a shape of less than 3 corners has no
+    inside."""
+    if len(shape) < 3:
+        return False
+    y, x = point
+    crossed = False
+    last = len(shape) - 1
+    for i, (yi, xi) in enumerate(shape):
+        yj, xj = shape[last if i == 0 else i - 1]
+        if (yi > y) != (yj > y) and x < (xj - xi) * (y - yi) / (yj - yi) + xi:
+            crossed = not crossed
+    return crossed
+
+
+def _turn(a, b, c) -> int:
+    """The side of line a->b that c is on: 1, -1, or 0 on the line."""
+    cross = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+    return (cross > 0) - (cross < 0)
+
+
+def _on_segment(a, b, c) -> bool:
+    """c, on the line through a and b, between them."""
+    return min(a[0], b[0]) <= c[0] <= max(a[0], b[0]) and min(a[1], b[1]) <= c[1] <= max(a[1], b[1])
+
+
+def _segments_meet(p, q, r, s) -> bool:
+    d1, d2, d3, d4 = _turn(r, s, p), _turn(r, s, q), _turn(p, q, r), _turn(p, q, s)
+    if d1 * d2 < 0 and d3 * d4 < 0:
+        return True
+    return ((d1 == 0 and _on_segment(r, s, p)) or (d2 == 0 and _on_segment(r, s, q))
+            or (d3 == 0 and _on_segment(p, q, r)) or (d4 == 0 and _on_segment(p, q, s)))
+
+
+def self_intersects(points: list[tuple[float, float]]) -> bool:
+    """intersects(): whether a geotrace or geoshape crosses or touches itself: two of its sides that do not
+    follow each other meet (a shape's last side follows on to its first); a point repeated in a row is one."""
+    corners = [p for i, p in enumerate(points) if i == 0 or p != points[i - 1]]
+    sides = list(zip(corners, corners[1:]))
+    closed = len(corners) > 3 and corners[0] == corners[-1]
+    for i in range(len(sides)):
+        for j in range(i + 2, len(sides)):
+            if closed and i == 0 and j == len(sides) - 1:
+                continue  # the shape's first and last sides meet where it closes
+            if _segments_meet(*sides[i], *sides[j]):
+                return True
+    return False

@@ -13,7 +13,10 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pyxform import aliases as pyxform_aliases
 from pyxform.parsing.parameters import parse as parse_parameters
+from pyxform.parsing.sheet_headers import dealias_and_group_headers
+from pyxform.question import Option
 
 from survey_app.formdefs.attachments import Attachment, instance_name, read_attachments
 from survey_app.formdefs.messages import LOAD, render
@@ -29,6 +32,9 @@ _YES = {"yes", "true", "true()"}
 _NO = {"no", "false", "false()"}
 #: Label of the text question pyxform adds after an `or_other` select, by language code.
 OTHER_LABEL = {"vi": "Ghi rõ (khác)", "en": "Specify other."}
+#: Key of a list of the external_choices sheet in FormSchema.choices: apart from the choices sheet's lists,
+#: which may have the same name (ODK Collect reads the one from itemsets.csv, the other from the XForm).
+EXTERNAL = "external_choices:"
 
 
 @dataclass
@@ -96,7 +102,8 @@ def _load(source: bytes, filename: str | None, files: dict[str, bytes] | None = 
         return LoadedForm(errors=[error])
     used = {name: attached[name] for name in checker.files if name in attached}
     try:
-        schema = _Builder(checker.items, checker.settings, checker.files, used).build(converted.pyxform)
+        external = _external_choices(workbook, checker.settings.get("default_language") or "default")
+        schema = _Builder(checker.items, checker.settings, checker.files, used, external).build(converted.pyxform)
     except FormError as error:
         return LoadedForm(errors=[error])
     ignored = [f"{w.sheet}{f', {w.column}' if w.column else ''}: {w.message}" for w in checker.warnings]
@@ -106,6 +113,24 @@ def _load(source: bytes, filename: str | None, files: dict[str, bytes] | None = 
                 for name in missing]
     return LoadedForm(schema=schema, xform=converted.xform, warnings=ignored + converted.warnings,
                       attachments=used, missing=missing)
+
+
+def _external_choices(workbook, default_language: str) -> dict[str, list[dict]]:
+    """The lists of the external_choices sheet, read as pyxform reads the choices sheet (its JSON leaves
+    them out: pyxform writes them to itemsets.csv for ODK Collect)."""
+    if not workbook.external_choices:
+        return {}
+    sheet = dealias_and_group_headers(
+        sheet_name="external_choices", sheet_data=workbook.external_choices,
+        sheet_header=workbook.external_choices_header, header_aliases=pyxform_aliases.list_header,
+        header_columns=set(Option.get_slot_names()), default_language=default_language)
+    lists: dict[str, list[dict]] = {}
+    for row in sheet.data:
+        row = dict(row)
+        list_name = row.pop("list name", None)  # pyxform's own name of the column
+        if list_name and row.get("name") not in (None, ""):
+            lists.setdefault(str(list_name), []).append(row)
+    return lists
 
 
 _SEARCH = re.compile(r"""^\s*search\(\s*['"]([^'"]+)['"]""")
@@ -150,8 +175,10 @@ def _parameters(value, row: int) -> dict[str, str]:
 class _Builder:
     """Turns pyxform's JSON into FormSchema, keeping the languages in the order met."""
 
-    def __init__(self, items: dict[str, Item], settings: dict[str, str], files=None, attached=None):
+    def __init__(self, items: dict[str, Item], settings: dict[str, str], files=None, attached=None, external=None):
         self.items = items
+        #: The lists of the external_choices sheet (pyxform's choice dicts), by their name on the sheet.
+        self.external: dict[str, list[dict]] = external or {}
         self.settings = settings
         self.files: dict[str, tuple] = files or {}
         self.attached: dict[str, Attachment] = attached or {}
@@ -175,14 +202,10 @@ class _Builder:
 
     def build(self, data: dict) -> FormSchema:
         fields = self.fields(data.get("children", []))
-        choices = {
-            list_name: [Choice(name=str(c["name"]), label=self.texts(c.get("label")),
-                               extra={k: str(v) for k, v in c.items() if k not in ("name", "label", "media")},
-                               media=self.media(c.get("media")))
-                        for c in items]
-            for list_name, items in (data.get("choices") or {}).items()
-        }
+        choices = {list_name: self.choice_list(items) for list_name, items in (data.get("choices") or {}).items()}
         choices.update(self.file_lists)
+        used = {item.list_name for item in self.items.values() if item.kind == "select_one_external"}
+        choices.update({EXTERNAL + name: self.choice_list(self.external[name]) for name in sorted(used)})
         default = language_code(self.settings.get("default_language") or "")
         codes = list(self.languages)
         if default not in codes:
@@ -197,6 +220,12 @@ class _Builder:
             instances={instance_name(name): a.rows for name, a in self.attached.items() if a.kind == "data"},
             files={name: spec[0] for name, spec in self.files.items()},
         )
+
+    def choice_list(self, items: list[dict]) -> list[Choice]:
+        return [Choice(name=str(c["name"]), label=self.texts(c.get("label")),
+                       extra={k: str(v) for k, v in c.items() if k not in ("name", "label", "media")},
+                       media=self.media(c.get("media")))
+                for c in items]
 
     def media(self, value) -> dict[str, dict[str, str]]:
         """pyxform's media ({"image": "a.jpg"} or {"image": {"English (en)": "a.jpg"}}) by language code."""
@@ -261,6 +290,9 @@ class _Builder:
             return self.loop(element, item)
         list_name = element.get("list_name")
         appearance = control.get("appearance")
+        if item.kind == "select_one_external":  # a select_one over its external list, searched as in Collect
+            kind, list_name = "select_one", EXTERNAL + item.list_name
+            appearance = appearance or "autocomplete"
         itemset = element.get("itemset")
         if itemset and not list_name and itemset in self.files:  # select_*_from_file: the file is the list
             list_name = itemset

@@ -20,8 +20,11 @@ from survey_app.extensions import utcnow
 from survey_app.formdefs.expressions import ExpressionError, compile_expression, walk
 from survey_app.formdefs.messages import LOAD, render
 
-SHEETS = ("survey", "choices", "settings")
-UNSUPPORTED_SHEETS = ("external_choices", "entities", "osm")
+#: external_choices: the lists of select_one_external questions (ODK Collect writes them to itemsets.csv).
+SHEETS = ("survey", "choices", "settings", "external_choices")
+UNSUPPORTED_SHEETS = ("entities",)
+#: Sheets only ODK Collect reads: accepted with a warning (osm: OpenMapKit's tags for its osm questions).
+COLLECT_SHEETS = ("osm",)
 TRANSLATABLE = {"label", "hint", "guidance_hint", "required_message", "constraint_message"}
 #: Media label columns (survey and choices sheets): the file they name is attached beside the form.
 MEDIA = {"image", "big-image", "audio", "video"}
@@ -65,13 +68,14 @@ SIMPLE_TYPES = {
 #: Types the phone records by itself, never shown: the metadata of the XLSForm spec.
 METADATA_TYPES = {"start", "end", "today", "deviceid", "username", "phonenumber", "email", "simserial",
                   "subscriberid", "start-geopoint"}
-#: Accepted and left out of the app's form (a warning): the phone does not record in the background.
-IGNORED_TYPES = {"background-audio"}
+#: Accepted and left out of the app's form, with the warning's message code: the phone does not record in
+#: the background, and OpenMapKit's osm questions need ODK Collect with OpenMapKit beside it.
+IGNORED_TYPES = {"background-audio": "ignored_type", "osm": "osm_ignored"}
 _FROM_FILE = re.compile(r"^(select_one_from_file|select_multiple_from_file)\s+(\S+)$")
 #: Functions whose first argument names a data file (its name without .csv): pulldata('villages', ...).
 FILE_FUNCTIONS = ("pulldata", "search")
 UNSUPPORTED_TYPES = {
-    "xml-external", "csv-external", "background-geopoint", "osm", "select_one_external", "begin_table",
+    "xml-external", "csv-external", "background-geopoint", "begin_table",
     "end_table",
 }
 #: Older spellings of question types that pyxform still reads (its QUESTION_TYPE_DICT), by the name used here.
@@ -199,13 +203,15 @@ def classify(raw: str) -> tuple[str, str | None, bool] | None:
         kind = SELECT_KINDS[select.group("select_command")].removesuffix("_from_file")  # a file's rows: its list
         if kind == "rank" and not select.group("specify_other"):
             return "rank", select.group("list_name"), False
+        if kind == "select_one_external" and not select.group("specify_other"):  # a list of external_choices
+            return kind, select.group("list_name"), False
         if kind not in ("select_one", "select_multiple"):
             return "unsupported", None, False
         return kind, select.group("list_name"), bool(select.group("specify_other"))
     lower = LEGACY_TYPES.get(lower, lower)
     if lower in SIMPLE_TYPES:
         return SIMPLE_TYPES[lower], None, False
-    if lower in IGNORED_TYPES:
+    if lower.split(" ")[0] in IGNORED_TYPES:  # "osm", or "osm tags" naming its list on the osm sheet
         return "ignored", None, False
     if lower.split(" ")[0] in UNSUPPORTED_TYPES:
         return "unsupported", None, False
@@ -239,6 +245,7 @@ class SheetChecker:
             return self.errors
         self.check_headers("survey", SURVEY_COLUMNS, SURVEY_ALIASES, SURVEY_UNSUPPORTED, ignored=SURVEY_IGNORED)
         self.check_headers("choices", CHOICE_COLUMNS, CHOICE_ALIASES, set(), extra_allowed=True)
+        self.check_headers("external_choices", CHOICE_COLUMNS, CHOICE_ALIASES, set(), extra_allowed=True)
         self.check_headers("settings", SETTINGS_COLUMNS, SETTINGS_ALIASES, set(), ignored=SETTINGS_IGNORED)
         self.check_settings()
         self.scan_survey()
@@ -254,6 +261,8 @@ class SheetChecker:
             lower = name.lower()
             if lower in UNSUPPORTED_SHEETS:
                 self.error("unsupported_sheet", name, title=name)
+            elif lower in COLLECT_SHEETS:
+                self.warn("osm_sheet", name, title=name)
             elif lower not in SHEETS:
                 self.warn("ignored_sheet", name, title=name)
         if self.data.survey is None:  # pyxform reads a workbook of one sheet as the survey, whatever its name
@@ -337,6 +346,7 @@ class SheetChecker:
     def scan_survey(self):
         """Types, names, choice lists and balanced groups; records every named row."""
         lists = {self.cell("choices", row, "list_name")[1] for row in self.rows("choices")}
+        external = {self.cell("external_choices", row, "list_name")[1] for row in self.rows("external_choices")}
         stack: list[Item] = []
         for index, row in enumerate(self.rows("survey")):
             number = index + 2
@@ -359,7 +369,8 @@ class SheetChecker:
                 continue
             kind, list_name, or_other = kind
             if kind == "ignored":
-                self.warn("ignored_type", "survey", number, header, type=raw)
+                code = IGNORED_TYPES[" ".join(raw.split()).lower().split(" ")[0]]
+                self.warn(code, "survey", number, header, type=raw)
             if list_name is not None and _FROM_FILE.match(" ".join(raw.split())):
                 self.need(list_name, "data", "survey", number, header)
             if kind.startswith("end_"):
@@ -368,7 +379,11 @@ class SheetChecker:
                 else:
                     stack.pop()
                 continue
-            self.add_item(row, number, kind, list_name, or_other, stack, lists)
+            if kind == "select_one_external" and list_name not in external:
+                self.error("missing_external_list", "survey", number, header, list=list_name)
+                continue
+            self.add_item(row, number, kind, list_name, or_other, stack, external if kind == "select_one_external"
+                          else lists)
         for item in stack:
             self.error("unclosed", "survey", item.row, "type", type=item.kind.replace("_", " "))
 
@@ -409,7 +424,8 @@ class SheetChecker:
     # ---- expressions ----------------------------------------------------------------
 
     def check_expressions(self):
-        choice_columns = set(self.columns["choices"].values()) | set(self.columns["choices"])
+        columns_of = {sheet: set(self.columns[sheet].values()) | set(self.columns[sheet])
+                      for sheet in ("choices", "external_choices")}
         calc_refs: dict[str, set[str]] = {}
         for index, row in enumerate(self.rows("survey")):
             number = index + 2
@@ -438,11 +454,13 @@ class SheetChecker:
                 # XPath reads a missing column as empty: ODK accepts it (a file's columns are its own)
                 if column == "choice_filter" and not _FROM_FILE.match(" ".join((self.cell("survey", row, "type")[1]
                                                                                  or "").split())):
+                    external = item.kind == "select_one_external"
                     for name in sorted(expression.columns):
                         if "::" in name:  # XPath reads 'label::English' as an axis, not a column
                             self.error("filter_axis", "survey", number, header, name=name)
-                        elif name not in choice_columns:
-                            self.warn("unknown_filter_column", "survey", number, header, name=name)
+                        elif name not in columns_of["external_choices" if external else "choices"]:
+                            self.warn("unknown_external_filter_column" if external else "unknown_filter_column",
+                                      "survey", number, header, name=name)
                 if column == "calculation":
                     calc_refs[item.name] = set(expression.refs)
             self.check_seed(row, number, item)
@@ -492,10 +510,11 @@ class SheetChecker:
             ok = re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text) is not None
         elif item.kind == "date":  # Excel's date cells come as "YYYY-MM-DD 00:00:00"
             ok = re.fullmatch(r"\d{4}-\d{2}-\d{2}( 00:00:00)?", text) is not None
-        elif item.kind in ("select_one", "select_multiple", "rank") and item.list_name:
-            names = {str(self.cell("choices", row, "name")[1]) for row in self.rows("choices")
-                     if self.cell("choices", row, "list_name")[1] == item.list_name}
-            words = text.split() if item.kind != "select_one" else [text]
+        elif item.kind in ("select_one", "select_multiple", "rank", "select_one_external") and item.list_name:
+            sheet = "external_choices" if item.kind == "select_one_external" else "choices"
+            names = {str(self.cell(sheet, row, "name")[1]) for row in self.rows(sheet)
+                     if self.cell(sheet, row, "list_name")[1] == item.list_name}
+            words = text.split() if item.kind not in ("select_one", "select_one_external") else [text]
             ok = all(word in names for word in words)
         else:
             return

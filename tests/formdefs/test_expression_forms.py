@@ -49,3 +49,34 @@ def test_paths_instance_lookups_and_repeat_functions_load_and_compute_on_the_ser
 def test_nodeset_references_are_checked(survey, code, row, column, named):
     refused = refusal(md(survey))
     assert refused[:4] == (code, "survey", row, column) and named in refused[4]
+
+
+GEO_FORM = (
+    "| | type | name | label | calculation | constraint |\n"
+    "| | integer | seed | Seed | | |\n"
+    "| | begin repeat | people | People | | |\n"
+    "| | text | pname | Name | | |\n"
+    "| | end repeat | | | | |\n"
+    "| | calculate | order | | join(' ', randomize(${pname}, ${seed})) | |\n"
+    "| | calculate | first_pick | | randomize(${pname}, ${seed})[1] | |\n"
+    "| | text | phone | Phone | | substring(., 1, 1) = '0' |\n"
+    "| | geoshape | plot | Plot | | not(intersects(.)) |\n"
+    "| | geopoint | well | Well | | geofence(., ${plot}) |\n"
+)
+
+
+def test_randomize_substring_geofence_and_intersects_in_a_form():
+    from survey_app.formdefs.validation import complete, validate
+
+    loaded = load(md(GEO_FORM))
+    assert loaded.ok, [str(e) for e in loaded.errors]
+    square = "21 105 0 5;21 106 0 5;22 106 0 5;22 105 0 5;21 105 0 5"
+    answers = {"seed": 42, "people": [{"pname": name} for name in "ABCDEF"], "phone": "0912345678",
+               "plot": square, "well": "21.5 105.5 0 5"}
+    assert validate(loaded.schema, answers) == []
+    done = complete(loaded.schema, answers)
+    assert (done["order"], done["first_pick"]) == ("A F C B D E", "A")  # ODK's order for seed 42
+    bowtie = "21 105 0 5;21 106 0 5;22 105 0 5;22 106 0 5;21 105 0 5"
+    wrong = {**answers, "phone": "84912345678", "plot": bowtie, "well": "23 105.5 0 5"}
+    assert {e["field"] for e in validate(loaded.schema, wrong) if e["code"] == "constraint"} == {
+        "phone", "plot", "well"}

@@ -52,7 +52,7 @@ def test_unknown_question_type():
     assert "integr" in message
 
 
-@pytest.mark.parametrize("kind", ["background-geopoint", "xml-external", "select_one_external x"])
+@pytest.mark.parametrize("kind", ["background-geopoint", "xml-external", "select_one_external x or_other"])
 def test_known_but_unsupported_question_type(kind):
     code, sheet, row, column, message = refusal(md(f"| | type | name | label |\n| | {kind} | q | Q |\n"))
     assert (code, sheet, row, column) == ("unsupported_type", "survey", 2, "type")
@@ -123,7 +123,7 @@ def test_a_sheet_pyxform_ignores_is_ignored_with_a_warning():
     assert loaded.ok and any(warning.startswith("notes: ") for warning in loaded.warnings)
 
 
-@pytest.mark.parametrize("sheet, code", [("external_choices", "unsupported_sheet"), ("entities", "unsupported_sheet")])
+@pytest.mark.parametrize("sheet, code", [("entities", "unsupported_sheet")])
 def test_unknown_and_unsupported_sheets(sheet, code):
     data = md("| | type | name | label |\n| | text | a | A |\n") + f"| {sheet} |\n| | a | b |\n| | 1 | 2 |\n".encode()
     code_, sheet_, row, column, message = refusal(data)

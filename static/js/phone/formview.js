@@ -222,8 +222,9 @@ export class LevelView {
     const { className, columns } = optionClasses(field);
     const minimal = appearances(field).has("minimal");
     const holder = h("div", { class: minimal ? "opts" : className, style: columns ? `--cols: ${columns}` : null });
-    const row = { holder, field, kind, id };
+    const row = { holder, field, kind, id, search: searchBox(field, () => this.fillOptions(row)) };
     (this.optionRows || (this.optionRows = new Map())).set(field.name, row);
+    if (row.search) box.append(row.search.input, row.search.more);
     if (minimal && kind === "one") row.fill = dropdown(this, field, id, holder);
     if (minimal && kind === "many") {
       row.summary = h("summary", {}, "—");
@@ -237,8 +238,9 @@ export class LevelView {
 
   fillOptions(row) {
     const { holder, field, kind, id } = row;
-    const choices = this.model.choices(field, this.context(), this.target);
     const current = this.target[field.name];
+    let choices = this.model.choices(field, this.context(), this.target);
+    if (row.search) choices = row.search.keep(choices, current);
     if (row.summary) {
       const picked = choices.filter((c) => Array.isArray(current) && current.includes(c.name));
       row.summary.textContent = picked.map((c) => label(c.label)).join(", ") || "—";
@@ -312,6 +314,29 @@ export class LevelView {
     const input = row.wrap.querySelector("input, select, textarea");
     if (input) input.focus({ preventScroll: true });
   }
+}
+
+/* appearance autocomplete (select_one_external's by default): a search box over the choices, matching
+   their labels without accents ("ha noi" finds "Hà Nội"); a long list shows its first SHOWN matches. */
+const SHOWN = 50;
+const plain = (text) => String(text).normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/gi, "d").toLowerCase();
+
+function searchBox(field, refill) {
+  if (!appearances(field).has("autocomplete")) return null;
+  const input = h("input", { type: "search", class: "opt-search", autocomplete: "off", placeholder: t("search_choices"),
+    "aria-label": t("search_choices"), "data-testid": `search-${field.name}`, oninput: refill });
+  const more = h("p", { class: "muted", hidden: true });
+  const keep = (choices, current) => {
+    const words = plain(input.value).split(/\s+/).filter(Boolean);
+    const matches = choices.filter((c) => words.every((w) => plain(label(c.label) || c.name).includes(w)));
+    const shown = matches.slice(0, SHOWN);
+    const chosen = choices.find((c) => c.name === current); /* the answer stays in sight */
+    if (chosen && !shown.includes(chosen)) shown.unshift(chosen);
+    more.hidden = matches.length <= SHOWN;
+    more.textContent = t("more_choices", { n: matches.length - SHOWN });
+    return shown;
+  };
+  return { input, more, keep };
 }
 
 /* An answer as text for the review screen. */
