@@ -11,14 +11,14 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from pyxform.parsing.parameters import parse as parse_parameters
 
 from survey_app.formdefs.attachments import Attachment, instance_name, read_attachments
 from survey_app.formdefs.messages import LOAD, render
 from survey_app.formdefs.schema import Choice, Field, FormSchema, language_code
-from survey_app.formdefs.sheets import FormError, Item, SheetChecker
+from survey_app.formdefs.sheets import HOUSEHOLDS, FormError, Item, SheetChecker
 from survey_app.formdefs.xform import convert, read_workbook
 
 _CACHE: OrderedDict[str, LoadedForm] = OrderedDict()
@@ -52,8 +52,12 @@ DEFAULT_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 
 def load_form(source: bytes | str | Path, filename: str | None = None, attachments: dict[str, bytes] | None = None,
-              *, max_attachment_bytes: int = DEFAULT_ATTACHMENT_BYTES) -> LoadedForm:
+              *, max_attachment_bytes: int = DEFAULT_ATTACHMENT_BYTES,
+              entity_lists: frozenset[str] | set[str] = frozenset()) -> LoadedForm:
     """Parse an XLSForm (.xlsx, or pyxform's markdown .md) with its attached files; never raises for a bad form.
+
+    `entity_lists`: the entity lists of the ward (besides `households`, which every ward has): a form naming
+    `<list>.csv` of one of them, or of a list its own entities sheet declares, gets that file from the server.
 
     Results are cached by content: pyxform takes about a second on the household form.
     """
@@ -64,11 +68,13 @@ def load_form(source: bytes | str | Path, filename: str | None = None, attachmen
     for name in sorted(attachments or {}):
         digest.update(b"\0" + name.encode() + b"\0" + hashlib.sha256(attachments[name]).digest())
     digest.update(str(max_attachment_bytes).encode())
+    lists = frozenset(entity_lists) | {HOUSEHOLDS}
+    digest.update("\0".join(sorted(lists)).encode())
     key = digest.hexdigest()
     with _LOCK:
         loaded = _CACHE.get(key)
     if loaded is None:
-        loaded = _load(data, filename, attachments or {}, max_attachment_bytes)
+        loaded = _load(data, filename, attachments or {}, max_attachment_bytes, lists)
         with _LOCK:
             _CACHE[key] = loaded
             while len(_CACHE) > _CACHE_SIZE:
@@ -78,7 +84,7 @@ def load_form(source: bytes | str | Path, filename: str | None = None, attachmen
 
 
 def _load(source: bytes, filename: str | None, files: dict[str, bytes] | None = None,
-          max_attachment_bytes: int = DEFAULT_ATTACHMENT_BYTES) -> LoadedForm:
+          max_attachment_bytes: int = DEFAULT_ATTACHMENT_BYTES, entity_lists: frozenset[str] = frozenset()) -> LoadedForm:
     checker = None
     try:
         workbook = read_workbook(source, filename or "form.xlsx")
@@ -94,18 +100,28 @@ def _load(source: bytes, filename: str | None, files: dict[str, bytes] | None = 
             item = checker.items.get(named.group(1)) if named else None
             error.row = item.row if item else None
         return LoadedForm(errors=[error])
-    used = {name: attached[name] for name in checker.files if name in attached}
+    served = entity_files(checker.files, entity_lists | {e["list_name"] for e in checker.entities})
+    used = {name: attached[name] for name in checker.files if name in attached and name not in served}
     try:
-        schema = _Builder(checker.items, checker.settings, checker.files, used).build(converted.pyxform)
+        schema = _Builder(checker.items, checker.settings, checker.files, used, served,
+                          checker.entities).build(converted.pyxform)
     except FormError as error:
         return LoadedForm(errors=[error])
     ignored = [f"{w.sheet}{f', {w.column}' if w.column else ''}: {w.message}" for w in checker.warnings]
     ignored += [render(LOAD["attachment_unused"], file=name) for name in attached if name not in checker.files]
-    missing = [name for name in checker.files if name not in attached]
+    ignored += [render(LOAD["entity_attachment_ignored"], file=name) for name in attached if name in served]
+    missing = [name for name in checker.files if name not in attached and name not in served]
     ignored += [f"{checker.files[name][1]}, {checker.files[name][3]}: {render(LOAD['attachment_missing'], file=name)}"
                 for name in missing]
     return LoadedForm(schema=schema, xform=converted.xform, warnings=ignored + converted.warnings,
                       attachments=used, missing=missing)
+
+
+def entity_files(files: dict[str, tuple], lists: set[str] | frozenset[str]) -> set[str]:
+    """The data files the form names that are entity lists (`households.csv`, `<list>.csv`): the server builds
+    their rows from its own data when the form is served, nothing is attached."""
+    return {name for name, spec in files.items()
+            if spec[0] == "data" and PurePath(name).suffix.lower() == ".csv" and instance_name(name) in lists}
 
 
 _SEARCH = re.compile(r"""^\s*search\(\s*['"]([^'"]+)['"]""")
@@ -146,10 +162,14 @@ def _parameters(value, row: int) -> dict[str, str]:
 class _Builder:
     """Turns pyxform's JSON into FormSchema, keeping the languages in the order met."""
 
-    def __init__(self, items: dict[str, Item], settings: dict[str, str], files=None, attached=None):
+    def __init__(self, items: dict[str, Item], settings: dict[str, str], files=None, attached=None, served=(),
+                 entities=()):
         self.items = items
         self.settings = settings
         self.files: dict[str, tuple] = files or {}
+        #: Entity list files, built by the server when the form is served.
+        self.served = set(served)
+        self.entities = list(entities)
         self.attached: dict[str, Attachment] = attached or {}
         self.languages: dict[str, str] = {}  # code -> name
         #: Lists made from attached files (select_*_from_file, search()), by list name.
@@ -191,7 +211,8 @@ class _Builder:
             languages=languages, fields=fields, choices=choices,
             instance_name=self.settings.get("instance_name"),
             instances={instance_name(name): a.rows for name, a in self.attached.items() if a.kind == "data"},
-            files={name: spec[0] for name, spec in self.files.items()},
+            files={name: "entity" if name in self.served else spec[0] for name, spec in self.files.items()},
+            entities=self.entities,
         )
 
     def media(self, value) -> dict[str, dict[str, str]]:
