@@ -121,11 +121,14 @@ def served_form(form, ward_id: int | None, user):
 # ---- applying a submission -------------------------------------------------------------------
 
 def _text(value) -> str:
+    """An answer as the text an XForm instance holds (6.0 -> "6", a select_multiple's names space-separated)."""
+    from survey_app.formdefs.evaluator import to_string
+
     if value is None:
         return ""
     if isinstance(value, list):
-        return " ".join(str(v) for v in value)
-    return str(value)
+        return " ".join(to_string(v) for v in value)
+    return to_string(value)
 
 
 def _evaluate(source: str | None, context):
