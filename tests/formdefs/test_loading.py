@@ -123,7 +123,7 @@ def test_a_sheet_pyxform_ignores_is_ignored_with_a_warning():
     assert loaded.ok and any(warning.startswith("notes: ") for warning in loaded.warnings)
 
 
-@pytest.mark.parametrize("sheet, code", [("external_choices", "unsupported_sheet"), ("entities", "unsupported_sheet")])
+@pytest.mark.parametrize("sheet, code", [("external_choices", "unsupported_sheet")])  # entities: test_entities.py
 def test_unknown_and_unsupported_sheets(sheet, code):
     data = md("| | type | name | label |\n| | text | a | A |\n") + f"| {sheet} |\n| | a | b |\n| | 1 | 2 |\n".encode()
     code_, sheet_, row, column, message = refusal(data)
