@@ -172,3 +172,16 @@ def test_another_wards_entities_stay_in_their_ward(app, surveyor, world):
     assert entities.rows(world.admin_b, world.ward_a.id, "trees") == []  # not their ward
     assert entities.rows(world.city_admin, world.ward_a.id, "trees") == []
     assert entities.list_names(world.ward_b.id) == set()
+
+
+def test_the_validation_report_names_the_lists_the_form_reads_and_writes(app, world):
+    publish(world, "trees", TREES)
+    draft = publish(world, "follow", FOLLOW_UP)
+    from tests.conftest import login
+
+    admin = app.test_client()
+    login(admin, "admin_a")
+    page = admin.get(f"/forms/versions/{draft.id}").get_data(as_text=True)
+    assert 'data-testid="missing-files"' not in page
+    assert "Do máy chủ lập từ các danh sách thực thể của phường" in page and "households.csv, trees.csv" in page
+    assert "Mỗi phiếu của biểu mẫu này tạo hoặc cập nhật thực thể của: households, trees." in page
