@@ -44,6 +44,8 @@ HOUSEHOLDS = "households"
 #: The columns of households.csv, after name and label.
 HOUSEHOLD_COLUMNS = ("head_name", "address", "phone", "member_count", "group", "status")
 _LIMITS = {"head_name": 120, "address": 255, "phone": 20}
+#: Rows of one served list at most, as for an attached file (a whole ward's households fit).
+MAX_ROWS = 20_000
 #: Namespace of the ids given to entities a form creates without an entity_id.
 _NAMESPACE = uuidlib.UUID("6f1c9d1e-5b8e-4a7e-9d2a-3c6f0e1b2a45")
 
@@ -79,7 +81,7 @@ def rows(user, ward_id: int, list_name: str) -> list[dict]:
         found = db.session.execute(
             sa.select(Household, ResidentialGroup.code).join(ResidentialGroup,
                                                              ResidentialGroup.id == Household.residential_group_id)
-            .where(Household.ward_id == ward_id, visible(Household, user)).order_by(Household.id)).all()
+            .where(Household.ward_id == ward_id, visible(Household, user)).order_by(Household.id).limit(MAX_ROWS)).all()
         return [{"name": str(h.id), "label": f"{h.head_name} - {h.address}", "head_name": h.head_name,
                  "address": h.address, "phone": h.phone or "",
                  "member_count": "" if h.member_count is None else str(h.member_count), "group": code,
@@ -87,7 +89,7 @@ def rows(user, ward_id: int, list_name: str) -> list[dict]:
     found = db.session.execute(
         sa.select(Entity).join(EntityList, EntityList.id == Entity.entity_list_id)
         .where(EntityList.ward_id == ward_id, EntityList.name == list_name, visible(Entity, user))
-        .order_by(Entity.id)).scalars()
+        .order_by(Entity.id).limit(MAX_ROWS)).scalars()
     return [{"name": e.uuid, "label": e.label, "__version": str(e.version),
              **{key: str(value) for key, value in (e.properties or {}).items()}} for e in found]
 

@@ -185,3 +185,42 @@ def test_the_validation_report_names_the_lists_the_form_reads_and_writes(app, wo
     assert 'data-testid="missing-files"' not in page
     assert "Do máy chủ lập từ các danh sách thực thể của phường" in page and "households.csv, trees.csv" in page
     assert "Mỗi phiếu của biểu mẫu này tạo hoặc cập nhật thực thể của: households, trees." in page
+
+
+def test_an_update_of_a_household_outside_the_senders_groups_is_skipped_and_audited(surveyor, world):
+    hidden = ("| survey |\n| | type | name | label | save_to |\n| | text | a1_group | Group | |\n"
+              "| | text | which | Household id | |\n| | text | tel | Phone | phone |\n"
+              "| entities |\n| | list_name | entity_id |\n| | households | ${which} |\n")
+    publish(world, "by_id", hidden)
+    phone_before = world.hh_a2.phone
+    _body, response = send(surveyor, "by_id", {"which": str(world.hh_a2.id), "tel": "0999"}, world.hh_a1.id)
+    assert response.status_code == 201, response.get_json()  # the record is kept; the other team's household not touched
+    db.session.expire_all()
+    assert db.session.get(Household, world.hh_a2.id).phone == phone_before
+    (event,) = events("entity.skipped")
+    assert event.detail["reason"] == "not_found" and event.detail["entity"] == str(world.hh_a2.id)
+    _body, response = send(surveyor, "by_id", {"which": str(world.hh_a1.id), "tel": "0999"}, world.hh_a1.id)
+    db.session.expire_all()
+    assert db.session.get(Household, world.hh_a1.id).phone == "0999"
+
+
+def test_a_residents_self_survey_changes_no_list(app, world, form_a):
+    import re
+
+    publish(world, "register", REGISTER)
+    publish(world, "trees", TREES)
+    token = "poster-token-for-group-a1-entities-abcdefgh"
+    world.group_a1.self_survey_token = token
+    db.session.commit()
+    resident = app.test_client()
+    page = resident.get(f"/self/{token}").get_data(as_text=True)
+    csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+    before = len(households())
+    for form_id, answers in (("register", {"head": "Ai Đó", "addr": "Số 1", "tel": "0900"}),
+                             ("trees", {"species": "Bàng", "height": 2})):
+        body = {"uuid": new_uuid(), "form_id": form_id, "form_version": "1",
+                "answers": {"a1_group": "TDP01", **answers}, "finished_at": "2025-08-20T12:09:00+07:00"}
+        response = resident.post(f"/api/self/{token}/submissions", json=body, headers={"X-CSRFToken": csrf})
+        assert response.status_code == 201, response.get_json()
+    assert len(households()) == before and db.session.execute(sa.select(Entity)).scalars().all() == []
+    assert [e.detail["reason"] for e in events("entity.skipped")] == ["self_survey", "self_survey"]
