@@ -110,7 +110,7 @@ def _render_report(row: FormVersion, attach_form=None, errors=(), status: int = 
     return render_template("formdefs/report.html", row=row, summary=form.schema.summary(), current=current,
                            added=added, removed=removed, is_draft=row.status == FormStatus.DRAFT,
                            attachments=operations.attachment_rows(row.id), missing=operations.missing_files(row),
-                           entity_files=[name for name, kind in form.schema.files.items() if kind == "entity"],
+                           entity_files=sorted(name for name, kind in form.schema.files.items() if kind == "entity"),
                            entity_lists=[entry["list_name"] for entry in form.schema.entities],
                            attach_form=attach_form or AttachForm(), errors=list(errors)), status
 
