@@ -117,6 +117,8 @@ LOAD = {
     "entity_list_twice": _l("The entity list '%(name)s' is already on row %(other)d of the entities sheet."),
     "entity_label": _l("The entity list '%(name)s' creates entities: give their label (an expression) here."),
     "entity_id_needed": _l("The entity list '%(name)s' updates entities: give the entity_id of the one to update."),
+    "entity_expression_empty": _l("'%(name)s' is read as a path to no question: it gives no value (write text in "
+                                  "quotes, or refer to a question as ${name})."),
     "entity_update_order": _l("Updates to the entity list '%(name)s' are applied in the order the records arrive, "
                               "the last one winning: unlike ODK Central, the app does not flag conflicting updates."),
     "save_to_no_entities": _l("save_to names an entity property, but the form has no entities sheet."),

@@ -223,6 +223,14 @@ def classify(raw: str) -> tuple[str, str | None, bool] | None:
     return None
 
 
+def _bare_name(source: str) -> bool:
+    """Whether an expression is a bare name ('l1'): a path to a child of the form's root, never a question."""
+    try:
+        return not compile_expression(source)
+    except ExpressionError as exc:
+        return exc.code == "bare_name"
+
+
 class SheetChecker:
     """Runs every check on a pyxform DefinitionData and collects FormErrors."""
 
@@ -448,8 +456,12 @@ class SheetChecker:
             for column in ("label", "create_if", "update_if", "entity_id"):
                 column_header, source = self.cell("entities", row, column)
                 if source and str(source).strip():
-                    self.expression(str(source), "entities", number, column_header, None)
                     entry[column] = str(source).strip()
+                    if _bare_name(entry[column]):  # XPath reads it as a path to no question, as ODK does: empty
+                        self.warn("entity_expression_empty", "entities", number, column_header, name=entry[column])
+                        entry[column] = "''"
+                    else:
+                        self.expression(entry[column], "entities", number, column_header, None)
             creates = "entity_id" not in entry or "create_if" in entry
             if creates and "label" not in entry:
                 self.error("entity_label", "entities", number, "label", name=name)

@@ -138,3 +138,12 @@ def test_a_form_reading_the_list_it_declares_gets_it_from_the_server():
                             "| | select_one_from_file households.csv | near | Neighbour | |")
     loaded = load(text)
     assert loaded.ok and loaded.missing == [] and loaded.schema.files == {"households.csv": "entity"}
+
+
+def test_a_bare_name_in_the_entities_sheet_is_empty_with_a_warning():
+    """ODK reads 'l1' as a path to a child of the form's root (no question): accepted, as pyxform and ODK
+    Validate do, with a warning (pyxform's own corpus has one: pyxform_case_insensitivity.xlsx)."""
+    loaded = load(SURVEY + "| entities |\n| | list_name | label |\n| | households | l1 |\n")
+    assert loaded.ok, [str(e) for e in loaded.errors]
+    assert loaded.schema.entities[0]["label"] == "''"
+    assert render(LOAD["entity_expression_empty"], name="l1") in [w.partition(": ")[2] for w in loaded.warnings]
