@@ -293,3 +293,41 @@ class SubmissionFile(WardScoped, db.Model):
     @property
     def received(self) -> bool:
         return self.received_at is not None
+
+
+class EntityList(WardScoped, db.Model):
+    """An ODK entity list of a ward (a form's entities sheet names it), other than `households`, which is
+    the ward's household registry. Its entities are served back to later forms as `<name>.csv`."""
+
+    __tablename__ = "entity_lists"
+    __table_args__ = (sa.UniqueConstraint("ward_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The entities sheet's list_name, e.g. "trees".
+    name: Mapped[str] = mapped_column(sa.String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Entity(WardScoped, db.Model):
+    """One entity of a generic entity list, created and updated by submissions. Its properties may be
+    personal: it is scoped like a household, by the residential group of the submission that created it."""
+
+    __tablename__ = "entities"
+    __table_args__ = (sa.UniqueConstraint("entity_list_id", "uuid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_list_id: Mapped[int] = mapped_column(sa.ForeignKey("entity_lists.id"), index=True)
+    residential_group_id: Mapped[int] = mapped_column(sa.ForeignKey("residential_groups.id"), index=True)
+    #: The entity's id (ODK's __id; the `name` column of the served CSV).
+    uuid: Mapped[str] = mapped_column(sa.String(64))
+    label: Mapped[str] = mapped_column(sa.String(255))
+    #: {property: text}, from the questions whose save_to names them.
+    properties: Mapped[dict] = mapped_column(JSONType, default=dict)
+    #: 1 when created, +1 at each update (ODK's __version).
+    version: Mapped[int] = mapped_column(default=1)
+    created_by_submission_id: Mapped[int | None] = mapped_column(sa.ForeignKey("submissions.id"))
+    updated_by_submission_id: Mapped[int | None] = mapped_column(sa.ForeignKey("submissions.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    entity_list = relationship("EntityList")

@@ -17,7 +17,7 @@ from survey_app.access import visible
 from survey_app.accounts.models import User
 from survey_app.audit.operations import record as audit
 from survey_app.clock import local_zone
-from survey_app.collection import formlink, media
+from survey_app.collection import entities, formlink, media
 from survey_app.collection.models import (
     Channel,
     Household,
@@ -131,18 +131,19 @@ def _ingest(payload, submitter: Submitter) -> Receipt:
     if known is not None:
         return known
     household, group = _authorize(record, submitter)
-    form = None
+    form, filled_on = None, None
     if record.form_id is not None:
         form = formlink.load_form(submitter.ward_id, record.form_id, record.form_version)
         if form is None:
             raise RecordError(404, "unknown_form", _("The form %(form)s version %(version)s is not known here.",
                                                      form=record.form_id, version=record.form_version))
+        form = entities.served_form(form, submitter.ward_id, submitter.reviewer or submitter.user)  # households.csv
         filled = record.started_at or record.visited_at or record.finished_at
         filled_on = filled.astimezone(local_zone()).date() if filled else None
         errors = formlink.validate_answers(form, record.answers, filled_on) + _group_errors(record.answers, group)
         if errors:
             return _quarantine(record, errors, submitter, group)
-    return _store(record, submitter, household, group, form)
+    return _store(record, submitter, household, group, form, filled_on)
 
 
 def _group_errors(answers: dict, group: ResidentialGroup) -> list[dict]:
@@ -272,7 +273,8 @@ def _quarantine(record: Record, errors: list[dict], submitter: Submitter, group)
     return _quarantine_receipt(row)
 
 
-def _store(record: Record, submitter: Submitter, household: Household | None, group, form=None) -> Receipt:
+def _store(record: Record, submitter: Submitter, household: Household | None, group, form=None,
+           filled_on=None) -> Receipt:
     user = submitter.user
     created = False
     if record.new_household is not None:
@@ -282,6 +284,9 @@ def _store(record: Record, submitter: Submitter, household: Household | None, gr
         submission = _new_submission(record, submitter, household, group)
         if form is not None:
             media.expect_files(submission, form.schema)
+            editor = None if submitter.self_group is not None else submitter.reviewer or submitter.user
+            entities.apply(submission, form.schema, editor, household=household,
+                           created=created, today=filled_on)
     visit = None
     if household is not None:
         latitude, longitude, accuracy = record.location or (None, None, None)

@@ -117,6 +117,31 @@ LOAD = {
     "attachment_unused": _l("The attached file '%(file)s' is not used by the form: it is left out."),
     "attachment_missing": _l("The form uses the file '%(file)s': attach it before publishing."),
     "files_missing": _l("Attach these files before publishing: %(files)s."),
+    # The entities sheet and the save_to column (ODK Entities).
+    "entity_list_missing": _l("This row of the entities sheet has no list_name."),
+    "entity_list_name": _l("'%(name)s' is not a valid entity list name: use letters, digits, _ and -, starting "
+                           "with a letter, without '.' and not starting with '__'."),
+    "entity_list_twice": _l("The entity list '%(name)s' is already on row %(other)d of the entities sheet."),
+    "entity_label": _l("The entity list '%(name)s' creates entities: give their label (an expression) here."),
+    "entity_id_needed": _l("The entity list '%(name)s' updates entities: give the entity_id of the one to update."),
+    "entity_expression_empty": _l("'%(name)s' is read as a path to no question: it gives no value (write text in "
+                                  "quotes, or refer to a question as ${name})."),
+    "entity_update_order": _l("Updates to the entity list '%(name)s' are applied in the order the records arrive, "
+                              "the last one winning: unlike ODK Central, the app does not flag conflicting updates."),
+    "save_to_no_entities": _l("save_to names an entity property, but the form has no entities sheet."),
+    "save_to_which_list": _l("The form has several entity lists: write save_to as list#%(name)s."),
+    "save_to_unknown_list": _l("The entity list '%(list)s' is not on the entities sheet."),
+    "save_to_reserved": _l("'%(name)s' is a reserved name: an entity property may not be called name or label, "
+                           "nor start with '__'."),
+    "save_to_bad": _l("'%(name)s' is not a valid entity property name: use letters, digits, _ and -, starting "
+                      "with a letter."),
+    "save_to_not_question": _l("'%(name)s' is not a question: only an answer can be saved to an entity property."),
+    "save_to_repeat": _l("'%(name)s' is inside the repeat '%(repeat)s': this app saves entity properties from "
+                         "questions outside repeats only."),
+    "save_to_twice": _l("The entity property '%(name)s' is already saved on row %(other)d."),
+    "household_property_ignored": _l("A household keeps only %(known)s: the property '%(name)s' is not stored."),
+    "entity_attachment_ignored": _l("'%(file)s' is the ward's entity list: its rows come from the server, the "
+                                    "attached file is left out."),
     # Expression errors, by the code the parser gives (also used by static/js/form-expr.js).
     "expr_empty": _l("The expression is empty."),
     "expr_syntax": _l("Unexpected %(token)s at character %(position)d of the expression."),

@@ -8,6 +8,7 @@ from flask import current_app
 
 from survey_app import uploads
 from survey_app.audit.operations import record, record_refusal
+from survey_app.collection import entities
 from survey_app.collection.models import IllegalTransition
 from survey_app.extensions import db, take_write_lock, utcnow
 from survey_app.formdefs import attachments as files
@@ -45,7 +46,8 @@ def attachment_rows(version_id: int) -> list[FormAttachment]:
 def missing_files(row: FormVersion) -> list[str]:
     """Files the version's form refers to that are not attached yet (it cannot be published before)."""
     attached = {a.name for a in attachment_rows(row.id)} if row.id else set()
-    return [name for name in (row.schema or {}).get("files", {}) if name not in attached]
+    return [name for name, kind in (row.schema or {}).get("files", {}).items()
+            if name not in attached and kind != "entity"]  # an entity list's file is built by the server
 
 
 def upload(ward_id: int, user, filename: str, data: bytes,
@@ -59,7 +61,8 @@ def upload(ward_id: int, user, filename: str, data: bytes,
     """
     limit = max_attachment_bytes()
     attachments = dict(attachments or {})
-    loaded = load_form(data, filename, attachments, max_attachment_bytes=limit)  # before the write lock
+    lists = entities.list_names(ward_id)  # a form naming <list>.csv of one gets the list's rows from the server
+    loaded = load_form(data, filename, attachments, max_attachment_bytes=limit, entity_lists=lists)  # before the write lock
     if not loaded.ok:
         return None, loaded
     schema = loaded.schema
@@ -68,7 +71,7 @@ def upload(ward_id: int, user, filename: str, data: bytes,
         kept = {name: content for name, content in attached_files(earlier).items() if name not in attachments}
         if kept:
             attachments.update(kept)
-            loaded = load_form(data, filename, attachments, max_attachment_bytes=limit)
+            loaded = load_form(data, filename, attachments, max_attachment_bytes=limit, entity_lists=lists)
             if not loaded.ok:
                 return None, loaded
             schema = loaded.schema
@@ -114,7 +117,8 @@ def attach(draft: FormVersion, user, new_files: dict[str, bytes]) -> LoadedForm:
     if draft.status != FormStatus.DRAFT:
         raise IllegalTransition(f"form version {draft.id} is not a draft")
     combined = {**attached_files(draft), **new_files}
-    loaded = load_form(draft.source, draft.filename, combined, max_attachment_bytes=max_attachment_bytes())
+    loaded = load_form(draft.source, draft.filename, combined, max_attachment_bytes=max_attachment_bytes(),
+                       entity_lists=entities.list_names(draft.ward_id))
     if not loaded.ok:
         return loaded
     take_write_lock()
@@ -146,6 +150,7 @@ def publish(draft: FormVersion, user) -> FormError | None:
     if missing:  # as ODK Central: a form is published only with every file it uses
         return FormError("files_missing", None, None, None, {"files": ", ".join(missing)})
     draft.publish(getattr(user, "id", None))
+    entities.ensure_lists(draft.ward_id, (draft.schema or {}).get("entities") or [])  # later forms may read them
     db.session.flush()
     record("form.published", user=user, ward_id=draft.ward_id, object_type="form_version", object_id=draft.id,
            detail={"form_id": draft.form_id, "version": draft.version})

@@ -11,7 +11,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from pyxform import aliases as pyxform_aliases
 from pyxform.parsing.parameters import parse as parse_parameters
@@ -21,7 +21,7 @@ from pyxform.question import Option
 from survey_app.formdefs.attachments import Attachment, instance_name, read_attachments
 from survey_app.formdefs.messages import LOAD, render
 from survey_app.formdefs.schema import Choice, Field, FormSchema, language_code
-from survey_app.formdefs.sheets import FormError, Item, SheetChecker
+from survey_app.formdefs.sheets import HOUSEHOLDS, FormError, Item, SheetChecker
 from survey_app.formdefs.xform import convert, read_workbook
 
 _CACHE: OrderedDict[str, LoadedForm] = OrderedDict()
@@ -58,8 +58,12 @@ DEFAULT_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 
 def load_form(source: bytes | str | Path, filename: str | None = None, attachments: dict[str, bytes] | None = None,
-              *, max_attachment_bytes: int = DEFAULT_ATTACHMENT_BYTES) -> LoadedForm:
+              *, max_attachment_bytes: int = DEFAULT_ATTACHMENT_BYTES,
+              entity_lists: frozenset[str] | set[str] = frozenset()) -> LoadedForm:
     """Parse an XLSForm (.xlsx, or pyxform's markdown .md) with its attached files; never raises for a bad form.
+
+    `entity_lists`: the entity lists of the ward (besides `households`, which every ward has): a form naming
+    `<list>.csv` of one of them, or of a list its own entities sheet declares, gets that file from the server.
 
     Results are cached by content: pyxform takes about a second on the household form.
     """
@@ -70,11 +74,13 @@ def load_form(source: bytes | str | Path, filename: str | None = None, attachmen
     for name in sorted(attachments or {}):
         digest.update(b"\0" + name.encode() + b"\0" + hashlib.sha256(attachments[name]).digest())
     digest.update(str(max_attachment_bytes).encode())
+    lists = frozenset(entity_lists) | {HOUSEHOLDS}
+    digest.update("\0".join(sorted(lists)).encode())
     key = digest.hexdigest()
     with _LOCK:
         loaded = _CACHE.get(key)
     if loaded is None:
-        loaded = _load(data, filename, attachments or {}, max_attachment_bytes)
+        loaded = _load(data, filename, attachments or {}, max_attachment_bytes, lists)
         with _LOCK:
             _CACHE[key] = loaded
             while len(_CACHE) > _CACHE_SIZE:
@@ -84,7 +90,7 @@ def load_form(source: bytes | str | Path, filename: str | None = None, attachmen
 
 
 def _load(source: bytes, filename: str | None, files: dict[str, bytes] | None = None,
-          max_attachment_bytes: int = DEFAULT_ATTACHMENT_BYTES) -> LoadedForm:
+          max_attachment_bytes: int = DEFAULT_ATTACHMENT_BYTES, entity_lists: frozenset[str] = frozenset()) -> LoadedForm:
     checker = None
     try:
         workbook = read_workbook(source, filename or "form.xlsx")
@@ -100,15 +106,18 @@ def _load(source: bytes, filename: str | None, files: dict[str, bytes] | None = 
             item = checker.items.get(named.group(1)) if named else None
             error.row = item.row if item else None
         return LoadedForm(errors=[error])
-    used = {name: attached[name] for name in checker.files if name in attached}
+    served = entity_files(checker.files, entity_lists | {e["list_name"] for e in checker.entities})
+    used = {name: attached[name] for name in checker.files if name in attached and name not in served}
     try:
         external = _external_choices(workbook, checker.settings.get("default_language") or "default")
-        schema = _Builder(checker.items, checker.settings, checker.files, used, external).build(converted.pyxform)
+        schema = _Builder(checker.items, checker.settings, checker.files, used, external, served,
+                          checker.entities).build(converted.pyxform)
     except FormError as error:
         return LoadedForm(errors=[error])
     ignored = [f"{w.sheet}{f', {w.column}' if w.column else ''}: {w.message}" for w in checker.warnings]
     ignored += [render(LOAD["attachment_unused"], file=name) for name in attached if name not in checker.files]
-    missing = [name for name in checker.files if name not in attached]
+    ignored += [render(LOAD["entity_attachment_ignored"], file=name) for name in attached if name in served]
+    missing = [name for name in checker.files if name not in attached and name not in served]
     ignored += [f"{checker.files[name][1]}, {checker.files[name][3]}: {render(LOAD['attachment_missing'], file=name)}"
                 for name in missing]
     return LoadedForm(schema=schema, xform=converted.xform, warnings=ignored + converted.warnings,
@@ -131,6 +140,13 @@ def _external_choices(workbook, default_language: str) -> dict[str, list[dict]]:
         if list_name and row.get("name") not in (None, ""):
             lists.setdefault(str(list_name), []).append(row)
     return lists
+
+
+def entity_files(files: dict[str, tuple], lists: set[str] | frozenset[str]) -> set[str]:
+    """The data files the form names that are entity lists (`households.csv`, `<list>.csv`): the server builds
+    their rows from its own data when the form is served, nothing is attached."""
+    return {name for name, spec in files.items()
+            if spec[0] == "data" and PurePath(name).suffix.lower() == ".csv" and instance_name(name) in lists}
 
 
 _SEARCH = re.compile(r"""^\s*search\(\s*['"]([^'"]+)['"]""")
@@ -175,12 +191,16 @@ def _parameters(value, row: int) -> dict[str, str]:
 class _Builder:
     """Turns pyxform's JSON into FormSchema, keeping the languages in the order met."""
 
-    def __init__(self, items: dict[str, Item], settings: dict[str, str], files=None, attached=None, external=None):
+    def __init__(self, items: dict[str, Item], settings: dict[str, str], files=None, attached=None, external=None,
+                 served=(), entities=()):
         self.items = items
         #: The lists of the external_choices sheet (pyxform's choice dicts), by their name on the sheet.
         self.external: dict[str, list[dict]] = external or {}
         self.settings = settings
         self.files: dict[str, tuple] = files or {}
+        #: Entity list files, built by the server when the form is served.
+        self.served = set(served)
+        self.entities = list(entities)
         self.attached: dict[str, Attachment] = attached or {}
         self.languages: dict[str, str] = {}  # code -> name
         #: Lists made from attached files (select_*_from_file, search()), by list name.
@@ -218,7 +238,8 @@ class _Builder:
             languages=languages, fields=fields, choices=choices,
             instance_name=self.settings.get("instance_name"),
             instances={instance_name(name): a.rows for name, a in self.attached.items() if a.kind == "data"},
-            files={name: spec[0] for name, spec in self.files.items()},
+            files={name: "entity" if name in self.served else spec[0] for name, spec in self.files.items()},
+            entities=self.entities,
         )
 
     def choice_list(self, items: list[dict]) -> list[Choice]:

@@ -145,8 +145,13 @@ class FormSchema:
     instance_name: str | None = None
     #: Rows of the attached data files by instance name ('villages' for villages.csv): pulldata(), search().
     instances: dict[str, list[dict]] = field(default_factory=dict)
-    #: Every file the form refers to, to be attached beside it: {name: "media" | "data"}.
+    #: Every file the form refers to: {name: "media" | "data" | "entity"}; "media" and "data" files are
+    #: attached beside it, an "entity" file (households.csv, <list>.csv) is built from the ward's entity list
+    #: each time the form is served (survey_app.collection.entities).
     files: dict[str, str] = field(default_factory=dict)
+    #: The entities sheet (ODK Entities): [{"list_name", "row", "label", "create_if", "update_if", "entity_id",
+    #: "properties": {property: question name}}], expressions only when given.
+    entities: list[dict] = field(default_factory=list)
 
     def __post_init__(self):
         self.by_name: dict[str, Field] = {}
@@ -218,7 +223,7 @@ class FormSchema:
             "languages": self.languages, "instance_name": self.instance_name,
             "fields": [f.to_dict() for f in self.fields],
             "choices": {name: [c.to_dict() for c in items] for name, items in self.choices.items()},
-            "instances": self.instances, "files": self.files,
+            "instances": self.instances, "files": self.files, "entities": self.entities,
         }
 
     @classmethod
@@ -230,4 +235,5 @@ class FormSchema:
             fields=[Field.from_dict(item) for item in data["fields"]],
             choices={name: [Choice(**c) for c in items] for name, items in data["choices"].items()},
             instances=data.get("instances") or {}, files=data.get("files") or {},
+            entities=data.get("entities") or [],
         )

@@ -20,9 +20,10 @@ from survey_app.extensions import utcnow
 from survey_app.formdefs.expressions import ExpressionError, compile_expression, walk
 from survey_app.formdefs.messages import LOAD, render
 
-#: external_choices: the lists of select_one_external questions (ODK Collect writes them to itemsets.csv).
-SHEETS = ("survey", "choices", "settings", "external_choices")
-UNSUPPORTED_SHEETS = ("entities",)
+#: external_choices: the lists of select_one_external questions (ODK Collect writes them to itemsets.csv);
+#: entities: ODK Entities (survey_app.collection.entities).
+SHEETS = ("survey", "choices", "settings", "external_choices", "entities")
+UNSUPPORTED_SHEETS = ()
 #: Sheets only ODK Collect reads: accepted with a warning (osm: OpenMapKit's tags for its osm questions).
 COLLECT_SHEETS = ("osm",)
 TRANSLATABLE = {"label", "hint", "guidance_hint", "required_message", "constraint_message"}
@@ -30,19 +31,30 @@ TRANSLATABLE = {"label", "hint", "guidance_hint", "required_message", "constrain
 MEDIA = {"image", "big-image", "audio", "video"}
 SURVEY_COLUMNS = TRANSLATABLE | {
     "type", "name", "required", "relevant", "constraint", "calculation", "default", "read_only",
-    "appearance", "choice_filter", "repeat_count", "parameters",
+    "appearance", "choice_filter", "repeat_count", "parameters", "save_to",
 }
 SURVEY_ALIASES = {"relevance": "relevant", "calculate": "calculation", "readonly": "read_only",
                   "caption": "label", "command": "type", "tag": "name", "value": "name",
                   "jr:constraintmsg": "constraint_message", "constraining_message": "constraint_message",
                   "jr:requiredmsg": "required_message", "requiredmsg": "required_message",
                   "jr:count": "repeat_count", "count": "repeat_count"}
-SURVEY_UNSUPPORTED = {"trigger", "save_to"}
+SURVEY_UNSUPPORTED = {"trigger"}
 #: Columns only ODK Collect or pyxform's SMS and compact modes use: kept in the XForm, ignored by the phone.
 SURVEY_IGNORED = {"body", "bind", "instance", "autoplay", "rows", "sms_field", "sms_option", "sms_separator",
                   "sms_allow_media", "sms_date_format", "sms_datetime_format", "sms_response", "compact_tag",
                   "jr:noapperrorstring", "no_app_error_string", "noapperrorstring", "intent"}
 CHOICE_COLUMNS = {"list_name", "name", "label"}
+#: The entities sheet (ODK Entities): one row per entity list the form creates or updates entities of.
+ENTITY_COLUMNS = {"list_name", "label", "create_if", "update_if", "entity_id"}
+ENTITY_ALIASES = {"dataset": "list_name"}
+#: pyxform's entities in a repeat (one entity per entry): not done by the app.
+ENTITY_UNSUPPORTED = {"repeat"}
+#: An entity list or property name: an XML name without '.', not starting with '__' (ODK's rules).
+ENTITY_NAME = re.compile(r"^(?!__)[^\W\d][\w\-]*$")
+#: The entity list that is the ward's household registry, and the properties a household keeps
+#: (survey_app.collection.entities maps them onto the registry's columns).
+HOUSEHOLDS = "households"
+HOUSEHOLD_PROPERTIES = ("head_name", "address", "phone", "member_count")
 CHOICE_ALIASES = {"value": "name", "caption": "label"}
 SETTINGS_COLUMNS = {"form_title", "form_id", "version", "default_language", "instance_name", "style"}
 SETTINGS_ALIASES = {"set_form_title": "form_title", "set_form_id": "form_id"}
@@ -218,6 +230,14 @@ def classify(raw: str) -> tuple[str, str | None, bool] | None:
     return None
 
 
+def _bare_name(source: str) -> bool:
+    """Whether an expression is a bare name ('l1'): a path to a child of the form's root, never a question."""
+    try:
+        return not compile_expression(source)
+    except ExpressionError as exc:
+        return exc.code == "bare_name"
+
+
 class SheetChecker:
     """Runs every check on a pyxform DefinitionData and collects FormErrors."""
 
@@ -233,6 +253,9 @@ class SheetChecker:
         self.settings: dict[str, str] = {}
         #: Files the form refers to, to be attached: name -> (kind "media"/"data", sheet, row, column).
         self.files: dict[str, tuple[str, str, int, str]] = {}
+        #: The entities sheet's rows: {"list_name", "row", "label", "create_if", "update_if", "entity_id",
+        #: "properties": {property: question name}} (the expressions only when given).
+        self.entities: list[dict] = []
 
     def error(self, code, sheet=None, row=None, column=None, **params):
         self.errors.append(FormError(code, sheet, row, column, params))
@@ -247,8 +270,13 @@ class SheetChecker:
         self.check_headers("choices", CHOICE_COLUMNS, CHOICE_ALIASES, set(), extra_allowed=True)
         self.check_headers("external_choices", CHOICE_COLUMNS, CHOICE_ALIASES, set(), extra_allowed=True)
         self.check_headers("settings", SETTINGS_COLUMNS, SETTINGS_ALIASES, set(), ignored=SETTINGS_IGNORED)
+        if self.data.entities is not None or "entities" in (n.lower() for n in self.data.sheet_names or []):
+            self.check_headers("entities", ENTITY_COLUMNS, ENTITY_ALIASES, ENTITY_UNSUPPORTED)
+        else:
+            self.columns["entities"] = {}
         self.check_settings()
         self.scan_survey()
+        self.check_entities()
         self.check_expressions()
         self.scan_media()
         return self.errors
@@ -420,6 +448,88 @@ class SheetChecker:
             self.repeat_parents[name] = item.repeat
         if kind.startswith("begin_"):
             stack.append(item)
+
+    # ---- entities (ODK Entities) -----------------------------------------------------
+
+    def check_entities(self):
+        """The entities sheet (list_name, label, create_if, update_if, entity_id) and the save_to column."""
+        rows: dict[str, dict] = {}
+        for index, row in enumerate(self.rows("entities")):
+            number = index + 2
+            if not row or not any(str(value).strip() for value in row.values() if value is not None):
+                continue
+            header, name = self.cell("entities", row, "list_name")
+            name = (name or "").strip()
+            if not name:
+                self.error("entity_list_missing", "entities", number, "list_name")
+                continue
+            if not ENTITY_NAME.match(name):
+                self.error("entity_list_name", "entities", number, header, name=name)
+                continue
+            if name in rows:
+                self.error("entity_list_twice", "entities", number, header, name=name, other=rows[name]["row"])
+                continue
+            entry = {"list_name": name, "row": number, "properties": {}}
+            for column in ("label", "create_if", "update_if", "entity_id"):
+                column_header, source = self.cell("entities", row, column)
+                if source and str(source).strip():
+                    entry[column] = str(source).strip()
+                    if _bare_name(entry[column]):  # XPath reads it as a path to no question, as ODK does: empty
+                        self.warn("entity_expression_empty", "entities", number, column_header, name=entry[column])
+                        entry[column] = "''"
+                    else:
+                        self.expression(entry[column], "entities", number, column_header, None)
+            creates = "entity_id" not in entry or "create_if" in entry
+            if creates and "label" not in entry:
+                self.error("entity_label", "entities", number, "label", name=name)
+            if "update_if" in entry and "entity_id" not in entry:
+                self.error("entity_id_needed", "entities", number, "update_if", name=name)
+            if "entity_id" in entry:  # ODK Central orders updates by version and flags conflicts; the app does not
+                self.warn("entity_update_order", "entities", number, "entity_id", name=name)
+            rows[name] = entry
+        self.entities = list(rows.values())
+        saved: dict[tuple[str, str], int] = {}
+        for index, row in enumerate(self.rows("survey")):
+            number = index + 2
+            header, target = self.cell("survey", row, "save_to")
+            target = str(target or "").strip()
+            if not target:
+                continue
+            if not rows:
+                self.error("save_to_no_entities", "survey", number, header)
+                continue
+            list_name, _, prop = target.rpartition("#")
+            if not list_name:
+                if len(rows) > 1:
+                    self.error("save_to_which_list", "survey", number, header, name=prop)
+                    continue
+                list_name = next(iter(rows))
+            elif list_name not in rows:
+                self.error("save_to_unknown_list", "survey", number, header, list=list_name)
+                continue
+            if prop.lower() in ("name", "label") or prop.startswith("__"):
+                self.error("save_to_reserved", "survey", number, header, name=prop)
+                continue
+            if not ENTITY_NAME.match(prop):
+                self.error("save_to_bad", "survey", number, header, name=prop)
+                continue
+            item = self.items.get(self.row_name(row, number)[1] or "")
+            if item is None or item.row != number:
+                continue
+            if item.kind.startswith("begin_") or item.kind in ("note", "ignored"):
+                self.error("save_to_not_question", "survey", number, header, name=item.name)
+                continue
+            if item.repeat is not None:
+                self.error("save_to_repeat", "survey", number, header, name=item.name, repeat=item.repeat)
+                continue
+            if (list_name, prop) in saved:
+                self.error("save_to_twice", "survey", number, header, name=prop, other=saved[(list_name, prop)])
+                continue
+            saved[(list_name, prop)] = number
+            rows[list_name]["properties"][prop] = item.name
+            if list_name == HOUSEHOLDS and prop not in HOUSEHOLD_PROPERTIES:
+                self.warn("household_property_ignored", "survey", number, header, name=prop,
+                          known=", ".join(HOUSEHOLD_PROPERTIES))
 
     # ---- expressions ----------------------------------------------------------------
 

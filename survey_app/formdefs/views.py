@@ -11,6 +11,7 @@ from flask_login import current_user
 from survey_app.access import load_or_abort, roles_required
 from survey_app import uploads
 from survey_app.accounts.models import Role
+from survey_app.collection import entities
 from survey_app.errors import error_response
 from survey_app.security import CONTENT_SECURITY_POLICY
 from survey_app.formdefs import attachments as files
@@ -109,6 +110,8 @@ def _render_report(row: FormVersion, attach_form=None, errors=(), status: int = 
     return render_template("formdefs/report.html", row=row, summary=form.schema.summary(), current=current,
                            added=added, removed=removed, is_draft=row.status == FormStatus.DRAFT,
                            attachments=operations.attachment_rows(row.id), missing=operations.missing_files(row),
+                           entity_files=sorted(name for name, kind in form.schema.files.items() if kind == "entity"),
+                           entity_lists=[entry["list_name"] for entry in form.schema.entities],
                            attach_form=attach_form or AttachForm(), errors=list(errors)), status
 
 
@@ -197,7 +200,7 @@ def api_current(form_id):
     form = queries.current_form(current_user.ward_id, form_id)
     if form is None:
         return error_response(404, _("There is no form %(form_id)s.", form_id=form_id))
-    return jsonify(client_json(form.schema, _lang()))
+    return jsonify(client_json(entities.served_schema(form.schema, current_user.ward_id, current_user), _lang()))
 
 
 @roles_required(*Role)
@@ -223,4 +226,4 @@ def api_version(form_id, version):
     if form is None:
         return error_response(404, _("There is no version %(version)s of the form %(form_id)s.",
                                      version=version, form_id=form_id))
-    return jsonify(client_json(form.schema, _lang()))
+    return jsonify(client_json(entities.served_schema(form.schema, current_user.ward_id, current_user), _lang()))

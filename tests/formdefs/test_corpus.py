@@ -24,7 +24,6 @@ PROJECT_FORMS = sorted((Path(__file__).resolve().parents[2] / "forms").glob("*.x
 #: Forms that pyxform and ODK Validate accept but the app does not yet take whole, with why. Strict: a form
 #: that starts to pass fails here until it is taken off the list.
 NOT_YET = {
-    "pyxform_case_insensitivity.xlsx": "its ENTITIES sheet (item 5); its EXTERNAL_CHOICES and OSM sheets load",
 }
 
 

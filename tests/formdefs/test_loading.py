@@ -123,13 +123,6 @@ def test_a_sheet_pyxform_ignores_is_ignored_with_a_warning():
     assert loaded.ok and any(warning.startswith("notes: ") for warning in loaded.warnings)
 
 
-@pytest.mark.parametrize("sheet, code", [("entities", "unsupported_sheet")])
-def test_unknown_and_unsupported_sheets(sheet, code):
-    data = md("| | type | name | label |\n| | text | a | A |\n") + f"| {sheet} |\n| | a | b |\n| | 1 | 2 |\n".encode()
-    code_, sheet_, row, column, message = refusal(data)
-    assert (code_, sheet_, row, column) == (code, sheet, None, None) and sheet in message
-
-
 def test_workbook_without_survey_sheet():
     workbook = openpyxl.Workbook()
     workbook.active.title = "Sheet1"

@@ -239,6 +239,8 @@ ACCOUNT_PAGES = {"accounts.account_list", "accounts.account_edit", "accounts.pas
 #: Links whose token is the only key: the holder reads the name of the person the link was issued to.
 TOKEN_PAGES = {"teams.enroll", "accounts.set_password"}
 #: Answers that carry a questionnaire or the user's own account, not anybody's data: their keys are not checked.
+#: (A form reading an entity list, households.csv, carries the rows the role may read of it: checked by
+#: test_a_form_reading_the_households_list_carries_only_the_roles_households below.)
 NOT_DATA = {"formdefs.api_current", "collection.self_survey_form", "accounts.me"}
 #: JSON keys that carry people-level data: never in an answer to a city role.
 PERSONAL_KEYS = {"head_name", "full_name", "address", "phone", "lat", "lon", "latitude", "longitude",
@@ -327,3 +329,33 @@ def test_no_personal_data_beyond_the_role(app, world, endpoint):
             if role in ("city_viewer", "city_admin") and endpoint not in ACCOUNT_PAGES | NOT_DATA:
                 leaks += [f"{role} {url}: key {path}" for path in personal_keys(response)]
     assert not leaks, "\n".join(leaks)
+
+
+ENTITY_FORM = ("| survey |\n| | type | name | label |\n| | text | a1_group | Group |\n"
+               "| | select_one_from_file households.csv | hh | Household |\n"
+               "| settings |\n| | form_id | version |\n| | household_survey | 2099.7 |\n")
+
+
+def test_a_form_reading_the_households_list_carries_only_the_roles_households(app, world):
+    """The phone's form JSON, when the ward's household form reads households.csv (ODK Entities): every role
+    gets the households it may read in the household list, and no marker of any other scope."""
+    from survey_app.extensions import db
+    from survey_app.formdefs import operations
+
+    build_matrix(world)
+    draft, loaded = operations.upload(world.ward_a.id, world.admin_a, "entities.md", ENTITY_FORM.encode())
+    assert draft is not None and operations.publish(draft, world.admin_a) is None, loaded.errors
+    db.session.commit()
+    planted = {(scope, kind): found for scope in SCOPES for kind, found in markers(scope).items()}
+    leaks, seen = [], {}
+    for role in ROLE_USERS:
+        client = client_for(app, role)
+        for url in ("/api/forms/household_survey/current", "/api/forms/household_survey/2099.7"):
+            response = client.get(url)
+            if refused(response) or response.status_code >= 300:
+                continue
+            forbidden = {key: found for key, found in planted.items() if key not in may_read(role, "", "own")}
+            leaks += [f"{role} {url}: {marker}" for marker in found_markers(response, forbidden)]
+            seen[role] = len(response.get_json()["choices"].get("households.csv", []))  # city roles: the shipped form
+    assert not leaks, "\n".join(leaks)
+    assert seen == {"surveyor": 1, "team_leader": 1, "ward_admin": 2, "city_viewer": 0, "city_admin": 0}
