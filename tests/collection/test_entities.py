@@ -56,7 +56,8 @@ def households(*where):
 
 
 def events(action):
-    return db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == action)).scalars().all()
+    return db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == action)
+                              .order_by(AuditEvent.id)).scalars().all()
 
 
 @pytest.fixture

@@ -24,7 +24,8 @@ def upload(client, data: bytes, filename: str = "household_v2.xlsx", token: str 
 
 
 def actions(name: str) -> list[AuditEvent]:
-    return list(db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == name)).scalars())
+    return list(db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == name)
+                                   .order_by(AuditEvent.id)).scalars())
 
 
 def uploads() -> list[FormVersion]:
