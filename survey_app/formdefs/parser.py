@@ -340,6 +340,7 @@ class _Builder:
             media=self.media(element.get("media")),
             or_other=item.or_other, repeat_count=self.repeat_count(control.get("jr:count")),
             parameters=_parameters(element.get("parameters"), item.row),
+            trigger=[str(name) for name in element.get("trigger") or []],
             children=self.fields(element.get("children", [])) if kind in ("group", "repeat") else [],
         )
 

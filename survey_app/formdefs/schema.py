@@ -29,7 +29,7 @@ _LANGUAGE_CODE = re.compile(r"\(([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*)\)\s*$")
 _FIELD_KEYS = (
     "name", "type", "label", "hint", "guidance_hint", "required", "required_message", "relevant",
     "constraint", "constraint_message", "calculate", "default", "read_only", "appearance",
-    "list_name", "choice_filter", "or_other", "repeat_count", "media", "parameters",
+    "list_name", "choice_filter", "or_other", "repeat_count", "media", "parameters", "trigger",
 )
 _TEXTS = ("label", "hint", "guidance_hint", "required_message", "constraint_message")
 STRUCTURAL = ("group", "repeat")
@@ -89,6 +89,9 @@ class Field:
     #: The `parameters` column, as pyxform reads it ("start=1 end=5" -> {"start": "1", "end": "5"}):
     #: range start/end/step, select randomize/seed, and others' (max-pixels, ...) kept as given.
     parameters: dict[str, str] = field(default_factory=dict)
+    #: The `trigger` column: questions whose change sets this field's value from its calculation, once
+    #: per change (ODK's setvalue); the value then stays as set, or as the surveyor changed it.
+    trigger: list[str] = field(default_factory=list)
     children: list[Field] = field(default_factory=list)
     #: Filled in by FormSchema: the enclosing group or repeat, and the enclosing repeat.
     parent: Field | None = field(default=None, repr=False)

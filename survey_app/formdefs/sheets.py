@@ -31,14 +31,14 @@ TRANSLATABLE = {"label", "hint", "guidance_hint", "required_message", "constrain
 MEDIA = {"image", "big-image", "audio", "video"}
 SURVEY_COLUMNS = TRANSLATABLE | {
     "type", "name", "required", "relevant", "constraint", "calculation", "default", "read_only",
-    "appearance", "choice_filter", "repeat_count", "parameters", "save_to",
+    "appearance", "choice_filter", "repeat_count", "parameters", "save_to", "trigger",
 }
 SURVEY_ALIASES = {"relevance": "relevant", "calculate": "calculation", "readonly": "read_only",
                   "caption": "label", "command": "type", "tag": "name", "value": "name",
                   "jr:constraintmsg": "constraint_message", "constraining_message": "constraint_message",
                   "jr:requiredmsg": "required_message", "requiredmsg": "required_message",
                   "jr:count": "repeat_count", "count": "repeat_count"}
-SURVEY_UNSUPPORTED = {"trigger"}
+SURVEY_UNSUPPORTED: set[str] = set()
 #: Columns only ODK Collect or pyxform's SMS and compact modes use: kept in the XForm, ignored by the phone.
 SURVEY_IGNORED = {"body", "bind", "instance", "autoplay", "rows", "sms_field", "sms_option", "sms_separator",
                   "sms_allow_media", "sms_date_format", "sms_datetime_format", "sms_response", "compact_tag",

@@ -61,9 +61,12 @@ class _Step:
                  "choice_filter", "calculate", "choices", "max_selected")
 
     def __init__(self, schema: FormSchema, item: Field, top: Field | None):
-        self.item, self.name, self.kind = item, item.name, item.type
+        # A calculation with a trigger is set by the phone when its trigger changes (ODK's setvalue): the
+        # server keeps the value sent, as an answer, and never computes it again.
+        triggered = bool(item.trigger) and item.type == "calculate"
+        self.item, self.name, self.kind = item, item.name, "triggered" if triggered else item.type
         self.qtype = TYPES[item.type]
-        self.answered = self.qtype.answered
+        self.answered = self.qtype.answered or triggered
         self.relevant = item.expression("relevant")
         chain, parent = [], item.parent
         while parent is not None and parent is not top:
@@ -74,7 +77,7 @@ class _Step:
         self.required = item.required if isinstance(item.required, bool) else item.expression("required")
         self.constraint = item.expression("constraint")
         self.choice_filter = item.expression("choice_filter")
-        self.calculate = item.expression("calculate")
+        self.calculate = None if item.trigger else item.expression("calculate")
         self.choices = schema.choice_index(item.list_name) if item.list_name else None
         self.max_selected = _max_selected(item) if item.type == "select_multiple" else None
 

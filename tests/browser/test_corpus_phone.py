@@ -129,3 +129,20 @@ def test_a_guidance_hint_is_folded_under_its_question(live_server, phone, world,
     expect(phone.locator("#guided .hint")).to_have_text("Count the children too.")
     guidance.locator("summary").click()
     expect(guidance.locator("p")).to_have_text("Count whoever sleeps here most nights, students away included.")
+
+
+def test_a_trigger_fills_its_question_on_the_screen(live_server, phone, world, app):
+    from tests.collection.test_formlogic import TRIGGER_FORM
+
+    world.group_a1.self_survey_token = "to-dan-pho-01-trigger-abcdefghijklmnop"
+    db.session.commit()
+    phone.goto(f"{live_server}/self/{world.group_a1.self_survey_token}")
+    expect(phone.get_by_test_id("form-body")).to_be_visible()
+    with app.test_request_context():
+        schema = client_json(load_form(TRIGGER_FORM.encode(), "triggers.md").schema, "vi")
+    phone.evaluate(RENDER, {"schema": schema})
+    phone.locator("#guided [data-field=visits] input").fill("2")
+    expect(phone.locator("#guided [data-field=note_visits] input")).to_have_value("visits: 2")
+    phone.locator("#guided [data-field=note_visits] input").fill("typed by hand")
+    phone.locator("#guided [data-field=visits] input").fill("3")  # the trigger changes again: set again
+    expect(phone.locator("#guided [data-field=note_visits] input")).to_have_value("visits: 3")

@@ -258,3 +258,59 @@ def test_the_household_forms_sections_keep_their_names(app, form):
     assert result["pages"][""][-1] == "l:members" and len(result["pages"]["members"]) == 1
     assert [(w["at"], w["next"], w["back"]) for w in result["walks"]] == [
         ("h", "m", None), ("m", "r", "h"), ("m1", "m", "m"), ("r", None, "m"), ("m", "r", "h")]
+
+
+TRIGGER_FORM = """| survey |
+| | type | name | label | calculation | trigger |
+| | integer | visits | Visits | | |
+| | text | note_visits | Note | concat('visits: ', ${visits}) | ${visits} |
+| | calculate | changed_at | | concat('at ', ${visits}) | ${visits} |
+| settings |
+| | form_id | version |
+| | triggers | 1 |
+"""
+
+FIRE = """
+import { readFileSync } from "node:fs";
+import { FormModel } from "%s";
+const { schema } = JSON.parse(readFileSync(0, "utf8"));
+const model = new FormModel(schema);
+const raw = {};
+const steps = [];
+const out = [];
+model.evaluate(raw);
+out.push(model.fire("visits", steps, raw));       // nothing typed yet: the calculations give ''
+raw.visits = 2;
+model.evaluate(raw);
+out.push(model.fire("visits", steps, raw));
+out.push({ ...raw });
+raw.note_visits = "typed by hand";              // the surveyor's own text stays until the trigger changes again
+out.push(model.evaluate(raw).answers);
+raw.visits = 3;
+model.evaluate(raw);
+model.fire("visits", steps, raw);
+out.push(model.evaluate(raw).answers);
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+def test_a_trigger_sets_a_value_once_per_change_on_the_phone_and_the_server_keeps_it(app, tmp_path):
+    """ODK's trigger column: when ${visits} changes, note_visits and changed_at take their calculation's
+    value once; the surveyor may then change the question; the server keeps the values sent."""
+    from survey_app.formdefs.parser import load_form
+
+    loaded = load_form(TRIGGER_FORM.encode(), "triggers.md")
+    assert loaded.ok, [str(e) for e in loaded.errors]
+    with app.test_request_context():
+        schema_json = client_json(loaded.schema, "vi")
+    script = tmp_path / "fire.mjs"
+    script.write_text(FIRE % (Path(__file__).resolve().parents[2] / "static/js/phone/formlogic.js").as_uri())
+    done = subprocess.run(["node", str(script)], input=json.dumps({"schema": schema_json}), capture_output=True,
+                          text=True, check=True, timeout=60)
+    empty, first, raw, typed, again = json.loads(done.stdout)
+    assert empty == ["note_visits", "changed_at"] and first == ["note_visits", "changed_at"]
+    assert raw == {"visits": 2, "note_visits": "visits: 2", "changed_at": "at 2"}
+    assert typed == {"visits": 2, "note_visits": "typed by hand", "changed_at": "at 2"}
+    assert again == {"visits": 3, "note_visits": "visits: 3", "changed_at": "at 3"}
+    sent = {"visits": 3, "note_visits": "typed by hand", "changed_at": "at 2"}  # not recomputed by the server
+    assert validate(loaded.schema, sent, "en", today=TODAY) == [] and complete(loaded.schema, sent, today=TODAY) == sent

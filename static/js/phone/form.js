@@ -187,6 +187,16 @@ export class FormFlow {
     if (name) { /* a changed answer is checked again by the server when sent: drop its old refusal */
       this.serverErrors = this.serverErrors.filter((e) => e.field !== name || !samePath(pathOf(e), path));
     }
+    if (name && !this.screen.review) {
+      const steps = this.screen.steps;
+      const set = this.model.fire(name, steps, this.target(steps));
+      /* a question shown on this screen got its value from a trigger: draw the screen again with it */
+      if (set.some((field) => this.model.byName.get(field).kind !== "calculate")) {
+        this.hooks.save(this.raw);
+        this.go(this.screen, name);
+        return this.evaluation();
+      }
+    }
     this.model.fitCounts(this.raw);
     const evaluation = this.evaluation();
     if (this.view) this.view.update(evaluation, { showAll: this.showAll, serverErrors: this.serverErrors });

@@ -197,7 +197,7 @@ export class FormModel {
       const relevant = groups.every((g) => truth(g.relevant, context(), true)) && truth(field.relevant, context(), true);
       result.relevant.set(keyOf(field.name, path), relevant);
       if (!relevant || kind === "note") continue;
-      if (kind === "calculate") {
+      if (kind === "calculate" && !(field.trigger && field.trigger.length)) { /* a triggered one keeps its value */
         const value = run(field.calculate, context());
         if (!isEmpty(value) && !(typeof value === "number" && Number.isNaN(value))) clean[field.name] = value;
         continue;
@@ -273,6 +273,26 @@ export class FormModel {
     }
     const children = this.children(level, raw, [...outer, { ...base, ...entered }], path, result);
     return Object.assign(this.level(level.entries, raw, outer, { ...base, ...children }, path, result), children);
+  }
+
+  /* ODK's trigger column: the fields of the level at `steps` whose trigger names `name` take the value of
+     their calculation, once for this change (the surveyor may then change a question's value). `target` is
+     that level's raw answers; returns the names set. */
+  fire(name, steps, target) {
+    const level = steps.length ? this.levels.get(steps[steps.length - 1][0]) : this.top;
+    if (!level || !target) return [];
+    const set = [];
+    for (const { field } of level.entries) {
+      if (!field.trigger || !field.trigger.includes(name) || !field.calculate) continue;
+      /* the answers as just typed, over the last evaluation's (which has the calculations) */
+      const context = steps.length ? this.contextAt(steps, target)
+        : contextOf([], { ...(this.lastAnswers || {}), ...target }, this.shared());
+      const value = run(field.calculate, context);
+      if (isEmpty(value) || (typeof value === "number" && Number.isNaN(value))) delete target[field.name];
+      else target[field.name] = value;
+      set.push(field.name);
+    }
+    return set;
   }
 
   /* The file names the answers hold (photos, sound, video, files), at every level. */
