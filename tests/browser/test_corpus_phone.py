@@ -115,14 +115,20 @@ RENDER = """async ({ schema }) => {
 }"""
 
 
-def test_a_guidance_hint_is_folded_under_its_question(live_server, phone, world, app):
-    world.group_a1.self_survey_token = "to-dan-pho-01-guided-abcdefghijklmnop"
+def render_form(phone, live_server, world, app, markdown: str) -> None:
+    """A pyxform markdown form drawn by the phone's FormFlow in its own box (#guided) of a page with the
+    phone's texts (the group's self-survey page)."""
+    world.group_a1.self_survey_token = "to-dan-pho-01-rendered-abcdefghijklmnop"
     db.session.commit()
     phone.goto(f"{live_server}/self/{world.group_a1.self_survey_token}")
     expect(phone.get_by_test_id("form-body")).to_be_visible()
     with app.test_request_context():
-        schema = client_json(load_form(GUIDED.encode(), "guided.md").schema, "vi")
+        schema = client_json(load_form(markdown.encode(), "form.md").schema, "vi")
     phone.evaluate(RENDER, {"schema": schema})
+
+
+def test_a_guidance_hint_is_folded_under_its_question(live_server, phone, world, app):
+    render_form(phone, live_server, world, app, GUIDED)
     guidance = phone.get_by_test_id("guidance-people")
     expect(guidance).to_contain_text("Hướng dẫn thêm")
     expect(guidance.locator("p")).to_be_hidden()  # folded: the hint shows, the guidance waits to be asked for
@@ -134,13 +140,7 @@ def test_a_guidance_hint_is_folded_under_its_question(live_server, phone, world,
 def test_a_trigger_fills_its_question_on_the_screen(live_server, phone, world, app):
     from tests.collection.test_formlogic import TRIGGER_FORM
 
-    world.group_a1.self_survey_token = "to-dan-pho-01-trigger-abcdefghijklmnop"
-    db.session.commit()
-    phone.goto(f"{live_server}/self/{world.group_a1.self_survey_token}")
-    expect(phone.get_by_test_id("form-body")).to_be_visible()
-    with app.test_request_context():
-        schema = client_json(load_form(TRIGGER_FORM.encode(), "triggers.md").schema, "vi")
-    phone.evaluate(RENDER, {"schema": schema})
+    render_form(phone, live_server, world, app, TRIGGER_FORM)
     phone.locator("#guided [data-field=visits] input").fill("2")
     expect(phone.locator("#guided [data-field=note_visits] input")).to_have_value("visits: 2")
     phone.locator("#guided [data-field=note_visits] input").fill("typed by hand")
