@@ -149,11 +149,11 @@ def apply(submission: Submission, schema, user, *, household: Household | None, 
                   detail={"list": entry["list_name"], "submission_id": submission.id, "reason": "self_survey"})
         return
     from survey_app.formdefs.evaluator import Context, to_bool, to_string
-    from survey_app.formdefs.validation import choice_instances, complete
+    from survey_app.formdefs.validation import complete, secondary_instances
 
     answers = complete(schema, submission.answers or {}, today=today)
     context = Context(values=answers, today=(today.isoformat() if today else None),
-                      instances={**choice_instances(schema), **schema.instances})
+                      instances=secondary_instances(schema))
     for entry in schema.entities:
         label = to_string(_evaluate(entry.get("label"), context)).strip() if entry.get("label") else None
         entity_id = to_string(_evaluate(entry.get("entity_id"), context)).strip() if entry.get("entity_id") else ""

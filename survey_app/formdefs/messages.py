@@ -53,7 +53,6 @@ LOAD = {
     "csv_encoding": _l("The file %(file)s is not UTF-8 text (byte %(position)d): in Excel, save it as "
                        "\"CSV UTF-8\"."),
     "ignored_sheet": _l("The sheet '%(title)s' is not part of an XLSForm: it is ignored."),
-    "unsupported_sheet": _l("The sheet '%(title)s' is not supported by this app."),
     "no_survey": _l("The workbook has no 'survey' sheet."),
     "duplicate_header": _l("The column '%(header)s' is twice in the first row: rename or remove one of them."),
     "ignored_column": _l("The column '%(header)s' is not an XLSForm column: it is ignored."),

@@ -23,7 +23,6 @@ from survey_app.formdefs.messages import LOAD, render
 #: external_choices: the lists of select_one_external questions (ODK Collect writes them to itemsets.csv);
 #: entities: ODK Entities (survey_app.collection.entities).
 SHEETS = ("survey", "choices", "settings", "external_choices", "entities")
-UNSUPPORTED_SHEETS = ()
 #: Sheets only ODK Collect reads: accepted with a warning (osm: OpenMapKit's tags for its osm questions).
 COLLECT_SHEETS = ("osm",)
 TRANSLATABLE = {"label", "hint", "guidance_hint", "required_message", "constraint_message"}
@@ -38,7 +37,6 @@ SURVEY_ALIASES = {"relevance": "relevant", "calculate": "calculation", "readonly
                   "jr:constraintmsg": "constraint_message", "constraining_message": "constraint_message",
                   "jr:requiredmsg": "required_message", "requiredmsg": "required_message",
                   "jr:count": "repeat_count", "count": "repeat_count"}
-SURVEY_UNSUPPORTED: set[str] = set()
 #: Columns only ODK Collect or pyxform's SMS and compact modes use: kept in the XForm, ignored by the phone.
 SURVEY_IGNORED = {"body", "bind", "instance", "autoplay", "rows", "sms_field", "sms_option", "sms_separator",
                   "sms_allow_media", "sms_date_format", "sms_datetime_format", "sms_response", "compact_tag",
@@ -83,7 +81,6 @@ METADATA_TYPES = {"start", "end", "today", "deviceid", "username", "phonenumber"
 #: Accepted and left out of the app's form, with the warning's message code: the phone does not record in
 #: the background, and OpenMapKit's osm questions need ODK Collect with OpenMapKit beside it.
 IGNORED_TYPES = {"background-audio": "ignored_type", "osm": "osm_ignored"}
-_FROM_FILE = re.compile(r"^(select_one_from_file|select_multiple_from_file)\s+(\S+)$")
 #: Functions whose first argument names a data file (its name without .csv): pulldata('villages', ...).
 FILE_FUNCTIONS = ("pulldata", "search")
 UNSUPPORTED_TYPES = {
@@ -198,6 +195,12 @@ def default_form_id(file_stem: str | None) -> str:
     return name[:80]
 
 
+def from_file(raw: str | None) -> bool:
+    """Whether a type cell is a select over an attached file (select_one_from_file, 'select one from file', ...)."""
+    select = RE_SELECT.match(" ".join((raw or "").split()))
+    return bool(select) and select.group("select_command") in PYXFORM_FROM_FILE
+
+
 def classify(raw: str) -> tuple[str, str | None, bool] | None:
     """(kind, choice list, or_other) of a type cell; kind 'unsupported' or None when refused."""
     text = " ".join(raw.split())
@@ -266,7 +269,7 @@ class SheetChecker:
     def run(self) -> list[FormError]:
         if not self.check_sheets():
             return self.errors
-        self.check_headers("survey", SURVEY_COLUMNS, SURVEY_ALIASES, SURVEY_UNSUPPORTED, ignored=SURVEY_IGNORED)
+        self.check_headers("survey", SURVEY_COLUMNS, SURVEY_ALIASES, set(), ignored=SURVEY_IGNORED)
         self.check_headers("choices", CHOICE_COLUMNS, CHOICE_ALIASES, set(), extra_allowed=True)
         self.check_headers("external_choices", CHOICE_COLUMNS, CHOICE_ALIASES, set(), extra_allowed=True)
         self.check_headers("settings", SETTINGS_COLUMNS, SETTINGS_ALIASES, set(), ignored=SETTINGS_IGNORED)
@@ -287,9 +290,7 @@ class SheetChecker:
         names = list(self.data.sheet_names or [])
         for name in names:
             lower = name.lower()
-            if lower in UNSUPPORTED_SHEETS:
-                self.error("unsupported_sheet", name, title=name)
-            elif lower in COLLECT_SHEETS:
+            if lower in COLLECT_SHEETS:
                 self.warn("osm_sheet", name, title=name)
             elif lower not in SHEETS:
                 self.warn("ignored_sheet", name, title=name)
@@ -399,7 +400,7 @@ class SheetChecker:
             if kind == "ignored":
                 code = IGNORED_TYPES[" ".join(raw.split()).lower().split(" ")[0]]
                 self.warn(code, "survey", number, header, type=raw)
-            if list_name is not None and _FROM_FILE.match(" ".join(raw.split())):
+            if list_name is not None and from_file(raw):
                 self.need(list_name, "data", "survey", number, header)
             if kind.startswith("end_"):
                 if not stack or stack[-1].kind != "begin_" + kind[4:]:
@@ -431,8 +432,7 @@ class SheetChecker:
             self.error("bad_name", "survey", number, name_header, name=name)
             return
         repeats = [item for item in stack if item.kind == "begin_repeat"]
-        if list_name is not None and list_name not in lists and not _FROM_FILE.match(" ".join(
-                (self.cell("survey", row, "type")[1] or "").split())):
+        if list_name is not None and list_name not in lists and not from_file(self.cell("survey", row, "type")[1]):
             self.error("missing_list", "survey", number, "type", list=list_name)
         if name in self.items:
             self.error("duplicate_name", "survey", number, name_header, name=name, other=self.items[name].row)
@@ -562,8 +562,7 @@ class SheetChecker:
                 if expression is None:
                     continue
                 # XPath reads a missing column as empty: ODK accepts it (a file's columns are its own)
-                if column == "choice_filter" and not _FROM_FILE.match(" ".join((self.cell("survey", row, "type")[1]
-                                                                                 or "").split())):
+                if column == "choice_filter" and not from_file(self.cell("survey", row, "type")[1]):
                     external = item.kind == "select_one_external"
                     for name in sorted(expression.columns):
                         if "::" in name:  # XPath reads 'label::English' as an axis, not a column

@@ -125,10 +125,15 @@ def _plan(schema: FormSchema) -> dict:
     if plan is None:
         plan = {None: _Scope(schema, None)}
         plan.update({r.name: _Scope(schema, r) for r in schema.repeats})
-        plan["instances"] = choice_instances(schema)
+        plan["instances"] = secondary_instances(schema)
         plan["choice_lists"] = {f.name: f.list_name for f in schema.walk() if f.list_name}
         _PLANS[schema] = plan
     return plan
+
+
+def secondary_instances(schema: FormSchema) -> dict[str, list[dict]]:
+    """What instance('name') reads: the choice lists, then the rows of the files attached or served."""
+    return {**choice_instances(schema), **schema.instances}
 
 
 def choice_instances(schema: FormSchema) -> dict[str, list[dict]]:
@@ -219,7 +224,7 @@ class _Run:
                 except TypeMismatch:
                     pass
         plan = self.plan
-        shared = {"today": self.today, "instances": {**plan["instances"], **self.schema.instances},  # lists, files
+        shared = {"today": self.today, "instances": plan["instances"],
                   "choice_lists": plan["choice_lists"]}
         context = Context(values=working, **shared) if not outer else \
             Context(values=outer[0], parents=tuple(outer[1:]), member=working,

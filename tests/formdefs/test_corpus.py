@@ -21,12 +21,6 @@ CORPUS = Path(__file__).resolve().parent / "corpus"
 FORMS = sorted(path for path in CORPUS.iterdir() if path.suffix in (".xls", ".xlsx"))
 PROJECT_FORMS = sorted((Path(__file__).resolve().parents[2] / "forms").glob("*.xlsx"))
 
-#: Forms that pyxform and ODK Validate accept but the app does not yet take whole, with why. Strict: a form
-#: that starts to pass fails here until it is taken off the list.
-NOT_YET = {
-}
-
-
 #: A 1x1 PNG: the stand-in for every picture, sound or video a form shows (the corpus has none of them).
 PIXEL = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
                       "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
@@ -90,9 +84,7 @@ def test_the_corpus_is_all_of_pyxforms_test_forms():
 
 
 @pytest.mark.parametrize("path", FORMS, ids=[path.name for path in FORMS])
-def test_the_app_accepts_a_form_exactly_when_pyxform_and_odk_validate_do(path, reference, request, app_ctx):
-    if path.name in NOT_YET:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=f"not yet: {NOT_YET[path.name]}"))
+def test_the_app_accepts_a_form_exactly_when_pyxform_and_odk_validate_do(path, reference, app_ctx):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         loaded = load_form(path)
