@@ -6,7 +6,6 @@ import math
 import re
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -145,18 +144,6 @@ def test_errors_carry_a_position_the_admin_can_find():
 def test_expressions_are_compiled_once():
     assert compile_expression("${a} + 1") is compile_expression("${a} + 1")
     assert compile_expression("${a} + ${b}").refs == {"a", "b"}
-
-
-def test_evaluation_is_fast():
-    expression = compile_expression("count-selected(.) <= 3 and not(selected(., 'none') and count-selected(.) > 1)")
-    context = Context(dot=["m1", "m2"])
-    timings = []
-    for _batch in range(5):  # the best batch: other processes share the machine
-        start = time.perf_counter()
-        for _ in range(2_000):
-            expression.evaluate(context)
-        timings.append((time.perf_counter() - start) / 2_000)
-    assert min(timings) < 50e-6
 
 
 def test_the_evaluator_imports_no_flask():
