@@ -86,9 +86,17 @@ def register_blueprints(app: Flask) -> None:
     from survey_app.teams.blueprint import bp as teams_bp
     from survey_app.wards.blueprint import bp as wards_bp
 
+    import_sync_handlers()
+
     for blueprint in (accounts_bp, wards_bp, teams_bp, collection_bp, formdefs_bp, planning_bp, audit_bp, dashboard_bp,
                       exports_bp, support_bp):
         app.register_blueprint(blueprint)
+
+
+def import_sync_handlers() -> None:
+    """Each record kind's handler registers itself with the sync core when its module is imported."""
+    import survey_app.collection.operations  # noqa: F401  (visits and household surveys)
+    import survey_app.support.operations  # noqa: F401  (support events)
 
 
 def register_request_hooks(app: Flask) -> None:

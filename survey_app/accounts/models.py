@@ -26,6 +26,8 @@ class Role(enum.StrEnum):
 CITY_ROLES = (Role.CITY_VIEWER, Role.CITY_ADMIN)
 #: Roles that belong to one ward.
 WARD_ROLES = (Role.WARD_ADMIN, Role.TEAM_LEADER, Role.SURVEYOR)
+#: Who may collect door to door (phones: visits, surveys, support events).
+COLLECTORS = (Role.SURVEYOR, Role.TEAM_LEADER, Role.WARD_ADMIN)
 
 
 class User(UserMixin, db.Model):

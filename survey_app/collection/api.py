@@ -10,20 +10,17 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from survey_app.access import load_or_abort, roles_required
-from survey_app.accounts.models import Role
+from survey_app.accounts.models import COLLECTORS  # noqa: F401  (also imported from here)
 from survey_app.collection import formlink, media, queries
 from survey_app.collection.models import Submission, SubmissionFile
-from survey_app.collection.operations import Submitter, ingest, sent_by_user
+from survey_app.collection.operations import sent_by_user
 from survey_app.collection.records import RecordError, max_batch_items, max_record_bytes, parse_json
 from survey_app.errors import error_response
 from survey_app.extensions import db, take_write_lock
-from survey_app.support.operations import ingest_support_event
-from survey_app.support.records import SUPPORT_KIND
+from survey_app.sync.core import Submitter, ingest, ingest_batch
 from survey_app.uploads import parses_upload
 from survey_app.wards.models import ResidentialGroup
 
-#: Who may collect door to door.
-COLLECTORS = (Role.SURVEYOR, Role.TEAM_LEADER, Role.WARD_ADMIN)
 #: Form the phone opens for an interview.
 HOUSEHOLD_FORM = "household_survey"
 
@@ -80,13 +77,6 @@ def _refusal(error: RecordError):
     return error_response(error.status, error.message)
 
 
-def ingest_item(payload, submitter: Submitter):
-    """One item of the phone's queue: a support event (kind "support_event") or a visit with its survey."""
-    if isinstance(payload, dict) and payload.get("kind") == SUPPORT_KIND:
-        return ingest_support_event(payload, submitter.user)
-    return ingest(payload, submitter)
-
-
 @roles_required(*COLLECTORS)
 def submit_one():
     """One record: the HTTP status is the record's (201, 200, 409, 422, 400, 403, 404, 413)."""
@@ -94,7 +84,7 @@ def submit_one():
         payload = read_json_body(max_record_bytes() + 1024)
     except RecordError as error:
         return _refusal(error)
-    receipt = ingest_item(payload, Submitter.for_user(current_user))
+    receipt = ingest(payload, Submitter.for_user(current_user))  # any kind: the sync core picks its handler
     db.session.commit()  # keeps a quarantined record (422) and refusal audits; failed records left nothing
     return jsonify(receipt.as_json()), receipt.status
 
@@ -111,8 +101,7 @@ def submit_batch():
         return error_response(400, _("Send an object with a list of records under \"items\"."))
     if len(items) > max_batch_items():
         return error_response(413, _("Send at most %(count)s records at a time.", count=max_batch_items()))
-    submitter = Submitter.for_user(current_user)
-    results = [ingest_item(item, submitter).as_json() for item in items]
+    results = [receipt.as_json() for receipt in ingest_batch(items, Submitter.for_user(current_user))]
     return jsonify(results=results)
 
 

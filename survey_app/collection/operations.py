@@ -1,17 +1,14 @@
-"""Storing what phones and residents send: idempotent by UUID, race-safe, quarantined when invalid.
+"""Storing what phones and residents send: the sync core's handler of household visits and surveys.
 
-Each record is handled inside its own SAVEPOINT, so a refused record leaves nothing behind and
-never undoes the records stored before it in the same batch. Functions only flush; the caller
-commits.
+The core (survey_app.sync.core) runs each record inside its own SAVEPOINT with race retries; this
+module says what a visit is: who may send it, its duplicate and conflict rules, validation against
+the form and quarantine when invalid. Functions only flush; the caller commits.
 """
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
-
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from survey_app.access import visible
 from survey_app.accounts.models import User
@@ -30,99 +27,33 @@ from survey_app.collection.models import (
     Visit,
     VisitOutcome,
 )
-from survey_app.collection.records import (
-    Record,
-    RecordError,
-    content_hash,
-    content_of,
-    parse_record,
-    uuid_or_none,
-)
+from survey_app.collection.records import Record, RecordError, parse_record
 from survey_app.dashboard.indicators import refresh_person_indicators
-from survey_app.extensions import db, utcnow
+from survey_app.extensions import db
+from survey_app.sync.core import DEFAULT_KIND, Handler, Submitter, ingest, register
+from survey_app.sync.envelope import Receipt, conflict, uuid_taken
 from survey_app.wards.models import ResidentialGroup
 
 
-@dataclass
-class Submitter:
-    """Who sends: a signed-in team member, or a resident through a group's self-survey link."""
+class VisitHandler(Handler):
+    """A knock on a door, with the household survey's answers when the household was interviewed."""
 
-    ward_id: int
-    user: User | None = None
-    team_id: int | None = None
-    channel: Channel = Channel.DOOR_TO_DOOR
-    #: Set for the online self-survey: the only group the record may belong to.
-    self_group: ResidentialGroup | None = None
-    #: A ward admin storing a corrected quarantined record on the sender's behalf.
-    reviewer: User | None = None
+    kind = DEFAULT_KIND
+    refused_action = "submission.refused"
+    refused_object_type = "households"
 
-    @classmethod
-    def for_user(cls, user: User) -> Submitter:
-        return cls(ward_id=user.ward_id, user=user, team_id=user.survey_team_id)
+    def store(self, payload, submitter: Submitter) -> Receipt:
+        return _ingest(payload, submitter)
 
-    @classmethod
-    def for_group(cls, group: ResidentialGroup) -> Submitter:
-        return cls(ward_id=group.ward_id, channel=Channel.ONLINE, self_group=group)
+    def known(self, uuid, digest, submitter: Submitter) -> Receipt | None:
+        return _known_result(uuid, digest, submitter)
 
-
-@dataclass
-class Receipt:
-    """The server's answer for one record; the phone drops its copy once it has one of these."""
-
-    uuid: str | None
-    status: int
-    result: str
-    message: str | None = None
-    errors: list = field(default_factory=list)
-    submission_id: int | None = None
-    visit_id: int | None = None
-    household_id: int | None = None
-    household_client_uuid: str | None = None
-    quarantine_id: int | None = None
-    #: Files the stored submission's answers name that have not arrived yet: the phone sends them next.
-    missing_files: list | None = None
-
-    def as_json(self) -> dict:
-        return {key: value for key, value in self.__dict__.items() if value is not None}
-
-
-#: Tries of one record when a concurrent request wins a race on a unique row (the phone drops a 409).
-RACE_ATTEMPTS = 3
-
-
-class _Undo(Exception):
-    """Leave the record's savepoint, rolling back its work."""
-
-    def __init__(self, receipt: Receipt):
-        self.receipt = receipt
-
-
-def ingest(payload, submitter: Submitter) -> Receipt:
-    """Store one record (or find it already stored) and say what happened."""
-    uuid = uuid_or_none(payload)
-    for attempt in range(RACE_ATTEMPTS):
-        try:
-            with db.session.begin_nested():
-                receipt = _ingest(payload, submitter)
-                if receipt.status >= 400 and receipt.result != "quarantined":
-                    raise _Undo(receipt)
-        except _Undo as undo:
-            receipt = undo.receipt
-        except RecordError as error:
-            receipt = Receipt(uuid, error.status, error.code, error.message, error.errors)
-        except IntegrityError:
-            # An identical request stored the same UUID between our lookup and our insert.
-            receipt = _known_result(uuid, content_hash(content_of(payload)), submitter) if uuid else None
-            if receipt is None and attempt < RACE_ATTEMPTS - 1:
-                continue  # a concurrent request wrote another row first (a new household, a tally): again
-            receipt = receipt or Receipt(uuid, 409, "conflict", _("This record clashes with one already stored."))
-        break
-    if receipt.status == 403 or receipt.result == "uuid_taken":
+    def refused_object_id(self, payload) -> int | None:
         household_id = payload.get("household_id") if isinstance(payload, dict) else None
-        audit("submission.refused", ward_id=submitter.ward_id, object_type="households",
-              object_id=household_id if isinstance(household_id, int) else None,
-              detail={"uuid": uuid, "code": receipt.result})
-    return receipt
+        return household_id if isinstance(household_id, int) and not isinstance(household_id, bool) else None
+
+
+register(VisitHandler())
 
 
 def _ingest(payload, submitter: Submitter) -> Receipt:
@@ -196,14 +127,13 @@ def _known_result(uuid: str, digest: str, submitter: Submitter) -> Receipt | Non
         sa.select(Visit).where(Visit.ward_id == ward, Visit.client_uuid == uuid)
     ).scalar_one_or_none()
     if any(row is not None and not _sent_by(row, submitter) for row in (submission, quarantined, visit)):
-        return Receipt(uuid, 409, "uuid_taken",
-                       _("A different record with the same identifier was already received."))
+        return uuid_taken(uuid)
     if submission is not None:
         if digest == submission.content_hash or (quarantined is not None and digest == quarantined.content_hash):
             return _stored_receipt(uuid, 200, "duplicate", submission, visit)
-        return _conflict(uuid)
+        return conflict(uuid)
     if visit is not None:
-        return _stored_receipt(uuid, 200, "duplicate", None, visit) if digest == visit.content_hash else _conflict(uuid)
+        return _stored_receipt(uuid, 200, "duplicate", None, visit) if digest == visit.content_hash else conflict(uuid)
     if quarantined is None:
         return None
     if quarantined.status == QuarantineStatus.REJECTED:
@@ -228,11 +158,6 @@ def _sent_by(row, submitter: Submitter) -> bool:
 def sent_by_user(row, user: User) -> bool:
     """Whether a submission came from this team member (or their team): only they send its files."""
     return _sent_by(row, Submitter.for_user(user))
-
-
-def _conflict(uuid: str) -> Receipt:
-    return Receipt(uuid, 409, "conflict",
-                   _("A different record with the same identifier was already received."))
 
 
 def _stored_receipt(uuid, status, result, submission: Submission | None, visit: Visit | None) -> Receipt:
@@ -260,7 +185,7 @@ def _quarantine(record: Record, errors: list[dict], submitter: Submitter, group)
                                                QuarantinedSubmission.uuid == record.uuid)
     ).scalar_one_or_none()
     if row is None:
-        row = QuarantinedSubmission(uuid=record.uuid, ward_id=submitter.ward_id, channel=submitter.channel,
+        row = QuarantinedSubmission(uuid=record.uuid, ward_id=submitter.ward_id, channel=Channel(submitter.channel),
                                     surveyor_id=submitter.user.id if submitter.user else None,
                                     survey_team_id=submitter.team_id)
         db.session.add(row)
@@ -328,7 +253,7 @@ def _new_submission(record: Record, submitter: Submitter, household: Household |
     latitude, longitude, accuracy = record.location or (None, None, None)
     submission = Submission(
         uuid=record.uuid, ward_id=group.ward_id, form_id=record.form_id, form_version=record.form_version,
-        channel=submitter.channel, surveyor_id=submitter.user.id if submitter.user else None,
+        channel=Channel(submitter.channel), surveyor_id=submitter.user.id if submitter.user else None,
         survey_team_id=submitter.team_id, household_id=household.id if household else None,
         residential_group_id=group.id, started_at=record.started_at, finished_at=record.finished_at,
         latitude=latitude, longitude=longitude, accuracy_m=accuracy, answers=record.answers,

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from survey_app.access import roles_required
 from survey_app.accounts.models import SessionKind
-from survey_app.collection.api import COLLECTORS
+from survey_app.accounts.models import COLLECTORS
 from survey_app.extensions import utcnow
 
 #: Static files of the app shell, relative to the static folder, cached by the service worker.

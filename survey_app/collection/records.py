@@ -9,38 +9,29 @@ A record is one knock on a door, with the survey's answers when the household wa
      "form_id": "household_survey", "form_version": "2025.1", "answers": {…},
      "sent_at": "…", "attempt": 2}
 
-`sent_at` and `attempt` are transport fields: they change on every try and are not part of the
-content, so re-sending the same record hashes the same.
+What every record shares (UUID, hash, size limits, JSON) is the sync core's envelope
+(survey_app.sync.envelope); this module checks the shape of a visit.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import uuid as uuid_module
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import gettext as _
 
 from survey_app.collection.models import VisitOutcome
-
-#: Fields that describe one delivery attempt, not the record.
-TRANSPORT_FIELDS = frozenset({"sent_at", "attempt"})
-#: Largest single record, in bytes of compact JSON (a household of 30 members is about 40 KB).
-DEFAULT_MAX_RECORD_BYTES = 256 * 1024
-#: Most records in one batch request.
-DEFAULT_MAX_BATCH_ITEMS = 50
-
-
-class RecordError(Exception):
-    """A record that cannot be stored as sent: HTTP-like status, machine code, message for people."""
-
-    def __init__(self, status: int, code: str, message: str, errors: list | None = None):
-        super().__init__(message)
-        self.status, self.code, self.message, self.errors = status, code, message, errors or []
-
+from survey_app.sync.envelope import (  # noqa: F401  (the envelope, re-exported for the collection's modules)
+    RecordError,
+    check_size,
+    content_hash,
+    content_of,
+    max_batch_items,
+    max_record_bytes,
+    parse_json,
+    parse_uuid,
+    uuid_or_none,
+)
 
 @dataclass
 class NewHousehold:
@@ -67,76 +58,6 @@ class Record:
     form_id: str | None
     form_version: str | None
     answers: dict | None
-
-
-class _BadNumber(ValueError):
-    pass
-
-
-#: Integers a phone holds exactly (JavaScript's safe range); larger ones are refused, not rounded.
-_SAFE_INT = 2**53
-
-
-def _bounded_int(text: str) -> int:
-    value = int(text)
-    if abs(value) > _SAFE_INT:
-        raise _BadNumber(text)
-    return value
-
-
-def _no_constant(name: str):
-    raise _BadNumber(name)
-
-
-def parse_json(raw: bytes | str):
-    """JSON as sent by a phone or typed by ward staff; NaN, Infinity and huge integers are refused (400)."""
-    try:
-        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        return json.loads(text, parse_int=_bounded_int, parse_constant=_no_constant)
-    except _BadNumber:
-        raise RecordError(400, "malformed", _("The data holds a number that is too large or not a number.")) from None
-    except (UnicodeDecodeError, ValueError):
-        raise RecordError(400, "malformed", _("The data sent is not valid JSON.")) from None
-
-
-def max_record_bytes() -> int:
-    return current_app.config.get("SUBMISSION_MAX_BYTES", DEFAULT_MAX_RECORD_BYTES)
-
-
-def max_batch_items() -> int:
-    return current_app.config.get("SUBMISSION_BATCH_MAX_ITEMS", DEFAULT_MAX_BATCH_ITEMS)
-
-
-def canonical_json(content) -> str:
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-
-def content_of(payload: dict) -> dict:
-    """The record without its transport fields."""
-    return {key: value for key, value in payload.items() if key not in TRANSPORT_FIELDS}
-
-
-def content_hash(content: dict) -> str:
-    """sha256 of the canonical JSON (sorted keys, compact) of a record's content."""
-    return hashlib.sha256(canonical_json(content).encode()).hexdigest()
-
-
-def parse_uuid(value, field: str = "uuid") -> str:
-    """The canonical lower-case form of a UUID, or a 400 naming the field."""
-    if not isinstance(value, str) or len(value) > 64:
-        raise RecordError(400, "bad_uuid", _("The field %(field)s must be a UUID.", field=field))
-    try:
-        return str(uuid_module.UUID(value))
-    except ValueError:
-        raise RecordError(400, "bad_uuid", _("The field %(field)s must be a UUID.", field=field)) from None
-
-
-def uuid_or_none(payload) -> str | None:
-    """The payload's UUID if it has a valid one (to name it in a refusal), else None."""
-    try:
-        return parse_uuid(payload.get("uuid")) if isinstance(payload, dict) else None
-    except RecordError:
-        return None
 
 
 def _time(payload: dict, field: str, required: bool = False) -> datetime | None:
@@ -224,11 +145,6 @@ def parse_form_part(payload: dict) -> tuple[str, str, dict]:
     if not isinstance(members, list) or not all(isinstance(member, dict) for member in members):
         raise RecordError(400, "bad_answers", _("The members must be a list of objects."))
     return form_id, version, answers
-
-
-def check_size(payload) -> None:
-    if len(canonical_json(payload).encode()) > max_record_bytes():
-        raise RecordError(413, "too_large", _("This record is too large to be sent."))
 
 
 def parse_record(payload, *, with_visit: bool = True) -> Record:

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from survey_app.access import load_or_abort, roles_required
-from survey_app.collection.api import COLLECTORS
+from survey_app.accounts.models import COLLECTORS
 from survey_app.errors import error_response
 from survey_app.support import figures, operations, queries
 from survey_app.support.views import READERS

@@ -4,23 +4,20 @@ Functions only flush; the request commits at the edge.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import sqlalchemy as sa
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from survey_app.access import visible
 from survey_app.accounts.models import User
 from survey_app.audit.operations import record as audit
 from survey_app.collection.models import Household, Person
-from survey_app.collection.operations import Receipt
-from survey_app.collection.records import RecordError, content_hash, content_of, uuid_or_none
 from survey_app.extensions import db, utcnow
 from survey_app.support.models import SupportEvent, SupportType
 from survey_app.support.queries import current_lang
-from survey_app.support.records import SupportRecord, parse_support_record
+from survey_app.support.records import SUPPORT_KIND, SupportRecord, parse_support_record
+from survey_app.sync.core import Handler, Submitter, register
+from survey_app.sync.envelope import Receipt, RecordError, conflict, uuid_taken
 from survey_app.wards.models import ResidentialGroup, Ward
 
 #: The catalogue a ward starts with: (code, Vietnamese, English, gap module). Codes match the
@@ -99,33 +96,32 @@ def restore_type(row: SupportType) -> None:
     db.session.flush()
 
 
-# ---------------------------------------------------------------- events sent by phones
+# ---------------------------------------------------------------- events sent by phones (the sync core's handler)
 
-@dataclass
-class SupportReceipt(Receipt):
-    """The server's answer for one support record (the same shape as a visit's)."""
+class SupportHandler(Handler):
+    """An act of help a volunteer logged (kind "support_event"); refusals store nothing."""
 
-    support_event_id: int | None = None
+    kind = SUPPORT_KIND
+    refused_action = "support_event.refused"
+    refused_object_type = "support_events"
 
+    def store(self, payload, submitter: Submitter) -> Receipt:
+        return _ingest(payload, _volunteer(submitter))
 
-def ingest_support_event(payload, user: User) -> SupportReceipt:
-    """Store one support record (or find it already stored) and say what happened; refusals store nothing."""
-    uuid = uuid_or_none(payload)
-    try:
-        with db.session.begin_nested():
-            receipt = _ingest(payload, user)
-    except RecordError as error:
-        receipt = SupportReceipt(uuid, error.status, error.code, error.message)
-    except IntegrityError:  # the same UUID was stored by a parallel request between lookup and insert
-        receipt = _known_result(uuid, content_hash(content_of(payload)), user) if uuid else None
-        receipt = receipt or SupportReceipt(uuid, 409, "conflict", _("This record clashes with one already stored."))
-    if receipt.status == 403 or receipt.result == "uuid_taken":
-        audit("support_event.refused", user=user, ward_id=user.ward_id, object_type="support_events",
-              detail={"uuid": uuid, "code": receipt.result})
-    return receipt
+    def known(self, uuid, digest, submitter: Submitter) -> Receipt | None:
+        return _known_result(uuid, digest, _volunteer(submitter))
 
 
-def _known_result(uuid: str, digest: str, user: User) -> SupportReceipt | None:
+def _volunteer(submitter: Submitter) -> User:
+    if submitter.user is None:
+        raise RecordError(403, "forbidden", _("Only a signed-in volunteer can log help."))
+    return submitter.user
+
+
+register(SupportHandler())
+
+
+def _known_result(uuid: str, digest: str, user: User) -> Receipt | None:
     """The first result for a UUID the volunteer's ward already has; only its sender learns about it."""
     event = db.session.execute(
         sa.select(SupportEvent).where(SupportEvent.ward_id == user.ward_id, SupportEvent.uuid == uuid)
@@ -133,15 +129,13 @@ def _known_result(uuid: str, digest: str, user: User) -> SupportReceipt | None:
     if event is None:
         return None
     if event.volunteer_id != user.id and (user.survey_team_id is None or event.survey_team_id != user.survey_team_id):
-        return SupportReceipt(uuid, 409, "uuid_taken",
-                              _("A different record with the same identifier was already received."))
+        return uuid_taken(uuid)
     if event.content_hash != digest:
-        return SupportReceipt(uuid, 409, "conflict",
-                              _("A different record with the same identifier was already received."))
-    return SupportReceipt(uuid, 200, "duplicate", support_event_id=event.id)
+        return conflict(uuid)
+    return Receipt(uuid, 200, "duplicate", support_event_id=event.id)
 
 
-def _ingest(payload, user: User) -> SupportReceipt:
+def _ingest(payload, user: User) -> Receipt:
     record = parse_support_record(payload)
     known = _known_result(record.uuid, record.content_hash, user)
     if known is not None:
@@ -159,7 +153,7 @@ def _ingest(payload, user: User) -> SupportReceipt:
     )
     db.session.add(event)
     db.session.flush()
-    return SupportReceipt(record.uuid, 201, "stored", support_event_id=event.id)
+    return Receipt(record.uuid, 201, "stored", support_event_id=event.id)
 
 
 def _visible_row(model, row_id: int, user: User):

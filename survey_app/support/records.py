@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 
-from survey_app.collection.records import RecordError, check_size, content_hash, content_of, parse_uuid
+from survey_app.sync.envelope import RecordError, check_size, content_hash, content_of, parse_uuid
 from survey_app.extensions import utcnow
 from survey_app.support.models import SupportOutcome, SupportPlace
 

@@ -1,0 +1,125 @@
+"""Storing phone records, one or a batch: one SAVEPOINT per record, race retries, refusal audits.
+
+A handler per record kind says what the record is (`Handler`); this module owns the loop around it.
+A refused record leaves nothing behind and never undoes the records stored before it in the same
+batch; a quarantined record (kept for ward staff, status 422) is the one refusal that is stored.
+Functions only flush; the caller commits.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from survey_app.audit.operations import record as audit
+from survey_app.extensions import db
+from survey_app.sync.envelope import Receipt, RecordError, payload_hash, uuid_or_none
+
+#: Tries of one record when a concurrent request wins a race on a unique row (the phone drops a 409).
+RACE_ATTEMPTS = 3
+#: The kind of a record that names none: a household visit (the first kind phones sent).
+DEFAULT_KIND = "visit"
+
+
+@dataclass
+class Submitter:
+    """Who sends: a signed-in team member, or a resident through a group's self-survey link."""
+
+    ward_id: int
+    user: object | None = None
+    team_id: int | None = None
+    #: "door_to_door" or "online" (collection.models.Channel values).
+    channel: str = "door_to_door"
+    #: Set for the online self-survey: the only group the record may belong to.
+    self_group: object | None = None
+    #: A ward admin storing a corrected quarantined record on the sender's behalf.
+    reviewer: object | None = None
+
+    @classmethod
+    def for_user(cls, user) -> Submitter:
+        return cls(ward_id=user.ward_id, user=user, team_id=user.survey_team_id)
+
+    @classmethod
+    def for_group(cls, group) -> Submitter:
+        return cls(ward_id=group.ward_id, channel="online", self_group=group)
+
+
+class Handler:
+    """One kind of record. Subclasses set `kind` and the audit names, and implement the two methods."""
+
+    kind: str = DEFAULT_KIND
+    #: Audit action and object type of a refused record (403, or a UUID another sender holds).
+    refused_action: str = "record.refused"
+    refused_object_type: str = "records"
+
+    def store(self, payload, submitter: Submitter) -> Receipt:
+        """Check and store one record (or find it stored); raise RecordError to refuse it."""
+        raise NotImplementedError
+
+    def known(self, uuid: str, digest: str | None, submitter: Submitter) -> Receipt | None:
+        """The first result for a UUID already received from this submitter; None when it is new."""
+        raise NotImplementedError
+
+    def refused_object_id(self, payload) -> int | None:
+        return None
+
+
+_HANDLERS: dict[str, Handler] = {}
+
+
+def register(handler: Handler) -> Handler:
+    """Make a handler the one for its kind (called once at import of the handler's module)."""
+    _HANDLERS[handler.kind] = handler
+    return handler
+
+
+def handler_for(payload) -> Handler:
+    kind = payload.get("kind") if isinstance(payload, dict) else None
+    handler = _HANDLERS.get(kind if isinstance(kind, str) else DEFAULT_KIND)
+    if handler is None:
+        raise RecordError(400, "unknown_kind", _("Unknown kind of record: %(kind)s.", kind=str(kind)[:40]))
+    return handler
+
+
+class _Undo(Exception):
+    """Leave the record's savepoint, rolling back its work."""
+
+    def __init__(self, receipt: Receipt):
+        self.receipt = receipt
+
+
+def ingest(payload, submitter: Submitter) -> Receipt:
+    """Store one record of any kind (or find it already stored) and say what happened."""
+    uuid = uuid_or_none(payload)
+    try:
+        handler = handler_for(payload)
+    except RecordError as error:
+        return Receipt(uuid, error.status, error.code, error.message)
+    for attempt in range(RACE_ATTEMPTS):
+        try:
+            with db.session.begin_nested():
+                receipt = handler.store(payload, submitter)
+                if receipt.status >= 400 and receipt.result != "quarantined":
+                    raise _Undo(receipt)
+        except _Undo as undo:
+            receipt = undo.receipt
+        except RecordError as error:
+            receipt = Receipt(uuid, error.status, error.code, error.message, error.errors)
+        except IntegrityError:
+            # An identical request stored the same UUID between our lookup and our insert.
+            receipt = handler.known(uuid, payload_hash(payload), submitter) if uuid else None
+            if receipt is None and attempt < RACE_ATTEMPTS - 1:
+                continue  # a concurrent request wrote another row first (a new household): again
+            receipt = receipt or Receipt(uuid, 409, "conflict", _("This record clashes with one already stored."))
+        break
+    if receipt.status == 403 or receipt.result == "uuid_taken":
+        audit(handler.refused_action, user=submitter.user, ward_id=submitter.ward_id,
+              object_type=handler.refused_object_type, object_id=handler.refused_object_id(payload),
+              detail={"uuid": uuid, "code": receipt.result})
+    return receipt
+
+
+def ingest_batch(items: list, submitter: Submitter) -> list[Receipt]:
+    """One receipt per item, in order; one bad item never fails the others."""
+    return [ingest(item, submitter) for item in items]
