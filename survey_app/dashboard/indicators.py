@@ -199,10 +199,15 @@ def refresh_person_indicators(submission: Submission) -> int:
 
 def _lock_groups(group_ids) -> None:
     """One tally rewrite per group at a time: two PostgreSQL transactions rewriting the same group's
-    tally would both insert it (unique violation). SQLite writes one transaction at a time anyway."""
+    tally would both insert it (unique violation). SQLite writes one transaction at a time anyway.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: the rows this transaction has just inserted (visits, persons)
+    hold a KEY SHARE lock on their group, which FOR UPDATE conflicts with, so two requests of the
+    same group waited on each other's KEY SHARE and PostgreSQL killed one ("deadlock detected", a 503
+    to the phone). NO KEY UPDATE still serialises the rewrites and does not wait for KEY SHARE."""
     if group_ids:
         db.session.execute(sa.select(ResidentialGroup.id).where(ResidentialGroup.id.in_(sorted(group_ids)))
-                           .order_by(ResidentialGroup.id).with_for_update())
+                           .order_by(ResidentialGroup.id).with_for_update(key_share=True))
 
 
 def rebuild_indicators(ward_id: int) -> int:

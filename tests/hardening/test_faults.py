@@ -263,3 +263,22 @@ def test_a_race_on_another_unique_row_is_retried_not_refused(app, batch, monkeyp
     response = phone.post("/api/submissions/batch", {"items": batch[:2]})
     assert raced and [r["status"] for r in response.get_json()["results"]] == [201, 201]
     assert_stored_once(batch[:2])
+
+
+def test_a_groups_tally_lock_does_not_wait_for_another_requests_rows_of_that_group(app, world, second_app):
+    """Under load on PostgreSQL, two batches of the same group deadlocked: each had inserted visits and
+    persons (a KEY SHARE lock on the group row) and then asked FOR UPDATE on the group to rewrite its
+    tally; PostgreSQL killed one and the phone got a 503. The tally lock must not wait for such rows."""
+    from survey_app.dashboard.indicators import _lock_groups
+
+    postgres = db.engine.dialect.name == "postgresql"
+    other = second_app(SQLITE_BUSY_TIMEOUT_MS=200,
+                       SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"options": "-c lock_timeout=500"}} if postgres else {})
+    with db.engine.connect() as holder:  # another request has stored a person of the group, not committed yet
+        holder.execute(sa.insert(Person.__table__).values(
+            ward_id=world.ward_a.id, household_id=world.hh_a1.id, residential_group_id=world.group_a1.id,
+            line_no=99, full_name="Người đang lưu"))
+        with other.app_context():
+            _lock_groups({world.group_a1.id})  # FOR UPDATE here waited, then failed with a lock timeout
+            db.session.rollback()
+        holder.rollback()
