@@ -91,6 +91,10 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (accounts_bp, wards_bp, teams_bp, collection_bp, formdefs_bp, planning_bp, audit_bp, dashboard_bp,
                       exports_bp, support_bp):
         app.register_blueprint(blueprint)
+    if app.config.get("BENCH_FLOOR"):  # bench/load.py only
+        from survey_app.benchfloor import bp as benchfloor_bp
+
+        app.register_blueprint(benchfloor_bp)
 
 
 def import_sync_handlers() -> None:

@@ -137,4 +137,6 @@ def from_environment(instance_path: str) -> dict:
         "MEDIA_MAX_MB": _int("SURVEY_MEDIA_MAX_MB", 10),
         #: Largest file attached beside a form (media label, CSV/XML/GeoJSON), in MB; kept in <instance>/form_attachments/.
         "FORM_ATTACHMENT_MAX_MB": _int("SURVEY_FORM_ATTACHMENT_MAX_MB", 10),
+        #: bench/load.py's floor endpoint (survey_app.benchfloor); set by the bench alone, never in production.
+        "BENCH_FLOOR": _bool("SURVEY_BENCH_FLOOR", False),
     }
