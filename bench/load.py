@@ -1,36 +1,66 @@
-"""Load test: many phones syncing their queues at once against gunicorn, on loopback only; bounded.
+"""Load test: 200 phones sync the real household survey against gunicorn, with a floor measured in the same run.
 
-Run `python bench/load.py` (SQLite in WAL, a temporary file) or `python bench/load.py --postgres`
-(a throwaway PostgreSQL started with tests/pg_throwaway.sh; needs root). The script seeds one ward
-(teams, groups, one household per record to send, one surveyor per phone), starts gunicorn on a
-free port, logs every phone in through the login form, then each phone sends its queue in batches;
-some replies are "lost" (the phone sends the same batch again). Afterwards it counts the rows:
-every record sent must be stored exactly once. Last line:
-`stored_per_s=N p95_ms=P sent=S stored=T duplicates=D lost=L`.
+Run `python bench/load.py` (SQLite in WAL, a temporary file) or `python bench/load.py --postgres
+--workers 4` (a throwaway PostgreSQL started with tests/pg_throwaway.sh; needs root); `--database-url`
+names an empty database instead (the smoke test's). `--help` lists the other options.
+
+The bench seeds one ward (bench/load_seed.py): a team and a group per 10 phones, one surveyor per
+phone, one listed household per record with a roster of 1-5 members aged 15+ (3 on average, Person
+rows as the demo generator makes them). The ward uses the shipped household_survey form from
+forms/; each record is an interview as the phone sends it, answered by the demo answer generator
+(survey_app/demo/answers.py) for exactly the roster's members. Each phone's queue goes in batches
+of 20; 20% of batches have their reply "lost" and are sent again (attempt 2), which must come back
+as duplicates.
+
+It starts gunicorn on a free loopback port with SURVEY_BENCH_FLOOR=1 (which adds the floor endpoint
+of survey_app.benchfloor) and, when `survey-app worker --help` works, one `survey-app worker` beside
+it with the same environment. The load generator runs in its own process (`python bench/load.py
+--generate PLAN REPORT`, bench/load_phones.py), once per pass; each pass logs every phone in
+through the login form and takes a CSRF token, then starts the clock and sends every batch.
+
+1. The floor pass, first: the same batches, re-sends included, to /api/bench/floor/batch, which
+   only inserts (uuid, body) rows with one executemany and commits (same server, same login,
+   CSRF and write lock): what any ingest costs at the least.
+2. The real pass: the same batches to /api/submissions/batch.
+
+Afterwards, if the database has an `outbox` table, the bench waits (60 s at most) until the worker
+has emptied it and prints `catch_up_s=…` on stderr: the time from the end of the load until the
+derived figures caught up. Then it counts the rows: every record sent must be stored exactly once
+(a submission and a visit). Every 5xx answer counts (errors_5xx, both passes, the logins too), even
+when the phone's retry then succeeded; the tails of tracebacks in the gunicorn and worker logs go
+to stderr, with the busy-database answers it logged, counted by kind. The last line:
+
+`stored_per_s=N p95_ms=P floor_per_s=F ratio_floor=R sent=S stored=T duplicates=D lost=L errors_5xx=E`
+
+stored_per_s: distinct records stored over the real pass's wall time (from the first batch to the
+last answer); p95_ms: the 95th percentile of the real pass's batch requests (re-sends and retries
+included); floor_per_s: distinct records in the floor table over the floor pass's wall time;
+ratio_floor = stored_per_s / floor_per_s. The exit status is 1 when a record was lost, doubled or
+refused, a re-send was not a duplicate, or the server answered 5xx.
 """
 from __future__ import annotations
 
 import argparse
-import asyncio
+import json
 import os
-import re
+import random
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SURVEY_SECRET_KEY", "bench-secret-key")
 
-import aiohttp
 import sqlalchemy as sa
 
-PASSWORD = "bench-mat-khau-1"
-TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+REAL_PATH, FLOOR_PATH = "/api/submissions/batch", "/api/bench/floor/batch"
+#: Seconds the derived figures may take to catch up after the load.
+CATCH_UP_TIMEOUT = 60
 
 
 def _log(message: str) -> None:
@@ -51,54 +81,13 @@ def start_postgres() -> tuple[subprocess.Popen, str]:
     return shell, shell.stdout.readline().strip()
 
 
-def seed(url: str, phones: int, records_per_phone: int, phones_per_team: int = 10) -> list[dict]:
-    """One ward: a team and a group per `phones_per_team` phones, a household per record; the phones' plans."""
-    from survey_app import create_app
-    from survey_app.accounts.models import Role
-    from survey_app.accounts.operations import create_user
-    from survey_app.collection.models import Household
-    from survey_app.extensions import db
-    from survey_app.teams.models import Assignment, SurveyTeam
-    from survey_app.wards.models import City, ResidentialGroup, Ward
-    from tests.collection.forms import publish_test_form
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
-    plans = []
-    with app.app_context():
-        db.create_all()
-        city = City(code="HP", name="Hải Phòng")
-        db.session.add(city)
-        db.session.flush()
-        ward = Ward(city_id=city.id, code="BENCH", name="Phường Thử Tải")
-        db.session.add(ward)
-        db.session.flush()
-        publish_test_form(ward)
-        for team_no in range((phones + phones_per_team - 1) // phones_per_team):
-            group = ResidentialGroup(ward_id=ward.id, code=f"TDP{team_no + 1:02d}", name=f"Tổ {team_no + 1}",
-                                     expected_households=phones_per_team * records_per_phone)
-            team = SurveyTeam(ward_id=ward.id, number=team_no + 1, name=f"Tổ khảo sát {team_no + 1}")
-            db.session.add_all([group, team])
-            db.session.flush()
-            db.session.add(Assignment(ward_id=ward.id, survey_team_id=team.id, residential_group_id=group.id,
-                                      starts_on=date(2025, 1, 1)))
-            members = range(team_no * phones_per_team, min(phones, (team_no + 1) * phones_per_team))
-            for phone in members:
-                user = create_user(username=f"phone{phone:04d}", full_name=f"Khảo sát viên {phone}",
-                                   role=Role.SURVEYOR, password=PASSWORD, ward=ward, team=team)
-                first = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Household.id), 0)))
-                db.session.execute(sa.insert(Household), [
-                    {"ward_id": ward.id, "residential_group_id": group.id, "address": f"Số {n}",
-                     "head_name": f"Chủ hộ {phone}-{n}"} for n in range(records_per_phone)])
-                ids = db.session.scalars(sa.select(Household.id).where(Household.id > first)
-                                         .order_by(Household.id)).all()
-                plans.append({"username": user.username, "group": group.code, "households": ids})
-        db.session.commit()
-        db.engine.dispose()
-    return plans
+def server_env(url: str, instance: str) -> dict:
+    """The environment of gunicorn and the worker: this checkout's code, the bench database, the floor on."""
+    return {**os.environ, "SURVEY_DATABASE_URL": url, "SURVEY_INSTANCE_PATH": instance, "SURVEY_BENCH_FLOOR": "1",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 
 
-def start_gunicorn(url: str, port: int, instance: str, workers: int, threads: int) -> subprocess.Popen:
-    env = {**os.environ, "SURVEY_DATABASE_URL": url, "SURVEY_INSTANCE_PATH": instance}
+def start_gunicorn(env: dict, port: int, instance: str, workers: int, threads: int) -> subprocess.Popen:
     with open(Path(instance) / "gunicorn.log", "wb") as log:  # the child keeps its own copy
         server = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-k", "gthread", "--threads",
@@ -117,134 +106,176 @@ def start_gunicorn(url: str, port: int, instance: str, workers: int, threads: in
     raise SystemExit("gunicorn did not start in 30 s")
 
 
-class Phone:
-    """One surveyor's phone: a session, a CSRF token and a queue of records in batches."""
-
-    def __init__(self, base: str, plan: dict, batch_size: int, index: int):
-        from tests.collection.conftest import record
-        from tests.collection.forms import answers
-
-        self.base, self.plan, self.index = base, plan, index
-        queue = [record(household_id, answers=answers(group_code=plan["group"])) for household_id in plan["households"]]
-        self.batches = [queue[i:i + batch_size] for i in range(0, len(queue), batch_size)]
-        self.latencies: list[float] = []
-        self.errors: list[str] = []
-        self.retries = 0
-
-    async def run(self, session: aiohttp.ClientSession) -> None:
-        for attempt in range(30):  # the login writes too: it may meet a busy database (503) and retry
-            async with session.get(f"{self.base}/login") as response:
-                token = TOKEN.search(await response.text()).group(1)
-            form = {"username": self.plan["username"], "password": PASSWORD, "csrf_token": token}
-            async with session.post(f"{self.base}/login", data=form, allow_redirects=False) as response:
-                if response.status == 302:
-                    break
-                if response.status < 500 or attempt == 29:
-                    self.errors.append(f"login {response.status}")
-                    return
-                self.retries += 1
-            await asyncio.sleep(min(5.0, 0.2 * (attempt + 1)))
-        async with session.get(f"{self.base}/api/phone/csrf") as response:
-            headers = {"X-CSRFToken": (await response.json())["csrf_token"]}
-        for number, batch in enumerate(self.batches):
-            results = await self._send(session, batch, headers)
-            if results is not None and (self.index + number) % 5 == 0:  # the reply was "lost": send again
-                again = await self._send(session, batch, headers)
-                if again is not None and any(r.get("result") != "duplicate" for r in again):
-                    self.errors.append("a re-sent record was not recognised as a duplicate")
-
-    async def _send(self, session, batch, headers, attempts: int = 30):
-        """Send a batch until the server answers 200 (the phone keeps its queue and retries a 5xx)."""
-        for attempt in range(attempts):
-            started = time.perf_counter()
-            async with session.post(f"{self.base}/api/submissions/batch", json={"items": batch},
-                                    headers=headers) as response:
-                body = await response.json(content_type=None)
-                self.latencies.append(time.perf_counter() - started)
-                if response.status == 200:
-                    bad = [r for r in body["results"] if r["status"] not in (200, 201)]
-                    if bad:
-                        self.errors.append(f"refused: {bad[0]}")
-                    return body["results"]
-                if response.status < 500:
-                    self.errors.append(f"batch {response.status}: {body}")
-                    return None
-            self.retries += 1
-            await asyncio.sleep(min(5.0, 0.2 * (attempt + 1)))
-        self.errors.append("batch never accepted")
+def start_worker(env: dict, instance: str) -> subprocess.Popen | None:
+    """One `survey-app worker` (the venv's, next to this Python), if that command exists yet."""
+    command = Path(sys.executable).parent / "survey-app"
+    if not command.exists():
+        _log(f"no worker started: {command} does not exist")
         return None
+    probe = subprocess.run([str(command), "worker", "--help"], check=False, cwd=ROOT, env=env, capture_output=True, timeout=120)
+    if probe.returncode != 0:
+        _log("no worker started: `survey-app worker` does not exist yet")
+        return None
+    with open(Path(instance) / "worker.log", "wb") as log:
+        return subprocess.Popen([str(command), "worker"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
-async def sync_all(phones: list[Phone], timeout: float) -> None:
-    async def one(phone: Phone):
-        jar = aiohttp.CookieJar(unsafe=True)  # keep cookies of 127.0.0.1
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout), cookie_jar=jar) as session:
-            await phone.run(session)
+def stop(process: subprocess.Popen | None) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
 
-    await asyncio.wait_for(asyncio.gather(*(one(phone) for phone in phones)), timeout)
+
+def batches_of(plans: list[dict], size: int, resend_share: float) -> list[dict]:
+    """Each phone's queue cut into batches; a `resend_share` of all batches, spread evenly, marked "lost"."""
+    phones, number = [], 0
+    for plan in plans:
+        queue, batches = plan["queue"], []
+        for start in range(0, len(queue), size):
+            lost = int((number + 1) * resend_share) > int(number * resend_share)
+            batches.append({"items": queue[start:start + size], "resend": lost})
+            number += 1
+        phones.append({"username": plan["username"], "batches": batches})
+    return phones
 
 
-def count_rows(url: str, sent: set[str]) -> tuple[int, int]:
+def run_pass(plan: dict, path: str, tmp: str, name: str) -> dict:
+    """One pass of the load generator, in its own process; its report."""
+    from load_seed import PASSWORD
+
+    plan_file, report_file = Path(tmp) / f"{name}.plan.json", Path(tmp) / f"{name}.report.json"
+    plan_file.write_text(json.dumps({**plan, "path": path, "password": PASSWORD,
+                                     "expect_duplicates": path == REAL_PATH}, ensure_ascii=False), encoding="utf-8")
+    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--generate", str(plan_file),
+                           str(report_file)], check=False, cwd=ROOT, timeout=plan["timeout"] + 120)
+    if done.returncode != 0 or not report_file.exists():
+        raise SystemExit(f"the {name} pass failed (load generator exit status {done.returncode})")
+    return json.loads(report_file.read_text(encoding="utf-8"))
+
+
+def count_rows(engine, sent: set[str]) -> tuple[int, int]:
     """(distinct records of `sent` stored as submission and visit, extra rows for the same records)."""
-    engine = sa.create_engine(url)
     with engine.connect() as conn:
-        uuids = [row[0] for row in conn.execute(sa.text("SELECT uuid FROM submissions"))]
-        visits = [row[0] for row in conn.execute(sa.text("SELECT client_uuid FROM visits"))]
-    engine.dispose()
+        uuids = list(conn.execute(sa.text("SELECT uuid FROM submissions")).scalars())
+        visits = list(conn.execute(sa.text("SELECT client_uuid FROM visits")).scalars())
     stored = set(uuids) & set(visits) & sent
     return len(stored), (len(uuids) - len(set(uuids))) + (len(visits) - len(set(visits)))
+
+
+def count_floor(engine, sent: set[str]) -> int:
+    with engine.connect() as conn:
+        return len(set(conn.execute(sa.text("SELECT uuid FROM bench_floor_rows")).scalars()) & sent)
+
+
+def catch_up(engine, ended_wall: float) -> None:
+    """Wait until the worker has emptied the outbox; print catch_up_s (seconds since the load ended)."""
+    if not sa.inspect(engine).has_table("outbox"):
+        _log("catch-up not measured: the database has no outbox table yet")
+        return
+    while True:
+        with engine.connect() as conn:
+            left = conn.execute(sa.text("SELECT count(*) FROM outbox")).scalar_one()
+        waited = time.time() - ended_wall
+        if left == 0:
+            _log(f"catch_up_s={waited:.1f}")
+            return
+        if waited > CATCH_UP_TIMEOUT:
+            _log(f"catch_up_s=timeout: the outbox still holds {left} rows {CATCH_UP_TIMEOUT} s after the load")
+            return
+        time.sleep(0.1)
+
+
+def show_server_logs(tmp: str) -> None:
+    """The busy-database answers (503) the server logged, counted by kind, and the tail of any traceback."""
+    for name in ("gunicorn.log", "worker.log"):
+        path = Path(tmp) / name
+        text = path.read_text(errors="replace") if path.exists() else ""
+        busy = Counter(line for line in text.splitlines() if line.startswith("database busy or full"))
+        for line, count in busy.most_common(5):
+            _log(f"{name}: {count} x {line}")
+        if "Traceback" in text:
+            _log(f"--- {name}: {text.count('Traceback')} tracebacks; the tail:\n{text[-3000:]}")
+
+
+def summary(name: str, report: dict) -> None:
+    _log(f"{name}: {len(report['latencies'])} batch requests in {report['elapsed_s']:.1f} s "
+         f"(logins {report['login_s']:.1f} s before), {report['errors_5xx']} answered 5xx, "
+         f"{report['transport_errors']} broken connections, {report['refused']} records refused, "
+         f"{len(report['errors'])} errors")
+    for error in report["errors"][:5]:
+        _log(f"  {name} error: {error}")
+
+
+def p95_ms(latencies: list[float]) -> float:
+    return latencies[int(0.95 * (len(latencies) - 1))] * 1000 if latencies else 0.0
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL instead of SQLite")
+    parser.add_argument("--database-url", help="an empty database to use instead (the bench creates the tables)")
     parser.add_argument("--phones", type=int, default=200)
     parser.add_argument("--records", type=int, default=40, help="records queued on each phone")
     parser.add_argument("--batch", type=int, default=20, help="records per batch")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--timeout", type=float, default=300, help="seconds before the run is stopped")
+    parser.add_argument("--resend", type=float, default=0.2, help="share of batches whose reply is lost")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--seed", type=int, default=16, help="random seed of the ward and the answers")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds before a pass is stopped")
+    parser.add_argument("--generate", nargs=2, metavar=("PLAN", "REPORT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.generate:
+        from load_phones import generate
+
+        return generate(*args.generate)
+
+    from load_seed import seed
+
     with tempfile.TemporaryDirectory(prefix="survey-load-") as tmp:
-        pg = None
-        if args.postgres:
-            pg, url = start_postgres()
-        else:
-            url = f"sqlite:///{tmp}/load.db"
-        server = None
+        pg, url = start_postgres() if args.postgres else (None, args.database_url or f"sqlite:///{tmp}/load.db")
+        server = worker = None
         try:
             started = time.perf_counter()
-            plans = seed(url, args.phones, args.records)
-            _log(f"seeded {len(plans)} phones in {time.perf_counter() - started:.1f} s")
-            port = free_port()
-            server = start_gunicorn(url, port, tmp, args.workers, args.threads)
-            phones = [Phone(f"http://127.0.0.1:{port}", plan, args.batch, i) for i, plan in enumerate(plans)]
-            sent = {item["uuid"] for phone in phones for batch in phone.batches for item in batch}
-            started = time.perf_counter()
-            asyncio.run(sync_all(phones, args.timeout))
-            elapsed = time.perf_counter() - started
+            plans = seed(url, args.phones, args.records, random.Random(args.seed))
+            sent = {item["uuid"] for plan in plans for item in plan["queue"]}
+            _log(f"seeded {len(plans)} phones, {len(sent)} records in {time.perf_counter() - started:.1f} s")
+            port, env = free_port(), server_env(url, tmp)
+            server = start_gunicorn(env, port, tmp, args.workers, args.threads)
+            worker = start_worker(env, tmp)
+            plan = {"base": f"http://127.0.0.1:{port}", "timeout": args.timeout, "request_timeout": args.timeout,
+                    "phones": batches_of(plans, args.batch, args.resend)}
+            floor = run_pass(plan, FLOOR_PATH, tmp, "floor")
+            real = run_pass(plan, REAL_PATH, tmp, "real")
+            engine = sa.create_engine(url)
+            catch_up(engine, real["ended_wall"])
+            stored, duplicates = count_rows(engine, sent)
+            floor_stored = count_floor(engine, sent)
+            engine.dispose()
         finally:
-            if server is not None:
-                server.terminate()
-                server.wait(10)
-                errors_logged = (Path(tmp) / "gunicorn.log").read_text(errors="replace")
-                if "Traceback" in errors_logged:
-                    _log(errors_logged[-3000:])
-        stored, duplicates = count_rows(url, sent)
-        if pg is not None:
-            pg.stdin.close()
-            pg.wait(30)
-    latencies = sorted(latency for phone in phones for latency in phone.latencies)
-    p95 = latencies[int(0.95 * (len(latencies) - 1))] * 1000 if latencies else 0
-    errors = [error for phone in phones for error in phone.errors]
-    for error in errors[:5]:
-        _log(f"error: {error}")
-    retries = sum(phone.retries for phone in phones)
-    _log(f"{len(latencies)} batch requests in {elapsed:.1f} s, {retries} answered 5xx and sent again, "
-         f"{len(errors)} errors")
-    print(f"stored_per_s={stored / elapsed:.0f} p95_ms={p95:.0f} sent={len(sent)} stored={stored} "
-          f"duplicates={duplicates} lost={len(sent) - stored}")
-    return 0 if stored == len(sent) and duplicates == 0 and not errors else 1
+            stop(worker)
+            stop(server)
+            show_server_logs(tmp)
+            if pg is not None:
+                pg.stdin.close()
+                pg.wait(30)
+    summary("floor", floor)
+    summary("real", real)
+    if floor_stored != len(sent):
+        _log(f"the floor table holds {floor_stored} of the {len(sent)} records sent")
+    stored_per_s = stored / real["elapsed_s"]
+    floor_per_s = floor_stored / floor["elapsed_s"]
+    errors_5xx = floor["errors_5xx"] + real["errors_5xx"]
+    print(f"stored_per_s={stored_per_s:.0f} p95_ms={p95_ms(real['latencies']):.0f} floor_per_s={floor_per_s:.0f} "
+          f"ratio_floor={stored_per_s / floor_per_s if floor_per_s else 0:.2f} sent={len(sent)} stored={stored} "
+          f"duplicates={duplicates} lost={len(sent) - stored} errors_5xx={errors_5xx}")
+    clean = (stored == len(sent) and duplicates == 0 and floor_stored == len(sent) and errors_5xx == 0
+             and not floor["errors"] and not real["errors"] and real["refused"] == 0)
+    return 0 if clean else 1
 
 
 if __name__ == "__main__":

@@ -1,0 +1,170 @@
+"""bench/load.py's load generator, run in its own process: `python bench/load.py --generate PLAN`.
+
+PLAN (JSON, written by bench/load.py) holds the server's address, the batch endpoint of this pass,
+the password, whether re-sent batches must come back as duplicates, and per phone its username and
+batches, each marked if its reply is "lost" (the phone sends it again, attempt 2). Every phone logs
+in through the login form and takes a CSRF token first; then all start sending at once, each its
+batches one after the other. A 5xx answer or a broken connection is retried with a growing pause,
+as the phone does; every 5xx is counted. The report (JSON, to the path given) holds the sending
+phase's wall time, each batch request's latency and the problems met.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sys
+import time
+
+import aiohttp
+
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+#: Tries of one request before the phone gives up (it would keep its queue for later).
+ATTEMPTS = 30
+
+
+def _encode(items: list[dict]) -> bytes:
+    return json.dumps({"items": items}, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _again(item: dict) -> dict:
+    """The same record sent a second time: only the transport fields change."""
+    return {**item, "attempt": 2, "sent_at": item["sent_at"].replace("Z", ".5Z")}
+
+
+class Phone:
+    """One surveyor's phone: a session, a CSRF token and its batches, encoded before the clock starts."""
+
+    def __init__(self, plan: dict, phone: dict):
+        self.base, self.path, self.password = plan["base"], plan["path"], plan["password"]
+        self.expect_duplicates = plan["expect_duplicates"]
+        self.username = phone["username"]
+        self.batches = [(len(b["items"]), _encode(b["items"]), _encode([_again(i) for i in b["items"]])
+                         if b["resend"] else None) for b in phone["batches"]]
+        self.latencies: list[float] = []
+        self.errors: list[str] = []
+        self.errors_5xx = self.transport_errors = self.refused = 0
+        self.headers: dict = {}
+
+    async def login(self, session: aiohttp.ClientSession) -> bool:
+        for attempt in range(ATTEMPTS):  # the login writes too: a busy server may answer 5xx
+            async with session.get(f"{self.base}/login") as response:
+                status, page = response.status, await response.text()
+            if status < 500:
+                match = TOKEN.search(page)
+                if match is None:
+                    self.errors.append(f"login page {status} without a CSRF token")
+                    return False
+                form = {"username": self.username, "password": self.password, "csrf_token": match.group(1)}
+                async with session.post(f"{self.base}/login", data=form, allow_redirects=False) as response:
+                    status = response.status
+                if status == 302:
+                    break
+                if status < 500:
+                    self.errors.append(f"login {status}")
+                    return False
+            self.errors_5xx += 1
+            await asyncio.sleep(min(5.0, 0.2 * (attempt + 1)))
+        else:
+            self.errors.append("login never accepted")
+            return False
+        async with session.get(f"{self.base}/api/phone/csrf") as response:
+            self.headers = {"X-CSRFToken": (await response.json())["csrf_token"],
+                            "Content-Type": "application/json"}
+        return True
+
+    async def send_all(self, session: aiohttp.ClientSession) -> None:
+        for count, body, again in self.batches:
+            results = await self._post(session, body, count)
+            if results is None or again is None:
+                continue
+            repeated = await self._post(session, again, count)  # the first reply was "lost"
+            if self.expect_duplicates and repeated is not None and any(
+                    r.get("result") != "duplicate" for r in repeated):
+                self.errors.append(f"a re-sent record was not recognised as a duplicate: {repeated[0]}")
+
+    async def _post(self, session: aiohttp.ClientSession, body: bytes, count: int):
+        """Send one batch until the server answers 200; its results, or None when it never does."""
+        for attempt in range(ATTEMPTS):
+            started = time.perf_counter()
+            try:
+                async with session.post(f"{self.base}{self.path}", data=body, headers=self.headers) as response:
+                    status, text = response.status, await response.text()
+            except (TimeoutError, aiohttp.ClientError) as error:
+                self.transport_errors += 1
+                self.latencies.append(time.perf_counter() - started)
+                if attempt == ATTEMPTS - 1:
+                    self.errors.append(f"batch: {type(error).__name__}")
+                await asyncio.sleep(min(5.0, 0.2 * (attempt + 1)))
+                continue
+            self.latencies.append(time.perf_counter() - started)
+            if status == 200:
+                results = json.loads(text)["results"]
+                bad = [r for r in results if r.get("status") not in (200, 201)]
+                self.refused += len(bad)
+                if bad:
+                    self.errors.append(f"refused: {bad[0]}")
+                if len(results) != count:
+                    self.errors.append(f"{len(results)} results for {count} records")
+                return results
+            if status < 500:
+                self.errors.append(f"batch {status}: {text[:300]}")
+                return None
+            self.errors_5xx += 1
+            await asyncio.sleep(min(5.0, 0.2 * (attempt + 1)))
+        self.errors.append("batch never accepted")
+        return None
+
+
+async def _run(plan: dict) -> dict:
+    phones = [Phone(plan, phone) for phone in plan["phones"]]
+    go = asyncio.Event()
+    logged_in = asyncio.Semaphore(0)
+    clock: dict[str, float] = {}
+
+    async def one(phone: Phone) -> None:
+        timeout = aiohttp.ClientTimeout(total=plan["request_timeout"])
+        async with aiohttp.ClientSession(timeout=timeout, cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+            try:
+                ready = await phone.login(session)
+            except (TimeoutError, aiohttp.ClientError) as error:
+                phone.errors.append(f"login: {type(error).__name__}")
+                ready = False
+            finally:
+                logged_in.release()
+            await go.wait()
+            if ready:
+                await phone.send_all(session)
+
+    async def start_when_all_logged_in() -> None:
+        for _ in phones:
+            await logged_in.acquire()
+        clock["login_s"] = time.perf_counter() - clock["begun"]
+        clock["started"], clock["started_wall"] = time.perf_counter(), time.time()
+        go.set()
+
+    clock["begun"] = time.perf_counter()
+    await asyncio.wait_for(asyncio.gather(start_when_all_logged_in(), *(one(p) for p in phones)), plan["timeout"])
+    elapsed = time.perf_counter() - clock["started"]
+    return {
+        "elapsed_s": elapsed, "login_s": clock["login_s"], "ended_wall": clock["started_wall"] + elapsed,
+        "latencies": sorted(latency for phone in phones for latency in phone.latencies),
+        "errors_5xx": sum(phone.errors_5xx for phone in phones),
+        "transport_errors": sum(phone.transport_errors for phone in phones),
+        "refused": sum(phone.refused for phone in phones),
+        "errors": [error for phone in phones for error in phone.errors],
+    }
+
+
+def generate(plan_path: str, report_path: str) -> int:
+    """Run one pass of the plan and write its report."""
+    with open(plan_path, encoding="utf-8") as handle:
+        plan = json.load(handle)
+    try:
+        report = asyncio.run(_run(plan))
+    except TimeoutError:
+        print(f"the pass did not end within {plan['timeout']} s", file=sys.stderr)
+        return 1
+    with open(report_path, "w", encoding="utf-8") as handle:
+        json.dump(report, handle)
+    return 0
