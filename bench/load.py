@@ -205,7 +205,8 @@ def show_server_logs(tmp: str) -> None:
 def summary(name: str, report: dict) -> None:
     _log(f"{name}: {len(report['latencies'])} batch requests in {report['elapsed_s']:.1f} s "
          f"(logins {report['login_s']:.1f} s before), {report['errors_5xx']} answered 5xx, "
-         f"{report['transport_errors']} broken connections, {report['refused']} records refused, "
+         f"{sum(report['transport_errors'].values())} without answer {report['transport_errors'] or ''}, "
+         f"{report['refused']} records refused, "
          f"{len(report['errors'])} errors")
     for error in report["errors"][:5]:
         _log(f"  {name} error: {error}")

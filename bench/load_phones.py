@@ -15,6 +15,7 @@ import json
 import re
 import sys
 import time
+from collections import Counter
 
 import aiohttp
 
@@ -43,7 +44,9 @@ class Phone:
                          if b["resend"] else None) for b in phone["batches"]]
         self.latencies: list[float] = []
         self.errors: list[str] = []
-        self.errors_5xx = self.transport_errors = self.refused = 0
+        self.errors_5xx = self.refused = 0
+        #: Requests that got no answer (a broken or timed-out connection), by exception name.
+        self.transport_errors: dict[str, int] = {}
         self.headers: dict = {}
 
     async def login(self, session: aiohttp.ClientSession) -> bool:
@@ -91,7 +94,7 @@ class Phone:
                 async with session.post(f"{self.base}{self.path}", data=body, headers=self.headers) as response:
                     status, text = response.status, await response.text()
             except (TimeoutError, aiohttp.ClientError) as error:
-                self.transport_errors += 1
+                self.transport_errors[type(error).__name__] = self.transport_errors.get(type(error).__name__, 0) + 1
                 self.latencies.append(time.perf_counter() - started)
                 if attempt == ATTEMPTS - 1:
                     self.errors.append(f"batch: {type(error).__name__}")
@@ -124,7 +127,11 @@ async def _run(plan: dict) -> dict:
 
     async def one(phone: Phone) -> None:
         timeout = aiohttp.ClientTimeout(total=plan["request_timeout"])
-        async with aiohttp.ClientSession(timeout=timeout, cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        # Idle connections are dropped before gunicorn's 2 s keep-alive ends: reusing one the server is
+        # closing would fail the request (a phone waiting for the others to log in idles that long).
+        connector = aiohttp.TCPConnector(keepalive_timeout=1.0)
+        async with aiohttp.ClientSession(timeout=timeout, cookie_jar=aiohttp.CookieJar(unsafe=True),
+                                         connector=connector) as session:
             try:
                 ready = await phone.login(session)
             except (TimeoutError, aiohttp.ClientError) as error:
@@ -150,7 +157,7 @@ async def _run(plan: dict) -> dict:
         "elapsed_s": elapsed, "login_s": clock["login_s"], "ended_wall": clock["started_wall"] + elapsed,
         "latencies": sorted(latency for phone in phones for latency in phone.latencies),
         "errors_5xx": sum(phone.errors_5xx for phone in phones),
-        "transport_errors": sum(phone.transport_errors for phone in phones),
+        "transport_errors": dict(sum((Counter(phone.transport_errors) for phone in phones), Counter())),
         "refused": sum(phone.refused for phone in phones),
         "errors": [error for phone in phones for error in phone.errors],
     }
