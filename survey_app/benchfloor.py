@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify, request
 
 from survey_app.access import roles_required
-from survey_app.accounts.models import Role
+from survey_app.accounts.models import COLLECTORS
 from survey_app.errors import error_response
 from survey_app.extensions import db
 
@@ -24,7 +24,7 @@ _INSERT = sa.text("INSERT INTO bench_floor_rows (uuid, body) VALUES (:uuid, :bod
 
 
 @bp.post("/api/bench/floor/batch")
-@roles_required(Role.SURVEYOR, Role.TEAM_LEADER, Role.WARD_ADMIN)
+@roles_required(*COLLECTORS)
 def floor_batch():
     """One executemany of (uuid, body), one commit, one result per item."""
     body = request.get_json(silent=True)
