@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_request_hooks(app)
     register_errorhandlers(app)
     register_commands(app)
+    register_jobs(app)
     return app
 
 
@@ -149,8 +150,15 @@ def register_commands(app: Flask) -> None:
     from survey_app.demo.commands import demo_command
     from survey_app.exports.commands import export_command
     from survey_app.formdefs.commands import forms_command
+    from survey_app.jobs.commands import worker_command
     from survey_app.wards.commands import init_command, user_group, ward_group
 
     for command in (init_command, ward_group, user_group, demo_command, backup_command, restore_command,
-                    export_command, forms_command):
+                    export_command, forms_command, worker_command):
         app.cli.add_command(command)
+
+
+def register_jobs(app: Flask) -> None:
+    """The job kinds and ticks of each capability (survey_app/jobs), for the worker to find."""
+    import survey_app.exports.tasks  # noqa: F401  (kind "export")
+    import survey_app.planning.tasks  # noqa: F401  (kind "plan")

@@ -19,7 +19,9 @@ cli = FlaskGroup(create_app=_factory, help="Khảo sát kỹ năng số hộ gia
 @click.command("run", params=run_command.params, help=run_command.help, context_settings=run_command.context_settings)
 @click.pass_context
 def run_checked(ctx: click.Context, **options):
-    """Flask's development server, refused with a clear message while the database is empty."""
+    """Flask's development server, refused with a clear message while the database is empty;
+    with the worker in a thread beside it (SURVEY_EMBEDDED_WORKER, survey_app/jobs/embedded.py)."""
+    from survey_app.jobs.embedded import start_embedded_worker
     from survey_app.wards.setup import is_initialized
 
     app = ctx.ensure_object(ScriptInfo).load_app()
@@ -30,6 +32,7 @@ def run_checked(ctx: click.Context, **options):
                    "  Dùng thật / for real:   survey-app init\n"
                    "  Dùng thử / to try it:   survey-app demo", err=True)
         sys.exit(2)
+    start_embedded_worker(app, reload=options.get("reload"))
     ctx.invoke(run_command, **options)
 
 

@@ -35,6 +35,10 @@ ENV_SETTINGS = {
     "SURVEY_EXPORT_KEEP_HOURS": "24",
     "SURVEY_SQLITE_BUSY_TIMEOUT_MS": "10000",
     "SURVEY_MAP_TILE_URL": "empty (no base map)",
+    "SURVEY_EMBEDDED_WORKER": "1 (`survey-app run` runs the jobs in a thread)",
+    "SURVEY_JOB_STALE_SECONDS": "60",
+    "SURVEY_JOB_HEARTBEAT_SECONDS": "5",
+    "SURVEY_JOB_RETRY_SECONDS": "10",
 }
 
 
@@ -48,6 +52,11 @@ def _bool(name: str, default: bool) -> bool:
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value not in (None, "") else default
+
+
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
 
 
 def _secret_key(instance_path: Path) -> str:
@@ -139,4 +148,11 @@ def from_environment(instance_path: str) -> dict:
         "FORM_ATTACHMENT_MAX_MB": _int("SURVEY_FORM_ATTACHMENT_MAX_MB", 10),
         #: bench/load.py's floor endpoint (survey_app.benchfloor); set by the bench alone, never in production.
         "BENCH_FLOOR": _bool("SURVEY_BENCH_FLOOR", False),
+        #: Jobs (survey_app/jobs): `survey-app run` runs a worker in a thread unless this is off.
+        "EMBEDDED_WORKER": _bool("SURVEY_EMBEDDED_WORKER", True),
+        #: A running job whose heartbeat is older than this lost its worker and is taken again.
+        "JOB_STALE_SECONDS": _float("SURVEY_JOB_STALE_SECONDS", 60.0),
+        "JOB_HEARTBEAT_SECONDS": _float("SURVEY_JOB_HEARTBEAT_SECONDS", 5.0),
+        #: Wait before the second try of a failed job; doubled after each further failure.
+        "JOB_RETRY_SECONDS": _float("SURVEY_JOB_RETRY_SECONDS", 10.0),
     }

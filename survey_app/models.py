@@ -2,6 +2,7 @@
 import survey_app.dashboard.models  # noqa: F401  (derived indicator rows)
 import survey_app.exports.models  # noqa: F401  (export jobs)
 import survey_app.formdefs.models  # noqa: F401  (form versions)
+import survey_app.jobs.models  # noqa: F401  (the worker's jobs)
 import survey_app.planning.models  # noqa: F401  (training plans)
 from survey_app.accounts.models import LoginFailure, Role, User
 from survey_app.audit.models import AuditEvent

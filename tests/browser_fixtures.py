@@ -24,6 +24,21 @@ def live_server(app):
     thread.join(timeout=5)
 
 
+@pytest.fixture
+def live_worker(app):
+    """A worker loop in a thread for this test (as `survey-app run` embeds one), stopped after it."""
+    from survey_app.jobs.worker import run_worker
+
+    stop = threading.Event()
+    thread = threading.Thread(target=run_worker, args=(app,), kwargs={"stop": stop, "poll_seconds": 0.1},
+                              name="test-worker", daemon=True)
+    thread.start()
+    yield thread
+    stop.set()
+    thread.join(timeout=30)
+    assert not thread.is_alive(), "the worker did not stop"
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

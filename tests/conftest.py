@@ -125,6 +125,15 @@ def _empty_all_tables(attempts: int = 5) -> None:
             time.sleep(0.3 * (attempt + 1))
 
 
+def run_jobs(app=None) -> int:
+    """Run every tick once and every due job now, as a worker would: the number of jobs run."""
+    from flask import current_app
+
+    from survey_app.jobs.worker import run_pending
+
+    return outside_app_context(run_pending, app or current_app._get_current_object())
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

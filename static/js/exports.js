@@ -24,12 +24,14 @@
     var total = card.querySelector("[data-export-total]");
     var link = card.querySelector("[data-export-download]");
     var media = card.querySelector("[data-export-media]");
+    var stage = card.querySelector("[data-export-stage]");
     var delay = 1000;
 
     function show(job) {
       bar.value = Math.round((job.progress || 0) * 100);
       rows.textContent = formatNumber(job.rows_written || 0);
       total.textContent = formatNumber(Math.max(job.rows_total || 0, job.rows_written || 0));
+      if (stage) { stage.textContent = job.stage || ""; stage.hidden = !job.stage; }
       if (job.status === "done" && job.download_url) {
         state.textContent = state.getAttribute("data-text-done");
         link.href = job.download_url;

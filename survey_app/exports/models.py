@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.extensions import JSONType, UTCDateTime, WardScoped, db, str_enum, utcnow
 
@@ -30,6 +30,9 @@ class ExportJob(WardScoped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Who asked; None for the command line.
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    #: The worker's job writing the file (survey_app/jobs); None when written at once (small
+    #: web exports, the command line).
+    job_id: Mapped[int | None] = mapped_column(sa.ForeignKey("jobs.id"), index=True)
     #: "user:<id>" (or "cli:<ward id>") while the export runs, NULL after: the unique index refuses
     #: a second running export by the same person, even when two requests race.
     running_key: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
@@ -52,9 +55,12 @@ class ExportJob(WardScoped, db.Model):
     #: Why it failed, in words for the person who asked.
     error: Mapped[str | None] = mapped_column(sa.String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    #: Last sign of life of a running export; a running job silent for long is taken as dead.
+    #: Last sign of life of a running export written at once; one silent for long is taken as dead
+    #: (an export with a worker's job is taken again by another worker instead).
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    job = relationship("Job", lazy="joined")
 
     @property
     def progress(self) -> float:

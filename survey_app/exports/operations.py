@@ -1,7 +1,7 @@
 """Exports as actions: check the request, write the file atomically, track the job, audit it.
 
-The same functions serve the web (a download now for a small export, a background job with a
-progress bar for a large one) and the command line. A file is written under a temporary name
+The same functions serve the web (a download now for a small export, a worker's job with a
+progress bar for a large one: survey_app/exports/tasks.py) and the command line. A file is written under a temporary name
 beside its target and renamed when complete, so a failed export leaves no half-written file.
 """
 from __future__ import annotations
@@ -10,7 +10,6 @@ import logging
 import os
 import secrets
 import shutil
-import threading
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,10 +30,12 @@ from survey_app.exports.models import ExportFormat, ExportJob, ExportStatus
 from survey_app.exports.sheets import build_sheets, left_out
 from survey_app.exports.spec import Scope, Sheet
 from survey_app.extensions import db, utcnow
+from survey_app.jobs import Job, enqueue
+from survey_app.jobs.models import ACTIVE_STATES
 from survey_app.wards.models import ResidentialGroup, Ward
 
 log = logging.getLogger(__name__)
-#: A running export silent for this long is taken as dead (its process was stopped).
+#: A running export written at once (no job) silent for this long is taken as dead (its process was stopped).
 STALE_AFTER = timedelta(minutes=10)
 #: Seconds between two progress updates of a running job.
 PROGRESS_INTERVAL = 0.5
@@ -228,9 +229,14 @@ def exports_folder() -> Path:
 
 
 def release_stale() -> None:
-    """Close running jobs that stopped giving signs of life (a stopped server or command)."""
+    """Close running exports written at once that stopped giving signs of life (a stopped server
+    or command), and any whose worker's job has ended without closing it; an export whose job is
+    still queued or running is the worker's (a dead worker's job is taken again)."""
+    ended = sa.select(Job.id).where(Job.state.not_in(ACTIVE_STATES))
     stale = db.session.scalars(sa.select(ExportJob.id).where(
-        ExportJob.status == ExportStatus.RUNNING, ExportJob.heartbeat_at < utcnow() - STALE_AFTER)).all()
+        ExportJob.status == ExportStatus.RUNNING,
+        sa.or_(sa.and_(ExportJob.job_id.is_(None), ExportJob.heartbeat_at < utcnow() - STALE_AFTER),
+               ExportJob.job_id.in_(ended)))).all()
     if stale:  # write only when there is something to close (SQLite: no lock taken otherwise)
         db.session.execute(sa.update(ExportJob).where(ExportJob.id.in_(stale)).values(
             status=ExportStatus.FAILED, running_key=None, error="interrupted", finished_at=utcnow()))
@@ -316,8 +322,9 @@ def fail_job(job_id: int, message: str) -> None:
         status=ExportStatus.FAILED, running_key=None, error=message[:255], finished_at=utcnow()))
 
 
-def job_progress(job_id: int):
-    """A progress callback writing rows done and a heartbeat, in its own short transaction."""
+def job_progress(job_id: int, beat=None):
+    """A progress callback writing rows done and a heartbeat, in its own short transaction;
+    `beat(rows)` tells the worker's job too."""
     last = [0.0]
 
     def update(rows: int) -> None:
@@ -328,42 +335,36 @@ def job_progress(job_id: int):
         with db.engine.begin() as connection:
             connection.execute(sa.update(ExportJob).where(ExportJob.id == job_id)
                                .values(rows_written=rows, heartbeat_at=utcnow()))
+        if beat is not None:
+            beat(rows)
 
     return update
 
 
-def run_in_background(job_id: int) -> threading.Thread:
-    """Write a started job's file in a thread of its own (own app context, own database session)."""
-    app = current_app._get_current_object()
-    thread = threading.Thread(target=_run_job, args=(app, job_id), name=f"export-{job_id}", daemon=True)
-    thread.start()
-    return thread
+def queue_export(export: ExportJob) -> None:
+    """Give a started export to the worker (flushed; the request commits)."""
+    job = enqueue("export", {"export_id": export.id}, ward_id=export.ward_id, user_id=export.user_id,
+                  active_key=f"export:{export.id}")
+    export.job_id = job.id
 
 
-def _run_job(app, job_id: int) -> None:
-    with app.app_context():
-        try:
-            job = db.session.get(ExportJob, job_id)
-            actor = db.session.get(User, job.user_id) if job.user_id else None
-            scope = resolve_scope(actor, ward_id=job.ward_id, group_ids=job.group_ids, lang=job.lang,
-                                  codes=job.include_codes)
-            fmt = ExportFormat(job.format)
-            stem, suffix = file_name(scope, fmt)
-            target = free_target(exports_folder(), stem, suffix)
-            db.session.commit()  # no transaction held while writing
-            counts = write_export(scope, fmt, target, job_progress(job_id))
-            write_media(scope, target)
-            job = db.session.get(ExportJob, job_id)
-            finish_job(job, counts, target.name, stem + suffix)
-            audit(scope, fmt, counts, via="web")
-            db.session.commit()
-        except Exception as error:  # noqa: BLE001 — any failure ends the job with a message, never a trace
-            db.session.rollback()
-            log.exception("export job %s failed", job_id)
-            fail_job(job_id, str(error) if isinstance(error, ExportError) else "failed")
-            db.session.commit()
-        finally:
-            db.session.remove()
+def write_queued(export: ExportJob, beat=None) -> dict[str, int]:
+    """Write a queued export's file (and the zip of its files), close it and audit it; not committed.
+
+    A try cut short leaves at most a file nobody points at (purged with the expired ones): the
+    next try writes under a new name.
+    """
+    actor = db.session.get(User, export.user_id) if export.user_id else None
+    scope = resolve_scope(actor, ward_id=export.ward_id, group_ids=export.group_ids, lang=export.lang,
+                          codes=export.include_codes)
+    fmt = ExportFormat(export.format)
+    stem, suffix = file_name(scope, fmt)
+    target = free_target(exports_folder(), stem, suffix)
+    counts = write_export(scope, fmt, target, job_progress(export.id, beat))
+    write_media(scope, target)
+    finish_job(export, counts, target.name, stem + suffix)
+    audit(scope, fmt, counts, via="web")
+    return counts
 
 
 def purge_expired() -> None:

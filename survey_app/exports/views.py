@@ -18,6 +18,7 @@ from survey_app.exports.models import ExportFormat, ExportJob, ExportStatus
 from survey_app.exports.operations import ExportError
 from survey_app.exports.sheets import build_sheets
 from survey_app.extensions import db
+from survey_app.jobs import JobState
 from survey_app.wards.models import ResidentialGroup, Ward
 
 READERS = (Role.WARD_ADMIN, Role.TEAM_LEADER, *CITY_ROLES)
@@ -83,12 +84,14 @@ def _export(scope, fmt: ExportFormat):
     sheets = build_sheets(scope)
     total = sum(sheet.count() for sheet in sheets)
     job = operations.start_job(scope, fmt, total)
-    # Committed now: a second request by the same person sees it, its thread can read it, and no
+    # With photos and files the export is a worker's job: its page offers the workbook and the zip beside it.
+    background = total > current_app.config.get("EXPORT_BACKGROUND_ROWS", 20_000) or export_media.count(scope)
+    if background:
+        operations.queue_export(job)
+    # Committed now: a second request by the same person sees it, the worker can claim it, and no
     # write lock is held (SQLite) while the file is written.
     db.session.commit()
-    # With photos and files the export is a job: its page offers the workbook and the zip of files beside it.
-    if total > current_app.config.get("EXPORT_BACKGROUND_ROWS", 20_000) or export_media.count(scope):
-        operations.run_in_background(job.id)
+    if background:
         return redirect(url_for("exports.job", job_id=job.id))
     target, name = operations.export_now(scope, fmt, sheets, job)
     return _send_once(target, fmt, name)
@@ -114,8 +117,31 @@ def _own_job(job_id) -> ExportJob:
 @roles_required(*READERS)
 def job(job_id):
     found = _own_job(job_id)
-    return render_template("exports/job.html", job=found, ExportStatus=ExportStatus,
-                           media_ready=_media_path(found) is not None)
+    return render_template("exports/job.html", job=found, ExportStatus=ExportStatus, stage=_stage(found),
+                           error=_error_text(found), media_ready=_media_path(found) is not None)
+
+
+def _stage(found: ExportJob) -> str | None:
+    """What the worker does with a running export, in words: waiting, writing, or trying again."""
+    work = found.job
+    if found.status != ExportStatus.RUNNING or work is None:
+        return None
+    if work.state == JobState.QUEUED and work.attempts:
+        return _("Try %(number)s of %(tries)s failed: %(error)s It will be tried again shortly.",
+                 number=work.attempts, tries=work.max_attempts, error=work.error or "")
+    if work.state == JobState.QUEUED:
+        return _("Waiting for the worker to start this export…")
+    return None
+
+
+def _error_text(found: ExportJob) -> str | None:
+    """Why a failed export failed: the worker's last error after its last try, else a plain sentence."""
+    if found.status != ExportStatus.FAILED:
+        return None
+    work = found.job
+    if work is not None and work.state == JobState.FAILED and work.error:
+        return _("The export failed: %(error)s", error=work.error)
+    return _("The export failed; please try again.")
 
 
 @roles_required(*READERS)
@@ -124,7 +150,7 @@ def api_job(job_id):
     found = _own_job(job_id)
     return jsonify(
         id=found.id, status=found.status.value, rows_written=found.rows_written, rows_total=found.rows_total,
-        progress=round(found.progress, 3), error=_("The export failed; please try again.") if found.error else None,
+        progress=round(found.progress, 3), error=_error_text(found), stage=_stage(found),
         download_url=url_for("exports.download", job_id=found.id) if found.status == ExportStatus.DONE else None,
         media_url=url_for("exports.download_media", job_id=found.id) if _media_path(found) else None,
     )

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from survey_app.audit.operations import record
 from survey_app.extensions import db, utcnow
+from survey_app.jobs import Job, enqueue
 from survey_app.planning import classes as cl
 from survey_app.planning import queries
 from survey_app.planning.models import PlanClass, PlanLearner, PlanStatus, TrainingPlan
@@ -47,6 +48,17 @@ def _without_cycle_collector():
     finally:
         if enabled:
             gc.enable()
+
+
+def generation_key(ward_id: int) -> str:
+    """One plan generation per ward at a time."""
+    return f"plan:{ward_id}"
+
+
+def queue_generation(ward, settings: PlanSettings, user=None) -> Job:
+    """Ask the worker to generate the ward's plan (survey_app/planning/tasks.py); flushed only."""
+    return enqueue("plan", {"settings": settings.as_json()}, ward_id=ward.id,
+                   user_id=user.id if user is not None else None, active_key=generation_key(ward.id))
 
 
 def generate_plan(ward, settings: PlanSettings, user=None) -> TrainingPlan:

@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from survey_app import jobs
 from survey_app.access import load_or_abort, require_people, roles_required
 from survey_app.accounts.models import CITY_ROLES, Role
 from survey_app.extensions import db
@@ -48,7 +49,7 @@ def _render_plan(ward: Ward, form: PlanConfigForm | None = None, status: int = 2
     if form is None:
         form = PlanConfigForm(data=plan.config if plan else None)
     rules = load_rules(queries.HOUSEHOLD_FORM)
-    context = dict(ward=ward, plan=plan, form=form, rules=rules, groups=groups,
+    context = dict(ward=ward, plan=plan, form=form, rules=rules, groups=groups, generation=_generation(ward, plan),
                    module_names={code: labels.module_name(rules, code) for code in rules.module_codes},
                    rows=rows, module=module, group_filter=group_filter, dimension=dimension,
                    answered=queries.answered_households(ward.id), shown_groups=shown_groups,
@@ -58,6 +59,16 @@ def _render_plan(ward: Ward, form: PlanConfigForm | None = None, status: int = 2
         context.update(_plan_lists(plan, shown_groups, every_class))
         context["demand_rows"] = _demand_rows(plan.demand, dimension, groups)
     return render_template("planning/plan.html", **context), status
+
+
+def _generation(ward: Ward, plan: TrainingPlan | None) -> jobs.Job | None:
+    """The ward's plan generation to speak of: one waiting or running, or one that failed since the plan."""
+    job = jobs.latest("plan", ward_id=ward.id)
+    if job is None or job.state == jobs.JobState.DONE:
+        return None
+    if job.state == jobs.JobState.FAILED and plan is not None and plan.generated_at >= job.created_at:
+        return None
+    return job
 
 
 def _plan_lists(plan: TrainingPlan, shown_groups: set[int], classes) -> dict:
@@ -87,13 +98,13 @@ def generate(ward_id):
     form = PlanConfigForm()
     if not form.validate_on_submit():
         return _render_plan(ward, form=form, status=400)
-    try:
-        operations.generate_plan(ward, form.settings(), current_user)
-    except operations.PlanEditError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    if jobs.active(operations.generation_key(ward.id)) is not None:
+        flash(_("The plan of this ward is already being generated; wait until it is ready, then try again."),
+              "error")
     else:
-        flash(_("The plan was generated from the latest answers; locked classes were kept."), "info")
+        operations.queue_generation(ward, form.settings(), current_user)
+        flash(_("The plan is being generated from the latest answers; locked classes will be kept. "
+                "This page shows when it is ready."), "info")
     return redirect(_plan_url(ward.id))
 
 

@@ -17,7 +17,7 @@ from survey_app.extensions import db
 from survey_app.formdefs.schema import FormSchema
 from tests.collection.conftest import ApiClient, record
 from tests.collection.forms import SCHEMA, answers, publish_test_form
-from tests.conftest import login
+from tests.conftest import login, run_jobs
 
 VERSION = "media.1"
 PHOTO = b"\xff\xd8\xff\xe0" + b"a photo of the house" * 50
@@ -206,13 +206,8 @@ def test_the_export_page_offers_the_zip_of_files(app, surveyor, world, media_for
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     job_url = response.headers["Location"]
     job_id = job_url.rstrip("/").split("/")[-1]
-    import time
-
-    for _ in range(100):
-        status = admin.get(f"/api/exports/{job_id}").get_json()
-        if status["status"] != "running":
-            break
-        time.sleep(0.1)
+    run_jobs()
+    status = admin.get(f"/api/exports/{job_id}").get_json()
     assert status["status"] == "done" and status["media_url"] == f"/exports/{job_id}/media"
     zipped = admin.get(status["media_url"])
     assert zipped.status_code == 200 and zipped.mimetype == "application/zip"

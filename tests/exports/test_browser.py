@@ -1,4 +1,4 @@
-"""A large export in a real browser: the progress page follows the job, then the download starts."""
+"""A large export in a real browser: the progress page follows the worker's job, then the download starts."""
 import openpyxl
 import pytest
 
@@ -8,7 +8,7 @@ from survey_app.extensions import db
 pytestmark = pytest.mark.browser
 
 
-def test_progress_then_download(live_server, phone, app, monkeypatch, tmp_path):
+def test_progress_then_download(live_server, live_worker, phone, app, monkeypatch, tmp_path):
     generate(DemoConfig(groups=4, households=80, survey_teams=2, standing_teams=1))
     db.session.commit()
     monkeypatch.setitem(app.config, "EXPORT_BACKGROUND_ROWS", 0)
@@ -31,3 +31,34 @@ def test_progress_then_download(live_server, phone, app, monkeypatch, tmp_path):
     download.value.save_as(path)
     assert path.name.startswith("PL-") and path.suffix == ".xlsx"
     assert openpyxl.load_workbook(path).sheetnames[0] == "Tổng hợp"
+
+
+def test_a_failing_export_shows_its_error_after_the_last_try(live_server, live_worker, phone, app, monkeypatch):
+    from flask_babel import force_locale, gettext
+
+    from survey_app.exports import operations
+
+    generate(DemoConfig(groups=2, households=10, survey_teams=1, standing_teams=1))
+    db.session.commit()
+    monkeypatch.setitem(app.config, "EXPORT_BACKGROUND_ROWS", 0)
+    monkeypatch.setitem(app.config, "JOB_RETRY_SECONDS", 0.0)  # the five tries at once
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(operations, "write_export", broken)
+    with app.test_request_context("/"), force_locale("vi"):
+        expected = gettext("The export failed: %(error)s", error=gettext(
+            "An unexpected error stopped the job; the details are in the server log."))
+    phone.goto(f"{live_server}/login")
+    phone.get_by_label("Tên đăng nhập hoặc số điện thoại").fill("canbo")
+    phone.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
+    phone.get_by_role("button", name="Đăng nhập").click()
+    phone.wait_for_url("**/ward")
+    phone.goto(f"{live_server}/exports")
+    phone.locator("form[data-export-form] button[type=submit]").click()
+    phone.wait_for_url("**/exports/*")
+    state = phone.locator("[data-export-state]")
+    state.filter(has_text=expected).wait_for(timeout=30_000)
+    assert "disk full" not in phone.content()
+    assert not phone.locator("[data-export-download]").is_visible()

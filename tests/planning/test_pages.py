@@ -8,7 +8,7 @@ from flask_babel import force_locale, gettext
 from survey_app.audit.models import AuditEvent
 from survey_app.extensions import db
 from survey_app.planning.models import PlanClass, PlanLearner, PlanStatus, TrainingPlan
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, login, run_jobs
 from tests.planning.helpers import add_household_answers, digital_team, expert, learner
 
 SETTINGS = {"min_size": 4, "max_size": 30, "neighbours": 2, "trainer_capacity": 3}
@@ -47,7 +47,10 @@ def ward(world):
 
 
 def generate(client, ward_id, **changes):
-    return post(client, f"/wards/{ward_id}/plan/generate", {**SETTINGS, **changes})
+    """Ask for a plan through the page, then let the worker generate it."""
+    response = post(client, f"/wards/{ward_id}/plan/generate", {**SETTINGS, **changes})
+    run_jobs()
+    return response
 
 
 def fresh(model, object_id):
