@@ -75,7 +75,7 @@ class Job(db.Model):
         handler may then stop early, since its work will be undone.
         """
         now = time.monotonic()
-        if now - getattr(self, "_last_beat", 0.0) < BEAT_INTERVAL:
+        if now - getattr(self, "_last_beat", 0.0) < BEAT_INTERVAL or _writing_sqlite():
             return getattr(self, "_still_ours", True)
         self._last_beat = now
         values = {"heartbeat_at": utcnow()} | ({"progress": progress} if progress is not None else {})
@@ -83,6 +83,15 @@ class Job(db.Model):
             self._still_ours = connection.execute(
                 this_try(self.id, self.claimed_by, self.attempts).values(**values)).rowcount == 1
         return self._still_ours
+
+
+def _writing_sqlite() -> bool:
+    """True while this session holds SQLite's write lock: a beat on another connection would wait
+    for it (and nobody can take the job meanwhile: claims need the same lock)."""
+    session = db.session()
+    if db.engine.dialect.name != "sqlite" or not session.in_transaction():
+        return False
+    return bool(session.connection().connection.dbapi_connection.in_transaction)
 
 
 def this_try(job_id: int, worker: str | None, attempt: int) -> sa.Update:

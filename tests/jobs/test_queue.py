@@ -194,3 +194,29 @@ def test_counts_per_state(state):
     db.session.add(Job(kind="test.count", state=state))
     db.session.commit()
     assert queue.counts() == {state: 1}
+
+
+def test_a_handler_beating_while_it_writes_is_not_held_up(app, monkeypatch):
+    """On SQLite the handler's own write lock would make a beat on another connection wait."""
+    from survey_app.jobs import models
+    from survey_app.jobs.registry import HANDLERS, handler
+
+    monkeypatch.setattr(models, "BEAT_INTERVAL", 0.0)
+    seen = []
+
+    def writes_then_beats(job):
+        from survey_app.audit.operations import record
+
+        record("test.counted", object_type="job", object_id=job.id)
+        db.session.flush()  # this try now writes (SQLite: holds the write lock)
+        seen.append(job.beat({"rows": 1}))
+        return None
+
+    handler("test.writes-then-beats")(writes_then_beats)
+    try:
+        job = jobs.enqueue("test.writes-then-beats")
+        db.session.commit()
+        run_jobs()
+    finally:
+        HANDLERS.pop("test.writes-then-beats")
+    assert seen == [True] and stored(job.id).state == JobState.DONE and counted(job.id) == 1
