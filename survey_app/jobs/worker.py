@@ -138,14 +138,18 @@ class Worker:
                     raise JobError(_("This kind of job (%(kind)s) is unknown to this worker.", kind=kind),
                                    retry=False)
                 result = handler.fn(job)
+                heartbeat.stop()
+                # The handler's writes and `done` commit together; a write refused at the commit
+                # (a constraint) fails the try like an error of the handler.
+                ours = queue.finish(job_id, self.ident, attempt, result)
+                if ours:
+                    db.session.commit()
             except Exception as error:  # noqa: BLE001 — any failure ends the try with a message
                 db.session.rollback()
                 heartbeat.stop()
                 self._failed(job_id, attempt, error)
                 return
-            heartbeat.stop()
-            if queue.finish(job_id, self.ident, attempt, result):
-                db.session.commit()
+            if ours:
                 log.info("job %s (%s) done on try %s", job_id, kind, attempt)
             else:
                 db.session.rollback()

@@ -43,3 +43,21 @@ def test_workers_in_threads_never_run_a_job_twice(app):
 def _left() -> int:
     db.session.rollback()
     return db.session.scalar(sa.select(sa.func.count()).where(Job.state != JobState.DONE))
+
+
+def test_worker_processes_never_run_a_job_twice(app):
+    from tests.jobs.helpers import stop_process, worker_process
+
+    ids = [jobs.enqueue("test.count", {"n": n}).id for n in range(60)]
+    db.session.commit()
+    processes = [worker_process(app, "--poll", "0.05") for _ in range(2)]
+    try:
+        wait_for(lambda: _left() == 0, "every job done")
+    finally:
+        for process in processes:
+            stop_process(process)
+    owners = dict(db.session.execute(sa.select(Job.id, Job.claimed_by)).all())
+    assert sorted(owners) == ids and {int(owner.split(":")[1]) for owner in owners.values()} <= {p.pid for p in processes}
+    assert Counter(db.session.scalars(sa.select(Job.attempts))) == {1: 60}
+    events = Counter(db.session.scalars(sa.select(AuditEvent.object_id).where(AuditEvent.action == "test.counted")))
+    assert len(events) == 60 and set(events.values()) == {1}

@@ -220,3 +220,17 @@ def test_a_handler_beating_while_it_writes_is_not_held_up(app, monkeypatch):
     finally:
         HANDLERS.pop("test.writes-then-beats")
     assert seen == [True] and stored(job.id).state == JobState.DONE and counted(job.id) == 1
+
+
+def test_a_result_that_cannot_be_stored_fails_the_try_with_a_message(app):
+    from survey_app.jobs.registry import HANDLERS, handler
+
+    handler("test.bad-result")(lambda job: {"not json": object()})
+    try:
+        job = jobs.enqueue("test.bad-result", max_attempts=1)
+        db.session.commit()
+        run_jobs()
+    finally:
+        HANDLERS.pop("test.bad-result")
+    failed = stored(job.id)
+    assert failed.state == JobState.FAILED and failed.error and failed.result is None
