@@ -3,7 +3,6 @@ again while a worker uses it; the test session's own database is never disturbed
 from __future__ import annotations
 
 import glob
-import os
 import shutil
 import socket
 import subprocess
@@ -55,6 +54,3 @@ class Cluster:
                 pass
         shutil.rmtree(self.root, ignore_errors=True)
 
-
-def can_run() -> bool:
-    return os.geteuid() == 0
