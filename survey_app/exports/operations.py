@@ -6,7 +6,6 @@ beside its target and renamed when complete, so a failed export leaves no half-w
 """
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 import shutil
@@ -34,7 +33,6 @@ from survey_app.jobs import Job, enqueue
 from survey_app.jobs.models import ACTIVE_STATES
 from survey_app.wards.models import ResidentialGroup, Ward
 
-log = logging.getLogger(__name__)
 #: A running export written at once (no job) silent for this long is taken as dead (its process was stopped).
 STALE_AFTER = timedelta(minutes=10)
 #: Seconds between two progress updates of a running job.

@@ -1,8 +1,8 @@
 """What the worker knows how to do: job handlers by kind, and ticks (functions called regularly)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 #: kind -> Handler; filled at import time by the capabilities' tasks.py modules.
 HANDLERS: dict[str, "Handler"] = {}

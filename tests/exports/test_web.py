@@ -127,3 +127,4 @@ def test_someone_elses_job_is_refused(client, world, app, monkeypatch):
     assert other.get(f"/exports/{job_id}/download").status_code == 403
     assert other.get(f"/api/exports/{job_id}").status_code == 403
     assert other.get("/exports/abc").status_code == 403
+    client.get(f"/exports/{job_id}/download").close()  # its owner's download deletes the file

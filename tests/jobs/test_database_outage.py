@@ -88,7 +88,7 @@ def test_a_worker_process_outlives_a_postgresql_restart(app, tmp_path):
             session.commit()
             job_id = job.id
         log = tmp_path / "worker.log"
-        worker = worker_process(app, "--poll", "0.1", database_url=cluster.url, output=log, **{"JOB_STALE_SECONDS": "2"})
+        worker = worker_process(app, "--poll", "0.1", database_url=cluster.url, output=log, JOB_STALE_SECONDS="2")
         wait_for(lambda: "started" in log.read_text(), "the worker starting")
         cluster.stop()
         wait_for(lambda: "error in the loop" in log.read_text(), "the worker noticing the database gone")

@@ -143,7 +143,7 @@ def test_a_job_whose_worker_died_on_its_last_try_fails(app, fast_jobs):
 
 
 def test_a_try_taken_over_meanwhile_changes_nothing(app, fast_jobs):
-    job = jobs.enqueue("test.count")
+    jobs.enqueue("test.count")
     db.session.commit()
     worker = Worker(app, "me:1:1")
     with app.app_context():
@@ -162,10 +162,10 @@ def test_beat_writes_the_heartbeat_and_progress_and_knows_when_the_try_is_lost(a
     from survey_app.jobs import models
 
     monkeypatch.setattr(models, "BEAT_INTERVAL", 0.0)
-    job = jobs.enqueue("test.count")
+    jobs.enqueue("test.count")
     db.session.commit()
     with app.app_context():
-        job_id, attempt = queue.claim("me:1:1")
+        job_id, _attempt = queue.claim("me:1:1")
     running = stored(job_id)
     before = running.heartbeat_at
     assert running.beat({"rows": 10}) is True
@@ -210,7 +210,6 @@ def test_a_handler_beating_while_it_writes_is_not_held_up(app, monkeypatch):
         record("test.counted", object_type="job", object_id=job.id)
         db.session.flush()  # this try now writes (SQLite: holds the write lock)
         seen.append(job.beat({"rows": 1}))
-        return None
 
     handler("test.writes-then-beats")(writes_then_beats)
     try:
