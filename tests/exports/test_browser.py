@@ -8,15 +8,20 @@ from survey_app.extensions import db
 pytestmark = pytest.mark.browser
 
 
-def test_progress_then_download(live_server, live_worker, phone, app, monkeypatch, tmp_path):
-    generate(DemoConfig(groups=4, households=80, survey_teams=2, standing_teams=1))
-    db.session.commit()
-    monkeypatch.setitem(app.config, "EXPORT_BACKGROUND_ROWS", 0)
+def sign_in_as_ward_staff(phone, live_server) -> None:
+    """The demo's ward staff member signs in through the login page."""
     phone.goto(f"{live_server}/login")
     phone.get_by_label("Tên đăng nhập hoặc số điện thoại").fill("canbo")
     phone.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
     phone.get_by_role("button", name="Đăng nhập").click()
     phone.wait_for_url("**/ward")
+
+
+def test_progress_then_download(live_server, live_worker, phone, app, monkeypatch, tmp_path):
+    generate(DemoConfig(groups=4, households=80, survey_teams=2, standing_teams=1))
+    db.session.commit()
+    monkeypatch.setitem(app.config, "EXPORT_BACKGROUND_ROWS", 0)
+    sign_in_as_ward_staff(phone, live_server)
     phone.goto(f"{live_server}/exports")
     assert phone.locator('input[name="groups"]:checked').count() == 4
     phone.locator("[data-check=none]").click()
@@ -50,11 +55,7 @@ def test_a_failing_export_shows_its_error_after_the_last_try(live_server, live_w
     with app.test_request_context("/"), force_locale("vi"):
         expected = gettext("The export failed: %(error)s", error=gettext(
             "An unexpected error stopped the job; the details are in the server log."))
-    phone.goto(f"{live_server}/login")
-    phone.get_by_label("Tên đăng nhập hoặc số điện thoại").fill("canbo")
-    phone.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    phone.get_by_role("button", name="Đăng nhập").click()
-    phone.wait_for_url("**/ward")
+    sign_in_as_ward_staff(phone, live_server)
     phone.goto(f"{live_server}/exports")
     phone.locator("form[data-export-form] button[type=submit]").click()
     phone.wait_for_url("**/exports/*")
