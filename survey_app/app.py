@@ -160,5 +160,6 @@ def register_commands(app: Flask) -> None:
 
 def register_jobs(app: Flask) -> None:
     """The job kinds and ticks of each capability (survey_app/jobs), for the worker to find."""
+    import survey_app.dashboard.tasks  # noqa: F401  (tick "derive_figures": the outbox)
     import survey_app.exports.tasks  # noqa: F401  (kind "export")
     import survey_app.planning.tasks  # noqa: F401  (kind "plan")

@@ -90,6 +90,7 @@ def submit_one():
 
 
 @roles_required(*COLLECTORS)
+@parses_upload  # the records are checked before SQLite's write lock is taken (sync.core.ingest_batch)
 def submit_batch():
     """A phone's queue in one request: 200 with one result per item; one bad item never fails the others."""
     try:

@@ -43,6 +43,15 @@ _STATUS_AFTER = {
 }
 
 
+def status_after(status: HouseholdStatus, outcome: VisitOutcome, household_id=None) -> HouseholdStatus:
+    """A household's status after a visit with `outcome`; IllegalTransition when the visit may not move it."""
+    if status == HouseholdStatus.DONE and outcome != VisitOutcome.INTERVIEWED:
+        raise IllegalTransition(f"household {household_id} is done; outcome {outcome} not applied")
+    if outcome == VisitOutcome.NEW_HOUSEHOLD and status != HouseholdStatus.NOT_VISITED:
+        raise IllegalTransition(f"household {household_id} was already visited; it is not new")
+    return _STATUS_AFTER[outcome]
+
+
 class Household(WardScoped, db.Model):
     __tablename__ = "households"
     __table_args__ = (sa.UniqueConstraint("residential_group_id", "list_key"),
@@ -79,11 +88,7 @@ class Household(WardScoped, db.Model):
 
     def apply_visit_outcome(self, outcome: VisitOutcome) -> None:
         """Move the status after a visit; an interviewed household is not reopened by a later miss."""
-        if self.status == HouseholdStatus.DONE and outcome != VisitOutcome.INTERVIEWED:
-            raise IllegalTransition(f"household {self.id} is done; outcome {outcome} not applied")
-        if outcome == VisitOutcome.NEW_HOUSEHOLD and self.status != HouseholdStatus.NOT_VISITED:
-            raise IllegalTransition(f"household {self.id} was already visited; it is not new")
-        self.status = _STATUS_AFTER[outcome]
+        self.status = status_after(self.status, outcome, self.id)
 
 
 class Visit(WardScoped, db.Model):

@@ -14,7 +14,7 @@ from survey_app.access import visible
 from survey_app.accounts.models import User
 from survey_app.audit.operations import record as audit
 from survey_app.clock import local_zone
-from survey_app.collection import entities, formlink, media
+from survey_app.collection import batch, entities, formlink, media
 from survey_app.collection.models import (
     Channel,
     Household,
@@ -28,8 +28,8 @@ from survey_app.collection.models import (
     VisitOutcome,
 )
 from survey_app.collection.records import Record, RecordError, parse_record
-from survey_app.dashboard.indicators import refresh_person_indicators
 from survey_app.extensions import db
+from survey_app.sync import outbox
 from survey_app.sync.core import DEFAULT_KIND, Handler, Submitter, ingest, register
 from survey_app.sync.envelope import Receipt, conflict, uuid_taken
 from survey_app.wards.models import ResidentialGroup
@@ -47,6 +47,12 @@ class VisitHandler(Handler):
 
     def known(self, uuid, digest, submitter: Submitter) -> Receipt | None:
         return _known_result(uuid, digest, submitter)
+
+    def prepare_many(self, payloads: list, submitter: Submitter):
+        return batch.prepare(payloads, submitter, group_errors, plan_members)
+
+    def write_many(self, prepared) -> list[Receipt | None]:
+        return batch.write(prepared)
 
     def refused_object_id(self, payload) -> int | None:
         household_id = payload.get("household_id") if isinstance(payload, dict) else None
@@ -71,19 +77,19 @@ def _ingest(payload, submitter: Submitter) -> Receipt:
         form = entities.served_form(form, submitter.ward_id, submitter.reviewer or submitter.user)  # households.csv
         filled = record.started_at or record.visited_at or record.finished_at
         filled_on = filled.astimezone(local_zone()).date() if filled else None
-        errors = formlink.validate_answers(form, record.answers, filled_on) + _group_errors(record.answers, group)
+        errors = formlink.validate_answers(form, record.answers, filled_on) + group_errors(record.answers, group.code)
         if errors:
             return _quarantine(record, errors, submitter, group)
     return _store(record, submitter, household, group, form, filled_on)
 
 
-def _group_errors(answers: dict, group: ResidentialGroup) -> list[dict]:
-    """a1_group is pre-filled with the visit's group; anything else points at the wrong group."""
-    if answers.get("a1_group") == group.code:
+def group_errors(answers: dict, code: str) -> list[dict]:
+    """a1_group is pre-filled with the visit's group (its code); anything else points at the wrong group."""
+    if answers.get("a1_group") == code:
         return []
     return [{"field": "a1_group", "index": None, "code": "group_mismatch",
              "message": _("The residential group does not match the household's group (%(code)s).",
-                          code=group.code)}]
+                          code=code)}]
 
 
 def _authorize(record: Record, submitter: Submitter) -> tuple[Household | None, ResidentialGroup]:
@@ -225,8 +231,9 @@ def _store(record: Record, submitter: Submitter, household: Household | None, gr
         _apply_outcome(household, record.outcome, created)
     _close_corrected_quarantine(record.uuid, submitter.ward_id, submission, submitter.reviewer)
     db.session.flush()
-    if submission is not None:
-        refresh_person_indicators(submission)
+    if submission is not None or visit is not None:  # the figures are derived by the worker
+        outbox.note(submitter.ward_id, household_id=household.id if household is not None else None,
+                    submission_id=submission.id if submission is not None else None)
     return _stored_receipt(record.uuid, 201, "stored", submission, visit) if visit else Receipt(
         record.uuid, 201, "stored", submission_id=submission.id, missing_files=media.missing_of(submission.id) or None)
 
@@ -295,26 +302,43 @@ def normalise_name(name) -> str:
 
 def link_members(submission: Submission, household: Household) -> None:
     """One Person per member answered: the roster's entry when name and birth year match, else a new one."""
-    roster = [p for p in household.members if p.submission_id is None]
-    next_line = max((p.line_no for p in household.members), default=0) + 1
-    for index, member in enumerate(submission.answers.get("members", [])):
+    for person, fields in plan_members(submission.answers.get("members", []), household.members):
+        if person is None:
+            person = Person(ward_id=household.ward_id, household_id=household.id,
+                            residential_group_id=household.residential_group_id)
+            db.session.add(person)
+        for name, value in fields.items():
+            setattr(person, name, value)
+        person.submission_id = submission.id
+    db.session.flush()
+
+
+def plan_members(members: list, persons) -> list[tuple]:
+    """[(person or None, {column: value})] for each member answered, matched against the household's
+    persons (anything with id, line_no, full_name, birth_year, submission_id): a listed person not yet
+    linked to a submission, with the same name (ignoring case, accents' forms and spacing) and birth
+    year; None for a member to add, with its line number and name."""
+    roster = [p for p in persons if p.submission_id is None]
+    next_line = max((p.line_no for p in persons), default=0) + 1
+    plan = []
+    for index, member in enumerate(members):
+        member = member if isinstance(member, dict) else {}
         name, year = member.get("b0_name"), member.get("b1_birth_year")
         year = year if isinstance(year, int) and not isinstance(year, bool) else None
         match = next((p for p in roster if normalise_name(p.full_name) == normalise_name(name)
                       and (p.birth_year is None or p.birth_year == year)), None)
+        fields: dict = {"answer_index": index}
         if match is None:
-            match = Person(ward_id=household.ward_id, household_id=household.id,
-                           residential_group_id=household.residential_group_id, line_no=next_line,
-                           full_name=" ".join(str(name or "").split())[:120], birth_year=year)
+            fields.update(line_no=next_line, full_name=" ".join(str(name or "").split())[:120], birth_year=year)
             next_line += 1
-            db.session.add(match)
         else:
             roster.remove(match)
-            match.birth_year = year if year is not None else match.birth_year
+            if year is not None:
+                fields["birth_year"] = year
         if member.get("b2_sex") in Sex._value2member_map_:
-            match.sex = Sex(member["b2_sex"])
-        match.submission_id, match.answer_index = submission.id, index
-    db.session.flush()
+            fields["sex"] = Sex(member["b2_sex"])
+        plan.append((match, fields))
+    return plan
 
 
 def review_submission(submission: Submission, status, reviewer: User, comment: str | None) -> None:
@@ -324,7 +348,7 @@ def review_submission(submission: Submission, status, reviewer: User, comment: s
     audit("submission.reviewed", user=reviewer, ward_id=submission.ward_id, object_type="submissions",
           object_id=submission.id, detail={"from": before.value, "to": submission.review_status.value})
     db.session.flush()
-    refresh_person_indicators(submission)
+    outbox.note(submission.ward_id, household_id=submission.household_id, submission_id=submission.id)
 
 
 def accept_quarantined(row: QuarantinedSubmission, payload: dict, reviewer: User) -> Receipt:

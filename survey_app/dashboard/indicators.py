@@ -1,7 +1,8 @@
 """Indicators from the answers: one derived row per interviewed adult, and their aggregates.
 
-The collection package calls `refresh_person_indicators(submission)` after it stores a household
-submission or changes its review status; `rebuild_indicators(ward_id)` re-derives a whole ward.
+Storing or reviewing a household submission writes an outbox row (survey_app/sync/outbox.py); the
+worker's tick (survey_app/dashboard/tasks.py) then calls `derive_changes` for the households and
+submissions it names. `rebuild_indicators(ward_id)` re-derives a whole ward.
 Skill level, the five essential skills, the disability flag and the training gaps come from the
 planning package's scoring rules (`survey_app.planning.scoring`); nothing of them is written here.
 """
@@ -12,8 +13,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from survey_app.collection.models import Household, ReviewStatus, Submission
+from survey_app.dashboard.freshness import stamp_fresh
 from survey_app.dashboard.models import IndicatorTally, PersonIndicator
 from survey_app.extensions import db
+from survey_app.sync import outbox
 from survey_app.planning.scoring import LEVELS, RuleError, load_rules, score_person
 from survey_app.wards.models import ResidentialGroup
 
@@ -161,40 +164,76 @@ def counts(submission: Submission) -> bool:
     return submission.form_id == FORM_ID and submission.review_status != ReviewStatus.REJECTED
 
 
-def _current_of_household(household_id: int) -> Submission | None:
-    """The household's latest counted submission (a re-interview replaces the earlier one)."""
-    return db.session.execute(
-        sa.select(Submission).where(
-            Submission.household_id == household_id, Submission.form_id == FORM_ID,
-            Submission.review_status != ReviewStatus.REJECTED,
-        ).order_by(Submission.received_at.desc(), Submission.id.desc()).limit(1)
-    ).scalar_one_or_none()
-
-
 def refresh_person_indicators(submission: Submission) -> int:
-    """Re-derive the rows of the submission's household after it is stored or reviewed; flushes.
+    """Re-derive the rows of one submission's household now, in the caller's transaction; flushes.
 
-    Returns the number of rows written. Call it after every change of a household submission or of
-    its review status (the collection package does, on store and on review).
+    Returns the number of rows written. Stored records are derived by the worker from the outbox
+    (survey_app/dashboard/tasks.py); this is for callers that need the figures at once.
     """
     db.session.flush()
-    table = PersonIndicator.__table__
     if submission.household_id is not None:
-        mine = table.c.household_id == submission.household_id
-        current = _current_of_household(submission.household_id)
-    else:
-        mine = table.c.submission_id == submission.id
-        current = submission if counts(submission) else None
-    groups = set(db.session.scalars(sa.select(table.c.residential_group_id).where(mine).distinct()))
-    db.session.execute(sa.delete(table).where(mine))
-    group_id = _group_id(current) if current is not None else None
-    rows = derive_rows(current, group_id) if group_id is not None else []
-    if rows:
-        db.session.execute(sa.insert(table), rows)
-        groups.add(group_id)
+        return derive_changes({submission.household_id}, set())
+    return derive_changes(set(), {submission.id})
+
+
+def _latest_counted(household_ids, submission_ids) -> list[Submission]:
+    """The latest counted submission of each household (a re-interview replaces the earlier one), and
+    each of `submission_ids` that counts."""
+    found: dict = {}
+    ids = sorted(household_ids)
+    for start in range(0, len(ids), 500):
+        for submission in db.session.execute(
+            sa.select(Submission).where(
+                Submission.household_id.in_(ids[start:start + 500]), Submission.form_id == FORM_ID,
+                Submission.review_status != ReviewStatus.REJECTED,
+            ).order_by(Submission.received_at, Submission.id)
+        ).scalars():
+            found[submission.household_id] = submission  # later ones replace earlier ones
+    loose = sorted(submission_ids)
+    for start in range(0, len(loose), 500):
+        for submission in db.session.execute(
+                sa.select(Submission).where(Submission.id.in_(loose[start:start + 500]))).scalars():
+            if counts(submission):
+                found[f"s{submission.id}"] = submission
+    return list(found.values())
+
+
+def derive_changes(household_ids: set, submission_ids: set) -> int:
+    """Re-derive the PersonIndicator rows of these households (from each one's latest counted survey)
+    and of these submissions without a household, then the tallies of every group they touch.
+
+    Idempotent: it reads the stored records as they are, so running it twice writes the same rows.
+    Returns the number of rows written.
+    """
+    table = PersonIndicator.__table__
+    groups: set = set()
+    for ids, column in ((sorted(household_ids), table.c.household_id), (sorted(submission_ids), table.c.submission_id)):
+        for start in range(0, len(ids), 500):
+            mine = column.in_(ids[start:start + 500])
+            groups.update(db.session.scalars(sa.select(table.c.residential_group_id).where(mine).distinct()))
+            db.session.execute(sa.delete(table).where(mine))
+    current = _latest_counted(household_ids, submission_ids)
+    household_groups = _household_groups({s.household_id for s in current if s.residential_group_id is None
+                                          and s.household_id is not None})
+    rows = []
+    for submission in current:
+        group_id = submission.residential_group_id or household_groups.get(submission.household_id) \
+            or _group_id(submission)
+        if group_id is not None:
+            rows.extend(derive_rows(submission, group_id))
+            groups.add(group_id)
+    for start in range(0, len(rows), 5000):
+        db.session.execute(sa.insert(table), rows[start:start + 5000])
     _lock_groups(groups)
     _write_tallies(IndicatorTally.residential_group_id.in_(groups), PersonIndicator.residential_group_id.in_(groups))
     return len(rows)
+
+
+def _household_groups(household_ids: set) -> dict:
+    if not household_ids:
+        return {}
+    return dict(db.session.execute(sa.select(Household.id, Household.residential_group_id)
+                                   .where(Household.id.in_(sorted(household_ids)))).all())
 
 
 def _lock_groups(group_ids) -> None:
@@ -238,6 +277,8 @@ def rebuild_indicators(ward_id: int) -> int:
         db.session.execute(sa.insert(table), batch)
         written += len(batch)
     _write_tallies(IndicatorTally.ward_id == ward_id, PersonIndicator.ward_id == ward_id)
+    outbox.clear_ward(ward_id)  # every change of the ward is in the rows just derived
+    stamp_fresh({ward_id})
     return written
 
 

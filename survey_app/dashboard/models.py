@@ -1,10 +1,12 @@
 """Derived figures per interviewed adult, kept so the dashboard never parses answers per request."""
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from survey_app.extensions import WardScoped, db
+from survey_app.extensions import UTCDateTime, WardScoped, db
 
 
 class PersonIndicator(WardScoped, db.Model):
@@ -101,3 +103,12 @@ class IndicatorTally(WardScoped, db.Model):
     digital_signature_of: Mapped[int] = mapped_column(default=0)
     smartphone_n: Mapped[int] = mapped_column(default=0)
     smartphone_of: Mapped[int] = mapped_column(default=0)
+
+
+class FiguresFreshness(db.Model):
+    """When the worker last derived a ward's figures: the dashboard's "số liệu cập nhật lúc …"."""
+
+    __tablename__ = "figures_freshness"
+
+    ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"), primary_key=True)
+    derived_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -11,6 +11,7 @@ from survey_app import disclosure
 from survey_app.access import load_or_abort, require_people, roles_required, sees_people
 from survey_app.accounts.models import CITY_ROLES, Role
 from survey_app.dashboard import queries
+from survey_app.dashboard.freshness import freshness
 from survey_app.dashboard.indicators import BREAKDOWNS, HEADLINE, INDICATORS
 from survey_app.dashboard.labels import breakdown_labels, indicator_labels, section_labels
 from survey_app.errors import error_response
@@ -124,7 +125,7 @@ def _render_ward(ward: Ward):
         team_scope=current_user.role == Role.TEAM_LEADER,
         sections=section_labels(), labels=indicator_labels(), breakdown_names=names,
         all_indicators=INDICATORS, headline=HEADLINE, targets=plan_targets.for_ward(ward), breakdowns=BREAKDOWNS[1:],
-        tile_url=_tile_url(),
+        tile_url=_tile_url(), fresh=freshness(ward.id),
     )
     return _with_tile_policy(current_app.make_response(render_template("dashboard/ward.html", **context)))
 
@@ -190,8 +191,10 @@ def api_indicators(ward_id):
         return error_response(400, _("Unknown breakdown %(by)s; use one of: %(choices)s",
                                      by=by, choices=", ".join(BREAKDOWNS)))
     buckets = queries.ward_indicators(current_user, ward.id, by)
+    fresh = freshness(ward.id)
     return jsonify(ward_id=ward.id, by=by, targets=plan_targets.for_ward(ward),
-                   buckets=[{"key": key, **bucket} for key, bucket in _shown_buckets(buckets)])
+                   derived_at=fresh["derived_at"].isoformat() if fresh["derived_at"] else None,
+                   pending=fresh["pending"], buckets=[{"key": key, **bucket} for key, bucket in _shown_buckets(buckets)])
 
 
 @roles_required(*READERS)

@@ -158,6 +158,8 @@ class FormSchema:
 
     def __post_init__(self):
         self.by_name: dict[str, Field] = {}
+        self._scopes: dict = {}
+        self._repeats: list[Field] | None = None
         self._choice_index = {name: {c.name: c for c in items} for name, items in self.choices.items()}
         self._link(self.fields, None, None)
 
@@ -178,13 +180,20 @@ class FormSchema:
                 yield from self.walk(item.children)
 
     def scope(self, repeat: Field | None = None) -> list[Field]:
-        """The non-group fields answered at one level: the household part, or one repeat entry."""
-        return [f for f in self.walk(self.fields if repeat is None else repeat.children)
-                if f.type != "group" and f.repeat is repeat]
+        """The non-group fields answered at one level: the household part, or one repeat entry.
+        Computed once per level (a schema's fields do not change once it is built); do not modify."""
+        key = None if repeat is None else repeat.name
+        found = self._scopes.get(key)
+        if found is None:
+            found = self._scopes[key] = [f for f in self.walk(self.fields if repeat is None else repeat.children)
+                                         if f.type != "group" and f.repeat is repeat]
+        return found
 
     @property
     def repeats(self) -> list[Field]:
-        return [f for f in self.walk() if f.type == "repeat"]
+        if self._repeats is None:
+            self._repeats = [f for f in self.walk() if f.type == "repeat"]
+        return self._repeats
 
     def choice(self, list_name: str, name: str) -> Choice | None:
         return self._choice_index.get(list_name, {}).get(name)

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from survey_app.audit.operations import record as audit
-from survey_app.extensions import db
+from survey_app.extensions import db, take_write_lock
 from survey_app.sync.envelope import Receipt, RecordError, payload_hash, uuid_or_none
 
 #: Tries of one record when a concurrent request wins a race on a unique row (the phone drops a 409).
@@ -63,6 +63,16 @@ class Handler:
 
     def refused_object_id(self, payload) -> int | None:
         return None
+
+    def prepare_many(self, payloads: list, submitter: Submitter):
+        """Read and check what of a batch can be stored at once, writing nothing (on SQLite the write
+        lock is not held yet); None when nothing can (the default). What it returns goes to `write_many`."""
+        return None
+
+    def write_many(self, prepared) -> list[Receipt | None]:
+        """Store what `prepare_many` found, under the write lock, in one SAVEPOINT: a receipt per record
+        stored, None per record to store one by one with `store`."""
+        raise NotImplementedError
 
 
 _HANDLERS: dict[str, Handler] = {}
@@ -121,5 +131,32 @@ def ingest(payload, submitter: Submitter) -> Receipt:
 
 
 def ingest_batch(items: list, submitter: Submitter) -> list[Receipt]:
-    """One receipt per item, in order; one bad item never fails the others."""
-    return [ingest(item, submitter) for item in items]
+    """One receipt per item, in order; one bad item never fails the others.
+
+    Each kind's handler first checks what it can store of the batch at once (`Handler.prepare_many`,
+    before SQLite's write lock, so batches are checked side by side), then stores it under the lock
+    in one SAVEPOINT (`write_many`: a clash with a concurrent request undoes it, and its records go
+    one by one). Every other item is stored by `ingest`, one SAVEPOINT each, after them.
+    The caller's request must not hold the write lock yet (see `uploads.parses_upload`).
+    """
+    receipts: list[Receipt | None] = [None] * len(items)
+    by_handler: dict = {}
+    for index, item in enumerate(items):
+        try:
+            by_handler.setdefault(handler_for(item), []).append(index)
+        except RecordError:
+            continue  # ingest() says why
+    prepared = {handler: handler.prepare_many([items[i] for i in indexes], submitter)
+                for handler, indexes in by_handler.items()}
+    take_write_lock()
+    for handler, indexes in by_handler.items():
+        if prepared[handler] is None:
+            continue
+        try:
+            with db.session.begin_nested():
+                stored = handler.write_many(prepared[handler])
+        except IntegrityError:
+            stored = [None] * len(indexes)  # a concurrent request won a race: one by one, with retries
+        for index, receipt in zip(indexes, stored):
+            receipts[index] = receipt
+    return [receipt if receipt is not None else ingest(item, submitter) for receipt, item in zip(receipts, items)]

@@ -245,23 +245,30 @@ def test_server_killed_mid_batch(app, world, batch, tmp_path):
 
 
 def test_a_race_on_another_unique_row_is_retried_not_refused(app, batch, monkeypatch):
-    """A concurrent request rewrote the group's tally first (PostgreSQL): the record is stored, not a 409."""
+    """A concurrent request wrote a unique row first (PostgreSQL): the batch's bulk write is undone,
+    its records go one by one, and the one that loses a race there is tried again: stored, not a 409."""
     from sqlalchemy.exc import IntegrityError
 
-    from survey_app.collection import operations
+    from survey_app.collection import batch as bulk
+    from survey_app.sync import outbox
 
-    real, raced = operations.refresh_person_indicators, []
+    raced, note = [], outbox.note
 
-    def racing(submission):
-        if not raced:
-            raced.append(submission.uuid)
-            raise IntegrityError("INSERT INTO indicator_tallies", {}, Exception("duplicate key"))
-        return real(submission)
+    def clash(*args):
+        raced.append("batch")
+        raise IntegrityError("INSERT INTO visits", {}, Exception("duplicate key"))
 
-    monkeypatch.setattr(operations, "refresh_person_indicators", racing)
+    def racing(*args, **kwargs):
+        if raced == ["batch"]:
+            raced.append("record")
+            raise IntegrityError("INSERT INTO households", {}, Exception("duplicate key"))
+        return note(*args, **kwargs)
+
+    monkeypatch.setattr(bulk, "_write", clash)
+    monkeypatch.setattr(outbox, "note", racing)
     phone = ApiClient(app.test_client(), "surveyor_1")
     response = phone.post("/api/submissions/batch", {"items": batch[:2]})
-    assert raced and [r["status"] for r in response.get_json()["results"]] == [201, 201]
+    assert raced == ["batch", "record"] and [r["status"] for r in response.get_json()["results"]] == [201, 201]
     assert_stored_once(batch[:2])
 
 

@@ -41,7 +41,10 @@ def outage(app):
 
 
 @pytest.fixture
-def worker_thread(app):
+def worker_thread(app, monkeypatch):
+    """A worker loop with no ticks: "error in the loop" is then the job loop's own (the outbox tick,
+    every half second, would meet the lost database first)."""
+    monkeypatch.setattr("survey_app.jobs.worker.TICKS", {})
     stop = threading.Event()
     thread = threading.Thread(target=run_worker, args=(app,), kwargs={"stop": stop, "poll_seconds": 0.05},
                               name="outage-worker", daemon=True)

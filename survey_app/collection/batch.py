@@ -1,0 +1,259 @@
+"""A phone's batch of plain visits stored at once: the write path at city scale.
+
+Most of what phones send is plain: a listed household of the sender's team, a UUID never seen in
+the ward, answers that pass the form (which declares no entities and names no files). Those records
+of a batch are checked and stored together, with a handful of statements for the whole batch
+(lookups by UUID, household, group and person in one query each; one multi-row insert per table;
+one executemany per update) instead of some twenty per record. Anything else (a re-send, a new
+household, a correction, invalid answers, a form with entities or files, a household or UUID seen
+twice in the batch) is left to the one-by-one path of survey_app.collection.operations, which the
+sync core runs for every record this module returns None for. What is stored is the same either way.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+
+from survey_app.access import visible
+from survey_app.clock import local_zone
+from survey_app.collection import entities, formlink, media
+from survey_app.collection.models import (
+    Channel,
+    Household,
+    IllegalTransition,
+    Person,
+    QuarantinedSubmission,
+    Submission,
+    Visit,
+    status_after,
+)
+from survey_app.collection.records import Record, RecordError, parse_record
+from survey_app.extensions import db, utcnow
+from survey_app.sync import outbox
+from survey_app.sync.envelope import Receipt
+from survey_app.wards.models import ResidentialGroup
+
+
+@dataclass
+class Prepared:
+    """What `prepare` found storable in a batch, for `write` to store once the write lock is held."""
+
+    count: int
+    submitter: object
+    records: dict  # position in the batch -> Record
+    households: dict  # id -> plain row
+    plan_members: object
+
+
+def prepare(payloads: list, submitter, group_errors, plan_members) -> Prepared | None:
+    """Read and check what can be stored together (no writes, so no write lock yet: phones' batches
+    are checked side by side on SQLite too); None when nothing can.
+
+    `group_errors` and `plan_members` are the one-by-one path's own rules (operations.py), passed in
+    so both paths check and link members the same way.
+    """
+    user = submitter.user
+    if user is None or submitter.self_group is not None or submitter.reviewer is not None:
+        return None
+    records = _plain(payloads)
+    records = _unseen(records, submitter.ward_id)
+    households = _households(records, user)
+    records = {i: r for i, r in records.items() if r.household_id in households}
+    codes = _group_codes({h.residential_group_id for h in households.values()})
+    records = _valid(records, submitter.ward_id, user, households, codes, group_errors)
+    return Prepared(len(payloads), submitter, records, households, plan_members) if records else None
+
+
+def write(prepared: Prepared) -> list[Receipt | None]:
+    """Store the prepared records (the caller holds the write lock, inside a SAVEPOINT): a receipt
+    (201) for each, None for every other position. A UUID another request stored since `prepare`
+    raises IntegrityError (the caller then stores the batch one by one)."""
+    receipts: list[Receipt | None] = [None] * prepared.count
+    _write(prepared.records, prepared.submitter, prepared.households, prepared.plan_members, receipts)
+    return receipts
+
+
+def _plain(payloads: list) -> dict[int, Record]:
+    """Records about a listed household, by position; one UUID and one household once per batch."""
+    found = {}
+    for index, payload in enumerate(payloads):
+        try:
+            record = parse_record(payload)
+        except RecordError:
+            continue  # the one-by-one path says why
+        if record.new_household is None and record.household_id is not None:
+            found[index] = record
+    uuids = Counter(r.uuid for r in found.values())
+    households = Counter(r.household_id for r in found.values())
+    return {i: r for i, r in found.items() if uuids[r.uuid] == 1 and households[r.household_id] == 1}
+
+
+def _unseen(records: dict, ward_id: int) -> dict:
+    """The records whose UUID no submission, visit or quarantined record of the ward holds."""
+    if not records:
+        return records
+    uuids = sorted(r.uuid for r in records.values())
+    taken = set(db.session.scalars(sa.union_all(
+        sa.select(Submission.uuid).where(Submission.ward_id == ward_id, Submission.uuid.in_(uuids)),
+        sa.select(Visit.client_uuid).where(Visit.ward_id == ward_id, Visit.client_uuid.in_(uuids)),
+        sa.select(QuarantinedSubmission.uuid).where(QuarantinedSubmission.ward_id == ward_id,
+                                                    QuarantinedSubmission.uuid.in_(uuids)),
+    )))
+    return {i: r for i, r in records.items() if r.uuid not in taken}
+
+
+def _households(records: dict, user) -> dict:
+    """The records' households the user may write to, by id (plain rows)."""
+    if not records:
+        return {}
+    table = Household.__table__
+    rows = db.session.execute(
+        sa.select(table.c.id, table.c.ward_id, table.c.residential_group_id, table.c.status, table.c.client_uuid)
+        .where(table.c.id.in_(sorted(r.household_id for r in records.values())), visible(Household, user))
+    ).all()
+    return {row.id: SimpleNamespace(**row._mapping) for row in rows}
+
+
+def _group_codes(group_ids: set) -> dict:
+    if not group_ids:
+        return {}
+    return dict(db.session.execute(sa.select(ResidentialGroup.id, ResidentialGroup.code)
+                                   .where(ResidentialGroup.id.in_(sorted(group_ids)))).all())
+
+
+def _valid(records: dict, ward_id: int, user, households: dict, codes: dict, group_errors) -> dict:
+    """The records whose answers pass their form, a form with no entities or files to handle."""
+    forms: dict = {}
+    valid = {}
+    for index, record in records.items():
+        if record.form_id is not None:
+            key = (record.form_id, record.form_version)
+            if key not in forms:
+                forms[key] = _plain_form(ward_id, *key, user)
+            form = forms[key]
+            if form is None or media.named_files(form.schema, record.answers):
+                continue
+            record.filled_on = _filled_on(record)
+            code = codes.get(households[record.household_id].residential_group_id)
+            if formlink.validate_answers(form, record.answers, record.filled_on) or group_errors(record.answers, code):
+                continue  # kept in the quarantine by the one-by-one path
+        valid[index] = record
+    return valid
+
+
+def _plain_form(ward_id: int, form_id: str, version: str, user):
+    """The form, when it is known and reads or writes no entity list; else None."""
+    form = formlink.load_form(ward_id, form_id, version)
+    if form is None or form.schema.entities or entities.served_form(form, ward_id, user) is not form:
+        return None
+    return form
+
+
+def _filled_on(record: Record) -> date | None:
+    filled = record.started_at or record.visited_at or record.finished_at
+    return filled.astimezone(local_zone()).date() if filled else None
+
+
+def _write(records: dict, submitter, households: dict, plan_members, receipts: list) -> None:
+    """Insert the submissions, persons, visits and outbox rows of the records; move the households."""
+    ward_id, user, now = submitter.ward_id, submitter.user, utcnow()
+    surveyed = {i: r for i, r in records.items() if r.answers is not None}
+    submission_ids = {}
+    if surveyed:
+        rows = [_submission_row(r, submitter, households[r.household_id], now) for r in surveyed.values()]
+        ids = db.session.execute(sa.insert(Submission.__table__).returning(
+            Submission.__table__.c.id, sort_by_parameter_order=True), rows).scalars().all()
+        submission_ids = dict(zip(surveyed, ids))
+        _link_members(surveyed, submission_ids, households, plan_members)
+    visit_rows = []
+    for index, record in records.items():
+        household = households[record.household_id]
+        latitude, longitude, accuracy = record.location or (None, None, None)
+        visit_rows.append({
+            "client_uuid": record.uuid, "ward_id": household.ward_id, "household_id": household.id,
+            "residential_group_id": household.residential_group_id, "surveyor_id": user.id,
+            "survey_team_id": submitter.team_id, "outcome": record.outcome, "visited_at": record.visited_at or now,
+            "latitude": latitude, "longitude": longitude, "accuracy_m": accuracy,
+            "content_hash": record.content_hash, "submission_id": submission_ids.get(index)})
+    visit_ids = db.session.execute(sa.insert(Visit.__table__).returning(
+        Visit.__table__.c.id, sort_by_parameter_order=True), visit_rows).scalars().all()
+    _move_households(records, households)
+    db.session.execute(sa.insert(outbox.OutboxEntry.__table__), [
+        {"ward_id": ward_id, "household_id": r.household_id, "submission_id": None, "created_at": now}
+        for r in records.values()])
+    for (index, record), visit_id in zip(records.items(), visit_ids):
+        household = households[record.household_id]
+        receipts[index] = Receipt(record.uuid, 201, "stored", submission_id=submission_ids.get(index),
+                                  visit_id=visit_id, household_id=household.id,
+                                  household_client_uuid=household.client_uuid)
+
+
+def _submission_row(record: Record, submitter, household, now) -> dict:
+    latitude, longitude, accuracy = record.location or (None, None, None)
+    return {
+        "uuid": record.uuid, "ward_id": household.ward_id, "form_id": record.form_id,
+        "form_version": record.form_version, "channel": Channel(submitter.channel), "surveyor_id": submitter.user.id,
+        "survey_team_id": submitter.team_id, "household_id": household.id,
+        "residential_group_id": household.residential_group_id, "started_at": record.started_at,
+        "finished_at": record.finished_at, "received_at": now, "latitude": latitude, "longitude": longitude,
+        "accuracy_m": accuracy, "answers": record.answers, "content_hash": record.content_hash,
+    }
+
+
+def _link_members(surveyed: dict, submission_ids: dict, households: dict, plan_members) -> None:
+    """The Person rows of each interview: listed members linked, new members added (as link_members)."""
+    table = Person.__table__
+    persons: dict = {}
+    for row in db.session.execute(
+        sa.select(table.c.id, table.c.household_id, table.c.line_no, table.c.full_name, table.c.birth_year,
+                  table.c.submission_id).where(table.c.household_id.in_(sorted(r.household_id for r in surveyed.values())))
+        .order_by(table.c.household_id, table.c.line_no)
+    ):
+        persons.setdefault(row.household_id, []).append(row)
+    updates, inserts = [], []
+    for index, record in surveyed.items():
+        household = households[record.household_id]
+        for person, fields in plan_members(record.answers.get("members") or [], persons.get(household.id, [])):
+            fields = {**fields, "submission_id": submission_ids[index]}
+            if person is None:
+                inserts.append({"ward_id": household.ward_id, "household_id": household.id,
+                                "residential_group_id": household.residential_group_id, "sex": None, **fields})
+            else:
+                updates.append({"id": person.id, **fields})
+    for update in _uniform(updates):
+        db.session.execute(sa.update(Person), update)  # ORM bulk UPDATE by primary key
+    if inserts:
+        db.session.execute(sa.insert(table), inserts)
+
+
+def _uniform(rows: list[dict]) -> list[list[dict]]:
+    """Rows grouped by the set of their keys (one executemany per group)."""
+    groups: dict = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    return list(groups.values())
+
+
+def _move_households(records: dict, households: dict) -> None:
+    """Each household's status after its visit (a late miss never reopens one already done), from
+    the status as it is now, under the write lock (another request may have moved it since `prepare`)."""
+    table = Household.__table__
+    now = dict(db.session.execute(sa.select(table.c.id, table.c.status)
+                                  .where(table.c.id.in_(sorted(households)))).all())
+    moves = []
+    for record in records.values():
+        household = households[record.household_id]
+        current = now.get(household.id, household.status)
+        try:
+            status = status_after(current, record.outcome, household.id)
+        except IllegalTransition:
+            continue  # the visit is kept as a fact; the status stays where the guard left it
+        if status != current:
+            moves.append({"hid": household.id, "status": status.value})
+    if moves:
+        db.session.execute(sa.update(table).where(table.c.id == sa.bindparam("hid"))
+                           .values(status=sa.bindparam("status")), moves)

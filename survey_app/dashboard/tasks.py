@@ -1,0 +1,37 @@
+"""The worker's side of the dashboard: derive figures from the outbox, a batch at a time.
+
+`derive_pending` is a tick (every DERIVE_EVERY_SECONDS in every worker, one worker at a time): it
+claims the oldest outbox rows, re-derives the person indicators and group tallies of the households
+and submissions they name, deletes them and stamps each ward's freshness, all in one transaction.
+A batch cut short (worker killed, database gone) leaves its rows in the outbox for the next tick;
+a batch run twice writes the same rows (the derivation reads the stored records as they are).
+"""
+from __future__ import annotations
+
+from survey_app import jobs
+from survey_app.dashboard.freshness import stamp_fresh
+from survey_app.dashboard.indicators import derive_changes
+from survey_app.extensions import take_write_lock
+from survey_app.sync import outbox
+
+#: Outbox rows per tick: small enough that a phone's batch never waits long for SQLite's write lock.
+BATCH = 1000
+DERIVE_EVERY_SECONDS = 0.5
+
+
+def derive_pending(limit: int = BATCH) -> int:
+    """Derive from up to `limit` outbox rows; the number of rows done (0: the outbox was empty)."""
+    if not outbox.any_pending():
+        return 0  # no write lock taken: SQLite's phones are not kept waiting by an idle worker
+    take_write_lock()
+    rows = outbox.claim(limit)
+    if not rows:
+        return 0
+    derive_changes({r.household_id for r in rows if r.household_id is not None},
+                   {r.submission_id for r in rows if r.household_id is None and r.submission_id is not None})
+    outbox.remove(r.id for r in rows)
+    stamp_fresh({r.ward_id for r in rows})
+    return len(rows)
+
+
+jobs.register_tick("derive_figures", derive_pending, DERIVE_EVERY_SECONDS)

@@ -1,0 +1,103 @@
+"""Stored records reach the dashboard through the outbox: the store writes a row, the worker derives."""
+import sqlalchemy as sa
+
+from survey_app.accounts.models import User
+from survey_app.collection.models import ReviewStatus, Submission
+from survey_app.collection.operations import review_submission
+from survey_app.dashboard.freshness import freshness
+from survey_app.dashboard.models import IndicatorTally, PersonIndicator
+from survey_app.dashboard.tasks import derive_pending
+from survey_app.extensions import db
+from survey_app.sync.outbox import OutboxEntry
+from tests.collection.conftest import ApiClient, record
+from tests.conftest import run_jobs
+from tests.formdefs.answers import household
+
+
+def _rows(household_id):
+    db.session.expire_all()
+    return db.session.execute(sa.select(PersonIndicator).where(PersonIndicator.household_id == household_id)
+                              .order_by(PersonIndicator.member_index)).scalars().all()
+
+
+def _snapshot(household_id):
+    skip = {"id"}
+    return [{c.key: getattr(r, c.key) for c in PersonIndicator.__table__.columns if c.key not in skip}
+            for r in _rows(household_id)]
+
+
+def _outbox():
+    db.session.expire_all()
+    return db.session.execute(sa.select(OutboxEntry)).scalars().all()
+
+
+def _store(app, world, **extra):
+    answers = household(a1_group=world.group_a1.code)
+    phone = ApiClient(app.test_client(), "surveyor_1")
+    body = record(world.hh_a1.id, form_id="household_survey", form_version="2025.1", answers=answers,
+                  started_at="2025-08-20T02:11:00Z", **extra)
+    response = phone.post("/api/submissions", body)
+    assert response.status_code == 201, response.get_json()
+    return answers, response.get_json()
+
+
+def test_a_stored_survey_writes_an_outbox_row_and_the_worker_derives_its_people(app, world):
+    answers, receipt = _store(app, world)
+    assert _rows(world.hh_a1.id) == []  # nothing derived on the write path
+    [entry] = _outbox()
+    assert (entry.ward_id, entry.household_id) == (world.ward_a.id, world.hh_a1.id)
+    assert freshness(world.ward_a.id) == {"derived_at": None, "pending": 1}
+
+    run_jobs()  # the worker's tick
+
+    assert len(_rows(world.hh_a1.id)) == len(answers["members"])
+    assert _outbox() == []
+    fresh = freshness(world.ward_a.id)
+    assert fresh["pending"] == 0 and fresh["derived_at"] is not None
+    tally = db.session.execute(sa.select(IndicatorTally).where(
+        IndicatorTally.residential_group_id == world.group_a1.id)).scalar_one()
+    assert tally.adults == len(answers["members"])
+
+
+def test_deriving_the_same_changes_again_changes_nothing(app, world):
+    _store(app, world)
+    run_jobs()
+    before = _snapshot(world.hh_a1.id)
+    # The same change noted again (a batch re-run after a worker died before deleting its rows).
+    from survey_app.sync import outbox
+    outbox.note(world.ward_a.id, household_id=world.hh_a1.id)
+    db.session.commit()
+    assert derive_pending() == 1
+    db.session.commit()
+    assert _snapshot(world.hh_a1.id) == before
+    assert len(before) == 2
+
+
+def test_a_review_that_rejects_leaves_the_figures_once_derived(app, world):
+    _, receipt = _store(app, world)
+    run_jobs()
+    submission = db.session.get(Submission, receipt["submission_id"])
+    admin = db.session.get(User, world.admin_a.id)
+    review_submission(submission, ReviewStatus.REJECTED, admin, "thử")
+    db.session.commit()
+    assert len(_rows(world.hh_a1.id)) == 2  # still the figures of before the review
+    run_jobs()
+    assert _rows(world.hh_a1.id) == []  # rejected answers leave the indicators
+    tally = db.session.execute(sa.select(IndicatorTally).where(
+        IndicatorTally.residential_group_id == world.group_a1.id)).scalar_one_or_none()
+    assert tally is None
+
+
+def test_a_batch_cut_short_leaves_its_rows_for_the_next_tick(app, world, monkeypatch):
+    _store(app, world)
+    from survey_app.dashboard import tasks
+
+    def dies(*args):
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(tasks, "derive_changes", dies)
+    run_jobs()  # the tick fails and rolls back
+    assert len(_outbox()) == 1 and _rows(world.hh_a1.id) == []
+    monkeypatch.undo()
+    run_jobs()
+    assert _outbox() == [] and len(_rows(world.hh_a1.id)) == 2
