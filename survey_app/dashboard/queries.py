@@ -15,9 +15,9 @@ from survey_app.access import sees_people, visible
 from survey_app.accounts.models import User
 from survey_app.clock import local_today, local_zone
 from survey_app.collection.models import Household, HouseholdStatus, Visit, VisitOutcome
-from survey_app.dashboard import geometry
-from survey_app.dashboard.indicators import HEADLINE, aggregate, tallies_by_ward
-from survey_app.dashboard.models import IndicatorTally, PersonIndicator
+from survey_app.dashboard import figures, geometry
+from survey_app.dashboard.indicators import HEADLINE, tallies_by_ward
+from survey_app.dashboard.models import IndicatorFigure, IndicatorTally, PersonIndicator
 from survey_app.extensions import db
 from survey_app.teams.models import Assignment, SurveyTeam
 from survey_app.wards import targets as plan_targets
@@ -344,6 +344,13 @@ def totals_of_wards(rows: list[dict]) -> dict:
     return figures
 
 
+def figure_scope(user: User, ward_id: int) -> tuple:
+    """WHERE clauses selecting the kept figures one ward's dashboard shows to `user` (the figures of the
+    groups whose derived rows `indicator_scope` selects)."""
+    return (IndicatorFigure.ward_id == ward_id, visible(IndicatorFigure, user))
+
+
 def ward_indicators(user: User, ward_id: int, by: str) -> list[tuple]:
-    """Indicator buckets of one breakdown, scoped to what the user may see."""
-    return aggregate(indicator_scope(user, ward_id), by)
+    """Indicator buckets of one breakdown, scoped to what the user may see, summed from the kept figures
+    (the same buckets as `indicators.aggregate(indicator_scope(user, ward_id), by)`)."""
+    return figures.summed(figure_scope(user, ward_id), by)
