@@ -100,13 +100,27 @@ def summed(where, by: str = "total") -> list[tuple]:
     breakdown = "group" if by in ("total", "group", "ward") else by
     query = sa.select(*_SUMS).where(f.breakdown == breakdown, *where)
     if by == "total":
-        row = db.session.execute(query).mappings().one()
-        return [("total", _bucket(row, INDICATORS))]
+        return [("total", _bucket_of(db.session.execute(query).one()))]
     key = {"group": f.residential_group_id, "ward": f.ward_id}.get(by, f.cell)
-    rows = db.session.execute(query.add_columns(key.label("key")).group_by(key).order_by(key)).mappings().all()
+    rows = db.session.execute(query.add_columns(key).group_by(key).order_by(key)).all()
     if by == "vulnerable":
-        found = {row["key"]: row for row in rows}
-        return [(cell, _bucket(found.get(cell, {}), INDICATORS)) for cell in VULNERABLE_CELLS]
+        found = {row[-1]: row for row in rows}
+        return [(cell, _bucket_of(found.get(cell, ()))) for cell in VULNERABLE_CELLS]
     if by in ("age_group", "sex"):
-        return [(row["key"] or None, _bucket(row, INDICATORS)) for row in rows]
-    return [(row["key"], _bucket(row, INDICATORS)) for row in rows]
+        return [(row[-1] or None, _bucket_of(row)) for row in rows]
+    return [(row[-1], _bucket_of(row)) for row in rows]
+
+
+#: Positions of each indicator's two sums in a row of _SUMS.
+_PAIRS = tuple((ind.key, 3 + 2 * i, 4 + 2 * i) for i, ind in enumerate(INDICATORS))
+
+
+def _bucket_of(row) -> dict:
+    """indicators._bucket of a row of _SUMS (a plain tuple, read by position: thousands of values per answer)."""
+    if not row:
+        return _bucket({}, INDICATORS)
+    shares = {}
+    for key, n_at, of_at in _PAIRS:
+        n, of = row[n_at] or 0, row[of_at] or 0
+        shares[key] = {"n": int(n), "of": int(of), "share": (n / of) if of else None}
+    return {"adults": int(row[0] or 0), "proxy": int(row[1] or 0), "households": int(row[2] or 0), "indicators": shares}
