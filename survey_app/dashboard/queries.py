@@ -29,8 +29,6 @@ RESOLVED = ("done", "refused", "moved", "not_found")
 #: Figures summed over groups for teams and totals.
 SUMMED = ("expected", "listed", "visited", *STATUSES, "people", "remaining")
 PACE_DAYS = 7
-#: Decimals of a household's GPS point on the map.
-POINT_DECIMALS = 6
 
 
 def coverage_class(share: float | None) -> str:
@@ -295,34 +293,35 @@ def group_features(groups: list[dict], shapes: dict) -> dict:
             "invalid": shapes["invalid"], "overlaps": [list(pair) for pair in shapes["overlaps"]]}
 
 
-def household_points(user: User, ward_id: int) -> dict:
-    """Each household's latest visit with GPS, as columns (thousands of points: kept lean)."""
-    latest = (
-        sa.select(sa.func.max(Visit.id))
-        .where(Visit.ward_id == ward_id, Visit.latitude.is_not(None), Visit.longitude.is_not(None),
-               visible(Visit, user))
-        .group_by(Visit.household_id)
-    )
+def household_points(user: User, ward_id: int) -> str:
+    """Each household's latest visit with GPS, as columns: the JSON text {"lat": [...], "lon": [...],
+    "status": [...]}, written by the database (thousands of points: no Python object per point)."""
     visit, household = Visit.__table__, Household.__table__
-    point = (_rounded(visit.c.latitude), _rounded(visit.c.longitude), sa.type_coerce(household.c.status, sa.String))
+    where = (visit.c.ward_id == ward_id, visit.c.latitude.is_not(None), visit.c.longitude.is_not(None),
+             visible(Visit, user))
+    point = (visit.c.latitude.label("lat"), visit.c.longitude.label("lon"), household.c.status.label("status"))
     joined = visit.join(household, household.c.id == visit.c.household_id)
     if db.session.get_bind().dialect.name == "postgresql":  # one sorted pass instead of a grouped subquery
-        query = (sa.select(*point).select_from(joined)
-                 .where(visit.c.ward_id == ward_id, visit.c.latitude.is_not(None), visit.c.longitude.is_not(None),
-                        visible(Visit, user))
-                 .distinct(visit.c.household_id).order_by(visit.c.household_id, visit.c.id.desc()))
+        points = (sa.select(*point).select_from(joined).where(*where)
+                  .order_by(visit.c.household_id, visit.c.id.desc()))
+        points = _distinct_on(points, visit.c.household_id).subquery()
+        arrays = [sa.cast(sa.func.coalesce(sa.func.json_agg(points.c[name]), sa.literal_column("'[]'::json")), sa.Text)
+                  for name in ("lat", "lon", "status")]
     else:
-        query = sa.select(*point).select_from(joined).where(visit.c.id.in_(latest))
-    rows = db.session.connection().execute(query).all()  # Core rows, status as plain text: no ORM or enum objects
-    lat, lon, status = zip(*rows) if rows else ((), (), ())
-    return {"lat": lat, "lon": lon, "status": status}
+        latest = sa.select(sa.func.max(visit.c.id)).where(*where).group_by(visit.c.household_id)
+        points = sa.select(*point).select_from(joined).where(visit.c.id.in_(latest)).subquery()
+        arrays = [sa.func.json_group_array(points.c[name]) for name in ("lat", "lon", "status")]
+    lat, lon, status = db.session.connection().execute(sa.select(*arrays)).one()  # the three arrays, same order
+    return f'{{"lat":{lat},"lon":{lon},"status":{status}}}'
 
 
-def _rounded(column):
-    """A coordinate to 6 decimals (about 10 cm): a third less JSON to write and to send, same map."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return sa.cast(sa.func.round(sa.cast(column, sa.Numeric), POINT_DECIMALS), sa.Float)
-    return sa.func.round(column, POINT_DECIMALS)
+def _distinct_on(query, column):
+    """PostgreSQL's SELECT DISTINCT ON (column): the 2.1 extension, or select.distinct(column) on SQLAlchemy 2.0."""
+    try:
+        from sqlalchemy.dialects.postgresql import distinct_on
+    except ImportError:  # SQLAlchemy 2.0
+        return query.distinct(column)
+    return query.ext(distinct_on(column))
 
 
 def indicator_scope(user: User, ward_id: int) -> tuple:

@@ -210,7 +210,7 @@ def api_map_households(ward_id):
     city roles read the groups' figures (api_map_groups) and never a household's point."""
     ward = load_or_abort(Ward, ward_id)
     require_people()
-    return jsonify(queries.household_points(current_user, ward.id))
+    return current_app.response_class(queries.household_points(current_user, ward.id), mimetype="application/json")
 
 
 @roles_required(*CITY_ROLES)
