@@ -4,7 +4,7 @@ The new table starts empty: after upgrading, fill it from the existing indicator
 `survey-app dashboard rebuild-figures` (seconds per ward; until then the ward dashboards show no indicators).
 
 Revision ID: 8ff37f0a6422
-Revises: 791248857924
+Revises: 119b07eaff8b
 Create Date: 2026-12-02 16:29:04.496426
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '8ff37f0a6422'
-down_revision = '791248857924'
+down_revision = '119b07eaff8b'
 branch_labels = None
 depends_on = None
 
