@@ -17,7 +17,7 @@ from survey_app.extensions import db
 
 #: Tables copied per ward, parents first.
 TABLES = ("residential_groups", "households", "submissions", "persons", "visits", "person_indicators",
-          "indicator_tallies")
+          "indicator_tallies", "indicator_figures")
 #: Foreign keys rewritten to the copy's ids: column -> table it points to.
 REMAPPED = {"residential_group_id": "residential_groups", "household_id": "households",
             "submission_id": "submissions"}

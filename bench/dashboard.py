@@ -77,7 +77,23 @@ def ensure_demo_ward() -> int:
         print(f"built the demo ward in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     ward_id = db.session.scalar(sa.select(Ward.id).where(Ward.code == generator.DemoConfig.ward_code))
     add_visit_gps(ward_id)
+    bring_up_to_date(ward_id)
     return ward_id
+
+
+def bring_up_to_date(ward_id: int) -> None:
+    """A database built by an older version: add the indexes create_all leaves out on existing tables,
+    and the kept figures the dashboard reads (what the migration and `dashboard rebuild-figures` do)."""
+    from survey_app.dashboard.figures import rebuild_figures
+    from survey_app.dashboard.models import IndicatorFigure
+
+    with db.engine.begin() as conn:
+        for table in db.metadata.sorted_tables:
+            for index in table.indexes:
+                index.create(conn, checkfirst=True)
+    if not db.session.scalar(sa.select(sa.func.count()).where(IndicatorFigure.ward_id == ward_id)):
+        rebuild_figures(ward_id)
+        db.session.commit()
 
 
 def add_visit_gps(ward_id: int) -> None:

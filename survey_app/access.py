@@ -27,7 +27,7 @@ from survey_app.audit.models import AuditEvent
 from survey_app.audit.operations import record_refusal
 from survey_app.clock import local_today
 from survey_app.collection.models import Entity, Household, Person, Submission, Visit
-from survey_app.dashboard.models import PersonIndicator
+from survey_app.dashboard.models import IndicatorFigure, PersonIndicator
 from survey_app.extensions import db
 from survey_app.planning.models import PlanClass, PlanLearner, TrainingPlan
 from survey_app.support.models import SupportEvent, SupportType
@@ -49,7 +49,8 @@ def _team_clause(model, user: User):
     team = user.survey_team_id
     if model is ResidentialGroup:
         return ResidentialGroup.id.in_(team_group_ids(team))
-    if model in (Household, Visit, Person, Submission, SupportEvent, PersonIndicator, PlanLearner, Entity):
+    if model in (Household, Visit, Person, Submission, SupportEvent, PersonIndicator, IndicatorFigure, PlanLearner,
+                 Entity):
         return model.residential_group_id.in_(team_group_ids(team))
     if model is PlanClass:  # classes held in the team's groups or attended by their people
         return sa.or_(PlanClass.venue_group_id.in_(team_group_ids(team)), PlanClass.id.in_(

@@ -226,6 +226,8 @@ def derive_changes(household_ids: set, submission_ids: set) -> int:
         db.session.execute(sa.insert(table), rows[start:start + 5000])
     _lock_groups(groups)
     _write_tallies(IndicatorTally.residential_group_id.in_(groups), PersonIndicator.residential_group_id.in_(groups))
+    from survey_app.dashboard.figures import rewrite_figures  # figures reads this module's indicators
+    rewrite_figures(groups)
     return len(rows)
 
 
@@ -277,6 +279,8 @@ def rebuild_indicators(ward_id: int) -> int:
         db.session.execute(sa.insert(table), batch)
         written += len(batch)
     _write_tallies(IndicatorTally.ward_id == ward_id, PersonIndicator.ward_id == ward_id)
+    from survey_app.dashboard.figures import rebuild_figures  # figures reads this module's indicators
+    rebuild_figures(ward_id)
     outbox.clear_ward(ward_id)  # every change of the ward is in the rows just derived
     stamp_fresh({ward_id})
     return written

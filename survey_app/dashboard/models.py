@@ -6,6 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from survey_app.collection.models import Household, Visit
 from survey_app.extensions import UTCDateTime, WardScoped, db
 
 
@@ -18,6 +19,8 @@ class PersonIndicator(WardScoped, db.Model):
     """
 
     __tablename__ = "person_indicators"
+    #: People interviewed per surveyor (coverage per member) read from the index alone.
+    __table_args__ = (sa.Index("ix_person_indicators_ward_surveyor", "ward_id", "surveyor_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The household submission (latest not rejected of its household) the row comes from.
@@ -112,3 +115,54 @@ class FiguresFreshness(db.Model):
 
     ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"), primary_key=True)
     derived_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+#: Indicators kept as a (count, asked) pair in IndicatorFigure, in the order of indicators.INDICATORS
+#: (dashboard.figures checks that the two lists agree: a new indicator needs a column and a migration).
+FIGURE_KEYS = (
+    *(f"level_{i}" for i in range(6)), "level_4_plus", "internet_user", "essential_five", "household_essential_five",
+    "vneid_account", "vneid_level2", "public_services_self", "public_services_any", "cashless", "digital_signature",
+    "scam_exposed", "scam_lost", "smartphone", "computer_use", "home_internet",
+    *(f"device_{name}" for name in ("computer", "tablet", "smartphone", "smart_tv", "none")),
+    *(f"wants_m{i}" for i in range(1, 9)), "wants_none", *(f"gap_m{i}" for i in range(1, 9)),
+)
+#: Count columns of IndicatorFigure: the three head counts, then `<key>_n` and `<key>_of` per indicator.
+FIGURE_COUNTS = ("adults", "proxy", "households", *(f"{key}_{part}" for key in FIGURE_KEYS for part in ("n", "of")))
+
+
+class IndicatorFigure(WardScoped, db.Model):
+    """The indicator counts of one residential group within one breakdown cell: the sums of its
+    PersonIndicator rows, so the ward dashboard adds up a few hundred rows instead of every adult.
+
+    `breakdown` is "group" (the whole group; cell ""), "age_group" or "sex" (cell: the value, "" when not
+    asked) or "vulnerable" (cell: disability, age_75_plus, lives_alone, poor_household, any or none; a
+    person counts in each of their flags). Rewritten from the PersonIndicator rows by
+    `dashboard.figures.rewrite_figures(group_ids)` (never edited by hand).
+    """
+
+    __tablename__ = "indicator_figures"
+    __table_args__ = (sa.UniqueConstraint("residential_group_id", "breakdown", "cell"),
+                      sa.Index("ix_indicator_figures_ward_breakdown", "ward_id", "breakdown"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    residential_group_id: Mapped[int] = mapped_column(sa.ForeignKey("residential_groups.id"))
+    breakdown: Mapped[str] = mapped_column(sa.String(12))
+    cell: Mapped[str] = mapped_column(sa.String(20), default="")
+    for _name in FIGURE_COUNTS:  # one integer column per count (the class namespace is this dict)
+        locals()[_name] = mapped_column(sa.Integer, default=0, nullable=False)
+    del _name
+
+
+#: Indexes the dashboard's raw-row counts read from alone (no table rows): households per group and
+#: status, households visited per group, visits per member and outcome, visits per day, and each
+#: household's visits with a GPS point. Declared here, beside the dashboard that needs them, on the
+#: collection tables.
+DASHBOARD_INDEXES = (
+    sa.Index("ix_households_ward_group_status", Household.ward_id, Household.residential_group_id, Household.status),
+    sa.Index("ix_visits_ward_group_household", Visit.ward_id, Visit.residential_group_id, Visit.household_id),
+    sa.Index("ix_visits_ward_surveyor_outcome", Visit.ward_id, Visit.surveyor_id, Visit.outcome, Visit.household_id),
+    sa.Index("ix_visits_ward_day", Visit.ward_id, Visit.visited_at, Visit.outcome),
+    sa.Index("ix_visits_ward_gps", Visit.ward_id, Visit.household_id, Visit.id,
+             sqlite_where=Visit.latitude.is_not(None) & Visit.longitude.is_not(None),
+             postgresql_where=Visit.latitude.is_not(None) & Visit.longitude.is_not(None)),
+)

@@ -15,9 +15,9 @@ from survey_app.access import sees_people, visible
 from survey_app.accounts.models import User
 from survey_app.clock import local_today, local_zone
 from survey_app.collection.models import Household, HouseholdStatus, Visit, VisitOutcome
-from survey_app.dashboard import geometry
-from survey_app.dashboard.indicators import HEADLINE, aggregate, tallies_by_ward
-from survey_app.dashboard.models import IndicatorTally, PersonIndicator
+from survey_app.dashboard import figures, geometry
+from survey_app.dashboard.indicators import HEADLINE, tallies_by_ward
+from survey_app.dashboard.models import IndicatorFigure, IndicatorTally, PersonIndicator
 from survey_app.extensions import db
 from survey_app.teams.models import Assignment, SurveyTeam
 from survey_app.wards import targets as plan_targets
@@ -67,13 +67,7 @@ def group_coverage(user: User, ward_id: int) -> list[dict]:
         .where(ResidentialGroup.ward_id == ward_id, visible(ResidentialGroup, user))
         .order_by(ResidentialGroup.code)
     ).all()
-    statuses: dict = {}
-    for group_id, status, count in db.session.execute(
-        sa.select(Household.residential_group_id, Household.status, sa.func.count())
-        .where(Household.ward_id == ward_id, visible(Household, user))
-        .group_by(Household.residential_group_id, Household.status)
-    ).all():
-        statuses.setdefault(group_id, {})[HouseholdStatus(status).value] = count
+    statuses = _status_counts(user, ward_id)
     visited = _counts_by(Visit.residential_group_id, sa.select(
         Visit.residential_group_id, sa.func.count(sa.distinct(Visit.household_id)))
         .where(Visit.ward_id == ward_id, visible(Visit, user)))
@@ -100,6 +94,33 @@ def group_coverage(user: User, ward_id: int) -> list[dict]:
         )
         rows.append(_finish(figures))
     return rows
+
+
+def _status_counts(user: User, ward_id: int) -> dict:
+    """{group id: {status: households}} of the households the user may see."""
+    statuses: dict = {}
+    for group_id, status, count in db.session.execute(
+        sa.select(Household.residential_group_id, sa.type_coerce(Household.status, sa.String), sa.func.count())
+        .where(Household.ward_id == ward_id, visible(Household, user))
+        .group_by(Household.residential_group_id, Household.status)
+    ).all():
+        statuses.setdefault(group_id, {})[status] = count
+    return statuses
+
+
+def remaining_households(user: User, ward_id: int) -> int:
+    """Households still to resolve in the groups the user may see: `totals(group_coverage(...))["remaining"]`
+    from the groups' expected households and status counts alone (what the daily progress needs)."""
+    statuses = _status_counts(user, ward_id)
+    remaining = 0
+    for group_id, expected in db.session.execute(
+        sa.select(ResidentialGroup.id, ResidentialGroup.expected_households)
+        .where(ResidentialGroup.ward_id == ward_id, visible(ResidentialGroup, user))
+    ).all():
+        by_status = statuses.get(group_id, {})
+        listed = sum(by_status.values())
+        remaining += max(max(expected, listed) - sum(by_status.get(s, 0) for s in RESOLVED), 0)
+    return remaining
 
 
 #: Figures of a coverage row that count households or people (expected households come from the
@@ -272,22 +293,35 @@ def group_features(groups: list[dict], shapes: dict) -> dict:
             "invalid": shapes["invalid"], "overlaps": [list(pair) for pair in shapes["overlaps"]]}
 
 
-def household_points(user: User, ward_id: int) -> dict:
-    """Each household's latest visit with GPS, as columns (thousands of points: kept lean)."""
-    latest = (
-        sa.select(sa.func.max(Visit.id))
-        .where(Visit.ward_id == ward_id, Visit.latitude.is_not(None), Visit.longitude.is_not(None),
-               visible(Visit, user))
-        .group_by(Visit.household_id)
-    )
+def household_points(user: User, ward_id: int) -> str:
+    """Each household's latest visit with GPS, as columns: the JSON text {"lat": [...], "lon": [...],
+    "status": [...]}, written by the database (thousands of points: no Python object per point)."""
     visit, household = Visit.__table__, Household.__table__
-    rows = db.session.connection().execute(  # Core rows, status as plain text: no ORM or enum objects
-        sa.select(visit.c.latitude, visit.c.longitude, sa.type_coerce(household.c.status, sa.String))
-        .select_from(visit.join(household, household.c.id == visit.c.household_id))
-        .where(visit.c.id.in_(latest))
-    ).all()
-    lat, lon, status = zip(*rows) if rows else ((), (), ())
-    return {"lat": lat, "lon": lon, "status": status}
+    where = (visit.c.ward_id == ward_id, visit.c.latitude.is_not(None), visit.c.longitude.is_not(None),
+             visible(Visit, user))
+    point = (visit.c.latitude.label("lat"), visit.c.longitude.label("lon"), household.c.status.label("status"))
+    joined = visit.join(household, household.c.id == visit.c.household_id)
+    if db.session.get_bind().dialect.name == "postgresql":  # one sorted pass instead of a grouped subquery
+        points = (sa.select(*point).select_from(joined).where(*where)
+                  .order_by(visit.c.household_id, visit.c.id.desc()))
+        points = _distinct_on(points, visit.c.household_id).subquery()
+        arrays = [sa.cast(sa.func.coalesce(sa.func.json_agg(points.c[name]), sa.literal_column("'[]'::json")), sa.Text)
+                  for name in ("lat", "lon", "status")]
+    else:
+        latest = sa.select(sa.func.max(visit.c.id)).where(*where).group_by(visit.c.household_id)
+        points = sa.select(*point).select_from(joined).where(visit.c.id.in_(latest)).subquery()
+        arrays = [sa.func.json_group_array(points.c[name]) for name in ("lat", "lon", "status")]
+    lat, lon, status = db.session.connection().execute(sa.select(*arrays)).one()  # the three arrays, same order
+    return f'{{"lat":{lat},"lon":{lon},"status":{status}}}'
+
+
+def _distinct_on(query, column):
+    """PostgreSQL's SELECT DISTINCT ON (column): the 2.1 extension, or select.distinct(column) on SQLAlchemy 2.0."""
+    try:
+        from sqlalchemy.dialects.postgresql import distinct_on
+    except ImportError:  # SQLAlchemy 2.0
+        return query.distinct(column)
+    return query.ext(distinct_on(column))
 
 
 def indicator_scope(user: User, ward_id: int) -> tuple:
@@ -344,6 +378,13 @@ def totals_of_wards(rows: list[dict]) -> dict:
     return figures
 
 
+def figure_scope(user: User, ward_id: int) -> tuple:
+    """WHERE clauses selecting the kept figures one ward's dashboard shows to `user` (the figures of the
+    groups whose derived rows `indicator_scope` selects)."""
+    return (IndicatorFigure.ward_id == ward_id, visible(IndicatorFigure, user))
+
+
 def ward_indicators(user: User, ward_id: int, by: str) -> list[tuple]:
-    """Indicator buckets of one breakdown, scoped to what the user may see."""
-    return aggregate(indicator_scope(user, ward_id), by)
+    """Indicator buckets of one breakdown, scoped to what the user may see, summed from the kept figures
+    (the same buckets as `indicators.aggregate(indicator_scope(user, ward_id), by)`)."""
+    return figures.summed(figure_scope(user, ward_id), by)

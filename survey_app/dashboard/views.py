@@ -160,23 +160,23 @@ def city():
 @roles_required(*READERS)
 def api_coverage(ward_id, by):
     ward = load_or_abort(Ward, ward_id)
+    if by == "members":
+        require_people()  # figures per volunteer name people: not for city roles
+        return jsonify(ward_id=ward.id, members=queries.member_coverage(current_user, ward.id))
+    if by not in ("groups", "teams"):
+        abort(404)
     exact, total = _coverage(ward)
     groups, total = _shown(exact, total)
     if by == "groups":
         return jsonify(ward_id=ward.id, groups=groups, totals=total)
-    if by == "teams":
-        teams = queries.shown_rows(current_user, queries.team_coverage(current_user, ward.id, exact))
-        return jsonify(ward_id=ward.id, teams=teams, totals=total)
-    if by == "members":
-        require_people()  # figures per volunteer name people: not for city roles
-        return jsonify(ward_id=ward.id, members=queries.member_coverage(current_user, ward.id))
-    abort(404)
+    teams = queries.shown_rows(current_user, queries.team_coverage(current_user, ward.id, exact))
+    return jsonify(ward_id=ward.id, teams=teams, totals=total)
 
 
 @roles_required(*READERS)
 def api_progress(ward_id):
     ward = load_or_abort(Ward, ward_id)
-    remaining = queries.totals(queries.group_coverage(current_user, ward.id))["remaining"]
+    remaining = queries.remaining_households(current_user, ward.id)
     progress = _shown_progress(queries.daily_progress(current_user, ward.id, remaining, ward.survey_ends_on))
     finish, ends_on = progress.pop("finish"), progress.pop("ends_on")
     return jsonify(ward_id=ward.id, finish=finish.isoformat() if finish else None,
@@ -210,7 +210,7 @@ def api_map_households(ward_id):
     city roles read the groups' figures (api_map_groups) and never a household's point."""
     ward = load_or_abort(Ward, ward_id)
     require_people()
-    return jsonify(queries.household_points(current_user, ward.id))
+    return current_app.response_class(queries.household_points(current_user, ward.id), mimetype="application/json")
 
 
 @roles_required(*CITY_ROLES)

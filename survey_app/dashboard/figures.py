@@ -1,0 +1,126 @@
+"""Indicator figures kept per residential group and breakdown cell (models.IndicatorFigure).
+
+The ward dashboard reads its indicator breakdowns from these rows: a few hundred per ward instead of
+one per interviewed adult, with the same numbers as `indicators.aggregate` over the PersonIndicator
+rows (the figures are those very sums, kept). Whoever rewrites PersonIndicator rows calls
+`rewrite_figures(group_ids)` for the groups they touched, in the same transaction;
+`rebuild_figures(ward_id)` rewrites a whole ward.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from survey_app.dashboard.indicators import INDICATORS, VULNERABLE_FLAGS, _bucket, _columns, _lock_groups
+from survey_app.dashboard.models import FIGURE_COUNTS, FIGURE_KEYS, IndicatorFigure, PersonIndicator
+from survey_app.extensions import db
+
+assert FIGURE_KEYS == tuple(ind.key for ind in INDICATORS), "IndicatorFigure needs a column pair per indicator"
+
+#: Breakdowns kept per group, and the PersonIndicator column that gives the cell ("group": none).
+CELL_COLUMNS = {"group": None, "age_group": PersonIndicator.age_group, "sex": PersonIndicator.sex}
+VULNERABLE_CELLS = (*VULNERABLE_FLAGS, "any", "none")
+#: (figure column name, aggregate label) of every count: "level_0_n" is summed as "level_0__n".
+_LABELS = (*((name, name) for name in FIGURE_COUNTS[:3]),
+           *((f"{key}_{part}", f"{key}__{part}") for key in FIGURE_KEYS for part in ("n", "of")))
+assert tuple(name for name, _label in _LABELS) == FIGURE_COUNTS
+
+
+# ---------------------------------------------------------------- writing
+
+
+def rewrite_figures(group_ids) -> None:
+    """Rewrite the figures of these residential groups from their PersonIndicator rows; flushes.
+
+    Idempotent: run twice, the second run writes the same figures. Takes the groups' lock (as the
+    tally rewrite does), so two transactions rewriting one group follow each other.
+    """
+    group_ids = sorted({gid for gid in group_ids if gid is not None})
+    if not group_ids:
+        return
+    db.session.flush()
+    _lock_groups(group_ids)
+    _write(IndicatorFigure.residential_group_id.in_(group_ids), PersonIndicator.residential_group_id.in_(group_ids))
+
+
+def rebuild_figures(ward_id: int) -> None:
+    """Rewrite every figure of a ward from its PersonIndicator rows; flushes."""
+    db.session.flush()
+    _write(IndicatorFigure.ward_id == ward_id, PersonIndicator.ward_id == ward_id)
+
+
+def _write(figures_where, rows_where) -> None:
+    table = IndicatorFigure.__table__
+    db.session.execute(sa.delete(table).where(figures_where))
+    rows = _cells(rows_where)
+    if rows:
+        db.session.execute(sa.insert(table), rows)
+
+
+def _counts(row) -> dict:
+    """The count columns of a figure from an aggregate row labelled as in indicators._columns."""
+    return {name: int(row[label] or 0) for name, label in _LABELS}
+
+
+def _cells(rows_where) -> list[dict]:
+    """Figure rows (dicts) of the PersonIndicator rows matching `rows_where`: one per group and cell."""
+    pi = PersonIndicator
+    columns = _columns(INDICATORS)
+    found = []
+    for breakdown, column in CELL_COLUMNS.items():
+        keys = (pi.ward_id, pi.residential_group_id, *((column,) if column is not None else ()))
+        for row in db.session.execute(sa.select(*keys, *columns).where(rows_where).group_by(*keys)).mappings():
+            cell = row[column.key] if column is not None else None
+            found.append({"ward_id": row["ward_id"], "residential_group_id": row["residential_group_id"],
+                          "breakdown": breakdown, "cell": cell or "", **_counts(row)})
+    flags = tuple(getattr(pi, name) for name in VULNERABLE_FLAGS)
+    keys = (pi.ward_id, pi.residential_group_id, *flags)
+    vulnerable: dict = {}
+    for row in db.session.execute(sa.select(*keys, *columns).where(rows_where).group_by(*keys)).mappings():
+        named = [name for name in VULNERABLE_FLAGS if row[name]]  # as indicators._vulnerable: NULL is not flagged
+        counts = _counts(row)
+        for cell in (*named, "any") if named else ("none",):
+            key = (row["ward_id"], row["residential_group_id"], cell)
+            target = vulnerable.setdefault(key, dict.fromkeys(FIGURE_COUNTS, 0))
+            for name, value in counts.items():
+                target[name] += value
+    found += [{"ward_id": ward_id, "residential_group_id": group_id, "breakdown": "vulnerable", "cell": cell, **counts}
+              for (ward_id, group_id, cell), counts in vulnerable.items()]
+    return found
+
+
+# ---------------------------------------------------------------- reading
+
+_SUMS = tuple(sa.func.sum(getattr(IndicatorFigure, name)).label(label) for name, label in _LABELS)
+
+
+def summed(where, by: str = "total") -> list[tuple]:
+    """[(key, bucket)] of one breakdown of the figures matching `where`: what `indicators.aggregate` gives
+    for the same people (same keys, same buckets), keys in order (None, i.e. not asked, first)."""
+    f = IndicatorFigure
+    breakdown = "group" if by in ("total", "group", "ward") else by
+    query = sa.select(*_SUMS).where(f.breakdown == breakdown, *where)
+    if by == "total":
+        return [("total", _bucket_of(db.session.execute(query).one()))]
+    key = {"group": f.residential_group_id, "ward": f.ward_id}.get(by, f.cell)
+    rows = db.session.execute(query.add_columns(key).group_by(key).order_by(key)).all()
+    if by == "vulnerable":
+        found = {row[-1]: row for row in rows}
+        return [(cell, _bucket_of(found.get(cell, ()))) for cell in VULNERABLE_CELLS]
+    if by in ("age_group", "sex"):
+        return [(row[-1] or None, _bucket_of(row)) for row in rows]
+    return [(row[-1], _bucket_of(row)) for row in rows]
+
+
+#: Positions of each indicator's two sums in a row of _SUMS.
+_PAIRS = tuple((ind.key, 3 + 2 * i, 4 + 2 * i) for i, ind in enumerate(INDICATORS))
+
+
+def _bucket_of(row) -> dict:
+    """indicators._bucket of a row of _SUMS (a plain tuple, read by position: thousands of values per answer)."""
+    if not row:
+        return _bucket({}, INDICATORS)
+    shares = {}
+    for key, n_at, of_at in _PAIRS:
+        n, of = row[n_at] or 0, row[of_at] or 0
+        shares[key] = {"n": int(n), "of": int(of), "share": (n / of) if of else None}
+    return {"adults": int(row[0] or 0), "proxy": int(row[1] or 0), "households": int(row[2] or 0), "indicators": shares}
