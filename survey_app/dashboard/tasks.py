@@ -8,10 +8,14 @@ a batch run twice writes the same rows (the derivation reads the stored records 
 """
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from survey_app import jobs
+from survey_app.dashboard.figures import rebuild_figures
 from survey_app.dashboard.freshness import stamp_fresh
 from survey_app.dashboard.indicators import derive_changes
-from survey_app.extensions import take_write_lock
+from survey_app.dashboard.models import IndicatorFigure, PersonIndicator
+from survey_app.extensions import db, take_write_lock
 from survey_app.sync import outbox
 
 #: Outbox rows per tick: small enough that a phone's batch never waits long for SQLite's write lock.
@@ -19,8 +23,30 @@ BATCH = 1000
 DERIVE_EVERY_SECONDS = 0.5
 
 
+#: Whether this process has checked for wards with people but no kept figures (see backfill_figures).
+_backfilled = False
+
+
+def backfill_figures() -> list[int]:
+    """Fill the kept figures of every ward that has indicator rows and none (a database upgraded to
+    the revision that added them): the wards filled."""
+    have_people = sa.select(PersonIndicator.ward_id).distinct()
+    have_figures = sa.select(IndicatorFigure.ward_id).distinct()
+    wards = sorted(set(db.session.scalars(have_people)) - set(db.session.scalars(have_figures)))
+    if wards:
+        take_write_lock()
+        for ward_id in wards:
+            rebuild_figures(ward_id)
+    return wards
+
+
 def derive_pending(limit: int = BATCH) -> int:
-    """Derive from up to `limit` outbox rows; the number of rows done (0: the outbox was empty)."""
+    """Derive from up to `limit` outbox rows; the number of rows done (0: the outbox was empty).
+    A worker's first call also fills the figures an upgrade left empty (backfill_figures)."""
+    global _backfilled
+    if not _backfilled:
+        backfill_figures()
+        _backfilled = True
     if not outbox.any_pending():
         return 0  # no write lock taken: SQLite's phones are not kept waiting by an idle worker
     take_write_lock()

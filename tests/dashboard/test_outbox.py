@@ -101,3 +101,22 @@ def test_a_batch_cut_short_leaves_its_rows_for_the_next_tick(app, world, monkeyp
     monkeypatch.undo()
     run_jobs()
     assert _outbox() == [] and len(_rows(world.hh_a1.id)) == 2
+
+
+def test_a_ward_upgraded_with_people_but_no_kept_figures_gets_them_from_the_worker(app, world, monkeypatch):
+    """The migration that adds the kept figures leaves them empty; the worker's first tick fills them."""
+    from survey_app.dashboard import tasks
+    from survey_app.dashboard.figures import summed
+    from survey_app.dashboard.indicators import aggregate
+    from survey_app.dashboard.models import IndicatorFigure
+
+    _store(app, world)
+    run_jobs()
+    db.session.execute(sa.delete(IndicatorFigure))  # as right after the upgrade
+    db.session.commit()
+    where = (PersonIndicator.ward_id == world.ward_a.id,)
+    assert summed((IndicatorFigure.ward_id == world.ward_a.id,), "total")[0][1]["adults"] == 0
+    monkeypatch.setattr(tasks, "_backfilled", False)  # a worker process just started
+    run_jobs()
+    kept = summed((IndicatorFigure.ward_id == world.ward_a.id,), "total")
+    assert kept == aggregate(where, "total") and kept[0][1]["adults"] == 2
