@@ -120,3 +120,25 @@ def test_a_ward_upgraded_with_people_but_no_kept_figures_gets_them_from_the_work
     run_jobs()
     kept = summed((IndicatorFigure.ward_id == world.ward_a.id,), "total")
     assert kept == aggregate(where, "total") and kept[0][1]["adults"] == 2
+
+
+def test_the_dashboard_says_how_fresh_its_figures_are(app, world):
+    import html as htmllib
+    import re
+
+    from tests.conftest import login
+
+    staff = app.test_client()
+    login(staff, "admin_a")
+
+    def line():
+        page = staff.get("/dashboard").get_data(as_text=True)
+        found = re.search(r'<p class="freshness" data-testid="freshness">(.*?)</p>', page, re.S)
+        return htmllib.unescape(found.group(1)).strip()
+
+    assert line() == "Số liệu chưa được tính."
+    _store(app, world)
+    assert line() == "Số liệu chưa được tính. · Số bản ghi mới đang được tính: 1."
+    run_jobs()
+    assert line().startswith("Số liệu cập nhật lúc ") and "đang được tính" not in line()
+    assert staff.get(f"/api/dashboard/wards/{world.ward_a.id}/indicators").get_json()["pending"] == 0
