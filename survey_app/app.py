@@ -23,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
         template_folder="templates",
     )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)  # the embedded database and kept keys live there
     app.config.from_mapping(config_module.from_environment(app.instance_path))
     if config:
         app.config.from_mapping(config)

@@ -36,3 +36,22 @@ def test_readme_documents_every_setting():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     for name in ENV_SETTINGS:
         assert f"`{name}`" in readme, f"{name} missing from the README's configuration table"
+
+
+def test_a_new_instance_folder_is_made_for_the_embedded_database(monkeypatch, tmp_path):
+    """SURVEY_INSTANCE_PATH naming a folder not made yet, with the secret key given: `survey-app demo`
+    failed with 'unable to open database file'."""
+    import sqlalchemy as sa
+
+    from survey_app import create_app
+    from survey_app.extensions import db
+
+    folder = tmp_path / "new" / "instance"
+    monkeypatch.setenv("SURVEY_INSTANCE_PATH", str(folder))
+    monkeypatch.setenv("SURVEY_SECRET_KEY", "a-secret-given-here")
+    monkeypatch.delenv("SURVEY_DATABASE_URL", raising=False)
+    app = create_app()
+    with app.app_context():
+        assert db.session.scalar(sa.text("SELECT 1")) == 1
+        db.engine.dispose()
+    assert folder.is_dir()
