@@ -165,9 +165,11 @@ def _write(records: dict, submitter, households: dict, plan_members, receipts: l
     submission_ids = {}
     if surveyed:
         rows = [_submission_row(r, submitter, households[r.household_id], now) for r in surveyed.values()]
-        ids = db.session.execute(sa.insert(Submission.__table__).returning(
-            Submission.__table__.c.id, sort_by_parameter_order=True), rows).scalars().all()
-        submission_ids = dict(zip(surveyed, ids))
+        # RETURNING the UUID beside the id (not in the rows' order): one multi-row INSERT, where
+        # sort_by_parameter_order made SQLite's driver insert one row at a time.
+        table = Submission.__table__
+        ids = dict(db.session.execute(sa.insert(table).returning(table.c.uuid, table.c.id), rows).all())
+        submission_ids = {index: ids[record.uuid] for index, record in surveyed.items()}
         _link_members(surveyed, submission_ids, households, plan_members)
     visit_rows = []
     for index, record in records.items():
@@ -179,8 +181,9 @@ def _write(records: dict, submitter, households: dict, plan_members, receipts: l
             "survey_team_id": submitter.team_id, "outcome": record.outcome, "visited_at": record.visited_at or now,
             "latitude": latitude, "longitude": longitude, "accuracy_m": accuracy,
             "content_hash": record.content_hash, "submission_id": submission_ids.get(index)})
-    visit_ids = db.session.execute(sa.insert(Visit.__table__).returning(
-        Visit.__table__.c.id, sort_by_parameter_order=True), visit_rows).scalars().all()
+    visits = Visit.__table__
+    by_uuid = dict(db.session.execute(sa.insert(visits).returning(visits.c.client_uuid, visits.c.id), visit_rows).all())
+    visit_ids = [by_uuid[record.uuid] for record in records.values()]
     _move_households(records, households)
     db.session.execute(sa.insert(outbox.OutboxEntry.__table__), [
         {"ward_id": ward_id, "household_id": r.household_id, "submission_id": None, "created_at": now}
