@@ -13,14 +13,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
 from types import SimpleNamespace
 
 import sqlalchemy as sa
 
 from survey_app.access import visible
-from survey_app.clock import local_zone
-from survey_app.collection import entities, formlink, media
+from survey_app.collection import entities, formlink, media, rules
 from survey_app.collection.models import (
     Channel,
     Household,
@@ -46,16 +44,12 @@ class Prepared:
     submitter: object
     records: dict  # position in the batch -> Record
     households: dict  # id -> plain row
-    plan_members: object
 
 
-def prepare(payloads: list, submitter, group_errors, plan_members) -> Prepared | None:
+def prepare(payloads: list, submitter) -> Prepared | None:
     """Read and check what can be stored together (no writes, so no write lock yet: phones' batches
-    are checked side by side on SQLite too); None when nothing can.
-
-    `group_errors` and `plan_members` are the one-by-one path's own rules (operations.py), passed in
-    so both paths check and link members the same way.
-    """
+    are checked side by side on SQLite too); None when nothing can. The checks and the member
+    matching are the one-by-one path's own (collection/rules.py)."""
     user = submitter.user
     if user is None or submitter.self_group is not None or submitter.reviewer is not None:
         return None
@@ -64,8 +58,8 @@ def prepare(payloads: list, submitter, group_errors, plan_members) -> Prepared |
     households = _households(records, user)
     records = {i: r for i, r in records.items() if r.household_id in households}
     codes = _group_codes({h.residential_group_id for h in households.values()})
-    records = _valid(records, submitter.ward_id, user, households, codes, group_errors)
-    return Prepared(len(payloads), submitter, records, households, plan_members) if records else None
+    records = _valid(records, submitter.ward_id, user, households, codes)
+    return Prepared(len(payloads), submitter, records, households) if records else None
 
 
 def write(prepared: Prepared) -> list[Receipt | None]:
@@ -73,7 +67,7 @@ def write(prepared: Prepared) -> list[Receipt | None]:
     (201) for each, None for every other position. A UUID another request stored since `prepare`
     raises IntegrityError (the caller then stores the batch one by one)."""
     receipts: list[Receipt | None] = [None] * prepared.count
-    _write(prepared.records, prepared.submitter, prepared.households, prepared.plan_members, receipts)
+    _write(prepared.records, prepared.submitter, prepared.households, receipts)
     return receipts
 
 
@@ -125,7 +119,7 @@ def _group_codes(group_ids: set) -> dict:
                                    .where(ResidentialGroup.id.in_(sorted(group_ids)))).all())
 
 
-def _valid(records: dict, ward_id: int, user, households: dict, codes: dict, group_errors) -> dict:
+def _valid(records: dict, ward_id: int, user, households: dict, codes: dict) -> dict:
     """The records whose answers pass their form, a form with no entities or files to handle."""
     forms: dict = {}
     valid = {}
@@ -137,9 +131,9 @@ def _valid(records: dict, ward_id: int, user, households: dict, codes: dict, gro
             form = forms[key]
             if form is None or media.named_files(form.schema, record.answers):
                 continue
-            record.filled_on = _filled_on(record)
             code = codes.get(households[record.household_id].residential_group_id)
-            if formlink.validate_answers(form, record.answers, record.filled_on) or group_errors(record.answers, code):
+            if formlink.validate_answers(form, record.answers, rules.filled_on(record)) \
+                    or rules.group_errors(record.answers, code):
                 continue  # kept in the quarantine by the one-by-one path
         valid[index] = record
     return valid
@@ -153,12 +147,7 @@ def _plain_form(ward_id: int, form_id: str, version: str, user):
     return form
 
 
-def _filled_on(record: Record) -> date | None:
-    filled = record.started_at or record.visited_at or record.finished_at
-    return filled.astimezone(local_zone()).date() if filled else None
-
-
-def _write(records: dict, submitter, households: dict, plan_members, receipts: list) -> None:
+def _write(records: dict, submitter, households: dict, receipts: list) -> None:
     """Insert the submissions, persons, visits and outbox rows of the records; move the households."""
     ward_id, user, now = submitter.ward_id, submitter.user, utcnow()
     surveyed = {i: r for i, r in records.items() if r.answers is not None}
@@ -170,7 +159,7 @@ def _write(records: dict, submitter, households: dict, plan_members, receipts: l
         table = Submission.__table__
         ids = dict(db.session.execute(sa.insert(table).returning(table.c.uuid, table.c.id), rows).all())
         submission_ids = {index: ids[record.uuid] for index, record in surveyed.items()}
-        _link_members(surveyed, submission_ids, households, plan_members)
+        _link_members(surveyed, submission_ids, households)
     visit_rows = []
     for index, record in records.items():
         household = households[record.household_id]
@@ -207,7 +196,7 @@ def _submission_row(record: Record, submitter, household, now) -> dict:
     }
 
 
-def _link_members(surveyed: dict, submission_ids: dict, households: dict, plan_members) -> None:
+def _link_members(surveyed: dict, submission_ids: dict, households: dict) -> None:
     """The Person rows of each interview: listed members linked, new members added (as link_members)."""
     table = Person.__table__
     persons: dict = {}
@@ -220,7 +209,7 @@ def _link_members(surveyed: dict, submission_ids: dict, households: dict, plan_m
     updates, inserts = [], []
     for index, record in surveyed.items():
         household = households[record.household_id]
-        for person, fields in plan_members(record.answers.get("members") or [], persons.get(household.id, [])):
+        for person, fields in rules.plan_members(record.answers.get("members") or [], persons.get(household.id, [])):
             fields = {**fields, "submission_id": submission_ids[index]}
             if person is None:
                 inserts.append({"ward_id": household.ward_id, "household_id": household.id,

@@ -55,7 +55,9 @@ def status_after(status: HouseholdStatus, outcome: VisitOutcome, household_id=No
 class Household(WardScoped, db.Model):
     __tablename__ = "households"
     __table_args__ = (sa.UniqueConstraint("residential_group_id", "list_key"),
-                      sa.UniqueConstraint("ward_id", "client_uuid"))
+                      sa.UniqueConstraint("ward_id", "client_uuid"),
+                      # the dashboard's coverage counts read from the index alone
+                      sa.Index("ix_households_ward_group_status", "ward_id", "residential_group_id", "status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     residential_group_id: Mapped[int] = mapped_column(
@@ -95,7 +97,17 @@ class Visit(WardScoped, db.Model):
     """One knock on a door, with its outcome."""
 
     __tablename__ = "visits"
-    __table_args__ = (sa.UniqueConstraint("ward_id", "client_uuid"),)  # a UUID names a record only in its ward
+    __table_args__ = (
+        sa.UniqueConstraint("ward_id", "client_uuid"),  # a UUID names a record only in its ward
+        # The dashboard's counts read from these alone: households visited per group, visits per member
+        # and outcome, visits per day, each household's visits with a GPS point.
+        sa.Index("ix_visits_ward_group_household", "ward_id", "residential_group_id", "household_id"),
+        sa.Index("ix_visits_ward_surveyor_outcome", "ward_id", "surveyor_id", "outcome", "household_id"),
+        sa.Index("ix_visits_ward_day", "ward_id", "visited_at", "outcome"),
+        sa.Index("ix_visits_ward_gps", "ward_id", "household_id", "id",
+                 sqlite_where=sa.text("latitude IS NOT NULL AND longitude IS NOT NULL"),
+                 postgresql_where=sa.text("latitude IS NOT NULL AND longitude IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_uuid: Mapped[str | None] = mapped_column(sa.String(36))

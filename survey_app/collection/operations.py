@@ -6,15 +6,13 @@ the form and quarantine when invalid. Functions only flush; the caller commits.
 """
 from __future__ import annotations
 
-import unicodedata
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from survey_app.access import visible
 from survey_app.accounts.models import User
 from survey_app.audit.operations import record as audit
-from survey_app.clock import local_zone
-from survey_app.collection import batch, entities, formlink, media
+from survey_app.collection import batch, entities, formlink, media, rules
 from survey_app.collection.models import (
     Channel,
     Household,
@@ -22,7 +20,6 @@ from survey_app.collection.models import (
     Person,
     QuarantinedSubmission,
     QuarantineStatus,
-    Sex,
     Submission,
     Visit,
     VisitOutcome,
@@ -49,7 +46,7 @@ class VisitHandler(Handler):
         return _known_result(uuid, digest, submitter)
 
     def prepare_many(self, payloads: list, submitter: Submitter):
-        return batch.prepare(payloads, submitter, group_errors, plan_members)
+        return batch.prepare(payloads, submitter)
 
     def write_many(self, prepared) -> list[Receipt | None]:
         return batch.write(prepared)
@@ -75,21 +72,11 @@ def _ingest(payload, submitter: Submitter) -> Receipt:
             raise RecordError(404, "unknown_form", _("The form %(form)s version %(version)s is not known here.",
                                                      form=record.form_id, version=record.form_version))
         form = entities.served_form(form, submitter.ward_id, submitter.reviewer or submitter.user)  # households.csv
-        filled = record.started_at or record.visited_at or record.finished_at
-        filled_on = filled.astimezone(local_zone()).date() if filled else None
-        errors = formlink.validate_answers(form, record.answers, filled_on) + group_errors(record.answers, group.code)
+        filled_on = rules.filled_on(record)
+        errors = formlink.validate_answers(form, record.answers, filled_on) + rules.group_errors(record.answers, group.code)
         if errors:
             return _quarantine(record, errors, submitter, group)
     return _store(record, submitter, household, group, form, filled_on)
-
-
-def group_errors(answers: dict, code: str) -> list[dict]:
-    """a1_group is pre-filled with the visit's group (its code); anything else points at the wrong group."""
-    if answers.get("a1_group") == code:
-        return []
-    return [{"field": "a1_group", "index": None, "code": "group_mismatch",
-             "message": _("The residential group does not match the household's group (%(code)s).",
-                          code=code)}]
 
 
 def _authorize(record: Record, submitter: Submitter) -> tuple[Household | None, ResidentialGroup]:
@@ -296,13 +283,9 @@ def _close_corrected_quarantine(uuid: str, ward_id: int, submission: Submission 
         row.submission_id = submission.id if submission else None
 
 
-def normalise_name(name) -> str:
-    return " ".join(unicodedata.normalize("NFC", str(name or "")).casefold().split())
-
-
 def link_members(submission: Submission, household: Household) -> None:
     """One Person per member answered: the roster's entry when name and birth year match, else a new one."""
-    for person, fields in plan_members(submission.answers.get("members", []), household.members):
+    for person, fields in rules.plan_members(submission.answers.get("members", []), household.members):
         if person is None:
             person = Person(ward_id=household.ward_id, household_id=household.id,
                             residential_group_id=household.residential_group_id)
@@ -311,34 +294,6 @@ def link_members(submission: Submission, household: Household) -> None:
             setattr(person, name, value)
         person.submission_id = submission.id
     db.session.flush()
-
-
-def plan_members(members: list, persons) -> list[tuple]:
-    """[(person or None, {column: value})] for each member answered, matched against the household's
-    persons (anything with id, line_no, full_name, birth_year, submission_id): a listed person not yet
-    linked to a submission, with the same name (ignoring case, accents' forms and spacing) and birth
-    year; None for a member to add, with its line number and name."""
-    roster = [p for p in persons if p.submission_id is None]
-    next_line = max((p.line_no for p in persons), default=0) + 1
-    plan = []
-    for index, member in enumerate(members):
-        member = member if isinstance(member, dict) else {}
-        name, year = member.get("b0_name"), member.get("b1_birth_year")
-        year = year if isinstance(year, int) and not isinstance(year, bool) else None
-        match = next((p for p in roster if normalise_name(p.full_name) == normalise_name(name)
-                      and (p.birth_year is None or p.birth_year == year)), None)
-        fields: dict = {"answer_index": index}
-        if match is None:
-            fields.update(line_no=next_line, full_name=" ".join(str(name or "").split())[:120], birth_year=year)
-            next_line += 1
-        else:
-            roster.remove(match)
-            if year is not None:
-                fields["birth_year"] = year
-        if member.get("b2_sex") in Sex._value2member_map_:
-            fields["sex"] = Sex(member["b2_sex"])
-        plan.append((match, fields))
-    return plan
 
 
 def review_submission(submission: Submission, status, reviewer: User, comment: str | None) -> None:

@@ -212,13 +212,9 @@ def derive_changes(household_ids: set, submission_ids: set) -> int:
             mine = column.in_(ids[start:start + 500])
             groups.update(db.session.scalars(sa.select(table.c.residential_group_id).where(mine).distinct()))
             db.session.execute(sa.delete(table).where(mine))
-    current = _latest_counted(household_ids, submission_ids)
-    household_groups = _household_groups({s.household_id for s in current if s.residential_group_id is None
-                                          and s.household_id is not None})
     rows = []
-    for submission in current:
-        group_id = submission.residential_group_id or household_groups.get(submission.household_id) \
-            or _group_id(submission)
+    for submission in _latest_counted(household_ids, submission_ids):
+        group_id = _group_id(submission)  # its own column, else its household's
         if group_id is not None:
             rows.extend(derive_rows(submission, group_id))
             groups.add(group_id)
@@ -229,13 +225,6 @@ def derive_changes(household_ids: set, submission_ids: set) -> int:
     from survey_app.dashboard.figures import rewrite_figures  # figures reads this module's indicators
     rewrite_figures(groups)
     return len(rows)
-
-
-def _household_groups(household_ids: set) -> dict:
-    if not household_ids:
-        return {}
-    return dict(db.session.execute(sa.select(Household.id, Household.residential_group_id)
-                                   .where(Household.id.in_(sorted(household_ids)))).all())
 
 
 def _lock_groups(group_ids) -> None:

@@ -6,7 +6,6 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from survey_app.collection.models import Household, Visit
 from survey_app.extensions import UTCDateTime, WardScoped, db
 
 
@@ -151,18 +150,3 @@ class IndicatorFigure(WardScoped, db.Model):
     for _name in FIGURE_COUNTS:  # one integer column per count (the class namespace is this dict)
         locals()[_name] = mapped_column(sa.Integer, default=0, nullable=False)
     del _name
-
-
-#: Indexes the dashboard's raw-row counts read from alone (no table rows): households per group and
-#: status, households visited per group, visits per member and outcome, visits per day, and each
-#: household's visits with a GPS point. Declared here, beside the dashboard that needs them, on the
-#: collection tables.
-DASHBOARD_INDEXES = (
-    sa.Index("ix_households_ward_group_status", Household.ward_id, Household.residential_group_id, Household.status),
-    sa.Index("ix_visits_ward_group_household", Visit.ward_id, Visit.residential_group_id, Visit.household_id),
-    sa.Index("ix_visits_ward_surveyor_outcome", Visit.ward_id, Visit.surveyor_id, Visit.outcome, Visit.household_id),
-    sa.Index("ix_visits_ward_day", Visit.ward_id, Visit.visited_at, Visit.outcome),
-    sa.Index("ix_visits_ward_gps", Visit.ward_id, Visit.household_id, Visit.id,
-             sqlite_where=Visit.latitude.is_not(None) & Visit.longitude.is_not(None),
-             postgresql_where=Visit.latitude.is_not(None) & Visit.longitude.is_not(None)),
-)
