@@ -51,6 +51,9 @@ class VisitHandler(Handler):
     def write_many(self, prepared) -> list[Receipt | None]:
         return batch.write(prepared)
 
+    def prepared_positions(self, prepared) -> set[int]:
+        return set(prepared.records)
+
     def refused_object_id(self, payload) -> int | None:
         household_id = payload.get("household_id") if isinstance(payload, dict) else None
         return household_id if isinstance(household_id, int) and not isinstance(household_id, bool) else None

@@ -205,19 +205,45 @@ def derive_changes(household_ids: set, submission_ids: set) -> int:
     Idempotent: it reads the stored records as they are, so running it twice writes the same rows.
     Returns the number of rows written.
     """
+    return apply_changes(plan_changes(household_ids, submission_ids))
+
+
+@dataclass
+class Changes:
+    """What `plan_changes` read and derived, for `apply_changes` to write."""
+
+    household_ids: list
+    submission_ids: list
+    rows: list  # PersonIndicator rows (dicts)
+    groups: set  # every group whose tally and figures change
+
+
+def plan_changes(household_ids: set, submission_ids: set) -> Changes:
+    """The reading and deriving half of `derive_changes`: it writes nothing, so on SQLite it runs
+    before the write lock is taken and phones' batches are not kept waiting meanwhile."""
     table = PersonIndicator.__table__
     groups: set = set()
-    for ids, column in ((sorted(household_ids), table.c.household_id), (sorted(submission_ids), table.c.submission_id)):
+    households, loose = sorted(household_ids), sorted(submission_ids)
+    for ids, column in ((households, table.c.household_id), (loose, table.c.submission_id)):
         for start in range(0, len(ids), 500):
-            mine = column.in_(ids[start:start + 500])
-            groups.update(db.session.scalars(sa.select(table.c.residential_group_id).where(mine).distinct()))
-            db.session.execute(sa.delete(table).where(mine))
+            groups.update(db.session.scalars(sa.select(table.c.residential_group_id)
+                                             .where(column.in_(ids[start:start + 500])).distinct()))
     rows = []
     for submission in _latest_counted(household_ids, submission_ids):
         group_id = _group_id(submission)  # its own column, else its household's
         if group_id is not None:
             rows.extend(derive_rows(submission, group_id))
             groups.add(group_id)
+    return Changes(households, loose, rows, groups)
+
+
+def apply_changes(changes: Changes) -> int:
+    """The writing half of `derive_changes`: replace the rows, rewrite the tallies and the figures."""
+    table = PersonIndicator.__table__
+    for ids, column in ((changes.household_ids, table.c.household_id), (changes.submission_ids, table.c.submission_id)):
+        for start in range(0, len(ids), 500):
+            db.session.execute(sa.delete(table).where(column.in_(ids[start:start + 500])))
+    rows, groups = changes.rows, changes.groups
     for start in range(0, len(rows), 5000):
         db.session.execute(sa.insert(table), rows[start:start + 5000])
     _lock_groups(groups)

@@ -13,12 +13,13 @@ import sqlalchemy as sa
 from survey_app import jobs
 from survey_app.dashboard.figures import rebuild_figures
 from survey_app.dashboard.freshness import stamp_fresh
-from survey_app.dashboard.indicators import derive_changes
+from survey_app.dashboard.indicators import apply_changes, plan_changes
 from survey_app.dashboard.models import IndicatorFigure, PersonIndicator
 from survey_app.extensions import db, take_write_lock
 from survey_app.sync import outbox
 
-#: Outbox rows per tick: small enough that a phone's batch never waits long for SQLite's write lock.
+#: Outbox rows per tick: small enough that a phone's batch never waits long for SQLite's write lock
+#: (the tick holds it only to write what it derived).
 BATCH = 1000
 DERIVE_EVERY_SECONDS = 0.5
 
@@ -49,13 +50,18 @@ def derive_pending(limit: int = BATCH) -> int:
         _backfilled = True
     if not outbox.any_pending():
         return 0  # no write lock taken: SQLite's phones are not kept waiting by an idle worker
-    take_write_lock()
     rows = outbox.claim(limit)
     if not rows:
         return 0
-    derive_changes({r.household_id for r in rows if r.household_id is not None},
-                   {r.submission_id for r in rows if r.household_id is None and r.submission_id is not None})
-    outbox.remove(r.id for r in rows)
+    named = ({r.household_id for r in rows if r.household_id is not None},
+             {r.submission_id for r in rows if r.household_id is None and r.submission_id is not None})
+    changes = plan_changes(*named)  # read and derived before the write lock: phones keep storing meanwhile
+    take_write_lock()
+    if outbox.remove(r.id for r in rows) != len(rows):
+        # Another worker derived some of these rows since we read them (SQLite, where claim locks
+        # nothing): our reading may be older than what it wrote, so read again, under the lock.
+        changes = plan_changes(*named)
+    apply_changes(changes)
     stamp_fresh({r.ward_id for r in rows})
     return len(rows)
 

@@ -74,6 +74,10 @@ class Handler:
         stored, None per record to store one by one with `store`."""
         raise NotImplementedError
 
+    def prepared_positions(self, prepared) -> set[int]:
+        """The positions (in the list given to `prepare_many`) that `write_many` will store."""
+        return set()
+
 
 _HANDLERS: dict[str, Handler] = {}
 
@@ -136,7 +140,9 @@ def ingest_batch(items: list, submitter: Submitter) -> list[Receipt]:
     Each kind's handler first checks what it can store of the batch at once (`Handler.prepare_many`,
     before SQLite's write lock, so batches are checked side by side), then stores it under the lock
     in one SAVEPOINT (`write_many`: a clash with a concurrent request undoes it, and its records go
-    one by one). Every other item is stored by `ingest`, one SAVEPOINT each, after them.
+    one by one). Re-sent items (a UUID stored before with the same content) are answered before the
+    lock, and a batch made only of them takes no lock at all. Every other item is stored by `ingest`,
+    one SAVEPOINT each, after them.
     The caller's request must not hold the write lock yet (see `uploads.parses_upload`).
     """
     receipts: list[Receipt | None] = [None] * len(items)
@@ -148,6 +154,10 @@ def ingest_batch(items: list, submitter: Submitter) -> list[Receipt]:
             continue  # ingest() says why
     prepared = {handler: handler.prepare_many([items[i] for i in indexes], submitter)
                 for handler, indexes in by_handler.items()}
+    for handler, indexes in by_handler.items():
+        _answer_resends(handler, prepared[handler], indexes, items, submitter, receipts)
+    if all(receipt is not None for receipt in receipts):
+        return receipts  # a whole batch sent again: answered without waiting for the write lock
     take_write_lock()
     for handler, indexes in by_handler.items():
         if prepared[handler] is None:
@@ -158,5 +168,23 @@ def ingest_batch(items: list, submitter: Submitter) -> list[Receipt]:
         except IntegrityError:
             stored = [None] * len(indexes)  # a concurrent request won a race: one by one, with retries
         for index, receipt in zip(indexes, stored):
-            receipts[index] = receipt
+            if receipt is not None:
+                receipts[index] = receipt
     return [receipt if receipt is not None else ingest(item, submitter) for receipt, item in zip(receipts, items)]
+
+
+def _answer_resends(handler: Handler, prepared, indexes: list[int], items: list, submitter: Submitter,
+                    receipts: list) -> None:
+    """Answer the re-sent records (same UUID, same content) before the write lock is taken: a phone
+    whose reply was lost sends the whole batch again, and finding what was stored only reads."""
+    taken = handler.prepared_positions(prepared) if prepared is not None else set()
+    for position, index in enumerate(indexes):
+        uuid = uuid_or_none(items[index])
+        if position in taken or uuid is None:
+            continue
+        try:
+            receipt = handler.known(uuid, payload_hash(items[index]), submitter)
+        except RecordError:
+            continue  # ingest() says why
+        if receipt is not None and receipt.result == "duplicate":
+            receipts[index] = receipt

@@ -38,8 +38,8 @@ def note(ward_id: int, *, household_id: int | None = None, submission_id: int | 
 
 def claim(limit: int) -> list:
     """Up to `limit` of the oldest rows (id, ward_id, household_id, submission_id), locked for this
-    transaction: on PostgreSQL with SKIP LOCKED, so two workers never take the same row; on SQLite
-    the caller holds the write lock."""
+    transaction: on PostgreSQL with SKIP LOCKED, so two workers never take the same row. On SQLite
+    it locks nothing: the caller checks under the write lock that `remove` still found them all."""
     table = OutboxEntry.__table__
     query = sa.select(table.c.id, table.c.ward_id, table.c.household_id, table.c.submission_id) \
         .order_by(table.c.id).limit(limit)
@@ -48,12 +48,13 @@ def claim(limit: int) -> list:
     return db.session.execute(query).all()
 
 
-def remove(ids) -> None:
-    """Delete the rows derived from (by id)."""
+def remove(ids) -> int:
+    """Delete the rows derived from (by id); how many were still there."""
     table = OutboxEntry.__table__
-    ids = list(ids)
+    ids, removed = list(ids), 0
     for start in range(0, len(ids), 5000):
-        db.session.execute(sa.delete(table).where(table.c.id.in_(ids[start:start + 5000])))
+        removed += db.session.execute(sa.delete(table).where(table.c.id.in_(ids[start:start + 5000]))).rowcount
+    return removed
 
 
 def any_pending() -> bool:

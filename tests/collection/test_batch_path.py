@@ -144,3 +144,23 @@ def test_a_late_miss_in_a_batch_never_reopens_a_household_done(surveyor, world, 
     assert results[0]["status"] == 201
     db.session.expire_all()
     assert db.session.get(Household, hid).status == "done"
+
+
+def test_a_batch_sent_again_is_answered_without_the_write_lock(surveyor, world, monkeypatch):
+    """A phone whose reply was lost sends the whole batch again: finding what was stored only reads,
+    so the answer never waits behind other phones' writes (SQLite's one writer at a time)."""
+    items = _records(world, _households(world, 4))
+    first = surveyor.post("/api/submissions/batch", {"items": items}).get_json()["results"]
+    from survey_app.sync import core
+
+    def locked():
+        raise AssertionError("the write lock was taken for a batch that stores nothing")
+
+    monkeypatch.setattr(core, "take_write_lock", locked)
+    again = surveyor.post("/api/submissions/batch", {"items": items})
+    assert again.status_code == 200
+    results = again.get_json()["results"]
+    assert [(r["status"], r["result"]) for r in results] == [(200, "duplicate")] * 4
+    assert [r["uuid"] for r in results] == [r["uuid"] for r in first]
+    assert [r.get("submission_id") for r in results] == [r.get("submission_id") for r in first]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 4

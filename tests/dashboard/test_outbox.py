@@ -95,12 +95,36 @@ def test_a_batch_cut_short_leaves_its_rows_for_the_next_tick(app, world, monkeyp
     def dies(*args):
         raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(tasks, "derive_changes", dies)
+    monkeypatch.setattr(tasks, "apply_changes", dies)  # after the outbox rows were deleted
     run_jobs()  # the tick fails and rolls back
     assert len(_outbox()) == 1 and _rows(world.hh_a1.id) == []
     monkeypatch.undo()
     run_jobs()
     assert _outbox() == [] and len(_rows(world.hh_a1.id)) == 2
+
+
+def test_a_tick_whose_reading_another_worker_overtook_reads_again_under_the_lock(app, world, monkeypatch):
+    """The tick derives before it takes the write lock. If another worker derived the same rows in
+    the meantime (and so may have read newer records), the tick must not write its older reading."""
+    _store(app, world)
+    from survey_app.dashboard import tasks
+    from survey_app.dashboard.indicators import Changes, plan_changes
+    from survey_app.sync import outbox
+
+    calls = []
+
+    def overtaken(households, loose):
+        calls.append(households)
+        if len(calls) > 1:
+            return plan_changes(households, loose)
+        outbox.remove(row.id for row in outbox.claim(10))  # the other worker's tick, committed
+        db.session.commit()
+        return Changes(sorted(households), [], [], set())  # a reading older than what it wrote
+
+    monkeypatch.setattr(tasks, "plan_changes", overtaken)
+    run_jobs()
+    assert len(calls) == 2 and _outbox() == []
+    assert len(_rows(world.hh_a1.id)) == 2  # the second reading's rows, not the stale empty one
 
 
 def test_a_ward_upgraded_with_people_but_no_kept_figures_gets_them_from_the_worker(app, world, monkeypatch):
