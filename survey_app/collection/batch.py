@@ -44,6 +44,7 @@ class Prepared:
     submitter: object
     records: dict  # position in the batch -> Record
     households: dict  # id -> plain row
+    resent: set  # positions whose UUID the ward already holds: maybe re-sends, answered before the lock
 
 
 def prepare(payloads: list, submitter) -> Prepared | None:
@@ -53,13 +54,14 @@ def prepare(payloads: list, submitter) -> Prepared | None:
     user = submitter.user
     if user is None or submitter.self_group is not None or submitter.reviewer is not None:
         return None
-    records = _plain(payloads)
-    records = _unseen(records, submitter.ward_id)
+    parsed = _plain(payloads)
+    records = _unseen(parsed, submitter.ward_id)
+    resent = set(parsed) - set(records)
     households = _households(records, user)
     records = {i: r for i, r in records.items() if r.household_id in households}
     codes = _group_codes({h.residential_group_id for h in households.values()})
     records = _valid(records, submitter.ward_id, user, households, codes)
-    return Prepared(len(payloads), submitter, records, households) if records else None
+    return Prepared(len(payloads), submitter, records, households, resent) if records or resent else None
 
 
 def write(prepared: Prepared) -> list[Receipt | None]:
@@ -67,7 +69,8 @@ def write(prepared: Prepared) -> list[Receipt | None]:
     (201) for each, None for every other position. A UUID another request stored since `prepare`
     raises IntegrityError (the caller then stores the batch one by one)."""
     receipts: list[Receipt | None] = [None] * prepared.count
-    _write(prepared.records, prepared.submitter, prepared.households, receipts)
+    if prepared.records:
+        _write(prepared.records, prepared.submitter, prepared.households, receipts)
     return receipts
 
 

@@ -51,8 +51,8 @@ class VisitHandler(Handler):
     def write_many(self, prepared) -> list[Receipt | None]:
         return batch.write(prepared)
 
-    def prepared_positions(self, prepared) -> set[int]:
-        return set(prepared.records)
+    def resent_positions(self, prepared) -> set[int]:
+        return prepared.resent
 
     def refused_object_id(self, payload) -> int | None:
         household_id = payload.get("household_id") if isinstance(payload, dict) else None

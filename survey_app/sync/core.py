@@ -74,8 +74,9 @@ class Handler:
         stored, None per record to store one by one with `store`."""
         raise NotImplementedError
 
-    def prepared_positions(self, prepared) -> set[int]:
-        """The positions (in the list given to `prepare_many`) that `write_many` will store."""
+    def resent_positions(self, prepared) -> set[int]:
+        """The positions (in the list given to `prepare_many`) whose UUID is already stored: maybe
+        re-sends, which the core answers before the write lock with `known`. None by default."""
         return set()
 
 
@@ -177,11 +178,9 @@ def _answer_resends(handler: Handler, prepared, indexes: list[int], items: list,
                     receipts: list) -> None:
     """Answer the re-sent records (same UUID, same content) before the write lock is taken: a phone
     whose reply was lost sends the whole batch again, and finding what was stored only reads."""
-    taken = handler.prepared_positions(prepared) if prepared is not None else set()
-    for position, index in enumerate(indexes):
+    for position in handler.resent_positions(prepared) if prepared is not None else ():
+        index = indexes[position]
         uuid = uuid_or_none(items[index])
-        if position in taken or uuid is None:
-            continue
         try:
             receipt = handler.known(uuid, payload_hash(items[index]), submitter)
         except RecordError:
