@@ -12,7 +12,9 @@ forms/; each record is an interview as the phone sends it, answered by the demo 
 of 20; 20% of batches have their reply "lost" and are sent again (attempt 2), which must come back
 as duplicates.
 
-It starts gunicorn on a free loopback port with SURVEY_BENCH_FLOOR=1 (which adds the floor endpoint
+It starts gunicorn on a free loopback port, with the production settings (survey_app/gunicorn_conf.py:
+sync workers, one request at a time per process, so the kernel spreads the phones' connections over
+the processes), and SURVEY_BENCH_FLOOR=1 (which adds the floor endpoint
 of survey_app.benchfloor) and, when `survey-app worker --help` works, one `survey-app worker` beside
 it with the same environment. The load generator runs in its own process (`python bench/load.py
 --generate PLAN REPORT`, bench/load_phones.py), once per pass; each pass logs every phone in
@@ -90,8 +92,10 @@ def server_env(url: str, instance: str) -> dict:
 def start_gunicorn(env: dict, port: int, instance: str, workers: int, threads: int) -> subprocess.Popen:
     with open(Path(instance) / "gunicorn.log", "wb") as log:  # the child keeps its own copy
         server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-k", "gthread", "--threads",
-             str(threads), "-b", f"127.0.0.1:{port}", "--backlog", "2048", "survey_app:create_app()"],
+            # the production settings (survey_app/gunicorn_conf.py); sync workers unless --threads says
+            [str(Path(sys.executable).parent / "gunicorn"), "-c", "python:survey_app.gunicorn_conf", "-w", str(workers),
+             *(["-k", "gthread", "--threads", str(threads)] if threads > 1 else ["-k", "sync"]),
+             "-b", f"127.0.0.1:{port}", "--backlog", "2048", "survey_app:create_app()"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -225,7 +229,8 @@ def main(argv=None) -> int:
     parser.add_argument("--batch", type=int, default=20, help="records per batch")
     parser.add_argument("--resend", type=float, default=0.2, help="share of batches whose reply is lost")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per gunicorn worker (1: gunicorn's sync workers, as in production)")
     parser.add_argument("--seed", type=int, default=16, help="random seed of the ward and the answers")
     parser.add_argument("--timeout", type=float, default=900, help="seconds before a pass is stopped")
     parser.add_argument("--generate", nargs=2, metavar=("PLAN", "REPORT"), help=argparse.SUPPRESS)

@@ -33,6 +33,9 @@ def run_checked(ctx: click.Context, **options):
                    "  Dùng thử / to try it:   survey-app demo", err=True)
         sys.exit(2)
     start_embedded_worker(app, reload=options.get("reload"))
+    from survey_app.formdefs import shipped
+
+    shipped.warm()  # the first phones after a start do not wait for the forms to be parsed
     ctx.invoke(run_command, **options)
 
 

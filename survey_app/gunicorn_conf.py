@@ -8,3 +8,10 @@ so tokens and name searches stay out of it (see survey_app.accesslog).
 accesslog = "-"
 logger_class = "survey_app.accesslog.RouteLogger"
 access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+
+def post_worker_init(worker):
+    """Parse the shipped forms as each worker process starts, before it takes a request."""
+    from survey_app.formdefs import shipped
+
+    shipped.warm()

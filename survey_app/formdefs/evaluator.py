@@ -144,7 +144,8 @@ class NodeSet(list):
 # ---- conversions -------------------------------------------------------------------------
 
 def is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    kind = type(value)
+    return kind is float or kind is int or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
 def to_string(value) -> str:
@@ -184,6 +185,8 @@ def format_number(x: float) -> str:
 
 
 def to_number(value) -> float:
+    if type(value) is float:
+        return value
     if is_number(value):
         return float(value)
     if isinstance(value, bool):
@@ -339,6 +342,8 @@ def _now(context: Context) -> str:
 # ---- operators ---------------------------------------------------------------------------
 
 def equals(a, b) -> bool:
+    if type(a) is str and type(b) is str:
+        return a == b
     if type(a) is NodeSet or type(b) is NodeSet:
         return _nodes_compare(a, b, _EQUAL)
     if isinstance(a, bool) or isinstance(b, bool):
@@ -492,7 +497,15 @@ def _selected_at(value, n) -> str:
 
 def _strict(function):
     """Factory for a function that evaluates all its arguments."""
-    return lambda *args: lambda ctx: function(*(arg(ctx) for arg in args))
+    def compiled(*args):
+        if len(args) == 1:
+            only = args[0]
+            return lambda ctx: function(only(ctx))
+        if len(args) == 2:
+            first, second = args
+            return lambda ctx: function(first(ctx), second(ctx))
+        return lambda ctx: function(*(arg(ctx) for arg in args))
+    return compiled
 
 
 # ---- attached data files (Context.instances: rows by instance name) ------------------------

@@ -16,6 +16,8 @@ from survey_app.formdefs.schema import FormSchema
 FORMS_DIR = Path(__file__).resolve().parents[2] / "forms"
 ARCHIVE_DIR = FORMS_DIR / "archive"
 _CACHE: dict[Path, tuple[int, PublishedForm]] = {}
+#: One parse at a time: threads that ask for a workbook another thread is parsing wait for its result
+#: instead of parsing it again (a cold server's first batches would otherwise each parse every form).
 _LOCK = threading.Lock()
 
 
@@ -45,19 +47,28 @@ def workbooks(directory: Path = FORMS_DIR) -> list[Path]:
 def load_shipped(path: Path) -> PublishedForm:
     """The form in `path`, from the in-memory cache unless the file changed."""
     mtime = path.stat().st_mtime_ns
+    cached = _CACHE.get(path)
+    if cached is not None and cached[0] == mtime:
+        return cached[1]
     with _LOCK:
         cached = _CACHE.get(path)
         if cached is not None and cached[0] == mtime:
-            return cached[1]
-    loaded = load_form(path)
-    if not loaded.ok:
-        problems = "; ".join(str(error) for error in loaded.errors)
-        raise ShippedFormError(f"{path.name} does not load: {problems}")
-    schema = loaded.schema
-    form = PublishedForm(schema.form_id, schema.version, schema.title, schema, loaded.xform, "shipped")
-    with _LOCK:
+            return cached[1]  # parsed by the thread this one waited for
+        loaded = load_form(path)
+        if not loaded.ok:
+            problems = "; ".join(str(error) for error in loaded.errors)
+            raise ShippedFormError(f"{path.name} does not load: {problems}")
+        schema = loaded.schema
+        form = PublishedForm(schema.form_id, schema.version, schema.title, schema, loaded.xform, "shipped")
         _CACHE[path] = (mtime, form)
-    return form
+        return form
+
+
+def warm() -> None:
+    """Parse every shipped workbook now (a server process calls it as it starts), so the first
+    phones after a restart do not wait for it."""
+    for path in workbooks(ARCHIVE_DIR) + workbooks():
+        load_shipped(path)
 
 
 def current(form_id: str) -> PublishedForm | None:

@@ -19,7 +19,7 @@ import weakref
 from datetime import date
 
 from survey_app.formdefs.evaluator import Context, plain_value, to_bool, to_number
-from survey_app.formdefs.fieldtypes import TYPES, TypeMismatch
+from survey_app.formdefs.fieldtypes import TYPES, QuestionType, TypeMismatch
 from survey_app.formdefs.messages import ANSWER, TYPE, render
 from survey_app.formdefs.schema import Field, FormSchema
 
@@ -58,7 +58,7 @@ class _Step:
     """One field, ready to check: its compiled expressions and the groups around it (compiled once)."""
 
     __slots__ = ("item", "name", "kind", "qtype", "answered", "relevant", "groups", "required", "constraint",
-                 "choice_filter", "calculate", "choices", "max_selected")
+                 "choice_filter", "calculate", "choices", "max_selected", "always_relevant", "checks_problem")
 
     def __init__(self, schema: FormSchema, item: Field, top: Field | None):
         # A calculation with a trigger is set by the phone when its trigger changes (ODK's setvalue): the
@@ -80,6 +80,9 @@ class _Step:
         self.calculate = None if item.trigger else item.expression("calculate")
         self.choices = schema.choice_index(item.list_name) if item.list_name else None
         self.max_selected = _max_selected(item) if item.type == "select_multiple" else None
+        #: Shortcuts for the common case (these are checked for some ~130 fields of every household).
+        self.always_relevant = self.relevant is None and not self.groups
+        self.checks_problem = type(self.qtype).problem is not QuestionType.problem
 
 
 class _Scope:
@@ -215,6 +218,8 @@ class _Run:
         working: dict = {}
         for step in scope.steps:
             value = submitted.get(step.name)
+            if value is None:
+                continue
             if step.kind == "repeat" and isinstance(value, list):
                 # until the repeat is checked, expressions before it read its entries as submitted
                 working[step.name] = [entry for entry in value if isinstance(entry, dict)]
@@ -231,12 +236,17 @@ class _Run:
                     positions=tuple(number + 1 for number in path), **shared)
         for step in scope.calculations:
             self.calculate(step, context, working)
-        for key in submitted:
-            if key not in scope.names:
-                self.error(key, path, "not_relevant", self.say(ANSWER["not_in_form"]))
+        if not scope.names.issuperset(submitted):
+            for key in submitted:
+                if key not in scope.names:
+                    self.error(key, path, "not_relevant", self.say(ANSWER["not_in_form"]))
         groups: dict[str, bool] = {}
         for step in scope.steps:
-            relevant = self.relevant(step, context, groups, working.get(step.name))
+            if step.always_relevant:
+                context.dot = working.get(step.name)
+                relevant = True
+            else:
+                relevant = self.relevant(step, context, groups, working.get(step.name))
             if step.kind == "calculate":
                 if relevant:
                     self.calculate(step, context, working)
@@ -274,10 +284,11 @@ class _Run:
 
     def answer(self, step: _Step, value, relevant: bool, context: Context, working: dict, index):
         name, say = step.name, self.say
-        if is_empty(value):
+        if value is None or value == "" or value == []:
             working.pop(name, None)
-            required = step.required if isinstance(step.required, bool) else \
-                to_bool(step.required.evaluate(context))
+            if not relevant or not step.answered or step.required is False:
+                return
+            required = step.required is True or to_bool(step.required.evaluate(context))
             if relevant and required and step.answered:
                 message = self.schema.text(step.item.required_message, self.lang) or say(ANSWER["required"])
                 self.error(name, index, "required", message)
@@ -291,15 +302,16 @@ class _Run:
             return
         coerced = working[name]
         if step.choices is not None:
-            for choice in self.unknown_choices(step, coerced, context):
+            unknown = self.unknown_choice(step, coerced, context)
+            if unknown is not None:
                 working.pop(name, None)
-                self.error(name, index, "unknown_choice", say(ANSWER["unknown_choice"], value=choice))
+                self.error(name, index, "unknown_choice", say(ANSWER["unknown_choice"], value=unknown))
                 return
             if step.kind == "rank" and len(coerced) != len(self.shown_choices(step, context)):
                 working.pop(name, None)
                 self.error(name, index, "type", say(TYPE["rank"]))
                 return
-        problem = step.qtype.problem(step.item, coerced)
+        problem = step.qtype.problem(step.item, coerced) if step.checks_problem else None
         if problem is not None:
             self.error(name, index, "constraint", say(ANSWER[problem[0]], **problem[1]))
             return
@@ -312,18 +324,23 @@ class _Run:
                 self.error(name, index, "constraint", message)
 
     @staticmethod
-    def unknown_choices(step: _Step, value, context: Context):
-        """Chosen names that are not choices of the list (or that its choice_filter hides)."""
-        for name in value if isinstance(value, list) else (value,):
+    def unknown_choice(step: _Step, value, context: Context):
+        """The first chosen name that is not a choice of the list (or that its choice_filter hides)."""
+        if step.choice_filter is None:
+            if not isinstance(value, list):
+                return None if value in step.choices else value
+            return next((name for name in value if name not in step.choices), None)
+        names = value if isinstance(value, list) else (value,)
+        for name in names:
             choice = step.choices.get(name)
             if choice is None:
-                yield name
-            elif step.choice_filter is not None:
-                context.choice = choice.row()
-                shown = to_bool(step.choice_filter.evaluate(context))
-                context.choice = None
-                if not shown:
-                    yield name
+                return name
+            context.choice = choice.row()
+            shown = to_bool(step.choice_filter.evaluate(context))
+            context.choice = None
+            if not shown:
+                return name
+        return None
 
     @staticmethod
     def shown_choices(step: _Step, context: Context) -> list[str]:
