@@ -160,3 +160,41 @@ def test_xform_is_made_by_pyxform(household_form):
 
 def test_shipped_forms_are_parsed_once(household_form):
     assert shipped.current("household_survey") is household_form
+
+
+def test_threads_asking_for_a_workbook_at_once_parse_it_once(monkeypatch):
+    """A cold server's first batches arrive together: one thread parses, the others wait for it."""
+    import threading
+
+    path = shipped.workbooks()[0]
+    parses = []
+    real_load = shipped.load_form
+
+    def counted(workbook):
+        parses.append(workbook)
+        return real_load(workbook)
+
+    monkeypatch.setattr(shipped, "load_form", counted)
+    monkeypatch.setitem(shipped._CACHE, path, (-1, None))  # stale: the next ask parses again
+    start = threading.Barrier(4)
+    forms = []
+
+    def ask():
+        start.wait()
+        forms.append(shipped.load_shipped(path))
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert parses == [path]
+    assert len(forms) == 4 and all(form is forms[0] for form in forms)
+
+
+def test_a_gunicorn_worker_parses_the_shipped_forms_as_it_starts(monkeypatch):
+    from survey_app import gunicorn_conf
+
+    monkeypatch.setattr(shipped, "_CACHE", {})
+    gunicorn_conf.post_worker_init(worker=None)
+    assert set(shipped._CACHE) == set(shipped.workbooks(shipped.ARCHIVE_DIR) + shipped.workbooks())

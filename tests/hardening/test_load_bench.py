@@ -25,7 +25,7 @@ FLOOR = "/api/bench/floor/batch"
 def test_load_bench_runs_end_to_end(fresh_database_url):
     done = subprocess.run(
         [sys.executable, "bench/load.py", "--database-url", fresh_database_url, "--phones", "3", "--records", "4",
-         "--batch", "2", "--workers", "1", "--threads", "2", "--timeout", "120"],
+         "--batch", "2", "--workers", "1", "--timeout", "120"],
         check=False, cwd=ROOT, capture_output=True, text=True, timeout=300,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))})
     lines = done.stdout.strip().splitlines()
