@@ -29,6 +29,11 @@ bp.add_url_rule("/review/quarantine/<row_id>/accept", "accept_quarantined", revi
                 methods=["POST"])
 bp.add_url_rule("/review/quarantine/<row_id>/reject", "reject_quarantined", review.reject_quarantined,
                 methods=["POST"])
+# Records the sync core refused (malformed, out of area, unknown form), kept so no phone holds the only copy.
+bp.add_url_rule("/review/refused", "refused_list", review.refused_list)
+bp.add_url_rule("/review/refused/<refused_id>", "refused_detail", review.refused_detail)
+bp.add_url_rule("/review/refused/<refused_id>/retry", "retry_refused", review.retry_refused, methods=["POST"])
+bp.add_url_rule("/review/refused/<refused_id>/handled", "handle_refused", review.handle_refused, methods=["POST"])
 
 # The online self-survey (a group's QR poster link).
 bp.add_url_rule("/self/<token>", "self_survey", selfsurvey.self_survey)

@@ -44,3 +44,11 @@ class AcceptForm(Form):
 
 class RejectForm(Form):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
+class RetryForm(Form):
+    """Send a refused record through the checks again (a CSRF token only)."""
+
+
+class HandledForm(Form):
+    note = TextAreaField(_l("What was done about it"), validators=[DataRequired(), Length(max=2000)])

@@ -12,7 +12,9 @@ from survey_app.accounts.models import Role
 from survey_app.collection import formlink, media, operations, queries
 from survey_app.collection.forms import (
     AcceptForm,
+    HandledForm,
     RejectForm,
+    RetryForm,
     ReviewForm,
     quarantine_status_labels,
     review_status_labels,
@@ -28,6 +30,7 @@ from survey_app.collection.records import RecordError, parse_json
 from survey_app.errors import error_response
 from survey_app.security import CONTENT_SECURITY_POLICY
 from survey_app.extensions import db
+from survey_app.sync import refused
 
 
 def _enum_arg(enum_cls, default=None):
@@ -104,7 +107,8 @@ def review_submission(submission_id):
 def quarantine():
     status = _enum_arg(QuarantineStatus, default=QuarantineStatus.OPEN.value)
     return render_template("collection/quarantine_list.html", status=status, labels=quarantine_status_labels(),
-                           page=queries.quarantine_page(current_user, status, _page()))
+                           page=queries.quarantine_page(current_user, status, _page()),
+                           refused_open=refused.open_count(current_user))
 
 
 def _render_quarantined(row: QuarantinedSubmission, accept: AcceptForm | None = None,
@@ -155,3 +159,61 @@ def reject_quarantined(row_id):
         return error_response(400, _("This record was already decided."))
     flash(_("The record was set aside."), "info")
     return redirect(url_for("collection.quarantine"))
+
+
+# ---- records the sync core refused, kept on the server (survey_app/sync/refused.py) ----
+
+@roles_required(Role.WARD_ADMIN)
+def refused_list():
+    handled = request.args.get("status") == "handled"
+    return render_template("collection/refused_list.html", handled=handled,
+                           page=refused.page(current_user, not handled, _page()))
+
+
+def _render_refused(row, retry: RetryForm | None = None, handled: HandledForm | None = None, receipt=None,
+                    status: int = 200):
+    body = json.dumps(row.payload, ensure_ascii=False, indent=2) if row.body is not None else None
+    return render_template("collection/refused_detail.html", row=row, body=body, receipt=receipt,
+                           retry=retry or RetryForm(), handled=handled or HandledForm()), status
+
+
+@roles_required(Role.WARD_ADMIN)
+def refused_detail(refused_id):
+    return _render_refused(load_or_abort(refused.RefusedRecord, refused_id))
+
+
+def _posted_to_refused(refused_id, form, slot: str):
+    """The open refused record a form was posted to, and None; or the answer when it cannot be acted on."""
+    row = load_or_abort(refused.RefusedRecord, refused_id, write=True)
+    if row.resolution is not None:
+        return row, error_response(400, _("This record was already handled."))
+    if not form.validate_on_submit():
+        return row, _render_refused(row, status=400, **{slot: form})
+    return row, None
+
+
+@roles_required(Role.WARD_ADMIN)
+def retry_refused(refused_id):
+    row, refusal = _posted_to_refused(refused_id, RetryForm(), "retry")
+    if refusal is not None:
+        return refusal
+    receipt = refused.retry(row, current_user)
+    if receipt.result == "quarantined":
+        flash(_("Some answers need checking: the record is now in the quarantine, to be fixed there."), "info")
+        return redirect(url_for("collection.quarantined_detail", row_id=receipt.quarantine_id))
+    if receipt.status not in (200, 201):
+        db.session.commit()  # the audit of the try; the record stays open
+        return _render_refused(row, receipt=receipt, status=422)
+    flash(_("The record was stored."), "info")
+    return redirect(url_for("collection.refused_detail", refused_id=row.id))
+
+
+@roles_required(Role.WARD_ADMIN)
+def handle_refused(refused_id):
+    form = HandledForm()
+    row, refusal = _posted_to_refused(refused_id, form, "handled")
+    if refusal is not None:
+        return refusal
+    refused.mark_handled(row, current_user, form.note.data.strip())
+    flash(_("The record was marked as handled."), "info")
+    return redirect(url_for("collection.refused_list"))

@@ -1,9 +1,10 @@
 """Storing phone records, one or a batch: one SAVEPOINT per record, race retries, refusal audits.
 
 A handler per record kind says what the record is (`Handler`); this module owns the loop around it.
-A refused record leaves nothing behind and never undoes the records stored before it in the same
-batch; a quarantined record (kept for ward staff, status 422) is the one refusal that is stored.
-Functions only flush; the caller commits.
+A refused record's work is undone, and never undoes the records stored before it in the same batch;
+a copy of it is kept for the ward staff (sync/refused.py, `kept_id` in its receipt), so the phone's
+"set aside" never destroys the only copy. A quarantined record (answers that fail the form, status
+422) is kept by its handler as a record to fix. Functions only flush; the caller commits.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from survey_app.audit.operations import record as audit
 from survey_app.extensions import db, take_write_lock
+from survey_app.sync import refused
 from survey_app.sync.envelope import Receipt, RecordError, payload_hash, uuid_or_none
 
 #: Tries of one record when a concurrent request wins a race on a unique row (the phone drops a 409).
@@ -110,7 +112,8 @@ def ingest(payload, submitter: Submitter) -> Receipt:
     try:
         handler = handler_for(payload)
     except RecordError as error:
-        return Receipt(uuid, error.status, error.code, error.message)
+        kind = payload.get("kind") if isinstance(payload, dict) else None
+        return _kept(payload, Receipt(uuid, error.status, error.code, error.message), str(kind), submitter)
     for attempt in range(RACE_ATTEMPTS):
         try:
             with db.session.begin_nested():
@@ -132,6 +135,13 @@ def ingest(payload, submitter: Submitter) -> Receipt:
         audit(handler.refused_action, user=submitter.user, ward_id=submitter.ward_id,
               object_type=handler.refused_object_type, object_id=handler.refused_object_id(payload),
               detail={"uuid": uuid, "code": receipt.result})
+    return _kept(payload, receipt, handler.kind, submitter)
+
+
+def _kept(payload, receipt: Receipt, kind: str | None, submitter: Submitter) -> Receipt:
+    """The receipt, with a copy of the record kept first when it is a refusal (`kept_id`)."""
+    if refused.is_kept(receipt) and submitter.reviewer is None:  # a reviewer's fix is refused on their page
+        receipt.kept_id = refused.keep(payload, receipt, kind, submitter)
     return receipt
 
 

@@ -46,6 +46,8 @@ class Receipt:
     #: Files the stored submission's answers name that have not arrived yet: the phone sends them next.
     missing_files: list | None = None
     support_event_id: int | None = None
+    #: A refused record's copy kept on the server (sync/refused.py): the phone may set it aside.
+    kept_id: int | None = None
 
     def as_json(self) -> dict:
         return {key: value for key, value in self.__dict__.items() if value is not None}

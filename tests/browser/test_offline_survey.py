@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from survey_app.collection.models import Household, HouseholdStatus, Person, Submission, Visit
 from survey_app.extensions import db
 from survey_app.collection import formlink
+from survey_app.sync.refused import RefusedRecord
 from tests.conftest import TEST_PASSWORD
 from tests.factories import make_household
 
@@ -231,10 +232,17 @@ def test_a_refused_record_does_not_block_the_others_and_can_be_fixed_or_set_asid
     problem = phone.get_by_test_id("problem")
     expect(problem).to_have_count(1)
     expect(problem).to_contain_text("Phạm Văn Bốn")
+    # The server kept a copy with its reason, and the phone says so before the record is set aside.
+    expect(problem.get_by_test_id("problem-kept")).to_be_visible()
     problem.get_by_test_id("problem-aside").click()
+    expect(phone.locator("#dlg-text")).to_contain_text("Cán bộ phường đã có")
     phone.get_by_test_id("dlg-yes").click()
     wait_unsent(phone, 0)
     expect(phone.get_by_test_id("problem")).to_have_count(0)
+    db.session.expire_all()
+    [kept] = db.session.execute(sa.select(RefusedRecord)).scalars().all()
+    assert kept.code == "forbidden" and kept.payload["household_id"] == street["second"].id
+    assert kept.sender_id == world.surveyor_1.id
 
 
 def test_a_quarantined_record_is_fixed_on_the_phone(live_server, phone, world, street):

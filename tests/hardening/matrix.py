@@ -15,7 +15,7 @@ FIXED = {"code": "vi", "kind": "groups", "by": "teams", "filename": "css/app.css
          "file_name": "photo.jpg"}
 #: URL parameters naming an object of a ward (the others are the same in every scope).
 SCOPED = {"ward_id", "group_id", "team_id", "user_id", "submission_id", "row_id", "type_id", "job_id", "batch_id",
-          "plan_id", "class_id", "version_id", "token", "version", "session_id"}
+          "plan_id", "class_id", "version_id", "token", "version", "session_id", "refused_id"}
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
 JSON_POSTS = {"collection.submit_one", "collection.submit_batch", "collection.self_survey_submit"}
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -7,6 +7,7 @@ for the personal data a role may not have.
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from datetime import timedelta
 
@@ -22,6 +23,7 @@ from survey_app.formdefs.schema import FormSchema
 from survey_app.planning.models import PlanClass, PlanLearner, TrainingPlan
 from survey_app.planning.operations import generate_plan
 from survey_app.planning.planner import PlanSettings
+from survey_app.sync.refused import RefusedRecord
 from survey_app.support.models import SupportEvent, SupportOutcome, SupportPlace, SupportType
 from survey_app.teams import enrollment, import_operations
 from survey_app.teams.models import ImportKind
@@ -98,7 +100,10 @@ def _scope_objects(world, scope, group, household, team, user, ward, plan=None) 
                           status=FormStatus.DRAFT, filename="t.xlsx", source=b"t",
                           source_sha256=hashlib.sha256(scope.encode()).hexdigest(), schema=schema.to_dict(),
                           xform="<h:html/>", warnings=[])
-    db.session.add_all([quarantined, kind, job, version])
+    kept = RefusedRecord(ward_id=ward.id, uuid=None, kind="visit", status=403, code="forbidden", message="x",
+                         body=json.dumps({"uuid": "x", "scope": scope}), body_hash=scope * 16,
+                         sender_id=user.id, survey_team_id=team.id, received_at=WHEN, last_received_at=WHEN)
+    db.session.add_all([quarantined, kind, job, version, kept])
     db.session.flush()
     lesson = PlanClass(ward_id=ward.id, plan_id=plan.id, module="m1", venue_group_id=group.id, time_slot="weekend",
                        level_band="L0-L1", session=1, trainer_name=trainer)
@@ -109,7 +114,7 @@ def _scope_objects(world, scope, group, household, team, user, ward, plan=None) 
                                full_name=learner, level="L0", reasons=""))
     db.session.flush()
     return {"ward_id": ward.id, "group_id": group.id, "team_id": team.id, "user_id": user.id,
-            "submission_id": submission.id, "row_id": quarantined.id, "type_id": kind.id, "job_id": job.id,
+            "submission_id": submission.id, "row_id": quarantined.id, "refused_id": kept.id, "type_id": kind.id, "job_id": job.id,
             "batch_id": batch.id, "plan_id": plan.id, "class_id": lesson.id, "version_id": version.id,
             "token": ensure_self_survey_token(group), "version": version.version,
             "enroll_token": enrollment.issue(user, None)[0],

@@ -61,6 +61,10 @@ EXPECTED = {
     "collection.quarantine": {"own": "a"},
     "collection.quarantined_detail": {"own": "a", "team": "a", "ward": "", "city": ""},
     "collection.reject_quarantined": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "collection.refused_list": {"own": "a"},
+    "collection.refused_detail": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "collection.retry_refused": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "collection.handle_refused": {"own": "a", "team": "a", "ward": "", "city": ""},
     "collection.review_submission": {"own": "a", "team": "a", "ward": "", "city": ""},
     # The self-survey link is public: its token is the only key.
     "collection.self_survey": {scope: ALL for scope in SCOPES},

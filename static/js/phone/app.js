@@ -94,7 +94,7 @@ async function renderProblems() {
   $("problems").replaceChildren(...mine.map((r) => h("li", { class: "card", "data-testid": "problem", "data-uuid": r.uuid },
     h("strong", {}, r.label ? `${r.label.address} · ${r.label.head_name}` : r.uuid), h("br"),
     h("span", { class: "error" }, (r.error && r.error.message) || ""),
-    r.error && r.error.quarantined ? h("p", { class: "muted" }, t("kept_by_server")) : null,
+    keptByServer(r) ? h("p", { class: "muted", "data-testid": "problem-kept" }, t("kept_by_server")) : null,
     h("div", { class: "actions" },
       (r.payload.answers || r.kind === SUPPORT) && r.state === "refused"
         ? h("button", { type: "button", class: "btn primary", "data-testid": "problem-open", onclick: () => reopen(r) }, t("open")) : null,
@@ -106,8 +106,13 @@ async function reopen(record) {
   go(record.kind === SUPPORT ? `#/s/e/${record.uuid}` : `#/f/${record.uuid}/r`);
 }
 
+/* Whether the server kept a copy of a refused record (quarantined, or kept with its reason: kept_id). */
+function keptByServer(record) {
+  return Boolean(record.error && (record.error.quarantined || record.error.kept_id));
+}
+
 async function setAside(record) {
-  const text = record.error && (record.error.quarantined || record.state === "conflict") ? t("set_aside_kept") : t("set_aside_lost");
+  const text = keptByServer(record) || record.state === "conflict" ? t("set_aside_kept") : t("set_aside_lost");
   if (await ask(text, [["yes", t("set_aside"), "warn"], ["no", t("cancel")]]) !== "yes") return;
   await records.remove(record.uuid);
   for (const file of await files.ofRecord(record.uuid)) await files.remove(record.uuid, file.name); /* its photos too */
