@@ -75,3 +75,14 @@ def test_bad_answers_come_back_per_field_and_wait_in_quarantine(resident, world)
 def test_sending_needs_the_pages_csrf_token(resident):
     assert resident.send(payload(), csrf=False).status_code == 400
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Submission)) == 0
+
+
+def test_a_refused_self_survey_is_kept_with_its_group_and_no_sender(resident, world):
+    from survey_app.sync.refused import RefusedRecord
+
+    body = payload(form_version="no.such.version")
+    response = resident.send(body)
+    assert response.status_code == 404 and "kept_id" not in response.get_json()  # no ids for the anonymous
+    kept = db.session.execute(sa.select(RefusedRecord).where(RefusedRecord.uuid == body["uuid"])).scalar_one()
+    assert (kept.code, kept.sender_id, kept.self_group_id) == ("unknown_form", None, world.group_a1.id)
+    assert kept.payload["answers"] == answers()

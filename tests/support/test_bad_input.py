@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from survey_app.audit.models import AuditEvent
 from survey_app.extensions import db
+from survey_app.sync.refused import RefusedRecord
 from survey_app.support.models import SupportEvent, SupportType, support_event_types
 from survey_app.support.operations import retire_type
 from tests.support.conftest import for_person, iso, member, new_uuid, support_record, surveyed_household
@@ -40,6 +41,9 @@ def refused(phone, body, status: int, code: str, vietnamese: str):
     assert reply["result"] == code and vietnamese in reply["message"], reply
     assert "Traceback" not in response.get_data(as_text=True)
     assert snapshot() == before
+    kept = db.session.get(RefusedRecord, reply["kept_id"])  # the server keeps a copy: the phone may set it aside
+    assert (kept.kind, kept.code, kept.status) == ("support_event", code, status)
+    assert kept.payload["uuid"] == body["uuid"]
     return reply
 
 
