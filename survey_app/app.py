@@ -76,6 +76,12 @@ def _unicode_lower(value):
     return value.lower() if isinstance(value, str) else value
 
 
+def _favicon():
+    from flask import current_app, send_from_directory
+
+    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
+
+
 def register_blueprints(app: Flask) -> None:
     from survey_app.accounts.blueprint import bp as accounts_bp
     from survey_app.audit.blueprint import bp as audit_bp
@@ -93,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (accounts_bp, wards_bp, teams_bp, collection_bp, formdefs_bp, planning_bp, audit_bp, dashboard_bp,
                       exports_bp, support_bp):
         app.register_blueprint(blueprint)
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)  # what browsers ask for on pages without a link
     if app.config.get("BENCH_FLOOR"):  # bench/load.py only
         from survey_app.benchfloor import bp as benchfloor_bp
 

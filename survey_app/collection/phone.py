@@ -15,7 +15,7 @@ from survey_app.accounts.models import COLLECTORS
 from survey_app.extensions import utcnow
 
 #: Static files of the app shell, relative to the static folder, cached by the service worker.
-SHELL_PATTERNS = ("js/phone/*.js", "js/form-expr*.js", "css/phone.css")
+SHELL_PATTERNS = ("js/phone/*.js", "js/form-expr*.js", "css/phone.css", "favicon.svg")
 #: Scripts under js/phone/ that the phone app never loads (the online self-survey page's).
 NOT_SHELL = ("js/phone/self.js",)
 SHELL_TEMPLATE = Path(__file__).parent / "templates" / "collection" / "phone.html"

@@ -322,3 +322,16 @@ def test_logging_out_with_unsent_records_warns_and_keeps_them(live_server, phone
     sign_in(phone, live_server)
     wait_unsent(phone, 0)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 1
+
+
+def test_send_now_pressed_offline_says_so_instead_of_sending_forever(live_server, phone, world, street):
+    sign_in(phone, live_server)
+    go_offline(phone)
+    open_household(phone, street["group"].id, street["first"].id)
+    phone.get_by_test_id("outcome-nobody_home").click()
+    wait_unsent(phone, 1)
+    phone.locator("#send-now").click()
+    expect(phone.locator("#sync-msg")).to_contain_text("Điện thoại chưa có mạng")
+    expect(phone.locator("#sync-msg")).not_to_contain_text("Đang gửi")
+    phone.context.set_offline(False)
+    wait_unsent(phone, 0)  # back online, the queue goes by itself

@@ -63,3 +63,22 @@ def test_a_failing_export_shows_its_error_after_the_last_try(live_server, live_w
     state.filter(has_text=expected).wait_for(timeout=30_000)
     assert "disk full" not in phone.content()
     assert not phone.locator("[data-export-download]").is_visible()
+
+
+def test_the_download_button_stays_hidden_while_the_file_is_written(live_server, phone, app):
+    """No worker runs here: the job stays running, and its page must not offer the file yet."""
+    import sqlalchemy as sa
+
+    from survey_app.accounts.models import User
+    from survey_app.exports.models import ExportJob, ExportStatus
+
+    generate(DemoConfig(groups=2, households=10, survey_teams=1, standing_teams=1))
+    staff = db.session.execute(sa.select(User).where(User.username == "canbo")).scalar_one()
+    job = ExportJob(ward_id=staff.ward_id, user_id=staff.id, status=ExportStatus.RUNNING, group_ids=[])
+    db.session.add(job)
+    db.session.commit()
+    sign_in_as_ward_staff(phone, live_server)
+    phone.goto(f"{live_server}/exports/{job.id}")
+    download = phone.locator("[data-export-download]")
+    assert download.count() == 1 and download.get_attribute("hidden") is not None
+    assert not download.is_visible()  # [hidden] wins over .button's display

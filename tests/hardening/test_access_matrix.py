@@ -71,6 +71,7 @@ EXPECTED = {
     "collection.self_survey_form": {scope: ALL for scope in SCOPES},
     "collection.self_survey_submit": {scope: ALL for scope in SCOPES},
     "collection.service_worker": {"own": ALL},
+    "favicon": {"own": ALL},
     "collection.submission_detail": {"own": "a", "team": "a", "ward": "", "city": ""},
     # A submission's photos and files are personal data: read exactly like the submission itself.
     "collection.submission_file": {"own": "a", "team": "a", "ward": "", "city": ""},

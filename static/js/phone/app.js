@@ -184,7 +184,13 @@ async function start() {
     },
   });
   if (await records.countOthers(boot.user.id)) $("who").after(h("p", { class: "muted", "data-testid": "other-user" }, t("other_user")));
-  $("send-now").addEventListener("click", () => { $("sync-msg").textContent = t("sending"); app.sync.run(true); });
+  $("send-now").addEventListener("click", async () => {
+    $("sync-msg").textContent = t("sending");
+    if (await app.sync.run(true) === "offline") { /* nothing was tried: say so, it goes by itself once online */
+      $("sync-msg").dataset.state = "offline";
+      $("sync-msg").textContent = t("send_offline");
+    }
+  });
   $("open-problems").addEventListener("click", () => go("#/p"));
   $("logout").addEventListener("click", logout);
   $("back").addEventListener("click", () => (app.current && app.current.back ? app.current.back() : go("#/")));
