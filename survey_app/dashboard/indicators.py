@@ -342,26 +342,30 @@ def _flag(name: str, section: str) -> Indicator:
     return Indicator(name, section, _true(column), sa.func.count(column))
 
 
+def _household(key: str, section: str, holds, asked) -> Indicator:
+    """An answer about the household, counted once per household (its lead row), not once per adult."""
+    lead = PersonIndicator.household_lead.is_(True)
+    return Indicator(key, section, _where(sa.and_(lead, holds)), _where(sa.and_(lead, asked)), household=True)
+
+
 def _indicators() -> tuple[Indicator, ...]:
     pi = PersonIndicator
     level_count = sa.func.count(pi.level)
     found = [Indicator(f"level_{i}", "levels", _where(pi.level == i), level_count) for i in range(len(LEVELS))]
     found.append(Indicator("level_4_plus", "levels", _where(pi.level >= 4), level_count))
     found += [_flag("internet_user", "levels"), _flag("essential_five", "essential")]
-    found.append(Indicator(
-        "household_essential_five", "essential",
-        _where(sa.and_(pi.household_lead.is_(True), pi.household_essential_five.is_(True))),
-        _where(sa.and_(pi.household_lead.is_(True), pi.household_essential_five.is_not(None))),
-        household=True))
+    found.append(_household("household_essential_five", "essential", pi.household_essential_five.is_(True),
+                            pi.household_essential_five.is_not(None)))
     found += [
         _flag("vneid_account", "services"), _flag("vneid_level2", "services"),
         _flag("public_services_self", "services"), _flag("public_services_any", "services"),
         _flag("cashless", "services"), _flag("digital_signature", "services"),
         _flag("scam_exposed", "safety"), _flag("scam_lost", "safety"),
-        _flag("smartphone", "devices"), _flag("computer_use", "devices"), _flag("home_internet", "devices"),
+        _flag("smartphone", "devices"), _flag("computer_use", "devices"),
+        _household("home_internet", "devices", pi.home_internet.is_(True), pi.home_internet.is_not(None)),
     ]
-    found += [Indicator(f"device_{name}", "devices", _bit(pi.household_devices, bit), sa.func.count(pi.household_devices))
-              for name, bit in DEVICE_BITS.items()]
+    found += [_household(f"device_{name}", "devices", pi.household_devices.op("&")(bit) != 0,
+                         pi.household_devices.is_not(None)) for name, bit in DEVICE_BITS.items()]
     found += [Indicator(f"wants_{code}", "learning", _bit(pi.topics, bit), sa.func.count(pi.topics))
               for code, bit in TOPIC_BITS.items()]
     found += [Indicator(f"gap_{code}", "gaps", _bit(pi.gaps, TOPIC_BITS[code]), sa.func.count(pi.gaps))
