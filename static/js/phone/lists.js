@@ -3,7 +3,7 @@ import { getJSON, uuid } from "./api.js";
 import { startInterview } from "./interview.js";
 import { $, app, go, show } from "./shell.js";
 import { meta, records } from "./store.js";
-import { h, t } from "./ui.js";
+import { ask, h, t } from "./ui.js";
 
 const STATUS_AFTER = {
   interviewed: "done", nobody_home: "revisit", refused: "refused", moved: "moved", not_found: "not_found",
@@ -27,6 +27,27 @@ export function forgetLists() {
 
 function fold(text) {
   return String(text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[đĐ]/g, "d").toLowerCase();
+}
+
+/* An address or a name as compared at the door: no accents, case or punctuation; "số" and "nhà" dropped. */
+function plain(text) {
+  return fold(text).replace(/[^a-z0-9]+/g, " ").split(" ").filter((w) => w && w !== "so" && w !== "nha").join(" ");
+}
+
+const firstNumber = (text) => (text.match(/\d+/) || [null])[0];
+const lastWords = (text, n) => text.split(" ").slice(-n).join(" ");
+
+/* Listed (or already added) households of the group this new one may be: the same address, or the same
+   head's name at the same house number of the same street. */
+export function possibleDuplicates(items, address, headName) {
+  const wanted = plain(address);
+  const head = plain(headName);
+  return items.filter((item) => {
+    const other = plain(item.address);
+    if (other === wanted) return true;
+    return head !== "" && plain(item.head_name) === head && firstNumber(wanted) !== null
+      && firstNumber(other) === firstNumber(wanted) && lastWords(other, 2) === lastWords(wanted, 2);
+  });
 }
 
 async function newHouseholds() {
@@ -124,6 +145,18 @@ function wireList() {
     event.preventDefault();
     const form = event.target;
     const added = { client_uuid: uuid(), groupId: view.groupId, address: form.address.value.trim(), head_name: form.head_name.value.trim() };
+    const { items } = await merged(view.groupId);
+    const [same] = possibleDuplicates(items, added.address, added.head_name);
+    if (same) {
+      const choice = await ask(t("maybe_listed", { address: same.address, head: same.head_name }),
+        [["open", t("open_listed"), "primary"], ["add", t("add_anyway")], ["no", t("cancel")]]);
+      if (choice === "open") {
+        form.reset();
+        go(same.draft ? `#/f/${same.draft.uuid}` : `#/v/${view.groupId}/${same.key}`);
+        return;
+      }
+      if (choice !== "add") return;
+    }
     await meta.set(`new:${app.user.id}`, [...await newHouseholds(), added]);
     form.reset();
     go(`#/v/${view.groupId}/c-${added.client_uuid}`);
