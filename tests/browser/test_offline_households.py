@@ -72,39 +72,38 @@ def test_search_filter_new_household_and_location(live_server, phone, world):
     expect(phone.locator(f'[data-household="{added.id}"]')).to_have_count(1)
 
 
+def add_household(phone, group_id: int, address: str, head: str) -> None:
+    """From the group's list, register a household not on it (the phone may ask before it adds it)."""
+    phone.goto(phone.url.split("#")[0] + f"#/g/{group_id}")
+    phone.get_by_test_id("new-household").click()
+    phone.get_by_test_id("nh-address").fill(address)
+    phone.get_by_test_id("nh-head").fill(head)
+    phone.get_by_test_id("nh-save").click()
+
+
 def test_a_new_household_that_may_be_on_the_list_is_flagged_at_the_door(live_server, phone, world):
     """hh_a1 is "Số 12, ngõ 3, đường Lê Lợi", head Nguyễn Văn An; the check runs offline, on the cached list."""
+    group = world.group_a1.id
     sign_in(phone, live_server)
-    phone.goto(phone.url.split("#")[0] + f"#/g/{world.group_a1.id}")
+    phone.goto(phone.url.split("#")[0] + f"#/g/{group}")
     expect(phone.get_by_test_id("household")).to_have_count(1)
     go_offline(phone)
 
     # The same address typed without accents, "số" or commas: the surveyor opens the listed household.
-    phone.get_by_test_id("new-household").click()
-    phone.get_by_test_id("nh-address").fill("12 ngo 3 duong le loi")
-    phone.get_by_test_id("nh-head").fill("Ai Đó")
-    phone.get_by_test_id("nh-save").click()
+    add_household(phone, group, "12 ngo 3 duong le loi", "Ai Đó")
     expect(phone.locator("#dlg-text")).to_contain_text("Hộ này có thể đã có trong danh sách")
     expect(phone.locator("#dlg-text")).to_contain_text("Số 12, ngõ 3, đường Lê Lợi")
     phone.get_by_test_id("dlg-open").click()
     expect(phone.locator("#visit-addr")).to_have_text("Số 12, ngõ 3, đường Lê Lợi")
 
     # The same head at the same number and street, written another way: flagged; it is another household.
-    phone.goto(phone.url.split("#")[0] + f"#/g/{world.group_a1.id}")
-    phone.get_by_test_id("new-household").click()
-    phone.get_by_test_id("nh-address").fill("Nhà 12, ngách 3/7, đường Lê Lợi")
-    phone.get_by_test_id("nh-head").fill("nguyen van an")
-    phone.get_by_test_id("nh-save").click()
+    add_household(phone, group, "Nhà 12, ngách 3/7, đường Lê Lợi", "nguyen van an")
     expect(phone.locator("#dlg-text")).to_contain_text("Nguyễn Văn An")
     phone.get_by_test_id("dlg-add").click()
     expect(phone.locator("#visit-addr")).to_have_text("Nhà 12, ngách 3/7, đường Lê Lợi")
 
     # Another address: no question asked.
-    phone.goto(phone.url.split("#")[0] + f"#/g/{world.group_a1.id}")
-    phone.get_by_test_id("new-household").click()
-    phone.get_by_test_id("nh-address").fill("Số 90, đường Lê Lợi")
-    phone.get_by_test_id("nh-head").fill("Nguyễn Văn An")
-    phone.get_by_test_id("nh-save").click()
+    add_household(phone, group, "Số 90, đường Lê Lợi", "Nguyễn Văn An")
     expect(phone.locator("#visit-addr")).to_have_text("Số 90, đường Lê Lợi")
-    phone.goto(phone.url.split("#")[0] + f"#/g/{world.group_a1.id}")
+    phone.goto(phone.url.split("#")[0] + f"#/g/{group}")
     expect(phone.get_by_test_id("household")).to_have_count(3)  # the listed one and the two added

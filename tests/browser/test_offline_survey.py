@@ -292,12 +292,17 @@ def stored_records(page):
     })""")
 
 
-def test_logging_out_with_unsent_records_warns_and_keeps_them(live_server, phone, world, street):
+def queue_one_visit_offline(phone, live_server, street, outcome: str) -> None:
+    """Sign in, lose the signal, record one visit of the first household: one record waits on the phone."""
     sign_in(phone, live_server)
     go_offline(phone)
     open_household(phone, street["group"].id, street["first"].id)
-    phone.get_by_test_id("outcome-refused").click()
+    phone.get_by_test_id(f"outcome-{outcome}").click()
     wait_unsent(phone, 1)
+
+
+def test_logging_out_with_unsent_records_warns_and_keeps_them(live_server, phone, world, street):
+    queue_one_visit_offline(phone, live_server, street, "refused")
     phone.route("**/api/submissions/batch", lambda route: route.abort())  # back online, the server unreachable
     phone.context.set_offline(False)
     expect(phone.get_by_test_id("sync-msg")).to_have_attribute("data-state", "retry")
@@ -325,11 +330,7 @@ def test_logging_out_with_unsent_records_warns_and_keeps_them(live_server, phone
 
 
 def test_send_now_pressed_offline_says_so_instead_of_sending_forever(live_server, phone, world, street):
-    sign_in(phone, live_server)
-    go_offline(phone)
-    open_household(phone, street["group"].id, street["first"].id)
-    phone.get_by_test_id("outcome-nobody_home").click()
-    wait_unsent(phone, 1)
+    queue_one_visit_offline(phone, live_server, street, "nobody_home")
     phone.locator("#send-now").click()
     expect(phone.locator("#sync-msg")).to_contain_text("Điện thoại chưa có mạng")
     expect(phone.locator("#sync-msg")).not_to_contain_text("Đang gửi")
