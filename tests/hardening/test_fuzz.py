@@ -23,8 +23,9 @@ from tests.hardening.matrix import (
 from tests.hardening.matrix_world import build_matrix
 
 #: Tables a refused request may still write to: the audit log, login failures, kept invalid records,
-#: self-survey rate counters, and import previews (kept, with their errors, until confirmed).
-LOGGED = {"audit_events", "login_failures", "quarantined_submissions", "import_batches"}
+#: the copies of refused records (survey_app/sync/refused.py), and import previews (kept, with their
+#: errors, until confirmed).
+LOGGED = {"audit_events", "login_failures", "quarantined_submissions", "refused_records", "import_batches"}
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
