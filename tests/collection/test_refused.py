@@ -87,7 +87,7 @@ def test_ward_staff_store_an_out_of_area_record_on_retry(app, surveyor, world):
     row = db.session.get(RefusedRecord, kept_id)
     assert row.resolution == "stored" and row.resolved_by_id == world.admin_a.id
     assert db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == "refused.retried",
-                                                          AuditEvent.object_id == kept_id)).scalar_one()
+                                                          AuditEvent.object_id == str(kept_id))).scalar_one()
     assert f'data-refused-id="{kept_id}"' not in admin.get("/review/refused").get_data(as_text=True)
     assert f'data-refused-id="{kept_id}"' in admin.get("/review/refused?status=handled").get_data(as_text=True)
 
