@@ -288,8 +288,7 @@ class _Run:
             working.pop(name, None)
             if not relevant or not step.answered or step.required is False:
                 return
-            required = step.required is True or to_bool(step.required.evaluate(context))
-            if relevant and required and step.answered:
+            if step.required is True or to_bool(step.required.evaluate(context)):
                 message = self.schema.text(step.item.required_message, self.lang) or say(ANSWER["required"])
                 self.error(name, index, "required", message)
             return

@@ -113,7 +113,7 @@ def ingest(payload, submitter: Submitter) -> Receipt:
         handler = handler_for(payload)
     except RecordError as error:
         kind = payload.get("kind") if isinstance(payload, dict) else None
-        return _kept(payload, Receipt(uuid, error.status, error.code, error.message), str(kind), submitter)
+        return _kept(payload, Receipt(uuid, error.status, error.code, error.message), kind, submitter)
     for attempt in range(RACE_ATTEMPTS):
         try:
             with db.session.begin_nested():
@@ -138,7 +138,7 @@ def ingest(payload, submitter: Submitter) -> Receipt:
     return _kept(payload, receipt, handler.kind, submitter)
 
 
-def _kept(payload, receipt: Receipt, kind: str | None, submitter: Submitter) -> Receipt:
+def _kept(payload, receipt: Receipt, kind, submitter: Submitter) -> Receipt:
     """The receipt, with a copy of the record kept first when it is a refusal (`kept_id`)."""
     if refused.is_kept(receipt) and submitter.reviewer is None:  # a reviewer's fix is refused on their page
         receipt.kept_id = refused.keep(payload, receipt, kind, submitter)

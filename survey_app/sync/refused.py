@@ -85,7 +85,7 @@ def _body(payload) -> str | None:
     return text if len(text) <= MAX_BODY_CHARS else None
 
 
-def keep(payload, receipt: Receipt, kind: str | None, submitter) -> int:
+def keep(payload, receipt: Receipt, kind, submitter) -> int:
     """Keep a copy of a refused record (or count a re-send of one kept); its id. Flushes, in a SAVEPOINT."""
     body = None if receipt.result == "too_large" else _body(payload)
     sender_id = submitter.user.id if submitter.user is not None else None
@@ -101,7 +101,7 @@ def keep(payload, receipt: Receipt, kind: str | None, submitter) -> int:
             last_received_at=now, times_received=table.c.times_received + 1))
         return existing
     row = RefusedRecord(
-        ward_id=submitter.ward_id, uuid=receipt.uuid, kind=(kind or "")[:40] or None, status=receipt.status,
+        ward_id=submitter.ward_id, uuid=receipt.uuid, kind=str(kind)[:40] if kind is not None else None, status=receipt.status,
         code=receipt.result[:40], message=receipt.message, errors=list(receipt.errors) or None, body=body,
         body_hash=digest, sender_id=sender_id, survey_team_id=submitter.team_id, self_group_id=group_id,
         received_at=now, last_received_at=now, times_received=1)
