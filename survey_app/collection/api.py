@@ -11,8 +11,8 @@ from flask_wtf.csrf import generate_csrf
 
 from survey_app.access import load_or_abort, roles_required
 from survey_app.accounts.models import COLLECTORS  # noqa: F401  (also imported from here)
-from survey_app.collection import formlink, media, queries
-from survey_app.collection.models import Submission, SubmissionFile
+from survey_app.collection import corrections, formlink, media, queries
+from survey_app.collection.models import Submission, SubmissionFile, Visit
 from survey_app.collection.operations import sent_by_user
 from survey_app.collection.records import RecordError, max_batch_items, max_record_bytes, parse_json
 from survey_app.errors import error_response
@@ -71,6 +71,35 @@ def group_households(group_id):
     group = load_or_abort(ResidentialGroup, group_id)
     return jsonify(group={"id": group.id, "code": group.code, "name": group.name},
                    households=queries.households_with_roster(current_user, group.id))
+
+
+@roles_required(*COLLECTORS)
+def sent_back():
+    """The records the ward staff sent back to this surveyor ("has issues") with their comment, as the
+    phone keeps them to fix (offline too) and send again with `fix_of`."""
+    found = corrections.sent_back_to(current_user)
+    visits = {v.submission_id: v for v in db.session.execute(sa.select(Visit).where(
+        Visit.ward_id == current_user.ward_id, Visit.submission_id.in_([s.id for s in found]))).scalars()}
+    return jsonify(records=[_sent_back_record(s, visits.get(s.id)) for s in found])
+
+
+def iso(moment) -> str | None:
+    """A stored time (UTC) as the phone sends times: ISO 8601 with its zone."""
+    return moment.isoformat() if moment is not None else None
+
+
+def _sent_back_record(submission: Submission, visit: Visit | None) -> dict:
+    household = submission.household
+    when = visit.visited_at if visit is not None else submission.received_at
+    payload = {"uuid": submission.uuid, "outcome": "interviewed", "household_id": submission.household_id,
+               "visited_at": iso(when), "started_at": iso(submission.started_at),
+               "finished_at": iso(submission.finished_at), "form_id": submission.form_id,
+               "form_version": submission.form_version, "answers": submission.answers, "fix_of": submission.version}
+    return {"uuid": submission.uuid, "submission_id": submission.id, "version": submission.version,
+            "comment": submission.review_comment or "", "sent_back_at": iso(submission.reviewed_at),
+            "group_id": submission.residential_group_id,
+            "label": {"address": household.address if household else "", "head_name": household.head_name if household else ""},
+            "payload": {key: value for key, value in payload.items() if value is not None}}
 
 
 def _refusal(error: RecordError):

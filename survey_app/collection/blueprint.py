@@ -17,12 +17,16 @@ bp.add_url_rule("/api/phone/groups/<group_id>/households", "phone_households", a
 bp.add_url_rule("/api/submissions", "submit_one", api.submit_one, methods=["POST"])
 bp.add_url_rule("/api/submissions/batch", "submit_batch", api.submit_batch, methods=["POST"])
 bp.add_url_rule("/api/submissions/<submission_id>/files/<file_name>", "submit_file", api.submit_file, methods=["POST"])
+bp.add_url_rule("/api/phone/sent-back", "phone_sent_back", api.sent_back)
 
 # Review by the ward staff, and the quarantine of records that failed validation.
 bp.add_url_rule("/review", "submissions", review.submissions)
 bp.add_url_rule("/review/<submission_id>", "submission_detail", review.submission_detail)
 bp.add_url_rule("/review/<submission_id>/files/<file_name>", "submission_file", review.submission_file)
 bp.add_url_rule("/review/<submission_id>/status", "review_submission", review.review_submission, methods=["POST"])
+# Corrections through the rendered form, each a new version of the answers.
+bp.add_url_rule("/review/<submission_id>/correct", "correct_page", review.correct_page)
+bp.add_url_rule("/review/<submission_id>/correct", "correct_submission", review.correct_submission, methods=["POST"])
 bp.add_url_rule("/review/quarantine", "quarantine", review.quarantine)
 bp.add_url_rule("/review/quarantine/<row_id>", "quarantined_detail", review.quarantined_detail)
 bp.add_url_rule("/review/quarantine/<row_id>/accept", "accept_quarantined", review.accept_quarantined,

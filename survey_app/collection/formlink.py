@@ -61,22 +61,24 @@ def _rows(schema, fields, answers: dict, lang: str) -> list[tuple[str, str, str]
 
 def labelled_answers(ward_id: int, form_id: str, version: str, answers: dict) -> list[dict]:
     """Answers grouped as the form shows them (household, then each entry of each repeat, an entry's
-    nested repeats right after it), with labels in the user's language."""
+    nested repeats right after it), with labels in the user's language. Each section's "key" names
+    where it is in the answers ("" for the top, "members.0.jobs.2" for an entry)."""
     from flask_babel import gettext as _
 
     lang = str(get_locale() or "vi")
     form = load_form(ward_id, form_id, version)
     schema = schema_of(form) if form is not None else None
-    sections = [{"title": _("Household"), "rows": _rows(schema, schema.scope(None) if schema else None, answers, lang)}]
+    sections = [{"title": _("Household"), "key": "",
+                 "rows": _rows(schema, schema.scope(None) if schema else None, answers, lang)}]
     if schema is None:
         for name, value in answers.items():
             if isinstance(value, list) and value and all(isinstance(e, dict) for e in value):
                 for index, entry in enumerate(value):
                     sections.append({"title": _entry_title(None, name, index, entry, lang, _),
-                                     "rows": _rows(None, None, entry, lang)})
+                                     "key": f"{name}.{index}", "rows": _rows(None, None, entry, lang)})
         return sections
 
-    def entries(repeats, level_answers, trail):
+    def entries(repeats, level_answers, trail, path):
         for repeat in repeats:
             value = level_answers.get(repeat.name)
             for index, entry in enumerate(value if isinstance(value, list) else []):
@@ -87,10 +89,11 @@ def labelled_answers(ward_id: int, form_id: str, version: str, answers: dict) ->
                 word = _loop_word(schema, repeat, index, lang)
                 if word is not None:
                     rows = [(name, text.replace(LOOP_LABEL, word), answer) for name, text, answer in rows]
-                sections.append({"title": title, "rows": rows})
-                entries([f for f in schema.scope(repeat) if f.type == "repeat"], entry, [title])
+                key = f"{path}{repeat.name}.{index}"
+                sections.append({"title": title, "key": key, "rows": rows})
+                entries([f for f in schema.scope(repeat) if f.type == "repeat"], entry, [title], f"{key}.")
 
-    entries([f for f in schema.scope(None) if f.type == "repeat"], answers, [])
+    entries([f for f in schema.scope(None) if f.type == "repeat"], answers, [], "")
     return sections
 
 

@@ -19,6 +19,16 @@ def review_status_labels() -> dict:
     }
 
 
+def version_source_labels() -> dict:
+    from survey_app.collection.models import VersionSource
+
+    return {
+        VersionSource.SENT: _l("As sent"),
+        VersionSource.CORRECTED: _l("Corrected"),
+        VersionSource.FIXED: _l("Fixed by the surveyor"),
+    }
+
+
 def quarantine_status_labels() -> dict:
     from survey_app.collection.models import QuarantineStatus
 
@@ -34,6 +44,15 @@ class ReviewForm(Form):
 
     status = SelectField(_l("New status"), validators=[DataRequired()])
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
+
+    def validate(self, extra_validators=None) -> bool:
+        """A record sent back to its surveyor says what to fix (Optional() ends the comment's own checks)."""
+        valid = super().validate(extra_validators)
+        if self.status.data == "has_issues" and not (self.comment.data or "").strip():
+            self.comment.errors = [*self.comment.errors,
+                                   _l("Say what the surveyor should fix: the comment goes to their phone.")]
+            return False
+        return valid
 
 
 class AcceptForm(Form):

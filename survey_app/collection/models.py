@@ -213,6 +213,8 @@ class Submission(WardScoped, db.Model):
     review_comment: Mapped[str | None] = mapped_column(sa.Text)
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The number of the answers' version: 1 as received, +1 at each correction (SubmissionVersion).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     household = relationship("Household", foreign_keys=[household_id])
     residential_group = relationship("ResidentialGroup")
@@ -231,6 +233,48 @@ class Submission(WardScoped, db.Model):
         self.review_comment = comment
         self.reviewed_by_id = reviewer_id
         self.reviewed_at = utcnow()
+
+    @property
+    def sent_back(self) -> bool:
+        """Marked "has issues": it waits on its surveyor's phone to be fixed."""
+        return self.review_status == ReviewStatus.HAS_ISSUES
+
+    def resubmitted(self) -> None:
+        """The surveyor sent a fix: the record goes back to the review queue (its comment lives on in
+        the version the fix made)."""
+        if not self.sent_back:
+            raise IllegalTransition(f"review {self.review_status} was not sent back")
+        self.review_status = ReviewStatus.RECEIVED
+        self.review_comment = None
+
+
+class VersionSource(enum.StrEnum):
+    SENT = "sent"  #: as first received
+    CORRECTED = "corrected"  #: corrected by ward staff or the team leader on the record's page
+    FIXED = "fixed"  #: fixed on the surveyor's phone after it was sent back
+
+
+class SubmissionVersion(WardScoped, db.Model):
+    """One version of a submission's answers, written when the submission is first corrected (its
+    version 1, as received) and at every correction after. A submission never corrected has none: its
+    answers are its only version. Submission.answers always holds the latest."""
+
+    __tablename__ = "submission_versions"
+    __table_args__ = (sa.UniqueConstraint("submission_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submissions.id"), index=True)
+    number: Mapped[int]
+    source: Mapped[VersionSource] = mapped_column(str_enum(VersionSource))
+    answers: Mapped[dict] = mapped_column(JSONType)
+    #: sha256 of the record the phone sent for this version (sent or fixed): its re-send is a duplicate.
+    content_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    #: Why it was corrected (the corrector's words, or the comment the surveyor was sent back with).
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    author = relationship("User", foreign_keys=[author_id])
 
 
 class QuarantineStatus(enum.StrEnum):

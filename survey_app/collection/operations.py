@@ -21,6 +21,8 @@ from survey_app.collection.models import (
     QuarantinedSubmission,
     QuarantineStatus,
     Submission,
+    SubmissionVersion,
+    VersionSource,
     Visit,
     VisitOutcome,
 )
@@ -64,7 +66,7 @@ register(VisitHandler())
 
 def _ingest(payload, submitter: Submitter) -> Receipt:
     record = parse_record(payload, with_visit=submitter.self_group is None)
-    known = _known_result(record.uuid, record.content_hash, submitter)
+    known, sent_back = _lookup(record.uuid, record.content_hash, submitter)
     if known is not None:
         return known
     household, group = _authorize(record, submitter)
@@ -76,10 +78,19 @@ def _ingest(payload, submitter: Submitter) -> Receipt:
                                                      form=record.form_id, version=record.form_version))
         form = entities.served_form(form, submitter.ward_id, submitter.reviewer or submitter.user)  # households.csv
         filled_on = rules.filled_on(record)
-        errors = formlink.validate_answers(form, record.answers, filled_on) + rules.group_errors(record.answers, group.code)
+        errors = answer_errors(form, record.answers, filled_on, group.code)
+        if sent_back is not None:
+            return _store_fix(record, sent_back, submitter, errors, form)
         if errors:
             return _quarantine(record, errors, submitter, group)
+    elif sent_back is not None:
+        return conflict(record.uuid)
     return _store(record, submitter, household, group, form, filled_on)
+
+
+def answer_errors(form, answers: dict, filled_on, group_code: str) -> list[dict]:
+    """What is wrong with a household record's answers: the form's checks and the group it names."""
+    return formlink.validate_answers(form, answers, filled_on) + rules.group_errors(answers, group_code)
 
 
 def _authorize(record: Record, submitter: Submitter) -> tuple[Household | None, ResidentialGroup]:
@@ -104,8 +115,13 @@ def _authorize(record: Record, submitter: Submitter) -> tuple[Household | None, 
 
 
 def _known_result(uuid: str, digest: str, submitter: Submitter) -> Receipt | None:
-    """The first result for a UUID already received in the submitter's ward; None when it is new there
-    or a fix of an open quarantined record.
+    return _lookup(uuid, digest, submitter)[0]
+
+
+def _lookup(uuid: str, digest: str, submitter: Submitter) -> tuple[Receipt | None, Submission | None]:
+    """The first result for a UUID already received in the submitter's ward (None when it is new there
+    or a fix of an open quarantined record), and the submission it fixes when it is its sender's fix of
+    a record sent back to them.
 
     A UUID names a record only inside its ward, and only its sender (the same surveyor or team, the
     same group's self-survey link, or the ward's reviewer) may learn about it or correct it: anyone else
@@ -123,21 +139,31 @@ def _known_result(uuid: str, digest: str, submitter: Submitter) -> Receipt | Non
         sa.select(Visit).where(Visit.ward_id == ward, Visit.client_uuid == uuid)
     ).scalar_one_or_none()
     if any(row is not None and not _sent_by(row, submitter) for row in (submission, quarantined, visit)):
-        return uuid_taken(uuid)
+        return uuid_taken(uuid), None
     if submission is not None:
-        if digest == submission.content_hash or (quarantined is not None and digest == quarantined.content_hash):
-            return _stored_receipt(uuid, 200, "duplicate", submission, visit)
-        return conflict(uuid)
+        if digest == submission.content_hash or (quarantined is not None and digest == quarantined.content_hash) \
+                or _an_earlier_version(submission, digest):
+            return _stored_receipt(uuid, 200, "duplicate", submission, visit), None
+        if submission.sent_back and submitter.reviewer is None and submitter.self_group is None:
+            return None, submission
+        return conflict(uuid), None
     if visit is not None:
-        return _stored_receipt(uuid, 200, "duplicate", None, visit) if digest == visit.content_hash else conflict(uuid)
+        receipt = _stored_receipt(uuid, 200, "duplicate", None, visit) if digest == visit.content_hash else conflict(uuid)
+        return receipt, None
     if quarantined is None:
-        return None
+        return None, None
     if quarantined.status == QuarantineStatus.REJECTED:
         return Receipt(uuid, 409, "rejected", _("The ward staff set this record aside: %(reason)s",
-                                                 reason=quarantined.reason or ""))
+                                                 reason=quarantined.reason or "")), None
     if digest == quarantined.content_hash and submitter.reviewer is None:
-        return _quarantine_receipt(quarantined)
-    return None  # a corrected version of an open quarantined record: handle it as new
+        return _quarantine_receipt(quarantined), None
+    return None, None  # a corrected version of an open quarantined record: handle it as new
+
+
+def _an_earlier_version(submission: Submission, digest: str) -> bool:
+    """Whether the phone sent this content before (the record as first sent, or an earlier fix)."""
+    return submission.version > 1 and db.session.scalar(sa.select(sa.literal(True)).where(
+        SubmissionVersion.submission_id == submission.id, SubmissionVersion.content_hash == digest)) is not None
 
 
 def _sent_by(row, submitter: Submitter) -> bool:
@@ -297,6 +323,55 @@ def link_members(submission: Submission, household: Household) -> None:
             setattr(person, name, value)
         person.submission_id = submission.id
     db.session.flush()
+
+
+def _store_fix(record: Record, submission: Submission, submitter: Submitter, errors: list[dict], form) -> Receipt:
+    """The surveyor's fix of a record sent back to them: a new version, and the record back in the queue."""
+    if record.fix_of != submission.version or record.form_id != submission.form_id:
+        return Receipt(record.uuid, 409, "changed", _(
+            "This record was changed on the server after it was sent back to you; your fix is kept for "
+            "the ward staff."))
+    if errors:
+        return Receipt(record.uuid, 422, "fix_invalid", _("Some answers of the fix need checking."),
+                       errors=errors)
+    store_version(submission, record.answers, submitter.user, VersionSource.FIXED, submission.review_comment,
+                  content_hash=record.content_hash)
+    media.expect_files(submission, form.schema)  # photos the fix added; they follow as usual
+    submission.resubmitted()
+    audit("submission.fixed", user=submitter.user, ward_id=submission.ward_id, object_type="submissions",
+          object_id=submission.id, detail={"version": submission.version})
+    visit = db.session.execute(
+        sa.select(Visit).where(Visit.ward_id == submission.ward_id, Visit.client_uuid == record.uuid)
+    ).scalar_one_or_none()
+    return _stored_receipt(record.uuid, 201, "fixed", submission, visit)
+
+
+def store_version(submission: Submission, answers: dict, author: User | None, source: VersionSource,
+                  reason: str | None, content_hash: str | None = None) -> int:
+    """Make `answers` the submission's latest version and return its number. The first correction
+    keeps the answers as received as version 1; the members are linked again and the figures
+    re-derived (outbox), so they follow the latest version."""
+    if submission.version == 1:
+        db.session.add(SubmissionVersion(
+            ward_id=submission.ward_id, submission_id=submission.id, number=1, source=VersionSource.SENT,
+            answers=submission.answers, content_hash=submission.content_hash, author_id=submission.surveyor_id,
+            created_at=submission.received_at))
+    number = submission.version + 1
+    db.session.add(SubmissionVersion(
+        ward_id=submission.ward_id, submission_id=submission.id, number=number, source=source, answers=answers,
+        content_hash=content_hash, author_id=author.id if author is not None else None, reason=reason))
+    submission.answers, submission.version = answers, number
+    if content_hash is not None:
+        submission.content_hash = content_hash  # the phone's re-send of its fix is a duplicate
+    if submission.household is not None:
+        for person in submission.household.members:
+            if person.submission_id == submission.id:  # matched again by name and birth year below
+                person.submission_id, person.answer_index = None, None
+        db.session.flush()
+        link_members(submission, submission.household)
+    db.session.flush()
+    outbox.note(submission.ward_id, household_id=submission.household_id, submission_id=submission.id)
+    return number
 
 
 def review_submission(submission: Submission, status, reviewer: User, comment: str | None) -> None:

@@ -7,7 +7,12 @@ A record is one knock on a door, with the survey's answers when the household wa
      "visited_at": "2025-08-20T02:10:00Z", "started_at": "…", "finished_at": "…",
      "location": {"latitude": 20.8, "longitude": 106.6, "accuracy_m": 12} | null,
      "form_id": "household_survey", "form_version": "2025.1", "answers": {…},
+     "fix_of": 2 | absent,
      "sent_at": "…", "attempt": 2}
+
+`fix_of` marks the surveyor's fix of a submission the ward staff sent back ("has issues"): the same
+UUID, new answers, and the version number it was sent back at (collection/operations.py stores it as
+a new version).
 
 What every record shares (UUID, hash, size limits, JSON) is the sync core's envelope
 (survey_app.sync.envelope); this module checks the shape of a visit.
@@ -58,6 +63,8 @@ class Record:
     form_id: str | None
     form_version: str | None
     answers: dict | None
+    #: On a surveyor's fix of a submission sent back to them: the version it was sent back at.
+    fix_of: int | None = None
 
 
 def _time(payload: dict, field: str, required: bool = False) -> datetime | None:
@@ -175,4 +182,15 @@ def parse_record(payload, *, with_visit: bool = True) -> Record:
         visited_at=_time(payload, "visited_at", required=with_visit),
         started_at=_time(payload, "started_at"), finished_at=_time(payload, "finished_at"),
         location=_location(payload), form_id=form_id, form_version=version, answers=answers,
+        fix_of=_fix_of(payload, answers),
     )
+
+
+def _fix_of(payload: dict, answers) -> int | None:
+    value = payload.get("fix_of")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1 or answers is None:
+        raise RecordError(400, "bad_fix", _("The field %(field)s must be the version number the record was "
+                                            "sent back at.", field="fix_of"))
+    return value

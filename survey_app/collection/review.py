@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import json
 
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from survey_app.access import load_or_abort, roles_required
 from survey_app.accounts.models import Role
-from survey_app.collection import formlink, media, operations, queries
+from survey_app.collection import corrections, formlink, media, operations, queries
 from survey_app.collection.forms import (
     AcceptForm,
     HandledForm,
@@ -18,6 +18,7 @@ from survey_app.collection.forms import (
     ReviewForm,
     quarantine_status_labels,
     review_status_labels,
+    version_source_labels,
 )
 from survey_app.collection.models import (
     IllegalTransition,
@@ -58,22 +59,69 @@ def _review_form(submission: Submission) -> ReviewForm:
     return form
 
 
+#: Who corrects stored submissions: the ward's admins, and team leaders for their team's groups.
+CORRECTORS = (Role.WARD_ADMIN, Role.TEAM_LEADER)
+
+
 def _render_submission(submission: Submission, form: ReviewForm, status: int = 200):
+    versions = corrections.history(submission)
+    shown = next((v for v in versions if v.number == request.args.get("version", type=int)), versions[-1])
+    steps = [{"version": v, "changes": corrections.changes(submission, before.answers, v.answers)}
+             for before, v in zip(versions, versions[1:])]
     return render_template(
         "collection/review_detail.html", submission=submission, form=form, labels=review_status_labels(),
         sections=formlink.labelled_answers(submission.ward_id, submission.form_id, submission.form_version,
-                                           submission.answers),
+                                           shown.answers),
+        shown=shown, versions=versions, steps=steps, source_labels=version_source_labels(),
+        may_review=current_user.role == Role.WARD_ADMIN,
         files={row.name: row for row in media.files_of(submission.id)}, inline=media.inline,
     ), status
 
 
-@roles_required(Role.WARD_ADMIN)
+@roles_required(*CORRECTORS)
 def submission_detail(submission_id):
     submission = load_or_abort(Submission, submission_id)
     return _render_submission(submission, _review_form(submission))
 
 
-@roles_required(Role.WARD_ADMIN)
+@roles_required(*CORRECTORS)
+def correct_page(submission_id):
+    """The submission in the rendered form, its latest answers filled in, to correct."""
+    submission = load_or_abort(Submission, submission_id, write=True)
+    return render_template("collection/correct.html", submission=submission, max_reason=corrections.MAX_REASON)
+
+
+@roles_required(*CORRECTORS)
+def correct_submission(submission_id):
+    """Store the corrected answers the page sends (JSON: answers, reason, version) as a new version."""
+    submission = load_or_abort(Submission, submission_id, write=True)
+    try:
+        body = parse_json(request.get_data(cache=False))
+    except RecordError:
+        body = None
+    answers = body.get("answers") if isinstance(body, dict) else None
+    reason = " ".join(str(body.get("reason") or "").split()) if isinstance(body, dict) else ""
+    version = body.get("version") if isinstance(body, dict) else None
+    if not isinstance(answers, dict) or not isinstance(version, int):
+        return error_response(400, _("The correction must hold the answers and the version corrected."))
+    if not reason or len(reason) > corrections.MAX_REASON:
+        return jsonify(message=_("Say why the record is corrected (at most %(n)s characters).",
+                                 n=corrections.MAX_REASON), errors=[]), 400
+    try:
+        errors = corrections.correct(submission, answers, reason, current_user, version)
+    except corrections.StaleVersion:
+        return jsonify(message=_("Someone corrected this record after you opened it. Open it again to see "
+                                 "their version."), errors=[]), 409
+    if errors:
+        db.session.commit()  # the audit of the refused correction; the record is unchanged
+        return jsonify(message=_("Some answers need checking: nothing was changed."), errors=errors), 422
+    db.session.commit()
+    flash(_("The correction was saved as version %(number)s.", number=submission.version), "info")
+    return jsonify(url=url_for("collection.submission_detail", submission_id=submission.id),
+                   version=submission.version)
+
+
+@roles_required(*CORRECTORS)
 def submission_file(submission_id, file_name):
     """A file of a submission, for those who may read the submission (shown in the page if a picture,
     a sound or a video; else downloaded)."""

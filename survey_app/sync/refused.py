@@ -23,9 +23,11 @@ from survey_app.audit.operations import record as audit
 from survey_app.extensions import JSONType, UTCDateTime, WardScoped, db, utcnow
 from survey_app.sync.envelope import Receipt, canonical_json, content_of
 
-#: Refusals kept (a 409 "rejected" is not: the ward staff set that record aside themselves, and keep it).
-KEPT_STATUSES = frozenset({400, 403, 404, 409, 413})
-NOT_KEPT_RESULTS = frozenset({"rejected"})
+#: Refusals kept. Not a 409 "rejected" (the ward staff set that record aside themselves, and keep it),
+#: nor a 422 "quarantined" (its handler keeps it as a record to fix); a 422 otherwise (a surveyor's fix
+#: whose answers fail the form: the stored record is unchanged) is.
+KEPT_STATUSES = frozenset({400, 403, 404, 409, 413, 422})
+NOT_KEPT_RESULTS = frozenset({"rejected", "quarantined"})
 #: The body is not kept past this size (the sync core refused it as too large, or a record near it).
 MAX_BODY_CHARS = 2_000_000
 

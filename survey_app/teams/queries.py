@@ -8,7 +8,15 @@ from sqlalchemy.orm import aliased
 
 from survey_app.access import TEAM_ROLES, team_group_ids, visible
 from survey_app.accounts.models import Role, User
-from survey_app.collection.models import Household, HouseholdStatus, Person, Submission, Visit, VisitOutcome
+from survey_app.collection.models import (
+    Household,
+    HouseholdStatus,
+    Person,
+    ReviewStatus,
+    Submission,
+    Visit,
+    VisitOutcome,
+)
 from survey_app.dashboard.models import PersonIndicator
 from survey_app.extensions import db
 from survey_app.support.models import SupportEvent
@@ -71,18 +79,38 @@ def team_rows(user: User, ward_id: int, day: date) -> list[sa.Row]:
 
 
 def team_members(team: SurveyTeam) -> list[sa.Row]:
-    """The team's members with their visits, interviews and last visit."""
+    """The team's members with their visits, interviews, last visit and records sent back to them."""
     stats = (
         sa.select(Visit.surveyor_id.label("user_id"), sa.func.count().label("visits"),
                   sa.func.sum(sa.case((Visit.outcome == VisitOutcome.INTERVIEWED, 1), else_=0)).label("interviews"),
                   sa.func.max(Visit.visited_at).label("last_visit"))
         .where(Visit.ward_id == team.ward_id).group_by(Visit.surveyor_id).subquery()
     )
+    to_fix = (
+        sa.select(Submission.surveyor_id.label("user_id"), sa.func.count().label("to_fix"))
+        .where(Submission.ward_id == team.ward_id, Submission.review_status == ReviewStatus.HAS_ISSUES)
+        .group_by(Submission.surveyor_id).subquery()
+    )
     return db.session.execute(
         sa.select(User, sa.func.coalesce(stats.c.visits, 0).label("visits"),
-                  sa.func.coalesce(stats.c.interviews, 0).label("interviews"), stats.c.last_visit)
+                  sa.func.coalesce(stats.c.interviews, 0).label("interviews"), stats.c.last_visit,
+                  sa.func.coalesce(to_fix.c.to_fix, 0).label("to_fix"))
         .outerjoin(stats, stats.c.user_id == User.id)
+        .outerjoin(to_fix, to_fix.c.user_id == User.id)
         .where(User.survey_team_id == team.id).order_by(User.full_name, User.id)
+    ).all()
+
+
+def sent_back_list(user: User, team: SurveyTeam, limit: int = 500) -> list[sa.Row]:
+    """The team's records sent back to their surveyors ("has issues"), waiting for a fix, oldest first."""
+    return db.session.execute(
+        sa.select(Submission.id, Submission.review_comment, Submission.reviewed_at, User.full_name.label("surveyor"),
+                  Household.address, Household.head_name)
+        .join(User, User.id == Submission.surveyor_id)
+        .outerjoin(Household, Household.id == Submission.household_id)
+        .where(Submission.ward_id == team.ward_id, User.survey_team_id == team.id,
+               Submission.review_status == ReviewStatus.HAS_ISSUES, visible(Submission, user))
+        .order_by(Submission.reviewed_at, Submission.id).limit(limit)
     ).all()
 
 

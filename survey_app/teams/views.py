@@ -43,6 +43,8 @@ def _render_team(team: SurveyTeam | None):
         groups=shown_progress(current_user, groups),
         stats=disclosure.suppress_row(stats, current_user, ("listed", "done", "revisits")),
         members=queries.team_members(team), revisits=revisits if people else [],
+        sent_back=queries.sent_back_list(current_user, team)
+        if people and current_user.role in (Role.WARD_ADMIN, Role.TEAM_LEADER) else None,
         team_choices=_team_choices(team.ward_id, _("No team")) if admin else [],
         group_choices=_team_choices(team.ward_id, _("Not assigned")) if admin else [],
     )

@@ -57,6 +57,7 @@ EXPECTED = {
     "collection.phone_app": {"own": "sla"},
     "collection.phone_bootstrap": {"own": "sla"},
     "collection.phone_csrf": {"own": "sla"},
+    "collection.phone_sent_back": {"own": "sla"},
     "collection.phone_households": {"own": "sla", "team": "a", "ward": "", "city": ""},
     "collection.quarantine": {"own": "a"},
     "collection.quarantined_detail": {"own": "a", "team": "a", "ward": "", "city": ""},
@@ -72,9 +73,12 @@ EXPECTED = {
     "collection.self_survey_submit": {scope: ALL for scope in SCOPES},
     "collection.service_worker": {"own": ALL},
     "favicon": {"own": ALL},
-    "collection.submission_detail": {"own": "a", "team": "a", "ward": "", "city": ""},
+    # Team leaders read and correct their team's records; only the ward admin sets review statuses.
+    "collection.submission_detail": {"own": "la", "team": "a", "ward": "", "city": ""},
+    "collection.correct_page": {"own": "la", "team": "a", "ward": "", "city": ""},
+    "collection.correct_submission": {"own": "la", "team": "a", "ward": "", "city": ""},
     # A submission's photos and files are personal data: read exactly like the submission itself.
-    "collection.submission_file": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "collection.submission_file": {"own": "la", "team": "a", "ward": "", "city": ""},
     # Only the team that sent a record sends its files (the ward admin sees it but did not send it).
     "collection.submit_file": {"own": "sl", "team": "", "ward": "", "city": ""},
     "collection.submissions": {"own": "a"},

@@ -1,6 +1,7 @@
 /* The phone app: boot, screens (hash routes survive a reload), the send queue, logout. */
 import { HttpError, csrf, forgetCachedData, getJSON, signedIn } from "./api.js";
 import { openForm } from "./interview.js";
+import { pullSentBack, renderFixes, toFix } from "./fixes.js";
 import { forgetLists, households, openGroup, openNewHousehold, openVisit } from "./lists.js";
 import { $, app, go, loadForm, show } from "./shell.js";
 import { askPersistence, files, meta, records, UNSENT } from "./store.js";
@@ -20,12 +21,21 @@ async function refreshCounts(result) {
   const button = $("open-problems");
   button.hidden = problems === 0;
   button.textContent = t("problems", { n: problems });
+  if (result === "done" || result === undefined) await showFixes(result === "done");
   if (result) $("sync-msg").dataset.state = result;
   if (result === "done") $("sync-msg").textContent = unsent - problems > 0 ? "" : t("sent");
   else if (result === "retry") $("sync-msg").textContent = t("retry");
   else if (result === "login") askLogin();
   if (result === "done") forgetLists();
   if (result === "done" && app.current && app.current.refresh) app.current.refresh();
+}
+
+/* The records sent back to be fixed: fetched again after each send (and at start), counted on the bar. */
+async function showFixes(pull) {
+  if (pull) await pullSentBack();
+  const count = (await toFix()).length;
+  $("open-fixes").hidden = count === 0;
+  $("open-fixes").textContent = t("fixes", { n: count });
 }
 
 /* The session ended on the server (logout elsewhere, device signed out, account changed): ask to sign in
@@ -133,7 +143,7 @@ async function tidy(olderThan) {
 }
 
 async function logout() {
-  const unsent = (await records.ofUser(app.user.id)).filter((r) => r.state !== "sent").length;
+  const unsent = (await records.ofUser(app.user.id)).filter((r) => r.state !== "sent" && r.state !== "returned").length;
   if (unsent) {
     const choice = await ask(t("logout_unsent", { n: unsent }), [
       ["send", $("send-now").textContent, "primary"], ["out", t("logout_anyway"), "warn"], ["no", t("cancel")]]);
@@ -157,6 +167,7 @@ function route() {
   if (parts[0] === "v") return openVisit(Number(parts[1]), parts[2]);
   if (parts[0] === "f") return openForm(parts[1], parts[2] || "h");
   if (parts[0] === "p") return renderProblems();
+  if (parts[0] === "fix") return renderFixes();
   if (parts[0] === "s") return openSupport(parts.slice(1));
   return renderGroups();
 }
@@ -192,6 +203,7 @@ async function start() {
     }
   });
   $("open-problems").addEventListener("click", () => go("#/p"));
+  $("open-fixes").addEventListener("click", () => go("#/fix"));
   $("logout").addEventListener("click", logout);
   $("back").addEventListener("click", () => (app.current && app.current.back ? app.current.back() : go("#/")));
   window.addEventListener("hashchange", route);

@@ -79,7 +79,8 @@ async function merged(groupId) {
   for (const record of await records.ofUser(app.user.id)) {
     const item = record.groupId === groupId && byKey.get(keyOf(record.payload, map));
     if (!item) continue;
-    if (record.state === "draft") item.draft = record;
+    if (record.state === "returned") item.toFix = record;
+    else if (record.state === "draft") item.draft = record;
     else if (record.state !== "sent" || item.status === "not_visited" || record.payload.outcome === "interviewed") {
       if (item.status !== "done" || record.payload.outcome === "interviewed") item.status = STATUS_AFTER[record.payload.outcome];
       item.waiting = record.state !== "sent";
@@ -96,12 +97,13 @@ function matches(item) {
 }
 
 function row(item) {
-  const target = item.draft ? `#/f/${item.draft.uuid}` : `#/v/${view.groupId}/${item.key}`;
+  const target = item.draft ? `#/f/${item.draft.uuid}` : item.toFix ? "#/fix" : `#/v/${view.groupId}/${item.key}`;
   return h("li", {}, h("a", { class: "item", href: target, "data-household": item.key, "data-testid": "household" },
     h("strong", {}, item.address), h("br"), h("span", {}, item.head_name), " ",
     h("span", { class: `badge status-${item.status}` }, t(`st_${item.status}`)),
     item.isNew ? h("span", { class: "badge" }, t("new_hh")) : null,
     item.waiting ? h("span", { class: "badge warn", "data-testid": "waiting" }, t("waiting")) : null,
+    item.toFix ? h("span", { class: "badge warn", "data-testid": "to-fix" }, t("fix_badge")) : null,
     item.draft ? h("span", { class: "badge warn", "data-testid": "draft" }, `${t("draft")} · ${t("continue")}`) : null));
 }
 

@@ -1,0 +1,130 @@
+"""A record's life after the visit, in Chromium: the ward admin sends it back with a comment, the
+surveyor fixes it on the phone (offline), it is sent again, the admin corrects it through the rendered
+form and approves it; the record's page shows the three versions and what each changed."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from survey_app.collection.models import ReviewStatus, Submission, SubmissionVersion, VersionSource
+from survey_app.extensions import db
+from tests.browser.test_offline_survey import (
+    finalize,
+    field,
+    go_offline,
+    household_part,
+    member,
+    open_household,
+    sign_in,
+    street,  # noqa: F401  (the fixture)
+    type_in,
+    wait_unsent,
+)
+from tests.browser_fixtures import log_in
+
+pytestmark = pytest.mark.browser
+
+COMMENT = "Năm sinh của chủ hộ chưa đúng, hỏi lại"
+
+
+@pytest.fixture
+def desk(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def the_submission() -> Submission:
+    db.session.expire_all()
+    (submission,) = db.session.execute(sa.select(Submission)).scalars().all()
+    return submission
+
+
+def edit_in_summary(page, summary: str, label: str) -> None:
+    """On the review screen: the edit button beside one answer."""
+    page.get_by_test_id(summary).locator(f"dt:has-text('{label}') + dd button").click()
+
+
+def test_sent_back_fixed_on_the_phone_corrected_and_approved_with_three_versions(live_server, phone, desk, world,
+                                                                                  street):
+    sign_in(phone, live_server)
+    open_household(phone, street["group"].id, street["second"].id)
+    phone.get_by_test_id("outcome-interviewed").click()
+    household_part(phone, 1)
+    phone.get_by_test_id("form-next").click()
+    member(phone, 0, name=None, born=1950, sex="male")
+    finalize(phone)
+    wait_unsent(phone, 0)
+    submission = the_submission()
+    assert submission.version == 1
+
+    # The ward admin marks it "has issues" with a comment.
+    log_in(desk, live_server, "admin_a", "/ward")
+    desk.goto(f"{live_server}/review/{submission.id}")
+    desk.select_option("#status", "has_issues")
+    desk.fill("#comment", COMMENT)
+    desk.get_by_role("button", name="Lưu kết quả duyệt").click()
+    expect(desk.get_by_test_id("review-status")).to_have_text("Cần xem lại")
+
+    # The phone fetches it on its next send; the surveyor fixes it with no signal.
+    phone.get_by_test_id("send-now").click()
+    expect(phone.get_by_test_id("open-fixes")).to_be_visible(timeout=20_000)
+    go_offline(phone)
+    phone.get_by_test_id("open-fixes").click()
+    card = phone.get_by_test_id("fix")
+    expect(card.get_by_test_id("fix-comment")).to_contain_text(COMMENT)
+    card.get_by_test_id("fix-open").click()
+    edit_in_summary(phone, "summary-member-0", "Năm sinh")
+    type_in(phone, "b1_birth_year", 1955)
+    phone.get_by_test_id("member-done").click()
+    phone.get_by_test_id("form-review").click()
+    phone.get_by_test_id("finalize").click()
+    wait_unsent(phone, 1)  # fixed offline, waiting for the signal
+    assert the_submission().version == 1
+    phone.context.set_offline(False)
+    wait_unsent(phone, 0)
+    submission = the_submission()
+    assert submission.version == 2 and submission.review_status == ReviewStatus.RECEIVED
+    assert submission.answers["members"][0]["b1_birth_year"] == 1955
+    expect(phone.get_by_test_id("open-fixes")).to_be_hidden()
+
+    # The admin corrects the address through the same rendered form, then approves.
+    desk.goto(f"{live_server}/review/{submission.id}")
+    desk.get_by_test_id("correct").click()
+    desk.get_by_test_id("summary-household").wait_for()
+    desk.get_by_test_id("finalize").click()  # no reason yet: refused on the page, nothing sent
+    expect(desk.get_by_test_id("correct-msg")).to_have_text("Hãy ghi lý do sửa phiếu.")
+    desk.fill("#correct-reason", "Ghi đúng số nhà theo sổ hộ khẩu")
+    edit_in_summary(desk, "summary-household", "Số nhà")
+    field(desk, "a2_address").locator("input").fill("Số 12A, ngõ 3, đường Lê Lợi")
+    desk.get_by_test_id("form-next").click()  # to the members' list, then the review
+    desk.get_by_test_id("form-review").click()
+    desk.get_by_test_id("finalize").click()
+    desk.wait_for_url(f"**/review/{submission.id}")
+    desk.select_option("#status", "approved")
+    desk.get_by_role("button", name="Lưu kết quả duyệt").click()
+    expect(desk.get_by_test_id("review-status")).to_have_text("Đã duyệt")
+
+    versions = desk.get_by_test_id("version")
+    expect(versions).to_have_count(3)
+    expect(desk.get_by_test_id("version-changes")).to_have_count(2)
+    changes = desk.locator('[data-testid=version-changes][data-number="2"]')
+    changes.locator("summary").click()
+    expect(changes).to_contain_text("1950")
+    expect(changes).to_contain_text("1955")
+    expect(desk.locator('[data-testid=version-changes][data-number="3"]')).to_contain_text("Số 12A")
+    desk.locator('[data-testid=version][data-number="1"] a').click()
+    expect(desk.get_by_test_id("old-version")).to_be_visible()
+    expect(desk.locator('[data-field="b1_birth_year"]')).to_have_text("1950")
+
+    submission = the_submission()
+    assert submission.review_status == ReviewStatus.APPROVED and submission.version == 3
+    sources = db.session.scalars(sa.select(SubmissionVersion.source).where(
+        SubmissionVersion.submission_id == submission.id).order_by(SubmissionVersion.number)).all()
+    assert sources == [VersionSource.SENT, VersionSource.FIXED, VersionSource.CORRECTED]
