@@ -162,8 +162,10 @@ def quarantine():
 def _render_quarantined(row: QuarantinedSubmission, accept: AcceptForm | None = None,
                         reject: RejectForm | None = None, errors=None, status: int = 200):
     accept = accept or AcceptForm(answers=json.dumps(row.payload.get("answers", {}), ensure_ascii=False, indent=2))
+    known = row.form_id is not None and formlink.load_form(row.ward_id, row.form_id, row.form_version) is not None
     return render_template("collection/quarantine_detail.html", row=row, accept=accept, labels=quarantine_status_labels(),
-                           reject=reject or RejectForm(), errors=row.errors if errors is None else errors), status
+                           reject=reject or RejectForm(), errors=row.errors if errors is None else errors,
+                           rendered=known and isinstance(row.payload.get("answers"), dict)), status
 
 
 @roles_required(Role.WARD_ADMIN)
@@ -173,7 +175,11 @@ def quarantined_detail(row_id):
 
 @roles_required(Role.WARD_ADMIN)
 def accept_quarantined(row_id):
+    """Store the fixed record: its answers from the rendered form (JSON, answered in JSON), or from the
+    page's JSON text box (a form post)."""
     row = load_or_abort(QuarantinedSubmission, row_id, write=True)
+    if request.is_json:
+        return _accept_from_rendered_form(row)
     form = AcceptForm()
     if row.status != QuarantineStatus.OPEN:
         return error_response(400, _("This record was already decided."))
@@ -189,10 +195,29 @@ def accept_quarantined(row_id):
     receipt = operations.accept_quarantined(row, {**row.payload, "answers": answers}, current_user)
     if receipt.status != 201:
         db.session.commit()  # keep the corrected draft and its new errors on the row despite the 422
-        errors = receipt.errors or [{"field": None, "index": None, "code": receipt.result, "message": receipt.message}]
-        return _render_quarantined(row, accept=form, errors=errors, status=422)
+        return _render_quarantined(row, accept=form, errors=_receipt_errors(receipt), status=422)
     flash(_("The corrected record was stored as a submission."), "info")
     return redirect(url_for("collection.submission_detail", submission_id=receipt.submission_id))
+
+
+def _receipt_errors(receipt) -> list[dict]:
+    return receipt.errors or [{"field": None, "index": None, "code": receipt.result, "message": receipt.message}]
+
+
+def _accept_from_rendered_form(row: QuarantinedSubmission):
+    if row.status != QuarantineStatus.OPEN:
+        return jsonify(message=_("This record was already decided."), errors=[]), 400
+    body = request.get_json(silent=True)
+    answers = body.get("answers") if isinstance(body, dict) else None
+    if not isinstance(answers, dict):
+        return jsonify(message=_("The answers must be a JSON object."), errors=[]), 400
+    receipt = operations.accept_quarantined(row, {**row.payload, "answers": answers}, current_user)
+    if receipt.status != 201:
+        db.session.commit()  # the fixed draft and its new errors stay on the row
+        return jsonify(message=receipt.message or _("Some answers need checking: nothing was changed."),
+                       errors=_receipt_errors(receipt)), 422
+    flash(_("The corrected record was stored as a submission."), "info")
+    return jsonify(url=url_for("collection.submission_detail", submission_id=receipt.submission_id))
 
 
 @roles_required(Role.WARD_ADMIN)

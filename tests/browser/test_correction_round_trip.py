@@ -1,13 +1,24 @@
 """A record's life after the visit, in Chromium: the ward admin sends it back with a comment, the
 surveyor fixes it on the phone (offline), it is sent again, the admin corrects it through the rendered
-form and approves it; the record's page shows the three versions and what each changed."""
+form and approves it; the record's page shows the three versions and what each changed. A quarantined
+record is fixed through the rendered form too."""
 from __future__ import annotations
+
+import re
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from survey_app.collection.models import ReviewStatus, Submission, SubmissionVersion, VersionSource
+from survey_app.collection import formlink
+from survey_app.collection.models import (
+    QuarantinedSubmission,
+    QuarantineStatus,
+    ReviewStatus,
+    Submission,
+    SubmissionVersion,
+    VersionSource,
+)
 from survey_app.extensions import db
 from tests.browser.test_offline_survey import (
     finalize,
@@ -128,3 +139,47 @@ def test_sent_back_fixed_on_the_phone_corrected_and_approved_with_three_versions
     sources = db.session.scalars(sa.select(SubmissionVersion.source).where(
         SubmissionVersion.submission_id == submission.id).order_by(SubmissionVersion.number)).all()
     assert sources == [VersionSource.SENT, VersionSource.FIXED, VersionSource.CORRECTED]
+
+
+def test_a_quarantined_record_is_fixed_through_the_rendered_form(live_server, phone, desk, world, street):
+    sign_in(phone, live_server)
+    open_household(phone, street["group"].id, street["second"].id)
+    phone.get_by_test_id("outcome-interviewed").click()
+    household_part(phone, 1)
+    phone.get_by_test_id("form-next").click()
+    member(phone, 0, name=None, born=1950, sex="male")
+    original = formlink.validate_answers
+
+    def strict(form, answers, filled_on=None):  # the server is stricter than the phone this time
+        errors = original(form, answers, filled_on)
+        born = answers.get("members", [{}])[0].get("b1_birth_year")
+        if born and born < 1960:
+            errors.append({"field": "b1_birth_year", "index": 0, "code": "constraint",
+                           "message": "Năm sinh cần kiểm tra lại"})
+        return errors
+
+    formlink.validate_answers = strict
+    try:
+        finalize(phone)
+        phone.get_by_test_id("open-problems").wait_for()
+    finally:
+        formlink.validate_answers = original
+    db.session.expire_all()
+    (row,) = db.session.execute(sa.select(QuarantinedSubmission)).scalars().all()
+
+    log_in(desk, live_server, "admin_a", "/ward")
+    desk.goto(f"{live_server}/review/quarantine/{row.id}")
+    expect(desk.get_by_test_id("review-problems")).to_be_visible()
+    desk.locator("#form-body .problems button").first.click()
+    assert "Năm sinh cần kiểm tra lại" in field(desk, "b1_birth_year").inner_text()
+    type_in(desk, "b1_birth_year", 1965)
+    desk.get_by_test_id("member-done").click()
+    desk.get_by_test_id("form-review").click()
+    desk.get_by_test_id("finalize").click()
+    desk.wait_for_url(re.compile(r"/review/\d+$"))
+    db.session.expire_all()
+    row = db.session.get(QuarantinedSubmission, row.id)
+    submission = db.session.get(Submission, row.submission_id)
+    assert row.status == QuarantineStatus.ACCEPTED
+    assert submission.answers["members"][0]["b1_birth_year"] == 1965
+    expect(desk.locator('[data-field="b1_birth_year"]')).to_have_text("1965")

@@ -1,5 +1,6 @@
-/* Correcting a stored submission on its review page: the same form screens as the phone, the latest
-   answers filled in; the correction is sent with its reason and becomes a new version. */
+/* Correcting a record on a ward staff page, in the same form screens as the phone: a stored submission
+   (its latest answers filled in; sent with the reason, it becomes a new version) or a quarantined
+   record (its answers as sent and the server's problems listed first; sent, it is checked again). */
 import { getJSON, postJSON, tokenFrom } from "./api.js";
 import { FormFlow } from "./form.js";
 import { FormModel } from "./formlogic.js";
@@ -16,14 +17,15 @@ function say(text, kind = "") {
 }
 
 async function send(flow, answers) {
-  if (!reason.value.trim()) {
+  if (reason && !reason.value.trim()) {
     reason.focus();
     return say(t("correct_reason"), "error");
   }
   say(t("sending"));
   let reply;
   try {
-    reply = await postJSON(root.dataset.submitUrl, { answers, reason: reason.value, version: Number(root.dataset.version) });
+    reply = await postJSON(root.dataset.submitUrl, reason
+      ? { answers, reason: reason.value, version: Number(root.dataset.version) } : { answers });
   } catch (error) {
     return say(t("send_failed"), "error");
   }
@@ -45,6 +47,7 @@ async function start() {
   const answers = JSON.parse(root.dataset.answers);
   const flow = new FormFlow({
     model, raw: answers, body: document.getElementById("form-body"), actions: document.getElementById("form-actions"),
+    serverErrors: JSON.parse(root.dataset.errors || "[]"),
     hooks: { save: () => {}, navigate: () => {}, finalize: (done) => send(flow, done) },
   });
   flow.go("r"); /* the review screen first: every answer, each one a tap away */
