@@ -27,6 +27,11 @@ REVIEW_STATUS = {
     "approved": ("Đã duyệt", "Approved"),
     "rejected": ("Không chấp nhận", "Rejected"),
 }
+VERSION_SOURCE = {
+    "sent": ("Bản gửi lên", "As sent"),
+    "corrected": ("Đã sửa", "Corrected"),
+    "fixed": ("Khảo sát viên đã sửa", "Fixed by the surveyor"),
+}
 CHANNEL = {"door_to_door": ("Trực tiếp", "Door to door"), "online": ("Trực tuyến", "Online")}
 SEX = {"male": ("Nam", "Male"), "female": ("Nữ", "Female"), "other": ("Khác", "Other")}
 ROLE = {

@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 
 from survey_app.access import visible
 from survey_app.accounts.models import User
-from survey_app.collection.models import Household, Person, ReviewStatus, Submission, Visit
+from survey_app.collection.models import Household, Person, ReviewStatus, Submission, SubmissionVersion, Visit
 from survey_app.dashboard.models import PersonIndicator
 from survey_app.exports.spec import Scope
 from survey_app.extensions import db
@@ -172,6 +172,20 @@ def visits(scope: Scope):
         )
         .where(*scoped(Visit, scope, Visit.residential_group_id))
         .order_by(Visit.visited_at, Visit.id)
+    )
+
+
+def versions(scope: Scope):
+    """Every version of the scope's corrected submissions (a submission never corrected has none)."""
+    return (
+        sa.select(
+            SubmissionVersion.submission_id, Submission.household_id, Submission.residential_group_id,
+            SubmissionVersion.number, SubmissionVersion.source, SubmissionVersion.created_at,
+            SubmissionVersion.author_id, SubmissionVersion.reason, SubmissionVersion.answers,
+        )
+        .join(Submission, Submission.id == SubmissionVersion.submission_id)
+        .where(*scoped(Submission, scope, Submission.residential_group_id))
+        .order_by(SubmissionVersion.submission_id, SubmissionVersion.number)
     )
 
 

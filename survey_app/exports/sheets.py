@@ -189,6 +189,63 @@ def visits_sheet(scope: Scope) -> Sheet:
     return Sheet("visits", "Lượt khảo sát", "Visits", columns, rows, partial(queries.count, statement))
 
 
+# ---------------------------------------------------------------- corrections
+
+
+def versions_sheet(scope: Scope) -> Sheet:
+    """The history of corrected submissions: one row per version, with the questions it changed (the
+    other sheets hold each submission's latest version)."""
+    personal = scope.personal
+    columns = [id_column("submission_id", "Mã phiếu", "Submission id", 10),
+               ref_column(scope, "household_id", "Mã hộ", "Household id"),
+               Column("group", "Tổ dân phố", "Residential group", TEXT, 10),
+               id_column("version", "Phiên bản", "Version", 8),
+               Column("source", "Nguồn", "Source", TEXT, 18, labels.describe(labels.VERSION_SOURCE)),
+               Column("created_at", "Thời điểm", "At", DATETIME, 16),
+               ref_column(scope, "author_id", "Mã người sửa", "Author id")]
+    if personal:
+        columns += [Column("author", "Người sửa", "Author", TEXT, 22), Column("reason", "Lý do", "Reason", TEXT, 30)]
+    columns.append(Column("changed", "Câu hỏi thay đổi", "Questions changed", TEXT, 40))
+    statement = queries.versions(scope)
+
+    def rows():
+        household_ref, user_ref, codes = scope.ref(HOUSEHOLD), scope.ref(USER), queries.group_codes(scope)
+        names, source, local = queries.user_names(scope) if personal else {}, \
+            labels.picker(labels.VERSION_SOURCE, scope.lang), _Local()
+        previous = (None, None)
+        for sid, hid, group_id, number, origin, at, author_id, reason, answers in queries.stream(statement):
+            before = previous[1] if previous[0] == sid else None
+            row = (sid, household_ref(hid), codes.get(group_id), number, source(origin), local(at), user_ref(author_id))
+            if personal:
+                row += (names.get(author_id), reason)
+            yield (*row, "; ".join(changed_answers(before, answers)) if before is not None else None)
+            previous = (sid, answers)
+
+    return Sheet("versions", "Lịch sử sửa phiếu", "Corrections", columns, rows, partial(queries.count, statement))
+
+
+def changed_answers(before, after, prefix: str = "") -> list[str]:
+    """The answers that differ between two versions, by name ("members[2].b1_birth_year" for an entry)."""
+    before, after = before if isinstance(before, dict) else {}, after if isinstance(after, dict) else {}
+    found = []
+    for name in [*after, *(n for n in before if n not in after)]:
+        old, new = before.get(name), after.get(name)
+        if old == new or name.startswith("#"):
+            continue
+        if _entries(old) and _entries(new) or _entries(old) and new is None or old is None and _entries(new):
+            old, new = old or [], new or []
+            for index in range(max(len(old), len(new))):
+                found += changed_answers(old[index] if index < len(old) else {}, new[index] if index < len(new) else {},
+                                         f"{prefix}{name}[{index + 1}].")
+        else:
+            found.append(f"{prefix}{name}")
+    return found
+
+
+def _entries(value) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
 # ---------------------------------------------------------------- support events
 
 
@@ -262,6 +319,7 @@ def build_sheets(scope: Scope) -> list[Sheet]:
         persons_sheet(scope, member_layout, keys_members(repeats)),
         *(repeat_sheet(scope, repeat, HOUSEHOLD) for repeat in repeats),
         visits_sheet(scope),
+        versions_sheet(scope),
         support_sheet(scope),
         *reports.plan_sheets(scope),
     ]

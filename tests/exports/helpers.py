@@ -13,9 +13,9 @@ from survey_app.exports.models import ExportFormat
 from survey_app.exports.spec import make_pseudonym
 
 SHEETS_VI = ["Tổng hợp", "Theo tổ dân phố", "Biểu đồ độ bao phủ", "Tổ khảo sát", "Thành viên tổ", "Hộ gia đình",
-             "Nhân khẩu", "Lượt khảo sát", "Hỗ trợ người dân", "Lớp học", "Học viên", "Từ điển dữ liệu"]
+             "Nhân khẩu", "Lượt khảo sát", "Lịch sử sửa phiếu", "Hỗ trợ người dân", "Lớp học", "Học viên", "Từ điển dữ liệu"]
 CSV_FILES = {"summary.csv", "coverage.csv", "teams.csv", "members.csv", "households.csv", "persons.csv",
-             "visits.csv", "support_events.csv", "classes.csv", "learners.csv", "dictionary.csv"}
+             "visits.csv", "versions.csv", "support_events.csv", "classes.csv", "learners.csv", "dictionary.csv"}
 
 
 def export(user, folder: Path, fmt: str = "xlsx", name: str = "out", **options) -> Path:

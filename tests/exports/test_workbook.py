@@ -154,3 +154,28 @@ def test_a_subset_of_groups(world, tmp_path):
     assert [row["Tổ dân phố"] for row in records(book, "Theo tổ dân phố")] == ["TDP02"]
     assert [row["Tổ khảo sát"] for row in records(book, "Tổ khảo sát")] == [2]
     assert len(records(book, "Hỗ trợ người dân")) == 0  # the event is in TDP01
+
+
+def test_exports_carry_the_latest_version_and_the_history_of_corrections(world, tmp_path):
+    from survey_app.collection.models import VersionSource
+    from survey_app.collection.operations import store_version
+
+    work = field_work(world)
+    submission = work["a1"]
+    fixed = {**submission.answers, "a6_internet": "no",
+             "members": [submission.answers["members"][0], {**submission.answers["members"][1], "b1_birth_year": 1975}]}
+    store_version(submission, fixed, world.admin_a, VersionSource.CORRECTED, "Hộ đã cắt mạng")
+    db.session.commit()
+    book = open_workbook(export(world.admin_a, tmp_path))
+    first = next(row for row in records(book, "Hộ gia đình") if row["Mã hộ"] == world.hh_a1.id)
+    assert first["Hộ có Internet tại nhà không?"] == "Không"  # the latest version
+    history = records(book, "Lịch sử sửa phiếu")
+    assert [(r["Mã phiếu"], r["Phiên bản"], r["Nguồn"]) for r in history] == \
+        [(submission.id, 1, "Bản gửi lên"), (submission.id, 2, "Đã sửa")]
+    assert history[1]["Người sửa"] == world.admin_a.full_name and history[1]["Lý do"] == "Hộ đã cắt mạng"
+    assert history[1]["Câu hỏi thay đổi"] == "a6_internet; members[2].b1_birth_year"
+    assert history[0]["Câu hỏi thay đổi"] is None
+    # A team leader's export: pseudonymous ids, no names or free text.
+    lead = open_workbook(export(world.leader_1, tmp_path, name="lead"))
+    assert "Người sửa" not in headers(lead, "Lịch sử sửa phiếu") and "Lý do" not in headers(lead, "Lịch sử sửa phiếu")
+    assert {r["Mã hộ"] for r in records(lead, "Lịch sử sửa phiếu")} == {pseudonym("H", world.hh_a1.id)}
