@@ -1,7 +1,7 @@
 """Every URL rule of collection."""
 from flask import Blueprint
 
-from survey_app.collection import api, phone, review, selfsurvey, views
+from survey_app.collection import api, phone, quality_views, review, selfsurvey, views
 
 bp = Blueprint("collection", __name__, template_folder="templates")
 
@@ -33,6 +33,9 @@ bp.add_url_rule("/review/quarantine/<row_id>/accept", "accept_quarantined", revi
                 methods=["POST"])
 bp.add_url_rule("/review/quarantine/<row_id>/reject", "reject_quarantined", review.reject_quarantined,
                 methods=["POST"])
+# Data-quality flags per surveyor and record, and the ward's thresholds.
+bp.add_url_rule("/review/quality", "quality_page", quality_views.quality_page)
+bp.add_url_rule("/review/quality/thresholds", "set_thresholds", quality_views.set_thresholds, methods=["POST"])
 # Records the sync core refused (malformed, out of area, unknown form), kept so no phone holds the only copy.
 bp.add_url_rule("/review/refused", "refused_list", review.refused_list)
 bp.add_url_rule("/review/refused/<refused_id>", "refused_detail", review.refused_detail)

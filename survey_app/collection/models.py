@@ -277,6 +277,31 @@ class SubmissionVersion(WardScoped, db.Model):
     author = relationship("User", foreign_keys=[author_id])
 
 
+class SubmissionCheck(WardScoped, db.Model):
+    """What the data-quality checks measure of one submission (collection/quality.py), derived by the
+    worker from the latest version. The ward's thresholds are applied when the flags are read, so a
+    changed threshold needs no re-derivation."""
+
+    __tablename__ = "submission_checks"
+
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True)
+    residential_group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("residential_groups.id"), index=True)
+    surveyor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    #: Seconds from the interview's start to its finish.
+    duration_s: Mapped[int | None]
+    #: Members answered (the interview's length is judged against it).
+    members: Mapped[int] = mapped_column(default=0)
+    accuracy_m: Mapped[float | None]
+    #: Metres from the point to the group's area (0 inside); None without a point or an area.
+    distance_m: Mapped[float | None]
+    #: Skill items of the member who answered the most of them, when every one had the same answer; else 0.
+    same_skill_items: Mapped[int] = mapped_column(default=0)
+    #: Seconds since the same surveyor's previous interview finished.
+    gap_s: Mapped[int | None]
+    #: An earlier submission (not rejected) of the same household.
+    repeat_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("submissions.id"))
+
+
 class QuarantineStatus(enum.StrEnum):
     OPEN = "open"
     ACCEPTED = "accepted"  #: fixed and stored as a submission

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from survey_app.collection import quality
 from survey_app.collection.models import Household, ReviewStatus, Submission
 from survey_app.dashboard.freshness import stamp_fresh
 from survey_app.dashboard.models import IndicatorTally, PersonIndicator
@@ -296,6 +297,7 @@ def rebuild_indicators(ward_id: int) -> int:
     _write_tallies(IndicatorTally.ward_id == ward_id, PersonIndicator.ward_id == ward_id)
     from survey_app.dashboard.figures import rebuild_figures  # figures reads this module's indicators
     rebuild_figures(ward_id)
+    quality.measure_ward(ward_id)  # the data-quality checks of the same records
     outbox.clear_ward(ward_id)  # every change of the ward is in the rows just derived
     stamp_fresh({ward_id})
     return written

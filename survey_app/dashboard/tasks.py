@@ -11,6 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from survey_app import jobs
+from survey_app.collection import quality
+from survey_app.collection.models import Submission, SubmissionCheck
 from survey_app.dashboard.figures import rebuild_figures
 from survey_app.dashboard.freshness import stamp_fresh
 from survey_app.dashboard.indicators import apply_changes, plan_changes
@@ -38,6 +40,12 @@ def backfill_figures() -> list[int]:
         take_write_lock()
         for ward_id in wards:
             rebuild_figures(ward_id)
+    unchecked = sorted(set(db.session.scalars(sa.select(Submission.ward_id).distinct()))
+                       - set(db.session.scalars(sa.select(SubmissionCheck.ward_id).distinct())))
+    if unchecked:  # the data-quality checks, likewise added by an upgrade
+        take_write_lock()
+        for ward_id in unchecked:
+            quality.measure_ward(ward_id)
     return wards
 
 
@@ -62,6 +70,7 @@ def derive_pending(limit: int = BATCH) -> int:
         # nothing): our reading may be older than what it wrote, so read again, under the lock.
         changes = plan_changes(*named)
     apply_changes(changes)
+    quality.measure(*named)  # the data-quality checks of the same records
     stamp_fresh({r.ward_id for r in rows})
     return len(rows)
 

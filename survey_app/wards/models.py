@@ -51,6 +51,9 @@ class Ward(db.Model):
     plan_targets: Mapped[dict | None] = mapped_column(JSONType)
     #: Sensitive answers (field names, exports/privacy.py) team leaders' exports may carry; None = none.
     export_sensitive_fields: Mapped[list | None] = mapped_column(JSONType)
+    #: The data-quality checks' thresholds the ward set ({key: whole number}; collection/quality.py
+    #: THRESHOLDS gives the keys and their defaults).
+    quality_thresholds: Mapped[dict | None] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     city: Mapped[City] = relationship(back_populates="wards")

@@ -58,6 +58,8 @@ EXPECTED = {
     "collection.phone_bootstrap": {"own": "sla"},
     "collection.phone_csrf": {"own": "sla"},
     "collection.phone_sent_back": {"own": "sla"},
+    "collection.quality_page": {"own": "la"},
+    "collection.set_thresholds": {"own": "a"},
     "collection.phone_households": {"own": "sla", "team": "a", "ward": "", "city": ""},
     "collection.quarantine": {"own": "a"},
     "collection.quarantined_detail": {"own": "a", "team": "a", "ward": "", "city": ""},

@@ -1,0 +1,256 @@
+"""Data-quality checks on each submission: too short for its members, GPS far from the group's area or
+too imprecise, the same answer on every skill item (straightlining), finished minutes after the
+surveyor's previous interview, a household interviewed twice.
+
+The worker measures each submission once it is stored or corrected (`measure`, from the outbox, with
+the figures) into SubmissionCheck; the ward's thresholds (Ward.quality_thresholds, ward settings) are
+applied in SQL when flags are read (`flag_clauses`), so changing a threshold re-derives nothing.
+Skill items are the member questions named `s<number>_…` (section S of the questionnaire).
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from survey_app.collection.models import Household, ReviewStatus, Submission, SubmissionCheck
+from survey_app.extensions import db
+from survey_app.wards.models import ResidentialGroup, Ward
+
+SKILL_ITEM = re.compile(r"^s\d+_")
+EARTH_RADIUS_M = 6_371_000
+
+
+@dataclass(frozen=True)
+class Threshold:
+    key: str
+    label: object
+    default: int
+    low: int
+    high: int
+
+
+#: The ward settings that decide the flags (whole numbers).
+THRESHOLDS = (
+    Threshold("min_minutes_base", _l("Shortest interview: minutes for the household part"), 3, 0, 120),
+    Threshold("min_minutes_per_member", _l("Shortest interview: minutes per member"), 2, 0, 60),
+    Threshold("max_gps_accuracy_m", _l("Largest GPS error accepted (metres)"), 50, 5, 5000),
+    Threshold("max_gps_distance_m", _l("Farthest a point may be outside its group's area (metres)"), 200, 0, 20000),
+    Threshold("straightline_items", _l("Same answer on at least this many skill items"), 8, 2, 50),
+    Threshold("min_gap_minutes", _l("Fewest minutes between two interviews of one surveyor"), 3, 0, 120),
+)
+
+
+def flag_labels() -> dict:
+    return {
+        "short": _l("Interview shorter than expected for its members"),
+        "gps_far": _l("GPS point far from the group's area"),
+        "gps_poor": _l("GPS point not precise"),
+        "straightline": _l("The same answer on every skill item"),
+        "burst": _l("Finished minutes after the surveyor's previous interview"),
+        "twice": _l("The household was interviewed more than once"),
+    }
+
+
+FLAGS = tuple(flag_labels())
+
+
+def thresholds_of(ward) -> dict:
+    """The ward's thresholds, each one it has not set at its default."""
+    chosen = ward.quality_thresholds if isinstance(ward.quality_thresholds, dict) else {}
+    return {t.key: int(chosen[t.key]) if isinstance(chosen.get(t.key), int) else t.default for t in THRESHOLDS}
+
+
+def flag_clauses(limits: dict) -> dict:
+    """code -> SQL condition on SubmissionCheck that raises the flag, with these thresholds."""
+    c = SubmissionCheck
+    return {
+        "short": c.duration_s < (limits["min_minutes_base"] + limits["min_minutes_per_member"] * c.members) * 60,
+        "gps_far": c.distance_m > limits["max_gps_distance_m"],
+        "gps_poor": c.accuracy_m > limits["max_gps_accuracy_m"],
+        "straightline": c.same_skill_items >= limits["straightline_items"],
+        "burst": c.gap_s < limits["min_gap_minutes"] * 60,
+        "twice": c.repeat_of_id.is_not(None),
+    }
+
+
+def flags_of(check: SubmissionCheck | None, limits: dict) -> list[str]:
+    """The flags one measured submission raises (the same rules as `flag_clauses`, in Python)."""
+    if check is None:
+        return []
+    raised = {
+        "short": check.duration_s is not None and check.duration_s < (
+            limits["min_minutes_base"] + limits["min_minutes_per_member"] * check.members) * 60,
+        "gps_far": check.distance_m is not None and check.distance_m > limits["max_gps_distance_m"],
+        "gps_poor": check.accuracy_m is not None and check.accuracy_m > limits["max_gps_accuracy_m"],
+        "straightline": check.same_skill_items >= limits["straightline_items"],
+        "burst": check.gap_s is not None and check.gap_s < limits["min_gap_minutes"] * 60,
+        "twice": check.repeat_of_id is not None,
+    }
+    return [code for code in FLAGS if raised[code]]
+
+
+# ---- measuring (the worker) -----------------------------------------------------------------
+
+def measure(household_ids: set, submission_ids: set) -> int:
+    """(Re)write the checks of every submission of these households and of these submissions; flushes.
+    Idempotent: it reads the stored records as they are. Returns the number of checks written."""
+    submissions = _submissions(household_ids, submission_ids)
+    if not submissions:
+        return 0
+    groups = {g.id: g for g in db.session.execute(sa.select(ResidentialGroup).where(
+        ResidentialGroup.id.in_({s.residential_group_id for s in submissions if s.residential_group_id}))).scalars()}
+    table = SubmissionCheck.__table__
+    ids = [s.id for s in submissions]
+    db.session.execute(sa.delete(table).where(table.c.submission_id.in_(ids)))
+    earlier_of_household: dict = {}
+    gaps = _gaps(submissions)
+    rows = []
+    for submission in submissions:
+        first = earlier_of_household.get(submission.household_id) if submission.household_id else None
+        if submission.household_id and first is None and submission.review_status != ReviewStatus.REJECTED:
+            earlier_of_household[submission.household_id] = submission.id
+        rows.append(_measured(submission, groups.get(submission.residential_group_id), first, gaps.get(submission.id)))
+    for start in range(0, len(rows), 5000):
+        db.session.execute(sa.insert(table), rows[start:start + 5000])
+    return len(rows)
+
+
+def measure_ward(ward_id: int) -> int:
+    """(Re)write the checks of every submission of a ward (after a rebuild, or the demo)."""
+    households = set(db.session.scalars(sa.select(Submission.household_id).where(
+        Submission.ward_id == ward_id, Submission.household_id.is_not(None)).distinct()))
+    loose = set(db.session.scalars(sa.select(Submission.id).where(
+        Submission.ward_id == ward_id, Submission.household_id.is_(None))))
+    written = 0
+    households, loose = sorted(households), sorted(loose)
+    for start in range(0, max(len(households), len(loose)), 2000):
+        written += measure(set(households[start:start + 2000]), set(loose[start:start + 2000]))
+    return written
+
+
+def _submissions(household_ids: set, submission_ids: set) -> list[Submission]:
+    clauses = []
+    if household_ids:
+        clauses.append(Submission.household_id.in_(sorted(household_ids)))
+    if submission_ids:
+        clauses.append(Submission.id.in_(sorted(submission_ids)))
+    if not clauses:
+        return []
+    return db.session.execute(sa.select(Submission).where(sa.or_(*clauses))
+                              .order_by(Submission.received_at, Submission.id)).scalars().all()
+
+
+def _measured(submission: Submission, group: ResidentialGroup | None, repeat_of: int | None,
+              gap: int | None) -> dict:
+    answers = submission.answers if isinstance(submission.answers, dict) else {}
+    members = [m for m in answers.get("members", []) if isinstance(m, dict)] \
+        if isinstance(answers.get("members"), list) else []
+    started, finished = submission.started_at, submission.finished_at
+    point = (submission.latitude, submission.longitude) if submission.latitude is not None else None
+    return {
+        "submission_id": submission.id, "ward_id": submission.ward_id,
+        "residential_group_id": submission.residential_group_id, "surveyor_id": submission.surveyor_id,
+        "duration_s": int((finished - started).total_seconds()) if started and finished and finished >= started else None,
+        "members": len(members), "accuracy_m": submission.accuracy_m,
+        "distance_m": _distance_to_area(point, group.boundary) if point and group is not None and group.boundary else None,
+        "same_skill_items": max((_same_answers(m) for m in members), default=0),
+        "gap_s": gap, "repeat_of_id": repeat_of if repeat_of != submission.id else None,
+    }
+
+
+def _same_answers(member: dict) -> int:
+    """How many skill items the member answered, when every answer is the same; else 0."""
+    values = [v for k, v in member.items() if SKILL_ITEM.match(k) and v not in (None, "", [])]
+    return len(values) if len(values) > 1 and all(v == values[0] for v in values) else 0
+
+
+def _gaps(submissions: list[Submission]) -> dict[int, int]:
+    """Seconds since the same surveyor's previous interview (by finish time) finished, by submission id."""
+    surveyors = sorted({s.surveyor_id for s in submissions if s.surveyor_id is not None})
+    wanted = {s.id for s in submissions}
+    gaps, last = {}, {}
+    for start in range(0, len(surveyors), 500):
+        for sid, surveyor_id, finished in db.session.execute(
+                sa.select(Submission.id, Submission.surveyor_id, Submission.finished_at)
+                .where(Submission.surveyor_id.in_(surveyors[start:start + 500]), Submission.finished_at.is_not(None))
+                .order_by(Submission.surveyor_id, Submission.finished_at, Submission.id)):
+            if sid in wanted and surveyor_id in last:
+                gaps[sid] = int((finished - last[surveyor_id]).total_seconds())
+            last[surveyor_id] = finished
+    return gaps
+
+
+def _distance_to_area(point: tuple[float, float], boundary: dict) -> float | None:
+    """Metres from a (lat, lon) point to a GeoJSON Polygon or MultiPolygon: 0 inside it."""
+    kind, coordinates = boundary.get("type"), boundary.get("coordinates")
+    polygons = [coordinates] if kind == "Polygon" else coordinates if kind == "MultiPolygon" else None
+    if not polygons:
+        return None
+    lat0 = math.radians(point[0])
+
+    def metres(lon, lat):  # a local flat projection: enough over a ward
+        return (math.radians(lon) * math.cos(lat0) * EARTH_RADIUS_M, math.radians(lat) * EARTH_RADIUS_M)
+
+    x, y = metres(point[1], point[0])
+    nearest, inside = math.inf, False
+    for polygon in polygons:
+        ring = [metres(p[0], p[1]) for p in polygon[0]]
+        crossed = False
+        for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]):
+            if (y1 > y) != (y2 > y) and x < (x2 - x1) * (y - y1) / (y2 - y1) + x1:
+                crossed = not crossed
+            nearest = min(nearest, _to_segment(x, y, x1, y1, x2, y2))
+        inside = inside or crossed
+    return 0.0 if inside else round(nearest, 1)
+
+
+def _to_segment(x, y, x1, y1, x2, y2) -> float:
+    dx, dy = x2 - x1, y2 - y1
+    length = dx * dx + dy * dy
+    t = 0.0 if length == 0 else max(0.0, min(1.0, ((x - x1) * dx + (y - y1) * dy) / length))
+    return math.hypot(x - (x1 + t * dx), y - (y1 + t * dy))
+
+
+# ---- reading ---------------------------------------------------------------------------------
+
+def by_surveyor(ward, visible_clause) -> list[dict]:
+    """Per surveyor of the ward: submissions measured and how many raise each flag."""
+    from survey_app.accounts.models import User
+
+    clauses = flag_clauses(thresholds_of(ward))
+    columns = [sa.func.sum(sa.case((clause, 1), else_=0)).label(code) for code, clause in clauses.items()]
+    rows = db.session.execute(
+        sa.select(SubmissionCheck.surveyor_id, User.full_name, sa.func.count().label("checked"), *columns)
+        .join(Submission, Submission.id == SubmissionCheck.submission_id)
+        .outerjoin(User, User.id == SubmissionCheck.surveyor_id)
+        .where(SubmissionCheck.ward_id == ward.id, visible_clause)
+        .group_by(SubmissionCheck.surveyor_id, User.full_name).order_by(User.full_name)
+    ).all()
+    return [{"surveyor_id": r.surveyor_id, "name": r.full_name, "checked": r.checked,
+             **{code: getattr(r, code) or 0 for code in clauses}} for r in rows]
+
+
+def flagged(ward, visible_clause, code: str | None = None, surveyor_id: int | None = None, limit: int = 200) -> list:
+    """The flagged submissions (newest first), with the flags each raises."""
+    limits = thresholds_of(ward)
+    clauses = flag_clauses(limits)
+    wanted = [clauses[code]] if code in clauses else list(clauses.values())
+    query = (sa.select(SubmissionCheck, Submission.received_at, Household.address, Household.head_name)
+             .join(Submission, Submission.id == SubmissionCheck.submission_id)
+             .outerjoin(Household, Household.id == Submission.household_id)
+             .where(SubmissionCheck.ward_id == ward.id, visible_clause, sa.or_(*wanted)))
+    if surveyor_id is not None:
+        query = query.where(SubmissionCheck.surveyor_id == surveyor_id)
+    rows = db.session.execute(query.order_by(Submission.received_at.desc(), Submission.id.desc()).limit(limit)).all()
+    return [{"submission_id": r.SubmissionCheck.submission_id, "received_at": r.received_at, "address": r.address,
+             "head_name": r.head_name, "flags": flags_of(r.SubmissionCheck, limits)} for r in rows]
+
+
+def flags_for(submission: Submission) -> list[str]:
+    """The flags of one submission, with its ward's thresholds."""
+    check = db.session.get(SubmissionCheck, submission.id)
+    return flags_of(check, thresholds_of(db.session.get(Ward, submission.ward_id))) if check is not None else []
