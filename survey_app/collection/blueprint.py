@@ -1,7 +1,7 @@
 """Every URL rule of collection."""
 from flask import Blueprint
 
-from survey_app.collection import api, phone, quality_views, review, selfsurvey, views
+from survey_app.collection import api, duplicate_views, phone, quality_views, review, selfsurvey, views
 
 bp = Blueprint("collection", __name__, template_folder="templates")
 
@@ -36,6 +36,9 @@ bp.add_url_rule("/review/quarantine/<row_id>/reject", "reject_quarantined", revi
 # Data-quality flags per surveyor and record, and the ward's thresholds.
 bp.add_url_rule("/review/quality", "quality_page", quality_views.quality_page)
 bp.add_url_rule("/review/quality/thresholds", "set_thresholds", quality_views.set_thresholds, methods=["POST"])
+# Possible duplicate households, and merging a pair.
+bp.add_url_rule("/review/duplicates", "duplicate_list", duplicate_views.duplicate_list)
+bp.add_url_rule("/review/duplicates/merge", "merge_households", duplicate_views.merge_households, methods=["POST"])
 # Records the sync core refused (malformed, out of area, unknown form), kept so no phone holds the only copy.
 bp.add_url_rule("/review/refused", "refused_list", review.refused_list)
 bp.add_url_rule("/review/refused/<refused_id>", "refused_detail", review.refused_detail)

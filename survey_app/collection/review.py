@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from survey_app.access import load_or_abort, roles_required
 from survey_app.accounts.models import Role
-from survey_app.collection import corrections, formlink, media, operations, quality, queries
+from survey_app.collection import corrections, duplicates, formlink, media, operations, quality, queries
 from survey_app.collection.forms import (
     AcceptForm,
     HandledForm,
@@ -74,6 +74,8 @@ def _render_submission(submission: Submission, form: ReviewForm, status: int = 2
                                            shown.answers),
         shown=shown, versions=versions, steps=steps, source_labels=version_source_labels(),
         flags=quality.flags_for(submission), flag_labels=quality.flag_labels(),
+        same_households=duplicates.matches_of(submission.household) if submission.household else [],
+        same_people=duplicates.person_pairs(submission.household) if submission.household else [],
         may_review=current_user.role == Role.WARD_ADMIN,
         files={row.name: row for row in media.files_of(submission.id)}, inline=media.inline,
     ), status

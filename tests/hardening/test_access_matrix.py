@@ -59,6 +59,8 @@ EXPECTED = {
     "collection.phone_csrf": {"own": "sla"},
     "collection.phone_sent_back": {"own": "sla"},
     "collection.quality_page": {"own": "la"},
+    "collection.duplicate_list": {"own": "a"},
+    "collection.merge_households": {"own": "a"},
     "collection.set_thresholds": {"own": "a"},
     "collection.phone_households": {"own": "sla", "team": "a", "ward": "", "city": ""},
     "collection.quarantine": {"own": "a"},
