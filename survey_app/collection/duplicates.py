@@ -98,6 +98,18 @@ def household_pairs(user: User, ward_id: int, limit: int = 200) -> list[Pair]:
     return pairs
 
 
+def listed_match(group_id: int, address, head_name) -> Household | None:
+    """The one household of the group a self-survey's address and head's name point to; None when none
+    or several do (it stays a survey of its own, counted by itself)."""
+    if not isinstance(address, str) or not plain(address):
+        return None
+    found = [h for h in db.session.execute(sa.select(Household).where(
+        Household.residential_group_id == group_id)).scalars()
+        if plain(h.address) == plain(address) and (not isinstance(head_name, str) or not plain(head_name)
+                                                   or plain(h.head_name) == plain(head_name))]
+    return found[0] if len(found) == 1 else None
+
+
 def matches_of(household: Household) -> list[Household]:
     """The other households of its group it may be (for its record's review page)."""
     others = db.session.execute(sa.select(Household).where(

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from survey_app.access import visible
 from survey_app.accounts.models import User
 from survey_app.audit.operations import record as audit
-from survey_app.collection import batch, entities, formlink, media, rules
+from survey_app.collection import batch, duplicates, entities, formlink, media, rules
 from survey_app.collection.models import (
     Channel,
     Household,
@@ -143,7 +143,10 @@ def _lookup(uuid: str, digest: str, submitter: Submitter) -> tuple[Receipt | Non
     if submission is not None:
         if digest == submission.content_hash or (quarantined is not None and digest == quarantined.content_hash) \
                 or _an_earlier_version(submission, digest):
-            return _stored_receipt(uuid, 200, "duplicate", submission, visit), None
+            receipt = _stored_receipt(uuid, 200, "duplicate", submission, visit)
+            if submitter.self_group is not None:
+                receipt.household_id = None  # a resident is never told which listed household it was matched to
+            return receipt, None
         if submission.sent_back and submitter.reviewer is None and submitter.self_group is None:
             return None, submission
         return conflict(uuid), None
@@ -227,15 +230,21 @@ def _store(record: Record, submitter: Submitter, household: Household | None, gr
     if record.new_household is not None:
         household, created = _reconcile_household(record, user, group)
     submission = None
+    online = submitter.self_group is not None
+    if online and record.answers is not None:  # a resident's own survey: their listed household, if found
+        household = duplicates.listed_match(group.id, record.answers.get("a2_address"),
+                                            record.answers.get("a3_head_name"))
     if record.answers is not None:
         submission = _new_submission(record, submitter, household, group)
         if form is not None:
             media.expect_files(submission, form.schema)
-            editor = None if submitter.self_group is not None else submitter.reviewer or submitter.user
-            entities.apply(submission, form.schema, editor, household=household,
+            editor = None if online else submitter.reviewer or submitter.user
+            entities.apply(submission, form.schema, editor, household=None if online else household,
                            created=created, today=filled_on)
     visit = None
-    if household is not None:
+    if household is not None and online:
+        _apply_outcome(household, VisitOutcome.INTERVIEWED, False)  # counted once, whoever answered
+    elif household is not None:
         latitude, longitude, accuracy = record.location or (None, None, None)
         visit = Visit(client_uuid=record.uuid, ward_id=household.ward_id, household_id=household.id,
                       residential_group_id=household.residential_group_id,

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from survey_app.collection.models import Household, ReviewStatus, Submission, SubmissionCheck
+from survey_app.collection.duplicates import plain
+from survey_app.collection.models import Channel, Household, ReviewStatus, Submission, SubmissionCheck
 from survey_app.extensions import db
 from survey_app.wards.models import ResidentialGroup, Ward
 
@@ -107,12 +108,13 @@ def measure(household_ids: set, submission_ids: set) -> int:
     ids = [s.id for s in submissions]
     db.session.execute(sa.delete(table).where(table.c.submission_id.in_(ids)))
     earlier_of_household: dict = {}
-    gaps = _gaps(submissions)
+    gaps, same_online = _gaps(submissions), _online_repeats(submissions)
     rows = []
     for submission in submissions:
         first = earlier_of_household.get(submission.household_id) if submission.household_id else None
         if submission.household_id and first is None and submission.review_status != ReviewStatus.REJECTED:
             earlier_of_household[submission.household_id] = submission.id
+        first = first or same_online.get(submission.id)
         rows.append(_measured(submission, groups.get(submission.residential_group_id), first, gaps.get(submission.id)))
     for start in range(0, len(rows), 5000):
         db.session.execute(sa.insert(table), rows[start:start + 5000])
@@ -166,6 +168,30 @@ def _same_answers(member: dict) -> int:
     """How many skill items the member answered, when every answer is the same; else 0."""
     values = [v for k, v in member.items() if SKILL_ITEM.match(k) and v not in (None, "", [])]
     return len(values) if len(values) > 1 and all(v == values[0] for v in values) else 0
+
+
+def _online_repeats(submissions: list[Submission]) -> dict[int, int]:
+    """For self-surveys matched to no listed household: an earlier one of the same group with the same
+    address and head's name (two residents of one household, or one resident twice), by submission id."""
+    loose = [s for s in submissions if s.household_id is None and s.channel == Channel.ONLINE]
+    found = {}
+    for group_id in {s.residential_group_id for s in loose}:
+        earlier = db.session.execute(sa.select(Submission).where(
+            Submission.residential_group_id == group_id, Submission.household_id.is_(None),
+            Submission.channel == Channel.ONLINE, Submission.review_status != ReviewStatus.REJECTED)
+            .order_by(Submission.received_at, Submission.id)).scalars().all()
+        for submission in (s for s in loose if s.residential_group_id == group_id):
+            key = _household_key(submission)
+            first = next((e.id for e in earlier if e.id != submission.id and _household_key(e) == key
+                          and (e.received_at, e.id) < (submission.received_at, submission.id)), None)
+            if key[0] and first is not None:
+                found[submission.id] = first
+    return found
+
+
+def _household_key(submission: Submission) -> tuple[str, str]:
+    answers = submission.answers if isinstance(submission.answers, dict) else {}
+    return plain(answers.get("a2_address")), plain(answers.get("a3_head_name"))
 
 
 def _gaps(submissions: list[Submission]) -> dict[int, int]:

@@ -80,3 +80,15 @@ def test_members_with_the_same_name_and_birth_year_are_flagged(world):
     db.session.expire_all()
     [(a, b)] = duplicates.person_pairs(db.session.get(Household, household.id))
     assert {a.line_no, b.line_no} == {first.line_no, 9}
+
+
+def test_a_self_survey_finds_its_household_by_address_and_head(world):
+    home = world.hh_a1
+    group = home.residential_group_id
+    assert duplicates.listed_match(group, duplicates.fold(home.address).upper(), duplicates.fold(home.head_name)) == home
+    assert duplicates.listed_match(group, home.address, None) == home  # a form that asks no head's name
+    assert duplicates.listed_match(group, home.address, "Người Khác") is None
+    assert duplicates.listed_match(group, "Số 999 phố Khác", home.head_name) is None
+    make_household(world.group_a1, home.address, home.head_name, members=0)  # two listed there: none chosen
+    db.session.commit()
+    assert duplicates.listed_match(group, home.address, home.head_name) is None

@@ -47,7 +47,7 @@ def test_the_page_shows_the_group_and_nobody_elses_data(resident, world):
 
 
 def test_a_resident_sends_an_online_submission_into_the_review_queue(app, resident, world):
-    body = payload()
+    body = payload(answers=answers(a2_address="Số 99, đường Trần Phú"))  # no listed household there
     response = resident.send(body)
     assert response.status_code == 201
     assert set(response.get_json()) <= {"uuid", "status", "result", "message", "errors"}  # no ids, no data
@@ -86,3 +86,27 @@ def test_a_refused_self_survey_is_kept_with_its_group_and_no_sender(resident, wo
     kept = db.session.execute(sa.select(RefusedRecord).where(RefusedRecord.uuid == body["uuid"])).scalar_one()
     assert (kept.code, kept.sender_id, kept.self_group_id) == ("unknown_form", None, world.group_a1.id)
     assert kept.payload["answers"] == answers()
+
+
+def test_a_self_survey_is_matched_to_its_listed_household_and_counted_once(app, resident, world):
+    from survey_app.collection import quality
+    from survey_app.dashboard.tasks import derive_pending
+
+    listed = world.hh_a1  # "Số 12, ngõ 3, đường Lê Lợi"
+    first = resident.send(payload(answers=answers(a2_address="so 12 ngo 3 duong Le Loi")))
+    assert first.status_code == 201 and "household_id" not in first.get_json()
+    submission = db.session.execute(sa.select(Submission)).scalar_one()
+    assert submission.household_id == listed.id and submission.channel == Channel.ONLINE
+    db.session.expire_all()
+    assert db.session.get(Household, listed.id).status.value == "done"  # counted in coverage, once
+    # A second one for the same household is kept, and flagged as a possible duplicate.
+    resident.send(payload(answers=answers()))
+    # Two unmatched ones with the same address and head: the second is flagged too.
+    other = answers(a2_address="Số 99, đường Trần Phú")  # (this test form asks no head's name)
+    resident.send(payload(answers=other))
+    resident.send(payload(answers=other))
+    derive_pending()
+    db.session.commit()
+    rows = db.session.execute(sa.select(Submission).order_by(Submission.id)).scalars().all()
+    assert [r.household_id for r in rows] == [listed.id, listed.id, None, None]
+    assert [quality.flags_for(r) for r in rows] == [[], ["twice"], [], ["twice"]]
