@@ -18,7 +18,9 @@ from survey_app.collection.models import (
     Submission,
     SubmissionVersion,
     VersionSource,
+    Visit,
 )
+from survey_app.sync.refused import RefusedRecord
 from survey_app.extensions import db
 from tests.browser.test_offline_survey import (
     finalize,
@@ -183,3 +185,62 @@ def test_a_quarantined_record_is_fixed_through_the_rendered_form(live_server, ph
     assert row.status == QuarantineStatus.ACCEPTED
     assert submission.answers["members"][0]["b1_birth_year"] == 1965
     expect(desk.locator('[data-field="b1_birth_year"]')).to_have_text("1965")
+
+
+def phone_records(page) -> list[dict]:
+    return page.evaluate("""() => new Promise((resolve) => {
+        const open = indexedDB.open('survey-phone');
+        open.onsuccess = () => {
+            const request = open.result.transaction('records').objectStore('records').getAll();
+            request.onsuccess = () => resolve(request.result.map((r) => ({ uuid: r.uuid, state: r.state })));
+        };
+    })""")
+
+
+def server_copies() -> set[str]:
+    db.session.expire_all()
+    return set(db.session.scalars(sa.union(
+        sa.select(Submission.uuid), sa.select(Visit.client_uuid).where(Visit.client_uuid.is_not(None)),
+        sa.select(QuarantinedSubmission.uuid), sa.select(RefusedRecord.uuid).where(RefusedRecord.uuid.is_not(None)))))
+
+
+def test_nothing_lives_only_on_the_phone(live_server, phone, world, street):
+    """Stored, refused (out of area) and quarantined records: after a send, the server holds a copy of
+    every record the phone holds, and setting the refused ones aside leaves those copies in place."""
+    sign_in(phone, live_server)
+    group = street["group"].id
+    open_household(phone, group, street["first"].id)
+    phone.get_by_test_id("outcome-nobody_home").click()
+    phone.wait_for_selector("#s-households:not([hidden])")
+    open_household(phone, group, street["second"].id)
+    phone.get_by_test_id("outcome-interviewed").click()
+    household_part(phone, 1)
+    phone.get_by_test_id("form-next").click()
+    member(phone, 0, name=None, born=1950, sex="male")
+    go_offline(phone)
+    original = formlink.validate_answers
+    formlink.validate_answers = lambda form, answers, filled_on=None: [
+        *original(form, answers, filled_on),
+        {"field": "b1_birth_year", "index": 0, "code": "constraint", "message": "Năm sinh cần kiểm tra lại"}]
+    try:
+        finalize(phone)
+        open_household(phone, group, street["third"].id)
+        phone.get_by_test_id("outcome-refused").click()
+        phone.wait_for_selector("#s-households:not([hidden])")
+        street["third"].residential_group_id = world.group_a2.id  # moved to another team's group meanwhile
+        db.session.commit()
+        phone.context.set_offline(False)
+        phone.get_by_test_id("open-problems").wait_for(timeout=20_000)
+        wait_unsent(phone, 2)  # the quarantined and the refused record stay listed as problems
+    finally:
+        formlink.validate_answers = original
+    held = phone_records(phone)
+    assert len(held) == 3 and {r["state"] for r in held} == {"sent", "refused"}
+    assert {r["uuid"] for r in held} <= server_copies()
+    phone.get_by_test_id("open-problems").click()
+    for _ in range(2):
+        phone.get_by_test_id("problem").first.get_by_test_id("problem-aside").click()
+        expect(phone.locator("#dlg-text")).to_contain_text("Cán bộ phường đã có")
+        phone.get_by_test_id("dlg-yes").click()
+    expect(phone.get_by_test_id("problem")).to_have_count(0)
+    assert {r["uuid"] for r in held} <= server_copies()
