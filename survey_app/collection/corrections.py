@@ -70,7 +70,8 @@ def changes(submission: Submission, before: dict, after: dict) -> list[dict]:
             for key in keys if (old.get(key) or (None, None, None))[2] != (new.get(key) or (None, None, None))[2]]
 
 
-def _filled_on(submission: Submission):
+def filled_on(submission: Submission):
+    """The ward's day the submission was filled in: its form's today()."""
     return rules.filled_on(SimpleNamespace(started_at=submission.started_at, visited_at=submission.received_at,
                                            finished_at=submission.finished_at))
 
@@ -88,7 +89,7 @@ def correct(submission: Submission, answers: dict, reason: str, author: User, se
         errors = [_error("unchanged", _("No answer was changed."))]
     else:
         form = entities.served_form(form, submission.ward_id, author)
-        errors = operations.answer_errors(form, answers, _filled_on(submission), submission.residential_group.code)
+        errors = operations.answer_errors(form, answers, filled_on(submission), submission.residential_group.code)
     if errors:
         audit("submission.correction_refused", user=author, ward_id=submission.ward_id, object_type="submissions",
               object_id=submission.id, detail={"codes": sorted({str(e.get("code")) for e in errors})[:10]})

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from survey_app.access import load_or_abort, roles_required
 from survey_app.accounts.models import Role
-from survey_app.collection import corrections, duplicates, formlink, media, operations, quality, queries
+from survey_app.collection import corrections, duplicates, formlink, media, operations, quality, queries, rules
 from survey_app.collection.forms import (
     AcceptForm,
     HandledForm,
@@ -27,7 +27,7 @@ from survey_app.collection.models import (
     ReviewStatus,
     Submission,
 )
-from survey_app.collection.records import RecordError, parse_json
+from survey_app.collection.records import RecordError, parse_json, parse_record
 from survey_app.errors import error_response
 from survey_app.security import CONTENT_SECURITY_POLICY
 from survey_app.extensions import db
@@ -91,7 +91,8 @@ def submission_detail(submission_id):
 def correct_page(submission_id):
     """The submission in the rendered form, its latest answers filled in, to correct."""
     submission = load_or_abort(Submission, submission_id, write=True)
-    return render_template("collection/correct.html", submission=submission, max_reason=corrections.MAX_REASON)
+    return render_template("collection/correct.html", submission=submission, max_reason=corrections.MAX_REASON,
+                           filled_on=corrections.filled_on(submission))
 
 
 @roles_required(*CORRECTORS)
@@ -168,7 +169,16 @@ def _render_quarantined(row: QuarantinedSubmission, accept: AcceptForm | None = 
     known = row.form_id is not None and formlink.load_form(row.ward_id, row.form_id, row.form_version) is not None
     return render_template("collection/quarantine_detail.html", row=row, accept=accept, labels=quarantine_status_labels(),
                            reject=reject or RejectForm(), errors=row.errors if errors is None else errors,
-                           rendered=known and isinstance(row.payload.get("answers"), dict)), status
+                           rendered=known and isinstance(row.payload.get("answers"), dict),
+                           filled_on=_filled_on_of(row.payload)), status
+
+
+def _filled_on_of(payload: dict):
+    """The ward's day a quarantined record was filled in (today() of its form), if it says."""
+    try:
+        return rules.filled_on(parse_record(payload, with_visit=False))
+    except RecordError:
+        return None
 
 
 @roles_required(Role.WARD_ADMIN)

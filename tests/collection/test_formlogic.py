@@ -56,9 +56,10 @@ def form():
     return shipped.current("household_survey")
 
 
-def run_phone(schema_json, raw_cases, last_saved=None):
+def run_phone(schema_json, raw_cases, last_saved=None, today=None):
     done = subprocess.run(["node", "--experimental-default-type=module", str(SCRIPT)],
-                          input=json.dumps({"schema": schema_json, "cases": raw_cases, "last_saved": last_saved}),
+                          input=json.dumps({"schema": schema_json, "cases": raw_cases, "last_saved": last_saved,
+                                            "today": today}),
                           capture_output=True, text=True, check=True, timeout=60)
     return json.loads(done.stdout)
 
@@ -88,6 +89,22 @@ def test_the_phone_reads_its_last_saved_record(app):
                              last_saved={"village": "Đông Hải"})
     assert (again["answers"]["same_village"], again["answers"]["previous"]) == ("yes", "Đông Hải")
     assert other["answers"]["same_village"] == "no"
+
+
+def test_a_record_fixed_later_keeps_the_day_it_was_filled_in(app):
+    """A record sent back and fixed a year on: today() (and so every age) is the interview's day."""
+    from survey_app.formdefs.parser import load_form
+
+    text = ("| survey |\n| | type | name | label | calculation |\n| | integer | born | Born | |\n"
+            "| | calculate | age | | int(format-date(today(), '%Y')) - ${born} |\n"
+            "| settings |\n| | form_id | version |\n| | fixed_later | 1 |\n")
+    loaded = load_form(text.encode(), "fixed_later.md")
+    assert loaded.ok, [str(e) for e in loaded.errors]
+    with app.test_request_context():
+        schema_json = client_json(loaded.schema, "vi")
+    then, = run_phone(schema_json, [{"born": 1970}], today="2025-08-20")
+    now, = run_phone(schema_json, [{"born": 1970}])
+    assert then["answers"]["age"] == 55 and now["answers"]["age"] == date.today().year - 1970
 
 
 def test_phone_and_server_agree(app, form):

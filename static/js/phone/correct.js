@@ -44,6 +44,7 @@ async function send(flow, answers) {
 async function start() {
   const schema = await getJSON(root.dataset.formUrl);
   const model = new FormModel(schema);
+  model.today = root.dataset.today || null; /* today() is the day the record was filled in */
   const answers = JSON.parse(root.dataset.answers);
   const flow = new FormFlow({
     model, raw: answers, body: document.getElementById("form-body"), actions: document.getElementById("form-actions"),

@@ -42,7 +42,7 @@ export async function pullSentBack() {
 
 export async function renderFixes() {
   app.current = { refresh: renderFixes, back: () => go("#/") };
-  show("fixes", t("fixes", { n: "" }));
+  show("fixes", t("fix_badge"));
   const waiting = await toFix();
   $("fixes").replaceChildren(...waiting.map((r) => h("li", { class: "card", "data-testid": "fix", "data-uuid": r.uuid },
     h("strong", {}, `${r.label.address} · ${r.label.head_name}`), h("br"),

@@ -137,9 +137,10 @@ export class FormModel {
   }
 
   /* What every expression of the form reads besides the answers: the secondary instances (choice lists,
-     attached files), which list each select uses, and this phone's last saved record (${last-saved#name}). */
+     attached files), which list each select uses, this phone's last saved record (${last-saved#name}), and
+     the day today() gives (`today`, "YYYY-MM-DD": the day a record was filled in, when it is fixed later). */
   shared() {
-    return { instances: this.instances, choiceLists: this.choiceLists, lastSaved: this.lastSaved || {} };
+    return { instances: this.instances, choiceLists: this.choiceLists, lastSaved: this.lastSaved || {}, today: this.today || null };
   }
 
   /* The question's own message, else the form's generic one for that problem. */

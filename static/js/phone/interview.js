@@ -9,6 +9,13 @@ import { AUDIT_FILE } from "./questions.js";
 
 const ADULT_AGE = 15;
 
+/* The phone's calendar day of a time (ISO 8601), as today() gives days: "YYYY-MM-DD". */
+function dayOf(iso) {
+  const when = new Date(iso);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${when.getFullYear()}-${pad(when.getMonth() + 1)}-${pad(when.getDate())}`;
+}
+
 /* Answers known before the first question: the group, the address, and the roster's adults. */
 function prefill(model, household, group) {
   const answers = {};
@@ -60,6 +67,7 @@ export async function openForm(uuid, section) {
   $("form-title").textContent = record.label.address;
   const model = new FormModel(schema);
   model.env = { username: app.boot.user.username, deviceid: deviceId(), record: uuid, files: true };
+  if (record.fix && record.payload.started_at) model.today = dayOf(record.payload.started_at); /* ages as then */
   const lastSavedKey = `last-saved:${app.user.id}:${schema.form_id}`;
   model.lastSaved = (await meta.get(lastSavedKey)) || {}; /* ${last-saved#name}: this phone's last record of the form */
   const flow = new FormFlow({
