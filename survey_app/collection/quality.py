@@ -40,7 +40,7 @@ THRESHOLDS = (
     Threshold("min_minutes_per_member", _l("Shortest interview: minutes per member"), 2, 0, 60),
     Threshold("max_gps_accuracy_m", _l("Largest GPS error accepted (metres)"), 50, 5, 5000),
     Threshold("max_gps_distance_m", _l("Farthest a point may be outside its group's area (metres)"), 200, 0, 20000),
-    Threshold("straightline_items", _l("Same answer on at least this many skill items"), 8, 2, 50),
+    Threshold("straightline_items", _l("Same answer on at least this many skill items"), 12, 2, 50),
     Threshold("min_gap_minutes", _l("Fewest minutes between two interviews of one surveyor"), 3, 0, 120),
 )
 
@@ -244,7 +244,8 @@ def _to_segment(x, y, x1, y1, x2, y2) -> float:
 # ---- reading ---------------------------------------------------------------------------------
 
 def by_surveyor(ward, visible_clause) -> list[dict]:
-    """Per surveyor of the ward: submissions measured and how many raise each flag."""
+    """Per surveyor of the ward: submissions measured and how many raise each flag, the surveyors with
+    the largest share of flags first."""
     from survey_app.accounts.models import User
 
     clauses = flag_clauses(thresholds_of(ward))
@@ -254,13 +255,15 @@ def by_surveyor(ward, visible_clause) -> list[dict]:
         .join(Submission, Submission.id == SubmissionCheck.submission_id)
         .outerjoin(User, User.id == SubmissionCheck.surveyor_id)
         .where(SubmissionCheck.ward_id == ward.id, visible_clause)
-        .group_by(SubmissionCheck.surveyor_id, User.full_name).order_by(User.full_name)
+        .group_by(SubmissionCheck.surveyor_id, User.full_name)
     ).all()
-    return [{"surveyor_id": r.surveyor_id, "name": r.full_name, "checked": r.checked,
-             **{code: getattr(r, code) or 0 for code in clauses}} for r in rows]
+    found = [{"surveyor_id": r.surveyor_id, "name": r.full_name, "checked": r.checked,
+              **{code: getattr(r, code) or 0 for code in clauses}} for r in rows]
+    share = lambda row: sum(row[code] for code in clauses) / max(row["checked"], 1)  # noqa: E731
+    return sorted(found, key=lambda row: (-share(row), row["name"] or ""))  # the most flagged first
 
 
-def flagged(ward, visible_clause, code: str | None = None, surveyor_id: int | None = None, limit: int = 200) -> list:
+def flagged(ward, visible_clause, code: str | None = None, surveyor_id: int | None = None, limit: int = 50) -> list:
     """The flagged submissions (newest first), with the flags each raises."""
     limits = thresholds_of(ward)
     clauses = flag_clauses(limits)

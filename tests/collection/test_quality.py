@@ -18,7 +18,7 @@ from tests.conftest import csrf_token
 from tests.factories import make_household
 
 T0 = datetime(2025, 8, 20, 2, 0, tzinfo=timezone.utc)
-SKILLS = [f"s{n}_item" for n in range(1, 11)]
+SKILLS = [f"s{n}_item" for n in range(1, 14)]  # 13, past the default of 12
 #: A small square of about 220 m around (20.85, 106.68).
 SQUARE = {"type": "Polygon", "coordinates": [[[106.679, 20.849], [106.681, 20.849], [106.681, 20.851],
                                               [106.679, 20.851], [106.679, 20.849]]]}
