@@ -49,10 +49,9 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def phone(browser):
-    """A fresh browser profile the size of a cheap Android phone, in Vietnamese."""
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN", device_scale_factor=2)
+def _fresh_page(browser, **options):
+    """A page in a fresh browser profile, in Vietnamese; fails the test on any JavaScript error."""
+    context = browser.new_context(locale="vi-VN", **options)
     page = context.new_page()
     page.set_default_timeout(10_000)
     errors: list[str] = []
@@ -60,6 +59,18 @@ def phone(browser):
     yield page
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def phone(browser):
+    """A fresh browser profile the size of a cheap Android phone, in Vietnamese."""
+    yield from _fresh_page(browser, viewport={"width": 360, "height": 740}, device_scale_factor=2)
+
+
+@pytest.fixture
+def desk(browser):
+    """A fresh browser profile on a desk's screen (ward staff), in Vietnamese."""
+    yield from _fresh_page(browser, viewport={"width": 1280, "height": 900})
 
 
 def fill_login(page, username: str) -> None:

@@ -41,16 +41,14 @@ pytestmark = pytest.mark.browser
 COMMENT = "Năm sinh của chủ hộ chưa đúng, hỏi lại"
 
 
-@pytest.fixture
-def desk(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+def interview_second(phone, live_server, street, born: int = 1950) -> None:
+    """Signed in as surveyor_1: the second household of the street interviewed, one member, up to the review."""
+    sign_in(phone, live_server)
+    open_household(phone, street["group"].id, street["second"].id)
+    phone.get_by_test_id("outcome-interviewed").click()
+    household_part(phone, 1)
+    phone.get_by_test_id("form-next").click()
+    member(phone, 0, name=None, born=born, sex="male")
 
 
 def the_submission() -> Submission:
@@ -66,12 +64,7 @@ def edit_in_summary(page, summary: str, label: str) -> None:
 
 def test_sent_back_fixed_on_the_phone_corrected_and_approved_with_three_versions(live_server, phone, desk, world,
                                                                                   street):
-    sign_in(phone, live_server)
-    open_household(phone, street["group"].id, street["second"].id)
-    phone.get_by_test_id("outcome-interviewed").click()
-    household_part(phone, 1)
-    phone.get_by_test_id("form-next").click()
-    member(phone, 0, name=None, born=1950, sex="male")
+    interview_second(phone, live_server, street)
     finalize(phone)
     wait_unsent(phone, 0)
     submission = the_submission()
@@ -144,12 +137,7 @@ def test_sent_back_fixed_on_the_phone_corrected_and_approved_with_three_versions
 
 
 def test_a_quarantined_record_is_fixed_through_the_rendered_form(live_server, phone, desk, world, street):
-    sign_in(phone, live_server)
-    open_household(phone, street["group"].id, street["second"].id)
-    phone.get_by_test_id("outcome-interviewed").click()
-    household_part(phone, 1)
-    phone.get_by_test_id("form-next").click()
-    member(phone, 0, name=None, born=1950, sex="male")
+    interview_second(phone, live_server, street)
     original = formlink.validate_answers
 
     def strict(form, answers, filled_on=None):  # the server is stricter than the phone this time
