@@ -316,7 +316,7 @@ def test_the_audit_says_what_was_left_out_and_suppressed_without_personal_data(a
     event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "export.csv")).one()
     detail = event.detail
     assert detail["figures_only"] is True and detail["personal"] is False
-    assert set(detail["left_out"]["sheets"]) == {"members", "households", "persons", "visits", "support_events",
+    assert set(detail["left_out"]["sheets"]) == {"members", "households", "persons", "visits", "versions", "support_events",
                                                  "learners"}
     assert detail["left_out"]["columns"]["classes"] == ["trainer"]
     assert detail["suppressed"]["coverage"] > 0 and detail["suppressed"]["summary"] > 0
