@@ -228,7 +228,7 @@ def changed_answers(before, after, prefix: str = "") -> list[str]:
     """The answers that differ between two versions, by name ("members[2].b1_birth_year" for an entry)."""
     before, after = before if isinstance(before, dict) else {}, after if isinstance(after, dict) else {}
     found = []
-    for name in [*after, *(n for n in before if n not in after)]:
+    for name in sorted({*after, *before}):  # by name: JSONB keeps no order
         old, new = before.get(name), after.get(name)
         if old == new or name.startswith("#"):
             continue
