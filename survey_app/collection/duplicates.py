@@ -1,8 +1,8 @@
 """Possible duplicate households and members, and merging two households into one.
 
 Two households of one residential group may be the same one when their addresses are the same, or their
-heads' names are the same at the same house number of the same street, compared as the phone compares
-them at the door (static/js/phone/lists.js, `possibleDuplicates`): without accents, case, punctuation,
+heads' names nearly match (one typo) at the same house number of nearly the same address (two typos)
+or of the same street, compared as the phone compares them at the door (static/js/phone/lists.js, `possibleDuplicates`): without accents, case, punctuation,
 "số" or "nhà". Members of one household are possible duplicates when they have the same name and birth
 year. A ward admin merges a pair: every visit, submission, member and support act of the household set
 aside moves to the one kept, which then counts once in coverage. Functions only flush; the caller commits.
@@ -49,14 +49,32 @@ def _first_number(text: str) -> str | None:
     return found.group(0) if found else None
 
 
+def within(a: str, b: str, most: int) -> bool:
+    """Whether two texts are at most `most` edits (a letter added, dropped or changed) apart."""
+    if abs(len(a) - len(b)) > most:
+        return False
+    row = list(range(len(b) + 1))
+    for i, letter in enumerate(a, 1):
+        nxt = [i]
+        for j, other in enumerate(b, 1):
+            nxt.append(min(row[j] + 1, nxt[j - 1] + 1, row[j - 1] + (letter != other)))
+        row = nxt
+    return row[-1] <= most
+
+
 def same_household(a_address: str, a_head: str, b_address: str, b_head: str) -> bool:
-    """Whether two households of one group may be the same: see the module's docstring."""
+    """Whether two households of one group may be the same: the same address; or the head's name (a typo
+    aside) at the same house number of nearly the same address (two typos aside) or of the same street.
+    The phone asks at the door by the same rule (static/js/phone/lists.js, possibleDuplicates)."""
     address_a, address_b = plain(a_address), plain(b_address)
     if address_a and address_a == address_b:
         return True
+    if not plain(a_head) or not within(plain(a_head), plain(b_head), 1):
+        return False
     number = _first_number(address_a)
-    return bool(plain(a_head)) and plain(a_head) == plain(b_head) and number is not None \
-        and number == _first_number(address_b) and address_a.split()[-2:] == address_b.split()[-2:]
+    if number is None or number != _first_number(address_b):
+        return False
+    return within(address_a, address_b, 2) or address_a.split()[-2:] == address_b.split()[-2:]
 
 
 @dataclass

@@ -102,6 +102,12 @@ def test_a_new_household_that_may_be_on_the_list_is_flagged_at_the_door(live_ser
     phone.get_by_test_id("dlg-add").click()
     expect(phone.locator("#visit-addr")).to_have_text("Nhà 12, ngách 3/7, đường Lê Lợi")
 
+    # Nearly the same: a typo in the head's name and one in the address.
+    add_household(phone, group, "12 ngo 3 duong Le Loj", "Nguyen Van Ann")
+    expect(phone.locator("#dlg-text")).to_contain_text("Số 12, ngõ 3, đường Lê Lợi")
+    phone.get_by_test_id("dlg-open").click()
+    expect(phone.locator("#visit-addr")).to_have_text("Số 12, ngõ 3, đường Lê Lợi")
+
     # Another address: no question asked.
     add_household(phone, group, "Số 90, đường Lê Lợi", "Nguyễn Văn An")
     expect(phone.locator("#visit-addr")).to_have_text("Số 90, đường Lê Lợi")

@@ -17,6 +17,13 @@ def test_the_same_household_is_found_whatever_the_accents_case_or_punctuation():
     assert not duplicates.same_household("12 Ngõ 3 Lê Lợi", "Nguyễn Văn An", "14 ngõ 3 Lê Lợi", "Nguyễn Văn An")
     assert not duplicates.same_household("12 Ngõ 3 Lê Lợi", "Nguyễn Văn An", "12 Trần Phú", "Nguyễn Văn An")
     assert not duplicates.same_household("12 Lê Lợi", "An", "12 Lê Lợi B", "Bình")
+    # Nearly: one typo in the head's name, two in the address.
+    assert duplicates.same_household("Số 12, ngõ 3, đường Lê Lợi", "Nguyễn Văn An", "12 ngo 3 duong Le Loj",
+                                     "Nguyen Van Ann")
+    assert not duplicates.same_household("Số 12, ngõ 3, đường Lê Lợi", "Nguyễn Văn An", "12 ngo 3 duong Le Loj",
+                                         "Nguyen Van Binh")
+    assert not duplicates.same_household("Số 12, ngõ 3, đường Lê Lợi", "Nguyễn Văn An", "Số 90, đường Lê Lợi",
+                                         "Nguyễn Văn An")
 
 
 def new_at_door(world, address, head):

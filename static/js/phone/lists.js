@@ -37,16 +37,32 @@ function plain(text) {
 const firstNumber = (text) => (text.match(/\d+/) || [null])[0];
 const lastWords = (text, n) => text.split(" ").slice(-n).join(" ");
 
-/* Listed (or already added) households of the group this new one may be: the same address, or the same
-   head's name at the same house number of the same street. */
+/* Whether two texts are at most `most` edits (a letter added, dropped or changed) apart. */
+function within(a, b, most) {
+  if (Math.abs(a.length - b.length) > most) return false;
+  let row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i += 1) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length] <= most;
+}
+
+/* Listed (or already added) households of the group this new one may be: the same address; or the head's
+   name (a typo aside) at the same house number of nearly the same address (two typos aside) or of the
+   same street. The server flags pairs by the same rule (collection/duplicates.py, same_household). */
 export function possibleDuplicates(items, address, headName) {
   const wanted = plain(address);
   const head = plain(headName);
   return items.filter((item) => {
     const other = plain(item.address);
     if (other === wanted) return true;
-    return head !== "" && plain(item.head_name) === head && firstNumber(wanted) !== null
-      && firstNumber(other) === firstNumber(wanted) && lastWords(other, 2) === lastWords(wanted, 2);
+    if (head === "" || !within(plain(item.head_name), head, 1)) return false;
+    if (firstNumber(wanted) === null || firstNumber(other) !== firstNumber(wanted)) return false;
+    return within(other, wanted, 2) || lastWords(other, 2) === lastWords(wanted, 2);
   });
 }
 
