@@ -98,9 +98,11 @@ def household_pairs(user: User, ward_id: int, limit: int = 200) -> list[Pair]:
     pairs = []
     for group_id, members in by_group.items():
         keys: dict = defaultdict(list)
-        for household in members:  # candidates share the folded address or the head's folded name
+        for household in members:  # candidates share the folded address or the house number
             keys[("a", plain(household.address))].append(household)
-            keys[("h", plain(household.head_name))].append(household)
+            number = _first_number(plain(household.address))
+            if number is not None:
+                keys[("n", number)].append(household)
         seen = set()
         for candidates in keys.values():
             for i, first in enumerate(candidates):
