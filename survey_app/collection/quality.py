@@ -56,6 +56,18 @@ def flag_labels() -> dict:
     }
 
 
+def flag_short_labels() -> dict:
+    """A word or two per flag, for table headers (the full label is their title)."""
+    return {
+        "short": _l("Too short"),
+        "gps_far": _l("GPS far"),
+        "gps_poor": _l("GPS imprecise"),
+        "straightline": _l("Same answers"),
+        "burst": _l("Too close in time"),
+        "twice": _l("Interviewed twice"),
+    }
+
+
 FLAGS = tuple(flag_labels())
 
 

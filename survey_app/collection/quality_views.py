@@ -29,7 +29,7 @@ def _page(form, status: int = 200):
     code = request.args.get("flag") if request.args.get("flag") in quality.FLAGS else None
     surveyor = request.args.get("surveyor", type=int)
     return render_template(
-        "collection/quality.html", ward=ward, form=form, labels=quality.flag_labels(), codes=quality.FLAGS,
+        "collection/quality.html", ward=ward, form=form, labels=quality.flag_labels(), short=quality.flag_short_labels(), codes=quality.FLAGS,
         surveyors=quality.by_surveyor(ward, scope), code=code, surveyor=surveyor,
         flagged=quality.flagged(ward, scope, code, surveyor), may_set=current_user.role == Role.WARD_ADMIN,
     ), status
