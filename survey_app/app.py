@@ -35,7 +35,46 @@ def create_app(config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_jobs(app)
+    register_audit_names()
     return app
+
+
+def register_audit_names() -> None:
+    """How the audit log names each capability's objects (survey_app/audit/sentences.py)."""
+    from flask_babel import gettext as _
+
+    from survey_app.access import sees_people
+    from survey_app.accounts.models import User
+    from survey_app.audit.sentences import namer_for, register_namer
+    from survey_app.collection.models import Household, QuarantinedSubmission, Submission
+    from survey_app.formdefs.models import FormVersion
+    from survey_app.planning.models import PlanClass, TrainingPlan
+    from survey_app.support.models import SupportType
+    from survey_app.sync.refused import RefusedRecord
+    from survey_app.teams.models import StandingTeam, SurveyTeam
+    from survey_app.wards.models import City, ResidentialGroup, Ward
+
+    register_namer(("user", "users", "account"), namer_for(User, lambda u, v: u.full_name, "accounts.account_edit", "user_id"))
+    register_namer(("submissions",), namer_for(
+        Submission, lambda s, v: _("submission #%(id)s", id=s.id), "collection.submission_detail", "submission_id"))
+    register_namer(("households",), namer_for(
+        Household, lambda h, v: h.address if sees_people(v) else _("household #%(id)s", id=h.id)))
+    register_namer(("quarantined_submissions",), namer_for(
+        QuarantinedSubmission, lambda q, v: _("held record #%(id)s", id=q.id), "collection.quarantined_detail", "row_id"))
+    register_namer(("refused_records",), namer_for(
+        RefusedRecord, lambda r, v: _("refused record #%(id)s", id=r.id), "collection.refused_detail", "refused_id"))
+    register_namer(("ward", "wards"), namer_for(Ward, lambda w, v: w.name, "wards.ward_detail", "ward_id"))
+    register_namer(("city", "cities"), namer_for(City, lambda c, v: c.name))
+    register_namer(("residential_group", "residential_groups"), namer_for(ResidentialGroup, lambda g, v: g.name))
+    register_namer(("survey_team", "survey_teams"), namer_for(
+        SurveyTeam, lambda t, v: _("Team %(number)s", number=t.number), "teams.team_detail", "team_id"))
+    register_namer(("standing_team", "standing_teams"), namer_for(StandingTeam, lambda t, v: t.name))
+    register_namer(("form_version", "form_versions"), namer_for(
+        FormVersion, lambda f, v: f"{f.title} ({f.version})", "formdefs.report", "version_id"))
+    register_namer(("support_types",), namer_for(SupportType, lambda t, v: t.name_vi))
+    register_namer(("plan_class", "plan_classes"), namer_for(
+        PlanClass, lambda c, v: _("class #%(id)s", id=c.id), "planning.class_detail", "class_id"))
+    register_namer(("training_plan", "training_plans"), namer_for(TrainingPlan, lambda p, v: _("the training plan")))
 
 
 def register_extensions(app: Flask) -> None:

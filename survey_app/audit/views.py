@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from survey_app.access import roles_required
 from survey_app.accounts.models import Role
-from survey_app.audit import queries
+from survey_app.audit import queries, sentences
 from survey_app.audit.forms import AuditFilterForm
 
 
@@ -16,8 +16,10 @@ def audit_log():
     form = AuditFilterForm(request.args)
     form.user.choices = [("", _("Everyone"))] + [(u.id, u.full_name) for u in queries.actors(current_user)]
     names = queries.actions(current_user)
-    prefixes = sorted({name.split(".")[0] for name in names})
-    form.action.choices = [("", _("All actions"))] + [(p, f"{p}.*") for p in prefixes] + [(a, a) for a in names]
+    prefixes = sorted({name.split(".")[0] for name in names}, key=sentences.category_words)
+    form.action.choices = [("", _("All actions"))] + [
+        (p, _("All: %(group)s", group=sentences.category_words(p))) for p in prefixes] + sorted(
+        ((a, sentences.action_words(a)) for a in names), key=lambda choice: choice[1])
     valid = form.validate()
     events = queries.audit_page(
         current_user,
@@ -28,4 +30,7 @@ def audit_log():
         page=max(form.page.data or 1, 1) if valid else 1,
     )
     names = queries.user_names(e.user_id for e in events.items)
-    return render_template("audit/log.html", form=form, events=events, names=names, valid=valid)
+    objects = sentences.names_for(events.items, current_user)
+    rows = [{"event": e, "sentence": sentences.sentence(e, names.get(e.user_id) or _("Someone"), objects),
+             "details": sentences.details(e)} for e in events.items]
+    return render_template("audit/log.html", form=form, events=events, rows=rows, valid=valid)

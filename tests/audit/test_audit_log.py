@@ -60,3 +60,65 @@ def test_city_admin_reads_the_log_of_the_city_wards_and_of_the_city_people(clien
     assert 'data-action="export.csv"' not in html
     login(other := client.application.test_client(), "city_viewer")
     assert other.get("/audit").status_code == 403
+
+
+def _visible_text(html: str) -> str:
+    import re
+
+    body = html.split('data-testid="audit-table"', 1)[1].split("</table>", 1)[0]
+    return re.sub(r"<[^>]+>", " ", body)
+
+
+def test_the_log_reads_as_sentences_with_links_and_no_codes_or_json(client, world):
+    now = datetime.now(timezone.utc)
+    db.session.add_all([
+        AuditEvent(ward_id=world.ward_a.id, user_id=world.admin_a.id, action="team.cards_issued",
+                   object_type="survey_team", object_id=str(world.team_1.id), detail={"count": 3}, created_at=now),
+        AuditEvent(ward_id=world.ward_a.id, user_id=world.admin_a.id, action="account.password_link_issued",
+                   object_type="user", object_id=str(world.surveyor_1.id), detail={"token_id": 9}, created_at=now),
+        AuditEvent(ward_id=world.ward_a.id, user_id=world.leader_1.id, action="login.succeeded", created_at=now),
+        AuditEvent(ward_id=world.ward_a.id, user_id=world.admin_a.id, action="household.merged",
+                   object_type="households", object_id=str(world.hh_a1.id), detail={"merged": 7, "visits": 2},
+                   created_at=now),
+        AuditEvent(ward_id=world.ward_a.id, user_id=None, action="something.new", object_type="mystery",
+                   object_id="4", created_at=now),
+    ])
+    db.session.commit()
+    login(client, "admin_a")
+    html = client.get("/audit").get_data(as_text=True)
+    text = " ".join(_visible_text(html).split())
+    admin, surveyor = world.admin_a.full_name, world.surveyor_1.full_name
+    assert f"{admin} đã in thẻ đăng nhập QR cho Tổ {world.team_1.number}" in text and "lần: 3" in text
+    assert f"{admin} đã tạo đường dẫn đặt mật khẩu cho {surveyor}" in text
+    assert f"{world.leader_1.full_name} đã đăng nhập" in text
+    assert f"{admin} đã gộp một hộ khác vào {world.hh_a1.address}" in text and "lượt đến: 2" in text
+    assert f'href="/teams/{world.team_1.id}"' in html and f'href="/accounts/{world.surveyor_1.id}"' in html
+    for code in ("team.cards_issued", "login.succeeded", "survey_team", "token_id", "{", "something.new", "mystery"):
+        assert code not in text, code
+    options = html.split('name="action"', 1)[1].split("</select>", 1)[0]
+    assert "login.succeeded" not in " ".join(__import__("re").sub(r'value="[^"]*"', "", options).split())
+
+
+def test_the_city_admin_reads_no_residents_address_in_the_log(client, world):
+    db.session.add(AuditEvent(ward_id=world.ward_a.id, user_id=world.admin_a.id, action="household.merged",
+                              object_type="households", object_id=str(world.hh_a1.id),
+                              created_at=datetime.now(timezone.utc)))
+    db.session.commit()
+    login(client, "city_admin")
+    text = _visible_text(client.get("/audit").get_data(as_text=True))
+    assert world.hh_a1.address not in text and f"hộ #{world.hh_a1.id}" in text
+
+
+def test_every_action_the_code_audits_has_a_sentence():
+    import re
+    from pathlib import Path
+
+    from survey_app.audit.sentences import SENTENCES
+
+    root = Path(__file__).resolve().parents[2] / "survey_app"
+    pattern = re.compile(r"""(?:audit|audit_record|record|record_refusal|record_summarised|refusal)\(\s*"([a-z_]+\.[a-z_]+)\"""")
+    found = {name for path in root.rglob("*.py") for name in pattern.findall(path.read_text(encoding="utf-8"))}
+    found |= set(re.findall(r'refused_action = "([a-z_.]+)"', "".join(p.read_text(encoding="utf-8") for p in root.rglob("*.py"))))
+    found |= {"export.csv"}
+    assert len(found) > 60
+    assert sorted(found - set(SENTENCES)) == []
