@@ -103,6 +103,7 @@ def test_after_a_web_logout_the_next_user_sees_none_of_the_first_users_household
 
     # Logged out on a web page of the site, not in the phone app.
     phone.goto(f"{live_server}/survey")
+    phone.get_by_test_id("menu-button").click()  # the menu is one button on a phone
     with phone.expect_response("**/logout") as logout:
         phone.locator("form[action='/logout'] button").click()
     assert logout.value.all_headers()["clear-site-data"] == '"cache"'

@@ -57,6 +57,7 @@ def test_ward_admin_changes_a_target_on_a_phone(live_server, phone, answered):
     db.session.expire_all()
     assert db.session.get(Ward, answered.ward_a.id).plan_targets == {"vneid_level2": 0.455}
 
+    phone.get_by_test_id("menu-button").click()  # the menu is one button on a phone
     phone.get_by_role("link", name="Bảng theo dõi").first.click()
     phone.wait_for_url("**/dashboard")
     badge = target_badge(phone, "vneid_level2")
