@@ -44,3 +44,23 @@ def test_on_a_desk_the_menu_is_open_and_the_button_gone(live_server, desk, world
     expect(desk.locator(".mainnav")).to_be_visible()
     expect(desk.get_by_role("button", name="Đăng xuất")).to_be_visible()
     assert desk.get_by_role("button", name="Đăng xuất").bounding_box()["height"] >= 44
+
+
+def test_the_phone_apps_title_bar_never_covers_the_sync_bar(live_server, phone, world):
+    from survey_app.extensions import db
+    from tests.browser.test_offline_survey import sign_in
+    from tests.factories import make_household
+
+    for number in range(40):  # a long list, to scroll
+        make_household(world.group_a1, f"Số {100 + number}, đường Lê Lợi", f"Chủ hộ {number}", members=1)
+    db.session.commit()
+    sign_in(phone, live_server)
+    phone.goto(phone.url.split("#")[0] + f"#/g/{world.group_a1.id}")
+    expect(phone.get_by_test_id("household")).to_have_count(41)
+    phone.mouse.wheel(0, 2500)
+    phone.wait_for_function("window.scrollY > 1500")
+    bar = phone.locator("header.bar").bounding_box()
+    sync = phone.get_by_test_id("sync-bar").bounding_box()
+    assert bar["y"] == 0 and sync["y"] >= bar["y"] + bar["height"] - 0.5  # below the title, not under it
+    assert sync["y"] + sync["height"] <= 740
+    expect(phone.get_by_test_id("send-now")).to_be_in_viewport()
