@@ -64,3 +64,29 @@ def test_the_phone_apps_title_bar_never_covers_the_sync_bar(live_server, phone, 
     assert bar["y"] == 0 and sync["y"] >= bar["y"] + bar["height"] - 0.5  # below the title, not under it
     assert sync["y"] + sync["height"] <= 740
     expect(phone.get_by_test_id("send-now")).to_be_in_viewport()
+
+
+def test_the_review_groups_an_empty_members_problems_and_offers_to_remove_it(live_server, phone, world):
+    from survey_app.extensions import db
+    from tests.browser.test_offline_survey import household_part, member, open_household, sign_in
+    from tests.factories import make_household
+
+    home = make_household(world.group_a1, "Số 40, ngõ 5, đường Lê Lợi", "Phạm Văn Bốn", members=1)
+    db.session.commit()
+    sign_in(phone, live_server)
+    open_household(phone, world.group_a1.id, home.id)
+    phone.get_by_test_id("outcome-interviewed").click()
+    household_part(phone, 1)
+    phone.get_by_test_id("form-next").click()
+    member(phone, 0, name=None, born=1950, sex="male")
+    phone.get_by_test_id("add-member").click()  # a member added by mistake, left empty
+    phone.locator("#back").click()
+    phone.get_by_test_id("form-review").click()
+    cards = phone.get_by_test_id("problem-entry")
+    expect(cards).to_have_count(1)  # one card for the empty member, not one per unanswered question
+    expect(cards).to_contain_text("chưa trả lời câu nào")
+    expect(phone.get_by_test_id("finalize")).to_be_disabled()
+    cards.get_by_test_id("remove-empty").click()
+    phone.get_by_test_id("dlg-yes").click()
+    expect(phone.get_by_test_id("problem-entry")).to_have_count(0)
+    expect(phone.get_by_test_id("finalize")).to_be_enabled()

@@ -446,21 +446,54 @@ export class FormFlow {
     if (problems.length) {
       this.body.append(h("p", { class: "error", "data-testid": "review-problems" }, t("fix_first", { n: problems.length })));
       const list = h("ul", { class: "list problems" });
-      for (const problem of problems) {
-        const entry = this.model.byName.get(problem.field);
-        const repeat = this.model.levels.get(problem.field);
-        const steps = this.stepsOf(problem);
-        const where = steps.length ? this.trail(steps) : t("household");
-        const what = entry ? label(entry.field.label) : repeat ? label(repeat.repeat.label) || problem.field : problem.field;
-        list.append(h("li", {}, h("button", { type: "button", class: "item", onclick: () => this.go(this.screenOf(problem), problem.field) },
-          `${where}: ${what} — ${problemText(problem)}`)));
-      }
+      for (const [key, group] of this.problemsByEntry(problems)) list.append(this.problemCard(key, group, evaluation));
       this.body.append(list);
     }
     this.summary(this.model.top, evaluation.answers, []);
     const finalize = this.button(t("finalize"), () => this.hooks.finalize(evaluation.answers), "primary", "finalize");
     finalize.disabled = problems.length > 0;
     this.actions.append(finalize);
+  }
+
+  /* The problems grouped by the entry they are in (the household's first), in the order found. */
+  problemsByEntry(problems) {
+    const groups = new Map();
+    for (const problem of problems) {
+      const steps = this.stepsOf(problem);
+      const key = JSON.stringify(steps);
+      if (!groups.has(key)) groups.set(key, { steps, problems: [] });
+      groups.get(key).problems.push(problem);
+    }
+    return [...groups.entries()].sort(([a], [b]) => (a === "[]" ? -1 : b === "[]" ? 1 : 0));
+  }
+
+  problemButton(problem, where) {
+    const entry = this.model.byName.get(problem.field);
+    const repeat = this.model.levels.get(problem.field);
+    const what = entry ? label(entry.field.label) : repeat ? label(repeat.repeat.label) || problem.field : problem.field;
+    return h("button", { type: "button", class: "item", onclick: () => this.go(this.screenOf(problem), problem.field) },
+      `${where ? `${where}: ` : ""}${what} — ${problemText(problem)}`);
+  }
+
+  /* One card per entry: its first problem a tap away, how many more, and (an entry left empty that may
+     be removed) a button to remove it; the household's problems one by one. */
+  problemCard(key, { steps, problems }, evaluation) {
+    if (!steps.length) return h("li", { "data-testid": "problem-household" }, ...problems.map((p) => this.problemButton(p, t("household"))));
+    const [name, index] = steps[steps.length - 1];
+    const level = this.model.levels.get(name);
+    const entry = this.target(steps) || {};
+    const empty = !Object.entries(entry).some(([k, v]) => !k.startsWith("#") && v !== null && v !== "" && !(Array.isArray(v) && !v.length));
+    const parentPath = steps.slice(0, -1).map(([, i]) => i);
+    const counted = evaluation.counts.get(keyOf(name, parentPath));
+    const removable = empty && (counted === undefined || counted === null);
+    return h("li", { class: "card", "data-testid": "problem-entry", "data-entry": key },
+      h("strong", {}, this.trail(steps)), " ", h("span", { class: "error" }, t(empty ? "entry_empty" : "entry_problems", { n: problems.length })),
+      this.problemButton(problems[0], ""),
+      problems.length > 1 ? h("p", { class: "muted" }, t("and_more", { n: problems.length - 1 })) : null,
+      removable ? h("button", { type: "button", class: "btn warn", "data-testid": "remove-empty", onclick: async () => {
+        await this.remove(steps.slice(0, -1), level, index);
+        this.go("r");
+      } }, t(name === MEMBERS ? "remove_empty_member" : "remove_empty_entry")) : null);
   }
 
   summary(level, answers, steps) {
