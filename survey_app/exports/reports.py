@@ -283,6 +283,15 @@ def _module_titles(lang: str) -> dict[str, str]:
     return {m.code: m.title.get(lang) or m.title.get("vi") or m.code for m in rules.modules}
 
 
+def _gap_words(lang: str) -> dict[tuple[str, str], str]:
+    """(module, gap clause id) -> the clause's words, for the learners' reasons."""
+    try:
+        rules = load_rules()
+    except RuleError:
+        return {}
+    return {(m.code, c.id): c.label.get(lang) or c.label.get("vi") or c.id for m in rules.modules for c in m.gap}
+
+
 def plan_sheets(scope: Scope) -> list[Sheet]:
     """The ward's training plan: its classes and their learners (empty sheets when there is no plan)."""
     plan = queries.plan(scope)
@@ -335,14 +344,14 @@ def plan_sheets(scope: Scope) -> list[Sheet]:
     learners = queries.plan_learners(scope, plan_id)
 
     def learner_rows():
-        codes, person_ref = queries.group_codes(scope), scope.ref(PERSON)
+        codes, person_ref, words = queries.group_codes(scope), scope.ref(PERSON), _gap_words(scope.lang)
         for (cid, module, group_id, person_id, _sid, _line, name, level, asked, priority, reasons, week,
              time_slot) in queries.stream(learners):
             row = (cid, week, module.upper(), slot(time_slot), codes.get(group_id), person_ref(person_id))
             if personal:
                 row += (name,)
-            if isinstance(reasons, (list, tuple)):
-                reasons = ", ".join(map(str, reasons))
+            if isinstance(reasons, str):  # the gap clauses that put them there ("a,b"), in words
+                reasons = "; ".join(words.get((module, r), r) for r in reasons.split(",") if r)
             yield (*row, level, yes_no(asked), priority, reasons or None)
 
     class_sheet = Sheet("classes", "Lớp học", "Classes", class_columns, class_rows, partial(queries.count, classes))
