@@ -34,9 +34,9 @@ class MergeRefused(ValueError):
 
 
 def fold(text) -> str:
-    """Lower case, no accents (đ as d)."""
-    decomposed = unicodedata.normalize("NFD", str(text or ""))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("đ", "d").replace("Đ", "d").lower()
+    """Lower case, no accents (đ as d); letters outside Latin dropped."""
+    plain_d = str(text or "").replace("đ", "d").replace("Đ", "D")
+    return unicodedata.normalize("NFD", plain_d).encode("ascii", "ignore").decode().lower()
 
 
 def plain(text) -> str:
@@ -87,35 +87,36 @@ class Pair:
 
 def household_pairs(user: User, ward_id: int, limit: int = 200) -> list[Pair]:
     """Possible duplicate households the user may see, in pairs within a group; at least one of each
-    pair was registered at the door (not on the imported list) or was never visited."""
-    households = db.session.execute(
-        sa.select(Household).where(Household.ward_id == ward_id, visible(Household, user))
+    pair was registered at the door (not on the imported list). Compared on plain rows; only the pairs
+    found are loaded as households."""
+    rows = db.session.execute(
+        sa.select(Household.id, Household.residential_group_id, Household.address, Household.head_name,
+                  Household.list_key)
+        .where(Household.ward_id == ward_id, visible(Household, user))
         .order_by(Household.residential_group_id, Household.id)
-    ).scalars().all()
-    by_group: dict = defaultdict(list)
-    for household in households:
-        by_group[household.residential_group_id].append(household)
-    pairs = []
-    for group_id, members in by_group.items():
-        keys: dict = defaultdict(list)
-        for household in members:  # candidates share the folded address or the house number
-            keys[("a", plain(household.address))].append(household)
-            number = _first_number(plain(household.address))
-            if number is not None:
-                keys[("n", number)].append(household)
-        seen = set()
-        for candidates in keys.values():
-            for i, first in enumerate(candidates):
-                for second in candidates[i + 1:]:
-                    key = (first.id, second.id)
-                    if key in seen or (first.list_key is not None and second.list_key is not None):
-                        continue
-                    seen.add(key)
-                    if same_household(first.address, first.head_name, second.address, second.head_name):
-                        pairs.append(Pair(group_id, first.residential_group.name, first, second))
-                        if len(pairs) >= limit:
-                            return pairs
-    return pairs
+    ).all()
+    keys: dict = defaultdict(list)
+    for row in rows:  # candidates share the group and the folded address, or the house number
+        address = plain(row.address)
+        keys[(row.residential_group_id, "a", address)].append(row)
+        number = _first_number(address)
+        if number is not None:
+            keys[(row.residential_group_id, "n", number)].append(row)
+    found, seen = [], set()
+    for candidates in keys.values():
+        for i, first in enumerate(candidates):
+            for second in candidates[i + 1:]:
+                key = (first.id, second.id)
+                if key in seen or (first.list_key is not None and second.list_key is not None):
+                    continue
+                seen.add(key)
+                if same_household(first.address, first.head_name, second.address, second.head_name):
+                    found.append(key)
+    found = sorted(found)[:limit]
+    loaded = {h.id: h for h in db.session.execute(sa.select(Household).where(
+        Household.id.in_({i for pair in found for i in pair}))).scalars()} if found else {}
+    return [Pair(loaded[a].residential_group_id, loaded[a].residential_group.name, loaded[a], loaded[b])
+            for a, b in found]
 
 
 def listed_match(group_id: int, address, head_name) -> Household | None:
