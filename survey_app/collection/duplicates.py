@@ -89,10 +89,12 @@ def household_pairs(user: User, ward_id: int, limit: int = 200) -> list[Pair]:
     """Possible duplicate households the user may see, in pairs within a group; at least one of each
     pair was registered at the door (not on the imported list). Compared on plain rows; only the pairs
     found are loaded as households."""
-    rows = db.session.execute(
-        sa.select(Household.id, Household.residential_group_id, Household.address, Household.head_name,
-                  Household.list_key)
-        .where(Household.ward_id == ward_id, visible(Household, user))
+    columns = (Household.id, Household.residential_group_id, Household.address, Household.head_name,
+               Household.list_key)
+    scope = (Household.ward_id == ward_id, visible(Household, user))
+    door_groups = sa.select(Household.residential_group_id).where(*scope, Household.list_key.is_(None)).distinct()
+    rows = db.session.execute(  # only the groups where a household was registered at the door
+        sa.select(*columns).where(*scope, Household.residential_group_id.in_(door_groups))
         .order_by(Household.residential_group_id, Household.id)
     ).all()
     keys: dict = defaultdict(list)
