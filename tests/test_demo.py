@@ -37,6 +37,13 @@ def test_full_demo_ward_is_realistic():
     for role, username in DEMO_ACCOUNTS.items():
         user = db.session.execute(sa.select(User).where(User.username == username)).scalar_one()
         assert user.role == role and user.check_password(DEMO_PASSWORD)
+    # It ships a training plan generated from its answers, and its records' data-quality checks.
+    from survey_app.collection.models import Submission, SubmissionCheck
+    from survey_app.planning.models import PlanClass, PlanLearner, TrainingPlan
+
+    assert count(TrainingPlan, TrainingPlan.ward_id == ward_id) == 1
+    assert count(PlanClass, PlanClass.ward_id == ward_id) > 100 and count(PlanLearner, PlanLearner.ward_id == ward_id) > 1000
+    assert count(SubmissionCheck, SubmissionCheck.ward_id == ward_id) == count(Submission, Submission.ward_id == ward_id)
 
 
 def test_same_seed_gives_the_same_ward():

@@ -18,6 +18,7 @@ from survey_app.dashboard.indicators import stage_indicators
 from survey_app.demo import names
 from survey_app.demo.answers import stage_answers
 from survey_app.extensions import db, utcnow
+from survey_app.planning.demo import stage_plan
 from survey_app.support.demo import stage_support_catalogue, stage_support_events
 from survey_app.teams.assignment import GroupSpot, assign_groups
 from survey_app.teams.models import Assignment, StandingTeam, StandingTeamKind, SurveyTeam
@@ -232,7 +233,7 @@ def stage_accounts(ctx: DemoContext) -> None:
 
 STAGES = [stage_city_and_ward, stage_groups, stage_teams, stage_assignments, stage_households, stage_accounts,
           stage_answers, stage_indicators]
-STAGES += [stage_support_catalogue, stage_support_events]
+STAGES += [stage_support_catalogue, stage_support_events, stage_plan]
 
 
 def generate(config: DemoConfig | None = None) -> DemoContext:
