@@ -3,9 +3,12 @@
 through our catalog instead of its own."""
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import StringField
 
 #: WTForms' built-in messages that people meet, marked so the catalog carries their Vietnamese.
 BUILTIN_MESSAGES = (
@@ -37,3 +40,37 @@ class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return _TRANSLATIONS
+
+
+class LocalDateField(StringField):
+    """A day typed as dd/mm/yyyy (the Vietnamese way, whatever the browser's language; yyyy-mm-dd is
+    read too); empty is None. Shown as dd/mm/yyyy in a text box with a number keyboard."""
+
+    FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        self.data = None
+        text = valuelist[0].strip()
+        if not text:
+            return
+        for pattern in self.FORMATS:
+            try:
+                self.data = datetime.strptime(text, pattern).date()
+                return
+            except ValueError:
+                continue
+        raise ValueError(str(_l("“%(value)s” is not a date: pick it in the calendar or type it as dd/mm/yyyy.",
+                                value=text)))
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.strftime("%d/%m/%Y") if isinstance(self.data, date) else ""
+
+    def __call__(self, **kwargs):
+        kwargs.setdefault("inputmode", "numeric")
+        kwargs.setdefault("placeholder", "dd/mm/yyyy")
+        kwargs.setdefault("autocomplete", "off")
+        return super().__call__(**kwargs)

@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, SelectField
+from wtforms import IntegerField, SelectField
 from wtforms.validators import Optional
 
-from survey_app.webforms import Form
+from survey_app.webforms import Form, LocalDateField
 
 
 class AuditFilterForm(Form):
@@ -13,6 +13,6 @@ class AuditFilterForm(Form):
 
     user = SelectField(_l("Person"), coerce=lambda v: int(v) if v not in (None, "") else None, validators=[Optional()])
     action = SelectField(_l("Action"), validators=[Optional()])
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("To"), validators=[Optional()])
+    since = LocalDateField(_l("From"), validators=[Optional()])
+    until = LocalDateField(_l("To"), validators=[Optional()])
     page = IntegerField(validators=[Optional()])

@@ -1,8 +1,6 @@
 """Forms of the settings pages: a ward's settings and a city's plan targets."""
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from babel.numbers import get_decimal_symbol
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -15,7 +13,7 @@ from survey_app.exports.privacy import SENSITIVE_TOPICS
 
 from survey_app.wards import targets
 from survey_app.wards.models import WardKind
-from survey_app.webforms import Form
+from survey_app.webforms import Form, LocalDateField
 
 #: Prefix of the field of each targetable indicator: target_vneid_level2...
 TARGET_PREFIX = "target_"
@@ -37,33 +35,6 @@ class PercentField(StringField):
         if self.raw_data:
             return self.raw_data[0]
         return targets.percent_text(self.data, get_decimal_symbol(str(get_locale() or "vi")))
-
-
-class LocalDateField(StringField):
-    """A day from the browser's date picker (yyyy-mm-dd) or typed as dd/mm/yyyy; empty is None."""
-
-    FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        self.data = None
-        text = valuelist[0].strip()
-        if not text:
-            return
-        for pattern in self.FORMATS:
-            try:
-                self.data = datetime.strptime(text, pattern).date()
-                return
-            except ValueError:
-                continue
-        raise ValueError(str(_l("“%(value)s” is not a date: pick it in the calendar or type it as dd/mm/yyyy.",
-                                value=text)))
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.isoformat() if isinstance(self.data, date) else ""
 
 
 def _with_target_fields(form_class):

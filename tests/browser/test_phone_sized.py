@@ -90,3 +90,25 @@ def test_the_review_groups_an_empty_members_problems_and_offers_to_remove_it(liv
     phone.get_by_test_id("dlg-yes").click()
     expect(phone.get_by_test_id("problem-entry")).to_have_count(0)
     expect(phone.get_by_test_id("finalize")).to_be_enabled()
+
+
+def test_dates_on_staff_pages_are_written_the_vietnamese_way(live_server, phone, world):
+    """Whatever the browser's language: a native date box would show mm/dd/yyyy in an English Chromium."""
+    from datetime import date
+
+    from survey_app.extensions import db
+
+    world.ward_a.survey_starts_on = date(2025, 9, 1)
+    db.session.commit()
+    log_in(phone, live_server, "admin_a", "/ward")
+    phone.goto(f"{live_server}/ward/settings")
+    starts = phone.locator("#survey_starts_on")
+    assert starts.get_attribute("type") == "text" and starts.get_attribute("placeholder") == "dd/mm/yyyy"
+    expect(starts).to_have_value("01/09/2025")
+    phone.goto(f"{live_server}/audit")
+    since = phone.locator("#since")
+    assert since.get_attribute("type") == "text" and since.get_attribute("inputmode") == "numeric"
+    since.fill("01/01/2020")
+    phone.get_by_role("button", name="Lọc").click()
+    expect(phone.locator("#since")).to_have_value("01/01/2020")
+    expect(phone.locator(".field-error")).to_have_count(0)
