@@ -112,3 +112,28 @@ def test_dates_on_staff_pages_are_written_the_vietnamese_way(live_server, phone,
     phone.get_by_role("button", name="Lọc").click()
     expect(phone.locator("#since")).to_have_value("01/01/2020")
     expect(phone.locator(".field-error")).to_have_count(0)
+
+
+def test_phone_dates_and_times_are_typed_and_shown_the_vietnamese_way(live_server, phone, world):
+    """The phone's date, time and dateTime boxes, in the phone's own page (its modules as it loads them)."""
+    from tests.browser.test_offline_survey import sign_in
+
+    sign_in(phone, live_server)
+    result = phone.evaluate("""async () => {
+        const w = await import('/static/js/phone/widgets.js');
+        const typed = ["15/06/2025", "5/6/2025", "15062025", "31/02/2025", "2025-06-15", "15/06/25"];
+        return {
+            days: typed.map((text) => w.clockValue("date", text)),
+            times: ["10:30", "9:05", "1030", "24:00", "10:3"].map((text) => w.clockValue("time", text)),
+            moment: w.clockValue("datetime", "15/06/2025 14:30"),
+            digits: w.clockValue("datetime", "150620251430"),
+            shown: [w.clockText("date", "2025-06-15"), w.clockText("time", "14:30:00.000+07:00"),
+                    w.clockText("datetime", "2025-06-15T14:30:00.000+07:00")],
+        };
+    }""")
+    assert result["days"] == ["2025-06-15", "2025-06-05", "2025-06-15", None, None, None]
+    times = result["times"]
+    assert times[0].startswith("10:30:00.000") and times[1].startswith("09:05:00.000") and times[2].startswith("10:30")
+    assert times[3] is None and times[4] is None
+    assert result["moment"].startswith("2025-06-15T14:30:00.000") and result["digits"] == result["moment"]
+    assert result["shown"] == ["15/06/2025", "14:30", "15/06/2025 14:30"]

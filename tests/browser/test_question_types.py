@@ -70,7 +70,7 @@ def test_every_leaf_type_is_answered_on_the_phone_and_stored(live_server, phone,
     expect(field(phone, "fixed")).to_contain_text("cố định")
     expect(field(phone, "fixed_choice")).to_contain_text("Yes")
     expect(field(phone, "city").locator("input")).to_have_value("Hà Nội")
-    expect(field(phone, "visit_day").locator("input")).to_have_value(date.today().isoformat())
+    expect(field(phone, "visit_day").locator("input")).to_have_value(date.today().strftime("%d/%m/%Y"))
     assert field(phone, "next_score").is_hidden()
 
     # range: a slider (the default), stars (rating), a picker; the default of next_score follows the score.
@@ -121,9 +121,10 @@ def test_every_leaf_type_is_answered_on_the_phone_and_stored(live_server, phone,
     assert sorted(order) == ["blue", "gold", "green", "red"]
     pick(phone, "shuffled", "gold")
 
-    # time and dateTime with the phone's pickers; a GPS point from the phone's position.
+    # time and dateTime written the Vietnamese way (a 24-hour clock), whatever the phone's language;
+    # a GPS point from the phone's position.
     field(phone, "meet_time").locator("input").fill("10:30")
-    field(phone, "meet_at").locator("input").fill("2025-06-15T10:30")
+    field(phone, "meet_at").locator("input").fill("15/06/2025 10:30")
     phone.get_by_test_id("gps-add-home").click()
     expect(field(phone, "home").locator("input")).to_have_value("21.0278 105.8342 0 5")
 

@@ -28,13 +28,14 @@ function fileName(blob, original) {
   return `${Date.now()}.${extension}`;
 }
 import { applyDefault, setUp } from "./questions.js";
-import { appearances, barcodeWidget, clockWidget, currentPoint, dropdown, geoWidget, okWidget, optionClasses,
+import { appearances, barcodeWidget, clockText, clockWidget, currentPoint, dropdown, geoWidget, okWidget, optionClasses,
   pointWidget, rangeWidget, rankWidget } from "./widgets.js";
 
 const WIDGETS = {
   range: rangeWidget, rank: rankWidget, ack: okWidget, barcode: barcodeWidget,
   geotrace: (view, field, id, hint, error) => geoWidget(view, field, "geotrace", id, hint, error),
   geoshape: (view, field, id, hint, error) => geoWidget(view, field, "geoshape", id, hint, error),
+  date: (view, field, id, hint, error) => clockWidget(view, field, "date", id, hint, error),
   time: (view, field, id, hint, error) => clockWidget(view, field, "time", id, hint, error),
   datetime: (view, field, id, hint, error) => clockWidget(view, field, "datetime", id, hint, error),
   geopoint: pointWidget,
@@ -152,7 +153,7 @@ export class LevelView {
     const numeric = kind === "integer" || kind === "decimal";
     const phone = /numbers|tel/.test(field.appearance || "");
     const input = h("input", {
-      id, name: field.name, type: kind === "date" ? "date" : "text", autocomplete: "off",
+      id, name: field.name, type: "text", autocomplete: "off",
       inputmode: kind === "integer" || phone ? "numeric" : kind === "decimal" ? "decimal" : null,
       value: this.target[field.name] ?? "",
     });
@@ -347,5 +348,7 @@ export function answerText(model, field, value) {
     const names = Array.isArray(value) ? value : [value];
     return names.map((name) => label((list.find((c) => c.name === name) || {}).label) || name).join(", ");
   }
+  const clock = { date: "date", time: "time", datetime: "datetime", dateTime: "datetime" }[field.type];
+  if (clock) return clockText(clock, value); /* dd/mm/yyyy, 24-hour */
   return String(value);
 }

@@ -161,16 +161,66 @@ function offset(date) {
   return `${minutes >= 0 ? "+" : "-"}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
 }
 
-/* time / dateTime with the phone's pickers, stored as ODK does: "10:30:00.000+07:00", "2025-06-15T10:30:00.000+07:00". */
+/* date, time and dateTime written the Vietnamese way whatever the phone's language: dd/mm/yyyy and a
+   24-hour HH:MM, typed on the number keyboard (the slashes and the colon are optional: "15062025",
+   "1030"). Stored as ODK does: "2025-06-15", "10:30:00.000+07:00", "2025-06-15T10:30:00.000+07:00". */
+const CLOCK_HINT = { date: "dd/mm/yyyy", time: "HH:MM", datetime: "dd/mm/yyyy HH:MM" };
+const pad2 = (n) => String(n).padStart(2, "0");
+
+function dayOf(text) {
+  const found = text.match(/^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/) || text.match(/^(\d{2})(\d{2})(\d{4})$/);
+  if (!found) return null;
+  const [day, month, year] = found.slice(1).map(Number);
+  const at = new Date(Date.UTC(year, month - 1, day));
+  if (at.getUTCFullYear() !== year || at.getUTCMonth() !== month - 1 || at.getUTCDate() !== day) return null;
+  return `${String(year).padStart(4, "0")}-${pad2(month)}-${pad2(day)}`;
+}
+
+function hourOf(text) {
+  const found = text.match(/^(\d{1,2})[:h.](\d{2})$/) || text.match(/^(\d{1,2})(\d{2})$/);
+  if (!found || Number(found[1]) > 23 || Number(found[2]) > 59) return null;
+  return `${pad2(Number(found[1]))}:${found[2]}`;
+}
+
+/* What the box shows for a stored value. */
+export function clockText(kind, stored) {
+  const text = stored == null ? "" : String(stored);
+  if (kind === "time") return text.slice(0, 5);
+  const found = text.match(/^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}:\d{2}))?/);
+  if (!found) return text;
+  const day = `${found[3]}/${found[2]}/${found[1]}`;
+  return kind === "datetime" && found[4] ? `${day} ${found[4]}` : day;
+}
+
+/* The value to store for what was typed; null when it is not a date or a time. */
+export function clockValue(kind, typed) {
+  const text = typed.trim();
+  if (kind === "date") return dayOf(text);
+  if (kind === "time") {
+    const hour = hourOf(text);
+    return hour && `${hour}:00.000${offset(new Date(`2000-01-01T${hour}`))}`;
+  }
+  const found = text.match(/^(\S+)\s+(\S+)$/) || text.match(/^(\d{8})(\d{4})$/);
+  const day = found && dayOf(found[1]);
+  const hour = found && hourOf(found[2]);
+  return day && hour ? `${day}T${hour}:00.000${offset(new Date(`${day}T${hour}`))}` : null;
+}
+
 export function clockWidget(view, field, kind, id, hint, error) {
-  const input = h("input", { id, name: field.name, type: kind === "time" ? "time" : "datetime-local" });
-  const size = kind === "time" ? 5 : 16;
-  const refresh = () => { input.value = String(view.target[field.name] ?? "").slice(0, size); };
-  input.addEventListener("input", () => {
-    if (!input.value) return view.set(field.name, null);
-    const at = kind === "time" ? new Date(`2000-01-01T${input.value}`) : new Date(input.value);
-    return view.set(field.name, `${input.value}:00.000${offset(at)}`);
-  });
+  const input = h("input", { id, name: field.name, type: "text", inputmode: "numeric", autocomplete: "off",
+    placeholder: CLOCK_HINT[kind], "data-clock": kind });
+  const refresh = () => { input.value = clockText(kind, view.target[field.name]); };
+  const read = (done) => {
+    view.typeErrors.delete(field.name);
+    if (!input.value.trim()) return view.set(field.name, null);
+    const value = clockValue(kind, input.value);
+    if (value === null && done) view.typeErrors.set(field.name, t(`${kind}_format`, { f: CLOCK_HINT[kind] }));
+    view.set(field.name, value);
+    if (value !== null && done) refresh(); /* "15062025" reads back as 15/06/2025 */
+    return null;
+  };
+  input.addEventListener("input", () => read(false)); /* half-typed is no answer yet, and no error yet */
+  input.addEventListener("change", () => read(true));
   refresh();
   return { wrap: box(field, id, hint, error, input), refresh };
 }
