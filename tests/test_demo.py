@@ -81,3 +81,46 @@ def test_console_script_help():
 
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0 and "demo" in result.output and "db" in result.output
+
+
+def test_the_demo_ward_has_a_plausible_map():
+    """Groups tile an irregular outline (a Voronoi split): none empty, none overlapping, each holding its
+    own centre; visits carry GPS points inside their group, as phones report them."""
+    from survey_app.collection.models import Submission, Visit
+    from survey_app.demo import geography
+
+    ctx = generate(DemoConfig(ward_code="GEO", groups=24, households=600, survey_teams=8, standing_teams=2,
+                              with_accounts=False))
+    db.session.flush()
+
+    def area(ring):
+        return abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:]))) / 2
+
+    rings = {g.id: [tuple(p) for p in g.boundary["coordinates"][0]] for g in ctx.groups}
+    areas = [area(ring) for ring in rings.values()]
+    assert len(rings) == 24 and min(areas) > 0.2 * (sum(areas) / len(areas))  # none empty or a sliver
+    assert max(areas) / min(areas) < 6  # varied, as real groups are, not 60 identical squares
+    for group in ctx.groups:
+        ring = rings[group.id]
+        assert geography.inside((group.centroid_lon, group.centroid_lat), ring)
+        others = [g for g in ctx.groups if g.id != group.id]
+        assert not any(geography.inside((group.centroid_lon, group.centroid_lat), rings[o.id]) for o in others)
+    points = db.session.execute(sa.select(Visit.residential_group_id, Visit.longitude, Visit.latitude, Visit.accuracy_m)
+                                .where(Visit.ward_id == ctx.ward.id)).all()
+    assert points and all(lon is not None for _, lon, _, _ in points)
+    assert sum(geography.inside((lon, lat), rings[gid]) for gid, lon, lat, _ in points) == len(points)
+    assert 5 <= sorted(a for *_, a in points)[len(points) // 2] <= 25
+    located = db.session.scalar(sa.select(sa.func.count()).where(Submission.ward_id == ctx.ward.id,
+                                                                 Submission.latitude.is_not(None)))
+    assert located == db.session.scalar(sa.select(sa.func.count()).where(Submission.ward_id == ctx.ward.id))
+
+
+def test_a_small_demo_ward_has_a_cell_for_every_group():
+    from survey_app.demo import geography
+
+    for groups in (1, 3, 8, 13):
+        ctx = generate(DemoConfig(ward_code=f"S{groups}", groups=groups, households=groups * 20, survey_teams=1,
+                                  standing_teams=1, with_accounts=False))
+        for group in ctx.groups:
+            ring = [tuple(p) for p in group.boundary["coordinates"][0]]
+            assert len(ring) >= 4 and geography.inside((group.centroid_lon, group.centroid_lat), ring), (groups, group.code)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import random
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 from survey_app.accounts.models import User
 from survey_app.collection.models import (Channel, Household, HouseholdStatus, Person, ReviewStatus, Submission,
                                           Visit, VisitOutcome)
+from survey_app.demo import geography
 from survey_app.extensions import db
 from survey_app.teams.models import Assignment
 
@@ -184,6 +186,34 @@ def _when(rng) -> datetime:
     return (day + timedelta(hours=rng.randint(8, 19), minutes=rng.randrange(60))).astimezone(timezone.utc)
 
 
+def _paces(ctx) -> dict:
+    """Per group, the weights of each household status: some teams far ahead, some behind, so the map
+    and the "furthest behind" list show something (the ward's overall shares stay near STATUS_SHARES)."""
+    draws = random.Random(ctx.config.seed + 3)
+    raw = [draws.uniform(0.55, 1.2) for _ in ctx.groups]
+    mean = sum(raw) / len(raw) if raw else 1
+    paces = {}
+    for group, pace in zip(ctx.groups, raw):
+        ahead = min(max(pace / mean, 0.4), 1.23)  # the ward as a whole keeps its usual pace
+        weights = dict(STATUS_SHARES)
+        done = weights[HouseholdStatus.DONE] * ahead
+        weights[HouseholdStatus.NOT_VISITED] += weights[HouseholdStatus.DONE] - done
+        weights[HouseholdStatus.DONE] = done
+        paces[group.id] = [max(weights[s], 0.5) for s, _ in STATUS_SHARES]
+    return paces
+
+
+def _point(places, group_id) -> tuple:
+    """A visit's GPS point inside its group, as a phone reports it: mostly within 5–25 m, a few poor fixes."""
+    rng, rings = places
+    ring = rings.get(group_id)
+    if not ring:
+        return None, None, None
+    longitude, latitude = geography.point_in([tuple(p) for p in ring], rng)
+    accuracy = rng.uniform(60, 150) if rng.random() < 0.01 else rng.uniform(5, 25)
+    return round(longitude, 6), round(latitude, 6), round(accuracy, 1)
+
+
 def stage_answers(ctx) -> None:
     """Visits and household submissions for the demo ward, members linked to their answers."""
     rng, ward = ctx.rng, ctx.ward
@@ -197,18 +227,23 @@ def stage_answers(ctx) -> None:
     next_submission = (db.session.scalar(sa.select(sa.func.max(Submission.id))) or 0) + 1
     next_visit = (db.session.scalar(sa.select(sa.func.max(Visit.id))) or 0) + 1
     submissions, visits, links, statuses = [], [], [], []
+    pace = _paces(ctx)
+    places = (random.Random(ctx.config.seed + 2),  # the points have their own draws: the answers are unchanged
+              {g.id: g.boundary["coordinates"][0] for g in ctx.groups if g.boundary})
     for household in db.session.execute(
             sa.select(Household.id, Household.residential_group_id, Household.address, Household.head_name)
             .where(Household.ward_id == ward.id).order_by(Household.id)):
-        status = rng.choices([s for s, _ in STATUS_SHARES], [w for _, w in STATUS_SHARES])[0]
+        status = rng.choices([s for s, _ in STATUS_SHARES], pace[household.residential_group_id])[0]
         if status == HouseholdStatus.NOT_VISITED:
             continue
         team_id, team_members = surveyors.get(household.residential_group_id, (None, []))
         surveyor = rng.choice(team_members) if team_members else None
         at = _when(rng)
+        longitude, latitude, accuracy = _point(places, household.residential_group_id)
         visit = {"id": next_visit, "ward_id": ward.id, "household_id": household.id,
                  "residential_group_id": household.residential_group_id, "surveyor_id": surveyor,
-                 "survey_team_id": team_id, "outcome": _OUTCOME[status].value, "visited_at": at}
+                 "survey_team_id": team_id, "outcome": _OUTCOME[status].value, "visited_at": at,
+                 "latitude": latitude, "longitude": longitude, "accuracy_m": accuracy}
         next_visit += 1
         statuses.append({"hid": household.id, "status": status.value})
         if status == HouseholdStatus.DONE:
@@ -228,6 +263,7 @@ def stage_answers(ctx) -> None:
                 "content_hash": hashlib.sha256(json.dumps(answers, sort_keys=True, separators=(",", ":"),
                                                           ensure_ascii=False).encode()).hexdigest(),
                 "review_status": ReviewStatus.RECEIVED.value,
+                "latitude": latitude, "longitude": longitude, "accuracy_m": accuracy,
             })
             visit["submission_id"] = next_submission
             links += [{"pid": p.id, "sid": next_submission, "index": i} for i, p in enumerate(adults)]

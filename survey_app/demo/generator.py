@@ -5,6 +5,7 @@ Each stage is a small function taking the shared `DemoContext`; later features a
 """
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,7 +16,7 @@ from survey_app.accounts.models import Role, User
 from survey_app.accounts.operations import create_user
 from survey_app.collection.models import Household, HouseholdStatus, Person, Sex
 from survey_app.dashboard.indicators import stage_indicators
-from survey_app.demo import names
+from survey_app.demo import geography, names
 from survey_app.demo.answers import stage_answers
 from survey_app.extensions import db, utcnow
 from survey_app.planning.demo import stage_plan
@@ -96,23 +97,32 @@ def stage_city_and_ward(ctx: DemoContext) -> None:
 
 
 def stage_groups(ctx: DemoContext) -> None:
-    """Groups on a grid of ~300 m squares, with expected households summing to the target."""
+    """Groups of a plausible ward: an irregular outline split around jittered centres (a Voronoi split,
+    neighbouring codes side by side), with expected households summing to the target."""
     cfg, rng = ctx.config, ctx.rng
     weights = [rng.uniform(0.6, 1.4) for _ in range(cfg.groups)]
     scale = cfg.households / sum(weights)
     expected = [max(1, round(w * scale)) for w in weights]
     expected[-1] += cfg.households - sum(expected)
     columns, step = 10, 0.003
+    rows = math.ceil(cfg.groups / columns)
     lat0, lon0 = CENTRE[0] + cfg.grid_offset[0], CENTRE[1] + cfg.grid_offset[1]
+    shape = random.Random(cfg.seed + 1)  # the geography has its own draws: the rest of the ward is unchanged
+    sites = []
     for index in range(cfg.groups):
         row, col = divmod(index, columns)
-        south, west = lat0 - row * step, lon0 + col * step
-        ring = [[west, south], [west + step, south], [west + step, south + step], [west, south + step], [west, south]]
+        in_row = min(columns, cfg.groups - row * columns)  # a short last row spreads over the width
+        sites.append((lon0 + ((col + 0.5) * min(columns, cfg.groups) / in_row + shape.uniform(-0.3, 0.3)) * step,
+                      lat0 - (row - 0.5 + shape.uniform(-0.3, 0.3)) * step))
+    width = min(cfg.groups, columns) * step
+    centre = (lon0 + width / 2, lat0 - (rows / 2 - 1) * step)
+    ring = geography.outline(centre, width / 2 * 1.02, rows * step / 2 * 1.02, shape)
+    for index, cell in enumerate(geography.voronoi(sites, ring)):
         group = ResidentialGroup(
             ward_id=ctx.ward.id, code=f"TDP{index + 1:02d}", name=f"Tổ dân phố số {index + 1}",
             expected_households=expected[index],
-            boundary={"type": "Polygon", "coordinates": [ring]},
-            centroid_lat=round(south + step / 2, 6), centroid_lon=round(west + step / 2, 6),
+            boundary={"type": "Polygon", "coordinates": [[list(p) for p in cell]]},
+            centroid_lat=round(sites[index][1], 6), centroid_lon=round(sites[index][0], 6),
             venue_name=f"Nhà văn hóa tổ dân phố số {index + 1}",
         )
         ctx.groups.append(group)
