@@ -10,8 +10,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 
+import sqlalchemy as sa
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
+
+from survey_app.extensions import db
 
 #: object type -> namer(ids, viewer) -> {id (text): (words, url or None)}
 _NAMERS: dict[str, Callable] = {}
@@ -175,11 +179,6 @@ def details(event) -> str:
 
 def namer_for(model, words: Callable, endpoint: str | None = None, key: str | None = None) -> Callable:
     """A namer of one model's rows: `words(row, viewer)` for each id, linked to `endpoint` (its id as `key`)."""
-    import sqlalchemy as sa
-    from flask import url_for
-
-    from survey_app.extensions import db
-
     def name(ids, viewer) -> dict:
         numbers = [int(i) for i in ids if str(i).isdigit()]
         rows = db.session.execute(sa.select(model).where(model.id.in_(numbers))).scalars() if numbers else []

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from survey_app.accounts.models import User
 from survey_app.collection.duplicates import plain
 from survey_app.collection.models import Channel, Household, ReviewStatus, Submission, SubmissionCheck
 from survey_app.extensions import db
@@ -90,20 +91,13 @@ def flag_clauses(limits: dict) -> dict:
     }
 
 
-def flags_of(check: SubmissionCheck | None, limits: dict) -> list[str]:
-    """The flags one measured submission raises (the same rules as `flag_clauses`, in Python)."""
-    if check is None:
-        return []
-    raised = {
-        "short": check.duration_s is not None and check.duration_s < (
-            limits["min_minutes_base"] + limits["min_minutes_per_member"] * check.members) * 60,
-        "gps_far": check.distance_m is not None and check.distance_m > limits["max_gps_distance_m"],
-        "gps_poor": check.accuracy_m is not None and check.accuracy_m > limits["max_gps_accuracy_m"],
-        "straightline": check.same_skill_items >= limits["straightline_items"],
-        "burst": check.gap_s is not None and check.gap_s < limits["min_gap_minutes"] * 60,
-        "twice": check.repeat_of_id is not None,
-    }
-    return [code for code in FLAGS if raised[code]]
+def _raised(clauses: dict) -> list:
+    """One 0/1 column per flag, for a query of SubmissionCheck rows (a NULL measure raises nothing)."""
+    return [sa.case((clause, 1), else_=0).label(f"flag_{code}") for code, clause in clauses.items()]
+
+
+def _flags_of(row) -> list[str]:
+    return [code for code in FLAGS if getattr(row, f"flag_{code}")]
 
 
 # ---- measuring (the worker) -----------------------------------------------------------------
@@ -258,8 +252,6 @@ def _to_segment(x, y, x1, y1, x2, y2) -> float:
 def by_surveyor(ward, visible_clause) -> list[dict]:
     """Per surveyor of the ward: submissions measured and how many raise each flag, the surveyors with
     the largest share of flags first."""
-    from survey_app.accounts.models import User
-
     clauses = flag_clauses(thresholds_of(ward))
     columns = [sa.func.sum(sa.case((clause, 1), else_=0)).label(code) for code, clause in clauses.items()]
     rows = db.session.execute(
@@ -277,21 +269,22 @@ def by_surveyor(ward, visible_clause) -> list[dict]:
 
 def flagged(ward, visible_clause, code: str | None = None, surveyor_id: int | None = None, limit: int = 50) -> list:
     """The flagged submissions (newest first), with the flags each raises."""
-    limits = thresholds_of(ward)
-    clauses = flag_clauses(limits)
+    clauses = flag_clauses(thresholds_of(ward))
     wanted = [clauses[code]] if code in clauses else list(clauses.values())
-    query = (sa.select(SubmissionCheck, Submission.received_at, Household.address, Household.head_name)
+    query = (sa.select(SubmissionCheck.submission_id, Submission.received_at, Household.address,
+                       Household.head_name, *_raised(clauses))
              .join(Submission, Submission.id == SubmissionCheck.submission_id)
              .outerjoin(Household, Household.id == Submission.household_id)
              .where(SubmissionCheck.ward_id == ward.id, visible_clause, sa.or_(*wanted)))
     if surveyor_id is not None:
         query = query.where(SubmissionCheck.surveyor_id == surveyor_id)
     rows = db.session.execute(query.order_by(Submission.received_at.desc(), Submission.id.desc()).limit(limit)).all()
-    return [{"submission_id": r.SubmissionCheck.submission_id, "received_at": r.received_at, "address": r.address,
-             "head_name": r.head_name, "flags": flags_of(r.SubmissionCheck, limits)} for r in rows]
+    return [{"submission_id": r.submission_id, "received_at": r.received_at, "address": r.address,
+             "head_name": r.head_name, "flags": _flags_of(r)} for r in rows]
 
 
 def flags_for(submission: Submission) -> list[str]:
     """The flags of one submission, with its ward's thresholds."""
-    check = db.session.get(SubmissionCheck, submission.id)
-    return flags_of(check, thresholds_of(db.session.get(Ward, submission.ward_id))) if check is not None else []
+    clauses = flag_clauses(thresholds_of(db.session.get(Ward, submission.ward_id)))
+    row = db.session.execute(sa.select(*_raised(clauses)).where(SubmissionCheck.submission_id == submission.id)).first()
+    return _flags_of(row) if row is not None else []
