@@ -8,7 +8,9 @@ so the scoping rules below apply everywhere:
   account in them;
 * ward admin: everything in their ward;
 * team leader and surveyor: in their ward, only what belongs to the residential groups their
-  survey team is assigned to today, and their own team.
+  survey team is assigned to today, and their own team; in a group split between teams
+  (`Assignment.first_position`), only the households of their team's share and what is recorded
+  about them.
 
 City roles read figures, never people (`sees_people`): `visible` gives them the rows figures are
 counted over, and every page and API leaves out names, addresses, phones, free text and household GPS
@@ -38,10 +40,84 @@ TEAM_ROLES = (Role.TEAM_LEADER, Role.SURVEYOR)
 
 
 def team_group_ids(team_id: int | None):
-    """Subquery: residential groups the team is assigned to today."""
+    """Subquery: residential groups the team is assigned to today (the whole group or a share of it)."""
     return sa.select(Assignment.residential_group_id).where(
         Assignment.survey_team_id == team_id, Assignment.current_clause(local_today())
     )
+
+
+def _team_group_ids(team_id: int | None, shares: bool):
+    """Subquery: the groups the team covers today whole (shares=False) or a share of (shares=True)."""
+    split = Assignment.first_position.is_not(None) if shares else Assignment.first_position.is_(None)
+    return sa.select(Assignment.residential_group_id).where(
+        Assignment.survey_team_id == team_id, Assignment.current_clause(local_today()), split)
+
+
+def household_positions(group_ids=None):
+    """Subquery (id, residential_group_id, position): each listed household's place in its group's household order.
+
+    The household order of a group is its listed households (from the ward's household list, list_key
+    set) by id: the list's own order at import, later imports' new rows after. A household keeps its
+    place unless one before it is removed by a re-import. Households registered at the door (no
+    list_key) have no position: in a split group every team holding a share sees them.
+    """
+    query = sa.select(Household.id, Household.residential_group_id, sa.func.row_number().over(
+        partition_by=Household.residential_group_id, order_by=Household.id).label("position")
+    ).where(Household.list_key.is_not(None))
+    if group_ids is not None:
+        query = query.where(Household.residential_group_id.in_(group_ids))
+    return query.subquery()
+
+
+def _share_rows(*where):
+    """Subquery of running shares (team_id, group_id, first, last) selected by `where`."""
+    return sa.select(Assignment.survey_team_id.label("team_id"), Assignment.residential_group_id.label("group_id"),
+                     Assignment.first_position.label("first"), Assignment.last_position.label("last")).where(
+        Assignment.current_clause(local_today()), Assignment.first_position.is_not(None), *where).subquery()
+
+
+def _share_pairs(shares, counting: bool):
+    """Selects of (team_id, household id) of the households in these shares (to be put in one UNION ALL:
+    SQLite refuses a nested compound). A household registered at the door
+    (no position) is seen by every team sharing its group, and counted in the last share (`counting`)."""
+    positions = household_positions(sa.select(shares.c.group_id))
+    listed = (sa.select(shares.c.team_id, positions.c.id.label("household_id"))
+              .join(shares, shares.c.group_id == positions.c.residential_group_id)
+              .where(positions.c.position >= shares.c.first,
+                     sa.or_(shares.c.last.is_(None), positions.c.position <= shares.c.last)))
+    at_the_door = (sa.select(shares.c.team_id, Household.id.label("household_id"))
+                   .join(Household, Household.residential_group_id == shares.c.group_id)
+                   .where(Household.list_key.is_(None), *([shares.c.last.is_(None)] if counting else [])))
+    return [listed, at_the_door]
+
+
+def share_household_ids(team_id: int | None, counting: bool = False):
+    """Subquery: households of the groups the team holds a share of today that are in its share."""
+    pairs = sa.union_all(*_share_pairs(_share_rows(Assignment.survey_team_id == team_id), counting)).subquery()
+    return sa.select(pairs.c.household_id)
+
+
+def team_households(ward_id: int):
+    """Subquery (team_id, household_id): which team covers each household of the ward today, for counts:
+    a whole group's households go to its team, a split group's to the team whose share holds them."""
+    whole = (sa.select(Assignment.survey_team_id.label("team_id"), Household.id.label("household_id"))
+             .join(Household, Household.residential_group_id == Assignment.residential_group_id)
+             .where(Assignment.ward_id == ward_id, Assignment.current_clause(local_today()),
+                    Assignment.first_position.is_(None)))
+    return sa.union_all(whole, *_share_pairs(_share_rows(Assignment.ward_id == ward_id), counting=True)).subquery()
+
+
+def team_household_clause(model, team_id: int | None, counting: bool = False):
+    """Rows of `model` (Household, or one with a household_id) in the households the team covers today:
+    all of its whole groups', and its share of the groups split between teams."""
+    whole = model.residential_group_id.in_(_team_group_ids(team_id, shares=False))
+    column = model.id if model is Household else model.household_id
+    in_share = sa.and_(model.residential_group_id.in_(_team_group_ids(team_id, shares=True)),
+                       column.in_(share_household_ids(team_id, counting)))
+    if model is not Household:  # a record of the group not about one household: every sharing team
+        in_share = sa.or_(in_share, sa.and_(column.is_(None),
+                                            model.residential_group_id.in_(_team_group_ids(team_id, shares=True))))
+    return sa.or_(whole, in_share)
 
 
 def _team_clause(model, user: User):
@@ -49,8 +125,9 @@ def _team_clause(model, user: User):
     team = user.survey_team_id
     if model is ResidentialGroup:
         return ResidentialGroup.id.in_(team_group_ids(team))
-    if model in (Household, Visit, Person, Submission, SupportEvent, PersonIndicator, IndicatorFigure, PlanLearner,
-                 Entity):
+    if model in (Household, Visit, Person, Submission, SupportEvent, PersonIndicator):
+        return team_household_clause(model, team)
+    if model in (IndicatorFigure, PlanLearner, Entity):
         return model.residential_group_id.in_(team_group_ids(team))
     if model is PlanClass:  # classes held in the team's groups or attended by their people
         return sa.or_(PlanClass.venue_group_id.in_(team_group_ids(team)), PlanClass.id.in_(

@@ -24,10 +24,28 @@ def test_full_demo_ward_is_realistic():
     assert count(Household, Household.ward_id == ward_id) == 12_000
     assert 33_000 <= count(Person, Person.ward_id == ward_id) <= 39_000
     assert count(StandingTeam) == 10 and count(SurveyTeam) == 40
-    # every group is covered by exactly one team, every team covers at least one group
-    per_group = db.session.execute(sa.select(Assignment.residential_group_id, sa.func.count()).group_by(Assignment.residential_group_id)).all()
-    assert len(per_group) == 60 and all(n == 1 for _, n in per_group)
-    assert db.session.scalar(sa.select(sa.func.count(sa.distinct(Assignment.survey_team_id)))) == 40
+    # every group is covered whole by one team or split in contiguous shares; every team has households,
+    # the largest team at most 1.25 times the smallest (issue 19: whole groups alone gave 3x)
+    expected = dict(db.session.execute(sa.select(ResidentialGroup.id, ResidentialGroup.expected_households)).all())
+    shares = {}
+    for a in db.session.scalars(sa.select(Assignment).order_by(Assignment.residential_group_id, Assignment.first_position)):
+        shares.setdefault(a.residential_group_id, []).append(a)
+    assert len(shares) == 60
+    loads = {}
+    for group_id, group_shares in shares.items():
+        if len(group_shares) == 1:
+            assert group_shares[0].first_position is None
+            loads[group_shares[0].survey_team_id] = loads.get(group_shares[0].survey_team_id, 0) + expected[group_id]
+            continue
+        assert group_shares[0].first_position == 1 and group_shares[-1].last_position is None
+        for a, b in zip(group_shares, group_shares[1:]):
+            assert b.first_position == a.last_position + 1
+        for a in group_shares:
+            last = a.last_position if a.last_position is not None else expected[group_id]
+            loads[a.survey_team_id] = loads.get(a.survey_team_id, 0) + last - a.first_position + 1
+    assert len(loads) == 40 and sum(loads.values()) == sum(expected.values())
+    assert max(loads.values()) <= 1.25 * min(loads.values())
+    assert 0 < sum(len(s) > 1 for s in shares.values()) < 40
     assert all(team.leader_id for team in db.session.scalars(sa.select(SurveyTeam)))
     ages = [2025 - year for (year,) in db.session.execute(sa.select(Person.birth_year))]
     assert 0 <= min(ages) and max(ages) <= 100 and 25 <= sum(ages) / len(ages) <= 45

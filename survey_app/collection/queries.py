@@ -36,10 +36,12 @@ def household_page(user: User, group_id: int, *, search: str = "", status: House
 
 
 def phone_groups(user: User):
-    """The groups the user's survey team covers today, with progress counts (none without a team)."""
+    """The groups the user's survey team covers today, with progress counts of its part (its share of a
+    split group; none without a team)."""
     if not user.survey_team_id:
         return []
-    return group_progress(user, user.ward_id, group_ids=team_group_ids(user.survey_team_id))
+    return group_progress(user, user.ward_id, group_ids=team_group_ids(user.survey_team_id),
+                          team_id=user.survey_team_id)
 
 
 def households_with_roster(user: User, group_id: int) -> list[dict]:

@@ -14,7 +14,8 @@ from survey_app.wards.queries import group_progress
 
 @roles_required(Role.SURVEYOR, Role.TEAM_LEADER)
 def my_groups():
-    groups = group_progress(current_user, current_user.ward_id) if current_user.survey_team_id else []
+    groups = group_progress(current_user, current_user.ward_id, team_id=current_user.survey_team_id) \
+        if current_user.survey_team_id else []
     return render_template("collection/my_groups.html", groups=groups)
 
 

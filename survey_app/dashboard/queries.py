@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from survey_app import disclosure
-from survey_app.access import sees_people, visible
+from survey_app.access import TEAM_ROLES, sees_people, team_households, visible
 from survey_app.accounts.models import User
 from survey_app.clock import local_today, local_zone
 from survey_app.collection.models import Household, HouseholdStatus, Visit, VisitOutcome
@@ -22,6 +22,7 @@ from survey_app.extensions import db
 from survey_app.teams.models import Assignment, SurveyTeam
 from survey_app.wards import targets as plan_targets
 from survey_app.wards.models import City, ResidentialGroup, Ward
+from survey_app.wards.queries import share_expected
 
 STATUSES = tuple(s.value for s in HouseholdStatus)
 #: Statuses that close a household: nothing more to do there.
@@ -77,23 +78,78 @@ def group_coverage(user: User, ward_id: int) -> list[dict]:
         sa.select(Assignment.residential_group_id.label("group_id"), SurveyTeam.id, SurveyTeam.number,
                   SurveyTeam.name)
         .join(SurveyTeam, SurveyTeam.id == Assignment.survey_team_id)
-        .where(Assignment.ward_id == ward_id, Assignment.current_clause(local_today()))
+        .where(Assignment.ward_id == ward_id, Assignment.current_clause(local_today()),
+               # a split group: its first share
+               sa.or_(Assignment.first_position.is_(None), Assignment.first_position == 1))
     ).all()}
+    split = set(db.session.scalars(sa.select(Assignment.residential_group_id).where(
+        Assignment.ward_id == ward_id, Assignment.current_clause(local_today()), Assignment.first_position.is_not(None))))
+    own_shares = _own_shares(user, ward_id)
     rows = []
     for group in groups:
         by_status = statuses.get(group.id, {})
         team = teams.get(group.id)
         figures = {s: by_status.get(s, 0) for s in STATUSES}
         listed = sum(figures.values())
+        expected = own_shares.get(group.id, group.expected_households)
         figures.update(
-            id=group.id, code=group.code, name=group.name, expected=group.expected_households,
+            id=group.id, code=group.code, name=group.name, expected=expected,
             listed=listed, visited=visited.get(group.id, 0), people=people.get(group.id, 0),
-            remaining=max(max(group.expected_households, listed) - sum(figures[s] for s in RESOLVED), 0),
+            remaining=max(max(expected, listed) - sum(figures[s] for s in RESOLVED), 0),
             team_id=team.id if team else None, team_number=team.number if team else None,
-            team_name=team.name if team else None,
+            team_name=team.name if team else None, split=group.id in split,
         )
         rows.append(_finish(figures))
     return rows
+
+
+def _share_figures(user: User, ward_id: int, group_ids: set) -> dict:
+    """{team id: figures summed over its shares of these split groups}: expected households of the shares,
+    and the statuses, visits and people of the households each share holds (those the user may see)."""
+    if not group_ids:
+        return {}
+    covered = team_households(ward_id)
+    in_split = Household.residential_group_id.in_(sorted(group_ids))
+    by_team: dict = {}
+    for team_id, status, count in db.session.execute(
+        sa.select(covered.c.team_id, sa.type_coerce(Household.status, sa.String), sa.func.count())
+        .join(Household, Household.id == covered.c.household_id)
+        .where(in_split, visible(Household, user)).group_by(covered.c.team_id, Household.status)
+    ).all():
+        by_team.setdefault(team_id, {})[status] = count
+    visited = _counts_by(covered.c.team_id, sa.select(covered.c.team_id, sa.func.count(sa.distinct(Visit.household_id)))
+                         .join(Visit, Visit.household_id == covered.c.household_id)
+                         .where(Visit.residential_group_id.in_(sorted(group_ids)), visible(Visit, user)))
+    people = _counts_by(covered.c.team_id, sa.select(covered.c.team_id, sa.func.count())
+                        .join(PersonIndicator, PersonIndicator.household_id == covered.c.household_id)
+                        .where(PersonIndicator.residential_group_id.in_(sorted(group_ids)),
+                               visible(PersonIndicator, user)))
+    expected = dict(db.session.execute(
+        sa.select(Assignment.survey_team_id, sa.func.sum(share_expected()))
+        .join(ResidentialGroup, ResidentialGroup.id == Assignment.residential_group_id)
+        .where(Assignment.ward_id == ward_id, Assignment.current_clause(local_today()),
+               Assignment.first_position.is_not(None), Assignment.residential_group_id.in_(sorted(group_ids)))
+        .group_by(Assignment.survey_team_id)).all())
+    figures = {}
+    for team_id in set(expected) | set(by_team):
+        statuses = {s: by_team.get(team_id, {}).get(s, 0) for s in STATUSES}
+        listed, share_expected_ = sum(statuses.values()), expected.get(team_id) or 0
+        figures[team_id] = {**statuses, "expected": share_expected_, "listed": listed,
+                            "visited": visited.get(team_id, 0), "people": people.get(team_id, 0),
+                            "remaining": max(max(share_expected_, listed) - sum(statuses[s] for s in RESOLVED), 0)}
+    return figures
+
+
+def _own_shares(user: User, ward_id: int) -> dict:
+    """{group id: expected households of the share} of the split groups the user's team holds a share of: a
+    team member counts their share of a split group, not the whole group (empty for other roles)."""
+    if user.role not in TEAM_ROLES:
+        return {}
+    return dict(db.session.execute(
+        sa.select(Assignment.residential_group_id, share_expected())
+        .join(ResidentialGroup, ResidentialGroup.id == Assignment.residential_group_id)
+        .where(Assignment.ward_id == ward_id, Assignment.survey_team_id == user.survey_team_id,
+               Assignment.current_clause(local_today()), Assignment.first_position.is_not(None))).all())
 
 
 def _status_counts(user: User, ward_id: int) -> dict:
@@ -112,11 +168,13 @@ def remaining_households(user: User, ward_id: int) -> int:
     """Households still to resolve in the groups the user may see: `totals(group_coverage(...))["remaining"]`
     from the groups' expected households and status counts alone (what the daily progress needs)."""
     statuses = _status_counts(user, ward_id)
+    own_shares = _own_shares(user, ward_id)
     remaining = 0
     for group_id, expected in db.session.execute(
         sa.select(ResidentialGroup.id, ResidentialGroup.expected_households)
         .where(ResidentialGroup.ward_id == ward_id, visible(ResidentialGroup, user))
     ).all():
+        expected = own_shares.get(group_id, expected)
         by_status = statuses.get(group_id, {})
         listed = sum(by_status.values())
         remaining += max(max(expected, listed) - sum(by_status.get(s, 0) for s in RESOLVED), 0)
@@ -170,19 +228,31 @@ def totals(rows: list[dict]) -> dict:
 
 
 def team_coverage(user: User, ward_id: int, groups: list[dict]) -> list[dict]:
-    """Per survey team the user may see: the sum of the groups it covers today, and its size."""
+    """Per survey team the user may see: the sum of the groups it covers today, and its size; of a group
+    split between teams, only the team's share (its expected households and the households it holds)."""
     teams = db.session.execute(
         sa.select(SurveyTeam.id, SurveyTeam.number, SurveyTeam.name)
         .where(SurveyTeam.ward_id == ward_id, visible(SurveyTeam, user)).order_by(SurveyTeam.number)
     ).all()
     sizes = _counts_by(User.survey_team_id, sa.select(User.survey_team_id, sa.func.count())
                        .where(User.ward_id == ward_id, User.survey_team_id.is_not(None)))
+    split = [g for g in groups if g.get("split")]
+    shares = _share_figures(user, ward_id, {g["id"] for g in split})
+    sharing: dict = {}
+    for team_id, group_id in db.session.execute(
+            sa.select(Assignment.survey_team_id, Assignment.residential_group_id)
+            .where(Assignment.ward_id == ward_id, Assignment.current_clause(local_today()),
+                   Assignment.first_position.is_not(None))):
+        sharing.setdefault(team_id, set()).add(group_id)
     rows = []
     for team in teams:
-        own = [g for g in groups if g["team_id"] == team.id]
-        figures = totals(own)
+        own = [g for g in groups if g["team_id"] == team.id and not g.get("split")]
+        part = [{key: shares[team.id].get(key, 0) for key in SUMMED}] if team.id in shares else []
+        figures = totals(own + part)
         figures.update(id=team.id, number=team.number, name=team.name, members=sizes.get(team.id, 0),
-                       group_codes=[g["code"] for g in own])
+                       group_codes=[g["code"] for g in groups
+                                    if (g["team_id"] == team.id and not g.get("split"))
+                                    or g["id"] in sharing.get(team.id, ())])
         rows.append(figures)
     return rows
 

@@ -171,14 +171,34 @@ def household_answers(rng, group_code: str, household: tuple, members: list[dict
 
 
 def _surveyors(ward_id: int) -> dict[int, tuple[int, list[int]]]:
-    """Group id -> (survey team id, its members' user ids)."""
+    """Group id -> (survey team id, its members' user ids): the first share's team of a split group."""
+    return {group_id: (shares[0][2], shares[0][3]) for group_id, shares in _group_shares(ward_id).items()}
+
+
+def _group_shares(ward_id: int) -> dict[int, list[tuple[int | None, int | None, int, list[int]]]]:
+    """Group id -> its (first, last household position, survey team id, its members' user ids): one entry
+    for a whole group (positions None), one per share of a group split between teams."""
     members = {}
     for user_id, team_id in db.session.execute(
             sa.select(User.id, User.survey_team_id).where(User.ward_id == ward_id, User.survey_team_id.is_not(None))
             .order_by(User.id)):
         members.setdefault(team_id, []).append(user_id)
-    return {group_id: (team_id, members.get(team_id, [])) for group_id, team_id in db.session.execute(
-        sa.select(Assignment.residential_group_id, Assignment.survey_team_id).where(Assignment.ward_id == ward_id))}
+    teams: dict = {}
+    for group_id, team_id, first, last in db.session.execute(
+            sa.select(Assignment.residential_group_id, Assignment.survey_team_id, Assignment.first_position,
+                      Assignment.last_position).where(Assignment.ward_id == ward_id)
+            .order_by(Assignment.residential_group_id, Assignment.first_position, Assignment.id)):
+        teams.setdefault(group_id, []).append((first, last, team_id, members.get(team_id, [])))
+    return teams
+
+
+def _team_at(shares: list, position: int) -> tuple[int | None, list[int]]:
+    """The team (and members) whose share of the group holds the household at this position (demo households
+    are all listed, so the position is their rank by id in the group)."""
+    for first, last, team_id, team_members in shares:
+        if first is None or (first <= position and (last is None or position <= last)):
+            return team_id, team_members
+    return None, []
 
 
 def _when(rng) -> datetime:
@@ -218,7 +238,7 @@ def stage_answers(ctx) -> None:
     """Visits and household submissions for the demo ward, members linked to their answers."""
     rng, ward = ctx.rng, ctx.ward
     groups = {g.id: g.code for g in ctx.groups}
-    surveyors = _surveyors(ward.id)
+    surveyors = _group_shares(ward.id)
     persons = {}
     for row in db.session.execute(
             sa.select(Person.id, Person.household_id, Person.full_name, Person.birth_year, Person.sex)
@@ -227,16 +247,19 @@ def stage_answers(ctx) -> None:
     next_submission = (db.session.scalar(sa.select(sa.func.max(Submission.id))) or 0) + 1
     next_visit = (db.session.scalar(sa.select(sa.func.max(Visit.id))) or 0) + 1
     submissions, visits, links, statuses = [], [], [], []
+    positions: dict[int, int] = {}
     pace = _paces(ctx)
     places = (random.Random(ctx.config.seed + 2),  # the points have their own draws: the answers are unchanged
               {g.id: g.boundary["coordinates"][0] for g in ctx.groups if g.boundary})
     for household in db.session.execute(
             sa.select(Household.id, Household.residential_group_id, Household.address, Household.head_name)
             .where(Household.ward_id == ward.id).order_by(Household.id)):
+        positions[household.residential_group_id] = positions.get(household.residential_group_id, 0) + 1
         status = rng.choices([s for s, _ in STATUS_SHARES], pace[household.residential_group_id])[0]
         if status == HouseholdStatus.NOT_VISITED:
             continue
-        team_id, team_members = surveyors.get(household.residential_group_id, (None, []))
+        team_id, team_members = _team_at(surveyors.get(household.residential_group_id, []),
+                                         positions[household.residential_group_id])
         surveyor = rng.choice(team_members) if team_members else None
         at = _when(rng)
         longitude, latitude, accuracy = _point(places, household.residential_group_id)

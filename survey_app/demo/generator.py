@@ -21,7 +21,7 @@ from survey_app.demo.answers import stage_answers
 from survey_app.extensions import db, utcnow
 from survey_app.planning.demo import stage_plan
 from survey_app.support.demo import stage_support_catalogue, stage_support_events
-from survey_app.teams.assignment import GroupSpot, assign_groups
+from survey_app.teams.assignment import GroupSpot, assign_shares
 from survey_app.teams.models import Assignment, StandingTeam, StandingTeamKind, SurveyTeam
 from survey_app.wards.models import City, ResidentialGroup, Ward, WardKind
 
@@ -162,16 +162,20 @@ def stage_teams(ctx: DemoContext) -> None:
 
 
 def stage_assignments(ctx: DemoContext) -> None:
-    """Groups assigned by the teams' balanced, contiguous algorithm (as the ward admin's button does)."""
+    """Groups assigned by the teams' balanced, contiguous algorithm (as the ward admin's button does): the
+    demo's 60 unequal groups cannot balance 40 teams whole, so some are split between neighbouring teams."""
     teams = ctx.survey_teams
     if not teams:
         return
     spots = [GroupSpot(key=g.id, code=g.code, households=g.expected_households, lat=g.centroid_lat,
                        lon=g.centroid_lon) for g in ctx.groups]
-    plan = assign_groups(spots, [t.id for t in teams])
+    plan = assign_shares(spots, [t.id for t in teams])
     start = date(SURVEY_YEAR, 8, 1)
-    db.session.add_all(Assignment(ward_id=ctx.ward.id, survey_team_id=team_id, residential_group_id=group_id,
-                                  starts_on=start) for group_id, team_id in sorted(plan.items()))
+    db.session.add_all(
+        Assignment(ward_id=ctx.ward.id, survey_team_id=share.team, residential_group_id=group_id, starts_on=start,
+                   first_position=share.first if len(shares) > 1 else None,
+                   last_position=share.last if len(shares) > 1 and i < len(shares) - 1 else None)
+        for group_id, shares in sorted(plan.items()) for i, share in enumerate(shares))
     db.session.flush()
 
 

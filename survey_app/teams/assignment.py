@@ -13,6 +13,22 @@ cut where the running total is nearest to A, 2A, ...; a running total moves by a
 group, so each cut is within W/2 of its target. The local moves afterwards only move a group
 from a heavier team to a lighter neighbour when that narrows their gap, so no load leaves the
 range it started in. Cutting a line keeps each team's groups next to each other.
+
+Real wards have too few or too unequal groups for that bound (60 groups of 30 to 900 households
+cannot make 40 even teams), so `assign_shares` may also cut inside a group. Its guarantee (k teams,
+T households, T >= 4k):
+
+* when whole groups already give max <= 1.25 x min, it returns exactly `assign_groups`' plan: no
+  group is split;
+* otherwise every team's load lies within 1.25 x of every other's (max <= MAX_RATIO x min);
+* a split group is cut into contiguous shares of its household order (households 1-120, 121-250,
+  ...) that sum to its households and go to teams next to each other along the line.
+
+Why: the line of groups is one long row of T households; cutting it at floor(T j / k) gives loads of
+floor(A) or ceil(A), and ceil(A) / floor(A) <= 5/4 once A >= 4. Before cutting inside a group, a cut
+snaps to a group boundary within A/18 of its target (each load then moves by at most A/9, keeping the
+1.25 bound), and afterwards each cut still inside a group tries the nearest boundaries, kept only if
+the bound holds: splits only where they are needed.
 """
 from __future__ import annotations
 
@@ -21,6 +37,8 @@ import re
 from dataclasses import dataclass, field
 
 HILBERT_ORDER = 16  #: the curve's grid is 2^16 cells a side
+#: The largest team may have at most this many times the households of the smallest.
+MAX_RATIO = 1.25
 
 
 @dataclass(frozen=True)
@@ -238,6 +256,12 @@ def _match_chunks(chunks: list[list[GroupSpot]], team_keys: list[int], current: 
             team = current.get(g.key)
             if team in team_keys:
                 overlap[j, team] = overlap.get((j, team), 0) + max(1, g.households)
+    return _greedy_match(overlap, len(chunks), team_keys)
+
+
+def _greedy_match(overlap: dict[tuple[int, int], int], count: int, team_keys: list[int]) -> list[int]:
+    """Team key for each of `count` runs: the largest overlaps first, then the remaining teams in order."""
+    chunks = range(count)
     position = {key: i for i, key in enumerate(team_keys)}
     chosen: dict[int, int] = {}
     taken: set[int] = set()
@@ -246,7 +270,7 @@ def _match_chunks(chunks: list[list[GroupSpot]], team_keys: list[int], current: 
             chosen[j] = team
             taken.add(team)
     free = iter(t for t in team_keys if t not in taken)
-    return [chosen[j] if j in chosen else next(free) for j in range(len(chunks))]
+    return [chosen[j] if j in chosen else next(free) for j in chunks]
 
 
 def team_loads(groups: list[GroupSpot], mapping: dict[int, int], team_keys: list[int]) -> dict[int, int]:
@@ -255,4 +279,148 @@ def team_loads(groups: list[GroupSpot], mapping: dict[int, int], team_keys: list
     for g in groups:
         if g.key in mapping:
             loads[mapping[g.key]] += g.households
+    return loads
+
+
+# --- balancing by splitting groups -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Share:
+    """Households `first`..`last` (1-based, inclusive) of a group's household order, for one team."""
+
+    group: int
+    team: int
+    first: int
+    last: int
+
+    @property
+    def households(self) -> int:
+        return self.last - self.first + 1
+
+
+def ratio(loads) -> float:
+    """Largest load over smallest (infinite if a team has none)."""
+    loads = list(loads)
+    if not loads:
+        return 1.0
+    low, high = min(loads), max(loads)
+    if high == 0:
+        return 1.0
+    return high / low if low > 0 else math.inf
+
+
+def _cut_loads(cuts: list[int], total: int) -> list[int]:
+    bounds = [0, *cuts, total]
+    return [bounds[j + 1] - bounds[j] for j in range(len(bounds) - 1)]
+
+
+def household_cuts(weights: list[int], parts: int, max_ratio: float = MAX_RATIO) -> list[int]:
+    """The parts - 1 cut points along the line of `weights` (households before each cut), balanced
+    within `max_ratio` where possible: at group boundaries where that is near enough, else inside a
+    group (see the module docstring)."""
+    prefix = [0]
+    for weight in weights:
+        prefix.append(prefix[-1] + max(0, weight))
+    total = prefix[-1]
+    boundaries = sorted(set(prefix))
+    targets = [total * j / parts for j in range(1, parts)]
+    tolerance = total / parts / 18
+
+    def nearest_boundary(target: float) -> int:
+        return min(boundaries, key=lambda b: (abs(b - target), b))
+
+    cuts = []
+    for target in targets:
+        boundary = nearest_boundary(target)
+        cuts.append(boundary if abs(boundary - target) <= tolerance else math.floor(target))
+    if any(b <= a for a, b in zip([0, *cuts], [*cuts, total])) or ratio(_cut_loads(cuts, total)) > max_ratio:
+        cuts = [total * j // parts for j in range(1, parts)]
+    # cuts still inside a group: try the group's ends, keeping the bound and the order
+    inside = set(boundaries)
+    for j, cut in enumerate(cuts):
+        if cut in inside:
+            continue
+        below = max(b for b in boundaries if b < cut)
+        above = min(b for b in boundaries if b > cut)
+        for candidate in sorted((below, above), key=lambda b: (abs(b - cut), b)):
+            trial = cuts[:j] + [candidate] + cuts[j + 1:]
+            ordered = all(b > a for a, b in zip([0, *trial], [*trial, total]))
+            if ordered and ratio(_cut_loads(trial, total)) <= max_ratio:
+                cuts = trial
+                break
+    return cuts
+
+
+def shares_from_cuts(line: list[GroupSpot], cuts: list[int], team_count: int) -> list[list[tuple[int, int, int]]]:
+    """Per team (in line order), its (group key, first, last) pieces; a group of no households goes
+    to the team where it lies on the line."""
+    bounds = [0, *cuts]
+    pieces: list[list[tuple[int, int, int]]] = [[] for _ in range(team_count)]
+    start = 0
+    for g in line:
+        size = max(0, g.households)
+        end = start + size
+        if size == 0:
+            team = max(j for j in range(team_count) if bounds[j] <= start)
+            pieces[team].append((g.key, 1, 0))
+        for j in range(team_count):
+            low = max(start, bounds[j])
+            high = min(end, cuts[j] if j < len(cuts) else end)
+            if high > low:
+                pieces[j].append((g.key, low - start + 1, high - start))
+        start = end
+    return pieces
+
+
+def assign_shares(groups: list[GroupSpot], team_keys: list[int], current: dict[int, int] | None = None,
+                  max_ratio: float = MAX_RATIO,
+                  current_shares: dict[int, list[tuple[int, int, int | None]]] | None = None) -> dict[int, list[Share]]:
+    """Group key -> its shares in household order (one share of the whole group when not split).
+
+    Whole groups when they are balanced enough (then the plan is `assign_groups`' one), else groups
+    are cut where needed so the largest team has at most `max_ratio` times the households of the
+    smallest (see the module docstring for the guarantee). `current` as in `assign_groups`;
+    `current_shares` (group key -> (team, first, last or None) of a group split today) lets a re-plan
+    keep each run of households with the team that holds most of it.
+    """
+    current = current or {}
+    current_shares = current_shares or {}
+    plan = assign_groups(groups, team_keys, current)
+    loads = team_loads(groups, plan, team_keys)
+    total = sum(max(0, g.households) for g in groups)
+    whole = {g.key: [Share(g.key, plan[g.key], 1, max(0, g.households))] for g in groups if g.key in plan}
+    if ratio(loads.values()) <= max_ratio or total < len(team_keys) or len(team_keys) < 2:
+        return whole
+    line = spatial_order(groups)
+    cuts = household_cuts([g.households for g in line], len(team_keys), max_ratio)
+    pieces = shares_from_cuts(line, cuts, len(team_keys))
+    order = _match_pieces(pieces, team_keys, current, current_shares)
+    result: dict[int, list[Share]] = {}
+    for j, team_pieces in enumerate(pieces):
+        for key, first, last in team_pieces:
+            result.setdefault(key, []).append(Share(key, order[j], first, last))
+    return {key: sorted(shares, key=lambda s: s.first) for key, shares in result.items()}
+
+
+def _match_pieces(pieces: list[list[tuple[int, int, int]]], team_keys: list[int], current: dict[int, int],
+                  current_shares: dict[int, list[tuple[int, int, int | None]]]) -> list[int]:
+    """Team key for each run of pieces, as `_match_chunks` does for runs of whole groups, counting the
+    households each team holds today in each piece."""
+    overlap: dict[tuple[int, int], int] = {}
+    for j, run in enumerate(pieces):
+        for key, first, last in run:
+            held = current_shares.get(key) or ([(current[key], 1, None)] if key in current else [])
+            for team, held_first, held_last in held:
+                common = min(last, held_last if held_last is not None else last) - max(first, held_first) + 1
+                if team in team_keys and common > 0:
+                    overlap[j, team] = overlap.get((j, team), 0) + common
+    return _greedy_match(overlap, len(pieces), team_keys)
+
+
+def share_loads(shares: dict[int, list[Share]], team_keys: list[int]) -> dict[int, int]:
+    """Expected households per team under a plan of shares."""
+    loads = {key: 0 for key in team_keys}
+    for group_shares in shares.values():
+        for share in group_shares:
+            loads[share.team] += share.households
     return loads

@@ -17,6 +17,7 @@ bp.add_url_rule("/teams/assign", "auto_assign", views.auto_assign, **POST)
 bp.add_url_rule("/teams/<team_id>/leader", "set_leader", views.set_leader, **POST)
 bp.add_url_rule("/teams/<team_id>/cards", "team_cards", views.team_cards, **POST)
 bp.add_url_rule("/teams/groups/<group_id>/team", "move_group", views.move_group, **POST)
+bp.add_url_rule("/teams/groups/<group_id>/cut", "move_cut", views.move_cut, **POST)
 bp.add_url_rule("/teams/groups/<group_id>/poster", "group_poster", views.group_poster)
 bp.add_url_rule("/teams/groups/<group_id>/poster/rotate", "rotate_poster_link", views.rotate_poster_link,
                 methods=["POST"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from survey_app.teams.models import StandingTeamKind
 from survey_app.webforms import Form
@@ -45,3 +45,11 @@ class LeaderForm(Form):
 class ImportForm(Form):
     table_file = FileField(_l("Table (CSV or XLSX)"))
     boundary_file = FileField(_l("Boundaries (GeoJSON, optional)"), validators=[Optional()])
+
+
+class CutForm(Form):
+    """Move the cut between two shares of a split group: the left share ends at household `last`."""
+
+    index = IntegerField(_l("Cut"), validators=[InputRequired(message=_l("Choose the cut to move."))])
+    last = IntegerField(_l("Last household of the first team"),
+                        validators=[InputRequired(message=_l("Enter the number of a household."))])

@@ -58,7 +58,13 @@ class SurveyTeam(WardScoped, db.Model):
 
 
 class Assignment(WardScoped, db.Model):
-    """A survey team covers a residential group from one date to another (open-ended if none)."""
+    """A survey team covers a residential group, or a share of it, from one date to another (open-ended if none).
+
+    A group too big for one team is split: it then has one running assignment per team, each for a
+    contiguous share of the group's household order (`access.household_positions`): households
+    first_position..last_position. The last share has no last_position: households found beyond the
+    group's expected number go to it.
+    """
 
     __tablename__ = "assignments"
 
@@ -70,6 +76,10 @@ class Assignment(WardScoped, db.Model):
     starts_on: Mapped[date]
     #: Last day of the assignment; None while it runs.
     ends_on: Mapped[date | None]
+    #: First household (1-based position in the group's household order) of a share; None: the whole group.
+    first_position: Mapped[int | None]
+    #: Last household of a share (inclusive); None: to the end of the list.
+    last_position: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     survey_team: Mapped[SurveyTeam] = relationship(back_populates="assignments")
@@ -82,6 +92,11 @@ class Assignment(WardScoped, db.Model):
             Assignment.starts_on <= on,
             sa.or_(Assignment.ends_on.is_(None), Assignment.ends_on >= on),
         )
+
+    @property
+    def is_share(self) -> bool:
+        return self.first_position is not None
+
 
 
 class StandingMember(WardScoped, db.Model):

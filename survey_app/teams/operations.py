@@ -123,15 +123,13 @@ def set_leader(team: SurveyTeam, user: User) -> None:
 # --- assignments -----------------------------------------------------------------------------
 
 def assign_group(group: ResidentialGroup, team: SurveyTeam | None, day: date) -> bool:
-    """Hand a group to another team from `day` on: the running assignment ends the day before.
+    """Hand a whole group to another team from `day` on: the running assignment (or shares) end the day before.
 
     Assignments are never deleted, and collected visits and submissions keep the team they were
     recorded with, so the history stays whole.
     """
-    running = db.session.scalars(
-        sa.select(Assignment).where(Assignment.residential_group_id == group.id, Assignment.current_clause(day))
-    ).all()
-    if team is not None and [a.survey_team_id for a in running] == [team.id]:
+    running = _running(group, day)
+    if team is not None and _share_key(running) == [(team.id, None, None)]:
         return False
     if team is None and not running:
         return False
@@ -149,22 +147,95 @@ def assign_group(group: ResidentialGroup, team: SurveyTeam | None, day: date) ->
     return True
 
 
+def _running(group: ResidentialGroup, day: date) -> list[Assignment]:
+    return db.session.scalars(
+        sa.select(Assignment).where(Assignment.residential_group_id == group.id, Assignment.current_clause(day))
+        .order_by(Assignment.first_position, Assignment.id)
+    ).all()
+
+
+def _share_key(assignments) -> list[tuple[int, int | None, int | None]]:
+    return [(a.survey_team_id, a.first_position, a.last_position) for a in assignments]
+
+
+def split_group(group: ResidentialGroup, shares: list[tuple[SurveyTeam, int, int]], day: date,
+                action: str = "team.group_split") -> bool:
+    """Give contiguous shares of the group's household order to teams from `day` on.
+
+    `shares` are (team, first, last) in order, from household 1 with no gap; the last share is stored
+    open-ended (households found beyond the expected number go to it). The running assignments end
+    the day before, as in `assign_group`.
+    """
+    if len(shares) < 2 or len({team.id for team, _first, _last in shares}) != len(shares):
+        raise TeamChangeRefused(_("A split group needs two or more different teams."))
+    if shares[0][1] != 1 or any(b[1] != a[2] + 1 or b[1] > b[2] for a, b in zip(shares, shares[1:])):
+        raise TeamChangeRefused(_("The shares of a group must follow each other from household 1."))
+    wanted = [(team.id, first, last if i < len(shares) - 1 else None) for i, (team, first, last) in enumerate(shares)]
+    running = _running(group, day)
+    if _share_key(running) == wanted:
+        return False
+    for old in running:
+        old.ends_on = day - timedelta(days=1)
+    new = [Assignment(ward_id=group.ward_id, survey_team_id=team_id, residential_group_id=group.id, starts_on=day,
+                      first_position=first, last_position=last) for team_id, first, last in wanted]
+    db.session.add_all(new)
+    db.session.flush()
+    record(action, ward_id=group.ward_id, object_type="residential_group", object_id=group.id,
+           detail={"from": _share_key(running), "to": wanted, "ended_assignment_ids": [a.id for a in running],
+                   "assignment_ids": [a.id for a in new], "starts_on": day.isoformat()})
+    return True
+
+
+def group_shares(group: ResidentialGroup, day: date) -> list[Assignment]:
+    """The group's running shares in household order (empty when it is not split)."""
+    return [a for a in _running(group, day) if a.first_position is not None]
+
+
+def move_cut(group: ResidentialGroup, index: int, last_of_left: int, day: date) -> bool:
+    """Move the cut between share `index` and the next one: the left share ends at household `last_of_left`.
+
+    Both shares must keep at least one household; the other shares stay as they are.
+    """
+    shares = group_shares(group, day)
+    if not 0 <= index < len(shares) - 1:
+        raise TeamChangeRefused(_("This residential group is not split there any more; reload the page."))
+    left, right = shares[index], shares[index + 1]
+    right_end = right.last_position if right.last_position is not None else max(
+        group.expected_households, right.first_position)
+    low, high = left.first_position, right_end - 1
+    if not low <= last_of_left <= high:
+        raise TeamChangeRefused(_("The cut must be between household %(low)s and household %(high)s of the group.",
+                                  low=low, high=high))
+    plan = [(a.survey_team, a.first_position, a.last_position if a.last_position is not None else right_end)
+            for a in shares]
+    plan[index] = (left.survey_team, left.first_position, last_of_left)
+    plan[index + 1] = (right.survey_team, last_of_left + 1, plan[index + 1][2])
+    return split_group(group, plan, day, action="team.split_moved")
+
+
 def auto_assign(ward: Ward, day: date) -> int:
-    """Assign every group of the ward, balanced and contiguous; returns how many groups moved."""
+    """Assign every group of the ward, balanced and contiguous, splitting groups where whole groups
+    cannot come within 1.25x (assignment.assign_shares); returns how many groups changed."""
     teams = queries.survey_teams(ward.id)
     if not teams:
         raise TeamChangeRefused(_("Create the survey teams first."))
     spots = queries.group_spots(ward.id)
     current = queries.current_assignments(ward.id, day)
-    plan = assignment.assign_groups(spots, [t.id for t in teams], current)
+    plan = assignment.assign_shares(spots, [t.id for t in teams], current,
+                                    current_shares=queries.current_shares(ward.id, day))
     by_id = {t.id: t for t in teams}
     in_ward = sa.select(ResidentialGroup).where(ResidentialGroup.ward_id == ward.id)
     groups = {g.id: g for g in db.session.scalars(in_ward)}
-    moved = sum(assign_group(groups[group_id], by_id[team_id], day)
-                for group_id, team_id in sorted(plan.items()) if current.get(group_id) != team_id)
-    loads = assignment.team_loads(spots, plan, list(by_id))
+    moved = 0
+    for group_id, shares in sorted(plan.items()):
+        if len(shares) == 1:
+            moved += assign_group(groups[group_id], by_id[shares[0].team], day)
+        else:
+            moved += split_group(groups[group_id], [(by_id[s.team], s.first, s.last) for s in shares], day)
+    loads = assignment.share_loads(plan, list(by_id))
     record("team.auto_assigned", ward_id=ward.id, object_type="ward", object_id=ward.id,
            detail={"teams": len(teams), "groups": len(spots), "moved": moved,
+                   "split_groups": sum(len(shares) > 1 for shares in plan.values()),
                    "max_load": max(loads.values(), default=0), "min_load": min(loads.values(), default=0)})
     db.session.flush()
     return moved

@@ -6,7 +6,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from survey_app.access import TEAM_ROLES, team_group_ids, visible
+from survey_app.access import TEAM_ROLES, team_household_clause, team_households, visible
 from survey_app.accounts.models import Role, User
 from survey_app.collection.models import (
     Household,
@@ -24,6 +24,7 @@ from survey_app.teams.assignment import GroupSpot, TeamPerson
 from survey_app.teams.import_rows import ImportContext, ListedHousehold
 from survey_app.teams.models import Assignment, StandingMember, StandingTeam, SurveyTeam
 from survey_app.wards.models import ResidentialGroup
+from survey_app.wards.queries import share_expected
 
 
 def survey_teams(ward_id: int) -> list[SurveyTeam]:
@@ -44,22 +45,23 @@ def standing_teams(ward_id: int) -> list[sa.Row]:
 
 
 def team_rows(user: User, ward_id: int, day: date) -> list[sa.Row]:
-    """Each survey team with its leader, members, groups, expected and surveyed households."""
+    """Each survey team with its leader, members, groups, expected and surveyed households (of its share
+    only, in a group split between teams)."""
     members = (sa.select(User.survey_team_id.label("team_id"), sa.func.count().label("members"))
                .where(User.ward_id == ward_id).group_by(User.survey_team_id).subquery())
     groups = (
         sa.select(Assignment.survey_team_id.label("team_id"), sa.func.count().label("groups"),
-                  sa.func.sum(ResidentialGroup.expected_households).label("expected"))
+                  sa.func.sum(share_expected()).label("expected"))
         .join(ResidentialGroup, ResidentialGroup.id == Assignment.residential_group_id)
         .where(Assignment.ward_id == ward_id, Assignment.current_clause(day))
         .group_by(Assignment.survey_team_id).subquery()
     )
+    covered = team_households(ward_id)
     done = (
-        sa.select(Assignment.survey_team_id.label("team_id"), sa.func.count().label("done"))
-        .join(Household, Household.residential_group_id == Assignment.residential_group_id)
-        .where(Assignment.ward_id == ward_id, Assignment.current_clause(day),
-               Household.status == HouseholdStatus.DONE)
-        .group_by(Assignment.survey_team_id).subquery()
+        sa.select(covered.c.team_id, sa.func.count().label("done"))
+        .join(Household, Household.id == covered.c.household_id)
+        .where(Household.status == HouseholdStatus.DONE)
+        .group_by(covered.c.team_id).subquery()
     )
     leader = aliased(User)
     return db.session.execute(
@@ -115,7 +117,7 @@ def sent_back_list(user: User, team: SurveyTeam, limit: int = 500) -> list[sa.Ro
 
 
 def revisit_list(user: User, team: SurveyTeam, limit: int = 500) -> list[sa.Row]:
-    """Households of the team's groups waiting for a revisit, oldest last visit first."""
+    """Households of the team's groups (its share of a split group) waiting for a revisit, oldest last visit first."""
     last_visit = (sa.select(Visit.household_id, sa.func.max(Visit.visited_at).label("last_visit"))
                   .where(Visit.ward_id == team.ward_id).group_by(Visit.household_id).subquery())
     return db.session.execute(
@@ -123,8 +125,8 @@ def revisit_list(user: User, team: SurveyTeam, limit: int = 500) -> list[sa.Row]
                   ResidentialGroup.name.label("group_name"), last_visit.c.last_visit)
         .join(ResidentialGroup, ResidentialGroup.id == Household.residential_group_id)
         .outerjoin(last_visit, last_visit.c.household_id == Household.id)
-        .where(Household.residential_group_id.in_(team_group_ids(team.id)),
-               Household.status == HouseholdStatus.REVISIT, visible(Household, user))
+        .where(team_household_clause(Household, team.id), Household.status == HouseholdStatus.REVISIT,
+               visible(Household, user))
         .order_by(last_visit.c.last_visit.is_(None), last_visit.c.last_visit, Household.id)
         .limit(limit)
     ).all()
@@ -156,6 +158,39 @@ def group_spots(ward_id: int) -> list[GroupSpot]:
     groups = db.session.scalars(sa.select(ResidentialGroup).where(ResidentialGroup.ward_id == ward_id))
     return [GroupSpot(key=g.id, code=g.code, households=g.expected_households or 0,
                       lat=g.centroid_lat, lon=g.centroid_lon) for g in groups]
+
+
+def split_groups(ward_id: int, day: date) -> dict[int, list[dict]]:
+    """Group id -> its running shares in household order: team, first and last household (the last share
+    ends at the group's expected number, or at its first household if fewer are expected)."""
+    shares: dict[int, list[dict]] = {}
+    for assignment, number, expected in db.session.execute(
+        sa.select(Assignment, SurveyTeam.number, ResidentialGroup.expected_households)
+        .join(SurveyTeam, SurveyTeam.id == Assignment.survey_team_id)
+        .join(ResidentialGroup, ResidentialGroup.id == Assignment.residential_group_id)
+        .where(Assignment.ward_id == ward_id, Assignment.current_clause(day), Assignment.first_position.is_not(None))
+        .order_by(Assignment.residential_group_id, Assignment.first_position)
+    ).all():
+        last = assignment.last_position
+        if last is None:
+            last = max(expected, assignment.first_position)
+        shares.setdefault(assignment.residential_group_id, []).append(
+            {"team_id": assignment.survey_team_id, "team_number": number, "first": assignment.first_position,
+             "last": last})
+    return shares
+
+
+def current_shares(ward_id: int, day: date) -> dict[int, list[tuple[int, int, int | None]]]:
+    """Group id -> (team id, first, last household or None) of each share of a group split on `day`."""
+    shares: dict[int, list[tuple[int, int, int | None]]] = {}
+    for group_id, team_id, first, last in db.session.execute(
+        sa.select(Assignment.residential_group_id, Assignment.survey_team_id, Assignment.first_position,
+                  Assignment.last_position)
+        .where(Assignment.ward_id == ward_id, Assignment.current_clause(day), Assignment.first_position.is_not(None))
+        .order_by(Assignment.residential_group_id, Assignment.first_position)
+    ).all():
+        shares.setdefault(group_id, []).append((team_id, first, last))
+    return shares
 
 
 def current_assignments(ward_id: int, day: date) -> dict[int, int]:

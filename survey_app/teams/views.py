@@ -33,7 +33,7 @@ def _render_team(team: SurveyTeam | None):
     if team is None:
         return render_template("teams/team.html", team=None)
     admin = current_user.role == Role.WARD_ADMIN
-    groups = group_progress(current_user, team.ward_id, group_ids=team_group_ids(team.id))
+    groups = group_progress(current_user, team.ward_id, group_ids=team_group_ids(team.id), team_id=team.id)
     people = sees_people(current_user)
     revisits = queries.revisit_list(current_user, team)
     stats = {"groups": len(groups), "expected": sum(g.expected_households for g in groups),
@@ -47,6 +47,8 @@ def _render_team(team: SurveyTeam | None):
         if people and current_user.role in (Role.WARD_ADMIN, Role.TEAM_LEADER) else None,
         team_choices=_team_choices(team.ward_id, _("No team")) if admin else [],
         group_choices=_team_choices(team.ward_id, _("Not assigned")) if admin else [],
+        splits=queries.split_groups(team.ward_id, local_today()) if admin else {},
+        assign_groups=group_progress(current_user, team.ward_id, group_ids=team_group_ids(team.id)) if admin else [],
     )
 
 
@@ -85,6 +87,7 @@ def team_list():
         groups=shown_progress(current_user, group_progress(current_user, ward.id)),
         group_choices=_team_choices(ward.id, _("Not assigned")) if admin else [],
         team_choices=_team_choices(ward.id, _("No team")) if admin else [],
+        splits=queries.split_groups(ward.id, local_today()) if admin else {},
         standing_form=forms.StandingTeamForm(), split_form=forms.SplitForm(),
     )
 
@@ -166,6 +169,23 @@ def move_group(group_id):
         return _invalid(form)
     if operations.assign_group(group, team, local_today()):
         flash(_("Residential group %(code)s reassigned; its collected data stays as it was.", code=group.code), "info")
+    return _back()
+
+
+@roles_required(Role.WARD_ADMIN)
+def move_cut(group_id):
+    """Move the cut between two teams' shares of a split group (from today on; collected data stays)."""
+    group = load_or_abort(ResidentialGroup, group_id, write=True)
+    form = forms.CutForm()
+    if not form.validate_on_submit():
+        return _invalid(form)
+    try:
+        changed = operations.move_cut(group, form.index.data, form.last.data, local_today())
+    except operations.TeamChangeRefused as error:
+        return _refused(error)
+    if changed:
+        flash(_("The split of residential group %(code)s was changed; its collected data stays as it was.",
+                code=group.code), "info")
     return _back()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from survey_app import disclosure
-from survey_app.access import sees_people, visible
+from survey_app.access import sees_people, team_household_clause, visible
 from survey_app.accounts.models import User
 from survey_app.clock import local_today
 from survey_app.collection.models import Household, HouseholdStatus, Person
@@ -17,8 +17,28 @@ def _status_sum(status: HouseholdStatus):
     return sa.func.sum(sa.case((Household.status == status, 1), else_=0))
 
 
-def group_progress(user: User, ward_id: int, group_ids=None) -> list[sa.Row]:
-    """Per residential group the user may see: expected and listed households, status counts, team."""
+def share_expected():
+    """SQL expression: households an assignment expects: the group's, or its share's (the last share runs
+    from its first household to the group's expected number)."""
+    return sa.case(
+        (Assignment.first_position.is_(None), ResidentialGroup.expected_households),
+        (Assignment.last_position.is_not(None), Assignment.last_position - Assignment.first_position + 1),
+        (ResidentialGroup.expected_households >= Assignment.first_position,
+         ResidentialGroup.expected_households - Assignment.first_position + 1),
+        else_=0,
+    )
+
+
+def group_progress(user: User, ward_id: int, group_ids=None, team_id: int | None = None) -> list[sa.Row]:
+    """Per residential group the user may see: expected and listed households, status counts, team.
+
+    With `team_id`, the figures of that team's part: a group split between teams counts only the
+    households of the team's share (`first_position`..`last_position`, expected households the share's).
+    Without, a split group names the team of its first share and `teams` says how many share it.
+    """
+    counted = [Household.ward_id == ward_id]
+    if team_id is not None:
+        counted.append(team_household_clause(Household, team_id, counting=True))
     counts = (
         sa.select(
             Household.residential_group_id.label("group_id"),
@@ -27,33 +47,49 @@ def group_progress(user: User, ward_id: int, group_ids=None) -> list[sa.Row]:
             _status_sum(HouseholdStatus.REVISIT).label("revisit"),
             _status_sum(HouseholdStatus.NOT_VISITED).label("not_visited"),
         )
-        .where(Household.ward_id == ward_id)
+        .where(*counted)
         .group_by(Household.residential_group_id)
         .subquery()
     )
+    running = [Assignment.ward_id == ward_id, Assignment.current_clause(local_today())]
+    sharing = (sa.select(Assignment.residential_group_id.label("group_id"), sa.func.count().label("teams"))
+               .where(*running).group_by(Assignment.residential_group_id).subquery())
+    if team_id is not None:
+        running.append(Assignment.survey_team_id == team_id)
+    else:  # one row a group: the whole group's assignment, or its first share
+        running.append(sa.or_(Assignment.first_position.is_(None), Assignment.first_position == 1))
     teams = (
         sa.select(
             Assignment.residential_group_id.label("group_id"),
             SurveyTeam.id.label("team_id"),
             SurveyTeam.number.label("team_number"),
             SurveyTeam.name.label("team_name"),
+            Assignment.first_position, Assignment.last_position,
+            share_expected().label("share_expected"),
         )
         .join(SurveyTeam, SurveyTeam.id == Assignment.survey_team_id)
-        .where(Assignment.ward_id == ward_id, Assignment.current_clause(local_today()))
+        .join(ResidentialGroup, ResidentialGroup.id == Assignment.residential_group_id)
+        .where(*running)
         .subquery()
     )
+    expected = (sa.func.coalesce(teams.c.share_expected, ResidentialGroup.expected_households)
+                if team_id is not None else ResidentialGroup.expected_households)
     query = (
         sa.select(
             ResidentialGroup.id, ResidentialGroup.code, ResidentialGroup.name,
-            ResidentialGroup.expected_households,
+            expected.label("expected_households"),
             sa.func.coalesce(counts.c.listed, 0).label("listed"),
             sa.func.coalesce(counts.c.done, 0).label("done"),
             sa.func.coalesce(counts.c.revisit, 0).label("revisit"),
             sa.func.coalesce(counts.c.not_visited, 0).label("not_visited"),
             teams.c.team_id, teams.c.team_number, teams.c.team_name,
+            teams.c.first_position, teams.c.last_position,
+            sa.func.coalesce(sharing.c.teams, 0).label("teams"),
+            sa.literal(team_id is not None).label("scoped"),
         )
         .outerjoin(counts, counts.c.group_id == ResidentialGroup.id)
         .outerjoin(teams, teams.c.group_id == ResidentialGroup.id)
+        .outerjoin(sharing, sharing.c.group_id == ResidentialGroup.id)
         .where(ResidentialGroup.ward_id == ward_id, visible(ResidentialGroup, user))
         .order_by(ResidentialGroup.code)
     )
