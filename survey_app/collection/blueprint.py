@@ -1,7 +1,7 @@
 """Every URL rule of collection."""
 from flask import Blueprint
 
-from survey_app.collection import api, duplicate_views, phone, quality_views, review, selfsurvey, views
+from survey_app.collection import api, duplicate_views, paper_views, phone, quality_views, review, selfsurvey, views
 
 bp = Blueprint("collection", __name__, template_folder="templates")
 
@@ -44,6 +44,11 @@ bp.add_url_rule("/review/refused", "refused_list", review.refused_list)
 bp.add_url_rule("/review/refused/<refused_id>", "refused_detail", review.refused_detail)
 bp.add_url_rule("/review/refused/<refused_id>/retry", "retry_refused", review.retry_refused, methods=["POST"])
 bp.add_url_rule("/review/refused/<refused_id>/handled", "handle_refused", review.handle_refused, methods=["POST"])
+
+# Paper questionnaires (dead zones) keyed in afterwards through the rendered form.
+bp.add_url_rule("/paper", "paper_entry", paper_views.paper_entry)
+bp.add_url_rule("/paper/form", "paper_form", paper_views.paper_form)
+bp.add_url_rule("/paper/submissions", "paper_submit", paper_views.paper_submit, methods=["POST"])
 
 # The online self-survey (a group's QR poster link).
 bp.add_url_rule("/self/<token>", "self_survey", selfsurvey.self_survey)

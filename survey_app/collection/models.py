@@ -162,6 +162,9 @@ class Person(WardScoped, db.Model):
 class Channel(enum.StrEnum):
     DOOR_TO_DOOR = "door_to_door"  #: trực tiếp
     ONLINE = "online"  #: self-survey by link
+    #: phiếu giấy: interviewed on paper where there is no signal, keyed in afterwards (collection/paper.py).
+    #: The column is a plain VARCHAR (str_enum), so a new value needs no migration.
+    PAPER = "paper"
 
 
 class ReviewStatus(enum.StrEnum):

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from survey_app.access import load_or_abort, roles_required
 from survey_app.accounts.models import Role
-from survey_app.collection import corrections, duplicates, formlink, media, operations, quality, queries, rules
+from survey_app.collection import corrections, duplicates, formlink, media, operations, paper, quality, queries, rules
 from survey_app.collection.forms import (
     AcceptForm,
     HandledForm,
@@ -78,6 +78,7 @@ def _render_submission(submission: Submission, form: ReviewForm, status: int = 2
         same_people=duplicates.person_pairs(submission.household) if submission.household else [],
         may_review=current_user.role == Role.WARD_ADMIN,
         files={row.name: row for row in media.files_of(submission.id)}, inline=media.inline,
+        paper=paper.keyed_in(submission),
     ), status
 
 

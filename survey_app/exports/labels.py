@@ -32,7 +32,8 @@ VERSION_SOURCE = {
     "corrected": ("Đã sửa", "Corrected"),
     "fixed": ("Khảo sát viên đã sửa", "Fixed by the surveyor"),
 }
-CHANNEL = {"door_to_door": ("Trực tiếp", "Door to door"), "online": ("Trực tuyến", "Online")}
+CHANNEL = {"door_to_door": ("Trực tiếp", "Door to door"), "online": ("Trực tuyến", "Online"),
+           "paper": ("Phiếu giấy", "Paper")}
 SEX = {"male": ("Nam", "Male"), "female": ("Nữ", "Female"), "other": ("Khác", "Other")}
 ROLE = {
     "ward_admin": ("Cán bộ phường", "Ward staff"),

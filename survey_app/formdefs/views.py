@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from flask import Response, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,7 +15,7 @@ from survey_app.collection import entities
 from survey_app.errors import error_response
 from survey_app.security import CONTENT_SECURITY_POLICY
 from survey_app.formdefs import attachments as files
-from survey_app.formdefs import operations, queries, shipped
+from survey_app.formdefs import operations, paper as paper_forms, queries, shipped
 from survey_app.formdefs.forms import AttachForm, UploadForm
 from survey_app.formdefs.layout import client_json
 from survey_app.formdefs.models import FormStatus, FormVersion
@@ -183,6 +183,39 @@ def xform(form_id, version):
         return error_response(404)
     name = _ascii(f"{form_id}-{version}.xml")
     return Response(data, mimetype="application/xml", headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+def _printable(form_id: str, version: str):
+    """The version to print: the ward's upload (a draft only for the ward admin, to proof-read it), else shipped."""
+    row = queries.find_upload(current_user.ward_id, form_id, version)
+    if row is not None:
+        if row.status not in queries.READABLE and current_user.role != Role.WARD_ADMIN:
+            return None
+        return queries.as_published(row)
+    return shipped.get(form_id, version)
+
+
+#: Who prints paper questionnaires: the ward admin, and team leaders for their team's dead zones.
+PRINTERS = (Role.WARD_ADMIN, Role.TEAM_LEADER)
+
+
+@roles_required(*PRINTERS)
+def paper(form_id, version):
+    """The printable paper questionnaire of a version (A4), worded in the form's Vietnamese by default."""
+    form = _printable(form_id, version)
+    if form is None:
+        return error_response(404, _("There is no version %(version)s of the form %(form_id)s.",
+                                     version=version, form_id=form_id))
+    codes = form.schema.language_codes
+    chosen = request.args.get("lang")
+    lang = chosen if chosen in codes else ("vi" if "vi" in codes else form.schema.default_language)
+    locale = lang if lang in current_app.config["SUPPORTED_LOCALES"] else "vi"
+    blocks = paper_forms.blocks_wanted(request.args.get("blocks"))
+    back = url_for("formdefs.index") if current_user.role == Role.WARD_ADMIN else url_for("collection.paper_entry")
+    with force_locale(locale):
+        return render_template("formdefs/paper.html", paper=paper_forms.paper_form(form.schema, lang, blocks),
+                               blocks=blocks, max_blocks=paper_forms.MAX_BLOCKS, ward=current_user.ward,
+                               back_url=back)
 
 
 def _ascii(name: str) -> str:
