@@ -80,6 +80,12 @@ class SupportEvent(WardScoped, db.Model):
     person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("persons.id"), index=True)
     anon_age_group: Mapped[str | None] = mapped_column(sa.String(10))
     anon_sex: Mapped[str | None] = mapped_column(sa.String(10))
+    #: A member of a household record named by the record's client UUID and the member's position
+    #: (support/links.py): set when the phone logged help for someone interviewed on it today.
+    person_ref_uuid: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    person_ref_index: Mapped[int | None]
+    #: How that reference stands: "linked", "waiting" for the record, or why it cannot be linked.
+    link_state: Mapped[str | None] = mapped_column(sa.String(20))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     place: Mapped[SupportPlace] = mapped_column(str_enum(SupportPlace))
     #: The place in words when `place` is "other".

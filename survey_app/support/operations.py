@@ -13,6 +13,7 @@ from survey_app.accounts.models import User
 from survey_app.audit.operations import record as audit
 from survey_app.collection.models import Household, Person
 from survey_app.extensions import db, utcnow
+from survey_app.support import links
 from survey_app.support.models import SupportEvent, SupportType
 from survey_app.support.queries import current_lang
 from survey_app.support.records import SUPPORT_KIND, SupportRecord, parse_support_record
@@ -143,6 +144,7 @@ def _ingest(payload, user: User) -> Receipt:
     group, household = _where(record, user)
     types = _types(record, user.ward_id)
     earlier = _earlier(record, user)
+    found = links.resolve(record.person_ref, user, user.ward_id) if record.person_ref is not None else None
     event = SupportEvent(
         uuid=record.uuid, ward_id=user.ward_id, volunteer_id=user.id, survey_team_id=user.survey_team_id,
         residential_group_id=group.id, household_id=household.id if household else None,
@@ -152,8 +154,16 @@ def _ingest(payload, user: User) -> Receipt:
         follow_up_of_id=earlier.id if earlier else None, content_hash=record.content_hash, types=types,
     )
     db.session.add(event)
+    message = None
+    if found is not None:  # a member of a household record by its UUID: linked now, or when it arrives
+        if found.person is not None:
+            links.link(event, found.person)
+        else:
+            message = links.flag_messages()[found.state]
+        db.session.flush()
+        links.note_stored(event, record.person_ref, found)
     db.session.flush()
-    return Receipt(record.uuid, 201, "stored", support_event_id=event.id)
+    return Receipt(record.uuid, 201, "stored", message, support_event_id=event.id)
 
 
 def _visible_row(model, row_id: int, user: User):

@@ -53,6 +53,8 @@ def who_label(event: SupportEvent) -> str:
     """The person helped: their name, or "Anonymous (60–74, female)"."""
     if event.person is not None:
         return event.person.full_name
+    if event.anon_age_group is None:  # a member of a household record not linked yet (support/links.py)
+        return _("A household member interviewed on the phone (not linked yet)")
     return _("Anonymous (%(age)s, %(sex)s)", age=age_group_labels().get(event.anon_age_group, "?"),
              sex=sex_labels().get(event.anon_sex, "?"))
 
@@ -141,3 +143,12 @@ def phone_data(user: User) -> dict:
         "groups": [{"id": g.id, "code": g.code, "name": g.name, "households": people.get(g.id, [])} for g in groups],
         "follow_ups": [phone_follow_up(event, lang, citizen_app) for event in follow_ups(user, user.ward_id)],
     }
+
+
+def acts_by_group(user: User, ward_id: int) -> dict[int, int]:
+    """{residential group id: support acts logged} of one ward, as far as `user` may see (for maps)."""
+    return dict(db.session.execute(
+        sa.select(SupportEvent.residential_group_id, sa.func.count())
+        .where(SupportEvent.ward_id == ward_id, SupportEvent.residential_group_id.is_not(None),
+               visible(SupportEvent, user))
+        .group_by(SupportEvent.residential_group_id)).all())

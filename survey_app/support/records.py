@@ -3,9 +3,15 @@
     {"kind": "support_event", "uuid": "…", "occurred_at": "2025-08-20T02:10:00Z",
      "residential_group_id": 3, "household_id": 12 | null,
      "helped": "surveyed", "person_id": 41 | null, "anon_age_group": "60_74" | null, "anon_sex": "female" | null,
+     "person_ref": {"submission_uuid": "…", "member_index": 0} | absent,
      "place": "home", "place_other": "…" | null, "support_types": ["vneid_install", "other"],
      "support_other": "…" | null, "outcome": "follow_up", "minutes": 20, "follow_up_of": "<uuid>" | null,
      "sent_at": "…", "attempt": 2}
+
+A surveyed person is named by `person_id` (a person the server listed to the phone) or by
+`person_ref`: a member of a household record this phone saved today, maybe not sent yet, by that
+record's UUID and the member's position in its answers["members"] (from 0; Person.answer_index).
+The server links it once that record is stored (support/links.py).
 
 Names follow the support_event form (forms/support_event.xlsx); `support_types` are codes of the
 ward's catalogue. Checks that need the database (who, which types, which earlier event) are in
@@ -33,6 +39,16 @@ MIN_MINUTES, MAX_MINUTES = 1, 480
 CLOCK_SKEW = timedelta(minutes=5)
 #: The code of the catalogue's "other" type, which needs a description.
 OTHER_TYPE = "other"
+#: Most members a household record holds (the form's a5_members constraint is 30).
+MAX_MEMBER_INDEX = 99
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    """A member of a household record named by the record's client UUID and the member's position."""
+
+    submission_uuid: str
+    member_index: int
 
 
 @dataclass
@@ -44,6 +60,7 @@ class SupportRecord:
     residential_group_id: int | None
     household_id: int | None
     person_id: int | None
+    person_ref: PersonRef | None
     anon_age_group: str | None
     anon_sex: str | None
     place: SupportPlace
@@ -117,21 +134,33 @@ def _type_codes(payload: dict) -> list[str]:
     return codes
 
 
-def _who(payload: dict) -> tuple[int | None, str | None, str | None]:
-    """person_id for a surveyed person, else the anonymous age group and sex."""
+def _person_ref(payload: dict) -> PersonRef | None:
+    block = payload.get("person_ref")
+    if block is None:
+        return None
+    index = block.get("member_index") if isinstance(block, dict) else None
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= MAX_MEMBER_INDEX:
+        raise _bad("bad_person_ref", _("The person helped must name a member of a household record "
+                                       "(the record's UUID and the member's position)."))
+    return PersonRef(parse_uuid(block.get("submission_uuid"), "person_ref.submission_uuid"), index)
+
+
+def _who(payload: dict) -> tuple[int | None, PersonRef | None, str | None, str | None]:
+    """person_id or person_ref for a surveyed person, else the anonymous age group and sex."""
     helped = _choice(payload, "helped", HELPED, _("Say who was helped: a surveyed person or an anonymous one."))
+    ref = _person_ref(payload)
     if helped == "surveyed":
         person_id = _optional_id(payload, "person_id")
-        if person_id is None:
+        if (person_id is None) == (ref is None):
             raise _bad("bad_person", _("Choose the person helped from the household's surveyed members."))
         if payload.get("anon_age_group") is not None or payload.get("anon_sex") is not None:
             raise _bad("bad_person", _("A surveyed person has no anonymous age group or sex."))
-        return person_id, None, None
-    if payload.get("person_id") is not None:
+        return person_id, ref, None, None
+    if payload.get("person_id") is not None or ref is not None:
         raise _bad("bad_person", _("An anonymous person cannot also be a surveyed person."))
     age = _choice(payload, "anon_age_group", AGE_GROUPS, _("Choose the age group of the person helped."))
     sex = _choice(payload, "anon_sex", SEXES, _("Choose the sex of the person helped."))
-    return None, age, sex
+    return None, None, age, sex
 
 
 def parse_support_record(payload) -> SupportRecord:
@@ -144,7 +173,7 @@ def parse_support_record(payload) -> SupportRecord:
     except ValueError:  # NaN or infinity cannot be canonical JSON
         raise _bad("malformed", _("The record holds a number that is not valid.")) from None
     content = content_of(payload)
-    person_id, age_group, sex = _who(payload)
+    person_id, person_ref, age_group, sex = _who(payload)
     place = SupportPlace(_choice(payload, "place", set(SupportPlace),
                                  _("Choose where the help was given.")))
     place_other = _optional_text(payload, "place_other", 120)
@@ -158,7 +187,8 @@ def parse_support_record(payload) -> SupportRecord:
     return SupportRecord(
         uuid=uuid, content=content, content_hash=content_hash(content), occurred_at=_occurred_at(payload),
         residential_group_id=_optional_id(payload, "residential_group_id"),
-        household_id=_optional_id(payload, "household_id"), person_id=person_id, anon_age_group=age_group,
+        household_id=_optional_id(payload, "household_id"), person_id=person_id, person_ref=person_ref,
+        anon_age_group=age_group,
         anon_sex=sex, place=place, place_other=place_other if place == SupportPlace.OTHER else None,
         type_codes=codes, other_text=other_text if OTHER_TYPE in codes else None,
         outcome=SupportOutcome(_choice(payload, "outcome", set(SupportOutcome), _("Choose the outcome of the help."))),

@@ -6,11 +6,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from survey_app.access import load_or_abort, roles_required, visible
+from survey_app.access import load_or_abort, roles_required, sees_people, visible
 from survey_app.accounts.models import CITY_ROLES, Role
 from survey_app.extensions import db
 from survey_app.support import figures as support_figures
-from survey_app.support import operations, queries
+from survey_app.support import links, operations, queries
 from survey_app.support.forms import ActionForm, EditTypeForm, NewTypeForm
 from survey_app.support.models import SupportType, support_event_types
 from survey_app.teams.models import SurveyTeam
@@ -38,7 +38,8 @@ def ward_figures(ward_id):
 
 def _render_figures(ward: Ward):
     data = support_figures.shown_figures(current_user, support_figures.support_figures(current_user, ward.id))
-    return render_template("support/figures.html", ward=ward, data=data,
+    unlinked = links.unlinked_events(current_user, ward.id) if sees_people(current_user) else []
+    return render_template("support/figures.html", ward=ward, data=data, unlinked=unlinked,
                            outcome_labels=queries.outcome_labels())
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from blinker import Namespace
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -31,7 +32,7 @@ class Submitter:
     ward_id: int
     user: object | None = None
     team_id: int | None = None
-    #: "door_to_door" or "online" (collection.models.Channel values).
+    #: "door_to_door", "online" or "paper" (collection.models.Channel values).
     channel: str = "door_to_door"
     #: Set for the online self-survey: the only group the record may belong to.
     self_group: object | None = None
@@ -84,6 +85,11 @@ class Handler:
 
 _HANDLERS: dict[str, Handler] = {}
 
+#: Sent once a record is stored (a 201 receipt), after its SAVEPOINT, in the caller's transaction:
+#: sender is the record's kind, with `receipt` and `submitter`. Another kind's records that name it
+#: (a support event naming a household record by its UUID) are reconciled by a receiver of this.
+record_stored = Namespace().signal("record-stored")
+
 
 def register(handler: Handler) -> Handler:
     """Make a handler the one for its kind (called once at import of the handler's module)."""
@@ -131,6 +137,8 @@ def ingest(payload, submitter: Submitter) -> Receipt:
                 continue  # a concurrent request wrote another row first (a new household): again
             receipt = receipt or Receipt(uuid, 409, "conflict", _("This record clashes with one already stored."))
         break
+    if receipt.status == 201:
+        record_stored.send(handler.kind, receipt=receipt, submitter=submitter)
     if receipt.status == 403 or receipt.result == "uuid_taken":
         audit(handler.refused_action, user=submitter.user, ward_id=submitter.ward_id,
               object_type=handler.refused_object_type, object_id=handler.refused_object_id(payload),
@@ -181,6 +189,8 @@ def ingest_batch(items: list, submitter: Submitter) -> list[Receipt]:
         for index, receipt in zip(indexes, stored):
             if receipt is not None:
                 receipts[index] = receipt
+                if receipt.status == 201:
+                    record_stored.send(handler.kind, receipt=receipt, submitter=submitter)
     return [receipt if receipt is not None else ingest(item, submitter) for receipt, item in zip(receipts, items)]
 
 

@@ -32,6 +32,15 @@ function prefill(model, household, group) {
   return answers;
 }
 
+/* The members answered, as the support log lists them once the answers are sent (the sync keeps no answers):
+   the position in answers.members is how the server finds the Person (Person.answer_index). */
+function peopleOf(answers) {
+  return (Array.isArray(answers.members) ? answers.members : []).map((member, index) => {
+    const year = Number(member && member.b1_birth_year);
+    return { index, name: String((member && member.b0_name) || "").trim(), birth_year: Number.isInteger(year) && year > 0 ? year : null };
+  }).filter((person) => person.name);
+}
+
 export async function startInterview(record, household, group) {
   const current = app.boot.form;
   let schema;
@@ -86,7 +95,7 @@ export async function openForm(uuid, section) {
         const log = flow.auditLog(); /* the audit question's file, written as the record is finalized */
         if (log !== null && named.has(AUDIT_FILE)) await files.put(uuid, AUDIT_FILE, new Blob([log], { type: "text/csv" }));
         record.payload = { ...record.payload, answers, finished_at: new Date().toISOString() };
-        Object.assign(record, { state: "queued", error: null, nextAt: 0, attempts: 0 });
+        Object.assign(record, { state: "queued", error: null, nextAt: 0, attempts: 0, people: peopleOf(answers) });
         await records.put(record);
         await meta.set(lastSavedKey, answers);
         await app.counts();

@@ -11,6 +11,7 @@ const SKEW_MS = 5 * 60 * 1000; /* the server allows the phone's clock to be this
 const MAX_MINUTES = 480;
 let data = null; /* the last /api/support/phone answer: catalogue, team groups with people, follow-ups */
 let editing = null; /* {record, follow} of the form on screen */
+let todays = []; /* household records interviewed on this phone today: their members can be helped at once */
 
 /* Network first (the service worker answers from its cache offline); the copy in memory as a last resort. */
 export async function loadSupport() {
@@ -35,6 +36,23 @@ function choiceText(name, value) {
 
 function anonymous(age, sex) {
   return t("sup_anon", { age: choiceText("age", age), sex: choiceText("sex", sex) });
+}
+
+/* The ids a today's pick carries in the selects: "r:<record uuid>" for its household, "m:<member position>". */
+const TODAY = "r:";
+const MEMBER = "m:";
+
+/* The phone's calendar day of a time (ms or ISO 8601). */
+const dayKey = (when) => new Date(when).toDateString();
+
+/* Members of the household records saved (finished) on this phone today, sent or not: the volunteer may
+   log help for someone interviewed a moment ago, offline. The server links the help by the record's UUID
+   and the member's position once the record reaches it (support/links.py). */
+async function interviewedToday() {
+  const today = dayKey(Date.now());
+  return (await records.ofUser(app.user.id)).filter((r) => !r.kind && r.state !== "draft"
+    && r.payload.outcome === "interviewed" && Array.isArray(r.people) && r.people.length
+    && dayKey(r.payload.finished_at || r.createdAt) === today);
 }
 
 async function mine() {
@@ -86,22 +104,59 @@ function group() {
   return data.groups.find((g) => String(g.id) === $("supf-group").value) || null;
 }
 
+/* The group's households interviewed on this phone today, and the server's list without those same ones. */
+function groupHouseholds() {
+  const current = group();
+  if (!current) return { today: [], listed: [] };
+  const today = todays.filter((r) => r.groupId === current.id);
+  const known = new Set(today.map((r) => r.payload.household_id || (r.receipt && r.receipt.household_id)).filter(Boolean));
+  return { today, listed: current.households.filter((x) => !known.has(x.id)) };
+}
+
+function todayRecord() {
+  const value = $("supf-household").value;
+  return value.startsWith(TODAY) ? todays.find((r) => r.uuid === value.slice(TODAY.length)) || null : null;
+}
+
 function household() {
   const current = group();
   return current ? current.households.find((x) => String(x.id) === $("supf-household").value) || null : null;
 }
 
+const withYear = (p) => (p.birth_year ? `${p.name} (${p.birth_year})` : p.name);
+
+/* Under the person's select, the mark of a household interviewed today (a long option is cut on a small screen). */
+function markToday(shown) {
+  let mark = $("supf-today-mark");
+  if (!mark) {
+    mark = h("p", { id: "supf-today-mark", "data-testid": "sup-today-mark" }, h("span", { class: "badge warn" }, t("sup_today_group")));
+    $("supf-person").after(mark);
+  }
+  mark.hidden = !shown;
+}
+
 function fillPeople(personId = null) {
+  const interviewed = todayRecord();
+  markToday(Boolean(interviewed));
+  if (interviewed) {
+    options($("supf-person"), interviewed.people.map((p) => [`${MEMBER}${p.index}`,
+      `${withYear(p)} · ${interviewed.label.address} · ${t("sup_today")}`]), personId, t("sup_pick_person"));
+    return;
+  }
   const chosen = household();
-  options($("supf-person"), chosen ? chosen.people.map((p) => [p.id, p.birth_year ? `${p.name} (${p.birth_year})` : p.name]) : [],
-    personId, t("sup_pick_person"));
+  options($("supf-person"), chosen ? chosen.people.map((p) => [p.id, withYear(p)]) : [], personId, t("sup_pick_person"));
 }
 
 function fillHouseholds(householdId = null, personId = null) {
-  const current = group();
-  const list = current ? current.households : [];
-  options($("supf-household"), list.map((x) => [x.id, `${x.address} · ${x.head_name}`]), householdId, t("sup_pick_household"));
-  $("supf-nobody").hidden = list.length > 0;
+  const { today, listed } = groupHouseholds();
+  const select = $("supf-household");
+  options(select, listed.map((x) => [x.id, `${x.address} · ${x.head_name}`]), householdId, t("sup_pick_household"));
+  if (today.length) { /* first, under "interviewed today" */
+    select.insertBefore(h("optgroup", { label: t("sup_today_group"), "data-testid": "sup-today" },
+      ...today.map((r) => h("option", { value: `${TODAY}${r.uuid}`, selected: `${TODAY}${r.uuid}` === String(householdId ?? "") },
+        `${r.label.address} · ${r.label.head_name} · ${t("sup_today")}`))), select.children[1] || null);
+  }
+  $("supf-nobody").hidden = listed.length + today.length > 0;
   fillPeople(personId);
 }
 
@@ -138,7 +193,8 @@ function fill(start) {
   $("supf-place-other").value = start.place_other || "";
   options($("supf-group"), data.groups.map((g) => [g.id, g.name]), start.residential_group_id, null);
   setRadio("helped", start.helped);
-  fillHouseholds(start.household_id, start.person_id);
+  const ref = start.person_ref;
+  fillHouseholds(ref ? `${TODAY}${ref.submission_uuid}` : start.household_id, ref ? `${MEMBER}${ref.member_index}` : start.person_id);
   setRadio("age", start.anon_age_group);
   setRadio("sex", start.anon_sex);
   const types = new Set(start.support_types || []);
@@ -160,6 +216,7 @@ async function openForm(editUuid, followUuid) {
     $("sup-follow").replaceChildren(h("li", { class: "error" }, t("sup_not_cached")));
     return null;
   }
+  todays = await interviewedToday();
   const followOf = followUuid || (record && record.payload.follow_up_of) || null;
   const follow = followOf ? data.follow_ups.find((f) => f.uuid === followOf) || null : null;
   if (followUuid && !follow) return go("#/s");
@@ -192,10 +249,13 @@ function collect() {
   if (!chosenGroup) return { problem: "sup_e_group" };
   const helped = checked("helped");
   if (!helped) return { problem: "sup_e_helped" };
-  const personId = Number($("supf-person").value) || null;
+  const interviewed = todayRecord();
+  const memberValue = $("supf-person").value;
+  const member = interviewed && memberValue.startsWith(MEMBER) ? Number(memberValue.slice(MEMBER.length)) : null;
+  const personId = interviewed ? (Number.isInteger(member) ? member : null) : Number(memberValue) || null;
   const age = checked("age");
   const sex = checked("sex");
-  if (helped === "surveyed" && !personId) return { problem: "sup_e_person" };
+  if (helped === "surveyed" && personId === null) return { problem: "sup_e_person" };
   if (helped === "anonymous" && (!age || !sex)) return { problem: "sup_e_anon" };
   const types = [...form().querySelectorAll("#supf-types input:checked")].map((input) => input.value);
   if (!types.length) return { problem: "sup_e_types" };
@@ -206,11 +266,14 @@ function collect() {
   const minutes = Number($("supf-minutes").value);
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_MINUTES) return { problem: "sup_e_minutes" };
   const surveyed = helped === "surveyed";
+  const byRef = surveyed && interviewed !== null; /* linked by the household record's UUID on the server */
   return {
     payload: {
       kind: KIND, occurred_at: occurred.toISOString(), residential_group_id: chosenGroup.id,
-      household_id: surveyed ? Number($("supf-household").value) : null, helped,
-      person_id: surveyed ? personId : null, anon_age_group: surveyed ? null : age, anon_sex: surveyed ? null : sex,
+      household_id: surveyed && !byRef ? Number($("supf-household").value) : null, helped,
+      person_id: surveyed && !byRef ? personId : null,
+      ...(byRef ? { person_ref: { submission_uuid: interviewed.uuid, member_index: personId } } : {}),
+      anon_age_group: surveyed ? null : age, anon_sex: surveyed ? null : sex,
       place, place_other: place === "other" ? placeOther : null, support_types: types,
       support_other: types.includes("other") ? other : null, outcome, minutes, follow_up_of: editing.followOf,
     },
@@ -219,6 +282,11 @@ function collect() {
 
 function labelOf(payload) {
   const chosenGroup = group();
+  if (payload.person_ref) {
+    const interviewed = todayRecord();
+    const person = interviewed.people.find((p) => p.index === payload.person_ref.member_index);
+    return { address: interviewed.label.address, head_name: person ? person.name : "" };
+  }
   if (payload.helped === "surveyed") {
     const home = household();
     const person = home.people.find((p) => p.id === payload.person_id);
