@@ -16,6 +16,33 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
+def phone_sized(browser, base: str, username: str):
+    """A 360 px page signed in as `username`."""
+    from survey_app.demo.generator import DEMO_PASSWORD
+
+    page = browser.new_page(viewport={"width": 360, "height": 740}, device_scale_factor=2)
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("load")
+    return page
+
+
+def dashboard(desk, phone, base: str) -> None:
+    """The ward dashboard's top (1280 px), its map coloured by VNeID level 2, and the top on a phone."""
+    desk.set_viewport_size({"width": 1280, "height": 900})
+    desk.goto(f"{base}/dashboard")
+    desk.wait_for_selector("#dashboard-map[data-state=ready]")
+    desk.locator(".overview").screenshot(path=str(HERE / "dashboard-vi.png"))
+    desk.select_option("#map-indicator", "vneid_level2")
+    desk.wait_for_selector("#dashboard-map[data-indicator=vneid_level2]")
+    desk.locator("section[aria-labelledby=map-title]").screenshot(path=str(HERE / "dashboard-map-vi.png"))
+    phone.goto(f"{base}/dashboard")
+    phone.wait_for_selector("#dashboard-map[data-state=ready]")
+    phone.screenshot(path=str(HERE / "dashboard-phone-vi.png"))
+
+
 def main() -> None:
     from survey_app import create_app
     from survey_app.demo.generator import DEMO_PASSWORD, generate
@@ -43,11 +70,15 @@ def main() -> None:
             desk.click("button[type=submit]")
             desk.wait_for_url("**/ward")
             desk.screenshot(path=str(HERE / "home-ward-vi.png"))
+            dashboard(desk, phone_sized(browser, base, "canbo"), base)
             phone.fill("#username", "khaosat")
             phone.fill("#password", DEMO_PASSWORD)
             phone.click("button[type=submit]")
             phone.wait_for_url("**/survey")
             phone.screenshot(path=str(HERE / "home-surveyor-vi.png"))
+            phone.goto(f"{base}/phone/")
+            phone.wait_for_load_state("networkidle")
+            phone.screenshot(path=str(HERE / "phone-app-vi.png"))
             browser.close()
         server.shutdown()
 

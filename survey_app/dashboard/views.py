@@ -10,7 +10,7 @@ from flask_login import current_user
 from survey_app import disclosure
 from survey_app.access import load_or_abort, require_people, roles_required, sees_people
 from survey_app.accounts.models import CITY_ROLES, Role
-from survey_app.dashboard import queries
+from survey_app.dashboard import overview, queries, tables
 from survey_app.dashboard.freshness import freshness
 from survey_app.dashboard.indicators import BREAKDOWNS, HEADLINE, INDICATORS
 from survey_app.dashboard.labels import breakdown_labels, indicator_labels, section_labels
@@ -101,33 +101,123 @@ def _ordered(buckets: list[tuple], names: dict) -> list[tuple]:
 
 
 def _render_ward(ward: Ward):
-    by = request.args.get("by", "group")
-    if by not in BREAKDOWNS or by == "total":
-        by = "group"
+    """The overview: targets as bullet charts, coverage progress, the groups furthest behind, the map."""
     exact_groups, exact_total = _coverage(ward)
     groups, total = _shown(exact_groups, exact_total)
     shapes = queries.group_shapes(current_user, ward.id)
     exact_indicators = queries.ward_indicators(current_user, ward.id, "total")[0][1]
     indicators = disclosure.suppress_bucket(exact_indicators, current_user)
-    names = breakdown_labels(groups)
-    people = sees_people(current_user)
     progress = queries.daily_progress(current_user, ward.id, exact_total["remaining"], ward.survey_ends_on)
+    targets = plan_targets.for_ward(ward)
+    labels = indicator_labels()
     context = dict(
-        ward=ward, groups=groups, total=total, shapes=shapes,
-        teams=queries.shown_rows(current_user, queries.team_coverage(current_user, ward.id, exact_groups)),
-        members=queries.member_coverage(current_user, ward.id) if people else None,
-        progress=_shown_progress(progress),
-        indicators=indicators,
-        breakdown=_shown_buckets(_ordered(queries.ward_indicators(current_user, ward.id, by), names[by])),
-        by=by, tab_urls={name: url_for(request.endpoint, **request.view_args, by=name) for name in BREAKDOWNS[1:]},
+        total=total, shapes=shapes, progress=_shown_progress(progress), indicators=indicators,
+        bullets=overview.bullets(indicators, targets, labels), behind=overview.behind(groups),
         notes=_notes(exact_groups, exact_total, shapes, exact_indicators),
         gridded=[g for g in groups if g["id"] not in shapes["geometries"]],
-        team_scope=current_user.role == Role.TEAM_LEADER,
-        sections=section_labels(), labels=indicator_labels(), breakdown_names=names,
-        all_indicators=INDICATORS, headline=HEADLINE, targets=plan_targets.for_ward(ward), breakdowns=BREAKDOWNS[1:],
-        tile_url=_tile_url(), fresh=freshness(ward.id),
+        map_indicators=_map_indicator_labels(), tile_url=_tile_url(), fresh=freshness(ward.id),
+        **_page_frame(ward, "overview"),
     )
     return _with_tile_policy(current_app.make_response(render_template("dashboard/ward.html", **context)))
+
+
+def _map_indicator_labels() -> dict[str, str]:
+    """The choropleth picker's choices, in order."""
+    return {"coverage": _("Coverage of expected households"), "vneid_level2": _("VNeID level 2"),
+            "level_3_plus": _("Skill level L3 or above"), "learning": _("Wants to learn at least one module"),
+            "support": _("Support acts logged")}
+
+
+def _page_frame(ward: Ward, tab: str) -> dict:
+    """What every page of a ward's dashboard shares: its title and the tabs between its pages."""
+    tabs = [("overview", "dashboard.ward", _("Overview")), ("groups", "dashboard.ward_groups", _("By residential group")),
+            ("teams", "dashboard.ward_teams", _("By survey team"))]
+    if sees_people(current_user):
+        tabs.append(("members", "dashboard.ward_members", _("By team member")))
+    tabs.append(("indicators", "dashboard.ward_indicators", _("Indicators")))
+    return {"ward": ward, "tab": tab, "team_scope": current_user.role == Role.TEAM_LEADER,
+            "tabs": [(name, url_for(endpoint, ward_id=ward.id), title) for name, endpoint, title in tabs],
+            "table_url": _table_url}
+
+
+def _table_url(**changes) -> str:
+    """This page's address with some query arguments changed (search, sort, page)."""
+    args = {**request.args.to_dict(), **{key: value for key, value in changes.items()}}
+    args = {key: value for key, value in args.items() if value not in (None, "")}
+    return url_for(request.endpoint, **request.view_args, **args)
+
+
+def _ward_page(ward: Ward, tab: str, template: str, **context):
+    return render_template(template, **_page_frame(ward, tab), **context)
+
+
+def _coverage_columns() -> list[tables.Column]:
+    return [tables.Column("code", _("Residential group")), tables.Column("expected", _("Expected"), True),
+            tables.Column("listed", _("Listed"), True), tables.Column("visited", _("Visited"), True),
+            tables.Column("interviewed", _("Interviewed"), True), tables.Column("revisit", _("Revisit"), True),
+            tables.Column("refused", _("Refused"), True), tables.Column("moved", _("Moved"), True),
+            tables.Column("people", _("People"), True), tables.Column("share", _("Coverage"), True),
+            tables.Column("team_number", _("Survey team"), True)]
+
+
+@roles_required(*READERS)
+def ward_groups(ward_id):
+    ward = load_or_abort(Ward, ward_id)
+    groups, total = _shown(*_coverage(ward))
+    table = tables.page_of(groups, _coverage_columns(), request.args, search=("code", "name", "team_name"),
+                           default_sort="code")
+    return _ward_page(ward, "groups", "dashboard/groups.html", table=table, total=total)
+
+
+@roles_required(*READERS)
+def ward_teams(ward_id):
+    ward = load_or_abort(Ward, ward_id)
+    exact, _total = _coverage(ward)
+    teams = queries.shown_rows(current_user, queries.team_coverage(current_user, ward.id, exact))
+    for team in teams:
+        team["groups_text"] = ", ".join(team["group_codes"])
+    columns = [tables.Column("number", _("Survey team"), True), tables.Column("members", _("Members"), True),
+               *_coverage_columns()[1:10]]
+    table = tables.page_of(teams, columns, request.args, search=("name", "groups_text"), default_sort="number")
+    return _ward_page(ward, "teams", "dashboard/teams.html", table=table)
+
+
+@roles_required(*READERS)
+def ward_members(ward_id):
+    ward = load_or_abort(Ward, ward_id)
+    require_people()  # figures per volunteer name people: not for city roles
+    columns = [tables.Column("name", _("Member")), tables.Column("team_number", _("Team"), True),
+               tables.Column("visits", _("Visits"), True), tables.Column("interviewed", _("Interviewed"), True),
+               tables.Column("nobody_home", _("Nobody home"), True), tables.Column("refused", _("Refused"), True),
+               tables.Column("moved", _("Moved"), True), tables.Column("people", _("People"), True)]
+    table = tables.page_of(queries.member_coverage(current_user, ward.id), columns, request.args, search=("name",),
+                           default_sort="team_number")
+    return _ward_page(ward, "members", "dashboard/members.html", table=table)
+
+
+@roles_required(*READERS)
+def ward_indicators(ward_id):
+    """Every indicator with its target, then one breakdown at a time (its rows searchable and paged)."""
+    ward = load_or_abort(Ward, ward_id)
+    by = request.args.get("by", "group")
+    if by not in BREAKDOWNS or by == "total":
+        by = "group"
+    groups, _total = _shown(*_coverage(ward))
+    names = breakdown_labels(groups)
+    indicators = disclosure.suppress_bucket(queries.ward_indicators(current_user, ward.id, "total")[0][1], current_user)
+    rows = [{"key": key, "name": names[by].get(key, _("Not recorded")), **bucket,
+             **{f"share_{ind}": bucket["indicators"][ind]["share"] for ind in HEADLINE}}
+            for key, bucket in _shown_buckets(_ordered(queries.ward_indicators(current_user, ward.id, by), names[by]))]
+    labels = indicator_labels()
+    columns = [tables.Column("name", names["names"][by]), tables.Column("adults", _("Adults"), True),
+               tables.Column("proxy", _("Proxy"), True),
+               *[tables.Column(f"share_{ind}", labels[ind], True) for ind in HEADLINE]]
+    table = tables.page_of(rows, columns, request.args, search=("name",))
+    return _ward_page(ward, "indicators", "dashboard/indicators.html", indicators=indicators, table=table, by=by,
+                      tab_urls={name: url_for(request.endpoint, ward_id=ward.id, by=name) for name in BREAKDOWNS[1:]},
+                      sections=section_labels(), labels=labels, breakdown_names=names, all_indicators=INDICATORS,
+                      headline=HEADLINE, targets=plan_targets.for_ward(ward), breakdowns=BREAKDOWNS[1:],
+                      fresh=freshness(ward.id))
 
 
 @roles_required(*READERS)
@@ -200,8 +290,13 @@ def api_indicators(ward_id):
 @roles_required(*READERS)
 def api_map_groups(ward_id):
     ward = load_or_abort(Ward, ward_id)
-    groups, _total = _shown(*_coverage(ward))
-    return jsonify(queries.group_features(groups, queries.group_shapes(current_user, ward.id)))
+    exact, _total = _coverage(ward)
+    groups = queries.shown_rows(current_user, exact)
+    features = queries.group_features(groups, queries.group_shapes(current_user, ward.id))
+    values = overview.map_values(current_user, ward.id, groups, queries.ward_indicators(current_user, ward.id, "group"))
+    for feature in features["features"]:
+        feature["properties"] = {**feature["properties"], "values": values[feature["properties"]["id"]]}
+    return jsonify(features)
 
 
 @roles_required(*READERS)

@@ -70,11 +70,9 @@ def test_map_colours_and_numbers_match_the_database(live_server, phone, demo_war
         css = expected_class(done, group.expected_households)
         assert css in path.get_attribute("class").split(), (group.code, path.get_attribute("class"))
         classes_seen.add(css)
-        row = phone.locator(f'[data-testid=coverage-table] tr[data-group-code="{group.code}"]')
-        assert number(row.locator("[data-figure=interviewed]").inner_text()) == done
-        assert number(row.locator("[data-figure=expected]").inner_text()) == group.expected_households
     assert {"coverage-done", "coverage-0"} <= classes_seen
     assert phone.locator("[data-testid=legend] .swatch").count() == 5
+    assert phone.locator(".group-label").count() == len(groups)  # every group labelled (shown where it fits)
 
     def db_count(model, *where):
         return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(
@@ -91,6 +89,23 @@ def test_map_colours_and_numbers_match_the_database(live_server, phone, demo_war
     assert number(totals.locator("[data-figure=visited] .value").inner_text()) == db.session.scalar(
         sa.select(sa.func.count(sa.distinct(Visit.household_id))).where(Visit.ward_id == demo_ward.ward.id))
 
+    # Colour by another indicator: the classes, labels and legend follow it.
+    phone.select_option("#map-indicator", "vneid_level2")
+    phone.wait_for_selector("#dashboard-map[data-indicator=vneid_level2]")
+    assert phone.locator("[data-testid=legend]").is_hidden()
+    assert phone.locator("[data-testid=map-legend] .swatch").count() == 6  # five classes and "no answer"
+    api = phone.evaluate("url => fetch(url).then(r => r.json())",
+                         phone.locator("#dashboard-map").get_attribute("data-groups-url"))
+    for feature in api["features"]:
+        code, item = feature["properties"]["code"], feature["properties"]["values"]["vneid_level2"]
+        path = phone.locator(f'#dashboard-map path[data-group-code="{code}"]')
+        assert any(c.startswith("choro-") for c in path.get_attribute("class").split()), code
+        assert path.get_attribute("data-value") == ("" if item is None or item["share"] is None else str(item["share"]))
+    labelled = phone.locator(".group-label").first.inner_text()
+    assert "%" in labelled or "Chưa có" in labelled
+
+    assert phone.locator("#dashboard-map").get_attribute("data-points") is None  # points load when asked for
+    phone.get_by_test_id("map-households").check()
     phone.wait_for_selector("#dashboard-map[data-points]")
     with_gps = db.session.scalar(sa.select(sa.func.count(sa.distinct(Visit.household_id))).where(
         Visit.ward_id == demo_ward.ward.id, Visit.latitude.is_not(None)))
@@ -104,6 +119,17 @@ def test_map_colours_and_numbers_match_the_database(live_server, phone, demo_war
     phone.wait_for_selector("#progress-chart[data-days]")
     assert int(phone.locator("#progress-chart").get_attribute("data-days")) > 0
     assert phone.locator("#progress-chart rect.bar").count() > 0
+
+    phone.get_by_test_id("dashboard-tabs").locator("a[data-tab=groups]").click()  # the long table, its own page
+    for group in groups:
+        done = db.session.scalar(sa.select(sa.func.count()).select_from(Household).where(
+            Household.residential_group_id == group.id, Household.status == HouseholdStatus.DONE))
+        row = phone.locator(f'[data-testid=coverage-table] tr[data-group-code="{group.code}"]')
+        assert number(row.locator("[data-figure=interviewed]").inner_text()) == done
+        assert number(row.locator("[data-figure=expected]").inner_text()) == group.expected_households
+    phone.get_by_label("Tìm").fill(groups[1].code.lower())
+    phone.get_by_role("button", name="Tìm").click()
+    assert phone.locator("[data-testid=coverage-table] tbody tr").count() == 1
     assert not errors, errors
 
 

@@ -9,7 +9,10 @@ from tests.browser_fixtures import log_in
 
 pytestmark = pytest.mark.browser
 
-PAGES = ("/ward", "/review", "/review/quality", "/review/duplicates", "/audit", "/teams")
+PAGES = ("/ward", "/review", "/review/quality", "/review/duplicates", "/audit", "/teams", "/dashboard")
+#: The dashboard's own pages of ward A ({ward} is its id).
+DASHBOARD_PAGES = ("/dashboard/ward/{ward}/groups", "/dashboard/ward/{ward}/teams", "/dashboard/ward/{ward}/members",
+                   "/dashboard/ward/{ward}/indicators", "/dashboard/ward/{ward}/indicators?by=sex")
 
 
 def heights(page, selector: str) -> list[tuple[str, float]]:
@@ -33,9 +36,14 @@ def test_the_menu_folds_into_one_button_on_a_phone(live_server, phone, world):
     phone.locator(".mainnav a", has_text="Nhật ký hệ thống").click()
     phone.wait_for_url("**/audit")
     expect(phone.locator(".mainnav")).to_be_hidden()  # a new page starts folded
-    for path in PAGES:
+    for path in PAGES + tuple(page.format(ward=world.ward_a.id) for page in DASHBOARD_PAGES):
         phone.goto(live_server + path)
         assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+        if path.startswith("/dashboard"):  # its tabs, search, sortable headings and picker are fingertip-sized
+            small = [(text, h) for text, h in heights(
+                phone, ".tabs a, .table-search button, .table-search input, th[data-sort] a, #map-indicator, .pager a")
+                if h < 44]
+            assert small == [], path
 
 
 def test_on_a_desk_the_menu_is_open_and_the_button_gone(live_server, desk, world):

@@ -15,6 +15,8 @@ def test_page_shows_the_numbers_and_the_targets(client, world):
     html = client.get("/dashboard").get_data(as_text=True)
     assert re.search(r'data-figure="interviewed"><span class="value">1<', html)
     assert re.search(r'data-figure="people"><span class="value">2<', html)
+    assert "<script>" not in html and "style=" not in html
+    html = client.get(f"/dashboard/ward/{world.ward_a.id}/indicators").get_data(as_text=True)
     assert re.search(r'data-figure="proxy"><span class="value">1<', html)
     vneid = re.search(r'<tr data-indicator="vneid_level2">.*?</tr>', html, re.S).group(0)
     assert 'data-n="1" data-of="2"' in vneid and "≥ 82%" in vneid and "target-missed" in vneid
@@ -27,9 +29,11 @@ def test_breakdown_tabs(client, world):
     interview(world.hh_a1, [SKILLED, OFFLINE])
     db.session.commit()
     login(client, "admin_a")
-    html = client.get("/dashboard?by=sex").get_data(as_text=True)
+    page = f"/dashboard/ward/{world.ward_a.id}/indicators"
+    html = client.get(f"{page}?by=sex").get_data(as_text=True)
     assert 'data-bucket="female"' in html and 'data-bucket="male"' in html
-    assert client.get("/dashboard?by=nonsense").status_code == 200  # falls back to groups
+    fallback = client.get(f"{page}?by=nonsense")  # falls back to groups
+    assert fallback.status_code == 200 and f'data-bucket="{world.hh_a1.residential_group_id}"' in fallback.get_data(as_text=True)
 
 
 def test_tile_url_is_optional_configuration(app, client, world, monkeypatch):

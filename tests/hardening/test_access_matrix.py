@@ -81,6 +81,10 @@ EXPECTED = {
     "collection.submission_detail": {"own": "la", "team": "a", "ward": "", "city": ""},
     "collection.correct_page": {"own": "la", "team": "a", "ward": "", "city": ""},
     "collection.correct_submission": {"own": "la", "team": "a", "ward": "", "city": ""},
+    # Paper questionnaires keyed in: the ward admin, team leaders and surveyors (their own interviews).
+    "collection.paper_entry": {"own": "sla"},
+    "collection.paper_form": {"own": "sla"},  # without a household picked: the chooser, 422
+    "collection.paper_submit": {"own": "sla"},
     # A submission's photos and files are personal data: read exactly like the submission itself.
     "collection.submission_file": {"own": "la", "team": "a", "ward": "", "city": ""},
     # Only the team that sent a record sends its files (the ward admin sees it but did not send it).
@@ -98,6 +102,10 @@ EXPECTED = {
     "dashboard.city": {"own": "vc"},
     "dashboard.mine": {"own": "lavc"},
     "dashboard.ward": {"own": "lavc", "team": "lavc", "ward": "vc", "city": ""},
+    "dashboard.ward_groups": {"own": "lavc", "team": "lavc", "ward": "vc", "city": ""},
+    "dashboard.ward_indicators": {"own": "lavc", "team": "lavc", "ward": "vc", "city": ""},
+    "dashboard.ward_members": {"own": "la", "team": "la", "ward": "", "city": ""},
+    "dashboard.ward_teams": {"own": "lavc", "team": "lavc", "ward": "vc", "city": ""},
     # An export belongs to the person who asked (the ward admin in the own scope, nobody here elsewhere).
     "exports.api_job": {"own": "a", "team": "", "ward": "", "city": ""},
     "exports.download": {scope: "" for scope in SCOPES},  # the jobs failed: no file to download (404)
@@ -113,6 +121,8 @@ EXPECTED = {
     "formdefs.index": {"own": "a"},
     "formdefs.publish": {"own": "a", "team": "a", "ward": "", "city": ""},
     "formdefs.report": {"own": "a", "team": "a", "ward": "", "city": ""},
+    # The printable questionnaire: the ward admin (drafts too), team leaders (published versions only).
+    "formdefs.paper": {"own": "a", "team": "a", "ward": "", "city": ""},
     "formdefs.source": {"own": "a", "team": "a", "ward": "", "city": ""},
     "formdefs.upload": {"own": "a"},
     "formdefs.xform": {"own": "a", "team": "a", "ward": "", "city": ""},
@@ -148,6 +158,7 @@ EXPECTED = {
     "teams.import_preview": {"own": "a", "team": "a", "ward": "", "city": ""},
     "teams.import_upload": {"own": "a"},
     "teams.member_card": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "teams.move_cut": {"own": "a", "team": "a", "ward": "", "city": ""},
     "teams.move_group": {"own": "a", "team": "a", "ward": "", "city": ""},
     "teams.move_member": {"own": "a", "team": "a", "ward": "", "city": ""},
     "teams.my_team": {"own": "sl"},

@@ -110,7 +110,7 @@ def test_a_group_of_three_people_shows_fewer_than_five_to_city_roles(client, thr
     assert group["people"] is None and "people" in group["suppressed"]
     assert group["interviewed"] is None and group["share"] is None and group["expected"] == 120
     assert data["totals"]["people"] is None  # 4 people in the ward
-    html = client.get(f"/dashboard/ward/{w.ward_a.id}").get_data(as_text=True)
+    html = client.get(f"/dashboard/ward/{w.ward_a.id}/groups").get_data(as_text=True)
     row = re.search(r'<tr data-group-code="TDP01">.*?</tr>', html, re.S).group(0)
     assert '<td class="num" data-figure="people">&lt;5</td>' in row
     indicators = _json(client, f"/api/dashboard/wards/{w.ward_a.id}/indicators?by=group")["buckets"]
@@ -124,7 +124,7 @@ def test_the_ward_admin_sees_the_exact_three(client, three):
     login(client, "admin_a")
     group = _group(_json(client, f"/api/dashboard/wards/{w.ward_a.id}/coverage/groups")["groups"], "TDP01")
     assert group["people"] == 3 and "suppressed" not in group
-    html = client.get(f"/dashboard/ward/{w.ward_a.id}").get_data(as_text=True)
+    html = client.get(f"/dashboard/ward/{w.ward_a.id}/groups").get_data(as_text=True)
     row = re.search(r'<tr data-group-code="TDP01">.*?</tr>', html, re.S).group(0)
     assert '<td class="num" data-figure="people">3</td>' in row
     progress = _json(client, f"/api/dashboard/wards/{w.ward_a.id}/progress")
@@ -148,12 +148,16 @@ def test_city_roles_get_no_volunteer_figures_and_no_household_points(client, thr
     assert client.get(f"{base}/map/households").status_code == 403
     refusal = db.session.query(AuditEvent).filter_by(action="access.denied").order_by(AuditEvent.id.desc()).first()
     assert refusal.detail == {"reason": "figures_only"}
+    assert client.get(f"/dashboard/ward/{w.ward_a.id}/members").status_code == 403
     html = client.get(f"/dashboard/ward/{w.ward_a.id}").get_data(as_text=True)
-    assert 'data-testid="member-table"' not in html and w.surveyor_1.full_name not in html
+    assert 'data-tab="members"' not in html and w.surveyor_1.full_name not in html
     assert 'data-households-url=""' in html and "/map/households" not in html
     assert "/households" not in html  # no link to a group's list of households
     features = _json(client, f"{base}/map/groups")["features"]
     assert all("lat" not in f["properties"] and "head_name" not in f["properties"] for f in features)
+    for tab in ("groups", "teams", "indicators"):  # no names of people on the long-table pages either
+        page = client.get(f"/dashboard/ward/{w.ward_a.id}/{tab}").get_data(as_text=True)
+        assert w.surveyor_1.full_name not in page and "/households" not in page
 
 
 def test_the_refusal_is_in_vietnamese(client, three):

@@ -191,7 +191,7 @@ def test_city_admin_sets_the_city_targets(app, world):
 
 
 def _target_shown(html: str, key: str) -> tuple[str, str]:
-    """(met or missed class, the target as shown) of an indicator's row on the ward dashboard."""
+    """(met or missed class, the target as shown) of an indicator's row on the ward's indicator page."""
     row = re.search(rf'<tr data-indicator="{key}">.*?</tr>', html, re.S).group(0)
     return re.search(r'class="target (target-met|target-missed)" data-target="[^"]+">≥ ([^<]+)<', row).groups()
 
@@ -203,12 +203,13 @@ def test_ward_beats_city_beats_default_on_every_page_and_file(app, answered, tmp
     _post(admin_a, "/ward/settings", _form(w.ward_a, target_vneid_level2="40"))
 
     # ward A: its own 40 % (met by 50 %); ward B: the city's 60 % (met by 100 %); both: the default 50 % signature
-    html_a = admin_a.get("/dashboard").get_data(as_text=True)
+    html_a = admin_a.get(f"/dashboard/ward/{w.ward_a.id}/indicators").get_data(as_text=True)
     assert _target_shown(html_a, "vneid_level2") == ("target-met", "40%")
     assert _target_shown(html_a, "digital_signature") == ("target-met", "50%")
     json_a = admin_a.get(f"/api/dashboard/wards/{w.ward_a.id}/indicators").get_json()
     assert json_a["targets"]["vneid_level2"] == 0.4 and json_a["targets"]["public_services_any"] == 0.84
-    assert _target_shown(admin_b.get("/dashboard").get_data(as_text=True), "vneid_level2") == ("target-met", "60%")
+    assert _target_shown(admin_b.get(f"/dashboard/ward/{w.ward_b.id}/indicators").get_data(as_text=True), "vneid_level2") == (
+        "target-met", "60%")
     assert admin_b.get(f"/api/dashboard/wards/{w.ward_b.id}/indicators").get_json()["targets"]["vneid_level2"] == 0.6
 
     viewer = signed_in(app, "city_viewer")
@@ -227,7 +228,8 @@ def test_ward_beats_city_beats_default_on_every_page_and_file(app, answered, tmp
     assert workbook_target(w.admin_b, "b") == pytest.approx(0.6)
 
     _post(admin_a, "/ward/settings", _form(w.ward_a, target_vneid_level2=""))  # empty again: the city's applies
-    assert _target_shown(admin_a.get("/dashboard").get_data(as_text=True), "vneid_level2") == ("target-missed", "60%")
+    assert _target_shown(admin_a.get(f"/dashboard/ward/{w.ward_a.id}/indicators").get_data(as_text=True), "vneid_level2") == (
+        "target-missed", "60%")
     db.session.expire_all()
     assert workbook_target(w.admin_a, "a2") == pytest.approx(0.6)
 

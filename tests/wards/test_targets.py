@@ -69,13 +69,17 @@ def test_dashboard_and_its_json_use_the_wards_targets(client, answered):
     db.session.commit()
     login(client, "admin_a")
     client.get("/lang/en")
-    html = client.get("/dashboard").get_data(as_text=True)
+    html = client.get(f"/dashboard/ward/{w.ward_a.id}/indicators").get_data(as_text=True)
     vneid = _indicator_row(html, "vneid_level2")  # 50 % against the city's 40 %: met
     assert "≥ 40%" in vneid and "target-met" in vneid
     signature = _indicator_row(html, "digital_signature")  # 50 % against the ward's 60 %: missed
     assert "≥ 60%" in signature and "target-missed" in signature
     assert "≥ 30%" in _indicator_row(html, "cashless")
     assert 'data-target' not in _indicator_row(html, "smartphone")
+    overview = client.get("/dashboard").get_data(as_text=True)  # the same targets as bullet charts
+    bullets = {key: css for css, key in re.findall(r'<li class="bullet (target-met|target-missed)[^"]*" data-indicator="(\w+)"', overview)}
+    assert bullets["vneid_level2"] == "target-met" and bullets["digital_signature"] == "target-missed"
+    assert set(bullets) == {"vneid_account", "vneid_level2", "public_services_any", "digital_signature", "cashless"}
     data = client.get(f"/api/dashboard/wards/{w.ward_a.id}/indicators").get_json()
     assert data["targets"]["vneid_level2"] == 0.4 and data["targets"]["digital_signature"] == 0.6
     assert data["targets"]["vneid_account"] == 0.82 and data["targets"]["cashless"] == 0.3

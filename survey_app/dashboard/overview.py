@@ -1,0 +1,107 @@
+"""What the top of the ward dashboard shows: plan targets as bullet charts, coverage progress, the
+groups furthest behind, and the per-group values the choropleth colours by.
+
+Everything here is computed from figures the views already read (coverage rows, indicator buckets),
+except the map's learning demand and support acts, one grouped query each.
+"""
+from __future__ import annotations
+
+import math
+
+import sqlalchemy as sa
+
+from survey_app import disclosure
+from survey_app.accounts.models import User
+from survey_app.dashboard.indicators import MODULES, TOPIC_BITS
+from survey_app.dashboard.models import PersonIndicator
+from survey_app.dashboard.queries import indicator_scope
+from survey_app.extensions import db
+from survey_app.support.queries import acts_by_group
+
+#: Groups listed as furthest behind.
+BEHIND_LIMIT = 5
+#: Indicators the map can colour the groups by, in the picker's order. "kind" says how to read the value.
+MAP_INDICATORS = ("coverage", "vneid_level2", "level_3_plus", "learning", "support")
+#: Levels counted as "L3 or above" (index in planning.scoring.LEVELS: L3, L4, L5).
+L3_PLUS = (3, 4, 5)
+_WANTS_ANY = sum(TOPIC_BITS[code] for code in MODULES)
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def bullets(bucket: dict, targets: dict[str, float], labels: dict) -> list[dict]:
+    """One bullet chart per plan target: the measured share, the target, the gap in points and in people.
+
+    `bucket` is the ward's total indicator bucket as the viewer may see it (shares may be suppressed)."""
+    found = []
+    for key, target in targets.items():
+        item = (bucket.get("indicators") or {}).get(key) or {}
+        share, n, of = item.get("share"), item.get("n"), item.get("of")
+        measured = _number(share)
+        gap_people = max(math.ceil(target * of - n - 1e-9), 0) if measured and _number(n) and _number(of) else None
+        found.append({
+            "key": key, "label": labels.get(key, key), "target": target, "share": share if measured else None,
+            "n": n, "of": of, "suppressed": share is disclosure.SUPPRESSED,
+            "met": measured and share >= target, "gap_points": max(target - share, 0) if measured else None,
+            "gap_people": gap_people,
+        })
+    return found
+
+
+def behind(groups: list[dict], limit: int = BEHIND_LIMIT) -> list[dict]:
+    """The groups with expected households and the lowest coverage, most households remaining first on ties.
+
+    `groups` are coverage rows as the viewer may see them; a suppressed share sorts as unknown, last."""
+    ranked = [g for g in groups if _number(g.get("expected")) and g["expected"] > 0 and g.get("share") != 1.0]
+    ranked.sort(key=lambda g: (0 if _number(g["share"]) else 1, g["share"] if _number(g["share"]) else 0,
+                               -(g["remaining"] if _number(g.get("remaining")) else 0), g["code"]))
+    return ranked[:limit]
+
+
+def _share(n, of) -> dict:
+    return {"n": n, "of": of, "share": n / of if of else None}
+
+
+def _learning(user: User, ward_id: int) -> dict[int, dict]:
+    """{group id: adults who want to learn at least one module / adults asked}."""
+    pi = PersonIndicator
+    rows = db.session.execute(
+        sa.select(pi.residential_group_id, sa.func.count().filter(pi.topics.op("&")(_WANTS_ANY) != 0),
+                  sa.func.count(pi.topics))
+        .where(*indicator_scope(user, ward_id)).group_by(pi.residential_group_id)).all()
+    return {group_id: _share(n, of) for group_id, n, of in rows}
+
+
+def _shown_share(item: dict | None, user: User) -> dict | None:
+    """A share as the viewer may see it (the same rule as indicator buckets)."""
+    if item is None:
+        return None
+    shown = disclosure.suppress_bucket({"indicators": {"x": item}}, user)["indicators"]["x"]
+    return {key: shown[key] for key in ("n", "of", "share")}
+
+
+def map_values(user: User, ward_id: int, groups: list[dict], group_buckets: list[tuple]) -> dict[int, dict]:
+    """{group id: {indicator: {n, of, share}}} for the choropleth, suppressed as the viewer must see them.
+
+    `groups` are the coverage rows shown to the viewer, `group_buckets` the exact indicator buckets by group."""
+    buckets = dict(group_buckets)
+    learning = _learning(user, ward_id)
+    acts = acts_by_group(user, ward_id)
+    values = {}
+    for g in groups:
+        bucket = buckets.get(g["id"]) or {}
+        shares = bucket.get("indicators") or {}
+        levels = [shares.get(f"level_{i}") or {} for i in L3_PLUS]
+        level_of = (shares.get("level_0") or {}).get("of") or 0
+        level_3 = _share(sum(item.get("n") or 0 for item in levels), level_of) if level_of else None
+        support = acts.get(g["id"], 0)
+        values[g["id"]] = {
+            "coverage": {"n": g["interviewed"], "of": g["expected"], "share": g["share"]},
+            "vneid_level2": _shown_share(shares.get("vneid_level2"), user),
+            "level_3_plus": _shown_share(level_3, user),
+            "learning": _shown_share(learning.get(g["id"]), user),
+            "support": {"n": disclosure.suppress_small(support, user) if support else 0, "of": None, "share": None},
+        }
+    return values
