@@ -25,12 +25,12 @@ fi
 # writes its own log, printed whole when both are done, so their lines never mix.
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
-.venv/bin/python -m pytest "$@" > "$logs/sqlite.log" 2>&1 &
+.venv/bin/python -m pytest --durations=15 "$@" > "$logs/sqlite.log" 2>&1 &
 sqlite_pid=$!
 (
   # shellcheck source=tests/pg_throwaway.sh
   source tests/pg_throwaway.sh
-  SURVEY_TEST_DATABASE_URL="$SURVEY_DATABASE_URL" .venv/bin/python -m pytest "$@"
+  SURVEY_TEST_DATABASE_URL="$SURVEY_DATABASE_URL" .venv/bin/python -m pytest --durations=15 "$@"
 ) > "$logs/postgres.log" 2>&1 &
 postgres_pid=$!
 
