@@ -194,6 +194,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from survey_app.backup.commands import backup_command, restore_command
+    from survey_app.dashboard.commands import dashboard_group
     from survey_app.demo.commands import demo_command
     from survey_app.exports.commands import export_command
     from survey_app.formdefs.commands import forms_command
@@ -201,7 +202,7 @@ def register_commands(app: Flask) -> None:
     from survey_app.wards.commands import init_command, user_group, ward_group
 
     for command in (init_command, ward_group, user_group, demo_command, backup_command, restore_command,
-                    export_command, forms_command, worker_command):
+                    export_command, forms_command, worker_command, dashboard_group):
         app.cli.add_command(command)
 
 

@@ -1,5 +1,7 @@
-"""HTTP security headers, set in one place for every response."""
+"""HTTP security headers, set in one place for every response; where a redirect may go."""
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from flask import request
 
@@ -22,3 +24,13 @@ def set_security_headers(response):
         # Pages, JSON, downloads and error pages alike: nothing of a person stays in a browser's or proxy's cache.
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths are followed after a form (login, a team page's actions)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target

@@ -1,8 +1,6 @@
 """Log in, log out, language choice, and the role's landing page."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -14,6 +12,7 @@ from survey_app import ratelimits
 from survey_app.audit.operations import record, record_summarised
 from survey_app.errors import error_response
 from survey_app.extensions import limiter, login_manager
+from survey_app.security import safe_next
 from survey_app.wards.setup import is_initialized
 
 #: Where each role lands after logging in.
@@ -47,16 +46,6 @@ def unauthorized():
         return error_response(401)
     flash(_("Please log in to continue."), "info")
     return redirect(url_for("accounts.login", next=here))
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only same-site relative paths are followed after login."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 def _reset_session() -> None:
@@ -110,7 +99,7 @@ def login():
         sessions.open_session(user, SessionKind.PASSWORD)
         login_user(user)
         record("login.succeeded", user=user, object_type="user_session", object_id=user.current_session.id)
-        response = redirect(_safe_next(request.args.get("next")) or url_for("accounts.home"))
+        response = redirect(safe_next(request.args.get("next")) or url_for("accounts.home"))
         response.set_cookie(operations.DEVICE_COOKIE, device, max_age=operations.DEVICE_COOKIE_DAYS * 86400,
                             httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
         return response
@@ -134,7 +123,7 @@ def logout():
 def set_language(code: str):
     if code in current_app.config["SUPPORTED_LOCALES"]:
         session["lang"] = code
-    return redirect(_safe_next(request.args.get("next")) or url_for("accounts.home"))
+    return redirect(safe_next(request.args.get("next")) or url_for("accounts.home"))
 
 
 @login_required

@@ -2,11 +2,8 @@
 from flask import Blueprint
 
 from survey_app.dashboard import views
-from survey_app.dashboard.commands import rebuild_command, rebuild_figures_command
 
 bp = Blueprint("dashboard", __name__, template_folder="templates")
-bp.cli.add_command(rebuild_command)
-bp.cli.add_command(rebuild_figures_command)
 
 bp.add_url_rule("/dashboard", "mine", views.my_dashboard)
 bp.add_url_rule("/dashboard/ward/<ward_id>", "ward", views.ward_dashboard)

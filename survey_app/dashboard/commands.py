@@ -21,7 +21,12 @@ def _wards(ward_code: str | None) -> list[Ward]:
     return wards
 
 
-@click.command("rebuild-figures")
+@click.group("dashboard")
+def dashboard_group() -> None:
+    """The dashboard's derived rows and figures."""
+
+
+@dashboard_group.command("rebuild-figures")
 @click.option("--ward", "ward_code", default=None, help="Code of one ward; every ward when left out.")
 def rebuild_figures_command(ward_code: str | None) -> None:
     """Rewrite the dashboard's kept figures (per group and breakdown cell) from the indicator rows."""
@@ -31,7 +36,7 @@ def rebuild_figures_command(ward_code: str | None) -> None:
     db.session.commit()
 
 
-@click.command("rebuild-indicators")
+@dashboard_group.command("rebuild-indicators")
 @click.option("--ward", "ward_code", default=None, help="Code of one ward; every ward when left out.")
 def rebuild_command(ward_code: str | None) -> None:
     """Re-derive the dashboard's per-person indicator rows (and their figures) from the stored submissions."""

@@ -303,11 +303,6 @@ def rebuild_indicators(ward_id: int) -> int:
     return written
 
 
-def stage_indicators(ctx) -> None:
-    """Demo stage: derive the indicator rows of the demo ward from its generated submissions."""
-    rebuild_indicators(ctx.ward.id)
-
-
 # ---------------------------------------------------------------- aggregates
 
 

@@ -170,7 +170,7 @@ def household_answers(rng, group_code: str, household: tuple, members: list[dict
     return answers
 
 
-def _surveyors(ward_id: int) -> dict[int, tuple[int, list[int]]]:
+def group_surveyors(ward_id: int) -> dict[int, tuple[int, list[int]]]:
     """Group id -> (survey team id, its members' user ids): the first share's team of a split group."""
     return {group_id: (shares[0][2], shares[0][3]) for group_id, shares in _group_shares(ward_id).items()}
 

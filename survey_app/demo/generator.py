@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from survey_app.accounts.models import Role, User
 from survey_app.accounts.operations import create_user
 from survey_app.collection.models import Household, HouseholdStatus, Person, Sex
-from survey_app.dashboard.indicators import stage_indicators
+from survey_app.dashboard.indicators import rebuild_indicators
 from survey_app.demo import geography, names
 from survey_app.demo.answers import stage_answers
 from survey_app.extensions import db, utcnow
@@ -243,6 +243,11 @@ def stage_accounts(ctx: DemoContext) -> None:
     if team is not None:
         team.leader_id = ctx.accounts[Role.TEAM_LEADER].id
     db.session.flush()
+
+
+def stage_indicators(ctx) -> None:
+    """Derive the indicator rows of the demo ward from its generated submissions (as the worker would)."""
+    rebuild_indicators(ctx.ward.id)
 
 
 STAGES = [stage_city_and_ward, stage_groups, stage_teams, stage_assignments, stage_households, stage_accounts,

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 
 from survey_app.collection.models import Person, Submission
-from survey_app.demo.answers import _surveyors
+from survey_app.demo.answers import group_surveyors
 from survey_app.extensions import db, utcnow
 from survey_app.support.models import SupportEvent, SupportOutcome, SupportPlace, SupportType
 from survey_app.support.operations import ensure_default_catalogue
@@ -55,7 +55,7 @@ class _Maker:
         self.ctx, self.rng, self.count = ctx, rng, 0
         self.types = {t.code: t for t in db.session.scalars(sa.select(SupportType).where(
             SupportType.ward_id == ctx.ward.id))}
-        self.teams = _surveyors(ctx.ward.id)
+        self.teams = group_surveyors(ctx.ward.id)
         self.latest = utcnow() - timedelta(hours=1)
         self.events: list[SupportEvent] = []
 

@@ -10,12 +10,12 @@ from survey_app import disclosure, ratelimits
 from survey_app.access import TEAM_ROLES, load_or_abort, roles_required, sees_people, team_group_ids
 from survey_app.accounts import sessions
 from survey_app.accounts.models import CITY_ROLES, Role, SessionKind, User
-from survey_app.accounts.views import _safe_next as safe_next
 from survey_app.audit.operations import record as audit_record
 from survey_app.audit.operations import record_summarised
 from survey_app.clock import local_today
 from survey_app.errors import error_response
 from survey_app.extensions import db, limiter, take_write_lock, utcnow
+from survey_app.security import safe_next
 from survey_app.teams import enrollment, forms, import_operations, import_rows, imports, operations, queries
 from survey_app.teams.models import ImportBatch, ImportKind, ImportStatus, StandingTeamKind, SurveyTeam
 from survey_app.teams.offices import office_label
