@@ -53,6 +53,10 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class IllegalTransition(ValueError):
+    """A state change a model refuses (a household's status, a form version's, a quarantined record's)."""
+
+
 class WardScoped:
     """Mixin for every table of ward data: each row belongs to exactly one ward."""
 

@@ -7,11 +7,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey_app.extensions import JSONType, UTCDateTime, WardScoped, db, str_enum, utcnow
+from survey_app.extensions import IllegalTransition, JSONType, UTCDateTime, WardScoped, db, str_enum, utcnow
 
-
-class IllegalTransition(ValueError):
-    """A state change the model refuses."""
+__all__ = ["IllegalTransition"]  # re-exported: collection's modules import it from here
 
 
 class VisitOutcome(enum.StrEnum):

@@ -7,8 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey_app.collection.models import IllegalTransition
-from survey_app.extensions import JSONType, UTCDateTime, db, str_enum, utcnow
+from survey_app.extensions import IllegalTransition, JSONType, UTCDateTime, db, str_enum, utcnow
 
 
 class FormStatus(enum.StrEnum):

@@ -9,8 +9,7 @@ from flask import current_app
 from survey_app import uploads
 from survey_app.audit.operations import record, record_refusal
 from survey_app.collection import entities
-from survey_app.collection.models import IllegalTransition
-from survey_app.extensions import db, take_write_lock, utcnow
+from survey_app.extensions import IllegalTransition, db, take_write_lock, utcnow
 from survey_app.formdefs import attachments as files
 from survey_app.formdefs import queries
 from survey_app.formdefs.models import FormAttachment, FormStatus, FormVersion
