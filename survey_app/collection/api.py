@@ -20,9 +20,7 @@ from survey_app.extensions import db, take_write_lock
 from survey_app.sync.core import Submitter, ingest, ingest_batch
 from survey_app.uploads import parses_upload
 from survey_app.wards.models import ResidentialGroup
-
-#: Form the phone opens for an interview.
-HOUSEHOLD_FORM = "household_survey"
+from survey_app.formdefs.ids import HOUSEHOLD_FORM
 
 
 def read_json_body(limit: int):

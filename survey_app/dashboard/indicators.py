@@ -20,8 +20,9 @@ from survey_app.extensions import db
 from survey_app.sync import outbox
 from survey_app.planning.scoring import LEVELS, RuleError, load_rules, score_person
 from survey_app.wards.models import ResidentialGroup
+from survey_app.formdefs.ids import HOUSEHOLD_FORM
 
-FORM_ID = "household_survey"
+FORM_ID = HOUSEHOLD_FORM
 AGE_GROUPS = ("15_24", "25_39", "40_59", "60_74", "75_plus")
 SEXES = ("male", "female", "other")
 #: Household devices (a8_devices) as bits of PersonIndicator.household_devices.

@@ -23,8 +23,9 @@ from survey_app.collection.models import (Channel, Household, HouseholdStatus, P
 from survey_app.demo import geography
 from survey_app.extensions import db
 from survey_app.teams.models import Assignment
+from survey_app.formdefs.ids import HOUSEHOLD_FORM
 
-FORM_ID, FORM_VERSION = "household_survey", "2025.1"
+FORM_ID, FORM_VERSION = HOUSEHOLD_FORM, "2025.1"
 SURVEY_YEAR = 2025
 LOCAL = timezone(timedelta(hours=7))
 _NAMESPACE = uuid.UUID("6f1c2a4e-4a36-4d0b-9a8e-2f5b1c9d7e10")

@@ -18,8 +18,9 @@ from datetime import date, datetime
 from survey_app.clock import local_zone
 from survey_app.exports.spec import DATE, DATETIME, DECIMAL, INT, PLAIN, TEXT, Column, Scope
 from survey_app.formdefs.queries import merged_export_layout
+from survey_app.formdefs.ids import HOUSEHOLD_FORM
 
-FORM_ID = "household_survey"
+FORM_ID = HOUSEHOLD_FORM
 #: The repeat holding one entry per household member.
 MEMBERS = "members"
 #: Question types whose answers may identify a person (free text, a GPS point).

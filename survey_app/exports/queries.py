@@ -22,11 +22,11 @@ from survey_app.planning.models import PlanClass, PlanLearner, TrainingPlan
 from survey_app.support.models import SupportEvent, SupportType, support_event_types
 from survey_app.teams.models import SurveyTeam
 from survey_app.wards.models import ResidentialGroup
+from survey_app.formdefs.ids import HOUSEHOLD_FORM
 
 YIELD_PER = 2000
 #: Smaller batches for rows carrying a household's answer set (a few kB of JSON each).
 YIELD_PER_ANSWERS = 500
-HOUSEHOLD_FORM = "household_survey"
 
 
 def scoped(model, scope: Scope, group_column=None) -> list:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.extensions import JSONType, UTCDateTime, WardScoped, db, str_enum, utcnow
+from survey_app.formdefs.ids import HOUSEHOLD_FORM
 
 
 class PlanStatus(enum.StrEnum):
@@ -26,7 +27,7 @@ class TrainingPlan(WardScoped, db.Model):
     #: Class sizes, neighbours and trainer capacity used (planner.PlanSettings.as_json()).
     config: Mapped[dict] = mapped_column(JSONType)
     #: The form and the version of its scoring rules the plan was built with.
-    form_id: Mapped[str] = mapped_column(sa.String(80), default="household_survey")
+    form_id: Mapped[str] = mapped_column(sa.String(80), default=HOUSEHOLD_FORM)
     rules_version: Mapped[str] = mapped_column(sa.String(40))
     generated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     generated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

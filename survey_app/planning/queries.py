@@ -15,8 +15,7 @@ from survey_app.planning.models import PlanClass, PlanLearner, TrainingPlan
 from survey_app.planning.planner import Interviewed
 from survey_app.teams.models import Assignment, StandingTeam, StandingTeamKind, SurveyTeam
 from survey_app.wards.models import ResidentialGroup, Ward
-
-HOUSEHOLD_FORM = "household_survey"
+from survey_app.formdefs.ids import HOUSEHOLD_FORM
 
 
 def _latest_submissions(ward_id: int, form_id: str):

@@ -27,6 +27,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
+from survey_app.formdefs.ids import HOUSEHOLD_FORM
+
 #: Where the forms and their scoring rules are kept (the project's forms/ folder).
 FORMS_DIR = Path(__file__).resolve().parents[2] / "forms"
 #: Grades of an area, weakest first (ITU: 0 activities none, 1 basic, 2 or more above basic).
@@ -398,7 +400,7 @@ def rule_files(form_id: str, folder: Path = FORMS_DIR) -> list[Path]:
     return sorted(folder.glob(f"{form_id}*.scoring.json"))
 
 
-def load_rules(form_id: str = "household_survey", form_version: str | None = None,
+def load_rules(form_id: str = HOUSEHOLD_FORM, form_version: str | None = None,
                folder: Path = FORMS_DIR) -> Rules:
     """The rule set for a form (and version, if given); the newest file listing it wins."""
     found = None

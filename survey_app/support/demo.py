@@ -20,6 +20,7 @@ from survey_app.extensions import db, utcnow
 from survey_app.support.models import SupportEvent, SupportOutcome, SupportPlace, SupportType
 from survey_app.support.operations import ensure_default_catalogue
 from survey_app.support.records import AGE_GROUPS
+from survey_app.formdefs.ids import HOUSEHOLD_FORM
 
 _NAMESPACE = uuid.UUID("0b9a4f0e-6a53-4c1e-8d0e-5b2f3d7c9a61")
 #: Share of interviewed households whose members were helped afterwards.
@@ -79,7 +80,7 @@ def _helped_people(maker: _Maker) -> None:
     rng, ward = maker.rng, maker.ctx.ward
     submissions = db.session.execute(
         sa.select(Submission.id, Submission.answers, Submission.finished_at, Submission.received_at)
-        .where(Submission.ward_id == ward.id, Submission.form_id == "household_survey").order_by(Submission.id)).all()
+        .where(Submission.ward_id == ward.id, Submission.form_id == HOUSEHOLD_FORM).order_by(Submission.id)).all()
     chosen = {row.id: row for row in rng.sample(submissions, round(len(submissions) * HELPED_HOUSEHOLDS))}
     people = db.session.execute(
         sa.select(Person.id, Person.household_id, Person.residential_group_id, Person.submission_id,

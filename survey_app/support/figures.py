@@ -25,8 +25,8 @@ from survey_app.support.models import SupportEvent, SupportOutcome, support_even
 from survey_app.support.queries import catalogue, current_lang
 from survey_app.teams.models import SurveyTeam
 from survey_app.wards.models import ResidentialGroup, Ward
+from survey_app.formdefs.ids import HOUSEHOLD_FORM
 
-HOUSEHOLD_FORM = "household_survey"
 #: Gaps per member of a submission, by (submission id, content hash, rules version): answers never change.
 _GAP_CACHE: dict[tuple, tuple] = {}
 _CACHE_LIMIT = 200_000

@@ -8,11 +8,12 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from survey_app.planning.scoring import load_rules
 from survey_app.support.queries import current_lang
 from survey_app.webforms import Form
+from survey_app.formdefs.ids import HOUSEHOLD_FORM
 
 
 def gap_choices() -> list[tuple[str, str]]:
     """"No module" and every training module of the scoring rules, with its title."""
-    rules = load_rules("household_survey")
+    rules = load_rules(HOUSEHOLD_FORM)
     lang = current_lang()
     return [("", _l("None"))] + [
         (code, f"{code}: {rules.module(code).title.get(lang) or code}") for code in rules.module_codes]

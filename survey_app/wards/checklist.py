@@ -20,8 +20,7 @@ from survey_app.extensions import db
 from survey_app.formdefs.queries import current_form
 from survey_app.teams.models import Assignment, EnrollmentToken, SurveyTeam
 from survey_app.wards.models import ResidentialGroup, Ward
-
-HOUSEHOLD_FORM = "household_survey"
+from survey_app.formdefs.ids import HOUSEHOLD_FORM
 
 
 @dataclass
