@@ -150,7 +150,7 @@ def bench_ward(url: str, runs: int) -> str:
         url_path = f"/api/dashboard/wards/{ward_id}/{endpoint}"
         response = client.get(url_path)
         assert response.status_code == 200, f"{url_path}: {response.status_code}"
-        figures[endpoint] = median_ms(lambda: client.get(url_path), runs)
+        figures[endpoint] = median_ms(lambda url_path=url_path: client.get(url_path), runs)
     page = median_ms(lambda: client.get("/dashboard"), max(3, runs // 2))
     print(f"demo ward: {people} people, database {app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}")
     for endpoint, ms in figures.items():

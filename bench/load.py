@@ -58,7 +58,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SURVEY_SECRET_KEY", "bench-secret-key")
 
-import sqlalchemy as sa
+import sqlalchemy as sa  # noqa: E402  (after the secret key is set)
 
 REAL_PATH, FLOOR_PATH = "/api/submissions/batch", "/api/bench/floor/batch"
 #: Seconds the derived figures may take to catch up after the load.
@@ -104,7 +104,7 @@ def start_gunicorn(env: dict, port: int, instance: str, workers: int, threads: i
                 return server
         except OSError:
             if server.poll() is not None:
-                raise SystemExit(f"gunicorn did not start: {(Path(instance) / 'gunicorn.log').read_text()[-2000:]}")
+                raise SystemExit(f"gunicorn did not start: {(Path(instance) / 'gunicorn.log').read_text()[-2000:]}") from None
             time.sleep(0.2)
     server.kill()
     raise SystemExit("gunicorn did not start in 30 s")

@@ -126,8 +126,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--households", type=int, default=12_000, help="size of the demo ward")
     args = parser.parse_args()
-    from survey_app.demo.generator import DEMO_ACCOUNTS, DEMO_PASSWORD
     from survey_app.accounts.models import Role
+    from survey_app.demo.generator import DEMO_ACCOUNTS, DEMO_PASSWORD
 
     server, base, recorder = start_demo_server(args.households)
     try:

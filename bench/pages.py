@@ -207,7 +207,7 @@ def main() -> None:
         db.create_all()
         ensure_demo_ward()
         roles = {}
-        for role, username in DEMO_ACCOUNTS.items():
+        for username in DEMO_ACCOUNTS.values():
             user = db.session.scalar(sa.select(User).where(User.username == username))
             roles[username] = pages(app, ids_for(user))
     timer = Timer(app.wsgi_app)
@@ -231,7 +231,7 @@ def main() -> None:
     finally:
         server.shutdown()
     measured.sort(reverse=True)
-    for ms, username, rule, path in measured:
+    for ms, username, _rule, path in measured:
         print(f"{ms:8.1f} ms  {username:<10} {path}")
     if usable:
         usable.sort(reverse=True)

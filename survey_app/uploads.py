@@ -28,7 +28,6 @@ import zipfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-
 from xml.parsers import expat
 
 from defusedxml.ElementTree import fromstring  # no DTD, no entities (pyxform depends on it)

@@ -98,10 +98,10 @@ def test_city_viewer_reads_wards_of_own_city_only(client, world):
 
 def test_city_viewer_cannot_write(app, world):
     from flask_login import login_user
+    from werkzeug.exceptions import Forbidden
 
     from survey_app.access import load_or_abort
     from survey_app.wards.models import ResidentialGroup
-    from werkzeug.exceptions import Forbidden
 
     with app.test_request_context("/"):
         login_user(world.city_viewer)

@@ -5,10 +5,10 @@ from flask import current_app, flash, g, jsonify, redirect, render_template, req
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from survey_app import ratelimits
 from survey_app.accounts import operations, sessions
 from survey_app.accounts.forms import LoginForm
 from survey_app.accounts.models import EndReason, Role, SessionKind, User
-from survey_app import ratelimits
 from survey_app.audit.operations import record, record_summarised
 from survey_app.errors import error_response
 from survey_app.extensions import limiter, login_manager

@@ -17,10 +17,10 @@ from survey_app.collection.operations import sent_by_user
 from survey_app.collection.records import RecordError, max_batch_items, max_record_bytes, parse_json
 from survey_app.errors import error_response
 from survey_app.extensions import db, take_write_lock
+from survey_app.formdefs.ids import HOUSEHOLD_FORM
 from survey_app.sync.core import Submitter, ingest, ingest_batch
 from survey_app.uploads import parses_upload
 from survey_app.wards.models import ResidentialGroup
-from survey_app.formdefs.ids import HOUSEHOLD_FORM
 
 
 def read_json_body(limit: int):

@@ -11,12 +11,12 @@ from survey_app.access import can_change, deny, roles_required
 from survey_app.clock import local_today
 from survey_app.collection import formlink, paper
 from survey_app.collection.api import HOUSEHOLD_FORM, read_json_body
-from survey_app.i18n import household_status_labels
 from survey_app.collection.paper import PaperInputError
 from survey_app.collection.records import RecordError, max_record_bytes
 from survey_app.collection.review import CORRECTORS
 from survey_app.errors import error_response
 from survey_app.extensions import db
+from survey_app.i18n import household_status_labels
 from survey_app.sync.envelope import parse_uuid
 
 

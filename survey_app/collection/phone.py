@@ -10,8 +10,7 @@ from flask import Response, current_app, render_template, request, url_for
 from flask_login import current_user
 
 from survey_app.access import roles_required
-from survey_app.accounts.models import SessionKind
-from survey_app.accounts.models import COLLECTORS
+from survey_app.accounts.models import COLLECTORS, SessionKind
 from survey_app.extensions import utcnow
 
 #: Static files of the app shell, relative to the static folder, cached by the service worker.

@@ -38,6 +38,7 @@ from survey_app.sync.envelope import (  # noqa: F401  (the envelope, re-exported
     uuid_or_none,
 )
 
+
 @dataclass
 class NewHousehold:
     """A household registered at the door (offline), identified by the phone's UUID."""

@@ -29,8 +29,8 @@ from survey_app.collection.models import (
 )
 from survey_app.collection.records import RecordError, parse_json, parse_record
 from survey_app.errors import error_response
-from survey_app.security import CONTENT_SECURITY_POLICY
 from survey_app.extensions import db
+from survey_app.security import CONTENT_SECURITY_POLICY
 from survey_app.sync import refused
 
 

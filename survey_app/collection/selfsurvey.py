@@ -16,9 +16,9 @@ from survey_app.clock import local_today
 from survey_app.collection import formlink
 from survey_app.collection.api import HOUSEHOLD_FORM, read_json_body
 from survey_app.collection.records import RecordError, max_record_bytes
-from survey_app.sync.core import Submitter, ingest
 from survey_app.errors import error_response
 from survey_app.extensions import db, limiter
+from survey_app.sync.core import Submitter, ingest
 from survey_app.wards.models import ResidentialGroup, RetiredSelfSurveyLink
 
 #: What a resident learns from a send: whether it arrived, and which answers need fixing.

@@ -17,10 +17,10 @@ from survey_app.collection.models import Household, ReviewStatus, Submission
 from survey_app.dashboard.freshness import stamp_fresh
 from survey_app.dashboard.models import IndicatorTally, PersonIndicator
 from survey_app.extensions import db
-from survey_app.sync import outbox
-from survey_app.planning.scoring import LEVELS, RuleError, load_rules, score_person
-from survey_app.wards.models import ResidentialGroup
 from survey_app.formdefs.ids import HOUSEHOLD_FORM
+from survey_app.planning.scoring import LEVELS, RuleError, load_rules, score_person
+from survey_app.sync import outbox
+from survey_app.wards.models import ResidentialGroup
 
 FORM_ID = HOUSEHOLD_FORM
 AGE_GROUPS = ("15_24", "25_39", "40_59", "60_74", "75_plus")

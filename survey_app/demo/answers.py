@@ -18,12 +18,20 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 
 from survey_app.accounts.models import User
-from survey_app.collection.models import (Channel, Household, HouseholdStatus, Person, ReviewStatus, Submission,
-                                          Visit, VisitOutcome)
+from survey_app.collection.models import (
+    Channel,
+    Household,
+    HouseholdStatus,
+    Person,
+    ReviewStatus,
+    Submission,
+    Visit,
+    VisitOutcome,
+)
 from survey_app.demo import geography
 from survey_app.extensions import db
-from survey_app.teams.models import Assignment
 from survey_app.formdefs.ids import HOUSEHOLD_FORM
+from survey_app.teams.models import Assignment
 
 FORM_ID, FORM_VERSION = HOUSEHOLD_FORM, "2025.1"
 SURVEY_YEAR = 2025

@@ -17,8 +17,8 @@ from datetime import date, datetime
 
 from survey_app.clock import local_zone
 from survey_app.exports.spec import DATE, DATETIME, DECIMAL, INT, PLAIN, TEXT, Column, Scope
-from survey_app.formdefs.queries import merged_export_layout
 from survey_app.formdefs.ids import HOUSEHOLD_FORM
+from survey_app.formdefs.queries import merged_export_layout
 
 FORM_ID = HOUSEHOLD_FORM
 #: The repeat holding one entry per household member.

@@ -18,11 +18,11 @@ from survey_app.collection.models import Household, Person, ReviewStatus, Submis
 from survey_app.dashboard.models import PersonIndicator
 from survey_app.exports.spec import Scope
 from survey_app.extensions import db
+from survey_app.formdefs.ids import HOUSEHOLD_FORM
 from survey_app.planning.models import PlanClass, PlanLearner, TrainingPlan
 from survey_app.support.models import SupportEvent, SupportType, support_event_types
 from survey_app.teams.models import SurveyTeam
 from survey_app.wards.models import ResidentialGroup
-from survey_app.formdefs.ids import HOUSEHOLD_FORM
 
 YIELD_PER = 2000
 #: Smaller batches for rows carrying a household's answer set (a few kB of JSON each).

@@ -21,8 +21,8 @@ from survey_app.dashboard.models import PersonIndicator
 from survey_app.disclosure import is_small as small
 from survey_app.disclosure import protect
 from survey_app.exports import labels, queries
-from survey_app.exports.suppression import HIDDEN, shown
 from survey_app.exports.spec import DECIMAL, INT, PERCENT, TEXT, Chart, Column, Scope, Sheet, id_column, ref_column
+from survey_app.exports.suppression import HIDDEN, shown
 from survey_app.extensions import db
 from survey_app.planning.scoring import RuleError, load_rules
 from survey_app.support.models import SupportEvent

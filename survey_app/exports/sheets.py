@@ -11,14 +11,13 @@ from dataclasses import replace
 from functools import partial
 
 from survey_app.accounts.models import Role, User
-
 from survey_app.clock import local_zone
 from survey_app.exports import labels, queries, reports
 from survey_app.exports.answers import MEMBERS, AnswerLayout, load_layout
 from survey_app.exports.privacy import AGE_BANDS, age_band
 from survey_app.exports.repeats import KEY, entry_key, keys_members, repeat_sheet
-from survey_app.exports.suppression import HIDDEN
 from survey_app.exports.spec import DATETIME, DECIMAL, INT, TEXT, Column, Scope, Sheet, id_column, ref_column
+from survey_app.exports.suppression import HIDDEN
 
 #: Kinds of pseudonymous ids: households, persons, users (staff, volunteers), visits, support events.
 HOUSEHOLD, PERSON, USER = "H", "P", "U"

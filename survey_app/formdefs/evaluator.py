@@ -11,8 +11,8 @@ static/js/form-expr.js mirrors every rule here.
 from __future__ import annotations
 
 import math
-import re
 import random
+import re
 from datetime import date, datetime
 from decimal import Decimal
 

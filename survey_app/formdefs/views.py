@@ -8,18 +8,19 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from survey_app.access import load_or_abort, roles_required
 from survey_app import uploads
+from survey_app.access import load_or_abort, roles_required
 from survey_app.accounts.models import Role
 from survey_app.collection import entities
 from survey_app.errors import error_response
-from survey_app.security import CONTENT_SECURITY_POLICY
 from survey_app.formdefs import attachments as files
-from survey_app.formdefs import operations, paper as paper_forms, queries, shipped
+from survey_app.formdefs import operations, queries, shipped
+from survey_app.formdefs import paper as paper_forms
 from survey_app.formdefs.forms import AttachForm, UploadForm
 from survey_app.formdefs.layout import client_json
 from survey_app.formdefs.models import FormStatus, FormVersion
 from survey_app.formdefs.sheets import FormError
+from survey_app.security import CONTENT_SECURITY_POLICY
 from survey_app.uploads import parses_upload
 
 

@@ -10,12 +10,12 @@ from survey_app.accounts.models import CITY_ROLES, Role, User
 from survey_app.clock import local_today
 from survey_app.collection.models import Household, ReviewStatus, Submission
 from survey_app.extensions import db
+from survey_app.formdefs.ids import HOUSEHOLD_FORM
 from survey_app.planning import classes as cl
 from survey_app.planning.models import PlanClass, PlanLearner, TrainingPlan
 from survey_app.planning.planner import Interviewed
 from survey_app.teams.models import Assignment, StandingTeam, StandingTeamKind, SurveyTeam
 from survey_app.wards.models import ResidentialGroup, Ward
-from survey_app.formdefs.ids import HOUSEHOLD_FORM
 
 
 def _latest_submissions(ward_id: int, form_id: str):

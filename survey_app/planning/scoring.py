@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from itertools import compress
 from functools import lru_cache
+from itertools import compress
 from pathlib import Path
 from typing import Callable
 

@@ -17,10 +17,10 @@ import sqlalchemy as sa
 from survey_app.collection.models import Person, Submission
 from survey_app.demo.answers import group_surveyors
 from survey_app.extensions import db, utcnow
+from survey_app.formdefs.ids import HOUSEHOLD_FORM
 from survey_app.support.models import SupportEvent, SupportOutcome, SupportPlace, SupportType
 from survey_app.support.operations import ensure_default_catalogue
 from survey_app.support.records import AGE_GROUPS
-from survey_app.formdefs.ids import HOUSEHOLD_FORM
 
 _NAMESPACE = uuid.UUID("0b9a4f0e-6a53-4c1e-8d0e-5b2f3d7c9a61")
 #: Share of interviewed households whose members were helped afterwards.

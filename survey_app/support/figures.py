@@ -20,12 +20,12 @@ from survey_app.accounts.models import User
 from survey_app.clock import local_zone
 from survey_app.collection.models import Person, ReviewStatus, Submission
 from survey_app.extensions import db
+from survey_app.formdefs.ids import HOUSEHOLD_FORM
 from survey_app.planning.scoring import RuleError, load_rules, score_person
 from survey_app.support.models import SupportEvent, SupportOutcome, support_event_types
 from survey_app.support.queries import catalogue, current_lang
 from survey_app.teams.models import SurveyTeam
 from survey_app.wards.models import ResidentialGroup, Ward
-from survey_app.formdefs.ids import HOUSEHOLD_FORM
 
 #: Gaps per member of a submission, by (submission id, content hash, rules version): answers never change.
 _GAP_CACHE: dict[tuple, tuple] = {}

@@ -5,10 +5,10 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from survey_app.formdefs.ids import HOUSEHOLD_FORM
 from survey_app.planning.scoring import load_rules
 from survey_app.support.queries import current_lang
 from survey_app.webforms import Form
-from survey_app.formdefs.ids import HOUSEHOLD_FORM
 
 
 def gap_choices() -> list[tuple[str, str]]:

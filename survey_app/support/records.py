@@ -24,9 +24,9 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 
-from survey_app.sync.envelope import RecordError, check_size, content_hash, content_of, parse_uuid
 from survey_app.extensions import utcnow
 from survey_app.support.models import SupportOutcome, SupportPlace
+from survey_app.sync.envelope import RecordError, check_size, content_hash, content_of, parse_uuid
 
 #: The queue item's kind; records without one are visits.
 SUPPORT_KIND = "support_event"

@@ -14,7 +14,7 @@ from survey_app.audit.operations import record as audit_record
 from survey_app.audit.operations import record_summarised
 from survey_app.clock import local_today
 from survey_app.errors import error_response
-from survey_app.extensions import db, limiter, take_write_lock, utcnow
+from survey_app.extensions import limiter, take_write_lock, utcnow
 from survey_app.security import safe_next
 from survey_app.teams import enrollment, forms, import_operations, import_rows, imports, operations, queries
 from survey_app.teams.models import ImportBatch, ImportKind, ImportStatus, StandingTeamKind, SurveyTeam

@@ -17,10 +17,10 @@ from survey_app.accounts.models import User, UserSession
 from survey_app.clock import local_today
 from survey_app.collection.models import Household, Submission
 from survey_app.extensions import db
+from survey_app.formdefs.ids import HOUSEHOLD_FORM
 from survey_app.formdefs.queries import current_form
 from survey_app.teams.models import Assignment, EnrollmentToken, SurveyTeam
 from survey_app.wards.models import ResidentialGroup, Ward
-from survey_app.formdefs.ids import HOUSEHOLD_FORM
 
 
 @dataclass

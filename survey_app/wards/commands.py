@@ -10,8 +10,8 @@ import sys
 import click
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import format_datetime
 from flask.cli import with_appcontext
+from flask_babel import format_datetime
 from flask_migrate import upgrade
 
 from survey_app.accounts.models import CITY_ROLES, Role, User

@@ -10,7 +10,6 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from survey_app.exports.privacy import SENSITIVE_TOPICS
-
 from survey_app.wards import targets
 from survey_app.wards.models import WardKind
 from survey_app.webforms import Form, LocalDateField

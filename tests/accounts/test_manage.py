@@ -1,13 +1,13 @@
 """Ward and city admins manage accounts from pages; passwords are chosen by their owners only."""
 import re
-from functools import partial
 from datetime import timedelta
+from functools import partial
 
 import sqlalchemy as sa
 
 from survey_app.accounts.models import PasswordLink, Role, User
-from survey_app.wards.models import Ward
 from survey_app.extensions import db, utcnow
+from survey_app.wards.models import Ward
 from tests.conftest import csrf_token, login
 from tests.teams.conftest import audit, count, sign_in
 from tests.teams.conftest import post as post_in

@@ -20,11 +20,11 @@ from survey_app.collection.models import (
     VersionSource,
     Visit,
 )
-from survey_app.sync.refused import RefusedRecord
 from survey_app.extensions import db
+from survey_app.sync.refused import RefusedRecord
 from tests.browser.test_offline_survey import (
-    finalize,
     field,
+    finalize,
     go_offline,
     household_part,
     member,

@@ -1,8 +1,8 @@
 """Each role logs in through a real browser and lands on its own page, in Vietnamese."""
 import pytest
 
-from survey_app.demo.generator import DEMO_ACCOUNTS, DEMO_PASSWORD, DemoConfig, generate
 from survey_app.accounts.models import Role
+from survey_app.demo.generator import DEMO_ACCOUNTS, DEMO_PASSWORD, DemoConfig, generate
 from survey_app.extensions import db
 
 pytestmark = pytest.mark.browser

@@ -7,9 +7,9 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from survey_app.collection import formlink
 from survey_app.collection.models import Household, HouseholdStatus, Person, Submission, Visit
 from survey_app.extensions import db
-from survey_app.collection import formlink
 from survey_app.sync.refused import RefusedRecord
 from tests.conftest import TEST_PASSWORD
 from tests.factories import make_household
@@ -322,7 +322,7 @@ def test_logging_out_with_unsent_records_warns_and_keeps_them(live_server, phone
     expect(phone.get_by_test_id("sync-msg")).to_have_attribute("data-state", "done")  # the leader's sync ran
     assert unsent(phone) == "0" and stored_records(phone) == [[world.surveyor_1.id, "queued"]]
     phone.get_by_test_id("logout").click()
-    phone.wait_for_url("**/login")
+    phone.wait_for_url("**/login", timeout=30_000)  # it first forgets the cached lists the boot may still be filling
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 0
     sign_in(phone, live_server)
     wait_unsent(phone, 0)

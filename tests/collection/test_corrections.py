@@ -133,8 +133,8 @@ def test_a_team_leader_corrects_their_teams_records_only(app, surveyor, world, f
     assert versions(submission_id)[-1].author_id == world.leader_1.id
     other_team = surveyor.post("/api/submissions", record(world.hh_a2.id))  # team 2's household: refused anyway
     assert other_team.status_code == 403
-    from tests.factories import make_user
     from survey_app.accounts.models import Role
+    from tests.factories import make_user
     make_user("leader_2", Role.TEAM_LEADER, ward=world.ward_a, team=world.team_2)
     db.session.commit()
     assert admin_client(app, "leader_2").get(f"/review/{submission_id}").status_code == 403

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from survey_app.audit.models import AuditEvent
 from survey_app.collection import media
-from survey_app.collection.models import Submission, SubmissionFile
+from survey_app.collection.models import SubmissionFile
 from survey_app.extensions import db
 from survey_app.formdefs.schema import FormSchema
 from tests.collection.conftest import ApiClient, record
@@ -161,9 +161,9 @@ def test_the_review_page_shows_the_files_to_the_ward_admin_only(app, surveyor, w
 
 
 def test_the_export_has_a_zip_of_the_files_beside_the_workbook(app, surveyor, world, media_form):
+    from survey_app.accounts.models import User
     from survey_app.exports import operations
     from survey_app.exports.media import write_zip
-    from survey_app.accounts.models import User
 
     receipt = surveyor.post("/api/submissions", media_record(world.hh_a1.id)).get_json()
     send_file(surveyor, receipt["submission_id"], "1732.jpg", PHOTO)

@@ -5,10 +5,16 @@ import sqlalchemy as sa
 
 from survey_app.clock import local_today
 from survey_app.collection.models import (
-    Household, HouseholdStatus, Person, ReviewStatus, Submission, Visit, VisitOutcome,
+    Household,
+    HouseholdStatus,
+    Person,
+    ReviewStatus,
+    Submission,
+    Visit,
+    VisitOutcome,
 )
-from survey_app.dashboard.indicators import refresh_person_indicators
 from survey_app.dashboard import queries
+from survey_app.dashboard.indicators import refresh_person_indicators
 from survey_app.demo.generator import DemoConfig, generate
 from survey_app.extensions import db
 from survey_app.wards.models import ResidentialGroup
@@ -100,7 +106,7 @@ def test_demo_ward_coverage_matches_the_database(client):
     groups = client.get(f"/api/dashboard/wards/{ctx.ward.id}/coverage/groups").get_json()["groups"]
     assert len(groups) == 5
     for group in groups:
-        def count(model, *where):
+        def count(model, *where, group=group):
             return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(
                 model.residential_group_id == group["id"], *where))
         assert group["listed"] == count(Household)

@@ -7,8 +7,8 @@ from survey_app.collection.operations import review_submission
 from survey_app.dashboard import queries
 from survey_app.dashboard.figures import rebuild_figures, rewrite_figures, summed
 from survey_app.dashboard.indicators import BREAKDOWNS, aggregate, rebuild_indicators
-from survey_app.dashboard.tasks import derive_pending
 from survey_app.dashboard.models import FIGURE_COUNTS, IndicatorFigure, PersonIndicator
+from survey_app.dashboard.tasks import derive_pending
 from survey_app.demo.generator import DemoConfig, generate
 from survey_app.extensions import db
 from tests.conftest import login

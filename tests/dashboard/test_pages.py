@@ -2,9 +2,9 @@
 import re
 
 from survey_app import create_app
+from survey_app.extensions import db
 from tests.conftest import login
 from tests.dashboard.helpers import OFFLINE, SKILLED, interview
-from survey_app.extensions import db
 
 
 def test_page_shows_the_numbers_and_the_targets(client, world):

@@ -6,8 +6,7 @@ import json
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from survey_app.collection.models import (Household, HouseholdStatus, Person, Submission, Visit,
-                                          VisitOutcome)
+from survey_app.collection.models import Household, HouseholdStatus, Person, Submission, Visit, VisitOutcome
 from survey_app.dashboard.indicators import refresh_person_indicators
 from survey_app.extensions import db
 from survey_app.support.models import SupportEvent, SupportOutcome, SupportPlace, SupportType

@@ -8,8 +8,6 @@ fails its constraint or type takes the next example, an answer to a question not
 """
 from __future__ import annotations
 
-
-
 from survey_app.formdefs.fieldtypes import TYPES
 from survey_app.formdefs.schema import Field, FormSchema
 from survey_app.formdefs.validation import validate

@@ -6,7 +6,6 @@ import pytest
 
 from tests.formdefs.test_loading import YES_NO, load, md, refusal
 
-
 PATHS_FORM = (
     "| | type | name | label | calculation | default | choice_filter |\n"
     "| | select_one yn | a | A | | | true() |\n"

@@ -82,8 +82,8 @@ def test_bad_answers_are_refused_naming_the_question(schema, changes, problem):
 
 
 def test_exported_like_a_select_one(schema):
-    from tests.formdefs.test_question_types import _scope
     from survey_app.exports.answers import AnswerLayout
+    from tests.formdefs.test_question_types import _scope
 
     (section,) = export_layout(schema)["sections"]
     fields = [f for f in section["fields"] if f["name"] in ("district", "commune")]

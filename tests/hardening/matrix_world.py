@@ -23,8 +23,8 @@ from survey_app.formdefs.schema import FormSchema
 from survey_app.planning.models import PlanClass, PlanLearner, TrainingPlan
 from survey_app.planning.operations import generate_plan
 from survey_app.planning.planner import PlanSettings
-from survey_app.sync.refused import RefusedRecord
 from survey_app.support.models import SupportEvent, SupportOutcome, SupportPlace, SupportType
+from survey_app.sync.refused import RefusedRecord
 from survey_app.teams import enrollment, import_operations
 from survey_app.teams.models import ImportKind
 from survey_app.teams.operations import ensure_self_survey_token

@@ -19,16 +19,15 @@ import sqlalchemy as sa
 from survey_app.audit.models import AuditEvent
 from survey_app.collection.models import Person, Visit
 from survey_app.config import hkdf_sha256
+from survey_app.disclosure import protect
 from survey_app.exports import operations
 from survey_app.exports.spec import make_pseudonym
-from survey_app.disclosure import protect
 from survey_app.exports.suppression import HIDDEN
 from survey_app.extensions import db
 from survey_app.wards.models import Ward
 from tests.conftest import csrf_token, login
 from tests.exports.data import field_work
-from tests.exports.helpers import (csv_members, csv_records, every_cell_text, export, headers, open_workbook,
-                                   records)
+from tests.exports.helpers import csv_members, csv_records, every_cell_text, export, headers, open_workbook, records
 
 #: Answers of the questionnaire that are sensitive, by CSV key (exports/privacy.py).
 HOUSEHOLD_SENSITIVE = {"a9_poor", "a10_home_support"}

@@ -20,7 +20,7 @@ from survey_app.extensions import db, limiter, utcnow
 from survey_app.teams import enrollment
 from tests.collection.conftest import new_uuid
 from tests.collection.forms import FORM_ID, VERSION, answers, publish_test_form
-from tests.conftest import TEST_PASSWORD, app_for, csrf_token, login
+from tests.conftest import TEST_PASSWORD, app_for, csrf_token
 
 WAIT_VI = "Tài khoản này đã nhập sai mật khẩu quá nhiều lần"
 

@@ -15,7 +15,7 @@ from survey_app.collection.models import QuarantinedSubmission, QuarantineStatus
 from survey_app.extensions import db
 from survey_app.support.models import SupportEvent
 from survey_app.support.operations import ensure_default_catalogue
-from tests.collection.conftest import ApiClient, new_uuid, record
+from tests.collection.conftest import ApiClient, record
 from tests.collection.forms import answers, publish_test_form
 from tests.factories import make_user
 from tests.support.conftest import support_record

@@ -14,9 +14,9 @@ from survey_app.clock import local_today
 from survey_app.collection.models import Submission
 from survey_app.extensions import db
 from survey_app.wards.models import RetiredSelfSurveyLink
+from tests.browser_fixtures import log_in
 from tests.collection.conftest import new_uuid
 from tests.collection.forms import FORM_ID, VERSION, answers, publish_test_form
-from tests.browser_fixtures import log_in
 from tests.conftest import csrf_token, login
 
 OLD = "poster-a1-old-" + "q" * 26

@@ -70,7 +70,7 @@ def test_a_job_that_raises_is_tried_again_with_backoff_then_fails_with_its_error
     assert timedelta(seconds=29) < first.run_after - utcnow() <= timedelta(seconds=30)
     assert run_jobs() == 0  # not due yet
     waits = []
-    for attempt in (2, 3):
+    for _attempt in (2, 3):
         db.session.execute(sa.update(Job).where(Job.id == job.id).values(run_after=utcnow()))  # time passes
         db.session.commit()
         before = utcnow()

@@ -4,10 +4,10 @@ from __future__ import annotations
 import hashlib
 import uuid
 
+from survey_app.accounts.models import Role
 from survey_app.collection.models import Household, HouseholdStatus, Submission
 from survey_app.extensions import db
 from survey_app.teams.models import StandingTeam, StandingTeamKind, SurveyTeam
-from survey_app.accounts.models import Role
 from tests.factories import make_team, make_user
 
 SKILLS = ("s1_search", "s2_verify", "s3_videocall", "s4_attach", "s5_groups", "s6_copy", "s7_create",

@@ -5,8 +5,7 @@ import json
 import pytest
 
 from survey_app.planning.demand import learner_modules
-from survey_app.planning.scoring import (FORMS_DIR, RuleError, compile_condition, load_rules, rules_from_dict,
-                                         score_person)
+from survey_app.planning.scoring import FORMS_DIR, RuleError, compile_condition, load_rules, rules_from_dict, score_person
 from tests.planning.helpers import SKILLS, expert, learner, offline, skills
 
 RULES = load_rules("household_survey", "2025.1")

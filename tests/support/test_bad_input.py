@@ -6,9 +6,9 @@ import sqlalchemy as sa
 
 from survey_app.audit.models import AuditEvent
 from survey_app.extensions import db
-from survey_app.sync.refused import RefusedRecord
 from survey_app.support.models import SupportEvent, SupportType, support_event_types
 from survey_app.support.operations import retire_type
+from survey_app.sync.refused import RefusedRecord
 from tests.support.conftest import for_person, iso, member, new_uuid, support_record, surveyed_household
 
 INTERVIEWED = datetime(2025, 8, 20, 3, tzinfo=timezone.utc)

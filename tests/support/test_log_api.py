@@ -4,9 +4,9 @@ import sqlalchemy as sa
 from survey_app.collection.models import Visit
 from survey_app.extensions import db
 from survey_app.support.models import SupportEvent, SupportOutcome, SupportPlace
-from tests.support.conftest import for_person, support_record, surveyed_household, member, recently
 from tests.collection.conftest import record
 from tests.conftest import csrf_token, login
+from tests.support.conftest import for_person, member, recently, support_record, surveyed_household
 
 
 def events():
