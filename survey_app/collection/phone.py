@@ -15,8 +15,8 @@ from survey_app.extensions import utcnow
 
 #: Static files of the app shell, relative to the static folder, cached by the service worker.
 SHELL_PATTERNS = ("js/phone/*.js", "js/form-expr*.js", "css/phone.css", "favicon.svg")
-#: Scripts under js/phone/ that the phone app never loads (the self-survey and correction pages').
-NOT_SHELL = ("js/phone/self.js", "js/phone/correct.js")
+#: Scripts under js/phone/ that the phone app never loads (the self-survey, correction and paper pages').
+NOT_SHELL = ("js/phone/self.js", "js/phone/correct.js", "js/phone/paper.js", "js/phone/staffform.js")
 SHELL_TEMPLATE = Path(__file__).parent / "templates" / "collection" / "phone.html"
 #: Who is signed in on this browser, for the phone app and its service worker (the session cookies are
 #: HttpOnly). It holds "<user id>.<session id>", no secret: the worker keeps cached lists only under this
