@@ -20,6 +20,9 @@ fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q -e ".[test]" 2> >(grep -v "^WARNING: Location" >&2)
+# ESLint for the scripts in static/ (tests/test_lint.py runs it), from package-lock.json.
+command -v npm >/dev/null 2>&1 || { echo "needs Node.js and npm for the JavaScript lint" >&2; exit 2; }
+npm ci --silent --no-audit --no-fund
 
 # The two passes run side by side (the PostgreSQL one waits on its server much of the time); each
 # writes its own log, printed whole when both are done, so their lines never mix.

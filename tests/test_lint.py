@@ -1,4 +1,5 @@
-"""The lint rules of pyproject.toml ([tool.ruff]) hold for the whole project: run by the test command."""
+"""The lint rules hold for the whole project, run by the test command: ruff for Python (pyproject.toml,
+[tool.ruff]) and ESLint for the scripts in static/ (eslint.config.js; tests/run.sh installs it with npm ci)."""
 from __future__ import annotations
 
 import shutil
@@ -26,3 +27,23 @@ def test_ruff_sees_a_mistake(tmp_path):
     result = subprocess.run([*_ruff(), "check", "--no-cache", "--config", str(ROOT / "pyproject.toml"), str(bad)],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1 and "F401" in result.stdout
+
+
+ESLINT = ROOT / "node_modules" / ".bin" / "eslint"
+
+
+def _eslint(*args, stdin: str | None = None):
+    assert ESLINT.exists(), "ESLint is not installed: run `npm ci` in the project folder (tests/run.sh does)"
+    return subprocess.run([str(ESLINT), *args], cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=180)
+
+
+def test_eslint_finds_nothing():
+    result = _eslint("static/js", "static/sw.js")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_eslint_sees_a_mistake():
+    # Given on stdin under a phone script's name: the same rules apply, and no file is written beside the app's.
+    result = _eslint("--stdin", "--stdin-filename", "static/js/phone/probe.js",
+                     stdin="export function f() { return undefinedName; }\n")
+    assert result.returncode == 1 and "no-undef" in result.stdout
