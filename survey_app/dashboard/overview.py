@@ -1,30 +1,23 @@
 """What the top of the ward dashboard shows: plan targets as bullet charts, coverage progress, the
 groups furthest behind, and the per-group values the choropleth colours by.
 
-Everything here is computed from figures the views already read (coverage rows, indicator buckets),
-except the map's learning demand and support acts, one grouped query each.
+Everything here is computed from figures the views already read (coverage rows, indicator buckets, kept
+by the worker), except the map's support acts: one grouped query.
 """
 from __future__ import annotations
 
 import math
 
-import sqlalchemy as sa
-
 from survey_app import disclosure
 from survey_app.accounts.models import User
-from survey_app.dashboard.indicators import MODULES, TOPIC_BITS
-from survey_app.dashboard.models import PersonIndicator
-from survey_app.dashboard.queries import indicator_scope
-from survey_app.extensions import db
 from survey_app.support.queries import acts_by_group
 
 #: Groups listed as furthest behind.
 BEHIND_LIMIT = 5
-#: Indicators the map can colour the groups by, in the picker's order. "kind" says how to read the value.
+#: Indicators the map can colour the groups by, in the picker's order.
 MAP_INDICATORS = ("coverage", "vneid_level2", "level_3_plus", "learning", "support")
 #: Levels counted as "L3 or above" (index in planning.scoring.LEVELS: L3, L4, L5).
 L3_PLUS = (3, 4, 5)
-_WANTS_ANY = sum(TOPIC_BITS[code] for code in MODULES)
 
 
 def _number(value) -> bool:
@@ -64,14 +57,13 @@ def _share(n, of) -> dict:
     return {"n": n, "of": of, "share": n / of if of else None}
 
 
-def _learning(user: User, ward_id: int) -> dict[int, dict]:
-    """{group id: adults who want to learn at least one module / adults asked}."""
-    pi = PersonIndicator
-    rows = db.session.execute(
-        sa.select(pi.residential_group_id, sa.func.count().filter(pi.topics.op("&")(_WANTS_ANY) != 0),
-                  sa.func.count(pi.topics))
-        .where(*indicator_scope(user, ward_id)).group_by(pi.residential_group_id)).all()
-    return {group_id: _share(n, of) for group_id, n, of in rows}
+def _learning(shares: dict) -> dict | None:
+    """Adults who want to learn at least one module, of the adults asked (l1_topics): its answer is either
+    "none" alone or up to three modules (the form's constraint), so they are the asked less the "none"s."""
+    item = shares.get("wants_none")
+    if not item or not item.get("of"):
+        return None
+    return _share(item["of"] - item["n"], item["of"])
 
 
 def _shown_share(item: dict | None, user: User) -> dict | None:
@@ -87,7 +79,6 @@ def map_values(user: User, ward_id: int, groups: list[dict], group_buckets: list
 
     `groups` are the coverage rows shown to the viewer, `group_buckets` the exact indicator buckets by group."""
     buckets = dict(group_buckets)
-    learning = _learning(user, ward_id)
     acts = acts_by_group(user, ward_id)
     values = {}
     for g in groups:
@@ -101,7 +92,7 @@ def map_values(user: User, ward_id: int, groups: list[dict], group_buckets: list
             "coverage": {"n": g["interviewed"], "of": g["expected"], "share": g["share"]},
             "vneid_level2": _shown_share(shares.get("vneid_level2"), user),
             "level_3_plus": _shown_share(level_3, user),
-            "learning": _shown_share(learning.get(g["id"]), user),
+            "learning": _shown_share(_learning(shares), user),
             "support": {"n": disclosure.suppress_small(support, user) if support else 0, "of": None, "share": None},
         }
     return values

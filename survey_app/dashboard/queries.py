@@ -5,13 +5,14 @@ groups only and a city viewer's the wards of their city.
 """
 from __future__ import annotations
 
+import json
 import math
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
 from survey_app import disclosure
-from survey_app.access import TEAM_ROLES, sees_people, team_households, visible
+from survey_app.access import TEAM_ROLES, sees_people, split_households, visible
 from survey_app.accounts.models import User
 from survey_app.clock import local_today, local_zone
 from survey_app.collection.models import Household, HouseholdStatus, Visit, VisitOutcome
@@ -108,22 +109,30 @@ def _share_figures(user: User, ward_id: int, group_ids: set) -> dict:
     and the statuses, visits and people of the households each share holds (those the user may see)."""
     if not group_ids:
         return {}
-    covered = team_households(ward_id)
-    in_split = Household.residential_group_id.in_(sorted(group_ids))
+    covered = split_households(ward_id)  # only the split groups' households: the whole groups add up as they are
+    in_split = sorted(group_ids)
+    visited = (sa.select(Visit.household_id).where(Visit.residential_group_id.in_(in_split), visible(Visit, user))
+               .group_by(Visit.household_id).subquery())
+    people = (sa.select(PersonIndicator.household_id, sa.func.count().label("people"))
+              .where(PersonIndicator.residential_group_id.in_(in_split), visible(PersonIndicator, user))
+              .group_by(PersonIndicator.household_id).subquery())
     by_team: dict = {}
-    for team_id, status, count in db.session.execute(
-        sa.select(covered.c.team_id, sa.type_coerce(Household.status, sa.String), sa.func.count())
+    counted: dict = {}
+    # One pass over the split groups' households (their shares computed once): statuses, visited, people.
+    for team_id, status, count, seen, persons in db.session.execute(
+        sa.select(covered.c.team_id, sa.type_coerce(Household.status, sa.String), sa.func.count(),
+                  sa.func.count(visited.c.household_id), sa.func.coalesce(sa.func.sum(people.c.people), 0))
         .join(Household, Household.id == covered.c.household_id)
-        .where(in_split, visible(Household, user)).group_by(covered.c.team_id, Household.status)
+        .outerjoin(visited, visited.c.household_id == Household.id)
+        .outerjoin(people, people.c.household_id == Household.id)
+        .where(Household.residential_group_id.in_(in_split), visible(Household, user))
+        .group_by(covered.c.team_id, Household.status)
     ).all():
         by_team.setdefault(team_id, {})[status] = count
-    visited = _counts_by(covered.c.team_id, sa.select(covered.c.team_id, sa.func.count(sa.distinct(Visit.household_id)))
-                         .join(Visit, Visit.household_id == covered.c.household_id)
-                         .where(Visit.residential_group_id.in_(sorted(group_ids)), visible(Visit, user)))
-    people = _counts_by(covered.c.team_id, sa.select(covered.c.team_id, sa.func.count())
-                        .join(PersonIndicator, PersonIndicator.household_id == covered.c.household_id)
-                        .where(PersonIndicator.residential_group_id.in_(sorted(group_ids)),
-                               visible(PersonIndicator, user)))
+        seen_before, persons_before = counted.get(team_id, (0, 0))
+        counted[team_id] = (seen_before + seen, persons_before + int(persons))
+    visited = {team_id: seen for team_id, (seen, _persons) in counted.items()}
+    people = {team_id: persons for team_id, (_seen, persons) in counted.items()}
     expected = dict(db.session.execute(
         sa.select(Assignment.survey_team_id, sa.func.sum(share_expected()))
         .join(ResidentialGroup, ResidentialGroup.id == Assignment.residential_group_id)
@@ -335,22 +344,52 @@ def _schedule(ends_on: date | None, remaining: int, finish: date | None) -> dict
     return {"ends_on": ends_on, "schedule": schedule, "needed_pace": needed}
 
 
+#: The last few wards' checked boundaries, by their text: checking 60 polygons against each other costs more
+#: than a dashboard's queries, and boundaries change only when an admin imports new ones.
+_SHAPES_CACHE: dict[tuple, dict] = {}
+_SHAPES_CACHE_SIZE = 16
+
+
 def group_shapes(user: User, ward_id: int) -> dict:
-    """Boundaries of the visible groups: valid polygons, groups missing one, overlapping pairs."""
+    """Boundaries of the visible groups: valid polygons, groups missing one, overlapping pairs.
+
+    Read as text and checked once per distinct set of boundaries (the result is shared: do not change it)."""
     rows = db.session.execute(
-        sa.select(ResidentialGroup.id, ResidentialGroup.code, ResidentialGroup.boundary)
+        sa.select(ResidentialGroup.id, ResidentialGroup.code, sa.cast(ResidentialGroup.boundary, sa.Text))
         .where(ResidentialGroup.ward_id == ward_id, visible(ResidentialGroup, user))
         .order_by(ResidentialGroup.code)  # overlapping pairs are named in code order, whatever the table's order
     ).all()
+    key = tuple((row[0], row[1], row[2]) for row in rows)
+    found = _SHAPES_CACHE.get(key)
+    if found is None:
+        found = _check_shapes(rows)
+        if len(_SHAPES_CACHE) >= _SHAPES_CACHE_SIZE:
+            _SHAPES_CACHE.pop(next(iter(_SHAPES_CACHE)))
+        _SHAPES_CACHE[key] = found
+    return found
+
+
+def _check_shapes(rows) -> dict:
     shapes, geometries, missing, invalid = {}, {}, [], []
-    for row in rows:
-        polygons = geometry.polygons_of(row.boundary)
+    for group_id, code, text in rows:
+        boundary = _json_or_none(text)
+        polygons = geometry.polygons_of(boundary)
         if polygons is None:
-            (missing if row.boundary is None else invalid).append(row.code)
+            (missing if boundary is None else invalid).append(code)
             continue
-        shapes[row.code], geometries[row.id] = polygons, row.boundary
+        shapes[code], geometries[group_id] = polygons, boundary
     return {"geometries": geometries, "missing": sorted(missing), "invalid": sorted(invalid),
             "overlaps": geometry.overlapping_pairs(shapes)}
+
+
+def _json_or_none(text: str | None):
+    """A boundary read as text (JSON null and SQL NULL both mean none)."""
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text  # not JSON: an invalid boundary
 
 
 def group_features(groups: list[dict], shapes: dict) -> dict:
