@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from survey_app import disclosure
-from survey_app.access import TEAM_ROLES, sees_people, split_households, visible
+from survey_app.access import TEAM_ROLES, sees_people, visible
 from survey_app.accounts.models import User
 from survey_app.clock import local_today, local_zone
 from survey_app.collection.models import Household, HouseholdStatus, Visit, VisitOutcome
@@ -109,30 +109,25 @@ def _share_figures(user: User, ward_id: int, group_ids: set) -> dict:
     and the statuses, visits and people of the households each share holds (those the user may see)."""
     if not group_ids:
         return {}
-    covered = split_households(ward_id)  # only the split groups' households: the whole groups add up as they are
     in_split = sorted(group_ids)
-    visited = (sa.select(Visit.household_id).where(Visit.residential_group_id.in_(in_split), visible(Visit, user))
-               .group_by(Visit.household_id).subquery())
-    people = (sa.select(PersonIndicator.household_id, sa.func.count().label("people"))
-              .where(PersonIndicator.residential_group_id.in_(in_split), visible(PersonIndicator, user))
-              .group_by(PersonIndicator.household_id).subquery())
+    ranges = _split_ranges(ward_id, in_split)
+
+    def team_of(model, household_column):
+        return _split_team_expression(ranges, model.residential_group_id, household_column).label("team_id")
+
     by_team: dict = {}
-    counted: dict = {}
-    # One pass over the split groups' households (their shares computed once): statuses, visited, people.
-    for team_id, status, count, seen, persons in db.session.execute(
-        sa.select(covered.c.team_id, sa.type_coerce(Household.status, sa.String), sa.func.count(),
-                  sa.func.count(visited.c.household_id), sa.func.coalesce(sa.func.sum(people.c.people), 0))
-        .join(Household, Household.id == covered.c.household_id)
-        .outerjoin(visited, visited.c.household_id == Household.id)
-        .outerjoin(people, people.c.household_id == Household.id)
-        .where(Household.residential_group_id.in_(in_split), visible(Household, user))
-        .group_by(covered.c.team_id, Household.status)
-    ).all():
+    team = team_of(Household, Household.id)
+    for team_id, status, count in db.session.execute(
+            sa.select(team, sa.type_coerce(Household.status, sa.String), sa.func.count())
+            .where(Household.residential_group_id.in_(in_split), visible(Household, user))
+            .group_by(team, Household.status)):
         by_team.setdefault(team_id, {})[status] = count
-        seen_before, persons_before = counted.get(team_id, (0, 0))
-        counted[team_id] = (seen_before + seen, persons_before + int(persons))
-    visited = {team_id: seen for team_id, (seen, _persons) in counted.items()}
-    people = {team_id: persons for team_id, (_seen, persons) in counted.items()}
+    team = team_of(Visit, Visit.household_id)
+    visited = _counts_by(team, sa.select(team, sa.func.count(sa.distinct(Visit.household_id)))
+                         .where(Visit.residential_group_id.in_(in_split), visible(Visit, user)))
+    team = team_of(PersonIndicator, PersonIndicator.household_id)
+    people = _counts_by(team, sa.select(team, sa.func.count())
+                        .where(PersonIndicator.residential_group_id.in_(in_split), visible(PersonIndicator, user)))
     expected = dict(db.session.execute(
         sa.select(Assignment.survey_team_id, sa.func.sum(share_expected()))
         .join(ResidentialGroup, ResidentialGroup.id == Assignment.residential_group_id)
@@ -147,6 +142,67 @@ def _share_figures(user: User, ward_id: int, group_ids: set) -> dict:
                             "visited": visited.get(team_id, 0), "people": people.get(team_id, 0),
                             "remaining": max(max(share_expected_, listed) - sum(statuses[s] for s in RESOLVED), 0)}
     return figures
+
+
+#: The id ranges of the split groups' shares, by what they depend on (see _split_ranges).
+_RANGES_CACHE: dict[tuple, list] = {}
+
+
+def _split_ranges(ward_id: int, group_ids: list[int]) -> list[tuple]:
+    """[(group id, last share's team, [(first id, last id or None, team id)], [ids registered at the door])]
+    of these split groups.
+
+    A share of positions first..last is a range of household ids, since a listed household's position is
+    its rank by id among the group's listed households (access.household_positions). The ranges change only
+    with the shares or the listed households, so they are read again only when those change."""
+    shares = tuple(db.session.execute(
+        sa.select(Assignment.residential_group_id, Assignment.first_position, Assignment.last_position,
+                  Assignment.survey_team_id)
+        .where(Assignment.ward_id == ward_id, Assignment.current_clause(local_today()),
+               Assignment.first_position.is_not(None), Assignment.residential_group_id.in_(group_ids))
+        .order_by(Assignment.residential_group_id, Assignment.first_position)).all())
+    listed = db.session.execute(
+        sa.select(sa.func.count(), sa.func.max(Household.id), sa.func.sum(Household.id), sa.func.count(Household.list_key))
+        .where(Household.residential_group_id.in_(group_ids))).one()
+    key = (ward_id, shares, tuple(listed))
+    found = _RANGES_CACHE.get(key)
+    if found is not None:
+        return found
+    by_group: dict = {}
+    for group_id, first, last, team_id in shares:
+        by_group.setdefault(group_id, []).append((first, last, team_id))
+    ids: dict = {}
+    at_door: dict = {}
+    for household_id, group_id, is_listed in db.session.execute(
+            sa.select(Household.id, Household.residential_group_id, Household.list_key.is_not(None))
+            .where(Household.residential_group_id.in_(list(by_group)))
+            .order_by(Household.residential_group_id, Household.id)):
+        (ids if is_listed else at_door).setdefault(group_id, []).append(household_id)
+    found = []
+    for group_id, runs in by_group.items():
+        listed_ids = ids.get(group_id, [])
+        ranges = [(listed_ids[first - 1], listed_ids[min(last, len(listed_ids)) - 1] if last is not None else None, team)
+                  for first, last, team in runs if first <= len(listed_ids)]
+        found.append((group_id, runs[-1][2], ranges, at_door.get(group_id, [])))
+    if len(_RANGES_CACHE) >= 16:
+        _RANGES_CACHE.pop(next(iter(_RANGES_CACHE)))
+    _RANGES_CACHE[key] = found
+    return found
+
+
+def _split_team_expression(ranges: list[tuple], group_column, household_column):
+    """SQL CASE over a table's group and household columns: the team whose share holds the household (one
+    registered at the door goes to the last share), from the shares' id ranges, so that households, visits
+    and people are counted per team with no join and no window function."""
+    branches = []
+    for group_id, last_team, runs, at_door in ranges:
+        inner = [(household_column.in_(at_door), last_team)] if at_door else []
+        inner += [(household_column >= low if high is None else household_column <= high, team)
+                  for low, high, team in runs]
+        branches.append((group_id, sa.case(*inner, else_=last_team) if inner else sa.literal(last_team)))
+    if not branches:
+        return sa.null()
+    return sa.case(dict(branches), value=group_column, else_=None)
 
 
 def _own_shares(user: User, ward_id: int) -> dict:
