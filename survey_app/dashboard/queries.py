@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -184,9 +185,7 @@ def _split_ranges(ward_id: int, group_ids: list[int]) -> list[tuple]:
         ranges = [(listed_ids[first - 1], listed_ids[min(last, len(listed_ids)) - 1] if last is not None else None, team)
                   for first, last, team in runs if first <= len(listed_ids)]
         found.append((group_id, runs[-1][2], ranges, at_door.get(group_id, [])))
-    if len(_RANGES_CACHE) >= 16:
-        _RANGES_CACHE.pop(next(iter(_RANGES_CACHE)))
-    _RANGES_CACHE[key] = found
+    _remember(_RANGES_CACHE, key, found)
     return found
 
 
@@ -404,6 +403,16 @@ def _schedule(ends_on: date | None, remaining: int, finish: date | None) -> dict
 #: than a dashboard's queries, and boundaries change only when an admin imports new ones.
 _SHAPES_CACHE: dict[tuple, dict] = {}
 _SHAPES_CACHE_SIZE = 16
+#: One thread at a time changes the read caches of this module.
+_CACHE_LOCK = threading.Lock()
+
+
+def _remember(cache: dict, key, value, size: int = 16) -> None:
+    """Keep `value` under `key`, the oldest entry dropped beyond `size`."""
+    with _CACHE_LOCK:
+        if len(cache) >= size:
+            cache.pop(next(iter(cache)), None)
+        cache[key] = value
 
 
 def group_shapes(user: User, ward_id: int) -> dict:
@@ -419,9 +428,7 @@ def group_shapes(user: User, ward_id: int) -> dict:
     found = _SHAPES_CACHE.get(key)
     if found is None:
         found = _check_shapes(rows)
-        if len(_SHAPES_CACHE) >= _SHAPES_CACHE_SIZE:
-            _SHAPES_CACHE.pop(next(iter(_SHAPES_CACHE)))
-        _SHAPES_CACHE[key] = found
+        _remember(_SHAPES_CACHE, key, found, _SHAPES_CACHE_SIZE)
     return found
 
 
