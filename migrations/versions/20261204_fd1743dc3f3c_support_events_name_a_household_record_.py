@@ -1,5 +1,6 @@
-"""support: an event may name a member of a household record by the record's UUID (help logged for
-someone interviewed on the phone today), and say how that reference stands
+"""support: an event may name a household record's member by the record's UUID
+
+Help logged for someone interviewed on the phone today; link_state says how that reference stands.
 
 Revision ID: fd1743dc3f3c
 Revises: e0a883580c4c
