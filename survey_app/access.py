@@ -97,12 +97,6 @@ def share_household_ids(team_id: int | None, counting: bool = False):
     return sa.select(pairs.c.household_id)
 
 
-def split_households(ward_id: int):
-    """Subquery (team_id, household_id) of the households of the groups split between teams today, each with
-    the team whose share holds it (a household registered at the door with the last share): for counts."""
-    return sa.union_all(*_share_pairs(_share_rows(Assignment.ward_id == ward_id), counting=True)).subquery()
-
-
 def team_households(ward_id: int):
     """Subquery (team_id, household_id): which team covers each household of the ward today, for counts:
     a whole group's households go to its team, a split group's to the team whose share holds them."""

@@ -14,7 +14,7 @@ from survey_app.support.queries import acts_by_group
 
 #: Groups listed as furthest behind.
 BEHIND_LIMIT = 5
-#: Indicators the map can colour the groups by, in the picker's order.
+#: Indicators the map can colour the groups by (the keys of `map_values`), in the picker's order.
 MAP_INDICATORS = ("coverage", "vneid_level2", "level_3_plus", "learning", "support")
 #: Levels counted as "L3 or above" (index in planning.scoring.LEVELS: L3, L4, L5).
 L3_PLUS = (3, 4, 5)

@@ -123,9 +123,10 @@ def _render_ward(ward: Ward):
 
 def _map_indicator_labels() -> dict[str, str]:
     """The choropleth picker's choices, in order."""
-    return {"coverage": _("Coverage of expected households"), "vneid_level2": _("VNeID level 2"),
-            "level_3_plus": _("Skill level L3 or above"), "learning": _("Wants to learn at least one module"),
-            "support": _("Support acts logged")}
+    labels = {"coverage": _("Coverage of expected households"), "vneid_level2": _("VNeID level 2"),
+              "level_3_plus": _("Skill level L3 or above"), "learning": _("Wants to learn at least one module"),
+              "support": _("Support acts logged")}
+    return {key: labels[key] for key in overview.MAP_INDICATORS}
 
 
 def _page_frame(ward: Ward, tab: str) -> dict:
