@@ -102,17 +102,29 @@ def _flags_of(row) -> list[str]:
 
 # ---- measuring (the worker) -----------------------------------------------------------------
 
+@dataclass
+class Checks:
+    """What `plan_checks` measured, for `apply_checks` to write."""
+
+    submission_ids: list
+    rows: list
+
+
 def measure(household_ids: set, submission_ids: set) -> int:
     """(Re)write the checks of every submission of these households and of these submissions; flushes.
     Idempotent: it reads the stored records as they are. Returns the number of checks written."""
-    submissions = _submissions(household_ids, submission_ids)
+    return apply_checks(plan_checks(household_ids, submission_ids))
+
+
+def plan_checks(household_ids: set, submission_ids: set, submissions: list | None = None) -> Checks:
+    """The reading and measuring half of `measure` (no writes: on SQLite the worker runs it before the
+    write lock). `submissions`: those of `submissions_of(household_ids, submission_ids)`, if already read."""
+    if submissions is None:
+        submissions = submissions_of(household_ids, submission_ids)
     if not submissions:
-        return 0
+        return Checks([], [])
     groups = {g.id: g for g in db.session.execute(sa.select(ResidentialGroup).where(
         ResidentialGroup.id.in_({s.residential_group_id for s in submissions if s.residential_group_id}))).scalars()}
-    table = SubmissionCheck.__table__
-    ids = [s.id for s in submissions]
-    db.session.execute(sa.delete(table).where(table.c.submission_id.in_(ids)))
     earlier_of_household: dict = {}
     gaps, same_online = _gaps(submissions), _online_repeats(submissions)
     rows = []
@@ -122,9 +134,17 @@ def measure(household_ids: set, submission_ids: set) -> int:
             earlier_of_household[submission.household_id] = submission.id
         first = first or same_online.get(submission.id)
         rows.append(_measured(submission, groups.get(submission.residential_group_id), first, gaps.get(submission.id)))
-    for start in range(0, len(rows), 5000):
-        db.session.execute(sa.insert(table), rows[start:start + 5000])
-    return len(rows)
+    return Checks([s.id for s in submissions], rows)
+
+
+def apply_checks(checks: Checks) -> int:
+    """The writing half of `measure`: replace the checks of the submissions measured."""
+    table = SubmissionCheck.__table__
+    for start in range(0, len(checks.submission_ids), 5000):
+        db.session.execute(sa.delete(table).where(table.c.submission_id.in_(checks.submission_ids[start:start + 5000])))
+    for start in range(0, len(checks.rows), 5000):
+        db.session.execute(sa.insert(table), checks.rows[start:start + 5000])
+    return len(checks.rows)
 
 
 def measure_ward(ward_id: int) -> int:
@@ -140,7 +160,8 @@ def measure_ward(ward_id: int) -> int:
     return written
 
 
-def _submissions(household_ids: set, submission_ids: set) -> list[Submission]:
+def submissions_of(household_ids: set, submission_ids: set) -> list[Submission]:
+    """Every submission of these households and these submissions, oldest received first."""
     clauses = []
     if household_ids:
         clauses.append(Submission.household_id.in_(sorted(household_ids)))

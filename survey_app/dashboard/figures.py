@@ -42,6 +42,47 @@ def rewrite_figures(group_ids) -> None:
     _write(IndicatorFigure.residential_group_id.in_(group_ids), PersonIndicator.residential_group_id.in_(group_ids))
 
 
+def shift_figures(group_ids, rows_where, change) -> None:
+    """Run `change()`, which rewrites the PersonIndicator rows matching `rows_where` (some households'),
+    and move the figures of their groups by what it changed: the cells of those rows summed before,
+    subtracted, and summed after, added. It costs the changed rows, not the groups' size (the worker's
+    tick does this for every batch of phones' records), and leaves the figures a rewrite would write:
+    a cell nobody is left in goes (tests/dashboard/test_figures.py holds it equal to a rebuild).
+    Takes the groups' lock first, so two transactions shifting one group follow each other."""
+    group_ids = sorted({gid for gid in group_ids if gid is not None})
+    db.session.flush()
+    _lock_groups(group_ids)
+    before = _cells(rows_where)
+    change()
+    after = _cells(rows_where)
+    delta: dict = {}
+    for sign, rows in ((-1, before), (1, after)):
+        for row in rows:
+            key = (row["ward_id"], row["residential_group_id"], row["breakdown"], row["cell"])
+            target = delta.setdefault(key, dict.fromkeys(FIGURE_COUNTS, 0))
+            for name in FIGURE_COUNTS:
+                target[name] += sign * row[name]
+    delta = {key: counts for key, counts in delta.items() if any(counts.values())}
+    if not delta:
+        return
+    table = IndicatorFigure.__table__
+    groups = sorted({key[1] for key in delta})
+    kept = set(db.session.execute(sa.select(table.c.ward_id, table.c.residential_group_id, table.c.breakdown,
+                                            table.c.cell).where(table.c.residential_group_id.in_(groups))).all())
+    updates = [{"k_group": key[1], "k_breakdown": key[2], "k_cell": key[3],
+                **{f"d_{name}": value for name, value in counts.items()}} for key, counts in delta.items() if key in kept]
+    if updates:
+        db.session.execute(sa.update(table).where(
+            table.c.residential_group_id == sa.bindparam("k_group"), table.c.breakdown == sa.bindparam("k_breakdown"),
+            table.c.cell == sa.bindparam("k_cell")).values(
+            {name: table.c[name] + sa.bindparam(f"d_{name}") for name in FIGURE_COUNTS}), updates)
+    new = [{"ward_id": key[0], "residential_group_id": key[1], "breakdown": key[2], "cell": key[3], **counts}
+           for key, counts in delta.items() if key not in kept]
+    if new:
+        db.session.execute(sa.insert(table), new)
+    db.session.execute(sa.delete(table).where(table.c.residential_group_id.in_(groups), table.c.adults <= 0))
+
+
 def rebuild_figures(ward_id: int) -> None:
     """Rewrite every figure of a ward from its PersonIndicator rows; flushes."""
     db.session.flush()

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from survey_app.collection import quality
 from survey_app.collection.models import Household, ReviewStatus, Submission
 from survey_app.dashboard.freshness import stamp_fresh
-from survey_app.dashboard.models import IndicatorTally, PersonIndicator
+from survey_app.dashboard.models import IndicatorFigure, IndicatorTally, PersonIndicator
 from survey_app.extensions import db
 from survey_app.formdefs.ids import HOUSEHOLD_FORM
 from survey_app.planning.scoring import LEVELS, RuleError, load_rules, score_person
@@ -178,10 +178,20 @@ def refresh_person_indicators(submission: Submission) -> int:
     return derive_changes(set(), {submission.id})
 
 
-def _latest_counted(household_ids, submission_ids) -> list[Submission]:
+def _latest_counted(household_ids, submission_ids, submissions: list | None = None) -> list[Submission]:
     """The latest counted submission of each household (a re-interview replaces the earlier one), and
-    each of `submission_ids` that counts."""
+    each of `submission_ids` that counts. `submissions`: every submission of those households and those
+    ids, oldest received first (quality.submissions_of), if already read."""
     found: dict = {}
+    if submissions is not None:
+        loose = set(submission_ids)
+        for submission in submissions:
+            if submission.household_id in household_ids and submission.household_id is not None:
+                if submission.form_id == FORM_ID and submission.review_status != ReviewStatus.REJECTED:
+                    found[submission.household_id] = submission
+            elif submission.id in loose and counts(submission):
+                found[f"s{submission.id}"] = submission
+        return list(found.values())
     ids = sorted(household_ids)
     for start in range(0, len(ids), 500):
         for submission in db.session.execute(
@@ -220,9 +230,10 @@ class Changes:
     groups: set  # every group whose tally and figures change
 
 
-def plan_changes(household_ids: set, submission_ids: set) -> Changes:
+def plan_changes(household_ids: set, submission_ids: set, submissions: list | None = None) -> Changes:
     """The reading and deriving half of `derive_changes`: it writes nothing, so on SQLite it runs
-    before the write lock is taken and phones' batches are not kept waiting meanwhile."""
+    before the write lock is taken and phones' batches are not kept waiting meanwhile. `submissions`:
+    quality.submissions_of(household_ids, submission_ids), when the caller read them already."""
     table = PersonIndicator.__table__
     groups: set = set()
     households, loose = sorted(household_ids), sorted(submission_ids)
@@ -231,7 +242,7 @@ def plan_changes(household_ids: set, submission_ids: set) -> Changes:
             groups.update(db.session.scalars(sa.select(table.c.residential_group_id)
                                              .where(column.in_(ids[start:start + 500])).distinct()))
     rows = []
-    for submission in _latest_counted(household_ids, submission_ids):
+    for submission in _latest_counted(household_ids, submission_ids, submissions):
         group_id = _group_id(submission)  # its own column, else its household's
         if group_id is not None:
             rows.extend(derive_rows(submission, group_id))
@@ -240,19 +251,38 @@ def plan_changes(household_ids: set, submission_ids: set) -> Changes:
 
 
 def apply_changes(changes: Changes) -> int:
-    """The writing half of `derive_changes`: replace the rows, rewrite the tallies and the figures."""
+    """The writing half of `derive_changes`: replace the rows, then move the figures and the tallies of
+    their groups by what changed (figures.shift_figures: the cost of the rows changed, not of the groups)."""
     table = PersonIndicator.__table__
-    for ids, column in ((changes.household_ids, table.c.household_id), (changes.submission_ids, table.c.submission_id)):
-        for start in range(0, len(ids), 500):
-            db.session.execute(sa.delete(table).where(column.in_(ids[start:start + 500])))
-    rows, groups = changes.rows, changes.groups
-    for start in range(0, len(rows), 5000):
-        db.session.execute(sa.insert(table), rows[start:start + 5000])
-    _lock_groups(groups)
-    _write_tallies(IndicatorTally.residential_group_id.in_(groups), PersonIndicator.residential_group_id.in_(groups))
-    from survey_app.dashboard.figures import rewrite_figures  # figures reads this module's indicators
-    rewrite_figures(groups)
-    return len(rows)
+
+    def replace() -> None:
+        for ids, column in ((changes.household_ids, table.c.household_id),
+                            (changes.submission_ids, table.c.submission_id)):
+            for start in range(0, len(ids), 500):
+                db.session.execute(sa.delete(table).where(column.in_(ids[start:start + 500])))
+        for start in range(0, len(changes.rows), 5000):
+            db.session.execute(sa.insert(table), changes.rows[start:start + 5000])
+
+    from survey_app.dashboard.figures import shift_figures  # figures reads this module's indicators
+    if changes.household_ids or changes.submission_ids:
+        changed = sa.or_(*(column.in_(ids) for ids, column in (
+            (changes.household_ids, table.c.household_id), (changes.submission_ids, table.c.submission_id)) if ids))
+        shift_figures(changes.groups, changed, replace)
+    tallies_from_figures(changes.groups)
+    return len(changes.rows)
+
+
+def tallies_from_figures(group_ids) -> None:
+    """Rewrite the tallies of these groups from their kept figures (the whole-group cell holds every
+    headline count); a group with no figure has no tally."""
+    group_ids = sorted({gid for gid in group_ids if gid is not None})
+    if not group_ids:
+        return
+    tallies, figure = IndicatorTally.__table__, IndicatorFigure.__table__
+    db.session.execute(sa.delete(tallies).where(tallies.c.residential_group_id.in_(group_ids)))
+    names = [c.name for c in tallies.columns if c.name != "id"]
+    db.session.execute(sa.insert(tallies).from_select(names, sa.select(*(figure.c[name] for name in names)).where(
+        figure.c.residential_group_id.in_(group_ids), figure.c.breakdown == "group")))
 
 
 def _lock_groups(group_ids) -> None:
@@ -295,9 +325,10 @@ def rebuild_indicators(ward_id: int) -> int:
     if batch:
         db.session.execute(sa.insert(table), batch)
         written += len(batch)
-    _write_tallies(IndicatorTally.ward_id == ward_id, PersonIndicator.ward_id == ward_id)
     from survey_app.dashboard.figures import rebuild_figures  # figures reads this module's indicators
     rebuild_figures(ward_id)
+    db.session.execute(sa.delete(IndicatorTally.__table__).where(IndicatorTally.ward_id == ward_id))
+    tallies_from_figures(groups.values())
     quality.measure_ward(ward_id)  # the data-quality checks of the same records
     outbox.clear_ward(ward_id)  # every change of the ward is in the rows just derived
     stamp_fresh({ward_id})
@@ -437,20 +468,6 @@ def _vulnerable(rows, indicators) -> list[tuple]:
 
 _HEADLINE_INDICATORS = tuple(i for i in INDICATORS if i.key in HEADLINE)
 assert all(hasattr(IndicatorTally, f"{key}_n") and hasattr(IndicatorTally, f"{key}_of") for key in HEADLINE)
-
-
-def _write_tallies(tallies_where, rows_where) -> None:
-    """Rewrite the group tallies selected by `tallies_where` from the PersonIndicator rows."""
-    table = IndicatorTally.__table__
-    db.session.execute(sa.delete(table).where(tallies_where))
-    pi = PersonIndicator
-    sums = db.session.execute(
-        sa.select(pi.ward_id, pi.residential_group_id, *_columns(_HEADLINE_INDICATORS))
-        .where(rows_where).group_by(pi.ward_id, pi.residential_group_id)
-    ).mappings().all()
-    if sums:
-        db.session.execute(sa.insert(table), [
-            {key.replace("__", "_"): int(value or 0) for key, value in row.items()} for row in sums])
 
 
 def tallies_by_ward(ward_ids) -> list[tuple]:

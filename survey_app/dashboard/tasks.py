@@ -63,16 +63,22 @@ def derive_pending(limit: int = BATCH) -> int:
         return 0
     named = ({r.household_id for r in rows if r.household_id is not None},
              {r.submission_id for r in rows if r.household_id is None and r.submission_id is not None})
-    changes = plan_changes(*named)  # read and derived before the write lock: phones keep storing meanwhile
+    changes, checks = _plan(named)  # read and derived before the write lock: phones keep storing meanwhile
     take_write_lock()
     if outbox.remove(r.id for r in rows) != len(rows):
         # Another worker derived some of these rows since we read them (SQLite, where claim locks
         # nothing): our reading may be older than what it wrote, so read again, under the lock.
-        changes = plan_changes(*named)
+        changes, checks = _plan(named)
     apply_changes(changes)
-    quality.measure(*named)  # the data-quality checks of the same records
+    quality.apply_checks(checks)  # the data-quality checks of the same records
     stamp_fresh({r.ward_id for r in rows})
     return len(rows)
+
+
+def _plan(named: tuple):
+    """The figures and the data-quality checks of the named households and submissions, read once."""
+    submissions = quality.submissions_of(*named)
+    return plan_changes(*named, submissions), quality.plan_checks(*named, submissions)
 
 
 jobs.register_tick("derive_figures", derive_pending, DERIVE_EVERY_SECONDS)

@@ -2,12 +2,12 @@
 import sqlalchemy as sa
 
 from survey_app.accounts.models import User
-from survey_app.collection.models import ReviewStatus
+from survey_app.collection.models import ReviewStatus, Submission
 from survey_app.collection.operations import review_submission
 from survey_app.dashboard import queries
 from survey_app.dashboard.figures import rebuild_figures, rewrite_figures, summed
-from survey_app.dashboard.indicators import BREAKDOWNS, aggregate, rebuild_indicators
-from survey_app.dashboard.models import FIGURE_COUNTS, IndicatorFigure, PersonIndicator
+from survey_app.dashboard.indicators import BREAKDOWNS, aggregate, rebuild_indicators, refresh_person_indicators
+from survey_app.dashboard.models import FIGURE_COUNTS, IndicatorFigure, IndicatorTally, PersonIndicator
 from survey_app.dashboard.tasks import derive_pending
 from survey_app.demo.generator import DemoConfig, generate
 from survey_app.extensions import db
@@ -164,3 +164,52 @@ def test_remaining_households_equal_the_coverage_totals(world):
     for user in _users(world):
         groups = queries.group_coverage(user, world.ward_a.id)
         assert queries.remaining_households(user, world.ward_a.id) == queries.totals(groups)["remaining"]
+
+
+def _tally_rows(ward_id: int) -> list[tuple]:
+    t = IndicatorTally
+    columns = [c for c in t.__table__.columns if c.name != "id"]
+    return [tuple(row) for row in db.session.execute(sa.select(*columns).where(t.ward_id == ward_id)
+                                                     .order_by(t.residential_group_id))]
+
+
+def _assert_as_rebuilt(ward_id: int) -> None:
+    """The figures and tallies the shifts left are those a rebuild from every submission writes."""
+    shifted, tallies = _figure_rows(ward_id), _tally_rows(ward_id)
+    rebuild_indicators(ward_id)
+    assert _figure_rows(ward_id) == shifted
+    assert _tally_rows(ward_id) == tallies
+
+
+def test_figures_shifted_change_by_change_equal_a_rebuild(world):
+    """Each derivation moves the figures by the rows it replaced (never re-adds a whole group): after a
+    re-interview with other members, a rejection, its undoing, a household moved to another group and a
+    household emptied, the figures and tallies are those a rebuild writes, and no cell is left at zero."""
+    _varied(world)
+    _assert_as_rebuilt(world.ward_a.id)
+    home = make_household(world.group_a1, "Số 30, ngõ 5", "Lê Văn Minh")
+    first = interview(home, [SKILLED, OFFLINE, POOR], surveyor=world.surveyor_1)
+    _assert_as_rebuilt(world.ward_a.id)
+    interview(home, [{**UNKNOWN, "b2_sex": "male"}], household_answers={"a6_internet": "no"}, surveyor=world.surveyor_1)
+    _assert_as_rebuilt(world.ward_a.id)
+    admin = db.session.get(User, world.admin_a.id)
+    for status in (ReviewStatus.REJECTED, ReviewStatus.HAS_ISSUES):
+        review_submission(first, status, admin, "xem lại")
+        derive_pending()
+        _assert_as_rebuilt(world.ward_a.id)
+    latest = db.session.scalars(sa.select(Submission).where(Submission.household_id == home.id)
+                                .order_by(Submission.id.desc())).first()
+    before = dict(summed((IndicatorFigure.ward_id == world.ward_a.id,), "group"))
+    home.residential_group_id = latest.residential_group_id = world.group_a2.id
+    db.session.flush()
+    refresh_person_indicators(latest)
+    _assert_as_rebuilt(world.ward_a.id)
+    after = dict(summed((IndicatorFigure.ward_id == world.ward_a.id,), "group"))
+    assert after[world.group_a1.id]["adults"] == before[world.group_a1.id]["adults"] - 1
+    assert after[world.group_a2.id]["adults"] == before[world.group_a2.id]["adults"] + 1
+    for submission in db.session.scalars(sa.select(Submission).where(Submission.household_id == home.id)):
+        submission.review_status = ReviewStatus.REJECTED
+    refresh_person_indicators(latest)
+    _assert_as_rebuilt(world.ward_a.id)
+    f = IndicatorFigure
+    assert db.session.scalar(sa.select(sa.func.count()).where(f.ward_id == world.ward_a.id, f.adults <= 0)) == 0

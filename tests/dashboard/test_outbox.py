@@ -113,10 +113,10 @@ def test_a_tick_whose_reading_another_worker_overtook_reads_again_under_the_lock
 
     calls = []
 
-    def overtaken(households, loose):
+    def overtaken(households, loose, submissions=None):
         calls.append(households)
         if len(calls) > 1:
-            return plan_changes(households, loose)
+            return plan_changes(households, loose, submissions)
         outbox.remove(row.id for row in outbox.claim(10))  # the other worker's tick, committed
         db.session.commit()
         return Changes(sorted(households), [], [], set())  # a reading older than what it wrote
