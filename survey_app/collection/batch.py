@@ -17,7 +17,7 @@ from types import SimpleNamespace
 
 import sqlalchemy as sa
 
-from survey_app.access import visible
+from survey_app.access import visible_household_rows
 from survey_app.collection import entities, formlink, media, rules
 from survey_app.collection.models import (
     Channel,
@@ -107,11 +107,8 @@ def _households(records: dict, user) -> dict:
     """The records' households the user may write to, by id (plain rows)."""
     if not records:
         return {}
-    table = Household.__table__
-    rows = db.session.execute(
-        sa.select(table.c.id, table.c.ward_id, table.c.residential_group_id, table.c.status, table.c.client_uuid)
-        .where(table.c.id.in_(sorted(r.household_id for r in records.values())), visible(Household, user))
-    ).all()
+    rows = visible_household_rows(user, [r.household_id for r in records.values()],
+                                  Household.ward_id, Household.status, Household.client_uuid)
     return {row.id: SimpleNamespace(**row._mapping) for row in rows}
 
 
@@ -219,8 +216,9 @@ def _link_members(surveyed: dict, submission_ids: dict, households: dict) -> Non
                                 "residential_group_id": household.residential_group_id, "sex": None, **fields})
             else:
                 updates.append({"id": person.id, **fields})
-    for update in _uniform(updates):
-        db.session.execute(sa.update(Person), update)  # ORM bulk UPDATE by primary key
+    for update in _uniform(updates):  # one executemany per set of columns, by primary key
+        db.session.execute(sa.update(table).where(table.c.id == sa.bindparam("p_id")),
+                           [{("p_id" if key == "id" else key): value for key, value in row.items()} for row in update])
     if inserts:
         db.session.execute(sa.insert(table), inserts)
 

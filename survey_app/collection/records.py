@@ -35,6 +35,7 @@ from survey_app.sync.envelope import (  # noqa: F401  (the envelope, re-exported
     max_record_bytes,
     parse_json,
     parse_uuid,
+    sized_content,
     uuid_or_none,
 )
 
@@ -161,10 +162,9 @@ def parse_record(payload, *, with_visit: bool = True) -> Record:
         raise RecordError(400, "malformed", _("Each record must be a JSON object."))
     uuid = parse_uuid(payload.get("uuid"))
     try:
-        check_size(payload)
+        content, digest = sized_content(payload)
     except ValueError:  # NaN or infinity cannot be canonical JSON
         raise RecordError(400, "malformed", _("The record holds a number that is not valid.")) from None
-    content = content_of(payload)
     outcome, household_id, new_household = VisitOutcome.INTERVIEWED, None, None
     if with_visit:
         try:
@@ -178,7 +178,7 @@ def parse_record(payload, *, with_visit: bool = True) -> Record:
     elif payload.get("answers") is not None:
         raise RecordError(400, "bad_answers", _("Only an interviewed household has answers."))
     return Record(
-        uuid=uuid, content=content, content_hash=content_hash(content), outcome=outcome,
+        uuid=uuid, content=content, content_hash=digest, outcome=outcome,
         household_id=household_id, new_household=new_household,
         visited_at=_time(payload, "visited_at", required=with_visit),
         started_at=_time(payload, "started_at"), finished_at=_time(payload, "finished_at"),

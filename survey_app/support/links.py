@@ -7,7 +7,7 @@ is stored, whichever reaches the server first:
 
 - the household record is stored already: the event is linked as it is stored;
 - it is not (later in the same batch, in a later batch, held in the quarantine, kept as refused):
-  the event waits, and is linked when the sync core says the record was stored (`record_stored`),
+  the event waits, and is linked when the sync core says the record was stored (`records_stored`),
   which also happens when ward staff accept it from the quarantine or retry a refused copy;
 - the UUID names another ward's record, a visit without an interview, a record without that
   member, or a person outside the volunteer's groups: the event stays unlinked, flagged with why.
@@ -29,7 +29,7 @@ from survey_app.collection.models import Person, QuarantinedSubmission, Quaranti
 from survey_app.extensions import db
 from survey_app.support.models import SupportEvent
 from survey_app.support.records import PersonRef
-from survey_app.sync.core import DEFAULT_KIND, record_stored
+from survey_app.sync.core import DEFAULT_KIND, records_stored
 
 WAITING = "waiting"
 LINKED = "linked"
@@ -90,16 +90,16 @@ def note_stored(event: SupportEvent, ref: PersonRef, resolution: Resolution) -> 
     event.link_state = LINKED if resolution.person is not None else resolution.state
 
 
-def link_waiting(ward_id: int, submission_uuid: str) -> int:
-    """Link the events waiting for this household record, now stored; how many were linked."""
+def link_waiting(ward_id: int, submission_uuids: list[str]) -> int:
+    """Link the events waiting for these household records, now stored; how many were linked."""
     events = db.session.scalars(sa.select(SupportEvent).where(
-        SupportEvent.ward_id == ward_id, SupportEvent.person_ref_uuid == submission_uuid,
+        SupportEvent.ward_id == ward_id, SupportEvent.person_ref_uuid.in_(sorted(set(submission_uuids))),
         SupportEvent.link_state == WAITING)).all()
     if not events:
         return 0
     linked = 0
     for event in events:
-        resolution = resolve(PersonRef(submission_uuid, event.person_ref_index), event.volunteer, ward_id)
+        resolution = resolve(PersonRef(event.person_ref_uuid, event.person_ref_index), event.volunteer, ward_id)
         if resolution.person is not None:
             link(event, resolution.person)
             event.link_state = LINKED
@@ -110,11 +110,12 @@ def link_waiting(ward_id: int, submission_uuid: str) -> int:
     return linked
 
 
-@record_stored.connect
-def _household_record_stored(kind, receipt=None, submitter=None, **_ignored) -> None:
-    """The sync core stored a household record: link the support events that wait for it."""
-    if kind == DEFAULT_KIND and receipt is not None and receipt.submission_id is not None and receipt.uuid:
-        link_waiting(submitter.ward_id, receipt.uuid)  # one indexed read when nothing waits
+@records_stored.connect
+def _household_records_stored(kind, receipts=(), submitter=None, **_ignored) -> None:
+    """The sync core stored household records: link the support events that wait for them."""
+    uuids = [r.uuid for r in receipts if r.submission_id is not None and r.uuid] if kind == DEFAULT_KIND else []
+    if uuids:
+        link_waiting(submitter.ward_id, uuids)  # one indexed read per batch when nothing waits
 
 
 @dataclass

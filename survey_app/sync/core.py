@@ -41,6 +41,8 @@ class Submitter:
 
     @classmethod
     def for_user(cls, user) -> Submitter:
+        # current_user is a proxy that looks the user up again on every attribute read: keep the user
+        user = user._get_current_object() if hasattr(user, "_get_current_object") else user
         return cls(ward_id=user.ward_id, user=user, team_id=user.survey_team_id)
 
     @classmethod
@@ -85,10 +87,11 @@ class Handler:
 
 _HANDLERS: dict[str, Handler] = {}
 
-#: Sent once a record is stored (a 201 receipt), after its SAVEPOINT, in the caller's transaction:
-#: sender is the record's kind, with `receipt` and `submitter`. Another kind's records that name it
-#: (a support event naming a household record by its UUID) are reconciled by a receiver of this.
-record_stored = Namespace().signal("record-stored")
+#: Sent once records are stored (201 receipts), after their SAVEPOINT, in the caller's transaction:
+#: sender is the records' kind, with `receipts` (a list: one per record, a batch's stored together in
+#: one signal) and `submitter`. Another kind's records that name them (a support event naming a
+#: household record by its UUID) are reconciled by a receiver of this.
+records_stored = Namespace().signal("records-stored")
 
 
 def register(handler: Handler) -> Handler:
@@ -138,7 +141,7 @@ def ingest(payload, submitter: Submitter) -> Receipt:
             receipt = receipt or Receipt(uuid, 409, "conflict", _("This record clashes with one already stored."))
         break
     if receipt.status == 201:
-        record_stored.send(handler.kind, receipt=receipt, submitter=submitter)
+        records_stored.send(handler.kind, receipts=[receipt], submitter=submitter)
     if receipt.status == 403 or receipt.result == "uuid_taken":
         audit(handler.refused_action, user=submitter.user, ward_id=submitter.ward_id,
               object_type=handler.refused_object_type, object_id=handler.refused_object_id(payload),
@@ -189,8 +192,9 @@ def ingest_batch(items: list, submitter: Submitter) -> list[Receipt]:
         for index, receipt in zip(indexes, stored):
             if receipt is not None:
                 receipts[index] = receipt
-                if receipt.status == 201:
-                    record_stored.send(handler.kind, receipt=receipt, submitter=submitter)
+        new = [receipt for receipt in stored if receipt is not None and receipt.status == 201]
+        if new:
+            records_stored.send(handler.kind, receipts=new, submitter=submitter)
     return [receipt if receipt is not None else ingest(item, submitter) for receipt, item in zip(receipts, items)]
 
 

@@ -102,7 +102,11 @@ def content_of(payload: dict) -> dict:
 
 def content_hash(content: dict) -> str:
     """sha256 of the canonical JSON (sorted keys, compact) of a record's content."""
-    return hashlib.sha256(canonical_json(content).encode()).hexdigest()
+    return _digest(canonical_json(content))
+
+
+def _digest(canonical: str) -> str:
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def payload_hash(payload) -> str | None:
@@ -134,6 +138,19 @@ def uuid_or_none(payload) -> str | None:
 def check_size(payload) -> None:
     if len(canonical_json(payload).encode()) > max_record_bytes():
         raise RecordError(413, "too_large", _("This record is too large to be sent."))
+
+
+def sized_content(payload: dict) -> tuple[dict, str]:
+    """The record's content and its content_hash, the canonical JSON serialised once for both the size
+    limit (of the whole record, transport fields included, counted to the byte as check_size counts it)
+    and the hash."""
+    content = content_of(payload)
+    text = canonical_json(content)
+    extra = [f"{canonical_json(key)}:{canonical_json(payload[key])}" for key in TRANSPORT_FIELDS if key in payload]
+    size = len(text.encode()) + sum(len(part.encode()) + 1 for part in extra) - (1 if extra and not content else 0)
+    if size > max_record_bytes():
+        raise RecordError(413, "too_large", _("This record is too large to be sent."))
+    return content, _digest(text)
 
 
 def uuid_taken(uuid: str | None) -> Receipt:

@@ -1,7 +1,7 @@
 """Groups split between teams: stored shares, who sees which households, team figures, moving a cut."""
 import sqlalchemy as sa
 
-from survey_app.access import visible
+from survey_app.access import visible, visible_household_rows
 from survey_app.accounts.models import User
 from survey_app.clock import local_today
 from survey_app.collection.models import Household, HouseholdStatus, Visit, VisitOutcome
@@ -80,6 +80,25 @@ def test_each_team_sees_the_households_of_its_share(app, world):
     assert by_group[world.group_a1.id].listed == 4  # 4..6, and the door household: counted in the last share
     leader = db.session.execute(sa.select(User).where(User.username == "leader_1")).scalar_one()
     assert {g.id: g.listed for g in phone_groups(leader)} == {world.group_a1.id: 3}
+
+
+def test_the_batch_paths_scope_check_equals_visible(app, world):
+    """access.visible_household_rows (the batch write path's check, in Python) selects what `visible`
+    selects, for every role, whole groups, both shares, the household registered at the door and another
+    ward's household, in a split ward and after the cut moves."""
+    listed = _split(world)
+    every = [*(h.id for h in listed), world.hh_a1.id, world.hh_a2.id, world.hh_b1.id]
+    users = db.session.scalars(sa.select(User).where(User.ward_id.is_not(None))).all()
+    assert {u.role.value for u in users} >= {"surveyor", "team_leader", "ward_admin"}
+    for cut in (3, 5):
+        assert operations.split_group(world.group_a1, [(world.team_1, 1, cut), (world.team_2, cut + 1, 6)],
+                                      local_today()) or cut == 3
+        db.session.commit()
+        for user in users:
+            rows = visible_household_rows(user, every, Household.status)
+            assert {row.id for row in rows} == _seen(user.username, Household, Household.id.in_(every)), (user.username, cut)
+            assert all(row.status is not None for row in rows)
+    assert visible_household_rows(users[0], []) == []
 
 
 def test_team_figures_count_the_share_not_the_whole_group(app, world):
