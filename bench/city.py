@@ -5,6 +5,7 @@ included). The others are copies of its rows with new ids, bulk-loaded with COPY
 residential groups, households, members, visits, submissions (answers left empty: the roll-up never
 reads them) and the derived indicator rows. Users and teams are not copied.
 """
+
 from __future__ import annotations
 
 import sys
@@ -16,11 +17,18 @@ from psycopg.types.json import Jsonb
 from survey_app.extensions import db
 
 #: Tables copied per ward, parents first.
-TABLES = ("residential_groups", "households", "submissions", "persons", "visits", "person_indicators",
-          "indicator_tallies", "indicator_figures")
+TABLES = (
+    "residential_groups",
+    "households",
+    "submissions",
+    "persons",
+    "visits",
+    "person_indicators",
+    "indicator_tallies",
+    "indicator_figures",
+)
 #: Foreign keys rewritten to the copy's ids: column -> table it points to.
-REMAPPED = {"residential_group_id": "residential_groups", "household_id": "households",
-            "submission_id": "submissions"}
+REMAPPED = {"residential_group_id": "residential_groups", "household_id": "households", "submission_id": "submissions"}
 #: Columns pointing at users or teams (not copied): left empty in the copies.
 CLEARED = {"surveyor_id", "survey_team_id", "registered_by_id", "reviewed_by_id", "client_uuid"}  # not copied
 
@@ -61,14 +69,20 @@ def _copy_wards(template, numbers) -> None:
             rows[table] = cursor.fetchall()
     with connection.cursor() as cursor:  # the copies are consistent by construction: skip FK triggers,
         cursor.execute("SET session_replication_role = replica")  # and build plain indexes once at the end
-        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) AND indexname LIKE 'ix_%%'",
-                       (list(TABLES),))
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) AND indexname LIKE 'ix_%%'", (list(TABLES),)
+        )
         indexes = cursor.fetchall()
         for name, _definition in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
     for number in numbers:
-        ward = Ward(city_id=template.city_id, code=f"B{number:03d}", name=f"Phường Thử {number:03d}",
-                    kind=template.kind, citizen_app_name=template.citizen_app_name)
+        ward = Ward(
+            city_id=template.city_id,
+            code=f"B{number:03d}",
+            name=f"Phường Thử {number:03d}",
+            kind=template.kind,
+            citizen_app_name=template.citizen_app_name,
+        )
         db.session.add(ward)
         db.session.flush()
         with connection.cursor() as cursor:
@@ -88,6 +102,7 @@ def _copy_wards(template, numbers) -> None:
 
 def _copy_table(cursor, table: str, names: list[str], rows: list, ward_id: int, number: int, spans: dict) -> None:
     """COPY one table's template rows as the copy `number` of them."""
+
     def change(name: str):
         if name == "id":
             shift = number * spans[table]

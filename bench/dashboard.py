@@ -11,6 +11,7 @@ compared with a plain SQL GROUP BY over the same people rows in the same run. Th
 
     ward_dashboard_ms=N groupby_ms=M ratio=R     (or city_rollup_ms=... for --city)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,9 +33,17 @@ from survey_app import create_app  # noqa: E402
 from survey_app.extensions import db  # noqa: E402
 
 WARD_ENDPOINTS = (
-    "coverage/groups", "coverage/teams", "coverage/members", "progress", "indicators?by=total",
-    "indicators?by=group", "indicators?by=age_group", "indicators?by=sex", "indicators?by=vulnerable",
-    "map/groups", "map/households",
+    "coverage/groups",
+    "coverage/teams",
+    "coverage/members",
+    "progress",
+    "indicators?by=total",
+    "indicators?by=group",
+    "indicators?by=age_group",
+    "indicators?by=sex",
+    "indicators?by=vulnerable",
+    "map/groups",
+    "map/households",
 )
 
 
@@ -116,24 +125,38 @@ def add_visit_gps(ward_id: int) -> None:
     if db.session.scalar(sa.select(sa.func.count()).where(Visit.ward_id == ward_id, Visit.latitude.is_not(None))):
         return
     rng = random.Random(7)
-    centres = {gid: (lat, lon) for gid, lat, lon in db.session.execute(
-        sa.select(ResidentialGroup.id, ResidentialGroup.centroid_lat, ResidentialGroup.centroid_lon)
-        .where(ResidentialGroup.ward_id == ward_id, ResidentialGroup.centroid_lat.is_not(None)))}
+    centres = {
+        gid: (lat, lon)
+        for gid, lat, lon in db.session.execute(
+            sa.select(ResidentialGroup.id, ResidentialGroup.centroid_lat, ResidentialGroup.centroid_lon).where(
+                ResidentialGroup.ward_id == ward_id, ResidentialGroup.centroid_lat.is_not(None)
+            )
+        )
+    }
     rows = db.session.execute(sa.select(Visit.id, Visit.residential_group_id).where(Visit.ward_id == ward_id)).all()
-    updates = [{"vid": vid, "lat": centres[gid][0] + rng.uniform(-0.0014, 0.0014),
-                "lon": centres[gid][1] + rng.uniform(-0.0014, 0.0014)} for vid, gid in rows if centres.get(gid)]
+    updates = [
+        {"vid": vid, "lat": centres[gid][0] + rng.uniform(-0.0014, 0.0014), "lon": centres[gid][1] + rng.uniform(-0.0014, 0.0014)}
+        for vid, gid in rows
+        if centres.get(gid)
+    ]
     table = Visit.__table__
     if updates:
-        db.session.execute(sa.update(table).where(table.c.id == sa.bindparam("vid"))
-                           .values(latitude=sa.bindparam("lat"), longitude=sa.bindparam("lon")), updates)
+        db.session.execute(
+            sa.update(table)
+            .where(table.c.id == sa.bindparam("vid"))
+            .values(latitude=sa.bindparam("lat"), longitude=sa.bindparam("lon")),
+            updates,
+        )
     db.session.commit()
 
 
 def plain_groupby(sql: str, runs: int, **params) -> float:
     """Median time of a plain SQL GROUP BY, run on the same connection pool."""
+
     def run():
         with db.engine.connect() as conn:
             conn.execute(sa.text(sql), params).all()
+
     return median_ms(run, runs)
 
 
@@ -142,8 +165,9 @@ def bench_ward(url: str, runs: int) -> str:
     with app.app_context():
         ward_id = ensure_demo_ward()
         people = db.session.scalar(sa.text("SELECT count(*) FROM persons WHERE ward_id = :w"), {"w": ward_id})
-        groupby = plain_groupby("SELECT residential_group_id, count(*) FROM persons WHERE ward_id = :w "
-                                "GROUP BY residential_group_id", runs, w=ward_id)
+        groupby = plain_groupby(
+            "SELECT residential_group_id, count(*) FROM persons WHERE ward_id = :w GROUP BY residential_group_id", runs, w=ward_id
+        )
     client = logged_in_client(app, "canbo")
     figures = {}
     for endpoint in WARD_ENDPOINTS:
@@ -186,8 +210,10 @@ def main() -> None:
     url = os.environ.get("SURVEY_BENCH_DATABASE_URL", "")
     if args.city:
         if not url.startswith("postgresql"):
-            script = f"source {ROOT / 'tests' / 'pg_throwaway.sh'} && SURVEY_BENCH_DATABASE_URL=$SURVEY_DATABASE_URL " \
-                     f"{sys.executable} {Path(__file__).resolve()} --city --wards {args.wards} --runs {args.runs}"
+            script = (
+                f"source {ROOT / 'tests' / 'pg_throwaway.sh'} && SURVEY_BENCH_DATABASE_URL=$SURVEY_DATABASE_URL "
+                f"{sys.executable} {Path(__file__).resolve()} --city --wards {args.wards} --runs {args.runs}"
+            )
             sys.exit(subprocess.call(["bash", "-c", script]))
         print(bench_city(url, args.runs, args.wards))
         return

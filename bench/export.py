@@ -25,6 +25,7 @@ fork), Python and the app included; the ward is generated in a subprocess of its
 last line printed is the contract:
     export_s=A floor_s=B naive_s=C ratio_floor=A/B ratio_naive=C/A peak_rss_mb=M
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,8 +44,19 @@ os.environ.setdefault("SURVEY_SECRET_KEY", "bench-secret-key")
 
 WARD_CODE = "PL"
 #: The ward's tables the export reads, for the floor's and the naive way's plain SELECTs.
-TABLES = ("households", "persons", "submissions", "visits", "support_events", "plan_classes", "plan_learners",
-          "residential_groups", "survey_teams", "users", "person_indicators")
+TABLES = (
+    "households",
+    "persons",
+    "submissions",
+    "visits",
+    "support_events",
+    "plan_classes",
+    "plan_learners",
+    "residential_groups",
+    "survey_teams",
+    "users",
+    "person_indicators",
+)
 
 
 def _app(database: Path, instance: Path):
@@ -95,8 +107,10 @@ def _cells(scope):
     """Our sheets with every row pre-computed: [(title, headers, rows)]."""
     from survey_app.exports.sheets import build_sheets
 
-    return [(sheet.title(scope.lang), [c.header(scope.lang) for c in sheet.columns], list(sheet.rows()))
-            for sheet in build_sheets(scope)]
+    return [
+        (sheet.title(scope.lang), [c.header(scope.lang) for c in sheet.columns], list(sheet.rows()))
+        for sheet in build_sheets(scope)
+    ]
 
 
 def measure(kind: str, database: Path, instance: Path, out: Path) -> dict:
@@ -136,8 +150,10 @@ def _peak_rss_mb() -> float:
 def _floor(sheets, path: Path) -> None:
     import xlsxwriter
 
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
-                                               "strings_to_urls": False, "default_date_format": "dd/mm/yyyy"})
+    workbook = xlsxwriter.Workbook(
+        str(path),
+        {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "default_date_format": "dd/mm/yyyy"},
+    )
     for title, headers, rows in sheets:
         worksheet = workbook.add_worksheet(title)
         worksheet.write_row(0, 0, headers)
@@ -167,8 +183,23 @@ def _unique(headers: list[str]) -> list[str]:
 
 def _run_child(kind: str, database: Path, instance: Path, out: Path, households: int = 0) -> dict:
     completed = subprocess.run(
-        [sys.executable, __file__, "--measure", kind, "--database", str(database), "--instance", str(instance),
-         "--out", str(out), "--households", str(households)], capture_output=True, text=True)
+        [
+            sys.executable,
+            __file__,
+            "--measure",
+            kind,
+            "--database",
+            str(database),
+            "--instance",
+            str(instance),
+            "--out",
+            str(out),
+            "--households",
+            str(households),
+        ],
+        capture_output=True,
+        text=True,
+    )
     if completed.returncode != 0:
         sys.exit(f"the {kind} run failed:\n{completed.stderr}")
     return json.loads(completed.stdout.strip().splitlines()[-1])
@@ -177,8 +208,9 @@ def _run_child(kind: str, database: Path, instance: Path, out: Path, households:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--households", type=int, default=12_000)
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="runs of ours and of the floor, the fastest counting (the naive way runs once)")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs of ours and of the floor, the fastest counting (the naive way runs once)"
+    )
     parser.add_argument("--keep", type=Path, help="keep the database and the files in this folder")
     parser.add_argument("--measure", choices=("generate", "ours", "floor", "naive"), help=argparse.SUPPRESS)
     parser.add_argument("--database", type=Path, help=argparse.SUPPRESS)
@@ -206,11 +238,15 @@ def main() -> None:
             runs = [_run_child(kind, database, instance, folder) for _ in range(repeat)]
             results[kind] = min(runs, key=lambda r: r["seconds"])
             result = results[kind]
-            print(f"{kind:>6}: {result['seconds']:.2f} s CPU ({result['wall']:.2f} s wall), {result['rows']} rows, "
-                  f"peak RSS {result['peak_rss_mb']:.0f} MB")
+            print(
+                f"{kind:>6}: {result['seconds']:.2f} s CPU ({result['wall']:.2f} s wall), {result['rows']} rows, "
+                f"peak RSS {result['peak_rss_mb']:.0f} MB"
+            )
     ours, floor, naive = (results[k]["seconds"] for k in ("ours", "floor", "naive"))
-    print(f"export_s={ours:.2f} floor_s={floor:.2f} naive_s={naive:.2f} ratio_floor={ours / floor:.2f} "
-          f"ratio_naive={naive / ours:.2f} peak_rss_mb={results['ours']['peak_rss_mb']:.0f}")
+    print(
+        f"export_s={ours:.2f} floor_s={floor:.2f} naive_s={naive:.2f} ratio_floor={ours / floor:.2f} "
+        f"ratio_naive={naive / ours:.2f} peak_rss_mb={results['ours']['peak_rss_mb']:.0f}"
+    )
 
 
 if __name__ == "__main__":

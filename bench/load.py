@@ -40,6 +40,7 @@ included); floor_per_s: distinct records in the floor table over the floor pass'
 ratio_floor = stored_per_s / floor_per_s. The exit status is 1 when a record was lost, doubled or
 refused, a re-send was not a duplicate, or the server answered 5xx.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -79,24 +80,46 @@ def start_postgres() -> tuple[subprocess.Popen, str]:
     """A throwaway PostgreSQL; it stops when the returned shell's stdin closes."""
     shell = subprocess.Popen(
         ["bash", "-c", f'source {ROOT / "tests/pg_throwaway.sh"}; echo "$SURVEY_DATABASE_URL"; read -r _'],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     return shell, shell.stdout.readline().strip()
 
 
 def server_env(url: str, instance: str) -> dict:
     """The environment of gunicorn and the worker: this checkout's code, the bench database, the floor on."""
-    return {**os.environ, "SURVEY_DATABASE_URL": url, "SURVEY_INSTANCE_PATH": instance, "SURVEY_BENCH_FLOOR": "1",
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    return {
+        **os.environ,
+        "SURVEY_DATABASE_URL": url,
+        "SURVEY_INSTANCE_PATH": instance,
+        "SURVEY_BENCH_FLOOR": "1",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
 
 
 def start_gunicorn(env: dict, port: int, instance: str, workers: int, threads: int) -> subprocess.Popen:
     with open(Path(instance) / "gunicorn.log", "wb") as log:  # the child keeps its own copy
         server = subprocess.Popen(
             # the production settings (survey_app/gunicorn_conf.py); sync workers unless --threads says
-            [str(Path(sys.executable).parent / "gunicorn"), "-c", "python:survey_app.gunicorn_conf", "-w", str(workers),
-             *(["-k", "gthread", "--threads", str(threads)] if threads > 1 else ["-k", "sync"]),
-             "-b", f"127.0.0.1:{port}", "--backlog", "2048", "survey_app:create_app()"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "-c",
+                "python:survey_app.gunicorn_conf",
+                "-w",
+                str(workers),
+                *(["-k", "gthread", "--threads", str(threads)] if threads > 1 else ["-k", "sync"]),
+                "-b",
+                f"127.0.0.1:{port}",
+                "--backlog",
+                "2048",
+                "survey_app:create_app()",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -142,7 +165,7 @@ def batches_of(plans: list[dict], size: int, resend_share: float) -> list[dict]:
         queue, batches = plan["queue"], []
         for start in range(0, len(queue), size):
             lost = int((number + 1) * resend_share) > int(number * resend_share)
-            batches.append({"items": queue[start:start + size], "resend": lost})
+            batches.append({"items": queue[start : start + size], "resend": lost})
             number += 1
         phones.append({"username": plan["username"], "batches": batches})
     return phones
@@ -153,10 +176,16 @@ def run_pass(plan: dict, path: str, tmp: str, name: str) -> dict:
     from load_seed import PASSWORD
 
     plan_file, report_file = Path(tmp) / f"{name}.plan.json", Path(tmp) / f"{name}.report.json"
-    plan_file.write_text(json.dumps({**plan, "path": path, "password": PASSWORD,
-                                     "expect_duplicates": path == REAL_PATH}, ensure_ascii=False), encoding="utf-8")
-    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--generate", str(plan_file),
-                           str(report_file)], check=False, cwd=ROOT, timeout=plan["timeout"] + 120)
+    plan_file.write_text(
+        json.dumps({**plan, "path": path, "password": PASSWORD, "expect_duplicates": path == REAL_PATH}, ensure_ascii=False),
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--generate", str(plan_file), str(report_file)],
+        check=False,
+        cwd=ROOT,
+        timeout=plan["timeout"] + 120,
+    )
     if done.returncode != 0 or not report_file.exists():
         raise SystemExit(f"the {name} pass failed (load generator exit status {done.returncode})")
     return json.loads(report_file.read_text(encoding="utf-8"))
@@ -207,11 +236,13 @@ def show_server_logs(tmp: str) -> None:
 
 
 def summary(name: str, report: dict) -> None:
-    _log(f"{name}: {len(report['latencies'])} batch requests in {report['elapsed_s']:.1f} s "
-         f"(logins {report['login_s']:.1f} s before), {report['errors_5xx']} answered 5xx, "
-         f"{sum(report['transport_errors'].values())} without answer {report['transport_errors'] or ''}, "
-         f"{report['refused']} records refused, "
-         f"{len(report['errors'])} errors")
+    _log(
+        f"{name}: {len(report['latencies'])} batch requests in {report['elapsed_s']:.1f} s "
+        f"(logins {report['login_s']:.1f} s before), {report['errors_5xx']} answered 5xx, "
+        f"{sum(report['transport_errors'].values())} without answer {report['transport_errors'] or ''}, "
+        f"{report['refused']} records refused, "
+        f"{len(report['errors'])} errors"
+    )
     for error in report["errors"][:5]:
         _log(f"  {name} error: {error}")
 
@@ -229,8 +260,9 @@ def main(argv=None) -> int:
     parser.add_argument("--batch", type=int, default=20, help="records per batch")
     parser.add_argument("--resend", type=float, default=0.2, help="share of batches whose reply is lost")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="threads per gunicorn worker (1: gunicorn's sync workers, as in production)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per gunicorn worker (1: gunicorn's sync workers, as in production)"
+    )
     parser.add_argument("--seed", type=int, default=16, help="random seed of the ward and the answers")
     parser.add_argument("--timeout", type=float, default=900, help="seconds before a pass is stopped")
     parser.add_argument("--generate", nargs=2, metavar=("PLAN", "REPORT"), help=argparse.SUPPRESS)
@@ -253,8 +285,12 @@ def main(argv=None) -> int:
             port, env = free_port(), server_env(url, tmp)
             server = start_gunicorn(env, port, tmp, args.workers, args.threads)
             worker = start_worker(env, tmp)
-            plan = {"base": f"http://127.0.0.1:{port}", "timeout": args.timeout, "request_timeout": args.timeout,
-                    "phones": batches_of(plans, args.batch, args.resend)}
+            plan = {
+                "base": f"http://127.0.0.1:{port}",
+                "timeout": args.timeout,
+                "request_timeout": args.timeout,
+                "phones": batches_of(plans, args.batch, args.resend),
+            }
             floor = run_pass(plan, FLOOR_PATH, tmp, "floor")
             real = run_pass(plan, REAL_PATH, tmp, "real")
             engine = sa.create_engine(url)
@@ -276,11 +312,20 @@ def main(argv=None) -> int:
     stored_per_s = stored / real["elapsed_s"]
     floor_per_s = floor_stored / floor["elapsed_s"]
     errors_5xx = floor["errors_5xx"] + real["errors_5xx"]
-    print(f"stored_per_s={stored_per_s:.0f} p95_ms={p95_ms(real['latencies']):.0f} floor_per_s={floor_per_s:.0f} "
-          f"ratio_floor={stored_per_s / floor_per_s if floor_per_s else 0:.2f} sent={len(sent)} stored={stored} "
-          f"duplicates={duplicates} lost={len(sent) - stored} errors_5xx={errors_5xx}")
-    clean = (stored == len(sent) and duplicates == 0 and floor_stored == len(sent) and errors_5xx == 0
-             and not floor["errors"] and not real["errors"] and real["refused"] == 0)
+    print(
+        f"stored_per_s={stored_per_s:.0f} p95_ms={p95_ms(real['latencies']):.0f} floor_per_s={floor_per_s:.0f} "
+        f"ratio_floor={stored_per_s / floor_per_s if floor_per_s else 0:.2f} sent={len(sent)} stored={stored} "
+        f"duplicates={duplicates} lost={len(sent) - stored} errors_5xx={errors_5xx}"
+    )
+    clean = (
+        stored == len(sent)
+        and duplicates == 0
+        and floor_stored == len(sent)
+        and errors_5xx == 0
+        and not floor["errors"]
+        and not real["errors"]
+        and real["refused"] == 0
+    )
     return 0 if clean else 1
 
 

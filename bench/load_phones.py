@@ -8,6 +8,7 @@ batches one after the other. A 5xx answer or a broken connection is retried with
 as the phone does; every 5xx is counted. The report (JSON, to the path given) holds the sending
 phase's wall time, each batch request's latency and the problems met.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -40,8 +41,10 @@ class Phone:
         self.base, self.path, self.password = plan["base"], plan["path"], plan["password"]
         self.expect_duplicates = plan["expect_duplicates"]
         self.username = phone["username"]
-        self.batches = [(len(b["items"]), _encode(b["items"]), _encode([_again(i) for i in b["items"]])
-                         if b["resend"] else None) for b in phone["batches"]]
+        self.batches = [
+            (len(b["items"]), _encode(b["items"]), _encode([_again(i) for i in b["items"]]) if b["resend"] else None)
+            for b in phone["batches"]
+        ]
         self.latencies: list[float] = []
         self.errors: list[str] = []
         self.errors_5xx = self.refused = 0
@@ -72,8 +75,7 @@ class Phone:
             self.errors.append("login never accepted")
             return False
         async with session.get(f"{self.base}/api/phone/csrf") as response:
-            self.headers = {"X-CSRFToken": (await response.json())["csrf_token"],
-                            "Content-Type": "application/json"}
+            self.headers = {"X-CSRFToken": (await response.json())["csrf_token"], "Content-Type": "application/json"}
         return True
 
     async def send_all(self, session: aiohttp.ClientSession) -> None:
@@ -82,8 +84,7 @@ class Phone:
             if results is None or again is None:
                 continue
             repeated = await self._post(session, again, count)  # the first reply was "lost"
-            if self.expect_duplicates and repeated is not None and any(
-                    r.get("result") != "duplicate" for r in repeated):
+            if self.expect_duplicates and repeated is not None and any(r.get("result") != "duplicate" for r in repeated):
                 self.errors.append(f"a re-sent record was not recognised as a duplicate: {repeated[0]}")
 
     async def _post(self, session: aiohttp.ClientSession, body: bytes, count: int):
@@ -130,8 +131,9 @@ async def _run(plan: dict) -> dict:
         # Idle connections are dropped before gunicorn's 2 s keep-alive ends: reusing one the server is
         # closing would fail the request (a phone waiting for the others to log in idles that long).
         connector = aiohttp.TCPConnector(keepalive_timeout=1.0)
-        async with aiohttp.ClientSession(timeout=timeout, cookie_jar=aiohttp.CookieJar(unsafe=True),
-                                         connector=connector) as session:
+        async with aiohttp.ClientSession(
+            timeout=timeout, cookie_jar=aiohttp.CookieJar(unsafe=True), connector=connector
+        ) as session:
             try:
                 ready = await phone.login(session)
             except (TimeoutError, aiohttp.ClientError) as error:
@@ -154,7 +156,9 @@ async def _run(plan: dict) -> dict:
     await asyncio.wait_for(asyncio.gather(start_when_all_logged_in(), *(one(p) for p in phones)), plan["timeout"])
     elapsed = time.perf_counter() - clock["started"]
     return {
-        "elapsed_s": elapsed, "login_s": clock["login_s"], "ended_wall": clock["started_wall"] + elapsed,
+        "elapsed_s": elapsed,
+        "login_s": clock["login_s"],
+        "ended_wall": clock["started_wall"] + elapsed,
         "latencies": sorted(latency for phone in phones for latency in phone.latencies),
         "errors_5xx": sum(phone.errors_5xx for phone in phones),
         "transport_errors": dict(sum((Counter(phone.transport_errors) for phone in phones), Counter())),

@@ -6,6 +6,7 @@ members (3 on average), all aged 15 or over, listed as Person rows like the demo
 phone's record answers for exactly those members with the demo answer generator
 (survey_app/demo/answers.py), so the server links every answered member to the roster.
 """
+
 from __future__ import annotations
 
 import random
@@ -38,37 +39,52 @@ def roster(rng: random.Random) -> list[tuple[str, int, str]]:
     members = []
     for line_no in range(1, rng.randint(1, 5) + 1):
         sex = rng.choice([Sex.MALE, Sex.FEMALE])
-        age = rng.randint(20, 85) if line_no == 1 else rng.randint(*rng.choices(
-            [band for band, _ in ADULT_BANDS], [w for _, w in ADULT_BANDS])[0])
+        age = (
+            rng.randint(20, 85)
+            if line_no == 1
+            else rng.randint(*rng.choices([band for band, _ in ADULT_BANDS], [w for _, w in ADULT_BANDS])[0])
+        )
         name = person_name(rng, sex, family if line_no == 1 or age < 25 else None)
         members.append((name, SURVEY_YEAR - age, sex.value))
     return members
 
 
-def record(rng: random.Random, household_id: int, group_code: str, address: str,
-           people: list[tuple[str, int, str]], version: str) -> dict:
+def record(
+    rng: random.Random, household_id: int, group_code: str, address: str, people: list[tuple[str, int, str]], version: str
+) -> dict:
     """An interview as the phone sends it (survey_app/collection/records.py), answers from the demo generator."""
     from survey_app.demo.answers import household_answers, member_answers
 
     members = [member_answers(rng, person, len(people)) for person in people]
     answers = household_answers(rng, group_code, (address, people[0][0]), members, len(people))
-    visited = (datetime(SURVEY_YEAR, 8, 1, tzinfo=LOCAL) + timedelta(days=rng.randrange(61))
-               + timedelta(hours=rng.randint(8, 19), minutes=rng.randrange(60)))
+    visited = (
+        datetime(SURVEY_YEAR, 8, 1, tzinfo=LOCAL)
+        + timedelta(days=rng.randrange(61))
+        + timedelta(hours=rng.randint(8, 19), minutes=rng.randrange(60))
+    )
     started = visited + timedelta(minutes=1)
     finished = started + timedelta(minutes=3 + 4 * len(members) + rng.randint(0, 5))
     return {
-        "uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "outcome": "interviewed",
-        "household_id": household_id, "visited_at": _utc(visited), "started_at": _utc(started),
+        "uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "outcome": "interviewed",
+        "household_id": household_id,
+        "visited_at": _utc(visited),
+        "started_at": _utc(started),
         "finished_at": _utc(finished),
-        "location": {"latitude": round(20.84 + rng.uniform(0, 0.04), 6),
-                     "longitude": round(106.66 + rng.uniform(0, 0.05), 6), "accuracy_m": rng.randint(4, 30)},
-        "form_id": FORM_ID, "form_version": version, "answers": answers,
-        "sent_at": _utc(finished + timedelta(minutes=rng.randint(1, 180))), "attempt": 1,
+        "location": {
+            "latitude": round(20.84 + rng.uniform(0, 0.04), 6),
+            "longitude": round(106.66 + rng.uniform(0, 0.05), 6),
+            "accuracy_m": rng.randint(4, 30),
+        },
+        "form_id": FORM_ID,
+        "form_version": version,
+        "answers": answers,
+        "sent_at": _utc(finished + timedelta(minutes=rng.randint(1, 180))),
+        "attempt": 1,
     }
 
 
-def seed(url: str, phones: int, records_per_phone: int, rng: random.Random,
-         phones_per_team: int = 10) -> list[dict]:
+def seed(url: str, phones: int, records_per_phone: int, rng: random.Random, phones_per_team: int = 10) -> list[dict]:
     """Seed the ward; each phone's plan: {"username", "queue": [record, ...]}."""
     from survey_app import create_app
     from survey_app.accounts.models import Role
@@ -97,30 +113,57 @@ def seed(url: str, phones: int, records_per_phone: int, rng: random.Random,
         next_person = (db.session.scalar(sa.select(sa.func.max(Person.id))) or 0) + 1
         created = utcnow()
         for team_no in range((phones + phones_per_team - 1) // phones_per_team):
-            group = ResidentialGroup(ward_id=ward.id, code=f"TDP{team_no + 1:02d}", name=f"Tổ {team_no + 1}",
-                                     expected_households=phones_per_team * records_per_phone)
+            group = ResidentialGroup(
+                ward_id=ward.id,
+                code=f"TDP{team_no + 1:02d}",
+                name=f"Tổ {team_no + 1}",
+                expected_households=phones_per_team * records_per_phone,
+            )
             team = SurveyTeam(ward_id=ward.id, number=team_no + 1, name=f"Tổ khảo sát {team_no + 1}")
             db.session.add_all([group, team])
             db.session.flush()
-            db.session.add(Assignment(ward_id=ward.id, survey_team_id=team.id, residential_group_id=group.id,
-                                      starts_on=date(2025, 1, 1)))
+            db.session.add(
+                Assignment(ward_id=ward.id, survey_team_id=team.id, residential_group_id=group.id, starts_on=date(2025, 1, 1))
+            )
             for phone in range(team_no * phones_per_team, min(phones, (team_no + 1) * phones_per_team)):
-                user = create_user(username=f"phone{phone:04d}", full_name=f"Khảo sát viên {phone}",
-                                   role=Role.SURVEYOR, password=PASSWORD, ward=ward, team=team)
+                user = create_user(
+                    username=f"phone{phone:04d}",
+                    full_name=f"Khảo sát viên {phone}",
+                    role=Role.SURVEYOR,
+                    password=PASSWORD,
+                    ward=ward,
+                    team=team,
+                )
                 queue = []
                 for _ in range(records_per_phone):
                     people = roster(rng)
                     address = f"Số {rng.randint(1, 220)}, ngõ {rng.randint(1, 150)}, đường Lạch Tray"
-                    households.append({
-                        "id": next_household, "ward_id": ward.id, "residential_group_id": group.id,
-                        "address": address, "head_name": people[0][0], "member_count": len(people),
-                        "status": HouseholdStatus.NOT_VISITED.value, "created_at": created,
-                        "list_key": f"bench:{next_household}"})
+                    households.append(
+                        {
+                            "id": next_household,
+                            "ward_id": ward.id,
+                            "residential_group_id": group.id,
+                            "address": address,
+                            "head_name": people[0][0],
+                            "member_count": len(people),
+                            "status": HouseholdStatus.NOT_VISITED.value,
+                            "created_at": created,
+                            "list_key": f"bench:{next_household}",
+                        }
+                    )
                     for line_no, (name, birth_year, sex) in enumerate(people, start=1):
-                        persons.append({
-                            "id": next_person, "ward_id": ward.id, "household_id": next_household,
-                            "residential_group_id": group.id, "line_no": line_no, "full_name": name,
-                            "birth_year": birth_year, "sex": sex})
+                        persons.append(
+                            {
+                                "id": next_person,
+                                "ward_id": ward.id,
+                                "household_id": next_household,
+                                "residential_group_id": group.id,
+                                "line_no": line_no,
+                                "full_name": name,
+                                "birth_year": birth_year,
+                                "sex": sex,
+                            }
+                        )
                         next_person += 1
                     queue.append(record(rng, next_household, group.code, address, people, form.version))
                     next_household += 1
@@ -129,8 +172,9 @@ def seed(url: str, phones: int, records_per_phone: int, rng: random.Random,
         db.session.execute(sa.insert(Person.__table__), persons)
         if db.engine.dialect.name == "postgresql":
             for table in ("households", "persons"):
-                db.session.execute(sa.text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"))
+                db.session.execute(
+                    sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+                )
         db.session.commit()
         db.engine.dispose()
     return plans

@@ -13,6 +13,7 @@ the wire, whatever the browser's caches did. Then the phone goes offline and the
 The last line is: first_load_compressed_bytes=N cached_reload_network_bytes=M
 Budget: N <= 200 KB (204,800 bytes), M = 0.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("SURVEY_SECRET_KEY", "page-weight-bench")
 
 BUDGET_BYTES = 200 * 1024
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def start_demo_server(households: int):
@@ -40,8 +48,7 @@ def start_demo_server(households: int):
     from survey_app.extensions import db
 
     folder = tempfile.mkdtemp(prefix="page-weight-")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.db",
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.db", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     with app.app_context():
         db.create_all()
         generate(DemoConfig(households=households))
@@ -80,8 +87,14 @@ class Recorder:
                 result.close()
         with self.lock:
             if self.rows is not None:
-                self.rows.append({"path": environ.get("PATH_INFO", ""), "status": seen.get("status"),
-                                  "raw": len(body), "gzip": gzip_size(body)})
+                self.rows.append(
+                    {
+                        "path": environ.get("PATH_INFO", ""),
+                        "status": seen.get("status"),
+                        "raw": len(body),
+                        "gzip": gzip_size(body),
+                    }
+                )
         return [body]
 
     def start(self):

@@ -25,6 +25,7 @@ the last one is:
 
 The target (issue 19): U < 2000.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,8 +51,15 @@ from survey_app import create_app  # noqa: E402
 from survey_app.extensions import db  # noqa: E402
 
 #: Endpoints that are not pages (files, feeds, actions reached by a link) or need a one-time token.
-NOT_PAGES = ("static", "collection.service_worker", "accounts.set_language", "favicon", "teams.enroll",
-             "accounts.set_password", "collection.self_survey")
+NOT_PAGES = (
+    "static",
+    "collection.service_worker",
+    "accounts.set_language",
+    "favicon",
+    "teams.enroll",
+    "accounts.set_password",
+    "collection.self_survey",
+)
 
 
 class Timer:
@@ -131,10 +139,16 @@ def ids_for(user) -> dict:
         return db.session.scalar(sa.select(model.id).where(model.ward_id == ward).order_by(model.id).limit(1))
 
     found = {
-        "ward_id": first(Ward), "group_id": first(ResidentialGroup), "team_id": first(SurveyTeam),
-        "user_id": first(User, User.role == Role.SURVEYOR), "submission_id": first(Submission),
-        "row_id": first(QuarantinedSubmission), "refused_id": first(RefusedRecord), "type_id": first(SupportType),
-        "class_id": first(PlanClass), "version_id": first_row(FormVersion),
+        "ward_id": first(Ward),
+        "group_id": first(ResidentialGroup),
+        "team_id": first(SurveyTeam),
+        "user_id": first(User, User.role == Role.SURVEYOR),
+        "submission_id": first(Submission),
+        "row_id": first(QuarantinedSubmission),
+        "refused_id": first(RefusedRecord),
+        "type_id": first(SupportType),
+        "class_id": first(PlanClass),
+        "version_id": first_row(FormVersion),
     }
     return {name: value for name, value in found.items() if value is not None}
 
@@ -238,8 +252,10 @@ def main() -> None:
         print("in Chromium (usable ms, settled ms):")
         for ms, settled, username, rule in usable[:15]:
             print(f"{ms:8.1f} {settled:8.1f}  {username:<10} {rule}")
-        print(f"slowest_usable_ms={usable[0][0]:.0f} slowest_usable={usable[0][3]} "
-              f"slowest_settled_ms={max(row[1] for row in usable):.0f}")
+        print(
+            f"slowest_usable_ms={usable[0][0]:.0f} slowest_usable={usable[0][3]} "
+            f"slowest_settled_ms={max(row[1] for row in usable):.0f}"
+        )
     slowest = measured[0]
     print(f"slowest_page_ms={slowest[0]:.0f} pages={len(measured)} slowest={slowest[2]}")
 

@@ -8,6 +8,7 @@ demand, build classes, store the plan) and ends with one line:
 ``plan_seconds=N classes=C learners=L unplaced=U`` (the best of the repeats).
 Run by hand; it is not a test.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,10 +60,14 @@ def run(url: str, households: int, repeat: int) -> None:
             timings.append(time.perf_counter() - started)
             db.session.expire_all()
         summary = plan.summary
-        print(f"people={summary['people']} home_visits={summary['home_visits']} pool={summary['pool']} "
-              f"trainers_used={summary['trainers_used']} runs={', '.join(f'{t:.2f}' for t in timings)}")
-        print(f"plan_seconds={min(timings):.2f} classes={summary['classes']} learners={summary['learners']} "
-              f"unplaced={summary['unplaced']}")
+        print(
+            f"people={summary['people']} home_visits={summary['home_visits']} pool={summary['pool']} "
+            f"trainers_used={summary['trainers_used']} runs={', '.join(f'{t:.2f}' for t in timings)}"
+        )
+        print(
+            f"plan_seconds={min(timings):.2f} classes={summary['classes']} learners={summary['learners']} "
+            f"unplaced={summary['unplaced']}"
+        )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ baseline is the shipped household form (68 questions) loaded the same way.
 The last line is: refuse_60k_rows_s=X household_form_s=Y ratio=X/Y
 Budget: X < 1 second (the refusal reads 5,001 rows of the sheet, whatever its length).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,7 +51,9 @@ def big_form(rows: int, salt: int) -> bytes:
             rows_xml = "".join(
                 f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>text</t></is></c>'
                 f'<c r="B{n}" t="inlineStr"><is><t>q{n}</t></is></c>'
-                f'<c r="C{n}" t="inlineStr"><is><t>Câu hỏi {n}</t></is></c></row>' for n in range(2, rows + 2))
+                f'<c r="C{n}" t="inlineStr"><is><t>Câu hỏi {n}</t></is></c></row>'
+                for n in range(2, rows + 2)
+            )
             target.writestr(info, head + rows_xml.encode() + b"</sheetData>" + tail)
     return out.getvalue()
 
@@ -99,8 +102,7 @@ def main() -> None:
             elapsed, errors = timed_load(household_form(salt))
             assert not errors, [e.to_dict() for e in errors]
             loads.append(elapsed)
-        print(f"{args.rows:,}-row form ({len(data):,} bytes): refused in "
-              f"{', '.join(f'{t:.3f}' for t in refusals)} s: {message}")
+        print(f"{args.rows:,}-row form ({len(data):,} bytes): refused in {', '.join(f'{t:.3f}' for t in refusals)} s: {message}")
         print(f"household form: loaded in {', '.join(f'{t:.3f}' for t in loads)} s")
     refuse, load = statistics.median(refusals), statistics.median(loads)
     print(f"budget: refusal < {BUDGET_S} s: {'ok' if refuse < BUDGET_S else 'OVER'}")

@@ -17,6 +17,7 @@ The ORXE bundle is built with npm and esbuild into a temporary folder (--orxe-bu
 The last line is: cases=N own_agree=N pair_agree=N own_server_us=X pair_server_us=X server_ratio=R
 own_phone_us=X pair_phone_us=X phone_ratio=R ("own": A, "pair": B; the ratios are B's time over A's).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,6 +56,7 @@ XF = "{http://www.w3.org/2002/xforms}"
 
 
 # ---- the case table --------------------------------------------------------------------------
+
 
 def same_b(got: dict, want: dict) -> bool:
     """The table's comparison, where a node's text stands for the JSON value it came from."""
@@ -117,6 +119,7 @@ def a_outcomes_js(tmp: Path) -> list[dict]:
 
 # ---- the household form ----------------------------------------------------------------------
 
+
 def household_answers() -> dict:
     return household()
 
@@ -133,8 +136,7 @@ def a_jobs(schema, answers: dict) -> list[dict]:
             if field.repeat is None:
                 jobs.append({"source": expression.source, "member": None, "dot": answers.get(field.name)})
             else:
-                jobs.extend({"source": expression.source, "member": i, "dot": m.get(field.name)}
-                            for i, m in enumerate(members))
+                jobs.extend({"source": expression.source, "member": i, "dot": m.get(field.name)} for i, m in enumerate(members))
     return jobs
 
 
@@ -143,10 +145,16 @@ def time_a_server(schema, answers, jobs, rounds=2000):
     members = answers["members"]
 
     def once():
-        contexts = [Context(values=answers, dot=j["dot"], today="2025-06-15") if j["member"] is None else
-                    Context(values=answers, member=members[j["member"]], positions=(j["member"] + 1,), dot=j["dot"],
-                            today="2025-06-15") for j in jobs]
+        contexts = [
+            Context(values=answers, dot=j["dot"], today="2025-06-15")
+            if j["member"] is None
+            else Context(
+                values=answers, member=members[j["member"]], positions=(j["member"] + 1,), dot=j["dot"], today="2025-06-15"
+            )
+            for j in jobs
+        ]
         return [e.evaluate(c) for e, c in zip(compiled, contexts)]
+
     results = once()
     per = best(lambda: once(), rounds)
     per_validate = best(lambda: validate(schema, answers, today=TODAY), max(rounds // 4, 50))
@@ -198,6 +206,7 @@ def fill(template: ET.Element, answers: dict) -> ET.Element:
                 copy_into(child, node, values)
             elif child.tag in values and values[child.tag] is not None:
                 node.text = to_string(values[child.tag])
+
     copy_into(template, root, answers)
     member_template = template.find("members")
     position = list(template).index(member_template)
@@ -221,6 +230,7 @@ def time_b_server(template, binds, answers, rounds=300):
                 context.item = node
                 results.append(B.result(token.evaluate(context)))
         return results
+
     results = once()
     per = best(once, rounds)
     build = best(lambda: B.XPathContext(fill(template, answers)), rounds)
@@ -229,23 +239,39 @@ def time_b_server(template, binds, answers, rounds=300):
 
 def _xpath2(expr: str) -> str:
     from translate import CLASHES
+
     code = re.sub(r"(?<![\w:-])(" + "|".join(re.escape(n) for n in CLASHES) + r")\(", r"odk:\1(", expr)
     return code.replace("odk:if(", "odk:choose(")
 
 
 # ---- the phone (Chromium) ------------------------------------------------------------------
 
+
 def orxe_bundle(folder: Path | None) -> Path:
     if folder and (folder / "orxe.js").exists():
         return folder
     folder = Path(tempfile.mkdtemp(prefix="orxe-"))
     subprocess.run(["npm", "init", "-y"], cwd=folder, check=True, capture_output=True)
-    subprocess.run(["npm", "install", "--silent", f"openrosa-xpath-evaluator@{ORXE_VERSION}",
-                    f"node-forge@{FORGE_VERSION}", f"esbuild@{ESBUILD_VERSION}"], cwd=folder, check=True)
+    subprocess.run(
+        [
+            "npm",
+            "install",
+            "--silent",
+            f"openrosa-xpath-evaluator@{ORXE_VERSION}",
+            f"node-forge@{FORGE_VERSION}",
+            f"esbuild@{ESBUILD_VERSION}",
+        ],
+        cwd=folder,
+        check=True,
+    )
     (folder / "entry.js").write_text("window.orxe = require('openrosa-xpath-evaluator');\n")
     for name, extra in (("orxe.js", []), ("orxe-no-forge.js", ["--external:node-forge"])):
-        subprocess.run(["npx", "esbuild", "entry.js", "--bundle", "--minify", "--format=iife", *extra,
-                        f"--outfile={name}"], cwd=folder, check=True, capture_output=True)
+        subprocess.run(
+            ["npx", "esbuild", "entry.js", "--bundle", "--minify", "--format=iife", *extra, f"--outfile={name}"],
+            cwd=folder,
+            check=True,
+            capture_output=True,
+        )
     return folder
 
 
@@ -266,9 +292,10 @@ def run_chromium(bundle: Path, translated: list[dict], xml: str, binds: list[dic
             if path == "/":
                 route.fulfill(body="<!doctype html><title>bench</title>", content_type="text/html")
             elif path.startswith("/static/"):
-                route.fulfill(path=str(static / path[len("/static/"):]), content_type="text/javascript")
+                route.fulfill(path=str(static / path[len("/static/") :]), content_type="text/javascript")
             else:
                 route.fulfill(status=404)
+
         page.route("http://bench.local/**", serve)
         page.goto("http://bench.local/")
         page.add_script_tag(content=(bundle / "orxe.js").read_text())
@@ -276,8 +303,7 @@ def run_chromium(bundle: Path, translated: list[dict], xml: str, binds: list[dic
         b_cases = page.evaluate("(cases) => window.benchB.cases(cases)", translated)
         b_house = page.evaluate("([xml, binds]) => window.benchB.household(xml, binds, 300)", [xml, binds])
         a_house = page.evaluate("([jobs, answers]) => window.benchA.household(jobs, answers, 3000)", [jobs, answers])
-        a_model = page.evaluate("([schema, answers]) => window.benchA.formModel(schema, answers, 300)",
-                                [schema_json, answers])
+        a_model = page.evaluate("([schema, answers]) => window.benchA.formModel(schema, answers, 300)", [schema_json, answers])
         browser.close()
     return b_cases, b_house, a_house, a_model
 
@@ -314,28 +340,39 @@ def main():
     xml = ET.tostring(fill(template, answers), encoding="unicode")
 
     bundle = orxe_bundle(args.orxe_bundle)
-    b_js, b_house, a_house, a_model = run_chromium(bundle, translated, xml, binds, jobs, answers,
-                                                   form.schema.to_dict())
+    b_js, b_house, a_house, a_model = run_chromium(bundle, translated, xml, binds, jobs, answers, form.schema.to_dict())
 
-    main_js = subprocess.run(["git", "show", f"{BEFORE}:static/js/form-expr.js"], cwd=ROOT, capture_output=True,
-                             check=True).stdout
+    main_js = subprocess.run(
+        ["git", "show", f"{BEFORE}:static/js/form-expr.js"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
     a_bytes = sum(gz(p.read_bytes()) for p in (ROOT / "static" / "js").glob("form-expr*.js"))
     report = {
         "cases": len(cases),
-        "A": {"server_pass": sum(passes(g, w, False) for g, w in zip(a_py, wants)),
-              "phone_pass": sum(passes(g, w, False) for g, w in zip(a_js, wants)),
-              "agree": sum(agree(p, s, w) for p, s, w in zip(a_js, a_py, wants)),
-              "server_us": a_server * 1e6, "server_validate_us": a_validate * 1e6,
-              "server_jobs": len(jobs), "phone_us": a_house["ms"] * 1000, "phone_jobs": a_house["jobs"],
-              "phone_form_model_us": a_model["ms"] * 1000,
-              "gzip_bytes": a_bytes, "gzip_added_bytes": a_bytes - gz(main_js)},
-        "B": {"server_pass": sum(passes(g, w, True) for g, w in zip(b_py, wants)),
-              "phone_pass": sum(passes(g, w, True) for g, w in zip(b_js, wants)),
-              "agree": sum(agree(p, s, w) for p, s, w in zip(b_js, b_py, wants)),
-              "server_us": b_server * 1e6, "server_build_us": b_build * 1e6,
-              "server_jobs": len(b_results), "phone_us": b_house["ms"] * 1000, "phone_jobs": b_house["jobs"],
-              "gzip_bytes": gz((bundle / "orxe.js").read_bytes()),
-              "gzip_bytes_without_digest": gz((bundle / "orxe-no-forge.js").read_bytes())},
+        "A": {
+            "server_pass": sum(passes(g, w, False) for g, w in zip(a_py, wants)),
+            "phone_pass": sum(passes(g, w, False) for g, w in zip(a_js, wants)),
+            "agree": sum(agree(p, s, w) for p, s, w in zip(a_js, a_py, wants)),
+            "server_us": a_server * 1e6,
+            "server_validate_us": a_validate * 1e6,
+            "server_jobs": len(jobs),
+            "phone_us": a_house["ms"] * 1000,
+            "phone_jobs": a_house["jobs"],
+            "phone_form_model_us": a_model["ms"] * 1000,
+            "gzip_bytes": a_bytes,
+            "gzip_added_bytes": a_bytes - gz(main_js),
+        },
+        "B": {
+            "server_pass": sum(passes(g, w, True) for g, w in zip(b_py, wants)),
+            "phone_pass": sum(passes(g, w, True) for g, w in zip(b_js, wants)),
+            "agree": sum(agree(p, s, w) for p, s, w in zip(b_js, b_py, wants)),
+            "server_us": b_server * 1e6,
+            "server_build_us": b_build * 1e6,
+            "server_jobs": len(b_results),
+            "phone_us": b_house["ms"] * 1000,
+            "phone_jobs": b_house["jobs"],
+            "gzip_bytes": gz((bundle / "orxe.js").read_bytes()),
+            "gzip_bytes_without_digest": gz((bundle / "orxe-no-forge.js").read_bytes()),
+        },
     }
     failures = {
         "B_server": [(c["expr"], g, w) for c, g, w in zip(cases, b_py, wants) if not passes(g, w, True)],
@@ -346,14 +383,15 @@ def main():
         "B_disagree": [(c["expr"], p, s) for c, p, s, w in zip(cases, b_js, b_py, wants) if not agree(p, s, w)],
     }
     if args.json:
-        args.json.write_text(json.dumps({"report": report, "failures": failures}, ensure_ascii=False, indent=1,
-                                        default=str))
+        args.json.write_text(json.dumps({"report": report, "failures": failures}, ensure_ascii=False, indent=1, default=str))
     print(json.dumps(report, indent=1))
     a, b = report["A"], report["B"]
-    print(f"cases={report['cases']} own_agree={a['agree']} pair_agree={b['agree']} "
-          f"own_server_us={a['server_us']:.1f} pair_server_us={b['server_us']:.1f} "
-          f"server_ratio={b['server_us'] / a['server_us']:.1f} own_phone_us={a['phone_us']:.1f} "
-          f"pair_phone_us={b['phone_us']:.1f} phone_ratio={b['phone_us'] / a['phone_us']:.1f}")
+    print(
+        f"cases={report['cases']} own_agree={a['agree']} pair_agree={b['agree']} "
+        f"own_server_us={a['server_us']:.1f} pair_server_us={b['server_us']:.1f} "
+        f"server_ratio={b['server_us'] / a['server_us']:.1f} own_phone_us={a['phone_us']:.1f} "
+        f"pair_phone_us={b['phone_us']:.1f} phone_ratio={b['phone_us'] / a['phone_us']:.1f}"
+    )
     if args.orxe_bundle is None:
         shutil.rmtree(bundle, ignore_errors=True)
 

@@ -1,4 +1,5 @@
 """Regenerate the README screenshots: python docs/screenshots.py (needs /usr/bin/chromium)."""
+
 from __future__ import annotations
 
 import os
@@ -12,8 +13,15 @@ from werkzeug.serving import make_server
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def phone_sized(browser, base: str, username: str):

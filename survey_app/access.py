@@ -16,6 +16,7 @@ City roles read figures, never people (`sees_people`): `visible` gives them the 
 counted over, and every page and API leaves out names, addresses, phones, free text and household GPS
 points for them; `survey_app.disclosure` suppresses their small cells.
 """
+
 from __future__ import annotations
 
 from functools import wraps
@@ -50,7 +51,8 @@ def _team_group_ids(team_id: int | None, shares: bool):
     """Subquery: the groups the team covers today whole (shares=False) or a share of (shares=True)."""
     split = Assignment.first_position.is_not(None) if shares else Assignment.first_position.is_(None)
     return sa.select(Assignment.residential_group_id).where(
-        Assignment.survey_team_id == team_id, Assignment.current_clause(local_today()), split)
+        Assignment.survey_team_id == team_id, Assignment.current_clause(local_today()), split
+    )
 
 
 def household_positions(group_ids=None):
@@ -61,8 +63,10 @@ def household_positions(group_ids=None):
     place unless one before it is removed by a re-import. Households registered at the door (no
     list_key) have no position: in a split group every team holding a share sees them.
     """
-    query = sa.select(Household.id, Household.residential_group_id, sa.func.row_number().over(
-        partition_by=Household.residential_group_id, order_by=Household.id).label("position")
+    query = sa.select(
+        Household.id,
+        Household.residential_group_id,
+        sa.func.row_number().over(partition_by=Household.residential_group_id, order_by=Household.id).label("position"),
     ).where(Household.list_key.is_not(None))
     if group_ids is not None:
         query = query.where(Household.residential_group_id.in_(group_ids))
@@ -71,9 +75,16 @@ def household_positions(group_ids=None):
 
 def _share_rows(*where):
     """Subquery of running shares (team_id, group_id, first, last) selected by `where`."""
-    return sa.select(Assignment.survey_team_id.label("team_id"), Assignment.residential_group_id.label("group_id"),
-                     Assignment.first_position.label("first"), Assignment.last_position.label("last")).where(
-        Assignment.current_clause(local_today()), Assignment.first_position.is_not(None), *where).subquery()
+    return (
+        sa.select(
+            Assignment.survey_team_id.label("team_id"),
+            Assignment.residential_group_id.label("group_id"),
+            Assignment.first_position.label("first"),
+            Assignment.last_position.label("last"),
+        )
+        .where(Assignment.current_clause(local_today()), Assignment.first_position.is_not(None), *where)
+        .subquery()
+    )
 
 
 def _share_pairs(shares, counting: bool):
@@ -81,13 +92,16 @@ def _share_pairs(shares, counting: bool):
     SQLite refuses a nested compound). A household registered at the door
     (no position) is seen by every team sharing its group, and counted in the last share (`counting`)."""
     positions = household_positions(sa.select(shares.c.group_id))
-    listed = (sa.select(shares.c.team_id, positions.c.id.label("household_id"))
-              .join(shares, shares.c.group_id == positions.c.residential_group_id)
-              .where(positions.c.position >= shares.c.first,
-                     sa.or_(shares.c.last.is_(None), positions.c.position <= shares.c.last)))
-    at_the_door = (sa.select(shares.c.team_id, Household.id.label("household_id"))
-                   .join(Household, Household.residential_group_id == shares.c.group_id)
-                   .where(Household.list_key.is_(None), *([shares.c.last.is_(None)] if counting else [])))
+    listed = (
+        sa.select(shares.c.team_id, positions.c.id.label("household_id"))
+        .join(shares, shares.c.group_id == positions.c.residential_group_id)
+        .where(positions.c.position >= shares.c.first, sa.or_(shares.c.last.is_(None), positions.c.position <= shares.c.last))
+    )
+    at_the_door = (
+        sa.select(shares.c.team_id, Household.id.label("household_id"))
+        .join(Household, Household.residential_group_id == shares.c.group_id)
+        .where(Household.list_key.is_(None), *([shares.c.last.is_(None)] if counting else []))
+    )
     return [listed, at_the_door]
 
 
@@ -100,10 +114,11 @@ def share_household_ids(team_id: int | None, counting: bool = False):
 def team_households(ward_id: int):
     """Subquery (team_id, household_id): which team covers each household of the ward today, for counts:
     a whole group's households go to its team, a split group's to the team whose share holds them."""
-    whole = (sa.select(Assignment.survey_team_id.label("team_id"), Household.id.label("household_id"))
-             .join(Household, Household.residential_group_id == Assignment.residential_group_id)
-             .where(Assignment.ward_id == ward_id, Assignment.current_clause(local_today()),
-                    Assignment.first_position.is_(None)))
+    whole = (
+        sa.select(Assignment.survey_team_id.label("team_id"), Household.id.label("household_id"))
+        .join(Household, Household.residential_group_id == Assignment.residential_group_id)
+        .where(Assignment.ward_id == ward_id, Assignment.current_clause(local_today()), Assignment.first_position.is_(None))
+    )
     return sa.union_all(whole, *_share_pairs(_share_rows(Assignment.ward_id == ward_id), counting=True)).subquery()
 
 
@@ -115,27 +130,38 @@ def visible_household_rows(user: User, household_ids, *columns) -> list:
     ids = sorted(set(household_ids))
     if not ids:
         return []
-    columns = [Household.id, Household.residential_group_id, Household.list_key,
-               *(c for c in columns if c.key not in ("id", "residential_group_id", "list_key"))]
+    columns = [
+        Household.id,
+        Household.residential_group_id,
+        Household.list_key,
+        *(c for c in columns if c.key not in ("id", "residential_group_id", "list_key")),
+    ]
     if user.role not in TEAM_ROLES:
         return db.session.execute(sa.select(*columns).where(Household.id.in_(ids), visible(Household, user))).all()
     rows = db.session.execute(sa.select(*columns).where(Household.id.in_(ids), Household.ward_id == user.ward_id)).all()
     whole, shares = set(), {}
     for group_id, first, last in db.session.execute(
-            sa.select(Assignment.residential_group_id, Assignment.first_position, Assignment.last_position).where(
-                Assignment.survey_team_id == user.survey_team_id, Assignment.current_clause(local_today()))):
+        sa.select(Assignment.residential_group_id, Assignment.first_position, Assignment.last_position).where(
+            Assignment.survey_team_id == user.survey_team_id, Assignment.current_clause(local_today())
+        )
+    ):
         if first is None:
             whole.add(group_id)
         else:
             shares.setdefault(group_id, []).append((first, last))
-    seen = {row.id for row in rows if row.residential_group_id in whole
-            or (row.residential_group_id in shares and row.list_key is None)}
+    seen = {
+        row.id
+        for row in rows
+        if row.residential_group_id in whole or (row.residential_group_id in shares and row.list_key is None)
+    }
     listed_in_shares = [row for row in rows if row.id not in seen and row.residential_group_id in shares]
     if listed_in_shares:
         positions = household_positions(sorted({row.residential_group_id for row in listed_in_shares}))
         for household_id, group_id, position in db.session.execute(
-                sa.select(positions.c.id, positions.c.residential_group_id, positions.c.position)
-                .where(positions.c.id.in_([row.id for row in listed_in_shares]))):
+            sa.select(positions.c.id, positions.c.residential_group_id, positions.c.position).where(
+                positions.c.id.in_([row.id for row in listed_in_shares])
+            )
+        ):
             if any(position >= first and (last is None or position <= last) for first, last in shares[group_id]):
                 seen.add(household_id)
     return [row for row in rows if row.id in seen]
@@ -146,11 +172,13 @@ def team_household_clause(model, team_id: int | None, counting: bool = False):
     all of its whole groups', and its share of the groups split between teams."""
     whole = model.residential_group_id.in_(_team_group_ids(team_id, shares=False))
     column = model.id if model is Household else model.household_id
-    in_share = sa.and_(model.residential_group_id.in_(_team_group_ids(team_id, shares=True)),
-                       column.in_(share_household_ids(team_id, counting)))
+    in_share = sa.and_(
+        model.residential_group_id.in_(_team_group_ids(team_id, shares=True)), column.in_(share_household_ids(team_id, counting))
+    )
     if model is not Household:  # a record of the group not about one household: every sharing team
-        in_share = sa.or_(in_share, sa.and_(column.is_(None),
-                                            model.residential_group_id.in_(_team_group_ids(team_id, shares=True))))
+        in_share = sa.or_(
+            in_share, sa.and_(column.is_(None), model.residential_group_id.in_(_team_group_ids(team_id, shares=True)))
+        )
     return sa.or_(whole, in_share)
 
 
@@ -164,8 +192,12 @@ def _team_clause(model, user: User):
     if model in (IndicatorFigure, PlanLearner, Entity):
         return model.residential_group_id.in_(team_group_ids(team))
     if model is PlanClass:  # classes held in the team's groups or attended by their people
-        return sa.or_(PlanClass.venue_group_id.in_(team_group_ids(team)), PlanClass.id.in_(
-            sa.select(PlanLearner.plan_class_id).where(PlanLearner.residential_group_id.in_(team_group_ids(team)))))
+        return sa.or_(
+            PlanClass.venue_group_id.in_(team_group_ids(team)),
+            PlanClass.id.in_(
+                sa.select(PlanLearner.plan_class_id).where(PlanLearner.residential_group_id.in_(team_group_ids(team)))
+            ),
+        )
     if model is SurveyTeam:
         return SurveyTeam.id == team
     if model is User:
@@ -182,12 +214,15 @@ def _team_clause(model, user: User):
 def visible(model, user: User):
     """SQL condition selecting the rows of `model` that `user` may read."""
     if model is City:
-        return City.id == user.city_id if user.is_city_level else City.id.in_(
-            sa.select(Ward.city_id).where(Ward.id == user.ward_id))
+        return (
+            City.id == user.city_id if user.is_city_level else City.id.in_(sa.select(Ward.city_id).where(Ward.id == user.ward_id))
+        )
     if model is AuditEvent and user.role == Role.CITY_ADMIN:  # the city's wards, and city-level events of its people
         city_wards = sa.select(Ward.id).where(Ward.city_id == user.city_id)
-        return sa.or_(AuditEvent.ward_id.in_(city_wards), sa.and_(
-            AuditEvent.ward_id.is_(None), AuditEvent.user_id.in_(sa.select(User.id).where(User.city_id == user.city_id))))
+        return sa.or_(
+            AuditEvent.ward_id.in_(city_wards),
+            sa.and_(AuditEvent.ward_id.is_(None), AuditEvent.user_id.in_(sa.select(User.id).where(User.city_id == user.city_id))),
+        )
     if model is AuditEvent and user.role != Role.WARD_ADMIN:
         return sa.false()
     ward_column = Ward.id if model is Ward else model.ward_id
@@ -227,8 +262,10 @@ def manageable_users(actor: User):
     """SQL condition selecting the accounts `actor` may create, edit and deactivate."""
     if actor.role == Role.CITY_ADMIN:
         city_wards = sa.select(Ward.id).where(Ward.city_id == actor.city_id)
-        return sa.or_(sa.and_(User.ward_id.in_(city_wards), User.role.in_(WARD_ROLES)),
-                      sa.and_(User.city_id == actor.city_id, User.role.in_(CITY_ROLES)))
+        return sa.or_(
+            sa.and_(User.ward_id.in_(city_wards), User.role.in_(WARD_ROLES)),
+            sa.and_(User.city_id == actor.city_id, User.role.in_(CITY_ROLES)),
+        )
     if actor.role == Role.WARD_ADMIN:
         return sa.and_(User.ward_id == actor.ward_id, User.role.in_(WARD_ROLES))
     return sa.false()
@@ -288,9 +325,7 @@ def _load_where(model, object_id, condition, *, write: bool = False):
     obj = db.session.get(model, key)
     if obj is None:
         abort(404)
-    allowed = db.session.execute(
-        sa.select(sa.literal(True)).select_from(model).where(model.id == key, condition)
-    ).scalar()
+    allowed = db.session.execute(sa.select(sa.literal(True)).select_from(model).where(model.id == key, condition)).scalar()
     if not allowed or (write and not can_change(current_user)):
         deny(object_type=model.__tablename__, object_id=key)
     return obj

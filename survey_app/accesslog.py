@@ -5,6 +5,7 @@ Two servers write access logs: gunicorn in production (`gunicorn -c python:surve
 whose logger class is RouteLogger below) and Werkzeug's development server (`survey-app run`), whose
 "werkzeug" logger gets a RouteFilter from the app factory.
 """
+
 from __future__ import annotations
 
 import logging
@@ -51,8 +52,9 @@ def route_of_path(url_map: Map, method: str, path: str) -> str:
 
 
 _ANSI = r"(?:\x1b\[[\d;]*m)*"
-_REQUEST_LINE = re.compile(rf"^(?P<pre>{_ANSI})(?P<method>[A-Z]+) (?P<path>.*) (?P<proto>HTTP/[\d.]+)(?P<post>{_ANSI})$",
-                           re.DOTALL)
+_REQUEST_LINE = re.compile(
+    rf"^(?P<pre>{_ANSI})(?P<method>[A-Z]+) (?P<path>.*) (?P<proto>HTTP/[\d.]+)(?P<post>{_ANSI})$", re.DOTALL
+)
 
 
 class RouteFilter(logging.Filter):
@@ -96,10 +98,10 @@ except ImportError:  # gunicorn is only needed in production
 
 #: Request and response headers an access-log format may still show (cookies, referers carrying
 #: tokens, Location headers carrying ?next=... never are).
-SAFE_HEADERS = frozenset({"{user-agent}i", "{x-forwarded-for}i", "{x-request-id}i", "{content-type}o",
-                          "{content-length}o"})
+SAFE_HEADERS = frozenset({"{user-agent}i", "{x-forwarded-for}i", "{x-request-id}i", "{content-type}o", "{content-length}o"})
 
 if _GunicornLogger is not None:
+
     class RouteLogger(_GunicornLogger):
         """gunicorn's logger with the request line, path, query and referer replaced by the route,
         whatever access_log_format asks for; environ atoms and other headers are left out."""
@@ -109,6 +111,7 @@ if _GunicornLogger is not None:
             route = route_of_environ(environ)
             for key in [k for k in atoms if k.startswith("{") and k not in SAFE_HEADERS]:
                 del atoms[key]
-            atoms.update(r=f"{environ.get('REQUEST_METHOD', '-')} {route} {environ.get('SERVER_PROTOCOL', '-')}",
-                         U=route, q="-", f="-")
+            atoms.update(
+                r=f"{environ.get('REQUEST_METHOD', '-')} {route} {environ.get('SERVER_PROTOCOL', '-')}", U=route, q="-", f="-"
+            )
             return atoms

@@ -1,4 +1,5 @@
 """The application factory: it only registers things."""
+
 from __future__ import annotations
 
 import os
@@ -28,8 +29,10 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     # SQL parameters hold personal data: never put them in error messages or logs.
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options = {**app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
-                                                         "hide_parameters": True}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options = {
+        **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+        "hide_parameters": True,
+    }
     if str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql+psycopg"):
         # No server-side prepared statements: psycopg prepares a query after 5 runs, and PostgreSQL then
         # keeps the plan it made while the tables were small (a scan of every submission to find 20
@@ -61,25 +64,40 @@ def register_audit_names() -> None:
     from survey_app.wards.models import City, ResidentialGroup, Ward
 
     register_namer(("user", "users", "account"), namer_for(User, lambda u, v: u.full_name, "accounts.account_edit", "user_id"))
-    register_namer(("submissions",), namer_for(
-        Submission, lambda s, v: _("submission #%(id)s", id=s.id), "collection.submission_detail", "submission_id"))
-    register_namer(("households",), namer_for(
-        Household, lambda h, v: h.address if sees_people(v) else _("household #%(id)s", id=h.id)))
-    register_namer(("quarantined_submissions",), namer_for(
-        QuarantinedSubmission, lambda q, v: _("held record #%(id)s", id=q.id), "collection.quarantined_detail", "row_id"))
-    register_namer(("refused_records",), namer_for(
-        RefusedRecord, lambda r, v: _("refused record #%(id)s", id=r.id), "collection.refused_detail", "refused_id"))
+    register_namer(
+        ("submissions",),
+        namer_for(Submission, lambda s, v: _("submission #%(id)s", id=s.id), "collection.submission_detail", "submission_id"),
+    )
+    register_namer(
+        ("households",), namer_for(Household, lambda h, v: h.address if sees_people(v) else _("household #%(id)s", id=h.id))
+    )
+    register_namer(
+        ("quarantined_submissions",),
+        namer_for(
+            QuarantinedSubmission, lambda q, v: _("held record #%(id)s", id=q.id), "collection.quarantined_detail", "row_id"
+        ),
+    )
+    register_namer(
+        ("refused_records",),
+        namer_for(RefusedRecord, lambda r, v: _("refused record #%(id)s", id=r.id), "collection.refused_detail", "refused_id"),
+    )
     register_namer(("ward", "wards"), namer_for(Ward, lambda w, v: w.name, "wards.ward_detail", "ward_id"))
     register_namer(("city", "cities"), namer_for(City, lambda c, v: c.name))
     register_namer(("residential_group", "residential_groups"), namer_for(ResidentialGroup, lambda g, v: g.name))
-    register_namer(("survey_team", "survey_teams"), namer_for(
-        SurveyTeam, lambda t, v: _("Team %(number)s", number=t.number), "teams.team_detail", "team_id"))
+    register_namer(
+        ("survey_team", "survey_teams"),
+        namer_for(SurveyTeam, lambda t, v: _("Team %(number)s", number=t.number), "teams.team_detail", "team_id"),
+    )
     register_namer(("standing_team", "standing_teams"), namer_for(StandingTeam, lambda t, v: t.name))
-    register_namer(("form_version", "form_versions"), namer_for(
-        FormVersion, lambda f, v: f"{f.title} ({f.version})", "formdefs.report", "version_id"))
+    register_namer(
+        ("form_version", "form_versions"),
+        namer_for(FormVersion, lambda f, v: f"{f.title} ({f.version})", "formdefs.report", "version_id"),
+    )
     register_namer(("support_types",), namer_for(SupportType, lambda t, v: t.name_vi))
-    register_namer(("plan_class", "plan_classes"), namer_for(
-        PlanClass, lambda c, v: _("class #%(id)s", id=c.id), "planning.class_detail", "class_id"))
+    register_namer(
+        ("plan_class", "plan_classes"),
+        namer_for(PlanClass, lambda c, v: _("class #%(id)s", id=c.id), "planning.class_detail", "class_id"),
+    )
     register_namer(("training_plan", "training_plans"), namer_for(TrainingPlan, lambda p, v: _("the training plan")))
 
 
@@ -141,8 +159,18 @@ def register_blueprints(app: Flask) -> None:
 
     import_sync_handlers()
 
-    for blueprint in (accounts_bp, wards_bp, teams_bp, collection_bp, formdefs_bp, planning_bp, audit_bp, dashboard_bp,
-                      exports_bp, support_bp):
+    for blueprint in (
+        accounts_bp,
+        wards_bp,
+        teams_bp,
+        collection_bp,
+        formdefs_bp,
+        planning_bp,
+        audit_bp,
+        dashboard_bp,
+        exports_bp,
+        support_bp,
+    ):
         app.register_blueprint(blueprint)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)  # what browsers ask for on pages without a link
     if app.config.get("BENCH_FLOOR"):  # bench/load.py only
@@ -207,8 +235,18 @@ def register_commands(app: Flask) -> None:
     from survey_app.jobs.commands import worker_command
     from survey_app.wards.commands import init_command, user_group, ward_group
 
-    for command in (init_command, ward_group, user_group, demo_command, backup_command, restore_command,
-                    export_command, forms_command, worker_command, dashboard_group):
+    for command in (
+        init_command,
+        ward_group,
+        user_group,
+        demo_command,
+        backup_command,
+        restore_command,
+        export_command,
+        forms_command,
+        worker_command,
+        dashboard_group,
+    ):
         app.cli.add_command(command)
 
 

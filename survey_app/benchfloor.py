@@ -5,6 +5,7 @@ bench/load.py alone). It sits behind the same login, role check, CSRF check and 
 as the real batch endpoint, and stores each item as (uuid, body) in `bench_floor_rows`, a plain
 table the bench creates itself (no model, no migration): what any ingest costs at the least.
 """
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """The `survey-app` console script: Flask's CLI bound to our factory (run, db, init, demo, ...)."""
+
 from __future__ import annotations
 
 import sys
@@ -28,9 +29,12 @@ def run_checked(ctx: click.Context, **options):
     with app.app_context():
         ready = is_initialized()
     if not ready:
-        click.echo("Cơ sở dữ liệu chưa có phường nào / the database has no ward yet.\n"
-                   "  Dùng thật / for real:   survey-app init\n"
-                   "  Dùng thử / to try it:   survey-app demo", err=True)
+        click.echo(
+            "Cơ sở dữ liệu chưa có phường nào / the database has no ward yet.\n"
+            "  Dùng thật / for real:   survey-app init\n"
+            "  Dùng thử / to try it:   survey-app demo",
+            err=True,
+        )
         sys.exit(2)
     start_embedded_worker(app, reload=options.get("reload"))
     from survey_app.formdefs import shipped

@@ -1,4 +1,5 @@
 """Time helpers: storage is UTC, the ward's calendar is local."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

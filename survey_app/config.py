@@ -1,4 +1,5 @@
 """Configuration read from the environment, with safe defaults for the embedded (SQLite) case."""
+
 from __future__ import annotations
 
 import hashlib

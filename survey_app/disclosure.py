@@ -9,6 +9,7 @@ shown total is suppressed, the smallest other part is suppressed too, so that su
 total does not give the hidden cell back; shares computed from a suppressed count are suppressed.
 Ward roles see every figure exactly.
 """
+
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
@@ -43,8 +44,7 @@ def suppress_small(count, viewer):
     return SUPPRESSED if is_small(count) and not sees_people(viewer) else count
 
 
-def protect(cells: dict[Hashable, int], lines: Iterable[Iterable[Hashable]],
-            hidden: Iterable[Hashable] = ()) -> set[Hashable]:
+def protect(cells: dict[Hashable, int], lines: Iterable[Iterable[Hashable]], hidden: Iterable[Hashable] = ()) -> set[Hashable]:
     """The cells to hide: every small count (and `hidden`), then, wherever a *line* (cells tied by a sum
     shown elsewhere) has exactly one hidden cell, its smallest shown cell too, until no line has one.
 
@@ -61,8 +61,7 @@ def protect(cells: dict[Hashable, int], lines: Iterable[Iterable[Hashable]],
                 continue
             shown = [cell for cell in line if cell not in hidden]
             if shown:
-                hidden.add(min(shown, key=lambda cell: (cells[cell] if isinstance(cells[cell], int) else 0,
-                                                        str(cell))))
+                hidden.add(min(shown, key=lambda cell: (cells[cell] if isinstance(cells[cell], int) else 0, str(cell))))
                 changed = True
     return hidden
 

@@ -1,4 +1,5 @@
 """Error pages and JSON errors: a clear message in the user's language, never a stack trace."""
+
 from __future__ import annotations
 
 import logging
@@ -55,9 +56,17 @@ def _handle_csrf(error: CSRFError):
 
 
 #: Database errors that pass: another writer holds the lock, or the disk is full (freed later).
-TRANSIENT_DATABASE_ERRORS = ("database is locked", "database table is locked", "database or disk is full",
-                             "lock timeout", "could not obtain lock", "deadlock detected", "no space left",
-                             "could not extend file", "could not serialize access")
+TRANSIENT_DATABASE_ERRORS = (
+    "database is locked",
+    "database table is locked",
+    "database or disk is full",
+    "lock timeout",
+    "could not obtain lock",
+    "deadlock detected",
+    "no space left",
+    "could not extend file",
+    "could not serialize access",
+)
 #: Seconds the client should wait before trying again.
 RETRY_AFTER_SECONDS = 5
 
@@ -66,8 +75,7 @@ def _is_transient(error: BaseException | None) -> bool:
     """True when the error, or one it was raised while handling, is a busy or full database."""
     seen = 0
     while error is not None and seen < 5:  # e.g. "no such savepoint" after SQLite gave up on a full disk
-        if isinstance(error, OperationalError) and any(text in str(error.orig).lower()
-                                                       for text in TRANSIENT_DATABASE_ERRORS):
+        if isinstance(error, OperationalError) and any(text in str(error.orig).lower() for text in TRANSIENT_DATABASE_ERRORS):
             return True
         error, seen = error.__context__, seen + 1
     return False

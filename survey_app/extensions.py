@@ -1,4 +1,5 @@
 """Bare extension objects and the declarative base; models import this module, never the app."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

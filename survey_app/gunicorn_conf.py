@@ -5,6 +5,7 @@
 The access log names the route (/enroll/<token>), never the raw path, query string or referer,
 so tokens and name searches stay out of it (see survey_app.accesslog).
 """
+
 accesslog = "-"
 logger_class = "survey_app.accesslog.RouteLogger"
 access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'

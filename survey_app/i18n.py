@@ -1,4 +1,5 @@
 """Locale choice and locale-aware formatting for templates."""
+
 from __future__ import annotations
 
 from flask import current_app, has_request_context, session
@@ -34,9 +35,7 @@ def register_filters(app) -> None:
     app.jinja_env.filters["number"] = _number
     app.jinja_env.filters["percent"] = _percent
     app.jinja_env.filters["date_long"] = lambda value: "" if value is None else format_date(value, "long")
-    app.jinja_env.filters["datetime_short"] = (
-        lambda value: "" if value is None else format_datetime(value, "short")
-    )
+    app.jinja_env.filters["datetime_short"] = lambda value: "" if value is None else format_datetime(value, "short")
 
 
 def role_labels() -> dict:

@@ -1,4 +1,5 @@
 """Every model, imported in one place so the metadata is complete (Alembic, tests, shell)."""
+
 import survey_app.dashboard.models  # noqa: F401  (derived indicator rows)
 import survey_app.exports.models  # noqa: F401  (export jobs)
 import survey_app.formdefs.models  # noqa: F401  (form versions)
@@ -24,8 +25,29 @@ from survey_app.teams.models import Assignment, StandingTeam, StandingTeamKind, 
 from survey_app.wards.models import City, ResidentialGroup, Ward, WardKind
 
 __all__ = [
-    "Assignment", "AuditEvent", "Channel", "City", "Household", "HouseholdStatus", "LoginFailure",
-    "Person", "ResidentialGroup", "ReviewStatus", "Role", "Sex", "StandingTeam", "StandingTeamKind",
-    "Submission", "SupportEvent", "SupportOutcome", "SupportPlace", "SupportType", "SurveyTeam",
-    "User", "Visit", "VisitOutcome", "Ward", "WardKind",
+    "Assignment",
+    "AuditEvent",
+    "Channel",
+    "City",
+    "Household",
+    "HouseholdStatus",
+    "LoginFailure",
+    "Person",
+    "ResidentialGroup",
+    "ReviewStatus",
+    "Role",
+    "Sex",
+    "StandingTeam",
+    "StandingTeamKind",
+    "Submission",
+    "SupportEvent",
+    "SupportOutcome",
+    "SupportPlace",
+    "SupportType",
+    "SurveyTeam",
+    "User",
+    "Visit",
+    "VisitOutcome",
+    "Ward",
+    "WardKind",
 ]

@@ -1,4 +1,5 @@
 """The ward offices that mobilise staff into survey teams: the one canonical list (accounts, teams)."""
+
 from __future__ import annotations
 
 import re

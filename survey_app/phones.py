@@ -1,4 +1,5 @@
 """Vietnamese phone numbers, written one way everywhere (accounts, imports, households)."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """QR codes for printed cards and posters, and the absolute links they carry."""
+
 from __future__ import annotations
 
 import base64
@@ -18,8 +19,7 @@ def absolute_url(endpoint: str, **values) -> str:
 
 def qr_svg(text: str) -> bytes:
     """The QR code of `text` as an SVG document (crisp on paper, no image library needed)."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2,
-                         image_factory=qrcode.image.svg.SvgPathImage)
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, image_factory=qrcode.image.svg.SvgPathImage)
     code.add_data(text)
     code.make(fit=True)
     return code.make_image().to_string()

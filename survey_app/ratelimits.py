@@ -10,6 +10,7 @@ in memory by default) and expire by themselves.
 Failed logins are also counted per account, in the database (survey_app.accounts.operations), to
 slow guessing down with growing delays; a device where the person already signed in is exempt.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -45,6 +46,7 @@ def failed(response) -> bool:
 def refusal(action: str, message):
     """An on_breach callback: count the refusal in the audit log (summarised), answer 429 with
     `message()` (a page or JSON, like every error) and when to come back."""
+
     def respond(limit):
         from survey_app.audit.operations import record_summarised
         from survey_app.errors import error_response
@@ -53,6 +55,7 @@ def refusal(action: str, message):
         response = current_app.make_response(error_response(429, message()))
         response.headers["Retry-After"] = str(max(1, int(limit.reset_at - time.time())))
         return response
+
     return respond
 
 
@@ -81,8 +84,10 @@ def login_refused_message() -> str:
 
 
 def enrollment_refused_message() -> str:
-    return _("Too many sign-in codes that do not work were tried from this address. Please wait and try again, "
-             "or ask your team leader for a new card.")
+    return _(
+        "Too many sign-in codes that do not work were tried from this address. Please wait and try again, "
+        "or ask your team leader for a new card."
+    )
 
 
 def self_survey_refused_message() -> str:

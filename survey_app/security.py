@@ -1,4 +1,5 @@
 """HTTP security headers, set in one place for every response; where a redirect may go."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit

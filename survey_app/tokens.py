@@ -2,6 +2,7 @@
 
 Only a hash of each token is stored; the token itself exists in the printed card or the link alone.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -60,7 +61,8 @@ def find(model, token: str, *options):
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     return db.session.execute(
-        sa.select(model).options(*options).where(model.token_hash == token_hash(token))).scalar_one_or_none()
+        sa.select(model).options(*options).where(model.token_hash == token_hash(token))
+    ).scalar_one_or_none()
 
 
 def redeem(record, now: datetime | None = None) -> bool:

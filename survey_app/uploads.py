@@ -17,6 +17,7 @@ Every refusal names what is too big and the limit. Views that parse an upload ar
 the view takes it itself (`extensions.take_write_lock`) once the file is parsed and checked, for
 the few milliseconds its insert needs.
 """
+
 from __future__ import annotations
 
 import io
@@ -64,8 +65,14 @@ TABLES = Limits(file_bytes=5 * MB, unpacked_bytes=60 * MB, rows=5000, columns=40
 #: XLSForms. The household form has 68 questions, 87 choices and 14 columns; a large real form has
 #: a few thousand rows and about 50 columns (one label, hint and message column per language).
 #: Choice lists can be long (every village of a province), the settings sheet has one row.
-XLSFORMS = Limits(file_bytes=5 * MB, unpacked_bytes=20 * MB, rows=5000, columns=100, seconds=10,
-                  sheet_rows={"survey": 5000, "choices": 20_000, "settings": 20})
+XLSFORMS = Limits(
+    file_bytes=5 * MB,
+    unpacked_bytes=20 * MB,
+    rows=5000,
+    columns=100,
+    seconds=10,
+    sheet_rows={"survey": 5000, "choices": 20_000, "settings": 20},
+)
 
 #: Messages by limit; a sheet's name is given when the file has sheets.
 MESSAGES = {
@@ -76,8 +83,10 @@ MESSAGES = {
     "sheet_rows": _l("The sheet %(sheet)s has more than %(count)s rows (at most %(count)s)."),
     "columns": _l("The file has more than %(count)s columns (at most %(count)s)."),
     "sheet_columns": _l("The sheet %(sheet)s has more than %(count)s columns (at most %(count)s)."),
-    "seconds": _l("Reading the file took more than %(seconds)s seconds: it is too large or too complex. "
-                  "Delete the unused rows and columns, or split it."),
+    "seconds": _l(
+        "Reading the file took more than %(seconds)s seconds: it is too large or too complex. "
+        "Delete the unused rows and columns, or split it."
+    ),
     "unreadable": _l("The file is not a readable XLSX spreadsheet."),
 }
 
@@ -215,8 +224,7 @@ def _rels(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
 
 def _worksheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
     """(title, part) of each worksheet in the workbook's order; chart sheets left out."""
-    book = next((target for kind, target in _rels(archive, "").values() if kind.endswith("/officeDocument")),
-                "xl/workbook.xml")
+    book = next((target for kind, target in _rels(archive, "").values() if kind.endswith("/officeDocument")), "xl/workbook.xml")
     rels = _rels(archive, book)
     sheets = []
     for element in fromstring(archive.read(book)).iter():
@@ -301,8 +309,7 @@ class _SheetEnded(Exception):
     pass
 
 
-def _scan_sheet(source, title: str | None, max_rows: int, limits: Limits, deadline: Deadline,
-                empty_run: int | None) -> None:
+def _scan_sheet(source, title: str | None, max_rows: int, limits: Limits, deadline: Deadline, empty_run: int | None) -> None:
     scan = _SheetScan(title, max_rows, limits, deadline, empty_run)
     parser = expat.ParserCreate(namespace_separator="}")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -320,8 +327,9 @@ def _scan_sheet(source, title: str | None, max_rows: int, limits: Limits, deadli
         return
 
 
-def scan_xlsx(data: bytes, limits: Limits, *, max_rows: int | None = None, first_sheet: bool = False,
-              empty_run: int | None = None) -> None:
+def scan_xlsx(
+    data: bytes, limits: Limits, *, max_rows: int | None = None, first_sheet: bool = False, empty_run: int | None = None
+) -> None:
     """Refuse an XLSX past a limit, reading each sheet's XML once, row by row, before any library opens it.
 
     Rows are counted by their number (the header is row 1) and refused at the first filled one past

@@ -1,6 +1,7 @@
 """The base of every form: Flask-WTF, with WTForms' own messages ("This field is required.",
 "Not a valid choice.") in the interface language. WTForms ships no Vietnamese, so its messages go
 through our catalog instead of its own."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -12,12 +13,21 @@ from wtforms import StringField
 
 #: WTForms' built-in messages that people meet, marked so the catalog carries their Vietnamese.
 BUILTIN_MESSAGES = (
-    _l("This field is required."), _l("Not a valid choice."), _l("Invalid Choice: could not coerce."),
-    _l("Not a valid integer value."), _l("Not a valid decimal value."), _l("Not a valid float value."),
-    _l("Not a valid date value."), _l("Not a valid datetime value."), _l("Not a valid time value."),
-    _l("Field must be between %(min)d and %(max)d characters long."), _l("Number must be at least %(min)s."),
-    _l("Number must be at most %(max)s."), _l("Number must be between %(min)s and %(max)s."),
-    _l("Field must be equal to %(other_name)s."), _l("Invalid input."),
+    _l("This field is required."),
+    _l("Not a valid choice."),
+    _l("Invalid Choice: could not coerce."),
+    _l("Not a valid integer value."),
+    _l("Not a valid decimal value."),
+    _l("Not a valid float value."),
+    _l("Not a valid date value."),
+    _l("Not a valid datetime value."),
+    _l("Not a valid time value."),
+    _l("Field must be between %(min)d and %(max)d characters long."),
+    _l("Number must be at least %(min)s."),
+    _l("Number must be at most %(max)s."),
+    _l("Number must be between %(min)s and %(max)s."),
+    _l("Field must be equal to %(other_name)s."),
+    _l("Invalid input."),
 )
 
 
@@ -61,8 +71,7 @@ class LocalDateField(StringField):
                 return
             except ValueError:
                 continue
-        raise ValueError(str(_l("“%(value)s” is not a date: pick it in the calendar or type it as dd/mm/yyyy.",
-                                value=text)))
+        raise ValueError(str(_l("“%(value)s” is not a date: pick it in the calendar or type it as dd/mm/yyyy.", value=text)))
 
     def _value(self):
         if self.raw_data:

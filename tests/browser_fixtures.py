@@ -1,4 +1,5 @@
 """Browser fixtures for every test folder: a live server in a thread and a real Chromium via Playwright."""
+
 from __future__ import annotations
 
 import threading
@@ -8,8 +9,13 @@ from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 
 
@@ -30,8 +36,9 @@ def live_worker(app):
     from survey_app.jobs.worker import run_worker
 
     stop = threading.Event()
-    thread = threading.Thread(target=run_worker, args=(app,), kwargs={"stop": stop, "poll_seconds": 0.1},
-                              name="test-worker", daemon=True)
+    thread = threading.Thread(
+        target=run_worker, args=(app,), kwargs={"stop": stop, "poll_seconds": 0.1}, name="test-worker", daemon=True
+    )
     thread.start()
     yield thread
     stop.set()

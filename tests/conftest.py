@@ -3,6 +3,7 @@
 SURVEY_TEST_DATABASE_URL selects PostgreSQL (tests/run.sh sets it for the second pass);
 without it each run uses a fresh SQLite file.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -49,12 +50,14 @@ class IsolatedClient(FlaskClient):
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
-        "SECRET_KEY": "test-secret-key",
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashing; production uses scrypt
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
+            "SECRET_KEY": "test-secret-key",
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashing; production uses scrypt
+        }
+    )
     app.instance_path = str(instance)
     app.test_client_class = IsolatedClient
     with app.app_context():
@@ -78,9 +81,11 @@ def _touched_tables(conn, tables: list[str]) -> tuple[list[str], list[str]]:
     """Tables holding rows, and the id sequences used since their last reset (one query each)."""
     exists = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM {t})" for t in tables)
     filled = set(conn.execute(sa.text(exists)).scalars())
-    used = list(conn.execute(sa.text(
-        "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"
-    )).scalars())
+    used = list(
+        conn.execute(
+            sa.text("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL")
+        ).scalars()
+    )
     return [t for t in tables if t in filled], used
 
 
@@ -101,8 +106,9 @@ def _empty_postgres(conn, tables: list[str]) -> None:
     for table in touched:
         conn.exec_driver_sql(f"DELETE FROM {table}")
     if used:
-        conn.execute(sa.text("SELECT setval(name::regclass, 1, false) FROM unnest(CAST(:names AS text[])) AS name"),
-                     {"names": used})
+        conn.execute(
+            sa.text("SELECT setval(name::regclass, 1, false) FROM unnest(CAST(:names AS text[])) AS name"), {"names": used}
+        )
 
 
 def _empty_all_tables(attempts: int = 5) -> None:
@@ -153,8 +159,7 @@ def csrf_token(html: str) -> str:
 def login(client, username: str, password: str = TEST_PASSWORD, follow: bool = False):
     """Log in through the real form, CSRF token included."""
     token = csrf_token(client.get("/login").get_data(as_text=True))
-    return client.post("/login", data={"username": username, "password": password, "csrf_token": token},
-                       follow_redirects=follow)
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token}, follow_redirects=follow)
 
 
 @pytest.fixture
@@ -186,8 +191,13 @@ def fresh_database_url(tmp_path):
 
 def app_for(url: str, **extra):
     """A second app on another database (for migrations and CLI tests)."""
-    config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret-key",
-              "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", **extra}
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret-key",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        **extra,
+    }
     other = create_app(config)
     other.test_client_class = IsolatedClient
     return other

@@ -1,4 +1,5 @@
 """Factory helpers that build small, explicit test data."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -35,28 +36,30 @@ def make_group(ward: Ward, code: str, expected: int = 10) -> ResidentialGroup:
 
 
 def make_team(ward: Ward, number: int, groups=(), standing: StandingTeam | None = None) -> SurveyTeam:
-    team = SurveyTeam(ward_id=ward.id, number=number, name=f"Tổ khảo sát số {number}",
-                      standing_team_id=standing.id if standing else None)
+    team = SurveyTeam(
+        ward_id=ward.id, number=number, name=f"Tổ khảo sát số {number}", standing_team_id=standing.id if standing else None
+    )
     db.session.add(team)
     db.session.flush()
     for group in groups:
-        db.session.add(Assignment(ward_id=ward.id, survey_team_id=team.id, residential_group_id=group.id,
-                                  starts_on=date(2025, 1, 1)))
+        db.session.add(
+            Assignment(ward_id=ward.id, survey_team_id=team.id, residential_group_id=group.id, starts_on=date(2025, 1, 1))
+        )
     db.session.flush()
     return team
 
 
 def make_standing_team(ward: Ward, number: int = 1) -> StandingTeam:
-    team = StandingTeam(ward_id=ward.id, number=number, name=f"Tổ công tác số {number}",
-                        kind=StandingTeamKind.PROJECT06)
+    team = StandingTeam(ward_id=ward.id, number=number, name=f"Tổ công tác số {number}", kind=StandingTeamKind.PROJECT06)
     db.session.add(team)
     db.session.flush()
     return team
 
 
 def make_user(username: str, role: Role, *, ward=None, city=None, team=None) -> User:
-    return create_user(username=username, full_name=f"Người dùng {username}", role=role,
-                       password=TEST_PASSWORD, ward=ward, city=city, team=team)
+    return create_user(
+        username=username, full_name=f"Người dùng {username}", role=role, password=TEST_PASSWORD, ward=ward, city=city, team=team
+    )
 
 
 def make_household(group: ResidentialGroup, address: str, head: str, members: int = 2) -> Household:
@@ -64,9 +67,17 @@ def make_household(group: ResidentialGroup, address: str, head: str, members: in
     db.session.add(household)
     db.session.flush()
     for line_no in range(1, members + 1):
-        db.session.add(Person(ward_id=group.ward_id, household_id=household.id, residential_group_id=group.id,
-                              line_no=line_no, full_name=head if line_no == 1 else f"Thành viên {line_no}",
-                              birth_year=1970 + line_no, sex=Sex.FEMALE))
+        db.session.add(
+            Person(
+                ward_id=group.ward_id,
+                household_id=household.id,
+                residential_group_id=group.id,
+                line_no=line_no,
+                full_name=head if line_no == 1 else f"Thành viên {line_no}",
+                birth_year=1970 + line_no,
+                sex=Sex.FEMALE,
+            )
+        )
     db.session.flush()
     return household
 

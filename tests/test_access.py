@@ -1,4 +1,5 @@
 """Who may see what: the scoping rules of survey_app.access, through real requests."""
+
 import pytest
 import sqlalchemy as sa
 
@@ -16,17 +17,20 @@ def _denials():
     return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "access.denied"))
 
 
-@pytest.mark.parametrize("user, group, allowed", [
-    ("surveyor_1", "group_a1", True),    # own team's group
-    ("surveyor_1", "group_a2", False),   # another team's group in the same ward
-    ("surveyor_1", "group_b1", False),   # another ward
-    ("leader_1", "group_a1", True),
-    ("leader_1", "group_a2", False),
-    ("admin_a", "group_a1", True),
-    ("admin_a", "group_a2", True),
-    ("admin_a", "group_b1", False),      # another ward of the same city
-    ("city_viewer", "group_c1", False),  # a ward of another city
-])
+@pytest.mark.parametrize(
+    "user, group, allowed",
+    [
+        ("surveyor_1", "group_a1", True),  # own team's group
+        ("surveyor_1", "group_a2", False),  # another team's group in the same ward
+        ("surveyor_1", "group_b1", False),  # another ward
+        ("leader_1", "group_a1", True),
+        ("leader_1", "group_a2", False),
+        ("admin_a", "group_a1", True),
+        ("admin_a", "group_a2", True),
+        ("admin_a", "group_b1", False),  # another ward of the same city
+        ("city_viewer", "group_c1", False),  # a ward of another city
+    ],
+)
 def test_group_visibility(client, world, user, group, allowed):
     group_id = getattr(world, group).id
     before = _denials()
@@ -69,15 +73,18 @@ def test_household_search_and_filter(client, world):
     assert "Nguyễn Văn An" not in html
 
 
-@pytest.mark.parametrize("user, path, status", [
-    ("surveyor_1", "/ward", 403),
-    ("surveyor_1", "/city", 403),
-    ("leader_1", "/team", 200),
-    ("admin_a", "/ward", 200),
-    ("admin_a", "/city", 403),
-    ("city_viewer", "/city", 200),
-    ("city_viewer", "/ward", 403),
-])
+@pytest.mark.parametrize(
+    "user, path, status",
+    [
+        ("surveyor_1", "/ward", 403),
+        ("surveyor_1", "/city", 403),
+        ("leader_1", "/team", 200),
+        ("admin_a", "/ward", 200),
+        ("admin_a", "/city", 403),
+        ("city_viewer", "/city", 200),
+        ("city_viewer", "/ward", 403),
+    ],
+)
 def test_role_pages(client, world, user, path, status):
     assert _get(client, user, path).status_code == status
 
@@ -131,8 +138,14 @@ def test_reassignment_moves_visibility(app, client, world):
 
     current = db.session.execute(sa.select(Assignment).where(Assignment.residential_group_id == world.group_a1.id)).scalar_one()
     current.ends_on = local_today() - timedelta(days=1)
-    db.session.add(Assignment(ward_id=world.ward_a.id, survey_team_id=world.team_2.id,
-                              residential_group_id=world.group_a1.id, starts_on=local_today()))
+    db.session.add(
+        Assignment(
+            ward_id=world.ward_a.id,
+            survey_team_id=world.team_2.id,
+            residential_group_id=world.group_a1.id,
+            starts_on=local_today(),
+        )
+    )
     db.session.commit()
     assert _get(client, "surveyor_1", f"/groups/{world.group_a1.id}/households").status_code == 403
     assert _get(app.test_client(), "surveyor_2", f"/groups/{world.group_a1.id}/households").status_code == 200

@@ -1,4 +1,5 @@
 """Logging in and out: hashing, one message for every failure, CSRF, cookies (rate limits: tests/hardening)."""
+
 import pytest
 import sqlalchemy as sa
 
@@ -10,9 +11,15 @@ from tests.conftest import TEST_PASSWORD, csrf_token, login
 WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."
 
 
-@pytest.mark.parametrize("username, landing", [
-    ("admin_a", "/ward"), ("leader_1", "/team"), ("surveyor_1", "/survey"), ("city_viewer", "/city"),
-])
+@pytest.mark.parametrize(
+    "username, landing",
+    [
+        ("admin_a", "/ward"),
+        ("leader_1", "/team"),
+        ("surveyor_1", "/survey"),
+        ("city_viewer", "/city"),
+    ],
+)
 def test_each_role_lands_on_its_page(client, world, username, landing):
     response = login(client, username)
     assert response.status_code == 302 and response.headers["Location"] == "/"
@@ -62,8 +69,9 @@ def test_session_cookie_flags(client, world):
 
 def test_next_only_follows_local_paths(client, world):
     token = csrf_token(client.get("/login").get_data(as_text=True))
-    response = client.post("/login?next=https://evil.example/", data={
-        "username": "admin_a", "password": TEST_PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login?next=https://evil.example/", data={"username": "admin_a", "password": TEST_PASSWORD, "csrf_token": token}
+    )
     assert response.headers["Location"] == "/"
 
 

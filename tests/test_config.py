@@ -1,4 +1,5 @@
 """Configuration from the environment, with safe embedded defaults."""
+
 from pathlib import Path
 
 from survey_app import create_app

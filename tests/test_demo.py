@@ -1,4 +1,5 @@
 """The demo ward: realistic sizes, Vietnamese names, teams and accounts, same seed same ward."""
+
 import sqlalchemy as sa
 from click.testing import CliRunner
 
@@ -73,7 +74,9 @@ def test_same_seed_gives_the_same_ward():
         return db.session.scalars(sa.select(Household.head_name).where(Household.ward_id == ward.id).order_by(Household.id)).all()
 
     assert heads(first.ward) == heads(second.ward) and len(heads(first.ward)) == 100
-    other = generate(DemoConfig(ward_code="X3", seed=7, groups=5, households=100, survey_teams=4, standing_teams=2, with_accounts=False))
+    other = generate(
+        DemoConfig(ward_code="X3", seed=7, groups=5, households=100, survey_teams=4, standing_teams=2, with_accounts=False)
+    )
     assert heads(other.ward) != heads(first.ward)
 
 
@@ -107,8 +110,7 @@ def test_the_demo_ward_has_a_plausible_map():
     from survey_app.collection.models import Submission, Visit
     from survey_app.demo import geography
 
-    ctx = generate(DemoConfig(ward_code="GEO", groups=24, households=600, survey_teams=8, standing_teams=2,
-                              with_accounts=False))
+    ctx = generate(DemoConfig(ward_code="GEO", groups=24, households=600, survey_teams=8, standing_teams=2, with_accounts=False))
     db.session.flush()
 
     def area(ring):
@@ -123,13 +125,17 @@ def test_the_demo_ward_has_a_plausible_map():
         assert geography.inside((group.centroid_lon, group.centroid_lat), ring)
         others = [g for g in ctx.groups if g.id != group.id]
         assert not any(geography.inside((group.centroid_lon, group.centroid_lat), rings[o.id]) for o in others)
-    points = db.session.execute(sa.select(Visit.residential_group_id, Visit.longitude, Visit.latitude, Visit.accuracy_m)
-                                .where(Visit.ward_id == ctx.ward.id)).all()
+    points = db.session.execute(
+        sa.select(Visit.residential_group_id, Visit.longitude, Visit.latitude, Visit.accuracy_m).where(
+            Visit.ward_id == ctx.ward.id
+        )
+    ).all()
     assert points and all(lon is not None for _, lon, _, _ in points)
     assert sum(geography.inside((lon, lat), rings[gid]) for gid, lon, lat, _ in points) == len(points)
     assert 5 <= sorted(a for *_, a in points)[len(points) // 2] <= 25
-    located = db.session.scalar(sa.select(sa.func.count()).where(Submission.ward_id == ctx.ward.id,
-                                                                 Submission.latitude.is_not(None)))
+    located = db.session.scalar(
+        sa.select(sa.func.count()).where(Submission.ward_id == ctx.ward.id, Submission.latitude.is_not(None))
+    )
     assert located == db.session.scalar(sa.select(sa.func.count()).where(Submission.ward_id == ctx.ward.id))
 
 
@@ -137,8 +143,16 @@ def test_a_small_demo_ward_has_a_cell_for_every_group():
     from survey_app.demo import geography
 
     for groups in (1, 3, 8, 13):
-        ctx = generate(DemoConfig(ward_code=f"S{groups}", groups=groups, households=groups * 20, survey_teams=1,
-                                  standing_teams=1, with_accounts=False))
+        ctx = generate(
+            DemoConfig(
+                ward_code=f"S{groups}",
+                groups=groups,
+                households=groups * 20,
+                survey_teams=1,
+                standing_teams=1,
+                with_accounts=False,
+            )
+        )
         for group in ctx.groups:
             ring = [tuple(p) for p in group.boundary["coordinates"][0]]
             assert len(ring) >= 4 and geography.inside((group.centroid_lon, group.centroid_lat), ring), (groups, group.code)

@@ -1,4 +1,5 @@
 """Errors are clear Vietnamese pages or JSON, never a stack trace."""
+
 import pytest
 
 from tests.conftest import app_for, login

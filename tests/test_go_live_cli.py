@@ -1,4 +1,5 @@
 """Going live without the demo: `survey-app init`, `ward add`, `user add/link`, and `run` on an empty database."""
+
 import re
 
 import sqlalchemy as sa
@@ -12,9 +13,25 @@ from survey_app.extensions import db
 from survey_app.wards.models import City, Ward, WardKind
 from tests.conftest import app_for, csrf_token, login, outside_app_context
 
-INIT = ["init", "--city-code", "HP", "--city-name", "Hải Phòng", "--ward-code", "PL", "--ward-name",
-        "Phường Phú Liên", "--kind", "ward", "--admin-username", "0912 345 678", "--admin-name", "Trần Thị Hà",
-        "--password-stdin", "--no-input"]
+INIT = [
+    "init",
+    "--city-code",
+    "HP",
+    "--city-name",
+    "Hải Phòng",
+    "--ward-code",
+    "PL",
+    "--ward-name",
+    "Phường Phú Liên",
+    "--kind",
+    "ward",
+    "--admin-username",
+    "0912 345 678",
+    "--admin-name",
+    "Trần Thị Hà",
+    "--password-stdin",
+    "--no-input",
+]
 PASSWORD = "mat-khau-cua-ha-1"
 
 
@@ -39,8 +56,11 @@ def test_init_creates_city_ward_and_admin_who_logs_in(fresh_database_url):
         assert (city.code, ward.code, ward.kind, ward.city_id) == ("HP", "PL", WardKind.WARD, city.id)
         assert (user.username, user.role, user.ward_id) == ("0912345678", Role.WARD_ADMIN, ward.id)
         assert PASSWORD not in result.output and user.check_password(PASSWORD)
-        assert {e.action for e in db.session.scalars(sa.select(AuditEvent))} >= {"city.created", "ward.created",
-                                                                                  "account.created"}
+        assert {e.action for e in db.session.scalars(sa.select(AuditEvent))} >= {
+            "city.created",
+            "ward.created",
+            "account.created",
+        }
     client = app.test_client()
     assert login(client, "0912345678", PASSWORD).status_code == 302
     assert client.get("/").headers["Location"] == "/ward"
@@ -70,8 +90,7 @@ def test_init_twice_and_bad_input_save_nothing(fresh_database_url):
 
 def test_init_asks_for_what_is_missing(fresh_database_url):
     app = app_for(fresh_database_url)
-    answers = "\n".join(["HN", "Hà Nội", "XHP", "Xã Hồng Phong", "", "hongphong", "Lê Văn Nam", "",
-                         PASSWORD, PASSWORD]) + "\n"
+    answers = "\n".join(["HN", "Hà Nội", "XHP", "Xã Hồng Phong", "", "hongphong", "Lê Văn Nam", "", PASSWORD, PASSWORD]) + "\n"
     result = run(app, ["init"], input=answers)
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -86,15 +105,31 @@ def test_ward_add_and_user_commands_print_one_time_links(fresh_database_url):
     assert run(app, INIT, input=PASSWORD + "\n").exit_code == 0
     duplicate = run(app, ["ward", "add", "--code", "pl", "--name", "Phường Khác", "--no-input"])
     assert duplicate.exit_code == 1 and "Máy chủ đã có phường/xã mã “pl”" in duplicate.output
-    added = run(app, ["ward", "add", "--code", "LC", "--name", "Phường Lê Chân", "--admin-username", "canbo.lc",
-                      "--admin-name", "Vũ Thị Lan", "--no-input"])
+    added = run(
+        app,
+        [
+            "ward",
+            "add",
+            "--code",
+            "LC",
+            "--name",
+            "Phường Lê Chân",
+            "--admin-username",
+            "canbo.lc",
+            "--admin-name",
+            "Vũ Thị Lan",
+            "--no-input",
+        ],
+    )
     assert added.exit_code == 0, added.output
     path = re.search(r"http://127\.0\.0\.1:5000(/set-password/\S+)", added.output).group(1)
     person = app.test_client()
     page = person.get(path)
     assert page.status_code == 200 and "canbo.lc" in page.get_data(as_text=True)
-    chosen = person.post(path, data={"csrf_token": csrf_token(page.get_data(as_text=True)),
-                                     "password": "lan-tu-chon-1", "confirm": "lan-tu-chon-1"})
+    chosen = person.post(
+        path,
+        data={"csrf_token": csrf_token(page.get_data(as_text=True)), "password": "lan-tu-chon-1", "confirm": "lan-tu-chon-1"},
+    )
     assert chosen.status_code == 302 and login(app.test_client(), "canbo.lc", "lan-tu-chon-1").status_code == 302
     city_admin = run(app, ["user", "add", "--role", "city_admin", "--username", "quantri", "--name", "Đỗ Tùng"])
     assert city_admin.exit_code == 0 and "/set-password/" in city_admin.output

@@ -1,4 +1,5 @@
 """Vietnamese first, English selectable, locale formats, and a complete compiled catalog."""
+
 import re
 from datetime import date
 from pathlib import Path
@@ -69,8 +70,11 @@ def test_translations_keep_the_placeholders():
     """A Vietnamese text that drops or renames %(name)s would break the page at run time."""
     placeholder = re.compile(r"%\(\w+\)[sd]")
     with VI_PO.open("rb") as f:
-        broken = [m.id for m in read_po(f) if m.id and m.string
-                  and sorted(placeholder.findall(str(m.id))) != sorted(placeholder.findall(str(m.string)))]
+        broken = [
+            m.id
+            for m in read_po(f)
+            if m.id and m.string and sorted(placeholder.findall(str(m.id))) != sorted(placeholder.findall(str(m.string)))
+        ]
     assert not broken, f"placeholders differ in: {broken}"
 
 

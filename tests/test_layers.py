@@ -3,6 +3,7 @@ names, and no capability imports the app factory or the command line, which sit 
 
 Read from the source with ast, so a lazy import inside a function counts as much as one at the top.
 """
+
 from __future__ import annotations
 
 import ast
@@ -50,10 +51,13 @@ def test_no_module_imports_another_packages_private_names():
 
 
 def test_nothing_below_the_top_imports_the_app_factory_or_the_cli():
-    found = [f"{module}:{line} imports {target}" for module, tree in _modules() if module not in TOP
-             for target, names, line in _imports(tree)
-             if (target in TOP and target != "survey_app") or (target == "survey_app" and set(names) & {
-                 "app", "cli", "create_app"})]
+    found = [
+        f"{module}:{line} imports {target}"
+        for module, tree in _modules()
+        if module not in TOP
+        for target, names, line in _imports(tree)
+        if (target in TOP and target != "survey_app") or (target == "survey_app" and set(names) & {"app", "cli", "create_app"})
+    ]
     assert found == []
 
 

@@ -1,4 +1,5 @@
 """Alembic: the revisions build the schema from nothing, and match the models exactly."""
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext

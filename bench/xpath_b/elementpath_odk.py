@@ -8,6 +8,7 @@ External functions get their arguments, not the evaluation context: current() be
 node's absolute path (translate.py) and once(x) is given `.` as a second argument.
 A measurement prototype only: not used by the app.
 """
+
 from __future__ import annotations
 
 import math
@@ -82,8 +83,7 @@ def _position(arg=None):
     parent = node.parent
     if parent is None:
         return 1.0
-    same = [child for child in parent.children if getattr(child, "elem", None) is not None
-            and child.elem.tag == node.elem.tag]
+    same = [child for child in parent.children if getattr(child, "elem", None) is not None and child.elem.tag == node.elem.tag]
     return float(next(i for i, child in enumerate(same, 1) if child is node))
 
 
@@ -93,6 +93,7 @@ def _extreme(pick):
         if not numbers or any(x != x for x in numbers):
             return math.nan
         return float(pick(numbers))
+
     return run
 
 
@@ -109,13 +110,16 @@ def _indexed_repeat(name, *pairs):
             candidates = group
         else:
             tag = group[0].elem.tag if group else None
-            candidates = [c for e in entries for c in e.children if getattr(c, "elem", None) is not None
-                          and c.elem.tag == tag]
+            candidates = [c for e in entries for c in e.children if getattr(c, "elem", None) is not None and c.elem.tag == tag]
         if index != index or not index.is_integer() or not 1 <= index <= len(candidates):
             return []
         entries = [candidates[int(index) - 1]]
-    return [node for entry in entries for node in entry.iter_descendants()
-            if getattr(node, "elem", None) is not None and node.elem.tag == target]
+    return [
+        node
+        for entry in entries
+        for node in entry.iter_descendants()
+        if getattr(node, "elem", None) is not None and node.elem.tag == target
+    ]
 
 
 def _choice_name(value_, question, *, instances_root=None):
@@ -185,8 +189,7 @@ FUNCTIONS = {
     (None, "count-non-empty"): lambda arg: float(sum(1 for t in texts(arg) if t)),
     (None, "join"): lambda sep, arg: ev.to_string(value(sep)).join(texts(arg)),
     (None, "boolean-from-string"): lambda v: ev.to_string(value(v)) in ("true", "1"),
-    (None, "digest"): lambda d, a, e="base64": odk.digest(ev.to_string(value(d)), ev.to_string(value(a)),
-                                                          ev.to_string(value(e))),
+    (None, "digest"): lambda d, a, e="base64": odk.digest(ev.to_string(value(d)), ev.to_string(value(a)), ev.to_string(value(e))),
     (None, "base64-decode"): lambda v: odk.base64_decode(ev.to_string(value(v))),
 }
 
@@ -196,14 +199,41 @@ def _geo(measure, texts_):
     return math.nan if points is None else measure(points)
 
 
-SEQUENCES = {"max", "min", "sum", "count", "position", "concat", "choose", "boolean", "not", "count-non-empty",
-             "join", "distance", "area", "indexed-repeat"}
+SEQUENCES = {
+    "max",
+    "min",
+    "sum",
+    "count",
+    "position",
+    "concat",
+    "choose",
+    "boolean",
+    "not",
+    "count-non-empty",
+    "join",
+    "distance",
+    "area",
+    "indexed-repeat",
+}
 
 
 #: (min, max) arguments of the functions given whole sequences (elementpath needs a fixed signature).
-ARITY = {"max": (1, 1), "min": (1, 1), "sum": (1, 1), "count": (1, 1), "position": (0, 1), "concat": (1, 8),
-         "choose": (3, 3), "boolean": (1, 1), "not": (1, 1), "count-non-empty": (1, 1), "join": (2, 2),
-         "distance": (1, 8), "area": (1, 1), "indexed-repeat": (3, 7)}
+ARITY = {
+    "max": (1, 1),
+    "min": (1, 1),
+    "sum": (1, 1),
+    "count": (1, 1),
+    "position": (0, 1),
+    "concat": (1, 8),
+    "choose": (3, 3),
+    "boolean": (1, 1),
+    "not": (1, 1),
+    "count-non-empty": (1, 1),
+    "join": (2, 2),
+    "distance": (1, 8),
+    "area": (1, 1),
+    "indexed-repeat": (3, 7),
+}
 _MISSING = object()
 
 
@@ -222,8 +252,9 @@ def make_parser(today: str, now: str) -> XPath2Parser:
     for (prefix, name), function in FUNCTIONS.items():
         if name in SEQUENCES:  # arguments that are node sequences must be declared item()* to arrive whole
             low, high = ARITY[name]
-            parser.external_function(_fixed(function, low, high), name=name, prefix=prefix,
-                                     sequence_types=("item()*",) * (high + 1))
+            parser.external_function(
+                _fixed(function, low, high), name=name, prefix=prefix, sequence_types=("item()*",) * (high + 1)
+            )
         else:
             parser.external_function(function, name=name, prefix=prefix, sequence_types=())
     parser.external_function(lambda: today, name="today", sequence_types=())

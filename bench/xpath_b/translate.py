@@ -7,6 +7,7 @@ model: <model><instance><data>...</data></instance><instance id="x"><root><item>
 is an element holding the value of `.`, inside the current repeat entry (or the root).
 A measurement prototype only: not used by the app.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,9 +17,30 @@ from survey_app.formdefs.evaluator import format_number
 
 DATA = "/model/instance[1]/data"
 #: Functions whose ODK meaning differs from the XPath 2.0 built-in of that name (elementpath gets odk:...).
-CLASHES = ("if", "round", "max", "min", "date", "current", "concat", "sum", "count", "substring-before",
-           "substring-after", "translate", "boolean", "number",
-           "string", "not", "true", "false", "contains", "starts-with", "ends-with", "abs")
+CLASHES = (
+    "if",
+    "round",
+    "max",
+    "min",
+    "date",
+    "current",
+    "concat",
+    "sum",
+    "count",
+    "substring-before",
+    "substring-after",
+    "translate",
+    "boolean",
+    "number",
+    "string",
+    "not",
+    "true",
+    "false",
+    "contains",
+    "starts-with",
+    "ends-with",
+    "abs",
+)
 _STRING = re.compile(r"'[^']*'|\"[^\"]*\"")
 
 
@@ -67,8 +89,17 @@ class Translated:
         synthetic_root = None
         for level, entry in enumerate(chain):
             position = positions[level] if level < len(positions) else 1
-            key = next((k for k, v in container.items() if isinstance(v, list) and len(v) >= position
-                        and isinstance(v[position - 1], dict) and v[position - 1] == entry), None)
+            key = next(
+                (
+                    k
+                    for k, v in container.items()
+                    if isinstance(v, list)
+                    and len(v) >= position
+                    and isinstance(v[position - 1], dict)
+                    and v[position - 1] == entry
+                ),
+                None,
+            )
             if key is None:
                 key = f"r{level}"
                 entry = dict(entry)
@@ -83,8 +114,11 @@ class Translated:
         # Every question has its element in an ODK instance, answered or not: names the expression
         # reads that the case leaves out become empty elements of the innermost entry.
         for name in re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_.:-]*)\}", case["expr"]):
-            if not any(name in entry for _path, entry in self.entry_paths) and name not in values \
-                    and _find(values, name, DATA) is None:
+            if (
+                not any(name in entry for _path, entry in self.entry_paths)
+                and name not in values
+                and _find(values, name, DATA) is None
+            ):
                 container[name] = ""
         container["dot__"] = case.get("dot")
         self.context = f"{path}/dot__"
@@ -96,12 +130,10 @@ class Translated:
             last = {}
         parts = ["<model><instance>", element("data", values), "</instance>"]
         for name, rows in instances.items():
-            parts.append(f'<instance id="{name}"><root>' + "".join(element("item", row) for row in rows)
-                         + "</root></instance>")
+            parts.append(f'<instance id="{name}"><root>' + "".join(element("item", row) for row in rows) + "</root></instance>")
         parts.append('<instance id="last_saved__">' + element("data", last) + "</instance>")
         if case.get("columns"):
-            parts.append('<instance id="choice__"><root>' + element("item", case.get("choice") or {})
-                         + "</root></instance>")
+            parts.append('<instance id="choice__"><root>' + element("item", case.get("choice") or {}) + "</root></instance>")
         parts.append("</model>")
         self.xml = "".join(parts)
         source = case["expr"]
@@ -124,7 +156,7 @@ class Translated:
         source = re.sub(r"\binstance\(\s*('[^']*'|\"[^\"]*\")\s*\)", r"/model/instance[@id=\1]", source)
         pieces, last = [], 0
         for match in _STRING.finditer(source):  # rewrite outside quoted text only
-            pieces.append(self._code(source[last:match.start()], today, now, xpath2))
+            pieces.append(self._code(source[last : match.start()], today, now, xpath2))
             pieces.append(match.group(0))
             last = match.end()
         pieces.append(self._code(source[last:], today, now, xpath2))

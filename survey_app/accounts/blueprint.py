@@ -1,4 +1,5 @@
 """Every URL rule of accounts."""
+
 from flask import Blueprint
 
 from survey_app.accounts import devices, manage, passwords, views

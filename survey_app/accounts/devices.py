@@ -1,4 +1,5 @@
 """The "Thiết bị" (devices) pages: where a person, or their admin, sees and ends their sign-ins."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
@@ -16,8 +17,10 @@ from survey_app.extensions import db, utcnow
 def end_label(row: UserSession) -> str:
     """Why a session is no longer signed in, in words."""
     return {
-        EndReason.LOGOUT: _("logged out"), EndReason.REVOKED: _("signed out by an admin or the person"),
-        EndReason.DEACTIVATED: _("account deactivated"), EndReason.PASSWORD_CHANGED: _("password changed"),
+        EndReason.LOGOUT: _("logged out"),
+        EndReason.REVOKED: _("signed out by an admin or the person"),
+        EndReason.DEACTIVATED: _("account deactivated"),
+        EndReason.PASSWORD_CHANGED: _("password changed"),
     }.get(row.end_reason, _("expired"))
 
 
@@ -31,8 +34,15 @@ def _owner_or_admin(user_id) -> User:
 @login_required
 def user_devices(user_id):
     user = _owner_or_admin(user_id)
-    return render_template("accounts/devices.html", user=user, sessions=sessions.recent_sessions_of(user),
-                           now=utcnow(), form=forms.ActionForm(), own=user.id == current_user.id, end_label=end_label)
+    return render_template(
+        "accounts/devices.html",
+        user=user,
+        sessions=sessions.recent_sessions_of(user),
+        now=utcnow(),
+        form=forms.ActionForm(),
+        own=user.id == current_user.id,
+        end_label=end_label,
+    )
 
 
 def _session_of(user: User, session_id) -> UserSession:
@@ -49,8 +59,7 @@ def revoke_device(user_id, session_id):
     if not forms.ActionForm().validate_on_submit():
         return error_response(400)
     if sessions.end(row, EndReason.REVOKED, by=current_user):
-        record("session.revoked", ward_id=user.ward_id, object_type="user_session", object_id=row.id,
-               detail={"user_id": user.id})
+        record("session.revoked", ward_id=user.ward_id, object_type="user_session", object_id=row.id, detail={"user_id": user.id})
         flash(_("The device “%(device)s” is signed out.", device=row.device_label), "info")
     if row.id == getattr(current_user.current_session, "id", None):
         return redirect(url_for("accounts.login"))
@@ -63,9 +72,7 @@ def revoke_all_devices(user_id):
     if not forms.ActionForm().validate_on_submit():
         return error_response(400)
     own = user.id == current_user.id
-    count = sessions.end_all(user, EndReason.REVOKED, by=current_user,
-                             keep=current_user.current_session if own else None)
-    record("session.revoked_all", ward_id=user.ward_id, object_type="user", object_id=user.id,
-           detail={"sessions_ended": count})
+    count = sessions.end_all(user, EndReason.REVOKED, by=current_user, keep=current_user.current_session if own else None)
+    record("session.revoked_all", ward_id=user.ward_id, object_type="user", object_id=user.id, detail={"sessions_ended": count})
     flash(_("%(count)s devices are signed out.", count=count), "info")
     return redirect(url_for("accounts.user_devices", user_id=user.id))

@@ -40,8 +40,10 @@ class AccountFilterForm(Form):
 
 class SetPasswordForm(Form):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
-    confirm = PasswordField(_l("New password again"), validators=[
-        DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))])
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
+    )
 
 
 class ChangePasswordForm(SetPasswordForm):

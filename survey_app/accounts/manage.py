@@ -1,4 +1,5 @@
 """Pages where ward and city admins manage accounts: list, create, edit, deactivate, set-password links."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -72,11 +73,22 @@ def account_list():
     form.team_id.choices = [(0, _("All teams"))] + _team_choices(ward_for_teams)[1:]
     filters = {"q": "", "role": "", "status": "active", "ward_id": 0, "team_id": 0}
     if form.validate():
-        filters.update(q=form.q.data or "", role=form.role.data or "", status=form.status.data or "active",
-                       ward_id=form.ward_id.data or 0, team_id=form.team_id.data or 0)
+        filters.update(
+            q=form.q.data or "",
+            role=form.role.data or "",
+            status=form.status.data or "active",
+            ward_id=form.ward_id.data or 0,
+            team_id=form.team_id.data or 0,
+        )
     rows, total = queries.account_rows(current_user, **filters)
-    return render_template("accounts/list.html", form=form, rows=rows, total=total, limit=queries.LIST_LIMIT,
-                           city_admin=current_user.role == Role.CITY_ADMIN)
+    return render_template(
+        "accounts/list.html",
+        form=form,
+        rows=rows,
+        total=total,
+        limit=queries.LIST_LIMIT,
+        city_admin=current_user.role == Role.CITY_ADMIN,
+    )
 
 
 @roles_required(*ADMIN_ROLES)
@@ -90,14 +102,20 @@ def account_new():
         return render_template("accounts/edit.html", form=form, user=None), 422
     try:
         role, ward, team = _placement(form)
-        user = operations.create_account(current_user, username=form.username.data, full_name=form.full_name.data,
-                                         role=role, phone=form.phone.data, ward=ward, team=team,
-                                         office=form.office.data)
+        user = operations.create_account(
+            current_user,
+            username=form.username.data,
+            full_name=form.full_name.data,
+            role=role,
+            phone=form.phone.data,
+            ward=ward,
+            team=team,
+            office=form.office.data,
+        )
         _lead_if_leader(user)
     except operations.AccountRefused as error:
         return _refused(form, error, "accounts/edit.html", user=None)
-    flash(_("Account created for %(name)s. Give them a set-password link or a QR sign-in card.",
-            name=user.full_name), "info")
+    flash(_("Account created for %(name)s. Give them a set-password link or a QR sign-in card.", name=user.full_name), "info")
     return redirect(url_for("accounts.account_edit", user_id=user.id))
 
 
@@ -124,9 +142,17 @@ def account_edit(user_id):
         return render_template("accounts/edit.html", form=form, **context), 422
     try:
         role, ward, team = _placement(form)
-        changed = operations.update_account(current_user, user, username=form.username.data,
-                                            full_name=form.full_name.data, role=role, phone=form.phone.data,
-                                            ward=ward, team=team, office=form.office.data)
+        changed = operations.update_account(
+            current_user,
+            user,
+            username=form.username.data,
+            full_name=form.full_name.data,
+            role=role,
+            phone=form.phone.data,
+            ward=ward,
+            team=team,
+            office=form.office.data,
+        )
         _lead_if_leader(user)
     except operations.AccountRefused as error:
         return _refused(form, error, "accounts/edit.html", **context)
@@ -145,8 +171,7 @@ def account_deactivate(user_id):
         record_refusal("account.refused", object_type="user", object_id=user.id, detail={"reason": str(error)[:200]})
         flash(str(error), "error")
         return redirect(url_for("accounts.account_edit", user_id=user.id))
-    flash(_("%(name)s can no longer log in; %(count)s devices were signed out.", name=user.full_name, count=ended),
-          "info")
+    flash(_("%(name)s can no longer log in; %(count)s devices were signed out.", name=user.full_name, count=ended), "info")
     return redirect(url_for("accounts.account_edit", user_id=user.id))
 
 
@@ -172,5 +197,8 @@ def password_link(user_id):
         flash(str(error), "error")
         return redirect(url_for("accounts.account_edit", user_id=user.id))
     url = absolute_url("accounts.set_password", token=token)
-    return render_template("accounts/password_link.html", user=user, url=url, qr=qr_data_uri(url),
-                           expires_at=link.expires_at), 200, _NO_STORE
+    return (
+        render_template("accounts/password_link.html", user=user, url=url, qr=qr_data_uri(url), expires_at=link.expires_at),
+        200,
+        _NO_STORE,
+    )

@@ -1,4 +1,5 @@
 """User accounts, roles and failed-login records."""
+
 from __future__ import annotations
 
 import enum
@@ -43,9 +44,7 @@ class User(UserMixin, db.Model):
     city_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cities.id"), index=True)
     #: Set for every ward role; None for city roles.
     ward_id: Mapped[int | None] = mapped_column(sa.ForeignKey("wards.id"), index=True)
-    survey_team_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("survey_teams.id"), index=True
-    )
+    survey_team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey_teams.id"), index=True)
     #: Office a mobilised staff member comes from (e.g. "police"), if any.
     office: Mapped[str | None] = mapped_column(sa.String(40))
     #: None means the account cannot log in with a password (e.g. enrolled by QR only).

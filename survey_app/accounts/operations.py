@@ -1,5 +1,6 @@
 """Accounts: signing in (password checks, rate limits), and what admins change (create, edit,
 deactivate, set-password links). Operations flush; the request commits."""
+
 from __future__ import annotations
 
 import hashlib
@@ -125,16 +126,29 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
-def create_user(*, username: str, full_name: str, role: Role, password: str | None = None,
-                ward=None, city=None, team=None, phone: str | None = None,
-                office: str | None = None) -> User:
+def create_user(
+    *,
+    username: str,
+    full_name: str,
+    role: Role,
+    password: str | None = None,
+    ward=None,
+    city=None,
+    team=None,
+    phone: str | None = None,
+    office: str | None = None,
+) -> User:
     """Add a user; a city viewer belongs to a city, everyone else to a ward."""
     if role in CITY_ROLES and city is None:
         raise ValueError("a city role needs a city")
     if role not in CITY_ROLES and ward is None:
         raise ValueError("this role needs a ward")
     user = User(
-        username=username, full_name=full_name, role=role, phone=phone, office=office,
+        username=username,
+        full_name=full_name,
+        role=role,
+        phone=phone,
+        office=office,
         ward_id=ward.id if ward is not None and role not in CITY_ROLES else None,
         city_id=city.id if city is not None else (ward.city_id if ward is not None else None),
         survey_team_id=team.id if team is not None else None,
@@ -148,6 +162,7 @@ def create_user(*, username: str, full_name: str, role: Role, password: str | No
 
 # --- managing accounts (ward and city admins) -----------------------------------------------
 
+
 class AccountRefused(ValueError):
     """A change an admin asked for that is refused; the message says why, for the admin."""
 
@@ -156,8 +171,22 @@ class AccountRefused(ValueError):
 USERNAME = re.compile(r"[a-z0-9._@-]{3,80}")
 MIN_PASSWORD_LENGTH = 8
 #: Passwords refused outright: the first ones anyone would try.
-COMMON_PASSWORDS = {"12345678", "123456789", "1234567890", "87654321", "password", "matkhau1", "matkhau123",
-                    "11111111", "00000000", "88888888", "abc12345", "qwertyui", "iloveyou", "admin123"}
+COMMON_PASSWORDS = {
+    "12345678",
+    "123456789",
+    "1234567890",
+    "87654321",
+    "password",
+    "matkhau1",
+    "matkhau123",
+    "11111111",
+    "00000000",
+    "88888888",
+    "abc12345",
+    "qwertyui",
+    "iloveyou",
+    "admin123",
+}
 
 
 def normalize_username(text: str) -> str:
@@ -176,8 +205,12 @@ def username_taken(username: str, except_id: int | None = None) -> bool:
 
 def check_username(username: str, except_id: int | None = None) -> None:
     if not USERNAME.fullmatch(username):
-        raise AccountRefused(_("The username “%(name)s” may only have letters without accents, digits and . _ - @ "
-                               "(3 to 80 characters).", name=username))
+        raise AccountRefused(
+            _(
+                "The username “%(name)s” may only have letters without accents, digits and . _ - @ (3 to 80 characters).",
+                name=username,
+            )
+        )
     if username_taken(username, except_id):
         raise AccountRefused(_("The username “%(name)s” is already taken on this server.", name=username))
 
@@ -187,8 +220,7 @@ def check_phone(phone: str | None) -> str | None:
         return None
     normalized = normalize_phone(phone)
     if normalized is None:
-        raise AccountRefused(_("“%(value)s” is not a Vietnamese phone number (10 or 11 digits starting with 0).",
-                               value=phone))
+        raise AccountRefused(_("“%(value)s” is not a Vietnamese phone number (10 or 11 digits starting with 0).", value=phone))
     return normalized
 
 
@@ -203,27 +235,60 @@ def _check_placement(actor: User, role: Role, ward: Ward | None, team: SurveyTea
     if not administers(actor, ward):
         raise AccountRefused(_("You do not administer the ward %(ward)s.", ward=ward.name))
     if team is not None and (team.ward_id != ward.id or role not in (Role.TEAM_LEADER, Role.SURVEYOR)):
-        raise AccountRefused(_("Only team leaders and surveyors of the same ward can be in survey team %(number)s.",
-                               number=team.number))
+        raise AccountRefused(
+            _("Only team leaders and surveyors of the same ward can be in survey team %(number)s.", number=team.number)
+        )
     return ward, ward.city, team
 
 
-def create_account(actor: User, *, username: str, full_name: str, role: Role, phone: str | None = None,
-                   ward: Ward | None = None, team: SurveyTeam | None = None, office: str | None = None) -> User:
+def create_account(
+    actor: User,
+    *,
+    username: str,
+    full_name: str,
+    role: Role,
+    phone: str | None = None,
+    ward: Ward | None = None,
+    team: SurveyTeam | None = None,
+    office: str | None = None,
+) -> User:
     """Create an account without a password: the person chooses one through a set-password link."""
     username = normalize_username(username)
     check_username(username)
     phone = check_phone(phone)
     ward, city, team = _check_placement(actor, role, ward, team)
-    user = create_user(username=username, full_name=full_name.strip(), role=role, ward=ward, city=city, team=team,
-                       phone=phone, office=office or None)
-    record("account.created", ward_id=user.ward_id, object_type="user", object_id=user.id,
-           detail={"role": role.value, "team_id": user.survey_team_id})
+    user = create_user(
+        username=username,
+        full_name=full_name.strip(),
+        role=role,
+        ward=ward,
+        city=city,
+        team=team,
+        phone=phone,
+        office=office or None,
+    )
+    record(
+        "account.created",
+        ward_id=user.ward_id,
+        object_type="user",
+        object_id=user.id,
+        detail={"role": role.value, "team_id": user.survey_team_id},
+    )
     return user
 
 
-def update_account(actor: User, user: User, *, username: str, full_name: str, role: Role, phone: str | None,
-                   ward: Ward | None, team: SurveyTeam | None, office: str | None) -> list[str]:
+def update_account(
+    actor: User,
+    user: User,
+    *,
+    username: str,
+    full_name: str,
+    role: Role,
+    phone: str | None,
+    ward: Ward | None,
+    team: SurveyTeam | None,
+    office: str | None,
+) -> list[str]:
     """Change an account; returns the names of the fields that changed."""
     username = normalize_username(username)
     if username != user.username:
@@ -232,9 +297,16 @@ def update_account(actor: User, user: User, *, username: str, full_name: str, ro
     if user.id == actor.id and role != user.role:
         raise AccountRefused(_("You cannot change your own role; ask another administrator."))
     ward, city, team = _check_placement(actor, role, ward, team)
-    wanted = {"username": username, "full_name": full_name.strip(), "role": role, "phone": phone,
-              "ward_id": ward.id if ward is not None else None, "city_id": city.id if city is not None else None,
-              "survey_team_id": team.id if team is not None else None, "office": office or None}
+    wanted = {
+        "username": username,
+        "full_name": full_name.strip(),
+        "role": role,
+        "phone": phone,
+        "ward_id": ward.id if ward is not None else None,
+        "city_id": city.id if city is not None else None,
+        "survey_team_id": team.id if team is not None else None,
+        "office": office or None,
+    }
     changed = [name for name, value in wanted.items() if getattr(user, name) != value]
     if "survey_team_id" in changed and user.survey_team is not None and user.survey_team.leader_id == user.id:
         user.survey_team.leader_id = None  # a leader who leaves the team no longer leads it
@@ -242,8 +314,13 @@ def update_account(actor: User, user: User, *, username: str, full_name: str, ro
         setattr(user, name, wanted[name])
     db.session.flush()
     if changed:
-        record("account.updated", ward_id=user.ward_id, object_type="user", object_id=user.id,
-               detail={"fields": changed, "role": user.role.value})
+        record(
+            "account.updated",
+            ward_id=user.ward_id,
+            object_type="user",
+            object_id=user.id,
+            detail={"fields": changed, "role": user.role.value},
+        )
     return changed
 
 
@@ -257,8 +334,7 @@ def deactivate(actor: User, user: User) -> int:
     ended = sessions.end_all(user, EndReason.DEACTIVATED, by=actor)
     tokens.revoke_unused(PasswordLink, [user.id])
     db.session.flush()
-    record("account.deactivated", ward_id=user.ward_id, object_type="user", object_id=user.id,
-           detail={"sessions_ended": ended})
+    record("account.deactivated", ward_id=user.ward_id, object_type="user", object_id=user.id, detail={"sessions_ended": ended})
     return ended
 
 
@@ -281,13 +357,23 @@ def issue_password_link(actor: User | None, user: User) -> tuple[str, PasswordLi
     tokens.revoke_unused(PasswordLink, [user.id])
     now = utcnow()
     token = tokens.new_token()
-    link = PasswordLink(user_id=user.id, token_hash=tokens.token_hash(token), created_at=now,
-                        expires_at=now + password_link_lifetime(),
-                        created_by_id=actor.id if actor is not None else None)
+    link = PasswordLink(
+        user_id=user.id,
+        token_hash=tokens.token_hash(token),
+        created_at=now,
+        expires_at=now + password_link_lifetime(),
+        created_by_id=actor.id if actor is not None else None,
+    )
     db.session.add(link)
     db.session.flush()
-    record("account.password_link_issued", user=actor, ward_id=user.ward_id, object_type="user",
-           object_id=user.id, detail={"password_link_id": link.id})
+    record(
+        "account.password_link_issued",
+        user=actor,
+        ward_id=user.ward_id,
+        object_type="user",
+        object_id=user.id,
+        detail={"password_link_id": link.id},
+    )
     return token, link
 
 
@@ -326,8 +412,13 @@ def set_password_with_link(link: PasswordLink, password: str) -> User:
     if not user.active or not tokens.redeem(link):
         raise AccountRefused(_("This link has already been used or has expired. Ask for a new one."))
     ended = _store_password(user, password)
-    record("account.password_set", user=user, object_type="user", object_id=user.id,
-           detail={"password_link_id": link.id, "sessions_ended": ended})
+    record(
+        "account.password_set",
+        user=user,
+        object_type="user",
+        object_id=user.id,
+        detail={"password_link_id": link.id, "sessions_ended": ended},
+    )
     return user
 
 
@@ -337,6 +428,5 @@ def change_password(user: User, current: str, new: str) -> int:
         raise AccountRefused(_("The current password is not right."))
     _refuse_weak(new, user)
     ended = _store_password(user, new, keep=user.current_session)
-    record("account.password_changed", user=user, object_type="user", object_id=user.id,
-           detail={"sessions_ended": ended})
+    record("account.password_changed", user=user, object_type="user", object_id=user.id, detail={"sessions_ended": ended})
     return ended

@@ -1,4 +1,5 @@
 """Choosing one's own password: through a one-time link from an admin, or by changing it when signed in."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
@@ -17,8 +18,13 @@ _NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 def _link_refused(state: str, link: PasswordLink | None):
     """A clear page for a used, expired or unknown link; the refusal is logged without the token."""
     db.session.rollback()
-    record_refusal("account.password_link_refused", ward_id=link.user.ward_id if link else None,
-                   object_type="password_link", object_id=link.id if link else None, detail={"state": state})
+    record_refusal(
+        "account.password_link_refused",
+        ward_id=link.user.ward_id if link else None,
+        object_type="password_link",
+        object_id=link.id if link else None,
+        detail={"state": state},
+    )
     status = 404 if state == "unknown" else 410
     return render_template("accounts/set_password.html", state=state, link=None, form=None), status, _NO_STORE
 

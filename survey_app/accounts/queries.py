@@ -1,4 +1,5 @@
 """Read-only queries about accounts and their devices, scoped to what the admin manages."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -21,26 +22,35 @@ def managed_wards(actor: User) -> list[Ward]:
 def _device_counts():
     """Per user: live sessions and the last time any of them was seen."""
     now = utcnow()
-    return (sa.select(UserSession.user_id.label("user_id"),
-                      sa.func.count().filter(sa.and_(UserSession.ended_at.is_(None), UserSession.expires_at > now))
-                      .label("live"),
-                      sa.func.max(UserSession.last_seen_at).label("last_seen"))
-            .group_by(UserSession.user_id).subquery())
+    return (
+        sa.select(
+            UserSession.user_id.label("user_id"),
+            sa.func.count().filter(sa.and_(UserSession.ended_at.is_(None), UserSession.expires_at > now)).label("live"),
+            sa.func.max(UserSession.last_seen_at).label("last_seen"),
+        )
+        .group_by(UserSession.user_id)
+        .subquery()
+    )
 
 
-def account_rows(actor: User, *, q: str = "", role: str = "", status: str = "active", ward_id: int = 0,
-                 team_id: int = 0) -> tuple[list[sa.Row], int]:
+def account_rows(
+    actor: User, *, q: str = "", role: str = "", status: str = "active", ward_id: int = 0, team_id: int = 0
+) -> tuple[list[sa.Row], int]:
     """The accounts `actor` manages that match the filters, with live device counts; and the total matched."""
     devices = _device_counts()
-    query = (sa.select(User, Ward.name.label("ward_name"), sa.func.coalesce(devices.c.live, 0).label("live"),
-                       devices.c.last_seen)
-             .outerjoin(Ward, Ward.id == User.ward_id)
-             .outerjoin(devices, devices.c.user_id == User.id)
-             .where(manageable_users(actor)))
+    query = (
+        sa.select(User, Ward.name.label("ward_name"), sa.func.coalesce(devices.c.live, 0).label("live"), devices.c.last_seen)
+        .outerjoin(Ward, Ward.id == User.ward_id)
+        .outerjoin(devices, devices.c.user_id == User.id)
+        .where(manageable_users(actor))
+    )
     if q:
         pattern = f"%{q.strip().lower()}%"
-        query = query.where(sa.or_(sa.func.lower(User.full_name).like(pattern),
-                                   sa.func.lower(User.username).like(pattern), User.phone.like(pattern)))
+        query = query.where(
+            sa.or_(
+                sa.func.lower(User.full_name).like(pattern), sa.func.lower(User.username).like(pattern), User.phone.like(pattern)
+            )
+        )
     if role:
         query = query.where(User.role == role)
     if status in ("active", "inactive"):

@@ -4,6 +4,7 @@ The cookies (Flask's session and Flask-Login's remember-me cookie) carry only a 
 the row keeps its hash. Ending the row (logout, revocation, deactivation, a password change)
 signs that browser or phone out at once, wherever its cookies were copied to.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,15 +31,38 @@ def lifetime() -> timedelta:
 def device_label(user_agent: str | None) -> str:
     """A short name for a browser, e.g. "Android · Chrome", from its User-Agent header."""
     agent = user_agent or ""
-    system = next((name for pattern, name in (
-        (r"Android", "Android"), (r"iPhone|iPad|iOS", "iOS"), (r"Windows", "Windows"),
-        (r"Mac OS X|Macintosh", "macOS"), (r"CrOS", "ChromeOS"), (r"Linux", "Linux"),
-    ) if re.search(pattern, agent)), None)
-    browser = next((name for pattern, name in (
-        (r"Zalo", "Zalo"), (r"CocCoc|coc_coc", "Cốc Cốc"), (r"SamsungBrowser", "Samsung Internet"),
-        (r"Edg/", "Edge"), (r"OPR/|Opera", "Opera"), (r"Firefox/", "Firefox"), (r"Chrome/|Chromium/", "Chrome"),
-        (r"Safari/", "Safari"),
-    ) if re.search(pattern, agent)), None)
+    system = next(
+        (
+            name
+            for pattern, name in (
+                (r"Android", "Android"),
+                (r"iPhone|iPad|iOS", "iOS"),
+                (r"Windows", "Windows"),
+                (r"Mac OS X|Macintosh", "macOS"),
+                (r"CrOS", "ChromeOS"),
+                (r"Linux", "Linux"),
+            )
+            if re.search(pattern, agent)
+        ),
+        None,
+    )
+    browser = next(
+        (
+            name
+            for pattern, name in (
+                (r"Zalo", "Zalo"),
+                (r"CocCoc|coc_coc", "Cốc Cốc"),
+                (r"SamsungBrowser", "Samsung Internet"),
+                (r"Edg/", "Edge"),
+                (r"OPR/|Opera", "Opera"),
+                (r"Firefox/", "Firefox"),
+                (r"Chrome/|Chromium/", "Chrome"),
+                (r"Safari/", "Safari"),
+            )
+            if re.search(pattern, agent)
+        ),
+        None,
+    )
     parts = [p for p in (system, browser) if p]
     return " · ".join(parts) if parts else (agent[:40] or "?")
 
@@ -55,9 +79,17 @@ def open_session(user: User, kind: SessionKind, now: datetime | None = None) -> 
     token = tokens.new_token()
     agent, address = _client()
     row = UserSession(
-        user_id=user.id, ward_id=user.ward_id, token_hash=tokens.token_hash(token), kind=kind,
-        device_label=device_label(agent)[:80], user_agent=agent, address=address, last_address=address,
-        created_at=now, last_seen_at=now, expires_at=now + lifetime(),
+        user_id=user.id,
+        ward_id=user.ward_id,
+        token_hash=tokens.token_hash(token),
+        kind=kind,
+        device_label=device_label(agent)[:80],
+        user_agent=agent,
+        address=address,
+        last_address=address,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + lifetime(),
     )
     db.session.add(row)
     db.session.flush()
@@ -87,8 +119,9 @@ def touch_after_request(response):
         return response
     session_id, now, address = pending
     try:
-        db.session.execute(sa.update(UserSession).where(UserSession.id == session_id)
-                           .values(last_seen_at=now, last_address=address))
+        db.session.execute(
+            sa.update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now, last_address=address)
+        )
         db.session.commit()
     except sa.exc.OperationalError:  # the database is busy: seeing the device later is enough
         db.session.rollback()
@@ -98,7 +131,8 @@ def touch_after_request(response):
 def end(row: UserSession, reason: EndReason, by: User | None = None, now: datetime | None = None) -> bool:
     """End one session; False if it had already ended."""
     result = db.session.execute(
-        sa.update(UserSession).where(UserSession.id == row.id, UserSession.ended_at.is_(None))
+        sa.update(UserSession)
+        .where(UserSession.id == row.id, UserSession.ended_at.is_(None))
         .values(ended_at=now or utcnow(), end_reason=reason, ended_by_id=by.id if by is not None else None)
         .execution_options(synchronize_session=False)
     )
@@ -112,8 +146,9 @@ def end_all(user: User, reason: EndReason, by: User | None = None, keep: UserSes
     if keep is not None:
         query = query.where(UserSession.id != keep.id)
     result = db.session.execute(
-        query.values(ended_at=utcnow(), end_reason=reason, ended_by_id=by.id if by is not None else None)
-        .execution_options(synchronize_session=False)
+        query.values(ended_at=utcnow(), end_reason=reason, ended_by_id=by.id if by is not None else None).execution_options(
+            synchronize_session=False
+        )
     )
     return result.rowcount or 0
 
@@ -121,19 +156,25 @@ def end_all(user: User, reason: EndReason, by: User | None = None, keep: UserSes
 def live_sessions_of(user_ids) -> list[UserSession]:
     """Live sessions of these users, newest activity first."""
     now = utcnow()
-    return list(db.session.scalars(
-        sa.select(UserSession)
-        .where(UserSession.user_id.in_(user_ids), UserSession.ended_at.is_(None), UserSession.expires_at > now)
-        .order_by(UserSession.last_seen_at.desc())
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(UserSession)
+            .where(UserSession.user_id.in_(user_ids), UserSession.ended_at.is_(None), UserSession.expires_at > now)
+            .order_by(UserSession.last_seen_at.desc())
+        )
+    )
 
 
 def recent_sessions_of(user: User, limit: int = 20) -> list[UserSession]:
     """The user's sessions, live or ended, newest first (for their devices page)."""
-    return list(db.session.scalars(
-        sa.select(UserSession).where(UserSession.user_id == user.id)
-        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc()).limit(limit)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(UserSession)
+            .where(UserSession.user_id == user.id)
+            .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 #: How long the history of ended sign-ins (device, browser, address) is kept.
@@ -143,6 +184,7 @@ KEEP_ENDED = timedelta(days=90)
 def purge_expired(older_than: timedelta = KEEP_ENDED) -> int:
     """Delete sessions that ended or expired long ago (they are only history); run at every login."""
     cutoff = utcnow() - older_than
-    result = db.session.execute(sa.delete(UserSession).where(
-        sa.or_(UserSession.ended_at < cutoff, UserSession.expires_at < cutoff)))
+    result = db.session.execute(
+        sa.delete(UserSession).where(sa.or_(UserSession.ended_at < cutoff, UserSession.expires_at < cutoff))
+    )
     return result.rowcount or 0

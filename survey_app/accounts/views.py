@@ -1,4 +1,5 @@
 """Log in, log out, language choice, and the role's landing page."""
+
 from __future__ import annotations
 
 from flask import current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
@@ -60,8 +61,9 @@ def _trusted_device() -> bool:
     """The account typed in has signed in on this device before (its cookie says so, signed); asked by
     the address limit and by the view, checked once per request."""
     if "trusted_device" not in g:
-        g.trusted_device = operations.is_trusted_device(request.form.get("username", ""),
-                                                        request.cookies.get(operations.DEVICE_COOKIE))
+        g.trusted_device = operations.is_trusted_device(
+            request.form.get("username", ""), request.cookies.get(operations.DEVICE_COOKIE)
+        )
     return g.trusted_device
 
 
@@ -70,8 +72,13 @@ def _login_failed(response) -> bool:
     return response.status_code not in (302, 429)
 
 
-@limiter.limit(ratelimits.login_limit, methods=["POST"], deduct_when=_login_failed, exempt_when=_trusted_device,
-               on_breach=ratelimits.refusal("login.rate_limited", ratelimits.login_refused_message))
+@limiter.limit(
+    ratelimits.login_limit,
+    methods=["POST"],
+    deduct_when=_login_failed,
+    exempt_when=_trusted_device,
+    on_breach=ratelimits.refusal("login.rate_limited", ratelimits.login_refused_message),
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.home"))
@@ -80,16 +87,17 @@ def login():
         username = form.username.data
         wait = 0 if _trusted_device() else operations.login_wait_seconds(username)
         if wait:
-            record_summarised("login.delayed", object_type="account",
-                              object_id=operations.failure_key("account", username)[:16])
-            message = _("Too many wrong passwords for this account. Please wait %(seconds)s seconds and try again.",
-                        seconds=wait)
+            record_summarised("login.delayed", object_type="account", object_id=operations.failure_key("account", username)[:16])
+            message = _("Too many wrong passwords for this account. Please wait %(seconds)s seconds and try again.", seconds=wait)
             flash(message, "error")
             return render_template("accounts/login.html", form=form), 429, {"Retry-After": str(wait)}
         user = operations.authenticate(username, form.password.data)
         if user is None:
-            record_summarised("login.failed", object_type="account",  # commits on its own, so first
-                              object_id=operations.failure_key("account", username)[:16])
+            record_summarised(
+                "login.failed",
+                object_type="account",  # commits on its own, so first
+                object_id=operations.failure_key("account", username)[:16],
+            )
             operations.record_failure(username)
             flash(_("Wrong username or password."), "error")
             return render_template("accounts/login.html", form=form), 200
@@ -100,8 +108,14 @@ def login():
         login_user(user)
         record("login.succeeded", user=user, object_type="user_session", object_id=user.current_session.id)
         response = redirect(safe_next(request.args.get("next")) or url_for("accounts.home"))
-        response.set_cookie(operations.DEVICE_COOKIE, device, max_age=operations.DEVICE_COOKIE_DAYS * 86400,
-                            httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
+        response.set_cookie(
+            operations.DEVICE_COOKIE,
+            device,
+            max_age=operations.DEVICE_COOKIE_DAYS * 86400,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
         return response
     return render_template("accounts/login.html", form=form, not_set_up=not is_initialized())
 
@@ -136,6 +150,11 @@ def me():
     """The signed-in user, for the phone app."""
     user = current_user
     return jsonify(
-        id=user.id, username=user.username, full_name=user.full_name, role=user.role.value,
-        ward_id=user.ward_id, city_id=user.city_id, survey_team_id=user.survey_team_id,
+        id=user.id,
+        username=user.username,
+        full_name=user.full_name,
+        role=user.role.value,
+        ward_id=user.ward_id,
+        city_id=user.city_id,
+        survey_team_id=user.survey_team_id,
     )

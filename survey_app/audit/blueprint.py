@@ -1,4 +1,5 @@
 """Every URL rule of audit."""
+
 from flask import Blueprint
 
 from survey_app.audit import views

@@ -1,4 +1,5 @@
 """The audit log: who did what, when; refusals of access included."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Writing the audit log."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -26,8 +27,15 @@ def safe_path() -> str:
     return request.path[:255]
 
 
-def record(action: str, *, user=None, ward_id: int | None = None, object_type: str | None = None,
-           object_id=None, detail: dict | None = None) -> AuditEvent:
+def record(
+    action: str,
+    *,
+    user=None,
+    ward_id: int | None = None,
+    object_type: str | None = None,
+    object_id=None,
+    detail: dict | None = None,
+) -> AuditEvent:
     """Add an audit event to the current transaction (committed with the request's work)."""
     user = user if user is not None else _actor()
     if ward_id is None and user is not None:
@@ -57,8 +65,15 @@ def record_refusal(action: str, **kwargs) -> None:
 SUMMARY_WINDOW = timedelta(hours=1)
 
 
-def record_summarised(action: str, *, kind: str | None = None, ward_id: int | None = None,
-                      object_type: str | None = None, object_id=None, detail: dict | None = None) -> AuditEvent:
+def record_summarised(
+    action: str,
+    *,
+    kind: str | None = None,
+    ward_id: int | None = None,
+    object_type: str | None = None,
+    object_id=None,
+    detail: dict | None = None,
+) -> AuditEvent:
     """Log a refusal of an anonymous request without letting a flood of them fill the disk.
 
     The first refusal of the hour from an address writes a row; the next ones only count in its
@@ -70,15 +85,28 @@ def record_summarised(action: str, *, kind: str | None = None, ward_id: int | No
     object_id = None if object_id is None else str(object_id)
     now = utcnow()
     event = db.session.execute(
-        sa.select(AuditEvent).where(
-            AuditEvent.action == action, AuditEvent.user_id.is_(None), _same(AuditEvent.ip, ip),
-            _same(AuditEvent.ward_id, ward_id), _same(AuditEvent.object_type, object_type),
-            _same(AuditEvent.object_id, object_id), AuditEvent.created_at >= now - SUMMARY_WINDOW,
-        ).order_by(AuditEvent.id.desc()).limit(1)
+        sa.select(AuditEvent)
+        .where(
+            AuditEvent.action == action,
+            AuditEvent.user_id.is_(None),
+            _same(AuditEvent.ip, ip),
+            _same(AuditEvent.ward_id, ward_id),
+            _same(AuditEvent.object_type, object_type),
+            _same(AuditEvent.object_id, object_id),
+            AuditEvent.created_at >= now - SUMMARY_WINDOW,
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
     if event is None:
-        event = record(action, user=None, ward_id=ward_id, object_type=object_type, object_id=object_id,
-                       detail={**(detail or {}), "count": 0, "first_at": now.isoformat()})
+        event = record(
+            action,
+            user=None,
+            ward_id=ward_id,
+            object_type=object_type,
+            object_id=object_id,
+            detail={**(detail or {}), "count": 0, "first_at": now.isoformat()},
+        )
         event.user_id = None
     summary = dict(event.detail or {})
     summary["count"] = int(summary.get("count", 0)) + 1

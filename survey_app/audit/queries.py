@@ -1,4 +1,5 @@
 """Reading the audit log, within what the viewer may see."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -18,8 +19,15 @@ def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=local_zone())
 
 
-def audit_page(viewer: User, *, user_id: int | None = None, action: str = "",
-               since: date | None = None, until: date | None = None, page: int = 1):
+def audit_page(
+    viewer: User,
+    *,
+    user_id: int | None = None,
+    action: str = "",
+    since: date | None = None,
+    until: date | None = None,
+    page: int = 1,
+):
     """Newest first; filter by who, by action (prefix, e.g. 'login'), and by local dates."""
     query = sa.select(AuditEvent).where(visible(AuditEvent, viewer))
     if user_id is not None:
@@ -42,9 +50,7 @@ def actions(viewer: User) -> list[str]:
 
 def actors(viewer: User) -> list[User]:
     """Users of the viewer's ward, for the filter list."""
-    return db.session.scalars(
-        sa.select(User).where(visible(User, viewer)).order_by(User.full_name)
-    ).all()
+    return db.session.scalars(sa.select(User).where(visible(User, viewer)).order_by(User.full_name)).all()
 
 
 def user_names(ids) -> dict[int, str]:

@@ -5,6 +5,7 @@ Each action has a sentence (`SENTENCES`, English msgids translated to Vietnamese
 (`register_namer`), which turns ids into words (and a link) for the person reading the log, within
 what that person may see. An action or object type nobody named still reads as words, never a code.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -110,25 +111,49 @@ SENTENCES = {
 
 #: The groups of actions, for the log's filter.
 CATEGORIES = {
-    "access": _l("Access refused"), "account": _l("Accounts"), "city": _l("City"), "enroll": _l("QR enrolment"),
-    "entity": _l("Entity lists"), "export": _l("Exports"), "form": _l("Forms"), "household": _l("Households"),
-    "login": _l("Sign-ins"), "plan": _l("Training plan"), "quarantine": _l("Held records"),
-    "refused": _l("Refused records"), "self_survey": _l("Self-survey"), "session": _l("Devices"),
-    "setup": _l("Set-up"), "submission": _l("Submissions"), "support_event": _l("Support log"),
-    "support_type": _l("Kinds of help"), "team": _l("Teams"), "ward": _l("Ward settings"),
+    "access": _l("Access refused"),
+    "account": _l("Accounts"),
+    "city": _l("City"),
+    "enroll": _l("QR enrolment"),
+    "entity": _l("Entity lists"),
+    "export": _l("Exports"),
+    "form": _l("Forms"),
+    "household": _l("Households"),
+    "login": _l("Sign-ins"),
+    "plan": _l("Training plan"),
+    "quarantine": _l("Held records"),
+    "refused": _l("Refused records"),
+    "self_survey": _l("Self-survey"),
+    "session": _l("Devices"),
+    "setup": _l("Set-up"),
+    "submission": _l("Submissions"),
+    "support_event": _l("Support log"),
+    "support_type": _l("Kinds of help"),
+    "team": _l("Teams"),
+    "ward": _l("Ward settings"),
 }
 
 #: Words for the kinds of objects no capability named (never the table's name).
 _KINDS = {
-    "user": _l("an account"), "users": _l("an account"), "account": _l("an account"),
-    "user_session": _l("a device"), "enrollment_token": _l("a QR card"), "password_link": _l("a set-password link"),
-    "import_batch": _l("an import"), "export_job": _l("an export"), "jobs": _l("a job"),
+    "user": _l("an account"),
+    "users": _l("an account"),
+    "account": _l("an account"),
+    "user_session": _l("a device"),
+    "enrollment_token": _l("a QR card"),
+    "password_link": _l("a set-password link"),
+    "import_batch": _l("an import"),
+    "export_job": _l("an export"),
+    "jobs": _l("a job"),
 }
 
 #: Detail keys worth a word, and what they are called; any other key stays out of the sentence.
 _DETAILS = {
-    "count": _l("times"), "version": _l("version"), "rows": _l("rows"), "files": _l("files"),
-    "visits": _l("visits"), "submissions": _l("submissions"),
+    "count": _l("times"),
+    "version": _l("version"),
+    "rows": _l("rows"),
+    "files": _l("files"),
+    "visits": _l("visits"),
+    "submissions": _l("submissions"),
 }
 
 
@@ -175,17 +200,20 @@ def sentence(event, who: str, names: dict) -> Markup:
 def details(event) -> str:
     """The few details worth reading, in words ("lần: 3 · phiên bản: 2"); never raw JSON."""
     detail = event.detail if isinstance(event.detail, dict) else {}
-    parts = [f"{_DETAILS[key]}: {value}" for key, value in detail.items()
-             if key in _DETAILS and isinstance(value, (str, int, float)) and not isinstance(value, bool)]
+    parts = [
+        f"{_DETAILS[key]}: {value}"
+        for key, value in detail.items()
+        if key in _DETAILS and isinstance(value, (str, int, float)) and not isinstance(value, bool)
+    ]
     return " · ".join(parts)
 
 
 def namer_for(model, words: Callable, endpoint: str | None = None, key: str | None = None) -> Callable:
     """A namer of one model's rows: `words(row, viewer)` for each id, linked to `endpoint` (its id as `key`)."""
+
     def name(ids, viewer) -> dict:
         numbers = [int(i) for i in ids if str(i).isdigit()]
         rows = db.session.execute(sa.select(model).where(model.id.in_(numbers))).scalars() if numbers else []
-        return {str(row.id): (words(row, viewer), url_for(endpoint, **{key: row.id}) if endpoint else None)
-                for row in rows}
+        return {str(row.id): (words(row, viewer), url_for(endpoint, **{key: row.id}) if endpoint else None) for row in rows}
 
     return name

@@ -1,4 +1,5 @@
 """The audit log viewer for ward staff (their ward) and city admins (their city)."""
+
 from __future__ import annotations
 
 from flask import render_template, request
@@ -17,9 +18,11 @@ def audit_log():
     form.user.choices = [("", _("Everyone"))] + [(u.id, u.full_name) for u in queries.actors(current_user)]
     names = queries.actions(current_user)
     prefixes = sorted({name.split(".")[0] for name in names}, key=sentences.category_words)
-    form.action.choices = [("", _("All actions"))] + [
-        (p, _("All: %(group)s", group=sentences.category_words(p))) for p in prefixes] + sorted(
-        ((a, sentences.action_words(a)) for a in names), key=lambda choice: choice[1])
+    form.action.choices = (
+        [("", _("All actions"))]
+        + [(p, _("All: %(group)s", group=sentences.category_words(p))) for p in prefixes]
+        + sorted(((a, sentences.action_words(a)) for a in names), key=lambda choice: choice[1])
+    )
     valid = form.validate()
     events = queries.audit_page(
         current_user,
@@ -31,6 +34,12 @@ def audit_log():
     )
     names = queries.user_names(e.user_id for e in events.items)
     objects = sentences.names_for(events.items, current_user)
-    rows = [{"event": e, "sentence": sentences.sentence(e, names.get(e.user_id) or _("Someone"), objects),
-             "details": sentences.details(e)} for e in events.items]
+    rows = [
+        {
+            "event": e,
+            "sentence": sentences.sentence(e, names.get(e.user_id) or _("Someone"), objects),
+            "details": sentences.details(e),
+        }
+        for e in events.items
+    ]
     return render_template("audit/log.html", form=form, events=events, rows=rows, valid=valid)

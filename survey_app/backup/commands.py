@@ -1,4 +1,5 @@
 """`survey-app backup` and `survey-app restore`."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,8 +17,13 @@ def _url() -> str:
 
 
 @click.command("backup")
-@click.option("--out", "out", type=click.Path(path_type=Path), default=None,
-              help="File to write (default: <instance>/backups/survey-<time>.<ext>).")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="File to write (default: <instance>/backups/survey-<time>.<ext>).",
+)
 @with_appcontext
 def backup_command(out: Path | None) -> None:
     """Sao lưu cơ sở dữ liệu / back up the database (SQLite online backup, pg_dump on PostgreSQL)."""

@@ -1,4 +1,5 @@
 """Backing up and restoring the whole database: SQLite's online backup, pg_dump on PostgreSQL."""
+
 from __future__ import annotations
 
 import glob
@@ -59,7 +60,8 @@ def backup(database_url: str, target: Path) -> Path:
         elif url.get_backend_name() == "postgresql":
             result = subprocess.run(
                 [_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(partial), _libpq_url(url)],
-                capture_output=True, text=True,
+                capture_output=True,
+                text=True,
             )
             if result.returncode != 0:
                 raise BackupError(f"pg_dump failed: {result.stderr.strip()}")
@@ -87,9 +89,18 @@ def restore(database_url: str, source: Path) -> None:
         live.close()
     elif url.get_backend_name() == "postgresql":
         result = subprocess.run(
-            [_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
-             "--dbname", _libpq_url(url), str(source)],
-            capture_output=True, text=True,
+            [
+                _pg_tool("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--single-transaction",
+                "--dbname",
+                _libpq_url(url),
+                str(source),
+            ],
+            capture_output=True,
+            text=True,
         )
         if result.returncode != 0:
             raise BackupError(f"pg_restore failed: {result.stderr.strip()}")

@@ -1,4 +1,5 @@
 """The JSON API of the phone app: what it needs to work offline, and where it sends its queue."""
+
 from __future__ import annotations
 
 import hashlib
@@ -50,8 +51,18 @@ def bootstrap():
     return jsonify(
         user={"id": user.id, "username": user.username, "full_name": user.full_name, "role": user.role.value},
         team={"id": user.survey_team.id, "name": user.survey_team.name} if user.survey_team else None,
-        groups=[{"id": g.id, "code": g.code, "name": g.name, "listed": g.listed, "done": g.done,
-                 "revisit": g.revisit, "not_visited": g.not_visited} for g in queries.phone_groups(user)],
+        groups=[
+            {
+                "id": g.id,
+                "code": g.code,
+                "name": g.name,
+                "listed": g.listed,
+                "done": g.done,
+                "revisit": g.revisit,
+                "not_visited": g.not_visited,
+            }
+            for g in queries.phone_groups(user)
+        ],
         form=None if form is None else {"form_id": HOUSEHOLD_FORM, "version": form.version},
         sync=_sync_settings(),
     )
@@ -67,8 +78,10 @@ def csrf_token():
 def group_households(group_id):
     """Every household of a group with its roster, for the offline list and to pre-fill members."""
     group = load_or_abort(ResidentialGroup, group_id)
-    return jsonify(group={"id": group.id, "code": group.code, "name": group.name},
-                   households=queries.households_with_roster(current_user, group.id))
+    return jsonify(
+        group={"id": group.id, "code": group.code, "name": group.name},
+        households=queries.households_with_roster(current_user, group.id),
+    )
 
 
 @roles_required(*COLLECTORS)
@@ -76,8 +89,12 @@ def sent_back():
     """The records the ward staff sent back to this surveyor ("has issues") with their comment, as the
     phone keeps them to fix (offline too) and send again with `fix_of`."""
     found = corrections.sent_back_to(current_user)
-    visits = {v.submission_id: v for v in db.session.execute(sa.select(Visit).where(
-        Visit.ward_id == current_user.ward_id, Visit.submission_id.in_([s.id for s in found]))).scalars()}
+    visits = {
+        v.submission_id: v
+        for v in db.session.execute(
+            sa.select(Visit).where(Visit.ward_id == current_user.ward_id, Visit.submission_id.in_([s.id for s in found]))
+        ).scalars()
+    }
     return jsonify(records=[_sent_back_record(s, visits.get(s.id)) for s in found])
 
 
@@ -89,15 +106,28 @@ def iso(moment) -> str | None:
 def _sent_back_record(submission: Submission, visit: Visit | None) -> dict:
     household = submission.household
     when = visit.visited_at if visit is not None else submission.received_at
-    payload = {"uuid": submission.uuid, "outcome": "interviewed", "household_id": submission.household_id,
-               "visited_at": iso(when), "started_at": iso(submission.started_at),
-               "finished_at": iso(submission.finished_at), "form_id": submission.form_id,
-               "form_version": submission.form_version, "answers": submission.answers, "fix_of": submission.version}
-    return {"uuid": submission.uuid, "submission_id": submission.id, "version": submission.version,
-            "comment": submission.review_comment or "", "sent_back_at": iso(submission.reviewed_at),
-            "group_id": submission.residential_group_id,
-            "label": {"address": household.address if household else "", "head_name": household.head_name if household else ""},
-            "payload": {key: value for key, value in payload.items() if value is not None}}
+    payload = {
+        "uuid": submission.uuid,
+        "outcome": "interviewed",
+        "household_id": submission.household_id,
+        "visited_at": iso(when),
+        "started_at": iso(submission.started_at),
+        "finished_at": iso(submission.finished_at),
+        "form_id": submission.form_id,
+        "form_version": submission.form_version,
+        "answers": submission.answers,
+        "fix_of": submission.version,
+    }
+    return {
+        "uuid": submission.uuid,
+        "submission_id": submission.id,
+        "version": submission.version,
+        "comment": submission.review_comment or "",
+        "sent_back_at": iso(submission.reviewed_at),
+        "group_id": submission.residential_group_id,
+        "label": {"address": household.address if household else "", "head_name": household.head_name if household else ""},
+        "payload": {key: value for key, value in payload.items() if value is not None},
+    }
 
 
 def _refusal(error: RecordError):
@@ -126,7 +156,7 @@ def submit_batch():
         return _refusal(error)
     items = body.get("items") if isinstance(body, dict) else None
     if not isinstance(items, list):
-        return error_response(400, _("Send an object with a list of records under \"items\"."))
+        return error_response(400, _('Send an object with a list of records under "items".'))
     if len(items) > max_batch_items():
         return error_response(413, _("Send at most %(count)s records at a time.", count=max_batch_items()))
     results = [receipt.as_json() for receipt in ingest_batch(items, Submitter.for_user(current_user))]
@@ -150,8 +180,9 @@ def submit_file(submission_id, file_name):
         return _too_large(limit)
     if not data:
         return error_response(400, _("The file is empty."))
-    row = db.session.execute(sa.select(SubmissionFile).where(SubmissionFile.submission_id == submission.id,
-                                                             SubmissionFile.name == file_name)).scalar_one_or_none()
+    row = db.session.execute(
+        sa.select(SubmissionFile).where(SubmissionFile.submission_id == submission.id, SubmissionFile.name == file_name)
+    ).scalar_one_or_none()
     if row is None:
         return error_response(404, _("The record's answers name no file %(name)s.", name=file_name))
     sha256 = hashlib.sha256(data).hexdigest()

@@ -9,6 +9,7 @@ household, a correction, invalid answers, a form with entities or files, a house
 twice in the batch) is left to the one-by-one path of survey_app.collection.operations, which the
 sync core runs for every record this module returns None for. What is stored is the same either way.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -94,12 +95,17 @@ def _unseen(records: dict, ward_id: int) -> dict:
     if not records:
         return records
     uuids = sorted(r.uuid for r in records.values())
-    taken = set(db.session.scalars(sa.union_all(
-        sa.select(Submission.uuid).where(Submission.ward_id == ward_id, Submission.uuid.in_(uuids)),
-        sa.select(Visit.client_uuid).where(Visit.ward_id == ward_id, Visit.client_uuid.in_(uuids)),
-        sa.select(QuarantinedSubmission.uuid).where(QuarantinedSubmission.ward_id == ward_id,
-                                                    QuarantinedSubmission.uuid.in_(uuids)),
-    )))
+    taken = set(
+        db.session.scalars(
+            sa.union_all(
+                sa.select(Submission.uuid).where(Submission.ward_id == ward_id, Submission.uuid.in_(uuids)),
+                sa.select(Visit.client_uuid).where(Visit.ward_id == ward_id, Visit.client_uuid.in_(uuids)),
+                sa.select(QuarantinedSubmission.uuid).where(
+                    QuarantinedSubmission.ward_id == ward_id, QuarantinedSubmission.uuid.in_(uuids)
+                ),
+            )
+        )
+    )
     return {i: r for i, r in records.items() if r.uuid not in taken}
 
 
@@ -107,16 +113,20 @@ def _households(records: dict, user) -> dict:
     """The records' households the user may write to, by id (plain rows)."""
     if not records:
         return {}
-    rows = visible_household_rows(user, [r.household_id for r in records.values()],
-                                  Household.ward_id, Household.status, Household.client_uuid)
+    rows = visible_household_rows(
+        user, [r.household_id for r in records.values()], Household.ward_id, Household.status, Household.client_uuid
+    )
     return {row.id: SimpleNamespace(**row._mapping) for row in rows}
 
 
 def _group_codes(group_ids: set) -> dict:
     if not group_ids:
         return {}
-    return dict(db.session.execute(sa.select(ResidentialGroup.id, ResidentialGroup.code)
-                                   .where(ResidentialGroup.id.in_(sorted(group_ids)))).all())
+    return dict(
+        db.session.execute(
+            sa.select(ResidentialGroup.id, ResidentialGroup.code).where(ResidentialGroup.id.in_(sorted(group_ids)))
+        ).all()
+    )
 
 
 def _valid(records: dict, ward_id: int, user, households: dict, codes: dict) -> dict:
@@ -132,8 +142,9 @@ def _valid(records: dict, ward_id: int, user, households: dict, codes: dict) -> 
             if form is None or media.named_files(form.schema, record.answers):
                 continue
             code = codes.get(households[record.household_id].residential_group_id)
-            if formlink.validate_answers(form, record.answers, rules.filled_on(record)) \
-                    or rules.group_errors(record.answers, code):
+            if formlink.validate_answers(form, record.answers, rules.filled_on(record)) or rules.group_errors(
+                record.answers, code
+            ):
                 continue  # kept in the quarantine by the one-by-one path
         valid[index] = record
     return valid
@@ -164,35 +175,67 @@ def _write(records: dict, submitter, households: dict, receipts: list) -> None:
     for index, record in records.items():
         household = households[record.household_id]
         latitude, longitude, accuracy = record.location or (None, None, None)
-        visit_rows.append({
-            "client_uuid": record.uuid, "ward_id": household.ward_id, "household_id": household.id,
-            "residential_group_id": household.residential_group_id, "surveyor_id": user.id,
-            "survey_team_id": submitter.team_id, "outcome": record.outcome, "visited_at": record.visited_at or now,
-            "latitude": latitude, "longitude": longitude, "accuracy_m": accuracy,
-            "content_hash": record.content_hash, "submission_id": submission_ids.get(index)})
+        visit_rows.append(
+            {
+                "client_uuid": record.uuid,
+                "ward_id": household.ward_id,
+                "household_id": household.id,
+                "residential_group_id": household.residential_group_id,
+                "surveyor_id": user.id,
+                "survey_team_id": submitter.team_id,
+                "outcome": record.outcome,
+                "visited_at": record.visited_at or now,
+                "latitude": latitude,
+                "longitude": longitude,
+                "accuracy_m": accuracy,
+                "content_hash": record.content_hash,
+                "submission_id": submission_ids.get(index),
+            }
+        )
     visits = Visit.__table__
     by_uuid = dict(db.session.execute(sa.insert(visits).returning(visits.c.client_uuid, visits.c.id), visit_rows).all())
     visit_ids = [by_uuid[record.uuid] for record in records.values()]
     _move_households(records, households)
-    db.session.execute(sa.insert(outbox.OutboxEntry.__table__), [
-        {"ward_id": ward_id, "household_id": r.household_id, "submission_id": None, "created_at": now}
-        for r in records.values()])
+    db.session.execute(
+        sa.insert(outbox.OutboxEntry.__table__),
+        [
+            {"ward_id": ward_id, "household_id": r.household_id, "submission_id": None, "created_at": now}
+            for r in records.values()
+        ],
+    )
     for (index, record), visit_id in zip(records.items(), visit_ids):
         household = households[record.household_id]
-        receipts[index] = Receipt(record.uuid, 201, "stored", submission_id=submission_ids.get(index),
-                                  visit_id=visit_id, household_id=household.id,
-                                  household_client_uuid=household.client_uuid)
+        receipts[index] = Receipt(
+            record.uuid,
+            201,
+            "stored",
+            submission_id=submission_ids.get(index),
+            visit_id=visit_id,
+            household_id=household.id,
+            household_client_uuid=household.client_uuid,
+        )
 
 
 def _submission_row(record: Record, submitter, household, now) -> dict:
     latitude, longitude, accuracy = record.location or (None, None, None)
     return {
-        "uuid": record.uuid, "ward_id": household.ward_id, "form_id": record.form_id,
-        "form_version": record.form_version, "channel": Channel(submitter.channel), "surveyor_id": submitter.user.id,
-        "survey_team_id": submitter.team_id, "household_id": household.id,
-        "residential_group_id": household.residential_group_id, "started_at": record.started_at,
-        "finished_at": record.finished_at, "received_at": now, "latitude": latitude, "longitude": longitude,
-        "accuracy_m": accuracy, "answers": record.answers, "content_hash": record.content_hash,
+        "uuid": record.uuid,
+        "ward_id": household.ward_id,
+        "form_id": record.form_id,
+        "form_version": record.form_version,
+        "channel": Channel(submitter.channel),
+        "surveyor_id": submitter.user.id,
+        "survey_team_id": submitter.team_id,
+        "household_id": household.id,
+        "residential_group_id": household.residential_group_id,
+        "started_at": record.started_at,
+        "finished_at": record.finished_at,
+        "received_at": now,
+        "latitude": latitude,
+        "longitude": longitude,
+        "accuracy_m": accuracy,
+        "answers": record.answers,
+        "content_hash": record.content_hash,
     }
 
 
@@ -201,8 +244,8 @@ def _link_members(surveyed: dict, submission_ids: dict, households: dict) -> Non
     table = Person.__table__
     persons: dict = {}
     for row in db.session.execute(
-        sa.select(table.c.id, table.c.household_id, table.c.line_no, table.c.full_name, table.c.birth_year,
-                  table.c.submission_id).where(table.c.household_id.in_(sorted(r.household_id for r in surveyed.values())))
+        sa.select(table.c.id, table.c.household_id, table.c.line_no, table.c.full_name, table.c.birth_year, table.c.submission_id)
+        .where(table.c.household_id.in_(sorted(r.household_id for r in surveyed.values())))
         .order_by(table.c.household_id, table.c.line_no)
     ):
         persons.setdefault(row.household_id, []).append(row)
@@ -212,13 +255,22 @@ def _link_members(surveyed: dict, submission_ids: dict, households: dict) -> Non
         for person, fields in rules.plan_members(record.answers.get("members") or [], persons.get(household.id, [])):
             fields = {**fields, "submission_id": submission_ids[index]}
             if person is None:
-                inserts.append({"ward_id": household.ward_id, "household_id": household.id,
-                                "residential_group_id": household.residential_group_id, "sex": None, **fields})
+                inserts.append(
+                    {
+                        "ward_id": household.ward_id,
+                        "household_id": household.id,
+                        "residential_group_id": household.residential_group_id,
+                        "sex": None,
+                        **fields,
+                    }
+                )
             else:
                 updates.append({"id": person.id, **fields})
     for update in _uniform(updates):  # one executemany per set of columns, by primary key
-        db.session.execute(sa.update(table).where(table.c.id == sa.bindparam("p_id")),
-                           [{("p_id" if key == "id" else key): value for key, value in row.items()} for row in update])
+        db.session.execute(
+            sa.update(table).where(table.c.id == sa.bindparam("p_id")),
+            [{("p_id" if key == "id" else key): value for key, value in row.items()} for row in update],
+        )
     if inserts:
         db.session.execute(sa.insert(table), inserts)
 
@@ -235,8 +287,7 @@ def _move_households(records: dict, households: dict) -> None:
     """Each household's status after its visit (a late miss never reopens one already done), from
     the status as it is now, under the write lock (another request may have moved it since `prepare`)."""
     table = Household.__table__
-    now = dict(db.session.execute(sa.select(table.c.id, table.c.status)
-                                  .where(table.c.id.in_(sorted(households)))).all())
+    now = dict(db.session.execute(sa.select(table.c.id, table.c.status).where(table.c.id.in_(sorted(households)))).all())
     moves = []
     for record in records.values():
         household = households[record.household_id]
@@ -248,5 +299,4 @@ def _move_households(records: dict, households: dict) -> None:
         if status != current:
             moves.append({"hid": household.id, "status": status.value})
     if moves:
-        db.session.execute(sa.update(table).where(table.c.id == sa.bindparam("hid"))
-                           .values(status=sa.bindparam("status")), moves)
+        db.session.execute(sa.update(table).where(table.c.id == sa.bindparam("hid")).values(status=sa.bindparam("status")), moves)

@@ -1,4 +1,5 @@
 """Every URL rule of collection."""
+
 from flask import Blueprint
 
 from survey_app.collection import api, duplicate_views, paper_views, phone, quality_views, review, selfsurvey, views
@@ -29,10 +30,8 @@ bp.add_url_rule("/review/<submission_id>/correct", "correct_page", review.correc
 bp.add_url_rule("/review/<submission_id>/correct", "correct_submission", review.correct_submission, methods=["POST"])
 bp.add_url_rule("/review/quarantine", "quarantine", review.quarantine)
 bp.add_url_rule("/review/quarantine/<row_id>", "quarantined_detail", review.quarantined_detail)
-bp.add_url_rule("/review/quarantine/<row_id>/accept", "accept_quarantined", review.accept_quarantined,
-                methods=["POST"])
-bp.add_url_rule("/review/quarantine/<row_id>/reject", "reject_quarantined", review.reject_quarantined,
-                methods=["POST"])
+bp.add_url_rule("/review/quarantine/<row_id>/accept", "accept_quarantined", review.accept_quarantined, methods=["POST"])
+bp.add_url_rule("/review/quarantine/<row_id>/reject", "reject_quarantined", review.reject_quarantined, methods=["POST"])
 # Data-quality flags per surveyor and record, and the ward's thresholds.
 bp.add_url_rule("/review/quality", "quality_page", quality_views.quality_page)
 bp.add_url_rule("/review/quality/thresholds", "set_thresholds", quality_views.set_thresholds, methods=["POST"])
@@ -53,5 +52,4 @@ bp.add_url_rule("/paper/submissions", "paper_submit", paper_views.paper_submit, 
 # The online self-survey (a group's QR poster link).
 bp.add_url_rule("/self/<token>", "self_survey", selfsurvey.self_survey)
 bp.add_url_rule("/api/self/<token>/form", "self_survey_form", selfsurvey.self_survey_form)
-bp.add_url_rule("/api/self/<token>/submissions", "self_survey_submit", selfsurvey.self_survey_submit,
-                methods=["POST"])
+bp.add_url_rule("/api/self/<token>/submissions", "self_survey_submit", selfsurvey.self_survey_submit, methods=["POST"])

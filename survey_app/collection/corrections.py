@@ -6,6 +6,7 @@ operations.py, `_store_fix`). Either way the answers become a new version (Submi
 when and why, the earlier versions kept readable, and the figures re-derived from the latest.
 Functions only flush; the caller commits.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -43,10 +44,15 @@ class Version:
 
 def history(submission: Submission) -> list[Version]:
     """Every version, the first first; a submission never corrected has one, its answers as received."""
-    rows = db.session.execute(
-        sa.select(SubmissionVersion).where(SubmissionVersion.submission_id == submission.id)
-        .order_by(SubmissionVersion.number)
-    ).scalars().all()
+    rows = (
+        db.session.execute(
+            sa.select(SubmissionVersion)
+            .where(SubmissionVersion.submission_id == submission.id)
+            .order_by(SubmissionVersion.number)
+        )
+        .scalars()
+        .all()
+    )
     if not rows:
         return [Version(1, VersionSource.SENT, submission.answers, submission.surveyor, submission.received_at, None)]
     return [Version(r.number, r.source, r.answers, r.author, r.created_at, r.reason) for r in rows]
@@ -55,25 +61,33 @@ def history(submission: Submission) -> list[Version]:
 def changes(submission: Submission, before: dict, after: dict) -> list[dict]:
     """What changed between two versions' answers, labelled as the form shows them:
     [{"where", "label", "before", "after"}] (None for an answer that is not there)."""
+
     def rows(answers):
         found = {}
-        for section in formlink.labelled_answers(submission.ward_id, submission.form_id, submission.form_version,
-                                                 answers):
+        for section in formlink.labelled_answers(submission.ward_id, submission.form_id, submission.form_version, answers):
             for name, label, text in section["rows"]:
                 found[(section["key"], name)] = (section["title"], label, text)
         return found
 
     old, new = rows(before), rows(after)
     keys = list(new) + [key for key in old if key not in new]
-    return [{"where": (new.get(key) or old[key])[0], "label": (new.get(key) or old[key])[1],
-             "before": old[key][2] if key in old else None, "after": new[key][2] if key in new else None}
-            for key in keys if (old.get(key) or (None, None, None))[2] != (new.get(key) or (None, None, None))[2]]
+    return [
+        {
+            "where": (new.get(key) or old[key])[0],
+            "label": (new.get(key) or old[key])[1],
+            "before": old[key][2] if key in old else None,
+            "after": new[key][2] if key in new else None,
+        }
+        for key in keys
+        if (old.get(key) or (None, None, None))[2] != (new.get(key) or (None, None, None))[2]
+    ]
 
 
 def filled_on(submission: Submission):
     """The ward's day the submission was filled in: its form's today()."""
-    return rules.filled_on(SimpleNamespace(started_at=submission.started_at, visited_at=submission.received_at,
-                                           finished_at=submission.finished_at))
+    return rules.filled_on(
+        SimpleNamespace(started_at=submission.started_at, visited_at=submission.received_at, finished_at=submission.finished_at)
+    )
 
 
 def correct(submission: Submission, answers: dict, reason: str, author: User, seen_version: int) -> list[dict]:
@@ -83,20 +97,40 @@ def correct(submission: Submission, answers: dict, reason: str, author: User, se
         raise StaleVersion(submission.id)
     form = formlink.load_form(submission.ward_id, submission.form_id, submission.form_version)
     if form is None:
-        errors = [_error("unknown_form", _("The form %(form)s version %(version)s is not known here.",
-                                           form=submission.form_id, version=submission.form_version))]
+        errors = [
+            _error(
+                "unknown_form",
+                _(
+                    "The form %(form)s version %(version)s is not known here.",
+                    form=submission.form_id,
+                    version=submission.form_version,
+                ),
+            )
+        ]
     elif answers == submission.answers:
         errors = [_error("unchanged", _("No answer was changed."))]
     else:
         form = entities.served_form(form, submission.ward_id, author)
         errors = operations.answer_errors(form, answers, filled_on(submission), submission.residential_group.code)
     if errors:
-        audit("submission.correction_refused", user=author, ward_id=submission.ward_id, object_type="submissions",
-              object_id=submission.id, detail={"codes": sorted({str(e.get("code")) for e in errors})[:10]})
+        audit(
+            "submission.correction_refused",
+            user=author,
+            ward_id=submission.ward_id,
+            object_type="submissions",
+            object_id=submission.id,
+            detail={"codes": sorted({str(e.get("code")) for e in errors})[:10]},
+        )
         return errors
     number = operations.store_version(submission, answers, author, VersionSource.CORRECTED, reason)
-    audit("submission.corrected", user=author, ward_id=submission.ward_id, object_type="submissions",
-          object_id=submission.id, detail={"version": number})
+    audit(
+        "submission.corrected",
+        user=author,
+        ward_id=submission.ward_id,
+        object_type="submissions",
+        object_id=submission.id,
+        detail={"version": number},
+    )
     return []
 
 
@@ -106,8 +140,16 @@ def _error(code: str, message: str) -> dict:
 
 def sent_back_to(user: User) -> list[Submission]:
     """The user's submissions the ward staff sent back to them ("has issues"), oldest first."""
-    return db.session.execute(
-        sa.select(Submission).where(Submission.ward_id == user.ward_id, Submission.surveyor_id == user.id,
-                                    Submission.review_status == ReviewStatus.HAS_ISSUES)
-        .order_by(Submission.reviewed_at, Submission.id)
-    ).scalars().all()
+    return (
+        db.session.execute(
+            sa.select(Submission)
+            .where(
+                Submission.ward_id == user.ward_id,
+                Submission.surveyor_id == user.id,
+                Submission.review_status == ReviewStatus.HAS_ISSUES,
+            )
+            .order_by(Submission.reviewed_at, Submission.id)
+        )
+        .scalars()
+        .all()
+    )

@@ -1,4 +1,5 @@
 """Possible duplicate households of the ward, and the admin's merge of a pair."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -17,8 +18,9 @@ from survey_app.webforms import Form
 
 @roles_required(Role.WARD_ADMIN)
 def duplicate_list():
-    return render_template("collection/duplicates.html", form=Form(),
-                           pairs=duplicates.household_pairs(current_user, current_user.ward_id))
+    return render_template(
+        "collection/duplicates.html", form=Form(), pairs=duplicates.household_pairs(current_user, current_user.ward_id)
+    )
 
 
 @roles_required(Role.WARD_ADMIN)
@@ -35,10 +37,22 @@ def merge_households():
         moved = duplicates.merge(keep, drop, current_user)
     except duplicates.MergeRefused as refusal:
         db.session.rollback()
-        audit("household.merge_refused", user=current_user, ward_id=current_user.ward_id, object_type="households",
-              object_id=keep.id, detail={"drop": drop.id})
+        audit(
+            "household.merge_refused",
+            user=current_user,
+            ward_id=current_user.ward_id,
+            object_type="households",
+            object_id=keep.id,
+            detail={"drop": drop.id},
+        )
         db.session.commit()
         return error_response(400, str(refusal))
-    flash(_("The two households are one now: %(visits)s visits and %(submissions)s submissions kept.",
-            visits=moved.get("visits", 0), submissions=moved.get("submissions", 0)), "info")
+    flash(
+        _(
+            "The two households are one now: %(visits)s visits and %(submissions)s submissions kept.",
+            visits=moved.get("visits", 0),
+            submissions=moved.get("submissions", 0),
+        ),
+        "info",
+    )
     return redirect(url_for("collection.duplicate_list"))

@@ -7,6 +7,7 @@ or of the same street, compared as the phone compares them at the door (static/j
 year. A ward admin merges a pair: every visit, submission, member and support act of the household set
 aside moves to the one kept, which then counts once in coverage. Functions only flush; the caller commits.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,8 +26,14 @@ from survey_app.extensions import db
 from survey_app.sync import outbox
 
 #: The order of statuses when two households become one: the furthest along is kept.
-_PROGRESS = [HouseholdStatus.NOT_VISITED, HouseholdStatus.REVISIT, HouseholdStatus.NOT_FOUND,
-             HouseholdStatus.MOVED, HouseholdStatus.REFUSED, HouseholdStatus.DONE]
+_PROGRESS = [
+    HouseholdStatus.NOT_VISITED,
+    HouseholdStatus.REVISIT,
+    HouseholdStatus.NOT_FOUND,
+    HouseholdStatus.MOVED,
+    HouseholdStatus.REFUSED,
+    HouseholdStatus.DONE,
+]
 
 
 class MergeRefused(ValueError):
@@ -89,12 +96,12 @@ def household_pairs(user: User, ward_id: int, limit: int = 200) -> list[Pair]:
     """Possible duplicate households the user may see, in pairs within a group; at least one of each
     pair was registered at the door (not on the imported list). Compared on plain rows; only the pairs
     found are loaded as households."""
-    columns = (Household.id, Household.residential_group_id, Household.address, Household.head_name,
-               Household.list_key)
+    columns = (Household.id, Household.residential_group_id, Household.address, Household.head_name, Household.list_key)
     scope = (Household.ward_id == ward_id, visible(Household, user))
     door_groups = sa.select(Household.residential_group_id).where(*scope, Household.list_key.is_(None)).distinct()
     rows = db.session.execute(  # only the groups where a household was registered at the door
-        sa.select(*columns).where(*scope, Household.residential_group_id.in_(door_groups))
+        sa.select(*columns)
+        .where(*scope, Household.residential_group_id.in_(door_groups))
         .order_by(Household.residential_group_id, Household.id)
     ).all()
     keys: dict = defaultdict(list)
@@ -107,7 +114,7 @@ def household_pairs(user: User, ward_id: int, limit: int = 200) -> list[Pair]:
     found, seen = [], set()
     for candidates in keys.values():
         for i, first in enumerate(candidates):
-            for second in candidates[i + 1:]:
+            for second in candidates[i + 1 :]:
                 key = (first.id, second.id)
                 if key in seen or (first.list_key is not None and second.list_key is not None):
                     continue
@@ -115,10 +122,17 @@ def household_pairs(user: User, ward_id: int, limit: int = 200) -> list[Pair]:
                 if same_household(first.address, first.head_name, second.address, second.head_name):
                     found.append(key)
     found = sorted(found)[:limit]
-    loaded = {h.id: h for h in db.session.execute(sa.select(Household).where(
-        Household.id.in_({i for pair in found for i in pair}))).scalars()} if found else {}
-    return [Pair(loaded[a].residential_group_id, loaded[a].residential_group.name, loaded[a], loaded[b])
-            for a, b in found]
+    loaded = (
+        {
+            h.id: h
+            for h in db.session.execute(
+                sa.select(Household).where(Household.id.in_({i for pair in found for i in pair}))
+            ).scalars()
+        }
+        if found
+        else {}
+    )
+    return [Pair(loaded[a].residential_group_id, loaded[a].residential_group.name, loaded[a], loaded[b]) for a, b in found]
 
 
 def listed_match(group_id: int, address, head_name) -> Household | None:
@@ -126,20 +140,26 @@ def listed_match(group_id: int, address, head_name) -> Household | None:
     or several do (it stays a survey of its own, counted by itself)."""
     if not isinstance(address, str) or not plain(address):
         return None
-    found = [h for h in db.session.execute(sa.select(Household).where(
-        Household.residential_group_id == group_id)).scalars()
-        if plain(h.address) == plain(address) and (not isinstance(head_name, str) or not plain(head_name)
-                                                   or plain(h.head_name) == plain(head_name))]
+    found = [
+        h
+        for h in db.session.execute(sa.select(Household).where(Household.residential_group_id == group_id)).scalars()
+        if plain(h.address) == plain(address)
+        and (not isinstance(head_name, str) or not plain(head_name) or plain(h.head_name) == plain(head_name))
+    ]
     return found[0] if len(found) == 1 else None
 
 
 def matches_of(household: Household) -> list[Household]:
     """The other households of its group it may be (for its record's review page)."""
-    others = db.session.execute(sa.select(Household).where(
-        Household.residential_group_id == household.residential_group_id, Household.id != household.id)).scalars()
-    return [other for other in others
-            if not (other.list_key is not None and household.list_key is not None)
-            and same_household(household.address, household.head_name, other.address, other.head_name)]
+    others = db.session.execute(
+        sa.select(Household).where(Household.residential_group_id == household.residential_group_id, Household.id != household.id)
+    ).scalars()
+    return [
+        other
+        for other in others
+        if not (other.list_key is not None and household.list_key is not None)
+        and same_household(household.address, household.head_name, other.address, other.head_name)
+    ]
 
 
 def person_pairs(household: Household) -> list[tuple[Person, Person]]:
@@ -147,7 +167,7 @@ def person_pairs(household: Household) -> list[tuple[Person, Person]]:
     found = []
     members = list(household.members)
     for i, first in enumerate(members):
-        for second in members[i + 1:]:
+        for second in members[i + 1 :]:
             if plain(first.full_name) == plain(second.full_name) and first.birth_year == second.birth_year:
                 found.append((first, second))
     return found
@@ -163,10 +183,10 @@ def merge(keep: Household, drop: Household, actor: User) -> dict:
     moved = {}
     for model in (Visit, Submission):
         moved[model.__tablename__] = db.session.execute(
-            sa.update(model).where(model.household_id == drop.id).values(household_id=keep.id)).rowcount
+            sa.update(model).where(model.household_id == drop.id).values(household_id=keep.id)
+        ).rowcount
     next_line = max((p.line_no for p in keep.members), default=0) + 1
-    people = db.session.execute(sa.select(Person).where(Person.household_id == drop.id).order_by(Person.line_no)) \
-        .scalars().all()
+    people = db.session.execute(sa.select(Person).where(Person.household_id == drop.id).order_by(Person.line_no)).scalars().all()
     for person in people:  # its members follow, numbered after the kept household's
         person.household_id, person.line_no = keep.id, next_line
         next_line += 1
@@ -181,14 +201,19 @@ def merge(keep: Household, drop: Household, actor: User) -> dict:
     keep.list_key = keep.list_key or list_key
     keep.client_uuid = keep.client_uuid or client_uuid  # a phone's later records of it find the kept one
     db.session.flush()
-    db.session.execute(sa.delete(outbox.OutboxEntry.__table__).where(
-        outbox.OutboxEntry.__table__.c.household_id == drop.id))
+    db.session.execute(sa.delete(outbox.OutboxEntry.__table__).where(outbox.OutboxEntry.__table__.c.household_id == drop.id))
     dropped = {"id": drop.id, "address": drop.address, "head_name": drop.head_name}
     db.session.delete(drop)
     db.session.flush()
     outbox.note(keep.ward_id, household_id=keep.id)  # its figures and checks are derived again
-    audit("household.merged", user=actor, ward_id=keep.ward_id, object_type="households", object_id=keep.id,
-          detail={"merged": dropped["id"], **moved})
+    audit(
+        "household.merged",
+        user=actor,
+        ward_id=keep.ward_id,
+        object_type="households",
+        object_id=keep.id,
+        detail={"merged": dropped["id"], **moved},
+    )
     return moved
 
 

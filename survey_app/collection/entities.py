@@ -27,6 +27,7 @@ entities of its team's groups today, a ward admin the ward's, city roles and the
 A submission is applied once: a re-sent record is found by its UUID before it reaches `apply`; a created
 entity's id, when the form gives no entity_id, is derived from the submission's UUID and the list's name.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -51,6 +52,7 @@ _NAMESPACE = uuidlib.UUID("6f1c9d1e-5b8e-4a7e-9d2a-3c6f0e1b2a45")
 
 
 # ---- the lists and their rows ----------------------------------------------------------------
+
 
 def list_names(ward_id: int | None) -> set[str]:
     """The ward's generic entity lists (households, the registry, is every ward's)."""
@@ -79,19 +81,41 @@ def rows(user, ward_id: int, list_name: str) -> list[dict]:
         return []
     if list_name == HOUSEHOLDS:
         found = db.session.execute(
-            sa.select(Household, ResidentialGroup.code).join(ResidentialGroup,
-                                                             ResidentialGroup.id == Household.residential_group_id)
-            .where(Household.ward_id == ward_id, visible(Household, user)).order_by(Household.id).limit(MAX_ROWS)).all()
-        return [{"name": str(h.id), "label": f"{h.head_name} - {h.address}", "head_name": h.head_name,
-                 "address": h.address, "phone": h.phone or "",
-                 "member_count": "" if h.member_count is None else str(h.member_count), "group": code,
-                 "status": h.status.value} for h, code in found]
+            sa.select(Household, ResidentialGroup.code)
+            .join(ResidentialGroup, ResidentialGroup.id == Household.residential_group_id)
+            .where(Household.ward_id == ward_id, visible(Household, user))
+            .order_by(Household.id)
+            .limit(MAX_ROWS)
+        ).all()
+        return [
+            {
+                "name": str(h.id),
+                "label": f"{h.head_name} - {h.address}",
+                "head_name": h.head_name,
+                "address": h.address,
+                "phone": h.phone or "",
+                "member_count": "" if h.member_count is None else str(h.member_count),
+                "group": code,
+                "status": h.status.value,
+            }
+            for h, code in found
+        ]
     found = db.session.execute(
-        sa.select(Entity).join(EntityList, EntityList.id == Entity.entity_list_id)
+        sa.select(Entity)
+        .join(EntityList, EntityList.id == Entity.entity_list_id)
         .where(EntityList.ward_id == ward_id, EntityList.name == list_name, visible(Entity, user))
-        .order_by(Entity.id).limit(MAX_ROWS)).scalars()
-    return [{"name": e.uuid, "label": e.label, "__version": str(e.version),
-             **{key: str(value) for key, value in (e.properties or {}).items()}} for e in found]
+        .order_by(Entity.id)
+        .limit(MAX_ROWS)
+    ).scalars()
+    return [
+        {
+            "name": e.uuid,
+            "label": e.label,
+            "__version": str(e.version),
+            **{key: str(value) for key, value in (e.properties or {}).items()},
+        }
+        for e in found
+    ]
 
 
 def served_schema(schema, ward_id: int | None, user):
@@ -108,9 +132,14 @@ def served_schema(schema, ward_id: int | None, user):
         found = rows(user, ward_id, instance_name(name)) if ward_id is not None else []
         instances[instance_name(name)] = found
         if name in choices:
-            choices[name] = [Choice(name=row["name"], label={"default": row["label"]},
-                                    extra={k: v for k, v in row.items() if k not in ("name", "label")})
-                             for row in found]
+            choices[name] = [
+                Choice(
+                    name=row["name"],
+                    label={"default": row["label"]},
+                    extra={k: v for k, v in row.items() if k not in ("name", "label")},
+                )
+                for row in found
+            ]
     return dataclasses.replace(schema, choices=choices, instances=instances)
 
 
@@ -121,6 +150,7 @@ def served_form(form, ward_id: int | None, user):
 
 
 # ---- applying a submission -------------------------------------------------------------------
+
 
 def _text(value) -> str:
     """An answer as the text an XForm instance holds (6.0 -> "6", a select_multiple's names space-separated)."""
@@ -145,23 +175,29 @@ def apply(submission: Submission, schema, user, *, household: Household | None, 
         return
     if user is None:  # the self-survey: a resident's answers change no list
         for entry in schema.entities:
-            audit("entity.skipped", ward_id=submission.ward_id, object_type="submissions", object_id=submission.id,
-                  detail={"list": entry["list_name"], "submission_id": submission.id, "reason": "self_survey"})
+            audit(
+                "entity.skipped",
+                ward_id=submission.ward_id,
+                object_type="submissions",
+                object_id=submission.id,
+                detail={"list": entry["list_name"], "submission_id": submission.id, "reason": "self_survey"},
+            )
         return
     from survey_app.formdefs.evaluator import Context, to_bool, to_string
     from survey_app.formdefs.validation import complete, secondary_instances
 
     answers = complete(schema, submission.answers or {}, today=today)
-    context = Context(values=answers, today=(today.isoformat() if today else None),
-                      instances=secondary_instances(schema))
+    context = Context(values=answers, today=(today.isoformat() if today else None), instances=secondary_instances(schema))
     for entry in schema.entities:
         label = to_string(_evaluate(entry.get("label"), context)).strip() if entry.get("label") else None
         entity_id = to_string(_evaluate(entry.get("entity_id"), context)).strip() if entry.get("entity_id") else ""
         creates = to_bool(_evaluate(entry["create_if"], context)) if "create_if" in entry else "entity_id" not in entry
-        updates = to_bool(_evaluate(entry["update_if"], context)) if "update_if" in entry else (
-            "entity_id" in entry and "create_if" not in entry)
-        values = {prop: _text(answers.get(question)) for prop, question in entry["properties"].items()
-                  if question in answers}
+        updates = (
+            to_bool(_evaluate(entry["update_if"], context))
+            if "update_if" in entry
+            else ("entity_id" in entry and "create_if" not in entry)
+        )
+        values = {prop: _text(answers.get(question)) for prop, question in entry["properties"].items() if question in answers}
         target = entity_id or str(uuidlib.uuid5(_NAMESPACE, f"{submission.ward_id}/{submission.uuid}/{entry['list_name']}"))
         if entry["list_name"] == HOUSEHOLDS:
             _apply_household(submission, user, entry, target, label, values, creates, updates, household, created)
@@ -170,8 +206,14 @@ def apply(submission: Submission, schema, user, *, household: Household | None, 
 
 
 def _audit(action, user, submission, kind, object_id, entry, target, **detail):
-    audit(action, user=user, ward_id=submission.ward_id, object_type=kind, object_id=object_id,
-          detail={"list": entry["list_name"], "entity": target, "submission_id": submission.id, **detail})
+    audit(
+        action,
+        user=user,
+        ward_id=submission.ward_id,
+        object_type=kind,
+        object_id=object_id,
+        detail={"list": entry["list_name"], "entity": target, "submission_id": submission.id, **detail},
+    )
 
 
 def _set_household(household: Household, values: dict, label: str | None) -> None:
@@ -189,8 +231,11 @@ def _find_household(submission: Submission, user, target: str) -> Household | No
     clause = Household.client_uuid == target
     if target.isdigit():
         clause = sa.or_(clause, Household.id == int(target))
-    return db.session.execute(sa.select(Household).where(
-        Household.ward_id == submission.ward_id, clause, visible(Household, user))).scalars().first()
+    return (
+        db.session.execute(sa.select(Household).where(Household.ward_id == submission.ward_id, clause, visible(Household, user)))
+        .scalars()
+        .first()
+    )
 
 
 def _apply_household(submission, user, entry, target, label, values, creates, updates, household, created):
@@ -202,26 +247,40 @@ def _apply_household(submission, user, entry, target, label, values, creates, up
         if created and household is not None:  # the household registered at the door is the entity
             made = household
         else:
-            made = db.session.execute(sa.select(Household).where(
-                Household.ward_id == submission.ward_id, Household.client_uuid == target)).scalar_one_or_none()
+            made = db.session.execute(
+                sa.select(Household).where(Household.ward_id == submission.ward_id, Household.client_uuid == target)
+            ).scalar_one_or_none()
             if made is not None:
                 return  # already made from this record
-            made = Household(ward_id=submission.ward_id, residential_group_id=submission.residential_group_id,
-                             client_uuid=target[:36], address=(values.get("address") or "")[:255],
-                             head_name=(values.get("head_name") or label or "")[:120],
-                             registered_by_id=user.id)
+            made = Household(
+                ward_id=submission.ward_id,
+                residential_group_id=submission.residential_group_id,
+                client_uuid=target[:36],
+                address=(values.get("address") or "")[:255],
+                head_name=(values.get("head_name") or label or "")[:120],
+                registered_by_id=user.id,
+            )
             db.session.add(made)
         _set_household(made, values, label)
         db.session.flush()
         _audit("entity.created", user, submission, "households", made.id, entry, target)
     elif creates or updates:
-        _audit("entity.skipped", user, submission, "households", existing.id if existing else None, entry, target,
-               reason="exists" if existing is not None else "not_found")
+        _audit(
+            "entity.skipped",
+            user,
+            submission,
+            "households",
+            existing.id if existing else None,
+            entry,
+            target,
+            reason="exists" if existing is not None else "not_found",
+        )
 
 
 def _apply_generic(submission, user, entry, target, label, values, creates, updates):
-    entity_list = db.session.execute(sa.select(EntityList).where(
-        EntityList.ward_id == submission.ward_id, EntityList.name == entry["list_name"])).scalar_one_or_none()
+    entity_list = db.session.execute(
+        sa.select(EntityList).where(EntityList.ward_id == submission.ward_id, EntityList.name == entry["list_name"])
+    ).scalar_one_or_none()
     if entity_list is None:
         entity_list = EntityList(ward_id=submission.ward_id, name=entry["list_name"])
         db.session.add(entity_list)
@@ -241,13 +300,28 @@ def _apply_generic(submission, user, entry, target, label, values, creates, upda
         db.session.flush()
         _audit("entity.updated", user, submission, "entities", existing.id, entry, target, version=existing.version)
     elif creates and existing is None:
-        made = Entity(ward_id=submission.ward_id, entity_list_id=entity_list.id,
-                      residential_group_id=submission.residential_group_id, uuid=target[:64],
-                      label=(label or target)[:255], properties=values, version=1,
-                      created_by_submission_id=submission.id, updated_by_submission_id=submission.id)
+        made = Entity(
+            ward_id=submission.ward_id,
+            entity_list_id=entity_list.id,
+            residential_group_id=submission.residential_group_id,
+            uuid=target[:64],
+            label=(label or target)[:255],
+            properties=values,
+            version=1,
+            created_by_submission_id=submission.id,
+            updated_by_submission_id=submission.id,
+        )
         db.session.add(made)
         db.session.flush()
         _audit("entity.created", user, submission, "entities", made.id, entry, target)
     elif creates or updates:
-        _audit("entity.skipped", user, submission, "entities", existing.id if existing else None, entry, target,
-               reason="exists" if existing is not None else "not_found")
+        _audit(
+            "entity.skipped",
+            user,
+            submission,
+            "entities",
+            existing.id if existing else None,
+            entry,
+            target,
+            reason="exists" if existing is not None else "not_found",
+        )

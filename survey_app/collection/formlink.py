@@ -1,4 +1,5 @@
 """The collection side's only door into the form engine (survey_app.formdefs)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -43,8 +44,7 @@ def validate_answers(form, answers: dict, filled_on: date | None = None) -> list
 def _text(schema, item, value, lang: str) -> str:
     if item is not None and item.list_name:
         names = value if isinstance(value, list) else [value]
-        return ", ".join(schema.text(getattr(schema.choice(item.list_name, n), "label", None), lang) or str(n)
-                         for n in names)
+        return ", ".join(schema.text(getattr(schema.choice(item.list_name, n), "label", None), lang) or str(n) for n in names)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)
@@ -53,10 +53,16 @@ def _text(schema, item, value, lang: str) -> str:
 def _rows(schema, fields, answers: dict, lang: str) -> list[tuple[str, str, str]]:
     """(name, label, answer text) for each answered question of one level, in form order."""
     if schema is None:
-        return [(key, key, _text(None, None, value, lang)) for key, value in answers.items() if not isinstance(value, list)
-                or all(not isinstance(v, dict) for v in value)]
-    return [(item.name, schema.text(item.label, lang) or item.name, _text(schema, item, answers[item.name], lang))
-            for item in fields if item.type not in ("note", "group", "repeat") and item.name in answers]
+        return [
+            (key, key, _text(None, None, value, lang))
+            for key, value in answers.items()
+            if not isinstance(value, list) or all(not isinstance(v, dict) for v in value)
+        ]
+    return [
+        (item.name, schema.text(item.label, lang) or item.name, _text(schema, item, answers[item.name], lang))
+        for item in fields
+        if item.type not in ("note", "group", "repeat") and item.name in answers
+    ]
 
 
 def labelled_answers(ward_id: int, form_id: str, version: str, answers: dict) -> list[dict]:
@@ -68,14 +74,20 @@ def labelled_answers(ward_id: int, form_id: str, version: str, answers: dict) ->
     lang = str(get_locale() or "vi")
     form = load_form(ward_id, form_id, version)
     schema = schema_of(form) if form is not None else None
-    sections = [{"title": _("Household"), "key": "",
-                 "rows": _rows(schema, schema.scope(None) if schema else None, answers, lang)}]
+    sections = [
+        {"title": _("Household"), "key": "", "rows": _rows(schema, schema.scope(None) if schema else None, answers, lang)}
+    ]
     if schema is None:
         for name, value in answers.items():
             if isinstance(value, list) and value and all(isinstance(e, dict) for e in value):
                 for index, entry in enumerate(value):
-                    sections.append({"title": _entry_title(None, name, index, entry, lang, _),
-                                     "key": f"{name}.{index}", "rows": _rows(None, None, entry, lang)})
+                    sections.append(
+                        {
+                            "title": _entry_title(None, name, index, entry, lang, _),
+                            "key": f"{name}.{index}",
+                            "rows": _rows(None, None, entry, lang),
+                        }
+                    )
         return sections
 
     def entries(repeats, level_answers, trail, path):
@@ -110,7 +122,7 @@ def _loop_word(schema, repeat, index: int, lang: str) -> str | None:
 
 
 def _entry_title(schema, name: str, index: int, entry: dict, lang: str, gettext) -> str:
-    """"Member 2: An" for the household form's members, a loop's choice, else "<repeat label> 2"."""
+    """ "Member 2: An" for the household form's members, a loop's choice, else "<repeat label> 2"."""
     if name == "members" or schema is None:
         title = gettext("Member %(number)s", number=index + 1)
         return f"{title}: {entry['b0_name']}" if entry.get("b0_name") else title

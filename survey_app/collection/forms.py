@@ -1,4 +1,5 @@
 """Forms of the review pages (every change is a POST with a CSRF token)."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -49,8 +50,7 @@ class ReviewForm(Form):
         """A record sent back to its surveyor says what to fix (Optional() ends the comment's own checks)."""
         valid = super().validate(extra_validators)
         if self.status.data == "has_issues" and not (self.comment.data or "").strip():
-            self.comment.errors = [*self.comment.errors,
-                                   _l("Say what the surveyor should fix: the comment goes to their phone.")]
+            self.comment.errors = [*self.comment.errors, _l("Say what the surveyor should fix: the comment goes to their phone.")]
             return False
         return valid
 

@@ -6,6 +6,7 @@ SubmissionFile row per name is made then. Each file is then sent on its own
 identical re-send is a no-op (same hash), and the submission is complete when every file arrived.
 Bytes are stored under <instance>/media/<ward id>/, named by their SHA-256; at most MEDIA_MAX_MB each.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -60,8 +61,11 @@ def expect_files(submission: Submission, schema) -> None:
 
 
 def files_of(submission_id: int) -> list[SubmissionFile]:
-    return list(db.session.execute(sa.select(SubmissionFile).where(SubmissionFile.submission_id == submission_id)
-                                   .order_by(SubmissionFile.id)).scalars())
+    return list(
+        db.session.execute(
+            sa.select(SubmissionFile).where(SubmissionFile.submission_id == submission_id).order_by(SubmissionFile.id)
+        ).scalars()
+    )
 
 
 def missing_of(submission_id: int) -> list[str]:

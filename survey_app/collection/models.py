@@ -1,4 +1,5 @@
 """Households, visits, household members and survey submissions."""
+
 from __future__ import annotations
 
 import enum
@@ -52,15 +53,15 @@ def status_after(status: HouseholdStatus, outcome: VisitOutcome, household_id=No
 
 class Household(WardScoped, db.Model):
     __tablename__ = "households"
-    __table_args__ = (sa.UniqueConstraint("residential_group_id", "list_key"),
-                      sa.UniqueConstraint("ward_id", "client_uuid"),
-                      # the dashboard's coverage counts read from the index alone
-                      sa.Index("ix_households_ward_group_status", "ward_id", "residential_group_id", "status"))
+    __table_args__ = (
+        sa.UniqueConstraint("residential_group_id", "list_key"),
+        sa.UniqueConstraint("ward_id", "client_uuid"),
+        # the dashboard's coverage counts read from the index alone
+        sa.Index("ix_households_ward_group_status", "ward_id", "residential_group_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    residential_group_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("residential_groups.id"), index=True
-    )
+    residential_group_id: Mapped[int] = mapped_column(sa.ForeignKey("residential_groups.id"), index=True)
     #: UUID given by a phone that registered the household offline; reconciles on sync (unique in the ward).
     client_uuid: Mapped[str | None] = mapped_column(sa.String(36))
     address: Mapped[str] = mapped_column(sa.String(255))
@@ -72,19 +73,13 @@ class Household(WardScoped, db.Model):
     #: Identity of the row in the ward's imported household list (its code, or a digest of address
     #: and head); None for households registered at the door. Re-imports match on it.
     list_key: Mapped[str | None] = mapped_column(sa.String(64))
-    status: Mapped[HouseholdStatus] = mapped_column(
-        str_enum(HouseholdStatus), default=HouseholdStatus.NOT_VISITED, index=True
-    )
+    status: Mapped[HouseholdStatus] = mapped_column(str_enum(HouseholdStatus), default=HouseholdStatus.NOT_VISITED, index=True)
     registered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     residential_group = relationship("ResidentialGroup")
-    members: Mapped[list[Person]] = relationship(
-        back_populates="household", order_by="Person.line_no"
-    )
-    visits: Mapped[list[Visit]] = relationship(
-        back_populates="household", order_by="Visit.visited_at"
-    )
+    members: Mapped[list[Person]] = relationship(back_populates="household", order_by="Person.line_no")
+    visits: Mapped[list[Visit]] = relationship(back_populates="household", order_by="Visit.visited_at")
 
     def apply_visit_outcome(self, outcome: VisitOutcome) -> None:
         """Move the status after a visit; an interviewed household is not reopened by a later miss."""
@@ -102,17 +97,20 @@ class Visit(WardScoped, db.Model):
         sa.Index("ix_visits_ward_group_household", "ward_id", "residential_group_id", "household_id"),
         sa.Index("ix_visits_ward_surveyor_outcome", "ward_id", "surveyor_id", "outcome", "household_id"),
         sa.Index("ix_visits_ward_day", "ward_id", "visited_at", "outcome"),
-        sa.Index("ix_visits_ward_gps", "ward_id", "household_id", "id",
-                 sqlite_where=sa.text("latitude IS NOT NULL AND longitude IS NOT NULL"),
-                 postgresql_where=sa.text("latitude IS NOT NULL AND longitude IS NOT NULL")),
+        sa.Index(
+            "ix_visits_ward_gps",
+            "ward_id",
+            "household_id",
+            "id",
+            sqlite_where=sa.text("latitude IS NOT NULL AND longitude IS NOT NULL"),
+            postgresql_where=sa.text("latitude IS NOT NULL AND longitude IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_uuid: Mapped[str | None] = mapped_column(sa.String(36))
     household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"), index=True)
-    residential_group_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("residential_groups.id"), index=True
-    )
+    residential_group_id: Mapped[int] = mapped_column(sa.ForeignKey("residential_groups.id"), index=True)
     surveyor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     survey_team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey_teams.id"), index=True)
     outcome: Mapped[VisitOutcome] = mapped_column(str_enum(VisitOutcome))
@@ -141,9 +139,7 @@ class Person(WardScoped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"), index=True)
-    residential_group_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("residential_groups.id"), index=True
-    )
+    residential_group_id: Mapped[int] = mapped_column(sa.ForeignKey("residential_groups.id"), index=True)
     #: The submission that recorded this member, once interviewed.
     submission_id: Mapped[int | None] = mapped_column(sa.ForeignKey("submissions.id"), index=True)
     #: Position in the household roster, from 1.
@@ -195,9 +191,7 @@ class Submission(WardScoped, db.Model):
     surveyor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     survey_team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey_teams.id"), index=True)
     household_id: Mapped[int | None] = mapped_column(sa.ForeignKey("households.id"), index=True)
-    residential_group_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("residential_groups.id"), index=True
-    )
+    residential_group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("residential_groups.id"), index=True)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
@@ -208,9 +202,7 @@ class Submission(WardScoped, db.Model):
     answers: Mapped[dict] = mapped_column(JSONType)
     #: sha256 of the canonical payload: same UUID with other content is a conflict.
     content_hash: Mapped[str] = mapped_column(sa.String(64))
-    review_status: Mapped[ReviewStatus] = mapped_column(
-        str_enum(ReviewStatus), default=ReviewStatus.RECEIVED, index=True
-    )
+    review_status: Mapped[ReviewStatus] = mapped_column(str_enum(ReviewStatus), default=ReviewStatus.RECEIVED, index=True)
     review_comment: Mapped[str | None] = mapped_column(sa.Text)
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -323,18 +315,14 @@ class QuarantinedSubmission(WardScoped, db.Model):
     channel: Mapped[Channel] = mapped_column(str_enum(Channel), default=Channel.DOOR_TO_DOOR)
     surveyor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     survey_team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey_teams.id"), index=True)
-    residential_group_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("residential_groups.id"), index=True
-    )
+    residential_group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("residential_groups.id"), index=True)
     #: The record exactly as the phone sent it (transport fields removed).
     payload: Mapped[dict] = mapped_column(JSONType)
     #: Per-field errors: [{"field", "index", "code", "message"}].
     errors: Mapped[list] = mapped_column(JSONType)
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    status: Mapped[QuarantineStatus] = mapped_column(
-        str_enum(QuarantineStatus), default=QuarantineStatus.OPEN, index=True
-    )
+    status: Mapped[QuarantineStatus] = mapped_column(str_enum(QuarantineStatus), default=QuarantineStatus.OPEN, index=True)
     #: Why it was rejected, or how it was fixed.
     reason: Mapped[str | None] = mapped_column(sa.Text)
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

@@ -4,6 +4,7 @@ The core (survey_app.sync.core) runs each record inside its own SAVEPOINT with r
 module says what a visit is: who may send it, its duplicate and conflict rules, validation against
 the form and quarantine when invalid. Functions only flush; the caller commits.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -74,8 +75,11 @@ def _ingest(payload, submitter: Submitter) -> Receipt:
     if record.form_id is not None:
         form = formlink.load_form(submitter.ward_id, record.form_id, record.form_version)
         if form is None:
-            raise RecordError(404, "unknown_form", _("The form %(form)s version %(version)s is not known here.",
-                                                     form=record.form_id, version=record.form_version))
+            raise RecordError(
+                404,
+                "unknown_form",
+                _("The form %(form)s version %(version)s is not known here.", form=record.form_id, version=record.form_version),
+            )
         form = entities.served_form(form, submitter.ward_id, submitter.reviewer or submitter.user)  # households.csv
         filled_on = rules.filled_on(record)
         errors = answer_errors(form, record.answers, filled_on, group.code)
@@ -132,17 +136,17 @@ def _lookup(uuid: str, digest: str, submitter: Submitter) -> tuple[Receipt | Non
         sa.select(Submission).where(Submission.ward_id == ward, Submission.uuid == uuid)
     ).scalar_one_or_none()
     quarantined = db.session.execute(
-        sa.select(QuarantinedSubmission).where(QuarantinedSubmission.ward_id == ward,
-                                               QuarantinedSubmission.uuid == uuid)
+        sa.select(QuarantinedSubmission).where(QuarantinedSubmission.ward_id == ward, QuarantinedSubmission.uuid == uuid)
     ).scalar_one_or_none()
-    visit = db.session.execute(
-        sa.select(Visit).where(Visit.ward_id == ward, Visit.client_uuid == uuid)
-    ).scalar_one_or_none()
+    visit = db.session.execute(sa.select(Visit).where(Visit.ward_id == ward, Visit.client_uuid == uuid)).scalar_one_or_none()
     if any(row is not None and not _sent_by(row, submitter) for row in (submission, quarantined, visit)):
         return uuid_taken(uuid), None
     if submission is not None:
-        if digest == submission.content_hash or (quarantined is not None and digest == quarantined.content_hash) \
-                or _an_earlier_version(submission, digest):
+        if (
+            digest == submission.content_hash
+            or (quarantined is not None and digest == quarantined.content_hash)
+            or _an_earlier_version(submission, digest)
+        ):
             receipt = _stored_receipt(uuid, 200, "duplicate", submission, visit)
             if submitter.self_group is not None:
                 receipt.household_id = None  # a resident is never told which listed household it was matched to
@@ -156,8 +160,9 @@ def _lookup(uuid: str, digest: str, submitter: Submitter) -> tuple[Receipt | Non
     if quarantined is None:
         return None, None
     if quarantined.status == QuarantineStatus.REJECTED:
-        return Receipt(uuid, 409, "rejected", _("The ward staff set this record aside: %(reason)s",
-                                                 reason=quarantined.reason or "")), None
+        return Receipt(
+            uuid, 409, "rejected", _("The ward staff set this record aside: %(reason)s", reason=quarantined.reason or "")
+        ), None
     if digest == quarantined.content_hash and submitter.reviewer is None:
         return _quarantine_receipt(quarantined), None
     return None, None  # a corrected version of an open quarantined record: handle it as new
@@ -165,8 +170,15 @@ def _lookup(uuid: str, digest: str, submitter: Submitter) -> tuple[Receipt | Non
 
 def _an_earlier_version(submission: Submission, digest: str) -> bool:
     """Whether the phone sent this content before (the record as first sent, or an earlier fix)."""
-    return submission.version > 1 and db.session.scalar(sa.select(sa.literal(True)).where(
-        SubmissionVersion.submission_id == submission.id, SubmissionVersion.content_hash == digest)) is not None
+    return (
+        submission.version > 1
+        and db.session.scalar(
+            sa.select(sa.literal(True)).where(
+                SubmissionVersion.submission_id == submission.id, SubmissionVersion.content_hash == digest
+            )
+        )
+        is not None
+    )
 
 
 def _sent_by(row, submitter: Submitter) -> bool:
@@ -176,8 +188,9 @@ def _sent_by(row, submitter: Submitter) -> bool:
     if submitter.self_group is not None:
         return row.residential_group_id == submitter.self_group.id and row.surveyor_id is None
     user = submitter.user
-    return user is not None and (row.surveyor_id == user.id or (
-        submitter.team_id is not None and row.survey_team_id == submitter.team_id))
+    return user is not None and (
+        row.surveyor_id == user.id or (submitter.team_id is not None and row.survey_team_id == submitter.team_id)
+    )
 
 
 def sent_by_user(row, user: User) -> bool:
@@ -189,7 +202,10 @@ def _stored_receipt(uuid, status, result, submission: Submission | None, visit: 
     household = visit.household if visit is not None else None
     missing = media.missing_of(submission.id) if submission is not None else []
     return Receipt(
-        uuid, status, result, missing_files=missing or None,
+        uuid,
+        status,
+        result,
+        missing_files=missing or None,
         submission_id=submission.id if submission is not None else None,
         visit_id=visit.id if visit is not None else None,
         household_id=household.id if household is not None else (submission.household_id if submission else None),
@@ -198,33 +214,44 @@ def _stored_receipt(uuid, status, result, submission: Submission | None, visit: 
 
 
 def _quarantine_receipt(quarantined: QuarantinedSubmission) -> Receipt:
-    return Receipt(quarantined.uuid, 422, "quarantined",
-                   _("Some answers need checking. The record is kept for the ward staff."),
-                   errors=list(quarantined.errors), quarantine_id=quarantined.id)
+    return Receipt(
+        quarantined.uuid,
+        422,
+        "quarantined",
+        _("Some answers need checking. The record is kept for the ward staff."),
+        errors=list(quarantined.errors),
+        quarantine_id=quarantined.id,
+    )
 
 
 def _quarantine(record: Record, errors: list[dict], submitter: Submitter, group) -> Receipt:
     """Keep a record that failed validation, or update the open one it corrects."""
     row = db.session.execute(
-        sa.select(QuarantinedSubmission).where(QuarantinedSubmission.ward_id == submitter.ward_id,
-                                               QuarantinedSubmission.uuid == record.uuid)
+        sa.select(QuarantinedSubmission).where(
+            QuarantinedSubmission.ward_id == submitter.ward_id, QuarantinedSubmission.uuid == record.uuid
+        )
     ).scalar_one_or_none()
     if row is None:
-        row = QuarantinedSubmission(uuid=record.uuid, ward_id=submitter.ward_id, channel=Channel(submitter.channel),
-                                    surveyor_id=submitter.user.id if submitter.user else None,
-                                    survey_team_id=submitter.team_id)
+        row = QuarantinedSubmission(
+            uuid=record.uuid,
+            ward_id=submitter.ward_id,
+            channel=Channel(submitter.channel),
+            surveyor_id=submitter.user.id if submitter.user else None,
+            survey_team_id=submitter.team_id,
+        )
         db.session.add(row)
     row.form_id, row.form_version = record.form_id, record.form_version
     row.residential_group_id = group.id
     row.payload, row.errors = record.content, errors
-    if submitter.reviewer is None or row.content_hash is None:  # the sender's hash, so a re-send of the original still finds this row
+    if (
+        submitter.reviewer is None or row.content_hash is None
+    ):  # the sender's hash, so a re-send of the original still finds this row
         row.content_hash = record.content_hash
     db.session.flush()
     return _quarantine_receipt(row)
 
 
-def _store(record: Record, submitter: Submitter, household: Household | None, group, form=None,
-           filled_on=None) -> Receipt:
+def _store(record: Record, submitter: Submitter, household: Household | None, group, form=None, filled_on=None) -> Receipt:
     user = submitter.user
     created = False
     if record.new_household is not None:
@@ -232,35 +259,53 @@ def _store(record: Record, submitter: Submitter, household: Household | None, gr
     submission = None
     online = submitter.self_group is not None
     if online and record.answers is not None:  # a resident's own survey: their listed household, if found
-        household = duplicates.listed_match(group.id, record.answers.get("a2_address"),
-                                            record.answers.get("a3_head_name"))
+        household = duplicates.listed_match(group.id, record.answers.get("a2_address"), record.answers.get("a3_head_name"))
     if record.answers is not None:
         submission = _new_submission(record, submitter, household, group)
         if form is not None:
             media.expect_files(submission, form.schema)
             editor = None if online else submitter.reviewer or submitter.user
-            entities.apply(submission, form.schema, editor, household=None if online else household,
-                           created=created, today=filled_on)
+            entities.apply(
+                submission, form.schema, editor, household=None if online else household, created=created, today=filled_on
+            )
     visit = None
     if household is not None and online:
         _apply_outcome(household, VisitOutcome.INTERVIEWED, False)  # counted once, whoever answered
     elif household is not None:
         latitude, longitude, accuracy = record.location or (None, None, None)
-        visit = Visit(client_uuid=record.uuid, ward_id=household.ward_id, household_id=household.id,
-                      residential_group_id=household.residential_group_id,
-                      surveyor_id=user.id if user else None, survey_team_id=submitter.team_id,
-                      outcome=record.outcome, visited_at=record.visited_at, latitude=latitude,
-                      longitude=longitude, accuracy_m=accuracy, content_hash=record.content_hash,
-                      submission_id=submission.id if submission else None, household=household)
+        visit = Visit(
+            client_uuid=record.uuid,
+            ward_id=household.ward_id,
+            household_id=household.id,
+            residential_group_id=household.residential_group_id,
+            surveyor_id=user.id if user else None,
+            survey_team_id=submitter.team_id,
+            outcome=record.outcome,
+            visited_at=record.visited_at,
+            latitude=latitude,
+            longitude=longitude,
+            accuracy_m=accuracy,
+            content_hash=record.content_hash,
+            submission_id=submission.id if submission else None,
+            household=household,
+        )
         db.session.add(visit)
         _apply_outcome(household, record.outcome, created)
     _close_corrected_quarantine(record.uuid, submitter.ward_id, submission, submitter.reviewer)
     db.session.flush()
     if submission is not None or visit is not None:  # the figures are derived by the worker
-        outbox.note(submitter.ward_id, household_id=household.id if household is not None else None,
-                    submission_id=submission.id if submission is not None else None)
-    return _stored_receipt(record.uuid, 201, "stored", submission, visit) if visit else Receipt(
-        record.uuid, 201, "stored", submission_id=submission.id, missing_files=media.missing_of(submission.id) or None)
+        outbox.note(
+            submitter.ward_id,
+            household_id=household.id if household is not None else None,
+            submission_id=submission.id if submission is not None else None,
+        )
+    return (
+        _stored_receipt(record.uuid, 201, "stored", submission, visit)
+        if visit
+        else Receipt(
+            record.uuid, 201, "stored", submission_id=submission.id, missing_files=media.missing_of(submission.id) or None
+        )
+    )
 
 
 def _reconcile_household(record: Record, user: User | None, group: ResidentialGroup) -> tuple[Household, bool]:
@@ -273,9 +318,14 @@ def _reconcile_household(record: Record, user: User | None, group: ResidentialGr
         if existing.residential_group_id != group.id:
             raise RecordError(409, "conflict", _("This new household was already registered in another group."))
         return existing, False
-    household = Household(ward_id=group.ward_id, residential_group_id=group.id, client_uuid=block.client_uuid,
-                          address=block.address, head_name=block.head_name,
-                          registered_by_id=user.id if user else None)
+    household = Household(
+        ward_id=group.ward_id,
+        residential_group_id=group.id,
+        client_uuid=block.client_uuid,
+        address=block.address,
+        head_name=block.head_name,
+        registered_by_id=user.id if user else None,
+    )
     db.session.add(household)
     db.session.flush()
     return household, True
@@ -284,11 +334,21 @@ def _reconcile_household(record: Record, user: User | None, group: ResidentialGr
 def _new_submission(record: Record, submitter: Submitter, household: Household | None, group) -> Submission:
     latitude, longitude, accuracy = record.location or (None, None, None)
     submission = Submission(
-        uuid=record.uuid, ward_id=group.ward_id, form_id=record.form_id, form_version=record.form_version,
-        channel=Channel(submitter.channel), surveyor_id=submitter.user.id if submitter.user else None,
-        survey_team_id=submitter.team_id, household_id=household.id if household else None,
-        residential_group_id=group.id, started_at=record.started_at, finished_at=record.finished_at,
-        latitude=latitude, longitude=longitude, accuracy_m=accuracy, answers=record.answers,
+        uuid=record.uuid,
+        ward_id=group.ward_id,
+        form_id=record.form_id,
+        form_version=record.form_version,
+        channel=Channel(submitter.channel),
+        surveyor_id=submitter.user.id if submitter.user else None,
+        survey_team_id=submitter.team_id,
+        household_id=household.id if household else None,
+        residential_group_id=group.id,
+        started_at=record.started_at,
+        finished_at=record.finished_at,
+        latitude=latitude,
+        longitude=longitude,
+        accuracy_m=accuracy,
+        answers=record.answers,
         content_hash=record.content_hash,
     )
     db.session.add(submission)
@@ -308,12 +368,13 @@ def _apply_outcome(household: Household, outcome: VisitOutcome, created: bool) -
         pass  # the visit is kept as a fact; the status stays where the guard left it
 
 
-def _close_corrected_quarantine(uuid: str, ward_id: int, submission: Submission | None,
-                                reviewer: User | None) -> None:
+def _close_corrected_quarantine(uuid: str, ward_id: int, submission: Submission | None, reviewer: User | None) -> None:
     row = db.session.execute(
-        sa.select(QuarantinedSubmission).where(QuarantinedSubmission.ward_id == ward_id,
-                                               QuarantinedSubmission.uuid == uuid,
-                                               QuarantinedSubmission.status == QuarantineStatus.OPEN)
+        sa.select(QuarantinedSubmission).where(
+            QuarantinedSubmission.ward_id == ward_id,
+            QuarantinedSubmission.uuid == uuid,
+            QuarantinedSubmission.status == QuarantineStatus.OPEN,
+        )
     ).scalar_one_or_none()
     if row is not None:
         reason = _("Corrected by the ward staff.") if reviewer else _("Corrected on the phone and sent again.")
@@ -325,8 +386,9 @@ def link_members(submission: Submission, household: Household) -> None:
     """One Person per member answered: the roster's entry when name and birth year match, else a new one."""
     for person, fields in rules.plan_members(submission.answers.get("members", []), household.members):
         if person is None:
-            person = Person(ward_id=household.ward_id, household_id=household.id,
-                            residential_group_id=household.residential_group_id)
+            person = Person(
+                ward_id=household.ward_id, household_id=household.id, residential_group_id=household.residential_group_id
+            )
             db.session.add(person)
         for name, value in fields.items():
             setattr(person, name, value)
@@ -337,38 +399,75 @@ def link_members(submission: Submission, household: Household) -> None:
 def _store_fix(record: Record, submission: Submission, submitter: Submitter, errors: list[dict], form) -> Receipt:
     """The surveyor's fix of a record sent back to them: a new version, and the record back in the queue."""
     if record.fix_of != submission.version or record.form_id != submission.form_id:
-        return Receipt(record.uuid, 409, "changed", _(
-            "This record was changed on the server after it was sent back to you; your fix is kept for "
-            "the ward staff."))
+        return Receipt(
+            record.uuid,
+            409,
+            "changed",
+            _("This record was changed on the server after it was sent back to you; your fix is kept for the ward staff."),
+        )
     if errors:
-        return Receipt(record.uuid, 422, "fix_invalid", _("Some answers of the fix need checking."),
-                       errors=errors)
-    store_version(submission, record.answers, submitter.user, VersionSource.FIXED, submission.review_comment,
-                  content_hash=record.content_hash)
+        return Receipt(record.uuid, 422, "fix_invalid", _("Some answers of the fix need checking."), errors=errors)
+    store_version(
+        submission,
+        record.answers,
+        submitter.user,
+        VersionSource.FIXED,
+        submission.review_comment,
+        content_hash=record.content_hash,
+    )
     media.expect_files(submission, form.schema)  # photos the fix added; they follow as usual
     submission.resubmitted()
-    audit("submission.fixed", user=submitter.user, ward_id=submission.ward_id, object_type="submissions",
-          object_id=submission.id, detail={"version": submission.version})
+    audit(
+        "submission.fixed",
+        user=submitter.user,
+        ward_id=submission.ward_id,
+        object_type="submissions",
+        object_id=submission.id,
+        detail={"version": submission.version},
+    )
     visit = db.session.execute(
         sa.select(Visit).where(Visit.ward_id == submission.ward_id, Visit.client_uuid == record.uuid)
     ).scalar_one_or_none()
     return _stored_receipt(record.uuid, 201, "fixed", submission, visit)
 
 
-def store_version(submission: Submission, answers: dict, author: User | None, source: VersionSource,
-                  reason: str | None, content_hash: str | None = None) -> int:
+def store_version(
+    submission: Submission,
+    answers: dict,
+    author: User | None,
+    source: VersionSource,
+    reason: str | None,
+    content_hash: str | None = None,
+) -> int:
     """Make `answers` the submission's latest version and return its number. The first correction
     keeps the answers as received as version 1; the members are linked again and the figures
     re-derived (outbox), so they follow the latest version."""
     if submission.version == 1:
-        db.session.add(SubmissionVersion(
-            ward_id=submission.ward_id, submission_id=submission.id, number=1, source=VersionSource.SENT,
-            answers=submission.answers, content_hash=submission.content_hash, author_id=submission.surveyor_id,
-            created_at=submission.received_at))
+        db.session.add(
+            SubmissionVersion(
+                ward_id=submission.ward_id,
+                submission_id=submission.id,
+                number=1,
+                source=VersionSource.SENT,
+                answers=submission.answers,
+                content_hash=submission.content_hash,
+                author_id=submission.surveyor_id,
+                created_at=submission.received_at,
+            )
+        )
     number = submission.version + 1
-    db.session.add(SubmissionVersion(
-        ward_id=submission.ward_id, submission_id=submission.id, number=number, source=source, answers=answers,
-        content_hash=content_hash, author_id=author.id if author is not None else None, reason=reason))
+    db.session.add(
+        SubmissionVersion(
+            ward_id=submission.ward_id,
+            submission_id=submission.id,
+            number=number,
+            source=source,
+            answers=answers,
+            content_hash=content_hash,
+            author_id=author.id if author is not None else None,
+            reason=reason,
+        )
+    )
     submission.answers, submission.version = answers, number
     if content_hash is not None:
         submission.content_hash = content_hash  # the phone's re-send of its fix is a duplicate
@@ -387,8 +486,14 @@ def review_submission(submission: Submission, status, reviewer: User, comment: s
     """Move a submission's review status (guarded by the model) and audit it."""
     before = submission.review_status
     submission.review(status, reviewer.id, comment or None)
-    audit("submission.reviewed", user=reviewer, ward_id=submission.ward_id, object_type="submissions",
-          object_id=submission.id, detail={"from": before.value, "to": submission.review_status.value})
+    audit(
+        "submission.reviewed",
+        user=reviewer,
+        ward_id=submission.ward_id,
+        object_type="submissions",
+        object_id=submission.id,
+        detail={"from": before.value, "to": submission.review_status.value},
+    )
     db.session.flush()
     outbox.note(submission.ward_id, household_id=submission.household_id, submission_id=submission.id)
 
@@ -400,18 +505,24 @@ def accept_quarantined(row: QuarantinedSubmission, payload: dict, reviewer: User
     payload = {**payload, "uuid": row.uuid}
     surveyor = db.session.get(User, row.surveyor_id) if row.surveyor_id else None
     group = db.session.get(ResidentialGroup, row.residential_group_id) if row.channel == Channel.ONLINE else None
-    submitter = Submitter(ward_id=row.ward_id, user=surveyor, team_id=row.survey_team_id, channel=row.channel,
-                          self_group=group, reviewer=reviewer)
+    submitter = Submitter(
+        ward_id=row.ward_id, user=surveyor, team_id=row.survey_team_id, channel=row.channel, self_group=group, reviewer=reviewer
+    )
     receipt = ingest(payload, submitter)
     if receipt.status == 201:
-        audit("quarantine.accepted", user=reviewer, ward_id=row.ward_id, object_type="quarantined_submissions",
-              object_id=row.id, detail={"submission_id": receipt.submission_id})
+        audit(
+            "quarantine.accepted",
+            user=reviewer,
+            ward_id=row.ward_id,
+            object_type="quarantined_submissions",
+            object_id=row.id,
+            detail={"submission_id": receipt.submission_id},
+        )
     return receipt
 
 
 def reject_quarantined(row: QuarantinedSubmission, reason: str, reviewer: User) -> None:
     """Set a quarantined record aside for good, with the reason the sender will be told."""
     row.close(QuarantineStatus.REJECTED, reviewer.id, reason)
-    audit("quarantine.rejected", user=reviewer, ward_id=row.ward_id, object_type="quarantined_submissions",
-          object_id=row.id)
+    audit("quarantine.rejected", user=reviewer, ward_id=row.ward_id, object_type="quarantined_submissions", object_id=row.id)
     db.session.flush()

@@ -8,6 +8,7 @@ status. The submission's channel is `paper`; who keyed it in and when is the aud
 `submission.paper_entered` (the submission has no column for it and this needs no migration), read back
 by `keyed_in`. Functions only flush; the caller commits.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -59,18 +60,25 @@ class PaperVisit:
 
 # ---- what the keyer may pick ----
 
+
 def groups_for(user: User) -> list[ResidentialGroup]:
     """The residential groups the user may key questionnaires for (a team's: those assigned today)."""
-    return list(db.session.execute(
-        sa.select(ResidentialGroup).where(visible(ResidentialGroup, user)).order_by(ResidentialGroup.code)
-    ).scalars())
+    return list(
+        db.session.execute(
+            sa.select(ResidentialGroup).where(visible(ResidentialGroup, user)).order_by(ResidentialGroup.code)
+        ).scalars()
+    )
 
 
 def households_of(user: User, group: ResidentialGroup) -> list[Household]:
-    return list(db.session.execute(
-        sa.select(Household).where(Household.residential_group_id == group.id, visible(Household, user))
-        .order_by(Household.address, Household.id).limit(MAX_HOUSEHOLDS)
-    ).scalars())
+    return list(
+        db.session.execute(
+            sa.select(Household)
+            .where(Household.residential_group_id == group.id, visible(Household, user))
+            .order_by(Household.address, Household.id)
+            .limit(MAX_HOUSEHOLDS)
+        ).scalars()
+    )
 
 
 def interviewers_for(user: User) -> list[User]:
@@ -78,8 +86,12 @@ def interviewers_for(user: User) -> list[User]:
     ward admin anyone of the ward's survey teams (or themselves)."""
     if user.role == Role.SURVEYOR:
         return [user]
-    condition = sa.and_(User.ward_id == user.ward_id, User.active.is_(True), User.role.in_(INTERVIEWERS),
-                        sa.or_(User.survey_team_id.is_not(None), User.id == user.id))
+    condition = sa.and_(
+        User.ward_id == user.ward_id,
+        User.active.is_(True),
+        User.role.in_(INTERVIEWERS),
+        sa.or_(User.survey_team_id.is_not(None), User.id == user.id),
+    )
     if user.role == Role.TEAM_LEADER:
         condition = sa.and_(condition, User.survey_team_id == user.survey_team_id)
     return list(db.session.execute(sa.select(User).where(condition).order_by(User.full_name, User.id)).scalars())
@@ -93,8 +105,9 @@ def find_group(user: User, value) -> ResidentialGroup | None:
     group = db.session.get(ResidentialGroup, key) if key is not None else None
     if group is None or group.ward_id != user.ward_id:
         raise PaperInputError(_("This residential group is not one of your ward's groups."), "group")
-    allowed = db.session.scalar(sa.select(sa.literal(True)).where(ResidentialGroup.id == group.id,
-                                                                   visible(ResidentialGroup, user)))
+    allowed = db.session.scalar(
+        sa.select(sa.literal(True)).where(ResidentialGroup.id == group.id, visible(ResidentialGroup, user))
+    )
     if not allowed:
         raise PaperInputError(_("This residential group is not assigned to your team."), "group")
     return group
@@ -105,17 +118,15 @@ def check(user: User, household_id, surveyor_id, day) -> PaperVisit:
     key = _id(household_id)
     household = db.session.get(Household, key) if key is not None else None
     if household is None or household.ward_id != user.ward_id:
-        raise PaperInputError(_("This household is not on your ward's list. Pick it from the list of its "
-                                "residential group."), "household")
-    allowed = db.session.scalar(sa.select(sa.literal(True)).where(Household.id == household.id,
-                                                                  visible(Household, user)))
+        raise PaperInputError(
+            _("This household is not on your ward's list. Pick it from the list of its residential group."), "household"
+        )
+    allowed = db.session.scalar(sa.select(sa.literal(True)).where(Household.id == household.id, visible(Household, user)))
     if not allowed:
-        raise PaperInputError(_("This household is in a residential group not assigned to your team."),
-                              "household")
+        raise PaperInputError(_("This household is in a residential group not assigned to your team."), "household")
     surveyor = next((u for u in interviewers_for(user) if u.id == _id(surveyor_id)), None)
     if surveyor is None:
-        raise PaperInputError(_("Pick the surveyor who did the interview from the list (a member of your team)."),
-                              "surveyor")
+        raise PaperInputError(_("Pick the surveyor who did the interview from the list (a member of your team)."), "surveyor")
     return PaperVisit(household, surveyor, paper_day(day, household.residential_group.ward))
 
 
@@ -132,16 +143,15 @@ def paper_day(value, ward) -> date:
         except ValueError:
             continue
     if day is None:
-        raise PaperInputError(_("The interview date is not a date: write it as day/month/year, e.g. 05/09/2025."),
-                              "day")
+        raise PaperInputError(_("The interview date is not a date: write it as day/month/year, e.g. 05/09/2025."), "day")
     today = local_today()
     if day > today:
-        raise PaperInputError(_("The interview date cannot be after today (%(today)s).",
-                                today=today.strftime("%d/%m/%Y")), "day")
+        raise PaperInputError(_("The interview date cannot be after today (%(today)s).", today=today.strftime("%d/%m/%Y")), "day")
     starts = getattr(ward, "survey_starts_on", None)
     if starts is not None and day < starts:
-        raise PaperInputError(_("The interview date is before the survey started (%(start)s).",
-                                start=starts.strftime("%d/%m/%Y")), "day")
+        raise PaperInputError(
+            _("The interview date is before the survey started (%(start)s).", start=starts.strftime("%d/%m/%Y")), "day"
+        )
     return day
 
 
@@ -155,6 +165,7 @@ def _id(value) -> int | None:
 
 
 # ---- storing ----
+
 
 def prefill(schema, visit: PaperVisit) -> dict:
     """The answers known before the first question, as the phone fills them (interview.js `prefill`):
@@ -173,8 +184,11 @@ def prefill(schema, visit: PaperVisit) -> dict:
         for person in household.members:
             if person.birth_year and visit.day.year - person.birth_year < 15:
                 continue
-            entry = {"b0_name": person.full_name, "b1_birth_year": person.birth_year,
-                     "b2_sex": person.sex.value if person.sex else None}
+            entry = {
+                "b0_name": person.full_name,
+                "b1_birth_year": person.birth_year,
+                "b2_sex": person.sex.value if person.sex else None,
+            }
             members.append({key: value for key, value in entry.items() if value is not None and key in names})
         answers["members"] = members
     return answers
@@ -184,9 +198,15 @@ def payload(visit: PaperVisit, uuid: str, form_id: str, version: str, answers: d
     """The record a phone would have sent for this interview: visited at noon of the paper's day, with no
     start and finish times (the interview's length is not known, so it is not judged)."""
     noon = datetime.combine(visit.day, time(12), tzinfo=local_zone()).astimezone(timezone.utc)
-    return {"uuid": uuid, "outcome": "interviewed", "household_id": visit.household.id,
-            "visited_at": noon.isoformat().replace("+00:00", "Z"), "form_id": form_id, "form_version": version,
-            "answers": answers}
+    return {
+        "uuid": uuid,
+        "outcome": "interviewed",
+        "household_id": visit.household.id,
+        "visited_at": noon.isoformat().replace("+00:00", "Z"),
+        "form_id": form_id,
+        "form_version": version,
+        "answers": answers,
+    }
 
 
 def store(visit: PaperVisit, uuid: str, form_id: str, version: str, answers: dict, keyer: User) -> Receipt:
@@ -196,16 +216,29 @@ def store(visit: PaperVisit, uuid: str, form_id: str, version: str, answers: dic
     team leader or surveyor as the interviewer of their own team, so a UUID of another team's record is
     refused as if their phone had sent it."""
     reviewer = keyer if keyer.role == Role.WARD_ADMIN else None
-    submitter = Submitter(ward_id=keyer.ward_id, user=visit.surveyor, team_id=visit.surveyor.survey_team_id,
-                          channel=Channel.PAPER.value, reviewer=reviewer)
+    submitter = Submitter(
+        ward_id=keyer.ward_id,
+        user=visit.surveyor,
+        team_id=visit.surveyor.survey_team_id,
+        channel=Channel.PAPER.value,
+        reviewer=reviewer,
+    )
     receipt = ingest(payload(visit, uuid, form_id, version, answers), submitter)
     if receipt.status == 201 or receipt.result == "quarantined":
         stored = receipt.status == 201
-        audit(ACTION, user=keyer, ward_id=keyer.ward_id,
-              object_type="submissions" if stored else "quarantined_submissions",
-              object_id=receipt.submission_id if stored else receipt.quarantine_id,
-              detail={"surveyor_id": visit.surveyor.id, "household_id": visit.household.id,
-                      "paper_date": visit.day.isoformat(), "result": receipt.result})
+        audit(
+            ACTION,
+            user=keyer,
+            ward_id=keyer.ward_id,
+            object_type="submissions" if stored else "quarantined_submissions",
+            object_id=receipt.submission_id if stored else receipt.quarantine_id,
+            detail={
+                "surveyor_id": visit.surveyor.id,
+                "household_id": visit.household.id,
+                "paper_date": visit.day.isoformat(),
+                "result": receipt.result,
+            },
+        )
     return receipt
 
 
@@ -214,8 +247,9 @@ def stored_submission(user: User, value) -> Submission | None:
     key = _id(value)
     if key is None:
         return None
-    return db.session.execute(sa.select(Submission).where(
-        Submission.id == key, Submission.channel == Channel.PAPER, visible(Submission, user))).scalar_one_or_none()
+    return db.session.execute(
+        sa.select(Submission).where(Submission.id == key, Submission.channel == Channel.PAPER, visible(Submission, user))
+    ).scalar_one_or_none()
 
 
 @dataclass
@@ -232,12 +266,20 @@ def keyed_in(submission: Submission) -> KeyedIn | None:
     if submission.channel != Channel.PAPER:
         return None
     quarantined = sa.select(sa.cast(QuarantinedSubmission.id, sa.String)).where(
-        QuarantinedSubmission.ward_id == submission.ward_id, QuarantinedSubmission.submission_id == submission.id)
+        QuarantinedSubmission.ward_id == submission.ward_id, QuarantinedSubmission.submission_id == submission.id
+    )
     event = db.session.execute(
-        sa.select(AuditEvent).where(AuditEvent.ward_id == submission.ward_id, AuditEvent.action == ACTION, sa.or_(
-            sa.and_(AuditEvent.object_type == "submissions", AuditEvent.object_id == str(submission.id)),
-            sa.and_(AuditEvent.object_type == "quarantined_submissions", AuditEvent.object_id.in_(quarantined))))
-        .order_by(AuditEvent.id).limit(1)
+        sa.select(AuditEvent)
+        .where(
+            AuditEvent.ward_id == submission.ward_id,
+            AuditEvent.action == ACTION,
+            sa.or_(
+                sa.and_(AuditEvent.object_type == "submissions", AuditEvent.object_id == str(submission.id)),
+                sa.and_(AuditEvent.object_type == "quarantined_submissions", AuditEvent.object_id.in_(quarantined)),
+            ),
+        )
+        .order_by(AuditEvent.id)
+        .limit(1)
     ).scalar_one_or_none()
     if event is None:
         return None

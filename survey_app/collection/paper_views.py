@@ -1,4 +1,5 @@
 """Keying paper questionnaires in: pick the interview, fill the rendered form, send it (collection/paper.py)."""
+
 from __future__ import annotations
 
 import uuid as uuids
@@ -23,11 +24,18 @@ from survey_app.sync.envelope import parse_uuid
 def _render_chooser(group=None, error: PaperInputError | None = None, picked: dict | None = None, stored=None):
     form = formlink.current_form(current_user.ward_id, HOUSEHOLD_FORM)
     return render_template(
-        "collection/paper_entry.html", groups=paper.groups_for(current_user), group=group, stored=stored,
+        "collection/paper_entry.html",
+        groups=paper.groups_for(current_user),
+        group=group,
+        stored=stored,
         may_open=current_user.role in CORRECTORS,
         households=paper.households_of(current_user, group) if group is not None else [],
-        interviewers=paper.interviewers_for(current_user), error=error, picked=picked or {},
-        today=local_today(), form=form, status_labels=household_status_labels(),
+        interviewers=paper.interviewers_for(current_user),
+        error=error,
+        picked=picked or {},
+        today=local_today(),
+        form=form,
+        status_labels=household_status_labels(),
     ), 422 if error is not None else 200
 
 
@@ -55,13 +63,15 @@ def paper_form():
     except PaperInputError as error:
         return _render_chooser(group, error, picked)
     if group is not None and visit.group.id != group.id:
-        return _render_chooser(group, PaperInputError(_("This household is not in the residential group chosen."),
-                                                      "household"), picked)
+        return _render_chooser(
+            group, PaperInputError(_("This household is not in the residential group chosen."), "household"), picked
+        )
     form = formlink.current_form(current_user.ward_id, HOUSEHOLD_FORM)
     if form is None:
         return error_response(404, _("The survey form is not available yet."))
-    return render_template("collection/paper_form.html", visit=visit, form=form, uuid=str(uuids.uuid4()),
-                           answers=paper.prefill(form.schema, visit))
+    return render_template(
+        "collection/paper_form.html", visit=visit, form=form, uuid=str(uuids.uuid4()), answers=paper.prefill(form.schema, visit)
+    )
 
 
 @roles_required(*paper.KEYERS)
@@ -89,10 +99,18 @@ def paper_submit():
     receipt = paper.store(visit, record_uuid, HOUSEHOLD_FORM, version, body["answers"], current_user)
     db.session.commit()  # a quarantined record (422) and the audits are kept too
     if receipt.status in (200, 201):  # the page says so from the URL: a lost reply sent again flashes nothing twice
-        return jsonify(url=url_for("collection.paper_entry", group=visit.group.id, stored=receipt.submission_id),
-                       submission_id=receipt.submission_id, result=receipt.result), receipt.status
+        return jsonify(
+            url=url_for("collection.paper_entry", group=visit.group.id, stored=receipt.submission_id),
+            submission_id=receipt.submission_id,
+            result=receipt.result,
+        ), receipt.status
     if receipt.result == "quarantined":
-        return jsonify(message=_("Some answers need checking: the questionnaire is kept in the quarantine. Fix "
-                                 "them below and send it again."), errors=receipt.errors or []), 422
-    return jsonify(message=receipt.message or _("The questionnaire could not be stored."),
-                   errors=receipt.errors or []), receipt.status
+        return jsonify(
+            message=_(
+                "Some answers need checking: the questionnaire is kept in the quarantine. Fix them below and send it again."
+            ),
+            errors=receipt.errors or [],
+        ), 422
+    return jsonify(
+        message=receipt.message or _("The questionnaire could not be stored."), errors=receipt.errors or []
+    ), receipt.status

@@ -1,4 +1,5 @@
 """The offline phone app: its single page and its service worker."""
+
 from __future__ import annotations
 
 import hashlib
@@ -53,7 +54,8 @@ def service_worker():
     assets, version = shell_assets()
     source = (Path(current_app.static_folder) / "sw.js").read_text(encoding="utf-8")
     source = source.replace("__SHELL_VERSION__", version).replace(
-        "\"__SHELL_ASSETS__\"", json.dumps([url_for("collection.phone_app"), *assets]))
+        '"__SHELL_ASSETS__"', json.dumps([url_for("collection.phone_app"), *assets])
+    )
     response = Response(source, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     return response
@@ -76,6 +78,5 @@ def mark_signed_in(response):
     else:
         remembered = session.kind == SessionKind.ENROLLMENT
         max_age = max(int((session.expires_at - utcnow()).total_seconds()), 0) if remembered else None
-        response.set_cookie(SIGNED_IN_COOKIE, wanted, max_age=max_age, path="/", secure=secure,
-                            httponly=False, samesite="Lax")
+        response.set_cookie(SIGNED_IN_COOKIE, wanted, max_age=max_age, path="/", secure=secure, httponly=False, samesite="Lax")
     return response

@@ -7,6 +7,7 @@ the figures) into SubmissionCheck; the ward's thresholds (Ward.quality_threshold
 applied in SQL when flags are read (`flag_clauses`), so changing a threshold re-derives nothing.
 Skill items are the member questions named `s<number>_…` (section S of the questionnaire).
 """
+
 from __future__ import annotations
 
 import math
@@ -102,6 +103,7 @@ def _flags_of(row) -> list[str]:
 
 # ---- measuring (the worker) -----------------------------------------------------------------
 
+
 @dataclass
 class Checks:
     """What `plan_checks` measured, for `apply_checks` to write."""
@@ -123,8 +125,14 @@ def plan_checks(household_ids: set, submission_ids: set, submissions: list | Non
         submissions = submissions_of(household_ids, submission_ids)
     if not submissions:
         return Checks([], [])
-    groups = {g.id: g for g in db.session.execute(sa.select(ResidentialGroup).where(
-        ResidentialGroup.id.in_({s.residential_group_id for s in submissions if s.residential_group_id}))).scalars()}
+    groups = {
+        g.id: g
+        for g in db.session.execute(
+            sa.select(ResidentialGroup).where(
+                ResidentialGroup.id.in_({s.residential_group_id for s in submissions if s.residential_group_id})
+            )
+        ).scalars()
+    }
     earlier_of_household: dict = {}
     gaps, same_online = _gaps(submissions), _online_repeats(submissions)
     rows = []
@@ -141,22 +149,28 @@ def apply_checks(checks: Checks) -> int:
     """The writing half of `measure`: replace the checks of the submissions measured."""
     table = SubmissionCheck.__table__
     for start in range(0, len(checks.submission_ids), 5000):
-        db.session.execute(sa.delete(table).where(table.c.submission_id.in_(checks.submission_ids[start:start + 5000])))
+        db.session.execute(sa.delete(table).where(table.c.submission_id.in_(checks.submission_ids[start : start + 5000])))
     for start in range(0, len(checks.rows), 5000):
-        db.session.execute(sa.insert(table), checks.rows[start:start + 5000])
+        db.session.execute(sa.insert(table), checks.rows[start : start + 5000])
     return len(checks.rows)
 
 
 def measure_ward(ward_id: int) -> int:
     """(Re)write the checks of every submission of a ward (after a rebuild, or the demo)."""
-    households = set(db.session.scalars(sa.select(Submission.household_id).where(
-        Submission.ward_id == ward_id, Submission.household_id.is_not(None)).distinct()))
-    loose = set(db.session.scalars(sa.select(Submission.id).where(
-        Submission.ward_id == ward_id, Submission.household_id.is_(None))))
+    households = set(
+        db.session.scalars(
+            sa.select(Submission.household_id)
+            .where(Submission.ward_id == ward_id, Submission.household_id.is_not(None))
+            .distinct()
+        )
+    )
+    loose = set(
+        db.session.scalars(sa.select(Submission.id).where(Submission.ward_id == ward_id, Submission.household_id.is_(None)))
+    )
     written = 0
     households, loose = sorted(households), sorted(loose)
     for start in range(0, max(len(households), len(loose)), 2000):
-        written += measure(set(households[start:start + 2000]), set(loose[start:start + 2000]))
+        written += measure(set(households[start : start + 2000]), set(loose[start : start + 2000]))
     return written
 
 
@@ -169,25 +183,30 @@ def submissions_of(household_ids: set, submission_ids: set) -> list[Submission]:
         clauses.append(Submission.id.in_(sorted(submission_ids)))
     if not clauses:
         return []
-    return db.session.execute(sa.select(Submission).where(sa.or_(*clauses))
-                              .order_by(Submission.received_at, Submission.id)).scalars().all()
+    return (
+        db.session.execute(sa.select(Submission).where(sa.or_(*clauses)).order_by(Submission.received_at, Submission.id))
+        .scalars()
+        .all()
+    )
 
 
-def _measured(submission: Submission, group: ResidentialGroup | None, repeat_of: int | None,
-              gap: int | None) -> dict:
+def _measured(submission: Submission, group: ResidentialGroup | None, repeat_of: int | None, gap: int | None) -> dict:
     answers = submission.answers if isinstance(submission.answers, dict) else {}
-    members = [m for m in answers.get("members", []) if isinstance(m, dict)] \
-        if isinstance(answers.get("members"), list) else []
+    members = [m for m in answers.get("members", []) if isinstance(m, dict)] if isinstance(answers.get("members"), list) else []
     started, finished = submission.started_at, submission.finished_at
     point = (submission.latitude, submission.longitude) if submission.latitude is not None else None
     return {
-        "submission_id": submission.id, "ward_id": submission.ward_id,
-        "residential_group_id": submission.residential_group_id, "surveyor_id": submission.surveyor_id,
+        "submission_id": submission.id,
+        "ward_id": submission.ward_id,
+        "residential_group_id": submission.residential_group_id,
+        "surveyor_id": submission.surveyor_id,
         "duration_s": int((finished - started).total_seconds()) if started and finished and finished >= started else None,
-        "members": len(members), "accuracy_m": submission.accuracy_m,
+        "members": len(members),
+        "accuracy_m": submission.accuracy_m,
         "distance_m": _distance_to_area(point, group.boundary) if point and group is not None and group.boundary else None,
         "same_skill_items": max((_same_answers(m) for m in members), default=0),
-        "gap_s": gap, "repeat_of_id": repeat_of if repeat_of != submission.id else None,
+        "gap_s": gap,
+        "repeat_of_id": repeat_of if repeat_of != submission.id else None,
     }
 
 
@@ -203,14 +222,32 @@ def _online_repeats(submissions: list[Submission]) -> dict[int, int]:
     loose = [s for s in submissions if s.household_id is None and s.channel == Channel.ONLINE]
     found = {}
     for group_id in {s.residential_group_id for s in loose}:
-        earlier = db.session.execute(sa.select(Submission).where(
-            Submission.residential_group_id == group_id, Submission.household_id.is_(None),
-            Submission.channel == Channel.ONLINE, Submission.review_status != ReviewStatus.REJECTED)
-            .order_by(Submission.received_at, Submission.id)).scalars().all()
+        earlier = (
+            db.session.execute(
+                sa.select(Submission)
+                .where(
+                    Submission.residential_group_id == group_id,
+                    Submission.household_id.is_(None),
+                    Submission.channel == Channel.ONLINE,
+                    Submission.review_status != ReviewStatus.REJECTED,
+                )
+                .order_by(Submission.received_at, Submission.id)
+            )
+            .scalars()
+            .all()
+        )
         for submission in (s for s in loose if s.residential_group_id == group_id):
             key = _household_key(submission)
-            first = next((e.id for e in earlier if e.id != submission.id and _household_key(e) == key
-                          and (e.received_at, e.id) < (submission.received_at, submission.id)), None)
+            first = next(
+                (
+                    e.id
+                    for e in earlier
+                    if e.id != submission.id
+                    and _household_key(e) == key
+                    and (e.received_at, e.id) < (submission.received_at, submission.id)
+                ),
+                None,
+            )
             if key[0] and first is not None:
                 found[submission.id] = first
     return found
@@ -228,9 +265,10 @@ def _gaps(submissions: list[Submission]) -> dict[int, int]:
     gaps, last = {}, {}
     for start in range(0, len(surveyors), 500):
         for sid, surveyor_id, finished in db.session.execute(
-                sa.select(Submission.id, Submission.surveyor_id, Submission.finished_at)
-                .where(Submission.surveyor_id.in_(surveyors[start:start + 500]), Submission.finished_at.is_not(None))
-                .order_by(Submission.surveyor_id, Submission.finished_at, Submission.id)):
+            sa.select(Submission.id, Submission.surveyor_id, Submission.finished_at)
+            .where(Submission.surveyor_id.in_(surveyors[start : start + 500]), Submission.finished_at.is_not(None))
+            .order_by(Submission.surveyor_id, Submission.finished_at, Submission.id)
+        ):
             if sid in wanted and surveyor_id in last:
                 gaps[sid] = int((finished - last[surveyor_id]).total_seconds())
             last[surveyor_id] = finished
@@ -270,6 +308,7 @@ def _to_segment(x, y, x1, y1, x2, y2) -> float:
 
 # ---- reading ---------------------------------------------------------------------------------
 
+
 def by_surveyor(ward, visible_clause) -> list[dict]:
     """Per surveyor of the ward: submissions measured and how many raise each flag, the surveyors with
     the largest share of flags first."""
@@ -282,8 +321,15 @@ def by_surveyor(ward, visible_clause) -> list[dict]:
         .where(SubmissionCheck.ward_id == ward.id, visible_clause)
         .group_by(SubmissionCheck.surveyor_id, User.full_name)
     ).all()
-    found = [{"surveyor_id": r.surveyor_id, "name": r.full_name, "checked": r.checked,
-              **{code: getattr(r, code) or 0 for code in clauses}} for r in rows]
+    found = [
+        {
+            "surveyor_id": r.surveyor_id,
+            "name": r.full_name,
+            "checked": r.checked,
+            **{code: getattr(r, code) or 0 for code in clauses},
+        }
+        for r in rows
+    ]
     share = lambda row: sum(row[code] for code in clauses) / max(row["checked"], 1)  # noqa: E731
     return sorted(found, key=lambda row: (-share(row), row["name"] or ""))  # the most flagged first
 
@@ -292,16 +338,27 @@ def flagged(ward, visible_clause, code: str | None = None, surveyor_id: int | No
     """The flagged submissions (newest first), with the flags each raises."""
     clauses = flag_clauses(thresholds_of(ward))
     wanted = [clauses[code]] if code in clauses else list(clauses.values())
-    query = (sa.select(SubmissionCheck.submission_id, Submission.received_at, Household.address,
-                       Household.head_name, *_raised(clauses))
-             .join(Submission, Submission.id == SubmissionCheck.submission_id)
-             .outerjoin(Household, Household.id == Submission.household_id)
-             .where(SubmissionCheck.ward_id == ward.id, visible_clause, sa.or_(*wanted)))
+    query = (
+        sa.select(
+            SubmissionCheck.submission_id, Submission.received_at, Household.address, Household.head_name, *_raised(clauses)
+        )
+        .join(Submission, Submission.id == SubmissionCheck.submission_id)
+        .outerjoin(Household, Household.id == Submission.household_id)
+        .where(SubmissionCheck.ward_id == ward.id, visible_clause, sa.or_(*wanted))
+    )
     if surveyor_id is not None:
         query = query.where(SubmissionCheck.surveyor_id == surveyor_id)
     rows = db.session.execute(query.order_by(Submission.received_at.desc(), Submission.id.desc()).limit(limit)).all()
-    return [{"submission_id": r.submission_id, "received_at": r.received_at, "address": r.address,
-             "head_name": r.head_name, "flags": _flags_of(r)} for r in rows]
+    return [
+        {
+            "submission_id": r.submission_id,
+            "received_at": r.received_at,
+            "address": r.address,
+            "head_name": r.head_name,
+            "flags": _flags_of(r),
+        }
+        for r in rows
+    ]
 
 
 def flags_for(submission: Submission) -> list[str]:

@@ -1,4 +1,5 @@
 """Read-only queries about households, submissions and quarantined records."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -20,16 +21,14 @@ from survey_app.wards.queries import group_progress
 PAGE_SIZE = 50
 
 
-def household_page(user: User, group_id: int, *, search: str = "", status: HouseholdStatus | None = None,
-                   page: int = 1):
+def household_page(user: User, group_id: int, *, search: str = "", status: HouseholdStatus | None = None, page: int = 1):
     """One page of a group's households, searchable by address or head's name."""
-    query = sa.select(Household).where(
-        Household.residential_group_id == group_id, visible(Household, user)
-    )
+    query = sa.select(Household).where(Household.residential_group_id == group_id, visible(Household, user))
     if search:
         pattern = f"%{search.strip().lower()}%"
-        query = query.where(sa.or_(sa.func.lower(Household.address).like(pattern),
-                                   sa.func.lower(Household.head_name).like(pattern)))
+        query = query.where(
+            sa.or_(sa.func.lower(Household.address).like(pattern), sa.func.lower(Household.head_name).like(pattern))
+        )
     if status is not None:
         query = query.where(Household.status == status)
     return db.paginate(query.order_by(Household.id), page=page, per_page=PAGE_SIZE, error_out=False)
@@ -40,16 +39,20 @@ def phone_groups(user: User):
     split group; none without a team)."""
     if not user.survey_team_id:
         return []
-    return group_progress(user, user.ward_id, group_ids=team_group_ids(user.survey_team_id),
-                          team_id=user.survey_team_id)
+    return group_progress(user, user.ward_id, group_ids=team_group_ids(user.survey_team_id), team_id=user.survey_team_id)
 
 
 def households_with_roster(user: User, group_id: int) -> list[dict]:
     """A group's households the user may see, each with its roster (name, birth year, sex)."""
-    households = db.session.execute(
-        sa.select(Household).where(Household.residential_group_id == group_id, visible(Household, user))
-        .order_by(Household.id)
-    ).scalars().all()
+    households = (
+        db.session.execute(
+            sa.select(Household)
+            .where(Household.residential_group_id == group_id, visible(Household, user))
+            .order_by(Household.id)
+        )
+        .scalars()
+        .all()
+    )
     roster: dict[int, list] = {}
     persons = db.session.execute(
         sa.select(Person.household_id, Person.full_name, Person.birth_year, Person.sex)
@@ -59,8 +62,14 @@ def households_with_roster(user: User, group_id: int) -> list[dict]:
     for household_id, name, year, sex in persons:
         roster.setdefault(household_id, []).append([name, year, sex.value if sex else None])
     return [
-        {"id": h.id, "address": h.address, "head_name": h.head_name, "status": h.status.value,
-         "client_uuid": h.client_uuid, "members": roster.get(h.id, [])}
+        {
+            "id": h.id,
+            "address": h.address,
+            "head_name": h.head_name,
+            "status": h.status.value,
+            "client_uuid": h.client_uuid,
+            "members": roster.get(h.id, []),
+        }
         for h in households
     ]
 
@@ -70,15 +79,15 @@ def submission_page(user: User, status: ReviewStatus | None, page: int = 1):
     query = sa.select(Submission).where(visible(Submission, user))
     if status is not None:
         query = query.where(Submission.review_status == status)
-    return db.paginate(query.order_by(Submission.received_at.desc(), Submission.id.desc()), page=page,
-                       per_page=PAGE_SIZE, error_out=False)
+    return db.paginate(
+        query.order_by(Submission.received_at.desc(), Submission.id.desc()), page=page, per_page=PAGE_SIZE, error_out=False
+    )
 
 
 def review_counts(user: User) -> dict:
     """How many submissions the user may see are in each review status."""
     rows = db.session.execute(
-        sa.select(Submission.review_status, sa.func.count()).where(visible(Submission, user))
-        .group_by(Submission.review_status)
+        sa.select(Submission.review_status, sa.func.count()).where(visible(Submission, user)).group_by(Submission.review_status)
     ).all()
     return {status: count for status, count in rows}
 
@@ -88,5 +97,9 @@ def quarantine_page(user: User, status: QuarantineStatus | None, page: int = 1):
     query = sa.select(QuarantinedSubmission).where(visible(QuarantinedSubmission, user))
     if status is not None:
         query = query.where(QuarantinedSubmission.status == status)
-    return db.paginate(query.order_by(QuarantinedSubmission.received_at.desc(), QuarantinedSubmission.id.desc()),
-                       page=page, per_page=PAGE_SIZE, error_out=False)
+    return db.paginate(
+        query.order_by(QuarantinedSubmission.received_at.desc(), QuarantinedSubmission.id.desc()),
+        page=page,
+        per_page=PAGE_SIZE,
+        error_out=False,
+    )

@@ -17,6 +17,7 @@ a new version).
 What every record shares (UUID, hash, size limits, JSON) is the sync core's envelope
 (survey_app.sync.envelope); this module checks the shape of a visit.
 """
+
 from __future__ import annotations
 
 import math
@@ -78,8 +79,7 @@ def _time(payload: dict, field: str, required: bool = False) -> datetime | None:
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:
-        raise RecordError(400, "bad_time", _("The field %(field)s must be a date and time with a time zone.",
-                                             field=field))
+        raise RecordError(400, "bad_time", _("The field %(field)s must be a date and time with a time zone.", field=field))
     return moment
 
 
@@ -130,8 +130,7 @@ def _new_household(block) -> NewHousehold:
 def _household_reference(payload: dict, outcome: VisitOutcome):
     household_id, block = payload.get("household_id"), payload.get("household")
     if (household_id is None) == (block is None):
-        raise RecordError(400, "bad_household",
-                          _("Send either household_id (a listed household) or household (a new one)."))
+        raise RecordError(400, "bad_household", _("Send either household_id (a listed household) or household (a new one)."))
     if block is not None:
         return None, _new_household(block)
     if isinstance(household_id, bool) or not isinstance(household_id, int):
@@ -178,11 +177,19 @@ def parse_record(payload, *, with_visit: bool = True) -> Record:
     elif payload.get("answers") is not None:
         raise RecordError(400, "bad_answers", _("Only an interviewed household has answers."))
     return Record(
-        uuid=uuid, content=content, content_hash=digest, outcome=outcome,
-        household_id=household_id, new_household=new_household,
+        uuid=uuid,
+        content=content,
+        content_hash=digest,
+        outcome=outcome,
+        household_id=household_id,
+        new_household=new_household,
         visited_at=_time(payload, "visited_at", required=with_visit),
-        started_at=_time(payload, "started_at"), finished_at=_time(payload, "finished_at"),
-        location=_location(payload), form_id=form_id, form_version=version, answers=answers,
+        started_at=_time(payload, "started_at"),
+        finished_at=_time(payload, "finished_at"),
+        location=_location(payload),
+        form_id=form_id,
+        form_version=version,
+        answers=answers,
         fix_of=_fix_of(payload, answers),
     )
 
@@ -192,6 +199,7 @@ def _fix_of(payload: dict, answers) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1 or answers is None:
-        raise RecordError(400, "bad_fix", _("The field %(field)s must be the version number the record was "
-                                            "sent back at.", field="fix_of"))
+        raise RecordError(
+            400, "bad_fix", _("The field %(field)s must be the version number the record was sent back at.", field="fix_of")
+        )
     return value

@@ -1,4 +1,5 @@
 """Ward staff review submissions (received, has issues, approved, rejected) and the quarantine."""
+
 from __future__ import annotations
 
 import json
@@ -47,8 +48,11 @@ def _page() -> int:
 def submissions():
     status = _enum_arg(ReviewStatus)
     return render_template(
-        "collection/review_list.html", page=queries.submission_page(current_user, status, _page()),
-        status=status, counts=queries.review_counts(current_user), labels=review_status_labels(),
+        "collection/review_list.html",
+        page=queries.submission_page(current_user, status, _page()),
+        status=status,
+        counts=queries.review_counts(current_user),
+        labels=review_status_labels(),
     )
 
 
@@ -66,18 +70,27 @@ CORRECTORS = (Role.WARD_ADMIN, Role.TEAM_LEADER)
 def _render_submission(submission: Submission, form: ReviewForm, status: int = 200):
     versions = corrections.history(submission)
     shown = next((v for v in versions if v.number == request.args.get("version", type=int)), versions[-1])
-    steps = [{"version": v, "changes": corrections.changes(submission, before.answers, v.answers)}
-             for before, v in zip(versions, versions[1:])]
+    steps = [
+        {"version": v, "changes": corrections.changes(submission, before.answers, v.answers)}
+        for before, v in zip(versions, versions[1:])
+    ]
     return render_template(
-        "collection/review_detail.html", submission=submission, form=form, labels=review_status_labels(),
-        sections=formlink.labelled_answers(submission.ward_id, submission.form_id, submission.form_version,
-                                           shown.answers),
-        shown=shown, versions=versions, steps=steps, source_labels=version_source_labels(),
-        flags=quality.flags_for(submission), flag_labels=quality.flag_labels(),
+        "collection/review_detail.html",
+        submission=submission,
+        form=form,
+        labels=review_status_labels(),
+        sections=formlink.labelled_answers(submission.ward_id, submission.form_id, submission.form_version, shown.answers),
+        shown=shown,
+        versions=versions,
+        steps=steps,
+        source_labels=version_source_labels(),
+        flags=quality.flags_for(submission),
+        flag_labels=quality.flag_labels(),
         same_households=duplicates.matches_of(submission.household) if submission.household else [],
         same_people=duplicates.person_pairs(submission.household) if submission.household else [],
         may_review=current_user.role == Role.WARD_ADMIN,
-        files={row.name: row for row in media.files_of(submission.id)}, inline=media.inline,
+        files={row.name: row for row in media.files_of(submission.id)},
+        inline=media.inline,
         paper=paper.keyed_in(submission),
     ), status
 
@@ -92,8 +105,12 @@ def submission_detail(submission_id):
 def correct_page(submission_id):
     """The submission in the rendered form, its latest answers filled in, to correct."""
     submission = load_or_abort(Submission, submission_id, write=True)
-    return render_template("collection/correct.html", submission=submission, max_reason=corrections.MAX_REASON,
-                           filled_on=corrections.filled_on(submission))
+    return render_template(
+        "collection/correct.html",
+        submission=submission,
+        max_reason=corrections.MAX_REASON,
+        filled_on=corrections.filled_on(submission),
+    )
 
 
 @roles_required(*CORRECTORS)
@@ -110,20 +127,21 @@ def correct_submission(submission_id):
     if not isinstance(answers, dict) or not isinstance(version, int):
         return error_response(400, _("The correction must hold the answers and the version corrected."))
     if not reason or len(reason) > corrections.MAX_REASON:
-        return jsonify(message=_("Say why the record is corrected (at most %(n)s characters).",
-                                 n=corrections.MAX_REASON), errors=[]), 400
+        return jsonify(
+            message=_("Say why the record is corrected (at most %(n)s characters).", n=corrections.MAX_REASON), errors=[]
+        ), 400
     try:
         errors = corrections.correct(submission, answers, reason, current_user, version)
     except corrections.StaleVersion:
-        return jsonify(message=_("Someone corrected this record after you opened it. Open it again to see "
-                                 "their version."), errors=[]), 409
+        return jsonify(
+            message=_("Someone corrected this record after you opened it. Open it again to see their version."), errors=[]
+        ), 409
     if errors:
         db.session.commit()  # the audit of the refused correction; the record is unchanged
         return jsonify(message=_("Some answers need checking: nothing was changed."), errors=errors), 422
     db.session.commit()
     flash(_("The correction was saved as version %(number)s.", number=submission.version), "info")
-    return jsonify(url=url_for("collection.submission_detail", submission_id=submission.id),
-                   version=submission.version)
+    return jsonify(url=url_for("collection.submission_detail", submission_id=submission.id), version=submission.version)
 
 
 @roles_required(*CORRECTORS)
@@ -135,8 +153,14 @@ def submission_file(submission_id, file_name):
     path = media.store_path(submission.ward_id, row.sha256) if row is not None else None
     if path is None or not path.exists():
         return error_response(404)
-    response = send_file(path, mimetype=row.content_type or "application/octet-stream", download_name=row.name,
-                         as_attachment=not media.inline(row), etag=row.sha256, max_age=0)
+    response = send_file(
+        path,
+        mimetype=row.content_type or "application/octet-stream",
+        download_name=row.name,
+        as_attachment=not media.inline(row),
+        etag=row.sha256,
+        max_age=0,
+    )
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = f"{CONTENT_SECURITY_POLICY}; sandbox"  # never a page
     return response
@@ -159,19 +183,30 @@ def review_submission(submission_id):
 @roles_required(Role.WARD_ADMIN)
 def quarantine():
     status = _enum_arg(QuarantineStatus, default=QuarantineStatus.OPEN.value)
-    return render_template("collection/quarantine_list.html", status=status, labels=quarantine_status_labels(),
-                           page=queries.quarantine_page(current_user, status, _page()),
-                           refused_open=refused.open_count(current_user))
+    return render_template(
+        "collection/quarantine_list.html",
+        status=status,
+        labels=quarantine_status_labels(),
+        page=queries.quarantine_page(current_user, status, _page()),
+        refused_open=refused.open_count(current_user),
+    )
 
 
-def _render_quarantined(row: QuarantinedSubmission, accept: AcceptForm | None = None,
-                        reject: RejectForm | None = None, errors=None, status: int = 200):
+def _render_quarantined(
+    row: QuarantinedSubmission, accept: AcceptForm | None = None, reject: RejectForm | None = None, errors=None, status: int = 200
+):
     accept = accept or AcceptForm(answers=json.dumps(row.payload.get("answers", {}), ensure_ascii=False, indent=2))
     known = row.form_id is not None and formlink.load_form(row.ward_id, row.form_id, row.form_version) is not None
-    return render_template("collection/quarantine_detail.html", row=row, accept=accept, labels=quarantine_status_labels(),
-                           reject=reject or RejectForm(), errors=row.errors if errors is None else errors,
-                           rendered=known and isinstance(row.payload.get("answers"), dict),
-                           filled_on=_filled_on_of(row.payload)), status
+    return render_template(
+        "collection/quarantine_detail.html",
+        row=row,
+        accept=accept,
+        labels=quarantine_status_labels(),
+        reject=reject or RejectForm(),
+        errors=row.errors if errors is None else errors,
+        rendered=known and isinstance(row.payload.get("answers"), dict),
+        filled_on=_filled_on_of(row.payload),
+    ), status
 
 
 def _filled_on_of(payload: dict):
@@ -228,8 +263,9 @@ def _accept_from_rendered_form(row: QuarantinedSubmission):
     receipt = operations.accept_quarantined(row, {**row.payload, "answers": answers}, current_user)
     if receipt.status != 201:
         db.session.commit()  # the fixed draft and its new errors stay on the row
-        return jsonify(message=receipt.message or _("Some answers need checking: nothing was changed."),
-                       errors=_receipt_errors(receipt)), 422
+        return jsonify(
+            message=receipt.message or _("Some answers need checking: nothing was changed."), errors=_receipt_errors(receipt)
+        ), 422
     flash(_("The corrected record was stored as a submission."), "info")
     return jsonify(url=url_for("collection.submission_detail", submission_id=receipt.submission_id))
 
@@ -250,18 +286,23 @@ def reject_quarantined(row_id):
 
 # ---- records the sync core refused, kept on the server (survey_app/sync/refused.py) ----
 
+
 @roles_required(Role.WARD_ADMIN)
 def refused_list():
     handled = request.args.get("status") == "handled"
-    return render_template("collection/refused_list.html", handled=handled,
-                           page=refused.page(current_user, not handled, _page()))
+    return render_template("collection/refused_list.html", handled=handled, page=refused.page(current_user, not handled, _page()))
 
 
-def _render_refused(row, retry: RetryForm | None = None, handled: HandledForm | None = None, receipt=None,
-                    status: int = 200):
+def _render_refused(row, retry: RetryForm | None = None, handled: HandledForm | None = None, receipt=None, status: int = 200):
     body = json.dumps(row.payload, ensure_ascii=False, indent=2) if row.body is not None else None
-    return render_template("collection/refused_detail.html", row=row, body=body, receipt=receipt,
-                           retry=retry or RetryForm(), handled=handled or HandledForm()), status
+    return render_template(
+        "collection/refused_detail.html",
+        row=row,
+        body=body,
+        receipt=receipt,
+        retry=retry or RetryForm(),
+        handled=handled or HandledForm(),
+    ), status
 
 
 @roles_required(Role.WARD_ADMIN)

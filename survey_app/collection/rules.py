@@ -1,5 +1,6 @@
 """The rules both ways of storing a visit follow (operations.py one by one, batch.py a batch at once):
 the form's filling day, the group check, and matching the members answered to the household's persons."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -22,9 +23,14 @@ def group_errors(answers: dict, code: str) -> list[dict]:
     """a1_group is pre-filled with the visit's group (its code); anything else points at the wrong group."""
     if answers.get("a1_group") == code:
         return []
-    return [{"field": "a1_group", "index": None, "code": "group_mismatch",
-             "message": _("The residential group does not match the household's group (%(code)s).",
-                          code=code)}]
+    return [
+        {
+            "field": "a1_group",
+            "index": None,
+            "code": "group_mismatch",
+            "message": _("The residential group does not match the household's group (%(code)s).", code=code),
+        }
+    ]
 
 
 def normalise_name(name) -> str:
@@ -43,8 +49,14 @@ def plan_members(members: list, persons) -> list[tuple]:
         member = member if isinstance(member, dict) else {}
         name, year = member.get("b0_name"), member.get("b1_birth_year")
         year = year if isinstance(year, int) and not isinstance(year, bool) else None
-        match = next((p for p in roster if normalise_name(p.full_name) == normalise_name(name)
-                      and (p.birth_year is None or p.birth_year == year)), None)
+        match = next(
+            (
+                p
+                for p in roster
+                if normalise_name(p.full_name) == normalise_name(name) and (p.birth_year is None or p.birth_year == year)
+            ),
+            None,
+        )
         fields: dict = {"answer_index": index}
         if match is None:
             fields.update(line_no=next_line, full_name=" ".join(str(name or "").split())[:120], birth_year=year)

@@ -3,6 +3,7 @@
 Anonymous, rate-limited per address and per link, and it shows nothing stored: the page only
 receives the form and sends answers; the answer to a send is a receipt without any data.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -38,27 +39,45 @@ def _open_group(token: str) -> ResidentialGroup:
             sa.select(ResidentialGroup).where(ResidentialGroup.self_survey_token == token)
         ).scalar_one_or_none()
         if group is None:
-            retired = db.session.execute(sa.select(RetiredSelfSurveyLink).where(
-                RetiredSelfSurveyLink.token_hash == tokens.token_hash(token))).scalar_one_or_none()
+            retired = db.session.execute(
+                sa.select(RetiredSelfSurveyLink).where(RetiredSelfSurveyLink.token_hash == tokens.token_hash(token))
+            ).scalar_one_or_none()
             if retired is not None:
                 _refuse("replaced", retired.ward_id, retired.residential_group_id)
-                abort(make_response(error_response(410, _(
-                    "This survey link has been replaced. Please scan the QR code on the new poster of your "
-                    "residential group, or ask the ward office."))))
+                abort(
+                    make_response(
+                        error_response(
+                            410,
+                            _(
+                                "This survey link has been replaced. Please scan the QR code on the new poster of your "
+                                "residential group, or ask the ward office."
+                            ),
+                        )
+                    )
+                )
     if group is None:
         _refuse("unknown", None, None)
         abort(404)
     ends_on = group.ward.survey_ends_on
     if ends_on is not None and local_today() > ends_on:
         _refuse("ended", group.ward_id, group.id)
-        abort(make_response(error_response(410, _("The online survey of %(ward)s ended on %(date)s. Thank you.",
-                                                  ward=group.ward.name, date=format_date(ends_on, "long")))))
+        abort(
+            make_response(
+                error_response(
+                    410,
+                    _(
+                        "The online survey of %(ward)s ended on %(date)s. Thank you.",
+                        ward=group.ward.name,
+                        date=format_date(ends_on, "long"),
+                    ),
+                )
+            )
+        )
     return group
 
 
 def _refuse(kind: str, ward_id: int | None, group_id: int | None) -> None:
-    record_summarised("self_survey.refused", kind=kind, ward_id=ward_id, object_type="residential_group",
-                      object_id=group_id)
+    record_summarised("self_survey.refused", kind=kind, ward_id=ward_id, object_type="residential_group", object_id=group_id)
 
 
 def self_survey(token):
@@ -77,8 +96,11 @@ def self_survey_form(token):
     return jsonify(formlink.client_json(form))
 
 
-@limiter.limit(ratelimits.self_survey_limit, key_func=ratelimits.self_survey_key,
-               on_breach=ratelimits.refusal("self_survey.rate_limited", ratelimits.self_survey_refused_message))
+@limiter.limit(
+    ratelimits.self_survey_limit,
+    key_func=ratelimits.self_survey_key,
+    on_breach=ratelimits.refusal("self_survey.rate_limited", ratelimits.self_survey_refused_message),
+)
 def self_survey_submit(token):
     """Store a resident's answers as an online submission of the group, in the ward's review queue.
 

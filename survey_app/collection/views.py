@@ -1,4 +1,5 @@
 """The surveyor's start: my team's residential groups and their households."""
+
 from __future__ import annotations
 
 from flask import render_template, request
@@ -14,8 +15,11 @@ from survey_app.wards.queries import group_progress
 
 @roles_required(Role.SURVEYOR, Role.TEAM_LEADER)
 def my_groups():
-    groups = group_progress(current_user, current_user.ward_id, team_id=current_user.survey_team_id) \
-        if current_user.survey_team_id else []
+    groups = (
+        group_progress(current_user, current_user.ward_id, team_id=current_user.survey_team_id)
+        if current_user.survey_team_id
+        else []
+    )
     return render_template("collection/my_groups.html", groups=groups)
 
 
@@ -28,6 +32,10 @@ def group_households(group_id):
     page = request.args.get("page", 1, type=int) or 1
     households = queries.household_page(current_user, group.id, search=search, status=status, page=max(page, 1))
     return render_template(
-        "collection/households.html", group=group, households=households, search=search,
-        status=status, statuses=list(HouseholdStatus),
+        "collection/households.html",
+        group=group,
+        households=households,
+        search=search,
+        status=status,
+        statuses=list(HouseholdStatus),
     )

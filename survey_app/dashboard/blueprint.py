@@ -1,4 +1,5 @@
 """Every URL rule of the dashboard."""
+
 from flask import Blueprint
 
 from survey_app.dashboard import views

@@ -1,5 +1,6 @@
 """`survey-app dashboard rebuild-indicators`: re-derive indicator rows (e.g. after the scoring rules change);
 `survey-app dashboard rebuild-figures`: re-add the kept figures from those rows (after the upgrade that adds them)."""
+
 from __future__ import annotations
 
 import click

@@ -6,6 +6,7 @@ rows (the figures are those very sums, kept). Whoever rewrites PersonIndicator r
 `rewrite_figures(group_ids)` for the groups they touched, in the same transaction;
 `rebuild_figures(ward_id)` rewrites a whole ward.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -20,8 +21,10 @@ assert FIGURE_KEYS == tuple(ind.key for ind in INDICATORS), "IndicatorFigure nee
 CELL_COLUMNS = {"group": None, "age_group": PersonIndicator.age_group, "sex": PersonIndicator.sex}
 VULNERABLE_CELLS = (*VULNERABLE_FLAGS, "any", "none")
 #: (figure column name, aggregate label) of every count: "level_0_n" is summed as "level_0__n".
-_LABELS = (*((name, name) for name in FIGURE_COUNTS[:3]),
-           *((f"{key}_{part}", f"{key}__{part}") for key in FIGURE_KEYS for part in ("n", "of")))
+_LABELS = (
+    *((name, name) for name in FIGURE_COUNTS[:3]),
+    *((f"{key}_{part}", f"{key}__{part}") for key in FIGURE_KEYS for part in ("n", "of")),
+)
 assert tuple(name for name, _label in _LABELS) == FIGURE_COUNTS
 
 
@@ -67,17 +70,34 @@ def shift_figures(group_ids, rows_where, change) -> None:
         return
     table = IndicatorFigure.__table__
     groups = sorted({key[1] for key in delta})
-    kept = set(db.session.execute(sa.select(table.c.ward_id, table.c.residential_group_id, table.c.breakdown,
-                                            table.c.cell).where(table.c.residential_group_id.in_(groups))).all())
-    updates = [{"k_group": key[1], "k_breakdown": key[2], "k_cell": key[3],
-                **{f"d_{name}": value for name, value in counts.items()}} for key, counts in delta.items() if key in kept]
+    kept = set(
+        db.session.execute(
+            sa.select(table.c.ward_id, table.c.residential_group_id, table.c.breakdown, table.c.cell).where(
+                table.c.residential_group_id.in_(groups)
+            )
+        ).all()
+    )
+    updates = [
+        {"k_group": key[1], "k_breakdown": key[2], "k_cell": key[3], **{f"d_{name}": value for name, value in counts.items()}}
+        for key, counts in delta.items()
+        if key in kept
+    ]
     if updates:
-        db.session.execute(sa.update(table).where(
-            table.c.residential_group_id == sa.bindparam("k_group"), table.c.breakdown == sa.bindparam("k_breakdown"),
-            table.c.cell == sa.bindparam("k_cell")).values(
-            {name: table.c[name] + sa.bindparam(f"d_{name}") for name in FIGURE_COUNTS}), updates)
-    new = [{"ward_id": key[0], "residential_group_id": key[1], "breakdown": key[2], "cell": key[3], **counts}
-           for key, counts in delta.items() if key not in kept]
+        db.session.execute(
+            sa.update(table)
+            .where(
+                table.c.residential_group_id == sa.bindparam("k_group"),
+                table.c.breakdown == sa.bindparam("k_breakdown"),
+                table.c.cell == sa.bindparam("k_cell"),
+            )
+            .values({name: table.c[name] + sa.bindparam(f"d_{name}") for name in FIGURE_COUNTS}),
+            updates,
+        )
+    new = [
+        {"ward_id": key[0], "residential_group_id": key[1], "breakdown": key[2], "cell": key[3], **counts}
+        for key, counts in delta.items()
+        if key not in kept
+    ]
     if new:
         db.session.execute(sa.insert(table), new)
     db.session.execute(sa.delete(table).where(table.c.residential_group_id.in_(groups), table.c.adults <= 0))
@@ -111,8 +131,15 @@ def _cells(rows_where) -> list[dict]:
         keys = (pi.ward_id, pi.residential_group_id, *((column,) if column is not None else ()))
         for row in db.session.execute(sa.select(*keys, *columns).where(rows_where).group_by(*keys)).mappings():
             cell = row[column.key] if column is not None else None
-            found.append({"ward_id": row["ward_id"], "residential_group_id": row["residential_group_id"],
-                          "breakdown": breakdown, "cell": cell or "", **_counts(row)})
+            found.append(
+                {
+                    "ward_id": row["ward_id"],
+                    "residential_group_id": row["residential_group_id"],
+                    "breakdown": breakdown,
+                    "cell": cell or "",
+                    **_counts(row),
+                }
+            )
     flags = tuple(getattr(pi, name) for name in VULNERABLE_FLAGS)
     keys = (pi.ward_id, pi.residential_group_id, *flags)
     vulnerable: dict = {}
@@ -124,8 +151,10 @@ def _cells(rows_where) -> list[dict]:
             target = vulnerable.setdefault(key, dict.fromkeys(FIGURE_COUNTS, 0))
             for name, value in counts.items():
                 target[name] += value
-    found += [{"ward_id": ward_id, "residential_group_id": group_id, "breakdown": "vulnerable", "cell": cell, **counts}
-              for (ward_id, group_id, cell), counts in vulnerable.items()]
+    found += [
+        {"ward_id": ward_id, "residential_group_id": group_id, "breakdown": "vulnerable", "cell": cell, **counts}
+        for (ward_id, group_id, cell), counts in vulnerable.items()
+    ]
     return found
 
 

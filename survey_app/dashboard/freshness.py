@@ -1,4 +1,5 @@
 """How fresh a ward's derived figures are: stamped by each derivation, shown on the dashboard."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -23,6 +24,7 @@ def stamp_fresh(ward_ids) -> None:
 
 def freshness(ward_id: int) -> dict:
     """{"derived_at": datetime or None, "pending": outbox rows of the ward still to derive}."""
-    return {"derived_at": db.session.scalar(sa.select(FiguresFreshness.derived_at)
-                                            .where(FiguresFreshness.ward_id == ward_id)),
-            "pending": outbox.pending(ward_id)}
+    return {
+        "derived_at": db.session.scalar(sa.select(FiguresFreshness.derived_at).where(FiguresFreshness.ward_id == ward_id)),
+        "pending": outbox.pending(ward_id),
+    }

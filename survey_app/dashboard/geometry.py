@@ -1,4 +1,5 @@
 """Checks on residential group boundaries (GeoJSON), enough to warn about bad ones."""
+
 from __future__ import annotations
 
 from itertools import combinations
@@ -34,8 +35,11 @@ def _ring(ring) -> Ring | None:
         return None
     points = []
     for point in ring:
-        if not (isinstance(point, list | tuple) and len(point) >= 2
-                and all(isinstance(v, int | float) and not isinstance(v, bool) for v in point[:2])):
+        if not (
+            isinstance(point, list | tuple)
+            and len(point) >= 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in point[:2])
+        ):
             return None
         lon, lat = float(point[0]), float(point[1])
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
@@ -62,15 +66,18 @@ def _proper_crossing(p1, p2, q1, q2) -> bool:
     """Segments cross at one interior point of both (touching or running along is not a crossing)."""
     d1, d2 = _cross(q1, q2, p1), _cross(q1, q2, p2)
     d3, d4 = _cross(p1, p2, q1), _cross(p1, p2, q2)
-    return ((d1 > EPSILON and d2 < -EPSILON) or (d1 < -EPSILON and d2 > EPSILON)) and \
-        ((d3 > EPSILON and d4 < -EPSILON) or (d3 < -EPSILON and d4 > EPSILON))
+    return ((d1 > EPSILON and d2 < -EPSILON) or (d1 < -EPSILON and d2 > EPSILON)) and (
+        (d3 > EPSILON and d4 < -EPSILON) or (d3 < -EPSILON and d4 > EPSILON)
+    )
 
 
 def _on_segment(point, a, b) -> bool:
     if abs(_cross(a, b, point)) > EPSILON:
         return False
-    return min(a[0], b[0]) - EPSILON <= point[0] <= max(a[0], b[0]) + EPSILON and \
-        min(a[1], b[1]) - EPSILON <= point[1] <= max(a[1], b[1]) + EPSILON
+    return (
+        min(a[0], b[0]) - EPSILON <= point[0] <= max(a[0], b[0]) + EPSILON
+        and min(a[1], b[1]) - EPSILON <= point[1] <= max(a[1], b[1]) + EPSILON
+    )
 
 
 def _strictly_inside(point, rings: list[Ring]) -> bool:
@@ -102,8 +109,7 @@ def _polygons_overlap(a: list[Ring], b: list[Ring]) -> bool:
         for q1, q2 in _edges(b[0]):
             if _proper_crossing(p1, p2, q1, q2):
                 return True
-    return any(_strictly_inside(p, b) for p in _sample_points(a)) or \
-        any(_strictly_inside(p, a) for p in _sample_points(b))
+    return any(_strictly_inside(p, b) for p in _sample_points(a)) or any(_strictly_inside(p, a) for p in _sample_points(b))
 
 
 def overlapping_pairs(shapes: dict) -> list[tuple]:

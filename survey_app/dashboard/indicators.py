@@ -6,6 +6,7 @@ submissions it names. `rebuild_indicators(ward_id)` re-derives a whole ward.
 Skill level, the five essential skills, the disability flag and the training gaps come from the
 planning package's scoring rules (`survey_app.planning.scoring`); nothing of them is written here.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ WB_DOMAINS = ("b4_seeing", "b4_hearing", "b4_walking", "b4_remembering", "b4_sel
 
 
 # ---------------------------------------------------------------- derivation from the answers
+
 
 def _bits(chosen, table: dict) -> int | None:
     if not isinstance(chosen, list):
@@ -131,9 +133,15 @@ def derive_rows(submission: Submission, group_id: int) -> list[dict]:
             continue  # part B is for members aged 15 or over
         row = _member_row(member, household, rules)
         row.update(
-            ward_id=submission.ward_id, submission_id=submission.id, household_id=submission.household_id,
-            residential_group_id=group_id, surveyor_id=submission.surveyor_id, member_index=index, household_lead=not rows,
-            age_group=_age_group(member, age), sex=member.get("b2_sex") if member.get("b2_sex") in SEXES else None,
+            ward_id=submission.ward_id,
+            submission_id=submission.id,
+            household_id=submission.household_id,
+            residential_group_id=group_id,
+            surveyor_id=submission.surveyor_id,
+            member_index=index,
+            household_lead=not rows,
+            age_group=_age_group(member, age),
+            sex=member.get("b2_sex") if member.get("b2_sex") in SEXES else None,
         )
         if age is None:
             row["age_75_plus"] = None
@@ -157,8 +165,9 @@ def _group_id(submission: Submission, groups_by_code: dict | None = None) -> int
         return None
     if groups_by_code is not None:
         return groups_by_code.get(code)
-    return db.session.scalar(sa.select(ResidentialGroup.id).where(
-        ResidentialGroup.ward_id == submission.ward_id, ResidentialGroup.code == code))
+    return db.session.scalar(
+        sa.select(ResidentialGroup.id).where(ResidentialGroup.ward_id == submission.ward_id, ResidentialGroup.code == code)
+    )
 
 
 def counts(submission: Submission) -> bool:
@@ -195,16 +204,20 @@ def _latest_counted(household_ids, submission_ids, submissions: list | None = No
     ids = sorted(household_ids)
     for start in range(0, len(ids), 500):
         for submission in db.session.execute(
-            sa.select(Submission).where(
-                Submission.household_id.in_(ids[start:start + 500]), Submission.form_id == FORM_ID,
+            sa.select(Submission)
+            .where(
+                Submission.household_id.in_(ids[start : start + 500]),
+                Submission.form_id == FORM_ID,
                 Submission.review_status != ReviewStatus.REJECTED,
-            ).order_by(Submission.received_at, Submission.id)
+            )
+            .order_by(Submission.received_at, Submission.id)
         ).scalars():
             found[submission.household_id] = submission  # later ones replace earlier ones
     loose = sorted(submission_ids)
     for start in range(0, len(loose), 500):
         for submission in db.session.execute(
-                sa.select(Submission).where(Submission.id.in_(loose[start:start + 500]))).scalars():
+            sa.select(Submission).where(Submission.id.in_(loose[start : start + 500]))
+        ).scalars():
             if counts(submission):
                 found[f"s{submission.id}"] = submission
     return list(found.values())
@@ -239,8 +252,9 @@ def plan_changes(household_ids: set, submission_ids: set, submissions: list | No
     households, loose = sorted(household_ids), sorted(submission_ids)
     for ids, column in ((households, table.c.household_id), (loose, table.c.submission_id)):
         for start in range(0, len(ids), 500):
-            groups.update(db.session.scalars(sa.select(table.c.residential_group_id)
-                                             .where(column.in_(ids[start:start + 500])).distinct()))
+            groups.update(
+                db.session.scalars(sa.select(table.c.residential_group_id).where(column.in_(ids[start : start + 500])).distinct())
+            )
     rows = []
     for submission in _latest_counted(household_ids, submission_ids, submissions):
         group_id = _group_id(submission)  # its own column, else its household's
@@ -256,17 +270,25 @@ def apply_changes(changes: Changes) -> int:
     table = PersonIndicator.__table__
 
     def replace() -> None:
-        for ids, column in ((changes.household_ids, table.c.household_id),
-                            (changes.submission_ids, table.c.submission_id)):
+        for ids, column in ((changes.household_ids, table.c.household_id), (changes.submission_ids, table.c.submission_id)):
             for start in range(0, len(ids), 500):
-                db.session.execute(sa.delete(table).where(column.in_(ids[start:start + 500])))
+                db.session.execute(sa.delete(table).where(column.in_(ids[start : start + 500])))
         for start in range(0, len(changes.rows), 5000):
-            db.session.execute(sa.insert(table), changes.rows[start:start + 5000])
+            db.session.execute(sa.insert(table), changes.rows[start : start + 5000])
 
     from survey_app.dashboard.figures import shift_figures  # figures reads this module's indicators
+
     if changes.household_ids or changes.submission_ids:
-        changed = sa.or_(*(column.in_(ids) for ids, column in (
-            (changes.household_ids, table.c.household_id), (changes.submission_ids, table.c.submission_id)) if ids))
+        changed = sa.or_(
+            *(
+                column.in_(ids)
+                for ids, column in (
+                    (changes.household_ids, table.c.household_id),
+                    (changes.submission_ids, table.c.submission_id),
+                )
+                if ids
+            )
+        )
         shift_figures(changes.groups, changed, replace)
     tallies_from_figures(changes.groups)
     return len(changes.rows)
@@ -281,8 +303,14 @@ def tallies_from_figures(group_ids) -> None:
     tallies, figure = IndicatorTally.__table__, IndicatorFigure.__table__
     db.session.execute(sa.delete(tallies).where(tallies.c.residential_group_id.in_(group_ids)))
     names = [c.name for c in tallies.columns if c.name != "id"]
-    db.session.execute(sa.insert(tallies).from_select(names, sa.select(*(figure.c[name] for name in names)).where(
-        figure.c.residential_group_id.in_(group_ids), figure.c.breakdown == "group")))
+    db.session.execute(
+        sa.insert(tallies).from_select(
+            names,
+            sa.select(*(figure.c[name] for name in names)).where(
+                figure.c.residential_group_id.in_(group_ids), figure.c.breakdown == "group"
+            ),
+        )
+    )
 
 
 def _lock_groups(group_ids) -> None:
@@ -294,8 +322,12 @@ def _lock_groups(group_ids) -> None:
     same group waited on each other's KEY SHARE and PostgreSQL killed one ("deadlock detected", a 503
     to the phone). NO KEY UPDATE still serialises the rewrites and does not wait for KEY SHARE."""
     if group_ids:
-        db.session.execute(sa.select(ResidentialGroup.id).where(ResidentialGroup.id.in_(sorted(group_ids)))
-                           .order_by(ResidentialGroup.id).with_for_update(key_share=True))
+        db.session.execute(
+            sa.select(ResidentialGroup.id)
+            .where(ResidentialGroup.id.in_(sorted(group_ids)))
+            .order_by(ResidentialGroup.id)
+            .with_for_update(key_share=True)
+        )
 
 
 def rebuild_indicators(ward_id: int) -> int:
@@ -303,13 +335,17 @@ def rebuild_indicators(ward_id: int) -> int:
     table = PersonIndicator.__table__
     db.session.flush()
     db.session.execute(sa.delete(table).where(table.c.ward_id == ward_id))
-    groups = dict(db.session.execute(
-        sa.select(ResidentialGroup.code, ResidentialGroup.id).where(ResidentialGroup.ward_id == ward_id)).all())
+    groups = dict(
+        db.session.execute(sa.select(ResidentialGroup.code, ResidentialGroup.id).where(ResidentialGroup.ward_id == ward_id)).all()
+    )
     submissions = db.session.execute(
-        sa.select(Submission).where(
-            Submission.ward_id == ward_id, Submission.form_id == FORM_ID,
+        sa.select(Submission)
+        .where(
+            Submission.ward_id == ward_id,
+            Submission.form_id == FORM_ID,
             Submission.review_status != ReviewStatus.REJECTED,
-        ).order_by(Submission.received_at, Submission.id)
+        )
+        .order_by(Submission.received_at, Submission.id)
     ).scalars()
     latest: dict = {}
     for submission in submissions:  # later ones replace earlier ones of the same household
@@ -326,6 +362,7 @@ def rebuild_indicators(ward_id: int) -> int:
         db.session.execute(sa.insert(table), batch)
         written += len(batch)
     from survey_app.dashboard.figures import rebuild_figures  # figures reads this module's indicators
+
     rebuild_figures(ward_id)
     db.session.execute(sa.delete(IndicatorTally.__table__).where(IndicatorTally.ward_id == ward_id))
     tallies_from_figures(groups.values())
@@ -383,29 +420,50 @@ def _indicators() -> tuple[Indicator, ...]:
     found = [Indicator(f"level_{i}", "levels", _where(pi.level == i), level_count) for i in range(len(LEVELS))]
     found.append(Indicator("level_4_plus", "levels", _where(pi.level >= 4), level_count))
     found += [_flag("internet_user", "levels"), _flag("essential_five", "essential")]
-    found.append(_household("household_essential_five", "essential", pi.household_essential_five.is_(True),
-                            pi.household_essential_five.is_not(None)))
+    found.append(
+        _household(
+            "household_essential_five",
+            "essential",
+            pi.household_essential_five.is_(True),
+            pi.household_essential_five.is_not(None),
+        )
+    )
     found += [
-        _flag("vneid_account", "services"), _flag("vneid_level2", "services"),
-        _flag("public_services_self", "services"), _flag("public_services_any", "services"),
-        _flag("cashless", "services"), _flag("digital_signature", "services"),
-        _flag("scam_exposed", "safety"), _flag("scam_lost", "safety"),
-        _flag("smartphone", "devices"), _flag("computer_use", "devices"),
+        _flag("vneid_account", "services"),
+        _flag("vneid_level2", "services"),
+        _flag("public_services_self", "services"),
+        _flag("public_services_any", "services"),
+        _flag("cashless", "services"),
+        _flag("digital_signature", "services"),
+        _flag("scam_exposed", "safety"),
+        _flag("scam_lost", "safety"),
+        _flag("smartphone", "devices"),
+        _flag("computer_use", "devices"),
         _household("home_internet", "devices", pi.home_internet.is_(True), pi.home_internet.is_not(None)),
     ]
-    found += [_household(f"device_{name}", "devices", pi.household_devices.op("&")(bit) != 0,
-                         pi.household_devices.is_not(None)) for name, bit in DEVICE_BITS.items()]
-    found += [Indicator(f"wants_{code}", "learning", _bit(pi.topics, bit), sa.func.count(pi.topics))
-              for code, bit in TOPIC_BITS.items()]
-    found += [Indicator(f"gap_{code}", "gaps", _bit(pi.gaps, TOPIC_BITS[code]), sa.func.count(pi.gaps))
-              for code in MODULES]
+    found += [
+        _household(f"device_{name}", "devices", pi.household_devices.op("&")(bit) != 0, pi.household_devices.is_not(None))
+        for name, bit in DEVICE_BITS.items()
+    ]
+    found += [
+        Indicator(f"wants_{code}", "learning", _bit(pi.topics, bit), sa.func.count(pi.topics)) for code, bit in TOPIC_BITS.items()
+    ]
+    found += [Indicator(f"gap_{code}", "gaps", _bit(pi.gaps, TOPIC_BITS[code]), sa.func.count(pi.gaps)) for code in MODULES]
     return tuple(found)
 
 
 INDICATORS = _indicators()
 #: Indicators of the city roll-up and the breakdown tables, one column each.
-HEADLINE = ("level_4_plus", "essential_five", "vneid_level2", "public_services_self", "cashless",
-            "scam_exposed", "digital_signature", "smartphone")
+HEADLINE = (
+    "level_4_plus",
+    "essential_five",
+    "vneid_level2",
+    "public_services_self",
+    "cashless",
+    "scam_exposed",
+    "digital_signature",
+    "smartphone",
+)
 BREAKDOWNS = ("total", "group", "age_group", "sex", "vulnerable")
 _KEYS = {
     "total": (),
@@ -419,8 +477,7 @@ _KEYS = {
 
 def _columns(indicators):
     pi = PersonIndicator
-    columns = [sa.func.count().label("adults"), _true(pi.proxy).label("proxy"),
-               _true(pi.household_lead).label("households")]
+    columns = [sa.func.count().label("adults"), _true(pi.proxy).label("proxy"), _true(pi.household_lead).label("households")]
     for ind in indicators:
         columns += [ind.numerator.label(f"{ind.key}__n"), ind.denominator.label(f"{ind.key}__of")]
     return columns
@@ -432,8 +489,12 @@ def _bucket(values: dict, indicators) -> dict:
     for ind in indicators:
         n, of = values.get(f"{ind.key}__n") or 0, values.get(f"{ind.key}__of") or 0
         shares[ind.key] = {"n": int(n), "of": int(of), "share": (n / of) if of else None}
-    return {"adults": int(values.get("adults") or 0), "proxy": int(values.get("proxy") or 0),
-            "households": int(values.get("households") or 0), "indicators": shares}
+    return {
+        "adults": int(values.get("adults") or 0),
+        "proxy": int(values.get("proxy") or 0),
+        "households": int(values.get("households") or 0),
+        "indicators": shares,
+    }
 
 
 def aggregate(where, by: str = "total") -> list[tuple]:
@@ -473,10 +534,15 @@ assert all(hasattr(IndicatorTally, f"{key}_n") and hasattr(IndicatorTally, f"{ke
 def tallies_by_ward(ward_ids) -> list[tuple]:
     """[(ward_id, bucket)] of the headline indicators, added up from the group tallies."""
     t = IndicatorTally
-    columns = [sa.func.sum(t.adults).label("adults"), sa.func.sum(t.proxy).label("proxy"),
-               sa.func.sum(t.households).label("households")]
+    columns = [
+        sa.func.sum(t.adults).label("adults"),
+        sa.func.sum(t.proxy).label("proxy"),
+        sa.func.sum(t.households).label("households"),
+    ]
     for key in HEADLINE:
-        columns += [sa.func.sum(getattr(t, f"{key}_n")).label(f"{key}__n"),
-                    sa.func.sum(getattr(t, f"{key}_of")).label(f"{key}__of")]
+        columns += [
+            sa.func.sum(getattr(t, f"{key}_n")).label(f"{key}__n"),
+            sa.func.sum(getattr(t, f"{key}_of")).label(f"{key}__of"),
+        ]
     rows = db.session.execute(sa.select(t.ward_id, *columns).where(t.ward_id.in_(ward_ids)).group_by(t.ward_id))
     return [(row["ward_id"], _bucket(row, _HEADLINE_INDICATORS)) for row in rows.mappings()]

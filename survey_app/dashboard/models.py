@@ -1,4 +1,5 @@
 """Derived figures per interviewed adult, kept so the dashboard never parses answers per request."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -119,11 +120,26 @@ class FiguresFreshness(db.Model):
 #: Indicators kept as a (count, asked) pair in IndicatorFigure, in the order of indicators.INDICATORS
 #: (dashboard.figures checks that the two lists agree: a new indicator needs a column and a migration).
 FIGURE_KEYS = (
-    *(f"level_{i}" for i in range(6)), "level_4_plus", "internet_user", "essential_five", "household_essential_five",
-    "vneid_account", "vneid_level2", "public_services_self", "public_services_any", "cashless", "digital_signature",
-    "scam_exposed", "scam_lost", "smartphone", "computer_use", "home_internet",
+    *(f"level_{i}" for i in range(6)),
+    "level_4_plus",
+    "internet_user",
+    "essential_five",
+    "household_essential_five",
+    "vneid_account",
+    "vneid_level2",
+    "public_services_self",
+    "public_services_any",
+    "cashless",
+    "digital_signature",
+    "scam_exposed",
+    "scam_lost",
+    "smartphone",
+    "computer_use",
+    "home_internet",
     *(f"device_{name}" for name in ("computer", "tablet", "smartphone", "smart_tv", "none")),
-    *(f"wants_m{i}" for i in range(1, 9)), "wants_none", *(f"gap_m{i}" for i in range(1, 9)),
+    *(f"wants_m{i}" for i in range(1, 9)),
+    "wants_none",
+    *(f"gap_m{i}" for i in range(1, 9)),
 )
 #: Count columns of IndicatorFigure: the three head counts, then `<key>_n` and `<key>_of` per indicator.
 FIGURE_COUNTS = ("adults", "proxy", "households", *(f"{key}_{part}" for key in FIGURE_KEYS for part in ("n", "of")))
@@ -140,8 +156,10 @@ class IndicatorFigure(WardScoped, db.Model):
     """
 
     __tablename__ = "indicator_figures"
-    __table_args__ = (sa.UniqueConstraint("residential_group_id", "breakdown", "cell"),
-                      sa.Index("ix_indicator_figures_ward_breakdown", "ward_id", "breakdown"))
+    __table_args__ = (
+        sa.UniqueConstraint("residential_group_id", "breakdown", "cell"),
+        sa.Index("ix_indicator_figures_ward_breakdown", "ward_id", "breakdown"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     residential_group_id: Mapped[int] = mapped_column(sa.ForeignKey("residential_groups.id"))

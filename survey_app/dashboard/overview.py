@@ -4,6 +4,7 @@ groups furthest behind, and the per-group values the choropleth colours by.
 Everything here is computed from figures the views already read (coverage rows, indicator buckets, kept
 by the worker), except the map's support acts: one grouped query.
 """
+
 from __future__ import annotations
 
 import math
@@ -34,12 +35,20 @@ def bullets(bucket: dict, targets: dict[str, float], labels: dict) -> list[dict]
         share, n, of = item.get("share"), item.get("n"), item.get("of")
         measured = _number(share)
         gap_people = max(math.ceil(target * of - n - 1e-9), 0) if measured and _number(n) and _number(of) else None
-        found.append({
-            "key": key, "label": labels.get(key, key), "target": target, "share": share if measured else None,
-            "n": n, "of": of, "suppressed": share is disclosure.SUPPRESSED,
-            "met": measured and share >= target, "gap_points": max(target - share, 0) if measured else None,
-            "gap_people": gap_people,
-        })
+        found.append(
+            {
+                "key": key,
+                "label": labels.get(key, key),
+                "target": target,
+                "share": share if measured else None,
+                "n": n,
+                "of": of,
+                "suppressed": share is disclosure.SUPPRESSED,
+                "met": measured and share >= target,
+                "gap_points": max(target - share, 0) if measured else None,
+                "gap_people": gap_people,
+            }
+        )
     return found
 
 
@@ -48,8 +57,14 @@ def behind(groups: list[dict], limit: int = BEHIND_LIMIT) -> list[dict]:
 
     `groups` are coverage rows as the viewer may see them; a suppressed share sorts as unknown, last."""
     ranked = [g for g in groups if _number(g.get("expected")) and g["expected"] > 0 and g.get("share") != 1.0]
-    ranked.sort(key=lambda g: (0 if _number(g["share"]) else 1, g["share"] if _number(g["share"]) else 0,
-                               -(g["remaining"] if _number(g.get("remaining")) else 0), g["code"]))
+    ranked.sort(
+        key=lambda g: (
+            0 if _number(g["share"]) else 1,
+            g["share"] if _number(g["share"]) else 0,
+            -(g["remaining"] if _number(g.get("remaining")) else 0),
+            g["code"],
+        )
+    )
     return ranked[:limit]
 
 

@@ -3,6 +3,7 @@
 Every query is scoped with `access.visible`, so a team leader's figures cover their team's
 groups only and a city viewer's the wards of their city.
 """
+
 from __future__ import annotations
 
 import json
@@ -65,27 +66,42 @@ def group_coverage(user: User, ward_id: int) -> list[dict]:
     (not rejected), from the group tallies kept beside the indicator rows.
     """
     groups = db.session.execute(
-        sa.select(ResidentialGroup.id, ResidentialGroup.code, ResidentialGroup.name,
-                  ResidentialGroup.expected_households)
+        sa.select(ResidentialGroup.id, ResidentialGroup.code, ResidentialGroup.name, ResidentialGroup.expected_households)
         .where(ResidentialGroup.ward_id == ward_id, visible(ResidentialGroup, user))
         .order_by(ResidentialGroup.code)
     ).all()
     statuses = _status_counts(user, ward_id)
-    visited = _counts_by(Visit.residential_group_id, sa.select(
-        Visit.residential_group_id, sa.func.count(sa.distinct(Visit.household_id)))
-        .where(Visit.ward_id == ward_id, visible(Visit, user)))
-    people = dict(db.session.execute(sa.select(IndicatorTally.residential_group_id, IndicatorTally.adults)
-                                     .where(IndicatorTally.ward_id == ward_id)).all())
-    teams = {row.group_id: row for row in db.session.execute(
-        sa.select(Assignment.residential_group_id.label("group_id"), SurveyTeam.id, SurveyTeam.number,
-                  SurveyTeam.name)
-        .join(SurveyTeam, SurveyTeam.id == Assignment.survey_team_id)
-        .where(Assignment.ward_id == ward_id, Assignment.current_clause(local_today()),
-               # a split group: its first share
-               sa.or_(Assignment.first_position.is_(None), Assignment.first_position == 1))
-    ).all()}
-    split = set(db.session.scalars(sa.select(Assignment.residential_group_id).where(
-        Assignment.ward_id == ward_id, Assignment.current_clause(local_today()), Assignment.first_position.is_not(None))))
+    visited = _counts_by(
+        Visit.residential_group_id,
+        sa.select(Visit.residential_group_id, sa.func.count(sa.distinct(Visit.household_id))).where(
+            Visit.ward_id == ward_id, visible(Visit, user)
+        ),
+    )
+    people = dict(
+        db.session.execute(
+            sa.select(IndicatorTally.residential_group_id, IndicatorTally.adults).where(IndicatorTally.ward_id == ward_id)
+        ).all()
+    )
+    teams = {
+        row.group_id: row
+        for row in db.session.execute(
+            sa.select(Assignment.residential_group_id.label("group_id"), SurveyTeam.id, SurveyTeam.number, SurveyTeam.name)
+            .join(SurveyTeam, SurveyTeam.id == Assignment.survey_team_id)
+            .where(
+                Assignment.ward_id == ward_id,
+                Assignment.current_clause(local_today()),
+                # a split group: its first share
+                sa.or_(Assignment.first_position.is_(None), Assignment.first_position == 1),
+            )
+        ).all()
+    }
+    split = set(
+        db.session.scalars(
+            sa.select(Assignment.residential_group_id).where(
+                Assignment.ward_id == ward_id, Assignment.current_clause(local_today()), Assignment.first_position.is_not(None)
+            )
+        )
+    )
     own_shares = _own_shares(user, ward_id)
     rows = []
     for group in groups:
@@ -95,11 +111,18 @@ def group_coverage(user: User, ward_id: int) -> list[dict]:
         listed = sum(figures.values())
         expected = own_shares.get(group.id, group.expected_households)
         figures.update(
-            id=group.id, code=group.code, name=group.name, expected=expected,
-            listed=listed, visited=visited.get(group.id, 0), people=people.get(group.id, 0),
+            id=group.id,
+            code=group.code,
+            name=group.name,
+            expected=expected,
+            listed=listed,
+            visited=visited.get(group.id, 0),
+            people=people.get(group.id, 0),
             remaining=max(max(expected, listed) - sum(figures[s] for s in RESOLVED), 0),
-            team_id=team.id if team else None, team_number=team.number if team else None,
-            team_name=team.name if team else None, split=group.id in split,
+            team_id=team.id if team else None,
+            team_number=team.number if team else None,
+            team_name=team.name if team else None,
+            split=group.id in split,
         )
         rows.append(_finish(figures))
     return rows
@@ -119,29 +142,50 @@ def _share_figures(user: User, ward_id: int, group_ids: set) -> dict:
     by_team: dict = {}
     team = team_of(Household, Household.id)
     for team_id, status, count in db.session.execute(
-            sa.select(team, sa.type_coerce(Household.status, sa.String), sa.func.count())
-            .where(Household.residential_group_id.in_(in_split), visible(Household, user))
-            .group_by(team, Household.status)):
+        sa.select(team, sa.type_coerce(Household.status, sa.String), sa.func.count())
+        .where(Household.residential_group_id.in_(in_split), visible(Household, user))
+        .group_by(team, Household.status)
+    ):
         by_team.setdefault(team_id, {})[status] = count
     team = team_of(Visit, Visit.household_id)
-    visited = _counts_by(team, sa.select(team, sa.func.count(sa.distinct(Visit.household_id)))
-                         .where(Visit.residential_group_id.in_(in_split), visible(Visit, user)))
+    visited = _counts_by(
+        team,
+        sa.select(team, sa.func.count(sa.distinct(Visit.household_id))).where(
+            Visit.residential_group_id.in_(in_split), visible(Visit, user)
+        ),
+    )
     team = team_of(PersonIndicator, PersonIndicator.household_id)
-    people = _counts_by(team, sa.select(team, sa.func.count())
-                        .where(PersonIndicator.residential_group_id.in_(in_split), visible(PersonIndicator, user)))
-    expected = dict(db.session.execute(
-        sa.select(Assignment.survey_team_id, sa.func.sum(share_expected()))
-        .join(ResidentialGroup, ResidentialGroup.id == Assignment.residential_group_id)
-        .where(Assignment.ward_id == ward_id, Assignment.current_clause(local_today()),
-               Assignment.first_position.is_not(None), Assignment.residential_group_id.in_(sorted(group_ids)))
-        .group_by(Assignment.survey_team_id)).all())
+    people = _counts_by(
+        team,
+        sa.select(team, sa.func.count()).where(
+            PersonIndicator.residential_group_id.in_(in_split), visible(PersonIndicator, user)
+        ),
+    )
+    expected = dict(
+        db.session.execute(
+            sa.select(Assignment.survey_team_id, sa.func.sum(share_expected()))
+            .join(ResidentialGroup, ResidentialGroup.id == Assignment.residential_group_id)
+            .where(
+                Assignment.ward_id == ward_id,
+                Assignment.current_clause(local_today()),
+                Assignment.first_position.is_not(None),
+                Assignment.residential_group_id.in_(sorted(group_ids)),
+            )
+            .group_by(Assignment.survey_team_id)
+        ).all()
+    )
     figures = {}
     for team_id in set(expected) | set(by_team):
         statuses = {s: by_team.get(team_id, {}).get(s, 0) for s in STATUSES}
         listed, share_expected_ = sum(statuses.values()), expected.get(team_id) or 0
-        figures[team_id] = {**statuses, "expected": share_expected_, "listed": listed,
-                            "visited": visited.get(team_id, 0), "people": people.get(team_id, 0),
-                            "remaining": max(max(share_expected_, listed) - sum(statuses[s] for s in RESOLVED), 0)}
+        figures[team_id] = {
+            **statuses,
+            "expected": share_expected_,
+            "listed": listed,
+            "visited": visited.get(team_id, 0),
+            "people": people.get(team_id, 0),
+            "remaining": max(max(share_expected_, listed) - sum(statuses[s] for s in RESOLVED), 0),
+        }
     return figures
 
 
@@ -156,15 +200,25 @@ def _split_ranges(ward_id: int, group_ids: list[int]) -> list[tuple]:
     A share of positions first..last is a range of household ids, since a listed household's position is
     its rank by id among the group's listed households (access.household_positions). The ranges change only
     with the shares or the listed households, so they are read again only when those change."""
-    shares = tuple(db.session.execute(
-        sa.select(Assignment.residential_group_id, Assignment.first_position, Assignment.last_position,
-                  Assignment.survey_team_id)
-        .where(Assignment.ward_id == ward_id, Assignment.current_clause(local_today()),
-               Assignment.first_position.is_not(None), Assignment.residential_group_id.in_(group_ids))
-        .order_by(Assignment.residential_group_id, Assignment.first_position)).all())
+    shares = tuple(
+        db.session.execute(
+            sa.select(
+                Assignment.residential_group_id, Assignment.first_position, Assignment.last_position, Assignment.survey_team_id
+            )
+            .where(
+                Assignment.ward_id == ward_id,
+                Assignment.current_clause(local_today()),
+                Assignment.first_position.is_not(None),
+                Assignment.residential_group_id.in_(group_ids),
+            )
+            .order_by(Assignment.residential_group_id, Assignment.first_position)
+        ).all()
+    )
     listed = db.session.execute(
-        sa.select(sa.func.count(), sa.func.max(Household.id), sa.func.sum(Household.id), sa.func.count(Household.list_key))
-        .where(Household.residential_group_id.in_(group_ids))).one()
+        sa.select(sa.func.count(), sa.func.max(Household.id), sa.func.sum(Household.id), sa.func.count(Household.list_key)).where(
+            Household.residential_group_id.in_(group_ids)
+        )
+    ).one()
     key = (ward_id, shares, tuple(listed))
     found = _RANGES_CACHE.get(key)
     if found is not None:
@@ -175,15 +229,19 @@ def _split_ranges(ward_id: int, group_ids: list[int]) -> list[tuple]:
     ids: dict = {}
     at_door: dict = {}
     for household_id, group_id, is_listed in db.session.execute(
-            sa.select(Household.id, Household.residential_group_id, Household.list_key.is_not(None))
-            .where(Household.residential_group_id.in_(list(by_group)))
-            .order_by(Household.residential_group_id, Household.id)):
+        sa.select(Household.id, Household.residential_group_id, Household.list_key.is_not(None))
+        .where(Household.residential_group_id.in_(list(by_group)))
+        .order_by(Household.residential_group_id, Household.id)
+    ):
         (ids if is_listed else at_door).setdefault(group_id, []).append(household_id)
     found = []
     for group_id, runs in by_group.items():
         listed_ids = ids.get(group_id, [])
-        ranges = [(listed_ids[first - 1], listed_ids[min(last, len(listed_ids)) - 1] if last is not None else None, team)
-                  for first, last, team in runs if first <= len(listed_ids)]
+        ranges = [
+            (listed_ids[first - 1], listed_ids[min(last, len(listed_ids)) - 1] if last is not None else None, team)
+            for first, last, team in runs
+            if first <= len(listed_ids)
+        ]
         found.append((group_id, runs[-1][2], ranges, at_door.get(group_id, [])))
     _remember(_RANGES_CACHE, key, found)
     return found
@@ -196,8 +254,7 @@ def _split_team_expression(ranges: list[tuple], group_column, household_column):
     branches = []
     for group_id, last_team, runs, at_door in ranges:
         inner = [(household_column.in_(at_door), last_team)] if at_door else []
-        inner += [(household_column >= low if high is None else household_column <= high, team)
-                  for low, high, team in runs]
+        inner += [(household_column >= low if high is None else household_column <= high, team) for low, high, team in runs]
         branches.append((group_id, sa.case(*inner, else_=last_team) if inner else sa.literal(last_team)))
     if not branches:
         return sa.null()
@@ -209,11 +266,18 @@ def _own_shares(user: User, ward_id: int) -> dict:
     team member counts their share of a split group, not the whole group (empty for other roles)."""
     if user.role not in TEAM_ROLES:
         return {}
-    return dict(db.session.execute(
-        sa.select(Assignment.residential_group_id, share_expected())
-        .join(ResidentialGroup, ResidentialGroup.id == Assignment.residential_group_id)
-        .where(Assignment.ward_id == ward_id, Assignment.survey_team_id == user.survey_team_id,
-               Assignment.current_clause(local_today()), Assignment.first_position.is_not(None))).all())
+    return dict(
+        db.session.execute(
+            sa.select(Assignment.residential_group_id, share_expected())
+            .join(ResidentialGroup, ResidentialGroup.id == Assignment.residential_group_id)
+            .where(
+                Assignment.ward_id == ward_id,
+                Assignment.survey_team_id == user.survey_team_id,
+                Assignment.current_clause(local_today()),
+                Assignment.first_position.is_not(None),
+            )
+        ).all()
+    )
 
 
 def _status_counts(user: User, ward_id: int) -> dict:
@@ -235,8 +299,9 @@ def remaining_households(user: User, ward_id: int) -> int:
     own_shares = _own_shares(user, ward_id)
     remaining = 0
     for group_id, expected in db.session.execute(
-        sa.select(ResidentialGroup.id, ResidentialGroup.expected_households)
-        .where(ResidentialGroup.ward_id == ward_id, visible(ResidentialGroup, user))
+        sa.select(ResidentialGroup.id, ResidentialGroup.expected_households).where(
+            ResidentialGroup.ward_id == ward_id, visible(ResidentialGroup, user)
+        )
     ).all():
         expected = own_shares.get(group_id, expected)
         by_status = statuses.get(group_id, {})
@@ -296,27 +361,38 @@ def team_coverage(user: User, ward_id: int, groups: list[dict]) -> list[dict]:
     split between teams, only the team's share (its expected households and the households it holds)."""
     teams = db.session.execute(
         sa.select(SurveyTeam.id, SurveyTeam.number, SurveyTeam.name)
-        .where(SurveyTeam.ward_id == ward_id, visible(SurveyTeam, user)).order_by(SurveyTeam.number)
+        .where(SurveyTeam.ward_id == ward_id, visible(SurveyTeam, user))
+        .order_by(SurveyTeam.number)
     ).all()
-    sizes = _counts_by(User.survey_team_id, sa.select(User.survey_team_id, sa.func.count())
-                       .where(User.ward_id == ward_id, User.survey_team_id.is_not(None)))
+    sizes = _counts_by(
+        User.survey_team_id,
+        sa.select(User.survey_team_id, sa.func.count()).where(User.ward_id == ward_id, User.survey_team_id.is_not(None)),
+    )
     split = [g for g in groups if g.get("split")]
     shares = _share_figures(user, ward_id, {g["id"] for g in split})
     sharing: dict = {}
     for team_id, group_id in db.session.execute(
-            sa.select(Assignment.survey_team_id, Assignment.residential_group_id)
-            .where(Assignment.ward_id == ward_id, Assignment.current_clause(local_today()),
-                   Assignment.first_position.is_not(None))):
+        sa.select(Assignment.survey_team_id, Assignment.residential_group_id).where(
+            Assignment.ward_id == ward_id, Assignment.current_clause(local_today()), Assignment.first_position.is_not(None)
+        )
+    ):
         sharing.setdefault(team_id, set()).add(group_id)
     rows = []
     for team in teams:
         own = [g for g in groups if g["team_id"] == team.id and not g.get("split")]
         part = [{key: shares[team.id].get(key, 0) for key in SUMMED}] if team.id in shares else []
         figures = totals(own + part)
-        figures.update(id=team.id, number=team.number, name=team.name, members=sizes.get(team.id, 0),
-                       group_codes=[g["code"] for g in groups
-                                    if (g["team_id"] == team.id and not g.get("split"))
-                                    or g["id"] in sharing.get(team.id, ())])
+        figures.update(
+            id=team.id,
+            number=team.number,
+            name=team.name,
+            members=sizes.get(team.id, 0),
+            group_codes=[
+                g["code"]
+                for g in groups
+                if (g["team_id"] == team.id and not g.get("split")) or g["id"] in sharing.get(team.id, ())
+            ],
+        )
         rows.append(figures)
     return rows
 
@@ -326,7 +402,8 @@ def member_coverage(user: User, ward_id: int) -> list[dict]:
     members = db.session.execute(
         sa.select(User.id, User.full_name, User.role, SurveyTeam.number.label("team_number"))
         .join(SurveyTeam, SurveyTeam.id == User.survey_team_id)
-        .where(User.ward_id == ward_id, visible(User, user)).order_by(SurveyTeam.number, User.full_name)
+        .where(User.ward_id == ward_id, visible(User, user))
+        .order_by(SurveyTeam.number, User.full_name)
     ).all()
     outcomes: dict = {}
     for surveyor_id, outcome, count, households in db.session.execute(
@@ -335,18 +412,28 @@ def member_coverage(user: User, ward_id: int) -> list[dict]:
         .group_by(Visit.surveyor_id, Visit.outcome)
     ).all():
         outcomes.setdefault(surveyor_id, {})[VisitOutcome(outcome).value] = (count, households)
-    people = _counts_by(PersonIndicator.surveyor_id, sa.select(PersonIndicator.surveyor_id, sa.func.count())
-                        .where(PersonIndicator.ward_id == ward_id, visible(PersonIndicator, user)))
+    people = _counts_by(
+        PersonIndicator.surveyor_id,
+        sa.select(PersonIndicator.surveyor_id, sa.func.count()).where(
+            PersonIndicator.ward_id == ward_id, visible(PersonIndicator, user)
+        ),
+    )
     rows = []
     for member in members:
         own = outcomes.get(member.id, {})
         visits = sum(count for count, _ in own.values())
-        rows.append({
-            "id": member.id, "name": member.full_name, "role": member.role.value, "team_number": member.team_number,
-            "visits": visits, "interviewed": own.get("interviewed", (0, 0))[1],
-            **{o: own.get(o, (0, 0))[0] for o in ("nobody_home", "refused", "moved", "not_found")},
-            "people": people.get(member.id, 0),
-        })
+        rows.append(
+            {
+                "id": member.id,
+                "name": member.full_name,
+                "role": member.role.value,
+                "team_number": member.team_number,
+                "visits": visits,
+                "interviewed": own.get("interviewed", (0, 0))[1],
+                **{o: own.get(o, (0, 0))[0] for o in ("nobody_home", "refused", "moved", "not_found")},
+                "people": people.get(member.id, 0),
+            }
+        )
     return rows
 
 
@@ -367,9 +454,14 @@ def daily_progress(user: User, ward_id: int, remaining: int, ends_on: date | Non
     """
     day = _local_day(Visit.visited_at)
     rows = db.session.execute(
-        sa.select(day.label("day"), sa.func.count().label("visits"),
-                  sa.func.sum(sa.case((Visit.outcome == VisitOutcome.INTERVIEWED, 1), else_=0)).label("interviews"))
-        .where(Visit.ward_id == ward_id, visible(Visit, user)).group_by(day).order_by(day)
+        sa.select(
+            day.label("day"),
+            sa.func.count().label("visits"),
+            sa.func.sum(sa.case((Visit.outcome == VisitOutcome.INTERVIEWED, 1), else_=0)).label("interviews"),
+        )
+        .where(Visit.ward_id == ward_id, visible(Visit, user))
+        .group_by(day)
+        .order_by(day)
     ).all()
     days = [{"day": str(r.day), "visits": r.visits, "interviews": int(r.interviews or 0)} for r in rows]
     active = [d for d in days if d["interviews"] > 0][-PACE_DAYS:]
@@ -379,8 +471,14 @@ def daily_progress(user: User, ward_id: int, remaining: int, ends_on: date | Non
         finish = date.fromisoformat(days[-1]["day"])
     elif pace:
         finish = local_today() + timedelta(days=math.ceil(remaining / pace))
-    return {"days": days, "pace": pace, "pace_days": len(active), "remaining": remaining,
-            "finish": finish, **_schedule(ends_on, remaining, finish)}
+    return {
+        "days": days,
+        "pace": pace,
+        "pace_days": len(active),
+        "remaining": remaining,
+        "finish": finish,
+        **_schedule(ends_on, remaining, finish),
+    }
 
 
 def _schedule(ends_on: date | None, remaining: int, finish: date | None) -> dict:
@@ -441,8 +539,12 @@ def _check_shapes(rows) -> dict:
             (missing if boundary is None else invalid).append(code)
             continue
         shapes[code], geometries[group_id] = polygons, boundary
-    return {"geometries": geometries, "missing": sorted(missing), "invalid": sorted(invalid),
-            "overlaps": geometry.overlapping_pairs(shapes)}
+    return {
+        "geometries": geometries,
+        "missing": sorted(missing),
+        "invalid": sorted(invalid),
+        "overlaps": geometry.overlapping_pairs(shapes),
+    }
 
 
 def _json_or_none(text: str | None):
@@ -459,26 +561,32 @@ def group_features(groups: list[dict], shapes: dict) -> dict:
     """GeoJSON FeatureCollection of the groups that have a valid boundary, with their figures."""
     features = [
         {"type": "Feature", "geometry": shapes["geometries"][g["id"]], "properties": g}
-        for g in groups if g["id"] in shapes["geometries"]
+        for g in groups
+        if g["id"] in shapes["geometries"]
     ]
-    return {"type": "FeatureCollection", "features": features, "missing": shapes["missing"],
-            "invalid": shapes["invalid"], "overlaps": [list(pair) for pair in shapes["overlaps"]]}
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "missing": shapes["missing"],
+        "invalid": shapes["invalid"],
+        "overlaps": [list(pair) for pair in shapes["overlaps"]],
+    }
 
 
 def household_points(user: User, ward_id: int) -> str:
     """Each household's latest visit with GPS, as columns: the JSON text {"lat": [...], "lon": [...],
     "status": [...]}, written by the database (thousands of points: no Python object per point)."""
     visit, household = Visit.__table__, Household.__table__
-    where = (visit.c.ward_id == ward_id, visit.c.latitude.is_not(None), visit.c.longitude.is_not(None),
-             visible(Visit, user))
+    where = (visit.c.ward_id == ward_id, visit.c.latitude.is_not(None), visit.c.longitude.is_not(None), visible(Visit, user))
     point = (visit.c.latitude.label("lat"), visit.c.longitude.label("lon"), household.c.status.label("status"))
     joined = visit.join(household, household.c.id == visit.c.household_id)
     if db.session.get_bind().dialect.name == "postgresql":  # one sorted pass instead of a grouped subquery
-        points = (sa.select(*point).select_from(joined).where(*where)
-                  .order_by(visit.c.household_id, visit.c.id.desc()))
+        points = sa.select(*point).select_from(joined).where(*where).order_by(visit.c.household_id, visit.c.id.desc())
         points = _distinct_on(points, visit.c.household_id).subquery()
-        arrays = [sa.cast(sa.func.coalesce(sa.func.json_agg(points.c[name]), sa.literal_column("'[]'::json")), sa.Text)
-                  for name in ("lat", "lon", "status")]
+        arrays = [
+            sa.cast(sa.func.coalesce(sa.func.json_agg(points.c[name]), sa.literal_column("'[]'::json")), sa.Text)
+            for name in ("lat", "lon", "status")
+        ]
     else:
         latest = sa.select(sa.func.max(visit.c.id)).where(*where).group_by(visit.c.household_id)
         points = sa.select(*point).select_from(joined).where(visit.c.id.in_(latest)).subquery()
@@ -511,15 +619,17 @@ def city_rollup(user: User) -> list[dict]:
     in_city = sa.select(Ward.id).where(visible(Ward, user))
     wards = db.session.execute(
         sa.select(Ward.id, Ward.name, Ward.code, Ward.plan_targets, City.plan_targets.label("city_targets"))
-        .join(City, City.id == Ward.city_id).where(Ward.id.in_(in_city)).order_by(Ward.name)).all()
+        .join(City, City.id == Ward.city_id)
+        .where(Ward.id.in_(in_city))
+        .order_by(Ward.name)
+    ).all()
 
     def by_ward(model, *columns, where=()):
         query = sa.select(model.ward_id, *columns).where(model.ward_id.in_(in_city), *where).group_by(model.ward_id)
         return {row[0]: row[1:] for row in db.session.execute(query).all()}
 
     groups = by_ward(ResidentialGroup, sa.func.count(), sa.func.sum(ResidentialGroup.expected_households))
-    households = by_ward(Household, sa.func.count(), *(sa.func.count().filter(Household.status == s)
-                                                       for s in HouseholdStatus))
+    households = by_ward(Household, sa.func.count(), *(sa.func.count().filter(Household.status == s) for s in HouseholdStatus))
     visited = by_ward(Visit, sa.func.count(sa.distinct(Visit.household_id)))
     headline = dict(tallies_by_ward(in_city))
     rows = []
@@ -527,26 +637,37 @@ def city_rollup(user: User) -> list[dict]:
         group_count, expected = groups.get(ward.id, (0, 0))
         listed, *status_counts = households.get(ward.id, (0,) * (1 + len(STATUSES)))
         figures = dict(zip(STATUSES, status_counts))
-        figures.update(id=ward.id, name=ward.name, code=ward.code, groups=group_count, expected=int(expected or 0),
-                       listed=listed, visited=visited.get(ward.id, (0,))[0],
-                       people=headline[ward.id]["adults"] if ward.id in headline else 0, indicators=headline.get(ward.id),
-                       targets=plan_targets.effective(ward.city_targets, ward.plan_targets))
+        figures.update(
+            id=ward.id,
+            name=ward.name,
+            code=ward.code,
+            groups=group_count,
+            expected=int(expected or 0),
+            listed=listed,
+            visited=visited.get(ward.id, (0,))[0],
+            people=headline[ward.id]["adults"] if ward.id in headline else 0,
+            indicators=headline.get(ward.id),
+            targets=plan_targets.effective(ward.city_targets, ward.plan_targets),
+        )
         rows.append(_finish(figures))
     return rows
 
 
 def totals_of_wards(rows: list[dict]) -> dict:
     """City totals: coverage figures and headline indicators summed over the ward rows."""
-    figures = _finish({key: sum(row[key] for row in rows) for key in ("expected", "listed", "visited", *STATUSES,
-                                                                       "people", "groups")})
+    figures = _finish(
+        {key: sum(row[key] for row in rows) for key in ("expected", "listed", "visited", *STATUSES, "people", "groups")}
+    )
     shares = {}
     for key in HEADLINE:
         n = sum(row["indicators"]["indicators"][key]["n"] for row in rows if row["indicators"])
         of = sum(row["indicators"]["indicators"][key]["of"] for row in rows if row["indicators"])
         shares[key] = {"n": n, "of": of, "share": n / of if of else None}
-    figures["indicators"] = {"adults": sum(row["indicators"]["adults"] for row in rows if row["indicators"]),
-                             "proxy": sum(row["indicators"]["proxy"] for row in rows if row["indicators"]),
-                             "indicators": shares}
+    figures["indicators"] = {
+        "adults": sum(row["indicators"]["adults"] for row in rows if row["indicators"]),
+        "proxy": sum(row["indicators"]["proxy"] for row in rows if row["indicators"]),
+        "indicators": shares,
+    }
     return figures
 
 

@@ -3,6 +3,7 @@
 Server-side, so a page works without script, its address can be shared, and a ward with hundreds of
 volunteers never sends them all at once.
 """
+
 from __future__ import annotations
 
 import math
@@ -28,16 +29,25 @@ def _number(value) -> bool:
 
 def _sort_key(column: Column):
     """Rows sort by the column's value; empty and suppressed cells last whichever way."""
+
     def key(row):
         value = row.get(column.key)
         if column.numeric:
             return (0, value) if _number(value) else (1, 0)
         return (0, fold(str(value))) if value not in (None, "") else (1, "")
+
     return key
 
 
-def page_of(rows: list[dict], columns: list[Column], args, *, search=("code", "name"), per_page: int = PER_PAGE,
-            default_sort: str | None = None) -> dict:
+def page_of(
+    rows: list[dict],
+    columns: list[Column],
+    args,
+    *,
+    search=("code", "name"),
+    per_page: int = PER_PAGE,
+    default_sort: str | None = None,
+) -> dict:
     """The rows of one page and the table's state: {rows, total, page, pages, q, sort, dir, columns}."""
     q = (args.get("q") or "").strip()[:100]
     if q:
@@ -59,6 +69,15 @@ def page_of(rows: list[dict], columns: list[Column], args, *, search=("code", "n
     except (TypeError, ValueError):
         page = 1
     start = (page - 1) * per_page
-    return {"rows": rows[start:start + per_page], "total": total, "page": page, "pages": pages, "q": q,
-            "sort": sort, "dir": direction, "columns": by_key, "first": start + 1 if total else 0,
-            "last": min(start + per_page, total)}
+    return {
+        "rows": rows[start : start + per_page],
+        "total": total,
+        "page": page,
+        "pages": pages,
+        "q": q,
+        "sort": sort,
+        "dir": direction,
+        "columns": by_key,
+        "first": start + 1 if total else 0,
+        "last": min(start + per_page, total),
+    }

@@ -6,6 +6,7 @@ and submissions they name, deletes them and stamps each ward's freshness, all in
 A batch cut short (worker killed, database gone) leaves its rows in the outbox for the next tick;
 a batch run twice writes the same rows (the derivation reads the stored records as they are).
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -40,8 +41,10 @@ def backfill_figures() -> list[int]:
         take_write_lock()
         for ward_id in wards:
             rebuild_figures(ward_id)
-    unchecked = sorted(set(db.session.scalars(sa.select(Submission.ward_id).distinct()))
-                       - set(db.session.scalars(sa.select(SubmissionCheck.ward_id).distinct())))
+    unchecked = sorted(
+        set(db.session.scalars(sa.select(Submission.ward_id).distinct()))
+        - set(db.session.scalars(sa.select(SubmissionCheck.ward_id).distinct()))
+    )
     if unchecked:  # the data-quality checks, likewise added by an upgrade
         take_write_lock()
         for ward_id in unchecked:
@@ -61,8 +64,10 @@ def derive_pending(limit: int = BATCH) -> int:
     rows = outbox.claim(limit)
     if not rows:
         return 0
-    named = ({r.household_id for r in rows if r.household_id is not None},
-             {r.submission_id for r in rows if r.household_id is None and r.submission_id is not None})
+    named = (
+        {r.household_id for r in rows if r.household_id is not None},
+        {r.submission_id for r in rows if r.household_id is None and r.submission_id is not None},
+    )
     changes, checks = _plan(named)  # read and derived before the write lock: phones keep storing meanwhile
     take_write_lock()
     if outbox.remove(r.id for r in rows) != len(rows):

@@ -1,4 +1,5 @@
 """Dashboard pages (rendered with their numbers) and the JSON data their scripts draw from."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -46,9 +47,14 @@ def _shown_progress(progress: dict) -> dict:
     counted = round(progress["pace"] * progress["pace_days"]) if progress["pace"] else 0  # interviews averaged
     pace = disclosure.SUPPRESSED if disclosure.is_small(counted) else progress["pace"]
     finish = None if pace is disclosure.SUPPRESSED else progress["finish"]
-    return {**progress, "days": days, "pace": pace, "finish": finish,
-            "remaining": disclosure.suppress_small(progress["remaining"], current_user),
-            "needed_pace": disclosure.suppress_small(progress["needed_pace"], current_user)}
+    return {
+        **progress,
+        "days": days,
+        "pace": pace,
+        "finish": finish,
+        "remaining": disclosure.suppress_small(progress["remaining"], current_user),
+        "needed_pace": disclosure.suppress_small(progress["needed_pace"], current_user),
+    }
 
 
 def _notes(groups: list, total: dict, shapes: dict, indicators: dict) -> list[str]:
@@ -58,8 +64,7 @@ def _notes(groups: list, total: dict, shapes: dict, indicators: dict) -> list[st
         notes.append(_("No residential groups to show yet."))
     zero = [g["code"] for g in groups if g["expected"] <= 0]
     if zero:
-        notes.append(_("Groups with no expected households (coverage cannot be computed): %(codes)s",
-                       codes=", ".join(zero)))
+        notes.append(_("Groups with no expected households (coverage cannot be computed): %(codes)s", codes=", ".join(zero)))
     if groups and total["listed"] == 0:
         notes.append(_("No households are listed yet."))
     elif groups and total["visited"] == 0:
@@ -67,14 +72,20 @@ def _notes(groups: list, total: dict, shapes: dict, indicators: dict) -> list[st
     if groups and not shapes["geometries"]:
         notes.append(_("No group has a boundary: the map is replaced by a schematic grid of the groups."))
     elif shapes["missing"]:
-        notes.append(_("Groups without a boundary (shown in the grid below the map): %(codes)s",
-                       codes=", ".join(shapes["missing"])))
+        notes.append(
+            _("Groups without a boundary (shown in the grid below the map): %(codes)s", codes=", ".join(shapes["missing"]))
+        )
     if shapes["invalid"]:
-        notes.append(_("Groups whose boundary is not a valid polygon (shown in the grid): %(codes)s",
-                       codes=", ".join(shapes["invalid"])))
+        notes.append(
+            _("Groups whose boundary is not a valid polygon (shown in the grid): %(codes)s", codes=", ".join(shapes["invalid"]))
+        )
     if shapes["overlaps"]:
-        notes.append(_("Boundaries that overlap, to check with the ward's map: %(pairs)s",
-                       pairs=", ".join(f"{a}–{b}" for a, b in shapes["overlaps"])))
+        notes.append(
+            _(
+                "Boundaries that overlap, to check with the ward's map: %(pairs)s",
+                pairs=", ".join(f"{a}–{b}" for a, b in shapes["overlaps"]),
+            )
+        )
     if indicators["adults"] == 0:
         notes.append(_("No interviewed household yet: indicators appear after the first accepted interview."))
     return notes
@@ -90,7 +101,8 @@ def _with_tile_policy(response):
     if parts.scheme in ("http", "https") and parts.netloc:
         origin = f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"
         response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
-            "img-src 'self' data: blob:", f"img-src 'self' data: blob: {origin}")
+            "img-src 'self' data: blob:", f"img-src 'self' data: blob: {origin}"
+        )
     return response
 
 
@@ -111,11 +123,17 @@ def _render_ward(ward: Ward):
     targets = plan_targets.for_ward(ward)
     labels = indicator_labels()
     context = dict(
-        total=total, shapes=shapes, progress=_shown_progress(progress), indicators=indicators,
-        bullets=overview.bullets(indicators, targets, labels), behind=overview.behind(groups),
+        total=total,
+        shapes=shapes,
+        progress=_shown_progress(progress),
+        indicators=indicators,
+        bullets=overview.bullets(indicators, targets, labels),
+        behind=overview.behind(groups),
         notes=_notes(exact_groups, exact_total, shapes, exact_indicators),
         gridded=[g for g in groups if g["id"] not in shapes["geometries"]],
-        map_indicators=_map_indicator_labels(), tile_url=_tile_url(), fresh=freshness(ward.id),
+        map_indicators=_map_indicator_labels(),
+        tile_url=_tile_url(),
+        fresh=freshness(ward.id),
         **_page_frame(ward, "overview"),
     )
     return _with_tile_policy(current_app.make_response(render_template("dashboard/ward.html", **context)))
@@ -123,22 +141,33 @@ def _render_ward(ward: Ward):
 
 def _map_indicator_labels() -> dict[str, str]:
     """The choropleth picker's choices, in order."""
-    labels = {"coverage": _("Coverage of expected households"), "vneid_level2": _("VNeID level 2"),
-              "level_3_plus": _("Skill level L3 or above"), "learning": _("Wants to learn at least one module"),
-              "support": _("Support acts logged")}
+    labels = {
+        "coverage": _("Coverage of expected households"),
+        "vneid_level2": _("VNeID level 2"),
+        "level_3_plus": _("Skill level L3 or above"),
+        "learning": _("Wants to learn at least one module"),
+        "support": _("Support acts logged"),
+    }
     return {key: labels[key] for key in overview.MAP_INDICATORS}
 
 
 def _page_frame(ward: Ward, tab: str) -> dict:
     """What every page of a ward's dashboard shares: its title and the tabs between its pages."""
-    tabs = [("overview", "dashboard.ward", _("Overview")), ("groups", "dashboard.ward_groups", _("By residential group")),
-            ("teams", "dashboard.ward_teams", _("By survey team"))]
+    tabs = [
+        ("overview", "dashboard.ward", _("Overview")),
+        ("groups", "dashboard.ward_groups", _("By residential group")),
+        ("teams", "dashboard.ward_teams", _("By survey team")),
+    ]
     if sees_people(current_user):
         tabs.append(("members", "dashboard.ward_members", _("By team member")))
     tabs.append(("indicators", "dashboard.ward_indicators", _("Indicators")))
-    return {"ward": ward, "tab": tab, "team_scope": current_user.role == Role.TEAM_LEADER,
-            "tabs": [(name, url_for(endpoint, ward_id=ward.id), title) for name, endpoint, title in tabs],
-            "table_url": _table_url}
+    return {
+        "ward": ward,
+        "tab": tab,
+        "team_scope": current_user.role == Role.TEAM_LEADER,
+        "tabs": [(name, url_for(endpoint, ward_id=ward.id), title) for name, endpoint, title in tabs],
+        "table_url": _table_url,
+    }
 
 
 def _table_url(**changes) -> str:
@@ -153,20 +182,26 @@ def _ward_page(ward: Ward, tab: str, template: str, **context):
 
 
 def _coverage_columns() -> list[tables.Column]:
-    return [tables.Column("code", _("Residential group")), tables.Column("expected", _("Expected"), True),
-            tables.Column("listed", _("Listed"), True), tables.Column("visited", _("Visited"), True),
-            tables.Column("interviewed", _("Interviewed"), True), tables.Column("revisit", _("Revisit"), True),
-            tables.Column("refused", _("Refused"), True), tables.Column("moved", _("Moved"), True),
-            tables.Column("people", _("People"), True), tables.Column("share", _("Coverage"), True),
-            tables.Column("team_number", _("Survey team"), True)]
+    return [
+        tables.Column("code", _("Residential group")),
+        tables.Column("expected", _("Expected"), True),
+        tables.Column("listed", _("Listed"), True),
+        tables.Column("visited", _("Visited"), True),
+        tables.Column("interviewed", _("Interviewed"), True),
+        tables.Column("revisit", _("Revisit"), True),
+        tables.Column("refused", _("Refused"), True),
+        tables.Column("moved", _("Moved"), True),
+        tables.Column("people", _("People"), True),
+        tables.Column("share", _("Coverage"), True),
+        tables.Column("team_number", _("Survey team"), True),
+    ]
 
 
 @roles_required(*READERS)
 def ward_groups(ward_id):
     ward = load_or_abort(Ward, ward_id)
     groups, total = _shown(*_coverage(ward))
-    table = tables.page_of(groups, _coverage_columns(), request.args, search=("code", "name", "team_name"),
-                           default_sort="code")
+    table = tables.page_of(groups, _coverage_columns(), request.args, search=("code", "name", "team_name"), default_sort="code")
     return _ward_page(ward, "groups", "dashboard/groups.html", table=table, total=total)
 
 
@@ -177,8 +212,11 @@ def ward_teams(ward_id):
     teams = queries.shown_rows(current_user, queries.team_coverage(current_user, ward.id, exact))
     for team in teams:
         team["groups_text"] = ", ".join(team["group_codes"])
-    columns = [tables.Column("number", _("Survey team"), True), tables.Column("members", _("Members"), True),
-               *_coverage_columns()[1:10]]
+    columns = [
+        tables.Column("number", _("Survey team"), True),
+        tables.Column("members", _("Members"), True),
+        *_coverage_columns()[1:10],
+    ]
     table = tables.page_of(teams, columns, request.args, search=("name", "groups_text"), default_sort="number")
     return _ward_page(ward, "teams", "dashboard/teams.html", table=table)
 
@@ -187,12 +225,19 @@ def ward_teams(ward_id):
 def ward_members(ward_id):
     ward = load_or_abort(Ward, ward_id)
     require_people()  # figures per volunteer name people: not for city roles
-    columns = [tables.Column("name", _("Member")), tables.Column("team_number", _("Team"), True),
-               tables.Column("visits", _("Visits"), True), tables.Column("interviewed", _("Interviewed"), True),
-               tables.Column("nobody_home", _("Nobody home"), True), tables.Column("refused", _("Refused"), True),
-               tables.Column("moved", _("Moved"), True), tables.Column("people", _("People"), True)]
-    table = tables.page_of(queries.member_coverage(current_user, ward.id), columns, request.args, search=("name",),
-                           default_sort="team_number")
+    columns = [
+        tables.Column("name", _("Member")),
+        tables.Column("team_number", _("Team"), True),
+        tables.Column("visits", _("Visits"), True),
+        tables.Column("interviewed", _("Interviewed"), True),
+        tables.Column("nobody_home", _("Nobody home"), True),
+        tables.Column("refused", _("Refused"), True),
+        tables.Column("moved", _("Moved"), True),
+        tables.Column("people", _("People"), True),
+    ]
+    table = tables.page_of(
+        queries.member_coverage(current_user, ward.id), columns, request.args, search=("name",), default_sort="team_number"
+    )
     return _ward_page(ward, "members", "dashboard/members.html", table=table)
 
 
@@ -206,19 +251,40 @@ def ward_indicators(ward_id):
     groups, _total = _shown(*_coverage(ward))
     names = breakdown_labels(groups)
     indicators = disclosure.suppress_bucket(queries.ward_indicators(current_user, ward.id, "total")[0][1], current_user)
-    rows = [{"key": key, "name": names[by].get(key, _("Not recorded")), **bucket,
-             **{f"share_{ind}": bucket["indicators"][ind]["share"] for ind in HEADLINE}}
-            for key, bucket in _shown_buckets(_ordered(queries.ward_indicators(current_user, ward.id, by), names[by]))]
+    rows = [
+        {
+            "key": key,
+            "name": names[by].get(key, _("Not recorded")),
+            **bucket,
+            **{f"share_{ind}": bucket["indicators"][ind]["share"] for ind in HEADLINE},
+        }
+        for key, bucket in _shown_buckets(_ordered(queries.ward_indicators(current_user, ward.id, by), names[by]))
+    ]
     labels = indicator_labels()
-    columns = [tables.Column("name", names["names"][by]), tables.Column("adults", _("Adults"), True),
-               tables.Column("proxy", _("Proxy"), True),
-               *[tables.Column(f"share_{ind}", labels[ind], True) for ind in HEADLINE]]
+    columns = [
+        tables.Column("name", names["names"][by]),
+        tables.Column("adults", _("Adults"), True),
+        tables.Column("proxy", _("Proxy"), True),
+        *[tables.Column(f"share_{ind}", labels[ind], True) for ind in HEADLINE],
+    ]
     table = tables.page_of(rows, columns, request.args, search=("name",))
-    return _ward_page(ward, "indicators", "dashboard/indicators.html", indicators=indicators, table=table, by=by,
-                      tab_urls={name: url_for(request.endpoint, ward_id=ward.id, by=name) for name in BREAKDOWNS[1:]},
-                      sections=section_labels(), labels=labels, breakdown_names=names, all_indicators=INDICATORS,
-                      headline=HEADLINE, targets=plan_targets.for_ward(ward), breakdowns=BREAKDOWNS[1:],
-                      fresh=freshness(ward.id))
+    return _ward_page(
+        ward,
+        "indicators",
+        "dashboard/indicators.html",
+        indicators=indicators,
+        table=table,
+        by=by,
+        tab_urls={name: url_for(request.endpoint, ward_id=ward.id, by=name) for name in BREAKDOWNS[1:]},
+        sections=section_labels(),
+        labels=labels,
+        breakdown_names=names,
+        all_indicators=INDICATORS,
+        headline=HEADLINE,
+        targets=plan_targets.for_ward(ward),
+        breakdowns=BREAKDOWNS[1:],
+        fresh=freshness(ward.id),
+    )
 
 
 @roles_required(*READERS)
@@ -240,9 +306,15 @@ def ward_dashboard(ward_id):
 def city():
     rows = queries.city_rollup(current_user)
     total = queries.shown_total(current_user, queries.totals_of_wards(rows))
-    return render_template("dashboard/city.html", city=current_user.city, rows=queries.shown_rows(current_user, rows),
-                           total=total,
-                           headline=HEADLINE, labels=indicator_labels(), targets=plan_targets.for_city(current_user.city))
+    return render_template(
+        "dashboard/city.html",
+        city=current_user.city,
+        rows=queries.shown_rows(current_user, rows),
+        total=total,
+        headline=HEADLINE,
+        labels=indicator_labels(),
+        targets=plan_targets.for_city(current_user.city),
+    )
 
 
 # ---------------------------------------------------------------- JSON data
@@ -270,8 +342,12 @@ def api_progress(ward_id):
     remaining = queries.remaining_households(current_user, ward.id)
     progress = _shown_progress(queries.daily_progress(current_user, ward.id, remaining, ward.survey_ends_on))
     finish, ends_on = progress.pop("finish"), progress.pop("ends_on")
-    return jsonify(ward_id=ward.id, finish=finish.isoformat() if finish else None,
-                   ends_on=ends_on.isoformat() if ends_on else None, **progress)
+    return jsonify(
+        ward_id=ward.id,
+        finish=finish.isoformat() if finish else None,
+        ends_on=ends_on.isoformat() if ends_on else None,
+        **progress,
+    )
 
 
 @roles_required(*READERS)
@@ -279,13 +355,17 @@ def api_indicators(ward_id):
     ward = load_or_abort(Ward, ward_id)
     by = request.args.get("by", "total")
     if by not in BREAKDOWNS:
-        return error_response(400, _("Unknown breakdown %(by)s; use one of: %(choices)s",
-                                     by=by, choices=", ".join(BREAKDOWNS)))
+        return error_response(400, _("Unknown breakdown %(by)s; use one of: %(choices)s", by=by, choices=", ".join(BREAKDOWNS)))
     buckets = queries.ward_indicators(current_user, ward.id, by)
     fresh = freshness(ward.id)
-    return jsonify(ward_id=ward.id, by=by, targets=plan_targets.for_ward(ward),
-                   derived_at=fresh["derived_at"].isoformat() if fresh["derived_at"] else None,
-                   pending=fresh["pending"], buckets=[{"key": key, **bucket} for key, bucket in _shown_buckets(buckets)])
+    return jsonify(
+        ward_id=ward.id,
+        by=by,
+        targets=plan_targets.for_ward(ward),
+        derived_at=fresh["derived_at"].isoformat() if fresh["derived_at"] else None,
+        pending=fresh["pending"],
+        buckets=[{"key": key, **bucket} for key, bucket in _shown_buckets(buckets)],
+    )
 
 
 @roles_required(*READERS)
@@ -312,6 +392,9 @@ def api_map_households(ward_id):
 @roles_required(*CITY_ROLES)
 def api_city():
     rows = queries.city_rollup(current_user)
-    return jsonify(city_id=current_user.city_id, targets=plan_targets.for_city(current_user.city),
-                   wards=queries.shown_rows(current_user, rows),
-                   totals=queries.shown_total(current_user, queries.totals_of_wards(rows)))
+    return jsonify(
+        city_id=current_user.city_id,
+        targets=plan_targets.for_city(current_user.city),
+        wards=queries.shown_rows(current_user, rows),
+        totals=queries.shown_total(current_user, queries.totals_of_wards(rows)),
+    )

@@ -1,4 +1,5 @@
 """`survey-app demo`: migrate the database and create the demo ward."""
+
 from __future__ import annotations
 
 import time
@@ -25,8 +26,10 @@ def demo_command(seed: int, households: int) -> None:
         started = time.perf_counter()
         ctx = generator.generate(generator.DemoConfig(seed=seed, households=households))
         db.session.commit()
-        click.echo(f"Đã tạo {ctx.ward.name}: {len(ctx.groups)} tổ dân phố, {households} hộ, "
-                   f"{len(ctx.survey_teams)} tổ khảo sát ({time.perf_counter() - started:.1f} s).")
+        click.echo(
+            f"Đã tạo {ctx.ward.name}: {len(ctx.groups)} tổ dân phố, {households} hộ, "
+            f"{len(ctx.survey_teams)} tổ khảo sát ({time.perf_counter() - started:.1f} s)."
+        )
     click.echo(f"Cơ sở dữ liệu / database: {current_app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}")
     click.echo("Đăng nhập / log in at http://127.0.0.1:5000 with password " + generator.DEMO_PASSWORD + ":")
     for role, username in generator.DEMO_ACCOUNTS.items():

@@ -3,6 +3,7 @@
 Each stage is a small function taking the shared `DemoContext`; later features add a stage
 (answers, support events, plans) and append it to `STAGES`.
 """
+
 from __future__ import annotations
 
 import math
@@ -76,9 +77,7 @@ def person_name(rng: random.Random, sex: Sex, family: str | None = None) -> str:
 
 def _age(rng: random.Random) -> int:
     """An age from a pyramid close to an urban Vietnamese ward's."""
-    band = rng.choices(
-        [(0, 14), (15, 24), (25, 39), (40, 59), (60, 74), (75, 95)], [22, 13, 24, 25, 12, 4]
-    )[0]
+    band = rng.choices([(0, 14), (15, 24), (25, 39), (40, 59), (60, 74), (75, 95)], [22, 13, 24, 25, 12, 4])[0]
     return rng.randint(*band)
 
 
@@ -90,8 +89,9 @@ def stage_city_and_ward(ctx: DemoContext) -> None:
         db.session.add(city)
         db.session.flush()
     ctx.city = city
-    ctx.ward = Ward(city_id=city.id, code=cfg.ward_code, name=cfg.ward_name, kind=WardKind.WARD,
-                    citizen_app_name="Smart Hải Phòng")
+    ctx.ward = Ward(
+        city_id=city.id, code=cfg.ward_code, name=cfg.ward_name, kind=WardKind.WARD, citizen_app_name="Smart Hải Phòng"
+    )
     db.session.add(ctx.ward)
     db.session.flush()
 
@@ -112,17 +112,24 @@ def stage_groups(ctx: DemoContext) -> None:
     for index in range(cfg.groups):
         row, col = divmod(index, columns)
         in_row = min(columns, cfg.groups - row * columns)  # a short last row spreads over the width
-        sites.append((lon0 + ((col + 0.5) * min(columns, cfg.groups) / in_row + shape.uniform(-0.3, 0.3)) * step,
-                      lat0 - (row - 0.5 + shape.uniform(-0.3, 0.3)) * step))
+        sites.append(
+            (
+                lon0 + ((col + 0.5) * min(columns, cfg.groups) / in_row + shape.uniform(-0.3, 0.3)) * step,
+                lat0 - (row - 0.5 + shape.uniform(-0.3, 0.3)) * step,
+            )
+        )
     width = min(cfg.groups, columns) * step
     centre = (lon0 + width / 2, lat0 - (rows / 2 - 1) * step)
     ring = geography.outline(centre, width / 2 * 1.02, rows * step / 2 * 1.02, shape)
     for index, cell in enumerate(geography.voronoi(sites, ring)):
         group = ResidentialGroup(
-            ward_id=ctx.ward.id, code=f"TDP{index + 1:02d}", name=f"Tổ dân phố số {index + 1}",
+            ward_id=ctx.ward.id,
+            code=f"TDP{index + 1:02d}",
+            name=f"Tổ dân phố số {index + 1}",
             expected_households=expected[index],
             boundary={"type": "Polygon", "coordinates": [[list(p) for p in cell]]},
-            centroid_lat=round(sites[index][1], 6), centroid_lon=round(sites[index][0], 6),
+            centroid_lat=round(sites[index][1], 6),
+            centroid_lon=round(sites[index][0], 6),
             venue_name=f"Nhà văn hóa tổ dân phố số {index + 1}",
         )
         ctx.groups.append(group)
@@ -142,8 +149,9 @@ def stage_teams(ctx: DemoContext) -> None:
     db.session.flush()
     for number in range(1, cfg.survey_teams + 1):
         parent = ctx.standing_teams[(number - 1) * cfg.standing_teams // cfg.survey_teams]
-        ctx.survey_teams.append(SurveyTeam(ward_id=ward.id, number=number, name=f"Tổ khảo sát số {number}",
-                                           standing_team_id=parent.id))
+        ctx.survey_teams.append(
+            SurveyTeam(ward_id=ward.id, number=number, name=f"Tổ khảo sát số {number}", standing_team_id=parent.id)
+        )
     db.session.add_all(ctx.survey_teams)
     db.session.flush()
     offices = [office.code for office in names.OFFICES]
@@ -152,7 +160,9 @@ def stage_teams(ctx: DemoContext) -> None:
             sex = rng.choice([Sex.MALE, Sex.FEMALE])
             member = create_user(
                 username=f"{ward.code.lower()}-t{team.number:02d}-{position + 1}",
-                full_name=person_name(rng, sex), ward=ward, team=team,
+                full_name=person_name(rng, sex),
+                ward=ward,
+                team=team,
                 role=Role.TEAM_LEADER if position == 0 else Role.SURVEYOR,
                 office=rng.choice(offices) if position >= cfg.members_per_team - 2 else None,
             )
@@ -167,15 +177,24 @@ def stage_assignments(ctx: DemoContext) -> None:
     teams = ctx.survey_teams
     if not teams:
         return
-    spots = [GroupSpot(key=g.id, code=g.code, households=g.expected_households, lat=g.centroid_lat,
-                       lon=g.centroid_lon) for g in ctx.groups]
+    spots = [
+        GroupSpot(key=g.id, code=g.code, households=g.expected_households, lat=g.centroid_lat, lon=g.centroid_lon)
+        for g in ctx.groups
+    ]
     plan = assign_shares(spots, [t.id for t in teams])
     start = date(SURVEY_YEAR, 8, 1)
     db.session.add_all(
-        Assignment(ward_id=ctx.ward.id, survey_team_id=share.team, residential_group_id=group_id, starts_on=start,
-                   first_position=share.first if len(shares) > 1 else None,
-                   last_position=share.last if len(shares) > 1 and i < len(shares) - 1 else None)
-        for group_id, shares in sorted(plan.items()) for i, share in enumerate(shares))
+        Assignment(
+            ward_id=ctx.ward.id,
+            survey_team_id=share.team,
+            residential_group_id=group_id,
+            starts_on=start,
+            first_position=share.first if len(shares) > 1 else None,
+            last_position=share.last if len(shares) > 1 and i < len(shares) - 1 else None,
+        )
+        for group_id, shares in sorted(plan.items())
+        for i, share in enumerate(shares)
+    )
     db.session.flush()
 
 
@@ -197,17 +216,32 @@ def stage_households(ctx: DemoContext) -> None:
                 age = rng.randint(20, 85) if line_no == 1 else _age(rng)
                 roster.append((line_no, person_name(rng, sex, family if line_no == 1 or age < 25 else None), age, sex))
             address = f"Số {rng.randint(1, 220)}, ngõ {rng.randint(1, 150)}, đường {rng.choice(streets)}"
-            households.append({
-                "id": next_household, "ward_id": ward.id, "residential_group_id": group.id,
-                "address": address, "head_name": roster[0][1], "status": HouseholdStatus.NOT_VISITED.value,
-                "created_at": created, "member_count": size, "list_key": f"demo:{next_household}",
-            })
+            households.append(
+                {
+                    "id": next_household,
+                    "ward_id": ward.id,
+                    "residential_group_id": group.id,
+                    "address": address,
+                    "head_name": roster[0][1],
+                    "status": HouseholdStatus.NOT_VISITED.value,
+                    "created_at": created,
+                    "member_count": size,
+                    "list_key": f"demo:{next_household}",
+                }
+            )
             for line_no, full_name, age, sex in roster:
-                persons.append({
-                    "id": next_person, "ward_id": ward.id, "household_id": next_household,
-                    "residential_group_id": group.id, "line_no": line_no, "full_name": full_name,
-                    "birth_year": SURVEY_YEAR - age, "sex": sex.value,
-                })
+                persons.append(
+                    {
+                        "id": next_person,
+                        "ward_id": ward.id,
+                        "household_id": next_household,
+                        "residential_group_id": group.id,
+                        "line_no": line_no,
+                        "full_name": full_name,
+                        "birth_year": SURVEY_YEAR - age,
+                        "sex": sex.value,
+                    }
+                )
                 next_person += 1
             next_household += 1
     db.session.execute(sa.insert(Household.__table__), households)
@@ -220,9 +254,7 @@ def _advance_sequences() -> None:
     if db.session.get_bind().dialect.name != "postgresql":
         return
     for table in ("households", "persons"):
-        db.session.execute(sa.text(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
-        ))
+        db.session.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"))
 
 
 def stage_accounts(ctx: DemoContext) -> None:
@@ -238,8 +270,9 @@ def stage_accounts(ctx: DemoContext) -> None:
         (Role.CITY_ADMIN, "Đỗ Thanh Tùng (Trung tâm CĐS thành phố)", dict(city=ctx.city)),
     ]
     for role, full_name, where in specs:
-        ctx.accounts[role] = create_user(username=DEMO_ACCOUNTS[role], full_name=full_name, role=role,
-                                         password=DEMO_PASSWORD, **where)
+        ctx.accounts[role] = create_user(
+            username=DEMO_ACCOUNTS[role], full_name=full_name, role=role, password=DEMO_PASSWORD, **where
+        )
     if team is not None:
         team.leader_id = ctx.accounts[Role.TEAM_LEADER].id
     db.session.flush()
@@ -250,8 +283,16 @@ def stage_indicators(ctx) -> None:
     rebuild_indicators(ctx.ward.id)
 
 
-STAGES = [stage_city_and_ward, stage_groups, stage_teams, stage_assignments, stage_households, stage_accounts,
-          stage_answers, stage_indicators]
+STAGES = [
+    stage_city_and_ward,
+    stage_groups,
+    stage_teams,
+    stage_assignments,
+    stage_households,
+    stage_accounts,
+    stage_answers,
+    stage_indicators,
+]
 STAGES += [stage_support_catalogue, stage_support_events, stage_plan]
 
 

@@ -4,6 +4,7 @@
 Coordinates are GeoJSON's (longitude, latitude). The split is done on a local flat projection (a
 degree of longitude shrunk by the cosine of the latitude), fine over a ward.
 """
+
 from __future__ import annotations
 
 import math
@@ -18,8 +19,12 @@ def outline(centre: Point, half_width: float, half_height: float, rng: random.Ra
     ring = []
     for i in range(corners):
         angle = 2 * math.pi * i / corners
-        wobble = 1 + 0.06 * math.sin(2 * angle + phases[0]) + 0.04 * math.sin(3 * angle + phases[1]) \
+        wobble = (
+            1
+            + 0.06 * math.sin(2 * angle + phases[0])
+            + 0.04 * math.sin(3 * angle + phases[1])
             + 0.03 * math.sin(5 * angle + phases[2])
+        )
         c, s = math.cos(angle), math.sin(angle)
         r = (abs(c) ** 4 + abs(s) ** 4) ** -0.25 * wobble  # a superellipse: nearly a rectangle, corners rounded
         ring.append((centre[0] + half_width * r * c, centre[1] + half_height * r * s))

@@ -9,6 +9,7 @@ choice names too. For anyone but ward admins, free-text and GPS questions are le
 (names, phone numbers, addresses and notes are typed there), and so are exact ages and the
 sensitive answers the ward admin has not ticked (privacy.py; `Scope.keeps`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -24,12 +25,31 @@ FORM_ID = HOUSEHOLD_FORM
 #: The repeat holding one entry per household member.
 MEMBERS = "members"
 #: Question types whose answers may identify a person (free text, a GPS point).
-PERSONAL_TYPES = ("text", "geopoint", "geotrace", "geoshape", "audio", "image", "file", "barcode", "start-geopoint",
-                  "email", "phonenumber")
+PERSONAL_TYPES = (
+    "text",
+    "geopoint",
+    "geotrace",
+    "geoshape",
+    "audio",
+    "image",
+    "file",
+    "barcode",
+    "start-geopoint",
+    "email",
+    "phonenumber",
+)
 #: A rank is written as a select_multiple's first column: the labels, in the order ranked.
 SELECTS = ("select_one", "select_multiple", "rank")
-_COLUMN_TYPES = {"integer": INT, "decimal": DECIMAL, "range": DECIMAL, "date": DATE, "datetime": DATETIME,
-                 "start": DATETIME, "end": DATETIME, "today": DATE}
+_COLUMN_TYPES = {
+    "integer": INT,
+    "decimal": DECIMAL,
+    "range": DECIMAL,
+    "date": DATE,
+    "datetime": DATETIME,
+    "start": DATETIME,
+    "end": DATETIME,
+    "today": DATE,
+}
 _WIDTHS = {INT: 9, DECIMAL: 10, DATE: 11, DATETIME: 16}
 
 
@@ -49,8 +69,7 @@ class AnswerLayout:
         for item in fields:
             if not scope.personal and (item["type"] in PERSONAL_TYPES or not scope.keeps(item["name"])):
                 continue
-            choices = "; ".join(f"{c['name']} = {label_in(c['label'], 'vi', c['name'])}"
-                                for c in item.get("choices", ()))
+            choices = "; ".join(f"{c['name']} = {label_in(c['label'], 'vi', c['name'])}" for c in item.get("choices", ()))
             versions = ", ".join(item.get("versions", ()))
             for column in item["columns"]:
                 label_vi, label_en = (label_in(column["label"], lang, column["name"]) for lang in ("vi", "en"))
@@ -59,12 +78,23 @@ class AnswerLayout:
                     plan.append((item["name"], CALL, _chosen(column["choice"])))
                     continue
                 kind = _COLUMN_TYPES.get(item["type"], TEXT)
-                self._columns.append(Column(column["name"], label_vi, label_en, kind, _WIDTHS.get(kind, 18), choices,
-                                            versions, PLAIN if kind == INT else ""))
+                self._columns.append(
+                    Column(
+                        column["name"],
+                        label_vi,
+                        label_en,
+                        kind,
+                        _WIDTHS.get(kind, 18),
+                        choices,
+                        versions,
+                        PLAIN if kind == INT else "",
+                    )
+                )
                 plan.append((item["name"], *_converter(item, scope.lang, zone)))
                 if scope.codes and item["type"] in SELECTS:
-                    self._columns.append(Column(f"{column['name']}_code", f"{label_vi} (mã)", f"{label_en} (code)",
-                                                TEXT, 14, choices, versions))
+                    self._columns.append(
+                        Column(f"{column['name']}_code", f"{label_vi} (mã)", f"{label_en} (code)", TEXT, 14, choices, versions)
+                    )
                     plan.append((item["name"], CALL, _code))
         self._plan = plan
         self._blank = (None,) * len(plan)
@@ -82,8 +112,12 @@ class AnswerLayout:
             return self._blank
         get = answers.get
         try:
-            return tuple([None if (v := get(name)) is None else v if how == AS_IS else what.get(v, v) if how == LABEL
-                          else what(v) for name, how, what in self._plan])
+            return tuple(
+                [
+                    None if (v := get(name)) is None else v if how == AS_IS else what.get(v, v) if how == LABEL else what(v)
+                    for name, how, what in self._plan
+                ]
+            )
         except TypeError:  # a stored answer of an unexpected shape (a list where a choice was due)
             return tuple(_careful(get(name), how, what) for name, how, what in self._plan)
 

@@ -1,4 +1,5 @@
 """Every URL rule of exports."""
+
 from flask import Blueprint
 
 from survey_app.exports import views

@@ -1,4 +1,5 @@
 """`survey-app export`: write a ward's workbook (or CSV files) into a folder, atomically."""
+
 from __future__ import annotations
 
 import logging
@@ -18,15 +19,30 @@ log = logging.getLogger(__name__)
 
 @click.command("export")
 @click.option("--ward", "ward_code", required=True, help="Ward code, e.g. PL.")
-@click.option("--groups", default=None,
-              help="Residential group codes, comma separated (default: all), e.g. TDP01,TDP02.")
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True,
-              help="xlsx: one workbook; csv: a folder with one CSV file per table.")
+@click.option("--groups", default=None, help="Residential group codes, comma separated (default: all), e.g. TDP01,TDP02.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "csv"]),
+    default="xlsx",
+    show_default=True,
+    help="xlsx: one workbook; csv: a folder with one CSV file per table.",
+)
 @click.option("--codes", is_flag=True, help="Add the answer codes beside the labels.")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
-              help="Language of headers, sheet names and answer labels.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("exports"), show_default=True,
-              help="Folder to write into.")
+@click.option(
+    "--lang",
+    type=click.Choice(["vi", "en"]),
+    default="vi",
+    show_default=True,
+    help="Language of headers, sheet names and answer labels.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("exports"),
+    show_default=True,
+    help="Folder to write into.",
+)
 @with_appcontext
 def export_command(ward_code: str, groups: str | None, fmt: str, codes: bool, lang: str, out: Path) -> None:
     """Export a ward (all of it, as its admin sees it) for the city: xlsx workbook or CSV files."""
@@ -36,8 +52,9 @@ def export_command(ward_code: str, groups: str | None, fmt: str, codes: bool, la
         raise click.ClickException(str(error)) from None
     except Exception as error:
         log.exception("export of %s failed", ward_code)
-        raise click.ClickException("Xuất dữ liệu không thành công, không có tệp nào được ghi / "
-                                   f"the export failed and no file was written: {error}") from error
+        raise click.ClickException(
+            f"Xuất dữ liệu không thành công, không có tệp nào được ghi / the export failed and no file was written: {error}"
+        ) from error
     click.echo(f"{path}")
     photos = path.with_name(export_media.name_beside(path))
     if photos.exists():
@@ -49,8 +66,8 @@ def export_command(ward_code: str, groups: str | None, fmt: str, codes: bool, la
 def run(ward_code: str, groups: str | None, fmt: ExportFormat, codes: bool, lang: str, out: Path):
     """Check, write and audit one command-line export; the job row keeps a second one for the ward away."""
     scope = operations.resolve_scope(
-        None, ward_code=ward_code, group_codes=groups.split(",") if groups is not None else None,
-        lang=lang, codes=codes)
+        None, ward_code=ward_code, group_codes=groups.split(",") if groups is not None else None, lang=lang, codes=codes
+    )
     out.mkdir(parents=True, exist_ok=True)
     job = operations.start_job(scope, fmt, rows_total=0)
     db.session.commit()

@@ -1,4 +1,5 @@
 """The export form: ward (city viewers), residential groups, format, codes and language."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -12,10 +13,17 @@ class ExportForm(Form):
     ward_id = HiddenField()
     #: Checked group ids; checked against the ward and the user's rights by operations.resolve_scope.
     groups = SelectMultipleField(_l("Residential groups"), coerce=str, validate_choice=False)
-    format = RadioField(_l("Format"), default="xlsx", choices=[
-        SelectChoice("xlsx", _l("Excel workbook (.xlsx), every table in one file")),
-        SelectChoice("csv", _l("CSV files, one per table (.zip), for other tools")),
-    ])
+    format = RadioField(
+        _l("Format"),
+        default="xlsx",
+        choices=[
+            SelectChoice("xlsx", _l("Excel workbook (.xlsx), every table in one file")),
+            SelectChoice("csv", _l("CSV files, one per table (.zip), for other tools")),
+        ],
+    )
     include_codes = BooleanField(_l("Add the answer codes beside the labels"))
-    lang = RadioField(_l("Language of headers and answers"), default="vi",
-                      choices=[SelectChoice("vi", "Tiếng Việt"), SelectChoice("en", "English")])
+    lang = RadioField(
+        _l("Language of headers and answers"),
+        default="vi",
+        choices=[SelectChoice("vi", "Tiếng Việt"), SelectChoice("en", "English")],
+    )

@@ -3,6 +3,7 @@
 These are data in the file (like the form's own vi/en labels), chosen by the export's language,
 not by the language of whoever runs it; so they are pairs here rather than gettext messages.
 """
+
 from __future__ import annotations
 
 HOUSEHOLD_STATUS = {
@@ -32,8 +33,7 @@ VERSION_SOURCE = {
     "corrected": ("Đã sửa", "Corrected"),
     "fixed": ("Khảo sát viên đã sửa", "Fixed by the surveyor"),
 }
-CHANNEL = {"door_to_door": ("Trực tiếp", "Door to door"), "online": ("Trực tuyến", "Online"),
-           "paper": ("Phiếu giấy", "Paper")}
+CHANNEL = {"door_to_door": ("Trực tiếp", "Door to door"), "online": ("Trực tuyến", "Online"), "paper": ("Phiếu giấy", "Paper")}
 SEX = {"male": ("Nam", "Male"), "female": ("Nữ", "Female"), "other": ("Khác", "Other")}
 ROLE = {
     "ward_admin": ("Cán bộ phường", "Ward staff"),

@@ -5,6 +5,7 @@ files are personal data, scoped exactly as the export's rows (its ward, the view
 submissions, the chosen groups). Members are named `<submission id>/<file name>`, the file name
 being the answer's value in the workbook.
 """
+
 from __future__ import annotations
 
 import zipfile
@@ -22,10 +23,12 @@ SUFFIX = "-media.zip"
 
 
 def _statement(scope: Scope):
-    return (sa.select(SubmissionFile, Submission.id)
-            .join(Submission, Submission.id == SubmissionFile.submission_id)
-            .where(*scoped(Submission, scope, Submission.residential_group_id), SubmissionFile.received_at.is_not(None))
-            .order_by(Submission.id, SubmissionFile.id))
+    return (
+        sa.select(SubmissionFile, Submission.id)
+        .join(Submission, Submission.id == SubmissionFile.submission_id)
+        .where(*scoped(Submission, scope, Submission.residential_group_id), SubmissionFile.received_at.is_not(None))
+        .order_by(Submission.id, SubmissionFile.id)
+    )
 
 
 def count(scope: Scope) -> int:

@@ -1,4 +1,5 @@
 """Export jobs: one row per export asked for, so a second one by the same person waits its turn."""
+
 from __future__ import annotations
 
 import enum

@@ -4,6 +4,7 @@ The same functions serve the web (a download now for a small export, a worker's 
 progress bar for a large one: survey_app/exports/tasks.py) and the command line. A file is written under a temporary name
 beside its target and renamed when complete, so a failed export leaves no half-written file.
 """
+
 from __future__ import annotations
 
 import os
@@ -57,8 +58,16 @@ class ExportError(Exception):
 # ---------------------------------------------------------------- what is exported
 
 
-def resolve_scope(actor: User | None, *, ward_id=None, ward_code: str | None = None, group_ids=None,
-                  group_codes=None, lang: str = "vi", codes: bool = False) -> Scope:
+def resolve_scope(
+    actor: User | None,
+    *,
+    ward_id=None,
+    ward_code: str | None = None,
+    group_ids=None,
+    group_codes=None,
+    lang: str = "vi",
+    codes: bool = False,
+) -> Scope:
     """Check who asks for which ward and groups; the scope to export, or ExportError saying what is wrong.
 
     `actor` None is the command line, which sees the ward as its admin does. Groups not given
@@ -67,22 +76,30 @@ def resolve_scope(actor: User | None, *, ward_id=None, ward_code: str | None = N
     if actor is not None and actor.role not in (Role.WARD_ADMIN, Role.TEAM_LEADER, *CITY_ROLES):
         raise ExportError(_l("Your role cannot export data."), 403)
     ward = _find_ward(ward_id, ward_code)
-    if actor is not None and not db.session.scalar(sa.select(sa.literal(True)).where(Ward.id == ward.id,
-                                                                                     visible(Ward, actor))):
+    if actor is not None and not db.session.scalar(sa.select(sa.literal(True)).where(Ward.id == ward.id, visible(Ward, actor))):
         raise ExportError(_l("You may not export the data of %(ward)s.", ward=ward.name), 403)
     viewer = actor or User(role=Role.WARD_ADMIN, ward_id=ward.id, username="cli", full_name="cli")
-    open_groups = dict(db.session.execute(
-        sa.select(ResidentialGroup.id, ResidentialGroup.code)
-        .where(ResidentialGroup.ward_id == ward.id, visible(ResidentialGroup, viewer))
-        .order_by(ResidentialGroup.code)).all())
+    open_groups = dict(
+        db.session.execute(
+            sa.select(ResidentialGroup.id, ResidentialGroup.code)
+            .where(ResidentialGroup.ward_id == ward.id, visible(ResidentialGroup, viewer))
+            .order_by(ResidentialGroup.code)
+        ).all()
+    )
     if not open_groups:
-        raise ExportError(_l("There is nothing to export: no residential group of %(ward)s is open to you.",
-                             ward=ward.name))
+        raise ExportError(_l("There is nothing to export: no residential group of %(ward)s is open to you.", ward=ward.name))
     chosen = _chosen_groups(ward, open_groups, group_ids, group_codes)
     return Scope(
-        ward_id=ward.id, ward_code=ward.code, ward_name=ward.name, group_ids=tuple(chosen), viewer=viewer,
-        actor=actor, secret=export_pseudonym_key(), lang="en" if lang == "en" else "vi",
-        codes=bool(codes), all_groups=len(chosen) == len(open_groups),
+        ward_id=ward.id,
+        ward_code=ward.code,
+        ward_name=ward.name,
+        group_ids=tuple(chosen),
+        viewer=viewer,
+        actor=actor,
+        secret=export_pseudonym_key(),
+        lang="en" if lang == "en" else "vi",
+        codes=bool(codes),
+        all_groups=len(chosen) == len(open_groups),
         sensitive=privacy.allowed(ward.export_sensitive_fields),
         survey_year=ward.survey_starts_on.year if ward.survey_starts_on else datetime.now(local_zone()).year,
     )
@@ -135,19 +152,24 @@ def _chosen_groups(ward: Ward, open_groups: dict[int, str], group_ids, group_cod
 def _unknown_groups(ward: Ward, unknown: list, by_code: bool) -> ExportError:
     """Say which groups are not in the ward and which are in it but not open to the user."""
     column = ResidentialGroup.code if by_code else ResidentialGroup.id
-    in_ward = set(db.session.scalars(sa.select(column).where(ResidentialGroup.ward_id == ward.id,
-                                                             column.in_(unknown))))
+    in_ward = set(db.session.scalars(sa.select(column).where(ResidentialGroup.ward_id == ward.id, column.in_(unknown))))
     if by_code:
         names = {code: code for code in unknown}
     else:
-        names = dict(db.session.execute(sa.select(ResidentialGroup.id, ResidentialGroup.code)
-                                        .where(ResidentialGroup.id.in_(unknown))).all())
+        names = dict(
+            db.session.execute(
+                sa.select(ResidentialGroup.id, ResidentialGroup.code).where(ResidentialGroup.id.in_(unknown))
+            ).all()
+        )
     outside = [str(names.get(g, g)) for g in unknown if g not in in_ward]
     if outside:
-        return ExportError(_l("These residential groups are not part of %(ward)s: %(groups)s.",
-                              ward=ward.name, groups=", ".join(outside)))
-    return ExportError(_l("You may not export these residential groups: %(groups)s.",
-                          groups=", ".join(str(names.get(g, g)) for g in unknown)), 403)
+        return ExportError(
+            _l("These residential groups are not part of %(ward)s: %(groups)s.", ward=ward.name, groups=", ".join(outside))
+        )
+    return ExportError(
+        _l("You may not export these residential groups: %(groups)s.", groups=", ".join(str(names.get(g, g)) for g in unknown)),
+        403,
+    )
 
 
 # ---------------------------------------------------------------- writing a file
@@ -159,8 +181,9 @@ def base_name(scope: Scope) -> str:
     return f"{scope.ward_code}{'' if scope.all_groups else '-groups'}-{stamp}"
 
 
-def write_export(scope: Scope, fmt: ExportFormat, target: Path, progress=writers.no_progress,
-                 sheets: list[Sheet] | None = None) -> dict[str, int]:
+def write_export(
+    scope: Scope, fmt: ExportFormat, target: Path, progress=writers.no_progress, sheets: list[Sheet] | None = None
+) -> dict[str, int]:
     """Write the export at `target` (a file; a folder for CSV without .zip): all of it, or nothing.
 
     The file is written under a hidden temporary name in the same folder and renamed at the end.
@@ -206,14 +229,31 @@ def audit(scope: Scope, fmt: ExportFormat, counts: dict[str, int], via: str) -> 
     counts the hidden small cells per sheet (city roles), `sensitive` the ticked sensitive answers
     carried: field names and numbers, never a value from the file.
     """
-    detail = {"sheets": list(counts), "rows": counts, "groups": list(scope.group_ids), "format": fmt.value,
-              "codes": scope.codes, "lang": scope.lang, "personal": scope.personal, "via": via}
+    detail = {
+        "sheets": list(counts),
+        "rows": counts,
+        "groups": list(scope.group_ids),
+        "format": fmt.value,
+        "codes": scope.codes,
+        "lang": scope.lang,
+        "personal": scope.personal,
+        "via": via,
+    }
     if not scope.personal:
-        detail.update(figures_only=scope.figures_only, left_out=left_out(scope),
-                      suppressed=dict(scope.notes.get("suppressed", {})),
-                      sensitive=[] if scope.figures_only else sorted(scope.sensitive))
-    record("export.workbook" if fmt == ExportFormat.XLSX else "export.csv", user=scope.actor,
-           ward_id=scope.ward_id, object_type="ward", object_id=scope.ward_id, detail=detail)
+        detail.update(
+            figures_only=scope.figures_only,
+            left_out=left_out(scope),
+            suppressed=dict(scope.notes.get("suppressed", {})),
+            sensitive=[] if scope.figures_only else sorted(scope.sensitive),
+        )
+    record(
+        "export.workbook" if fmt == ExportFormat.XLSX else "export.csv",
+        user=scope.actor,
+        ward_id=scope.ward_id,
+        object_type="ward",
+        object_id=scope.ward_id,
+        detail=detail,
+    )
 
 
 # ---------------------------------------------------------------- jobs
@@ -231,18 +271,24 @@ def release_stale() -> None:
     or command), and any whose worker's job has ended without closing it; an export whose job is
     still queued or running is the worker's (a dead worker's job is taken again)."""
     ended = sa.select(Job.id).where(Job.state.not_in(ACTIVE_STATES))
-    stale = db.session.scalars(sa.select(ExportJob.id).where(
-        ExportJob.status == ExportStatus.RUNNING,
-        sa.or_(sa.and_(ExportJob.job_id.is_(None), ExportJob.heartbeat_at < utcnow() - STALE_AFTER),
-               ExportJob.job_id.in_(ended)))).all()
+    stale = db.session.scalars(
+        sa.select(ExportJob.id).where(
+            ExportJob.status == ExportStatus.RUNNING,
+            sa.or_(
+                sa.and_(ExportJob.job_id.is_(None), ExportJob.heartbeat_at < utcnow() - STALE_AFTER), ExportJob.job_id.in_(ended)
+            ),
+        )
+    ).all()
     if stale:  # write only when there is something to close (SQLite: no lock taken otherwise)
-        db.session.execute(sa.update(ExportJob).where(ExportJob.id.in_(stale)).values(
-            status=ExportStatus.FAILED, running_key=None, error="interrupted", finished_at=utcnow()))
+        db.session.execute(
+            sa.update(ExportJob)
+            .where(ExportJob.id.in_(stale))
+            .values(status=ExportStatus.FAILED, running_key=None, error="interrupted", finished_at=utcnow())
+        )
 
 
 def busy_error() -> ExportError:
-    return ExportError(_l("An export you asked for is still being prepared. Wait until it is finished, "
-                          "then try again."), 409)
+    return ExportError(_l("An export you asked for is still being prepared. Wait until it is finished, then try again."), 409)
 
 
 def running_key(scope: Scope) -> str:
@@ -260,9 +306,16 @@ def ensure_idle(scope: Scope) -> None:
 def start_job(scope: Scope, fmt: ExportFormat, rows_total: int) -> ExportJob:
     """Record a running export; a second one by the same person is refused (the unique key decides races)."""
     ensure_idle(scope)
-    job = ExportJob(ward_id=scope.ward_id, user_id=scope.actor.id if scope.actor else None,
-                    running_key=running_key(scope), format=fmt, group_ids=list(scope.group_ids),
-                    include_codes=scope.codes, lang=scope.lang, rows_total=rows_total)
+    job = ExportJob(
+        ward_id=scope.ward_id,
+        user_id=scope.actor.id if scope.actor else None,
+        running_key=running_key(scope),
+        format=fmt,
+        group_ids=list(scope.group_ids),
+        include_codes=scope.codes,
+        lang=scope.lang,
+        rows_total=rows_total,
+    )
     db.session.add(job)
     try:
         db.session.flush()
@@ -285,8 +338,14 @@ def write_media(scope: Scope, workbook: Path) -> Path | None:
         return None
     target = workbook.with_name(media.name_beside(workbook))
     counts = media.write_zip(scope, target)
-    record("export.media", user=scope.actor, ward_id=scope.ward_id, object_type="ward", object_id=scope.ward_id,
-           detail={"groups": list(scope.group_ids), "files": counts["files"], "bytes": counts["bytes"]})
+    record(
+        "export.media",
+        user=scope.actor,
+        ward_id=scope.ward_id,
+        object_type="ward",
+        object_id=scope.ward_id,
+        detail={"groups": list(scope.group_ids), "files": counts["files"], "bytes": counts["bytes"]},
+    )
     return target
 
 
@@ -316,8 +375,11 @@ def finish_job(job: ExportJob, counts: dict[str, int], file_path: str | None, do
 
 
 def fail_job(job_id: int, message: str) -> None:
-    db.session.execute(sa.update(ExportJob).where(ExportJob.id == job_id).values(
-        status=ExportStatus.FAILED, running_key=None, error=message[:255], finished_at=utcnow()))
+    db.session.execute(
+        sa.update(ExportJob)
+        .where(ExportJob.id == job_id)
+        .values(status=ExportStatus.FAILED, running_key=None, error=message[:255], finished_at=utcnow())
+    )
 
 
 def job_progress(job_id: int, beat=None):
@@ -331,8 +393,9 @@ def job_progress(job_id: int, beat=None):
             return
         last[0] = now
         with db.engine.begin() as connection:
-            connection.execute(sa.update(ExportJob).where(ExportJob.id == job_id)
-                               .values(rows_written=rows, heartbeat_at=utcnow()))
+            connection.execute(
+                sa.update(ExportJob).where(ExportJob.id == job_id).values(rows_written=rows, heartbeat_at=utcnow())
+            )
         if beat is not None:
             beat(rows)
 
@@ -341,8 +404,9 @@ def job_progress(job_id: int, beat=None):
 
 def queue_export(export: ExportJob) -> None:
     """Give a started export to the worker (flushed; the request commits)."""
-    job = enqueue("export", {"export_id": export.id}, ward_id=export.ward_id, user_id=export.user_id,
-                  active_key=f"export:{export.id}")
+    job = enqueue(
+        "export", {"export_id": export.id}, ward_id=export.ward_id, user_id=export.user_id, active_key=f"export:{export.id}"
+    )
     export.job_id = job.id
 
 
@@ -353,8 +417,7 @@ def write_queued(export: ExportJob, beat=None) -> dict[str, int]:
     next try writes under a new name.
     """
     actor = db.session.get(User, export.user_id) if export.user_id else None
-    scope = resolve_scope(actor, ward_id=export.ward_id, group_ids=export.group_ids, lang=export.lang,
-                          codes=export.include_codes)
+    scope = resolve_scope(actor, ward_id=export.ward_id, group_ids=export.group_ids, lang=export.lang, codes=export.include_codes)
     fmt = ExportFormat(export.format)
     stem, suffix = file_name(scope, fmt)
     target = free_target(exports_folder(), stem, suffix)
@@ -369,8 +432,9 @@ def purge_expired() -> None:
     """Delete finished files older than EXPORT_KEEP_HOURS and leftovers of interrupted exports."""
     keep = timedelta(hours=current_app.config.get("EXPORT_KEEP_HOURS", 24))
     folder, cutoff = exports_folder(), utcnow() - keep
-    for job in db.session.scalars(sa.select(ExportJob).where(ExportJob.status == ExportStatus.DONE,
-                                                             ExportJob.finished_at < cutoff)).all():
+    for job in db.session.scalars(
+        sa.select(ExportJob).where(ExportJob.status == ExportStatus.DONE, ExportJob.finished_at < cutoff)
+    ).all():
         deliver(job)
     oldest = time.time() - keep.total_seconds()
     for path in folder.iterdir():

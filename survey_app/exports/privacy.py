@@ -9,6 +9,7 @@ names, phone numbers and addresses are typed there (answers.PERSONAL_TYPES).
 Exact ages (a birth year, the `age` calculate) become an age band computed against the survey
 year, in the bands of the form's own `age_group` calculate, with "<15" below them.
 """
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -17,17 +18,17 @@ from flask_babel import lazy_gettext as _l
 SENSITIVE_TOPICS: dict[str, tuple[object, tuple[str, ...]]] = {
     "poverty": (_l("Poor or near-poor household (a9)"), ("a9_poor",)),
     "home_support": (_l("Someone in the household needs help at home (a10)"), ("a10_home_support",)),
-    "difficulty": (_l("Difficulties and disability (b4 and the disability calculation)"),
-                   ("b4_seeing", "b4_hearing", "b4_walking", "b4_remembering", "b4_selfcare",
-                    "b4_communicating", "disability")),
+    "difficulty": (
+        _l("Difficulties and disability (b4 and the disability calculation)"),
+        ("b4_seeing", "b4_hearing", "b4_walking", "b4_remembering", "b4_selfcare", "b4_communicating", "disability"),
+    ),
     "vulnerable": (_l("Lives alone, ethnic minority, difficulty reading (b5)"), ("b5_vulnerable",)),
     "scam": (_l("Targeted by an online or phone scam (v5)"), ("v5_scam",)),
 }
 SENSITIVE_FIELDS = frozenset(name for _label, names in SENSITIVE_TOPICS.values() for name in names)
 
 #: The form's age bands (its age_group calculate; planning/demand.AGE_BANDS), with children below.
-AGE_BANDS = ((0, 14, "<15"), (15, 24, "15–24"), (25, 39, "25–39"), (40, 59, "40–59"), (60, 74, "60–74"),
-             (75, 200, "75+"))
+AGE_BANDS = ((0, 14, "<15"), (15, 24, "15–24"), (25, 39, "25–39"), (40, 59, "40–59"), (60, 74, "60–74"), (75, 200, "75+"))
 
 
 def exact_age(name: str) -> bool:

@@ -5,6 +5,7 @@ see (`access.visible`). Small lookups (groups, teams, users) are read into dicts
 tables (households, persons, visits, support events, learners) are streamed in batches of
 `YIELD_PER` rows and never held in memory whole.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -64,13 +65,15 @@ def count(statement) -> int:
 
 def group_codes(scope: Scope) -> dict[int, str]:
     """Code of every residential group of the ward (a row may point to a group outside the selection)."""
-    return dict(db.session.execute(
-        sa.select(ResidentialGroup.id, ResidentialGroup.code).where(ResidentialGroup.ward_id == scope.ward_id)).all())
+    return dict(
+        db.session.execute(
+            sa.select(ResidentialGroup.id, ResidentialGroup.code).where(ResidentialGroup.ward_id == scope.ward_id)
+        ).all()
+    )
 
 
 def team_numbers(scope: Scope) -> dict[int, int]:
-    return dict(db.session.execute(
-        sa.select(SurveyTeam.id, SurveyTeam.number).where(SurveyTeam.ward_id == scope.ward_id)).all())
+    return dict(db.session.execute(sa.select(SurveyTeam.id, SurveyTeam.number).where(SurveyTeam.ward_id == scope.ward_id)).all())
 
 
 def user_names(scope: Scope) -> dict[int, str]:
@@ -79,22 +82,32 @@ def user_names(scope: Scope) -> dict[int, str]:
 
 
 def user_phones(scope: Scope) -> dict[int, str]:
-    return dict(db.session.execute(
-        sa.select(User.id, User.phone).where(User.ward_id == scope.ward_id, User.phone.is_not(None))).all())
+    return dict(
+        db.session.execute(sa.select(User.id, User.phone).where(User.ward_id == scope.ward_id, User.phone.is_not(None))).all()
+    )
 
 
 def member_count(scope: Scope) -> int:
     """Survey team members the viewer may see (for the progress bar)."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(User).where(
-        User.ward_id == scope.ward_id, User.survey_team_id.is_not(None), visible(User, scope.viewer))) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(User)
+            .where(User.ward_id == scope.ward_id, User.survey_team_id.is_not(None), visible(User, scope.viewer))
+        )
+        or 0
+    )
 
 
 def support_counts(scope: Scope) -> dict[int, int]:
     """Support events per volunteer, in the chosen groups."""
-    return dict(db.session.execute(
-        sa.select(SupportEvent.volunteer_id, sa.func.count())
-        .where(*scoped(SupportEvent, scope, SupportEvent.residential_group_id))
-        .group_by(SupportEvent.volunteer_id)).all())
+    return dict(
+        db.session.execute(
+            sa.select(SupportEvent.volunteer_id, sa.func.count())
+            .where(*scoped(SupportEvent, scope, SupportEvent.residential_group_id))
+            .group_by(SupportEvent.volunteer_id)
+        ).all()
+    )
 
 
 # ---------------------------------------------------------------- households and persons
@@ -104,8 +117,12 @@ def latest_submissions(scope: Scope):
     """Subquery: id of each household's latest household-form submission that was not rejected."""
     return (
         sa.select(Submission.household_id, sa.func.max(Submission.id).label("submission_id"))
-        .where(Submission.ward_id == scope.ward_id, Submission.household_id.is_not(None),
-               Submission.form_id == HOUSEHOLD_FORM, Submission.review_status != ReviewStatus.REJECTED)
+        .where(
+            Submission.ward_id == scope.ward_id,
+            Submission.household_id.is_not(None),
+            Submission.form_id == HOUSEHOLD_FORM,
+            Submission.review_status != ReviewStatus.REJECTED,
+        )
         .group_by(Submission.household_id)
         .subquery()
     )
@@ -115,14 +132,25 @@ def households(scope: Scope):
     """Households with their visit count, last visit and latest submission (answers as stored)."""
     visits = (
         sa.select(Visit.household_id, sa.func.count().label("visits"), sa.func.max(Visit.visited_at).label("last"))
-        .where(Visit.ward_id == scope.ward_id).group_by(Visit.household_id).subquery()
+        .where(Visit.ward_id == scope.ward_id)
+        .group_by(Visit.household_id)
+        .subquery()
     )
     latest = latest_submissions(scope)
     return (
         sa.select(
-            Household.id, Household.residential_group_id, Household.address, Household.head_name,
-            Household.status, sa.func.coalesce(visits.c.visits, 0), visits.c.last, Submission.id,
-            Submission.form_version, Submission.channel, Submission.review_status, Submission.received_at,
+            Household.id,
+            Household.residential_group_id,
+            Household.address,
+            Household.head_name,
+            Household.status,
+            sa.func.coalesce(visits.c.visits, 0),
+            visits.c.last,
+            Submission.id,
+            Submission.form_version,
+            Submission.channel,
+            Submission.review_status,
+            Submission.received_at,
             Submission.answers,
         )
         .join(ResidentialGroup, ResidentialGroup.id == Household.residential_group_id)
@@ -147,14 +175,25 @@ def persons(scope: Scope):
     """
     return (
         sa.select(
-            Person.id, Person.household_id, Person.residential_group_id, Person.line_no, Person.full_name,
-            Person.birth_year, Person.sex, Person.submission_id, Submission.form_version, Person.answer_index,
-            PersonIndicator.level, raw_json(Submission.answers),
+            Person.id,
+            Person.household_id,
+            Person.residential_group_id,
+            Person.line_no,
+            Person.full_name,
+            Person.birth_year,
+            Person.sex,
+            Person.submission_id,
+            Submission.form_version,
+            Person.answer_index,
+            PersonIndicator.level,
+            raw_json(Submission.answers),
         )
         .join(ResidentialGroup, ResidentialGroup.id == Person.residential_group_id)
         .outerjoin(Submission, Submission.id == Person.submission_id)
-        .outerjoin(PersonIndicator, sa.and_(PersonIndicator.submission_id == Person.submission_id,
-                                            PersonIndicator.member_index == Person.answer_index))
+        .outerjoin(
+            PersonIndicator,
+            sa.and_(PersonIndicator.submission_id == Person.submission_id, PersonIndicator.member_index == Person.answer_index),
+        )
         .where(*scoped(Person, scope, Person.residential_group_id))
         .order_by(ResidentialGroup.code, Person.household_id, Person.line_no, Person.id)
     )
@@ -166,8 +205,16 @@ def persons(scope: Scope):
 def visits(scope: Scope):
     return (
         sa.select(
-            Visit.id, Visit.household_id, Visit.residential_group_id, Visit.survey_team_id, Visit.surveyor_id,
-            Visit.outcome, Visit.visited_at, Visit.latitude, Visit.longitude, Visit.accuracy_m,
+            Visit.id,
+            Visit.household_id,
+            Visit.residential_group_id,
+            Visit.survey_team_id,
+            Visit.surveyor_id,
+            Visit.outcome,
+            Visit.visited_at,
+            Visit.latitude,
+            Visit.longitude,
+            Visit.accuracy_m,
             Visit.submission_id,
         )
         .where(*scoped(Visit, scope, Visit.residential_group_id))
@@ -179,9 +226,15 @@ def versions(scope: Scope):
     """Every version of the scope's corrected submissions (a submission never corrected has none)."""
     return (
         sa.select(
-            SubmissionVersion.submission_id, Submission.household_id, Submission.residential_group_id,
-            SubmissionVersion.number, SubmissionVersion.source, SubmissionVersion.created_at,
-            SubmissionVersion.author_id, SubmissionVersion.reason, SubmissionVersion.answers,
+            SubmissionVersion.submission_id,
+            Submission.household_id,
+            Submission.residential_group_id,
+            SubmissionVersion.number,
+            SubmissionVersion.source,
+            SubmissionVersion.created_at,
+            SubmissionVersion.author_id,
+            SubmissionVersion.reason,
+            SubmissionVersion.answers,
         )
         .join(Submission, Submission.id == SubmissionVersion.submission_id)
         .where(*scoped(Submission, scope, Submission.residential_group_id))
@@ -192,10 +245,20 @@ def versions(scope: Scope):
 def support_events(scope: Scope):
     return (
         sa.select(
-            SupportEvent.id, SupportEvent.occurred_at, SupportEvent.residential_group_id,
-            SupportEvent.survey_team_id, SupportEvent.volunteer_id, SupportEvent.household_id,
-            SupportEvent.person_id, SupportEvent.anon_age_group, SupportEvent.anon_sex, SupportEvent.place,
-            SupportEvent.outcome, SupportEvent.minutes, SupportEvent.follow_up_of_id, SupportEvent.other_text,
+            SupportEvent.id,
+            SupportEvent.occurred_at,
+            SupportEvent.residential_group_id,
+            SupportEvent.survey_team_id,
+            SupportEvent.volunteer_id,
+            SupportEvent.household_id,
+            SupportEvent.person_id,
+            SupportEvent.anon_age_group,
+            SupportEvent.anon_sex,
+            SupportEvent.place,
+            SupportEvent.outcome,
+            SupportEvent.minutes,
+            SupportEvent.follow_up_of_id,
+            SupportEvent.other_text,
         )
         .where(*scoped(SupportEvent, scope, SupportEvent.residential_group_id))
         .order_by(SupportEvent.occurred_at, SupportEvent.id)
@@ -204,9 +267,14 @@ def support_events(scope: Scope):
 
 def support_types(scope: Scope) -> dict[int, tuple[str, str, str]]:
     """The ward's support types: id -> (code, name_vi, name_en)."""
-    return {row.id: (row.code, row.name_vi, row.name_en) for row in db.session.execute(
-        sa.select(SupportType.id, SupportType.code, SupportType.name_vi, SupportType.name_en)
-        .where(SupportType.ward_id == scope.ward_id))}
+    return {
+        row.id: (row.code, row.name_vi, row.name_en)
+        for row in db.session.execute(
+            sa.select(SupportType.id, SupportType.code, SupportType.name_vi, SupportType.name_en).where(
+                SupportType.ward_id == scope.ward_id
+            )
+        )
+    }
 
 
 def event_types(event_ids: list[int]) -> dict[int, list[int]]:
@@ -214,9 +282,10 @@ def event_types(event_ids: list[int]) -> dict[int, list[int]]:
     found: dict[int, list[int]] = {}
     table = support_event_types
     for event_id, type_id in db.session.execute(
-            sa.select(table.c.support_event_id, table.c.support_type_id)
-            .where(table.c.support_event_id.in_(event_ids))
-            .order_by(table.c.support_event_id, table.c.support_type_id)):
+        sa.select(table.c.support_event_id, table.c.support_type_id)
+        .where(table.c.support_event_id.in_(event_ids))
+        .order_by(table.c.support_event_id, table.c.support_type_id)
+    ):
         found.setdefault(event_id, []).append(type_id)
     return found
 
@@ -230,19 +299,32 @@ def plan(scope: Scope) -> TrainingPlan | None:
 
 def plan_classes(scope: Scope, plan_id: int):
     """Classes held in the chosen groups, with their size and the Person row of a resident trainer."""
-    size = (sa.select(sa.func.count()).where(PlanLearner.plan_class_id == PlanClass.id)
-            .correlate(PlanClass).scalar_subquery())
+    size = sa.select(sa.func.count()).where(PlanLearner.plan_class_id == PlanClass.id).correlate(PlanClass).scalar_subquery()
     trainer = aliased(Person)
     return (
         sa.select(
-            PlanClass.id, PlanClass.session, PlanClass.module, PlanClass.venue_group_id,
-            ResidentialGroup.venue_name, PlanClass.time_slot, PlanClass.level_band, PlanClass.trainer_user_id,
-            PlanClass.trainer_submission_id, PlanClass.trainer_line_no, PlanClass.trainer_name,
-            PlanClass.locked, size, trainer.id,
+            PlanClass.id,
+            PlanClass.session,
+            PlanClass.module,
+            PlanClass.venue_group_id,
+            ResidentialGroup.venue_name,
+            PlanClass.time_slot,
+            PlanClass.level_band,
+            PlanClass.trainer_user_id,
+            PlanClass.trainer_submission_id,
+            PlanClass.trainer_line_no,
+            PlanClass.trainer_name,
+            PlanClass.locked,
+            size,
+            trainer.id,
         )
         .join(ResidentialGroup, ResidentialGroup.id == PlanClass.venue_group_id)
-        .outerjoin(trainer, sa.and_(trainer.submission_id == PlanClass.trainer_submission_id,
-                                    trainer.answer_index == PlanClass.trainer_line_no - 1))
+        .outerjoin(
+            trainer,
+            sa.and_(
+                trainer.submission_id == PlanClass.trainer_submission_id, trainer.answer_index == PlanClass.trainer_line_no - 1
+            ),
+        )
         .where(PlanClass.plan_id == plan_id, *scoped(PlanClass, scope, PlanClass.venue_group_id))
         .order_by(PlanClass.session, PlanClass.module, ResidentialGroup.code, PlanClass.time_slot, PlanClass.id)
     )
@@ -252,14 +334,25 @@ def plan_learners(scope: Scope, plan_id: int):
     """Learners with their class and the Person row that recorded them (for a stable reference)."""
     return (
         sa.select(
-            PlanLearner.plan_class_id, PlanLearner.module, PlanLearner.residential_group_id, Person.id,
-            PlanLearner.submission_id, PlanLearner.line_no, PlanLearner.full_name, PlanLearner.level,
-            PlanLearner.asked, PlanLearner.priority, PlanLearner.reasons, PlanClass.session, PlanClass.time_slot,
+            PlanLearner.plan_class_id,
+            PlanLearner.module,
+            PlanLearner.residential_group_id,
+            Person.id,
+            PlanLearner.submission_id,
+            PlanLearner.line_no,
+            PlanLearner.full_name,
+            PlanLearner.level,
+            PlanLearner.asked,
+            PlanLearner.priority,
+            PlanLearner.reasons,
+            PlanClass.session,
+            PlanClass.time_slot,
         )
         .join(PlanClass, PlanClass.id == PlanLearner.plan_class_id)
         .join(ResidentialGroup, ResidentialGroup.id == PlanLearner.residential_group_id)
-        .outerjoin(Person, sa.and_(Person.submission_id == PlanLearner.submission_id,
-                                   Person.answer_index == PlanLearner.line_no - 1))
+        .outerjoin(
+            Person, sa.and_(Person.submission_id == PlanLearner.submission_id, Person.answer_index == PlanLearner.line_no - 1)
+        )
         .where(PlanLearner.plan_id == plan_id, *scoped(PlanLearner, scope, PlanLearner.residential_group_id))
         .order_by(ResidentialGroup.code, PlanLearner.plan_class_id, PlanLearner.full_name, PlanLearner.id)
     )

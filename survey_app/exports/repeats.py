@@ -6,6 +6,7 @@ with 1-based entry numbers along the way ("812/members[2]/phones[1]"), and a PAR
 the entry it is inside ("812/members[2]"; just "812", the submission id, for a repeat at the top).
 When a repeat sits inside the members, the persons sheet gets a KEY column too (persons_sheet).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -46,20 +47,32 @@ def keys_members(repeats: list[RepeatLayout]) -> bool:
 
 def repeat_sheet(scope: Scope, repeat: RepeatLayout, household_kind: str) -> Sheet:
     """The entries of one repeat; `household_kind` is the pseudonym kind of household ids."""
-    columns = [Column(KEY, "KEY", "KEY", TEXT, 24), Column(PARENT_KEY, "PARENT_KEY", "PARENT_KEY", TEXT, 22),
-               ref_column(scope, "household_id", "Mã hộ", "Household id"),
-               Column("group", "Tổ dân phố", "Residential group", TEXT, 10),
-               id_column("submission_id", "Mã phiếu", "Submission id", 10)]
+    columns = [
+        Column(KEY, "KEY", "KEY", TEXT, 24),
+        Column(PARENT_KEY, "PARENT_KEY", "PARENT_KEY", TEXT, 22),
+        ref_column(scope, "household_id", "Mã hộ", "Household id"),
+        Column("group", "Tổ dân phố", "Residential group", TEXT, 10),
+        id_column("submission_id", "Mã phiếu", "Submission id", 10),
+    ]
     loop = [label_in(c["label"], scope.lang, c["name"]) for c in repeat.loop] if repeat.loop else None
     if loop is not None:  # a loop's entry is one choice of its list
-        columns.append(Column("choice", "Lựa chọn", "Choice", TEXT, 16,
-                              "; ".join(f"{c['name']} = {label_in(c['label'], 'vi', c['name'])}" for c in repeat.loop)))
+        columns.append(
+            Column(
+                "choice",
+                "Lựa chọn",
+                "Choice",
+                TEXT,
+                16,
+                "; ".join(f"{c['name']} = {label_in(c['label'], 'vi', c['name'])}" for c in repeat.loop),
+            )
+        )
     columns += repeat.layout.columns()
     statement = queries.households(scope)
 
     def found():
-        for hid, group_id, *_rest, sid, _version, _channel, _review, _received, answers in \
-                queries.stream(statement, queries.YIELD_PER_ANSWERS):
+        for hid, group_id, *_rest, sid, _version, _channel, _review, _received, answers in queries.stream(
+            statement, queries.YIELD_PER_ANSWERS
+        ):
             if sid is None:
                 continue
             for steps, entry in entries(answers, repeat.path):
@@ -74,5 +87,12 @@ def repeat_sheet(scope: Scope, repeat: RepeatLayout, household_kind: str) -> She
                 head += (loop[index] if index < len(loop) else None,)
             yield (*head, *values(entry))
 
-    return Sheet(f"repeat_{repeat.name}", f"Lặp {repeat.name}", f"Repeat {repeat.name}", columns, rows,
-                 lambda: sum(1 for _ in found()), freeze_columns=2)
+    return Sheet(
+        f"repeat_{repeat.name}",
+        f"Lặp {repeat.name}",
+        f"Repeat {repeat.name}",
+        columns,
+        rows,
+        lambda: sum(1 for _ in found()),
+        freeze_columns=2,
+    )

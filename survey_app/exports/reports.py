@@ -7,6 +7,7 @@ Coverage, team and member figures and the indicators reuse the dashboard's queri
 For city roles (`Scope.figures_only`) the counts go through disclosure.protect first: the
 groups, the totals and the teams are protected together, since each is a sum of the others.
 """
+
 from __future__ import annotations
 
 from functools import partial
@@ -53,9 +54,11 @@ def _lines_of(key, row: dict) -> list[list]:
     """The sums a row shows: its statuses make its listed households; visited and not visited too;
     remaining is the larger of expected and listed less the closed statuses."""
     cell = lambda name: (key, name)  # noqa: E731
-    return [[cell(n) for n in ("done", *STATUS_COLUMNS, "listed")],
-            [cell("visited"), cell("not_visited"), cell("listed")],
-            [cell(n) for n in ("remaining", "expected", "listed", "done", "refused", "moved", "not_found")]]
+    return [
+        [cell(n) for n in ("done", *STATUS_COLUMNS, "listed")],
+        [cell("visited"), cell("not_visited"), cell("listed")],
+        [cell(n) for n in ("remaining", "expected", "listed", "done", "refused", "moved", "not_found")],
+    ]
 
 
 def coverage_figures(scope: Scope) -> dict:
@@ -78,8 +81,9 @@ def coverage_figures(scope: Scope) -> dict:
         for team in teams:
             cells.update({(("team", team["id"]), name): team[name] for name in TEAM_COUNTS})
             own = [g["id"] for g in groups if g["team_id"] == team["id"]]
-            lines += [[(("team", team["id"]), name)] + [(("g", gid), name) for gid in own]
-                      for name in TEAM_COUNTS if name != "members"]
+            lines += [
+                [(("team", team["id"]), name)] + [(("g", gid), name) for gid in own] for name in TEAM_COUNTS if name != "members"
+            ]
         hidden = protect(cells, lines)
     scope.cache["figures"] = found = {"groups": groups, "total": total, "teams": teams, "hidden": hidden}
     return found
@@ -98,15 +102,16 @@ def _share(found: dict, key, value, *names: str):
 
 
 def summary_sheet(scope: Scope) -> Sheet:
-    columns = [Column("section", "Nhóm chỉ tiêu", "Section", TEXT, 26),
-               Column("indicator", "Chỉ tiêu", "Indicator", TEXT, 52),
-               Column("key", "Mã chỉ tiêu", "Key", TEXT, 20),
-               Column("value", "Số lượng", "Count", INT, 11),
-               Column("of", "Trên tổng số", "Out of", INT, 11),
-               Column("share", "Tỷ lệ", "Share", PERCENT, 9),
-               Column("target", "Mục tiêu kế hoạch", "Plan target", PERCENT, 11)]
-    return Sheet("summary", "Tổng hợp", "Summary", columns, partial(_summary_rows, scope), lambda: 0,
-                 freeze_columns=2)
+    columns = [
+        Column("section", "Nhóm chỉ tiêu", "Section", TEXT, 26),
+        Column("indicator", "Chỉ tiêu", "Indicator", TEXT, 52),
+        Column("key", "Mã chỉ tiêu", "Key", TEXT, 20),
+        Column("value", "Số lượng", "Count", INT, 11),
+        Column("of", "Trên tổng số", "Out of", INT, 11),
+        Column("share", "Tỷ lệ", "Share", PERCENT, 9),
+        Column("target", "Mục tiêu kế hoạch", "Plan target", PERCENT, 11),
+    ]
+    return Sheet("summary", "Tổng hợp", "Summary", columns, partial(_summary_rows, scope), lambda: 0, freeze_columns=2)
 
 
 def _summary_rows(scope: Scope):
@@ -115,8 +120,7 @@ def _summary_rows(scope: Scope):
     total, totals_key = found["total"], ("t", 0)
     coverage = "Tiến độ khảo sát" if vi else "Survey coverage"
     figures = [
-        ("expected", "Hộ dự kiến (theo sổ của phường)", "Expected households (ward registers)", None,
-         None),
+        ("expected", "Hộ dự kiến (theo sổ của phường)", "Expected households (ward registers)", None, None),
         ("listed", "Hộ trong danh sách", "Households listed", None, None),
         ("visited", "Hộ đã đến", "Households visited", "expected", None),
         ("done", "Hộ đã khảo sát", "Households surveyed", "expected", 1.0),
@@ -127,16 +131,31 @@ def _summary_rows(scope: Scope):
         of = total[of_key] if of_key else None
         share = min(total[key] / of, 1.0) if of else None
         share = _share(found, totals_key, share, key, *((of_key,) if of_key else ()))
-        yield (coverage, label_vi if vi else label_en, f"coverage.{key}", _count(found, totals_key, key, total[key]),
-               None if of_key is None else _count(found, totals_key, of_key, of), share, target)
+        yield (
+            coverage,
+            label_vi if vi else label_en,
+            f"coverage.{key}",
+            _count(found, totals_key, key, total[key]),
+            None if of_key is None else _count(found, totals_key, of_key, of),
+            share,
+            target,
+        )
     events, minutes = db.session.execute(
-        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(SupportEvent.minutes), 0))
-        .where(*queries.scoped(SupportEvent, scope, SupportEvent.residential_group_id))).one()
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(SupportEvent.minutes), 0)).where(
+            *queries.scoped(SupportEvent, scope, SupportEvent.residential_group_id)
+        )
+    ).one()
     support = "Bình dân học vụ số" if vi else "Bình dân học vụ số (support)"
-    yield (support, "Lượt hỗ trợ người dân" if vi else "Support events", "support.events",
-           _small(scope, events), None, None, None)
-    yield (support, "Số phút hỗ trợ" if vi else "Minutes of help", "support.minutes", int(minutes),
-           None, None, None)
+    yield (
+        support,
+        "Lượt hỗ trợ người dân" if vi else "Support events",
+        "support.events",
+        _small(scope, events),
+        None,
+        None,
+        None,
+    )
+    yield (support, "Số phút hỗ trợ" if vi else "Minutes of help", "support.minutes", int(minutes), None, None, None)
     yield from _indicator_rows(scope, found)
 
 
@@ -162,17 +181,38 @@ def _indicator_rows(scope: Scope, found: dict):
     yield sections["levels"], adults, "adults", adults_cell, None, None, None
     share = bucket["proxy"] / bucket["adults"] if bucket["adults"] else None
     proxy_cell = count(bucket["proxy"])
-    yield (sections["levels"], proxy, "proxy", proxy_cell, adults_cell,
-           None if HIDDEN in (proxy_cell, adults_cell) else share, None)
+    yield (
+        sections["levels"],
+        proxy,
+        "proxy",
+        proxy_cell,
+        adults_cell,
+        None if HIDDEN in (proxy_cell, adults_cell) else share,
+        None,
+    )
     for indicator in INDICATORS:
         figures_ = bucket["indicators"][indicator.key]
         n, of = count(figures_["n"]), count(figures_["of"])
-        yield (sections.get(indicator.section, indicator.section), names.get(indicator.key, indicator.key),
-               indicator.key, n, of, None if HIDDEN in (n, of) else figures_["share"], targets.get(indicator.key))
-    yield ("Ghi chú" if vi else "Note",
-           "Kỹ năng số là các việc người dân tự khai đã làm trong 3 tháng qua, không phải bài kiểm tra."
-           if vi else "Digital skills are activities people say they did in the last 3 months, not a test.",
-           "note.self_reported", None, None, None, None)
+        yield (
+            sections.get(indicator.section, indicator.section),
+            names.get(indicator.key, indicator.key),
+            indicator.key,
+            n,
+            of,
+            None if HIDDEN in (n, of) else figures_["share"],
+            targets.get(indicator.key),
+        )
+    yield (
+        "Ghi chú" if vi else "Note",
+        "Kỹ năng số là các việc người dân tự khai đã làm trong 3 tháng qua, không phải bài kiểm tra."
+        if vi
+        else "Digital skills are activities people say they did in the last 3 months, not a test.",
+        "note.self_reported",
+        None,
+        None,
+        None,
+        None,
+    )
 
 
 # ---------------------------------------------------------------- coverage by group
@@ -180,17 +220,19 @@ def _indicator_rows(scope: Scope, found: dict):
 
 def coverage_sheet(scope: Scope) -> Sheet:
     status = {key: pair for key, pair in labels.HOUSEHOLD_STATUS.items()}
-    columns = [Column("group", "Tổ dân phố", "Residential group", TEXT, 10),
-               Column("group_name", "Tên tổ dân phố", "Group name", TEXT, 24),
-               id_column("team", "Tổ khảo sát", "Survey team", 8),
-               Column("expected", "Hộ dự kiến", "Expected households", INT, 10),
-               Column("listed", "Hộ trong danh sách", "Households listed", INT, 10),
-               Column("visited", "Hộ đã đến", "Households visited", INT, 10),
-               Column("done", "Hộ đã khảo sát", "Households surveyed", INT, 10),
-               *(Column(key, *status[key], INT, 10) for key in STATUS_COLUMNS),
-               Column("people", "Người đã khảo sát", "People surveyed", INT, 10),
-               Column("remaining", "Hộ còn lại", "Households remaining", INT, 10),
-               Column("share", "Tỷ lệ hộ đã khảo sát", "Share surveyed", PERCENT, 10)]
+    columns = [
+        Column("group", "Tổ dân phố", "Residential group", TEXT, 10),
+        Column("group_name", "Tên tổ dân phố", "Group name", TEXT, 24),
+        id_column("team", "Tổ khảo sát", "Survey team", 8),
+        Column("expected", "Hộ dự kiến", "Expected households", INT, 10),
+        Column("listed", "Hộ trong danh sách", "Households listed", INT, 10),
+        Column("visited", "Hộ đã đến", "Households visited", INT, 10),
+        Column("done", "Hộ đã khảo sát", "Households surveyed", INT, 10),
+        *(Column(key, *status[key], INT, 10) for key in STATUS_COLUMNS),
+        Column("people", "Người đã khảo sát", "People surveyed", INT, 10),
+        Column("remaining", "Hộ còn lại", "Households remaining", INT, 10),
+        Column("share", "Tỷ lệ hộ đã khảo sát", "Share surveyed", PERCENT, 10),
+    ]
     keys = [c.key for c in columns]
 
     def rows():
@@ -202,11 +244,15 @@ def coverage_sheet(scope: Scope) -> Sheet:
             values["share"] = _share(found, key, row["share"], "done", "expected")
             yield tuple(values[key] for key in keys)
 
-    chart = Chart("Tỷ lệ hộ đã khảo sát theo tổ dân phố",
-                  "Share of households surveyed by residential group", category="group",
-                  values=("share",), sheet_vi="Biểu đồ độ bao phủ", sheet_en="Coverage chart")
-    return Sheet("coverage", "Theo tổ dân phố", "Coverage by group", columns, rows,
-                 lambda: len(scope.group_ids), chart=chart)
+    chart = Chart(
+        "Tỷ lệ hộ đã khảo sát theo tổ dân phố",
+        "Share of households surveyed by residential group",
+        category="group",
+        values=("share",),
+        sheet_vi="Biểu đồ độ bao phủ",
+        sheet_en="Coverage chart",
+    )
+    return Sheet("coverage", "Theo tổ dân phố", "Coverage by group", columns, rows, lambda: len(scope.group_ids), chart=chart)
 
 
 # ---------------------------------------------------------------- teams and members
@@ -214,41 +260,59 @@ def coverage_sheet(scope: Scope) -> Sheet:
 
 def team_sheets(scope: Scope) -> list[Sheet]:
     """Survey teams (figures over the chosen groups they cover) and each member's progress."""
+
     def teams():
         return coverage_figures(scope)["teams"]
 
-    team_columns = [id_column("team", "Tổ khảo sát", "Survey team", 8),
-                    Column("team_name", "Tên tổ", "Team name", TEXT, 22),
-                    Column("members", "Số thành viên", "Members", INT, 9),
-                    Column("groups", "Tổ dân phố phụ trách", "Residential groups covered", TEXT, 24),
-                    Column("expected", "Hộ dự kiến", "Expected households", INT, 10),
-                    Column("visited", "Hộ đã đến", "Households visited", INT, 10),
-                    Column("done", "Hộ đã khảo sát", "Households surveyed", INT, 10),
-                    Column("remaining", "Hộ còn lại", "Households remaining", INT, 10),
-                    Column("share", "Tỷ lệ hộ đã khảo sát", "Share surveyed", PERCENT, 10)]
+    team_columns = [
+        id_column("team", "Tổ khảo sát", "Survey team", 8),
+        Column("team_name", "Tên tổ", "Team name", TEXT, 22),
+        Column("members", "Số thành viên", "Members", INT, 9),
+        Column("groups", "Tổ dân phố phụ trách", "Residential groups covered", TEXT, 24),
+        Column("expected", "Hộ dự kiến", "Expected households", INT, 10),
+        Column("visited", "Hộ đã đến", "Households visited", INT, 10),
+        Column("done", "Hộ đã khảo sát", "Households surveyed", INT, 10),
+        Column("remaining", "Hộ còn lại", "Households remaining", INT, 10),
+        Column("share", "Tỷ lệ hộ đã khảo sát", "Share surveyed", PERCENT, 10),
+    ]
 
     def team_rows():
         found = coverage_figures(scope)
         for t in found["teams"]:
             key = ("team", t["id"])
+
             def count(name, key=key, t=t):
                 return _count(found, key, name, t[name])
 
-            yield (t["number"], t["name"], count("members"), ", ".join(t["group_codes"]), count("expected"),
-                   count("visited"), count("done"), count("remaining"), _share(found, key, t["share"], "done", "expected"))
+            yield (
+                t["number"],
+                t["name"],
+                count("members"),
+                ", ".join(t["group_codes"]),
+                count("expected"),
+                count("visited"),
+                count("done"),
+                count("remaining"),
+                _share(found, key, t["share"], "done", "expected"),
+            )
 
-    member_columns = [id_column("team", "Tổ khảo sát", "Survey team", 8),
-                      ref_column(scope, "member_id", "Mã thành viên", "Member id")]
+    member_columns = [
+        id_column("team", "Tổ khảo sát", "Survey team", 8),
+        ref_column(scope, "member_id", "Mã thành viên", "Member id"),
+    ]
     if scope.personal:
-        member_columns += [Column("member", "Họ tên", "Full name", TEXT, 24),
-                           Column("phone", "Số điện thoại", "Phone number", TEXT, 13)]
-    member_columns += [Column("role", "Vai trò", "Role", TEXT, 14, choices=labels.describe(labels.ROLE)),
-                       Column("visits", "Lượt đến hộ", "Visits", INT, 9),
-                       Column("interviewed", "Hộ đã phỏng vấn", "Households interviewed", INT, 10),
-                       *(Column(key, *labels.VISIT_OUTCOME[key], INT, 10)
-                         for key in ("nobody_home", "refused", "moved", "not_found")),
-                       Column("people", "Người đã khảo sát", "People surveyed", INT, 10),
-                       Column("support_events", "Lượt hỗ trợ", "Support events", INT, 9)]
+        member_columns += [
+            Column("member", "Họ tên", "Full name", TEXT, 24),
+            Column("phone", "Số điện thoại", "Phone number", TEXT, 13),
+        ]
+    member_columns += [
+        Column("role", "Vai trò", "Role", TEXT, 14, choices=labels.describe(labels.ROLE)),
+        Column("visits", "Lượt đến hộ", "Visits", INT, 9),
+        Column("interviewed", "Hộ đã phỏng vấn", "Households interviewed", INT, 10),
+        *(Column(key, *labels.VISIT_OUTCOME[key], INT, 10) for key in ("nobody_home", "refused", "moved", "not_found")),
+        Column("people", "Người đã khảo sát", "People surveyed", INT, 10),
+        Column("support_events", "Lượt hỗ trợ", "Support events", INT, 9),
+    ]
 
     def member_rows():
         kept = {t["number"] for t in teams()}
@@ -261,15 +325,34 @@ def team_sheets(scope: Scope) -> list[Sheet]:
             row = (m["team_number"], ref(m["id"]))
             if scope.personal:
                 row += (m["name"], phones.get(m["id"]))
-            yield (*row, role(m["role"]), m["visits"], m["interviewed"], m["nobody_home"], m["refused"], m["moved"],
-                   m["not_found"], m["people"], helped.get(m["id"], 0))
+            yield (
+                *row,
+                role(m["role"]),
+                m["visits"],
+                m["interviewed"],
+                m["nobody_home"],
+                m["refused"],
+                m["moved"],
+                m["not_found"],
+                m["people"],
+                helped.get(m["id"], 0),
+            )
 
     team_sheet = Sheet("teams", "Tổ khảo sát", "Survey teams", team_columns, team_rows, lambda: len(teams()))
     if scope.figures_only:  # a row per member is about people: city roles get the teams' figures only
         return [team_sheet]
-    return [team_sheet,
-            Sheet("members", "Thành viên tổ", "Team members", member_columns, member_rows,
-                  lambda: queries.member_count(scope), freeze_columns=2)]
+    return [
+        team_sheet,
+        Sheet(
+            "members",
+            "Thành viên tổ",
+            "Team members",
+            member_columns,
+            member_rows,
+            lambda: queries.member_count(scope),
+            freeze_columns=2,
+        ),
+    ]
 
 
 # ---------------------------------------------------------------- training plan
@@ -298,17 +381,19 @@ def plan_sheets(scope: Scope) -> list[Sheet]:
     plan_id = plan.id if plan is not None else -1
     personal = scope.personal
     yes_no, slot = labels.picker(labels.YES_NO, scope.lang), labels.picker(labels.TIME_SLOT, scope.lang)
-    class_columns = [id_column("class_id", "Mã lớp", "Class id", 8),
-                     id_column("week", "Tuần", "Week", 6),
-                     Column("module", "Mô-đun", "Module", TEXT, 8),
-                     Column("module_title", "Nội dung", "Title", TEXT, 36),
-                     Column("venue_group", "Tổ dân phố (địa điểm)", "Venue group", TEXT, 10),
-                     Column("venue", "Địa điểm", "Venue", TEXT, 30),
-                     Column("time_slot", "Thời gian", "Time", TEXT, 16, choices=labels.describe(labels.TIME_SLOT)),
-                     Column("level_band", "Mức kỹ năng", "Levels", TEXT, 8),
-                     Column("trainer", "Người hướng dẫn", "Trainer", TEXT, 24),
-                     Column("locked", "Đã chốt", "Locked", TEXT, 8),
-                     Column("learners", "Số học viên", "Learners", INT, 9)]
+    class_columns = [
+        id_column("class_id", "Mã lớp", "Class id", 8),
+        id_column("week", "Tuần", "Week", 6),
+        Column("module", "Mô-đun", "Module", TEXT, 8),
+        Column("module_title", "Nội dung", "Title", TEXT, 36),
+        Column("venue_group", "Tổ dân phố (địa điểm)", "Venue group", TEXT, 10),
+        Column("venue", "Địa điểm", "Venue", TEXT, 30),
+        Column("time_slot", "Thời gian", "Time", TEXT, 16, choices=labels.describe(labels.TIME_SLOT)),
+        Column("level_band", "Mức kỹ năng", "Levels", TEXT, 8),
+        Column("trainer", "Người hướng dẫn", "Trainer", TEXT, 24),
+        Column("locked", "Đã chốt", "Locked", TEXT, 8),
+        Column("learners", "Số học viên", "Learners", INT, 9),
+    ]
     if scope.figures_only:  # who teaches is about a person: city roles get the classes and their sizes
         class_columns = [c for c in class_columns if c.key != "trainer"]
     classes = queries.plan_classes(scope, plan_id)
@@ -316,37 +401,89 @@ def plan_sheets(scope: Scope) -> list[Sheet]:
     def class_rows():
         titles, codes = _module_titles(scope.lang), queries.group_codes(scope)
         user_ref, person_ref = scope.ref(USER), scope.ref(PERSON)
-        for (cid, week, module, venue_group, venue, time_slot, band, trainer_user, _sid, _line, trainer_name,
-             locked, size, trainer_person) in queries.stream(classes):
+        for (
+            cid,
+            week,
+            module,
+            venue_group,
+            venue,
+            time_slot,
+            band,
+            trainer_user,
+            _sid,
+            _line,
+            trainer_name,
+            locked,
+            size,
+            trainer_person,
+        ) in queries.stream(classes):
             if personal:
                 trainer = trainer_name
             else:
                 trainer = user_ref(trainer_user) if trainer_user is not None else person_ref(trainer_person)
             if scope.figures_only:
-                yield (cid, week, module.upper(), titles.get(module, module), codes.get(venue_group), venue,
-                       slot(time_slot), band, yes_no(locked), _small(scope, size))
+                yield (
+                    cid,
+                    week,
+                    module.upper(),
+                    titles.get(module, module),
+                    codes.get(venue_group),
+                    venue,
+                    slot(time_slot),
+                    band,
+                    yes_no(locked),
+                    _small(scope, size),
+                )
                 continue
-            yield (cid, week, module.upper(), titles.get(module, module), codes.get(venue_group), venue,
-                   slot(time_slot), band, trainer, yes_no(locked), size)
+            yield (
+                cid,
+                week,
+                module.upper(),
+                titles.get(module, module),
+                codes.get(venue_group),
+                venue,
+                slot(time_slot),
+                band,
+                trainer,
+                yes_no(locked),
+                size,
+            )
 
-    learner_columns = [id_column("class_id", "Mã lớp", "Class id", 8),
-                       id_column("week", "Tuần", "Week", 6),
-                       Column("module", "Mô-đun", "Module", TEXT, 8),
-                       Column("time_slot", "Thời gian", "Time", TEXT, 16),
-                       Column("group", "Tổ dân phố", "Residential group", TEXT, 10),
-                       ref_column(scope, "person_id", "Mã nhân khẩu", "Person id")]
+    learner_columns = [
+        id_column("class_id", "Mã lớp", "Class id", 8),
+        id_column("week", "Tuần", "Week", 6),
+        Column("module", "Mô-đun", "Module", TEXT, 8),
+        Column("time_slot", "Thời gian", "Time", TEXT, 16),
+        Column("group", "Tổ dân phố", "Residential group", TEXT, 10),
+        ref_column(scope, "person_id", "Mã nhân khẩu", "Person id"),
+    ]
     if personal:
         learner_columns.append(Column("full_name", "Họ tên", "Full name", TEXT, 24))
-    learner_columns += [Column("level", "Mức kỹ năng số", "Digital skill level", TEXT, 9),
-                        Column("asked", "Đăng ký học", "Asked for it", TEXT, 9),
-                        Column("priority", "Mức ưu tiên", "Priority", DECIMAL, 9),
-                        Column("reasons", "Lý do", "Reasons", TEXT, 30)]
+    learner_columns += [
+        Column("level", "Mức kỹ năng số", "Digital skill level", TEXT, 9),
+        Column("asked", "Đăng ký học", "Asked for it", TEXT, 9),
+        Column("priority", "Mức ưu tiên", "Priority", DECIMAL, 9),
+        Column("reasons", "Lý do", "Reasons", TEXT, 30),
+    ]
     learners = queries.plan_learners(scope, plan_id)
 
     def learner_rows():
         codes, person_ref, words = queries.group_codes(scope), scope.ref(PERSON), _gap_words(scope.lang)
-        for (cid, module, group_id, person_id, _sid, _line, name, level, asked, priority, reasons, week,
-             time_slot) in queries.stream(learners):
+        for (
+            cid,
+            module,
+            group_id,
+            person_id,
+            _sid,
+            _line,
+            name,
+            level,
+            asked,
+            priority,
+            reasons,
+            week,
+            time_slot,
+        ) in queries.stream(learners):
             row = (cid, week, module.upper(), slot(time_slot), codes.get(group_id), person_ref(person_id))
             if personal:
                 row += (name,)
@@ -357,6 +494,9 @@ def plan_sheets(scope: Scope) -> list[Sheet]:
     class_sheet = Sheet("classes", "Lớp học", "Classes", class_columns, class_rows, partial(queries.count, classes))
     if scope.figures_only:  # a row per learner is about people
         return [class_sheet]
-    return [class_sheet,
-            Sheet("learners", "Học viên", "Learners", learner_columns, learner_rows,
-                  partial(queries.count, learners), freeze_columns=2)]
+    return [
+        class_sheet,
+        Sheet(
+            "learners", "Học viên", "Learners", learner_columns, learner_rows, partial(queries.count, learners), freeze_columns=2
+        ),
+    ]

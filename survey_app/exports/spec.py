@@ -4,6 +4,7 @@ A sheet is `(name, columns, rows)`: columns carry a key, Vietnamese and English 
 and a width hint; rows is a callable returning an iterator of tuples streamed from the database.
 The writers (writers.py) turn the same sheets into an xlsx workbook or CSV files.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -5,6 +5,7 @@ every count under 5 (zero included), then `disclosure.protect` over the export's
 by a sum shown elsewhere: the statuses of a group add up to its listed households; a column of
 groups adds up to the ward's total; a team's figure is the sum of its groups).
 """
+
 from __future__ import annotations
 
 from survey_app.disclosure import THRESHOLD

@@ -1,4 +1,5 @@
 """The worker's side of exports: the job of kind "export" writes a queued export's file."""
+
 from __future__ import annotations
 
 from survey_app import jobs

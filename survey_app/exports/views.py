@@ -1,4 +1,5 @@
 """The export page: choose groups and format, download now (small) or follow a background job (large)."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -22,8 +23,10 @@ from survey_app.jobs import JobState
 from survey_app.wards.models import ResidentialGroup, Ward
 
 READERS = (Role.WARD_ADMIN, Role.TEAM_LEADER, *CITY_ROLES)
-MIMETYPES = {ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-             ExportFormat.CSV: "application/zip"}
+MIMETYPES = {
+    ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ExportFormat.CSV: "application/zip",
+}
 
 
 def _wards() -> list[Ward]:
@@ -44,14 +47,24 @@ def _groups(ward: Ward | None) -> list[ResidentialGroup]:
     return db.session.scalars(
         sa.select(ResidentialGroup)
         .where(ResidentialGroup.ward_id == ward.id, visible(ResidentialGroup, current_user))
-        .order_by(ResidentialGroup.code)).all()
+        .order_by(ResidentialGroup.code)
+    ).all()
 
 
 def _render(form: ExportForm, wards, ward, error=None, status: int = 200):
-    jobs = db.session.scalars(sa.select(ExportJob).where(ExportJob.user_id == current_user.id)
-                              .order_by(ExportJob.id.desc()).limit(10)).all()
-    return render_template("exports/index.html", form=form, wards=wards, ward=ward, groups=_groups(ward),
-                           jobs=jobs, error=error, ExportStatus=ExportStatus), status
+    jobs = db.session.scalars(
+        sa.select(ExportJob).where(ExportJob.user_id == current_user.id).order_by(ExportJob.id.desc()).limit(10)
+    ).all()
+    return render_template(
+        "exports/index.html",
+        form=form,
+        wards=wards,
+        ward=ward,
+        groups=_groups(ward),
+        jobs=jobs,
+        error=error,
+        ExportStatus=ExportStatus,
+    ), status
 
 
 @roles_required(*READERS)
@@ -65,12 +78,15 @@ def index():
         form.lang.data = "en" if str(get_locale() or "vi").startswith("en") else "vi"
         return _render(form, wards, ward)
     if not form.validate_on_submit():
-        return _render(form, wards, ward, error=_("The export form is not valid; check the fields marked."),
-                       status=400)
+        return _render(form, wards, ward, error=_("The export form is not valid; check the fields marked."), status=400)
     try:
         scope = operations.resolve_scope(
-            current_user, ward_id=form.ward_id.data or current_user.ward_id, group_ids=form.groups.data,
-            lang=form.lang.data, codes=form.include_codes.data)
+            current_user,
+            ward_id=form.ward_id.data or current_user.ward_id,
+            group_ids=form.groups.data,
+            lang=form.lang.data,
+            codes=form.include_codes.data,
+        )
         return _export(scope, ExportFormat(form.format.data))
     except ExportError as refused:
         if refused.status == 403:
@@ -117,8 +133,14 @@ def _own_job(job_id) -> ExportJob:
 @roles_required(*READERS)
 def job(job_id):
     found = _own_job(job_id)
-    return render_template("exports/job.html", job=found, ExportStatus=ExportStatus, stage=_stage(found),
-                           error=_error_text(found), media_ready=_media_path(found) is not None)
+    return render_template(
+        "exports/job.html",
+        job=found,
+        ExportStatus=ExportStatus,
+        stage=_stage(found),
+        error=_error_text(found),
+        media_ready=_media_path(found) is not None,
+    )
 
 
 def _stage(found: ExportJob) -> str | None:
@@ -127,8 +149,12 @@ def _stage(found: ExportJob) -> str | None:
     if found.status != ExportStatus.RUNNING or work is None:
         return None
     if work.state == JobState.QUEUED and work.attempts:
-        return _("Try %(number)s of %(tries)s failed: %(error)s It will be tried again shortly.",
-                 number=work.attempts, tries=work.max_attempts, error=work.error or "")
+        return _(
+            "Try %(number)s of %(tries)s failed: %(error)s It will be tried again shortly.",
+            number=work.attempts,
+            tries=work.max_attempts,
+            error=work.error or "",
+        )
     if work.state == JobState.QUEUED:
         return _("Waiting for the worker to start this export…")
     return None
@@ -149,8 +175,13 @@ def api_job(job_id):
     """The job's progress, polled by static/js/exports.js."""
     found = _own_job(job_id)
     return jsonify(
-        id=found.id, status=found.status.value, rows_written=found.rows_written, rows_total=found.rows_total,
-        progress=round(found.progress, 3), error=_error_text(found), stage=_stage(found),
+        id=found.id,
+        status=found.status.value,
+        rows_written=found.rows_written,
+        rows_total=found.rows_total,
+        progress=round(found.progress, 3),
+        error=_error_text(found),
+        stage=_stage(found),
         download_url=url_for("exports.download", job_id=found.id) if found.status == ExportStatus.DONE else None,
         media_url=url_for("exports.download_media", job_id=found.id) if _media_path(found) else None,
     )
@@ -171,12 +202,18 @@ def download_media(job_id):
     found = _own_job(job_id)
     path = _media_path(found)
     if path is None:
-        return error_response(404, _("This export is no longer available: files are deleted after their "
-                                     "download. Please export again."))
+        return error_response(
+            404, _("This export is no longer available: files are deleted after their download. Please export again.")
+        )
     handle = path.open("rb")
     path.unlink()
-    return send_file(handle, mimetype="application/zip", as_attachment=True,
-                     download_name=export_media.name_beside(found.download_name or "export.xlsx"), etag=False)
+    return send_file(
+        handle,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=export_media.name_beside(found.download_name or "export.xlsx"),
+        etag=False,
+    )
 
 
 @roles_required(*READERS)
@@ -185,7 +222,8 @@ def download(job_id):
     found = _own_job(job_id)
     path = operations.exports_folder() / found.file_path if found.file_path else None
     if found.status != ExportStatus.DONE or path is None or not path.is_file():
-        return error_response(404, _("This export is no longer available: files are deleted after their "
-                                     "download. Please export again."))
+        return error_response(
+            404, _("This export is no longer available: files are deleted after their download. Please export again.")
+        )
     found.status, found.file_path = ExportStatus.DELIVERED, None
     return _send_once(path, ExportFormat(found.format), found.download_name)

@@ -10,6 +10,7 @@ neutralising needed there). In CSV, which any spreadsheet re-interprets, every c
 real number (int, float, Decimal) is text, whatever its column's type, and gets a leading single
 quote when it starts with = + - @ tab or CR: "-1+1" in a number column is neutralised, -1 is not.
 """
+
 from __future__ import annotations
 
 import csv
@@ -58,8 +59,7 @@ def neutralise(value: str) -> str:
     return "'" + value if value.startswith(DANGEROUS_FIRST) else value
 
 
-def write_xlsx(path: Path | str, sheets: Iterable[Sheet], lang: str = "vi",
-               progress: Progress = no_progress) -> dict[str, int]:
+def write_xlsx(path: Path | str, sheets: Iterable[Sheet], lang: str = "vi", progress: Progress = no_progress) -> dict[str, int]:
     """Write the sheets as one workbook at `path`; return rows written per sheet key."""
     workbook = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
     try:
@@ -84,8 +84,7 @@ class _Formats:
 
     def __init__(self, workbook):
         self.workbook, self.made = workbook, {}
-        self.header = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top",
-                                           "bg_color": "#DDEBF7", "bottom": 1})
+        self.header = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7", "bottom": 1})
 
     def __call__(self, column: Column):
         number_format = column.number_format or NUMBER_FORMATS[column.type]
@@ -128,8 +127,7 @@ def _cell_writer(worksheet, column: Column, fmt):
     """
     if column.type == TEXT:  # text, or a calculated answer (age) that stays a number
         write, write_string = getattr(worksheet, "_write", worksheet.write), worksheet.write_string
-        return lambda row, col, value: (write_string(row, col, value) if value.__class__ is str
-                                        else write(row, col, value))
+        return lambda row, col, value: write_string(row, col, value) if value.__class__ is str else write(row, col, value)
     if column.type in (DATE, DATETIME):
         return partial(getattr(worksheet, "_write_datetime", worksheet.write_datetime), cell_format=fmt)
     write_number = getattr(worksheet, "_write_number", worksheet.write_number)
@@ -160,12 +158,14 @@ def _add_chart(workbook, worksheet, sheet: Sheet, lang: str, rows: int) -> None:
     chart = workbook.add_chart({"type": "bar"})
     for key in spec.values:
         col = keys.index(key)
-        chart.add_series({
-            "name": [name, 0, col],
-            "categories": [name, 1, category, rows, category],
-            "values": [name, 1, col, rows, col],
-            "data_labels": {"value": True, "num_format": NUMBER_FORMATS[sheet.columns[col].type]},
-        })
+        chart.add_series(
+            {
+                "name": [name, 0, col],
+                "categories": [name, 1, category, rows, category],
+                "values": [name, 1, col, rows, col],
+                "data_labels": {"value": True, "num_format": NUMBER_FORMATS[sheet.columns[col].type]},
+            }
+        )
     chart.set_title({"name": spec.en if lang == "en" else spec.vi})
     chart.set_x_axis({"num_format": NUMBER_FORMATS[sheet.columns[keys.index(spec.values[0])].type], "min": 0})
     chart.set_y_axis({"reverse": True})
@@ -204,13 +204,11 @@ def csv_cell(value):
     return neutralise(value if isinstance(value, str) else str(value))
 
 
-def write_csv(open_member: Callable[[str], object], sheets: Iterable[Sheet],
-              progress: Progress = no_progress) -> dict[str, int]:
+def write_csv(open_member: Callable[[str], object], sheets: Iterable[Sheet], progress: Progress = no_progress) -> dict[str, int]:
     """Write each sheet as `<key>.csv` (UTF-8 with a BOM) through `open_member`; return rows per key."""
     counts, done = {}, 0
     for sheet in sheets:
-        with open_member(f"{sheet.key}.csv") as binary, io.TextIOWrapper(binary, encoding="utf-8-sig",
-                                                                           newline="") as text:
+        with open_member(f"{sheet.key}.csv") as binary, io.TextIOWrapper(binary, encoding="utf-8-sig", newline="") as text:
             writer = csv.writer(text)
             writer.writerow([neutralise(column.key) for column in sheet.columns])
             written = 0

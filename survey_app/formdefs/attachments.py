@@ -11,6 +11,7 @@ property `title`), and a geometry (a Point becomes "lat lon"). Each problem name
 
 The bytes live outside the database, named by their hash, under <instance>/form_attachments/.
 """
+
 from __future__ import annotations
 
 import csv
@@ -26,9 +27,21 @@ from defusedxml import ElementTree
 from survey_app.formdefs.sheets import FormError
 
 MEDIA_TYPES = {
-    ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif", ".webp": "image/webp",
-    ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".ogg": "audio/ogg", ".wav": "audio/wav", ".amr": "audio/amr",
-    ".mp4": "video/mp4", ".webm": "video/webm", ".3gp": "video/3gpp", ".mov": "video/quicktime", ".m4v": "video/mp4",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".ogg": "audio/ogg",
+    ".wav": "audio/wav",
+    ".amr": "audio/amr",
+    ".mp4": "video/mp4",
+    ".webm": "video/webm",
+    ".3gp": "video/3gpp",
+    ".mov": "video/quicktime",
+    ".m4v": "video/mp4",
 }
 DATA_TYPES = {".csv": "text/csv", ".xml": "application/xml", ".geojson": "application/geo+json"}
 #: A file name the form may refer to: no folder, no odd characters (it is part of URLs and paths).
@@ -160,6 +173,7 @@ _PARSERS = {".csv": read_csv, ".xml": read_xml, ".geojson": read_geojson}
 
 
 # ---- storage outside the database ---------------------------------------------------------
+
 
 def store_path(instance_path: str, sha256: str) -> Path:
     return Path(instance_path) / STORE / sha256[:2] / sha256

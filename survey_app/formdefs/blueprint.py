@@ -1,4 +1,5 @@
 """Every URL rule of formdefs."""
+
 from flask import Blueprint
 
 from survey_app.formdefs import views

@@ -1,4 +1,5 @@
 """`survey-app forms ...`: refresh the text views of the shipped forms, check any XLSForm."""
+
 from __future__ import annotations
 
 import sys

@@ -8,6 +8,7 @@ numbers. As in ODK, a date or date-time text converts to a number of days since 
 give a NodeSet of Nodes over the answer dicts: a repeat's entries are the dicts in its list.
 static/js/form-expr.js mirrors every rule here.
 """
+
 from __future__ import annotations
 
 import math
@@ -35,11 +36,39 @@ class Context:
     list name, for jr:choice-name) in `lang`, and `last_saved`, the answers of the last saved record.
     `focus`, `size` and `index` are the node a predicate is testing, the nodeset's size and its position."""
 
-    __slots__ = ("values", "member", "parents", "dot", "today", "now", "choice", "instances", "positions",
-                 "choice_lists", "lang", "last_saved", "focus", "size", "index")
+    __slots__ = (
+        "values",
+        "member",
+        "parents",
+        "dot",
+        "today",
+        "now",
+        "choice",
+        "instances",
+        "positions",
+        "choice_lists",
+        "lang",
+        "last_saved",
+        "focus",
+        "size",
+        "index",
+    )
 
-    def __init__(self, values=None, member=None, dot=None, today=None, now=None, choice=None,
-                 parents=(), instances=None, positions=(), choice_lists=None, lang=None, last_saved=None):
+    def __init__(
+        self,
+        values=None,
+        member=None,
+        dot=None,
+        today=None,
+        now=None,
+        choice=None,
+        parents=(),
+        instances=None,
+        positions=(),
+        choice_lists=None,
+        lang=None,
+        last_saved=None,
+    ):
         self.values = values if values is not None else {}
         self.member = member
         self.parents = parents
@@ -143,6 +172,7 @@ class NodeSet(list):
 
 # ---- conversions -------------------------------------------------------------------------
 
+
 def is_number(value) -> bool:
     kind = type(value)
     return kind is float or kind is int or (isinstance(value, (int, float)) and not isinstance(value, bool))
@@ -232,6 +262,7 @@ def items(value) -> list[str]:
 
 # ---- dates -------------------------------------------------------------------------------
 
+
 def _days_in_month(year: int, month: int) -> int:
     if month == 2:
         return 29 if (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 else 28
@@ -307,9 +338,21 @@ def format_date(value, pattern: str) -> str:
         y, m, d = _civil_from_days(whole)
         seconds, millis = divmod(millis, 1000)
         hour, minute, second = seconds // 3600, seconds // 60 % 60, seconds % 60
-    values = {"%Y": f"{y:04d}", "%y": f"{y % 100:02d}", "%m": f"{m:02d}", "%n": str(m), "%d": f"{d:02d}",
-              "%e": str(d), "%H": f"{hour:02d}", "%h": str(hour), "%M": f"{minute:02d}", "%S": f"{second:02d}",
-              "%3": f"{millis:03d}", "%b": _MONTHS[m - 1], "%a": _WEEKDAYS[(_days_from_civil(y, m, d) + 4) % 7]}
+    values = {
+        "%Y": f"{y:04d}",
+        "%y": f"{y % 100:02d}",
+        "%m": f"{m:02d}",
+        "%n": str(m),
+        "%d": f"{d:02d}",
+        "%e": str(d),
+        "%H": f"{hour:02d}",
+        "%h": str(hour),
+        "%M": f"{minute:02d}",
+        "%S": f"{second:02d}",
+        "%3": f"{millis:03d}",
+        "%b": _MONTHS[m - 1],
+        "%a": _WEEKDAYS[(_days_from_civil(y, m, d) + 4) % 7],
+    }
     return _DATE_TOKEN.sub(lambda match: values[match.group(0)], to_string(pattern))
 
 
@@ -340,6 +383,7 @@ def _now(context: Context) -> str:
 
 
 # ---- operators ---------------------------------------------------------------------------
+
 
 def equals(a, b) -> bool:
     if type(a) is str and type(b) is str:
@@ -432,6 +476,7 @@ def _compile_binary(op, left, right):
             if type(a) is NodeSet or type(b) is NodeSet:
                 return compare(test, a, b)
             return test(to_number(a), to_number(b))
+
         return relational
     apply = _ARITHMETIC[op]
     return lambda ctx: apply(to_number(left(ctx)), to_number(right(ctx)))
@@ -439,6 +484,7 @@ def _compile_binary(op, left, right):
 
 # ---- functions: name -> (min args, max args or None, factory of compiled args, nodes) -------
 # `nodes`: the positions of the arguments given as nodesets (NODES: all of them), e.g. count()'s.
+
 
 def _truncate(x: float) -> float:
     return float(math.trunc(x)) if math.isfinite(x) else x
@@ -472,7 +518,7 @@ def _substring(text, start, length=None) -> str:
         return ""
     low = max(1, math.ceil(first)) if first > -math.inf else 1
     high = len(chars) + 1 if last == math.inf else min(len(chars) + 1, math.ceil(last))
-    return chars[low - 1:high - 1] if high > low else ""
+    return chars[low - 1 : high - 1] if high > low else ""
 
 
 _REGEX_CACHE: dict[str, re.Pattern | None] = {}
@@ -497,6 +543,7 @@ def _selected_at(value, n) -> str:
 
 def _strict(function):
     """Factory for a function that evaluates all its arguments."""
+
     def compiled(*args):
         if len(args) == 1:
             only = args[0]
@@ -505,6 +552,7 @@ def _strict(function):
             first, second = args
             return lambda ctx: function(first(ctx), second(ctx))
         return lambda ctx: function(*(arg(ctx) for arg in args))
+
     return compiled
 
 
@@ -546,17 +594,20 @@ def _search_file(instance, *args):
         mode, columns, value = (values + [None, None, None])[:3] if len(values) >= 3 else (None, None, None)
         filter_column, filter_value = (values[3], values[4]) if len(values) >= 5 else (None, None)
         return [row_key(row) for row in search_rows(rows, mode, columns, value, filter_column, filter_value)]
+
     return run
 
 
 def _pulldata(instance, column, key_column, key):
     """pulldata('file', 'column', 'key column', key): the column of the first row whose key matches, else ''."""
+
     def run(ctx):
         wanted, keyed, target = to_string(key(ctx)), to_string(key_column(ctx)), to_string(column(ctx))
         for row in ctx.instances.get(to_string(instance(ctx))) or []:
             if row.get(keyed, "") == wanted:
                 return row.get(target, "")
         return ""
+
     return run
 
 
@@ -579,6 +630,7 @@ def _extreme(pick):
         if not numbers or any(x != x for x in numbers):
             return NAN
         return float(pick(numbers))
+
     return run
 
 
@@ -685,6 +737,7 @@ def _math(function):
             return NAN
         except OverflowError:
             return math.inf
+
     return _strict(run)
 
 
@@ -721,12 +774,12 @@ def _translate(text, source, target) -> str:
 
 def _before(text, target) -> str:
     text, target = to_string(text), to_string(target)
-    return text[:text.find(target)] if target in text else ""
+    return text[: text.find(target)] if target in text else ""
 
 
 def _after(text, target) -> str:
     text, target = to_string(text), to_string(target)
-    return text[text.find(target) + len(target):] if target in text else ""
+    return text[text.find(target) + len(target) :] if target in text else ""
 
 
 def _context_text(ctx) -> str:
@@ -740,6 +793,7 @@ def _once(value_of):
         if current is None or current == "" or current == [] or (is_number(current) and not math.isfinite(current)):
             return value
         return current
+
     return run
 
 
@@ -770,10 +824,18 @@ FUNCTIONS = {
     "count-selected": (1, 1, _strict(lambda v: float(len(items(v))))),
     "selected-at": (2, 2, _strict(_selected_at)),
     "jr:choice-name": (2, 2, _ctx(_choice_name)),
-    "string-length": (0, 1, lambda *a: _strict(lambda v: float(len(to_string(v))))(*a) if a else
-                      lambda ctx: float(len(_context_text(ctx)))),
-    "normalize-space": (0, 1, lambda *a: _strict(lambda v: " ".join(to_string(v).split()))(*a) if a else
-                        lambda ctx: " ".join(_context_text(ctx).split())),
+    "string-length": (
+        0,
+        1,
+        lambda *a: _strict(lambda v: float(len(to_string(v))))(*a) if a else lambda ctx: float(len(_context_text(ctx))),
+    ),
+    "normalize-space": (
+        0,
+        1,
+        lambda *a: (
+            _strict(lambda v: " ".join(to_string(v).split()))(*a) if a else lambda ctx: " ".join(_context_text(ctx).split())
+        ),
+    ),
     "regex": (2, 2, _strict(_regex)),
     "concat": (1, None, _strict(_concat), FLEX),
     "join": (2, 2, _strict(lambda sep, nodes: to_string(sep).join(_texts(nodes))), (1,)),
@@ -787,8 +849,13 @@ FUNCTIONS = {
     "substring-after": (2, 2, _strict(_after)),
     "translate": (3, 3, _strict(_translate)),
     "boolean-from-string": (1, 1, _strict(lambda v: to_string(v) in ("true", "1"))),
-    "digest": (2, 3, _strict(lambda data, algorithm, encoding="base64":
-                             odk.digest(to_string(data), to_string(algorithm), to_string(encoding)))),
+    "digest": (
+        2,
+        3,
+        _strict(
+            lambda data, algorithm, encoding="base64": odk.digest(to_string(data), to_string(algorithm), to_string(encoding))
+        ),
+    ),
     "base64-decode": (1, 1, _strict(lambda v: odk.base64_decode(to_string(v)))),
     "format-date": (2, 2, _strict(format_date)),
     "pulldata": (4, 4, _pulldata),
@@ -813,7 +880,7 @@ FUNCTIONS = {
     "atan2": (2, 2, _math(math.atan2)),
     "sqrt": (1, 1, _math(math.sqrt)),
     "exp": (1, 1, _math(math.exp)),
-    "exp10": (1, 1, _math(lambda x: 10.0 ** x)),
+    "exp10": (1, 1, _math(lambda x: 10.0**x)),
     "pi": (0, 0, lambda: lambda ctx: math.pi),
     "random": (0, 0, lambda: lambda ctx: random.random()),
     "uuid": (0, 1, _strict(lambda length=None: odk.uuid(None if length is None else to_number(length)))),
@@ -862,6 +929,7 @@ def _compile_flexible(node):
     def run(ctx):
         value = ctx.lookup(name)
         return value if value is not None else (ctx.ref_nodes(name) or None)
+
     return run
 
 
@@ -875,6 +943,7 @@ def _compile_predicate(node):
     def run(ctx):
         value = test(ctx)
         return ctx.index == value if is_number(value) else to_bool(value)
+
     return run
 
 
@@ -924,6 +993,7 @@ def _compile_path(start, steps):
                         selected.append(one)
             nodes = selected
         return NodeSet(nodes)
+
     return run
 
 
@@ -957,7 +1027,9 @@ def compile_ast(node):
         if nodes == FLEX:
             args = [_compile_flexible(arg) for arg in node[2]]
         else:
-            args = [compile_nodes(arg) if nodes == NODES or number in nodes else compile_ast(arg)
-                    for number, arg in enumerate(node[2])]
+            args = [
+                compile_nodes(arg) if nodes == NODES or number in nodes else compile_ast(arg)
+                for number, arg in enumerate(node[2])
+            ]
         return spec[2](*args)
     raise ValueError(f"unknown node {kind!r}")

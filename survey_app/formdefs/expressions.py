@@ -16,6 +16,7 @@ The AST is made of tuples: ("num", 1.0), ("str", "x"), ("ref", name), ("last", n
 ("path", start, steps): start is ("root",), ("context",) or a node; each step is
 (axis, name, (predicates...)) with axis child, parent, self or filter (predicates on the start).
 """
+
 from __future__ import annotations
 
 import re
@@ -55,7 +56,7 @@ class ExpressionError(ValueError):
         "bad_char": "Unexpected character {char} at character {position}.",
         "path": "Attributes (@), unions (|) and // are not supported in paths (character {position}).",
         "bare_name": "'{name}' is not understood (character {position}); refer to a question as "
-                     "${{{name}}} and put text in quotes.",
+        "${{{name}}} and put text in quotes.",
         "bad_ref": "'${{{name}}}' is not a valid question reference.",
         "unknown_function": "Unknown function {name}().",
         "arity": "The function {name}() takes {expected} arguments, not {given}.",
@@ -127,8 +128,9 @@ class _Parser:
             following = self.peek()
             steps = self.steps() if following is not None and following[0] in ("name", "dot", "dotdot") else []
             return ("path", ("root",), tuple(steps[1:]))  # the first step names the root element (data)
-        if token is not None and (token[0] in ("dot", "dotdot") or (
-                token[0] == "name" and token[1] not in _WORD_OPERATORS and not self.is_op("(", 1))):
+        if token is not None and (
+            token[0] in ("dot", "dotdot") or (token[0] == "name" and token[1] not in _WORD_OPERATORS and not self.is_op("(", 1))
+        ):
             if token[0] == "name" and not self.predicates_open and not (self.is_op("/", 1) or self.is_op("[", 1)):
                 self.index += 1
                 if self.columns:
@@ -184,7 +186,7 @@ class _Parser:
             return ("str", value[1:-1])
         if kind == "ref":
             if value.startswith(_LAST_SAVED):
-                name = value[len(_LAST_SAVED):]
+                name = value[len(_LAST_SAVED) :]
                 if not _VALID_REF.match(name):
                     raise ExpressionError("bad_ref", name=value)
                 return ("last", name)

@@ -8,6 +8,7 @@ choice name in the order given, geotrace/geoshape -> points "lat lon alt acc" jo
 stores them; a shape ends on its first point), trigger/acknowledge -> "OK", barcode/hidden and the
 text metadata -> str. `problem(item, value)` is a check that needs the question (a range's bounds).
 """
+
 from __future__ import annotations
 
 import math
@@ -83,8 +84,7 @@ class Range(Decimal):
         steps = (value - start) / step if step else 0
         if not min(start, end) <= value <= max(start, end) or abs(steps - round(steps)) > 1e-9:
             params = item.parameters
-            return "range", {"start": params.get("start", "1"), "end": params.get("end", "10"),
-                             "step": params.get("step", "1")}
+            return "range", {"start": params.get("start", "1"), "end": params.get("end", "10"), "step": params.get("step", "1")}
         return None
 
 
@@ -113,8 +113,13 @@ class SelectMultiple(QuestionType):
         label = columns[0]["label"]
         for choice in schema.choices.get(item.list_name, []):
             names = _labels(choice.label, choice.name, schema)
-            columns.append({"name": f"{item.name}/{choice.name}", "choice": choice.name,
-                            "label": {code: f"{label[code]}: {names[code]}" for code in label}})
+            columns.append(
+                {
+                    "name": f"{item.name}/{choice.name}",
+                    "choice": choice.name,
+                    "label": {code: f"{label[code]}: {names[code]}" for code in label},
+                }
+            )
         return columns
 
 
@@ -238,16 +243,41 @@ class Structural(Note):
 
 
 TYPES: dict[str, QuestionType] = {
-    "text": Text(), "integer": Integer(), "decimal": Decimal(),
-    "select_one": SelectOne(), "select_multiple": SelectMultiple(),
-    "date": Date(), "time": Time(), "datetime": DateTime(), "geopoint": Geopoint(),
-    "acknowledge": Acknowledge(), "trigger": Acknowledge(), "calculate": Computed(), "note": Note(),
-    "image": MediaFile(), "audio": MediaFile(), "video": MediaFile(), "file": MediaFile(), "audit": MediaFile(),
-    "range": Range(), "rank": Rank(), "geotrace": Geotrace(), "geoshape": Geoshape(),
-    "barcode": Text(), "hidden": Text(),
-    "group": Structural(), "repeat": Structural(),
+    "text": Text(),
+    "integer": Integer(),
+    "decimal": Decimal(),
+    "select_one": SelectOne(),
+    "select_multiple": SelectMultiple(),
+    "date": Date(),
+    "time": Time(),
+    "datetime": DateTime(),
+    "geopoint": Geopoint(),
+    "acknowledge": Acknowledge(),
+    "trigger": Acknowledge(),
+    "calculate": Computed(),
+    "note": Note(),
+    "image": MediaFile(),
+    "audio": MediaFile(),
+    "video": MediaFile(),
+    "file": MediaFile(),
+    "audit": MediaFile(),
+    "range": Range(),
+    "rank": Rank(),
+    "geotrace": Geotrace(),
+    "geoshape": Geoshape(),
+    "barcode": Text(),
+    "hidden": Text(),
+    "group": Structural(),
+    "repeat": Structural(),
     # Metadata the phone records by itself.
-    "start": DateTime(), "end": DateTime(), "today": Date(),
-    "deviceid": Text(), "username": Text(), "phonenumber": Text(), "email": Text(),
-    "simserial": Text(), "subscriberid": Text(), "start-geopoint": Geopoint(),
+    "start": DateTime(),
+    "end": DateTime(),
+    "today": Date(),
+    "deviceid": Text(),
+    "username": Text(),
+    "phonenumber": Text(),
+    "email": Text(),
+    "simserial": Text(),
+    "subscriberid": Text(),
+    "start-geopoint": Geopoint(),
 }

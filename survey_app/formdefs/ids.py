@@ -1,5 +1,6 @@
 """The ids of the forms the app itself knows by name (forms/<form_id>.xlsx): one spelling, imported
 wherever code needs the household survey, rather than the string written out in each module."""
+
 from __future__ import annotations
 
 #: The household survey: households, their members aged 15 or over, their skills and needs.

@@ -12,6 +12,7 @@ A select_multiple has a column with the chosen names and one 0/1 column per choi
 ("a8_devices/smartphone"). `merge_layouts` joins the layouts of several versions of one form so
 an export holds answers from all of them: every question of any version, in the newest order.
 """
+
 from __future__ import annotations
 
 import re
@@ -38,8 +39,7 @@ def client_json(schema: FormSchema, lang: str) -> dict:
 def export_layout(schema: FormSchema) -> dict:
     """The export layout of one version."""
     sections = [_section(schema, None)] + [_section(schema, repeat) for repeat in schema.repeats]
-    return {"form_id": schema.form_id, "version": schema.version, "versions": [schema.version],
-            "sections": sections}
+    return {"form_id": schema.form_id, "version": schema.version, "versions": [schema.version], "sections": sections}
 
 
 def _section(schema: FormSchema, repeat) -> dict:
@@ -52,13 +52,24 @@ def _section(schema: FormSchema, repeat) -> dict:
         if loop:  # "Số người %(label)s": the choice is the row's, not the column's
             columns = [{**column, "label": _without_choice(column["label"])} for column in columns]
         choices = [{"name": c.name, "label": c.label} for c in schema.choices.get(item.list_name, [])]
-        fields.append({"name": item.name, "type": item.type, "label": columns[0]["label"],
-                       "list_name": item.list_name, "choices": choices, "columns": columns,
-                       "versions": [schema.version]})
-    return {"name": HOUSEHOLD if repeat is None else repeat.name,
-            "repeat": None if repeat is None else repeat.name,
-            "parent": repeat.repeat.name if repeat is not None and repeat.repeat is not None else None,
-            "loop": _loop_choices(schema, repeat), "fields": fields}
+        fields.append(
+            {
+                "name": item.name,
+                "type": item.type,
+                "label": columns[0]["label"],
+                "list_name": item.list_name,
+                "choices": choices,
+                "columns": columns,
+                "versions": [schema.version],
+            }
+        )
+    return {
+        "name": HOUSEHOLD if repeat is None else repeat.name,
+        "repeat": None if repeat is None else repeat.name,
+        "parent": repeat.repeat.name if repeat is not None and repeat.repeat is not None else None,
+        "loop": _loop_choices(schema, repeat),
+        "fields": fields,
+    }
 
 
 def _loop_choices(schema: FormSchema, repeat) -> list[dict] | None:
@@ -75,9 +86,12 @@ def _without_choice(texts: dict) -> dict:
 def merge_layouts(layouts: list[dict]) -> dict:
     """One layout for several versions of a form, given oldest first; the newest wording wins."""
     newest = layouts[-1]
-    return {"form_id": newest["form_id"], "version": newest["version"],
-            "versions": _union(layout["versions"] for layout in layouts),
-            "sections": _merge([layout["sections"] for layout in layouts], _merge_section)}
+    return {
+        "form_id": newest["form_id"],
+        "version": newest["version"],
+        "versions": _union(layout["versions"] for layout in layouts),
+        "sections": _merge([layout["sections"] for layout in layouts], _merge_section),
+    }
 
 
 def _merge_section(copies: list[dict]) -> dict:
@@ -86,9 +100,12 @@ def _merge_section(copies: list[dict]) -> dict:
 
 def _merge_field(copies: list[dict]) -> dict:
     newest = lambda items: items[-1]  # noqa: E731
-    return {**copies[-1], "versions": _union(c["versions"] for c in copies),
-            "choices": _merge([c["choices"] for c in copies], newest),
-            "columns": _merge([c["columns"] for c in copies], newest)}
+    return {
+        **copies[-1],
+        "versions": _union(c["versions"] for c in copies),
+        "choices": _merge([c["choices"] for c in copies], newest),
+        "columns": _merge([c["columns"] for c in copies], newest),
+    }
 
 
 def _union(lists) -> list:

@@ -1,4 +1,5 @@
 """Versions of XLSForms uploaded by a ward (the shipped forms live in forms/, not here)."""
+
 from __future__ import annotations
 
 import enum

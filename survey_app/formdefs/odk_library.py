@@ -2,6 +2,7 @@
 rounding, time of day, random identifiers. No expression types here (evaluator.py converts the
 arguments); static/js/form-expr.js and form-expr-digest.js compute the same results on the phone.
 """
+
 from __future__ import annotations
 
 import base64
@@ -182,8 +183,12 @@ def _segments_meet(p, q, r, s) -> bool:
     d1, d2, d3, d4 = _turn(r, s, p), _turn(r, s, q), _turn(p, q, r), _turn(p, q, s)
     if d1 * d2 < 0 and d3 * d4 < 0:
         return True
-    return ((d1 == 0 and _on_segment(r, s, p)) or (d2 == 0 and _on_segment(r, s, q))
-            or (d3 == 0 and _on_segment(p, q, r)) or (d4 == 0 and _on_segment(p, q, s)))
+    return (
+        (d1 == 0 and _on_segment(r, s, p))
+        or (d2 == 0 and _on_segment(r, s, q))
+        or (d3 == 0 and _on_segment(p, q, r))
+        or (d4 == 0 and _on_segment(p, q, s))
+    )
 
 
 def self_intersects(points: list[tuple[float, float]]) -> bool:

@@ -1,4 +1,5 @@
 """Uploading, publishing and discarding form versions (flush only; the request commits)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -38,19 +39,24 @@ def attached_files(draft: FormVersion) -> dict[str, bytes]:
 
 
 def attachment_rows(version_id: int) -> list[FormAttachment]:
-    return list(db.session.execute(sa.select(FormAttachment).where(FormAttachment.form_version_id == version_id)
-                                   .order_by(FormAttachment.name)).scalars())
+    return list(
+        db.session.execute(
+            sa.select(FormAttachment).where(FormAttachment.form_version_id == version_id).order_by(FormAttachment.name)
+        ).scalars()
+    )
 
 
 def missing_files(row: FormVersion) -> list[str]:
     """Files the version's form refers to that are not attached yet (it cannot be published before)."""
     attached = {a.name for a in attachment_rows(row.id)} if row.id else set()
-    return [name for name, kind in (row.schema or {}).get("files", {}).items()
-            if name not in attached and kind != "entity"]  # an entity list's file is built by the server
+    return [
+        name for name, kind in (row.schema or {}).get("files", {}).items() if name not in attached and kind != "entity"
+    ]  # an entity list's file is built by the server
 
 
-def upload(ward_id: int, user, filename: str, data: bytes,
-           attachments: dict[str, bytes] | None = None) -> tuple[FormVersion | None, LoadedForm]:
+def upload(
+    ward_id: int, user, filename: str, data: bytes, attachments: dict[str, bytes] | None = None
+) -> tuple[FormVersion | None, LoadedForm]:
     """Check an uploaded workbook and its attached files; if it loads, keep it as a draft (replacing a
     draft of that version, whose attached files stay unless a file of the same name replaces them).
 
@@ -94,9 +100,20 @@ def upload(ward_id: int, user, filename: str, data: bytes,
     draft.uploaded_at = utcnow()
     db.session.flush()
     _keep_attachments(draft, loaded)
-    record("form.uploaded", user=user, ward_id=ward_id, object_type="form_version", object_id=draft.id,
-           detail={"form_id": draft.form_id, "version": draft.version, "replaced_draft": replaced,
-                   "attachments": len(loaded.attachments), "missing": len(loaded.missing)})
+    record(
+        "form.uploaded",
+        user=user,
+        ward_id=ward_id,
+        object_type="form_version",
+        object_id=draft.id,
+        detail={
+            "form_id": draft.form_id,
+            "version": draft.version,
+            "replaced_draft": replaced,
+            "attachments": len(loaded.attachments),
+            "missing": len(loaded.missing),
+        },
+    )
     return draft, loaded
 
 
@@ -105,9 +122,16 @@ def _keep_attachments(draft: FormVersion, loaded: LoadedForm) -> None:
     db.session.execute(sa.delete(FormAttachment).where(FormAttachment.form_version_id == draft.id))
     for attachment in loaded.attachments.values():
         files.store(current_app.instance_path, attachment)
-        db.session.add(FormAttachment(form_version_id=draft.id, name=attachment.name, kind=attachment.kind,
-                                      content_type=attachment.content_type, sha256=attachment.sha256,
-                                      size=attachment.size))
+        db.session.add(
+            FormAttachment(
+                form_version_id=draft.id,
+                name=attachment.name,
+                kind=attachment.kind,
+                content_type=attachment.content_type,
+                sha256=attachment.sha256,
+                size=attachment.size,
+            )
+        )
     db.session.flush()
 
 
@@ -116,8 +140,13 @@ def attach(draft: FormVersion, user, new_files: dict[str, bytes]) -> LoadedForm:
     if draft.status != FormStatus.DRAFT:
         raise IllegalTransition(f"form version {draft.id} is not a draft")
     combined = {**attached_files(draft), **new_files}
-    loaded = load_form(draft.source, draft.filename, combined, max_attachment_bytes=max_attachment_bytes(),
-                       entity_lists=entities.list_names(draft.ward_id))
+    loaded = load_form(
+        draft.source,
+        draft.filename,
+        combined,
+        max_attachment_bytes=max_attachment_bytes(),
+        entity_lists=entities.list_names(draft.ward_id),
+    )
     if not loaded.ok:
         return loaded
     take_write_lock()
@@ -126,8 +155,14 @@ def attach(draft: FormVersion, user, new_files: dict[str, bytes]) -> LoadedForm:
     draft.warnings = loaded.warnings
     draft.uploaded_at = utcnow()  # a new schema: a new key of queries.as_published's cache
     _keep_attachments(draft, loaded)
-    record("form.attached", user=user, ward_id=draft.ward_id, object_type="form_version", object_id=draft.id,
-           detail={"attachments": len(loaded.attachments), "missing": len(loaded.missing)})
+    record(
+        "form.attached",
+        user=user,
+        ward_id=draft.ward_id,
+        object_type="form_version",
+        object_id=draft.id,
+        detail={"attachments": len(loaded.attachments), "missing": len(loaded.missing)},
+    )
     return loaded
 
 
@@ -135,8 +170,12 @@ def record_refused(user, ward_id: int, filename: str, loaded: LoadedForm) -> Non
     """Log a refused upload on its own (the request is rolled back): the problems' codes and the
     file name's length and extension, nothing the file holds."""
     codes = sorted({error.code for error in loaded.errors})
-    record_refusal("form.upload_refused", user=user, ward_id=ward_id,
-                   detail={"errors": len(loaded.errors), "codes": codes[:20], "file": uploads.file_facts(filename or "")})
+    record_refusal(
+        "form.upload_refused",
+        user=user,
+        ward_id=ward_id,
+        detail={"errors": len(loaded.errors), "codes": codes[:20], "file": uploads.file_facts(filename or "")},
+    )
 
 
 def publish(draft: FormVersion, user) -> FormError | None:
@@ -151,8 +190,14 @@ def publish(draft: FormVersion, user) -> FormError | None:
     draft.publish(getattr(user, "id", None))
     entities.ensure_lists(draft.ward_id, (draft.schema or {}).get("entities") or [])  # later forms may read them
     db.session.flush()
-    record("form.published", user=user, ward_id=draft.ward_id, object_type="form_version", object_id=draft.id,
-           detail={"form_id": draft.form_id, "version": draft.version})
+    record(
+        "form.published",
+        user=user,
+        ward_id=draft.ward_id,
+        object_type="form_version",
+        object_id=draft.id,
+        detail={"form_id": draft.form_id, "version": draft.version},
+    )
     return None
 
 
@@ -160,8 +205,14 @@ def discard(draft: FormVersion, user) -> None:
     """Delete a draft nobody has used."""
     if draft.status != FormStatus.DRAFT:
         raise IllegalTransition(f"form version {draft.id} is not a draft")
-    record("form.discarded", user=user, ward_id=draft.ward_id, object_type="form_version", object_id=draft.id,
-           detail={"form_id": draft.form_id, "version": draft.version})
+    record(
+        "form.discarded",
+        user=user,
+        ward_id=draft.ward_id,
+        object_type="form_version",
+        object_id=draft.id,
+        detail={"form_id": draft.form_id, "version": draft.version},
+    )
     db.session.execute(sa.delete(FormAttachment).where(FormAttachment.form_version_id == draft.id))
     db.session.delete(draft)
     db.session.flush()

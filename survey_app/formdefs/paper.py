@@ -7,6 +7,7 @@ from the `relevant` expressions. Calculations, hidden fields and what the phone 
 not printed. An expression too complex for a sentence is still worded (question numbers, choice labels,
 operators as words), never shown as XPath.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,8 +19,21 @@ from survey_app.formdefs.expressions import ExpressionError, parse
 from survey_app.formdefs.schema import Field, FormSchema
 
 #: Types never printed: computed, hidden, or recorded by the phone itself.
-NOT_PRINTED = {"calculate", "hidden", "audit", "start", "end", "today", "deviceid", "username", "phonenumber",
-               "email", "simserial", "subscriberid", "start-geopoint"}
+NOT_PRINTED = {
+    "calculate",
+    "hidden",
+    "audit",
+    "start",
+    "end",
+    "today",
+    "deviceid",
+    "username",
+    "phonenumber",
+    "email",
+    "simserial",
+    "subscriberid",
+    "start-geopoint",
+}
 #: Types answered on the phone only (a photo, a sound, a GPS trace...).
 PHONE_ONLY = {"image", "audio", "video", "file", "geotrace", "geoshape"}
 #: Blocks printed for a repeat without a fixed count (household members), and the most one may ask for.
@@ -122,9 +136,14 @@ class _Builder:
         items: list[Item] = []
         for item in fields:
             if item.type == "group":
-                heading = Item("heading", name=item.name, label=self._fill(self.text(item.label), loop_word),
-                               hint=self.text(item.hint), skip=self.words.only_if(item.relevant, section=True),
-                               depth=depth)
+                heading = Item(
+                    "heading",
+                    name=item.name,
+                    label=self._fill(self.text(item.label), loop_word),
+                    hint=self.text(item.hint),
+                    skip=self.words.only_if(item.relevant, section=True),
+                    depth=depth,
+                )
                 inner = self.level(item.children, loop_word, depth + 1, whole=False)
                 if heading.label or heading.skip:
                     items.append(heading)
@@ -133,8 +152,14 @@ class _Builder:
                 items.append(self.repeat(item, depth))
             elif item.type == "note":
                 if printed(item) and self.text(item.label):
-                    items.append(Item("note", name=item.name, label=self._fill(self.text(item.label), loop_word),
-                                      skip=self.words.only_if(item.relevant)))
+                    items.append(
+                        Item(
+                            "note",
+                            name=item.name,
+                            label=self._fill(self.text(item.label), loop_word),
+                            skip=self.words.only_if(item.relevant),
+                        )
+                    )
             elif printed(item):
                 items.append(self.question(item, loop_word))
         if whole:
@@ -149,8 +174,13 @@ class _Builder:
         run: list[Item] = []
 
         def key(entry: Item):
-            if entry.kind != "question" or entry.widget != "choices" or entry.multiple or entry.jumps \
-                    or len(entry.choices) > GRID_CHOICES:
+            if (
+                entry.kind != "question"
+                or entry.widget != "choices"
+                or entry.multiple
+                or entry.jumps
+                or len(entry.choices) > GRID_CHOICES
+            ):
                 return None
             parent = self.schema.by_name[entry.name].parent
             return (parent.name if parent is not None else None, tuple(c["name"] for c in entry.choices))
@@ -185,27 +215,41 @@ class _Builder:
             words = [None] * min(number, MAX_BLOCKS)
         blocks = []
         for index, word in enumerate(words):
-            heading = (title.replace("%(label)s", word) if "%(label)s" in title else f"{title}: {word}") \
-                if word is not None else _("%(part)s — no. %(number)s", part=title, number=index + 1)
+            heading = (
+                (title.replace("%(label)s", word) if "%(label)s" in title else f"{title}: {word}")
+                if word is not None
+                else _("%(part)s — no. %(number)s", part=title, number=index + 1)
+            )
             blocks.append({"title": heading, "items": self.level(item.children, word, depth + 1)})
         count_text = ""
         if item.repeat_count and count is None:
             count_text = _("Fill in one block for each: %(count)s.", count=self.words.value(item.repeat_count))
         elif loop is None and count is None:
-            count_text = _("Fill in one block for each entry; use another sheet if there are more than %(n)s.",
-                           n=len(words))
-        return Item("repeat", name=item.name, label=title, skip=self.words.only_if(item.relevant, section=True),
-                    blocks=blocks, count_text=count_text, depth=depth)
+            count_text = _("Fill in one block for each entry; use another sheet if there are more than %(n)s.", n=len(words))
+        return Item(
+            "repeat",
+            name=item.name,
+            label=title,
+            skip=self.words.only_if(item.relevant, section=True),
+            blocks=blocks,
+            count_text=count_text,
+            depth=depth,
+        )
 
     @staticmethod
     def _fill(text: str, word: str | None) -> str:
         return text.replace("%(label)s", word) if word is not None else text
 
     def question(self, item: Field, loop_word: str | None) -> Item:
-        printed_item = Item("question", name=item.name, number=self.numbers[item.name],
-                            label=self._fill(self.text(item.label), loop_word) or item.name,
-                            hint=self.text(item.hint), skip=self.words.only_if(item.relevant),
-                            rule=self.text(item.constraint_message))
+        printed_item = Item(
+            "question",
+            name=item.name,
+            number=self.numbers[item.name],
+            label=self._fill(self.text(item.label), loop_word) or item.name,
+            hint=self.text(item.hint),
+            skip=self.words.only_if(item.relevant),
+            rule=self.text(item.constraint_message),
+        )
         kind = item.type
         if kind in ("select_one", "select_multiple", "rank"):
             choices = self.schema.choices.get(item.list_name or "", [])
@@ -214,18 +258,34 @@ class _Builder:
             else:
                 printed_item.widget = "rank" if kind == "rank" else "choices"
                 printed_item.multiple = kind == "select_multiple"
-                printed_item.choices = [{"name": c.name, "label": self.words.label(
-                    self.schema.text(c.label, self.lang) or c.name), "goto": ""} for c in choices]
+                printed_item.choices = [
+                    {"name": c.name, "label": self.words.label(self.schema.text(c.label, self.lang) or c.name), "goto": ""}
+                    for c in choices
+                ]
                 if item.or_other and not any(c["name"] == "other" for c in printed_item.choices):
                     printed_item.choices.append({"name": "other", "label": _("Other"), "goto": ""})
-                printed_item.lines = 0 if len(printed_item.choices) <= INLINE_CHOICES and sum(
-                    len(c["label"]) for c in printed_item.choices) <= INLINE_LENGTH else 1  # 0: on one line
+                printed_item.lines = (
+                    0
+                    if len(printed_item.choices) <= INLINE_CHOICES
+                    and sum(len(c["label"]) for c in printed_item.choices) <= INLINE_LENGTH
+                    else 1
+                )  # 0: on one line
         elif kind in ("integer", "decimal", "range"):
             printed_item.widget = "number"
             if kind == "range":
-                printed_item.hint = " ".join(filter(None, [printed_item.hint, _(
-                    "A number from %(start)s to %(end)s.", start=_number_text(item.number("start", 1)),
-                    end=_number_text(item.number("end", 10)))]))
+                printed_item.hint = " ".join(
+                    filter(
+                        None,
+                        [
+                            printed_item.hint,
+                            _(
+                                "A number from %(start)s to %(end)s.",
+                                start=_number_text(item.number("start", 1)),
+                                end=_number_text(item.number("end", 10)),
+                            ),
+                        ],
+                    )
+                )
         elif kind in ("date", "time", "datetime", "geopoint", "acknowledge", "trigger"):
             printed_item.widget = "acknowledge" if kind == "trigger" else kind
         elif kind in PHONE_ONLY:
@@ -237,7 +297,7 @@ class _Builder:
         return printed_item
 
     def route(self, items: list[Item], fields: list[Field]) -> None:
-        """"→ Chuyển sang câu K" beside each choice after which the next questions of the level do not apply."""
+        """ "→ Chuyển sang câu K" beside each choice after which the next questions of the level do not apply."""
         questions = [(i, entry) for i, entry in enumerate(items) if entry.kind in ("question", "repeat", "heading")]
         conditions = _level_conditions(fields)
         order = [entry for _i, entry in questions if entry.kind != "heading"]
@@ -249,7 +309,7 @@ class _Builder:
             jumps: dict[str, list[str]] = {}
             for choice in entry.choices:
                 skipped, target = 0, None
-                for following in order[position + 1:]:
+                for following in order[position + 1 :]:
                     if not _skipped_when(conditions.get(following.name, []), source, choice["name"], names):
                         target = following
                         break
@@ -265,8 +325,15 @@ class _Builder:
                     choice["goto"] = _("→ Go to question %(number)s", number=target.number)
                     where = _("go to question %(number)s", number=target.number)
                 jumps.setdefault(where, []).append(f"«{choice['label']}»")
-            entry.jumps = [_("If question %(number)s is %(choices)s, %(where)s.", number=entry.number,
-                             choices=_(" or ").join(labels), where=where) for where, labels in jumps.items()]
+            entry.jumps = [
+                _(
+                    "If question %(number)s is %(choices)s, %(where)s.",
+                    number=entry.number,
+                    choices=_(" or ").join(labels),
+                    where=where,
+                )
+                for where, labels in jumps.items()
+            ]
 
 
 def _fixed_count(count: str | None) -> int | None:
@@ -393,7 +460,7 @@ class Words:
     # ---- entry points ----
 
     def only_if(self, source: str | None, section: bool = False) -> str:
-        """"Chỉ hỏi nếu ..." for a relevant ("" when there is none)."""
+        """ "Chỉ hỏi nếu ..." for a relevant ("" when there is none)."""
         if not source:
             return ""
         condition = self.condition(source)
@@ -467,8 +534,11 @@ class Words:
         if name == "today" and not args:
             return _("the date of the interview")
         if name in ("string-length", "count") and len(args) == 1:
-            return _("the length of %(value)s", value=self.operand(args[0], None)) if name == "string-length" \
+            return (
+                _("the length of %(value)s", value=self.operand(args[0], None))
+                if name == "string-length"
                 else _("the number of entries of %(value)s", value=self.operand(args[0], None))
+            )
         words = ", ".join(self.operand(arg, None) for arg in args)
         return _("%(function)s of %(values)s", function=name, values=words) if args else name
 
@@ -483,8 +553,11 @@ class Words:
         if kind == "call":
             name, args = node[1], node[2]
             if name == "selected" and len(args) == 2:
-                return _("%(question)s has «%(choice)s» ticked", question=self.operand(args[0], None),
-                         choice=self.operand(args[1], _ref(args[0])).strip("«»"))
+                return _(
+                    "%(question)s has «%(choice)s» ticked",
+                    question=self.operand(args[0], None),
+                    choice=self.operand(args[1], _ref(args[0])).strip("«»"),
+                )
             if name == "not" and len(args) == 1:
                 return self.negation(args[0])
             if name in ("true", "false") and not args:
@@ -511,7 +584,7 @@ class Words:
         return joiner.join(texts)
 
     def _same_question_choices(self, parts) -> str:
-        """"câu 42 là «Mức 1» hoặc «Mức 2»" for ${v} = 'a' or ${v} = 'b'."""
+        """ "câu 42 là «Mức 1» hoặc «Mức 2»" for ${v} = 'a' or ${v} = 'b'."""
         refs, values = set(), []
         for part in parts:
             if not (part[0] == "bin" and part[1] == "=" and {part[2][0], part[3][0]} == {"ref", "str"}):
@@ -535,16 +608,18 @@ class Words:
                 return _("%(question)s has no choice ticked", question=question)
         if right[0] == "str" and right[1] == "" and op in ("=", "!="):
             text = self.operand(left, None)
-            return _("%(question)s is answered", question=text) if op == "!=" else \
-                _("%(question)s is left empty", question=text)
+            return _("%(question)s is answered", question=text) if op == "!=" else _("%(question)s is left empty", question=text)
         subject, value = self.operand(left, None), self.operand(right, _ref(left))
         return _COMPARE[op]() % {"question": subject, "value": value}
 
     def negation(self, inner) -> str:
         if inner[0] == "call" and inner[1] == "selected" and len(inner[2]) == 2:
             args = inner[2]
-            return _("%(question)s does not have «%(choice)s» ticked", question=self.operand(args[0], None),
-                     choice=self.operand(args[1], _ref(args[0])).strip("«»"))
+            return _(
+                "%(question)s does not have «%(choice)s» ticked",
+                question=self.operand(args[0], None),
+                choice=self.operand(args[1], _ref(args[0])).strip("«»"),
+            )
         if inner[0] == "bin" and inner[1] in _OPPOSITE:
             return self.comparison(("bin", _OPPOSITE[inner[1]], inner[2], inner[3]))
         return _("it is not the case that %(condition)s", condition=self.describe(inner))
@@ -573,5 +648,10 @@ _COMPARE = {
 }
 _MIRROR = {"=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _OPPOSITE = {"=": "!=", "!=": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
-_ARITHMETIC = {"+": lambda: _("plus"), "-": lambda: _("minus"), "*": lambda: _("times"),
-               "div": lambda: _("divided by"), "mod": lambda: _("modulo")}
+_ARITHMETIC = {
+    "+": lambda: _("plus"),
+    "-": lambda: _("minus"),
+    "*": lambda: _("times"),
+    "div": lambda: _("divided by"),
+    "mod": lambda: _("modulo"),
+}

@@ -1,9 +1,10 @@
 """Load an XLSForm: check the sheets, let pyxform convert it, build the one FormSchema.
 
-    loaded = load_form(xlsx_bytes, "household_survey.xlsx", {"villages.csv": csv_bytes})
-    if loaded.ok: loaded.schema, loaded.xform, loaded.warnings, loaded.attachments, loaded.missing
-    else: loaded.errors (each with sheet, row, column and a message)
+loaded = load_form(xlsx_bytes, "household_survey.xlsx", {"villages.csv": csv_bytes})
+if loaded.ok: loaded.schema, loaded.xform, loaded.warnings, loaded.attachments, loaded.missing
+else: loaded.errors (each with sheet, row, column and a message)
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -57,9 +58,14 @@ class LoadedForm:
 DEFAULT_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 
-def load_form(source: bytes | str | Path, filename: str | None = None, attachments: dict[str, bytes] | None = None,
-              *, max_attachment_bytes: int = DEFAULT_ATTACHMENT_BYTES,
-              entity_lists: frozenset[str] | set[str] = frozenset()) -> LoadedForm:
+def load_form(
+    source: bytes | str | Path,
+    filename: str | None = None,
+    attachments: dict[str, bytes] | None = None,
+    *,
+    max_attachment_bytes: int = DEFAULT_ATTACHMENT_BYTES,
+    entity_lists: frozenset[str] | set[str] = frozenset(),
+) -> LoadedForm:
     """Parse an XLSForm (.xlsx, or pyxform's markdown .md) with its attached files; never raises for a bad form.
 
     `entity_lists`: the entity lists of the ward (besides `households`, which every ward has): a form naming
@@ -85,12 +91,18 @@ def load_form(source: bytes | str | Path, filename: str | None = None, attachmen
             _CACHE[key] = loaded
             while len(_CACHE) > _CACHE_SIZE:
                 _CACHE.popitem(last=False)
-    return LoadedForm(loaded.schema, loaded.xform, list(loaded.errors), list(loaded.warnings),
-                      dict(loaded.attachments), list(loaded.missing))
+    return LoadedForm(
+        loaded.schema, loaded.xform, list(loaded.errors), list(loaded.warnings), dict(loaded.attachments), list(loaded.missing)
+    )
 
 
-def _load(source: bytes, filename: str | None, files: dict[str, bytes] | None = None,
-          max_attachment_bytes: int = DEFAULT_ATTACHMENT_BYTES, entity_lists: frozenset[str] = frozenset()) -> LoadedForm:
+def _load(
+    source: bytes,
+    filename: str | None,
+    files: dict[str, bytes] | None = None,
+    max_attachment_bytes: int = DEFAULT_ATTACHMENT_BYTES,
+    entity_lists: frozenset[str] = frozenset(),
+) -> LoadedForm:
     checker = None
     try:
         workbook = read_workbook(source, filename or "form.xlsx")
@@ -110,18 +122,21 @@ def _load(source: bytes, filename: str | None, files: dict[str, bytes] | None = 
     used = {name: attached[name] for name in checker.files if name in attached and name not in served}
     try:
         external = _external_choices(workbook, checker.settings.get("default_language") or "default")
-        schema = _Builder(checker.items, checker.settings, checker.files, used, external, served,
-                          checker.entities).build(converted.pyxform)
+        schema = _Builder(checker.items, checker.settings, checker.files, used, external, served, checker.entities).build(
+            converted.pyxform
+        )
     except FormError as error:
         return LoadedForm(errors=[error])
     ignored = [f"{w.sheet}{f', {w.column}' if w.column else ''}: {w.message}" for w in checker.warnings]
     ignored += [render(LOAD["attachment_unused"], file=name) for name in attached if name not in checker.files]
     ignored += [render(LOAD["entity_attachment_ignored"], file=name) for name in attached if name in served]
     missing = [name for name in checker.files if name not in attached and name not in served]
-    ignored += [f"{checker.files[name][1]}, {checker.files[name][3]}: {render(LOAD['attachment_missing'], file=name)}"
-                for name in missing]
-    return LoadedForm(schema=schema, xform=converted.xform, warnings=ignored + converted.warnings,
-                      attachments=used, missing=missing)
+    ignored += [
+        f"{checker.files[name][1]}, {checker.files[name][3]}: {render(LOAD['attachment_missing'], file=name)}" for name in missing
+    ]
+    return LoadedForm(
+        schema=schema, xform=converted.xform, warnings=ignored + converted.warnings, attachments=used, missing=missing
+    )
 
 
 def _external_choices(workbook, default_language: str) -> dict[str, list[dict]]:
@@ -130,9 +145,13 @@ def _external_choices(workbook, default_language: str) -> dict[str, list[dict]]:
     if not workbook.external_choices:
         return {}
     sheet = dealias_and_group_headers(
-        sheet_name="external_choices", sheet_data=workbook.external_choices,
-        sheet_header=workbook.external_choices_header, header_aliases=pyxform_aliases.list_header,
-        header_columns=set(Option.get_slot_names()), default_language=default_language)
+        sheet_name="external_choices",
+        sheet_data=workbook.external_choices,
+        sheet_header=workbook.external_choices_header,
+        header_aliases=pyxform_aliases.list_header,
+        header_columns=set(Option.get_slot_names()),
+        default_language=default_language,
+    )
     lists: dict[str, list[dict]] = {}
     for row in sheet.data:
         row = dict(row)
@@ -145,8 +164,11 @@ def _external_choices(workbook, default_language: str) -> dict[str, list[dict]]:
 def entity_files(files: dict[str, tuple], lists: set[str] | frozenset[str]) -> set[str]:
     """The data files the form names that are entity lists (`households.csv`, `<list>.csv`): the server builds
     their rows from its own data when the form is served, nothing is attached."""
-    return {name for name, spec in files.items()
-            if spec[0] == "data" and PurePath(name).suffix.lower() == ".csv" and instance_name(name) in lists}
+    return {
+        name
+        for name, spec in files.items()
+        if spec[0] == "data" and PurePath(name).suffix.lower() == ".csv" and instance_name(name) in lists
+    }
 
 
 _SEARCH = re.compile(r"""^\s*search\(\s*['"]([^'"]+)['"]""")
@@ -191,8 +213,9 @@ def _parameters(value, row: int) -> dict[str, str]:
 class _Builder:
     """Turns pyxform's JSON into FormSchema, keeping the languages in the order met."""
 
-    def __init__(self, items: dict[str, Item], settings: dict[str, str], files=None, attached=None, external=None,
-                 served=(), entities=()):
+    def __init__(
+        self, items: dict[str, Item], settings: dict[str, str], files=None, attached=None, external=None, served=(), entities=()
+    ):
         self.items = items
         #: The lists of the external_choices sheet (pyxform's choice dicts), by their name on the sheet.
         self.external: dict[str, list[dict]] = external or {}
@@ -231,11 +254,16 @@ class _Builder:
         if default not in codes:
             default = codes[0] if codes else "default"
         languages = [{"code": default, "name": self.languages.get(default, default)}] + [
-            {"code": code, "name": name} for code, name in self.languages.items() if code != default]
+            {"code": code, "name": name} for code, name in self.languages.items() if code != default
+        ]
         return FormSchema(
-            form_id=self.settings["form_id"], version=self.settings["version"],
-            title=self.settings.get("form_title") or self.settings["form_id"], default_language=default,
-            languages=languages, fields=fields, choices=choices,
+            form_id=self.settings["form_id"],
+            version=self.settings["version"],
+            title=self.settings.get("form_title") or self.settings["form_id"],
+            default_language=default,
+            languages=languages,
+            fields=fields,
+            choices=choices,
             instance_name=self.settings.get("instance_name"),
             instances={instance_name(name): a.rows for name, a in self.attached.items() if a.kind == "data"},
             files={name: "entity" if name in self.served else spec[0] for name, spec in self.files.items()},
@@ -243,10 +271,15 @@ class _Builder:
         )
 
     def choice_list(self, items: list[dict]) -> list[Choice]:
-        return [Choice(name=str(c["name"]), label=self.texts(c.get("label")),
-                       extra={k: str(v) for k, v in c.items() if k not in ("name", "label", "media")},
-                       media=self.media(c.get("media")))
-                for c in items]
+        return [
+            Choice(
+                name=str(c["name"]),
+                label=self.texts(c.get("label")),
+                extra={k: str(v) for k, v in c.items() if k not in ("name", "label", "media")},
+                media=self.media(c.get("media")),
+            )
+            for c in items
+        ]
 
     def media(self, value) -> dict[str, dict[str, str]]:
         """pyxform's media ({"image": "a.jpg"} or {"image": {"English (en)": "a.jpg"}}) by language code."""
@@ -258,8 +291,9 @@ class _Builder:
         if attachment is None:
             return []
         rows = attachment.rows
-        labels = {column: column.partition("::")[2] for column in (rows[0] if rows else {})
-                  if column.partition("::")[0] == label_column}
+        labels = {
+            column: column.partition("::")[2] for column in (rows[0] if rows else {}) if column.partition("::")[0] == label_column
+        }
         for column in (name_column, label_column):
             if rows and column not in rows[0] and not (column == label_column and labels):
                 spec = self.files.get(file_name) or (None, "survey", None, None)
@@ -279,8 +313,11 @@ class _Builder:
         for element in elements:
             if element.get("name") == "meta" and (element.get("control") or {}).get("bodyless"):
                 # pyxform's own group (instanceID, ...): only an audit question is the form's, kept at the top
-                result.extend(self.audit(child) for child in element.get("children", [])
-                              if child.get("type") == "audit" and child.get("name") in self.items)
+                result.extend(
+                    self.audit(child)
+                    for child in element.get("children", [])
+                    if child.get("type") == "audit" and child.get("name") in self.items
+                )
                 continue
             if element.get("name") not in self.items and element.get("type") == "calculate":
                 # pyxform's calculate holding a fixed repeat_count ("child_count" = 2): the repeat keeps the number
@@ -302,10 +339,15 @@ class _Builder:
         item = self.items.get(element["name"])
         if item is None:  # a row pyxform adds itself: a table-list group's title note and its row of choice labels
             kind = _GENERATED_KINDS.get(element.get("type"), "note")
-            return Field(name=element["name"], type=kind, label=self.texts(element.get("label")),
-                         hint=self.texts(element.get("hint")), appearance=control.get("appearance"),
-                         list_name=None if kind == "note" else element.get("list_name") or element.get("itemset"),
-                         read_only=kind == "note")
+            return Field(
+                name=element["name"],
+                type=kind,
+                label=self.texts(element.get("label")),
+                hint=self.texts(element.get("hint")),
+                appearance=control.get("appearance"),
+                list_name=None if kind == "note" else element.get("list_name") or element.get("itemset"),
+                read_only=kind == "note",
+            )
         kind = item.kind.removeprefix("begin_")
         if element.get("type") == "loop":
             return self.loop(element, item)
@@ -324,21 +366,27 @@ class _Builder:
             label = placeholder.get("label")
             label = next(iter(label.values()), "") if isinstance(label, dict) else label
             file_name = f"{_search_instance(appearance)}.csv"
-            self.file_lists[list_name] = self.file_choices(file_name, str(placeholder.get("name", "name")),
-                                                           str(label or "label"))
+            self.file_lists[list_name] = self.file_choices(file_name, str(placeholder.get("name", "name")), str(label or "label"))
         return Field(
-            name=element["name"], type=kind,
-            label=self.texts(element.get("label")), hint=self.texts(element.get("hint")),
+            name=element["name"],
+            type=kind,
+            label=self.texts(element.get("label")),
+            hint=self.texts(element.get("hint")),
             guidance_hint=self.texts(element.get("guidance_hint")),
-            required=_flag(bind.get("required")), required_message=self.texts(bind.get("jr:requiredMsg")),
-            relevant=bind.get("relevant") or None, constraint=bind.get("constraint") or None,
+            required=_flag(bind.get("required")),
+            required_message=self.texts(bind.get("jr:requiredMsg")),
+            relevant=bind.get("relevant") or None,
+            constraint=bind.get("constraint") or None,
             constraint_message=self.texts(bind.get("jr:constraintMsg")),
             calculate=bind.get("calculate") or None,
             default=_default(element.get("default"), kind),
-            read_only=_flag(bind.get("readonly")) is True, appearance=appearance,
-            list_name=list_name or item.list_name, choice_filter=element.get("choice_filter") or None,
+            read_only=_flag(bind.get("readonly")) is True,
+            appearance=appearance,
+            list_name=list_name or item.list_name,
+            choice_filter=element.get("choice_filter") or None,
             media=self.media(element.get("media")),
-            or_other=item.or_other, repeat_count=self.repeat_count(control.get("jr:count")),
+            or_other=item.or_other,
+            repeat_count=self.repeat_count(control.get("jr:count")),
             parameters=_parameters(element.get("parameters"), item.row),
             trigger=[str(name) for name in element.get("trigger") or []],
             children=self.fields(element.get("children", [])) if kind in ("group", "repeat") else [],
@@ -347,10 +395,15 @@ class _Builder:
     def loop(self, element: dict, item: Item) -> Field:
         """A pyxform loop as a repeat over a choice list: one entry per choice, in the list's order;
         "%(label)s" in the labels inside stands for the entry's choice label (the phone puts it in)."""
-        return Field(name=element["name"], type="repeat", label=self.texts(element.get("label")),
-                     relevant=(element.get("bind") or {}).get("relevant") or None, list_name=item.list_name,
-                     repeat_count=str(len(element.get("columns") or [])),
-                     children=self.fields(element.get("children", [])))
+        return Field(
+            name=element["name"],
+            type="repeat",
+            label=self.texts(element.get("label")),
+            relevant=(element.get("bind") or {}).get("relevant") or None,
+            list_name=item.list_name,
+            repeat_count=str(len(element.get("columns") or [])),
+            children=self.fields(element.get("children", [])),
+        )
 
     def repeat_count(self, count: str | None) -> str | None:
         """The repeat_count cell: an expression, or the fixed number pyxform moved into a calculate."""
@@ -367,5 +420,4 @@ class _Builder:
     def other_text(self, select: Field) -> Field:
         """The 'specify other' question pyxform adds after an or_other select, in our terms."""
         label = {code: OTHER_LABEL.get(code, OTHER_LABEL["en"]) for code in self.languages}
-        return Field(name=f"{select.name}_other", type="text", label=label,
-                     relevant=f"selected(${{{select.name}}}, 'other')")
+        return Field(name=f"{select.name}_other", type="text", label=label, relevant=f"selected(${{{select.name}}}, 'other')")

@@ -3,6 +3,7 @@
 Other packages call `current_form`, `get_form`, `form_versions` and `merged_export_layout`; each
 form comes back as a PublishedForm (`.form_id`, `.version`, `.schema` a FormSchema, `.xform`).
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -48,8 +49,12 @@ def current_form(ward_id: int | None, form_id: str) -> PublishedForm | None:
 def get_form(ward_id: int | None, form_id: str, version: str) -> PublishedForm | None:
     """One version the ward has used (published or retired upload, or shipped); None if unknown."""
     row = db.session.execute(
-        sa.select(FormVersion).where(_ward_clause(ward_id), FormVersion.form_id == form_id,
-                                     FormVersion.version == version, FormVersion.status.in_(READABLE))
+        sa.select(FormVersion).where(
+            _ward_clause(ward_id),
+            FormVersion.form_id == form_id,
+            FormVersion.version == version,
+            FormVersion.status.in_(READABLE),
+        )
     ).scalar_one_or_none()
     return as_published(row) if row is not None else shipped.get(form_id, version)
 
@@ -72,16 +77,20 @@ def merged_export_layout(ward_id: int | None, form_id: str) -> dict | None:
 
 def ward_uploads(ward_id: int) -> list[FormVersion]:
     """The ward's uploaded versions, newest first, for the admin's list."""
-    return list(db.session.execute(
-        sa.select(FormVersion).where(FormVersion.ward_id == ward_id)
-        .order_by(FormVersion.form_id, FormVersion.uploaded_at.desc(), FormVersion.id.desc())
-    ).scalars())
+    return list(
+        db.session.execute(
+            sa.select(FormVersion)
+            .where(FormVersion.ward_id == ward_id)
+            .order_by(FormVersion.form_id, FormVersion.uploaded_at.desc(), FormVersion.id.desc())
+        ).scalars()
+    )
 
 
 def find_upload(ward_id: int, form_id: str, version: str) -> FormVersion | None:
     return db.session.execute(
-        sa.select(FormVersion).where(FormVersion.ward_id == ward_id, FormVersion.form_id == form_id,
-                                     FormVersion.version == version)
+        sa.select(FormVersion).where(
+            FormVersion.ward_id == ward_id, FormVersion.form_id == form_id, FormVersion.version == version
+        )
     ).scalar_one_or_none()
 
 

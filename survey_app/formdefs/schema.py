@@ -16,6 +16,7 @@ Conventions the app relies on:
   of the repeats it is nested in, the top level), never those of a repeat it is not inside;
 * a read-only question without a calculation (a1_group) is filled in by the app from the visit.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,9 +28,27 @@ SCHEMA_FORMAT = 1
 _LANGUAGE_CODE = re.compile(r"\(([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*)\)\s*$")
 #: Keys of a serialised Field, in order.
 _FIELD_KEYS = (
-    "name", "type", "label", "hint", "guidance_hint", "required", "required_message", "relevant",
-    "constraint", "constraint_message", "calculate", "default", "read_only", "appearance",
-    "list_name", "choice_filter", "or_other", "repeat_count", "media", "parameters", "trigger",
+    "name",
+    "type",
+    "label",
+    "hint",
+    "guidance_hint",
+    "required",
+    "required_message",
+    "relevant",
+    "constraint",
+    "constraint_message",
+    "calculate",
+    "default",
+    "read_only",
+    "appearance",
+    "list_name",
+    "choice_filter",
+    "or_other",
+    "repeat_count",
+    "media",
+    "parameters",
+    "trigger",
 )
 _TEXTS = ("label", "hint", "guidance_hint", "required_message", "constraint_message")
 STRUCTURAL = ("group", "repeat")
@@ -185,8 +204,11 @@ class FormSchema:
         key = None if repeat is None else repeat.name
         found = self._scopes.get(key)
         if found is None:
-            found = self._scopes[key] = [f for f in self.walk(self.fields if repeat is None else repeat.children)
-                                         if f.type != "group" and f.repeat is repeat]
+            found = self._scopes[key] = [
+                f
+                for f in self.walk(self.fields if repeat is None else repeat.children)
+                if f.type != "group" and f.repeat is repeat
+            ]
         return found
 
     @property
@@ -219,33 +241,48 @@ class FormSchema:
         """Counts for the validation report."""
         kinds = [f.type for f in self.walk()]
         return {
-            "form_id": self.form_id, "version": self.version, "title": self.title,
+            "form_id": self.form_id,
+            "version": self.version,
+            "title": self.title,
             "questions": sum(1 for k in kinds if k not in ("group", "repeat", "calculate", "note")),
-            "calculations": kinds.count("calculate"), "notes": kinds.count("note"),
-            "groups": kinds.count("group"), "repeats": [f.name for f in self.repeats],
-            "choice_lists": len(self.choices), "languages": [lang["name"] for lang in self.languages],
+            "calculations": kinds.count("calculate"),
+            "notes": kinds.count("note"),
+            "groups": kinds.count("group"),
+            "repeats": [f.name for f in self.repeats],
+            "choice_lists": len(self.choices),
+            "languages": [lang["name"] for lang in self.languages],
         }
 
     # ---- storing ----------------------------------------------------------------------
 
     def to_dict(self) -> dict:
         return {
-            "format": SCHEMA_FORMAT, "form_id": self.form_id, "version": self.version,
-            "title": self.title, "default_language": self.default_language,
-            "languages": self.languages, "instance_name": self.instance_name,
+            "format": SCHEMA_FORMAT,
+            "form_id": self.form_id,
+            "version": self.version,
+            "title": self.title,
+            "default_language": self.default_language,
+            "languages": self.languages,
+            "instance_name": self.instance_name,
             "fields": [f.to_dict() for f in self.fields],
             "choices": {name: [c.to_dict() for c in items] for name, items in self.choices.items()},
-            "instances": self.instances, "files": self.files, "entities": self.entities,
+            "instances": self.instances,
+            "files": self.files,
+            "entities": self.entities,
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> FormSchema:
         return cls(
-            form_id=data["form_id"], version=data["version"], title=data["title"],
-            default_language=data["default_language"], languages=data["languages"],
+            form_id=data["form_id"],
+            version=data["version"],
+            title=data["title"],
+            default_language=data["default_language"],
+            languages=data["languages"],
             instance_name=data.get("instance_name"),
             fields=[Field.from_dict(item) for item in data["fields"]],
             choices={name: [Choice(**c) for c in items] for name, items in data["choices"].items()},
-            instances=data.get("instances") or {}, files=data.get("files") or {},
+            instances=data.get("instances") or {},
+            files=data.get("files") or {},
             entities=data.get("entities") or [],
         )

@@ -6,6 +6,7 @@ bookkeeping columns, a typo in a header) are ignored here too, each with a warni
 validation report; what the app knows but does not support, and unknown question types or
 functions, are errors.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,18 +30,56 @@ TRANSLATABLE = {"label", "hint", "guidance_hint", "required_message", "constrain
 #: Media label columns (survey and choices sheets): the file they name is attached beside the form.
 MEDIA = {"image", "big-image", "audio", "video"}
 SURVEY_COLUMNS = TRANSLATABLE | {
-    "type", "name", "required", "relevant", "constraint", "calculation", "default", "read_only",
-    "appearance", "choice_filter", "repeat_count", "parameters", "save_to", "trigger",
+    "type",
+    "name",
+    "required",
+    "relevant",
+    "constraint",
+    "calculation",
+    "default",
+    "read_only",
+    "appearance",
+    "choice_filter",
+    "repeat_count",
+    "parameters",
+    "save_to",
+    "trigger",
 }
-SURVEY_ALIASES = {"relevance": "relevant", "calculate": "calculation", "readonly": "read_only",
-                  "caption": "label", "command": "type", "tag": "name", "value": "name",
-                  "jr:constraintmsg": "constraint_message", "constraining_message": "constraint_message",
-                  "jr:requiredmsg": "required_message", "requiredmsg": "required_message",
-                  "jr:count": "repeat_count", "count": "repeat_count"}
+SURVEY_ALIASES = {
+    "relevance": "relevant",
+    "calculate": "calculation",
+    "readonly": "read_only",
+    "caption": "label",
+    "command": "type",
+    "tag": "name",
+    "value": "name",
+    "jr:constraintmsg": "constraint_message",
+    "constraining_message": "constraint_message",
+    "jr:requiredmsg": "required_message",
+    "requiredmsg": "required_message",
+    "jr:count": "repeat_count",
+    "count": "repeat_count",
+}
 #: Columns only ODK Collect or pyxform's SMS and compact modes use: kept in the XForm, ignored by the phone.
-SURVEY_IGNORED = {"body", "bind", "instance", "autoplay", "rows", "sms_field", "sms_option", "sms_separator",
-                  "sms_allow_media", "sms_date_format", "sms_datetime_format", "sms_response", "compact_tag",
-                  "jr:noapperrorstring", "no_app_error_string", "noapperrorstring", "intent"}
+SURVEY_IGNORED = {
+    "body",
+    "bind",
+    "instance",
+    "autoplay",
+    "rows",
+    "sms_field",
+    "sms_option",
+    "sms_separator",
+    "sms_allow_media",
+    "sms_date_format",
+    "sms_datetime_format",
+    "sms_response",
+    "compact_tag",
+    "jr:noapperrorstring",
+    "no_app_error_string",
+    "noapperrorstring",
+    "intent",
+}
 CHOICE_COLUMNS = {"list_name", "name", "label"}
 #: The entities sheet (ODK Entities): one row per entity list the form creates or updates entities of.
 ENTITY_COLUMNS = {"list_name", "label", "create_if", "update_if", "entity_id"}
@@ -58,56 +97,124 @@ SETTINGS_COLUMNS = {"form_title", "form_id", "version", "default_language", "ins
 SETTINGS_ALIASES = {"set_form_title": "form_title", "set_form_id": "form_id"}
 #: Settings pyxform writes into the XForm for ODK Collect that the app's own phone and server do not use:
 #: accepted with a warning (encryption, submission URL, Collect's send and delete choices, the root name, ...).
-SETTINGS_IGNORED = {"public_key", "submission_url", "auto_send", "auto_delete", "allow_choice_duplicates",
-                    "namespaces", "name", "clean_text_values", "omit_instanceid", "prefix", "delimiter",
-                    "xml_root", "client_editable", "add_none_option", "sms_keyword", "sms_separator",
-                    "sms_allow_media", "sms_date_format", "sms_datetime_format", "sms_response"}
+SETTINGS_IGNORED = {
+    "public_key",
+    "submission_url",
+    "auto_send",
+    "auto_delete",
+    "allow_choice_duplicates",
+    "namespaces",
+    "name",
+    "clean_text_values",
+    "omit_instanceid",
+    "prefix",
+    "delimiter",
+    "xml_root",
+    "client_editable",
+    "add_none_option",
+    "sms_keyword",
+    "sms_separator",
+    "sms_allow_media",
+    "sms_date_format",
+    "sms_datetime_format",
+    "sms_response",
+}
 
 SIMPLE_TYPES = {
-    "text": "text", "string": "text", "integer": "integer", "int": "integer", "decimal": "decimal",
-    "date": "date", "time": "time", "datetime": "datetime", "note": "note", "calculate": "calculate",
-    "acknowledge": "acknowledge", "geopoint": "geopoint", "gps": "geopoint",
-    "start": "start", "end": "end", "today": "today", "deviceid": "deviceid", "imei": "deviceid",
-    "username": "username", "phonenumber": "phonenumber", "email": "email",
+    "text": "text",
+    "string": "text",
+    "integer": "integer",
+    "int": "integer",
+    "decimal": "decimal",
+    "date": "date",
+    "time": "time",
+    "datetime": "datetime",
+    "note": "note",
+    "calculate": "calculate",
+    "acknowledge": "acknowledge",
+    "geopoint": "geopoint",
+    "gps": "geopoint",
+    "start": "start",
+    "end": "end",
+    "today": "today",
+    "deviceid": "deviceid",
+    "imei": "deviceid",
+    "username": "username",
+    "phonenumber": "phonenumber",
+    "email": "email",
     # Media questions: the answer is the name of the file sent with the submission.
-    "image": "image", "photo": "image", "audio": "audio", "video": "video", "file": "file",
-    "range": "range", "trigger": "trigger", "barcode": "barcode", "hidden": "hidden",
-    "geotrace": "geotrace", "geoshape": "geoshape", "start-geopoint": "start-geopoint", "audit": "audit",
-    "simserial": "simserial", "subscriberid": "subscriberid",
+    "image": "image",
+    "photo": "image",
+    "audio": "audio",
+    "video": "video",
+    "file": "file",
+    "range": "range",
+    "trigger": "trigger",
+    "barcode": "barcode",
+    "hidden": "hidden",
+    "geotrace": "geotrace",
+    "geoshape": "geoshape",
+    "start-geopoint": "start-geopoint",
+    "audit": "audit",
+    "simserial": "simserial",
+    "subscriberid": "subscriberid",
 }
 #: Types the phone records by itself, never shown: the metadata of the XLSForm spec.
-METADATA_TYPES = {"start", "end", "today", "deviceid", "username", "phonenumber", "email", "simserial",
-                  "subscriberid", "start-geopoint"}
+METADATA_TYPES = {
+    "start",
+    "end",
+    "today",
+    "deviceid",
+    "username",
+    "phonenumber",
+    "email",
+    "simserial",
+    "subscriberid",
+    "start-geopoint",
+}
 #: Accepted and left out of the app's form, with the warning's message code: the phone does not record in
 #: the background, and OpenMapKit's osm questions need ODK Collect with OpenMapKit beside it.
 IGNORED_TYPES = {"background-audio": "ignored_type", "osm": "osm_ignored"}
 #: Functions whose first argument names a data file (its name without .csv): pulldata('villages', ...).
 FILE_FUNCTIONS = ("pulldata", "search")
 UNSUPPORTED_TYPES = {
-    "xml-external", "csv-external", "background-geopoint", "begin_table",
+    "xml-external",
+    "csv-external",
+    "background-geopoint",
+    "begin_table",
     "end_table",
 }
 #: Older spellings of question types that pyxform still reads (its QUESTION_TYPE_DICT), by the name used here.
 LEGACY_TYPES = {
     **dict.fromkeys(("add text prompt", "q string", "phone number"), "text"),
-    **dict.fromkeys(("add integer prompt", "q int", "percentage", "number of days in last month",
-                     "number of days in last six months", "number of days in last year"), "integer"),
+    **dict.fromkeys(
+        (
+            "add integer prompt",
+            "q int",
+            "percentage",
+            "number of days in last month",
+            "number of days in last six months",
+            "number of days in last year",
+        ),
+        "integer",
+    ),
     **dict.fromkeys(("add decimal prompt", "q decimal"), "decimal"),
     **dict.fromkeys(("add date prompt", "q date"), "date"),
-    **dict.fromkeys(("add date time prompt", "add datetime prompt", "q date time", "q datetime", "date time"),
-                    "datetime"),
+    **dict.fromkeys(("add date time prompt", "add datetime prompt", "q date time", "q datetime", "date time"), "datetime"),
     **dict.fromkeys(("add note prompt", "q note"), "note"),
     **dict.fromkeys(("add calculate prompt", "q calculate"), "calculate"),
     **dict.fromkeys(("add acknowledge prompt", "q acknowledge"), "acknowledge"),
     **dict.fromkeys(("add location prompt", "location", "q location", "q geopoint"), "geopoint"),
-    "q geoshape": "geoshape", "q geotrace": "geotrace",
+    "q geoshape": "geoshape",
+    "q geotrace": "geotrace",
     **dict.fromkeys(("add barcode prompt", "q barcode"), "barcode"),
     **dict.fromkeys(("get start time", "start time"), "start"),
     **dict.fromkeys(("get end time", "end time"), "end"),
     "get today": "today",
     **dict.fromkeys(("get device id", "device id", "uri:deviceid"), "deviceid"),
     **dict.fromkeys(("get phone number", "uri:phonenumber"), "phonenumber"),
-    "uri:username": "username", "uri:email": "email",
+    "uri:username": "username",
+    "uri:email": "email",
     **dict.fromkeys(("get sim id", "sim id", "uri:simserial"), "simserial"),
     **dict.fromkeys(("get subscriber id", "subscriber id", "uri:subscriberid"), "subscriberid"),
     **dict.fromkeys(("q picture", "q image", "add image prompt", "add photo prompt", "photo"), "image"),
@@ -154,8 +261,7 @@ class FormError(Exception):
         return f"{self.sheet or ''}:{self.row or ''}:{self.column or ''} {self.message}"
 
     def to_dict(self) -> dict:
-        return {"code": self.code, "sheet": self.sheet, "row": self.row, "column": self.column,
-                "message": self.message}
+        return {"code": self.code, "sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message}
 
 
 @dataclass
@@ -180,7 +286,7 @@ def split_header(header: str, double_colon: bool) -> tuple[str, str | None]:
         tokens = [t.strip() for t in header.split(":")]
         while "jr" in tokens[:-1]:
             at = tokens.index("jr")
-            tokens[at:at + 2] = [f"jr:{tokens[at + 1]}"]
+            tokens[at : at + 2] = [f"jr:{tokens[at + 1]}"]
     if tokens[0].lower() in ("bind", "media") and len(tokens) > 1:  # 'bind::relevant', 'media::image::English'
         tokens = tokens[1:]
     base = re.sub(r"\s+", "_", tokens[0].lower())
@@ -411,8 +517,7 @@ class SheetChecker:
             if kind == "select_one_external" and list_name not in external:
                 self.error("missing_external_list", "survey", number, header, list=list_name)
                 continue
-            self.add_item(row, number, kind, list_name, or_other, stack, external if kind == "select_one_external"
-                          else lists)
+            self.add_item(row, number, kind, list_name, or_other, stack, external if kind == "select_one_external" else lists)
         for item in stack:
             self.error("unclosed", "survey", item.row, "type", type=item.kind.replace("_", " "))
 
@@ -437,8 +542,9 @@ class SheetChecker:
         if name in self.items:
             self.error("duplicate_name", "survey", number, name_header, name=name, other=self.items[name].row)
             return
-        if kind == "audit" and re.search(r"location|track-changes|identify-user|track-changes-reasons",
-                                         self.cell("survey", row, "parameters")[1] or ""):
+        if kind == "audit" and re.search(
+            r"location|track-changes|identify-user|track-changes-reasons", self.cell("survey", row, "parameters")[1] or ""
+        ):
             self.warn("audit_partial", "survey", number, "parameters", name=name)
         item = Item(name, number, kind, repeats[-1].name if repeats else None, list_name, or_other)
         self.items[name] = item
@@ -528,22 +634,33 @@ class SheetChecker:
             saved[(list_name, prop)] = number
             rows[list_name]["properties"][prop] = item.name
             if list_name == HOUSEHOLDS and prop not in HOUSEHOLD_PROPERTIES:
-                self.warn("household_property_ignored", "survey", number, header, name=prop,
-                          known=", ".join(HOUSEHOLD_PROPERTIES))
+                self.warn(
+                    "household_property_ignored", "survey", number, header, name=prop, known=", ".join(HOUSEHOLD_PROPERTIES)
+                )
 
     # ---- expressions ----------------------------------------------------------------
 
     def check_expressions(self):
-        columns_of = {sheet: set(self.columns[sheet].values()) | set(self.columns[sheet])
-                      for sheet in ("choices", "external_choices")}
+        columns_of = {
+            sheet: set(self.columns[sheet].values()) | set(self.columns[sheet]) for sheet in ("choices", "external_choices")
+        }
         calc_refs: dict[str, set[str]] = {}
         for index, row in enumerate(self.rows("survey")):
             number = index + 2
             item = self.items.get(self.row_name(row, number)[1] or "")
             if item is None or item.row != number:
                 continue
-            for column in ("relevant", "constraint", "calculation", "choice_filter", "repeat_count",
-                           "required", "read_only", "default", "appearance"):
+            for column in (
+                "relevant",
+                "constraint",
+                "calculation",
+                "choice_filter",
+                "repeat_count",
+                "required",
+                "read_only",
+                "default",
+                "appearance",
+            ):
                 header, source = self.cell("survey", row, column)
                 if not source:
                     continue
@@ -557,8 +674,7 @@ class SheetChecker:
                     continue
                 if column == "appearance" and not source.strip().startswith("search("):
                     continue  # a plain appearance (the search() appearance is an expression)
-                expression = self.expression(source, "survey", number, header, item.repeat,
-                                             columns=column == "choice_filter")
+                expression = self.expression(source, "survey", number, header, item.repeat, columns=column == "choice_filter")
                 if expression is None:
                     continue
                 # XPath reads a missing column as empty: ODK accepts it (a file's columns are its own)
@@ -568,8 +684,13 @@ class SheetChecker:
                         if "::" in name:  # XPath reads 'label::English' as an axis, not a column
                             self.error("filter_axis", "survey", number, header, name=name)
                         elif name not in columns_of["external_choices" if external else "choices"]:
-                            self.warn("unknown_external_filter_column" if external else "unknown_filter_column",
-                                      "survey", number, header, name=name)
+                            self.warn(
+                                "unknown_external_filter_column" if external else "unknown_filter_column",
+                                "survey",
+                                number,
+                                header,
+                                name=name,
+                            )
                 if column == "calculation":
                     calc_refs[item.name] = set(expression.refs)
             self.check_seed(row, number, item)
@@ -621,8 +742,11 @@ class SheetChecker:
             ok = re.fullmatch(r"\d{4}-\d{2}-\d{2}( 00:00:00)?", text) is not None
         elif item.kind in ("select_one", "select_multiple", "rank", "select_one_external") and item.list_name:
             sheet = "external_choices" if item.kind == "select_one_external" else "choices"
-            names = {str(self.cell(sheet, row, "name")[1]) for row in self.rows(sheet)
-                     if self.cell(sheet, row, "list_name")[1] == item.list_name}
+            names = {
+                str(self.cell(sheet, row, "name")[1])
+                for row in self.rows(sheet)
+                if self.cell(sheet, row, "list_name")[1] == item.list_name
+            }
             words = text.split() if item.kind not in ("select_one", "select_one_external") else [text]
             ok = all(word in names for word in words)
         else:

@@ -4,6 +4,7 @@ A ward without a published upload of its own uses these. Parsed once and kept in
 when a file changes). When a shipped form gets a new version, move the old workbook to
 forms/archive/ so the submissions made with it keep their schema.
 """
+
 from __future__ import annotations
 
 import threading

@@ -12,6 +12,7 @@ server, from the answers (whatever values the phone sent for them); `complete()`
 answers with those values, as they should be stored. `today` is the day the form was filled in
 (it decides `today()`, so the survey year); it defaults to the server's date.
 """
+
 from __future__ import annotations
 
 import math
@@ -57,8 +58,23 @@ def is_empty(value) -> bool:
 class _Step:
     """One field, ready to check: its compiled expressions and the groups around it (compiled once)."""
 
-    __slots__ = ("item", "name", "kind", "qtype", "answered", "relevant", "groups", "required", "constraint",
-                 "choice_filter", "calculate", "choices", "max_selected", "always_relevant", "checks_problem")
+    __slots__ = (
+        "item",
+        "name",
+        "kind",
+        "qtype",
+        "answered",
+        "relevant",
+        "groups",
+        "required",
+        "constraint",
+        "choice_filter",
+        "calculate",
+        "choices",
+        "max_selected",
+        "always_relevant",
+        "checks_problem",
+    )
 
     def __init__(self, schema: FormSchema, item: Field, top: Field | None):
         # A calculation with a trigger is set by the phone when its trigger changes (ODK's setvalue): the
@@ -104,16 +120,25 @@ _EXPRESSIONS = ("relevant", "required", "constraint", "choice_filter", "calculat
 def _reads(schema: FormSchema, item: Field) -> set[str]:
     """Names a field's expressions read (for a repeat: those of everything inside it too)."""
     items = [item] + (list(schema.walk(item.children)) if item.type == "repeat" else [])
-    return {ref for one in items for attribute in _EXPRESSIONS
-            if (expression := one.expression(attribute)) is not None for ref in expression.refs}
+    return {
+        ref
+        for one in items
+        for attribute in _EXPRESSIONS
+        if (expression := one.expression(attribute)) is not None
+        for ref in expression.refs
+    }
 
 
 def _read_before_computed(schema: FormSchema, steps: list[_Step]) -> set[str]:
     """Calculations read by a field that comes before them, with the calculations they need."""
     position = {step.name: number for number, step in enumerate(steps)}
     calculations = {step.name: step for step in steps if step.kind == "calculate"}
-    early = {ref for number, step in enumerate(steps) for ref in _reads(schema, step.item)
-             if ref in calculations and position[ref] > number}
+    early = {
+        ref
+        for number, step in enumerate(steps)
+        for ref in _reads(schema, step.item)
+        if ref in calculations and position[ref] > number
+    }
     pending = list(early)
     while pending:
         for ref in calculations[pending.pop()].calculate.refs:
@@ -142,9 +167,13 @@ def secondary_instances(schema: FormSchema) -> dict[str, list[dict]]:
 def choice_instances(schema: FormSchema) -> dict[str, list[dict]]:
     """The choice lists as secondary instances, for instance('list')/root/item[...] and jr:choice-name():
     each choice's columns, its name and its label in the form's default language (as on the phone)."""
-    return {list_name: [{**choice.extra, "name": choice.name,
-                         "label": schema.text(choice.label, schema.default_language)} for choice in choices]
-            for list_name, choices in schema.choices.items()}
+    return {
+        list_name: [
+            {**choice.extra, "name": choice.name, "label": schema.text(choice.label, schema.default_language)}
+            for choice in choices
+        ]
+        for list_name, choices in schema.choices.items()
+    }
 
 
 def _in_dependency_order(calculations: list[Field]) -> list[Field]:
@@ -229,11 +258,18 @@ class _Run:
                 except TypeMismatch:
                     pass
         plan = self.plan
-        shared = {"today": self.today, "instances": plan["instances"],
-                  "choice_lists": plan["choice_lists"]}
-        context = Context(values=working, **shared) if not outer else \
-            Context(values=outer[0], parents=tuple(outer[1:]), member=working,
-                    positions=tuple(number + 1 for number in path), **shared)
+        shared = {"today": self.today, "instances": plan["instances"], "choice_lists": plan["choice_lists"]}
+        context = (
+            Context(values=working, **shared)
+            if not outer
+            else Context(
+                values=outer[0],
+                parents=tuple(outer[1:]),
+                member=working,
+                positions=tuple(number + 1 for number in path),
+                **shared,
+            )
+        )
         for step in scope.calculations:
             self.calculate(step, context, working)
         if not scope.names.issuperset(submitted):
@@ -354,8 +390,7 @@ class _Run:
         context.choice = None
         return shown
 
-    def repeat(self, item: Field, value, relevant: bool, context: Context, outer: list[dict],
-               path: tuple) -> list | None:
+    def repeat(self, item: Field, value, relevant: bool, context: Context, outer: list[dict], path: tuple) -> list | None:
         if not relevant:
             if not is_empty(value):
                 self.error(item.name, path, "not_relevant", self.say(ANSWER["not_relevant"]))

@@ -1,4 +1,5 @@
 """Ward admins' form pages (list, upload, validation report, publish) and the phone's form JSON."""
+
 from __future__ import annotations
 
 from pathlib import PurePath
@@ -55,8 +56,7 @@ def upload():
             flash(_("The form was checked and saved as a draft. Read the report below, then publish it."), "info")
             return redirect(url_for("formdefs.report", version_id=draft.id))
         operations.record_refused(current_user, current_user.ward_id, storage.filename, loaded)
-        return render_template("formdefs/upload.html", form=form, errors=loaded.errors,
-                               filename=storage.filename), 422
+        return render_template("formdefs/upload.html", form=form, errors=loaded.errors, filename=storage.filename), 422
     return render_template("formdefs/upload.html", form=form, errors=[]), 422 if form.errors else 200
 
 
@@ -108,12 +108,21 @@ def _render_report(row: FormVersion, attach_form=None, errors=(), status: int = 
     if current is not None and current.version != row.version:
         new, old = ({f.name for f in s.walk()} for s in (form.schema, current.schema))
         added, removed = sorted(new - old), sorted(old - new)
-    return render_template("formdefs/report.html", row=row, summary=form.schema.summary(), current=current,
-                           added=added, removed=removed, is_draft=row.status == FormStatus.DRAFT,
-                           attachments=operations.attachment_rows(row.id), missing=operations.missing_files(row),
-                           entity_files=sorted(name for name, kind in form.schema.files.items() if kind == "entity"),
-                           entity_lists=[entry["list_name"] for entry in form.schema.entities],
-                           attach_form=attach_form or AttachForm(), errors=list(errors)), status
+    return render_template(
+        "formdefs/report.html",
+        row=row,
+        summary=form.schema.summary(),
+        current=current,
+        added=added,
+        removed=removed,
+        is_draft=row.status == FormStatus.DRAFT,
+        attachments=operations.attachment_rows(row.id),
+        missing=operations.missing_files(row),
+        entity_files=sorted(name for name, kind in form.schema.files.items() if kind == "entity"),
+        entity_lists=[entry["list_name"] for entry in form.schema.entities],
+        attach_form=attach_form or AttachForm(),
+        errors=list(errors),
+    ), status
 
 
 def _draft(version_id) -> FormVersion:
@@ -137,8 +146,14 @@ def publish(version_id):
     if refused is not None:
         flash(refused.message, "error")
         return redirect(url_for("formdefs.report", version_id=row.id))
-    flash(_("Version %(version)s of %(form_id)s is published; phones get it at their next sync.",
-            version=row.version, form_id=row.form_id), "info")
+    flash(
+        _(
+            "Version %(version)s of %(form_id)s is published; phones get it at their next sync.",
+            version=row.version,
+            form_id=row.form_id,
+        ),
+        "info",
+    )
     return redirect(url_for("formdefs.index"))
 
 
@@ -164,8 +179,12 @@ def _file(form_id: str, version: str, kind: str):
     return (path.read_bytes() if kind == "xlsx" else shipped.load_shipped(path).xform), path.name
 
 
-_SOURCE_TYPES = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                 ".xls": "application/vnd.ms-excel", ".csv": "text/csv", ".md": "text/markdown"}
+_SOURCE_TYPES = {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".xls": "application/vnd.ms-excel",
+    ".csv": "text/csv",
+    ".md": "text/markdown",
+}
 
 
 @roles_required(Role.WARD_ADMIN)
@@ -205,8 +224,9 @@ def paper(form_id, version):
     """The printable paper questionnaire of a version (A4), worded in the form's Vietnamese by default."""
     form = _printable(form_id, version)
     if form is None:
-        return error_response(404, _("There is no version %(version)s of the form %(form_id)s.",
-                                     version=version, form_id=form_id))
+        return error_response(
+            404, _("There is no version %(version)s of the form %(form_id)s.", version=version, form_id=form_id)
+        )
     codes = form.schema.language_codes
     chosen = request.args.get("lang")
     lang = chosen if chosen in codes else ("vi" if "vi" in codes else form.schema.default_language)
@@ -214,9 +234,14 @@ def paper(form_id, version):
     blocks = paper_forms.blocks_wanted(request.args.get("blocks"))
     back = url_for("formdefs.index") if current_user.role == Role.WARD_ADMIN else url_for("collection.paper_entry")
     with force_locale(locale):
-        return render_template("formdefs/paper.html", paper=paper_forms.paper_form(form.schema, lang, blocks),
-                               blocks=blocks, max_blocks=paper_forms.MAX_BLOCKS, ward=current_user.ward,
-                               back_url=back)
+        return render_template(
+            "formdefs/paper.html",
+            paper=paper_forms.paper_form(form.schema, lang, blocks),
+            blocks=blocks,
+            max_blocks=paper_forms.MAX_BLOCKS,
+            ward=current_user.ward,
+            back_url=back,
+        )
 
 
 def _ascii(name: str) -> str:
@@ -247,8 +272,9 @@ def api_attachment(form_id, version, file_name):
     path = files.store_path(current_app.instance_path, attachment.sha256) if attachment else None
     if path is None or not path.exists():
         return error_response(404)
-    response = send_file(path, mimetype=attachment.content_type, download_name=attachment.name, etag=attachment.sha256,
-                         max_age=3600)
+    response = send_file(
+        path, mimetype=attachment.content_type, download_name=attachment.name, etag=attachment.sha256, max_age=3600
+    )
     response.headers["Content-Security-Policy"] = f"{CONTENT_SECURITY_POLICY}; sandbox"  # never a page
     return response
 
@@ -258,6 +284,7 @@ def api_version(form_id, version):
     """One version of a form (for answers filled with it), as the phone renders it."""
     form = queries.get_form(current_user.ward_id, form_id, version)
     if form is None:
-        return error_response(404, _("There is no version %(version)s of the form %(form_id)s.",
-                                     version=version, form_id=form_id))
+        return error_response(
+            404, _("There is no version %(version)s of the form %(form_id)s.", version=version, form_id=form_id)
+        )
     return jsonify(client_json(entities.served_schema(form.schema, current_user.ward_id, current_user), _lang()))

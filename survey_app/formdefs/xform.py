@@ -1,4 +1,5 @@
 """The pyxform side: read a workbook, convert it to pyxform's JSON and to the XForm XML for ODK."""
+
 from __future__ import annotations
 
 import io
@@ -20,9 +21,18 @@ _SHEET = re.compile(r"(?:'(\w+)' sheet|sheet: '(\w+)')")
 #: Where pyxform's messages name the column: "the 'name' value", "column headers ... 'label'", ...
 _COLUMN = re.compile(r"the '([^']+)' (?:value|column)|same column were found: '([^']+)'")
 #: Older pyxform messages that name no column, by a word they use.
-_COLUMN_WORDS = (("calculation", "calculation"), ("no name", "name"), ("no type", "type"), ("label", "label"),
-                 ("choice", "type"), ("repeat_count", "repeat_count"), ("constraint", "constraint"),
-                 ("relevan", "relevant"), ("default", "default"), ("parameter", "parameters"))
+_COLUMN_WORDS = (
+    ("calculation", "calculation"),
+    ("no name", "name"),
+    ("no type", "type"),
+    ("label", "label"),
+    ("choice", "type"),
+    ("repeat_count", "repeat_count"),
+    ("constraint", "constraint"),
+    ("relevan", "relevant"),
+    ("default", "default"),
+    ("parameter", "parameters"),
+)
 _DUPLICATE = re.compile(r"Duplicate column header: (.+)$")
 
 
@@ -50,8 +60,9 @@ def read_workbook(source: bytes | str, filename: str = "form.xlsx"):
         if duplicate is None:
             raise FormError("not_xlsform") from exc
         header = duplicate.group(1).strip()
-        raise FormError("duplicate_header", _sheet_with_duplicate(data, file_type, header), 1, header,
-                        {"header": header}) from exc
+        raise FormError(
+            "duplicate_header", _sheet_with_duplicate(data, file_type, header), 1, header, {"header": header}
+        ) from exc
     except Exception as exc:  # noqa: BLE001  (any unreadable upload is the same problem for the user)
         raise FormError("not_xlsform") from exc
     workbook.fallback_form_name = PurePath(filename).stem  # pyxform's default form id, as from a file path
@@ -73,10 +84,12 @@ def _sheet_with_duplicate(data: bytes, file_type: str, header: str) -> str | Non
     try:
         if file_type == ".xlsx":
             import openpyxl  # noqa: PLC0415  (only for this rare message)
+
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
             firsts = {ws.title: next(ws.iter_rows(max_row=1, values_only=True), ()) for ws in book.worksheets}
         elif file_type == ".xls":
             import xlrd  # noqa: PLC0415
+
             book = xlrd.open_workbook(file_contents=data)
             firsts = {sheet.name: sheet.row_values(0) if sheet.nrows else () for sheet in book.sheets()}
         else:
@@ -108,8 +121,7 @@ def convert(workbook) -> Converted:
     """Run pyxform on checked sheets; its refusals become a FormError naming the row if it can."""
     warnings: list[str] = []
     try:
-        data = workbook_to_json(workbook_dict=workbook, fallback_form_name=workbook.fallback_form_name,
-                                warnings=warnings)
+        data = workbook_to_json(workbook_dict=workbook, fallback_form_name=workbook.fallback_form_name, warnings=warnings)
         survey = create_survey_element_from_dict(data)
         xml = survey.to_xml(validate=False, pretty_print=True, warnings=warnings)
     except Exception as exc:  # noqa: BLE001  (pyxform raises several kinds; all are "the form is wrong")
@@ -127,5 +139,4 @@ def pyxform_error(detail: str) -> FormError:
         lower = detail.lower()
         column = next((name for word, name in _COLUMN_WORDS if word in lower), None)
     number = int(row.group(1)) if row else (1 if "header" in detail.lower() else None)
-    return FormError("pyxform", next(g for g in sheet.groups() if g) if sheet else "survey", number, column,
-                     {"detail": detail})
+    return FormError("pyxform", next(g for g in sheet.groups() if g) if sheet else "survey", number, column, {"detail": detail})

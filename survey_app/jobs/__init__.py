@@ -49,6 +49,7 @@ nothing), since a worker may die between its work and its commit.
 
 Tests: `survey_app.jobs.worker.run_pending(app)` runs every tick once and every due job now.
 """
+
 from survey_app.jobs.models import Job, JobState
 from survey_app.jobs.queue import active, enqueue, latest
 from survey_app.jobs.registry import JobError, handler, register_tick

@@ -1,4 +1,5 @@
 """`survey-app worker`: run jobs and ticks until stopped (SIGTERM or Ctrl+C finish the current job)."""
+
 from __future__ import annotations
 
 import logging
@@ -14,8 +15,14 @@ from survey_app.jobs.worker import run_pending, run_worker
 
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Run every tick once and every job due now, then exit.")
-@click.option("--poll", "poll_seconds", type=click.FloatRange(min=0.05), default=1.0, show_default=True,
-              help="Seconds between two looks for a job when there is none.")
+@click.option(
+    "--poll",
+    "poll_seconds",
+    type=click.FloatRange(min=0.05),
+    default=1.0,
+    show_default=True,
+    help="Seconds between two looks for a job when there is none.",
+)
 @with_appcontext
 def worker_command(once: bool, poll_seconds: float) -> None:
     """Run the jobs (exports, plans) and the periodic work; as many workers as you like, on any host."""

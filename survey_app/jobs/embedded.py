@@ -1,4 +1,5 @@
 """The worker inside `survey-app run`: a daemon thread of the serving process."""
+
 from __future__ import annotations
 
 import logging
@@ -25,8 +26,9 @@ def start_embedded_worker(app: Flask, reload: bool | None = None) -> threading.T
     """Start the worker thread if SURVEY_EMBEDDED_WORKER is on and this process serves; else None."""
     if not app.config.get("EMBEDDED_WORKER", True) or not serving_process(reload):
         return None
-    thread = threading.Thread(target=run_worker, args=(app,), name="survey-worker", daemon=True,
-                              kwargs={"stop": threading.Event(), "poll_seconds": 1.0})
+    thread = threading.Thread(
+        target=run_worker, args=(app,), name="survey-worker", daemon=True, kwargs={"stop": threading.Event(), "poll_seconds": 1.0}
+    )
     thread.start()
     log.info("embedded worker started")
     return thread

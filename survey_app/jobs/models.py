@@ -1,4 +1,5 @@
 """Jobs: work the worker does outside the request (exports, plans), with its state in the database."""
+
 from __future__ import annotations
 
 import enum
@@ -80,8 +81,9 @@ class Job(db.Model):
         self._last_beat = now
         values = {"heartbeat_at": utcnow()} | ({"progress": progress} if progress is not None else {})
         with db.engine.begin() as connection:
-            self._still_ours = connection.execute(
-                this_try(self.id, self.claimed_by, self.attempts).values(**values)).rowcount == 1
+            self._still_ours = (
+                connection.execute(this_try(self.id, self.claimed_by, self.attempts).values(**values)).rowcount == 1
+            )
         return self._still_ours
 
 
@@ -97,5 +99,6 @@ def _writing_sqlite() -> bool:
 def this_try(job_id: int, worker: str | None, attempt: int) -> sa.Update:
     """An UPDATE of the job that changes nothing unless the try (worker, attempt) still runs it."""
     table = Job.__table__
-    return sa.update(table).where(table.c.id == job_id, table.c.claimed_by == worker, table.c.attempts == attempt,
-                                  table.c.state == JobState.RUNNING)
+    return sa.update(table).where(
+        table.c.id == job_id, table.c.claimed_by == worker, table.c.attempts == attempt, table.c.state == JobState.RUNNING
+    )

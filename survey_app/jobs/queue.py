@@ -5,6 +5,7 @@ workers never hold the same try: a claim locks the row (PostgreSQL `FOR UPDATE S
 SQLite `BEGIN IMMEDIATE`, one writer at a time), and every end of a try changes the row only if
 it is still that try (same worker, same attempt number, still running).
 """
+
 from __future__ import annotations
 
 import logging
@@ -23,14 +24,29 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=1)
 
 
-def enqueue(kind: str, payload: dict | None = None, *, ward_id: int | None = None, user_id: int | None = None,
-            active_key: str | None = None, max_attempts: int = 5) -> Job:
+def enqueue(
+    kind: str,
+    payload: dict | None = None,
+    *,
+    ward_id: int | None = None,
+    user_id: int | None = None,
+    active_key: str | None = None,
+    max_attempts: int = 5,
+) -> Job:
     """Add a job (flushed; the caller commits). With `active_key`, the job already queued or
     running under that key is returned instead of a second one."""
     if active_key is not None and (existing := active(active_key)) is not None:
         return existing
-    job = Job(kind=kind, payload=payload or {}, ward_id=ward_id, user_id=user_id, active_key=active_key,
-              max_attempts=max_attempts, state=JobState.QUEUED, run_after=utcnow())
+    job = Job(
+        kind=kind,
+        payload=payload or {},
+        ward_id=ward_id,
+        user_id=user_id,
+        active_key=active_key,
+        max_attempts=max_attempts,
+        state=JobState.QUEUED,
+        run_after=utcnow(),
+    )
     _lock()  # SQLite: a savepoint needs the transaction begun (pysqlite would commit at its release)
     try:
         with db.session.begin_nested():
@@ -66,8 +82,7 @@ def _sqlite() -> bool:
 
 
 def _due() -> sa.Select:
-    return (sa.select(Job).where(Job.state == JobState.QUEUED, Job.run_after <= utcnow())
-            .order_by(Job.run_after, Job.id).limit(1))
+    return sa.select(Job).where(Job.state == JobState.QUEUED, Job.run_after <= utcnow()).order_by(Job.run_after, Job.id).limit(1)
 
 
 def claim(worker: str) -> tuple[int, int] | None:
@@ -113,8 +128,9 @@ def finish(job_id: int, worker: str, attempt: int, result) -> bool:
     """Mark the try done, in the transaction holding the handler's writes. False (and nothing may
     be committed) when the try was taken away from this worker meanwhile."""
     now = utcnow()
-    done = this_try(job_id, worker, attempt).values(state=JobState.DONE, result=result, finished_at=now,
-                                                    heartbeat_at=now, active_key=None, error=None)
+    done = this_try(job_id, worker, attempt).values(
+        state=JobState.DONE, result=result, finished_at=now, heartbeat_at=now, active_key=None, error=None
+    )
     return db.session.execute(done).rowcount == 1
 
 
@@ -122,9 +138,16 @@ def record_failure(job_id: int, worker: str, attempt: int, message: str, *, retr
     """End a failed try (its writes rolled back already): queued again after a backoff, or failed
     after the last try (or at once when `retry` is False). None if the try was not this worker's."""
     _lock()
-    job = db.session.execute(sa.select(Job).where(
-        Job.id == job_id, Job.claimed_by == worker, Job.attempts == attempt, Job.state == JobState.RUNNING,
-    ).with_for_update()).scalar_one_or_none()
+    job = db.session.execute(
+        sa.select(Job)
+        .where(
+            Job.id == job_id,
+            Job.claimed_by == worker,
+            Job.attempts == attempt,
+            Job.state == JobState.RUNNING,
+        )
+        .with_for_update()
+    ).scalar_one_or_none()
     if job is None:
         return None
     if retry and job.attempts < job.max_attempts:
@@ -159,5 +182,15 @@ def counts() -> dict[str, int]:
     return dict(db.session.execute(sa.select(Job.state, sa.func.count()).group_by(Job.state)).all())
 
 
-__all__ = ["ACTIVE_STATES", "active", "backoff", "claim", "counts", "enqueue", "finish", "latest",
-           "record_failure", "requeue_stale"]
+__all__ = [
+    "ACTIVE_STATES",
+    "active",
+    "backoff",
+    "claim",
+    "counts",
+    "enqueue",
+    "finish",
+    "latest",
+    "record_failure",
+    "requeue_stale",
+]

@@ -1,4 +1,5 @@
 """What the worker knows how to do: job handlers by kind, and ticks (functions called regularly)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

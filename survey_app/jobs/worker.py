@@ -7,6 +7,7 @@ with fresh connections. A job's writes and its `done` are one transaction, so a 
 (worker killed, database gone) leaves nothing half-done: the job is taken again once its
 heartbeat is older than JOB_STALE_SECONDS.
 """
+
 from __future__ import annotations
 
 import logging
@@ -97,8 +98,9 @@ class Worker:
                 self.last_tick[tick.name] = time.monotonic()
                 self.run_tick(tick)
         now = time.monotonic()
-        return min((self.last_tick[t.name] + t.every_seconds - now for t in TICKS.values()
-                    if t.name in self.last_tick), default=1.0)
+        return min(
+            (self.last_tick[t.name] + t.every_seconds - now for t in TICKS.values() if t.name in self.last_tick), default=1.0
+        )
 
     def run_tick(self, tick: Tick) -> None:
         """Call one tick in its own app context and transaction; its errors are logged, except a
@@ -135,8 +137,7 @@ class Worker:
         with Heartbeat(db.engine, job_id, self.ident, attempt, every) as heartbeat:
             try:
                 if handler is None:
-                    raise JobError(_("This kind of job (%(kind)s) is unknown to this worker.", kind=kind),
-                                   retry=False)
+                    raise JobError(_("This kind of job (%(kind)s) is unknown to this worker.", kind=kind), retry=False)
                 result = handler.fn(job)
                 heartbeat.stop()
                 # The handler's writes and `done` commit together; a write refused at the commit
@@ -240,8 +241,7 @@ def _tick_lock(name: str) -> bool:
     return bool(db.session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(key))))
 
 
-def run_worker(app: Flask, *, stop: threading.Event | None = None, once: bool = False,
-               poll_seconds: float = 1.0) -> int:
+def run_worker(app: Flask, *, stop: threading.Event | None = None, once: bool = False, poll_seconds: float = 1.0) -> int:
     """Run a worker in this thread: until `stop` is set, or (`once`) until nothing is due. Jobs run."""
     worker = Worker(app)
     if once:

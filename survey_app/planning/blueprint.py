@@ -1,4 +1,5 @@
 """Every URL rule of planning."""
+
 from flask import Blueprint
 
 from survey_app.planning import views

@@ -12,6 +12,7 @@ For each module, in prerequisite order, and each level band:
 Whoever is left is unplaced, with a reason. Classes of module n are held in week n (the rules'
 order), so prerequisites always come first. Locked classes are kept as they are and planned around.
 """
+
 from __future__ import annotations
 
 import math
@@ -110,8 +111,12 @@ def neighbourhoods(groups: list[Group], count: int) -> dict[int, tuple[int, ...]
         if group.lat is not None and group.lon is not None:
             scale = math.cos(math.radians(group.lat))
             others = sorted(
-                (((o.lat - group.lat) ** 2 + ((o.lon - group.lon) * scale) ** 2, o.code, o.id)
-                 for o in located if o.id != group.id))
+                (
+                    ((o.lat - group.lat) ** 2 + ((o.lon - group.lon) * scale) ** 2, o.code, o.id)
+                    for o in located
+                    if o.id != group.id
+                )
+            )
             result[group.id] = tuple(o[2] for o in others[:count])
         else:
             around = sorted((abs(j - index), j) for j in range(len(ordered)) if j != index)
@@ -168,8 +173,11 @@ class _Builder:
         for learner in learners:
             if (learner.key, module) in self.placed:
                 continue
-            missing = [p for p in self.prerequisites.get(module, ()) if (learner.key, p) in self.needed
-                       and (learner.key, p) not in self.placed]
+            missing = [
+                p
+                for p in self.prerequisites.get(module, ())
+                if (learner.key, p) in self.needed and (learner.key, p) not in self.placed
+            ]
             if missing:
                 self.unplaced.append(Unplaced(learner, PREREQUISITE))
             else:
@@ -200,16 +208,24 @@ class _Builder:
             if count[best] < cfg.min_size:
                 break
             slot_index, venue = best
-            chosen = sorted((i for i in options[best] if not taken[i]),
-                            key=lambda i: (self.rank(pool[i].group_id, venue), -pool[i].priority, pool[i].key))
+            chosen = sorted(
+                (i for i in options[best] if not taken[i]),
+                key=lambda i: (self.rank(pool[i].group_id, venue), -pool[i].priority, pool[i].key),
+            )
             parts = math.ceil(len(chosen) / cfg.max_size)
             if len(chosen) // parts < cfg.min_size:  # even parts would be too small: fill whole classes only
                 parts -= 1
-                chosen = chosen[:parts * cfg.max_size]
+                chosen = chosen[: parts * cfg.max_size]
             for part in range(parts):
-                members = chosen[part * len(chosen) // parts:(part + 1) * len(chosen) // parts]
-                planned = PlannedClass(module, band, TIME_SLOTS[slot_index], venue, self.session[module],
-                                       formed="neighbours" if with_neighbours else "own_group")
+                members = chosen[part * len(chosen) // parts : (part + 1) * len(chosen) // parts]
+                planned = PlannedClass(
+                    module,
+                    band,
+                    TIME_SLOTS[slot_index],
+                    venue,
+                    self.session[module],
+                    formed="neighbours" if with_neighbours else "own_group",
+                )
                 for i in members:
                     taken[i] = True
                     planned.learners.append(pool[i])
@@ -228,8 +244,12 @@ class _Builder:
             fits = []
             for position, planned in enumerate(classes):
                 rank = self.rank(learner.group_id, planned.venue_group_id)
-                if (planned.band == learner.band and rank is not None and len(planned.learners) < self.config.max_size
-                        and planned.slot in (learner.slots or TIME_SLOTS)):
+                if (
+                    planned.band == learner.band
+                    and rank is not None
+                    and len(planned.learners) < self.config.max_size
+                    and planned.slot in (learner.slots or TIME_SLOTS)
+                ):
                     fits.append((rank, len(planned.learners), position))
             if fits:
                 classes[min(fits)[2]].learners.append(learner)
@@ -250,10 +270,12 @@ class _Builder:
         best = None
         for trainer in trainers:
             load = self.loads[trainer.key]
-            if (load >= trainer.capacity
-                    or (trainer.modules is not None and planned.module not in trainer.modules)
-                    or (trainer.slots and planned.slot not in trainer.slots)
-                    or (trainer.key, planned.session, planned.slot) in self.busy):
+            if (
+                load >= trainer.capacity
+                or (trainer.modules is not None and planned.module not in trainer.modules)
+                or (trainer.slots and planned.slot not in trainer.slots)
+                or (trainer.key, planned.session, planned.slot) in self.busy
+            ):
                 continue
             if best is None or (load, trainer.key) < best:
                 best = (load, trainer.key)
@@ -281,13 +303,25 @@ class _Builder:
                 self.placed[(learner.key, module)] = planned
 
     def _class_order(self, c: PlannedClass):
-        return (c.session, self.codes.get(c.venue_group_id, ""), c.venue_group_id,
-                TIME_SLOTS.index(c.slot) if c.slot in TIME_SLOTS else len(TIME_SLOTS), c.band,
-                min((x.key for x in c.learners), default=()))
+        return (
+            c.session,
+            self.codes.get(c.venue_group_id, ""),
+            c.venue_group_id,
+            TIME_SLOTS.index(c.slot) if c.slot in TIME_SLOTS else len(TIME_SLOTS),
+            c.band,
+            min((x.key for x in c.learners), default=()),
+        )
 
 
-def build_classes(learners: list[Learner], groups: list[Group], trainers: list[Trainer], config: Config,
-                  module_order, prerequisites: dict | None = None, locked: list[PlannedClass] = ()) -> ClassPlan:
+def build_classes(
+    learners: list[Learner],
+    groups: list[Group],
+    trainers: list[Trainer],
+    config: Config,
+    module_order,
+    prerequisites: dict | None = None,
+    locked: list[PlannedClass] = (),
+) -> ClassPlan:
     """Classes for every module; the same input always gives the same plan."""
     if config.min_size < 1 or config.max_size < config.min_size:
         raise ValueError("class size bounds must satisfy 1 <= min_size <= max_size")
@@ -305,8 +339,9 @@ def build_classes(learners: list[Learner], groups: list[Group], trainers: list[T
     return ClassPlan(builder.classes, unplaced, builder.loads)
 
 
-def pick_trainer_for(planned: PlannedClass, groups: list[Group], trainers: list[Trainer], config: Config,
-                     taken: list[PlannedClass]) -> str | None:
+def pick_trainer_for(
+    planned: PlannedClass, groups: list[Group], trainers: list[Trainer], config: Config, taken: list[PlannedClass]
+) -> str | None:
     """The trainer the builder would give a new class, given the classes that already have theirs."""
     builder = _Builder(groups, trainers, config, [planned.module], {})
     builder.keep_locked(taken)

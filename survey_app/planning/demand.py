@@ -5,6 +5,7 @@ count those who asked for it (l1_topics) apart from those who did not. A person 
 for the modules they asked for and have the gap in, plus the prerequisites of those they have the
 gap in too (VNeID level 2 before online public services): these are the learner modules.
 """
+
 from __future__ import annotations
 
 from survey_app.planning.scoring import PersonScore, Rules
@@ -43,9 +44,14 @@ def age_group(member: dict) -> str:
 def _values(member: dict, score: PersonScore, group_id: int) -> tuple:
     """The person's value(s) for each dimension, in DIMENSIONS order."""
     times = member.get("l2_time")
-    return ((str(group_id),), tuple(times) if isinstance(times, list) and times else (NOT_STATED,),
-            (member.get("l3_place") or NOT_STATED,), (member.get("l4_format") or NOT_STATED,),
-            (score.level,), (age_group(member),))
+    return (
+        (str(group_id),),
+        tuple(times) if isinstance(times, list) and times else (NOT_STATED,),
+        (member.get("l3_place") or NOT_STATED,),
+        (member.get("l4_format") or NOT_STATED,),
+        (score.level,),
+        (age_group(member),),
+    )
 
 
 class DemandTable:
@@ -57,8 +63,7 @@ class DemandTable:
 
     def __init__(self, rules: Rules):
         self.modules = rules.module_codes
-        self.totals = {m: {"asked": 0, "not_asked": 0, "asked_no_gap": 0, "learners": 0, "prerequisite": 0}
-                       for m in self.modules}
+        self.totals = {m: {"asked": 0, "not_asked": 0, "asked_no_gap": 0, "learners": 0, "prerequisite": 0} for m in self.modules}
         self.cells = [{} for _ in DIMENSIONS]  # per dimension: (value, pattern) -> people
         self.levels = {}
         self.people = 0
@@ -100,6 +105,12 @@ class DemandTable:
         return by
 
     def as_json(self) -> dict:
-        return {"modules": list(self.modules), "people": self.people, "with_gap": self.with_gap,
-                "essential_five": self.essential_five, "levels": self.levels, "totals": self.totals,
-                "by": self.breakdown()}
+        return {
+            "modules": list(self.modules),
+            "people": self.people,
+            "with_gap": self.with_gap,
+            "essential_five": self.essential_five,
+            "levels": self.levels,
+            "totals": self.totals,
+            "by": self.breakdown(),
+        }

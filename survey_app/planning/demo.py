@@ -1,4 +1,5 @@
 """Demo stage: the demo ward's training plan, generated from its answers as its ward admin would."""
+
 from __future__ import annotations
 
 from survey_app.accounts.models import Role

@@ -1,4 +1,5 @@
 """Forms of the training-plan pages."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -12,14 +13,20 @@ from survey_app.webforms import Form
 class PlanConfigForm(Form):
     """How classes are built: sizes, how far learners may go, how much each trainer takes on."""
 
-    min_size = IntegerField(_l("Smallest class (learners)"), default=PlanSettings.min_size,
-                            validators=[InputRequired(), NumberRange(min=1, max=100)])
-    max_size = IntegerField(_l("Largest class (learners)"), default=PlanSettings.max_size,
-                            validators=[InputRequired(), NumberRange(min=1, max=200)])
-    neighbours = IntegerField(_l("Neighbouring groups a learner may go to"), default=PlanSettings.neighbours,
-                              validators=[InputRequired(), NumberRange(min=0, max=20)])
-    trainer_capacity = IntegerField(_l("Classes per trainer"), default=PlanSettings.trainer_capacity,
-                                    validators=[InputRequired(), NumberRange(min=1, max=20)])
+    min_size = IntegerField(
+        _l("Smallest class (learners)"), default=PlanSettings.min_size, validators=[InputRequired(), NumberRange(min=1, max=100)]
+    )
+    max_size = IntegerField(
+        _l("Largest class (learners)"), default=PlanSettings.max_size, validators=[InputRequired(), NumberRange(min=1, max=200)]
+    )
+    neighbours = IntegerField(
+        _l("Neighbouring groups a learner may go to"),
+        default=PlanSettings.neighbours,
+        validators=[InputRequired(), NumberRange(min=0, max=20)],
+    )
+    trainer_capacity = IntegerField(
+        _l("Classes per trainer"), default=PlanSettings.trainer_capacity, validators=[InputRequired(), NumberRange(min=1, max=20)]
+    )
 
     def validate_max_size(self, field):
         if self.min_size.data is not None and field.data is not None and field.data < self.min_size.data:

@@ -1,4 +1,5 @@
 """Words the planning pages show for choice names and codes (translated when shown)."""
+
 from __future__ import annotations
 
 from flask_babel import get_locale
@@ -77,7 +78,7 @@ def dimension_value(dimension: str, value: str, groups: dict) -> str:
 
 
 def module_name(rules, code: str) -> str:
-    """"M2 · Cài đặt và kích hoạt VNeID mức 2"."""
+    """ "M2 · Cài đặt và kích hoạt VNeID mức 2"."""
     if code in rules.module_codes:
         return f"{code.upper()} · {localized(rules.module(code).title, code)}"
     return code.upper()
@@ -98,8 +99,13 @@ def level_name(rules, level: str) -> str:
 
 def dimension_order(dimension: str, values, groups: dict) -> list:
     """Rows of a demand table in a natural order (codes, slot order, levels...), "not stated" last."""
-    known = {"time": list(TIME_SLOTS), "place": list(PLACES), "format": list(FORMATS),
-             "age_group": list(AGE_GROUPS), "level": ["L0", "L1", "L2", "L3", "L4", "L5"]}.get(dimension)
+    known = {
+        "time": list(TIME_SLOTS),
+        "place": list(PLACES),
+        "format": list(FORMATS),
+        "age_group": list(AGE_GROUPS),
+        "level": ["L0", "L1", "L2", "L3", "L4", "L5"],
+    }.get(dimension)
     if dimension == "group":
         return sorted(values, key=lambda v: (v == "not_stated", groups[int(v)].code if v.isdigit() and int(v) in groups else v))
     order = known or sorted(values)

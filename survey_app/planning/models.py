@@ -1,4 +1,5 @@
 """Training plans: classes of learners built from the survey answers, edited and locked by ward staff."""
+
 from __future__ import annotations
 
 import enum
@@ -49,7 +50,8 @@ class TrainingPlan(WardScoped, db.Model):
     notices: Mapped[list] = mapped_column(JSONType, default=list)
 
     classes: Mapped[list[PlanClass]] = relationship(
-        back_populates="plan", order_by=lambda: (PlanClass.session, PlanClass.id), cascade="all, delete-orphan")
+        back_populates="plan", order_by=lambda: (PlanClass.session, PlanClass.id), cascade="all, delete-orphan"
+    )
 
     @property
     def is_locked(self) -> bool:
@@ -88,8 +90,10 @@ class PlanClass(WardScoped, db.Model):
     plan: Mapped[TrainingPlan] = relationship(back_populates="classes")
     venue_group = relationship("ResidentialGroup")
     learners: Mapped[list[PlanLearner]] = relationship(
-        back_populates="plan_class", order_by=lambda: (PlanLearner.residential_group_id, PlanLearner.full_name, PlanLearner.id),
-        cascade="all, delete-orphan")
+        back_populates="plan_class",
+        order_by=lambda: (PlanLearner.residential_group_id, PlanLearner.full_name, PlanLearner.id),
+        cascade="all, delete-orphan",
+    )
 
     @property
     def trainer_key(self) -> str | None:

@@ -3,6 +3,7 @@
 Pure (no Flask, no database): ``plan_ward`` takes plain records, so property tests can run it on
 random wards and ``operations.generate_plan`` only loads and stores.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -40,8 +41,12 @@ class PlanSettings:
         return cl.Config(self.min_size, self.max_size, self.neighbours)
 
     def as_json(self) -> dict:
-        return {"min_size": self.min_size, "max_size": self.max_size, "neighbours": self.neighbours,
-                "trainer_capacity": self.trainer_capacity}
+        return {
+            "min_size": self.min_size,
+            "max_size": self.max_size,
+            "neighbours": self.neighbours,
+            "trainer_capacity": self.trainer_capacity,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,23 +88,41 @@ def _slots(member: dict) -> tuple[str, ...]:
 
 
 def _pool_entry(person: Interviewed, score: PersonScore) -> dict:
-    return {"key": f"p:{person.key[0]}:{person.key[1]}", "name": person.member.get("b0_name", ""),
-            "group_id": person.group_id, "level": score.level, "teachable": list(score.teachable),
-            "slots": list(_slots(person.member)), "route": score.route}
+    return {
+        "key": f"p:{person.key[0]}:{person.key[1]}",
+        "name": person.member.get("b0_name", ""),
+        "group_id": person.group_id,
+        "level": score.level,
+        "teachable": list(score.teachable),
+        "slots": list(_slots(person.member)),
+        "route": score.route,
+    }
 
 
 def _home_entry(person: Interviewed, score: PersonScore, learning: dict) -> dict:
-    return {"key": list(person.key), "name": person.member.get("b0_name", ""), "group_id": person.group_id,
-            "age_group": age_group(person.member), "level": score.level,
-            "why": [f for f in ("disability", "age_75_plus") if score.flags.get(f)]
-            + (["home_support"] if person.household.get("a10_home_support") == "yes" else [])
-            + (["chose_home"] if person.member.get("l3_place") == "home" else []),
-            "modules": list(learning), "other_gaps": [m for m in score.gaps if m not in learning],
-            "priority": round(max(score.priority.values(), default=0), 2)}
+    return {
+        "key": list(person.key),
+        "name": person.member.get("b0_name", ""),
+        "group_id": person.group_id,
+        "age_group": age_group(person.member),
+        "level": score.level,
+        "why": [f for f in ("disability", "age_75_plus") if score.flags.get(f)]
+        + (["home_support"] if person.household.get("a10_home_support") == "yes" else [])
+        + (["chose_home"] if person.member.get("l3_place") == "home" else []),
+        "modules": list(learning),
+        "other_gaps": [m for m in score.gaps if m not in learning],
+        "priority": round(max(score.priority.values(), default=0), 2),
+    }
 
 
-def plan_ward(people, groups: list[cl.Group], team_trainers: list[cl.Trainer], settings: PlanSettings,
-              rules: Rules, locked: list[cl.PlannedClass] = ()) -> PlanResult:
+def plan_ward(
+    people,
+    groups: list[cl.Group],
+    team_trainers: list[cl.Trainer],
+    settings: PlanSettings,
+    rules: Rules,
+    locked: list[cl.PlannedClass] = (),
+) -> PlanResult:
     """Score everyone, count demand, route home visits, build classes; the same input gives the same plan."""
     demand, skipped = DemandTable(rules), Counter()
     learners, routed, needs, home_visits, pool = [], [], {}, [], []
@@ -119,24 +142,44 @@ def plan_ward(people, groups: list[cl.Group], team_trainers: list[cl.Trainer], s
             home_without_request += 1
         slots = _slots(person.member)
         for module, as_prerequisite in learning.items():
-            learner = cl.Learner(person.key, module, score.level, rules.band_of(score.level), person.group_id,
-                                 slots, score.priority[module])
-            needs[(person.key, module)] = Need(person.member.get("b0_name", ""), person.group_id, score.level,
-                                               not as_prerequisite, as_prerequisite, score.priority[module],
-                                               score.gap_reasons[module])
+            learner = cl.Learner(
+                person.key, module, score.level, rules.band_of(score.level), person.group_id, slots, score.priority[module]
+            )
+            needs[(person.key, module)] = Need(
+                person.member.get("b0_name", ""),
+                person.group_id,
+                score.level,
+                not as_prerequisite,
+                as_prerequisite,
+                score.priority[module],
+                score.gap_reasons[module],
+            )
             if score.route in ROUTE_REASONS:
                 routed.append(cl.Unplaced(learner, ROUTE_REASONS[score.route]))
             else:
                 learners.append(learner)
     trainers = list(team_trainers) + [
-        cl.Trainer(p["key"], settings.trainer_capacity, frozenset(p["teachable"]), tuple(p["slots"]),
-                   (p["group_id"],))
-        for p in pool if p["teachable"] and p["route"] != "home"]
-    built = cl.build_classes(learners, groups, trainers, settings.class_config, rules.module_codes,
-                             {m.code: m.requires for m in rules.modules}, locked)
+        cl.Trainer(p["key"], settings.trainer_capacity, frozenset(p["teachable"]), tuple(p["slots"]), (p["group_id"],))
+        for p in pool
+        if p["teachable"] and p["route"] != "home"
+    ]
+    built = cl.build_classes(
+        learners, groups, trainers, settings.class_config, rules.module_codes, {m.code: m.requires for m in rules.modules}, locked
+    )
     home_visits.sort(key=lambda h: (-h["priority"], h["key"]))
-    result = PlanResult(settings, {**demand.as_json(), "home_without_request": home_without_request}, built.classes, routed + built.unplaced, built.loads, needs,
-                        home_visits, pool, trainers, [], dict(skipped))
+    result = PlanResult(
+        settings,
+        {**demand.as_json(), "home_without_request": home_without_request},
+        built.classes,
+        routed + built.unplaced,
+        built.loads,
+        needs,
+        home_visits,
+        pool,
+        trainers,
+        [],
+        dict(skipped),
+    )
     result.notices = notices(result, learners, rules)
     return result
 
@@ -171,8 +214,7 @@ def notices(result: PlanResult, learners: list[cl.Learner], rules: Rules) -> lis
             grouped["too_few_nearby"][module] = reasons[(module, cl.TOO_FEW)]
     for code, modules in grouped.items():
         if modules:
-            out.append({"code": code, "modules": modules, "count": sum(modules.values()),
-                        "min_size": result.settings.min_size})
+            out.append({"code": code, "modules": modules, "count": sum(modules.values()), "min_size": result.settings.min_size})
     prerequisite = sum(n for (m, r), n in reasons.items() if r == cl.PREREQUISITE)
     if prerequisite:
         out.append({"code": "prerequisite_not_placed", "count": prerequisite})

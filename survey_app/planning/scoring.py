@@ -18,6 +18,7 @@ household's; a question that was not asked is absent, so ``eq`` is false and ``n
 Order of evaluation: assessed, areas, level (its rules may use the flag "assessed" only), flags
 (each may use the level and the flags above it), then essential skills, gaps, routes, pool.
 """
+
 from __future__ import annotations
 
 import json
@@ -90,8 +91,7 @@ class Rules:
     def __post_init__(self):
         object.__setattr__(self, "_by_code", {m.code: m for m in self.modules})
         object.__setattr__(self, "_codes", tuple(m.code for m in self.modules))
-        object.__setattr__(self, "_band_names", {
-            level: f"{band[0]}-{band[-1]}" for band in self.class_bands for level in band})
+        object.__setattr__(self, "_band_names", {level: f"{band[0]}-{band[-1]}" for band in self.class_bands for level in band})
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +130,7 @@ class PersonScore:
 #: What a compiled condition reads: v the answers (member over household), g area -> grade
 #: index, n how many areas reach each grade, lv the level, f the flags.
 _SIGNATURE = "v, g, n, lv, f"
-_NAMESPACE = {"__builtins__": {}, "isinstance": isinstance, "any": any, "list": list, "int": int, "float": float,
-              "bool": bool}
+_NAMESPACE = {"__builtins__": {}, "isinstance": isinstance, "any": any, "list": list, "int": int, "float": float, "bool": bool}
 
 
 def _pair(args, where: str):
@@ -228,8 +227,11 @@ def _x_answered(args, where, _known):
 def _x_compare(operator: str):
     def build(args, where, _known):
         name, bound = _pair(args, where)
-        return (f"(isinstance(_x := {_answer(name)}, (int, float)) and not isinstance(_x, bool)"
-                f" and _x {operator} {_number(bound, where)})")
+        return (
+            f"(isinstance(_x := {_answer(name)}, (int, float)) and not isinstance(_x, bool)"
+            f" and _x {operator} {_number(bound, where)})"
+        )
+
     return build
 
 
@@ -261,10 +263,23 @@ def _x_flag(args, where, known):
 
 
 _OPERATORS = {
-    "all": _x_all, "any": _x_any, "not": _x_not, "eq": _x_eq, "ne": _x_ne, "in": _x_in, "has": _x_has,
-    "has_any": _x_has_any, "answered": _x_answered, "gte": _x_compare(">="), "gt": _x_compare(">"),
-    "lte": _x_compare("<="), "lt": _x_compare("<"), "area_none": _x_area_none,
-    "area_at_least": _x_area_at_least, "areas_at_least": _x_areas_at_least, "level_in": _x_level_in,
+    "all": _x_all,
+    "any": _x_any,
+    "not": _x_not,
+    "eq": _x_eq,
+    "ne": _x_ne,
+    "in": _x_in,
+    "has": _x_has,
+    "has_any": _x_has_any,
+    "answered": _x_answered,
+    "gte": _x_compare(">="),
+    "gt": _x_compare(">"),
+    "lte": _x_compare("<="),
+    "lt": _x_compare("<"),
+    "area_none": _x_area_none,
+    "area_at_least": _x_area_at_least,
+    "areas_at_least": _x_areas_at_least,
+    "level_in": _x_level_in,
     "flag": _x_flag,
 }
 
@@ -336,44 +351,63 @@ def _compile(source: dict) -> tuple[Rules, _Compiled]:
                 raise RuleError(f"modules.{code}.requires: {missing} must come earlier in the list")
             clauses = tuple(
                 GapClause(c["id"], c.get("label", {}), compile_condition(c["when"], f"modules.{code}.gap.{c['id']}", known))
-                for c in spec["gap"])
-            modules.append(Module(code, spec.get("title", {}), tuple(spec.get("requires", [])), clauses,
-                                  compile_condition(spec.get("teach_when", True), f"modules.{code}.teach_when", known),
-                                  order))
+                for c in spec["gap"]
+            )
+            modules.append(
+                Module(
+                    code,
+                    spec.get("title", {}),
+                    tuple(spec.get("requires", [])),
+                    clauses,
+                    compile_condition(spec.get("teach_when", True), f"modules.{code}.teach_when", known),
+                    order,
+                )
+            )
             seen.add(code)
-        grade_floors = tuple(sorted(((_grade(g["grade"], "area_grades"), g["min_items"]) for g in source["area_grades"]),
-                                    reverse=True))
+        grade_floors = tuple(
+            sorted(((_grade(g["grade"], "area_grades"), g["min_items"]) for g in source["area_grades"]), reverse=True)
+        )
         priority = source.get("priority", {})
         compiled = _Compiled(
             assessed=compile_condition(source.get("assessed", True), "assessed", known),
             area_items=tuple(areas.items()),
             grade_floors=grade_floors,
-            levels=tuple((lv["level"], compile_condition(lv["when"], f"levels.{lv['level']}", known))
-                         for lv in source["levels"]),
+            levels=tuple((lv["level"], compile_condition(lv["when"], f"levels.{lv['level']}", known)) for lv in source["levels"]),
             flags=tuple((name, compile_condition(cond, f"flags.{name}", known)) for name, cond in flags_src.items()),
             essential_five=compile_condition(source.get("essential_five", False), "essential_five", known),
             interests_field=source.get("interests", "l1_topics"),
             asked_weight=float(priority.get("asked", 1)),
             not_asked_weight=float(priority.get("not_asked", 1)),
-            vulnerability=tuple((compile_condition({"flag": w["flag"]}, "priority.vulnerability", known), float(w["add"]))
-                                for w in priority.get("vulnerability", [])),
-            routes=tuple((r["route"], compile_condition(r["when"], f"routes.{r['route']}", known))
-                         for r in source.get("routes", [])),
+            vulnerability=tuple(
+                (compile_condition({"flag": w["flag"]}, "priority.vulnerability", known), float(w["add"]))
+                for w in priority.get("vulnerability", [])
+            ),
+            routes=tuple(
+                (r["route"], compile_condition(r["when"], f"routes.{r['route']}", known)) for r in source.get("routes", [])
+            ),
             trainer_pool=compile_condition(source.get("trainer_pool", False), "trainer_pool", known),
             teach_when=compile_condition(source.get("teach_when", True), "teach_when", known),
-            gap_tuple=_compile_tuple([_source(c["when"], f"modules.{m['code']}.gap.{c['id']}", known)
-                                      for m in source["modules"] for c in m["gap"]]),
+            gap_tuple=_compile_tuple(
+                [_source(c["when"], f"modules.{m['code']}.gap.{c['id']}", known) for m in source["modules"] for c in m["gap"]]
+            ),
             gap_ids=tuple((m.code, tuple(c.id for c in m.gap)) for m in modules),
-            area_counts=_compile_tuple([" + ".join(f"({_answer(i)} == 'yes')" for i in items) or "0"
-                                        for items in areas.values()]),
-            grade_of_count=tuple(next((g for g, floor in grade_floors if count >= floor), 0)
-                                 for count in range(max(map(len, areas.values()), default=0) + 1)),
+            area_counts=_compile_tuple(
+                [" + ".join(f"({_answer(i)} == 'yes')" for i in items) or "0" for items in areas.values()]
+            ),
+            grade_of_count=tuple(
+                next((g for g, floor in grade_floors if count >= floor), 0)
+                for count in range(max(map(len, areas.values()), default=0) + 1)
+            ),
         )
         rules = Rules(
-            form_id=source["form_id"], form_versions=tuple(source["form_versions"]),
-            version=source["rules_version"], areas=areas, modules=tuple(modules),
+            form_id=source["form_id"],
+            form_versions=tuple(source["form_versions"]),
+            version=source["rules_version"],
+            areas=areas,
+            modules=tuple(modules),
             class_bands=tuple(tuple(b) for b in source.get("class_bands", [LEVELS])),
-            level_labels=source.get("level_labels", {}), source=source,
+            level_labels=source.get("level_labels", {}),
+            source=source,
         )
     except KeyError as exc:
         raise RuleError(f"missing key {exc.args[0]!r}") from None
@@ -400,8 +434,7 @@ def rule_files(form_id: str, folder: Path = FORMS_DIR) -> list[Path]:
     return sorted(folder.glob(f"{form_id}*.scoring.json"))
 
 
-def load_rules(form_id: str = HOUSEHOLD_FORM, form_version: str | None = None,
-               folder: Path = FORMS_DIR) -> Rules:
+def load_rules(form_id: str = HOUSEHOLD_FORM, form_version: str | None = None, folder: Path = FORMS_DIR) -> Rules:
     """The rule set for a form (and version, if given); the newest file listing it wins."""
     found = None
     for path in rule_files(form_id, folder):
@@ -445,7 +478,7 @@ def score_person(member: dict, household: dict, rules: Rules) -> PersonScore:
     gaps, reasons, interests, priority, teachable = [], {}, [], {}, []
     holds, start = k.gap_tuple(v, g, n, level, flags), 0
     for module, (code, ids) in zip(rules.modules, k.gap_ids):
-        fired = tuple(compress(ids, holds[start:start + len(ids)]))
+        fired = tuple(compress(ids, holds[start : start + len(ids)]))
         start += len(ids)
         asked = code in chosen
         if asked:
@@ -462,8 +495,18 @@ def score_person(member: dict, household: dict, rules: Rules) -> PersonScore:
             route = name
             break
     return PersonScore(
-        level=level, assessed=assessed, areas=areas, essential_five=bool(k.essential_five(v, g, n, level, flags)),
-        disability=flags.get("disability", False), flags=flags, gaps=tuple(gaps), gap_reasons=reasons,
-        interests=tuple(interests), priority=priority, vulnerability=vulnerability, route=route,
-        trainer_pool=in_pool, teachable=tuple(teachable) if in_pool and k.teach_when(v, g, n, level, flags) else (),
+        level=level,
+        assessed=assessed,
+        areas=areas,
+        essential_five=bool(k.essential_five(v, g, n, level, flags)),
+        disability=flags.get("disability", False),
+        flags=flags,
+        gaps=tuple(gaps),
+        gap_reasons=reasons,
+        interests=tuple(interests),
+        priority=priority,
+        vulnerability=vulnerability,
+        route=route,
+        trainer_pool=in_pool,
+        teachable=tuple(teachable) if in_pool and k.teach_when(v, g, n, level, flags) else (),
     )

@@ -1,4 +1,5 @@
 """The worker's side of planning: the job of kind "plan" generates a ward's training plan."""
+
 from __future__ import annotations
 
 from survey_app import jobs

@@ -1,4 +1,5 @@
 """The training-plan pages: the plan, a class and its "why", edits, and invitation lists per group."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -49,11 +50,24 @@ def _render_plan(ward: Ward, form: PlanConfigForm | None = None, status: int = 2
     if form is None:
         form = PlanConfigForm(data=plan.config if plan else None)
     rules = load_rules(queries.HOUSEHOLD_FORM)
-    context = dict(ward=ward, plan=plan, form=form, rules=rules, groups=groups, generation=_generation(ward, plan),
-                   module_names={code: labels.module_name(rules, code) for code in rules.module_codes},
-                   rows=rows, module=module, group_filter=group_filter, dimension=dimension,
-                   answered=queries.answered_households(ward.id), shown_groups=shown_groups,
-                   action_form=ActionForm(), labels=labels, can_edit=current_user.role == Role.WARD_ADMIN)
+    context = dict(
+        ward=ward,
+        plan=plan,
+        form=form,
+        rules=rules,
+        groups=groups,
+        generation=_generation(ward, plan),
+        module_names={code: labels.module_name(rules, code) for code in rules.module_codes},
+        rows=rows,
+        module=module,
+        group_filter=group_filter,
+        dimension=dimension,
+        answered=queries.answered_households(ward.id),
+        shown_groups=shown_groups,
+        action_form=ActionForm(),
+        labels=labels,
+        can_edit=current_user.role == Role.WARD_ADMIN,
+    )
     if plan is not None:
         every_class = rows if not (module or group_filter) else queries.plan_classes(plan, current_user)
         context.update(_plan_lists(plan, shown_groups, every_class))
@@ -76,20 +90,24 @@ def _plan_lists(plan: TrainingPlan, shown_groups: set[int], classes) -> dict:
     unplaced = Counter((row[2], row[3]) for row in plan.unplaced if row[4] in shown_groups)
     home = Counter(h["group_id"] for h in plan.home_visits if h["group_id"] in shown_groups)
     min_size = plan.config.get("min_size", 1)
-    return dict(group_learners=queries.group_learner_counts(plan.id), unplaced_counts=unplaced,
-                unplaced_reasons=sorted({r for _, r in unplaced}), home_counts=home,
-                attention=[(c, size) for c, size in classes if size < min_size or c.trainer_key is None],
-                trainer_counts={"team": sum(1 for t in plan.trainers if t["key"].startswith("u:")),
-                                "pool": len(plan.pool)})
+    return dict(
+        group_learners=queries.group_learner_counts(plan.id),
+        unplaced_counts=unplaced,
+        unplaced_reasons=sorted({r for _, r in unplaced}),
+        home_counts=home,
+        attention=[(c, size) for c, size in classes if size < min_size or c.trainer_key is None],
+        trainer_counts={"team": sum(1 for t in plan.trainers if t["key"].startswith("u:")), "pool": len(plan.pool)},
+    )
 
 
 def _demand_rows(demand: dict, dimension: str, groups: dict) -> list[tuple[str, list]]:
     """(row label, [[asked, not asked] per module]) for one breakdown of the demand."""
     table = demand.get("by", {}).get(dimension, {})
     modules = demand.get("modules", [])
-    return [(labels.dimension_value(dimension, value, groups),
-             [table[value].get(m, [0, 0]) for m in modules])
-            for value in labels.dimension_order(dimension, list(table), groups)]
+    return [
+        (labels.dimension_value(dimension, value, groups), [table[value].get(m, [0, 0]) for m in modules])
+        for value in labels.dimension_order(dimension, list(table), groups)
+    ]
 
 
 @roles_required(Role.WARD_ADMIN)
@@ -99,12 +117,16 @@ def generate(ward_id):
     if not form.validate_on_submit():
         return _render_plan(ward, form=form, status=400)
     if jobs.active(operations.generation_key(ward.id)) is not None:
-        flash(_("The plan of this ward is already being generated; wait until it is ready, then try again."),
-              "error")
+        flash(_("The plan of this ward is already being generated; wait until it is ready, then try again."), "error")
     else:
         operations.queue_generation(ward, form.settings(), current_user)
-        flash(_("The plan is being generated from the latest answers; locked classes will be kept. "
-                "This page shows when it is ready."), "info")
+        flash(
+            _(
+                "The plan is being generated from the latest answers; locked classes will be kept. "
+                "This page shows when it is ready."
+            ),
+            "info",
+        )
     return redirect(_plan_url(ward.id))
 
 
@@ -142,12 +164,25 @@ def class_detail(class_id):
     _choices(move_form, merge_form, pc, siblings)
     rules = load_rules(queries.HOUSEHOLD_FORM)
     return render_template(
-        "planning/class.html", pc=pc, plan=pc.plan, learners=learners, hidden=len(pc.learners) - len(learners),
-        why=why, asked=sum(1 for x in pc.learners if x.asked), levels=Counter(x.level for x in pc.learners),
-        from_groups=Counter(x.residential_group_id for x in pc.learners), groups=queries.group_names(pc.ward_id),
-        module=rules.module(pc.module) if pc.module in rules.module_codes else None, rules=rules,
-        siblings=siblings, move_form=move_form, merge_form=merge_form, lock_form=LockForm(),
-        action_form=ActionForm(), labels=labels, can_edit=current_user.role == Role.WARD_ADMIN and not pc.locked,
+        "planning/class.html",
+        pc=pc,
+        plan=pc.plan,
+        learners=learners,
+        hidden=len(pc.learners) - len(learners),
+        why=why,
+        asked=sum(1 for x in pc.learners if x.asked),
+        levels=Counter(x.level for x in pc.learners),
+        from_groups=Counter(x.residential_group_id for x in pc.learners),
+        groups=queries.group_names(pc.ward_id),
+        module=rules.module(pc.module) if pc.module in rules.module_codes else None,
+        rules=rules,
+        siblings=siblings,
+        move_form=move_form,
+        merge_form=merge_form,
+        lock_form=LockForm(),
+        action_form=ActionForm(),
+        labels=labels,
+        can_edit=current_user.role == Role.WARD_ADMIN and not pc.locked,
         can_lock=current_user.role == Role.WARD_ADMIN,
     )
 
@@ -182,8 +217,13 @@ def move_learner(class_id):
         return _back(pc.id)
     learner = db.session.get(PlanLearner, form.learner.data)
     target = _edit_target(form.target.data)
-    _apply(operations.move_learner, learner, target, current_user,
-           done=_("%(name)s was moved to class %(id)s.", name=learner.full_name, id=target.id))
+    _apply(
+        operations.move_learner,
+        learner,
+        target,
+        current_user,
+        done=_("%(name)s was moved to class %(id)s.", name=learner.full_name, id=target.id),
+    )
     return _back(class_id)
 
 
@@ -214,8 +254,13 @@ def lock_class(class_id):
     form = LockForm()
     if form.validate_on_submit():
         locked = form.locked.data == "1"
-        _apply(operations.set_class_lock, pc, locked, current_user,
-               done=_("The class is locked.") if locked else _("The class is unlocked."))
+        _apply(
+            operations.set_class_lock,
+            pc,
+            locked,
+            current_user,
+            done=_("The class is locked.") if locked else _("The class is unlocked."),
+        )
     return _back(class_id)
 
 
@@ -229,9 +274,14 @@ def group_plan(plan_id, group_id):
     require_people()  # a list of names: not for city roles
     invitations = queries.group_invitations(plan, group.id)
     return render_template(
-        "planning/group.html", plan=plan, group=group, invitations=invitations,
+        "planning/group.html",
+        plan=plan,
+        group=group,
+        invitations=invitations,
         home_visits=[h for h in plan.home_visits if h["group_id"] == group.id],
         unplaced=[row for row in plan.unplaced if row[4] == group.id and row[3] != "home_visit"],
-        pool=[p for p in plan.pool if p["group_id"] == group.id], groups=queries.group_names(plan.ward_id),
-        rules=load_rules(queries.HOUSEHOLD_FORM), labels=labels,
+        pool=[p for p in plan.pool if p["group_id"] == group.id],
+        groups=queries.group_names(plan.ward_id),
+        rules=load_rules(queries.HOUSEHOLD_FORM),
+        labels=labels,
     )

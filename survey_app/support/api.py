@@ -1,4 +1,5 @@
 """The JSON side of the support log: what the phone caches offline, and the figures for exports."""
+
 from __future__ import annotations
 
 from flask import jsonify, request

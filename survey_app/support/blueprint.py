@@ -1,4 +1,5 @@
 """Every URL rule of support (the Bình dân học vụ số support log)."""
+
 from flask import Blueprint
 
 from survey_app.support import api, views

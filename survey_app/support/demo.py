@@ -6,6 +6,7 @@ the interview; a few visits need a follow-up and about half of those were follow
 helped anonymously at the community house or the Public Service Centre. Uses its own random
 generator (seeded from the demo's seed) so the stages after it are not shifted.
 """
+
 from __future__ import annotations
 
 import random
@@ -54,8 +55,7 @@ class _Maker:
 
     def __init__(self, ctx, rng: random.Random):
         self.ctx, self.rng, self.count = ctx, rng, 0
-        self.types = {t.code: t for t in db.session.scalars(sa.select(SupportType).where(
-            SupportType.ward_id == ctx.ward.id))}
+        self.types = {t.code: t for t in db.session.scalars(sa.select(SupportType).where(SupportType.ward_id == ctx.ward.id))}
         self.teams = group_surveyors(ctx.ward.id)
         self.latest = utcnow() - timedelta(hours=1)
         self.events: list[SupportEvent] = []
@@ -68,10 +68,17 @@ class _Maker:
         rng = self.rng
         outcome = fields.pop("outcome", None) or rng.choices(list(SupportOutcome), [70, 15, 15])[0]
         event = SupportEvent(
-            uuid=str(uuid.uuid5(_NAMESPACE, f"{self.ctx.ward.code}/{self.count}")), ward_id=self.ctx.ward.id,
-            volunteer_id=rng.choice(members), survey_team_id=team_id, residential_group_id=group_id,
-            occurred_at=at, outcome=outcome, minutes=rng.choice([10, 15, 15, 20, 20, 30, 30, 45, 60]),
-            types=[self.types[c] for c in codes if c in self.types], **fields)
+            uuid=str(uuid.uuid5(_NAMESPACE, f"{self.ctx.ward.code}/{self.count}")),
+            ward_id=self.ctx.ward.id,
+            volunteer_id=rng.choice(members),
+            survey_team_id=team_id,
+            residential_group_id=group_id,
+            occurred_at=at,
+            outcome=outcome,
+            minutes=rng.choice([10, 15, 15, 20, 20, 30, 30, 45, 60]),
+            types=[self.types[c] for c in codes if c in self.types],
+            **fields,
+        )
         self.events.append(event)
         return event
 
@@ -80,12 +87,15 @@ def _helped_people(maker: _Maker) -> None:
     rng, ward = maker.rng, maker.ctx.ward
     submissions = db.session.execute(
         sa.select(Submission.id, Submission.answers, Submission.finished_at, Submission.received_at)
-        .where(Submission.ward_id == ward.id, Submission.form_id == HOUSEHOLD_FORM).order_by(Submission.id)).all()
+        .where(Submission.ward_id == ward.id, Submission.form_id == HOUSEHOLD_FORM)
+        .order_by(Submission.id)
+    ).all()
     chosen = {row.id: row for row in rng.sample(submissions, round(len(submissions) * HELPED_HOUSEHOLDS))}
     people = db.session.execute(
-        sa.select(Person.id, Person.household_id, Person.residential_group_id, Person.submission_id,
-                  Person.answer_index).where(Person.submission_id.in_(list(chosen)))
-        .order_by(Person.submission_id, Person.answer_index)).all()
+        sa.select(Person.id, Person.household_id, Person.residential_group_id, Person.submission_id, Person.answer_index)
+        .where(Person.submission_id.in_(list(chosen)))
+        .order_by(Person.submission_id, Person.answer_index)
+    ).all()
     for person in people:
         submission = chosen[person.submission_id]
         members = (submission.answers or {}).get("members") or []
@@ -96,12 +106,20 @@ def _helped_people(maker: _Maker) -> None:
         codes = rng.sample(needs, min(len(needs), rng.choice([1, 1, 2])))
         after = submission.finished_at or submission.received_at
         at = after + timedelta(days=rng.randint(0, 45), hours=rng.randint(0, 6))
-        event = maker.make(person.residential_group_id, at, codes, person_id=person.id,
-                           household_id=person.household_id, place=SupportPlace.HOME)
+        event = maker.make(
+            person.residential_group_id, at, codes, person_id=person.id, household_id=person.household_id, place=SupportPlace.HOME
+        )
         if event is not None and event.outcome == SupportOutcome.FOLLOW_UP and rng.random() < 0.5:
-            maker.make(person.residential_group_id, at + timedelta(days=rng.randint(3, 14)), codes,
-                       person_id=person.id, household_id=person.household_id, place=SupportPlace.HOME,
-                       outcome=SupportOutcome.DONE, follow_up_of=event)
+            maker.make(
+                person.residential_group_id,
+                at + timedelta(days=rng.randint(3, 14)),
+                codes,
+                person_id=person.id,
+                household_id=person.household_id,
+                place=SupportPlace.HOME,
+                outcome=SupportOutcome.DONE,
+                follow_up_of=event,
+            )
 
 
 def _anonymous(maker: _Maker) -> None:
@@ -112,9 +130,14 @@ def _anonymous(maker: _Maker) -> None:
         for _ in range(ANONYMOUS_EVENTS_PER_GROUP):
             chosen = rng.sample([c for c in codes if c != "other"], rng.choice([1, 1, 2]))
             place = rng.choices([SupportPlace.COMMUNITY_HOUSE, SupportPlace.SERVICE_CENTRE], [2, 1])[0]
-            maker.make(group.id, start + timedelta(days=rng.randint(0, 75), hours=rng.randint(0, 9)), chosen,
-                       place=place, anon_age_group=rng.choices(AGE_GROUPS, [1, 2, 3, 4, 2])[0],
-                       anon_sex=rng.choice(["male", "female"]))
+            maker.make(
+                group.id,
+                start + timedelta(days=rng.randint(0, 75), hours=rng.randint(0, 9)),
+                chosen,
+                place=place,
+                anon_age_group=rng.choices(AGE_GROUPS, [1, 2, 3, 4, 2])[0],
+                anon_sex=rng.choice(["male", "female"]),
+            )
 
 
 def stage_support_events(ctx) -> None:

@@ -7,6 +7,7 @@ calendar months of the ward's local time. The gap-to-help table: of the surveyed
 answers show a training gap (the scoring rules' modules), how many were helped on it afterwards,
 i.e. have a support event later than their interview with a kind of help mapped to that module.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -50,23 +51,38 @@ class Tally:
             self.people.add(event.person_id)
 
     def as_json(self) -> dict:
-        return {"events": self.events, "people": len(self.people) + self.anonymous, "minutes": self.minutes,
-                "hours": round(self.minutes / 60, 1)}
+        return {
+            "events": self.events,
+            "people": len(self.people) + self.anonymous,
+            "minutes": self.minutes,
+            "hours": round(self.minutes / 60, 1),
+        }
 
 
 def _events(viewer: User, ward_id: int) -> tuple[list, dict[int, list[int]]]:
     """The events the viewer may see in the ward, oldest first, and each one's kind-of-help ids."""
     scope = (SupportEvent.ward_id == ward_id, visible(SupportEvent, viewer))
     events = db.session.execute(
-        sa.select(SupportEvent.id, SupportEvent.occurred_at, SupportEvent.person_id, SupportEvent.minutes,
-                  SupportEvent.residential_group_id, SupportEvent.survey_team_id, SupportEvent.outcome,
-                  SupportEvent.follow_up_of_id).where(*scope).order_by(SupportEvent.occurred_at, SupportEvent.id)
+        sa.select(
+            SupportEvent.id,
+            SupportEvent.occurred_at,
+            SupportEvent.person_id,
+            SupportEvent.minutes,
+            SupportEvent.residential_group_id,
+            SupportEvent.survey_team_id,
+            SupportEvent.outcome,
+            SupportEvent.follow_up_of_id,
+        )
+        .where(*scope)
+        .order_by(SupportEvent.occurred_at, SupportEvent.id)
     ).all()
     links: dict[int, list[int]] = {}
     table = support_event_types
     for event_id, type_id in db.session.execute(
-            sa.select(table.c.support_event_id, table.c.support_type_id)
-            .where(table.c.support_event_id.in_(sa.select(SupportEvent.id).where(*scope)))):
+        sa.select(table.c.support_event_id, table.c.support_type_id).where(
+            table.c.support_event_id.in_(sa.select(SupportEvent.id).where(*scope))
+        )
+    ):
         links.setdefault(event_id, []).append(type_id)
     return events, links
 
@@ -110,10 +126,20 @@ def support_figures(viewer: User, ward_id: int) -> dict:
         by_month.setdefault(event.occurred_at.astimezone(local_zone()).strftime("%Y-%m"), Tally()).add(event)
         if event.follow_up_of_id is not None:
             closed.add(event.follow_up_of_id)
-    groups = {g.id: g for g in db.session.scalars(sa.select(ResidentialGroup).where(
-        ResidentialGroup.ward_id == ward_id, visible(ResidentialGroup, viewer)).order_by(ResidentialGroup.code))}
-    teams = {t.id: t for t in db.session.scalars(sa.select(SurveyTeam).where(
-        SurveyTeam.ward_id == ward_id, visible(SurveyTeam, viewer)).order_by(SurveyTeam.number))}
+    groups = {
+        g.id: g
+        for g in db.session.scalars(
+            sa.select(ResidentialGroup)
+            .where(ResidentialGroup.ward_id == ward_id, visible(ResidentialGroup, viewer))
+            .order_by(ResidentialGroup.code)
+        )
+    }
+    teams = {
+        t.id: t
+        for t in db.session.scalars(
+            sa.select(SurveyTeam).where(SurveyTeam.ward_id == ward_id, visible(SurveyTeam, viewer)).order_by(SurveyTeam.number)
+        )
+    }
     team_rows = _rows(teams, by_team, lambda i: {"team_id": i, "number": teams[i].number, "name": teams[i].name})
     others = _merge(tally for team_id, tally in by_team.items() if team_id not in teams)
     if others.events:  # volunteers of no team, or of a team the viewer does not see
@@ -133,11 +159,17 @@ def support_figures(viewer: User, ward_id: int) -> dict:
 
 
 def _type_json(row, lang: str, ward: Ward) -> dict:
-    return {"type_id": row.id, "code": row.code, "label": row.label(lang, ward.citizen_app_name),
-            "gap_module": row.gap_module, "retired": row.retired_at is not None}
+    return {
+        "type_id": row.id,
+        "code": row.code,
+        "label": row.label(lang, ward.citizen_app_name),
+        "gap_module": row.gap_module,
+        "retired": row.retired_at is not None,
+    }
 
 
 # ---------------------------------------------------------------- gap to help
+
 
 def _rules(version: str, cache: dict):
     if version not in cache:
@@ -153,15 +185,17 @@ def _member_gaps(answers, rules) -> tuple:
     answers = answers if isinstance(answers, dict) else {}
     household = {k: v for k, v in answers.items() if k != "members"}
     members = answers.get("members") if isinstance(answers.get("members"), list) else []
-    return tuple(frozenset(score_person(m, household, rules).gaps) if isinstance(m, dict) and "b8_internet" in m
-                 else None for m in members)
+    return tuple(
+        frozenset(score_person(m, household, rules).gaps) if isinstance(m, dict) and "b8_internet" in m else None for m in members
+    )
 
 
 def _gaps_by_submission(submission_ids) -> dict[int, tuple]:
     """Per submission, its members' gaps, scored once per answers and rules (then cached)."""
     rules_cache, found, missing = {}, {}, {}
-    heads = db.session.execute(sa.select(Submission.id, Submission.form_version, Submission.content_hash)
-                               .where(Submission.id.in_(submission_ids))).all()
+    heads = db.session.execute(
+        sa.select(Submission.id, Submission.form_version, Submission.content_hash).where(Submission.id.in_(submission_ids))
+    ).all()
     for submission_id, version, digest in heads:
         key = (submission_id, digest, _rules(version, rules_cache).version)
         if key in _GAP_CACHE:
@@ -171,7 +205,8 @@ def _gaps_by_submission(submission_ids) -> dict[int, tuple]:
     ids = list(missing)
     for start in range(0, len(ids), 500):
         for submission_id, answers in db.session.execute(
-                sa.select(Submission.id, Submission.answers).where(Submission.id.in_(ids[start:start + 500]))):
+            sa.select(Submission.id, Submission.answers).where(Submission.id.in_(ids[start : start + 500]))
+        ):
             key, version = missing[submission_id]
             found[submission_id] = _member_gaps(answers, _rules(version, rules_cache))
             if len(_GAP_CACHE) >= _CACHE_LIMIT:
@@ -186,8 +221,13 @@ def _interviewed(viewer: User, ward_id: int) -> list:
     return db.session.execute(
         sa.select(Person.id, Person.residential_group_id, Person.submission_id, Person.answer_index, answered_at)
         .join(Submission, Submission.id == Person.submission_id)
-        .where(Person.ward_id == ward_id, visible(Person, viewer), Submission.form_id == HOUSEHOLD_FORM,
-               Submission.review_status != ReviewStatus.REJECTED, Person.answer_index.is_not(None))
+        .where(
+            Person.ward_id == ward_id,
+            visible(Person, viewer),
+            Submission.form_id == HOUSEHOLD_FORM,
+            Submission.review_status != ReviewStatus.REJECTED,
+            Person.answer_index.is_not(None),
+        )
     ).all()
 
 
@@ -195,8 +235,10 @@ def _module_titles(modules, lang: str) -> list[dict]:
     rules = load_rules(HOUSEHOLD_FORM)
     known = set(rules.module_codes)
     order = {code: i for i, code in enumerate(rules.module_codes)}
-    return [{"code": code, "title": (rules.module(code).title.get(lang) or code) if code in known else code}
-            for code in sorted(modules, key=lambda c: (order.get(c, 99), c))]
+    return [
+        {"code": code, "title": (rules.module(code).title.get(lang) or code) if code in known else code}
+        for code in sorted(modules, key=lambda c: (order.get(c, 99), c))
+    ]
 
 
 def gap_to_help(viewer: User, ward_id: int, groups: dict, types, events, links, lang: str) -> dict:
@@ -231,8 +273,10 @@ def gap_to_help(viewer: User, ward_id: int, groups: dict, types, events, links, 
             out[module] = {"gap": gap, "helped": helped, "share": round(helped / gap, 4) if gap else None}
         return out
 
-    rows = [{"group_id": gid, "code": g.code, "name": g.name,
-             "cells": row(lambda m, gid=gid: cells.get((gid, m), (0, 0)))} for gid, g in groups.items()]
+    rows = [
+        {"group_id": gid, "code": g.code, "name": g.name, "cells": row(lambda m, gid=gid: cells.get((gid, m), (0, 0)))}
+        for gid, g in groups.items()
+    ]
     total = row(lambda m: tuple(sum(c[i] for (gid, mod), c in cells.items() if mod == m) for i in (0, 1)))
     return {"modules": modules, "groups": rows, "total": total}
 
@@ -240,16 +284,33 @@ def gap_to_help(viewer: User, ward_id: int, groups: dict, types, events, links, 
 def ward_rows(viewer: User) -> list[dict]:
     """Each ward the viewer may read (a city viewer's city) with its headline support figures."""
     anonymous = sa.func.sum(sa.case((SupportEvent.person_id.is_(None), 1), else_=0))
-    stats = {row[0]: row[1:] for row in db.session.execute(
-        sa.select(SupportEvent.ward_id, sa.func.count(), sa.func.sum(SupportEvent.minutes),
-                  sa.func.count(sa.distinct(SupportEvent.person_id)), anonymous)
-        .where(visible(SupportEvent, viewer)).group_by(SupportEvent.ward_id))}
+    stats = {
+        row[0]: row[1:]
+        for row in db.session.execute(
+            sa.select(
+                SupportEvent.ward_id,
+                sa.func.count(),
+                sa.func.sum(SupportEvent.minutes),
+                sa.func.count(sa.distinct(SupportEvent.person_id)),
+                anonymous,
+            )
+            .where(visible(SupportEvent, viewer))
+            .group_by(SupportEvent.ward_id)
+        )
+    }
     rows = []
     for ward in db.session.scalars(sa.select(Ward).where(visible(Ward, viewer)).order_by(Ward.name)):
         events, minutes, people, anonymous_events = stats.get(ward.id, (0, 0, 0, 0))
         minutes = int(minutes or 0)
-        rows.append({"ward": ward, "events": events, "people": people + int(anonymous_events or 0),
-                     "minutes": minutes, "hours": round(minutes / 60, 1)})
+        rows.append(
+            {
+                "ward": ward,
+                "events": events,
+                "people": people + int(anonymous_events or 0),
+                "minutes": minutes,
+                "hours": round(minutes / 60, 1),
+            }
+        )
     return rows
 
 
@@ -272,14 +333,24 @@ def shown_figures(viewer: User, data: dict) -> dict:
 
     totals = disclosure.suppress_row(data["totals"], viewer, TALLY_COUNTS)
     outcomes = data["totals"]["outcomes"]
-    totals["outcomes"] = {key: value for key, value in disclosure.suppress_row(
-        outcomes, viewer, tuple(outcomes), parts=tuple(outcomes)).items() if key != "suppressed"}
+    totals["outcomes"] = {
+        key: value
+        for key, value in disclosure.suppress_row(outcomes, viewer, tuple(outcomes), parts=tuple(outcomes)).items()
+        if key != "suppressed"
+    }
     totals["follow_ups_open"] = disclosure.suppress_small(totals["follow_ups_open"], viewer)
-    shown = {**data, "totals": totals, "by_type": rows(data["by_type"], False),
-             **{name: rows(data[name], True) for name in SUMMED_TABLES}}
+    shown = {
+        **data,
+        "totals": totals,
+        "by_type": rows(data["by_type"], False),
+        **{name: rows(data[name], True) for name in SUMMED_TABLES},
+    }
     gaps = data["gap_to_help"]
-    shown["gap_to_help"] = {**gaps, "groups": [{**row, "cells": _shown_cells(row["cells"])} for row in gaps["groups"]],
-                            "total": _shown_cells(gaps["total"])}
+    shown["gap_to_help"] = {
+        **gaps,
+        "groups": [{**row, "cells": _shown_cells(row["cells"])} for row in gaps["groups"]],
+        "total": _shown_cells(gaps["total"]),
+    }
     return shown
 
 
@@ -292,8 +363,12 @@ def _shown_cells(cells: dict) -> dict:
             hidden = disclosure.SUPPRESSED
             out[module] = {"gap": hidden, "helped": hidden, "share": hidden, "suppressed": ["gap", "helped", "share"]}
         elif disclosure.is_small(helped) or disclosure.is_small(gap - helped):
-            out[module] = {**cell, "helped": disclosure.SUPPRESSED, "share": disclosure.SUPPRESSED,
-                           "suppressed": ["helped", "share"]}
+            out[module] = {
+                **cell,
+                "helped": disclosure.SUPPRESSED,
+                "share": disclosure.SUPPRESSED,
+                "suppressed": ["helped", "share"],
+            }
         else:
             out[module] = cell
     return out

@@ -17,6 +17,7 @@ link_state ("linked", "waiting", or the code of why it cannot be linked). An eve
 linked has neither a person nor an anonymous age group; it counts as one person in the figures
 until it is linked.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -42,10 +43,10 @@ def flag_messages() -> dict:
         "quarantined": _("Waiting: the household record is held for checking; linked once the ward staff accept it."),
         "other_ward": _("The household record named belongs to another ward: the help is kept, not linked to a person."),
         "not_interviewed": _("The household record named has no interview: the help is kept, not linked to a person."),
-        "no_member": _("The household record named has no member at this position: the help is kept, "
-                       "not linked to a person."),
-        "not_your_group": _("The person named does not live in the volunteer's residential groups: the help is "
-                            "kept, not linked to a person."),
+        "no_member": _("The household record named has no member at this position: the help is kept, not linked to a person."),
+        "not_your_group": _(
+            "The person named does not live in the volunteer's residential groups: the help is kept, not linked to a person."
+        ),
     }
 
 
@@ -59,18 +60,20 @@ class Resolution:
 
 def resolve(ref: PersonRef, volunteer, ward_id: int) -> Resolution:
     """Find the Person a reference names, as the volunteer may see it."""
-    submission = db.session.execute(sa.select(Submission).where(
-        Submission.ward_id == ward_id, Submission.uuid == ref.submission_uuid)).scalar_one_or_none()
+    submission = db.session.execute(
+        sa.select(Submission).where(Submission.ward_id == ward_id, Submission.uuid == ref.submission_uuid)
+    ).scalar_one_or_none()
     if submission is None:
-        visit = db.session.scalar(sa.select(Visit.id).where(Visit.ward_id == ward_id,
-                                                            Visit.client_uuid == ref.submission_uuid))
+        visit = db.session.scalar(sa.select(Visit.id).where(Visit.ward_id == ward_id, Visit.client_uuid == ref.submission_uuid))
         if visit is not None:
             return Resolution(None, "not_interviewed")
-        elsewhere = db.session.scalar(sa.select(Submission.id).where(
-            Submission.ward_id != ward_id, Submission.uuid == ref.submission_uuid).limit(1))
+        elsewhere = db.session.scalar(
+            sa.select(Submission.id).where(Submission.ward_id != ward_id, Submission.uuid == ref.submission_uuid).limit(1)
+        )
         return Resolution(None, "other_ward" if elsewhere is not None else WAITING)
-    person = db.session.execute(sa.select(Person).where(
-        Person.submission_id == submission.id, Person.answer_index == ref.member_index)).scalar_one_or_none()
+    person = db.session.execute(
+        sa.select(Person).where(Person.submission_id == submission.id, Person.answer_index == ref.member_index)
+    ).scalar_one_or_none()
     if person is None:
         return Resolution(None, "no_member")
     if db.session.scalar(sa.select(Person.id).where(Person.id == person.id, visible(Person, volunteer))) is None:
@@ -92,9 +95,13 @@ def note_stored(event: SupportEvent, ref: PersonRef, resolution: Resolution) -> 
 
 def link_waiting(ward_id: int, submission_uuids: list[str]) -> int:
     """Link the events waiting for these household records, now stored; how many were linked."""
-    events = db.session.scalars(sa.select(SupportEvent).where(
-        SupportEvent.ward_id == ward_id, SupportEvent.person_ref_uuid.in_(sorted(set(submission_uuids))),
-        SupportEvent.link_state == WAITING)).all()
+    events = db.session.scalars(
+        sa.select(SupportEvent).where(
+            SupportEvent.ward_id == ward_id,
+            SupportEvent.person_ref_uuid.in_(sorted(set(submission_uuids))),
+            SupportEvent.link_state == WAITING,
+        )
+    ).all()
     if not events:
         return 0
     linked = 0
@@ -134,12 +141,38 @@ class Unlinked:
 
 def unlinked_events(user, ward_id: int) -> list[Unlinked]:
     """The events of the ward the user may see that wait for their household record or were flagged."""
-    events = list(db.session.scalars(sa.select(SupportEvent).where(
-        SupportEvent.ward_id == ward_id, SupportEvent.link_state.is_not(None), SupportEvent.link_state != LINKED,
-        visible(SupportEvent, user)).order_by(SupportEvent.occurred_at, SupportEvent.id)))
+    events = list(
+        db.session.scalars(
+            sa.select(SupportEvent)
+            .where(
+                SupportEvent.ward_id == ward_id,
+                SupportEvent.link_state.is_not(None),
+                SupportEvent.link_state != LINKED,
+                visible(SupportEvent, user),
+            )
+            .order_by(SupportEvent.occurred_at, SupportEvent.id)
+        )
+    )
     waiting = sorted({e.person_ref_uuid for e in events if e.link_state == WAITING})
-    held = set(db.session.scalars(sa.select(QuarantinedSubmission.uuid).where(
-        QuarantinedSubmission.ward_id == ward_id, QuarantinedSubmission.status == QuarantineStatus.OPEN,
-        QuarantinedSubmission.uuid.in_(waiting)))) if waiting else set()
-    return [Unlinked(event, "quarantined" if event.link_state == WAITING and event.person_ref_uuid in held
-                     else event.link_state, event.person_ref_uuid, event.person_ref_index) for event in events]
+    held = (
+        set(
+            db.session.scalars(
+                sa.select(QuarantinedSubmission.uuid).where(
+                    QuarantinedSubmission.ward_id == ward_id,
+                    QuarantinedSubmission.status == QuarantineStatus.OPEN,
+                    QuarantinedSubmission.uuid.in_(waiting),
+                )
+            )
+        )
+        if waiting
+        else set()
+    )
+    return [
+        Unlinked(
+            event,
+            "quarantined" if event.link_state == WAITING and event.person_ref_uuid in held else event.link_state,
+            event.person_ref_uuid,
+            event.person_ref_index,
+        )
+        for event in events
+    ]

@@ -1,4 +1,5 @@
 """Bình dân học vụ số: the catalogue of support types and each act of help."""
+
 from __future__ import annotations
 
 import enum
@@ -72,9 +73,7 @@ class SupportEvent(WardScoped, db.Model):
     uuid: Mapped[str] = mapped_column(sa.String(36))
     volunteer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     survey_team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey_teams.id"), index=True)
-    residential_group_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("residential_groups.id"), index=True
-    )
+    residential_group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("residential_groups.id"), index=True)
     household_id: Mapped[int | None] = mapped_column(sa.ForeignKey("households.id"))
     #: The surveyed person helped; None when anonymous.
     person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("persons.id"), index=True)

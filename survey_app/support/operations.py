@@ -2,6 +2,7 @@
 
 Functions only flush; the request commits at the edge.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -31,8 +32,7 @@ DEFAULT_CATALOGUE = (
     ("scam_awareness", "Hướng dẫn phòng chống lừa đảo", "Scam-awareness guidance", "m5"),
     ("tax_app", "Ứng dụng thuế (eTax Mobile)", "The tax app (eTax Mobile)", None),
     ("citizen_app", "Ứng dụng công dân số của thành phố", "The city's citizen app", None),
-    ("health_app", "Bảo hiểm y tế, sức khoẻ điện tử (VssID, Sổ sức khoẻ điện tử)",
-     "Health insurance or e-health app", None),
+    ("health_app", "Bảo hiểm y tế, sức khoẻ điện tử (VssID, Sổ sức khoẻ điện tử)", "Health insurance or e-health app", None),
     ("other", "Khác", "Other", None),
 )
 
@@ -43,30 +43,31 @@ class CatalogueError(ValueError):
 
 # ---------------------------------------------------------------- the catalogue
 
+
 def ensure_default_catalogue(ward: Ward) -> int:
     """Add the default kinds of help the ward does not have yet (by code); returns how many were added."""
     known = set(db.session.scalars(sa.select(SupportType.code).where(SupportType.ward_id == ward.id)))
-    added = [SupportType(ward_id=ward.id, code=code, name_vi=vi, name_en=en, gap_module=module,
-                         sort_order=10 * (position + 1))
-             for position, (code, vi, en, module) in enumerate(DEFAULT_CATALOGUE) if code not in known]
+    added = [
+        SupportType(ward_id=ward.id, code=code, name_vi=vi, name_en=en, gap_module=module, sort_order=10 * (position + 1))
+        for position, (code, vi, en, module) in enumerate(DEFAULT_CATALOGUE)
+        if code not in known
+    ]
     db.session.add_all(added)
     db.session.flush()
     return len(added)
 
 
-def add_type(ward_id: int, *, code: str, name_vi: str, name_en: str, gap_module: str | None,
-             sort_order: int) -> SupportType:
+def add_type(ward_id: int, *, code: str, name_vi: str, name_en: str, gap_module: str | None, sort_order: int) -> SupportType:
     """A new kind of help in the ward's catalogue; the code is unique in the ward."""
-    taken = db.session.scalar(sa.select(SupportType.id).where(SupportType.ward_id == ward_id,
-                                                              SupportType.code == code))
+    taken = db.session.scalar(sa.select(SupportType.id).where(SupportType.ward_id == ward_id, SupportType.code == code))
     if taken is not None:
         raise CatalogueError(_("A kind of help with the code %(code)s already exists.", code=code))
-    row = SupportType(ward_id=ward_id, code=code, name_vi=name_vi, name_en=name_en, gap_module=gap_module or None,
-                      sort_order=sort_order)
+    row = SupportType(
+        ward_id=ward_id, code=code, name_vi=name_vi, name_en=name_en, gap_module=gap_module or None, sort_order=sort_order
+    )
     db.session.add(row)
     db.session.flush()
-    audit("support_type.added", ward_id=ward_id, object_type="support_types", object_id=row.id,
-          detail={"code": code})
+    audit("support_type.added", ward_id=ward_id, object_type="support_types", object_id=row.id, detail={"code": code})
     return row
 
 
@@ -74,8 +75,7 @@ def update_type(row: SupportType, *, name_vi: str, name_en: str, gap_module: str
     """Rename a kind of help or change its gap module; its past events keep pointing at it."""
     before = {"name_vi": row.name_vi, "name_en": row.name_en, "gap_module": row.gap_module}
     row.name_vi, row.name_en, row.gap_module, row.sort_order = name_vi, name_en, gap_module or None, sort_order
-    audit("support_type.changed", ward_id=row.ward_id, object_type="support_types", object_id=row.id,
-          detail={"before": before})
+    audit("support_type.changed", ward_id=row.ward_id, object_type="support_types", object_id=row.id, detail={"before": before})
     db.session.flush()
 
 
@@ -98,6 +98,7 @@ def restore_type(row: SupportType) -> None:
 
 
 # ---------------------------------------------------------------- events sent by phones (the sync core's handler)
+
 
 class SupportHandler(Handler):
     """An act of help a volunteer logged (kind "support_event"); refusals store nothing."""
@@ -146,12 +147,24 @@ def _ingest(payload, user: User) -> Receipt:
     earlier = _earlier(record, user)
     found = links.resolve(record.person_ref, user, user.ward_id) if record.person_ref is not None else None
     event = SupportEvent(
-        uuid=record.uuid, ward_id=user.ward_id, volunteer_id=user.id, survey_team_id=user.survey_team_id,
-        residential_group_id=group.id, household_id=household.id if household else None,
-        person_id=record.person_id, anon_age_group=record.anon_age_group, anon_sex=record.anon_sex,
-        occurred_at=record.occurred_at, place=record.place, place_other=record.place_other,
-        outcome=record.outcome, minutes=record.minutes, other_text=record.other_text,
-        follow_up_of_id=earlier.id if earlier else None, content_hash=record.content_hash, types=types,
+        uuid=record.uuid,
+        ward_id=user.ward_id,
+        volunteer_id=user.id,
+        survey_team_id=user.survey_team_id,
+        residential_group_id=group.id,
+        household_id=household.id if household else None,
+        person_id=record.person_id,
+        anon_age_group=record.anon_age_group,
+        anon_sex=record.anon_sex,
+        occurred_at=record.occurred_at,
+        place=record.place,
+        place_other=record.place_other,
+        outcome=record.outcome,
+        minutes=record.minutes,
+        other_text=record.other_text,
+        follow_up_of_id=earlier.id if earlier else None,
+        content_hash=record.content_hash,
+        types=types,
     )
     db.session.add(event)
     message = None
@@ -194,25 +207,39 @@ def _person_place(record: SupportRecord, user: User) -> tuple[ResidentialGroup, 
     if _visible_row(Person, person.id, user) is None:
         raise RecordError(403, "forbidden", _("The person helped does not live in your team's residential groups."))
     if person.submission_id is None:
-        raise RecordError(400, "not_surveyed",
-                          _("This person has not been surveyed yet: log the help as for an anonymous person."))
-    if record.residential_group_id not in (None, person.residential_group_id) or \
-            record.household_id not in (None, person.household_id):
+        raise RecordError(
+            400, "not_surveyed", _("This person has not been surveyed yet: log the help as for an anonymous person.")
+        )
+    if record.residential_group_id not in (None, person.residential_group_id) or record.household_id not in (
+        None,
+        person.household_id,
+    ):
         raise RecordError(400, "bad_person", _("The person helped does not belong to the chosen household."))
     return db.session.get(ResidentialGroup, person.residential_group_id), db.session.get(Household, person.household_id)
 
 
 def _types(record: SupportRecord, ward_id: int) -> list[SupportType]:
     """The catalogue rows of the codes sent: unknown codes, and types retired before the help, are refused."""
-    rows = {row.code: row for row in db.session.scalars(
-        sa.select(SupportType).where(SupportType.ward_id == ward_id, SupportType.code.in_(record.type_codes)))}
+    rows = {
+        row.code: row
+        for row in db.session.scalars(
+            sa.select(SupportType).where(SupportType.ward_id == ward_id, SupportType.code.in_(record.type_codes))
+        )
+    }
     for code in record.type_codes:
         row = rows.get(code)
         if row is None:
             raise RecordError(400, "unknown_type", _("Unknown kind of help: %(code)s.", code=code))
         if row.retired_at is not None and row.retired_at <= record.occurred_at:
-            raise RecordError(400, "retired_type", _("The kind of help \"%(name)s\" was retired on %(day)s.",
-                                                     name=row.label(current_lang()), day=format_date(row.retired_at)))
+            raise RecordError(
+                400,
+                "retired_type",
+                _(
+                    'The kind of help "%(name)s" was retired on %(day)s.',
+                    name=row.label(current_lang()),
+                    day=format_date(row.retired_at),
+                ),
+            )
     return [rows[code] for code in record.type_codes]
 
 

@@ -2,6 +2,7 @@
 
 The figures for reports are in figures.py (`support_figures`).
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -41,8 +42,12 @@ def sex_labels() -> dict:
 
 
 def place_labels() -> dict:
-    return {"home": _("At home"), "community_house": _("At the community house"),
-            "service_centre": _("At the Public Service Centre"), "other": _("Other place")}
+    return {
+        "home": _("At home"),
+        "community_house": _("At the community house"),
+        "service_centre": _("At the Public Service Centre"),
+        "other": _("Other place"),
+    }
 
 
 def outcome_labels() -> dict:
@@ -55,8 +60,11 @@ def who_label(event: SupportEvent) -> str:
         return event.person.full_name
     if event.anon_age_group is None:  # a member of a household record not linked yet (support/links.py)
         return _("A household member interviewed on the phone (not linked yet)")
-    return _("Anonymous (%(age)s, %(sex)s)", age=age_group_labels().get(event.anon_age_group, "?"),
-             sex=sex_labels().get(event.anon_sex, "?"))
+    return _(
+        "Anonymous (%(age)s, %(sex)s)",
+        age=age_group_labels().get(event.anon_age_group, "?"),
+        sex=sex_labels().get(event.anon_sex, "?"),
+    )
 
 
 def _closer():
@@ -71,16 +79,25 @@ def follow_ups(user: User, ward_id: int, *, closed: bool = False, team_id: int |
     """
     closer = _closer()
     query = (sa.select(SupportEvent, closer) if closed else sa.select(SupportEvent)).where(
-        SupportEvent.ward_id == ward_id, SupportEvent.outcome == SupportOutcome.FOLLOW_UP, visible(SupportEvent, user))
+        SupportEvent.ward_id == ward_id, SupportEvent.outcome == SupportOutcome.FOLLOW_UP, visible(SupportEvent, user)
+    )
     if team_id is not None:
         query = query.where(SupportEvent.residential_group_id.in_(team_group_ids(team_id)))
-    options = (selectinload(SupportEvent.types), selectinload(SupportEvent.person),
-               selectinload(SupportEvent.household), selectinload(SupportEvent.residential_group),
-               selectinload(SupportEvent.volunteer))
+    options = (
+        selectinload(SupportEvent.types),
+        selectinload(SupportEvent.person),
+        selectinload(SupportEvent.household),
+        selectinload(SupportEvent.residential_group),
+        selectinload(SupportEvent.volunteer),
+    )
     if closed:
         other = _closer()
-        first = (sa.select(sa.func.min(other.id)).where(other.follow_up_of_id == SupportEvent.id)
-                 .correlate(SupportEvent).scalar_subquery())
+        first = (
+            sa.select(sa.func.min(other.id))
+            .where(other.follow_up_of_id == SupportEvent.id)
+            .correlate(SupportEvent)
+            .scalar_subquery()
+        )
         query = query.join(closer, closer.id == first).order_by(closer.occurred_at.desc(), closer.id.desc())
         return list(db.session.execute(query.options(*options).limit(CLOSED_LIMIT)).all())
     is_open = ~sa.exists().where(closer.follow_up_of_id == SupportEvent.id)
@@ -96,28 +113,48 @@ def phone_follow_up(event: SupportEvent, lang: str, citizen_app: str | None) -> 
     """One open follow-up as the phone lists it and pre-fills its next visit."""
     household = event.household
     return {
-        "uuid": event.uuid, "id": event.id, "occurred_at": event.occurred_at.isoformat(),
-        "group_id": event.residential_group_id, "household_id": event.household_id,
-        "person_id": event.person_id, "anon_age_group": event.anon_age_group, "anon_sex": event.anon_sex,
-        "who": who_label(event), "address": household.address if household else None,
-        "support_types": _type_codes(event), "types": [t.label(lang, citizen_app) for t in event.types],
-        "support_other": event.other_text, "volunteer": event.volunteer.full_name if event.volunteer else None,
+        "uuid": event.uuid,
+        "id": event.id,
+        "occurred_at": event.occurred_at.isoformat(),
+        "group_id": event.residential_group_id,
+        "household_id": event.household_id,
+        "person_id": event.person_id,
+        "anon_age_group": event.anon_age_group,
+        "anon_sex": event.anon_sex,
+        "who": who_label(event),
+        "address": household.address if household else None,
+        "support_types": _type_codes(event),
+        "types": [t.label(lang, citizen_app) for t in event.types],
+        "support_other": event.other_text,
+        "volunteer": event.volunteer.full_name if event.volunteer else None,
     }
 
 
 def _team_groups(user: User) -> list[ResidentialGroup]:
     if not user.survey_team_id:
         return []
-    return list(db.session.scalars(
-        sa.select(ResidentialGroup).where(ResidentialGroup.id.in_(team_group_ids(user.survey_team_id)))
-        .order_by(ResidentialGroup.code)))
+    return list(
+        db.session.scalars(
+            sa.select(ResidentialGroup)
+            .where(ResidentialGroup.id.in_(team_group_ids(user.survey_team_id)))
+            .order_by(ResidentialGroup.code)
+        )
+    )
 
 
 def _surveyed_people(user: User, group_ids: list[int]) -> dict[int, list[dict]]:
     """Per group, the households with members recorded by a survey, each with those members' ids."""
     rows = db.session.execute(
-        sa.select(Person.id, Person.full_name, Person.birth_year, Person.sex, Person.residential_group_id,
-                  Household.id, Household.address, Household.head_name)
+        sa.select(
+            Person.id,
+            Person.full_name,
+            Person.birth_year,
+            Person.sex,
+            Person.residential_group_id,
+            Household.id,
+            Household.address,
+            Household.head_name,
+        )
         .join(Household, Household.id == Person.household_id)
         .where(Person.residential_group_id.in_(group_ids), Person.submission_id.is_not(None), visible(Person, user))
         .order_by(Household.id, Person.line_no)
@@ -125,8 +162,7 @@ def _surveyed_people(user: User, group_ids: list[int]) -> dict[int, list[dict]]:
     groups: dict[int, dict[int, dict]] = {}
     for person_id, name, year, sex, group_id, household_id, address, head in rows:
         households = groups.setdefault(group_id, {})
-        entry = households.setdefault(household_id, {"id": household_id, "address": address, "head_name": head,
-                                                     "people": []})
+        entry = households.setdefault(household_id, {"id": household_id, "address": address, "head_name": head, "people": []})
         entry["people"].append({"id": person_id, "name": name, "birth_year": year, "sex": sex.value if sex else None})
     return {group_id: list(households.values()) for group_id, households in groups.items()}
 
@@ -138,8 +174,7 @@ def phone_data(user: User) -> dict:
     groups = _team_groups(user)
     people = _surveyed_people(user, [g.id for g in groups])
     return {
-        "catalogue": [{"code": t.code, "label": t.label(lang, citizen_app)}
-                      for t in catalogue(user.ward_id, active_only=True)],
+        "catalogue": [{"code": t.code, "label": t.label(lang, citizen_app)} for t in catalogue(user.ward_id, active_only=True)],
         "groups": [{"id": g.id, "code": g.code, "name": g.name, "households": people.get(g.id, [])} for g in groups],
         "follow_ups": [phone_follow_up(event, lang, citizen_app) for event in follow_ups(user, user.ward_id)],
     }
@@ -147,8 +182,10 @@ def phone_data(user: User) -> dict:
 
 def acts_by_group(user: User, ward_id: int) -> dict[int, int]:
     """{residential group id: support acts logged} of one ward, as far as `user` may see (for maps)."""
-    return dict(db.session.execute(
-        sa.select(SupportEvent.residential_group_id, sa.func.count())
-        .where(SupportEvent.ward_id == ward_id, SupportEvent.residential_group_id.is_not(None),
-               visible(SupportEvent, user))
-        .group_by(SupportEvent.residential_group_id)).all())
+    return dict(
+        db.session.execute(
+            sa.select(SupportEvent.residential_group_id, sa.func.count())
+            .where(SupportEvent.ward_id == ward_id, SupportEvent.residential_group_id.is_not(None), visible(SupportEvent, user))
+            .group_by(SupportEvent.residential_group_id)
+        ).all()
+    )

@@ -17,6 +17,7 @@ Names follow the support_event form (forms/support_event.xlsx); `support_types` 
 ward's catalogue. Checks that need the database (who, which types, which earlier event) are in
 operations.py.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -92,8 +93,7 @@ def _optional_text(payload: dict, field: str, limit: int) -> str | None:
     if not isinstance(value, str):
         raise _bad("bad_text", _("The field %(field)s must be text.", field=field))
     if len(value) > limit:
-        raise _bad("too_long", _("The field %(field)s is too long (at most %(limit)s characters).",
-                                 field=field, limit=limit))
+        raise _bad("too_long", _("The field %(field)s is too long (at most %(limit)s characters).", field=field, limit=limit))
     return " ".join(value.split())
 
 
@@ -120,8 +120,10 @@ def _choice(payload: dict, field: str, allowed, message: str):
 def _minutes(payload: dict) -> int:
     value = payload.get("minutes")
     if isinstance(value, bool) or not isinstance(value, int) or not MIN_MINUTES <= value <= MAX_MINUTES:
-        raise _bad("bad_minutes", _("The minutes spent must be a whole number from %(low)s to %(high)s.",
-                                    low=MIN_MINUTES, high=MAX_MINUTES))
+        raise _bad(
+            "bad_minutes",
+            _("The minutes spent must be a whole number from %(low)s to %(high)s.", low=MIN_MINUTES, high=MAX_MINUTES),
+        )
     return value
 
 
@@ -140,8 +142,10 @@ def _person_ref(payload: dict) -> PersonRef | None:
         return None
     index = block.get("member_index") if isinstance(block, dict) else None
     if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= MAX_MEMBER_INDEX:
-        raise _bad("bad_person_ref", _("The person helped must name a member of a household record "
-                                       "(the record's UUID and the member's position)."))
+        raise _bad(
+            "bad_person_ref",
+            _("The person helped must name a member of a household record (the record's UUID and the member's position)."),
+        )
     return PersonRef(parse_uuid(block.get("submission_uuid"), "person_ref.submission_uuid"), index)
 
 
@@ -174,8 +178,7 @@ def parse_support_record(payload) -> SupportRecord:
         raise _bad("malformed", _("The record holds a number that is not valid.")) from None
     content = content_of(payload)
     person_id, person_ref, age_group, sex = _who(payload)
-    place = SupportPlace(_choice(payload, "place", set(SupportPlace),
-                                 _("Choose where the help was given.")))
+    place = SupportPlace(_choice(payload, "place", set(SupportPlace), _("Choose where the help was given.")))
     place_other = _optional_text(payload, "place_other", 120)
     if place == SupportPlace.OTHER and place_other is None:
         raise _bad("bad_place", _("Say where the help was given."))
@@ -185,12 +188,20 @@ def parse_support_record(payload) -> SupportRecord:
         raise _bad("bad_other", _("Describe the other help given."))
     follow_up_of = payload.get("follow_up_of")
     return SupportRecord(
-        uuid=uuid, content=content, content_hash=content_hash(content), occurred_at=_occurred_at(payload),
+        uuid=uuid,
+        content=content,
+        content_hash=content_hash(content),
+        occurred_at=_occurred_at(payload),
         residential_group_id=_optional_id(payload, "residential_group_id"),
-        household_id=_optional_id(payload, "household_id"), person_id=person_id, person_ref=person_ref,
+        household_id=_optional_id(payload, "household_id"),
+        person_id=person_id,
+        person_ref=person_ref,
         anon_age_group=age_group,
-        anon_sex=sex, place=place, place_other=place_other if place == SupportPlace.OTHER else None,
-        type_codes=codes, other_text=other_text if OTHER_TYPE in codes else None,
+        anon_sex=sex,
+        place=place,
+        place_other=place_other if place == SupportPlace.OTHER else None,
+        type_codes=codes,
+        other_text=other_text if OTHER_TYPE in codes else None,
         outcome=SupportOutcome(_choice(payload, "outcome", set(SupportOutcome), _("Choose the outcome of the help."))),
         minutes=_minutes(payload),
         follow_up_of=None if follow_up_of is None else parse_uuid(follow_up_of, "follow_up_of"),

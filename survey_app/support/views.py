@@ -1,4 +1,5 @@
 """Pages of the support log: figures, follow-ups and the ward's catalogue of kinds of help."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -39,8 +40,9 @@ def ward_figures(ward_id):
 def _render_figures(ward: Ward):
     data = support_figures.shown_figures(current_user, support_figures.support_figures(current_user, ward.id))
     unlinked = links.unlinked_events(current_user, ward.id) if sees_people(current_user) else []
-    return render_template("support/figures.html", ward=ward, data=data, unlinked=unlinked,
-                           outcome_labels=queries.outcome_labels())
+    return render_template(
+        "support/figures.html", ward=ward, data=data, unlinked=unlinked, outcome_labels=queries.outcome_labels()
+    )
 
 
 @roles_required(*FOLLOWERS)
@@ -49,37 +51,69 @@ def follow_ups():
     closed = request.args.get("state") == "closed"
     teams, team_id = [], None
     if current_user.role == Role.WARD_ADMIN:
-        teams = list(db.session.scalars(sa.select(SurveyTeam).where(visible(SurveyTeam, current_user))
-                                        .order_by(SurveyTeam.number)))
+        teams = list(
+            db.session.scalars(sa.select(SurveyTeam).where(visible(SurveyTeam, current_user)).order_by(SurveyTeam.number))
+        )
         team_id = request.args.get("team", type=int)
         if team_id is not None and team_id not in {t.id for t in teams}:
             team_id = None
     rows = queries.follow_ups(current_user, current_user.ward_id, closed=closed, team_id=team_id)
     ward = current_user.ward
-    return render_template("support/follow_ups.html", rows=rows, closed=closed, teams=teams, team_id=team_id,
-                           lang=queries.current_lang(), citizen_app=ward.citizen_app_name, who=queries.who_label,
-                           places=queries.place_labels())
+    return render_template(
+        "support/follow_ups.html",
+        rows=rows,
+        closed=closed,
+        teams=teams,
+        team_id=team_id,
+        lang=queries.current_lang(),
+        citizen_app=ward.citizen_app_name,
+        who=queries.who_label,
+        places=queries.place_labels(),
+    )
 
 
 # ---------------------------------------------------------------- the catalogue
 
+
 def _catalogue_page(new_form=None, status: int = 200):
     ward = current_user.ward
     rows = queries.catalogue(ward.id)
-    edit_forms = {row.id: EditTypeForm(formdata=None, prefix=f"t{row.id}", data={
-        "name_vi": row.name_vi, "name_en": row.name_en, "gap_module": row.gap_module or "",
-        "sort_order": row.sort_order}) for row in rows}
-    return render_template("support/catalogue.html", ward=ward, rows=rows, edit_forms=edit_forms,
-                           new_form=new_form or NewTypeForm(prefix="new"), action_form=ActionForm(),
-                           lang=queries.current_lang(), used=_usage(ward.id)), status
+    edit_forms = {
+        row.id: EditTypeForm(
+            formdata=None,
+            prefix=f"t{row.id}",
+            data={
+                "name_vi": row.name_vi,
+                "name_en": row.name_en,
+                "gap_module": row.gap_module or "",
+                "sort_order": row.sort_order,
+            },
+        )
+        for row in rows
+    }
+    return render_template(
+        "support/catalogue.html",
+        ward=ward,
+        rows=rows,
+        edit_forms=edit_forms,
+        new_form=new_form or NewTypeForm(prefix="new"),
+        action_form=ActionForm(),
+        lang=queries.current_lang(),
+        used=_usage(ward.id),
+    ), status
 
 
 def _usage(ward_id: int) -> dict[int, int]:
     """How many events used each kind of help."""
     table = support_event_types
-    return dict(db.session.execute(
-        sa.select(table.c.support_type_id, sa.func.count()).join(SupportType, SupportType.id == table.c.support_type_id)
-        .where(SupportType.ward_id == ward_id).group_by(table.c.support_type_id)).all())
+    return dict(
+        db.session.execute(
+            sa.select(table.c.support_type_id, sa.func.count())
+            .join(SupportType, SupportType.id == table.c.support_type_id)
+            .where(SupportType.ward_id == ward_id)
+            .group_by(table.c.support_type_id)
+        ).all()
+    )
 
 
 @roles_required(Role.WARD_ADMIN)
@@ -95,9 +129,14 @@ def add_type():
     if not form.validate_on_submit():
         return _catalogue_page(form, 400)
     try:
-        operations.add_type(current_user.ward_id, code=form.code.data, name_vi=form.name_vi.data.strip(),
-                            name_en=form.name_en.data.strip(), gap_module=form.gap_module.data,
-                            sort_order=form.sort_order.data or 0)
+        operations.add_type(
+            current_user.ward_id,
+            code=form.code.data,
+            name_vi=form.name_vi.data.strip(),
+            name_en=form.name_en.data.strip(),
+            gap_module=form.gap_module.data,
+            sort_order=form.sort_order.data or 0,
+        )
     except operations.CatalogueError as error:
         form.code.errors = [str(error)]
         return _catalogue_page(form, 400)
@@ -114,12 +153,21 @@ def edit_type(type_id):
     row = _editable(type_id)
     form = EditTypeForm(prefix=f"t{row.id}")
     if not form.validate_on_submit():
-        flash(_("The kind of help was not changed: %(problems)s",
-                problems="; ".join(f"{form[name].label.text}: {' '.join(errors)}"
-                                   for name, errors in form.errors.items())), "error")
+        flash(
+            _(
+                "The kind of help was not changed: %(problems)s",
+                problems="; ".join(f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items()),
+            ),
+            "error",
+        )
         return _catalogue_page(status=400)
-    operations.update_type(row, name_vi=form.name_vi.data.strip(), name_en=form.name_en.data.strip(),
-                           gap_module=form.gap_module.data, sort_order=form.sort_order.data or 0)
+    operations.update_type(
+        row,
+        name_vi=form.name_vi.data.strip(),
+        name_en=form.name_en.data.strip(),
+        gap_module=form.gap_module.data,
+        sort_order=form.sort_order.data or 0,
+    )
     flash(_("The kind of help was saved."), "info")
     return redirect(url_for("support.catalogue"))
 

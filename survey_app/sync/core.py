@@ -6,6 +6,7 @@ a copy of it is kept for the ward staff (sync/refused.py, `kept_id` in its recei
 "set aside" never destroys the only copy. A quarantined record (answers that fail the form, status
 422) is kept by its handler as a record to fix. Functions only flush; the caller commits.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -143,9 +144,14 @@ def ingest(payload, submitter: Submitter) -> Receipt:
     if receipt.status == 201:
         records_stored.send(handler.kind, receipts=[receipt], submitter=submitter)
     if receipt.status == 403 or receipt.result == "uuid_taken":
-        audit(handler.refused_action, user=submitter.user, ward_id=submitter.ward_id,
-              object_type=handler.refused_object_type, object_id=handler.refused_object_id(payload),
-              detail={"uuid": uuid, "code": receipt.result})
+        audit(
+            handler.refused_action,
+            user=submitter.user,
+            ward_id=submitter.ward_id,
+            object_type=handler.refused_object_type,
+            object_id=handler.refused_object_id(payload),
+            detail={"uuid": uuid, "code": receipt.result},
+        )
     return _kept(payload, receipt, handler.kind, submitter)
 
 
@@ -174,8 +180,7 @@ def ingest_batch(items: list, submitter: Submitter) -> list[Receipt]:
             by_handler.setdefault(handler_for(item), []).append(index)
         except RecordError:
             continue  # ingest() says why
-    prepared = {handler: handler.prepare_many([items[i] for i in indexes], submitter)
-                for handler, indexes in by_handler.items()}
+    prepared = {handler: handler.prepare_many([items[i] for i in indexes], submitter) for handler, indexes in by_handler.items()}
     for handler, indexes in by_handler.items():
         _answer_resends(handler, prepared[handler], indexes, items, submitter, receipts)
     if all(receipt is not None for receipt in receipts):
@@ -198,8 +203,7 @@ def ingest_batch(items: list, submitter: Submitter) -> list[Receipt]:
     return [receipt if receipt is not None else ingest(item, submitter) for receipt, item in zip(receipts, items)]
 
 
-def _answer_resends(handler: Handler, prepared, indexes: list[int], items: list, submitter: Submitter,
-                    receipts: list) -> None:
+def _answer_resends(handler: Handler, prepared, indexes: list[int], items: list, submitter: Submitter, receipts: list) -> None:
     """Answer the re-sent records (same UUID, same content) before the write lock is taken: a phone
     whose reply was lost sends the whole batch again, and finding what was stored only reads."""
     for position in handler.resent_positions(prepared) if prepared is not None else ():

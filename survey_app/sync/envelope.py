@@ -3,6 +3,7 @@
 `sent_at` and `attempt` are transport fields: they change on every try and are not part of the
 content, so re-sending the same record hashes the same.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -6,6 +6,7 @@ derived later, in batches, by the worker's tick (survey_app/dashboard/tasks.py),
 (`claim`), re-derives what they name from the rows as they are then (so running a batch twice gives
 the same result) and deletes them (`remove`) in the same transaction.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -31,9 +32,11 @@ class OutboxEntry(WardScoped, db.Model):
 
 def note(ward_id: int, *, household_id: int | None = None, submission_id: int | None = None) -> None:
     """Add an outbox row in the caller's transaction (a Core insert: no flush of the session)."""
-    db.session.execute(sa.insert(OutboxEntry.__table__).values(
-        ward_id=ward_id, household_id=household_id, submission_id=None if household_id else submission_id,
-        created_at=utcnow()))
+    db.session.execute(
+        sa.insert(OutboxEntry.__table__).values(
+            ward_id=ward_id, household_id=household_id, submission_id=None if household_id else submission_id, created_at=utcnow()
+        )
+    )
 
 
 def claim(limit: int) -> list:
@@ -41,8 +44,7 @@ def claim(limit: int) -> list:
     transaction: on PostgreSQL with SKIP LOCKED, so two workers never take the same row. On SQLite
     it locks nothing: the caller checks under the write lock that `remove` still found them all."""
     table = OutboxEntry.__table__
-    query = sa.select(table.c.id, table.c.ward_id, table.c.household_id, table.c.submission_id) \
-        .order_by(table.c.id).limit(limit)
+    query = sa.select(table.c.id, table.c.ward_id, table.c.household_id, table.c.submission_id).order_by(table.c.id).limit(limit)
     if db.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return db.session.execute(query).all()
@@ -53,7 +55,7 @@ def remove(ids) -> int:
     table = OutboxEntry.__table__
     ids, removed = list(ids), 0
     for start in range(0, len(ids), 5000):
-        removed += db.session.execute(sa.delete(table).where(table.c.id.in_(ids[start:start + 5000]))).rowcount
+        removed += db.session.execute(sa.delete(table).where(table.c.id.in_(ids[start : start + 5000]))).rowcount
     return removed
 
 
@@ -63,8 +65,7 @@ def any_pending() -> bool:
 
 def pending(ward_id: int) -> int:
     """Rows of a ward still to derive."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEntry).where(
-        OutboxEntry.ward_id == ward_id)) or 0
+    return db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEntry).where(OutboxEntry.ward_id == ward_id)) or 0
 
 
 def clear_ward(ward_id: int) -> None:

@@ -10,6 +10,7 @@ group assigned to the team), or marked handled with a note.
 A record sent again with the same content finds its row (counted, not copied twice). A record over
 the size limit keeps its reason and sender, not its body.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -92,33 +93,48 @@ def keep(payload, receipt: Receipt, kind, submitter) -> int:
     body = None if receipt.result == "too_large" else _body(payload)
     sender_id = submitter.user.id if submitter.user is not None else None
     group_id = submitter.self_group.id if submitter.self_group is not None else None
-    digest = hashlib.sha256((body if body is not None else
-                             f"{receipt.result}|{sender_id}|{group_id}|{receipt.uuid}").encode()).hexdigest()
+    digest = hashlib.sha256(
+        (body if body is not None else f"{receipt.result}|{sender_id}|{group_id}|{receipt.uuid}").encode()
+    ).hexdigest()
     table = RefusedRecord.__table__
-    existing = db.session.execute(sa.select(table.c.id).where(
-        table.c.ward_id == submitter.ward_id, table.c.body_hash == digest)).scalar_one_or_none()
+    existing = db.session.execute(
+        sa.select(table.c.id).where(table.c.ward_id == submitter.ward_id, table.c.body_hash == digest)
+    ).scalar_one_or_none()
     now = utcnow()
     if existing is not None:
-        db.session.execute(sa.update(table).where(table.c.id == existing).values(
-            last_received_at=now, times_received=table.c.times_received + 1))
+        db.session.execute(
+            sa.update(table).where(table.c.id == existing).values(last_received_at=now, times_received=table.c.times_received + 1)
+        )
         return existing
     row = RefusedRecord(
-        ward_id=submitter.ward_id, uuid=receipt.uuid, kind=str(kind)[:40] if kind is not None else None, status=receipt.status,
-        code=receipt.result[:40], message=receipt.message, errors=list(receipt.errors) or None, body=body,
-        body_hash=digest, sender_id=sender_id, survey_team_id=submitter.team_id, self_group_id=group_id,
-        received_at=now, last_received_at=now, times_received=1)
+        ward_id=submitter.ward_id,
+        uuid=receipt.uuid,
+        kind=str(kind)[:40] if kind is not None else None,
+        status=receipt.status,
+        code=receipt.result[:40],
+        message=receipt.message,
+        errors=list(receipt.errors) or None,
+        body=body,
+        body_hash=digest,
+        sender_id=sender_id,
+        survey_team_id=submitter.team_id,
+        self_group_id=group_id,
+        received_at=now,
+        last_received_at=now,
+        times_received=1,
+    )
     try:
         with db.session.begin_nested():
             db.session.add(row)
     except sa.exc.IntegrityError:  # the same record, kept by a concurrent request a moment ago
-        return db.session.execute(sa.select(table.c.id).where(
-            table.c.ward_id == submitter.ward_id, table.c.body_hash == digest)).scalar_one()
+        return db.session.execute(
+            sa.select(table.c.id).where(table.c.ward_id == submitter.ward_id, table.c.body_hash == digest)
+        ).scalar_one()
     return row.id
 
 
 def resolve(row: RefusedRecord, resolution: str, user, note: str | None = None) -> None:
-    row.resolution, row.resolved_by_id, row.resolved_at, row.note = resolution, user.id if user else None, \
-        utcnow(), note
+    row.resolution, row.resolved_by_id, row.resolved_at, row.note = resolution, user.id if user else None, utcnow(), note
 
 
 def page(user, open_only: bool, page_number: int, per_page: int = 50):
@@ -127,15 +143,25 @@ def page(user, open_only: bool, page_number: int, per_page: int = 50):
 
     query = sa.select(RefusedRecord).where(visible(RefusedRecord, user))
     query = query.where(RefusedRecord.resolution.is_(None) if open_only else RefusedRecord.resolution.is_not(None))
-    return db.paginate(query.order_by(RefusedRecord.last_received_at.desc(), RefusedRecord.id.desc()),
-                       page=page_number, per_page=per_page, error_out=False)
+    return db.paginate(
+        query.order_by(RefusedRecord.last_received_at.desc(), RefusedRecord.id.desc()),
+        page=page_number,
+        per_page=per_page,
+        error_out=False,
+    )
 
 
 def open_count(user) -> int:
     from survey_app.access import visible
 
-    return db.session.scalar(sa.select(sa.func.count()).select_from(RefusedRecord).where(
-        visible(RefusedRecord, user), RefusedRecord.resolution.is_(None))) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(RefusedRecord)
+            .where(visible(RefusedRecord, user), RefusedRecord.resolution.is_(None))
+        )
+        or 0
+    )
 
 
 def retry(row: RefusedRecord, reviewer) -> Receipt:
@@ -154,16 +180,27 @@ def retry(row: RefusedRecord, reviewer) -> Receipt:
         return Receipt(row.uuid, row.status, row.code, row.message)
     sender = db.session.get(User, row.sender_id) if row.sender_id else None
     group = db.session.get(ResidentialGroup, row.self_group_id) if row.self_group_id else None
-    submitter = Submitter(ward_id=row.ward_id, user=sender, team_id=row.survey_team_id,
-                          channel="online" if group is not None else "door_to_door", self_group=group,
-                          reviewer=reviewer)
+    submitter = Submitter(
+        ward_id=row.ward_id,
+        user=sender,
+        team_id=row.survey_team_id,
+        channel="online" if group is not None else "door_to_door",
+        self_group=group,
+        reviewer=reviewer,
+    )
     receipt = ingest(payload, submitter)
     if receipt.status in (200, 201):
         resolve(row, "stored", reviewer, receipt.result)
     elif receipt.result == "quarantined":
         resolve(row, "quarantined", reviewer, receipt.result)
-    audit("refused.retried", user=reviewer, ward_id=row.ward_id, object_type="refused_records", object_id=row.id,
-          detail={"status": receipt.status, "result": receipt.result})
+    audit(
+        "refused.retried",
+        user=reviewer,
+        ward_id=row.ward_id,
+        object_type="refused_records",
+        object_id=row.id,
+        detail={"status": receipt.status, "result": receipt.result},
+    )
     db.session.flush()
     return receipt
 

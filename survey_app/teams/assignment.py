@@ -30,6 +30,7 @@ snaps to a group boundary within A/18 of its target (each load then moves by at 
 1.25 bound), and afterwards each cut still inside a group tries the nearest boundaries, kept only if
 the bound holds: splits only where they are needed.
 """
+
 from __future__ import annotations
 
 import math
@@ -75,6 +76,7 @@ class TeamPlan:
 
 # --- splitting standing teams ----------------------------------------------------------------
 
+
 def split_teams(people: list[TeamPerson], team_count: int) -> list[TeamPlan]:
     """Split standing teams into `team_count` survey teams and spread mobilised staff across them.
 
@@ -110,8 +112,7 @@ def split_teams(people: list[TeamPerson], team_count: int) -> list[TeamPlan]:
     office_counts = [dict() for _ in plans]
     for person in sorted(mobilised, key=lambda p: (p.office or "", p.key)):
         office = person.office or ""
-        index = min(range(len(plans)),
-                    key=lambda i: (office_counts[i].get(office, 0), len(plans[i].members), i))
+        index = min(range(len(plans)), key=lambda i: (office_counts[i].get(office, 0), len(plans[i].members), i))
         plans[index].members.append(person.key)
         office_counts[index][office] = office_counts[index].get(office, 0) + 1
 
@@ -137,6 +138,7 @@ def _share_out(total: int, sizes: list[int]) -> list[int]:
 
 # --- assigning residential groups ------------------------------------------------------------
 
+
 def natural_key(code: str):
     """Sort key that puts TDP2 before TDP10."""
     return [(0, int(part), "") if part.isdigit() else (1, 0, part.lower()) for part in re.findall(r"\d+|\D+", code)]
@@ -161,8 +163,7 @@ def hilbert_index(x: int, y: int, order: int = HILBERT_ORDER) -> int:
 def spatial_order(groups: list[GroupSpot]) -> list[GroupSpot]:
     """Groups in a line that keeps neighbours together: along a Hilbert curve, then by code."""
     placed = [g for g in groups if g.lat is not None and g.lon is not None]
-    unplaced = sorted((g for g in groups if g.lat is None or g.lon is None),
-                      key=lambda g: (natural_key(g.code), g.key))
+    unplaced = sorted((g for g in groups if g.lat is None or g.lon is None), key=lambda g: (natural_key(g.code), g.key))
     if not placed:
         return unplaced
     mean_lat = sum(g.lat for g in placed) / len(placed)
@@ -176,8 +177,7 @@ def spatial_order(groups: list[GroupSpot]) -> list[GroupSpot]:
         return min(top, max(0, round((value - low) / span * top)))
 
     keyed = [
-        (hilbert_index(cell(x, min(xs)), cell(y, min(ys))), natural_key(g.code), g.key, g)
-        for g, x, y in zip(placed, xs, ys)
+        (hilbert_index(cell(x, min(xs)), cell(y, min(ys))), natural_key(g.code), g.key, g) for g, x, y in zip(placed, xs, ys)
     ]
     return [item[-1] for item in sorted(keyed, key=lambda item: item[:3])] + unplaced
 
@@ -193,8 +193,7 @@ def balanced_cuts(weights: list[int], parts: int) -> list[int]:
     for j in range(1, parts):
         target, ideal_position = total * j / parts, n * j / parts
         low, high = cuts[-1] + 1, n - (parts - j)
-        best = min(range(low, high + 1),
-                   key=lambda i: (abs(prefix[i] - target), abs(i - ideal_position), i))
+        best = min(range(low, high + 1), key=lambda i: (abs(prefix[i] - target), abs(i - ideal_position), i))
         cuts.append(best)
     cuts.append(n)
     return cuts
@@ -203,7 +202,7 @@ def balanced_cuts(weights: list[int], parts: int) -> list[int]:
 def _improve(weights: list[int], cuts: list[int]) -> list[int]:
     """Shift boundary groups from a heavier team to a lighter neighbour while that narrows the gap."""
     cuts = list(cuts)
-    loads = [sum(weights[cuts[j]:cuts[j + 1]]) for j in range(len(cuts) - 1)]
+    loads = [sum(weights[cuts[j] : cuts[j + 1]]) for j in range(len(cuts) - 1)]
     changed, rounds = True, 0
     while changed and rounds < 10 * len(weights) + 10:
         changed, rounds = False, rounds + 1
@@ -233,11 +232,10 @@ def chunk_groups(groups: list[GroupSpot], parts: int) -> list[list[GroupSpot]]:
         return [[g] for g in line] + [[] for _ in range(parts - len(line))]
     weights = [max(0, g.households) for g in line]
     cuts = _improve(weights, balanced_cuts(weights, parts))
-    return [line[cuts[j]:cuts[j + 1]] for j in range(parts)]
+    return [line[cuts[j] : cuts[j + 1]] for j in range(parts)]
 
 
-def assign_groups(groups: list[GroupSpot], team_keys: list[int],
-                  current: dict[int, int] | None = None) -> dict[int, int]:
+def assign_groups(groups: list[GroupSpot], team_keys: list[int], current: dict[int, int] | None = None) -> dict[int, int]:
     """Map each group key to a team key, balanced and contiguous (see the module docstring).
 
     With `current` (group key -> team key today), runs go to the teams that already hold most of
@@ -283,6 +281,7 @@ def team_loads(groups: list[GroupSpot], mapping: dict[int, int], team_keys: list
 
 
 # --- balancing by splitting groups -----------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Share:
@@ -343,7 +342,7 @@ def household_cuts(weights: list[int], parts: int, max_ratio: float = MAX_RATIO)
         below = max(b for b in boundaries if b < cut)
         above = min(b for b in boundaries if b > cut)
         for candidate in sorted((below, above), key=lambda b: (abs(b - cut), b)):
-            trial = cuts[:j] + [candidate] + cuts[j + 1:]
+            trial = cuts[:j] + [candidate] + cuts[j + 1 :]
             ordered = all(b > a for a, b in zip([0, *trial], [*trial, total]))
             if ordered and ratio(_cut_loads(trial, total)) <= max_ratio:
                 cuts = trial
@@ -372,9 +371,13 @@ def shares_from_cuts(line: list[GroupSpot], cuts: list[int], team_count: int) ->
     return pieces
 
 
-def assign_shares(groups: list[GroupSpot], team_keys: list[int], current: dict[int, int] | None = None,
-                  max_ratio: float = MAX_RATIO,
-                  current_shares: dict[int, list[tuple[int, int, int | None]]] | None = None) -> dict[int, list[Share]]:
+def assign_shares(
+    groups: list[GroupSpot],
+    team_keys: list[int],
+    current: dict[int, int] | None = None,
+    max_ratio: float = MAX_RATIO,
+    current_shares: dict[int, list[tuple[int, int, int | None]]] | None = None,
+) -> dict[int, list[Share]]:
     """Group key -> its shares in household order (one share of the whole group when not split).
 
     Whole groups when they are balanced enough (then the plan is `assign_groups`' one), else groups
@@ -402,8 +405,12 @@ def assign_shares(groups: list[GroupSpot], team_keys: list[int], current: dict[i
     return {key: sorted(shares, key=lambda s: s.first) for key, shares in result.items()}
 
 
-def _match_pieces(pieces: list[list[tuple[int, int, int]]], team_keys: list[int], current: dict[int, int],
-                  current_shares: dict[int, list[tuple[int, int, int | None]]]) -> list[int]:
+def _match_pieces(
+    pieces: list[list[tuple[int, int, int]]],
+    team_keys: list[int],
+    current: dict[int, int],
+    current_shares: dict[int, list[tuple[int, int, int | None]]],
+) -> list[int]:
     """Team key for each run of pieces, as `_match_chunks` does for runs of whole groups, counting the
     households each team holds today in each piece."""
     overlap: dict[tuple[int, int], int] = {}

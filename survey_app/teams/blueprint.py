@@ -1,4 +1,5 @@
 """Every URL rule of teams."""
+
 from flask import Blueprint
 
 from survey_app.teams import views
@@ -19,8 +20,7 @@ bp.add_url_rule("/teams/<team_id>/cards", "team_cards", views.team_cards, **POST
 bp.add_url_rule("/teams/groups/<group_id>/team", "move_group", views.move_group, **POST)
 bp.add_url_rule("/teams/groups/<group_id>/cut", "move_cut", views.move_cut, **POST)
 bp.add_url_rule("/teams/groups/<group_id>/poster", "group_poster", views.group_poster)
-bp.add_url_rule("/teams/groups/<group_id>/poster/rotate", "rotate_poster_link", views.rotate_poster_link,
-                methods=["POST"])
+bp.add_url_rule("/teams/groups/<group_id>/poster/rotate", "rotate_poster_link", views.rotate_poster_link, methods=["POST"])
 bp.add_url_rule("/teams/members/<user_id>/team", "move_member", views.move_member, **POST)
 bp.add_url_rule("/teams/members/<user_id>/card", "member_card", views.member_card, **POST)
 bp.add_url_rule("/teams/members/<user_id>/revoke", "revoke_tokens", views.revoke_tokens, **POST)

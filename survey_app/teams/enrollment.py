@@ -1,4 +1,5 @@
 """QR enrollment: single-use, short-lived sign-in tokens for members' phones (see survey_app.tokens)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -24,9 +25,12 @@ def issue(user: User, created_by: User | None, now: datetime | None = None) -> t
     now = now or utcnow()
     token = tokens.new_token()
     record = EnrollmentToken(
-        ward_id=user.ward_id, user_id=user.id, token_hash=tokens.token_hash(token),
+        ward_id=user.ward_id,
+        user_id=user.id,
+        token_hash=tokens.token_hash(token),
         created_by_id=created_by.id if created_by is not None else None,
-        created_at=now, expires_at=now + token_lifetime(),
+        created_at=now,
+        expires_at=now + token_lifetime(),
     )
     db.session.add(record)
     db.session.flush()

@@ -1,4 +1,5 @@
 """Forms of the teams pages (every change is a POST with a CSRF token)."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -51,5 +52,6 @@ class CutForm(Form):
     """Move the cut between two shares of a split group: the left share ends at household `last`."""
 
     index = IntegerField(_l("Cut"), validators=[InputRequired(message=_l("Choose the cut to move."))])
-    last = IntegerField(_l("Last household of the first team"),
-                        validators=[InputRequired(message=_l("Enter the number of a household."))])
+    last = IntegerField(
+        _l("Last household of the first team"), validators=[InputRequired(message=_l("Enter the number of a household."))]
+    )

@@ -1,4 +1,5 @@
 """Imports in two steps: stage a checked preview, then save every row or none on confirmation."""
+
 from __future__ import annotations
 
 import secrets
@@ -25,8 +26,7 @@ class ImportClosed(Exception):
     """The batch was confirmed or discarded by another request meanwhile."""
 
 
-def read_upload(kind: ImportKind, table_file: tuple[str, bytes] | None,
-                boundary_file: tuple[str, bytes] | None = None) -> dict:
+def read_upload(kind: ImportKind, table_file: tuple[str, bytes] | None, boundary_file: tuple[str, bytes] | None = None) -> dict:
     """A preview of the uploaded file(s) before the row checks; file-level problems included."""
     uploaded = list(filter(None, (table_file, boundary_file)))
     names = ", ".join(name for name, _ in uploaded)
@@ -81,9 +81,15 @@ def stage(ward: Ward, kind: ImportKind, preview: dict, user: User, *, checked: b
     """Keep a checked preview until the admin confirms it (nothing of the ward's data changes)."""
     if not checked:
         preview = check(preview, ward.id)
-    batch = ImportBatch(ward_id=ward.id, kind=kind, created_by_id=user.id, filename=preview["filename"][:255],
-                        encoding=preview["encoding"], payload=_stored(preview),
-                        error_count=import_rows.error_count(preview))
+    batch = ImportBatch(
+        ward_id=ward.id,
+        kind=kind,
+        created_by_id=user.id,
+        filename=preview["filename"][:255],
+        encoding=preview["encoding"],
+        payload=_stored(preview),
+        error_count=import_rows.error_count(preview),
+    )
     db.session.add(batch)
     db.session.flush()
     return batch
@@ -116,21 +122,29 @@ def confirm(batch: ImportBatch, ward: Ward) -> bool:
         counts = (_save_groups if batch.kind == ImportKind.GROUPS else _save_people)(ward, rows)
     batch.status, batch.confirmed_at = ImportStatus.CONFIRMED, utcnow()
     db.session.flush()
-    record("team.import_confirmed", ward_id=ward.id, object_type="import_batch", object_id=batch.id,
-           detail={"kind": batch.kind.value, **counts})
+    record(
+        "team.import_confirmed",
+        ward_id=ward.id,
+        object_type="import_batch",
+        object_id=batch.id,
+        detail={"kind": batch.kind.value, **counts},
+    )
     return True
 
 
-def record_refused(kind: ImportKind, preview: dict, stage_name: str, batch_id: int | None = None,
-                   reason: str = "errors") -> None:
+def record_refused(kind: ImportKind, preview: dict, stage_name: str, batch_id: int | None = None, reason: str = "errors") -> None:
     """Log a refused upload or confirmation on its own (the request's work is rolled back): the
     kind, how many errors, the files' name lengths and extensions; no value from the file."""
-    detail = {"kind": kind.value, "stage": stage_name, "reason": reason,
-              "errors": import_rows.error_count(preview), "files": list(preview.get("files", []))}
+    detail = {
+        "kind": kind.value,
+        "stage": stage_name,
+        "reason": reason,
+        "errors": import_rows.error_count(preview),
+        "files": list(preview.get("files", [])),
+    }
     if preview.get("limits"):
         detail["limits"] = list(preview["limits"])
-    record_refusal("team.import_refused", object_type="import_batch" if batch_id else None, object_id=batch_id,
-                   detail=detail)
+    record_refusal("team.import_refused", object_type="import_batch" if batch_id else None, object_id=batch_id, detail=detail)
 
 
 def _save_groups(ward: Ward, rows: list[dict]) -> dict:
@@ -155,20 +169,37 @@ def _save_groups(ward: Ward, rows: list[dict]) -> dict:
 
 
 def _save_people(ward: Ward, rows: list[dict]) -> dict:
-    standing = dict(db.session.execute(
-        sa.select(StandingTeam.number, StandingTeam.id).where(StandingTeam.ward_id == ward.id)).all())
+    standing = dict(
+        db.session.execute(sa.select(StandingTeam.number, StandingTeam.id).where(StandingTeam.ward_id == ward.id)).all()
+    )
     members = 0
     for values in rows:
-        user = create_user(username=values["phone"], full_name=values["full_name"], role=Role(values["account_role"]),
-                           ward=ward, phone=values["phone"], office=values["office"])
+        user = create_user(
+            username=values["phone"],
+            full_name=values["full_name"],
+            role=Role(values["account_role"]),
+            ward=ward,
+            phone=values["phone"],
+            office=values["office"],
+        )
         if values["standing_team"] is not None:
-            db.session.add(StandingMember(ward_id=ward.id, user_id=user.id, is_leader=values["leader"],
-                                          standing_team_id=standing[values["standing_team"]]))
+            db.session.add(
+                StandingMember(
+                    ward_id=ward.id,
+                    user_id=user.id,
+                    is_leader=values["leader"],
+                    standing_team_id=standing[values["standing_team"]],
+                )
+            )
             members += 1
     db.session.flush()
     roles = Counter(values["account_role"] for values in rows)
-    return {"created": len(rows), "standing_members": members, "mobilised": len(rows) - members,
-            "roles": {role.value: roles[role.value] for role in Role if roles[role.value]}}
+    return {
+        "created": len(rows),
+        "standing_members": members,
+        "mobilised": len(rows) - members,
+        "roles": {role.value: roles[role.value] for role in Role if roles[role.value]},
+    }
 
 
 #: Rows per statement when deleting by id (well under SQLite's limit on bound parameters).
@@ -179,31 +210,55 @@ def _save_households(ward: Ward, plan: dict, summary: dict) -> dict:
     """Write the plan of a checked household list: inserts, updates by id and deletions in bulk."""
     if plan["create"]:
         now = utcnow()
-        db.session.execute(sa.insert(Household), [
-            {"ward_id": ward.id, "residential_group_id": values["group_id"], "list_key": values["list_key"],
-             "address": values["address"], "head_name": values["head_name"], "phone": values["phone"],
-             "member_count": values["member_count"], "status": HouseholdStatus.NOT_VISITED,
-             "registered_by_id": None, "created_at": now}
-            for values in plan["create"]])
+        db.session.execute(
+            sa.insert(Household),
+            [
+                {
+                    "ward_id": ward.id,
+                    "residential_group_id": values["group_id"],
+                    "list_key": values["list_key"],
+                    "address": values["address"],
+                    "head_name": values["head_name"],
+                    "phone": values["phone"],
+                    "member_count": values["member_count"],
+                    "status": HouseholdStatus.NOT_VISITED,
+                    "registered_by_id": None,
+                    "created_at": now,
+                }
+                for values in plan["create"]
+            ],
+        )
     if plan["update"]:
         db.session.execute(sa.update(Household), plan["update"])
     deleted = 0
     for start in range(0, len(plan["delete"]), _CHUNK):
-        ids = plan["delete"][start:start + _CHUNK]
-        db.session.execute(sa.delete(Person).where(Person.household_id.in_(ids), Person.submission_id.is_(None)),
-                           execution_options={"synchronize_session": False})
+        ids = plan["delete"][start : start + _CHUNK]
+        db.session.execute(
+            sa.delete(Person).where(Person.household_id.in_(ids), Person.submission_id.is_(None)),
+            execution_options={"synchronize_session": False},
+        )
         result = db.session.execute(
-            sa.delete(Household).where(Household.id.in_(ids), Household.ward_id == ward.id,
-                                       Household.list_key.is_not(None),
-                                       Household.status == HouseholdStatus.NOT_VISITED),
-            execution_options={"synchronize_session": False})
+            sa.delete(Household).where(
+                Household.id.in_(ids),
+                Household.ward_id == ward.id,
+                Household.list_key.is_not(None),
+                Household.status == HouseholdStatus.NOT_VISITED,
+            ),
+            execution_options={"synchronize_session": False},
+        )
         if result.rowcount != len(ids):
             raise ImportChanged("a household to delete was visited meanwhile")
         deleted += result.rowcount
     db.session.flush()
     totals = summary["totals"]
-    return {"groups": len(summary["groups"]), "created": len(plan["create"]), "updated": len(plan["update"]),
-            "unchanged": totals["unchanged"], "deleted": deleted, "kept": totals["kept"]}
+    return {
+        "groups": len(summary["groups"]),
+        "created": len(plan["create"]),
+        "updated": len(plan["update"]),
+        "unchanged": totals["unchanged"],
+        "deleted": deleted,
+        "kept": totals["kept"],
+    }
 
 
 def discard(batch: ImportBatch) -> None:

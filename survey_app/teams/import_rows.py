@@ -3,6 +3,7 @@
 The checks are pure: what they need from the database comes in an `ImportContext`. A preview
 is a JSON-ready dict kept in an `ImportBatch` until the admin confirms it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,11 +37,21 @@ PEOPLE_COLUMNS = {
 }
 PEOPLE_REQUIRED = ("full_name", "phone")
 HOUSEHOLD_COLUMNS = {
-    "group_code": ("ma to", "ma to dan pho", "ma tdp", "ma thon", "to", "to dan pho", "thon", "tdp", "group",
-                   "residential_group", "residential_group_code"),
+    "group_code": (
+        "ma to",
+        "ma to dan pho",
+        "ma tdp",
+        "ma thon",
+        "to",
+        "to dan pho",
+        "thon",
+        "tdp",
+        "group",
+        "residential_group",
+        "residential_group_code",
+    ),
     "address": ("dia chi", "dia chi ho", "so nha"),
-    "head_name": ("chu ho", "ho ten chu ho", "ho va ten chu ho", "ten chu ho", "head", "head_of_household",
-                  "household_head"),
+    "head_name": ("chu ho", "ho ten chu ho", "ho va ten chu ho", "ten chu ho", "head", "head_of_household", "household_head"),
     "phone": ("so dien thoai", "dien thoai", "sdt", "so dt", "phone_number"),
     "member_count": ("so nhan khau", "nhan khau", "so thanh vien", "so nguoi", "members", "number_of_members"),
     "household_code": ("ma ho", "ma ho gia dinh", "ma so ho", "household_id"),
@@ -64,8 +75,7 @@ _MEMBER_WORDS = {"", "member", "thanh vien", "to vien", "khao sat vien", "survey
 _ACCOUNT_ROLE_WORDS = {
     **dict.fromkeys(("", "surveyor", "khao sat vien", "tinh nguyen vien", "volunteer"), Role.SURVEYOR),
     **dict.fromkeys(("team leader", "to truong", "to truong khao sat"), Role.TEAM_LEADER),
-    **dict.fromkeys(("ward admin", "can bo phuong", "can bo xa", "can bo phuong xa", "quan tri phuong"),
-                    Role.WARD_ADMIN),
+    **dict.fromkeys(("ward admin", "can bo phuong", "can bo xa", "can bo phuong xa", "quan tri phuong"), Role.WARD_ADMIN),
     **dict.fromkeys(("city viewer", "can bo thanh pho", "can bo tinh"), Role.CITY_VIEWER),
     **dict.fromkeys(("city admin", "quan tri thanh pho", "quan tri tinh"), Role.CITY_ADMIN),
 }
@@ -114,35 +124,41 @@ class _Row:
         if self.line is None:
             message = problem
         else:
-            message = _("Line %(line)s, column “%(column)s”: %(problem)s", line=self.line,
-                        column=self.headers.get(column, column), problem=problem)
+            message = _(
+                "Line %(line)s, column “%(column)s”: %(problem)s",
+                line=self.line,
+                column=self.headers.get(column, column),
+                problem=problem,
+            )
         self.errors.append({"column": column, "message": message})
 
     def as_dict(self) -> dict:
-        return {"line": self.line, "raw": self.raw, "values": self.values, "errors": self.errors,
-                "action": self.action}
+        return {"line": self.line, "raw": self.raw, "values": self.values, "errors": self.errors, "action": self.action}
 
 
 def new_preview(kind: str, filename: str, table: Table | None, file_errors: list[str] | None = None) -> dict:
     """The JSON kept in an ImportBatch: the file as read, before the row checks fill `rows`."""
     return {
-        "kind": kind, "filename": filename,
+        "kind": kind,
+        "filename": filename,
         "encoding": table.encoding if table else None,
         "encoding_label": ENCODING_LABELS.get(table.encoding, "") if table else "",
         "headers": table.headers if table else {},
         "table": [[line, raw] for line, raw in table.rows] if table else [],
         "ignored_headers": table.ignored_headers if table else [],
-        "boundaries": {}, "boundary_errors": [],
-        "file_errors": list(file_errors or []), "rows": [],
+        "boundaries": {},
+        "boundary_errors": [],
+        "file_errors": list(file_errors or []),
+        "rows": [],
     }
 
 
 def error_count(preview: dict) -> int:
-    return len(preview["file_errors"]) + len(preview["boundary_errors"]) + sum(
-        len(row["errors"]) for row in preview["rows"])
+    return len(preview["file_errors"]) + len(preview["boundary_errors"]) + sum(len(row["errors"]) for row in preview["rows"])
 
 
 # --- residential groups ----------------------------------------------------------------------
+
 
 def check_groups(preview: dict, context: ImportContext) -> dict:
     """Fill `rows` of a groups preview: each row parsed, with its errors and create/update."""
@@ -166,11 +182,11 @@ def check_groups(preview: dict, context: ImportContext) -> dict:
         row = _Row(None, {"code": code}, headers)
         row.action = "boundary"
         if code.lower() in existing:
-            row.values = {"code": existing[code.lower()], "boundary": shape["boundary"],
-                          "lat": shape["lat"], "lon": shape["lon"]}
+            row.values = {"code": existing[code.lower()], "boundary": shape["boundary"], "lat": shape["lat"], "lon": shape["lon"]}
         else:
-            row.error("code", _("The boundary file has code “%(code)s”, which is neither in the table nor "
-                                "in this ward.", code=code))
+            row.error(
+                "code", _("The boundary file has code “%(code)s”, which is neither in the table nor in this ward.", code=code)
+            )
         rows.append(row)
     preview["rows"] = [row.as_dict() for row in rows]
     return preview
@@ -182,8 +198,10 @@ def _check_group(row: _Row, existing: dict[str, str], seen: dict[str, int]) -> N
     if not code:
         row.error("code", _("the code is empty"))
     elif not _CODE.fullmatch(code):
-        row.error("code", _("the code “%(code)s” may only have letters without accents, digits, “-”, “_” "
-                            "or “.” (at most 20)", code=code))
+        row.error(
+            "code",
+            _("the code “%(code)s” may only have letters without accents, digits, “-”, “_” or “.” (at most 20)", code=code),
+        )
     elif code.lower() in seen:
         row.error("code", _("the code “%(code)s” is already on line %(other)s", code=code, other=seen[code.lower()]))
     else:
@@ -199,8 +217,7 @@ def _check_group(row: _Row, existing: dict[str, str], seen: dict[str, int]) -> N
         row.values["name"] = name
     households = raw.get("expected_households", "").replace(" ", "")
     if not re.fullmatch(r"\d{1,6}", households):
-        row.error("expected_households", _("“%(value)s” is not a whole number of households (0 or more)",
-                                           value=households))
+        row.error("expected_households", _("“%(value)s” is not a whole number of households (0 or more)", value=households))
     else:
         row.values["expected_households"] = int(households)
     venue = raw.get("venue_name", "")
@@ -232,6 +249,7 @@ def _check_point(row: _Row) -> None:
 
 # --- people ----------------------------------------------------------------------------------
 
+
 def check_people(preview: dict, context: ImportContext) -> dict:
     """Fill `rows` of a people preview: each person parsed, with their errors."""
     headers = preview["headers"]
@@ -246,11 +264,19 @@ def check_people(preview: dict, context: ImportContext) -> dict:
                 other_line, other_team = seen[phone]
                 team = row.values.get("standing_team")
                 if team != other_team:
-                    row.error("phone", _("this person (phone %(phone)s) is also on line %(other)s in another team: "
-                                         "a person can be in one team only", phone=phone, other=other_line))
+                    row.error(
+                        "phone",
+                        _(
+                            "this person (phone %(phone)s) is also on line %(other)s in another team: "
+                            "a person can be in one team only",
+                            phone=phone,
+                            other=other_line,
+                        ),
+                    )
                 else:
-                    row.error("phone", _("this person (phone %(phone)s) is already on line %(other)s",
-                                         phone=phone, other=other_line))
+                    row.error(
+                        "phone", _("this person (phone %(phone)s) is already on line %(other)s", phone=phone, other=other_line)
+                    )
             else:
                 seen[phone] = (line, row.values.get("standing_team"))
         rows.append(row)
@@ -269,8 +295,10 @@ def _check_person(row: _Row, context: ImportContext) -> None:
         row.values["full_name"] = name
     phone = normalize_phone(raw.get("phone", ""))
     if phone is None:
-        row.error("phone", _("“%(value)s” is not a Vietnamese phone number (10 or 11 digits starting with 0)",
-                             value=raw.get("phone", "")))
+        row.error(
+            "phone",
+            _("“%(value)s” is not a Vietnamese phone number (10 or 11 digits starting with 0)", value=raw.get("phone", "")),
+        )
     elif phone in context.taken_phones:
         row.error("phone", _("an account with phone %(phone)s already exists", phone=phone))
     else:
@@ -282,8 +310,13 @@ def _check_person(row: _Row, context: ImportContext) -> None:
         if not match:
             row.error("standing_team", _("“%(value)s” is not a standing team number", value=team_text))
         elif int(match.group(1)) not in context.standing_numbers:
-            row.error("standing_team", _("standing team %(number)s does not exist in this ward; add it on the "
-                                         "teams page first", number=int(match.group(1))))
+            row.error(
+                "standing_team",
+                _(
+                    "standing team %(number)s does not exist in this ward; add it on the teams page first",
+                    number=int(match.group(1)),
+                ),
+            )
         else:
             team = int(match.group(1))
     row.values["standing_team"] = team
@@ -300,8 +333,9 @@ def _check_person(row: _Row, context: ImportContext) -> None:
     elif role in _MEMBER_WORDS:
         row.values["leader"] = False
     else:
-        row.error("role", _("“%(value)s” is not a role: write “leader” (tổ trưởng) or “member” (thành viên)",
-                            value=raw.get("role", "")))
+        row.error(
+            "role", _("“%(value)s” is not a role: write “leader” (tổ trưởng) or “member” (thành viên)", value=raw.get("role", ""))
+        )
 
 
 def _check_account_role(row: _Row, team_text: str) -> Role | None:
@@ -309,11 +343,23 @@ def _check_account_role(row: _Row, team_text: str) -> Role | None:
     text = row.raw.get("account_role", "")
     role = _ACCOUNT_ROLE_WORDS.get(re.sub(r"[\s_\-]+", " ", fold(text)).strip())
     if role is None:
-        row.error("account_role", _("“%(value)s” is not an account role: write “khảo sát viên” (surveyor), "
-                                    "“tổ trưởng” (team leader) or “cán bộ phường” (ward admin)", value=text))
+        row.error(
+            "account_role",
+            _(
+                "“%(value)s” is not an account role: write “khảo sát viên” (surveyor), "
+                "“tổ trưởng” (team leader) or “cán bộ phường” (ward admin)",
+                value=text,
+            ),
+        )
     elif role in CITY_ROLES:
-        row.error("account_role", _("a ward's import cannot create the city role “%(value)s” (%(role)s): "
-                                    "city accounts are made by the city", value=text, role=role.value))
+        row.error(
+            "account_role",
+            _(
+                "a ward's import cannot create the city role “%(value)s” (%(role)s): city accounts are made by the city",
+                value=text,
+                role=role.value,
+            ),
+        )
         role = None
     elif role == Role.WARD_ADMIN and team_text:
         row.error("account_role", _("a ward admin account cannot be a member of a standing team"))
@@ -331,13 +377,20 @@ def _check_office(row: _Row, team_text: str) -> None:
         return
     office = find_office(office_text)
     if office is None:
-        row.error("office", _("unknown office “%(value)s”; use one of: %(offices)s", value=office_text,
-                              offices=", ".join(o.code for o in OFFICES)))
+        row.error(
+            "office",
+            _(
+                "unknown office “%(value)s”; use one of: %(offices)s",
+                value=office_text,
+                offices=", ".join(o.code for o in OFFICES),
+            ),
+        )
     else:
         row.values["office"] = office.code
 
 
 # --- households ------------------------------------------------------------------------------
+
 
 def household_list_key(address: str, head_name: str, code: str | None = None) -> str:
     """A row's identity in the ward's list: its household code, else a digest of address and head.
@@ -376,12 +429,19 @@ def check_households(preview: dict, context: ImportContext) -> dict:
             if key is not None:
                 other = seen.get((group[0], key))
                 if other is not None and key.startswith("code:"):
-                    row.error("household_code", _("the household code “%(code)s” is already on line %(other)s "
-                                                  "for the same group", code=raw.get("household_code", ""),
-                                                  other=other))
+                    row.error(
+                        "household_code",
+                        _(
+                            "the household code “%(code)s” is already on line %(other)s for the same group",
+                            code=raw.get("household_code", ""),
+                            other=other,
+                        ),
+                    )
                 elif other is not None:
-                    row.error("address", _("the same address and head of household are already on line "
-                                           "%(other)s for the same group", other=other))
+                    row.error(
+                        "address",
+                        _("the same address and head of household are already on line %(other)s for the same group", other=other),
+                    )
                 else:
                     seen[(group[0], key)] = line
             if not row.errors:
@@ -439,11 +499,12 @@ def _check_household(row: _Row, context: ImportContext) -> tuple[int, str] | Non
         group = context.groups[code.lower()]
         row.values["group_id"] = group[0]
     elif code.lower() in context.other_ward_codes:
-        row.error("group_code", _("residential group “%(code)s” is not in this ward: it belongs to another ward",
-                                  code=code))
+        row.error("group_code", _("residential group “%(code)s” is not in this ward: it belongs to another ward", code=code))
     else:
-        row.error("group_code", _("there is no residential group “%(code)s” in this ward; import the residential "
-                                  "groups first", code=code))
+        row.error(
+            "group_code",
+            _("there is no residential group “%(code)s” in this ward; import the residential groups first", code=code),
+        )
     address = " ".join(raw.get("address", "").split())
     if not address:
         row.error("address", _("the address is empty"))
@@ -463,22 +524,27 @@ def _check_household(row: _Row, context: ImportContext) -> tuple[int, str] | Non
     if phone_text:
         phone = normalize_phone(phone_text)
         if phone is None:
-            row.error("phone", _("“%(value)s” is not a Vietnamese phone number (10 or 11 digits starting with 0)",
-                                 value=phone_text))
+            row.error(
+                "phone", _("“%(value)s” is not a Vietnamese phone number (10 or 11 digits starting with 0)", value=phone_text)
+            )
         row.values["phone"] = phone
     count_text = raw.get("member_count", "").replace(" ", "")
     row.values["member_count"] = None
     if count_text:
         low, high = MEMBER_COUNT_RANGE
         if not re.fullmatch(r"\d{1,3}", count_text) or not low <= int(count_text) <= high:
-            row.error("member_count", _("“%(value)s” is not a whole number of members from %(low)s to %(high)s",
-                                        value=count_text, low=low, high=high))
+            row.error(
+                "member_count",
+                _("“%(value)s” is not a whole number of members from %(low)s to %(high)s", value=count_text, low=low, high=high),
+            )
         else:
             row.values["member_count"] = int(count_text)
     household_code = " ".join(raw.get("household_code", "").split())
     if len(household_code) > HOUSEHOLD_CODE_MAX:
-        row.error("household_code", _("the household code “%(code)s” is longer than %(count)s characters",
-                                      code=household_code, count=HOUSEHOLD_CODE_MAX))
+        row.error(
+            "household_code",
+            _("the household code “%(code)s” is longer than %(count)s characters", code=household_code, count=HOUSEHOLD_CODE_MAX),
+        )
     elif household_code or ("address" in row.values and "head_name" in row.values):
         row.values["list_key"] = household_list_key(address, head, household_code)
     return group

@@ -4,6 +4,7 @@ Everything here turns bytes into plain values or raises `ImportFileError` (or, f
 one of the limits of `survey_app.uploads`, `UploadRefused`) with a message for the admin;
 nothing touches the database.
 """
+
 from __future__ import annotations
 
 import csv
@@ -64,8 +65,12 @@ def clean(value) -> str:
 def decode_text(data: bytes) -> tuple[str, str]:
     """Text of a CSV file and the encoding read: UTF-8 with or without BOM, else Windows-1258."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
-        raise ImportFileError(_("The file is not plain text in UTF-8 or Windows-1258 (it looks like UTF-16 "
-                                "or a binary file). Save it as “CSV UTF-8” and upload it again."))
+        raise ImportFileError(
+            _(
+                "The file is not plain text in UTF-8 or Windows-1258 (it looks like UTF-16 "
+                "or a binary file). Save it as “CSV UTF-8” and upload it again."
+            )
+        )
     for encoding in ("utf-8-sig", "utf-8", "cp1258"):
         if encoding == "utf-8-sig" and not data.startswith(b"\xef\xbb\xbf"):
             continue
@@ -76,16 +81,21 @@ def decode_text(data: bytes) -> tuple[str, str]:
         if any(unicodedata.category(ch) == "Cc" and ch not in "\t\r\n" for ch in text):
             break
         return unicodedata.normalize("NFC", text), encoding
-    raise ImportFileError(_("The file's text encoding could not be read: it is neither UTF-8 nor "
-                            "Windows-1258. Save it as “CSV UTF-8” and upload it again."))
+    raise ImportFileError(
+        _(
+            "The file's text encoding could not be read: it is neither UTF-8 nor "
+            "Windows-1258. Save it as “CSV UTF-8” and upload it again."
+        )
+    )
 
 
 def is_xlsx(data: bytes, filename: str) -> bool:
     return data.startswith(b"PK\x03\x04") or filename.lower().endswith(".xlsx")
 
 
-def read_table(data: bytes, filename: str, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...],
-               max_rows: int = MAX_ROWS) -> Table:
+def read_table(
+    data: bytes, filename: str, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...], max_rows: int = MAX_ROWS
+) -> Table:
     """Parse a CSV or XLSX upload into a `Table` with canonical column names (at most `max_rows` rows),
     within the limits of `uploads.TABLES` (raises `uploads.UploadRefused` past one)."""
     uploads.check_size(data, LIMITS)
@@ -105,8 +115,9 @@ def read_table(data: bytes, filename: str, aliases: dict[str, tuple[str, ...]], 
     positions = _map_headers(header, aliases, table)
     missing = [name for name in required if name not in table.headers]
     if missing:
-        raise ImportFileError(_("Missing column(s): %(columns)s. The first row must name the columns.",
-                                columns=", ".join(missing)))
+        raise ImportFileError(
+            _("Missing column(s): %(columns)s. The first row must name the columns.", columns=", ".join(missing))
+        )
     for line, cells in raw_rows:
         if not any(clean(c) for c in cells):
             continue
@@ -161,6 +172,7 @@ def _xlsx_rows(data: bytes, max_rows: int, deadline: uploads.Deadline):
 
 # --- GeoJSON ---------------------------------------------------------------------------------
 
+
 def read_boundaries(data: bytes) -> tuple[dict[str, dict], list[str]]:
     """Boundaries by group code from a GeoJSON FeatureCollection, and one message per bad feature."""
     if len(data) > MAX_FILE_BYTES:
@@ -169,8 +181,11 @@ def read_boundaries(data: bytes) -> tuple[dict[str, dict], list[str]]:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ImportFileError(_("The boundary file is not valid GeoJSON (JSON in UTF-8).")) from exc
-    if not isinstance(document, dict) or document.get("type") != "FeatureCollection" \
-            or not isinstance(document.get("features"), list):
+    if (
+        not isinstance(document, dict)
+        or document.get("type") != "FeatureCollection"
+        or not isinstance(document.get("features"), list)
+    ):
         raise ImportFileError(_("The boundary file must be a GeoJSON FeatureCollection."))
     if len(document["features"]) > MAX_ROWS:
         raise uploads.too_many_rows(LIMITS)
@@ -184,12 +199,16 @@ def read_boundaries(data: bytes) -> tuple[dict[str, dict], list[str]]:
         if problem is None and code.lower() in {c.lower() for c in found}:
             problem = _("the code appears in another feature too")
         if problem is not None:
-            errors.append(_("Feature %(number)s (code “%(code)s”): %(problem)s", number=number,
-                            code=code or "?", problem=problem))
+            errors.append(
+                _("Feature %(number)s (code “%(code)s”): %(problem)s", number=number, code=code or "?", problem=problem)
+            )
             continue
         lat, lon = centroid(geometry)
-        found[code] = {"boundary": {"type": geometry["type"], "coordinates": geometry["coordinates"]},
-                       "lat": round(lat, 7), "lon": round(lon, 7)}
+        found[code] = {
+            "boundary": {"type": geometry["type"], "coordinates": geometry["coordinates"]},
+            "lat": round(lat, 7),
+            "lon": round(lon, 7),
+        }
     return found, errors
 
 

@@ -1,4 +1,5 @@
 """Standing teams, survey teams and their assignments to residential groups."""
+
 from __future__ import annotations
 
 import enum
@@ -26,9 +27,7 @@ class StandingTeam(WardScoped, db.Model):
     name: Mapped[str] = mapped_column(sa.String(160))
     kind: Mapped[StandingTeamKind] = mapped_column(str_enum(StandingTeamKind))
 
-    survey_teams: Mapped[list[SurveyTeam]] = relationship(
-        back_populates="standing_team", order_by="SurveyTeam.number"
-    )
+    survey_teams: Mapped[list[SurveyTeam]] = relationship(back_populates="standing_team", order_by="SurveyTeam.number")
 
 
 class SurveyTeam(WardScoped, db.Model):
@@ -40,18 +39,16 @@ class SurveyTeam(WardScoped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int]
     name: Mapped[str] = mapped_column(sa.String(160))
-    standing_team_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("standing_teams.id"), index=True
-    )
+    standing_team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("standing_teams.id"), index=True)
     #: The tổ trưởng; users.survey_team_id points back here, hence use_alter.
-    leader_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", use_alter=True), index=True
-    )
+    leader_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", use_alter=True), index=True)
 
     standing_team: Mapped[StandingTeam | None] = relationship(back_populates="survey_teams")
     leader = relationship("User", foreign_keys=[leader_id], post_update=True)
     members = relationship(
-        "User", foreign_keys="User.survey_team_id", back_populates="survey_team",
+        "User",
+        foreign_keys="User.survey_team_id",
+        back_populates="survey_team",
         order_by="User.full_name",
     )
     assignments: Mapped[list[Assignment]] = relationship(back_populates="survey_team")
@@ -70,9 +67,7 @@ class Assignment(WardScoped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     survey_team_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_teams.id"), index=True)
-    residential_group_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("residential_groups.id"), index=True
-    )
+    residential_group_id: Mapped[int] = mapped_column(sa.ForeignKey("residential_groups.id"), index=True)
     starts_on: Mapped[date]
     #: Last day of the assignment; None while it runs.
     ends_on: Mapped[date | None]
@@ -96,7 +91,6 @@ class Assignment(WardScoped, db.Model):
     @property
     def is_share(self) -> bool:
         return self.first_position is not None
-
 
 
 class StandingMember(WardScoped, db.Model):

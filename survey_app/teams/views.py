@@ -1,4 +1,5 @@
 """Team pages: the team's own page, the ward's teams, and the admin's changes to them."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -36,15 +37,25 @@ def _render_team(team: SurveyTeam | None):
     groups = group_progress(current_user, team.ward_id, group_ids=team_group_ids(team.id), team_id=team.id)
     people = sees_people(current_user)
     revisits = queries.revisit_list(current_user, team)
-    stats = {"groups": len(groups), "expected": sum(g.expected_households for g in groups),
-             "listed": sum(g.listed for g in groups), "done": sum(g.done for g in groups), "revisits": len(revisits)}
+    stats = {
+        "groups": len(groups),
+        "expected": sum(g.expected_households for g in groups),
+        "listed": sum(g.listed for g in groups),
+        "done": sum(g.done for g in groups),
+        "revisits": len(revisits),
+    }
     return render_template(
-        "teams/team.html", team=team, admin=admin, office_label=office_label,
+        "teams/team.html",
+        team=team,
+        admin=admin,
+        office_label=office_label,
         groups=shown_progress(current_user, groups),
         stats=disclosure.suppress_row(stats, current_user, ("listed", "done", "revisits")),
-        members=queries.team_members(team), revisits=revisits if people else [],
+        members=queries.team_members(team),
+        revisits=revisits if people else [],
         sent_back=queries.sent_back_list(current_user, team)
-        if people and current_user.role in (Role.WARD_ADMIN, Role.TEAM_LEADER) else None,
+        if people and current_user.role in (Role.WARD_ADMIN, Role.TEAM_LEADER)
+        else None,
         team_choices=_team_choices(team.ward_id, _("No team")) if admin else [],
         group_choices=_team_choices(team.ward_id, _("Not assigned")) if admin else [],
         splits=queries.split_groups(team.ward_id, local_today()) if admin else {},
@@ -69,9 +80,14 @@ def team_devices(team_id):
     members = {m.id: m for m in team.members}
     live = sessions.live_sessions_of(list(members))
     signed_in = {s.user_id for s in live}
-    return render_template("teams/devices.html", team=team, members=members, sessions=live,
-                           admin=current_user.role in (Role.WARD_ADMIN, Role.CITY_ADMIN),
-                           without=[m for m in team.members if m.active and m.id not in signed_in])
+    return render_template(
+        "teams/devices.html",
+        team=team,
+        members=members,
+        sessions=live,
+        admin=current_user.role in (Role.WARD_ADMIN, Role.CITY_ADMIN),
+        without=[m for m in team.members if m.active and m.id not in signed_in],
+    )
 
 
 @roles_required(Role.WARD_ADMIN, *CITY_ROLES)
@@ -80,7 +96,10 @@ def team_list():
     ward = current_user.ward if current_user.role == Role.WARD_ADMIN else load_or_abort(Ward, request.args.get("ward"))
     admin = current_user.role == Role.WARD_ADMIN
     return render_template(
-        "teams/list.html", ward=ward, admin=admin, office_label=office_label,
+        "teams/list.html",
+        ward=ward,
+        admin=admin,
+        office_label=office_label,
         teams=_shown_teams(queries.team_rows(current_user, ward.id, local_today())),
         standing=queries.standing_teams(ward.id),
         unassigned=queries.people_without_team(ward.id) if admin else [],
@@ -88,7 +107,8 @@ def team_list():
         group_choices=_team_choices(ward.id, _("Not assigned")) if admin else [],
         team_choices=_team_choices(ward.id, _("No team")) if admin else [],
         splits=queries.split_groups(ward.id, local_today()) if admin else {},
-        standing_form=forms.StandingTeamForm(), split_form=forms.SplitForm(),
+        standing_form=forms.StandingTeamForm(),
+        split_form=forms.SplitForm(),
     )
 
 
@@ -109,8 +129,13 @@ def _refused(error: operations.TeamChangeRefused):
 
 
 def _invalid(form):
-    flash(_("The form is not valid: %(errors)s", errors="; ".join(
-        f"{form[name].label.text}: {' '.join(map(str, errs))}" for name, errs in form.errors.items())), "error")
+    flash(
+        _(
+            "The form is not valid: %(errors)s",
+            errors="; ".join(f"{form[name].label.text}: {' '.join(map(str, errs))}" for name, errs in form.errors.items()),
+        ),
+        "error",
+    )
     return _back()
 
 
@@ -120,8 +145,9 @@ def create_standing_team():
     if not form.validate_on_submit():
         return _invalid(form)
     try:
-        operations.create_standing_team(current_user.ward, form.number.data, form.name.data.strip(),
-                                        StandingTeamKind(form.kind.data))
+        operations.create_standing_team(
+            current_user.ward, form.number.data, form.name.data.strip(), StandingTeamKind(form.kind.data)
+        )
     except operations.TeamChangeRefused as error:
         return _refused(error)
     flash(_("Standing team added."), "info")
@@ -184,8 +210,9 @@ def move_cut(group_id):
     except operations.TeamChangeRefused as error:
         return _refused(error)
     if changed:
-        flash(_("The split of residential group %(code)s was changed; its collected data stays as it was.",
-                code=group.code), "info")
+        flash(
+            _("The split of residential group %(code)s was changed; its collected data stays as it was.", code=group.code), "info"
+        )
     return _back()
 
 
@@ -266,9 +293,19 @@ def group_poster(group_id):
     group = load_or_abort(ResidentialGroup, group_id, write=True)
     url = enrollment.absolute_url("collection.self_survey", token=operations.ensure_self_survey_token(group))
     ends_on = group.ward.survey_ends_on
-    return render_template("teams/poster.html", group=group, url=url, qr=enrollment.qr_data_uri(url),
-                           ends_on=ends_on, ended=ends_on is not None and local_today() > ends_on,
-                           form=forms.ActionForm()), 200, _NO_STORE
+    return (
+        render_template(
+            "teams/poster.html",
+            group=group,
+            url=url,
+            qr=enrollment.qr_data_uri(url),
+            ends_on=ends_on,
+            ended=ends_on is not None and local_today() > ends_on,
+            form=forms.ActionForm(),
+        ),
+        200,
+        _NO_STORE,
+    )
 
 
 @roles_required(Role.WARD_ADMIN)
@@ -278,12 +315,12 @@ def rotate_poster_link(group_id):
     if not forms.ActionForm().validate_on_submit():
         return error_response(400)
     operations.rotate_self_survey_token(group, current_user)
-    flash(_("The link was replaced. Posters printed before now show that it is no longer in use: print the new "
-            "poster."), "info")
+    flash(_("The link was replaced. Posters printed before now show that it is no longer in use: print the new poster."), "info")
     return redirect(url_for("teams.group_poster", group_id=group.id))
 
 
 # --- imports ---------------------------------------------------------------------------------
+
 
 def _upload(field: str) -> tuple[str, bytes] | None:
     storage = request.files.get(field)
@@ -326,14 +363,16 @@ def _columns(kind: ImportKind) -> list[tuple[str, bool]]:
 
 
 def _render_upload(kind: ImportKind, form):
-    return render_template("teams/import_upload.html", kind=kind, form=form, columns=_columns(kind),
-                           max_rows=import_rows.KINDS[kind.value][2])
+    return render_template(
+        "teams/import_upload.html", kind=kind, form=form, columns=_columns(kind), max_rows=import_rows.KINDS[kind.value][2]
+    )
 
 
 def _render_preview(preview: dict, batch: ImportBatch | None):
     rows, hidden = import_rows.shown_rows(preview)
-    return render_template("teams/import_preview.html", preview=preview, batch=batch, rows=rows, hidden_rows=hidden,
-                           form=forms.ActionForm())
+    return render_template(
+        "teams/import_preview.html", preview=preview, batch=batch, rows=rows, hidden_rows=hidden, form=forms.ActionForm()
+    )
 
 
 @roles_required(Role.WARD_ADMIN)
@@ -359,16 +398,21 @@ def import_confirm(batch_id):
         return error_response(409, _("This import was already confirmed or discarded."))
     except (sa.exc.IntegrityError, import_operations.ImportChanged):
         import_operations.record_refused(kind, payload, "confirm", batch_id, reason="changed")
-        return error_response(409, _("The ward's data changed while importing; nothing was saved. "
-                                     "Upload the file again."))
+        return error_response(409, _("The ward's data changed while importing; nothing was saved. Upload the file again."))
     if not saved:
         preview = batch.payload  # the new check's findings, kept in hand: the refusal rolls the batch back
         import_operations.record_refused(kind, preview, "confirm", batch_id)
         return _render_preview(preview, None), 422
     counts = batch.payload.get("households", {}).get("totals") if kind == ImportKind.HOUSEHOLDS else None
     if counts:
-        flash(_("Household list saved: %(create)s new, %(update)s updated, %(delete)s removed, %(kept)s kept "
-                "because already visited.", **counts), "info")
+        flash(
+            _(
+                "Household list saved: %(create)s new, %(update)s updated, %(delete)s removed, %(kept)s kept "
+                "because already visited.",
+                **counts,
+            ),
+            "info",
+        )
     else:
         flash(_("Import saved: %(count)s rows.", count=len(batch.payload["rows"])), "info")
     return redirect(url_for("teams.team_list"))
@@ -391,15 +435,23 @@ _NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 def _enroll_refused(state: str, record):
     """A clear page for a spent or unknown code; the refusal is logged without the token."""
-    record_summarised("enroll.refused", kind=state, ward_id=record.ward_id if record else None,
-                      object_type="enrollment_token", object_id=record.id if record else None,
-                      detail={"for_user_id": record.user_id if record else None})
+    record_summarised(
+        "enroll.refused",
+        kind=state,
+        ward_id=record.ward_id if record else None,
+        object_type="enrollment_token",
+        object_id=record.id if record else None,
+        detail={"for_user_id": record.user_id if record else None},
+    )
     status = 404 if state == "unknown" else 410
     return render_template("teams/enroll.html", state=state, record=None), status, _NO_STORE
 
 
-@limiter.limit(ratelimits.enrollment_limit, deduct_when=ratelimits.failed,
-               on_breach=ratelimits.refusal("enroll.rate_limited", ratelimits.enrollment_refused_message))
+@limiter.limit(
+    ratelimits.enrollment_limit,
+    deduct_when=ratelimits.failed,
+    on_breach=ratelimits.refusal("enroll.rate_limited", ratelimits.enrollment_refused_message),
+)
 def enroll(token):
     """GET shows who the code is for and a button; only the POST (with CSRF) signs the phone in."""
     record = enrollment.find(token)
@@ -418,6 +470,7 @@ def enroll(token):
     session.clear()
     opened = sessions.open_session(user, SessionKind.ENROLLMENT)
     login_user(user, remember=True, duration=sessions.lifetime())
-    audit_record("login.enrolled", user=user, object_type="enrollment_token", object_id=record.id,
-                 detail={"user_session_id": opened.id})  # its path is the route, never the token
+    audit_record(
+        "login.enrolled", user=user, object_type="enrollment_token", object_id=record.id, detail={"user_session_id": opened.id}
+    )  # its path is the route, never the token
     return redirect(url_for("accounts.home"))

@@ -6,6 +6,7 @@
 
 Message ids are English; vi/LC_MESSAGES/messages.po holds the Vietnamese the UI shows first.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -20,10 +21,26 @@ LOCALES = ("vi",)
 
 def extract(output: Path = POT) -> None:
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(HERE / "babel.cfg"),
-         "-k", "_l", "-k", "lazy_gettext", "--no-location", "--sort-output", "--omit-header",
-         "-o", str(output), str(PACKAGE)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            str(HERE / "babel.cfg"),
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "--no-location",
+            "--sort-output",
+            "--omit-header",
+            "-o",
+            str(output),
+            str(PACKAGE),
+        ],
+        check=True,
+        capture_output=True,
     )
 
 
@@ -32,13 +49,27 @@ def update() -> None:
     for locale in LOCALES:
         po = HERE / locale / "LC_MESSAGES" / "messages.po"
         command = "update" if po.exists() else "init"
-        subprocess.run([sys.executable, "-m", "babel.messages.frontend", command, "-i", str(POT),
-                        "-d", str(HERE), "-l", locale, "--no-wrap"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "babel.messages.frontend",
+                command,
+                "-i",
+                str(POT),
+                "-d",
+                str(HERE),
+                "-l",
+                locale,
+                "--no-wrap",
+            ],
+            check=True,
+            capture_output=True,
+        )
 
 
 def compile_all() -> None:
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "compile", "-d", str(HERE),
-                    "--statistics"], check=True)
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "compile", "-d", str(HERE), "--statistics"], check=True)
 
 
 def merge_pending() -> list[str]:

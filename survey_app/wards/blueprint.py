@@ -1,4 +1,5 @@
 """Every URL rule of wards."""
+
 from flask import Blueprint
 
 from survey_app.wards import setup_views, views

@@ -3,6 +3,7 @@
 Each asks for what it needs (or takes it from flags, for scripts), says clearly what is wrong,
 and saves nothing unless everything is right.
 """
+
 from __future__ import annotations
 
 import sys
@@ -22,8 +23,14 @@ from survey_app.qrcodes import absolute_url
 from survey_app.wards import setup
 from survey_app.wards.models import City, Ward, WardKind
 
-KINDS = {"ward": WardKind.WARD, "phuong": WardKind.WARD, "phường": WardKind.WARD,
-         "commune": WardKind.COMMUNE, "xa": WardKind.COMMUNE, "xã": WardKind.COMMUNE}
+KINDS = {
+    "ward": WardKind.WARD,
+    "phuong": WardKind.WARD,
+    "phường": WardKind.WARD,
+    "commune": WardKind.COMMUNE,
+    "xa": WardKind.COMMUNE,
+    "xã": WardKind.COMMUNE,
+}
 
 
 def base_url() -> str:
@@ -57,8 +64,9 @@ def _password(password_stdin: bool, no_input: bool) -> str | None:
         return line or None
     if no_input:
         return None
-    return click.prompt("Mật khẩu của bạn / your password (ít nhất 8 ký tự)", hide_input=True,
-                        confirmation_prompt="Nhập lại / again")
+    return click.prompt(
+        "Mật khẩu của bạn / your password (ít nhất 8 ký tự)", hide_input=True, confirmation_prompt="Nhập lại / again"
+    )
 
 
 def _link_for(user: User) -> tuple[str, str]:
@@ -78,8 +86,7 @@ def _city(code: str | None, no_input: bool) -> City:
     code = _ask(code, "Mã tỉnh/thành phố / city code", no_input)
     city = setup.find_city(code)
     if city is None:
-        _fail(f"không có tỉnh/thành phố mã “{code}” / no such city; có / there are: "
-              + ", ".join(c.code for c in cities))
+        _fail(f"không có tỉnh/thành phố mã “{code}” / no such city; có / there are: " + ", ".join(c.code for c in cities))
     return city
 
 
@@ -102,13 +109,15 @@ def _kind(value: str) -> WardKind:
 @click.option("--password-stdin", is_flag=True, help="Read the admin's password from the first line of stdin.")
 @click.option("--no-input", is_flag=True, help="Never prompt: fail on anything missing (for scripts).")
 @with_appcontext
-def init_command(city_code, city_name, ward_code, ward_name, kind_text, admin_username, admin_name, admin_phone,
-                 password_stdin, no_input):
+def init_command(
+    city_code, city_name, ward_code, ward_name, kind_text, admin_username, admin_name, admin_phone, password_stdin, no_input
+):
     """First start on an empty database: the city, the first ward and its admin."""
     upgrade()
     if setup.is_initialized():
-        _fail("máy chủ đã có phường; thêm phường với “survey-app ward add” / already set up; add a ward with "
-              "“survey-app ward add”")
+        _fail(
+            "máy chủ đã có phường; thêm phường với “survey-app ward add” / already set up; add a ward with “survey-app ward add”"
+        )
     click.echo("Khởi tạo hệ thống khảo sát kỹ năng số / setting up the survey server.")
     click.echo("Một phường chạy riêng vẫn thuộc một tỉnh/thành phố: nhập tỉnh/thành phố của phường.")
     city_code = _ask(city_code, "Mã tỉnh/thành phố / city code (HP)", no_input)
@@ -116,29 +125,39 @@ def init_command(city_code, city_name, ward_code, ward_name, kind_text, admin_us
     city_name = existing.name if existing else _ask(city_name, "Tên tỉnh/thành phố / city name", no_input)
     ward_code = _ask(ward_code, "Mã phường/xã / ward code", no_input)
     ward_name = _ask(ward_name, "Tên phường/xã / ward name (Phường …, Xã …)", no_input)
-    kind = _kind(_ask(kind_text, "Phường hay xã / ward or commune", no_input,
-                      default="xa" if ward_name.strip().lower().startswith("xã") else "phuong"))
+    kind = _kind(
+        _ask(
+            kind_text,
+            "Phường hay xã / ward or commune",
+            no_input,
+            default="xa" if ward_name.strip().lower().startswith("xã") else "phuong",
+        )
+    )
     admin_username = _ask(admin_username, "Tên đăng nhập của bạn / your username", no_input)
     admin_name = _ask(admin_name, "Họ và tên / full name", no_input)
     if admin_phone is None and not no_input:
         admin_phone = click.prompt("Số điện thoại / phone (Enter to skip)", default="", show_default=False)
     password = _password(password_stdin, no_input)
     try:
-        city, ward, user = setup.initialize(city_code, city_name, ward_code, ward_name, kind,
-                                            setup.AdminSpec(admin_username, admin_name, admin_phone, password))
+        city, ward, user = setup.initialize(
+            city_code, city_name, ward_code, ward_name, kind, setup.AdminSpec(admin_username, admin_name, admin_phone, password)
+        )
         link = None if password else _link_for(user)
     except AccountRefused as error:
         _fail(str(error), audited=True)
     db.session.commit()
     click.echo("")
-    click.echo(f"Đã tạo / created: {city.name} ({city.code}) › {ward.name} ({ward.code}), "
-               f"quản trị phường / ward admin: {user.username}")
+    click.echo(
+        f"Đã tạo / created: {city.name} ({city.code}) › {ward.name} ({ward.code}), quản trị phường / ward admin: {user.username}"
+    )
     if link:
         click.echo(f"Đặt mật khẩu tại / choose the password at (một lần, đến {link[1]}): {link[0]}")
     click.echo(f"Mở / open: {base_url()}/login")
-    click.echo("Tiếp theo / next: survey-app run, rồi trên trang “Tổng quan phường”: nhập tổ dân phố, hộ, "
-               "người; chia tổ khảo sát; in thẻ QR / then import groups, households and people, split teams, "
-               "print QR cards.")
+    click.echo(
+        "Tiếp theo / next: survey-app run, rồi trên trang “Tổng quan phường”: nhập tổ dân phố, hộ, "
+        "người; chia tổ khảo sát; in thẻ QR / then import groups, households and people, split teams, "
+        "print QR cards."
+    )
 
 
 @click.group("ward")
@@ -162,23 +181,33 @@ def ward_add_command(code, name, kind_text, city_code, admin_username, admin_nam
     city = _city(city_code, no_input)
     code = _ask(code, "Mã phường/xã / ward code", no_input)
     name = _ask(name, "Tên phường/xã / ward name", no_input)
-    kind = _kind(_ask(kind_text, "Phường hay xã / ward or commune", no_input,
-                      default="xa" if name.strip().lower().startswith("xã") else "phuong"))
+    kind = _kind(
+        _ask(
+            kind_text,
+            "Phường hay xã / ward or commune",
+            no_input,
+            default="xa" if name.strip().lower().startswith("xã") else "phuong",
+        )
+    )
     try:
         ward = setup.create_ward(city, code, name, kind)
         user = link = None
         if admin_username:
-            user = setup.create_admin(setup.AdminSpec(admin_username, _ask(admin_name, "Họ và tên / full name",
-                                                                           no_input), admin_phone),
-                                      Role.WARD_ADMIN, ward=ward)
+            user = setup.create_admin(
+                setup.AdminSpec(admin_username, _ask(admin_name, "Họ và tên / full name", no_input), admin_phone),
+                Role.WARD_ADMIN,
+                ward=ward,
+            )
             link = _link_for(user)
     except AccountRefused as error:
         _fail(str(error), audited=True)
     db.session.commit()
     click.echo(f"Đã thêm / added: {ward.name} ({ward.code}) thuộc / in {city.name}")
     if user:
-        click.echo(f"Quản trị phường / ward admin: {user.username}; đặt mật khẩu tại / choose the password at "
-                   f"(một lần, đến {link[1]}): {link[0]}")
+        click.echo(
+            f"Quản trị phường / ward admin: {user.username}; đặt mật khẩu tại / choose the password at "
+            f"(một lần, đến {link[1]}): {link[0]}"
+        )
 
 
 @click.group("user")
@@ -210,8 +239,10 @@ def user_add_command(role_text, username, full_name, phone, ward_code, city_code
     except AccountRefused as error:
         _fail(str(error), audited=True)
     db.session.commit()
-    click.echo(f"Đã tạo / created: {user.username} ({role.value}); đặt mật khẩu tại / choose the password at "
-               f"(một lần, đến {expires}): {url}")
+    click.echo(
+        f"Đã tạo / created: {user.username} ({role.value}); đặt mật khẩu tại / choose the password at "
+        f"(một lần, đến {expires}): {url}"
+    )
 
 
 @user_group.command("link")

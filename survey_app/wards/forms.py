@@ -1,4 +1,5 @@
 """Forms of the settings pages: a ward's settings and a city's plan targets."""
+
 from __future__ import annotations
 
 from babel.numbers import get_decimal_symbol
@@ -65,22 +66,34 @@ class CityTargetsForm(TargetsForm):
 
 @_with_target_fields
 class WardSettingsForm(TargetsForm):
-    name = StringField(_l("Name of the ward or commune"), validators=[
-        DataRequired(message=_l("Type the name of the ward or commune.")),
-        Length(max=120, message=_l("The name may have at most %(max)d characters."))])
-    kind = SelectField(_l("Kind"), choices=[
-        SelectChoice(WardKind.WARD.value, _l("Ward (phường)")), SelectChoice(WardKind.COMMUNE.value, _l("Commune (xã)"))],
-        invalid_choice_message=_l("Choose ward (phường) or commune (xã)."))
-    citizen_app_name = StringField(_l("Name of the city's citizen app"), validators=[
-        Length(max=80, message=_l("The name may have at most %(max)d characters."))])
+    name = StringField(
+        _l("Name of the ward or commune"),
+        validators=[
+            DataRequired(message=_l("Type the name of the ward or commune.")),
+            Length(max=120, message=_l("The name may have at most %(max)d characters.")),
+        ],
+    )
+    kind = SelectField(
+        _l("Kind"),
+        choices=[
+            SelectChoice(WardKind.WARD.value, _l("Ward (phường)")),
+            SelectChoice(WardKind.COMMUNE.value, _l("Commune (xã)")),
+        ],
+        invalid_choice_message=_l("Choose ward (phường) or commune (xã)."),
+    )
+    citizen_app_name = StringField(
+        _l("Name of the city's citizen app"),
+        validators=[Length(max=80, message=_l("The name may have at most %(max)d characters."))],
+    )
     survey_starts_on = LocalDateField(_l("First day of the survey"))
     survey_ends_on = LocalDateField(_l("Last day of the survey"))
 
     def validate_survey_ends_on(self, field):
         start = self.survey_starts_on.data
         if field.data is not None and start is not None and field.data < start:
-            raise ValidationError(_l("The last day of the survey is before its first day: choose a last day "
-                                     "on or after the first."))
+            raise ValidationError(
+                _l("The last day of the survey is before its first day: choose a last day on or after the first.")
+            )
 
 
 class ExportSensitiveField(SelectMultipleField):
@@ -92,14 +105,17 @@ class ExportSensitiveField(SelectMultipleField):
     def pre_validate(self, form):
         unknown = [value for value in self.data or () if value not in SENSITIVE_TOPICS]
         if unknown:
-            raise ValidationError(_l("Tick only the answers listed: %(values)s is not one of them.",
-                                     values=", ".join(unknown)[:80]))
+            raise ValidationError(
+                _l("Tick only the answers listed: %(values)s is not one of them.", values=", ".join(unknown)[:80])
+            )
 
 
 def _sensitive_field() -> ExportSensitiveField:
     return ExportSensitiveField(
-        _l("Sensitive answers team leaders' exports may carry"), coerce=str,
-        choices=[SelectChoice(key, label) for key, (label, _names) in SENSITIVE_TOPICS.items()])
+        _l("Sensitive answers team leaders' exports may carry"),
+        coerce=str,
+        choices=[SelectChoice(key, label) for key, (label, _names) in SENSITIVE_TOPICS.items()],
+    )
 
 
 WardSettingsForm.export_sensitive = _sensitive_field()

@@ -1,4 +1,5 @@
 """Cities, wards and their residential groups (tổ dân phố / thôn)."""
+
 from __future__ import annotations
 
 import enum
@@ -57,9 +58,7 @@ class Ward(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     city: Mapped[City] = relationship(back_populates="wards")
-    groups: Mapped[list[ResidentialGroup]] = relationship(
-        back_populates="ward", order_by="ResidentialGroup.code"
-    )
+    groups: Mapped[list[ResidentialGroup]] = relationship(back_populates="ward", order_by="ResidentialGroup.code")
 
     @property
     def group_word(self) -> str:

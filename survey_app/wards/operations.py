@@ -1,4 +1,5 @@
 """Changing a ward's settings and a city's plan targets: flush only, every change audited."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -25,21 +26,37 @@ def _plain(value):
 def _target_changes(old_stored, new_stored) -> dict:
     """{"plan_targets.<key>": {"old", "new"}} of the keys whose own value changed (None: inherited)."""
     old, new = targets.clean(old_stored), targets.clean(new_stored)
-    return {f"plan_targets.{key}": {"old": old.get(key), "new": new.get(key)}
-            for key in targets.TARGETABLE if old.get(key) != new.get(key)}
+    return {
+        f"plan_targets.{key}": {"old": old.get(key), "new": new.get(key)}
+        for key in targets.TARGETABLE
+        if old.get(key) != new.get(key)
+    }
 
 
-def change_ward_settings(ward: Ward, *, name: str, kind: WardKind | str, citizen_app_name: str | None,
-                         survey_starts_on: date | None, survey_ends_on: date | None,
-                         plan_targets: dict[str, float | None], user=None) -> dict:
+def change_ward_settings(
+    ward: Ward,
+    *,
+    name: str,
+    kind: WardKind | str,
+    citizen_app_name: str | None,
+    survey_starts_on: date | None,
+    survey_ends_on: date | None,
+    plan_targets: dict[str, float | None],
+    user=None,
+) -> dict:
     """Apply a ward's settings; record what changed as "ward.settings_changed". Returns the changes.
 
     `plan_targets` holds a share or None (inherit the city's) for each targetable key.
     """
     if survey_starts_on and survey_ends_on and survey_ends_on < survey_starts_on:
         raise ValueError("the survey period ends before it starts")  # the form says so in words first
-    wanted = {"name": name.strip(), "kind": WardKind(kind), "citizen_app_name": (citizen_app_name or "").strip() or None,
-              "survey_starts_on": survey_starts_on, "survey_ends_on": survey_ends_on}
+    wanted = {
+        "name": name.strip(),
+        "kind": WardKind(kind),
+        "citizen_app_name": (citizen_app_name or "").strip() or None,
+        "survey_starts_on": survey_starts_on,
+        "survey_ends_on": survey_ends_on,
+    }
     changes = {}
     for field in WARD_FIELDS:
         old, new = getattr(ward, field), wanted[field]
@@ -53,8 +70,14 @@ def change_ward_settings(ward: Ward, *, name: str, kind: WardKind | str, citizen
         changes.update(target_changes)
     if changes:
         db.session.flush()
-        record("ward.settings_changed", user=user, ward_id=ward.id, object_type="ward", object_id=ward.id,
-               detail={"changed": list(changes), "changes": changes})
+        record(
+            "ward.settings_changed",
+            user=user,
+            ward_id=ward.id,
+            object_type="ward",
+            object_id=ward.id,
+            detail={"changed": list(changes), "changes": changes},
+        )
     return changes
 
 
@@ -70,8 +93,14 @@ def change_export_sensitive(ward: Ward, topics, user=None) -> bool:
         return False
     ward.export_sensitive_fields = wanted
     db.session.flush()
-    record("ward.export_sensitive_changed", user=user, ward_id=ward.id, object_type="ward", object_id=ward.id,
-           detail={"before": before, "after": sorted(wanted or ())})
+    record(
+        "ward.export_sensitive_changed",
+        user=user,
+        ward_id=ward.id,
+        object_type="ward",
+        object_id=ward.id,
+        detail={"before": before, "after": sorted(wanted or ())},
+    )
     return True
 
 
@@ -82,6 +111,11 @@ def change_city_targets(city: City, plan_targets: dict[str, float | None], user=
     if changes:
         city.plan_targets = stored
         db.session.flush()
-        record("city.targets_changed", user=user, object_type="city", object_id=city.id,
-               detail={"changed": list(changes), "changes": changes})
+        record(
+            "city.targets_changed",
+            user=user,
+            object_type="city",
+            object_id=city.id,
+            detail={"changed": list(changes), "changes": changes},
+        )
     return changes

@@ -1,4 +1,5 @@
 """Read-only queries about wards and their residential groups."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -23,8 +24,10 @@ def share_expected():
     return sa.case(
         (Assignment.first_position.is_(None), ResidentialGroup.expected_households),
         (Assignment.last_position.is_not(None), Assignment.last_position - Assignment.first_position + 1),
-        (ResidentialGroup.expected_households >= Assignment.first_position,
-         ResidentialGroup.expected_households - Assignment.first_position + 1),
+        (
+            ResidentialGroup.expected_households >= Assignment.first_position,
+            ResidentialGroup.expected_households - Assignment.first_position + 1,
+        ),
         else_=0,
     )
 
@@ -52,8 +55,12 @@ def group_progress(user: User, ward_id: int, group_ids=None, team_id: int | None
         .subquery()
     )
     running = [Assignment.ward_id == ward_id, Assignment.current_clause(local_today())]
-    sharing = (sa.select(Assignment.residential_group_id.label("group_id"), sa.func.count().label("teams"))
-               .where(*running).group_by(Assignment.residential_group_id).subquery())
+    sharing = (
+        sa.select(Assignment.residential_group_id.label("group_id"), sa.func.count().label("teams"))
+        .where(*running)
+        .group_by(Assignment.residential_group_id)
+        .subquery()
+    )
     if team_id is not None:
         running.append(Assignment.survey_team_id == team_id)
     else:  # one row a group: the whole group's assignment, or its first share
@@ -64,7 +71,8 @@ def group_progress(user: User, ward_id: int, group_ids=None, team_id: int | None
             SurveyTeam.id.label("team_id"),
             SurveyTeam.number.label("team_number"),
             SurveyTeam.name.label("team_name"),
-            Assignment.first_position, Assignment.last_position,
+            Assignment.first_position,
+            Assignment.last_position,
             share_expected().label("share_expected"),
         )
         .join(SurveyTeam, SurveyTeam.id == Assignment.survey_team_id)
@@ -72,18 +80,26 @@ def group_progress(user: User, ward_id: int, group_ids=None, team_id: int | None
         .where(*running)
         .subquery()
     )
-    expected = (sa.func.coalesce(teams.c.share_expected, ResidentialGroup.expected_households)
-                if team_id is not None else ResidentialGroup.expected_households)
+    expected = (
+        sa.func.coalesce(teams.c.share_expected, ResidentialGroup.expected_households)
+        if team_id is not None
+        else ResidentialGroup.expected_households
+    )
     query = (
         sa.select(
-            ResidentialGroup.id, ResidentialGroup.code, ResidentialGroup.name,
+            ResidentialGroup.id,
+            ResidentialGroup.code,
+            ResidentialGroup.name,
             expected.label("expected_households"),
             sa.func.coalesce(counts.c.listed, 0).label("listed"),
             sa.func.coalesce(counts.c.done, 0).label("done"),
             sa.func.coalesce(counts.c.revisit, 0).label("revisit"),
             sa.func.coalesce(counts.c.not_visited, 0).label("not_visited"),
-            teams.c.team_id, teams.c.team_number, teams.c.team_name,
-            teams.c.first_position, teams.c.last_position,
+            teams.c.team_id,
+            teams.c.team_number,
+            teams.c.team_name,
+            teams.c.first_position,
+            teams.c.last_position,
             sa.func.coalesce(sharing.c.teams, 0).label("teams"),
             sa.literal(team_id is not None).label("scoped"),
         )
@@ -107,8 +123,7 @@ def shown_progress(viewer: User, rows) -> list:
     (survey_app.disclosure); everyone else the rows themselves."""
     if sees_people(viewer):
         return rows
-    shown = [disclosure.suppress_row(row._asdict(), viewer, PROGRESS_COUNTS, parts=PROGRESS_COUNTS[1:])
-             for row in rows]
+    shown = [disclosure.suppress_row(row._asdict(), viewer, PROGRESS_COUNTS, parts=PROGRESS_COUNTS[1:]) for row in rows]
     for key in PROGRESS_COUNTS:
         disclosure.suppress_column(shown, key)
     return shown
@@ -121,14 +136,17 @@ def shown_totals(viewer: User, totals: dict) -> dict:
 
 def ward_totals(ward_id: int) -> dict:
     """Headline counts for one ward."""
+
     def count(model, *where):
         return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(model.ward_id == ward_id, *where))
 
     return {
         "groups": count(ResidentialGroup),
         "expected_households": db.session.scalar(
-            sa.select(sa.func.coalesce(sa.func.sum(ResidentialGroup.expected_households), 0))
-            .where(ResidentialGroup.ward_id == ward_id)),
+            sa.select(sa.func.coalesce(sa.func.sum(ResidentialGroup.expected_households), 0)).where(
+                ResidentialGroup.ward_id == ward_id
+            )
+        ),
         "households": count(Household),
         "households_done": count(Household, Household.status == HouseholdStatus.DONE),
         "persons": count(Person),
@@ -139,15 +157,12 @@ def ward_totals(ward_id: int) -> dict:
 
 def city_ward_rows(user: User) -> list[dict]:
     """One row per ward the user may see, with its headline counts (grouped, not per ward)."""
-    wards = db.session.execute(
-        sa.select(Ward).where(visible(Ward, user)).order_by(Ward.name)
-    ).scalars().all()
+    wards = db.session.execute(sa.select(Ward).where(visible(Ward, user)).order_by(Ward.name)).scalars().all()
     ward_ids = [w.id for w in wards]
 
     def grouped(model, *where):
         rows = db.session.execute(
-            sa.select(model.ward_id, sa.func.count()).where(model.ward_id.in_(ward_ids), *where)
-            .group_by(model.ward_id)
+            sa.select(model.ward_id, sa.func.count()).where(model.ward_id.in_(ward_ids), *where).group_by(model.ward_id)
         ).all()
         return dict(rows)
 
@@ -155,7 +170,12 @@ def city_ward_rows(user: User) -> list[dict]:
     done = grouped(Household, Household.status == HouseholdStatus.DONE)
     persons = grouped(Person)
     return [
-        {"ward": w, "groups": groups.get(w.id, 0), "households": households.get(w.id, 0),
-         "households_done": done.get(w.id, 0), "persons": persons.get(w.id, 0)}
+        {
+            "ward": w,
+            "groups": groups.get(w.id, 0),
+            "households": households.get(w.id, 0),
+            "households_done": done.get(w.id, 0),
+            "persons": persons.get(w.id, 0),
+        }
         for w in wards
     ]

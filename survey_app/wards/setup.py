@@ -3,6 +3,7 @@
 Used by `survey-app init` / `survey-app ward add` and by the city admin's "add a ward" page.
 Operations flush; the caller commits.
 """
+
 from __future__ import annotations
 
 import re
@@ -53,16 +54,17 @@ def is_initialized() -> bool:
 
 def _code_message(what: str, code: str) -> str:
     if what == "city":
-        return _("The city code “%(code)s” may only have letters without accents, digits, “-”, “_” or “.” "
-                 "(at most 20).", code=code)
-    return _("The ward code “%(code)s” may only have letters without accents, digits, “-”, “_” or “.” "
-             "(at most 20).", code=code)
+        return _(
+            "The city code “%(code)s” may only have letters without accents, digits, “-”, “_” or “.” (at most 20).", code=code
+        )
+    return _("The ward code “%(code)s” may only have letters without accents, digits, “-”, “_” or “.” (at most 20).", code=code)
 
 
 def _name_message(what: str) -> str:
-    return {"city": _("The city name must have 1 to 120 characters."),
-            "ward": _("The ward name must have 1 to 120 characters.")}.get(
-        what, _("The full name must have 1 to 120 characters."))
+    return {
+        "city": _("The city name must have 1 to 120 characters."),
+        "ward": _("The ward name must have 1 to 120 characters."),
+    }.get(what, _("The full name must have 1 to 120 characters."))
 
 
 def _check_code(code: str, what: str) -> str:
@@ -102,8 +104,7 @@ def create_ward(city: City, code: str, name: str, kind: WardKind) -> Ward:
     ward = Ward(city_id=city.id, code=code, name=name, kind=kind)
     db.session.add(ward)
     db.session.flush()
-    record("ward.created", ward_id=ward.id, object_type="ward", object_id=ward.id,
-           detail={"code": code, "kind": kind.value})
+    record("ward.created", ward_id=ward.id, object_type="ward", object_id=ward.id, detail={"code": code, "kind": kind.value})
     return ward
 
 
@@ -122,17 +123,26 @@ def check_admin(spec: AdminSpec) -> AdminSpec:
 def create_admin(spec: AdminSpec, role: Role, *, ward: Ward | None = None, city: City | None = None) -> User:
     """The first ward admin of `ward` (or a city admin of `city`); with a password only if they typed it."""
     spec = check_admin(spec)
-    user = create_user(username=spec.username, full_name=spec.full_name, role=role, ward=ward, city=city,
-                       phone=spec.phone, password=spec.password)
+    user = create_user(
+        username=spec.username,
+        full_name=spec.full_name,
+        role=role,
+        ward=ward,
+        city=city,
+        phone=spec.phone,
+        password=spec.password,
+    )
     if spec.password is not None:
         user.password_changed_at = utcnow()
-    record("account.created", ward_id=user.ward_id, object_type="user", object_id=user.id,
-           detail={"role": role.value, "by": "setup"})
+    record(
+        "account.created", ward_id=user.ward_id, object_type="user", object_id=user.id, detail={"role": role.value, "by": "setup"}
+    )
     return user
 
 
-def initialize(city_code: str, city_name: str, ward_code: str, ward_name: str, kind: WardKind,
-               admin: AdminSpec) -> tuple[City, Ward, User]:
+def initialize(
+    city_code: str, city_name: str, ward_code: str, ward_name: str, kind: WardKind, admin: AdminSpec
+) -> tuple[City, Ward, User]:
     """First start: the city (or the one a stand-alone ward belongs to), the first ward, its admin."""
     if is_initialized():
         raise SetupRefused(_("This server already has a ward. Add another with “survey-app ward add”."))

@@ -1,4 +1,5 @@
 """The city admin's page to add a ward to the server (the CLI's `survey-app ward add`, on a page)."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -30,8 +31,7 @@ class WardForm(Form):
     code = StringField(_l("Ward code"), validators=[DataRequired(), Length(max=20)])
     name = StringField(_l("Ward name (Phường …, Xã …)"), validators=[DataRequired(), Length(max=120)])
     kind = SelectField(_l("Kind"), choices=kind_choices)
-    admin_username = StringField(_l("Username of its first ward admin (optional)"),
-                                 validators=[Optional(), Length(max=80)])
+    admin_username = StringField(_l("Username of its first ward admin (optional)"), validators=[Optional(), Length(max=80)])
     admin_name = StringField(_l("Full name of the ward admin"), validators=[Optional(), Length(max=120)])
     admin_phone = StringField(_l("Phone number"), validators=[Optional(), Length(max=20)])
 
@@ -45,8 +45,11 @@ def ward_new():
         ward = setup.create_ward(current_user.city, form.code.data, form.name.data, WardKind(form.kind.data))
         admin = None
         if form.admin_username.data:
-            admin = setup.create_admin(setup.AdminSpec(form.admin_username.data, form.admin_name.data or "",
-                                                       form.admin_phone.data), Role.WARD_ADMIN, ward=ward)
+            admin = setup.create_admin(
+                setup.AdminSpec(form.admin_username.data, form.admin_name.data or "", form.admin_phone.data),
+                Role.WARD_ADMIN,
+                ward=ward,
+            )
     except (setup.SetupRefused, AccountRefused) as error:
         record_refusal("ward.refused", detail={"reason": str(error)[:200]})
         flash(str(error), "error")
@@ -65,6 +68,11 @@ def set_households_at_door():
         return error_response(400)
     ward = current_user.ward
     ward.households_at_door = request.form.get("at_door") == "1"
-    record("ward.settings_changed", ward_id=ward.id, object_type="ward", object_id=ward.id,
-           detail={"households_at_door": ward.households_at_door})
+    record(
+        "ward.settings_changed",
+        ward_id=ward.id,
+        object_type="ward",
+        object_id=ward.id,
+        detail={"households_at_door": ward.households_at_door},
+    )
     return redirect(url_for("wards.overview"))

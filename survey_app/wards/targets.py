@@ -9,6 +9,7 @@ This module knows indicator keys only as names, so the dashboard and the exports
 without importing each other (tests check that every key here is an indicator of
 survey_app/dashboard/indicators.py).
 """
+
 from __future__ import annotations
 
 import math
@@ -28,9 +29,19 @@ DEFAULTS: dict[str, float] = {
 #: Indicators that may carry a target, in the order the settings pages list them: the shares of
 #: adults (or households) where more is better. Scam indicators and breakdown-only keys are left out.
 TARGETABLE: tuple[str, ...] = (
-    "vneid_account", "vneid_level2", "public_services_self", "public_services_any", "cashless",
-    "digital_signature", "level_4_plus", "essential_five", "household_essential_five", "internet_user",
-    "smartphone", "computer_use", "home_internet",
+    "vneid_account",
+    "vneid_level2",
+    "public_services_self",
+    "public_services_any",
+    "cashless",
+    "digital_signature",
+    "level_4_plus",
+    "essential_five",
+    "household_essential_five",
+    "internet_user",
+    "smartphone",
+    "computer_use",
+    "home_internet",
 )
 assert set(DEFAULTS) <= set(TARGETABLE)
 
@@ -75,8 +86,11 @@ def for_ward(ward) -> dict[str, float]:
 def inherited(city) -> dict[str, tuple[float, str]]:
     """What a ward of `city` gets for each key it leaves empty: (share, "city") or (share, "default")."""
     own = clean(city.plan_targets) if city is not None else {}
-    return {key: (own[key], "city") if key in own else (DEFAULTS[key], "default")
-            for key in TARGETABLE if key in own or key in DEFAULTS}
+    return {
+        key: (own[key], "city") if key in own else (DEFAULTS[key], "default")
+        for key in TARGETABLE
+        if key in own or key in DEFAULTS
+    }
 
 
 def defaults() -> dict[str, tuple[float, str]]:
@@ -103,16 +117,15 @@ def parse_percent(text) -> float | None:
     if not typed:
         return None
     if not _NUMBER.match(typed):
-        raise TargetError(_l("“%(value)s” is not a percentage: type a number from 0 to 100, e.g. 82 or 82,5.",
-                             value=raw.strip()))
+        raise TargetError(_l("“%(value)s” is not a percentage: type a number from 0 to 100, e.g. 82 or 82,5.", value=raw.strip()))
     try:
         percent = Decimal(typed.replace(",", "."))
     except InvalidOperation:  # pragma: no cover - the pattern lets only numbers through
-        raise TargetError(_l("“%(value)s” is not a percentage: type a number from 0 to 100, e.g. 82 or 82,5.",
-                             value=raw.strip())) from None
+        raise TargetError(
+            _l("“%(value)s” is not a percentage: type a number from 0 to 100, e.g. 82 or 82,5.", value=raw.strip())
+        ) from None
     if not 0 <= percent <= 100:
-        raise TargetError(_l("“%(value)s” is out of range: a target is a percentage from 0 to 100.",
-                             value=raw.strip()))
+        raise TargetError(_l("“%(value)s” is out of range: a target is a percentage from 0 to 100.", value=raw.strip()))
     return float(round(percent, PERCENT_DECIMALS) / 100)
 
 

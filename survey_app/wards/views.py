@@ -1,4 +1,5 @@
 """Ward staff's overview of a ward, city viewers' list of wards, and the settings of wards and cities."""
+
 from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
@@ -19,10 +20,13 @@ from survey_app.wards.models import ResidentialGroup, Ward
 def _render_ward(ward: Ward, settings_url: str | None = None):
     admin = current_user.role == Role.WARD_ADMIN
     return render_template(
-        "wards/overview.html", ward=ward, totals=queries.shown_totals(current_user, queries.ward_totals(ward.id)),
+        "wards/overview.html",
+        ward=ward,
+        totals=queries.shown_totals(current_user, queries.ward_totals(ward.id)),
         groups=queries.shown_progress(current_user, queries.group_progress(current_user, ward.id)),
         settings_url=settings_url,
-        checklist=checklist.steps(ward) if admin else None, door_form=setup_views.ActionForm() if admin else None,
+        checklist=checklist.steps(ward) if admin else None,
+        door_form=setup_views.ActionForm() if admin else None,
     )
 
 
@@ -41,8 +45,9 @@ def ward_detail(ward_id):
 @roles_required(*CITY_ROLES)
 def city_overview():
     rows = [queries.shown_totals(current_user, row) for row in queries.city_ward_rows(current_user)]
-    return render_template("wards/city.html", city=current_user.city, rows=rows,
-                           may_set_targets=current_user.role == Role.CITY_ADMIN)
+    return render_template(
+        "wards/city.html", city=current_user.city, rows=rows, may_set_targets=current_user.role == Role.CITY_ADMIN
+    )
 
 
 @roles_required(*Role)
@@ -52,9 +57,16 @@ def api_group(group_id):
     row = queries.group_progress(current_user, group.ward_id, group_ids=[group.id])[0]._asdict()
     row = disclosure.suppress_row(row, current_user, queries.PROGRESS_COUNTS, parts=queries.PROGRESS_COUNTS[1:])
     return jsonify(
-        id=group.id, code=group.code, name=group.name, ward_id=group.ward_id,
-        expected_households=group.expected_households, listed_households=row["listed"],
-        done=row["done"], revisit=row["revisit"], not_visited=row["not_visited"], team_number=row["team_number"],
+        id=group.id,
+        code=group.code,
+        name=group.name,
+        ward_id=group.ward_id,
+        expected_households=group.expected_households,
+        listed_households=row["listed"],
+        done=row["done"],
+        revisit=row["revisit"],
+        not_visited=row["not_visited"],
+        team_number=row["team_number"],
         suppressed=row.get("suppressed", []),
     )
 
@@ -87,11 +99,17 @@ def ward_settings(ward_id):
 
 
 def _ward_settings(ward: Ward):
-    form = WardSettingsForm(data={
-        "name": ward.name, "kind": ward.kind.value if ward.kind else "ward", "citizen_app_name": ward.citizen_app_name,
-        "survey_starts_on": ward.survey_starts_on, "survey_ends_on": ward.survey_ends_on,
-        "export_sensitive": privacy.topics_of(ward.export_sensitive_fields),
-        **WardSettingsForm.initial_targets(ward.plan_targets)})
+    form = WardSettingsForm(
+        data={
+            "name": ward.name,
+            "kind": ward.kind.value if ward.kind else "ward",
+            "citizen_app_name": ward.citizen_app_name,
+            "survey_starts_on": ward.survey_starts_on,
+            "survey_ends_on": ward.survey_ends_on,
+            "export_sensitive": privacy.topics_of(ward.export_sensitive_fields),
+            **WardSettingsForm.initial_targets(ward.plan_targets),
+        }
+    )
     ticks = current_user.role == Role.WARD_ADMIN  # what leaves the ward in team leaders' files: its own admin
     if not ticks:
         del form.export_sensitive
@@ -99,9 +117,14 @@ def _ward_settings(ward: Ward):
         if not form.validate_on_submit():
             return _settings_page("wards/settings.html", form, ward=ward, status=400)
         changes = operations.change_ward_settings(
-            ward, name=form.name.data, kind=form.kind.data, citizen_app_name=form.citizen_app_name.data,
-            survey_starts_on=form.survey_starts_on.data, survey_ends_on=form.survey_ends_on.data,
-            plan_targets=form.target_values())
+            ward,
+            name=form.name.data,
+            kind=form.kind.data,
+            citizen_app_name=form.citizen_app_name.data,
+            survey_starts_on=form.survey_starts_on.data,
+            survey_ends_on=form.survey_ends_on.data,
+            plan_targets=form.target_values(),
+        )
         if ticks and operations.change_export_sensitive(ward, form.export_sensitive.data):
             changes = True
         flash(_("The settings were saved.") if changes else _("Nothing was changed."), "info")
@@ -131,5 +154,13 @@ def _settings_page(template: str, form, *, ward: Ward | None = None, city=None, 
         inherited, effective = plan_targets.inherited(ward.city), plan_targets.for_ward(ward)
     else:
         inherited, effective = plan_targets.defaults(), plan_targets.for_city(city)
-    return render_template(template, form=form, ward=ward, city=city, labels=indicator_labels(), inherited=inherited,
-                           effective=effective, problems=_problems(form) if status >= 400 else []), status
+    return render_template(
+        template,
+        form=form,
+        ward=ward,
+        city=city,
+        labels=indicator_labels(),
+        inherited=inherited,
+        effective=effective,
+        problems=_problems(form) if status >= 400 else [],
+    ), status

@@ -1,4 +1,5 @@
 """Ward and city admins manage accounts from pages; passwords are chosen by their owners only."""
+
 import re
 from datetime import timedelta
 from functools import partial
@@ -17,8 +18,15 @@ post = partial(post_in, lang="vi")
 
 
 def account_form(**values):
-    form = {"full_name": "Đỗ Thị Hoa", "username": "hoa.do", "phone": "", "role": "surveyor", "ward_id": "0",
-            "team_id": "0", "office": ""}
+    form = {
+        "full_name": "Đỗ Thị Hoa",
+        "username": "hoa.do",
+        "phone": "",
+        "role": "surveyor",
+        "ward_id": "0",
+        "team_id": "0",
+        "office": "",
+    }
     form.update({k: str(v) for k, v in values.items()})
     return form
 
@@ -39,15 +47,19 @@ def choose_password(app, path, password, confirm=None):
     page = person.get(path)
     if page.status_code != 200:
         return person, page
-    response = person.post(path, data={"csrf_token": csrf_token(page.get_data(as_text=True)), "password": password,
-                                       "confirm": confirm or password})
+    response = person.post(
+        path, data={"csrf_token": csrf_token(page.get_data(as_text=True)), "password": password, "confirm": confirm or password}
+    )
     return person, response
 
 
 def test_ward_admin_creates_an_account_in_their_ward(client, world):
     admin = sign_in(client, "admin_a")
-    response = post(admin, "/accounts/new", account_form(username="0912 345 678", phone="0912345678",
-                                                         team_id=world.team_1.id, office="police"))
+    response = post(
+        admin,
+        "/accounts/new",
+        account_form(username="0912 345 678", phone="0912345678", team_id=world.team_1.id, office="police"),
+    )
     assert response.status_code == 302
     user = user_named("0912345678")  # a phone number as the username, written one way
     assert user.role == Role.SURVEYOR and user.ward_id == world.ward_a.id and user.survey_team_id == world.team_1.id
@@ -87,8 +99,11 @@ def test_ward_admin_cannot_grant_a_city_role_or_place_someone_in_another_ward(cl
 def test_edit_moves_and_promotes_and_the_team_follows(client, world):
     admin = sign_in(client, "admin_a")
     user = world.surveyor_2
-    response = post(admin, f"/accounts/{user.id}", account_form(
-        full_name=user.full_name, username=user.username, role="team_leader", team_id=world.team_2.id))
+    response = post(
+        admin,
+        f"/accounts/{user.id}",
+        account_form(full_name=user.full_name, username=user.username, role="team_leader", team_id=world.team_2.id),
+    )
     assert response.status_code == 302
     db.session.refresh(world.team_2)
     db.session.refresh(user)
@@ -100,8 +115,7 @@ def test_edit_moves_and_promotes_and_the_team_follows(client, world):
 def test_admin_cannot_change_own_role_or_deactivate_self(client, world):
     admin = sign_in(client, "admin_a", lang="vi")
     me = world.admin_a
-    response = post(admin, f"/accounts/{me.id}", account_form(full_name=me.full_name, username=me.username,
-                                                                role="surveyor"))
+    response = post(admin, f"/accounts/{me.id}", account_form(full_name=me.full_name, username=me.username, role="surveyor"))
     assert response.status_code == 422 and "Bạn không thể tự đổi vai trò" in response.get_data(as_text=True)
     post(admin, f"/accounts/{me.id}/deactivate")
     db.session.refresh(me)
@@ -174,11 +188,12 @@ def test_city_admin_manages_city_roles_and_the_city_wards_only(client, world):
     assert response.status_code == 302
     viewer = user_named("xem.tp")
     assert viewer.role == Role.CITY_VIEWER and viewer.city_id == world.city.id and viewer.ward_id is None
-    assert post(admin, "/accounts/new", account_form(username="canbo.b", role="ward_admin",
-                                                     ward_id=world.ward_b.id)).status_code == 302
+    assert (
+        post(admin, "/accounts/new", account_form(username="canbo.b", role="ward_admin", ward_id=world.ward_b.id)).status_code
+        == 302
+    )
     assert user_named("canbo.b").ward_id == world.ward_b.id
-    refused = post(admin, "/accounts/new", account_form(username="canbo.c", role="ward_admin",
-                                                        ward_id=world.ward_c.id))
+    refused = post(admin, "/accounts/new", account_form(username="canbo.c", role="ward_admin", ward_id=world.ward_c.id))
     assert refused.status_code == 422 and user_named("canbo.c") is None
     listing = admin.get("/accounts?status=all").get_data(as_text=True)
     assert f'data-user-id="{world.admin_b.id}"' in listing and f'data-user-id="{world.city_viewer.id}"' in listing
@@ -193,8 +208,11 @@ def test_city_admin_adds_a_ward_with_its_admin_on_a_page(client, world):
     assert duplicate.status_code == 422
     assert "Máy chủ đã có phường/xã mã “b”." in duplicate.get_data(as_text=True)
     assert len(audit("ward.refused")) == 1 and count(Ward) == 3
-    added = post(admin, "/city/wards/new", {"code": "DH", "name": "Xã Đông Hải", "kind": "commune",
-                                           "admin_username": "canbo.dh", "admin_name": "Mai Văn Tư"})
+    added = post(
+        admin,
+        "/city/wards/new",
+        {"code": "DH", "name": "Xã Đông Hải", "kind": "commune", "admin_username": "canbo.dh", "admin_name": "Mai Văn Tư"},
+    )
     assert added.status_code == 302
     ward = db.session.scalar(sa.select(Ward).where(Ward.code == "DH"))
     new_admin = user_named("canbo.dh")

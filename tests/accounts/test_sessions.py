@@ -1,5 +1,6 @@
 """Server-side sessions: logout, revocation, deactivation and a password change sign a device out at once,
 wherever its cookies were copied; a phone then gets 401 and asks to sign in again."""
+
 from datetime import timedelta
 
 import pytest
@@ -43,8 +44,7 @@ def assert_signed_out(client):
 
 
 def sessions_of(user):
-    return db.session.scalars(sa.select(UserSession).where(UserSession.user_id == user.id)
-                              .order_by(UserSession.id)).all()
+    return db.session.scalars(sa.select(UserSession).where(UserSession.user_id == user.id).order_by(UserSession.id)).all()
 
 
 @pytest.fixture
@@ -116,9 +116,15 @@ def test_password_change_ends_other_sessions_but_keeps_this_one(app, surveyor, w
     token = other.get("/account/password").get_data(as_text=True)
     from tests.conftest import csrf_token
 
-    response = other.post("/account/password", data={
-        "csrf_token": csrf_token(token), "current": TEST_PASSWORD, "password": "mot-mat-khau-moi", "confirm":
-        "mot-mat-khau-moi"})
+    response = other.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf_token(token),
+            "current": TEST_PASSWORD,
+            "password": "mot-mat-khau-moi",
+            "confirm": "mot-mat-khau-moi",
+        },
+    )
     assert response.status_code == 302
     assert_signed_out(surveyor)
     assert other.get(PHONE_API).status_code == 200
@@ -180,10 +186,17 @@ def test_purge_drops_long_ended_sessions_only(surveyor, world):
     from survey_app.accounts import sessions
 
     [row] = sessions_of(world.surveyor_1)
-    old = UserSession(user_id=world.surveyor_1.id, token_hash="0" * 64, kind=SessionKind.PASSWORD, device_label="x",
-                      created_at=utcnow() - timedelta(days=200), last_seen_at=utcnow() - timedelta(days=200),
-                      expires_at=utcnow() - timedelta(days=170), ended_at=utcnow() - timedelta(days=150),
-                      end_reason=EndReason.LOGOUT)
+    old = UserSession(
+        user_id=world.surveyor_1.id,
+        token_hash="0" * 64,
+        kind=SessionKind.PASSWORD,
+        device_label="x",
+        created_at=utcnow() - timedelta(days=200),
+        last_seen_at=utcnow() - timedelta(days=200),
+        expires_at=utcnow() - timedelta(days=170),
+        ended_at=utcnow() - timedelta(days=150),
+        end_reason=EndReason.LOGOUT,
+    )
     db.session.add(old)
     db.session.commit()
     assert sessions.purge_expired() == 1

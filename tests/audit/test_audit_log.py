@@ -1,4 +1,5 @@
 """The audit log viewer: ward admins (their ward) and city admins (their city), filterable by person, action and date."""
+
 from datetime import datetime, timedelta, timezone
 
 from survey_app.audit.models import AuditEvent
@@ -71,18 +72,46 @@ def _visible_text(html: str) -> str:
 
 def test_the_log_reads_as_sentences_with_links_and_no_codes_or_json(client, world):
     now = datetime.now(timezone.utc)
-    db.session.add_all([
-        AuditEvent(ward_id=world.ward_a.id, user_id=world.admin_a.id, action="team.cards_issued",
-                   object_type="survey_team", object_id=str(world.team_1.id), detail={"count": 3}, created_at=now),
-        AuditEvent(ward_id=world.ward_a.id, user_id=world.admin_a.id, action="account.password_link_issued",
-                   object_type="user", object_id=str(world.surveyor_1.id), detail={"token_id": 9}, created_at=now),
-        AuditEvent(ward_id=world.ward_a.id, user_id=world.leader_1.id, action="login.succeeded", created_at=now),
-        AuditEvent(ward_id=world.ward_a.id, user_id=world.admin_a.id, action="household.merged",
-                   object_type="households", object_id=str(world.hh_a1.id), detail={"merged": 7, "visits": 2},
-                   created_at=now),
-        AuditEvent(ward_id=world.ward_a.id, user_id=None, action="something.new", object_type="mystery",
-                   object_id="4", created_at=now),
-    ])
+    db.session.add_all(
+        [
+            AuditEvent(
+                ward_id=world.ward_a.id,
+                user_id=world.admin_a.id,
+                action="team.cards_issued",
+                object_type="survey_team",
+                object_id=str(world.team_1.id),
+                detail={"count": 3},
+                created_at=now,
+            ),
+            AuditEvent(
+                ward_id=world.ward_a.id,
+                user_id=world.admin_a.id,
+                action="account.password_link_issued",
+                object_type="user",
+                object_id=str(world.surveyor_1.id),
+                detail={"token_id": 9},
+                created_at=now,
+            ),
+            AuditEvent(ward_id=world.ward_a.id, user_id=world.leader_1.id, action="login.succeeded", created_at=now),
+            AuditEvent(
+                ward_id=world.ward_a.id,
+                user_id=world.admin_a.id,
+                action="household.merged",
+                object_type="households",
+                object_id=str(world.hh_a1.id),
+                detail={"merged": 7, "visits": 2},
+                created_at=now,
+            ),
+            AuditEvent(
+                ward_id=world.ward_a.id,
+                user_id=None,
+                action="something.new",
+                object_type="mystery",
+                object_id="4",
+                created_at=now,
+            ),
+        ]
+    )
     db.session.commit()
     login(client, "admin_a")
     html = client.get("/audit").get_data(as_text=True)
@@ -100,9 +129,16 @@ def test_the_log_reads_as_sentences_with_links_and_no_codes_or_json(client, worl
 
 
 def test_the_city_admin_reads_no_residents_address_in_the_log(client, world):
-    db.session.add(AuditEvent(ward_id=world.ward_a.id, user_id=world.admin_a.id, action="household.merged",
-                              object_type="households", object_id=str(world.hh_a1.id),
-                              created_at=datetime.now(timezone.utc)))
+    db.session.add(
+        AuditEvent(
+            ward_id=world.ward_a.id,
+            user_id=world.admin_a.id,
+            action="household.merged",
+            object_type="households",
+            object_id=str(world.hh_a1.id),
+            created_at=datetime.now(timezone.utc),
+        )
+    )
     db.session.commit()
     login(client, "city_admin")
     text = _visible_text(client.get("/audit").get_data(as_text=True))

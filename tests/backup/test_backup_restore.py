@@ -1,4 +1,5 @@
 """`survey-app backup` then `survey-app restore` gives back identical data, on SQLite and PostgreSQL."""
+
 import sqlalchemy as sa
 
 from survey_app.collection.models import Household, Person

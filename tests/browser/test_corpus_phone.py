@@ -3,6 +3,7 @@ by the phone's own form screens in Chromium at 360 px, screen by screen (every p
 entry of each repeat, then the review), with a generated answer set, without a JavaScript error; and the
 phone finds nothing wrong with answers the server's validation passes. Also: a guidance hint is folded
 under its question."""
+
 from __future__ import annotations
 
 import warnings

@@ -2,6 +2,7 @@
 surveyor fixes it on the phone (offline), it is sent again, the admin corrects it through the rendered
 form and approves it; the record's page shows the three versions and what each changed. A quarantined
 record is fixed through the rendered form too."""
+
 from __future__ import annotations
 
 import re
@@ -62,8 +63,7 @@ def edit_in_summary(page, summary: str, label: str) -> None:
     page.get_by_test_id(summary).locator(f"dt:has-text('{label}') + dd button").click()
 
 
-def test_sent_back_fixed_on_the_phone_corrected_and_approved_with_three_versions(live_server, phone, desk, world,
-                                                                                  street):
+def test_sent_back_fixed_on_the_phone_corrected_and_approved_with_three_versions(live_server, phone, desk, world, street):
     interview_second(phone, live_server, street)
     finalize(phone)
     wait_unsent(phone, 0)
@@ -131,8 +131,11 @@ def test_sent_back_fixed_on_the_phone_corrected_and_approved_with_three_versions
 
     submission = the_submission()
     assert submission.review_status == ReviewStatus.APPROVED and submission.version == 3
-    sources = db.session.scalars(sa.select(SubmissionVersion.source).where(
-        SubmissionVersion.submission_id == submission.id).order_by(SubmissionVersion.number)).all()
+    sources = db.session.scalars(
+        sa.select(SubmissionVersion.source)
+        .where(SubmissionVersion.submission_id == submission.id)
+        .order_by(SubmissionVersion.number)
+    ).all()
     assert sources == [VersionSource.SENT, VersionSource.FIXED, VersionSource.CORRECTED]
 
 
@@ -144,8 +147,7 @@ def test_a_quarantined_record_is_fixed_through_the_rendered_form(live_server, ph
         errors = original(form, answers, filled_on)
         born = answers.get("members", [{}])[0].get("b1_birth_year")
         if born and born < 1960:
-            errors.append({"field": "b1_birth_year", "index": 0, "code": "constraint",
-                           "message": "Năm sinh cần kiểm tra lại"})
+            errors.append({"field": "b1_birth_year", "index": 0, "code": "constraint", "message": "Năm sinh cần kiểm tra lại"})
         return errors
 
     formlink.validate_answers = strict
@@ -187,9 +189,16 @@ def phone_records(page) -> list[dict]:
 
 def server_copies() -> set[str]:
     db.session.expire_all()
-    return set(db.session.scalars(sa.union(
-        sa.select(Submission.uuid), sa.select(Visit.client_uuid).where(Visit.client_uuid.is_not(None)),
-        sa.select(QuarantinedSubmission.uuid), sa.select(RefusedRecord.uuid).where(RefusedRecord.uuid.is_not(None)))))
+    return set(
+        db.session.scalars(
+            sa.union(
+                sa.select(Submission.uuid),
+                sa.select(Visit.client_uuid).where(Visit.client_uuid.is_not(None)),
+                sa.select(QuarantinedSubmission.uuid),
+                sa.select(RefusedRecord.uuid).where(RefusedRecord.uuid.is_not(None)),
+            )
+        )
+    )
 
 
 def test_nothing_lives_only_on_the_phone(live_server, phone, world, street):
@@ -209,7 +218,8 @@ def test_nothing_lives_only_on_the_phone(live_server, phone, world, street):
     original = formlink.validate_answers
     formlink.validate_answers = lambda form, answers, filled_on=None: [
         *original(form, answers, filled_on),
-        {"field": "b1_birth_year", "index": 0, "code": "constraint", "message": "Năm sinh cần kiểm tra lại"}]
+        {"field": "b1_birth_year", "index": 0, "code": "constraint", "message": "Năm sinh cần kiểm tra lại"},
+    ]
     try:
         finalize(phone)
         open_household(phone, group, street["third"].id)

@@ -1,4 +1,5 @@
 """The ward dashboard in a real browser: every group drawn in its colour, numbers as in the database."""
+
 import re
 
 import pytest
@@ -16,8 +17,7 @@ def expected_class(done: int, expected: int) -> str:
     share = done / expected if expected else 0
     if share >= 1:
         return "coverage-done"
-    return ("coverage-high" if share >= 0.8 else "coverage-mid" if share >= 0.4
-            else "coverage-low" if share > 0 else "coverage-0")
+    return "coverage-high" if share >= 0.8 else "coverage-mid" if share >= 0.4 else "coverage-low" if share > 0 else "coverage-0"
 
 
 @pytest.fixture
@@ -25,11 +25,15 @@ def demo_ward():
     ctx = generate(DemoConfig(groups=8, households=160, survey_teams=4, standing_teams=2))
     groups = ctx.groups
     # Spread the colours: one group finished, one untouched, one with no expected households.
-    done = db.session.scalar(sa.select(sa.func.count()).select_from(Household).where(
-        Household.residential_group_id == groups[0].id, Household.status == HouseholdStatus.DONE))
+    done = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Household)
+        .where(Household.residential_group_id == groups[0].id, Household.status == HouseholdStatus.DONE)
+    )
     groups[0].expected_households = done
-    db.session.execute(sa.update(Household).where(Household.residential_group_id == groups[1].id)
-                       .values(status=HouseholdStatus.NOT_VISITED))
+    db.session.execute(
+        sa.update(Household).where(Household.residential_group_id == groups[1].id).values(status=HouseholdStatus.NOT_VISITED)
+    )
     groups[2].expected_households = 0
     for index, visit in enumerate(db.session.execute(sa.select(Visit).where(Visit.ward_id == ctx.ward.id)).scalars()):
         group = next(g for g in groups if g.id == visit.residential_group_id)
@@ -58,12 +62,20 @@ def test_map_colours_and_numbers_match_the_database(live_server, phone, demo_war
     log_in(phone, live_server)
     phone.goto(f"{live_server}/dashboard")
     phone.wait_for_selector("#dashboard-map[data-state=ready]")
-    groups = db.session.execute(sa.select(ResidentialGroup).where(ResidentialGroup.ward_id == demo_ward.ward.id)
-                                .order_by(ResidentialGroup.code)).scalars().all()
+    groups = (
+        db.session.execute(
+            sa.select(ResidentialGroup).where(ResidentialGroup.ward_id == demo_ward.ward.id).order_by(ResidentialGroup.code)
+        )
+        .scalars()
+        .all()
+    )
     classes_seen = set()
     for group in groups:
-        done = db.session.scalar(sa.select(sa.func.count()).select_from(Household).where(
-            Household.residential_group_id == group.id, Household.status == HouseholdStatus.DONE))
+        done = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Household)
+            .where(Household.residential_group_id == group.id, Household.status == HouseholdStatus.DONE)
+        )
         path = phone.locator(f'#dashboard-map path[data-group-code="{group.code}"]')
         assert path.count() == 1, group.code
         css = expected_class(done, group.expected_households)
@@ -74,27 +86,36 @@ def test_map_colours_and_numbers_match_the_database(live_server, phone, demo_war
     assert phone.locator(".group-label").count() == len(groups)  # every group labelled (shown where it fits)
 
     def db_count(model, *where):
-        return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(
-            model.ward_id == demo_ward.ward.id, *where))
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(model.ward_id == demo_ward.ward.id, *where))
 
     totals = phone.locator("[data-testid=totals]")
     assert number(totals.locator("[data-figure=interviewed] .value").inner_text()) == db_count(
-        Household, Household.status == HouseholdStatus.DONE)
+        Household, Household.status == HouseholdStatus.DONE
+    )
     assert number(totals.locator("[data-figure=refused] .value").inner_text()) == db_count(
-        Household, Household.status == HouseholdStatus.REFUSED)
-    members = sum(len(s.answers["members"]) for s in db.session.execute(sa.select(Submission).where(
-        Submission.ward_id == demo_ward.ward.id, Submission.review_status != ReviewStatus.REJECTED)).scalars())
+        Household, Household.status == HouseholdStatus.REFUSED
+    )
+    members = sum(
+        len(s.answers["members"])
+        for s in db.session.execute(
+            sa.select(Submission).where(
+                Submission.ward_id == demo_ward.ward.id, Submission.review_status != ReviewStatus.REJECTED
+            )
+        ).scalars()
+    )
     assert number(totals.locator("[data-figure=people] .value").inner_text()) == members
     assert number(totals.locator("[data-figure=visited] .value").inner_text()) == db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(Visit.household_id))).where(Visit.ward_id == demo_ward.ward.id))
+        sa.select(sa.func.count(sa.distinct(Visit.household_id))).where(Visit.ward_id == demo_ward.ward.id)
+    )
 
     # Colour by another indicator: the classes, labels and legend follow it.
     phone.select_option("#map-indicator", "vneid_level2")
     phone.wait_for_selector("#dashboard-map[data-indicator=vneid_level2]")
     assert phone.locator("[data-testid=legend]").is_hidden()
     assert phone.locator("[data-testid=map-legend] .swatch").count() == 6  # five classes and "no answer"
-    api = phone.evaluate("url => fetch(url).then(r => r.json())",
-                         phone.locator("#dashboard-map").get_attribute("data-groups-url"))
+    api = phone.evaluate(
+        "url => fetch(url).then(r => r.json())", phone.locator("#dashboard-map").get_attribute("data-groups-url")
+    )
     for feature in api["features"]:
         code, item = feature["properties"]["code"], feature["properties"]["values"]["vneid_level2"]
         path = phone.locator(f'#dashboard-map path[data-group-code="{code}"]')
@@ -106,8 +127,11 @@ def test_map_colours_and_numbers_match_the_database(live_server, phone, demo_war
     assert phone.locator("#dashboard-map").get_attribute("data-points") is None  # points load when asked for
     phone.get_by_test_id("map-households").check()
     phone.wait_for_selector("#dashboard-map[data-points]")
-    with_gps = db.session.scalar(sa.select(sa.func.count(sa.distinct(Visit.household_id))).where(
-        Visit.ward_id == demo_ward.ward.id, Visit.latitude.is_not(None)))
+    with_gps = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Visit.household_id))).where(
+            Visit.ward_id == demo_ward.ward.id, Visit.latitude.is_not(None)
+        )
+    )
     assert int(phone.locator("#dashboard-map").get_attribute("data-points")) == with_gps > 0
     assert phone.locator("#dashboard-map .marker-cluster").count() > 0  # many points: clustered
 
@@ -121,8 +145,11 @@ def test_map_colours_and_numbers_match_the_database(live_server, phone, demo_war
 
     phone.get_by_test_id("dashboard-tabs").locator("a[data-tab=groups]").click()  # the long table, its own page
     for group in groups:
-        done = db.session.scalar(sa.select(sa.func.count()).select_from(Household).where(
-            Household.residential_group_id == group.id, Household.status == HouseholdStatus.DONE))
+        done = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Household)
+            .where(Household.residential_group_id == group.id, Household.status == HouseholdStatus.DONE)
+        )
         row = phone.locator(f'[data-testid=coverage-table] tr[data-group-code="{group.code}"]')
         assert number(row.locator("[data-figure=interviewed]").inner_text()) == done
         assert number(row.locator("[data-figure=expected]").inner_text()) == group.expected_households

@@ -1,6 +1,7 @@
 """ODK Entities on the phone, in a real Chromium: a household form reading households.csv offers the surveyor the
 households of their team's groups (built by the server, no file attached), pulldata() reads the chosen one's
 columns, and the answer sent updates that household in the registry."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,13 +16,15 @@ from tests.factories import make_household
 
 pytestmark = pytest.mark.browser
 
-FORM = ("| survey |\n| | type | name | label | read_only | calculation | save_to | relevant |\n"
-        "| | text | a1_group | Tổ dân phố | yes | | | |\n"
-        "| | select_one_from_file households.csv | neighbour | Hộ bên cạnh | | | | |\n"
-        "| | calculate | neighbour_head | | | pulldata('households', 'head_name', 'name', ${neighbour}) | | |\n"
-        "| | text | new_phone | Số điện thoại mới | | | phone | ${neighbour_head} != '' |\n"
-        "| entities |\n| | list_name | entity_id |\n| | households | ${neighbour} |\n"
-        "| settings |\n| | form_id | version |\n| | household_survey | 2099.5 |\n")
+FORM = (
+    "| survey |\n| | type | name | label | read_only | calculation | save_to | relevant |\n"
+    "| | text | a1_group | Tổ dân phố | yes | | | |\n"
+    "| | select_one_from_file households.csv | neighbour | Hộ bên cạnh | | | | |\n"
+    "| | calculate | neighbour_head | | | pulldata('households', 'head_name', 'name', ${neighbour}) | | |\n"
+    "| | text | new_phone | Số điện thoại mới | | | phone | ${neighbour_head} != '' |\n"
+    "| entities |\n| | list_name | entity_id |\n| | households | ${neighbour} |\n"
+    "| settings |\n| | form_id | version |\n| | household_survey | 2099.5 |\n"
+)
 
 
 def test_the_phone_offers_the_teams_households_and_the_answer_updates_the_registry(live_server, phone, world):

@@ -1,6 +1,7 @@
 """select_one_external on the phone, in Chromium at 360 px: the phone's own form screens show the external list
 searched (appearance autocomplete, or the author's minimal), filtered by the answer before it, and the
 answers picked pass the phone's checks and the server's."""
+
 from __future__ import annotations
 
 import pytest
@@ -78,7 +79,10 @@ def test_the_external_list_is_searched_and_filtered_on_the_phone(live_server, ph
     assert state["problems"] == []
     raw = state["raw"]
     assert {k: raw[k] for k in ("province", "district", "commune")} == {
-        "province": "hn", "district": "hoan_kiem", "commune": "hang_dao"}
+        "province": "hn",
+        "district": "hoan_kiem",
+        "commune": "hang_dao",
+    }
     answers = {k: v for k, v in raw.items() if not k.startswith("#")}  # the phone's own keys (#seed) aside
     assert answers["size"] == 4 and validate(loaded.schema, answers) == []
 
@@ -95,8 +99,8 @@ def test_the_external_list_is_searched_and_filtered_on_the_phone(live_server, ph
     # A long list (what external_choices are for) shows its first 50 matches and says how many more there are.
     schema = client_json(loaded.schema, "vi")
     schema["choices"]["external_choices:district"] += [
-        {"name": f"d{n}", "label": {"vi": f"Phường {n}", "en": f"Ward {n}"}, "extra": {"province": "hn"}}
-        for n in range(1, 121)]
+        {"name": f"d{n}", "label": {"vi": f"Phường {n}", "en": f"Ward {n}"}, "extra": {"province": "hn"}} for n in range(1, 121)
+    ]
     phone.evaluate(RENDER, {"schema": schema})
     box(phone, "province").locator('input[value="hn"]').check()
     expect(box(phone, "district").locator("input[type=radio]")).to_have_count(50)

@@ -1,5 +1,6 @@
 """Groups and repeats on a 360 px phone screen: a field-list page, a repeat with a repeat nested in each
 entry, and a repeat whose number of entries an earlier answer sets; the answers sent are stored valid."""
+
 from __future__ import annotations
 
 import pytest
@@ -105,8 +106,7 @@ def test_nested_and_counted_repeats_are_filled_and_sent(live_server, phone, worl
     answers = submission.answers
     assert submission.form_version == form.version and answers["a1_group"] == world.group_a1.code
     assert [p["pname"] for p in answers["person"]] == ["Nguyễn Văn An", "Trần Thị Bình"]
-    assert answers["person"][0]["job"] == [
-        {"jname": "Dạy học", "jhours": 20, "jlabel": "Nguyễn Văn An: Dạy học"}]
+    assert answers["person"][0]["job"] == [{"jname": "Dạy học", "jhours": 20, "jlabel": "Nguyễn Văn An: Dạy học"}]
     assert "job" not in answers["person"][1]
     assert answers["plot"] == [{"crop": "Lúa"}, {"crop": "Ngô"}] and answers["remark"] == "Đất tốt"
     assert answers["meal"] == [{"eaters": 4}, {"eaters": 5}]

@@ -1,5 +1,6 @@
 """Going live end to end, through the CLI and the pages only: from an empty database to a first stored
 submission (init → imports → split → assign → a phone enrolled by QR → one household surveyed)."""
+
 from __future__ import annotations
 
 import threading
@@ -17,15 +18,21 @@ from tests.conftest import app_for, outside_app_context
 pytestmark = pytest.mark.browser
 
 ADMIN, PASSWORD = "0912345678", "mat-khau-cua-ha-1"
-GROUPS = "Mã tổ,Tên tổ dân phố,Số hộ dự kiến,Nhà văn hóa\nTDP01,Tổ dân phố số 1,2,Nhà văn hóa TDP 1\n" \
-         "TDP02,Tổ dân phố số 2,1,Nhà văn hóa TDP 2\n"
-HOUSEHOLDS = "Mã tổ,Địa chỉ,Chủ hộ,Số điện thoại,Số nhân khẩu\n" \
-             "TDP01,\"Số 12, ngõ 3, đường Lê Lợi\",Nguyễn Văn An,0912000111,2\n" \
-             "TDP01,\"Số 14, ngõ 3, đường Lê Lợi\",Trần Thị Bình,,3\n" \
-             "TDP02,\"Số 7, đường Trần Phú\",Lê Văn Cường,,1\n"
-PEOPLE = "Họ và tên,Số điện thoại,Tổ,Vai trò,Vai trò tài khoản\n" \
-         "Phạm Quang Huy,0987000001,1,tổ trưởng,tổ trưởng\n" \
-         "Đỗ Thị Lan,0987000002,1,thành viên,khảo sát viên\n"
+GROUPS = (
+    "Mã tổ,Tên tổ dân phố,Số hộ dự kiến,Nhà văn hóa\nTDP01,Tổ dân phố số 1,2,Nhà văn hóa TDP 1\n"
+    "TDP02,Tổ dân phố số 2,1,Nhà văn hóa TDP 2\n"
+)
+HOUSEHOLDS = (
+    "Mã tổ,Địa chỉ,Chủ hộ,Số điện thoại,Số nhân khẩu\n"
+    'TDP01,"Số 12, ngõ 3, đường Lê Lợi",Nguyễn Văn An,0912000111,2\n'
+    'TDP01,"Số 14, ngõ 3, đường Lê Lợi",Trần Thị Bình,,3\n'
+    'TDP02,"Số 7, đường Trần Phú",Lê Văn Cường,,1\n'
+)
+PEOPLE = (
+    "Họ và tên,Số điện thoại,Tổ,Vai trò,Vai trò tài khoản\n"
+    "Phạm Quang Huy,0987000001,1,tổ trưởng,tổ trưởng\n"
+    "Đỗ Thị Lan,0987000002,1,thành viên,khảo sát viên\n"
+)
 
 
 @pytest.fixture
@@ -61,10 +68,29 @@ def remaining_steps(page, base) -> str:
 
 def test_from_an_empty_database_to_a_first_stored_submission(empty_server, browser, tmp_path):
     app, base = empty_server
-    init = outside_app_context(app.test_cli_runner().invoke, input=PASSWORD + "\n", args=[
-        "init", "--city-code", "HP", "--city-name", "Hải Phòng", "--ward-code", "PL", "--ward-name",
-        "Phường Phú Liên", "--kind", "ward", "--admin-username", ADMIN, "--admin-name", "Trần Thị Hà",
-        "--password-stdin", "--no-input"])
+    init = outside_app_context(
+        app.test_cli_runner().invoke,
+        input=PASSWORD + "\n",
+        args=[
+            "init",
+            "--city-code",
+            "HP",
+            "--city-name",
+            "Hải Phòng",
+            "--ward-code",
+            "PL",
+            "--ward-name",
+            "Phường Phú Liên",
+            "--kind",
+            "ward",
+            "--admin-username",
+            ADMIN,
+            "--admin-name",
+            "Trần Thị Hà",
+            "--password-stdin",
+            "--no-input",
+        ],
+    )
     assert init.exit_code == 0, init.output
 
     desk_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
@@ -101,8 +127,9 @@ def test_from_an_empty_database_to_a_first_stored_submission(empty_server, brows
     assert remaining_steps(desk, base) == "1"
 
     # The surveyor's phone opens the card's link, downloads its lists, and surveys one household.
-    phone_context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN", is_mobile=True,
-                                        has_touch=True, device_scale_factor=2)
+    phone_context = browser.new_context(
+        viewport={"width": 360, "height": 740}, locale="vi-VN", is_mobile=True, has_touch=True, device_scale_factor=2
+    )
     phone = phone_context.new_page()
     phone.set_default_timeout(15_000)
     phone.goto(link)
@@ -125,7 +152,10 @@ def test_from_an_empty_database_to_a_first_stored_submission(empty_server, brows
         submission = db.session.scalars(sa.select(Submission)).one()
         household = db.session.get(Household, submission.household_id)
         assert (household.head_name, household.status, household.list_key is not None) == (
-            "Nguyễn Văn An", HouseholdStatus.DONE, True)
+            "Nguyễn Văn An",
+            HouseholdStatus.DONE,
+            True,
+        )
         assert submission.answers["members"][0]["b0_name"] == "Nguyễn Văn An"
     assert remaining_steps(desk, base) == "0"
     expect(desk.get_by_test_id("checklist")).not_to_have_attribute("open", "")

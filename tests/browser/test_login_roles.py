@@ -1,4 +1,5 @@
 """Each role logs in through a real browser and lands on its own page, in Vietnamese."""
+
 import pytest
 
 from survey_app.accounts.models import Role

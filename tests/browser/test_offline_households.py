@@ -1,4 +1,5 @@
 """Household list on the phone: search, status filter, a new household registered offline, GPS."""
+
 from __future__ import annotations
 
 import pytest
@@ -62,8 +63,11 @@ def test_search_filter_new_household_and_location(live_server, phone, world):
     wait_unsent(phone, 0)
     db.session.expire_all()
     added = db.session.execute(sa.select(Household).where(Household.client_uuid.is_not(None))).scalar_one()
-    assert (added.address, added.head_name, added.status) == ("Số 77, ngõ 5, đường Lê Lợi", "Hoàng Văn Sáu",
-                                                              HouseholdStatus.REVISIT)
+    assert (added.address, added.head_name, added.status) == (
+        "Số 77, ngõ 5, đường Lê Lợi",
+        "Hoàng Văn Sáu",
+        HouseholdStatus.REVISIT,
+    )
     outcomes = db.session.execute(sa.select(Visit.outcome).where(Visit.household_id == added.id)).scalars().all()
     assert sorted(outcomes) == [VisitOutcome.NEW_HOUSEHOLD, VisitOutcome.NOBODY_HOME]
     phone.reload()

@@ -1,5 +1,6 @@
 """A photo question on a 360 px phone: taken offline (file input), kept in IndexedDB, shrunk to max-pixels,
 sent after the record once online; the server has the file and the review page shows it."""
+
 from __future__ import annotations
 
 import struct
@@ -34,8 +35,9 @@ pytestmark = pytest.mark.browser
 
 def png(width: int, height: int) -> bytes:
     """A real PNG (a colour gradient) for the camera to 'take'."""
-    rows = b"".join(b"\0" + b"".join(bytes((x * 255 // width, y * 255 // height, 128)) for x in range(width))
-                    for y in range(height))
+    rows = b"".join(
+        b"\0" + b"".join(bytes((x * 255 // width, y * 255 // height, 128)) for x in range(width)) for y in range(height)
+    )
 
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
@@ -48,9 +50,9 @@ def jpeg_size(data: bytes) -> tuple[int, int]:
     """(width, height) from a JPEG's frame header."""
     index = 2
     while index < len(data):
-        marker, length = data[index + 1], struct.unpack(">H", data[index + 2:index + 4])[0]
+        marker, length = data[index + 1], struct.unpack(">H", data[index + 2 : index + 4])[0]
         if marker in (0xC0, 0xC1, 0xC2):
-            height, width = struct.unpack(">HH", data[index + 5:index + 9])
+            height, width = struct.unpack(">HH", data[index + 5 : index + 9])
             return width, height
         index += 2 + length
     raise AssertionError("no JPEG frame header")
@@ -62,16 +64,16 @@ LABEL = png(40, 30)
 @pytest.fixture
 def photo_form(world):
     admin = db.session.get(User, world.admin_a.id)
-    draft, loaded = operations.upload(world.ward_a.id, admin, "household_photo.xlsx",
-                                      household_workbook("2025.3", photo=True), {"house.png": LABEL})
+    draft, loaded = operations.upload(
+        world.ward_a.id, admin, "household_photo.xlsx", household_workbook("2025.3", photo=True), {"house.png": LABEL}
+    )
     assert draft is not None, [str(e) for e in loaded.errors]
     assert operations.publish(draft, admin) is None
     db.session.commit()
     return draft
 
 
-def test_a_photo_taken_offline_reaches_the_server_and_the_review_page(live_server, browser, phone, world, photo_form,
-                                                                      tmp_path):
+def test_a_photo_taken_offline_reaches_the_server_and_the_review_page(live_server, browser, phone, world, photo_form, tmp_path):
     picture = tmp_path / "camera.png"
     picture.write_bytes(png(1600, 1200))
     sign_in(phone, live_server)

@@ -1,4 +1,5 @@
 """The online self-survey in a real browser: a resident fills in their household and sends it."""
+
 from __future__ import annotations
 
 import pytest

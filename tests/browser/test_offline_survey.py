@@ -1,4 +1,5 @@
 """The phone app in a real Chromium: interviews offline survive a reload and sync exactly once."""
+
 from __future__ import annotations
 
 import time
@@ -84,8 +85,21 @@ def member(page, index: int, *, name: str | None, born: int, sex: str, online: b
     pick(page, "b8_internet", "daily" if online else "never")
     if online:
         assert field(page, "s1_search").is_visible() and field(page, "s8_spreadsheet").is_hidden()
-        for skill in ("s1_search", "s2_verify", "s3_videocall", "s4_attach", "s5_groups", "s6_copy", "s7_create",
-                      "s10_install", "s11_connect", "s12_shop", "s13_learn", "s14_security", "s15_privacy"):
+        for skill in (
+            "s1_search",
+            "s2_verify",
+            "s3_videocall",
+            "s4_attach",
+            "s5_groups",
+            "s6_copy",
+            "s7_create",
+            "s10_install",
+            "s11_connect",
+            "s12_shop",
+            "s13_learn",
+            "s14_security",
+            "s15_privacy",
+        ):
             pick(page, skill, "yes")
     pick(page, "v1_vneid", "level2")
     pick(page, "v2_vneid_use", "self")
@@ -195,7 +209,8 @@ def test_offline_interviews_survive_a_reload_and_sync_exactly_once(live_server, 
     # Replaying the very batch the phone sent stores nothing new.
     sent = [b for b in batches if b]
     assert sent
-    replies = phone.evaluate("""async (bodies) => {
+    replies = phone.evaluate(
+        """async (bodies) => {
         const token = (await (await fetch('/api/phone/csrf')).json()).csrf_token;
         const out = [];
         for (const body of bodies) {
@@ -204,7 +219,9 @@ def test_offline_interviews_survive_a_reload_and_sync_exactly_once(live_server, 
             out.push(...(await r.json()).results.map((x) => x.status));
         }
         return out;
-    }""", sent)
+    }""",
+        sent,
+    )
     assert replies and set(replies) == {200}
     assert len(stored_submissions()) == 2
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 2

@@ -1,5 +1,6 @@
 """A sync cut off half-way (the server stops after storing a record, before the phone hears back)
 completes once the server is back: nothing lost, nothing doubled."""
+
 from __future__ import annotations
 
 import socket

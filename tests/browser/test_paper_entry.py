@@ -1,5 +1,6 @@
 """Paper questionnaires in Chromium: a team leader keys one in through the rendered form (stored once,
 marked as paper), and the printable questionnaire prints to A4 with nothing wider than the page."""
+
 from __future__ import annotations
 
 import re
@@ -69,8 +70,10 @@ def test_a_team_leader_keys_in_a_paper_questionnaire(live_server, desk, world, s
 def test_a_future_date_is_refused_in_words(live_server, desk, world, street):
     log_in(desk, live_server, "leader_1", "/team")
     future = (local_today() + timedelta(days=2)).isoformat()
-    desk.goto(f"{live_server}/paper/form?group={street['group'].id}&household={street['second'].id}"
-              f"&surveyor={world.surveyor_1.id}&day={future}")
+    desk.goto(
+        f"{live_server}/paper/form?group={street['group'].id}&household={street['second'].id}"
+        f"&surveyor={world.surveyor_1.id}&day={future}"
+    )
     expect(desk.get_by_test_id("paper-error")).to_contain_text("Ngày phỏng vấn không thể sau hôm nay")
 
 

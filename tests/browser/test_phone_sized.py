@@ -1,5 +1,6 @@
 """Staff pages at 360 px: the menu folds into one button, every touch target is at least 44 px tall,
 nothing is wider than the screen; at 1280 px the menu is open and the button gone."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,14 +12,22 @@ pytestmark = pytest.mark.browser
 
 PAGES = ("/ward", "/review", "/review/quality", "/review/duplicates", "/audit", "/teams", "/dashboard")
 #: The dashboard's own pages of ward A ({ward} is its id).
-DASHBOARD_PAGES = ("/dashboard/ward/{ward}/groups", "/dashboard/ward/{ward}/teams", "/dashboard/ward/{ward}/members",
-                   "/dashboard/ward/{ward}/indicators", "/dashboard/ward/{ward}/indicators?by=sex")
+DASHBOARD_PAGES = (
+    "/dashboard/ward/{ward}/groups",
+    "/dashboard/ward/{ward}/teams",
+    "/dashboard/ward/{ward}/members",
+    "/dashboard/ward/{ward}/indicators",
+    "/dashboard/ward/{ward}/indicators?by=sex",
+)
 
 
 def heights(page, selector: str) -> list[tuple[str, float]]:
-    return page.evaluate("""(selector) => [...document.querySelectorAll(selector)]
+    return page.evaluate(
+        """(selector) => [...document.querySelectorAll(selector)]
         .filter((el) => el.offsetParent !== null)
-        .map((el) => [el.textContent.trim().slice(0, 30), el.getBoundingClientRect().height])""", selector)
+        .map((el) => [el.textContent.trim().slice(0, 30), el.getBoundingClientRect().height])""",
+        selector,
+    )
 
 
 def test_the_menu_folds_into_one_button_on_a_phone(live_server, phone, world):
@@ -40,9 +49,13 @@ def test_the_menu_folds_into_one_button_on_a_phone(live_server, phone, world):
         phone.goto(live_server + path)
         assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
         if path.startswith("/dashboard"):  # its tabs, search, sortable headings and picker are fingertip-sized
-            small = [(text, h) for text, h in heights(
-                phone, ".tabs a, .table-search button, .table-search input, th[data-sort] a, #map-indicator, .pager a")
-                if h < 44]
+            small = [
+                (text, h)
+                for text, h in heights(
+                    phone, ".tabs a, .table-search button, .table-search input, th[data-sort] a, #map-indicator, .pager a"
+                )
+                if h < 44
+            ]
             assert small == [], path
 
 

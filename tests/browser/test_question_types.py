@@ -1,5 +1,6 @@
 """Every leaf question type on the phone, in a real Chromium 360 px wide: one interview answers them all, switches
 the form's language, and the server stores the answers the phone sent."""
+
 from __future__ import annotations
 
 import re
@@ -22,13 +23,16 @@ HERE = {"latitude": 21.0278, "longitude": 105.8342, "accuracy": 5}
 SCANNED = "4006381333931"
 #: Chromium on a desktop has no BarcodeDetector (Android's has) and the test machine no camera: a detector that
 #: reads SCANNED on its second look, and a camera that films a blank canvas, stand in for them.
-FAKE_SCANNER = """
+FAKE_SCANNER = (
+    """
 window.BarcodeDetector = class { constructor() { this.looks = 0; }
   async detect() { this.looks += 1; return this.looks > 1 ? [{ rawValue: '%s', format: 'ean_13' }] : []; } };
 navigator.mediaDevices.getUserMedia = async () => {
   const canvas = document.createElement('canvas'); canvas.getContext('2d').fillRect(0, 0, 10, 10);
   return canvas.captureStream(5); };
-""" % SCANNED
+"""
+    % SCANNED
+)
 
 
 @pytest.fixture
@@ -106,15 +110,18 @@ def test_every_leaf_type_is_answered_on_the_phone_and_stored(live_server, phone,
     pick(phone, "mini_many", "red", "gold")
     expect(field(phone, "mini_many").locator("summary")).to_have_text("Red, Gold")
     expect(field(phone, "head").locator("input:visible")).to_have_count(0)  # label: the choices' labels only
-    for name, value in (("horiz", "no"), ("likert", "agree"), ("cols", "green"), ("row1", "disagree"),
-                        ("seeded", "red")):
+    for name, value in (("horiz", "no"), ("likert", "agree"), ("cols", "green"), ("row1", "disagree"), ("seeded", "red")):
         pick(phone, name, value)
     pick(phone, "compact", "blue")
     pick(phone, "pack", "red")
     pick(phone, "quick", "yes")
     for name, per_row in (("cols", 2), ("likert", 3), ("horiz", 2)):  # side by side, not one under the other
-        tops = [box["y"] for box in field(phone, name).locator(".opt").evaluate_all(
-            "(els) => els.map((e) => e.getBoundingClientRect().toJSON())")]
+        tops = [
+            box["y"]
+            for box in field(phone, name)
+            .locator(".opt")
+            .evaluate_all("(els) => els.map((e) => e.getBoundingClientRect().toJSON())")
+        ]
         assert len(set(tops[:per_row])) == 1 and (len(tops) == per_row or tops[per_row] > tops[0]), (name, tops)
     assert field(phone, "row1").locator(".opt span").first.bounding_box()["width"] <= 1  # list-nolabel
     order = choice_names(phone, "shuffled")
@@ -146,14 +153,19 @@ def test_every_leaf_type_is_answered_on_the_phone_and_stored(live_server, phone,
     answers = submission.answers
     assert validate(qtypes_form, answers, "en", today=date.today()) == []
     assert {key: answers[key] for key in ("score", "stars", "level", "priorities", "ready", "consent", "code")} == {
-        "score": 4, "stars": 5, "level": 2.5, "priorities": ["schools", "roads", "clinics"], "ready": "OK",
-        "consent": "OK", "code": SCANNED}
+        "score": 4,
+        "stars": 5,
+        "level": 2.5,
+        "priorities": ["schools", "roads", "clinics"],
+        "ready": "OK",
+        "consent": "OK",
+        "code": SCANNED,
+    }
     assert answers["path"] == "21.03 105.84;21.04 105.85;21.0278 105.8342 0 5"
     assert answers["area"] == "21 105;21.1 105;21.1 105.1;21 105"
     assert answers["where"] == "21.0278 105.8342 0 5"  # start-geopoint, from the GPS when the form opened
     assert (answers["mini"], answers["mini_many"], answers["shuffled"]) == ("yes", ["red", "gold"], "gold")
-    assert (answers["city"], answers["next_score"], answers["fixed"], answers["fixed_choice"]) == (
-        "Hà Nội", 5, "cố định", "yes")
+    assert (answers["city"], answers["next_score"], answers["fixed"], answers["fixed_choice"]) == ("Hà Nội", 5, "cố định", "yes")
     assert re.fullmatch(r"10:30:00\.000[+-]\d\d:\d\d", answers["meet_time"])
     assert re.fullmatch(r"2025-06-15T10:30:00\.000[+-]\d\d:\d\d", answers["meet_at"])
     assert answers["home"] == "21.0278 105.8342 0 5"

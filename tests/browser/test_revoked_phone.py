@@ -1,4 +1,5 @@
 """A phone whose device was signed out keeps its unsent records, asks to sign in again, then sends them."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,6 +1,7 @@
 """A shared phone: after a logout (phone app, web page) or an ended session, the service worker's cached
 household lists and rosters are gone and nobody's households show offline; unsent records stay in
 IndexedDB, hidden from the next user, and are sent after their owner signs in again (issue 14, item 5)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -147,8 +148,11 @@ def test_an_expired_session_clears_the_cached_lists_at_its_first_401(live_server
     phone.get_by_test_id("outcome-nobody_home").click()
     wait_unsent(phone, 1)
     # The sign-in runs out on the server while the phone is offline.
-    db.session.execute(sa.update(UserSession).where(UserSession.user_id == world.surveyor_1.id)
-                       .values(expires_at=utcnow() - timedelta(seconds=1)))
+    db.session.execute(
+        sa.update(UserSession)
+        .where(UserSession.user_id == world.surveyor_1.id)
+        .values(expires_at=utcnow() - timedelta(seconds=1))
+    )
     db.session.commit()
     phone.context.set_offline(False)  # the queue is sent: the server answers 401
     expect(phone.get_by_test_id("relogin")).to_be_visible(timeout=20_000)

@@ -1,5 +1,6 @@
 """Offline at the door: interview a new household, then log help for one of its members picked from
 "phỏng vấn hôm nay"; once online the help is linked to that person on the server, exactly once."""
+
 from __future__ import annotations
 
 import pytest
@@ -63,8 +64,9 @@ def test_help_for_a_member_interviewed_offline_today_is_linked_once_synced(live_
     wait_unsent(phone, 0)
     (event,) = stored_events()
     submission = db.session.execute(sa.select(Submission)).scalar_one()
-    person = db.session.execute(sa.select(Person).where(Person.submission_id == submission.id,
-                                                        Person.answer_index == 1)).scalar_one()
+    person = db.session.execute(
+        sa.select(Person).where(Person.submission_id == submission.id, Person.answer_index == 1)
+    ).scalar_one()
     assert person.full_name == "Đỗ Thị Chín" and person.birth_year == 1949
     assert (event.person_id, event.household_id, event.residential_group_id) == (person.id, person.household_id, group)
     assert [t.code for t in event.types] == ["vneid_level2"] and event.volunteer_id == world.surveyor_1.id

@@ -1,4 +1,5 @@
 """The support log on the phone: logged offline, kept over a reload, synced once; a follow-up closes it."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -19,8 +20,12 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def helped_person(world):
     ensure_default_catalogue(world.ward_a)
-    (person,) = surveyed_household(world.group_a1, [member("Đặng Thị Hồng", vneid="none")],
-                                   finished=datetime(2025, 8, 20, 3, tzinfo=timezone.utc), address="Số 8, ngõ 2")
+    (person,) = surveyed_household(
+        world.group_a1,
+        [member("Đặng Thị Hồng", vneid="none")],
+        finished=datetime(2025, 8, 20, 3, tzinfo=timezone.utc),
+        address="Số 8, ngõ 2",
+    )
     db.session.commit()
     return person
 
@@ -74,7 +79,10 @@ def test_support_logged_offline_survives_a_reload_and_syncs_exactly_once(live_se
     wait_unsent(phone, 0)
     (event,) = stored_events()
     assert (event.person_id, event.household_id, event.residential_group_id) == (
-        helped_person.id, helped_person.household_id, world.group_a1.id)
+        helped_person.id,
+        helped_person.household_id,
+        world.group_a1.id,
+    )
     assert [t.code for t in event.types] == ["vneid_install", "other"] and event.other_text == "Cài ứng dụng Zalo"
     assert (event.place, event.outcome, event.minutes) == (SupportPlace.HOME, SupportOutcome.FOLLOW_UP, 25)
     assert event.volunteer_id == world.surveyor_1.id and event.survey_team_id == world.team_1.id
@@ -114,8 +122,7 @@ def test_a_refused_support_record_is_fixed_on_the_phone(live_server, phone, worl
     phone.get_by_test_id("sup-save").click()
     wait_unsent(phone, 1)
     # Meanwhile the ward retires the tax app: the server refuses help with it given after that.
-    tax = db.session.scalar(sa.select(SupportType).where(SupportType.ward_id == world.ward_a.id,
-                                                         SupportType.code == "tax_app"))
+    tax = db.session.scalar(sa.select(SupportType).where(SupportType.ward_id == world.ward_a.id, SupportType.code == "tax_app"))
     tax.retired_at = datetime.now(timezone.utc) - timedelta(days=1)
     db.session.commit()
     phone.context.set_offline(False)

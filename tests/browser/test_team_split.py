@@ -1,4 +1,5 @@
 """The ward admin sees a residential group split between two teams, moves the cut, and the teams' figures change."""
+
 import pytest
 
 from survey_app.clock import local_today
@@ -56,6 +57,9 @@ def test_admin_moves_the_cut_of_a_split_group(live_server, desk, split):
     desk.goto(f"{live_server}/teams/{split.team_2.id}")
     assert "Tổ 2: hộ 6–6" in desk.get_by_test_id("group-table").inner_text()
     db.session.expire_all()
-    running = db.session.query(Assignment).filter(Assignment.residential_group_id == split.group_a1.id,
-                                                  Assignment.current_clause(local_today())).all()
+    running = (
+        db.session.query(Assignment)
+        .filter(Assignment.residential_group_id == split.group_a1.id, Assignment.current_clause(local_today()))
+        .all()
+    )
     assert sorted((a.first_position, a.last_position) for a in running) == [(1, 5), (6, None)]

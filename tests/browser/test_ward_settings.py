@@ -1,4 +1,5 @@
 """A ward admin changes a plan target on the settings page of a 360 px phone and sees it on the dashboard."""
+
 import pytest
 
 from survey_app.extensions import db

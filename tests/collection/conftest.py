@@ -1,4 +1,5 @@
 """Fixtures for collection: the small test form published in ward A, signed-in API clients."""
+
 from __future__ import annotations
 
 import uuid as uuid_module
@@ -48,10 +49,21 @@ def new_uuid() -> str:
 
 def record(household_id=None, outcome="interviewed", **extra) -> dict:
     """A record as the phone sends it."""
-    body = {"uuid": new_uuid(), "outcome": outcome, "household_id": household_id,
-            "visited_at": "2025-08-20T02:10:00Z", "sent_at": "2025-08-20T02:30:00Z", "attempt": 1}
+    body = {
+        "uuid": new_uuid(),
+        "outcome": outcome,
+        "household_id": household_id,
+        "visited_at": "2025-08-20T02:10:00Z",
+        "sent_at": "2025-08-20T02:30:00Z",
+        "attempt": 1,
+    }
     if outcome == "interviewed":
-        body.update(form_id=FORM_ID, form_version=VERSION, answers=answers(),
-                    started_at="2025-08-20T02:11:00Z", finished_at="2025-08-20T02:25:00Z")
+        body.update(
+            form_id=FORM_ID,
+            form_version=VERSION,
+            answers=answers(),
+            started_at="2025-08-20T02:11:00Z",
+            finished_at="2025-08-20T02:25:00Z",
+        )
     body.update(extra)
     return body

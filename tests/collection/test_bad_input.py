@@ -1,4 +1,5 @@
 """Bad input gets a clear JSON error, never a stack trace, and changes nothing stored."""
+
 import pytest
 import sqlalchemy as sa
 
@@ -24,8 +25,9 @@ def error_of(response) -> dict:
     return body.get("error") or body
 
 
-@pytest.mark.parametrize("raw", [b"{not json", b"\xff\xfe", b'{"uuid": NaN}', b'{"a": Infinity}',
-                                 b'{"answers": {"a5_members": 1' + b"0" * 400 + b"}}"])
+@pytest.mark.parametrize(
+    "raw", [b"{not json", b"\xff\xfe", b'{"uuid": NaN}', b'{"a": Infinity}', b'{"answers": {"a5_members": 1' + b"0" * 400 + b"}}"]
+)
 def test_malformed_json_is_a_400(surveyor, world, raw):
     before = snapshot()
     response = surveyor.post("/api/submissions", raw=raw)
@@ -34,18 +36,21 @@ def test_malformed_json_is_a_400(surveyor, world, raw):
     assert snapshot() == before
 
 
-@pytest.mark.parametrize("change, code", [
-    ({"uuid": "12345"}, "bad_uuid"),
-    ({"uuid": None}, "bad_uuid"),
-    ({"outcome": "abducted"}, "bad_outcome"),
-    ({"visited_at": "yesterday"}, "bad_time"),
-    ({"visited_at": "2025-08-20T02:10:00"}, "bad_time"),  # no time zone
-    ({"household_id": "12"}, "bad_household"),
-    ({"answers": ["a", "list"]}, "bad_answers"),
-    ({"answers": {"members": "three"}}, "bad_answers"),
-    ({"form_id": None}, "missing"),
-    ({"location": {"latitude": 200, "longitude": 1}}, "bad_location"),
-])
+@pytest.mark.parametrize(
+    "change, code",
+    [
+        ({"uuid": "12345"}, "bad_uuid"),
+        ({"uuid": None}, "bad_uuid"),
+        ({"outcome": "abducted"}, "bad_outcome"),
+        ({"visited_at": "yesterday"}, "bad_time"),
+        ({"visited_at": "2025-08-20T02:10:00"}, "bad_time"),  # no time zone
+        ({"household_id": "12"}, "bad_household"),
+        ({"answers": ["a", "list"]}, "bad_answers"),
+        ({"answers": {"members": "three"}}, "bad_answers"),
+        ({"form_id": None}, "missing"),
+        ({"location": {"latitude": 200, "longitude": 1}}, "bad_location"),
+    ],
+)
 def test_bad_records_are_400_naming_the_problem(surveyor, world, change, code):
     before = snapshot()
     response = surveyor.post("/api/submissions", {**record(world.hh_a1.id), **change})
@@ -61,8 +66,10 @@ def test_another_teams_household_is_403_and_audited(surveyor, world):
         assert response.status_code == 403 and error_of(response)["result"] == "forbidden"
     assert surveyor.post("/api/submissions", record(987654)).status_code == 403
     assert snapshot() == before
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
-                             .where(AuditEvent.action == "submission.refused")) == 4
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "submission.refused"))
+        == 4
+    )
 
 
 def test_unknown_form_version_is_404(surveyor, world):

@@ -1,5 +1,6 @@
 """A batch's plain records are stored together (collection/batch.py): the same rows as one by one,
 far fewer statements, and every other record still goes the one-by-one way."""
+
 from __future__ import annotations
 
 import pytest
@@ -25,16 +26,25 @@ def _households(world, count):
 
 
 def _roster():
-    return [{"b0_name": "nguyễn  văn an", "b1_birth_year": 1971, "b2_sex": "male", "age": 54},
-            {"b0_name": "Thành viên 2", "b1_birth_year": 1972, "b2_sex": "female", "age": 53},
-            {"b0_name": "Lê Thị Mới", "b1_birth_year": 2001, "b2_sex": "female", "age": 24}]
+    return [
+        {"b0_name": "nguyễn  văn an", "b1_birth_year": 1971, "b2_sex": "male", "age": 54},
+        {"b0_name": "Thành viên 2", "b1_birth_year": 1972, "b2_sex": "female", "age": 53},
+        {"b0_name": "Lê Thị Mới", "b1_birth_year": 2001, "b2_sex": "female", "age": 24},
+    ]
 
 
 def _records(world, household_ids):
     """Interviews and misses, as a phone's queue: every second household nobody home."""
-    return [record(hid, answers=answers(world.group_a1.code, members=_roster()), location={
-                "latitude": 20.85, "longitude": 106.68, "accuracy_m": 9})
-            if n % 2 == 0 else record(hid, outcome="nobody_home") for n, hid in enumerate(household_ids)]
+    return [
+        record(
+            hid,
+            answers=answers(world.group_a1.code, members=_roster()),
+            location={"latitude": 20.85, "longitude": 106.68, "accuracy_m": 9},
+        )
+        if n % 2 == 0
+        else record(hid, outcome="nobody_home")
+        for n, hid in enumerate(household_ids)
+    ]
 
 
 def _stored(household_id):
@@ -43,19 +53,47 @@ def _stored(household_id):
     household = db.session.get(Household, household_id)
     visits = db.session.execute(sa.select(Visit).where(Visit.household_id == household_id)).scalars().all()
     submissions = db.session.execute(sa.select(Submission).where(Submission.household_id == household_id)).scalars().all()
-    persons = db.session.execute(sa.select(Person).where(Person.household_id == household_id)
-                                 .order_by(Person.line_no)).scalars().all()
-    keep = ("form_id", "form_version", "channel", "surveyor_id", "survey_team_id", "residential_group_id",
-            "started_at", "finished_at", "latitude", "longitude", "accuracy_m", "answers", "review_status")
+    persons = (
+        db.session.execute(sa.select(Person).where(Person.household_id == household_id).order_by(Person.line_no)).scalars().all()
+    )
+    keep = (
+        "form_id",
+        "form_version",
+        "channel",
+        "surveyor_id",
+        "survey_team_id",
+        "residential_group_id",
+        "started_at",
+        "finished_at",
+        "latitude",
+        "longitude",
+        "accuracy_m",
+        "answers",
+        "review_status",
+    )
     return {
         "status": household.status,
-        "visits": [(v.outcome, v.surveyor_id, v.survey_team_id, v.residential_group_id, v.visited_at, v.latitude,
-                    v.accuracy_m, v.submission_id is not None) for v in visits],
+        "visits": [
+            (
+                v.outcome,
+                v.surveyor_id,
+                v.survey_team_id,
+                v.residential_group_id,
+                v.visited_at,
+                v.latitude,
+                v.accuracy_m,
+                v.submission_id is not None,
+            )
+            for v in visits
+        ],
         "submissions": [{k: getattr(s, k) for k in keep} for s in submissions],
-        "persons": [(p.line_no, p.full_name, p.birth_year, p.sex, p.answer_index, p.submission_id is not None,
-                     p.residential_group_id) for p in persons],
-        "outbox": db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEntry)
-                                    .where(OutboxEntry.household_id == household_id)),
+        "persons": [
+            (p.line_no, p.full_name, p.birth_year, p.sex, p.answer_index, p.submission_id is not None, p.residential_group_id)
+            for p in persons
+        ],
+        "outbox": db.session.scalar(
+            sa.select(sa.func.count()).select_from(OutboxEntry).where(OutboxEntry.household_id == household_id)
+        ),
     }
 
 
@@ -79,8 +117,11 @@ def test_a_batch_stores_the_same_rows_together_as_one_by_one(surveyor, world, mo
         assert _stored(fast_household) == _stored(slow_household)
     interviewed = _stored(together[0])
     assert [p[:5] for p in interviewed["persons"]] == [
-        (1, "Nguyễn Văn An", 1971, "male", 0), (2, "Thành viên 2", 1972, "female", 1),
-        (3, "Thành viên 3", 1973, "female", None), (4, "Lê Thị Mới", 2001, "female", 2)]
+        (1, "Nguyễn Văn An", 1971, "male", 0),
+        (2, "Thành viên 2", 1972, "female", 1),
+        (3, "Thành viên 3", 1973, "female", None),
+        (4, "Lê Thị Mới", 2001, "female", 2),
+    ]
     assert interviewed["status"] == "done" and _stored(together[1])["status"] == "revisit"
 
 
@@ -104,17 +145,24 @@ def test_the_records_that_are_not_plain_still_go_one_by_one_in_order(surveyor, w
     assert surveyor.post("/api/submissions", stored).status_code == 201
     twice = record(hids[1], outcome="refused")
     items = [
-        stored,                                              # a re-send: duplicate
-        record(hids[2], answers=answers(a5_members=0)),      # invalid answers: quarantined
-        twice, twice,                                        # the same UUID twice in one batch
-        record(world.hh_a2.id),                              # another team's household
+        stored,  # a re-send: duplicate
+        record(hids[2], answers=answers(a5_members=0)),  # invalid answers: quarantined
+        twice,
+        twice,  # the same UUID twice in one batch
+        record(world.hh_a2.id),  # another team's household
         record(world.hh_a1.id, answers=answers(world.group_a1.code)),  # plain: stored together
-        {"uuid": new_uuid(), "kind": "attendance"},          # a kind nobody handles
+        {"uuid": new_uuid(), "kind": "attendance"},  # a kind nobody handles
     ]
     results = surveyor.post("/api/submissions/batch", {"items": items}).get_json()["results"]
     assert [(r["status"], r["result"]) for r in results] == [
-        (200, "duplicate"), (422, "quarantined"), (201, "stored"), (200, "duplicate"), (403, "forbidden"),
-        (201, "stored"), (400, "unknown_kind")]
+        (200, "duplicate"),
+        (422, "quarantined"),
+        (201, "stored"),
+        (200, "duplicate"),
+        (403, "forbidden"),
+        (201, "stored"),
+        (400, "unknown_kind"),
+    ]
     count = lambda model: db.session.scalar(sa.select(sa.func.count()).select_from(model))  # noqa: E731
     assert (count(Visit), count(Submission), count(QuarantinedSubmission)) == (3, 1, 1)
 

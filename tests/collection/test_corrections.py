@@ -1,5 +1,6 @@
 """Stored submissions corrected with history (collection/corrections.py), and records sent back to the
 surveyor's phone ("has issues") fixed and sent again as a new version (operations._store_fix)."""
+
 import json
 
 import sqlalchemy as sa
@@ -33,13 +34,18 @@ def page_token(client, submission_id):
 
 def correct(client, submission_id, new_answers, reason="Sửa năm sinh", version=1):
     token = page_token(client, submission_id)
-    return client.post(f"/review/{submission_id}/correct", headers={"X-CSRFToken": token},
-                       json={"answers": new_answers, "reason": reason, "version": version})
+    return client.post(
+        f"/review/{submission_id}/correct",
+        headers={"X-CSRFToken": token},
+        json={"answers": new_answers, "reason": reason, "version": version},
+    )
 
 
 def send_back(client, submission_id, comment="Năm sinh của thành viên 2 chưa đúng"):
-    response = client.post(f"/review/{submission_id}/status", data={
-        "csrf_token": page_token(client, submission_id), "status": "has_issues", "comment": comment})
+    response = client.post(
+        f"/review/{submission_id}/status",
+        data={"csrf_token": page_token(client, submission_id), "status": "has_issues", "comment": comment},
+    )
     assert response.status_code == 302
     return comment
 
@@ -50,8 +56,15 @@ def fresh(submission_id) -> Submission:
 
 
 def versions(submission_id):
-    return db.session.execute(sa.select(SubmissionVersion).where(SubmissionVersion.submission_id == submission_id)
-                              .order_by(SubmissionVersion.number)).scalars().all()
+    return (
+        db.session.execute(
+            sa.select(SubmissionVersion)
+            .where(SubmissionVersion.submission_id == submission_id)
+            .order_by(SubmissionVersion.number)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def test_a_correction_is_a_new_version_with_who_when_and_why(app, surveyor, world):
@@ -64,12 +77,26 @@ def test_a_correction_is_a_new_version_with_who_when_and_why(app, surveyor, worl
     submission = fresh(submission_id)
     assert submission.answers == fixed and submission.version == 2
     first, second = versions(submission_id)
-    assert (first.number, first.source, first.answers, first.author_id) == \
-        (1, VersionSource.SENT, body["answers"], world.surveyor_1.id)
-    assert (second.number, second.source, second.author_id, second.reason) == \
-        (2, VersionSource.CORRECTED, world.admin_a.id, "Sửa năm sinh")
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "submission.corrected", AuditEvent.object_id == str(submission_id))) == 1
+    assert (first.number, first.source, first.answers, first.author_id) == (
+        1,
+        VersionSource.SENT,
+        body["answers"],
+        world.surveyor_1.id,
+    )
+    assert (second.number, second.source, second.author_id, second.reason) == (
+        2,
+        VersionSource.CORRECTED,
+        world.admin_a.id,
+        "Sửa năm sinh",
+    )
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "submission.corrected", AuditEvent.object_id == str(submission_id))
+        )
+        == 1
+    )
     # The page: every version listed, the latest shown, the change labelled as the form shows it.
     html = admin.get(f"/review/{submission_id}").get_data(as_text=True)
     assert html.count('data-testid="version"') == 2 and "Sửa năm sinh" in html
@@ -85,16 +112,20 @@ def test_derived_figures_and_members_follow_the_latest_version(app, surveyor, wo
     _, submission_id = stored(surveyor, world)
     derive_pending()
     db.session.commit()
-    internet = sa.select(sa.func.count()).select_from(PersonIndicator).where(
-        PersonIndicator.submission_id == submission_id, PersonIndicator.home_internet.is_(True))
+    internet = (
+        sa.select(sa.func.count())
+        .select_from(PersonIndicator)
+        .where(PersonIndicator.submission_id == submission_id, PersonIndicator.home_internet.is_(True))
+    )
     assert db.session.scalar(internet) == 2
     renamed = answers(members=[AN, BINH], a6_internet="no")
     assert correct(admin_client(app), submission_id, renamed).status_code == 200
     derive_pending()
     db.session.commit()
     assert db.session.scalar(internet) == 0
-    names = db.session.scalars(sa.select(Person.full_name).where(Person.submission_id == submission_id)
-                               .order_by(Person.answer_index)).all()
+    names = db.session.scalars(
+        sa.select(Person.full_name).where(Person.submission_id == submission_id).order_by(Person.answer_index)
+    ).all()
     assert names == ["Nguyễn Văn An", "Trần Thị Bình"]
 
 
@@ -110,16 +141,29 @@ def test_refused_corrections_change_nothing_and_are_audited(app, surveyor, world
     assert correct(admin, submission_id, answers(a6_internet="no"), version=7).status_code == 409
     submission = fresh(submission_id)
     assert submission.answers == body["answers"] and submission.version == 1 and versions(submission_id) == []
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "submission.correction_refused")) == 2
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "submission.correction_refused")
+        )
+        == 2
+    )
     # Outside the record's ward, or a surveyor: refused (403, audited), the record unchanged.
     other = admin_client(app, "admin_b")
     token = csrf_token(other.get("/review").get_data(as_text=True))
-    denied = other.post(f"/review/{submission_id}/correct", headers={"X-CSRFToken": token},
-                        json={"answers": answers(a6_internet="no"), "reason": "x", "version": 1})
+    denied = other.post(
+        f"/review/{submission_id}/correct",
+        headers={"X-CSRFToken": token},
+        json={"answers": answers(a6_internet="no"), "reason": "x", "version": 1},
+    )
     assert denied.status_code == 403
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "access.denied", AuditEvent.object_id == str(submission_id))) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "access.denied", AuditEvent.object_id == str(submission_id))
+        )
+        == 1
+    )
     assert admin_client(app, "surveyor_1").get(f"/review/{submission_id}/correct").status_code == 403
     assert fresh(submission_id).version == 1
 
@@ -135,6 +179,7 @@ def test_a_team_leader_corrects_their_teams_records_only(app, surveyor, world, f
     assert other_team.status_code == 403
     from survey_app.accounts.models import Role
     from tests.factories import make_user
+
     make_user("leader_2", Role.TEAM_LEADER, ward=world.ward_a, team=world.team_2)
     db.session.commit()
     assert admin_client(app, "leader_2").get(f"/review/{submission_id}").status_code == 403
@@ -183,19 +228,20 @@ def test_a_fix_through_the_batch_path_is_stored_too(app, surveyor, world):
 def test_fixes_that_cannot_be_applied_are_kept_and_change_nothing(app, surveyor, world):
     body, submission_id = stored(surveyor, world)
     # Not sent back: the same UUID with other answers is a conflict, as before.
-    assert surveyor.post("/api/submissions", {**body, "answers": answers(a6_internet="no"), "fix_of": 1}) \
-        .status_code == 409
+    assert surveyor.post("/api/submissions", {**body, "answers": answers(a6_internet="no"), "fix_of": 1}).status_code == 409
     admin = admin_client(app)
     send_back(admin, submission_id)
     [listed] = surveyor.get("/api/phone/sent-back").get_json()["records"]
-    invalid = surveyor.post("/api/submissions", {**listed["payload"],
-                                                  "answers": answers(members=[{**AN, "b1_birth_year": 1850}])})
+    invalid = surveyor.post(
+        "/api/submissions", {**listed["payload"], "answers": answers(members=[{**AN, "b1_birth_year": 1850}])}
+    )
     assert invalid.status_code == 422 and invalid.get_json()["result"] == "fix_invalid"
     assert invalid.get_json()["errors"] and invalid.get_json()["kept_id"]
     # The staff corrected it meanwhile: the phone's fix of version 1 no longer applies; kept for them.
     assert correct(admin, submission_id, answers(a6_internet="no")).status_code == 200
-    stale = surveyor.post("/api/submissions", {**listed["payload"], "answers": answers(a5_members=2, a6_internet="yes",
-                                                                                        a2_address="Số 14")})
+    stale = surveyor.post(
+        "/api/submissions", {**listed["payload"], "answers": answers(a5_members=2, a6_internet="yes", a2_address="Số 14")}
+    )
     assert stale.status_code == 409 and stale.get_json()["result"] == "changed" and stale.get_json()["kept_id"]
     # Someone else's fix of it: refused without saying anything about it.
     team_2 = ApiClient(app.test_client(), "surveyor_2")
@@ -208,8 +254,10 @@ def test_fixes_that_cannot_be_applied_are_kept_and_change_nothing(app, surveyor,
 def test_has_issues_needs_a_comment_for_the_surveyor(app, surveyor, world):
     _, submission_id = stored(surveyor, world)
     admin = admin_client(app)
-    response = admin.post(f"/review/{submission_id}/status", data={
-        "csrf_token": page_token(admin, submission_id), "status": "has_issues", "comment": " "})
+    response = admin.post(
+        f"/review/{submission_id}/status",
+        data={"csrf_token": page_token(admin, submission_id), "status": "has_issues", "comment": " "},
+    )
     assert response.status_code == 400
     assert fresh(submission_id).review_status == ReviewStatus.RECEIVED
     assert json.loads(json.dumps(surveyor.get("/api/phone/sent-back").get_json()))["records"] == []

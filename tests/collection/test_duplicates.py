@@ -1,4 +1,5 @@
 """Possible duplicate households and members (collection/duplicates.py), and merges that lose nothing."""
+
 import uuid
 
 import sqlalchemy as sa
@@ -20,12 +21,11 @@ def test_the_same_household_is_found_whatever_the_accents_case_or_punctuation():
     assert not duplicates.same_household("12 Ngõ 3 Lê Lợi", "Nguyễn Văn An", "12 Trần Phú", "Nguyễn Văn An")
     assert not duplicates.same_household("12 Lê Lợi", "An", "12 Lê Lợi B", "Bình")
     # Nearly: one typo in the head's name, two in the address.
-    assert duplicates.same_household("Số 12, ngõ 3, đường Lê Lợi", "Nguyễn Văn An", "12 ngo 3 duong Le Loj",
-                                     "Nguyen Van Ann")
-    assert not duplicates.same_household("Số 12, ngõ 3, đường Lê Lợi", "Nguyễn Văn An", "12 ngo 3 duong Le Loj",
-                                         "Nguyen Van Binh")
-    assert not duplicates.same_household("Số 12, ngõ 3, đường Lê Lợi", "Nguyễn Văn An", "Số 90, đường Lê Lợi",
-                                         "Nguyễn Văn An")
+    assert duplicates.same_household("Số 12, ngõ 3, đường Lê Lợi", "Nguyễn Văn An", "12 ngo 3 duong Le Loj", "Nguyen Van Ann")
+    assert not duplicates.same_household(
+        "Số 12, ngõ 3, đường Lê Lợi", "Nguyễn Văn An", "12 ngo 3 duong Le Loj", "Nguyen Van Binh"
+    )
+    assert not duplicates.same_household("Số 12, ngõ 3, đường Lê Lợi", "Nguyễn Văn An", "Số 90, đường Lê Lợi", "Nguyễn Văn An")
 
 
 def new_at_door(world, address, head):
@@ -52,8 +52,7 @@ def test_a_pair_is_listed_merged_and_nothing_is_lost(app, surveyor, world):
     detail = admin.get(f"/review/{first['submission_id']}").get_data(as_text=True)
     assert f'data-household-id="{twin.id}"' in detail and "có thể đã có trong danh sách" in detail
     persons_before = db.session.scalar(sa.select(sa.func.count()).select_from(Person))
-    response = admin.post("/review/duplicates/merge",
-                          data={"keep": listed.id, "drop": twin.id, "csrf_token": csrf_token(page)})
+    response = admin.post("/review/duplicates/merge", data={"keep": listed.id, "drop": twin.id, "csrf_token": csrf_token(page)})
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Household, twin_id) is None
@@ -63,19 +62,25 @@ def test_a_pair_is_listed_merged_and_nothing_is_lost(app, surveyor, world):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 2
     assert db.session.get(Submission, first["submission_id"]).household_id == listed.id
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Person)) == persons_before
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "household.merged", AuditEvent.object_id == str(listed.id))) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "household.merged", AuditEvent.object_id == str(listed.id))
+        )
+        == 1
+    )
     assert 'data-testid="no-duplicates"' in admin.get("/review/duplicates").get_data(as_text=True)
 
 
 def test_merges_across_groups_or_wards_are_refused_and_change_nothing(app, world, form_a):
     admin = admin_client(app)
     token = csrf_token(admin.get("/review/duplicates").get_data(as_text=True))
-    across = admin.post("/review/duplicates/merge", data={"keep": world.hh_a1.id, "drop": world.hh_a2.id,
-                                                          "csrf_token": token})
+    across = admin.post("/review/duplicates/merge", data={"keep": world.hh_a1.id, "drop": world.hh_a2.id, "csrf_token": token})
     assert across.status_code == 400 and "cùng một tổ dân phố" in across.get_data(as_text=True)
-    other_ward = admin.post("/review/duplicates/merge", data={"keep": world.hh_a1.id, "drop": world.hh_b1.id,
-                                                              "csrf_token": token})
+    other_ward = admin.post(
+        "/review/duplicates/merge", data={"keep": world.hh_a1.id, "drop": world.hh_b1.id, "csrf_token": token}
+    )
     assert other_ward.status_code == 403
     db.session.expire_all()
     assert db.session.get(Household, world.hh_a2.id) is not None and db.session.get(Household, world.hh_b1.id)
@@ -86,9 +91,16 @@ def test_merges_across_groups_or_wards_are_refused_and_change_nothing(app, world
 def test_members_with_the_same_name_and_birth_year_are_flagged(world):
     household = world.hh_a1
     first = household.members[0]
-    db.session.add(Person(ward_id=household.ward_id, household_id=household.id,
-                          residential_group_id=household.residential_group_id, line_no=9,
-                          full_name=first.full_name.upper(), birth_year=first.birth_year))
+    db.session.add(
+        Person(
+            ward_id=household.ward_id,
+            household_id=household.id,
+            residential_group_id=household.residential_group_id,
+            line_no=9,
+            full_name=first.full_name.upper(),
+            birth_year=first.birth_year,
+        )
+    )
     db.session.commit()
     db.session.expire_all()
     [(a, b)] = duplicates.person_pairs(db.session.get(Household, household.id))

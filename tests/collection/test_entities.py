@@ -1,6 +1,7 @@
 """ODK Entities through the submission API: a form's entities sheet creates and updates households (the
 registry) and generic entities, once per record; a follow-up form reads them as households.csv and
 <list>.csv, with the rows the user may see, on the phone's form JSON and in the server's validation."""
+
 from __future__ import annotations
 
 import uuid as uuidlib
@@ -16,29 +17,36 @@ from survey_app.formdefs import operations
 from tests.collection.conftest import ApiClient, new_uuid, record
 
 SETTINGS = "| settings |\n| | form_id | version |\n| | {form_id} | 1 |\n"
-REGISTER = ("| survey |\n| | type | name | label | save_to |\n| | text | a1_group | Group | |\n"
-            "| | text | head | Head | head_name |\n| | text | addr | Address | address |\n"
-            "| | text | tel | Phone | phone |\n"
-            "| entities |\n| | list_name | label |\n| | households | concat(${head}, ' - ', ${addr}) |\n")
-TREES = ("| survey |\n| | type | name | label | save_to |\n| | text | a1_group | Group | |\n"
-         "| | text | species | Species | species |\n| | decimal | height | Height | height |\n"
-         "| entities |\n| | list_name | label |\n| | trees | ${species} |\n")
+REGISTER = (
+    "| survey |\n| | type | name | label | save_to |\n| | text | a1_group | Group | |\n"
+    "| | text | head | Head | head_name |\n| | text | addr | Address | address |\n"
+    "| | text | tel | Phone | phone |\n"
+    "| entities |\n| | list_name | label |\n| | households | concat(${head}, ' - ', ${addr}) |\n"
+)
+TREES = (
+    "| survey |\n| | type | name | label | save_to |\n| | text | a1_group | Group | |\n"
+    "| | text | species | Species | species |\n| | decimal | height | Height | height |\n"
+    "| entities |\n| | list_name | label |\n| | trees | ${species} |\n"
+)
 #: Reads both lists; updates the chosen household's phone and the chosen tree's height.
-FOLLOW_UP = ("| survey |\n| | type | name | label | save_to | calculation |\n| | text | a1_group | Group | | |\n"
-             "| | select_one_from_file households.csv | hh | Household | | |\n"
-             "| | calculate | old_head | | | pulldata('households', 'head_name', 'name', ${hh}) |\n"
-             "| | text | tel | New phone | households#phone | |\n"
-             "| | begin group | t | Tree | | |\n"
-             "| | select_one_from_file trees.csv | tree | Tree | | |\n"
-             "| | decimal | height | Height now | trees#height | |\n"
-             "| | end group | | | | |\n"
-             "| entities |\n| | list_name | entity_id | update_if |\n| | households | ${hh} | ${tel} != '' |\n"
-             "| | trees | ${tree} | |\n")
+FOLLOW_UP = (
+    "| survey |\n| | type | name | label | save_to | calculation |\n| | text | a1_group | Group | | |\n"
+    "| | select_one_from_file households.csv | hh | Household | | |\n"
+    "| | calculate | old_head | | | pulldata('households', 'head_name', 'name', ${hh}) |\n"
+    "| | text | tel | New phone | households#phone | |\n"
+    "| | begin group | t | Tree | | |\n"
+    "| | select_one_from_file trees.csv | tree | Tree | | |\n"
+    "| | decimal | height | Height now | trees#height | |\n"
+    "| | end group | | | | |\n"
+    "| entities |\n| | list_name | entity_id | update_if |\n| | households | ${hh} | ${tel} != '' |\n"
+    "| | trees | ${tree} | |\n"
+)
 
 
 def publish(world, form_id: str, survey: str):
-    draft, loaded = operations.upload(world.ward_a.id, world.admin_a, f"{form_id}.md",
-                                      (survey + SETTINGS.format(form_id=form_id)).encode())
+    draft, loaded = operations.upload(
+        world.ward_a.id, world.admin_a, f"{form_id}.md", (survey + SETTINGS.format(form_id=form_id)).encode()
+    )
     assert draft is not None, [str(e) for e in loaded.errors]
     assert operations.publish(draft, world.admin_a) is None, loaded.missing
     db.session.commit()
@@ -56,8 +64,7 @@ def households(*where):
 
 
 def events(action):
-    return db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == action)
-                              .order_by(AuditEvent.id)).scalars().all()
+    return db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)).scalars().all()
 
 
 @pytest.fixture
@@ -68,17 +75,24 @@ def surveyor_2(app, world, form_a):
 def test_a_households_entity_creates_a_household_in_the_groups_registry_once(surveyor, world):
     publish(world, "register", REGISTER)
     before = len(households())
-    body, response = send(surveyor, "register", {"head": "Đỗ Văn Em", "addr": "Số 5, ngõ 9", "tel": "0912345678"},
-                          world.hh_a1.id)
+    body, response = send(surveyor, "register", {"head": "Đỗ Văn Em", "addr": "Số 5, ngõ 9", "tel": "0912345678"}, world.hh_a1.id)
     assert response.status_code == 201, response.get_json()
     (made,) = households(Household.head_name == "Đỗ Văn Em")
     assert (made.ward_id, made.residential_group_id, made.address, made.phone) == (
-        world.ward_a.id, world.group_a1.id, "Số 5, ngõ 9", "0912345678")
+        world.ward_a.id,
+        world.group_a1.id,
+        "Số 5, ngõ 9",
+        "0912345678",
+    )
     assert made.registered_by_id == world.surveyor_1.id and uuidlib.UUID(made.client_uuid)
     (event,) = events("entity.created")
     submission_id = response.get_json()["submission_id"]
     assert (event.object_type, event.object_id, event.detail["list"], event.detail["submission_id"]) == (
-        "households", str(made.id), "households", submission_id)
+        "households",
+        str(made.id),
+        "households",
+        submission_id,
+    )
     again = surveyor.post("/api/submissions", {**body, "attempt": 2})
     assert again.status_code == 200 and again.get_json()["result"] == "duplicate"
     assert len(households()) == before + 1 and len(events("entity.created")) == 1
@@ -87,10 +101,8 @@ def test_a_households_entity_creates_a_household_in_the_groups_registry_once(sur
 def test_a_household_registered_at_the_door_is_the_entity_not_a_second_one(surveyor, world):
     publish(world, "register", REGISTER)
     before = len(households())
-    door = {"client_uuid": new_uuid(), "residential_group_id": world.group_a1.id, "address": "Số 8",
-            "head_name": "Vũ Thị Gấm"}
-    _body, response = send(surveyor, "register", {"head": "Vũ Thị Gấm", "addr": "Số 8, ngõ 2", "tel": "0987"},
-                           household=door)
+    door = {"client_uuid": new_uuid(), "residential_group_id": world.group_a1.id, "address": "Số 8", "head_name": "Vũ Thị Gấm"}
+    _body, response = send(surveyor, "register", {"head": "Vũ Thị Gấm", "addr": "Số 8, ngõ 2", "tel": "0987"}, household=door)
     assert response.status_code == 201, response.get_json()
     assert len(households()) == before + 1
     (made,) = households(Household.client_uuid == door["client_uuid"])
@@ -104,7 +116,11 @@ def test_a_generic_list_creates_entities_then_a_follow_up_reads_and_updates_them
     assert response.status_code == 201, response.get_json()
     (tree,) = db.session.execute(sa.select(Entity)).scalars().all()
     assert (tree.label, tree.properties, tree.version, tree.residential_group_id) == (
-        "Bàng", {"species": "Bàng", "height": "4.5"}, 1, world.group_a1.id)
+        "Bàng",
+        {"species": "Bàng", "height": "4.5"},
+        1,
+        world.group_a1.id,
+    )
     assert tree.created_by_submission_id == response.get_json()["submission_id"]
     assert db.session.get(EntityList, tree.entity_list_id).ward_id == world.ward_a.id
 
@@ -117,8 +133,9 @@ def test_a_generic_list_creates_entities_then_a_follow_up_reads_and_updates_them
     # a tree made in group TDP01 is not the other team's (TDP02)
     assert surveyor_2.get("/api/forms/follow/1").get_json()["choices"]["trees.csv"] == []
 
-    _body, response = send(surveyor, "follow", {"hh": str(world.hh_a1.id), "tel": "0900111222", "tree": tree.uuid,
-                                                "height": 6}, world.hh_a1.id)
+    _body, response = send(
+        surveyor, "follow", {"hh": str(world.hh_a1.id), "tel": "0900111222", "tree": tree.uuid, "height": 6}, world.hh_a1.id
+    )
     assert response.status_code == 201, response.get_json()
     db.session.expire_all()
     tree = db.session.get(Entity, tree.id)
@@ -126,7 +143,9 @@ def test_a_generic_list_creates_entities_then_a_follow_up_reads_and_updates_them
     assert tree.updated_by_submission_id == response.get_json()["submission_id"]
     assert db.session.get(Household, world.hh_a1.id).phone == "0900111222"
     assert {(e.object_type, e.object_id) for e in events("entity.updated")} == {
-        ("households", str(world.hh_a1.id)), ("entities", str(tree.id))}
+        ("households", str(world.hh_a1.id)),
+        ("entities", str(tree.id)),
+    }
 
 
 def test_a_follow_up_form_gets_the_households_the_user_may_see(app, surveyor, world):
@@ -136,8 +155,7 @@ def test_a_follow_up_form_gets_the_households_the_user_may_see(app, surveyor, wo
     def names(username):
         client = ApiClient(app.test_client(), username)
         response = client.get("/api/forms/follow/1")
-        return response.status_code, [c["name"] for c in (response.get_json().get("choices") or {}).get(
-            "households.csv", [])]
+        return response.status_code, [c["name"] for c in (response.get_json().get("choices") or {}).get("households.csv", [])]
 
     ward_a = [str(h.id) for h in households(Household.ward_id == world.ward_a.id)]
     assert names("surveyor_1") == (200, [str(world.hh_a1.id)])  # team 1 covers TDP01 only
@@ -189,9 +207,11 @@ def test_the_validation_report_names_the_lists_the_form_reads_and_writes(app, wo
 
 
 def test_an_update_of_a_household_outside_the_senders_groups_is_skipped_and_audited(surveyor, world):
-    hidden = ("| survey |\n| | type | name | label | save_to |\n| | text | a1_group | Group | |\n"
-              "| | text | which | Household id | |\n| | text | tel | Phone | phone |\n"
-              "| entities |\n| | list_name | entity_id |\n| | households | ${which} |\n")
+    hidden = (
+        "| survey |\n| | type | name | label | save_to |\n| | text | a1_group | Group | |\n"
+        "| | text | which | Household id | |\n| | text | tel | Phone | phone |\n"
+        "| entities |\n| | list_name | entity_id |\n| | households | ${which} |\n"
+    )
     publish(world, "by_id", hidden)
     phone_before = world.hh_a2.phone
     _body, response = send(surveyor, "by_id", {"which": str(world.hh_a2.id), "tel": "0999"}, world.hh_a1.id)
@@ -217,10 +237,17 @@ def test_a_residents_self_survey_changes_no_list(app, world, form_a):
     page = resident.get(f"/self/{token}").get_data(as_text=True)
     csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
     before = len(households())
-    for form_id, answers in (("register", {"head": "Ai Đó", "addr": "Số 1", "tel": "0900"}),
-                             ("trees", {"species": "Bàng", "height": 2})):
-        body = {"uuid": new_uuid(), "form_id": form_id, "form_version": "1",
-                "answers": {"a1_group": "TDP01", **answers}, "finished_at": "2025-08-20T12:09:00+07:00"}
+    for form_id, answers in (
+        ("register", {"head": "Ai Đó", "addr": "Số 1", "tel": "0900"}),
+        ("trees", {"species": "Bàng", "height": 2}),
+    ):
+        body = {
+            "uuid": new_uuid(),
+            "form_id": form_id,
+            "form_version": "1",
+            "answers": {"a1_group": "TDP01", **answers},
+            "finished_at": "2025-08-20T12:09:00+07:00",
+        }
         response = resident.post(f"/api/self/{token}/submissions", json=body, headers={"X-CSRFToken": csrf})
         assert response.status_code == 201, response.get_json()
     assert len(households()) == before and db.session.execute(sa.select(Entity)).scalars().all() == []

@@ -1,5 +1,6 @@
 """The phone's form logic (JS, under Node) and the server's validation agree on the real household form:
 what the phone finalizes passes the server, and what it flags the server flags too."""
+
 import copy
 import json
 import subprocess
@@ -17,29 +18,69 @@ TODAY = date.today()
 
 
 def adult(name, born, **extra):
-    member = {"b0_name": name, "b0_respondent": "self", "b1_birth_year": born, "b2_sex": "female",
-              "b3_occupation": "retired", "b6_phone": "smartphone", "b7_computer": "no", "b8_internet": "never",
-              "v1_vneid": "level2", "v2_vneid_use": "self", "v3_public_services": "helped", "v4_cashless": "yes",
-              "v5_scam": "no", "l1_topics": ["m3"], "l2_time": ["weekend"], "l3_place": "community_house",
-              "l4_format": "small_group"}
-    member.update({f"b4_{d}": "none" for d in ("seeing", "hearing", "walking", "remembering", "selfcare",
-                                               "communicating")})
+    member = {
+        "b0_name": name,
+        "b0_respondent": "self",
+        "b1_birth_year": born,
+        "b2_sex": "female",
+        "b3_occupation": "retired",
+        "b6_phone": "smartphone",
+        "b7_computer": "no",
+        "b8_internet": "never",
+        "v1_vneid": "level2",
+        "v2_vneid_use": "self",
+        "v3_public_services": "helped",
+        "v4_cashless": "yes",
+        "v5_scam": "no",
+        "l1_topics": ["m3"],
+        "l2_time": ["weekend"],
+        "l3_place": "community_house",
+        "l4_format": "small_group",
+    }
+    member.update({f"b4_{d}": "none" for d in ("seeing", "hearing", "walking", "remembering", "selfcare", "communicating")})
     member.update(extra)
     return member
 
 
-SKILLS = {s: "yes" for s in ("s1_search", "s2_verify", "s3_videocall", "s4_attach", "s5_groups", "s6_copy",
-                             "s7_create", "s10_install", "s11_connect", "s12_shop", "s13_learn", "s14_security",
-                             "s15_privacy")}
-HOUSEHOLD = {"a1_group": "TDP01", "a2_address": "Số 1", "a3_head_name": "Lê Văn A", "a5_members": 2,
-             "a6_internet": "yes", "a7_connection": ["fibre_wifi"], "a8_devices": ["smartphone"], "a9_poor": "no",
-             "a10_home_support": "no"}
+SKILLS = {
+    s: "yes"
+    for s in (
+        "s1_search",
+        "s2_verify",
+        "s3_videocall",
+        "s4_attach",
+        "s5_groups",
+        "s6_copy",
+        "s7_create",
+        "s10_install",
+        "s11_connect",
+        "s12_shop",
+        "s13_learn",
+        "s14_security",
+        "s15_privacy",
+    )
+}
+HOUSEHOLD = {
+    "a1_group": "TDP01",
+    "a2_address": "Số 1",
+    "a3_head_name": "Lê Văn A",
+    "a5_members": 2,
+    "a6_internet": "yes",
+    "a7_connection": ["fibre_wifi"],
+    "a8_devices": ["smartphone"],
+    "a9_poor": "no",
+    "a10_home_support": "no",
+}
 
 
 def cases():
-    full = {**HOUSEHOLD, "members": [adult("An", TODAY.year - 70),
-                                     adult("Bình", TODAY.year - 20, b8_internet="daily", b7_computer="yes",
-                                           s8_spreadsheet="no", s9_code="no", **SKILLS)]}
+    full = {
+        **HOUSEHOLD,
+        "members": [
+            adult("An", TODAY.year - 70),
+            adult("Bình", TODAY.year - 20, b8_internet="daily", b7_computer="yes", s8_spreadsheet="no", s9_code="no", **SKILLS),
+        ],
+    }
     stale = copy.deepcopy(full)  # answers left behind by changed minds must not be sent
     stale.update(a6_internet="no", a6b_why_not=["cost"])
     stale["members"][0].update(s1_search="yes", v1_vneid="none", l1_topics=["none"])
@@ -57,10 +98,14 @@ def form():
 
 
 def run_phone(schema_json, raw_cases, last_saved=None, today=None):
-    done = subprocess.run(["node", "--experimental-default-type=module", str(SCRIPT)],
-                          input=json.dumps({"schema": schema_json, "cases": raw_cases, "last_saved": last_saved,
-                                            "today": today}),
-                          capture_output=True, text=True, check=True, timeout=60)
+    done = subprocess.run(
+        ["node", "--experimental-default-type=module", str(SCRIPT)],
+        input=json.dumps({"schema": schema_json, "cases": raw_cases, "last_saved": last_saved, "today": today}),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     return json.loads(done.stdout)
 
 
@@ -83,10 +128,9 @@ def test_the_phone_reads_its_last_saved_record(app):
     assert loaded.ok, [str(e) for e in loaded.errors]
     with app.test_request_context():
         schema_json = client_json(loaded.schema, "vi")
-    first, = run_phone(schema_json, [{"village": "Đông Hải"}])
+    (first,) = run_phone(schema_json, [{"village": "Đông Hải"}])
     assert first["answers"]["same_village"] == "no" and "previous" not in first["answers"]
-    again, other = run_phone(schema_json, [{"village": "Đông Hải"}, {"village": "Tây Hải"}],
-                             last_saved={"village": "Đông Hải"})
+    again, other = run_phone(schema_json, [{"village": "Đông Hải"}, {"village": "Tây Hải"}], last_saved={"village": "Đông Hải"})
     assert (again["answers"]["same_village"], again["answers"]["previous"]) == ("yes", "Đông Hải")
     assert other["answers"]["same_village"] == "no"
 
@@ -95,15 +139,17 @@ def test_a_record_fixed_later_keeps_the_day_it_was_filled_in(app):
     """A record sent back and fixed a year on: today() (and so every age) is the interview's day."""
     from survey_app.formdefs.parser import load_form
 
-    text = ("| survey |\n| | type | name | label | calculation |\n| | integer | born | Born | |\n"
-            "| | calculate | age | | int(format-date(today(), '%Y')) - ${born} |\n"
-            "| settings |\n| | form_id | version |\n| | fixed_later | 1 |\n")
+    text = (
+        "| survey |\n| | type | name | label | calculation |\n| | integer | born | Born | |\n"
+        "| | calculate | age | | int(format-date(today(), '%Y')) - ${born} |\n"
+        "| settings |\n| | form_id | version |\n| | fixed_later | 1 |\n"
+    )
     loaded = load_form(text.encode(), "fixed_later.md")
     assert loaded.ok, [str(e) for e in loaded.errors]
     with app.test_request_context():
         schema_json = client_json(loaded.schema, "vi")
-    then, = run_phone(schema_json, [{"born": 1970}], today="2025-08-20")
-    now, = run_phone(schema_json, [{"born": 1970}])
+    (then,) = run_phone(schema_json, [{"born": 1970}], today="2025-08-20")
+    (now,) = run_phone(schema_json, [{"born": 1970}])
     assert then["answers"]["age"] == 55 and now["answers"]["age"] == date.today().year - 1970
 
 
@@ -115,16 +161,16 @@ def test_phone_and_server_agree(app, form):
     for raw, result in zip(raw_cases, results):
         sent = result["answers"]
         server = validate(form.schema, sent, "en", today=TODAY)
-        assert {(e["field"], e["index"], e["code"]) for e in server} == \
-            {(p["field"], p["index"], p["code"]) for p in result["problems"]}, raw
+        assert {(e["field"], e["index"], e["code"]) for e in server} == {
+            (p["field"], p["index"], p["code"]) for p in result["problems"]
+        }, raw
         assert sent == complete(form.schema, sent, today=TODAY)  # calculations and relevance as the server has them
     full, stale, missing, wrong = results
     assert full["problems"] == [] and full["answers"]["members"][1]["age_group"] == "15_24"
     assert stale["problems"] == [] and "a7_connection" not in stale["answers"]
     assert "s1_search" not in stale["answers"]["members"][0] and "v2_vneid_use" not in stale["answers"]["members"][0]
     assert {(p["field"], p["index"]) for p in missing["problems"]} == {("a9_poor", None), ("s3_videocall", 1)}
-    assert {p["field"] for p in wrong["problems"]} == {"a5_members", "a8_devices", "a4_phone", "b1_birth_year",
-                                                      "l1_topics"}
+    assert {p["field"] for p in wrong["problems"]} == {"a5_members", "a8_devices", "a4_phone", "b1_birth_year", "l1_topics"}
 
 
 PATHS_FORM = """| survey |
@@ -175,10 +221,18 @@ STRUCTURE = Path(__file__).resolve().parents[1] / "formdefs" / "examples" / "nes
 
 
 def structure_cases():
-    full = {"a1_group": "TDP01", "village": "Đông Hải", "plots": 2, "remark": "Đất tốt",
-            "person": [{"pname": "An", "works": "yes", "job": [{"jname": "Dạy học", "jhours": 20}]},
-                       {"pname": "Bình", "works": "no"}],
-            "plot": [{"crop": "lúa"}, {"crop": "ngô"}], "meal": [{"eaters": 4}, {"eaters": 5}]}
+    full = {
+        "a1_group": "TDP01",
+        "village": "Đông Hải",
+        "plots": 2,
+        "remark": "Đất tốt",
+        "person": [
+            {"pname": "An", "works": "yes", "job": [{"jname": "Dạy học", "jhours": 20}]},
+            {"pname": "Bình", "works": "no"},
+        ],
+        "plot": [{"crop": "lúa"}, {"crop": "ngô"}],
+        "meal": [{"eaters": 4}, {"eaters": 5}],
+    }
     changed = copy.deepcopy(full)  # minds changed: Bình's jobs no longer apply, one plot fewer, a nested error
     changed.update(plots=1)
     changed["person"][1]["job"] = [{"jname": "Lái xe", "jhours": 40}]
@@ -199,14 +253,17 @@ def test_phone_and_server_agree_on_nested_repeats_and_counts(app):
     for result in results:
         sent = result["answers"]
         server = validate(schema, sent, "en", today=TODAY)
-        assert {(e["field"], e["index"], tuple(e.get("path") or ()), e["code"]) for e in server} == \
-            {(p["field"], p["index"], tuple(p["path"] or ()), p["code"]) for p in result["problems"]}
+        assert {(e["field"], e["index"], tuple(e.get("path") or ()), e["code"]) for e in server} == {
+            (p["field"], p["index"], tuple(p["path"] or ()), p["code"]) for p in result["problems"]
+        }
         assert sent == complete(schema, sent, today=TODAY)
     full, changed, no_plots = results
     assert full["problems"] == [] and full["answers"]["person"][0]["job"][0]["jlabel"] == "An: Dạy học"
     assert "job" not in changed["answers"]["person"][1]  # the nested repeat no longer applies: not sent
     assert {(p["field"], tuple(p["path"] or ()), p["code"]) for p in changed["problems"]} == {
-        ("jhours", (0, 1), "constraint"), ("plot", (), "constraint")}
+        ("jhours", (0, 1), "constraint"),
+        ("plot", (), "constraint"),
+    }
     assert "remark" not in no_plots["answers"]  # the group that needs plots no longer applies
 
 
@@ -219,9 +276,14 @@ def test_the_phone_fits_entries_to_the_repeat_count(app):
     raw_cases = structure_cases()
     raw_cases[0]["plots"] = 3  # one entry more is wanted
     del raw_cases[2]["meal"]  # a loop gets an entry per choice
-    done = subprocess.run(["node", "--experimental-default-type=module", str(SCRIPT)],
-                          input=json.dumps({"schema": schema_json, "cases": raw_cases, "fit": True}),
-                          capture_output=True, text=True, check=True, timeout=60)
+    done = subprocess.run(
+        ["node", "--experimental-default-type=module", str(SCRIPT)],
+        input=json.dumps({"schema": schema_json, "cases": raw_cases, "fit": True}),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     more, fewer, none = json.loads(done.stdout)
     assert more["fitted"] and more["raw"]["plot"] == [{"crop": "lúa"}, {"crop": "ngô"}, {}]
     assert {(p["field"], tuple(p["path"] or ())) for p in more["problems"]} == {("crop", (2,))}
@@ -232,9 +294,14 @@ def test_the_phone_fits_entries_to_the_repeat_count(app):
 
 
 def run_flow(schema_json, raw, walks):
-    done = subprocess.run(["node", "--experimental-default-type=module", str(SCRIPT.with_name("formflow_cases.mjs"))],
-                          input=json.dumps({"schema": schema_json, "raw": raw, "walks": walks}), capture_output=True,
-                          text=True, check=True, timeout=60)
+    done = subprocess.run(
+        ["node", "--experimental-default-type=module", str(SCRIPT.with_name("formflow_cases.mjs"))],
+        input=json.dumps({"schema": schema_json, "raw": raw, "walks": walks}),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     return json.loads(done.stdout)
 
 
@@ -245,12 +312,29 @@ def test_the_screens_of_nested_and_counted_repeats_come_in_form_order(app):
         schema_json = client_json(load_form(STRUCTURE).schema, "vi")
     raw = structure_cases()[0]
     raw["person"][1]["works"] = "no"
-    sections = ["h", "h1", "person:0~p0", "person:0~p1", "person:0~job:0~p0", "person:1~p0", "h2", "plot:1~p0", "h3",
-                "h4", "r", "person:7~p0", "h99"]
+    sections = [
+        "h",
+        "h1",
+        "person:0~p0",
+        "person:0~p1",
+        "person:0~job:0~p0",
+        "person:1~p0",
+        "h2",
+        "plot:1~p0",
+        "h3",
+        "h4",
+        "r",
+        "person:7~p0",
+        "h99",
+    ]
     result = run_flow(schema_json, raw, sections)
-    assert result["pages"] == {"": ["q:a1_group,village,plots", "l:person", "l:plot", "q:remark", "l:meal"],
-                               "person": ["q:pname,works", "l:job"], "job": ["q:jname,jhours,jlabel"],
-                               "plot": ["q:crop"], "meal": ["q:eaters"]}
+    assert result["pages"] == {
+        "": ["q:a1_group,village,plots", "l:person", "l:plot", "q:remark", "l:meal"],
+        "person": ["q:pname,works", "l:job"],
+        "job": ["q:jname,jhours,jlabel"],
+        "plot": ["q:crop"],
+        "meal": ["q:eaters"],
+    }
     walks = {w["section"]: (w["at"], w["next"], w["back"]) for w in result["walks"]}
     assert walks["h"] == ("h", "h1", None)
     assert walks["h1"] == ("h1", "h2", "h")
@@ -274,7 +358,12 @@ def test_the_household_forms_sections_keep_their_names(app, form):
     result = run_flow(schema_json, raw, ["h", "m", "m1", "r", "m9"])
     assert result["pages"][""][-1] == "l:members" and len(result["pages"]["members"]) == 1
     assert [(w["at"], w["next"], w["back"]) for w in result["walks"]] == [
-        ("h", "m", None), ("m", "r", "h"), ("m1", "m", "m"), ("r", None, "m"), ("m", "r", "h")]
+        ("h", "m", None),
+        ("m", "r", "h"),
+        ("m1", "m", "m"),
+        ("r", None, "m"),
+        ("m", "r", "h"),
+    ]
 
 
 TRIGGER_FORM = """| survey |
@@ -322,8 +411,9 @@ def test_a_trigger_sets_a_value_once_per_change_on_the_phone_and_the_server_keep
         schema_json = client_json(loaded.schema, "vi")
     script = tmp_path / "fire.mjs"
     script.write_text(FIRE % (Path(__file__).resolve().parents[2] / "static/js/phone/formlogic.js").as_uri())
-    done = subprocess.run(["node", str(script)], input=json.dumps({"schema": schema_json}), capture_output=True,
-                          text=True, check=True, timeout=60)
+    done = subprocess.run(
+        ["node", str(script)], input=json.dumps({"schema": schema_json}), capture_output=True, text=True, check=True, timeout=60
+    )
     empty, first, raw, typed, again = json.loads(done.stdout)
     assert empty == ["note_visits", "changed_at"] and first == ["note_visits", "changed_at"]
     assert raw == {"visits": 2, "note_visits": "visits: 2", "changed_at": "at 2"}

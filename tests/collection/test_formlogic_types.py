@@ -1,5 +1,6 @@
 """The leaf question types on the phone (JS under Node) against the server, on tests/formdefs/examples/question_types.md:
 the phone flags what the server flags, records metadata and defaults by itself, and shuffles choices per record."""
+
 import json
 import subprocess
 from datetime import date, datetime, timezone
@@ -39,8 +40,9 @@ def test_phone_and_server_agree_on_every_type(schema_json):
         for problem in result["problems"]:  # the form's own messages go to the phone in every language
             if isinstance(problem["message"], dict):
                 problem["message"] = problem["message"]["en"]
-        assert {(e["field"], e["code"], e["message"]) for e in server} == \
-            {(p["field"], p["code"], p["message"]) for p in result["problems"]}, raw
+        assert {(e["field"], e["code"], e["message"]) for e in server} == {
+            (p["field"], p["code"], p["message"]) for p in result["problems"]
+        }, raw
     full, scale, rank, missing, constraint = results
     assert full["problems"] == [] and full["answers"] == complete(schema, full["answers"], today=date.today())
     ended = datetime.fromisoformat(full["answers"]["ended"].replace("Z", "+00:00"))
@@ -48,22 +50,36 @@ def test_phone_and_server_agree_on_every_type(schema_json):
     assert {p["field"]: p["code"] for p in scale["problems"]} == {"score": "constraint", "level": "constraint"}
     assert {p["field"]: p["code"] for p in rank["problems"]} == {"priorities": "type", "code": "constraint"}
     assert {p["field"]: p["message"] for p in missing["problems"]} == {
-        "code": "Scan or type the code", "consent": "An answer is required.", "score": "Pick a score"}
+        "code": "Scan or type the code",
+        "consent": "An answer is required.",
+        "score": "Pick a score",
+    }
     assert {p["field"] for p in constraint["problems"]} == {"next_score", "stars"}
 
 
 def run_cases(data, env):
-    done = subprocess.run(["node", "--experimental-default-type=module", str(CASES)],
-                          input=json.dumps({"schema": data, "env": env}), capture_output=True, text=True,
-                          check=True, timeout=60)
+    done = subprocess.run(
+        ["node", "--experimental-default-type=module", str(CASES)],
+        input=json.dumps({"schema": data, "env": env}),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     return json.loads(done.stdout)
 
 
 def test_metadata_hidden_defaults_and_shuffles_on_the_phone(schema_json):
     _schema, data = schema_json
     out = run_cases(data, {"username": "surveyor_1", "deviceid": "survey_app:0a1b", "now": "2025-06-15T02:00:00Z"})
-    assert out["setUp"] == {"started": "2025-06-15T02:00:00.000Z", "ended": "2025-06-15T02:00:00.000Z",
-                            "day": "2025-06-15", "device": "survey_app:0a1b", "user": "surveyor_1", "source": "door"}
+    assert out["setUp"] == {
+        "started": "2025-06-15T02:00:00.000Z",
+        "ended": "2025-06-15T02:00:00.000Z",
+        "day": "2025-06-15",
+        "device": "survey_app:0a1b",
+        "user": "surveyor_1",
+        "source": "door",
+    }
     assert out["setUpTwice"] == "changed" and out["seedKept"]  # set up once per record, never again
     assert out["defaults"]["next_score"] == 5  # ${score} + 1, evaluated when first shown
     assert out["defaults"]["visit_day"] == date.today().isoformat() and out["defaults"]["city"] == "Hà Nội"

@@ -1,5 +1,6 @@
 """Files sent with submissions: named by the answers, sent one by one, idempotent by hash, within a size
 limit, only by the team that sent the record; the review page shows them and the export zips them."""
+
 from __future__ import annotations
 
 import copy
@@ -27,8 +28,15 @@ VOICE = b"ID3" + b"the head's voice" * 40
 def media_schema() -> dict:
     schema = copy.deepcopy(SCHEMA)
     schema["version"] = VERSION
-    schema["fields"].insert(2, {"name": "a_photo", "type": "image", "label": {"vi": "Ảnh nhà", "en": "House photo"},
-                                "parameters": {"max-pixels": "1024"}})
+    schema["fields"].insert(
+        2,
+        {
+            "name": "a_photo",
+            "type": "image",
+            "label": {"vi": "Ảnh nhà", "en": "House photo"},
+            "parameters": {"max-pixels": "1024"},
+        },
+    )
     schema["fields"][-1]["children"].append({"name": "b_voice", "type": "audio", "label": {"vi": "Giọng", "en": "Voice"}})
     return FormSchema.from_dict(schema).to_dict()
 
@@ -45,14 +53,20 @@ def media_form(world, form_a, monkeypatch):
 
 
 def media_record(household_id):
-    members = [{"b0_name": "Nguyễn Văn An", "b1_birth_year": 1971, "b2_sex": "male", "age": 54, "b_voice": "1733.mp3"},
-               {"b0_name": "Thành viên 2", "b1_birth_year": 1972, "b2_sex": "female", "age": 53}]
+    members = [
+        {"b0_name": "Nguyễn Văn An", "b1_birth_year": 1971, "b2_sex": "male", "age": 54, "b_voice": "1733.mp3"},
+        {"b0_name": "Thành viên 2", "b1_birth_year": 1972, "b2_sex": "female", "age": 53},
+    ]
     return record(household_id, form_version=VERSION, answers=answers(members=members, a_photo="1732.jpg"))
 
 
 def send_file(client: ApiClient, submission_id, name, data, content_type="image/jpeg", **headers):
-    return client.client.post(f"/api/submissions/{submission_id}/files/{name}", data=data, content_type=content_type,
-                              headers={"X-CSRFToken": client.token, **headers})
+    return client.client.post(
+        f"/api/submissions/{submission_id}/files/{name}",
+        data=data,
+        content_type=content_type,
+        headers={"X-CSRFToken": client.token, **headers},
+    )
 
 
 def test_a_record_waits_for_its_files_then_is_complete(surveyor, world, media_form, app):
@@ -67,8 +81,12 @@ def test_a_record_waits_for_its_files_then_is_complete(surveyor, world, media_fo
     again = surveyor.post("/api/submissions", {**media_record(world.hh_a1.id), "uuid": receipt["uuid"]})
     assert again.status_code == 409 or again.get_json()["missing_files"] == ["1733.mp3"]
     second = send_file(surveyor, submission_id, "1733.mp3", VOICE, content_type="audio/mpeg")
-    assert second.status_code == 201 and second.get_json() == {"result": "stored", "name": "1733.mp3",
-                                                               "missing_files": [], "complete": True}
+    assert second.status_code == 201 and second.get_json() == {
+        "result": "stored",
+        "name": "1733.mp3",
+        "missing_files": [],
+        "complete": True,
+    }
     db.session.expire_all()
     rows = {row.name: row for row in db.session.scalars(sa.select(SubmissionFile))}
     assert rows["1732.jpg"].sha256 == hashlib.sha256(PHOTO).hexdigest() and rows["1732.jpg"].size == len(PHOTO)
@@ -118,8 +136,12 @@ def test_only_the_team_that_sent_the_record_sends_its_files(app, surveyor, world
         assert send_file(other_ward, receipt["submission_id"], "1732.jpg", PHOTO).status_code == 403
     no_token = app.test_client()
     login(no_token, "surveyor_1")
-    assert no_token.post(f"/api/submissions/{receipt['submission_id']}/files/1732.jpg", data=PHOTO,
-                         content_type="image/jpeg").status_code == 400  # CSRF
+    assert (
+        no_token.post(
+            f"/api/submissions/{receipt['submission_id']}/files/1732.jpg", data=PHOTO, content_type="image/jpeg"
+        ).status_code
+        == 400
+    )  # CSRF
     assert media.missing_of(receipt["submission_id"]) == ["1732.jpg", "1733.mp3"]
 
 
@@ -201,8 +223,16 @@ def test_the_export_page_offers_the_zip_of_files(app, surveyor, world, media_for
     from tests.conftest import csrf_token
 
     page = admin.get("/exports").get_data(as_text=True)
-    response = admin.post("/exports", data={"csrf_token": csrf_token(page), "ward": world.ward_a.id, "format": "xlsx",
-                                            "groups": [world.group_a1.id, world.group_a2.id], "lang": "vi"})
+    response = admin.post(
+        "/exports",
+        data={
+            "csrf_token": csrf_token(page),
+            "ward": world.ward_a.id,
+            "format": "xlsx",
+            "groups": [world.group_a1.id, world.group_a2.id],
+            "lang": "vi",
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     job_url = response.headers["Location"]
     job_id = job_url.rstrip("/").split("/")[-1]
@@ -223,7 +253,7 @@ def test_the_command_line_export_writes_the_zip_of_files_beside_the_workbook(app
     result = app.test_cli_runner().invoke(args=["export", "--ward", world.ward_a.code, "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     workbook, photos = result.output.split()[:2]
-    assert workbook.endswith(".xlsx") and photos == workbook[:-len(".xlsx")] + "-media.zip"
+    assert workbook.endswith(".xlsx") and photos == workbook[: -len(".xlsx")] + "-media.zip"
     with zipfile.ZipFile(photos) as archive:
         assert archive.namelist() == [f"{receipt['submission_id']}/1733.mp3"] and archive.read(archive.namelist()[0]) == VOICE
 
@@ -249,7 +279,12 @@ def test_files_in_nested_repeats_are_expected_too():
 
     loaded = load_form(NESTED_PHOTOS.encode(), "nested_photos.md")
     assert loaded.ok, [str(e) for e in loaded.errors]
-    answers = {"house": "1.jpg", "person": [{"pname": "An", "doc": [{"scan": "2.jpg"}, {"scan": "3.jpg"}]},
-                                            {"pname": "Bình", "doc": [{"scan": "4.jpg"}]}, {"pname": "Chi"}]}
-    assert named_files(loaded.schema, answers) == [
-        ("house", "1.jpg"), ("scan", "2.jpg"), ("scan", "3.jpg"), ("scan", "4.jpg")]
+    answers = {
+        "house": "1.jpg",
+        "person": [
+            {"pname": "An", "doc": [{"scan": "2.jpg"}, {"scan": "3.jpg"}]},
+            {"pname": "Bình", "doc": [{"scan": "4.jpg"}]},
+            {"pname": "Chi"},
+        ],
+    }
+    assert named_files(loaded.schema, answers) == [("house", "1.jpg"), ("scan", "2.jpg"), ("scan", "3.jpg"), ("scan", "4.jpg")]

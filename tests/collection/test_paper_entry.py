@@ -1,4 +1,5 @@
 """Paper questionnaires keyed in afterwards: the same store path as a phone's record, marked as paper."""
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,14 @@ def leader(app, world, form_a):
 
 
 def body(world, **changes) -> dict:
-    sent = {"uuid": new_uuid(), "household_id": world.hh_a1.id, "surveyor_id": world.surveyor_1.id,
-            "day": (local_today() - timedelta(days=2)).isoformat(), "form_version": VERSION, "answers": answers()}
+    sent = {
+        "uuid": new_uuid(),
+        "household_id": world.hh_a1.id,
+        "surveyor_id": world.surveyor_1.id,
+        "day": (local_today() - timedelta(days=2)).isoformat(),
+        "form_version": VERSION,
+        "answers": answers(),
+    }
     sent.update(changes)
     return sent
 
@@ -78,8 +85,9 @@ def test_the_chooser_lists_the_teams_groups_and_opens_the_form_prefilled(world, 
     assert world.hh_a1.address in page and world.surveyor_1.full_name in page
     assert world.surveyor_2.full_name not in page  # another team's surveyor
     day = (local_today() - timedelta(days=1)).isoformat()
-    response = leader.get(f"/paper/form?group={world.group_a1.id}&household={world.hh_a1.id}"
-                          f"&surveyor={world.surveyor_1.id}&day={day}")
+    response = leader.get(
+        f"/paper/form?group={world.group_a1.id}&household={world.hh_a1.id}&surveyor={world.surveyor_1.id}&day={day}"
+    )
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     prefilled = json.loads(re.search(r"data-answers='([^']*)'", html).group(1).replace("&#34;", '"'))
@@ -87,15 +95,18 @@ def test_the_chooser_lists_the_teams_groups_and_opens_the_form_prefilled(world, 
     assert re.search(r'data-uuid="[0-9a-f-]{36}"', html) and f'data-day="{day}"' in html
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"household_id": 999999}, "Hộ này không có trong danh sách của phường"),
-    ({"household_id": "hh"}, "Hộ này không có trong danh sách của phường"),
-    ({"day": (local_today() + timedelta(days=1)).isoformat()}, "Ngày phỏng vấn không thể sau hôm nay"),
-    ({"day": "31/02/2025"}, "Ngày phỏng vấn không hợp lệ"),
-    ({"day": ""}, "Hãy ghi ngày phỏng vấn"),
-    ({"surveyor_id": 999999}, "Hãy chọn khảo sát viên đã phỏng vấn"),
-    ({"uuid": "x"}, "UUID"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"household_id": 999999}, "Hộ này không có trong danh sách của phường"),
+        ({"household_id": "hh"}, "Hộ này không có trong danh sách của phường"),
+        ({"day": (local_today() + timedelta(days=1)).isoformat()}, "Ngày phỏng vấn không thể sau hôm nay"),
+        ({"day": "31/02/2025"}, "Ngày phỏng vấn không hợp lệ"),
+        ({"day": ""}, "Hãy ghi ngày phỏng vấn"),
+        ({"surveyor_id": 999999}, "Hãy chọn khảo sát viên đã phỏng vấn"),
+        ({"uuid": "x"}, "UUID"),
+    ],
+)
 def test_bad_input_gets_a_clear_message_and_stores_nothing(world, leader, changes, message):
     response = leader.post(SUBMIT, body(world, **changes))
     assert response.status_code == 400
@@ -116,8 +127,9 @@ def test_other_teams_and_other_wards_are_refused_in_words(world, leader):
     page = leader.get(f"/paper?group={world.group_a2.id}")
     assert page.status_code == 422 and "không được giao cho tổ của bạn" in page.get_data(as_text=True)
     future = (local_today() + timedelta(days=3)).isoformat()
-    page = leader.get(f"/paper/form?group={world.group_a1.id}&household={world.hh_a1.id}"
-                      f"&surveyor={world.surveyor_1.id}&day={future}")
+    page = leader.get(
+        f"/paper/form?group={world.group_a1.id}&household={world.hh_a1.id}&surveyor={world.surveyor_1.id}&day={future}"
+    )
     assert page.status_code == 422 and "Ngày phỏng vấn không thể sau hôm nay" in page.get_data(as_text=True)
     assert db.session.execute(sa.select(sa.func.count(Submission.id))).scalar() == 0
 
@@ -157,10 +169,18 @@ def test_city_roles_cannot_key_in(app, world, form_a):
 
 
 def test_a_team_leader_cannot_take_over_another_teams_record_by_its_uuid(world, leader):
-    row = QuarantinedSubmission(uuid=new_uuid(), ward_id=world.ward_a.id, residential_group_id=world.group_a2.id,
-                                surveyor_id=world.surveyor_2.id, survey_team_id=world.team_2.id,
-                                form_id="household_survey", form_version=VERSION, payload={"uuid": "x"}, errors=[],
-                                content_hash="0" * 64)
+    row = QuarantinedSubmission(
+        uuid=new_uuid(),
+        ward_id=world.ward_a.id,
+        residential_group_id=world.group_a2.id,
+        surveyor_id=world.surveyor_2.id,
+        survey_team_id=world.team_2.id,
+        form_id="household_survey",
+        form_version=VERSION,
+        payload={"uuid": "x"},
+        errors=[],
+        content_hash="0" * 64,
+    )
     db.session.add(row)
     db.session.commit()
     response = leader.post(SUBMIT, body(world, uuid=row.uuid))
@@ -172,8 +192,9 @@ def test_a_team_leader_cannot_take_over_another_teams_record_by_its_uuid(world, 
 
 def test_a_ward_admin_keys_in_for_any_team_of_the_ward(app, world, form_a):
     admin = ApiClient(app.test_client(), "admin_a")
-    response = admin.post(SUBMIT, body(world, household_id=world.hh_a2.id, surveyor_id=world.surveyor_2.id,
-                                       answers=answers("TDP02")))
+    response = admin.post(
+        SUBMIT, body(world, household_id=world.hh_a2.id, surveyor_id=world.surveyor_2.id, answers=answers("TDP02"))
+    )
     assert response.status_code == 201, response.get_json()
     db.session.expire_all()
     submission = db.session.execute(sa.select(Submission)).scalar_one()

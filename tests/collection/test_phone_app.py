@@ -1,4 +1,5 @@
 """The phone app's page, service worker and the JSON it caches for a day offline."""
+
 import json
 import re
 
@@ -18,8 +19,15 @@ def test_bootstrap_lists_only_my_teams_groups_and_the_current_form(surveyor, wor
 
 
 def test_household_list_has_the_roster_and_stays_in_the_team(surveyor, world):
-    db.session.add(Household(ward_id=world.ward_a.id, residential_group_id=world.group_a1.id, address="Số 1",
-                             head_name="Hộ Mới", client_uuid="3f1c6a2e-2b5e-4d7e-9a55-0c1f6f1f2a10"))
+    db.session.add(
+        Household(
+            ward_id=world.ward_a.id,
+            residential_group_id=world.group_a1.id,
+            address="Số 1",
+            head_name="Hộ Mới",
+            client_uuid="3f1c6a2e-2b5e-4d7e-9a55-0c1f6f1f2a10",
+        )
+    )
     db.session.commit()
     body = surveyor.get(f"/api/phone/groups/{world.group_a1.id}/households").get_json()
     assert body["group"]["code"] == "TDP01"

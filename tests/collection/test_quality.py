@@ -1,5 +1,6 @@
 """Data-quality checks (collection/quality.py) on crafted submissions: each flag raised where it should
 be and nowhere else, thresholds applied as the ward sets them, shown in review and per surveyor."""
+
 import hashlib
 import json
 import uuid
@@ -20,20 +21,33 @@ from tests.factories import make_household
 T0 = datetime(2025, 8, 20, 2, 0, tzinfo=timezone.utc)
 SKILLS = [f"s{n}_item" for n in range(1, 14)]  # 13, past the default of 12
 #: A small square of about 220 m around (20.85, 106.68).
-SQUARE = {"type": "Polygon", "coordinates": [[[106.679, 20.849], [106.681, 20.849], [106.681, 20.851],
-                                              [106.679, 20.851], [106.679, 20.849]]]}
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[106.679, 20.849], [106.681, 20.849], [106.681, 20.851], [106.679, 20.851], [106.679, 20.849]]],
+}
 
 
 def craft(household, surveyor, start, minutes, members=1, skills=None, point=None, accuracy=None):
     member = {"b0_name": "An", "b1_birth_year": 1970, **(skills or {})}
     answers = {"a1_group": household.residential_group.code, "members": [member] * members}
     submission = Submission(
-        ward_id=household.ward_id, uuid=str(uuid.uuid4()), form_id="household_survey", form_version="2025.1",
-        surveyor_id=surveyor.id, survey_team_id=surveyor.survey_team_id, household_id=household.id,
-        residential_group_id=household.residential_group_id, started_at=start,
-        finished_at=start + timedelta(minutes=minutes), received_at=start + timedelta(minutes=minutes + 1),
-        latitude=point[0] if point else None, longitude=point[1] if point else None, accuracy_m=accuracy,
-        answers=answers, content_hash=hashlib.sha256(json.dumps(answers).encode()).hexdigest())
+        ward_id=household.ward_id,
+        uuid=str(uuid.uuid4()),
+        form_id="household_survey",
+        form_version="2025.1",
+        surveyor_id=surveyor.id,
+        survey_team_id=surveyor.survey_team_id,
+        household_id=household.id,
+        residential_group_id=household.residential_group_id,
+        started_at=start,
+        finished_at=start + timedelta(minutes=minutes),
+        received_at=start + timedelta(minutes=minutes + 1),
+        latitude=point[0] if point else None,
+        longitude=point[1] if point else None,
+        accuracy_m=accuracy,
+        answers=answers,
+        content_hash=hashlib.sha256(json.dumps(answers).encode()).hexdigest(),
+    )
     db.session.add(submission)
     db.session.flush()
     return submission
@@ -74,15 +88,14 @@ def test_each_check_flags_the_record_it_should(world):
     check = db.session.get(quality.SubmissionCheck, far.id)
     assert 1000 < check.distance_m < 1200 and db.session.get(quality.SubmissionCheck, fine.id).distance_m == 0
     # Measuring again writes the same rows.
-    before = db.session.execute(sa.select(quality.SubmissionCheck).order_by(quality.SubmissionCheck.submission_id)) \
-        .scalars().all()
+    before = (
+        db.session.execute(sa.select(quality.SubmissionCheck).order_by(quality.SubmissionCheck.submission_id)).scalars().all()
+    )
     snapshot = [(c.submission_id, c.duration_s, c.gap_s, c.distance_m, c.same_skill_items, c.repeat_of_id) for c in before]
     quality.measure_ward(world.ward_a.id)
     db.session.commit()
-    after = db.session.execute(sa.select(quality.SubmissionCheck).order_by(quality.SubmissionCheck.submission_id)) \
-        .scalars().all()
-    assert [(c.submission_id, c.duration_s, c.gap_s, c.distance_m, c.same_skill_items, c.repeat_of_id)
-            for c in after] == snapshot
+    after = db.session.execute(sa.select(quality.SubmissionCheck).order_by(quality.SubmissionCheck.submission_id)).scalars().all()
+    assert [(c.submission_id, c.duration_s, c.gap_s, c.distance_m, c.same_skill_items, c.repeat_of_id) for c in after] == snapshot
 
 
 def test_a_rejected_first_interview_does_not_make_the_second_a_repeat(world):
@@ -112,14 +125,21 @@ def test_thresholds_are_ward_settings_applied_at_once_and_audited(app, world, su
     token = csrf_token(page)
     refused = admin.post("/review/quality/thresholds", data={**values, "min_minutes_base": "-1", "csrf_token": token})
     assert refused.status_code == 400
-    assert admin.post("/review/quality/thresholds", data={**values, "min_minutes_base": 0, "min_minutes_per_member": 2,
-                                                          "csrf_token": token}).status_code == 302
+    assert (
+        admin.post(
+            "/review/quality/thresholds", data={**values, "min_minutes_base": 0, "min_minutes_per_member": 2, "csrf_token": token}
+        ).status_code
+        == 302
+    )
     assert flags(short) == []  # 5 minutes ≥ 0 + 2 × 2: no re-derivation needed
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "ward.quality_thresholds_changed")) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "ward.quality_thresholds_changed")
+        )
+        == 1
+    )
     # A team leader reads their team's flags; a surveyor and another ward's admin do not see them.
-    assert f'data-submission-id="{short.id}"' not in admin_client(app, "admin_b").get("/review/quality") \
-        .get_data(as_text=True)
+    assert f'data-submission-id="{short.id}"' not in admin_client(app, "admin_b").get("/review/quality").get_data(as_text=True)
     assert admin_client(app, "leader_1").get("/review/quality").status_code == 200
     assert admin_client(app, "surveyor_1").get("/review/quality").status_code == 403
 

@@ -1,5 +1,6 @@
 """Records the server refuses are kept on the server with their reason (survey_app/sync/refused.py),
 so setting one aside on the phone never destroys the only copy; ward staff retry or close them."""
+
 import sqlalchemy as sa
 
 from survey_app.audit.models import AuditEvent
@@ -26,8 +27,12 @@ def test_every_refused_record_is_kept_with_its_reason_and_sender(surveyor, world
         "unknown_kind": {**record(world.hh_a1.id), "kind": "not_a_kind"},
     }
     receipts = {code: surveyor.post("/api/submissions", body) for code, body in refused.items()}
-    assert {code: r.status_code for code, r in receipts.items()} == \
-        {"bad_outcome": 400, "forbidden": 403, "unknown_form": 404, "unknown_kind": 400}
+    assert {code: r.status_code for code, r in receipts.items()} == {
+        "bad_outcome": 400,
+        "forbidden": 403,
+        "unknown_form": 404,
+        "unknown_kind": 400,
+    }
     rows = {row.id: row for row in kept_rows()}
     assert len(rows) == 4
     for code, response in receipts.items():
@@ -86,8 +91,9 @@ def test_ward_staff_store_an_out_of_area_record_on_retry(app, surveyor, world):
     assert submission.surveyor_id == world.surveyor_1.id  # still the surveyor's record
     row = db.session.get(RefusedRecord, kept_id)
     assert row.resolution == "stored" and row.resolved_by_id == world.admin_a.id
-    assert db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == "refused.retried",
-                                                          AuditEvent.object_id == str(kept_id))).scalar_one()
+    assert db.session.execute(
+        sa.select(AuditEvent).where(AuditEvent.action == "refused.retried", AuditEvent.object_id == str(kept_id))
+    ).scalar_one()
     assert f'data-refused-id="{kept_id}"' not in admin.get("/review/refused").get_data(as_text=True)
     assert f'data-refused-id="{kept_id}"' in admin.get("/review/refused?status=handled").get_data(as_text=True)
 
@@ -122,8 +128,7 @@ def test_marking_a_refused_record_handled_needs_a_note_and_happens_once(app, sur
     admin = admin_client(app)
     token = csrf_token(admin.get(f"/review/refused/{kept_id}").get_data(as_text=True))
     assert admin.post(f"/review/refused/{kept_id}/handled", data={"csrf_token": token, "note": " "}).status_code == 400
-    done = admin.post(f"/review/refused/{kept_id}/handled",
-                      data={"csrf_token": token, "note": "Hộ của tổ 2, đã báo tổ trưởng"})
+    done = admin.post(f"/review/refused/{kept_id}/handled", data={"csrf_token": token, "note": "Hộ của tổ 2, đã báo tổ trưởng"})
     assert done.status_code == 302
     [row] = kept_rows()
     assert row.resolution == "handled" and row.note == "Hộ của tổ 2, đã báo tổ trưởng"

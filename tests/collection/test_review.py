@@ -1,4 +1,5 @@
 """Ward staff review submissions with comments, and fix or reject quarantined records."""
+
 import json
 
 import sqlalchemy as sa
@@ -51,8 +52,9 @@ def test_review_status_moves_are_guarded_commented_and_audited(app, surveyor, wo
     admin = admin_client(app)
     page = admin.get(f"/review/{submission_id}").get_data(as_text=True)
     token = csrf_token(page)
-    response = admin.post(f"/review/{submission_id}/status",
-                          data={"csrf_token": token, "status": "has_issues", "comment": "Thiếu số điện thoại"})
+    response = admin.post(
+        f"/review/{submission_id}/status", data={"csrf_token": token, "status": "has_issues", "comment": "Thiếu số điện thoại"}
+    )
     assert response.status_code == 302
     db.session.expire_all()
     submission = db.session.get(Submission, submission_id)
@@ -112,8 +114,12 @@ def test_quarantine_reject_needs_a_reason_and_the_phone_is_told(app, surveyor, w
     assert row.status == QuarantineStatus.REJECTED and row.reason == "Hộ không tồn tại"
     again = surveyor.post("/api/submissions", bad)
     assert again.status_code == 409 and "Hộ không tồn tại" in again.get_json()["message"]
-    assert admin.post(f"/review/quarantine/{row.id}/accept",
-                      data={"csrf_token": token, "answers": json.dumps(answers())}).status_code == 400
+    assert (
+        admin.post(
+            f"/review/quarantine/{row.id}/accept", data={"csrf_token": token, "answers": json.dumps(answers())}
+        ).status_code
+        == 400
+    )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Submission)) == 0
 
 
@@ -122,13 +128,28 @@ def test_review_lists_every_repeat_entry_nested_ones_after_their_parent(app, wor
     from tests.collection.forms import publish_structure_form
 
     form = publish_structure_form(world)
-    answers_ = {"a1_group": "TDP01", "village": "Đông Hải", "plots": 1, "plot": [{"crop": "Lúa"}],
-                "person": [{"pname": "An", "works": "yes", "job": [{"jname": "Dạy học", "jhours": 20}]},
-                           {"pname": "Bình", "works": "no"}], "meal": [{"eaters": 4}, {"eaters": 5}]}
+    answers_ = {
+        "a1_group": "TDP01",
+        "village": "Đông Hải",
+        "plots": 1,
+        "plot": [{"crop": "Lúa"}],
+        "person": [
+            {"pname": "An", "works": "yes", "job": [{"jname": "Dạy học", "jhours": 20}]},
+            {"pname": "Bình", "works": "no"},
+        ],
+        "meal": [{"eaters": 4}, {"eaters": 5}],
+    }
     with app.test_request_context():
         sections = formlink.labelled_answers(world.ward_a.id, "household_survey", form.version, answers_)
-    assert [s["title"] for s in sections] == ["Hộ gia đình", "Người trong hộ 1", "Người trong hộ 1 › Công việc 1",
-                                              "Người trong hộ 2", "Thửa ruộng 1", "Bữa sáng", "Bữa tối"]
+    assert [s["title"] for s in sections] == [
+        "Hộ gia đình",
+        "Người trong hộ 1",
+        "Người trong hộ 1 › Công việc 1",
+        "Người trong hộ 2",
+        "Thửa ruộng 1",
+        "Bữa sáng",
+        "Bữa tối",
+    ]
     assert ("jhours", "Số giờ mỗi tuần", "20") in sections[2]["rows"]
     assert sections[-1]["rows"] == [("eaters", "Số người ăn bữa tối", "5")]
 
@@ -137,12 +158,17 @@ def test_a_refused_nested_answer_names_its_entries(app, surveyor, world):
     from tests.collection.forms import publish_structure_form
 
     form = publish_structure_form(world)
-    answers_ = {"a1_group": world.group_a1.code, "village": "Đông Hải", "plots": 0, "plot": [],
-                "meal": [{"eaters": 4}, {"eaters": 5}],
-                "person": [{"pname": "An", "works": "yes", "job": [{"jname": "Dạy học", "jhours": 20},
-                                                                   {"jname": "Bán hàng", "jhours": 200}]}]}
-    receipt = surveyor.post("/api/submissions", record(world.hh_a1.id, form_version=form.version,
-                                                       answers=answers_)).get_json()
+    answers_ = {
+        "a1_group": world.group_a1.code,
+        "village": "Đông Hải",
+        "plots": 0,
+        "plot": [],
+        "meal": [{"eaters": 4}, {"eaters": 5}],
+        "person": [
+            {"pname": "An", "works": "yes", "job": [{"jname": "Dạy học", "jhours": 20}, {"jname": "Bán hàng", "jhours": 200}]}
+        ],
+    }
+    receipt = surveyor.post("/api/submissions", record(world.hh_a1.id, form_version=form.version, answers=answers_)).get_json()
     row = db.session.get(QuarantinedSubmission, receipt["quarantine_id"])
     assert [(e["field"], e["index"], e["path"]) for e in row.errors] == [("jhours", 1, [0, 1])]
     page = admin_client(app).get(f"/review/quarantine/{row.id}").get_data(as_text=True)

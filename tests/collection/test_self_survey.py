@@ -1,4 +1,5 @@
 """The online self-survey: anonymous, rate-limited, shows no one else's data, lands in the review queue."""
+
 import re
 
 import pytest
@@ -30,8 +31,15 @@ def resident(app, world, form_a):
 
 
 def payload(**extra):
-    return {"uuid": new_uuid(), "form_id": FORM_ID, "form_version": VERSION, "answers": answers(),
-            "started_at": "2025-08-20T12:00:00+07:00", "finished_at": "2025-08-20T12:09:00+07:00", **extra}
+    return {
+        "uuid": new_uuid(),
+        "form_id": FORM_ID,
+        "form_version": VERSION,
+        "answers": answers(),
+        "started_at": "2025-08-20T12:00:00+07:00",
+        "finished_at": "2025-08-20T12:09:00+07:00",
+        **extra,
+    }
 
 
 def test_the_page_shows_the_group_and_nobody_elses_data(resident, world):

@@ -1,4 +1,5 @@
 """The submission API: idempotent by UUID, conflicts, quarantine, batches, household status, members."""
+
 import sqlalchemy as sa
 
 from survey_app.audit.models import AuditEvent
@@ -43,8 +44,11 @@ def test_an_interview_is_stored_with_its_visit_status_and_members(surveyor, worl
     assert visit.outcome == VisitOutcome.INTERVIEWED and visit.submission_id == submission.id
     assert visit.accuracy_m == 14.5 and visit.surveyor_id == world.surveyor_1.id
     assert fresh(Household, world.hh_a1.id).status == HouseholdStatus.DONE
-    members = db.session.execute(sa.select(Person).where(Person.household_id == world.hh_a1.id)
-                                 .order_by(Person.line_no)).scalars().all()
+    members = (
+        db.session.execute(sa.select(Person).where(Person.household_id == world.hh_a1.id).order_by(Person.line_no))
+        .scalars()
+        .all()
+    )
     assert len(members) == 2  # both roster entries matched by name and birth year, none created
     assert [(p.submission_id, p.answer_index) for p in members] == [(submission.id, 0), (submission.id, 1)]
 
@@ -56,8 +60,9 @@ def test_sending_again_returns_the_first_result_and_stores_no_copy(surveyor, wor
     assert again.status_code == 200
     second = again.get_json()
     assert second["result"] == "duplicate"
-    assert {k: second[k] for k in ("submission_id", "visit_id", "household_id")} == \
-        {k: first[k] for k in ("submission_id", "visit_id", "household_id")}
+    assert {k: second[k] for k in ("submission_id", "visit_id", "household_id")} == {
+        k: first[k] for k in ("submission_id", "visit_id", "household_id")
+    }
     assert count(Submission) == 1 and count(Visit) == 1
 
 
@@ -83,8 +88,10 @@ def test_invalid_answers_are_quarantined_with_per_field_errors_then_fixed_by_a_r
     assert fresh(Household, world.hh_a1.id).status == HouseholdStatus.NOT_VISITED
     again = surveyor.post("/api/submissions", bad)
     assert again.status_code == 422 and again.get_json()["quarantine_id"] == receipt["quarantine_id"]
-    fixed = {**bad, "answers": answers(members=[{"b0_name": "An", "b1_birth_year": 1950, "b2_sex": "male", "age": 75}],
-                                       a5_members=1)}
+    fixed = {
+        **bad,
+        "answers": answers(members=[{"b0_name": "An", "b1_birth_year": 1950, "b2_sex": "male", "age": 75}], a5_members=1),
+    }
     stored = surveyor.post("/api/submissions", fixed)
     assert stored.status_code == 201
     row = db.session.execute(sa.select(QuarantinedSubmission)).scalar_one()
@@ -138,12 +145,19 @@ def test_visit_without_answers_needs_no_form_and_refuses_answers(surveyor, world
 
 def test_a_household_registered_offline_is_reconciled_once(surveyor, world):
     client_uuid = new_uuid()
-    block = {"client_uuid": client_uuid, "residential_group_id": world.group_a1.id,
-             "address": "  Số 99,   ngõ mới ", "head_name": "Đỗ Văn Mới"}
+    block = {
+        "client_uuid": client_uuid,
+        "residential_group_id": world.group_a1.id,
+        "address": "  Số 99,   ngõ mới ",
+        "head_name": "Đỗ Văn Mới",
+    }
     first = surveyor.post("/api/submissions", record(None, outcome="new_household", household=block))
     assert first.status_code == 201
-    interview = record(None, household=block, answers=answers(members=[
-        {"b0_name": "Đỗ Văn Mới", "b1_birth_year": 1980, "b2_sex": "male", "age": 45}], a5_members=1))
+    interview = record(
+        None,
+        household=block,
+        answers=answers(members=[{"b0_name": "Đỗ Văn Mới", "b1_birth_year": 1980, "b2_sex": "male", "age": 45}], a5_members=1),
+    )
     second = surveyor.post("/api/submissions", interview).get_json()
     assert second["household_id"] == first.get_json()["household_id"]
     assert second["household_client_uuid"] == client_uuid
@@ -159,13 +173,21 @@ def test_a_household_registered_offline_is_reconciled_once(surveyor, world):
 
 
 def test_unmatched_members_become_new_roster_entries(surveyor, world):
-    members = [{"b0_name": "NGUYỄN  văn an", "b1_birth_year": 1971, "b2_sex": "male", "age": 54},
-               {"b0_name": "Người Mới", "b1_birth_year": 2001, "b2_sex": "female", "age": 24}]
+    members = [
+        {"b0_name": "NGUYỄN  văn an", "b1_birth_year": 1971, "b2_sex": "male", "age": 54},
+        {"b0_name": "Người Mới", "b1_birth_year": 2001, "b2_sex": "female", "age": 24},
+    ]
     receipt = surveyor.post("/api/submissions", record(world.hh_a1.id, answers=answers(members=members))).get_json()
-    rows = db.session.execute(sa.select(Person).where(Person.household_id == world.hh_a1.id)
-                              .order_by(Person.line_no)).scalars().all()
+    rows = (
+        db.session.execute(sa.select(Person).where(Person.household_id == world.hh_a1.id).order_by(Person.line_no))
+        .scalars()
+        .all()
+    )
     assert [(p.line_no, p.submission_id, p.answer_index) for p in rows] == [
-        (1, receipt["submission_id"], 0), (2, None, None), (3, receipt["submission_id"], 1)]
+        (1, receipt["submission_id"], 0),
+        (2, None, None),
+        (3, receipt["submission_id"], 1),
+    ]
 
 
 def test_two_identical_requests_racing_store_one_row(surveyor, world, monkeypatch):

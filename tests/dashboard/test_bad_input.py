@@ -1,4 +1,5 @@
 """Bad input: the page still renders and says what is missing."""
+
 from survey_app.accounts.models import Role
 from survey_app.extensions import db
 from tests.conftest import login
@@ -18,8 +19,7 @@ def test_group_with_zero_expected_households(client, world):
     html = client.get("/dashboard").get_data(as_text=True)
     assert "TDP02" in html and "Groups with no expected households" in html
     groups = client.get(f"/api/dashboard/wards/{world.ward_a.id}/coverage/groups").get_json()["groups"]
-    assert [(g["code"], g["share"], g["css"]) for g in groups] == [("TDP01", 0.0, "coverage-0"),
-                                                                   ("TDP02", None, "coverage-0")]
+    assert [(g["code"], g["share"], g["css"]) for g in groups] == [("TDP01", 0.0, "coverage-0"), ("TDP02", None, "coverage-0")]
 
 
 def test_no_boundaries_gives_a_schematic_grid(client, world):
@@ -60,8 +60,15 @@ def test_ward_with_no_data_yet(client, world):
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "No residential groups to show yet." in html and "No interviewed household yet" in html
-    for path in ("coverage/groups", "coverage/teams", "coverage/members", "progress", "indicators?by=vulnerable",
-                 "map/groups", "map/households"):
+    for path in (
+        "coverage/groups",
+        "coverage/teams",
+        "coverage/members",
+        "progress",
+        "indicators?by=vulnerable",
+        "map/groups",
+        "map/households",
+    ):
         assert client.get(f"/api/dashboard/wards/{empty.id}/{path}").status_code == 200, path
     assert client.get(f"/api/dashboard/wards/{empty.id}/progress").get_json()["finish"] is None
 

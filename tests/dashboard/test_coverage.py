@@ -1,4 +1,5 @@
 """Coverage per group, team and member, daily progress and the finish date, checked against the DB."""
+
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
@@ -28,8 +29,7 @@ LATE = datetime(2025, 8, 5, 18, 30, tzinfo=timezone.utc)  # 01:30 on 6 August in
 def _field_work(world):
     interview(world.hh_a1, [SKILLED, SKILLED], surveyor=world.surveyor_1, gps=(20.84, 106.68))
     visit(make_household(world.group_a1, "Số 2", "Hộ từ chối"), VisitOutcome.REFUSED, surveyor=world.surveyor_1)
-    visit(make_household(world.group_a1, "Số 4", "Hộ chuyển đi"), VisitOutcome.MOVED, surveyor=world.surveyor_1,
-          when=LATE)
+    visit(make_household(world.group_a1, "Số 4", "Hộ chuyển đi"), VisitOutcome.MOVED, surveyor=world.surveyor_1, when=LATE)
     make_household(world.group_a1, "Số 6", "Hộ chưa đến")
     visit(world.hh_a2, VisitOutcome.NOBODY_HOME, surveyor=world.surveyor_2, gps=(20.85, 106.69))
     db.session.commit()
@@ -40,22 +40,61 @@ def test_coverage_by_group_team_and_member(client, world):
     login(client, "admin_a")
     data = client.get(f"/api/dashboard/wards/{world.ward_a.id}/coverage/groups").get_json()
     a1, a2 = data["groups"]
-    assert {k: a1[k] for k in ("code", "expected", "listed", "visited", "interviewed", "revisit", "refused", "moved",
-                               "not_visited", "people", "remaining", "css", "team_number")} == {
-        "code": "TDP01", "expected": 120, "listed": 4, "visited": 3, "interviewed": 1, "revisit": 0, "refused": 1,
-        "moved": 1, "not_visited": 1, "people": 2, "remaining": 117, "css": "coverage-low", "team_number": 1}
+    assert {
+        k: a1[k]
+        for k in (
+            "code",
+            "expected",
+            "listed",
+            "visited",
+            "interviewed",
+            "revisit",
+            "refused",
+            "moved",
+            "not_visited",
+            "people",
+            "remaining",
+            "css",
+            "team_number",
+        )
+    } == {
+        "code": "TDP01",
+        "expected": 120,
+        "listed": 4,
+        "visited": 3,
+        "interviewed": 1,
+        "revisit": 0,
+        "refused": 1,
+        "moved": 1,
+        "not_visited": 1,
+        "people": 2,
+        "remaining": 117,
+        "css": "coverage-low",
+        "team_number": 1,
+    }
     assert a1["share"] == 1 / 120
     assert (a2["visited"], a2["revisit"], a2["interviewed"], a2["css"], a2["remaining"]) == (1, 1, 0, "coverage-0", 80)
     assert {k: data["totals"][k] for k in ("expected", "visited", "interviewed", "people")} == {
-        "expected": 200, "visited": 4, "interviewed": 1, "people": 2}
+        "expected": 200,
+        "visited": 4,
+        "interviewed": 1,
+        "people": 2,
+    }
 
     teams = client.get(f"/api/dashboard/wards/{world.ward_a.id}/coverage/teams").get_json()["teams"]
     assert [(t["number"], t["members"], t["group_codes"], t["interviewed"], t["refused"]) for t in teams] == [
-        (1, 2, ["TDP01"], 1, 1), (2, 1, ["TDP02"], 0, 0)]
+        (1, 2, ["TDP01"], 1, 1),
+        (2, 1, ["TDP02"], 0, 0),
+    ]
 
     members = {m["id"]: m for m in client.get(f"/api/dashboard/wards/{world.ward_a.id}/coverage/members").get_json()["members"]}
     assert {k: members[world.surveyor_1.id][k] for k in ("visits", "interviewed", "refused", "moved", "people")} == {
-        "visits": 3, "interviewed": 1, "refused": 1, "moved": 1, "people": 2}
+        "visits": 3,
+        "interviewed": 1,
+        "refused": 1,
+        "moved": 1,
+        "people": 2,
+    }
     assert members[world.surveyor_2.id]["nobody_home"] == 1 and members[world.leader_1.id]["visits"] == 0
 
 
@@ -63,8 +102,10 @@ def test_daily_progress_uses_local_days_and_estimates_the_finish(client, world):
     _field_work(world)
     login(client, "admin_a")
     data = client.get(f"/api/dashboard/wards/{world.ward_a.id}/progress").get_json()
-    assert data["days"] == [{"day": "2025-08-05", "visits": 3, "interviews": 1},
-                            {"day": "2025-08-06", "visits": 1, "interviews": 0}]
+    assert data["days"] == [
+        {"day": "2025-08-05", "visits": 3, "interviews": 1},
+        {"day": "2025-08-06", "visits": 1, "interviews": 0},
+    ]
     assert (data["pace"], data["pace_days"], data["remaining"]) == (1.0, 1, 197)
     assert data["finish"] == (local_today() + timedelta(days=197)).isoformat()
 
@@ -86,14 +127,19 @@ def test_map_points_are_the_latest_gps_of_each_household(client, world):
     db.session.commit()
     login(client, "admin_a")
     data = client.get(f"/api/dashboard/wards/{world.ward_a.id}/map/households").get_json()
-    assert sorted(zip(data["lat"], data["lon"], data["status"])) == [(20.84, 106.68, "done"),
-                                                                      (20.86, 106.7, "revisit")]
+    assert sorted(zip(data["lat"], data["lon"], data["status"])) == [(20.84, 106.68, "done"), (20.86, 106.7, "revisit")]
 
 
 def members_in_counted_submissions(group_id: int) -> int:
     """People interviewed, from the raw answers: members of the submissions not rejected."""
-    return sum(len(s.answers["members"]) for s in db.session.execute(sa.select(Submission).where(
-        Submission.residential_group_id == group_id, Submission.review_status != ReviewStatus.REJECTED)).scalars())
+    return sum(
+        len(s.answers["members"])
+        for s in db.session.execute(
+            sa.select(Submission).where(
+                Submission.residential_group_id == group_id, Submission.review_status != ReviewStatus.REJECTED
+            )
+        ).scalars()
+    )
 
 
 def test_demo_ward_coverage_matches_the_database(client):
@@ -106,18 +152,23 @@ def test_demo_ward_coverage_matches_the_database(client):
     groups = client.get(f"/api/dashboard/wards/{ctx.ward.id}/coverage/groups").get_json()["groups"]
     assert len(groups) == 5
     for group in groups:
+
         def count(model, *where, group=group):
-            return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(
-                model.residential_group_id == group["id"], *where))
+            return db.session.scalar(
+                sa.select(sa.func.count()).select_from(model).where(model.residential_group_id == group["id"], *where)
+            )
+
         assert group["listed"] == count(Household)
         assert group["interviewed"] == count(Household, Household.status == HouseholdStatus.DONE)
         assert group["revisit"] == count(Household, Household.status == HouseholdStatus.REVISIT)
         assert group["refused"] == count(Household, Household.status == HouseholdStatus.REFUSED)
         assert group["people"] == members_in_counted_submissions(group["id"])
-        assert group["visited"] == db.session.scalar(sa.select(sa.func.count(sa.distinct(Visit.household_id)))
-                                                     .where(Visit.residential_group_id == group["id"]))
+        assert group["visited"] == db.session.scalar(
+            sa.select(sa.func.count(sa.distinct(Visit.household_id))).where(Visit.residential_group_id == group["id"])
+        )
         assert group["expected"] == db.session.get(ResidentialGroup, group["id"]).expected_households
     assert sum(g["interviewed"] for g in groups) > 0
-    linked = db.session.scalar(sa.select(sa.func.count()).select_from(Person).where(
-        Person.ward_id == ctx.ward.id, Person.submission_id.is_not(None)))
+    linked = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Person).where(Person.ward_id == ctx.ward.id, Person.submission_id.is_not(None))
+    )
     assert sum(g["people"] for g in groups) == linked - len(rejected.answers["members"])

@@ -49,6 +49,7 @@ Head counts: 11 adults, 5 households, 2 proxies (P3, P8).
     A household indicator under a breakdown by a person's attribute (sex, age band) counts the
     household in its lead's cell (its first adult): male H1 H3 H5 (3), female H2 H4 (2), other none (0).
 """
+
 from __future__ import annotations
 
 import pytest
@@ -68,28 +69,74 @@ from tests.exports.helpers import export, open_workbook, records
 from tests.factories import make_household
 
 SURVEY_YEAR = 2025
-SKILLS = ("s1_search", "s2_verify", "s3_videocall", "s4_attach", "s5_groups", "s6_copy", "s7_create",
-          "s8_spreadsheet", "s9_code", "s10_install", "s11_connect", "s12_shop", "s13_learn", "s14_security",
-          "s15_privacy")
+SKILLS = (
+    "s1_search",
+    "s2_verify",
+    "s3_videocall",
+    "s4_attach",
+    "s5_groups",
+    "s6_copy",
+    "s7_create",
+    "s8_spreadsheet",
+    "s9_code",
+    "s10_install",
+    "s11_connect",
+    "s12_shop",
+    "s13_learn",
+    "s14_security",
+    "s15_privacy",
+)
 WG = ("b4_seeing", "b4_hearing", "b4_walking", "b4_remembering", "b4_selfcare", "b4_communicating")
 
 
 def _age_group(age: int) -> str:
     """The form's age_group calculate."""
-    return next((label for top, label in ((24, "15_24"), (39, "25_39"), (59, "40_59"), (74, "60_74")) if age <= top),
-                "75_plus")
+    return next((label for top, label in ((24, "15_24"), (39, "25_39"), (59, "40_59"), (74, "60_74")) if age <= top), "75_plus")
 
 
-def member(name, born, sex, occupation, *, phone, computer, internet, skills=(), v1, v2=None, v3, v4, v5,
-           v6=None, topics, respondent="self", difficulty=None, vulnerable=None) -> dict:
+def member(
+    name,
+    born,
+    sex,
+    occupation,
+    *,
+    phone,
+    computer,
+    internet,
+    skills=(),
+    v1,
+    v2=None,
+    v3,
+    v4,
+    v5,
+    v6=None,
+    topics,
+    respondent="self",
+    difficulty=None,
+    vulnerable=None,
+) -> dict:
     """One member's answers as the phone sends them: the skills asked only of recent Internet users
     (s8, s9 only of computer users), each "yes" if named in `skills`; v6 left out when None."""
     age = SURVEY_YEAR - born
-    answers = {"b0_name": name, "b0_respondent": respondent, "b1_birth_year": born, "age": age,
-               "age_group": _age_group(age), "b2_sex": sex, "b3_occupation": occupation,
-               **{domain: "none" for domain in WG}, **(difficulty or {}),
-               "b6_phone": phone, "b7_computer": computer, "b8_internet": internet,
-               "v1_vneid": v1, "v3_public_services": v3, "v4_cashless": v4, "v5_scam": v5, "l1_topics": topics}
+    answers = {
+        "b0_name": name,
+        "b0_respondent": respondent,
+        "b1_birth_year": born,
+        "age": age,
+        "age_group": _age_group(age),
+        "b2_sex": sex,
+        "b3_occupation": occupation,
+        **{domain: "none" for domain in WG},
+        **(difficulty or {}),
+        "b6_phone": phone,
+        "b7_computer": computer,
+        "b8_internet": internet,
+        "v1_vneid": v1,
+        "v3_public_services": v3,
+        "v4_cashless": v4,
+        "v5_scam": v5,
+        "l1_topics": topics,
+    }
     answers["disability"] = "yes" if any(answers[d] in ("a_lot", "cannot") for d in WG) else "no"
     if vulnerable:
         answers["b5_vulnerable"] = vulnerable
@@ -106,9 +153,17 @@ def member(name, born, sex, occupation, *, phone, computer, internet, skills=(),
 
 
 def household(group_code, address, head, members, *, internet, devices, poor="no") -> dict:
-    answers = {"a1_group": group_code, "a2_address": address, "a3_head_name": head, "a5_members": len(members),
-               "a6_internet": internet, "a8_devices": devices, "a9_poor": poor, "a10_home_support": "no",
-               "members": members}
+    answers = {
+        "a1_group": group_code,
+        "a2_address": address,
+        "a3_head_name": head,
+        "a5_members": len(members),
+        "a6_internet": internet,
+        "a8_devices": devices,
+        "a9_poor": poor,
+        "a10_home_support": "no",
+        "members": members,
+    }
     if internet == "yes":
         answers["a7_connection"] = ["fibre_wifi"]
     else:
@@ -121,63 +176,237 @@ ALL_SKILLS = set(SKILLS)
 # problem solving s10 s11 s12 s13 and v4. Per area: 0 items none, 1 basic, 2+ above basic.
 # L5 all five above basic; L4 all five at least basic; L3 four; L2 two or three; L1 fewer; L0 not
 # assessed (b8 never or more than 3 months ago).
-P1 = member("Nguyễn Văn An", 1985, "male", "civil_servant", phone="smartphone", computer="yes", internet="daily",
-            skills=ALL_SKILLS,  # every area above basic: L5; ess5 yes
-            v1="level2", v2="self", v3="self", v4="yes", v5="no", v6="yes", topics=["m8"])  # gaps: m8 (L5, asked)
-P2 = member("Lê Thị Bích", 1990, "female", "enterprise_worker", phone="smartphone", computer="no", internet="daily",
-            # info s1 basic; comm s3 s4 above; content s6 basic; safety s14 basic; problem s10 s12 v4 above: L4
-            skills={"s1_search", "s3_videocall", "s4_attach", "s6_copy", "s10_install", "s12_shop", "s14_security"},
-            v1="level2", v2="self", v3="helped", v4="yes", v5="targeted", v6="no",  # ess5 no (v3 helped)
-            topics=["m3", "m5"])  # gaps: m3 (v3 not self), m5 (s2 no; targeted)
-P3 = member("Trần Văn Cường", 1948, "male", "retired", respondent="proxy", phone="basic", computer="no",
-            internet="over_3_months",  # L0, not an Internet user
-            difficulty={"b4_walking": "a_lot"}, v1="none", v3="in_person_only", v4="no", v5="no",  # v6 unanswered
-            topics=["m1"])  # gaps m1 (basic phone, L0), m2, m3, m4 (v4 no), m5 (L0), m6 (no information)
-P4 = member("Trần Thị Dung", 2005, "female", "student", phone="smartphone", computer="yes",
-            internet="last_3_months",
-            # info s1 s2, comm s3 s4 s5, content s6 s7, problem s10 s11 s13 v4 above; safety none: L3
-            skills={"s1_search", "s2_verify", "s3_videocall", "s4_attach", "s5_groups", "s6_copy", "s7_create",
-                    "s10_install", "s11_connect", "s13_learn"},
-            v1="level1", v2="needs_help", v3="no_need", v4="yes", v5="lost", v6="unknown",
-            topics=["none"])  # gaps m2 (level 1), m3, m5 (safety none, lost)
-P5 = member("Phạm Văn Em", 1960, "male", "retired", phone="smartphone", computer="no", internet="daily",
-            skills={"s3_videocall"},  # communication basic only: L1
-            v1="level2", v2="needs_help", v3="helped", v4="no", v5="targeted", v6="no",
-            topics=["m1", "m2"])  # gaps m1 (neither s10 nor s11), m2 (needs help), m3, m4, m5, m6
-P6 = member("Phạm Thị Giang", 1988, "female", "household_business", phone="smartphone", computer="no",
-            internet="daily",
-            # comm s3 basic; safety s15 basic; problem s12 v4 above; information, content none: L2
-            skills={"s3_videocall", "s12_shop", "s15_privacy"},
-            v1="level2", v2="self", v3="self", v4="yes", v5="no", v6="yes",  # ess5 yes (s15, s12): yes at L2
-            topics=["m6", "m7"])  # gaps m1 (no s10/s11), m5 (s2 no), m6 (information none), m7 (business, no content)
-P7 = member("Phạm Minh Hải", 2008, "male", "student", phone="none", computer="yes", internet="daily",
-            skills=ALL_SKILLS - {"s12_shop"},  # problem solving s10 s11 s13 above (v4 no): every area above, L5
-            v1="none", v3="no_need", v4="no", v5="no", topics=["m8"])  # gaps m1 (no smartphone), m2, m3, m4, m8
-P8 = member("Vũ Thị Hoa", 1945, "female", "retired", respondent="proxy", phone="basic", computer="no",
-            internet="never", difficulty={"b4_seeing": "cannot"}, vulnerable=["lives_alone"],
-            v1="level1", v2="needs_help", v3="helped", v4="no", v5="lost", v6="no",
-            topics=["none"])  # L0; gaps m1-m6
-P9 = member("Đỗ Văn Khoa", 1975, "male", "freelance", phone="smartphone", computer="yes", internet="daily",
-            # info s1 s2 above; comm s3 basic; content none; safety s14 s15 above; problem s10 s12 v4 above: L3
-            skills={"s1_search", "s2_verify", "s3_videocall", "s10_install", "s12_shop", "s14_security", "s15_privacy"},
-            v1="level2", v2="self", v3="self", v4="yes", v5="no", v6="yes",  # ess5 yes
-            topics=["m7"])  # gaps m5 (L3), m7 (freelance, no content)
-P10 = member("Đỗ Thị Lan", 1978, "female", "homemaker", phone="smartphone", computer="no",
-             internet="last_3_months",
-             # info s1 basic; comm s3 s4 s5 above; content s7 basic; problem s11 basic (v4 no); safety none: L3
-             skills={"s1_search", "s3_videocall", "s4_attach", "s5_groups", "s7_create", "s11_connect"},
-             v1="level2", v2="self", v3="no_need", v4="no", v5="targeted",  # v6 unanswered
-             topics=["m4", "m5"])  # gaps m3, m4, m5
-P11 = member("Đỗ Minh Long", 2003, "other", "student", phone="smartphone", computer="yes", internet="daily",
-             # info s1 s2, comm s3 s4, content s6 s8, problem s10 s11 s12 v4 above; safety s14 basic: L4
-             skills={"s1_search", "s2_verify", "s3_videocall", "s4_attach", "s6_copy", "s8_spreadsheet",
-                     "s10_install", "s11_connect", "s12_shop", "s14_security"},
-             v1="level2", v2="self", v3="self", v4="yes", v5="no", v6="no",  # ess5 yes
-             topics=["m5", "m8"])  # gaps m8 (L4, asked)
+P1 = member(
+    "Nguyễn Văn An",
+    1985,
+    "male",
+    "civil_servant",
+    phone="smartphone",
+    computer="yes",
+    internet="daily",
+    skills=ALL_SKILLS,  # every area above basic: L5; ess5 yes
+    v1="level2",
+    v2="self",
+    v3="self",
+    v4="yes",
+    v5="no",
+    v6="yes",
+    topics=["m8"],
+)  # gaps: m8 (L5, asked)
+P2 = member(
+    "Lê Thị Bích",
+    1990,
+    "female",
+    "enterprise_worker",
+    phone="smartphone",
+    computer="no",
+    internet="daily",
+    # info s1 basic; comm s3 s4 above; content s6 basic; safety s14 basic; problem s10 s12 v4 above: L4
+    skills={"s1_search", "s3_videocall", "s4_attach", "s6_copy", "s10_install", "s12_shop", "s14_security"},
+    v1="level2",
+    v2="self",
+    v3="helped",
+    v4="yes",
+    v5="targeted",
+    v6="no",  # ess5 no (v3 helped)
+    topics=["m3", "m5"],
+)  # gaps: m3 (v3 not self), m5 (s2 no; targeted)
+P3 = member(
+    "Trần Văn Cường",
+    1948,
+    "male",
+    "retired",
+    respondent="proxy",
+    phone="basic",
+    computer="no",
+    internet="over_3_months",  # L0, not an Internet user
+    difficulty={"b4_walking": "a_lot"},
+    v1="none",
+    v3="in_person_only",
+    v4="no",
+    v5="no",  # v6 unanswered
+    topics=["m1"],
+)  # gaps m1 (basic phone, L0), m2, m3, m4 (v4 no), m5 (L0), m6 (no information)
+P4 = member(
+    "Trần Thị Dung",
+    2005,
+    "female",
+    "student",
+    phone="smartphone",
+    computer="yes",
+    internet="last_3_months",
+    # info s1 s2, comm s3 s4 s5, content s6 s7, problem s10 s11 s13 v4 above; safety none: L3
+    skills={
+        "s1_search",
+        "s2_verify",
+        "s3_videocall",
+        "s4_attach",
+        "s5_groups",
+        "s6_copy",
+        "s7_create",
+        "s10_install",
+        "s11_connect",
+        "s13_learn",
+    },
+    v1="level1",
+    v2="needs_help",
+    v3="no_need",
+    v4="yes",
+    v5="lost",
+    v6="unknown",
+    topics=["none"],
+)  # gaps m2 (level 1), m3, m5 (safety none, lost)
+P5 = member(
+    "Phạm Văn Em",
+    1960,
+    "male",
+    "retired",
+    phone="smartphone",
+    computer="no",
+    internet="daily",
+    skills={"s3_videocall"},  # communication basic only: L1
+    v1="level2",
+    v2="needs_help",
+    v3="helped",
+    v4="no",
+    v5="targeted",
+    v6="no",
+    topics=["m1", "m2"],
+)  # gaps m1 (neither s10 nor s11), m2 (needs help), m3, m4, m5, m6
+P6 = member(
+    "Phạm Thị Giang",
+    1988,
+    "female",
+    "household_business",
+    phone="smartphone",
+    computer="no",
+    internet="daily",
+    # comm s3 basic; safety s15 basic; problem s12 v4 above; information, content none: L2
+    skills={"s3_videocall", "s12_shop", "s15_privacy"},
+    v1="level2",
+    v2="self",
+    v3="self",
+    v4="yes",
+    v5="no",
+    v6="yes",  # ess5 yes (s15, s12): yes at L2
+    topics=["m6", "m7"],
+)  # gaps m1 (no s10/s11), m5 (s2 no), m6 (information none), m7 (business, no content)
+P7 = member(
+    "Phạm Minh Hải",
+    2008,
+    "male",
+    "student",
+    phone="none",
+    computer="yes",
+    internet="daily",
+    skills=ALL_SKILLS - {"s12_shop"},  # problem solving s10 s11 s13 above (v4 no): every area above, L5
+    v1="none",
+    v3="no_need",
+    v4="no",
+    v5="no",
+    topics=["m8"],
+)  # gaps m1 (no smartphone), m2, m3, m4, m8
+P8 = member(
+    "Vũ Thị Hoa",
+    1945,
+    "female",
+    "retired",
+    respondent="proxy",
+    phone="basic",
+    computer="no",
+    internet="never",
+    difficulty={"b4_seeing": "cannot"},
+    vulnerable=["lives_alone"],
+    v1="level1",
+    v2="needs_help",
+    v3="helped",
+    v4="no",
+    v5="lost",
+    v6="no",
+    topics=["none"],
+)  # L0; gaps m1-m6
+P9 = member(
+    "Đỗ Văn Khoa",
+    1975,
+    "male",
+    "freelance",
+    phone="smartphone",
+    computer="yes",
+    internet="daily",
+    # info s1 s2 above; comm s3 basic; content none; safety s14 s15 above; problem s10 s12 v4 above: L3
+    skills={"s1_search", "s2_verify", "s3_videocall", "s10_install", "s12_shop", "s14_security", "s15_privacy"},
+    v1="level2",
+    v2="self",
+    v3="self",
+    v4="yes",
+    v5="no",
+    v6="yes",  # ess5 yes
+    topics=["m7"],
+)  # gaps m5 (L3), m7 (freelance, no content)
+P10 = member(
+    "Đỗ Thị Lan",
+    1978,
+    "female",
+    "homemaker",
+    phone="smartphone",
+    computer="no",
+    internet="last_3_months",
+    # info s1 basic; comm s3 s4 s5 above; content s7 basic; problem s11 basic (v4 no); safety none: L3
+    skills={"s1_search", "s3_videocall", "s4_attach", "s5_groups", "s7_create", "s11_connect"},
+    v1="level2",
+    v2="self",
+    v3="no_need",
+    v4="no",
+    v5="targeted",  # v6 unanswered
+    topics=["m4", "m5"],
+)  # gaps m3, m4, m5
+P11 = member(
+    "Đỗ Minh Long",
+    2003,
+    "other",
+    "student",
+    phone="smartphone",
+    computer="yes",
+    internet="daily",
+    # info s1 s2, comm s3 s4, content s6 s8, problem s10 s11 s12 v4 above; safety s14 basic: L4
+    skills={
+        "s1_search",
+        "s2_verify",
+        "s3_videocall",
+        "s4_attach",
+        "s6_copy",
+        "s8_spreadsheet",
+        "s10_install",
+        "s11_connect",
+        "s12_shop",
+        "s14_security",
+    },
+    v1="level2",
+    v2="self",
+    v3="self",
+    v4="yes",
+    v5="no",
+    v6="no",  # ess5 yes
+    topics=["m5", "m8"],
+)  # gaps m8 (L4, asked)
 
 #: The first interview of H1, replaced by its second one: none of it may count.
-H1_FIRST = [member("Nguyễn Văn An", 1985, "male", "civil_servant", phone="basic", computer="no", internet="never",
-                   v1="none", v3="no_need", v4="no", v5="no", topics=["m1"])]
+H1_FIRST = [
+    member(
+        "Nguyễn Văn An",
+        1985,
+        "male",
+        "civil_servant",
+        phone="basic",
+        computer="no",
+        internet="never",
+        v1="none",
+        v3="no_need",
+        v4="no",
+        v5="no",
+        topics=["m1"],
+    )
+]
 #: H6's only member, in a submission rejected in review: none of it may count.
 H6_REJECTED = [dict(P1, b0_name="Hoàng Văn Phúc")]
 
@@ -186,8 +415,7 @@ H6_REJECTED = [dict(P1, b0_name="Hoàng Văn Phúc")]
 #: Buckets compared: the ward total, each group, each sex.
 BUCKETS = ("total", "TDP01", "TDP02", "male", "female", "other")
 #: (adults, households, proxy) of each bucket, counted from the tables above.
-HEADS = {"total": (11, 5, 2), "TDP01": (4, 2, 1), "TDP02": (7, 3, 1),
-         "male": (5, 3, 1), "female": (5, 2, 1), "other": (1, 0, 0)}
+HEADS = {"total": (11, 5, 2), "TDP01": (4, 2, 1), "TDP02": (7, 3, 1), "male": (5, 3, 1), "female": (5, 2, 1), "other": (1, 0, 0)}
 
 
 def _case(population: str, who: str, *pairs) -> dict:
@@ -218,12 +446,12 @@ CASES = {
     "vneid_account": _case(A, "all but P3 P7", (9, 11), (3, 4), (6, 7), (3, 5), (5, 5), (1, 1)),
     "vneid_level2": _case(A, "P1 P2 P5 P6 P9 P10 P11", (7, 11), (2, 4), (5, 7), (3, 5), (3, 5), (1, 1)),
     "public_services_self": _case(A, "P1 P6 P9 P11", (4, 11), (1, 4), (3, 7), (2, 5), (1, 5), (1, 1)),
-    "public_services_any": _case(A, "P1 P6 P9 P11 self, P2 P5 P8 helped", (7, 11), (2, 4), (5, 7), (3, 5),
-                                 (3, 5), (1, 1)),
+    "public_services_any": _case(A, "P1 P6 P9 P11 self, P2 P5 P8 helped", (7, 11), (2, 4), (5, 7), (3, 5), (3, 5), (1, 1)),
     "cashless": _case(A, "P1 P2 P4 P6 P9 P11", (6, 11), (3, 4), (3, 7), (2, 5), (3, 5), (1, 1)),
     # v6 is optional: P3 P7 P10 left it unanswered and are out of its denominator ("unknown" stays in).
-    "digital_signature": _case("adults answering v6", "P1 P6 P9 (of P1 P2 P4 P5 P6 P8 P9 P11)",
-                               (3, 8), (1, 3), (2, 5), (2, 3), (1, 4), (0, 1)),
+    "digital_signature": _case(
+        "adults answering v6", "P1 P6 P9 (of P1 P2 P4 P5 P6 P8 P9 P11)", (3, 8), (1, 3), (2, 5), (2, 3), (1, 4), (0, 1)
+    ),
     # Online safety.
     "scam_exposed": _case(A, "P2 P5 P10 targeted, P4 P8 lost", (5, 11), (2, 4), (3, 7), (1, 5), (4, 5), (0, 1)),
     "scam_lost": _case(A, "P4 P8", (2, 11), (1, 4), (1, 7), (0, 5), (2, 5), (0, 1)),
@@ -263,9 +491,16 @@ CASES = {
 
 def _send(phone: ApiClient, household_id: int, answers: dict, at: str) -> int:
     """One interviewed visit as the phone sends it; the stored submission's id."""
-    body = record(household_id, form_id="household_survey", form_version="2025.1", answers=answers,
-                  visited_at=f"2025-08-20T{at}:00Z", started_at=f"2025-08-20T{at}:30Z",
-                  finished_at=f"2025-08-20T{at}:50Z", sent_at="2025-08-20T09:00:00Z")
+    body = record(
+        household_id,
+        form_id="household_survey",
+        form_version="2025.1",
+        answers=answers,
+        visited_at=f"2025-08-20T{at}:00Z",
+        started_at=f"2025-08-20T{at}:30Z",
+        finished_at=f"2025-08-20T{at}:50Z",
+        sent_at="2025-08-20T09:00:00Z",
+    )
     response = phone.post("/api/submissions", body)
     receipt = response.get_json()
     assert response.status_code == 201 and "submission_id" in receipt, receipt  # stored, not quarantined
@@ -285,19 +520,39 @@ def ward(app, world):
     team_2 = ApiClient(app.test_client(), "surveyor_2")  # TDP02
     h1 = (g1.code, "Số 12, ngõ 3, đường Lê Lợi", "Nguyễn Văn An")
     first = _send(team_1, world.hh_a1.id, household(*h1, H1_FIRST, internet="no", devices=["none"]), "01:00")
-    _send(team_1, h3.id, household(g1.code, h3.address, h3.head_name, [P3, P4], internet="no",
-                                   devices=["smartphone"], poor="poor"), "01:30")
-    rejected = _send(team_1, h6.id, household(g1.code, h6.address, h6.head_name, H6_REJECTED, internet="yes",
-                                              devices=["computer"]), "01:45")
-    second = _send(team_1, world.hh_a1.id, household(*h1, [P1, P2], internet="yes",
-                                                     devices=["computer", "smartphone", "smart_tv"]), "02:00")
-    _send(team_2, world.hh_a2.id, household(g2.code, "Số 7, đường Trần Phú", "Trần Thị Bình", [P6, P5, P7],
-                                            internet="yes", devices=["smartphone", "tablet"], poor="near_poor"),
-          "02:30")
-    _send(team_2, h4.id, household(g2.code, h4.address, h4.head_name, [P8], internet="yes", devices=["none"]),
-          "03:00")
-    _send(team_2, h5.id, household(g2.code, h5.address, h5.head_name, [P9, P10, P11], internet="no",
-                                   devices=["computer", "smartphone"]), "03:30")
+    _send(
+        team_1,
+        h3.id,
+        household(g1.code, h3.address, h3.head_name, [P3, P4], internet="no", devices=["smartphone"], poor="poor"),
+        "01:30",
+    )
+    rejected = _send(
+        team_1, h6.id, household(g1.code, h6.address, h6.head_name, H6_REJECTED, internet="yes", devices=["computer"]), "01:45"
+    )
+    second = _send(
+        team_1, world.hh_a1.id, household(*h1, [P1, P2], internet="yes", devices=["computer", "smartphone", "smart_tv"]), "02:00"
+    )
+    _send(
+        team_2,
+        world.hh_a2.id,
+        household(
+            g2.code,
+            "Số 7, đường Trần Phú",
+            "Trần Thị Bình",
+            [P6, P5, P7],
+            internet="yes",
+            devices=["smartphone", "tablet"],
+            poor="near_poor",
+        ),
+        "02:30",
+    )
+    _send(team_2, h4.id, household(g2.code, h4.address, h4.head_name, [P8], internet="yes", devices=["none"]), "03:00")
+    _send(
+        team_2,
+        h5.id,
+        household(g2.code, h5.address, h5.head_name, [P9, P10, P11], internet="no", devices=["computer", "smartphone"]),
+        "03:30",
+    )
     run_jobs()
     admin = db.session.get(User, world.admin_a.id)
     review_submission(db.session.get(Submission, rejected), ReviewStatus.REJECTED, admin, "Phỏng vấn nhầm hộ")
@@ -311,8 +566,14 @@ def ward(app, world):
 
 def _by_bucket(world, found: dict) -> dict:
     """{BUCKETS name: bucket} from {"total": ..., group id: ..., sex: ...} as the sources give them."""
-    names = {"total": "total", world.group_a1.id: "TDP01", world.group_a2.id: "TDP02",
-             "male": "male", "female": "female", "other": "other"}
+    names = {
+        "total": "total",
+        world.group_a1.id: "TDP01",
+        world.group_a2.id: "TDP02",
+        "male": "male",
+        "female": "female",
+        "other": "other",
+    }
     return {names[key]: bucket for key, bucket in found.items() if key in names}
 
 
@@ -325,8 +586,10 @@ def _aggregated(world) -> dict:
 def _kept(world) -> dict:
     """The buckets the ward dashboard reads: the kept figures (queries.ward_indicators), for its ward admin."""
     admin = db.session.get(User, world.admin_a.id)
-    return _by_bucket(world, {key: bucket for by in ("total", "group", "sex")
-                              for key, bucket in queries.ward_indicators(admin, world.ward_a.id, by)})
+    return _by_bucket(
+        world,
+        {key: bucket for by in ("total", "group", "sex") for key, bucket in queries.ward_indicators(admin, world.ward_a.id, by)},
+    )
 
 
 def _api(app, world) -> dict:

@@ -1,4 +1,5 @@
 """The kept figures give exactly what the aggregate over the per-person rows gives, and follow the rows."""
+
 import sqlalchemy as sa
 
 from survey_app.accounts.models import User
@@ -26,11 +27,14 @@ SCOPED = ("admin_a", "leader_1", "surveyor_1", "surveyor_2", "city_viewer", "cit
 def _varied(world):
     """Households of both groups of ward A (and one of ward B): every form version, NULLs, rejections."""
     interview(world.hh_a1, [SKILLED, OFFLINE, UNKNOWN], surveyor=world.surveyor_1)
-    interview(world.hh_a2, [OLD_FORM], household_answers={"a6_internet": "no"}, surveyor=world.surveyor_2,
-              version="2024.9")
+    interview(world.hh_a2, [OLD_FORM], household_answers={"a6_internet": "no"}, surveyor=world.surveyor_2, version="2024.9")
     extra = make_household(world.group_a2, "Số 3, ngõ 5", "Đỗ Văn Em")
-    interview(extra, [POOR, SKILLED], household_answers={"a6_internet": "no", "a9_poor": "yes", "a8_devices": ["none"]},
-              surveyor=world.surveyor_2)
+    interview(
+        extra,
+        [POOR, SKILLED],
+        household_answers={"a6_internet": "no", "a9_poor": "yes", "a8_devices": ["none"]},
+        surveyor=world.surveyor_2,
+    )
     rejected = make_household(world.group_a1, "Số 8, ngõ 5", "Vũ Thị Gấm")
     interview(rejected, [SKILLED], review=ReviewStatus.REJECTED)
     interview(world.hh_b1, [OFFLINE])
@@ -41,8 +45,12 @@ def _figure_rows(ward_id: int) -> list[tuple]:
     """Every kept figure of a ward, without its id (what a rewrite must reproduce)."""
     f = IndicatorFigure
     columns = [f.residential_group_id, f.breakdown, f.cell, *(getattr(f, name) for name in FIGURE_COUNTS)]
-    return [tuple(row) for row in db.session.execute(
-        sa.select(*columns).where(f.ward_id == ward_id).order_by(f.residential_group_id, f.breakdown, f.cell))]
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            sa.select(*columns).where(f.ward_id == ward_id).order_by(f.residential_group_id, f.breakdown, f.cell)
+        )
+    ]
 
 
 def assert_figures_match(ward_id: int, users=()) -> None:
@@ -145,7 +153,8 @@ def test_indicator_api_reads_the_figures(client, world):
     buckets = client.get(f"{url}?by=sex").get_json()["buckets"]
     assert {b["key"]: b["adults"] for b in buckets} == {key: bucket["adults"] for key, bucket in expected}
     assert {b["key"]: b["indicators"]["smartphone"] for b in buckets} == {
-        key: bucket["indicators"]["smartphone"] for key, bucket in expected}
+        key: bucket["indicators"]["smartphone"] for key, bucket in expected
+    }
 
 
 def test_rebuild_figures_command(runner, world):
@@ -169,8 +178,9 @@ def test_remaining_households_equal_the_coverage_totals(world):
 def _tally_rows(ward_id: int) -> list[tuple]:
     t = IndicatorTally
     columns = [c for c in t.__table__.columns if c.name != "id"]
-    return [tuple(row) for row in db.session.execute(sa.select(*columns).where(t.ward_id == ward_id)
-                                                     .order_by(t.residential_group_id))]
+    return [
+        tuple(row) for row in db.session.execute(sa.select(*columns).where(t.ward_id == ward_id).order_by(t.residential_group_id))
+    ]
 
 
 def _assert_as_rebuilt(ward_id: int) -> None:
@@ -197,8 +207,9 @@ def test_figures_shifted_change_by_change_equal_a_rebuild(world):
         review_submission(first, status, admin, "xem lại")
         derive_pending()
         _assert_as_rebuilt(world.ward_a.id)
-    latest = db.session.scalars(sa.select(Submission).where(Submission.household_id == home.id)
-                                .order_by(Submission.id.desc())).first()
+    latest = db.session.scalars(
+        sa.select(Submission).where(Submission.household_id == home.id).order_by(Submission.id.desc())
+    ).first()
     before = dict(summed((IndicatorFigure.ward_id == world.ward_a.id,), "group"))
     home.residential_group_id = latest.residential_group_id = world.group_a2.id
     db.session.flush()

@@ -1,4 +1,5 @@
 """Indicators computed on hand-built households, exact to the person."""
+
 import sqlalchemy as sa
 
 from survey_app.collection.models import ReviewStatus
@@ -10,9 +11,19 @@ from tests.dashboard.test_raw_figures import assert_tallies_match
 from tests.factories import make_household
 
 #: An adult from an older form version: no b8 (so no level), no v6, no l1; the household has no a8.
-OLD_FORM = {"b0_respondent": "self", "b2_sex": "female", "age": 45, "age_group": "40_59", "b6_phone": "smartphone",
-            "b7_computer": "no", "v1_vneid": "level1", "v2_vneid_use": "needs_help", "v3_public_services": "helped",
-            "v4_cashless": "yes", "v5_scam": "lost"}
+OLD_FORM = {
+    "b0_respondent": "self",
+    "b2_sex": "female",
+    "age": 45,
+    "age_group": "40_59",
+    "b6_phone": "smartphone",
+    "b7_computer": "no",
+    "v1_vneid": "level1",
+    "v2_vneid_use": "needs_help",
+    "v3_public_services": "helped",
+    "v4_cashless": "yes",
+    "v5_scam": "lost",
+}
 
 
 def _figures(world, by="total"):
@@ -26,8 +37,13 @@ def _share(bucket, key):
 
 def _three_adults(world):
     interview(world.hh_a1, [SKILLED, OFFLINE], surveyor=world.surveyor_1)
-    interview(world.hh_a2, [OLD_FORM], household_answers={"a6_internet": "no", "a9_poor": "no"},
-              surveyor=world.surveyor_2, version="2024.9")
+    interview(
+        world.hh_a2,
+        [OLD_FORM],
+        household_answers={"a6_internet": "no", "a9_poor": "no"},
+        surveyor=world.surveyor_2,
+        version="2024.9",
+    )
     db.session.commit()
 
 
@@ -36,16 +52,41 @@ def test_hand_built_households_give_exact_figures(world):
     total = _figures(world)["total"]
     assert (total["adults"], total["proxy"], total["households"]) == (3, 1, 2)
     expected = {
-        "level_0": (1, 2), "level_5": (1, 2), "level_4_plus": (1, 2), "level_1": (0, 2),
-        "internet_user": (1, 2), "essential_five": (1, 3), "household_essential_five": (1, 2),
-        "vneid_account": (2, 3), "vneid_level2": (1, 3), "public_services_self": (1, 3),
-        "public_services_any": (2, 3), "cashless": (2, 3), "scam_exposed": (2, 3), "scam_lost": (1, 3),
+        "level_0": (1, 2),
+        "level_5": (1, 2),
+        "level_4_plus": (1, 2),
+        "level_1": (0, 2),
+        "internet_user": (1, 2),
+        "essential_five": (1, 3),
+        "household_essential_five": (1, 2),
+        "vneid_account": (2, 3),
+        "vneid_level2": (1, 3),
+        "public_services_self": (1, 3),
+        "public_services_any": (2, 3),
+        "cashless": (2, 3),
+        "scam_exposed": (2, 3),
+        "scam_lost": (1, 3),
         # answers about the household count once per household: 1 of the 2 has home Internet (2 of its 3 adults)
-        "digital_signature": (1, 2), "smartphone": (2, 3), "computer_use": (1, 3), "home_internet": (1, 2),
-        "device_smartphone": (1, 1), "device_smart_tv": (1, 1), "device_computer": (0, 1), "device_none": (0, 1),
-        "wants_m1": (1, 2), "wants_m2": (1, 2), "wants_m8": (1, 2), "wants_none": (0, 2),
-        "gap_m1": (1, 2), "gap_m2": (1, 2), "gap_m3": (1, 2), "gap_m4": (1, 2), "gap_m5": (1, 2), "gap_m6": (1, 2),
-        "gap_m7": (0, 2), "gap_m8": (1, 2),
+        "digital_signature": (1, 2),
+        "smartphone": (2, 3),
+        "computer_use": (1, 3),
+        "home_internet": (1, 2),
+        "device_smartphone": (1, 1),
+        "device_smart_tv": (1, 1),
+        "device_computer": (0, 1),
+        "device_none": (0, 1),
+        "wants_m1": (1, 2),
+        "wants_m2": (1, 2),
+        "wants_m8": (1, 2),
+        "wants_none": (0, 2),
+        "gap_m1": (1, 2),
+        "gap_m2": (1, 2),
+        "gap_m3": (1, 2),
+        "gap_m4": (1, 2),
+        "gap_m5": (1, 2),
+        "gap_m6": (1, 2),
+        "gap_m7": (0, 2),
+        "gap_m8": (1, 2),
     }
     assert {key: _share(total, key) for key in expected} == expected
     assert total["indicators"]["vneid_level2"]["share"] == 1 / 3
@@ -63,7 +104,13 @@ def test_breakdowns_by_group_age_sex_and_vulnerability(world):
     assert _share(by_sex["female"], "essential_five") == (1, 2)
     vulnerable = _figures(world, "vulnerable")
     assert {key: bucket["adults"] for key, bucket in vulnerable.items()} == {
-        "disability": 1, "age_75_plus": 1, "lives_alone": 1, "poor_household": 0, "any": 1, "none": 2}
+        "disability": 1,
+        "age_75_plus": 1,
+        "lives_alone": 1,
+        "poor_household": 0,
+        "any": 1,
+        "none": 2,
+    }
     assert _share(vulnerable["any"], "level_0") == (1, 1)
 
 

@@ -1,4 +1,5 @@
 """Stored records reach the dashboard through the outbox: the store writes a row, the worker derives."""
+
 import sqlalchemy as sa
 
 from survey_app.accounts.models import User
@@ -16,14 +17,20 @@ from tests.formdefs.answers import household
 
 def _rows(household_id):
     db.session.expire_all()
-    return db.session.execute(sa.select(PersonIndicator).where(PersonIndicator.household_id == household_id)
-                              .order_by(PersonIndicator.member_index)).scalars().all()
+    return (
+        db.session.execute(
+            sa.select(PersonIndicator).where(PersonIndicator.household_id == household_id).order_by(PersonIndicator.member_index)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def _snapshot(household_id):
     skip = {"id"}
-    return [{c.key: getattr(r, c.key) for c in PersonIndicator.__table__.columns if c.key not in skip}
-            for r in _rows(household_id)]
+    return [
+        {c.key: getattr(r, c.key) for c in PersonIndicator.__table__.columns if c.key not in skip} for r in _rows(household_id)
+    ]
 
 
 def _outbox():
@@ -34,8 +41,14 @@ def _outbox():
 def _store(app, world, **extra):
     answers = household(a1_group=world.group_a1.code)
     phone = ApiClient(app.test_client(), "surveyor_1")
-    body = record(world.hh_a1.id, form_id="household_survey", form_version="2025.1", answers=answers,
-                  started_at="2025-08-20T02:11:00Z", **extra)
+    body = record(
+        world.hh_a1.id,
+        form_id="household_survey",
+        form_version="2025.1",
+        answers=answers,
+        started_at="2025-08-20T02:11:00Z",
+        **extra,
+    )
     response = phone.post("/api/submissions", body)
     assert response.status_code == 201, response.get_json()
     return answers, response.get_json()
@@ -54,8 +67,9 @@ def test_a_stored_survey_writes_an_outbox_row_and_the_worker_derives_its_people(
     assert _outbox() == []
     fresh = freshness(world.ward_a.id)
     assert fresh["pending"] == 0 and fresh["derived_at"] is not None
-    tally = db.session.execute(sa.select(IndicatorTally).where(
-        IndicatorTally.residential_group_id == world.group_a1.id)).scalar_one()
+    tally = db.session.execute(
+        sa.select(IndicatorTally).where(IndicatorTally.residential_group_id == world.group_a1.id)
+    ).scalar_one()
     assert tally.adults == len(answers["members"])
 
 
@@ -65,6 +79,7 @@ def test_deriving_the_same_changes_again_changes_nothing(app, world):
     before = _snapshot(world.hh_a1.id)
     # The same change noted again (a batch re-run after a worker died before deleting its rows).
     from survey_app.sync import outbox
+
     outbox.note(world.ward_a.id, household_id=world.hh_a1.id)
     db.session.commit()
     assert derive_pending() == 1
@@ -83,8 +98,9 @@ def test_a_review_that_rejects_leaves_the_figures_once_derived(app, world):
     assert len(_rows(world.hh_a1.id)) == 2  # still the figures of before the review
     run_jobs()
     assert _rows(world.hh_a1.id) == []  # rejected answers leave the indicators
-    tally = db.session.execute(sa.select(IndicatorTally).where(
-        IndicatorTally.residential_group_id == world.group_a1.id)).scalar_one_or_none()
+    tally = db.session.execute(
+        sa.select(IndicatorTally).where(IndicatorTally.residential_group_id == world.group_a1.id)
+    ).scalar_one_or_none()
     assert tally is None
 
 

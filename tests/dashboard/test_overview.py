@@ -1,5 +1,6 @@
 """The top of the ward dashboard and its long-table pages: bullet charts of the plan targets, the groups
 furthest behind, the choropleth's values per group, and search, sort and paging of the tables."""
+
 from __future__ import annotations
 
 import re
@@ -19,11 +20,19 @@ from tests.dashboard.test_bad_input import square
 
 
 def test_bullets_say_the_gap_in_points_and_people():
-    bucket = {"indicators": {"vneid_level2": {"n": 60, "of": 100, "share": 0.6},
-                             "cashless": {"n": 90, "of": 100, "share": 0.9},
-                             "digital_signature": {"n": disclosure.SUPPRESSED, "of": 8, "share": disclosure.SUPPRESSED}}}
-    found = {b["key"]: b for b in overview.bullets(
-        bucket, {"vneid_level2": 0.825, "cashless": 0.8, "digital_signature": 0.5, "smartphone": 0.9}, {})}
+    bucket = {
+        "indicators": {
+            "vneid_level2": {"n": 60, "of": 100, "share": 0.6},
+            "cashless": {"n": 90, "of": 100, "share": 0.9},
+            "digital_signature": {"n": disclosure.SUPPRESSED, "of": 8, "share": disclosure.SUPPRESSED},
+        }
+    }
+    found = {
+        b["key"]: b
+        for b in overview.bullets(
+            bucket, {"vneid_level2": 0.825, "cashless": 0.8, "digital_signature": 0.5, "smartphone": 0.9}, {}
+        )
+    }
     assert found["vneid_level2"]["gap_points"] == pytest.approx(0.225) and found["vneid_level2"]["gap_people"] == 23
     assert not found["vneid_level2"]["met"]  # 82.5 % of 100 adults is 82.5: 23 more people reach it, 22 do not
     assert found["cashless"]["met"] and found["cashless"]["gap_people"] == 0
@@ -36,9 +45,17 @@ def _group(code, share, remaining, expected=100):
 
 
 def test_behind_lists_the_lowest_coverage_first_and_skips_finished_and_empty_groups():
-    groups = [_group("A", 0.5, 50), _group("B", 0.2, 80), _group("C", 1.0, 0), _group("D", None, 0, expected=0),
-              _group("E", 0.2, 90), _group("F", disclosure.SUPPRESSED, 99), _group("G", 0.9, 10),
-              _group("H", 0.7, 30), _group("I", 0.0, 100)]
+    groups = [
+        _group("A", 0.5, 50),
+        _group("B", 0.2, 80),
+        _group("C", 1.0, 0),
+        _group("D", None, 0, expected=0),
+        _group("E", 0.2, 90),
+        _group("F", disclosure.SUPPRESSED, 99),
+        _group("G", 0.9, 10),
+        _group("H", 0.7, 30),
+        _group("I", 0.0, 100),
+    ]
     assert [g["code"] for g in overview.behind(groups)] == ["I", "E", "B", "A", "H"]
     assert [g["code"] for g in overview.behind(groups, limit=9)] == ["I", "E", "B", "A", "H", "G", "F"]
 
@@ -63,11 +80,22 @@ def test_table_pages_search_without_accents_sort_and_page():
 
 def _support(world, group, count):
     for _ in range(count):
-        db.session.add(SupportEvent(
-            uuid=str(uuid.uuid4()), ward_id=group.ward_id, volunteer_id=world.surveyor_1.id,
-            survey_team_id=world.surveyor_1.survey_team_id, residential_group_id=group.id, anon_age_group="60_74",
-            anon_sex="male", occurred_at=datetime(2025, 8, 21, 3, tzinfo=timezone.utc), place=SupportPlace.HOME,
-            outcome=SupportOutcome.DONE, minutes=10, types=[]))
+        db.session.add(
+            SupportEvent(
+                uuid=str(uuid.uuid4()),
+                ward_id=group.ward_id,
+                volunteer_id=world.surveyor_1.id,
+                survey_team_id=world.surveyor_1.survey_team_id,
+                residential_group_id=group.id,
+                anon_age_group="60_74",
+                anon_sex="male",
+                occurred_at=datetime(2025, 8, 21, 3, tzinfo=timezone.utc),
+                place=SupportPlace.HOME,
+                outcome=SupportOutcome.DONE,
+                minutes=10,
+                types=[],
+            )
+        )
 
 
 @pytest.fixture

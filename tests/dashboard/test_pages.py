@@ -1,4 +1,5 @@
 """The dashboard page itself: numbers rendered server-side, base-map configuration, no inline code."""
+
 import re
 
 from survey_app import create_app
@@ -38,8 +39,7 @@ def test_breakdown_tabs(client, world):
 
 def test_tile_url_is_optional_configuration(app, client, world, monkeypatch):
     login(client, "admin_a")
-    world.group_a1.boundary = {"type": "Polygon", "coordinates": [[[106, 20], [106.01, 20], [106.01, 20.01],
-                                                                    [106, 20]]]}
+    world.group_a1.boundary = {"type": "Polygon", "coordinates": [[[106, 20], [106.01, 20], [106.01, 20.01], [106, 20]]]}
     db.session.commit()
     response = client.get("/dashboard")
     assert 'data-tile-url=""' in response.get_data(as_text=True)

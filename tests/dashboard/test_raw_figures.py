@@ -1,4 +1,5 @@
 """The derived table gives the same figures as the raw answers, for a generated ward."""
+
 import sqlalchemy as sa
 
 from survey_app.collection.models import ReviewStatus, Submission
@@ -13,12 +14,15 @@ def raw_figures(ward_id: int) -> dict:
     """Counts straight from the submissions' answers (latest not rejected per household)."""
     rules = load_rules("household_survey")
     latest = {}
-    for submission in db.session.execute(sa.select(Submission).where(
-            Submission.ward_id == ward_id, Submission.review_status != ReviewStatus.REJECTED)
-            .order_by(Submission.received_at, Submission.id)).scalars():
+    for submission in db.session.execute(
+        sa.select(Submission)
+        .where(Submission.ward_id == ward_id, Submission.review_status != ReviewStatus.REJECTED)
+        .order_by(Submission.received_at, Submission.id)
+    ).scalars():
         latest[submission.household_id] = submission
-    figures = dict.fromkeys(("adults", "proxy", "level2", "vneid_asked", "signature", "signature_asked",
-                             "basic_or_above", "assessed", "essential"), 0)
+    figures = dict.fromkeys(
+        ("adults", "proxy", "level2", "vneid_asked", "signature", "signature_asked", "basic_or_above", "assessed", "essential"), 0
+    )
     for submission in latest.values():
         household = {k: v for k, v in submission.answers.items() if k != "members"}
         for member in submission.answers["members"]:
@@ -38,10 +42,17 @@ def raw_figures(ward_id: int) -> dict:
 def table_figures(ward_id: int) -> dict:
     total = dict(aggregate((PersonIndicator.ward_id == ward_id,)))["total"]
     ind = total["indicators"]
-    return {"adults": total["adults"], "proxy": total["proxy"], "level2": ind["vneid_level2"]["n"],
-            "vneid_asked": ind["vneid_level2"]["of"], "signature": ind["digital_signature"]["n"],
-            "signature_asked": ind["digital_signature"]["of"], "basic_or_above": ind["level_4_plus"]["n"],
-            "assessed": ind["level_4_plus"]["of"], "essential": ind["essential_five"]["n"]}
+    return {
+        "adults": total["adults"],
+        "proxy": total["proxy"],
+        "level2": ind["vneid_level2"]["n"],
+        "vneid_asked": ind["vneid_level2"]["of"],
+        "signature": ind["digital_signature"]["n"],
+        "signature_asked": ind["digital_signature"]["of"],
+        "basic_or_above": ind["level_4_plus"]["n"],
+        "assessed": ind["level_4_plus"]["of"],
+        "essential": ind["essential_five"]["n"],
+    }
 
 
 def test_generated_ward_figures_equal_the_raw_answers():
@@ -51,8 +62,11 @@ def test_generated_ward_figures_equal_the_raw_answers():
     assert raw["adults"] > 100 and 0 < raw["signature_asked"] < raw["adults"]
     assert table_figures(ctx.ward.id) == raw
     # Reviews change what counts; the table follows through refresh_person_indicators.
-    submissions = db.session.execute(sa.select(Submission).where(Submission.ward_id == ctx.ward.id)
-                                     .order_by(Submission.id).limit(5)).scalars().all()
+    submissions = (
+        db.session.execute(sa.select(Submission).where(Submission.ward_id == ctx.ward.id).order_by(Submission.id).limit(5))
+        .scalars()
+        .all()
+    )
     for submission in submissions:
         submission.review(ReviewStatus.REJECTED, reviewer_id=None)
         refresh_person_indicators(submission)

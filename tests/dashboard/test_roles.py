@@ -1,4 +1,5 @@
 """Who sees what: team leaders their team, ward staff their ward, city viewers every ward of their city."""
+
 import pytest
 
 from survey_app import disclosure
@@ -24,8 +25,7 @@ def test_team_leader_sees_only_their_teams_groups(client, answered):
     base = f"/api/dashboard/wards/{w.ward_a.id}"
     assert [g["code"] for g in client.get(f"{base}/coverage/groups").get_json()["groups"]] == ["TDP01"]
     assert [t["number"] for t in client.get(f"{base}/coverage/teams").get_json()["teams"]] == [1]
-    assert {m["id"] for m in client.get(f"{base}/coverage/members").get_json()["members"]} == {
-        w.leader_1.id, w.surveyor_1.id}
+    assert {m["id"] for m in client.get(f"{base}/coverage/members").get_json()["members"]} == {w.leader_1.id, w.surveyor_1.id}
     total = client.get(f"{base}/indicators").get_json()["buckets"][0]
     assert total["adults"] == 1 and total["indicators"]["vneid_level2"]["n"] == 1
     assert client.get(f"/api/dashboard/wards/{w.ward_b.id}/coverage/groups").status_code == 403

@@ -1,4 +1,5 @@
 """Reading exported files back for the tests."""
+
 from __future__ import annotations
 
 import csv
@@ -12,10 +13,35 @@ from survey_app.exports import operations
 from survey_app.exports.models import ExportFormat
 from survey_app.exports.spec import make_pseudonym
 
-SHEETS_VI = ["Tổng hợp", "Theo tổ dân phố", "Biểu đồ độ bao phủ", "Tổ khảo sát", "Thành viên tổ", "Hộ gia đình",
-             "Nhân khẩu", "Lượt khảo sát", "Lịch sử sửa phiếu", "Hỗ trợ người dân", "Lớp học", "Học viên", "Từ điển dữ liệu"]
-CSV_FILES = {"summary.csv", "coverage.csv", "teams.csv", "members.csv", "households.csv", "persons.csv",
-             "visits.csv", "versions.csv", "support_events.csv", "classes.csv", "learners.csv", "dictionary.csv"}
+SHEETS_VI = [
+    "Tổng hợp",
+    "Theo tổ dân phố",
+    "Biểu đồ độ bao phủ",
+    "Tổ khảo sát",
+    "Thành viên tổ",
+    "Hộ gia đình",
+    "Nhân khẩu",
+    "Lượt khảo sát",
+    "Lịch sử sửa phiếu",
+    "Hỗ trợ người dân",
+    "Lớp học",
+    "Học viên",
+    "Từ điển dữ liệu",
+]
+CSV_FILES = {
+    "summary.csv",
+    "coverage.csv",
+    "teams.csv",
+    "members.csv",
+    "households.csv",
+    "persons.csv",
+    "visits.csv",
+    "versions.csv",
+    "support_events.csv",
+    "classes.csv",
+    "learners.csv",
+    "dictionary.csv",
+}
 
 
 def export(user, folder: Path, fmt: str = "xlsx", name: str = "out", **options) -> Path:
@@ -47,8 +73,9 @@ def open_workbook(path: Path):
 
 
 def every_cell_text(workbook) -> str:
-    return "\n".join(str(value) for ws in workbook.worksheets for row in ws.iter_rows(values_only=True)
-                     for value in row if value is not None)
+    return "\n".join(
+        str(value) for ws in workbook.worksheets for row in ws.iter_rows(values_only=True) for value in row if value is not None
+    )
 
 
 def csv_members(path: Path) -> dict[str, bytes]:

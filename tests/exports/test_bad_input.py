@@ -1,4 +1,5 @@
 """Bad input gets a clear message; a failed export leaves no half-written file."""
+
 import pytest
 import sqlalchemy as sa
 
@@ -77,8 +78,15 @@ def test_a_silent_running_job_does_not_block_for_ever(world):
     from survey_app.extensions import utcnow
 
     old = utcnow() - timedelta(hours=1)
-    db.session.add(ExportJob(ward_id=world.ward_a.id, user_id=world.admin_a.id, running_key=f"user:{world.admin_a.id}",
-                             heartbeat_at=old, created_at=old))
+    db.session.add(
+        ExportJob(
+            ward_id=world.ward_a.id,
+            user_id=world.admin_a.id,
+            running_key=f"user:{world.admin_a.id}",
+            heartbeat_at=old,
+            created_at=old,
+        )
+    )
     db.session.commit()
     scope = operations.resolve_scope(world.admin_a, ward_id=world.ward_a.id)
     job = operations.start_job(scope, ExportFormat.XLSX, rows_total=1)
@@ -129,8 +137,10 @@ def test_web_second_export_while_one_runs(client, world):
     db.session.commit()
     login(client, "admin_a")
     token = csrf_token(client.get("/exports").get_data(as_text=True))
-    response = client.post("/exports", data={"csrf_token": token, "ward_id": world.ward_a.id, "format": "xlsx",
-                                             "lang": "vi", "groups": [world.group_a1.id]})
+    response = client.post(
+        "/exports",
+        data={"csrf_token": token, "ward_id": world.ward_a.id, "format": "xlsx", "lang": "vi", "groups": [world.group_a1.id]},
+    )
     assert response.status_code == 409 and "vẫn đang được chuẩn bị" in response.get_data(as_text=True)
 
 
@@ -139,8 +149,7 @@ def test_web_team_leader_asking_for_another_group_is_refused_and_logged(client, 
 
     login(client, "leader_1")
     token = csrf_token(client.get("/exports").get_data(as_text=True))
-    response = client.post("/exports", data={"csrf_token": token, "format": "xlsx", "lang": "vi",
-                                             "groups": [world.group_a2.id]})
+    response = client.post("/exports", data={"csrf_token": token, "format": "xlsx", "lang": "vi", "groups": [world.group_a2.id]})
     assert response.status_code == 403 and "TDP02" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "export.refused")) == 1
 

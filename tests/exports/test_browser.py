@@ -1,4 +1,5 @@
 """A large export in a real browser: the progress page follows the worker's job, then the download starts."""
+
 import openpyxl
 import pytest
 
@@ -53,8 +54,10 @@ def test_a_failing_export_shows_its_error_after_the_last_try(live_server, live_w
 
     monkeypatch.setattr(operations, "write_export", broken)
     with app.test_request_context("/"), force_locale("vi"):
-        expected = gettext("The export failed: %(error)s", error=gettext(
-            "An unexpected error stopped the job; the details are in the server log."))
+        expected = gettext(
+            "The export failed: %(error)s",
+            error=gettext("An unexpected error stopped the job; the details are in the server log."),
+        )
     sign_in_as_ward_staff(phone, live_server)
     phone.goto(f"{live_server}/exports")
     phone.locator("form[data-export-form] button[type=submit]").click()

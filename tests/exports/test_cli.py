@@ -1,4 +1,5 @@
 """`survey-app export`: the whole ward as its admin sees it, written atomically, audited as the CLI."""
+
 import openpyxl
 import sqlalchemy as sa
 
@@ -26,8 +27,9 @@ def test_workbook_from_the_command_line(runner, world, tmp_path):
 
 def test_csv_folder_for_some_groups(runner, world, tmp_path):
     field_work(world)
-    result = runner.invoke(args=["export", "--ward", "A", "--groups", "TDP02", "--format", "csv", "--codes",
-                                 "--out", str(tmp_path)])
+    result = runner.invoke(
+        args=["export", "--ward", "A", "--groups", "TDP02", "--format", "csv", "--codes", "--out", str(tmp_path)]
+    )
     assert result.exit_code == 0, result.output
     (folder,) = tmp_path.iterdir()
     assert folder.is_dir() and folder.name.startswith("A-groups-") and folder.name.endswith("-csv")

@@ -1,4 +1,5 @@
 """CSV per table: UTF-8 with a BOM, machine keys as headers, formula-looking cells neutralised."""
+
 import pandas as pd
 
 from survey_app.exports.writers import neutralise

@@ -1,4 +1,5 @@
 """The training plan sheets: classes and learners of the chosen groups, names for ward admins only."""
+
 from survey_app.extensions import db
 from survey_app.planning.models import PlanClass, PlanLearner, TrainingPlan
 from tests.exports.data import field_work
@@ -9,13 +10,34 @@ def _plan(world, work) -> PlanClass:
     plan = TrainingPlan(ward_id=world.ward_a.id, config={}, rules_version="2025.1")
     db.session.add(plan)
     db.session.flush()
-    lesson = PlanClass(ward_id=world.ward_a.id, plan_id=plan.id, module="m8", venue_group_id=world.group_a1.id,
-                       time_slot="weekend", level_band="L4-L5", session=3, trainer_name="Phạm Văn Giảng")
+    lesson = PlanClass(
+        ward_id=world.ward_a.id,
+        plan_id=plan.id,
+        module="m8",
+        venue_group_id=world.group_a1.id,
+        time_slot="weekend",
+        level_band="L4-L5",
+        session=3,
+        trainer_name="Phạm Văn Giảng",
+    )
     db.session.add(lesson)
     db.session.flush()
-    db.session.add(PlanLearner(ward_id=world.ward_a.id, plan_id=plan.id, plan_class_id=lesson.id, module="m8",
-                               submission_id=work["a1"].id, line_no=1, residential_group_id=world.group_a1.id,
-                               full_name="Nguyễn Văn An", level="L5", asked=True, priority=1.5, reasons="advanced_asked,not_a_clause"))
+    db.session.add(
+        PlanLearner(
+            ward_id=world.ward_a.id,
+            plan_id=plan.id,
+            plan_class_id=lesson.id,
+            module="m8",
+            submission_id=work["a1"].id,
+            line_no=1,
+            residential_group_id=world.group_a1.id,
+            full_name="Nguyễn Văn An",
+            level="L5",
+            asked=True,
+            priority=1.5,
+            reasons="advanced_asked,not_a_clause",
+        )
+    )
     db.session.commit()
     return lesson
 
@@ -32,7 +54,11 @@ def test_classes_and_learners(world, tmp_path):
     assert row["Nội dung"] == "Trí tuệ nhân tạo (AI) cơ bản"
     (learner,) = records(book, "Học viên")
     assert learner["Họ tên"] == "Nguyễn Văn An" and learner["Mã nhân khẩu"] == world.hh_a1.members[0].id
-    assert learner["Đăng ký học"] == "Có" and learner["Mức ưu tiên"] == 1.5 and learner["Lý do"] == "đã ở mức L4–L5 và muốn học AI; not_a_clause"
+    assert (
+        learner["Đăng ký học"] == "Có"
+        and learner["Mức ưu tiên"] == 1.5
+        and learner["Lý do"] == "đã ở mức L4–L5 và muốn học AI; not_a_clause"
+    )
 
 
 def test_plan_for_others_has_no_names_and_follows_the_groups(world, tmp_path):

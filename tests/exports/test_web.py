@@ -1,4 +1,5 @@
 """Exports from the web: the page per role, a download now, a worker's job with progress, the audit log."""
+
 import io
 import zipfile
 
@@ -16,8 +17,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _post(client, world, **extra):
     token = csrf_token(client.get("/exports").get_data(as_text=True))
-    data = {"csrf_token": token, "format": "xlsx", "lang": "vi",
-            "groups": [world.group_a1.id, world.group_a2.id], **extra}
+    data = {"csrf_token": token, "format": "xlsx", "lang": "vi", "groups": [world.group_a1.id, world.group_a2.id], **extra}
     return client.post("/exports", data=data)
 
 
@@ -79,8 +79,10 @@ def test_csv_zip_from_the_web(client, world):
     field_work(world)
     login(client, "city_viewer")
     token = csrf_token(client.get(f"/exports?ward_id={world.ward_a.id}").get_data(as_text=True))
-    response = client.post("/exports", data={"csrf_token": token, "ward_id": world.ward_a.id, "format": "csv",
-                                             "lang": "vi", "groups": [world.group_a1.id]})
+    response = client.post(
+        "/exports",
+        data={"csrf_token": token, "ward_id": world.ward_a.id, "format": "csv", "lang": "vi", "groups": [world.group_a1.id]},
+    )
     assert response.status_code == 200 and response.mimetype == "application/zip"
     with zipfile.ZipFile(io.BytesIO(response.get_data())) as archive:
         coverage = archive.read("coverage.csv")

@@ -1,4 +1,5 @@
 """The workbook, opened again with openpyxl: sheets, headers, layout, rows and values, for each role."""
+
 import pytest
 import sqlalchemy as sa
 
@@ -117,8 +118,14 @@ def test_pseudonyms_are_stable_across_exports(world, tmp_path):
 def test_city_viewer_reads_any_ward_of_their_city_as_figures(world, tmp_path):
     field_work(world)
     book = open_workbook(export(world.city_viewer, tmp_path, ward_id=world.ward_a.id))
-    assert book.sheetnames == ["Tổng hợp", "Theo tổ dân phố", "Biểu đồ độ bao phủ", "Tổ khảo sát", "Lớp học",
-                               "Từ điển dữ liệu"]  # no sheet with a row per household, person, visit or member
+    assert book.sheetnames == [
+        "Tổng hợp",
+        "Theo tổ dân phố",
+        "Biểu đồ độ bao phủ",
+        "Tổ khảo sát",
+        "Lớp học",
+        "Từ điển dữ liệu",
+    ]  # no sheet with a row per household, person, visit or member
     assert len(records(book, "Theo tổ dân phố")) == 2
     assert "Nguyễn Văn An" not in every_cell_text(book)
     other = open_workbook(export(world.city_viewer, tmp_path, ward_id=world.ward_b.id, name="b"))
@@ -162,16 +169,21 @@ def test_exports_carry_the_latest_version_and_the_history_of_corrections(world, 
 
     work = field_work(world)
     submission = work["a1"]
-    fixed = {**submission.answers, "a6_internet": "no",
-             "members": [submission.answers["members"][0], {**submission.answers["members"][1], "b1_birth_year": 1975}]}
+    fixed = {
+        **submission.answers,
+        "a6_internet": "no",
+        "members": [submission.answers["members"][0], {**submission.answers["members"][1], "b1_birth_year": 1975}],
+    }
     store_version(submission, fixed, world.admin_a, VersionSource.CORRECTED, "Hộ đã cắt mạng")
     db.session.commit()
     book = open_workbook(export(world.admin_a, tmp_path))
     first = next(row for row in records(book, "Hộ gia đình") if row["Mã hộ"] == world.hh_a1.id)
     assert first["Hộ có Internet tại nhà không?"] == "Không"  # the latest version
     history = records(book, "Lịch sử sửa phiếu")
-    assert [(r["Mã phiếu"], r["Phiên bản"], r["Nguồn"]) for r in history] == \
-        [(submission.id, 1, "Bản gửi lên"), (submission.id, 2, "Đã sửa")]
+    assert [(r["Mã phiếu"], r["Phiên bản"], r["Nguồn"]) for r in history] == [
+        (submission.id, 1, "Bản gửi lên"),
+        (submission.id, 2, "Đã sửa"),
+    ]
     assert history[1]["Người sửa"] == world.admin_a.full_name and history[1]["Lý do"] == "Hộ đã cắt mạng"
     assert history[1]["Câu hỏi thay đổi"] == "a6_internet; members[2].b1_birth_year"
     assert history[0]["Câu hỏi thay đổi"] is None

@@ -1,4 +1,5 @@
 """Fixtures of the form engine's tests."""
+
 import pytest
 
 from survey_app.formdefs import shipped

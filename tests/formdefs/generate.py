@@ -6,6 +6,7 @@ Every question gets the first example of its type (a choice of its list, a numbe
 round after round, each problem validation reports is fixed: a required answer is given, an answer that
 fails its constraint or type takes the next example, an answer to a question not shown is removed.
 """
+
 from __future__ import annotations
 
 from survey_app.formdefs.fieldtypes import TYPES
@@ -22,10 +23,18 @@ EXAMPLES = {
     "datetime": ["2025-06-15T10:30:00.000+07:00", "2020-01-01T08:00:00.000+07:00"],
     "geopoint": ["21.0285 105.8542 12 5", "10.7769 106.7009 0 10"],
     "acknowledge": ["OK"],
-    "start": ["2025-06-15T09:00:00.000+07:00"], "end": ["2025-06-15T09:20:00.000+07:00"], "today": ["2025-06-15"],
-    "deviceid": ["test-device-1"], "username": ["khaosat"], "phonenumber": ["0912345678"],
-    "email": ["an@example.org"], "simserial": ["8984"], "subscriberid": ["45204"],
-    "trigger": ["OK"], "barcode": ["8934567000012", "ABC-123"], "hidden": ["x"],
+    "start": ["2025-06-15T09:00:00.000+07:00"],
+    "end": ["2025-06-15T09:20:00.000+07:00"],
+    "today": ["2025-06-15"],
+    "deviceid": ["test-device-1"],
+    "username": ["khaosat"],
+    "phonenumber": ["0912345678"],
+    "email": ["an@example.org"],
+    "simserial": ["8984"],
+    "subscriberid": ["45204"],
+    "trigger": ["OK"],
+    "barcode": ["8934567000012", "ABC-123"],
+    "hidden": ["x"],
     "start-geopoint": ["21.0285 105.8542 12 5"],
     "geotrace": ["21.0285 105.8542 0 5;21.03 105.86 0 5"],
     "geoshape": ["21.02 105.85 0 5;21.03 105.85 0 5;21.03 105.86 0 5;21.02 105.85 0 5"],
@@ -101,7 +110,7 @@ def _fix(schema: FormSchema, answers: dict, problem: dict, tried: dict) -> None:
             wanted = [int(word) for word in problem["message"].split() if word.isdigit()]
             if wanted:
                 entries = container.setdefault(item.name, [])
-                del entries[wanted[0]:]
+                del entries[wanted[0] :]
                 entries.extend(_level(schema, item.children) for _ in range(wanted[0] - len(entries)))
         return
     level = _entry(answers, item.repeat, path)
@@ -139,6 +148,3 @@ def _entry(answers: dict, repeat: Field | None, path: list[int]) -> dict | None:
             return None
         level = entries[index]
     return level if len(path) >= len(chain) else None
-
-
-

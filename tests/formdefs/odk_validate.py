@@ -3,6 +3,7 @@
 One JVM checks many XForms at once: `validate({"name": xml, ...})` gives the names of the forms it refused,
 each with JavaRosa's message. Java comes from Debian's default-jre-headless, installed by tests/run.sh.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,14 @@ def validate(xforms: dict[str, str]) -> dict[str, str]:
             path = Path(folder) / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}.xml"
             path.write_text(xml, encoding="utf-8")
             paths[str(path)] = name
-        done = subprocess.run([java, "-Djava.awt.headless=true", "-jar", str(JAR), *paths], stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, timeout=300, check=False)
+        done = subprocess.run(
+            [java, "-Djava.awt.headless=true", "-jar", str(JAR), *paths],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=300,
+            check=False,
+        )
     output = done.stdout
     if _FAILED not in output:
         assert done.returncode == 0, output[-2000:]

@@ -1,5 +1,6 @@
 """Files attached beside a form: media labels and CSV/XML/GeoJSON data files (select_*_from_file,
 search(), pulldata()); every problem names the file; a form is published only with all its files."""
+
 from __future__ import annotations
 
 import hashlib
@@ -19,15 +20,21 @@ from tests.conftest import csrf_token, login
 from tests.formdefs.workbooks import PHOTO_QUESTION, household_workbook
 
 SETTINGS = "| settings |\n| | form_id | version | default_language |\n| | files_form | 1 | Tiếng Việt (vi) |\n"
-VILLAGES_CSV = "name,label::Tiếng Việt (vi),label::English (en),district\nv1,Làng Một,Village One,d1\n" \
-               "v2,Làng Hai,Village Two,d2\nv3,Làng Ba,Village Three,d1\n"
-FRUITS_XML = b"<root><item><name>mango</name><label>Mango</label><kind>tree</kind></item>" \
-             b"<item><name>banana</name><label>Banana</label><kind>herb</kind></item></root>"
-AREAS_GEOJSON = (b'{"type": "FeatureCollection", "features": ['
-                 b'{"type": "Feature", "id": "north", "geometry": {"type": "Point", "coordinates": [106.68, 20.86]},'
-                 b' "properties": {"title": "Khu Bac", "zone": "z1"}},'
-                 b'{"type": "Feature", "geometry": {"type": "Point", "coordinates": [106.7, 20.8]},'
-                 b' "properties": {"id": "south", "title": "Khu Nam", "zone": "z2"}}]}')
+VILLAGES_CSV = (
+    "name,label::Tiếng Việt (vi),label::English (en),district\nv1,Làng Một,Village One,d1\n"
+    "v2,Làng Hai,Village Two,d2\nv3,Làng Ba,Village Three,d1\n"
+)
+FRUITS_XML = (
+    b"<root><item><name>mango</name><label>Mango</label><kind>tree</kind></item>"
+    b"<item><name>banana</name><label>Banana</label><kind>herb</kind></item></root>"
+)
+AREAS_GEOJSON = (
+    b'{"type": "FeatureCollection", "features": ['
+    b'{"type": "Feature", "id": "north", "geometry": {"type": "Point", "coordinates": [106.68, 20.86]},'
+    b' "properties": {"title": "Khu Bac", "zone": "z1"}},'
+    b'{"type": "Feature", "geometry": {"type": "Point", "coordinates": [106.7, 20.8]},'
+    b' "properties": {"id": "south", "title": "Khu Nam", "zone": "z2"}}]}'
+)
 PRICES_CSV = b"name_key,name,type,price\nmango,Mango,tree,12\nbanana,Banana,herb,5\nmangosteen,Mangosteen,tree,30\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 
@@ -47,9 +54,16 @@ FROM_FILES = form(
     "| | calculate | price | | | | | pulldata('prices', 'price', 'name_key', ${kind}) | |\n"
     "| | integer | paid | Đã trả | | | | | . <= pulldata('prices', 'price', 'name_key', ${kind}) |\n",
     "| | list_name | name | label::Tiếng Việt (vi) | image |\n| | district | d1 | Quận 1 | d1.png |\n"
-    "| | district | d2 | Quận 2 | |\n| | prices | name_key | name | |\n")
-FILES = {"villages.csv": VILLAGES_CSV.encode(), "fruits.xml": FRUITS_XML, "areas.geojson": AREAS_GEOJSON,
-         "prices.csv": PRICES_CSV, "village.png": PNG, "d1.png": PNG}
+    "| | district | d2 | Quận 2 | |\n| | prices | name_key | name | |\n",
+)
+FILES = {
+    "villages.csv": VILLAGES_CSV.encode(),
+    "fruits.xml": FRUITS_XML,
+    "areas.geojson": AREAS_GEOJSON,
+    "prices.csv": PRICES_CSV,
+    "village.png": PNG,
+    "d1.png": PNG,
+}
 
 
 def test_choices_come_from_the_attached_csv_xml_and_geojson():
@@ -61,19 +75,33 @@ def test_choices_come_from_the_attached_csv_xml_and_geojson():
     assert [(c.name, c.label, c.extra) for c in villages] == [
         ("v1", {"vi": "Làng Một", "en": "Village One"}, {"district": "d1"}),
         ("v2", {"vi": "Làng Hai", "en": "Village Two"}, {"district": "d2"}),
-        ("v3", {"vi": "Làng Ba", "en": "Village Three"}, {"district": "d1"})]
+        ("v3", {"vi": "Làng Ba", "en": "Village Three"}, {"district": "d1"}),
+    ]
     assert [(c.name, c.label["default"], c.extra["kind"]) for c in schema.choices["fruits.xml"]] == [
-        ("mango", "Mango", "tree"), ("banana", "Banana", "herb")]
+        ("mango", "Mango", "tree"),
+        ("banana", "Banana", "herb"),
+    ]
     assert [(c.name, c.label["default"], c.extra["geometry"], c.extra["zone"]) for c in schema.choices["areas.geojson"]] == [
-        ("north", "Khu Bac", "20.86 106.68", "z1"), ("south", "Khu Nam", "20.8 106.7", "z2")]
+        ("north", "Khu Bac", "20.86 106.68", "z1"),
+        ("south", "Khu Nam", "20.8 106.7", "z2"),
+    ]
     # search(): the list's one row names the file's value and label columns.
     assert [(c.name, c.label["default"]) for c in schema.choices["prices"]] == [
-        ("mango", "Mango"), ("banana", "Banana"), ("mangosteen", "Mangosteen")]
+        ("mango", "Mango"),
+        ("banana", "Banana"),
+        ("mangosteen", "Mangosteen"),
+    ]
     assert schema.by_name["village"].media == {"image": {"default": "village.png"}}  # a column without a language
     assert schema.choice("district", "d1").media == {"image": {"default": "d1.png"}}
     assert schema.instances["prices"][2] == {"name_key": "mangosteen", "name": "Mangosteen", "type": "tree", "price": "30"}
-    assert schema.files == {"villages.csv": "data", "fruits.xml": "data", "areas.geojson": "data", "prices.csv": "data",
-                            "village.png": "media", "d1.png": "media"}
+    assert schema.files == {
+        "villages.csv": "data",
+        "fruits.xml": "data",
+        "areas.geojson": "data",
+        "prices.csv": "data",
+        "village.png": "media",
+        "d1.png": "media",
+    }
 
 
 def test_the_server_checks_answers_against_the_files_choice_filter_and_pulldata():
@@ -82,8 +110,12 @@ def test_the_server_checks_answers_against_the_files_choice_filter_and_pulldata(
     assert validate(schema, good, "en") == []
     bad = {**good, "village": "v2", "area": "west", "paid": 13}
     assert [(e["field"], e["code"]) for e in validate(schema, bad, "en")] == [
-        ("village", "unknown_choice"), ("area", "unknown_choice"), ("paid", "constraint")]
+        ("village", "unknown_choice"),
+        ("area", "unknown_choice"),
+        ("paid", "constraint"),
+    ]
     from survey_app.formdefs.validation import complete
+
     assert complete(schema, good)["price"] == "12"  # pulldata() gives the file's text, as in ODK
 
 
@@ -102,16 +134,19 @@ def refusal(files: dict, data: bytes = FROM_FILES, limit: int = 10 * 1024 * 1024
     return loaded.errors[0]
 
 
-@pytest.mark.parametrize("name, data, code, words", [
-    ("villages.csv", "name,label\nv1,Làng\n".encode("cp1258"), "attachment_encoding", "CSV UTF-8"),
-    ("villages.csv", b"", "attachment_empty", "trống"),
-    ("villages.csv", b"name,name\nv1,v1\n", "attachment_header", "tên cột khác nhau"),
-    ("fruits.xml", b"<root><item>", "attachment_unreadable", "Không đọc được"),
-    ("fruits.xml", b'<!DOCTYPE r [<!ENTITY e "x">]><root/>', "attachment_unreadable", "Không đọc được"),
-    ("areas.geojson", b'{"type": "Feature"}', "attachment_geojson", "GeoJSON FeatureCollection"),
-    ("notes.docx", b"x", "attachment_type", "không phải ảnh, âm thanh, video"),
-    ("../villages.csv", b"name,label\n", "attachment_name", "không hợp lệ"),
-])
+@pytest.mark.parametrize(
+    "name, data, code, words",
+    [
+        ("villages.csv", "name,label\nv1,Làng\n".encode("cp1258"), "attachment_encoding", "CSV UTF-8"),
+        ("villages.csv", b"", "attachment_empty", "trống"),
+        ("villages.csv", b"name,name\nv1,v1\n", "attachment_header", "tên cột khác nhau"),
+        ("fruits.xml", b"<root><item>", "attachment_unreadable", "Không đọc được"),
+        ("fruits.xml", b'<!DOCTYPE r [<!ENTITY e "x">]><root/>', "attachment_unreadable", "Không đọc được"),
+        ("areas.geojson", b'{"type": "Feature"}', "attachment_geojson", "GeoJSON FeatureCollection"),
+        ("notes.docx", b"x", "attachment_type", "không phải ảnh, âm thanh, video"),
+        ("../villages.csv", b"name,label\n", "attachment_name", "không hợp lệ"),
+    ],
+)
 def test_a_bad_attached_file_is_refused_naming_the_file(name, data, code, words):
     error = refusal({name: data})
     assert error.code == code and name in error.message and words in error.message
@@ -130,18 +165,21 @@ def test_a_file_without_the_columns_the_form_uses_is_refused_naming_the_row():
 
 
 def test_background_audio_is_accepted_with_a_warning_and_left_out():
-    loaded = load_form(form("| | type | name | label |\n| | background-audio | rec | |\n| | image | photo | Ảnh |\n"),
-                       "f.md")
+    loaded = load_form(form("| | type | name | label |\n| | background-audio | rec | |\n| | image | photo | Ảnh |\n"), "f.md")
     assert loaded.ok and [f.name for f in loaded.schema.fields] == ["photo"]
     assert any("background-audio" in w and "bỏ qua" in w for w in loaded.warnings)
 
 
 # ---- the ward admin's pages ------------------------------------------------------------------
 
+
 def upload(client, data: bytes, files: dict | None = None, filename: str = "household_v3.xlsx"):
     token = csrf_token(client.get("/forms/upload").get_data(as_text=True))
-    body = {"csrf_token": token, "file": (BytesIO(data), filename),
-            "attachments": [(BytesIO(content), name) for name, content in (files or {}).items()]}
+    body = {
+        "csrf_token": token,
+        "file": (BytesIO(data), filename),
+        "attachments": [(BytesIO(content), name) for name, content in (files or {}).items()],
+    }
     return client.post("/forms/upload", data=body, content_type="multipart/form-data")
 
 
@@ -159,15 +197,17 @@ def test_publishing_waits_for_every_file_then_the_phone_gets_them(app, client, w
     assert 'data-testid="missing-files"' in report and "house.png" in report
     assert re.search(r'data-testid="publish"\s+disabled aria-describedby="missing-files"', report)  # greyed out
     draft = db.session.execute(sa.select(FormVersion)).scalar_one()
-    refused = client.post(f"/forms/versions/{draft.id}/publish", data={"csrf_token": csrf_token(report)},
-                          follow_redirects=True)
+    refused = client.post(f"/forms/versions/{draft.id}/publish", data={"csrf_token": csrf_token(report)}, follow_redirects=True)
     assert "Hãy đính kèm các tệp này trước khi phát hành: house.png." in refused.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(FormVersion, draft.id).status == FormStatus.DRAFT
     assert current_version(world) == "2025.1"  # the previous version stays live
 
-    attached = client.post(f"/forms/versions/{draft.id}/attachments", content_type="multipart/form-data",
-                           data={"csrf_token": csrf_token(report), "attachments": [(BytesIO(PNG), "house.png")]})
+    attached = client.post(
+        f"/forms/versions/{draft.id}/attachments",
+        content_type="multipart/form-data",
+        data={"csrf_token": csrf_token(report), "attachments": [(BytesIO(PNG), "house.png")]},
+    )
     assert attached.status_code == 302
     (row,) = db.session.scalars(sa.select(FormAttachment)).all()
     assert (row.name, row.kind, row.content_type, row.size) == ("house.png", "media", "image/png", len(PNG))

@@ -2,6 +2,7 @@
 pyxform converts it and ODK Validate (the check ODK Collect runs) passes it. A refused form's first
 problem names its sheet, row and column; an accepted form gets a generated answer set that the server's
 validation passes. The phone's side of the same forms is in tests/browser/test_corpus_phone.py."""
+
 from __future__ import annotations
 
 import itertools
@@ -22,8 +23,10 @@ FORMS = sorted(path for path in CORPUS.iterdir() if path.suffix in (".xls", ".xl
 PROJECT_FORMS = sorted((Path(__file__).resolve().parents[2] / "forms").glob("*.xlsx"))
 
 #: A 1x1 PNG: the stand-in for every picture, sound or video a form shows (the corpus has none of them).
-PIXEL = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
-                      "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+PIXEL = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
 
 
 def stand_in(name: str, schema) -> bytes:
@@ -55,8 +58,10 @@ def _rows(name: str, schema) -> list[dict]:
             values.setdefault(column, ["x1", "x2"])
     columns = sorted(values)
     combinations = list(itertools.product(*(values[c] for c in columns)))[:200] if columns else [(), ()]
-    return [{"name": f"r{number}", "label": f"R{number}", **dict(zip(columns, combination))}
-            for number, combination in enumerate(combinations)]
+    return [
+        {"name": f"r{number}", "label": f"R{number}", **dict(zip(columns, combination))}
+        for number, combination in enumerate(combinations)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +82,9 @@ def reference() -> dict[str, str | None]:
 
 
 def test_the_corpus_is_all_of_pyxforms_test_forms():
-    listed = {line.split("|")[1].strip() for line in (CORPUS / "README.md").read_text().splitlines()
-              if line.startswith("| pyxform_")}
+    listed = {
+        line.split("|")[1].strip() for line in (CORPUS / "README.md").read_text().splitlines() if line.startswith("| pyxform_")
+    }
     assert listed == {path.name for path in FORMS} and len(FORMS) == 49
     assert (CORPUS / "LICENSE.pyxform").read_text().startswith("Copyright (c) 2015, XLSForm")
 

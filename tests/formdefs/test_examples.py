@@ -1,4 +1,5 @@
 """Forms written in the style of public ODK and KoboToolbox examples: they load, or fail clearly."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -20,14 +21,23 @@ def errors_of(answers, schema):
 
 
 ROSTER = {
-    "start": "2024-06-18T09:00:00+07:00", "end": "2024-06-18T09:20:00+07:00", "today": "2024-06-18",
-    "deviceid": "collect:abc", "username": "enum1",
-    "state": "north", "city": "n2", "gps": "20.8449 106.6881 12 5", "visit_date": "2024-06-18", "hh_size": 2,
+    "start": "2024-06-18T09:00:00+07:00",
+    "end": "2024-06-18T09:20:00+07:00",
+    "today": "2024-06-18",
+    "deviceid": "collect:abc",
+    "username": "enum1",
+    "state": "north",
+    "city": "n2",
+    "gps": "20.8449 106.6881 12 5",
+    "visit_date": "2024-06-18",
+    "hh_size": 2,
     "person": [
         {"person_name": "Ana", "person_age": 34, "person_sex": "female", "income": ["wages", "farming"]},
         {"person_name": "Luis", "person_age": 9, "person_sex": "male"},
     ],
-    "water": "other", "water_other": "Rain tank", "consent": "OK",
+    "water": "other",
+    "water_other": "Rain tank",
+    "consent": "OK",
 }
 
 
@@ -63,10 +73,8 @@ def test_odk_roster_export_layout_has_member_section_and_choice_columns():
     layout = export_layout(load("odk_household_roster.md").schema)
     assert [s["name"] for s in layout["sections"]] == ["household", "person"]
     person = {f["name"]: f for f in layout["sections"][1]["fields"]}
-    assert [c["name"] for c in person["income"]["columns"]] == ["income", "income/wages", "income/farming",
-                                                                 "income/none"]
-    assert person["income"]["columns"][1]["label"] == {"en": "Sources of income: Wages",
-                                                       "es": "Fuentes de ingreso: Salario"}
+    assert [c["name"] for c in person["income"]["columns"]] == ["income", "income/wages", "income/farming", "income/none"]
+    assert person["income"]["columns"][1]["label"] == {"en": "Sources of income: Wages", "es": "Fuentes de ingreso: Salario"}
     assert "size_note" not in {f["name"] for f in layout["sections"][0]["fields"]}  # notes hold no answer
 
 
@@ -76,11 +84,20 @@ def test_kobo_needs_assessment_loads_and_validates():
     schema = loaded.schema
     assert schema.language_codes == ["en", "fr"] and schema.by_name["resp_age"].hint["fr"] == "En années révolues"
     assert schema.by_name["next_visit"].type == "datetime" and schema.by_name["respondent"].type == "group"
-    answers = {"resp_name": "Awa", "is_head": "yes", "resp_age": 40, "needs": ["food", "other"],
-               "needs_other": "Medicine", "income": 120.5, "interview_time": "10:30", "next_visit": "2024-07-01T09:00"}
+    answers = {
+        "resp_name": "Awa",
+        "is_head": "yes",
+        "resp_age": 40,
+        "needs": ["food", "other"],
+        "needs_other": "Medicine",
+        "income": 120.5,
+        "interview_time": "10:30",
+        "next_visit": "2024-07-01T09:00",
+    }
     assert errors_of(answers, schema) == []
     assert errors_of({**answers, "needs": ["food", "water", "shelter"], "needs_other": None}, schema) == [
-        ("needs", None, "too_many")]
+        ("needs", None, "too_many")
+    ]
     french = validate(schema, {**answers, "resp_age": 12}, "fr")
     assert french == [{"field": "resp_age", "index": None, "code": "constraint", "message": "Doit être majeur"}]
 

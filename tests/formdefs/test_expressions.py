@@ -1,4 +1,5 @@
 """One table of expression cases, run in Python and in the phone's JavaScript (under Node)."""
+
 from __future__ import annotations
 
 import json
@@ -35,11 +36,20 @@ def expected_outcome(case: dict) -> dict:
 
 
 def context_of(case: dict) -> Context:
-    return Context(values=case.get("values", {}), member=case.get("member"), dot=case.get("dot"),
-                   today=case.get("today", TABLE["today"]), now=case.get("now", TABLE["now"]),
-                   choice=case.get("choice"), parents=case.get("parents", ()), positions=case.get("positions", ()),
-                   instances=case.get("instances", TABLE.get("instances")), choice_lists=case.get("choice_lists"), lang=case.get("lang"),
-                   last_saved=case.get("last_saved"))
+    return Context(
+        values=case.get("values", {}),
+        member=case.get("member"),
+        dot=case.get("dot"),
+        today=case.get("today", TABLE["today"]),
+        now=case.get("now", TABLE["now"]),
+        choice=case.get("choice"),
+        parents=case.get("parents", ()),
+        positions=case.get("positions", ()),
+        instances=case.get("instances", TABLE.get("instances")),
+        choice_lists=case.get("choice_lists"),
+        lang=case.get("lang"),
+        last_saved=case.get("last_saved"),
+    )
 
 
 def python_outcome(case: dict) -> dict:
@@ -63,8 +73,7 @@ def same(got: dict, want: dict) -> bool:
         return isinstance(got.get("value"), str) and re.search(want["match"], got["value"]) is not None
     if "range" in want:
         value = got.get("value")
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and \
-            want["range"][0] <= value < want["range"][1]
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and want["range"][0] <= value < want["range"][1]
     if set(got) != set(want):
         return False
     if "value" not in want:
@@ -85,16 +94,33 @@ def test_the_table_covers_every_function_and_error_code():
     assert not missing, f"every function needs a case: {missing}"
     for group in TABLE["groups"]:
         assert group["source"] and all(url.startswith("https://") for url in group["source"]), group["about"]
-    for form in ("..", "current()", "instance('", "]/", "[last()]", "[2]", "position(..)", "${last-saved#", "/data/",
-                 "indexed-repeat(", "jr:choice-name(", "decimal-date-time(", "date(", "format-date-time("):
+    for form in (
+        "..",
+        "current()",
+        "instance('",
+        "]/",
+        "[last()]",
+        "[2]",
+        "position(..)",
+        "${last-saved#",
+        "/data/",
+        "indexed-repeat(",
+        "jr:choice-name(",
+        "decimal-date-time(",
+        "date(",
+        "format-date-time(",
+    ):
         assert form in text, f"the table needs a case with {form}"
     codes = {case["error"] for case in CASES if "error" in case}
     assert codes == set(ExpressionError.MESSAGES)
 
 
 def test_python_evaluator_gives_the_tables_answers():
-    wrong = [(case["expr"], got, expected_outcome(case)) for case in CASES
-             if not same(got := python_outcome(case), expected_outcome(case))]
+    wrong = [
+        (case["expr"], got, expected_outcome(case))
+        for case in CASES
+        if not same(got := python_outcome(case), expected_outcome(case))
+    ]
     assert not wrong, "Python differs from the table:\n" + "\n".join(map(str, wrong))
 
 
@@ -106,8 +132,13 @@ def run_node(cases_file: Path, tmp_path: Path, check: bool = False):
     (folder / "package.json").write_text('{"type": "module"}', encoding="utf-8")
     for path in FORM_EXPR_FILES:
         shutil.copy(path, folder / path.name)
-    return subprocess.run([NODE, str(HERE / "run_expr_cases.mjs"), str(folder / FORM_EXPR_JS.name), str(cases_file)],
-                          capture_output=True, text=True, timeout=60, check=check)
+    return subprocess.run(
+        [NODE, str(HERE / "run_expr_cases.mjs"), str(folder / FORM_EXPR_JS.name), str(cases_file)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=check,
+    )
 
 
 def test_javascript_evaluator_gives_the_same_answers(tmp_path):
@@ -116,18 +147,29 @@ def test_javascript_evaluator_gives_the_same_answers(tmp_path):
     assert completed.returncode == 0, completed.stderr
     outcomes = json.loads(completed.stdout)
     assert len(outcomes) == len(CASES)
-    wrong = [(case["expr"], got, expected_outcome(case)) for case, got in zip(CASES, outcomes)
-             if not same(got, expected_outcome(case))]
+    wrong = [
+        (case["expr"], got, expected_outcome(case)) for case, got in zip(CASES, outcomes) if not same(got, expected_outcome(case))
+    ]
     assert not wrong, "JavaScript differs from the table:\n" + "\n".join(map(str, wrong))
 
 
 def test_python_and_javascript_agree_beyond_the_table(tmp_path):
     """Outcomes the table does not pin down (error positions, odd numbers) still match."""
-    extra = [{"expr": e} for e in (
-        "string(1 div 7)", "string(2 * 0.1)", "string(1e0)", "1 + 'x'", "string(123456789.123)",
-        "format-date(12345.999999, '%Y-%m-%d %H:%M:%S')", "string(-5 mod 2.5)",
-        "string(0.000001)", "string(-0.0000002)", "string(9007199254740993)",
-    )]
+    extra = [
+        {"expr": e}
+        for e in (
+            "string(1 div 7)",
+            "string(2 * 0.1)",
+            "string(1e0)",
+            "1 + 'x'",
+            "string(123456789.123)",
+            "format-date(12345.999999, '%Y-%m-%d %H:%M:%S')",
+            "string(-5 mod 2.5)",
+            "string(0.000001)",
+            "string(-0.0000002)",
+            "string(9007199254740993)",
+        )
+    ]
     path = tmp_path / "extra_cases.json"
     path.write_text(json.dumps({**TABLE, "cases": extra}), encoding="utf-8")
     completed = run_node(path, tmp_path, check=True)

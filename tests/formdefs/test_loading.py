@@ -1,4 +1,5 @@
 """Loading XLSForms: what is not supported is refused, naming the sheet, row and column."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -46,8 +47,7 @@ def test_a_small_form_loads():
 
 
 def test_unknown_question_type():
-    code, sheet, row, column, message = refusal(md(
-        "| | type | name | label |\n| | text | a | A |\n| | integr | age | Age |\n"))
+    code, sheet, row, column, message = refusal(md("| | type | name | label |\n| | text | a | A |\n| | integr | age | Age |\n"))
     assert (code, sheet, row, column) == ("unknown_type", "survey", 3, "type")
     assert "integr" in message
 
@@ -60,18 +60,29 @@ def test_known_but_unsupported_question_type(kind):
 
 
 def test_unknown_function_names_sheet_row_and_column():
-    code, sheet, row, column, message = refusal(md(
-        "| | type | name | label | relevant |\n| | text | a | A | |\n| | text | b | B | foo(${a}) = 1 |\n"))
+    code, sheet, row, column, message = refusal(
+        md("| | type | name | label | relevant |\n| | text | a | A | |\n| | text | b | B | foo(${a}) = 1 |\n")
+    )
     assert (code, sheet, row, column) == ("expr_unknown_function", "survey", 3, "relevant")
     assert "foo()" in message
 
 
-@pytest.mark.parametrize("constraint, code", [
-    (". >", "expr_end"), ("(. > 1", "expr_end"), (". > 1)", "expr_syntax"), ("'open", "expr_unterminated"),
-    ("/data/a/@id > 1", "expr_path"), ("count(//a) > 1", "expr_path"), ("a > 1", "expr_bare_name"),
-    (". > ${a}[1", "expr_end"), ("jr:choice-name(.) = 1", "expr_arity"),
-    ("selected(.)", "expr_arity"), (". # 1", "expr_bad_char"),
-])
+@pytest.mark.parametrize(
+    "constraint, code",
+    [
+        (". >", "expr_end"),
+        ("(. > 1", "expr_end"),
+        (". > 1)", "expr_syntax"),
+        ("'open", "expr_unterminated"),
+        ("/data/a/@id > 1", "expr_path"),
+        ("count(//a) > 1", "expr_path"),
+        ("a > 1", "expr_bare_name"),
+        (". > ${a}[1", "expr_end"),
+        ("jr:choice-name(.) = 1", "expr_arity"),
+        ("selected(.)", "expr_arity"),
+        (". # 1", "expr_bad_char"),
+    ],
+)
 def test_expression_syntax_errors(constraint, code):
     refused = refusal(md(f"| | type | name | label | constraint |\n| | integer | a | A | {constraint} |\n"))
     assert refused[:4] == (code, "survey", 2, "constraint")
@@ -79,9 +90,12 @@ def test_expression_syntax_errors(constraint, code):
 
 def test_expression_error_in_calculation_and_choice_filter():
     assert refusal(md("| | type | name | calculation |\n| | calculate | c | 1 + |\n"))[:4] == (
-        "expr_end", "survey", 2, "calculation")
-    refused = refusal(md("| | type | name | label | choice_filter |\n| | select_one yn | a | A | name = |\n",
-                         YES_NO))
+        "expr_end",
+        "survey",
+        2,
+        "calculation",
+    )
+    refused = refusal(md("| | type | name | label | choice_filter |\n| | select_one yn | a | A | name = |\n", YES_NO))
     assert refused[:4] == ("expr_end", "survey", 2, "choice_filter")
 
 
@@ -99,22 +113,28 @@ def test_an_unknown_column_is_ignored_with_a_warning_as_pyxform_does():
     assert any("lable" in warning and warning.startswith("survey, lable") for warning in loaded.warnings)
 
 
-@pytest.mark.parametrize("header, code", [
-    ("relevant::English (en)", "untranslatable"),
-])
+@pytest.mark.parametrize(
+    "header, code",
+    [
+        ("relevant::English (en)", "untranslatable"),
+    ],
+)
 def test_unsupported_columns(header, code):
     refused = refusal(md(f"| | type | name | label | {header} |\n| | text | a | A | x |\n"))
     assert refused[:4] == (code, "survey", 1, header)
 
 
-@pytest.mark.parametrize("setting, code", [("public_key", "unencrypted"), ("submission_url", "ignored_setting"),
-                                           ("allow_choice_duplicates", "ignored_setting")])
+@pytest.mark.parametrize(
+    "setting, code",
+    [("public_key", "unencrypted"), ("submission_url", "ignored_setting"), ("allow_choice_duplicates", "ignored_setting")],
+)
 def test_a_setting_only_odk_collect_uses_is_kept_with_a_warning(setting, code):
     settings = f"| settings |\n| | form_id | version | {setting} |\n| | f | 1 | abc |\n"
     loaded = load(md("| | type | name | label |\n| | text | a | A |\n", settings=settings))
     assert loaded.ok, loaded.errors
     assert [w for w in loaded.warnings if w.startswith(f"settings, {setting}: ")] == [
-        f"settings, {setting}: " + render(LOAD[code], header=setting)]
+        f"settings, {setting}: " + render(LOAD[code], header=setting)
+    ]
 
 
 def test_a_sheet_pyxform_ignores_is_ignored_with_a_warning():
@@ -133,23 +153,44 @@ def test_workbook_without_survey_sheet():
     assert [e.code for e in loaded.errors] == ["no_survey"]
 
 
-@pytest.mark.parametrize("data", [b"", b"not a spreadsheet at all, just text, with commas, four",
-                                  b"PK\x03\x04broken zip", bytes(range(256))])
+@pytest.mark.parametrize(
+    "data", [b"", b"not a spreadsheet at all, just text, with commas, four", b"PK\x03\x04broken zip", bytes(range(256))]
+)
 def test_corrupt_or_non_xlsform_upload(data):
     code, sheet, row, column, message = refusal(data, "upload.xlsx")
     assert (code, sheet, row, column) == ("not_xlsform", None, None, None)
     assert ".xlsx" in message
 
 
-@pytest.mark.parametrize("survey, code, row, column, named", [
-    ("| | type | name | label | relevant |\n| | text | a | A | ${nothere} = 1 |\n", "unknown_field", 2, "relevant",
-     "nothere"),
-    ("| | type | name | label | relevant |\n| | begin group | g | G | |\n| | text | a | A | ${g} = 1 |\n"
-     "| | end group | | | |\n", "not_a_question", 3, "relevant", "g"),
-    ("| | type | name | label | relevant |\n| | begin repeat | r | R | |\n| | text | a | A | |\n"
-     "| | end repeat | | | |\n| | text | b | B | ${a} = 'x' |\n", "outside_repeat", 5, "relevant", "a"),
-    ("| | type | name | label |\n| | text | a | Hello ${who} |\n", "unknown_field", 2, "label", "who"),
-])
+@pytest.mark.parametrize(
+    "survey, code, row, column, named",
+    [
+        (
+            "| | type | name | label | relevant |\n| | text | a | A | ${nothere} = 1 |\n",
+            "unknown_field",
+            2,
+            "relevant",
+            "nothere",
+        ),
+        (
+            "| | type | name | label | relevant |\n| | begin group | g | G | |\n| | text | a | A | ${g} = 1 |\n"
+            "| | end group | | | |\n",
+            "not_a_question",
+            3,
+            "relevant",
+            "g",
+        ),
+        (
+            "| | type | name | label | relevant |\n| | begin repeat | r | R | |\n| | text | a | A | |\n"
+            "| | end repeat | | | |\n| | text | b | B | ${a} = 'x' |\n",
+            "outside_repeat",
+            5,
+            "relevant",
+            "a",
+        ),
+        ("| | type | name | label |\n| | text | a | Hello ${who} |\n", "unknown_field", 2, "label", "who"),
+    ],
+)
 def test_references_must_reach_a_question(survey, code, row, column, named):
     refused = refusal(md(survey))
     assert refused[:4] == (code, "survey", row, column) and named in refused[4]
@@ -157,21 +198,36 @@ def test_references_must_reach_a_question(survey, code, row, column, named):
 
 def test_structure_errors():
     assert refusal(md("| | type | name | label |\n| | text | a | A |\n| | text | a | A again |\n"))[:4] == (
-        "duplicate_name", "survey", 3, "name")
+        "duplicate_name",
+        "survey",
+        3,
+        "name",
+    )
     assert refusal(md("| | type | name | label |\n| | select_one colours | a | A |\n"))[:4] == (
-        "missing_list", "survey", 2, "type")
+        "missing_list",
+        "survey",
+        2,
+        "type",
+    )
     assert refusal(md("| | type | name | label |\n| | begin group | g | G |\n| | text | a | A |\n"))[:4] == (
-        "unclosed", "survey", 2, "type")
+        "unclosed",
+        "survey",
+        2,
+        "type",
+    )
     assert refusal(md("| | type | name | label |\n| | text | a | A |\n| | end group | | |\n"))[:4] == (
-        "unmatched_end", "survey", 3, "type")
+        "unmatched_end",
+        "survey",
+        3,
+        "type",
+    )
     assert refusal(md("| | type | name | label |\n| | text | | A |\n"))[:4] == ("missing_name", "survey", 2, "name")
     assert refusal(md("| | type | name | label |\n| | text | 2nd | A |\n"))[:4] == ("bad_name", "survey", 2, "name")
     assert refusal(md("| | type | name | label |\n| | | a | A |\n"))[:4] == ("missing_type", "survey", 2, "type")
 
 
 def test_calculations_may_not_depend_on_themselves():
-    refused = refusal(md("| | type | name | calculation |\n| | calculate | x | ${y} + 1 |\n"
-                         "| | calculate | y | ${x} + 1 |\n"))
+    refused = refusal(md("| | type | name | calculation |\n| | calculate | x | ${y} + 1 |\n| | calculate | y | ${x} + 1 |\n"))
     assert refused[:2] == ("cycle", "survey") and refused[3] == "calculation"
 
 
@@ -188,18 +244,21 @@ def test_read_only_must_be_yes_or_no():
 def test_choice_filter_columns():
     """As in XPath, a column the choices sheet lacks reads as empty: a warning, not a refusal; extra
     columns of the choices sheet (Kobo's, or ones for later filters) are kept without a word."""
-    loaded = load(md("| | type | name | label | choice_filter |\n| | select_one c | q | Q | area = 'x' |\n",
-                     "| | list_name | name | label |\n| | c | a | A |\n"))
-    assert loaded.ok and loaded.warnings == [
-        "survey, choice_filter: " + render(LOAD["unknown_filter_column"], name="area")]
+    loaded = load(
+        md(
+            "| | type | name | label | choice_filter |\n| | select_one c | q | Q | area = 'x' |\n",
+            "| | list_name | name | label |\n| | c | a | A |\n",
+        )
+    )
+    assert loaded.ok and loaded.warnings == ["survey, choice_filter: " + render(LOAD["unknown_filter_column"], name="area")]
     choices = "| | list_name | name | label | region | label::English |\n| | c | a | A | north | A |\n"
-    loaded = load(md("| | type | name | label | choice_filter |\n| | select_one c | q | Q | region != '' |\n",
-                     choices))
+    loaded = load(md("| | type | name | label | choice_filter |\n| | select_one c | q | Q | region != '' |\n", choices))
     assert loaded.ok and not [w for w in loaded.warnings if "choice" in w], loaded.warnings
     assert loaded.schema.choices["c"][0].extra["region"] == "north"
     # 'label::English' is an axis to XPath (ODK Validate refuses it), not a column
-    refused = refusal(md("| | type | name | label | choice_filter |\n| | select_one c | q | Q | label::English != '' |\n",
-                         choices))
+    refused = refusal(
+        md("| | type | name | label | choice_filter |\n| | select_one c | q | Q | label::English != '' |\n", choices)
+    )
     assert refused[:4] == ("filter_axis", "survey", 2, "choice_filter")
 
 
@@ -222,21 +281,30 @@ def test_settings_default_as_pyxform_does(monkeypatch):
 
 @pytest.mark.parametrize("version", ["2024-04-02 00:00:00", "1 2", "v3 (tháng 9)"])
 def test_any_version_string_pyxform_takes_is_taken(version):
-    loaded = load(md("| | type | name | label |\n| | text | a | A |\n",
-                     settings=f"| settings |\n| | form_id | version |\n| | f | {version} |\n"))
+    loaded = load(
+        md(
+            "| | type | name | label |\n| | text | a | A |\n",
+            settings=f"| settings |\n| | form_id | version |\n| | f | {version} |\n",
+        )
+    )
     assert loaded.ok and loaded.schema.version == version and f'version="{version}"' in loaded.xform
 
 
 @pytest.mark.parametrize("version", ["1/2", "x" * 41, "current"])
 def test_a_version_with_a_slash_or_too_long_is_refused(version):
-    refused = refusal(md("| | type | name | label |\n| | text | a | A |\n",
-                         settings=f"| settings |\n| | form_id | version |\n| | f | {version} |\n"))
+    refused = refusal(
+        md(
+            "| | type | name | label |\n| | text | a | A |\n",
+            settings=f"| settings |\n| | form_id | version |\n| | f | {version} |\n",
+        )
+    )
     assert refused[:4] == ("bad_version", "settings", 2, "version")
 
 
 def test_pyxform_refusals_are_reported_with_their_row():
-    code, sheet, row, _column, message = refusal(md("| | type | name | label |\n| | select_one yn | q | Q |\n",
-                                                    YES_NO + "| | yn | yes | Again |\n"))
+    code, sheet, row, _column, message = refusal(
+        md("| | type | name | label |\n| | select_one yn | q | Q |\n", YES_NO + "| | yn | yes | Again |\n")
+    )
     assert (code, sheet, row) == ("pyxform", "choices", 4) and "unique" in message
     code, sheet, row, _column, message = refusal(md("| | type | name |\n| | text | q |\n"))
     assert (code, sheet, row) == ("pyxform", "survey", 2) and "label" in message
@@ -258,26 +326,32 @@ def test_vietnamese_messages_in_a_vietnamese_request(app):
 
 def test_older_spellings_pyxform_still_reads():
     """'select one from x or specify other', 'q int', single-colon 'label:English', 'bind:relevant'."""
-    survey = ("| | type | name | label:English | label:Vietnamese | bind:relevant |\n"
-              "| | select one from yn or specify other | a | A? | A hả? | |\n"
-              "| | q int | b | B | B | ${a} = 'yes' |\n"
-              "| | select all that apply from yn | c | C | C | |\n"
-              "| | get start time | started | | | |\n")
+    survey = (
+        "| | type | name | label:English | label:Vietnamese | bind:relevant |\n"
+        "| | select one from yn or specify other | a | A? | A hả? | |\n"
+        "| | q int | b | B | B | ${a} = 'yes' |\n"
+        "| | select all that apply from yn | c | C | C | |\n"
+        "| | get start time | started | | | |\n"
+    )
     loaded = load(md(survey, "| | list name | name | label:English |\n| | yn | yes | Yes |\n| | yn | no | No |\n"))
     assert loaded.ok, [str(e) for e in loaded.errors]
     fields = {f.name: f for f in loaded.schema.walk()}
     assert [(n, f.type) for n, f in fields.items()] == [
-        ("a", "select_one"), ("a_other", "text"), ("b", "integer"), ("c", "select_multiple"), ("started", "start")]
+        ("a", "select_one"),
+        ("a_other", "text"),
+        ("b", "integer"),
+        ("c", "select_multiple"),
+        ("started", "start"),
+    ]
     assert fields["a"].or_other and fields["a"].label == {"English": "A?", "Vietnamese": "A hả?"}
     assert fields["b"].relevant == "${a} = 'yes'"
     assert loaded.schema.choices["yn"][0].label == {"English": "Yes"}
 
 
 def test_comment_rows_and_unnamed_notes_as_pyxform_reads_them():
-    survey = ("| | type | name | label | _category |\n"
-              "| | | | | Background |\n"
-              "| | note | | Read this first | |\n"
-              "| | text | a | A | |\n")
+    survey = (
+        "| | type | name | label | _category |\n| | | | | Background |\n| | note | | Read this first | |\n| | text | a | A | |\n"
+    )
     loaded = load(md(survey))
     assert loaded.ok, [str(e) for e in loaded.errors]
     assert [f.name for f in loaded.schema.fields] == ["generated_note_name_3", "a"]
@@ -304,8 +378,12 @@ def test_a_workbook_of_one_sheet_is_the_survey_whatever_its_name():
 
 
 def test_a_duplicate_column_header_names_its_sheet_row_and_column():
-    data = _xlsx({"survey": [["type", "name", "label"], ["text", "a", "A"]],
-                  "choices": [["list_name", "name", "label", "label"], ["c", "x", "X", "X"]]})
+    data = _xlsx(
+        {
+            "survey": [["type", "name", "label"], ["text", "a", "A"]],
+            "choices": [["list_name", "name", "label", "label"], ["c", "x", "X", "X"]],
+        }
+    )
     code, sheet, row, column, message = refusal(data, "form.xlsx")
     assert (code, sheet, row, column) == ("duplicate_header", "choices", 1, "label")
     assert "'label'" in message
@@ -326,24 +404,31 @@ def _windows_1258(text: str) -> bytes:
 
 
 def test_csv_xlsforms_in_utf8_with_or_without_excels_mark():
-    text = ("survey,type,name,label\n,text,ten,Tên chủ hộ\n,integer,tuoi,Tuổi\n"
-            "settings,form_id,version\n,ho,1\n")
+    text = "survey,type,name,label\n,text,ten,Tên chủ hộ\n,integer,tuoi,Tuổi\nsettings,form_id,version\n,ho,1\n"
     for data in (text.encode(), b"\xef\xbb\xbf" + text.encode()):
         loaded = load(data, "ho.csv")
         assert loaded.ok, [str(e) for e in loaded.errors]
         assert [(f.name, f.label) for f in loaded.schema.fields] == [
-            ("ten", {"default": "Tên chủ hộ"}), ("tuoi", {"default": "Tuổi"})]
+            ("ten", {"default": "Tên chủ hộ"}),
+            ("tuoi", {"default": "Tuổi"}),
+        ]
     code, sheet, row, column, message = refusal(_windows_1258(text), "ho.csv")
     assert code == "csv_encoding" and "ho.csv" in message and "UTF-8" in message
 
 
-@pytest.mark.parametrize("detail, where", [
-    ("[row : 34] Missing calculation.", ("survey", 34, "calculation")),
-    ("[row : 3] Question or group with no name.", ("survey", 3, "name")),
-    ("[row : 5] On the 'choices' sheet, the 'name' value is invalid. Choices must have a name.", ("choices", 5, "name")),
-    ("Invalid headers provided for sheet: 'survey'. Headers that are different names for the same column were "
-     "found: 'bind:relevant', 'relevance'. Rename or remove one of these columns.", ("survey", 1, "bind:relevant")),
-])
+@pytest.mark.parametrize(
+    "detail, where",
+    [
+        ("[row : 34] Missing calculation.", ("survey", 34, "calculation")),
+        ("[row : 3] Question or group with no name.", ("survey", 3, "name")),
+        ("[row : 5] On the 'choices' sheet, the 'name' value is invalid. Choices must have a name.", ("choices", 5, "name")),
+        (
+            "Invalid headers provided for sheet: 'survey'. Headers that are different names for the same column were "
+            "found: 'bind:relevant', 'relevance'. Rename or remove one of these columns.",
+            ("survey", 1, "bind:relevant"),
+        ),
+    ],
+)
 def test_pyxforms_messages_are_placed_on_sheet_row_and_column(detail, where):
     error = pyxform_error(detail)
     assert (error.sheet, error.row, error.column) == where and detail in error.message
@@ -352,13 +437,17 @@ def test_pyxforms_messages_are_placed_on_sheet_row_and_column(detail, where):
 def test_a_table_list_group_gets_pyxforms_title_and_label_rows():
     """pyxform adds a title note and a row of the choice labels to a table-list group (the phone draws
     the group as a table: that row over the questions' buttons without their labels)."""
-    survey = ("| | type | name | label | hint | appearance |\n"
-              "| | begin group | table | Tables | First row | table-list |\n"
-              "| | select_one yn | q1 | Q1 | | |\n| | select_one yn | q2 | Q2 | | |\n| | end group | | | | |\n")
+    survey = (
+        "| | type | name | label | hint | appearance |\n"
+        "| | begin group | table | Tables | First row | table-list |\n"
+        "| | select_one yn | q1 | Q1 | | |\n| | select_one yn | q2 | Q2 | | |\n| | end group | | | | |\n"
+    )
     loaded = load(md(survey, YES_NO))
     assert loaded.ok, [str(e) for e in loaded.errors]
     rows = [(f.type, f.appearance, f.list_name, f.label) for f in loaded.schema.by_name["table"].children]
     assert rows[0][:3] == ("note", None, None) and rows[0][3] == {"default": "Tables"}
     assert rows[1][:3] == ("select_one", "label", "yn")
-    assert rows[2:] == [("select_one", "list-nolabel", "yn", {"default": "Q1"}),
-                        ("select_one", "list-nolabel", "yn", {"default": "Q2"})]
+    assert rows[2:] == [
+        ("select_one", "list-nolabel", "yn", {"default": "Q1"}),
+        ("select_one", "list-nolabel", "yn", {"default": "Q2"}),
+    ]

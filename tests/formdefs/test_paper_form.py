@@ -1,4 +1,5 @@
 """The printable paper questionnaire: numbered questions, tick boxes, and the skip logic in words."""
+
 from __future__ import annotations
 
 import re
@@ -53,7 +54,8 @@ def test_skip_instructions_are_words_naming_questions_and_choices(household):
     assert by_name(household, "v2_vneid_use").skip == "Chỉ hỏi nếu câu 42 là «Mức 1» hoặc «Mức 2»."
     assert by_name(household, "s8_spreadsheet").skip == "Chỉ hỏi nếu câu 25 là «Có»."
     assert by_name(household, "l2_time").skip == (
-        "Chỉ hỏi nếu câu 48 có chọn ít nhất một ý và câu 48 không chọn «Không có nhu cầu».")
+        "Chỉ hỏi nếu câu 48 có chọn ít nhất một ý và câu 48 không chọn «Không có nhu cầu»."
+    )
     skills = next(q for q in questions(household.items) if q.kind == "heading" and q.name == "skills")
     assert skills.skip == "Chỉ hỏi phần này nếu câu 26 là «Trong 3 tháng qua» hoặc «Hằng ngày»."
 
@@ -63,7 +65,8 @@ def test_a_choice_after_which_questions_do_not_apply_says_where_to_go(household)
     assert {c["label"]: c["goto"] for c in internet.choices} == {"Có": "→ Chuyển sang câu 8", "Không": ""}
     assert internet.jumps == ["Nếu câu 6 là «Có», chuyển sang câu 8."]
     assert by_name(household, "b8_internet").jumps == [
-        "Nếu câu 26 là «Chưa bao giờ» hoặc «Hơn 3 tháng trước», chuyển sang câu 42."]
+        "Nếu câu 26 là «Chưa bao giờ» hoặc «Hơn 3 tháng trước», chuyển sang câu 42."
+    ]
     assert by_name(household, "l1_topics").jumps == ["Nếu câu 48 là «Không có nhu cầu», chuyển sang câu 52."]
     assert by_name(household, "a8_devices").jumps == []  # nothing depends on it
 
@@ -71,8 +74,10 @@ def test_a_choice_after_which_questions_do_not_apply_says_where_to_go(household)
 def test_the_members_repeat_is_printed_as_blocks(household):
     (members,) = [item for item in household.items if item.kind == "repeat"]
     assert len(members.blocks) == 2
-    assert [b["title"] for b in members.blocks] == ["B. Thành viên từ 15 tuổi trở lên — số 1",
-                                                    "B. Thành viên từ 15 tuổi trở lên — số 2"]
+    assert [b["title"] for b in members.blocks] == [
+        "B. Thành viên từ 15 tuổi trở lên — số 1",
+        "B. Thành viên từ 15 tuổi trở lên — số 2",
+    ]
     assert by_name(household, "b0_name").number == 12  # each block has the same numbers
 
 
@@ -80,7 +85,9 @@ def test_runs_of_questions_over_one_short_list_are_printed_as_a_table(household)
     (members,) = [item for item in household.items if item.kind == "repeat"]
     grids = [item for item in members.blocks[0]["items"] if item.kind == "grid"]
     assert [[cell["row"].name for cell in grid.blocks][:2] for grid in grids] == [
-        ["b4_seeing", "b4_hearing"], ["s1_search", "s2_verify"]]
+        ["b4_seeing", "b4_hearing"],
+        ["s1_search", "s2_verify"],
+    ]
     skills = grids[1]
     assert [c["label"] for c in skills.choices] == ["Có", "Không"] and len(skills.blocks) == 15
     assert skills.blocks[7]["row"].skip == "Chỉ hỏi nếu câu 25 là «Có»."  # s8 keeps its own instruction
@@ -88,34 +95,51 @@ def test_runs_of_questions_over_one_short_list_are_printed_as_a_table(household)
 
 
 def _words() -> Words:
-    fields = [{"name": "q1", "type": "select_one", "label": {"vi": "Một"}, "list_name": "yn"},
-              {"name": "q2", "type": "integer", "label": {"vi": "Hai"}},
-              {"name": "q3", "type": "select_multiple", "label": {"vi": "Ba"}, "list_name": "yn"},
-              {"name": "calc", "type": "calculate", "calculate": "1"}]
-    schema = FormSchema.from_dict({
-        "form_id": "t", "version": "1", "title": "t", "default_language": "vi", "languages": [{"code": "vi", "name": "vi"}],
-        "fields": fields, "choices": {"yn": [{"name": "yes", "label": {"vi": "Có"}, "extra": {}},
-                                             {"name": "no", "label": {"vi": "Không"}, "extra": {}}]}})
+    fields = [
+        {"name": "q1", "type": "select_one", "label": {"vi": "Một"}, "list_name": "yn"},
+        {"name": "q2", "type": "integer", "label": {"vi": "Hai"}},
+        {"name": "q3", "type": "select_multiple", "label": {"vi": "Ba"}, "list_name": "yn"},
+        {"name": "calc", "type": "calculate", "calculate": "1"},
+    ]
+    schema = FormSchema.from_dict(
+        {
+            "form_id": "t",
+            "version": "1",
+            "title": "t",
+            "default_language": "vi",
+            "languages": [{"code": "vi", "name": "vi"}],
+            "fields": fields,
+            "choices": {
+                "yn": [{"name": "yes", "label": {"vi": "Có"}, "extra": {}}, {"name": "no", "label": {"vi": "Không"}, "extra": {}}]
+            },
+        }
+    )
     return Words(schema, "vi", {"q1": 1, "q2": 2, "q3": 3})
 
 
-@pytest.mark.parametrize("expression, words", [
-    ("${q1} = 'yes'", "câu 1 là «Có»"),
-    ("'yes' = ${q1}", "câu 1 là «Có»"),
-    ("${q1} != 'no'", "câu 1 không phải «Không»"),
-    ("selected(${q3}, 'yes')", "câu 3 có chọn «Có»"),
-    ("not(selected(${q3}, 'no'))", "câu 3 không chọn «Không»"),
-    ("${q2} > 5", "câu 2 lớn hơn 5"),
-    ("${q2} >= 18 and ${q2} < 60.5", "câu 2 từ 18 trở lên và câu 2 nhỏ hơn 60.5"),
-    ("${q1} = 'yes' or ${q2} <= 3", "câu 1 là «Có» hoặc câu 2 không quá 3"),
-    ("(${q1} = 'yes' or ${q1} = 'no') and ${q2} != ''", "(câu 1 là «Có» hoặc «Không») và câu 2 có trả lời"),
-    ("${q2} = ''", "câu 2 để trống"),
-    ("not(${q2} > 3)", "câu 2 không quá 3"),
-    ("${calc} > 1", "giá trị tự tính «calc» lớn hơn 1"),
-    ("string-length(${q2}) > 3 and today() > '2025-01-01'", "độ dài của câu 2 lớn hơn 3 và ngày phỏng vấn lớn hơn «2025-01-01»"),
-    ("${q2} - 1 > 3", "câu 2 trừ 1 lớn hơn 3"),
-    ("regex(${q2}, '^1')", "regex của câu 2, «^1» đúng"),
-])
+@pytest.mark.parametrize(
+    "expression, words",
+    [
+        ("${q1} = 'yes'", "câu 1 là «Có»"),
+        ("'yes' = ${q1}", "câu 1 là «Có»"),
+        ("${q1} != 'no'", "câu 1 không phải «Không»"),
+        ("selected(${q3}, 'yes')", "câu 3 có chọn «Có»"),
+        ("not(selected(${q3}, 'no'))", "câu 3 không chọn «Không»"),
+        ("${q2} > 5", "câu 2 lớn hơn 5"),
+        ("${q2} >= 18 and ${q2} < 60.5", "câu 2 từ 18 trở lên và câu 2 nhỏ hơn 60.5"),
+        ("${q1} = 'yes' or ${q2} <= 3", "câu 1 là «Có» hoặc câu 2 không quá 3"),
+        ("(${q1} = 'yes' or ${q1} = 'no') and ${q2} != ''", "(câu 1 là «Có» hoặc «Không») và câu 2 có trả lời"),
+        ("${q2} = ''", "câu 2 để trống"),
+        ("not(${q2} > 3)", "câu 2 không quá 3"),
+        ("${calc} > 1", "giá trị tự tính «calc» lớn hơn 1"),
+        (
+            "string-length(${q2}) > 3 and today() > '2025-01-01'",
+            "độ dài của câu 2 lớn hơn 3 và ngày phỏng vấn lớn hơn «2025-01-01»",
+        ),
+        ("${q2} - 1 > 3", "câu 2 trừ 1 lớn hơn 3"),
+        ("regex(${q2}, '^1')", "regex của câu 2, «^1» đúng"),
+    ],
+)
 def test_conditions_in_words_never_show_xpath(app, expression, words):
     with app.test_request_context(), force_locale("vi"):
         text = _words().condition(expression)

@@ -1,4 +1,5 @@
 """The forms in forms/: they load, follow the questionnaire's names, and their text views are current."""
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -11,21 +12,55 @@ from survey_app.formdefs.textview import dump, stale_views, text_view_path
 
 #: The choice names fixed by the shared answer-set contract, per question.
 FIXED_CHOICES = {
-    "a6_internet": ["yes", "no"], "a10_home_support": ["yes", "no"], "b7_computer": ["yes", "no"],
-    "v4_cashless": ["yes", "no"], "l5_tutor": ["yes", "no"],
-    **{f"s{i}_{n}": ["yes", "no"] for i, n in enumerate(
-        ("search", "verify", "videocall", "attach", "groups", "copy", "create", "spreadsheet", "code",
-         "install", "connect", "shop", "learn", "security", "privacy"), start=1)},
+    "a6_internet": ["yes", "no"],
+    "a10_home_support": ["yes", "no"],
+    "b7_computer": ["yes", "no"],
+    "v4_cashless": ["yes", "no"],
+    "l5_tutor": ["yes", "no"],
+    **{
+        f"s{i}_{n}": ["yes", "no"]
+        for i, n in enumerate(
+            (
+                "search",
+                "verify",
+                "videocall",
+                "attach",
+                "groups",
+                "copy",
+                "create",
+                "spreadsheet",
+                "code",
+                "install",
+                "connect",
+                "shop",
+                "learn",
+                "security",
+                "privacy",
+            ),
+            start=1,
+        )
+    },
     "a6b_why_not": ["no_need", "cost", "no_skill", "no_device", "no_coverage", "other"],
     "a7_connection": ["fibre_wifi", "mobile_data", "other"],
     "a8_devices": ["computer", "tablet", "smartphone", "smart_tv", "none"],
     "a9_poor": ["no", "near_poor", "poor"],
     "b0_respondent": ["self", "proxy"],
     "b2_sex": ["male", "female", "other"],
-    "b3_occupation": ["student", "civil_servant", "enterprise_worker", "household_business", "agriculture",
-                      "freelance", "homemaker", "retired", "unemployed"],
-    **{f"b4_{d}": ["none", "some", "a_lot", "cannot"]
-       for d in ("seeing", "hearing", "walking", "remembering", "selfcare", "communicating")},
+    "b3_occupation": [
+        "student",
+        "civil_servant",
+        "enterprise_worker",
+        "household_business",
+        "agriculture",
+        "freelance",
+        "homemaker",
+        "retired",
+        "unemployed",
+    ],
+    **{
+        f"b4_{d}": ["none", "some", "a_lot", "cannot"]
+        for d in ("seeing", "hearing", "walking", "remembering", "selfcare", "communicating")
+    },
     "b5_vulnerable": ["lives_alone", "ethnic_minority", "reading_difficulty", "none"],
     "b6_phone": ["none", "basic", "smartphone"],
     "b8_internet": ["never", "over_3_months", "last_3_months", "daily"],
@@ -39,8 +74,21 @@ FIXED_CHOICES = {
     "l3_place": ["community_house", "ward_point", "home", "online"],
     "l4_format": ["one_to_one", "small_group", "class", "zalo_video", "platform"],
 }
-HOUSEHOLD_PART = ["survey_year", "a1_group", "a2_address", "a3_head_name", "a4_phone", "a5_members", "a6_internet",
-                  "a6b_why_not", "a7_connection", "a8_devices", "a9_poor", "a10_home_support", "members"]
+HOUSEHOLD_PART = [
+    "survey_year",
+    "a1_group",
+    "a2_address",
+    "a3_head_name",
+    "a4_phone",
+    "a5_members",
+    "a6_internet",
+    "a6b_why_not",
+    "a7_connection",
+    "a8_devices",
+    "a9_poor",
+    "a10_home_support",
+    "members",
+]
 
 
 def test_every_shipped_workbook_loads_cleanly():
@@ -141,8 +189,10 @@ def test_cli_dump_check_passes_on_the_checked_in_views(runner):
 
 def test_cli_check_reports_problems(runner, tmp_path):
     bad = tmp_path / "bad.md"
-    bad.write_text("| survey |\n| | type | name |\n| | background-geopoint | track |\n| settings |\n| | form_id | version |\n"
-                   "| | x | 1 |\n", encoding="utf-8")
+    bad.write_text(
+        "| survey |\n| | type | name |\n| | background-geopoint | track |\n| settings |\n| | form_id | version |\n| | x | 1 |\n",
+        encoding="utf-8",
+    )
     result = runner.invoke(args=["forms", "check", str(bad), str(shipped.workbooks()[0])])
     assert result.exit_code == 1
     assert "bad.md: survey:2:type" in result.output and "background-geopoint" in result.output

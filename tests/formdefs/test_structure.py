@@ -1,5 +1,6 @@
 """Groups and repeats: any number of repeats, repeats nested in repeat entries, repeat_count, and
 relevance on groups and repeats, loaded and validated (the answer set's shape is in schema.py)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -25,11 +26,15 @@ def schema():
 
 def answers(**changes):
     base = {
-        "a1_group": "TDP01", "village": "Đông Hải", "plots": 2,
-        "person": [{"pname": "An", "works": "yes", "job": [{"jname": "Dạy học", "jhours": 20},
-                                                           {"jname": "Bán hàng", "jhours": 10}]},
-                   {"pname": "Bình", "works": "no"}],
-        "plot": [{"crop": "lúa"}, {"crop": "ngô"}], "remark": "Đất tốt",
+        "a1_group": "TDP01",
+        "village": "Đông Hải",
+        "plots": 2,
+        "person": [
+            {"pname": "An", "works": "yes", "job": [{"jname": "Dạy học", "jhours": 20}, {"jname": "Bán hàng", "jhours": 10}]},
+            {"pname": "Bình", "works": "no"},
+        ],
+        "plot": [{"crop": "lúa"}, {"crop": "ngô"}],
+        "remark": "Đất tốt",
         "meal": [{"eaters": 4}, {"eaters": 5}],
     }
     base.update(changes)
@@ -63,7 +68,9 @@ def test_errors_in_a_nested_entry_carry_the_path_of_entries(schema):
     data["person"][1]["pname"] = ""
     errors = validate(schema, data, "en", today=TODAY)
     assert [(e["field"], e["index"], e["path"], e["code"]) for e in errors] == [
-        ("jhours", 1, [0, 1], "constraint"), ("pname", 1, [1], "required")]
+        ("jhours", 1, [0, 1], "constraint"),
+        ("pname", 1, [1], "required"),
+    ]
 
 
 def test_a_nested_repeat_that_does_not_apply_must_be_empty(schema):
@@ -89,22 +96,29 @@ def test_a_group_that_does_not_apply_takes_no_answers(schema):
 
 
 def test_a_fixed_repeat_count_and_two_repeats_side_by_side():
-    loaded = load(md("| | type | name | label | repeat_count |\n| | begin repeat | child | Child | 2 |\n"
-                          "| | text | cname | Name | |\n| | end repeat | | | |\n"
-                          "| | begin repeat | car | Car | |\n| | text | plate | Plate | |\n| | end repeat | | | |\n"))
+    loaded = load(
+        md(
+            "| | type | name | label | repeat_count |\n| | begin repeat | child | Child | 2 |\n"
+            "| | text | cname | Name | |\n| | end repeat | | | |\n"
+            "| | begin repeat | car | Car | |\n| | text | plate | Plate | |\n| | end repeat | | | |\n"
+        )
+    )
     assert loaded.ok, [str(e) for e in loaded.errors]
     schema = loaded.schema
     two = [{"cname": "A"}, {"cname": "B"}]
     assert problems(schema, {"child": two, "car": []}) == []
     assert problems(schema, {"child": two[:1], "car": [{"plate": "15A"}]}) == [("child", None, "constraint")]
-    assert problems(schema, {"child": two, "car": [{"plate": "15A", "cname": "X"}]}) == \
-        [("cname", [0], "not_relevant")]  # each repeat has its own questions
+    assert problems(schema, {"child": two, "car": [{"plate": "15A", "cname": "X"}]}) == [
+        ("cname", [0], "not_relevant")
+    ]  # each repeat has its own questions
 
 
-NESTED = ("| | type | name | label | relevant |\n| | text | top | Top | |\n"
-          "| | begin repeat | outer | Outer | |\n| | text | o | O | |\n"
-          "| | begin repeat | inner | Inner | ${o} != '' |\n| | text | i | I | {ref} |\n"
-          "| | end repeat | | | |\n| | end repeat | | | |\n")
+NESTED = (
+    "| | type | name | label | relevant |\n| | text | top | Top | |\n"
+    "| | begin repeat | outer | Outer | |\n| | text | o | O | |\n"
+    "| | begin repeat | inner | Inner | ${o} != '' |\n| | text | i | I | {ref} |\n"
+    "| | end repeat | | | |\n| | end repeat | | | |\n"
+)
 
 
 @pytest.mark.parametrize("ref", ["${o} = 'x'", "${top} = 'x'", "${i} = 'x'"])
@@ -113,8 +127,12 @@ def test_a_nested_question_reads_its_own_entry_and_the_entries_around_it(ref):
 
 
 def test_a_question_may_not_read_into_a_repeat_it_is_not_inside():
-    refused = refusal(md(NESTED.replace("{ref}", "") + "| | begin repeat | other | Other | |\n"
-                         "| | text | x | X | ${i} = 'y' |\n| | end repeat | | | |\n"))
+    refused = refusal(
+        md(
+            NESTED.replace("{ref}", "") + "| | begin repeat | other | Other | |\n"
+            "| | text | x | X | ${i} = 'y' |\n| | end repeat | | | |\n"
+        )
+    )
     assert refused[:4] == ("outside_repeat", "survey", 10, "relevant") and "inner" in refused[4]
     refused = refusal(md(NESTED.replace("{ref}", "") + "| | text | after | After | ${o} = 'y' |\n"))
     assert refused[:4] == ("outside_repeat", "survey", 9, "relevant") and "outer" in refused[4]
@@ -123,8 +141,12 @@ def test_a_question_may_not_read_into_a_repeat_it_is_not_inside():
 def test_the_export_layout_has_a_section_per_repeat_with_its_parent(schema):
     sections = export_layout(schema)["sections"]
     assert [(s["name"], s["repeat"], s["parent"]) for s in sections] == [
-        ("household", None, None), ("person", "person", None), ("job", "job", "person"), ("plot", "plot", None),
-        ("meal", "meal", None)]
+        ("household", None, None),
+        ("person", "person", None),
+        ("job", "job", "person"),
+        ("plot", "plot", None),
+        ("meal", "meal", None),
+    ]
     assert [f["name"] for f in sections[2]["fields"]] == ["jname", "jhours", "jlabel"]
 
 
@@ -137,21 +159,30 @@ def test_a_loop_is_a_repeat_with_an_entry_per_choice(schema):
 
 
 def test_a_loop_needs_its_list_and_an_end():
-    assert refusal(md("| | type | name | label |\n| | begin loop over nope | l | L |\n| | integer | x | X |\n"
-                      "| | end loop | | |\n"))[:4] == ("missing_list", "survey", 2, "type")
-    assert refusal(md("| | type | name | label |\n| | begin loop over yn | l | L |\n| | integer | x | X |\n",
-                      "| | list_name | name | label |\n| | yn | yes | Yes |\n"))[:4] == ("unclosed", "survey", 2, "type")
+    assert refusal(
+        md("| | type | name | label |\n| | begin loop over nope | l | L |\n| | integer | x | X |\n| | end loop | | |\n")
+    )[:4] == ("missing_list", "survey", 2, "type")
+    assert refusal(
+        md(
+            "| | type | name | label |\n| | begin loop over yn | l | L |\n| | integer | x | X |\n",
+            "| | list_name | name | label |\n| | yn | yes | Yes |\n",
+        )
+    )[:4] == ("unclosed", "survey", 2, "type")
 
 
 def test_a_generated_answer_set_of_nested_counted_repeats_passes(schema):
     from tests.formdefs.generate import valid_answers
 
-    nested = load(md("| | type | name | label | repeat_count | required | constraint | relevant |\n"
-                     "| | integer | n | N | | yes | . = 2 | |\n| | begin repeat | outer | O | ${n} | | | |\n"
-                     "| | integer | k | K | | yes | . = 2 | |\n| | begin repeat | inner | I | ${k} | | | |\n"
-                     "| | integer | x | X | | yes | . = 5 | |\n| | end repeat | | | | | | |\n"
-                     "| | begin repeat | other | F | | | | ${k} = 1 |\n| | text | y | Y | | | | |\n"
-                     "| | end repeat | | | | | | |\n| | end repeat | | | | | | |\n")).schema
+    nested = load(
+        md(
+            "| | type | name | label | repeat_count | required | constraint | relevant |\n"
+            "| | integer | n | N | | yes | . = 2 | |\n| | begin repeat | outer | O | ${n} | | | |\n"
+            "| | integer | k | K | | yes | . = 2 | |\n| | begin repeat | inner | I | ${k} | | | |\n"
+            "| | integer | x | X | | yes | . = 5 | |\n| | end repeat | | | | | | |\n"
+            "| | begin repeat | other | F | | | | ${k} = 1 |\n| | text | y | Y | | | | |\n"
+            "| | end repeat | | | | | | |\n| | end repeat | | | | | | |\n"
+        )
+    ).schema
     answers_, problems_ = valid_answers(nested)
     assert problems_ == [] and answers_["outer"] == [{"k": 2, "inner": [{"x": 5}, {"x": 5}]}] * 2
     answers_, problems_ = valid_answers(schema)

@@ -1,4 +1,5 @@
 """The form engine's messages reach the user in Vietnamese (and in English when chosen)."""
+
 from __future__ import annotations
 
 from flask_babel import force_locale

@@ -1,4 +1,5 @@
 """Server-side validation of answer sets against the shipped forms."""
+
 from __future__ import annotations
 
 import time
@@ -85,8 +86,7 @@ def test_not_relevant_inside_a_member_and_a_group(household_form):
     error = only(check(household_form, with_member(1, s1_search="yes")))
     assert (error["field"], error["index"], error["code"]) == ("s1_search", 1, "not_relevant")
     errors = check(household_form, with_member(0, b7_computer="no"))
-    assert [(e["field"], e["code"]) for e in errors] == [("s8_spreadsheet", "not_relevant"),
-                                                         ("s9_code", "not_relevant")]
+    assert [(e["field"], e["code"]) for e in errors] == [("s8_spreadsheet", "not_relevant"), ("s9_code", "not_relevant")]
 
 
 def test_empty_answers_to_skipped_questions_are_accepted(household_form):
@@ -102,22 +102,24 @@ def test_relevance_follows_the_answers(household_form):
 
 def test_unknown_choice(household_form):
     error = only(check(household_form, household(a9_poor="rich")))
-    assert (error["field"], error["code"], error["message"]) == ("a9_poor", "unknown_choice",
-                                                                 "'rich' is not one of the choices.")
+    assert (error["field"], error["code"], error["message"]) == ("a9_poor", "unknown_choice", "'rich' is not one of the choices.")
     error = only(check(household_form, household(a8_devices=["smartphone", "laptop"])))
     assert (error["field"], error["code"]) == ("a8_devices", "unknown_choice") and "laptop" in error["message"]
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("a5_members", "3", "Enter a whole number."),
-    ("a5_members", 2.5, "Enter a whole number."),
-    ("a5_members", True, "Enter a whole number."),
-    ("a2_address", 12, "Enter text."),
-    ("a9_poor", ["poor"], "Choose one answer from the list."),
-    ("a8_devices", "smartphone", "Choose answers from the list, each at most once."),
-    ("a8_devices", ["smartphone", "smartphone"], "Choose answers from the list, each at most once."),
-    ("members", {"b0_name": "x"}, "Give a list of entries."),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("a5_members", "3", "Enter a whole number."),
+        ("a5_members", 2.5, "Enter a whole number."),
+        ("a5_members", True, "Enter a whole number."),
+        ("a2_address", 12, "Enter text."),
+        ("a9_poor", ["poor"], "Choose one answer from the list."),
+        ("a8_devices", "smartphone", "Choose answers from the list, each at most once."),
+        ("a8_devices", ["smartphone", "smartphone"], "Choose answers from the list, each at most once."),
+        ("members", {"b0_name": "x"}, "Give a list of entries."),
+    ],
+)
 def test_wrong_type(household_form, field, value, message):
     error = only(check(household_form, household(**{field: value})))
     assert (error["field"], error["code"], error["message"]) == (field, "type", message)
@@ -143,10 +145,16 @@ def test_too_many_topics(household_form):
 def test_no_need_cannot_go_with_a_topic(household_form):
     errors = check(household_form, with_member(0, l1_topics=["none", "m2"]))
     assert (errors[0]["field"], errors[0]["code"], errors[0]["message"]) == (
-        "l1_topics", "constraint", 'Choose at most 3 topics; "No need" cannot be chosen with a topic')
+        "l1_topics",
+        "constraint",
+        'Choose at most 3 topics; "No need" cannot be chosen with a topic',
+    )
     # with "no need" chosen, the answers about time, place and format no longer apply
     assert [(e["field"], e["code"]) for e in errors[1:]] == [
-        ("l2_time", "not_relevant"), ("l3_place", "not_relevant"), ("l4_format", "not_relevant")]
+        ("l2_time", "not_relevant"),
+        ("l3_place", "not_relevant"),
+        ("l4_format", "not_relevant"),
+    ]
 
 
 def test_no_need_hides_the_learning_questions(household_form):
@@ -164,7 +172,10 @@ def test_none_device_is_exclusive(household_form):
 def test_answers_not_in_the_form(household_form):
     error = only(check(household_form, household(favourite_colour="blue")))
     assert (error["field"], error["code"], error["message"]) == (
-        "favourite_colour", "not_relevant", "This question is not in the form.")
+        "favourite_colour",
+        "not_relevant",
+        "This question is not in the form.",
+    )
 
 
 def test_answers_that_are_not_a_record(household_form):
@@ -178,7 +189,9 @@ def test_calculations_are_computed_by_the_server(household_form):
     stored = complete(household_form.schema, answers, today=TODAY)
     assert stored["survey_year"] == 2025
     assert [(m["age"], m["age_group"], m["disability"]) for m in stored["members"]] == [
-        (45, "40_59", "no"), (75, "75_plus", "yes")]
+        (45, "40_59", "no"),
+        (75, "75_plus", "yes"),
+    ]
 
 
 def test_complete_leaves_out_what_is_not_relevant(household_form):
@@ -191,8 +204,12 @@ def test_several_errors_come_in_form_order(household_form):
     answers = household(a2_address=None, a5_members=0, a9_poor="rich")
     answers["members"][1]["b1_birth_year"] = 2020
     codes = [(e["field"], e["index"], e["code"]) for e in check(household_form, answers)]
-    assert codes == [("a2_address", None, "required"), ("a5_members", None, "constraint"),
-                     ("a9_poor", None, "unknown_choice"), ("b1_birth_year", 1, "constraint")]
+    assert codes == [
+        ("a2_address", None, "required"),
+        ("a5_members", None, "constraint"),
+        ("a9_poor", None, "unknown_choice"),
+        ("b1_birth_year", 1, "constraint"),
+    ]
 
 
 def test_validating_a_household_takes_well_under_a_few_milliseconds(household_form):

@@ -1,4 +1,5 @@
 """Versions of a form: which one a ward uses, and exports that span several versions."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,8 +16,7 @@ from tests.formdefs.workbooks import household_workbook
 
 
 def publish_new_version(world, version="2025.2", **edits):
-    draft, loaded = operations.upload(world.ward_a.id, world.admin_a, "household_v2.xlsx",
-                                      household_workbook(version, **edits))
+    draft, loaded = operations.upload(world.ward_a.id, world.admin_a, "household_v2.xlsx", household_workbook(version, **edits))
     assert draft is not None, [str(e) for e in loaded.errors]
     assert operations.publish(draft, world.admin_a) is None
     db.session.commit()
@@ -88,7 +88,10 @@ def test_form_versions_oldest_first(world):
     publish_new_version(world, "2025.2")
     publish_new_version(world, "2025.3", add=True)
     assert [(f.version, f.origin) for f in queries.form_versions(world.ward_a.id, "household_survey")] == [
-        ("2025.1", "shipped"), ("2025.2", "ward"), ("2025.3", "ward")]
+        ("2025.1", "shipped"),
+        ("2025.2", "ward"),
+        ("2025.3", "ward"),
+    ]
     assert [f.version for f in queries.form_versions(world.ward_b.id, "household_survey")] == ["2025.1"]
 
 
@@ -103,9 +106,14 @@ def test_export_layout_of_one_version(household_form):
     assert list(household_fields)[:3] == ["survey_year", "a1_group", "a2_address"]
     devices = household_fields["a8_devices"]
     assert devices["label"] == {"vi": "Thiết bị trong hộ", "en": "Devices in the household"}
-    assert [c["name"] for c in devices["columns"]] == ["a8_devices", "a8_devices/computer", "a8_devices/tablet",
-                                                       "a8_devices/smartphone", "a8_devices/smart_tv",
-                                                       "a8_devices/none"]
+    assert [c["name"] for c in devices["columns"]] == [
+        "a8_devices",
+        "a8_devices/computer",
+        "a8_devices/tablet",
+        "a8_devices/smartphone",
+        "a8_devices/smart_tv",
+        "a8_devices/none",
+    ]
     assert members["age_group"]["label"] == {"vi": "age_group", "en": "age_group"}  # calculations: their name
     assert "l1_topics" in members and "members" not in household_fields
 

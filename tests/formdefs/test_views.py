@@ -1,4 +1,5 @@
 """The ward admin's form pages and the phone's form API, through the Flask test client."""
+
 from __future__ import annotations
 
 import re
@@ -19,13 +20,13 @@ from tests.formdefs.workbooks import household_workbook, survey_row
 
 def upload(client, data: bytes, filename: str = "household_v2.xlsx", token: str | None = None):
     token = token or csrf_token(client.get("/forms/upload").get_data(as_text=True))
-    return client.post("/forms/upload", data={"csrf_token": token, "file": (BytesIO(data), filename)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/forms/upload", data={"csrf_token": token, "file": (BytesIO(data), filename)}, content_type="multipart/form-data"
+    )
 
 
 def actions(name: str) -> list[AuditEvent]:
-    return list(db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == name)
-                                   .order_by(AuditEvent.id)).scalars())
+    return list(db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == name).order_by(AuditEvent.id)).scalars())
 
 
 def uploads() -> list[FormVersion]:
@@ -47,7 +48,11 @@ def test_upload_report_publish(client, world):
     report_url = response.headers["Location"]
     (draft,) = uploads()
     assert (draft.status, draft.version, draft.ward_id, draft.filename) == (
-        FormStatus.DRAFT, "2025.2", world.ward_a.id, "household_v2.xlsx")
+        FormStatus.DRAFT,
+        "2025.2",
+        world.ward_a.id,
+        "household_v2.xlsx",
+    )
     assert current_version(world) == "2025.1"  # nothing changes before publishing
 
     report = client.get(report_url).get_data(as_text=True)
@@ -65,7 +70,8 @@ def test_upload_report_publish(client, world):
     assert queries.get_form(world.ward_a.id, "household_survey", "2025.1").origin == "shipped"
     assert [e.object_id for e in actions("form.uploaded")] == [str(draft.id)]
     assert [(e.object_id, e.user_id, e.ward_id) for e in actions("form.published")] == [
-        (str(draft.id), world.admin_a.id, world.ward_a.id)]
+        (str(draft.id), world.admin_a.id, world.ward_a.id)
+    ]
     listing = client.get("/forms").get_data(as_text=True)
     assert 'data-testid="current-version">2025.2<' in listing
 
@@ -85,8 +91,10 @@ def test_the_phone_gets_a_newly_published_version(client, world):
     login(client, "admin_a")
     upload(client, household_workbook("2025.2", add=True))
     (draft,) = uploads()
-    client.post(f"/forms/versions/{draft.id}/publish",
-                data={"csrf_token": csrf_token(client.get(f"/forms/versions/{draft.id}").get_data(as_text=True))})
+    client.post(
+        f"/forms/versions/{draft.id}/publish",
+        data={"csrf_token": csrf_token(client.get(f"/forms/versions/{draft.id}").get_data(as_text=True))},
+    )
     other = client.application.test_client()
     login(other, "surveyor_1")
     assert other.get("/api/forms/household_survey/current").get_json()["version"] == "2025.2"
@@ -161,8 +169,10 @@ def test_a_version_clashing_with_a_published_one(client, world):
     login(client, "admin_a")
     upload(client, household_workbook("2025.2"))
     (draft,) = uploads()
-    client.post(f"/forms/versions/{draft.id}/publish",
-                data={"csrf_token": csrf_token(client.get(f"/forms/versions/{draft.id}").get_data(as_text=True))})
+    client.post(
+        f"/forms/versions/{draft.id}/publish",
+        data={"csrf_token": csrf_token(client.get(f"/forms/versions/{draft.id}").get_data(as_text=True))},
+    )
     page = refused_upload(client, household_workbook("2025.2", add=True))
     assert 'data-code="clash"' in page
     assert "a11_smart_tv_use" not in queries.current_form(world.ward_a.id, "household_survey").schema.by_name
@@ -243,5 +253,5 @@ def test_a_sheet_and_a_column_pyxform_ignores_are_warnings_in_the_report(client,
     response = upload(client, buffer.getvalue(), "household_v3.xlsx")
     assert response.status_code == 302  # taken as a draft, not refused
     report = client.get(response.headers["Location"]).get_data(as_text=True)
-    warnings = report[report.index('data-testid="warnings"'):]
+    warnings = report[report.index('data-testid="warnings"') :]
     assert "ghi chú" in warnings and "bỏ qua" in warnings and "$kuid" in warnings

@@ -1,4 +1,5 @@
 """Variants of the shipped household workbook, as a ward admin would edit it in Excel."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -8,8 +9,15 @@ import openpyxl
 
 from survey_app.formdefs import shipped
 
-NEW_QUESTION = ["select_one yes_no", "a11_smart_tv_use", "Có dùng TV thông minh để xem hướng dẫn?",
-                "Uses a smart TV to watch guides?", None, None, "yes"]
+NEW_QUESTION = [
+    "select_one yes_no",
+    "a11_smart_tv_use",
+    "Có dùng TV thông minh để xem hướng dẫn?",
+    "Uses a smart TV to watch guides?",
+    None,
+    None,
+    "yes",
+]
 
 
 PHOTO_QUESTION = "a12_house_photo"
@@ -20,8 +28,15 @@ def _row_of(sheet, name: str) -> int:
 
 
 @lru_cache(maxsize=32)  # the same bytes each time, so the parser's cache serves repeats
-def household_workbook(version: str = "2025.2", *, add: bool = False, remove: str | None = None,
-                       relevant: tuple[str, str] | None = None, photo: bool = False, repeats: bool = False) -> bytes:
+def household_workbook(
+    version: str = "2025.2",
+    *,
+    add: bool = False,
+    remove: str | None = None,
+    relevant: tuple[str, str] | None = None,
+    photo: bool = False,
+    repeats: bool = False,
+) -> bytes:
     """The shipped household form with another version, optionally a question added after a10 (`add`),
     one removed (`remove`), a relevant expression replaced (`relevant` = (name, expression)), a photo
     question of the house after a10 (`photo`: shrunk to 640 pixels, with the picture house.png as label), or
@@ -61,13 +76,20 @@ def household_workbook(version: str = "2025.2", *, add: bool = False, remove: st
     return buffer.getvalue()
 
 
-NESTED_PHONES = [["begin repeat", "phones", "Điện thoại", "Phones"],
-                 ["text", "phone_brand", "Hãng điện thoại", "Phone brand"],
-                 ["integer", "phone_year", "Năm mua", "Year bought"], ["end repeat"]]
-HELPERS = [["begin repeat", "helpers", "Người hỗ trợ", "Helpers"],
-           ["text", "helper_name", "Tên người hỗ trợ", "Helper's name"], ["end repeat"],
-           ["begin loop over sex", "by_sex", "Theo giới tính: %(label)s", "By sex: %(label)s"],
-           ["integer", "sex_count", "Số người %(label)s", "People: %(label)s"], ["end loop"]]
+NESTED_PHONES = [
+    ["begin repeat", "phones", "Điện thoại", "Phones"],
+    ["text", "phone_brand", "Hãng điện thoại", "Phone brand"],
+    ["integer", "phone_year", "Năm mua", "Year bought"],
+    ["end repeat"],
+]
+HELPERS = [
+    ["begin repeat", "helpers", "Người hỗ trợ", "Helpers"],
+    ["text", "helper_name", "Tên người hỗ trợ", "Helper's name"],
+    ["end repeat"],
+    ["begin loop over sex", "by_sex", "Theo giới tính: %(label)s", "By sex: %(label)s"],
+    ["integer", "sex_count", "Số người %(label)s", "People: %(label)s"],
+    ["end loop"],
+]
 
 
 def _add_repeats(survey) -> None:

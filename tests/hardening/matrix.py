@@ -1,4 +1,5 @@
 """Requests of the access matrix: every URL rule, built for one scope, sent as one role."""
+
 from __future__ import annotations
 
 import re
@@ -8,14 +9,42 @@ from flask import Flask
 from tests.conftest import login
 
 #: Role -> the world's user signed in (None: nobody).
-ROLE_USERS = {"anonymous": None, "surveyor": "surveyor_1", "team_leader": "leader_1", "ward_admin": "admin_a",
-              "city_viewer": "city_viewer", "city_admin": "city_admin"}
+ROLE_USERS = {
+    "anonymous": None,
+    "surveyor": "surveyor_1",
+    "team_leader": "leader_1",
+    "ward_admin": "admin_a",
+    "city_viewer": "city_viewer",
+    "city_admin": "city_admin",
+}
 #: Values of URL parameters that are not objects of a scope.
-FIXED = {"code": "vi", "kind": "groups", "by": "teams", "filename": "css/app.css", "form_id": "household_survey",
-         "file_name": "photo.jpg"}
+FIXED = {
+    "code": "vi",
+    "kind": "groups",
+    "by": "teams",
+    "filename": "css/app.css",
+    "form_id": "household_survey",
+    "file_name": "photo.jpg",
+}
 #: URL parameters naming an object of a ward (the others are the same in every scope).
-SCOPED = {"ward_id", "group_id", "team_id", "user_id", "submission_id", "row_id", "type_id", "job_id", "batch_id",
-          "plan_id", "class_id", "version_id", "token", "version", "session_id", "refused_id"}
+SCOPED = {
+    "ward_id",
+    "group_id",
+    "team_id",
+    "user_id",
+    "submission_id",
+    "row_id",
+    "type_id",
+    "job_id",
+    "batch_id",
+    "plan_id",
+    "class_id",
+    "version_id",
+    "token",
+    "version",
+    "session_id",
+    "refused_id",
+}
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
 JSON_POSTS = {"collection.submit_one", "collection.submit_batch", "collection.self_survey_submit"}
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -43,11 +72,14 @@ RENAMED = {("teams.enroll", "token"): "enroll_token", ("accounts.set_password", 
 
 #: Endpoints whose answer depends on a fixed parameter or the query string: every variant is read
 #: when the matrix checks the answers for personal data.
-VARIANTS = {"dashboard.api_coverage": [{"by": "groups"}, {"by": "members"}, {"by": "teams"}],
-            "dashboard.api_indicators": [{"?": "by=group"}, {"?": "by=age_group"}, {"?": "by=vulnerable"}],
-            "dashboard.ward": [{"?": "by=group"}, {"?": "by=sex"}],
-            "exports.index": [{}, {"?": "ward=WARD"}], "teams.team_list": [{}, {"?": "ward=WARD"}],
-            "support.figures_json": [{}, {"?": "ward_id=WARD"}]}
+VARIANTS = {
+    "dashboard.api_coverage": [{"by": "groups"}, {"by": "members"}, {"by": "teams"}],
+    "dashboard.api_indicators": [{"?": "by=group"}, {"?": "by=age_group"}, {"?": "by=vulnerable"}],
+    "dashboard.ward": [{"?": "by=group"}, {"?": "by=sex"}],
+    "exports.index": [{}, {"?": "ward=WARD"}],
+    "teams.team_list": [{}, {"?": "ward=WARD"}],
+    "support.figures_json": [{}, {"?": "ward_id=WARD"}],
+}
 
 
 def urls_of_variants(rule, values: dict) -> list[str]:

@@ -4,6 +4,7 @@ Every scope's people carry unmistakable marker values (`MARK`): names, address, 
 GPS points, volunteer names. `markers(scope)` lists them by kind, so the matrix can grep each answer
 for the personal data a role may not have.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -44,9 +45,17 @@ def markers(scope: str) -> dict[str, tuple]:
     point (a household's GPS latitude and longitude) and volunteer (the team members' names)."""
     index = SCOPES.index(scope)
     return {
-        "resident": (f"Nguyễn Văn {MARK}-{scope}", f"Trần Thị {MARK}-{scope}", f"Số 99 Ngõ {MARK}-{scope}",
-                     f"09123456{index}{index}", f"ghi chú {MARK}-{scope}", f"nhận xét {MARK}-{scope}",
-                     f"hỗ trợ {MARK}-{scope}", f"Lê Học {MARK}-{scope}", f"Giảng viên {MARK}-{scope}"),
+        "resident": (
+            f"Nguyễn Văn {MARK}-{scope}",
+            f"Trần Thị {MARK}-{scope}",
+            f"Số 99 Ngõ {MARK}-{scope}",
+            f"09123456{index}{index}",
+            f"ghi chú {MARK}-{scope}",
+            f"nhận xét {MARK}-{scope}",
+            f"hỗ trợ {MARK}-{scope}",
+            f"Lê Học {MARK}-{scope}",
+            f"Giảng viên {MARK}-{scope}",
+        ),
         "point": (20.8612345 + index / 1000, 106.6812345 + index / 1000),
         "volunteer": (f"Tình nguyện viên {MARK}-{scope}", f"Tổ trưởng {MARK}-{scope}"),
     }
@@ -67,15 +76,35 @@ def _plant(world, scope, group, household, team, user, ward):
     submission.review_comment = review
     db.session.flush()
     photo = b"\xff\xd8\xff\xe0 a photo of " + scope.encode()
-    db.session.add(SubmissionFile(ward_id=ward.id, submission_id=submission.id, name="photo.jpg", field="a_photo",
-                                  content_type="image/jpeg", sha256=media.write(ward.id, photo), size=len(photo),
-                                  received_at=WHEN))
+    db.session.add(
+        SubmissionFile(
+            ward_id=ward.id,
+            submission_id=submission.id,
+            name="photo.jpg",
+            field="a_photo",
+            content_type="image/jpeg",
+            sha256=media.write(ward.id, photo),
+            size=len(photo),
+            received_at=WHEN,
+        )
+    )
     for visit in household.visits:
         visit.latitude, visit.longitude = point
-    event = SupportEvent(ward_id=ward.id, uuid=str(uuid.uuid4()), volunteer_id=user.id, survey_team_id=team.id,
-                         residential_group_id=group.id, household_id=household.id, person_id=people[0].id,
-                         occurred_at=WHEN + timedelta(days=1), place=SupportPlace.OTHER, place_other=support_text,
-                         outcome=SupportOutcome.FOLLOW_UP, minutes=20, other_text=note)
+    event = SupportEvent(
+        ward_id=ward.id,
+        uuid=str(uuid.uuid4()),
+        volunteer_id=user.id,
+        survey_team_id=team.id,
+        residential_group_id=group.id,
+        household_id=household.id,
+        person_id=people[0].id,
+        occurred_at=WHEN + timedelta(days=1),
+        place=SupportPlace.OTHER,
+        place_other=support_text,
+        outcome=SupportOutcome.FOLLOW_UP,
+        minutes=20,
+        other_text=note,
+    )
     db.session.add(event)
     db.session.flush()
     return submission, (learner, trainer)
@@ -84,42 +113,107 @@ def _plant(world, scope, group, household, team, user, ward):
 def _scope_objects(world, scope, group, household, team, user, ward, plan=None) -> dict:
     """One object of each kind in `group` / `ward`."""
     submission, (learner, trainer) = _plant(world, scope, group, household, team, user, ward)
-    quarantined = QuarantinedSubmission(uuid=f"00000000-0000-4000-8000-00000000000{SCOPES.index(scope)}",
-                                        ward_id=ward.id, residential_group_id=group.id, surveyor_id=user.id,
-                                        survey_team_id=team.id, form_id="household_survey", form_version="2025.1",
-                                        payload={"uuid": "x"}, errors=[], content_hash="0" * 64)
+    quarantined = QuarantinedSubmission(
+        uuid=f"00000000-0000-4000-8000-00000000000{SCOPES.index(scope)}",
+        ward_id=ward.id,
+        residential_group_id=group.id,
+        surveyor_id=user.id,
+        survey_team_id=team.id,
+        form_id="household_survey",
+        form_version="2025.1",
+        payload={"uuid": "x"},
+        errors=[],
+        content_hash="0" * 64,
+    )
     kind = SupportType(ward_id=ward.id, code=f"k{scope}", name_vi="Hỗ trợ", name_en="Support")
-    job = ExportJob(ward_id=ward.id, user_id=(world.admin_a if scope == "own" else user).id, status=ExportStatus.FAILED, group_ids=[group.id],
-                    error="x")
+    job = ExportJob(
+        ward_id=ward.id,
+        user_id=(world.admin_a if scope == "own" else user).id,
+        status=ExportStatus.FAILED,
+        group_ids=[group.id],
+        error="x",
+    )
     preview = import_operations.read_upload(ImportKind.GROUPS, ("groups.csv", GROUPS_CSV.encode()))
     batch = import_operations.stage(ward, ImportKind.GROUPS, preview, user)
     db.session.flush()
     plan = plan or generate_plan(ward, PlanSettings(min_size=1), user)
     schema = FormSchema.from_dict({**SCHEMA, "version": f"t.{scope}"})
-    version = FormVersion(ward_id=ward.id, form_id=FORM_ID, version=schema.version, title=schema.title,
-                          status=FormStatus.DRAFT, filename="t.xlsx", source=b"t",
-                          source_sha256=hashlib.sha256(scope.encode()).hexdigest(), schema=schema.to_dict(),
-                          xform="<h:html/>", warnings=[])
-    kept = RefusedRecord(ward_id=ward.id, uuid=None, kind="visit", status=403, code="forbidden", message="x",
-                         body=json.dumps({"uuid": "x", "scope": scope}), body_hash=scope * 16,
-                         sender_id=user.id, survey_team_id=team.id, received_at=WHEN, last_received_at=WHEN)
+    version = FormVersion(
+        ward_id=ward.id,
+        form_id=FORM_ID,
+        version=schema.version,
+        title=schema.title,
+        status=FormStatus.DRAFT,
+        filename="t.xlsx",
+        source=b"t",
+        source_sha256=hashlib.sha256(scope.encode()).hexdigest(),
+        schema=schema.to_dict(),
+        xform="<h:html/>",
+        warnings=[],
+    )
+    kept = RefusedRecord(
+        ward_id=ward.id,
+        uuid=None,
+        kind="visit",
+        status=403,
+        code="forbidden",
+        message="x",
+        body=json.dumps({"uuid": "x", "scope": scope}),
+        body_hash=scope * 16,
+        sender_id=user.id,
+        survey_team_id=team.id,
+        received_at=WHEN,
+        last_received_at=WHEN,
+    )
     db.session.add_all([quarantined, kind, job, version, kept])
     db.session.flush()
-    lesson = PlanClass(ward_id=ward.id, plan_id=plan.id, module="m1", venue_group_id=group.id, time_slot="weekend",
-                       level_band="L0-L1", session=1, trainer_name=trainer)
+    lesson = PlanClass(
+        ward_id=ward.id,
+        plan_id=plan.id,
+        module="m1",
+        venue_group_id=group.id,
+        time_slot="weekend",
+        level_band="L0-L1",
+        session=1,
+        trainer_name=trainer,
+    )
     db.session.add(lesson)
     db.session.flush()
-    db.session.add(PlanLearner(ward_id=ward.id, plan_id=plan.id, plan_class_id=lesson.id, module="m1",
-                               submission_id=submission.id, line_no=2, residential_group_id=group.id,
-                               full_name=learner, level="L0", reasons=""))
+    db.session.add(
+        PlanLearner(
+            ward_id=ward.id,
+            plan_id=plan.id,
+            plan_class_id=lesson.id,
+            module="m1",
+            submission_id=submission.id,
+            line_no=2,
+            residential_group_id=group.id,
+            full_name=learner,
+            level="L0",
+            reasons="",
+        )
+    )
     db.session.flush()
-    return {"ward_id": ward.id, "group_id": group.id, "team_id": team.id, "user_id": user.id,
-            "submission_id": submission.id, "row_id": quarantined.id, "refused_id": kept.id, "type_id": kind.id, "job_id": job.id,
-            "batch_id": batch.id, "plan_id": plan.id, "class_id": lesson.id, "version_id": version.id,
-            "token": ensure_self_survey_token(group), "version": version.version,
-            "enroll_token": enrollment.issue(user, None)[0],
-            "session_id": sessions.open_session(user, SessionKind.PASSWORD).id,
-            "password_token": issue_password_link(None, user)[0]}
+    return {
+        "ward_id": ward.id,
+        "group_id": group.id,
+        "team_id": team.id,
+        "user_id": user.id,
+        "submission_id": submission.id,
+        "row_id": quarantined.id,
+        "refused_id": kept.id,
+        "type_id": kind.id,
+        "job_id": job.id,
+        "batch_id": batch.id,
+        "plan_id": plan.id,
+        "class_id": lesson.id,
+        "version_id": version.id,
+        "token": ensure_self_survey_token(group),
+        "version": version.version,
+        "enroll_token": enrollment.issue(user, None)[0],
+        "session_id": sessions.open_session(user, SessionKind.PASSWORD).id,
+        "password_token": issue_password_link(None, user)[0],
+    }
 
 
 def build_matrix(world) -> dict[str, dict]:
@@ -130,8 +224,16 @@ def build_matrix(world) -> dict[str, dict]:
     own = _scope_objects(world, "own", world.group_a1, world.hh_a1, world.team_1, world.surveyor_1, world.ward_a)
     values = {
         "own": own,
-        "team": _scope_objects(world, "team", world.group_a2, world.hh_a2, world.team_2, world.surveyor_2,
-                               world.ward_a, db.session.get(TrainingPlan, own["plan_id"])),
+        "team": _scope_objects(
+            world,
+            "team",
+            world.group_a2,
+            world.hh_a2,
+            world.team_2,
+            world.surveyor_2,
+            world.ward_a,
+            db.session.get(TrainingPlan, own["plan_id"]),
+        ),
         "ward": _scope_objects(world, "ward", world.group_b1, world.hh_b1, world.team_b, surveyor_b, world.ward_b),
         "city": _scope_objects(world, "city", world.group_c1, world.hh_c1, team_c, surveyor_c, world.ward_c),
     }

@@ -6,6 +6,7 @@ and c city admin (both of the city of wards A and B). Scopes: objects of the sur
 the other team of ward A, of ward B (same city) and of ward C (another city). A role listed passes (any status below 500 that
 is not a refusal); every role not listed is refused (401, 403, 404 or a redirect to the login page).
 """
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,7 @@ from tests.hardening.matrix import (
 )
 from tests.hardening.matrix_world import SCOPES, build_matrix, markers
 
-CODES = {"n": "anonymous", "s": "surveyor", "l": "team_leader", "a": "ward_admin", "v": "city_viewer",
-         "c": "city_admin"}
+CODES = {"n": "anonymous", "s": "surveyor", "l": "team_leader", "a": "ward_admin", "v": "city_viewer", "c": "city_admin"}
 ALL = "nslavc"
 #: Scope -> roles that pass. Endpoints without objects have only "own".
 EXPECTED = {
@@ -252,14 +252,24 @@ def test_state_changes_need_a_csrf_token(app, world, endpoint):
 
 #: Scopes whose personal data (marker kinds) each role may read, wherever it is shown. City roles read
 #: figures, never people; team members their own team's people and households (GPS points included).
-MAY_READ = {"anonymous": {}, "surveyor": {"own": ("resident", "point", "volunteer")},
-            "team_leader": {"own": ("resident", "point", "volunteer")},
-            "ward_admin": {"own": ("resident", "point", "volunteer"), "team": ("resident", "point", "volunteer")},
-            "city_viewer": {}, "city_admin": {}}
+MAY_READ = {
+    "anonymous": {},
+    "surveyor": {"own": ("resident", "point", "volunteer")},
+    "team_leader": {"own": ("resident", "point", "volunteer")},
+    "ward_admin": {"own": ("resident", "point", "volunteer"), "team": ("resident", "point", "volunteer")},
+    "city_viewer": {},
+    "city_admin": {},
+}
 #: Pages where a city admin administers accounts (the city's wards' staff and volunteers): there, and only
 #: there, it reads their names and phones. It never reads them beside survey work (figures per member).
-ACCOUNT_PAGES = {"accounts.account_list", "accounts.account_edit", "accounts.password_link", "accounts.user_devices",
-                 "teams.team_devices", "audit.audit_log"}
+ACCOUNT_PAGES = {
+    "accounts.account_list",
+    "accounts.account_edit",
+    "accounts.password_link",
+    "accounts.user_devices",
+    "teams.team_devices",
+    "audit.audit_log",
+}
 #: Links whose token is the only key: the holder reads the name of the person the link was issued to.
 TOKEN_PAGES = {"teams.enroll", "accounts.set_password"}
 #: Answers that carry a questionnaire or the user's own account, not anybody's data: their keys are not checked.
@@ -267,9 +277,24 @@ TOKEN_PAGES = {"teams.enroll", "accounts.set_password"}
 #: test_a_form_reading_the_households_list_carries_only_the_roles_households below.)
 NOT_DATA = {"formdefs.api_current", "collection.self_survey_form", "accounts.me"}
 #: JSON keys that carry people-level data: never in an answer to a city role.
-PERSONAL_KEYS = {"head_name", "full_name", "address", "phone", "lat", "lon", "latitude", "longitude",
-                 "review_comment", "other_text", "place_other", "note", "notes", "comment", "trainer_name",
-                 "learners"}
+PERSONAL_KEYS = {
+    "head_name",
+    "full_name",
+    "address",
+    "phone",
+    "lat",
+    "lon",
+    "latitude",
+    "longitude",
+    "review_comment",
+    "other_text",
+    "place_other",
+    "note",
+    "notes",
+    "comment",
+    "trainer_name",
+    "learners",
+}
 
 
 def may_read(role: str, endpoint: str, url_scope: str) -> set[tuple[str, str]]:
@@ -307,8 +332,7 @@ def found_markers(response, forbidden: dict) -> list[str]:
                     found.append(f"{scope} {kind} {marker}")
         return found
     text = response.get_data().decode("utf-8", "replace")
-    return [f"{scope} {kind} {marker}" for (scope, kind), values in forbidden.items() for marker in values
-            if str(marker) in text]
+    return [f"{scope} {kind} {marker}" for (scope, kind), values in forbidden.items() for marker in values if str(marker) in text]
 
 
 def _matches(leaf, marker) -> bool:
@@ -321,8 +345,11 @@ def personal_keys(response) -> list[str]:
     """Paths of the personal keys of a JSON answer (a count named like one, e.g. learners: 12, aside)."""
     if not response.is_json:
         return []
-    return [path for path, key, item in _walk(response.get_json(silent=True))
-            if key in PERSONAL_KEYS and not (isinstance(item, int) and not isinstance(item, bool))]
+    return [
+        path
+        for path, key, item in _walk(response.get_json(silent=True))
+        if key in PERSONAL_KEYS and not (isinstance(item, int) and not isinstance(item, bool))
+    ]
 
 
 #: Every page and API a person can GET: none may answer with personal data the role may not read.
@@ -338,8 +365,7 @@ def test_no_personal_data_beyond_the_role(app, world, endpoint):
     planted = {(scope, kind): found for scope in SCOPES for kind, found in markers(scope).items()}
     clients = {role: client_for(app, role) for role in ROLE_USERS}
     leaks = []
-    urls = [(scope, url) for scope in (SCOPES if is_scoped(rule) else ("own",))
-            for url in urls_of_variants(rule, values[scope])]
+    urls = [(scope, url) for scope in (SCOPES if is_scoped(rule) else ("own",)) for url in urls_of_variants(rule, values[scope])]
     for url_scope, url in urls:
         for role, client in clients.items():
             response = client.get(url)
@@ -355,9 +381,11 @@ def test_no_personal_data_beyond_the_role(app, world, endpoint):
     assert not leaks, "\n".join(leaks)
 
 
-ENTITY_FORM = ("| survey |\n| | type | name | label |\n| | text | a1_group | Group |\n"
-               "| | select_one_from_file households.csv | hh | Household |\n"
-               "| settings |\n| | form_id | version |\n| | household_survey | 2099.7 |\n")
+ENTITY_FORM = (
+    "| survey |\n| | type | name | label |\n| | text | a1_group | Group |\n"
+    "| | select_one_from_file households.csv | hh | Household |\n"
+    "| settings |\n| | form_id | version |\n| | household_survey | 2099.7 |\n"
+)
 
 
 def test_a_form_reading_the_households_list_carries_only_the_roles_households(app, world):

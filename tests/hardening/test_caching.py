@@ -2,6 +2,7 @@
 
 Issue 14 items 5 and 6. The phone's side (the service worker's caches) is in tests/browser/test_shared_phone.py.
 """
+
 from __future__ import annotations
 
 import logging
@@ -169,9 +170,15 @@ def secrets_in_urls(world):
     own = ensure_self_survey_token(world.group_a1)
     db.session.commit()
     search = urllib.parse.quote(NAME)
-    paths = [f"/enroll/{enroll}", f"/set-password/{password}", f"/self/{own}", f"/api/self/{own}/form",
-             f"/groups/{world.group_a1.id}/households?q={search}",
-             f"/login?next=/groups/{world.group_a1.id}/households%3Fq%3D{search}", f"/enroll-typo/{enroll}"]
+    paths = [
+        f"/enroll/{enroll}",
+        f"/set-password/{password}",
+        f"/self/{own}",
+        f"/api/self/{own}/form",
+        f"/groups/{world.group_a1.id}/households?q={search}",
+        f"/login?next=/groups/{world.group_a1.id}/households%3Fq%3D{search}",
+        f"/enroll-typo/{enroll}",
+    ]
     return SimpleNamespace(paths=paths, secrets=[enroll, password, own, NAME, search, "Nguy"])
 
 
@@ -196,9 +203,15 @@ def test_the_development_servers_access_log_names_routes_not_tokens(live_server,
     logged = "\n".join(lines)
     for secret in secrets_in_urls.secrets:
         assert secret not in logged
-    for route in ("GET /enroll/<token> HTTP", "GET /set-password/<token> HTTP", "GET /self/<token> HTTP",
-                  "GET /api/self/<token>/form HTTP", "GET /groups/<group_id>/households HTTP", "GET /login HTTP",
-                  "GET <unmatched> HTTP"):
+    for route in (
+        "GET /enroll/<token> HTTP",
+        "GET /set-password/<token> HTTP",
+        "GET /self/<token> HTTP",
+        "GET /api/self/<token>/form HTTP",
+        "GET /groups/<group_id>/households HTTP",
+        "GET /login HTTP",
+        "GET <unmatched> HTTP",
+    ):
         assert route in logged, logged
 
 
@@ -210,8 +223,11 @@ def test_gunicorns_logger_names_routes_whatever_the_log_format(app, world, secre
     from survey_app.accesslog import RouteLogger
 
     config = Config()
-    config.set("access_log_format", '"%(r)s" %(U)s %(q)s %(f)s %({referer}i)s %({cookie}i)s %({set-cookie}o)s '
-                                    '%({location}o)s %({raw_uri}e)s %({query_string}e)s %({path_info}e)s %(a)s')
+    config.set(
+        "access_log_format",
+        '"%(r)s" %(U)s %(q)s %(f)s %({referer}i)s %({cookie}i)s %({set-cookie}o)s '
+        "%({location}o)s %({raw_uri}e)s %({query_string}e)s %({path_info}e)s %(a)s",
+    )
     logger = RouteLogger(config)
     environs = []  # the very environ the app saw, as gunicorn hands it to its logger afterwards
     inner = app.wsgi_app
@@ -222,8 +238,9 @@ def test_gunicorns_logger_names_routes_whatever_the_log_format(app, world, secre
         response = client.get(path, headers={"Referer": f"http://localhost{path}", "User-Agent": "Chrome"})
         environ = environs[-1]
         environ["RAW_URI"] = path
-        request = SimpleNamespace(headers=[("REFERER", f"http://localhost{path}"), ("COOKIE", "survey_session=s3cret"),
-                                           ("USER-AGENT", "Chrome")])
+        request = SimpleNamespace(
+            headers=[("REFERER", f"http://localhost{path}"), ("COOKIE", "survey_session=s3cret"), ("USER-AGENT", "Chrome")]
+        )
         resp = SimpleNamespace(status=response.status, sent=len(response.data), headers=list(response.headers.items()))
         atoms = logger.atoms(resp, request, environ, timedelta(milliseconds=3))
         lines.append(config.access_log_format % SafeAtoms(atoms))
@@ -243,15 +260,33 @@ def _free_port() -> int:
 def test_gunicorn_started_as_the_readme_says_logs_no_token(app, world, secrets_in_urls, tmp_path):
     """`gunicorn -c python:survey_app.gunicorn_conf ...` on the test database: the access log is clean."""
     port = _free_port()
-    env = {**os.environ, "SURVEY_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "SURVEY_SECRET_KEY": "test-secret-key", "SURVEY_INSTANCE_PATH": str(tmp_path),
-           "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "SURVEY_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SURVEY_SECRET_KEY": "test-secret-key",
+        "SURVEY_INSTANCE_PATH": str(tmp_path),
+        "PYTHONPATH": str(ROOT),
+    }
     log_path = tmp_path / "gunicorn.log"
     with open(log_path, "wb") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "python:survey_app.gunicorn_conf", "-w", "1",
-             "-b", f"127.0.0.1:{port}", "survey_app:create_app()"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                "python:survey_app.gunicorn_conf",
+                "-w",
+                "1",
+                "-b",
+                f"127.0.0.1:{port}",
+                "survey_app:create_app()",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 30
         while True:

@@ -5,6 +5,7 @@ answers their ward admin ticked; city roles get figures with small counts suppre
 row about a person; CSV cells that are not real numbers are neutralised whatever their column;
 the audit log says what was left out.
 """
+
 from __future__ import annotations
 
 import io
@@ -31,12 +32,34 @@ from tests.exports.helpers import csv_members, csv_records, every_cell_text, exp
 
 #: Answers of the questionnaire that are sensitive, by CSV key (exports/privacy.py).
 HOUSEHOLD_SENSITIVE = {"a9_poor", "a10_home_support"}
-MEMBER_SENSITIVE = {"b4_seeing", "b4_hearing", "b4_walking", "b4_remembering", "b4_selfcare", "b4_communicating",
-                    "disability", "b5_vulnerable", "b5_vulnerable/lives_alone", "b5_vulnerable/ethnic_minority",
-                    "b5_vulnerable/reading_difficulty", "b5_vulnerable/none", "v5_scam"}
+MEMBER_SENSITIVE = {
+    "b4_seeing",
+    "b4_hearing",
+    "b4_walking",
+    "b4_remembering",
+    "b4_selfcare",
+    "b4_communicating",
+    "disability",
+    "b5_vulnerable",
+    "b5_vulnerable/lives_alone",
+    "b5_vulnerable/ethnic_minority",
+    "b5_vulnerable/reading_difficulty",
+    "b5_vulnerable/none",
+    "v5_scam",
+}
 #: What a city role must never find in any cell of an export.
-PERSONAL_TEXT = ("Nguyễn Văn An", "Trần Thị Bình", "Thành viên 2", "Lê Lợi", "Trần Phú", "0912345678",
-                 "Người dùng surveyor_1", "gọi lại", "20.85", "106.69")
+PERSONAL_TEXT = (
+    "Nguyễn Văn An",
+    "Trần Thị Bình",
+    "Thành viên 2",
+    "Lê Lợi",
+    "Trần Phú",
+    "0912345678",
+    "Người dùng surveyor_1",
+    "gọi lại",
+    "20.85",
+    "106.69",
+)
 
 
 def _csv(user, tmp_path, name="out", **options) -> dict[str, list[dict]]:
@@ -53,10 +76,10 @@ def _csv_headers(user, tmp_path, name="h", **options) -> dict[str, list[str]]:
 
 
 def test_hkdf_matches_rfc_5869_test_case_1():
-    okm = hkdf_sha256(bytes.fromhex("0b" * 22), bytes.fromhex("f0f1f2f3f4f5f6f7f8f9"), 42,
-                      salt=bytes.fromhex("000102030405060708090a0b0c"))
-    assert okm.hex() == ("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf"
-                         "34007208d5b887185865")
+    okm = hkdf_sha256(
+        bytes.fromhex("0b" * 22), bytes.fromhex("f0f1f2f3f4f5f6f7f8f9"), 42, salt=bytes.fromhex("000102030405060708090a0b0c")
+    )
+    assert okm.hex() == ("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865")
 
 
 def test_pseudonyms_do_not_follow_the_session_key(world, app, tmp_path, monkeypatch):
@@ -93,8 +116,7 @@ def test_the_setting_is_read_from_the_environment(monkeypatch, tmp_path):
 def test_team_leaders_get_age_bands_against_the_survey_year_ward_admins_birth_years(world, tmp_path):
     field_work(world)
     world.ward_a.survey_starts_on = date(2025, 9, 1)
-    second = db.session.scalars(sa.select(Person).where(Person.household_id == world.hh_a1.id,
-                                                        Person.line_no == 2)).one()
+    second = db.session.scalars(sa.select(Person).where(Person.household_id == world.hh_a1.id, Person.line_no == 2)).one()
     second.birth_year = 2001  # 24 in the survey year 2025 (25 in 2026)
     db.session.commit()
 
@@ -117,8 +139,15 @@ def test_team_leaders_get_age_bands_against_the_survey_year_ward_admins_birth_ye
 def _settings(client, **data):
     token = csrf_token(client.get("/ward/settings").get_data(as_text=True))
     ward = db.session.get(Ward, db.session.scalar(sa.select(Ward.id).where(Ward.code == "A")))
-    form = {"name": ward.name, "kind": ward.kind.value, "citizen_app_name": "", "survey_starts_on": "",
-            "survey_ends_on": "", "csrf_token": token, **data}
+    form = {
+        "name": ward.name,
+        "kind": ward.kind.value,
+        "citizen_app_name": "",
+        "survey_starts_on": "",
+        "survey_ends_on": "",
+        "csrf_token": token,
+        **data,
+    }
     return client.post("/ward/settings", data=form)
 
 
@@ -139,14 +168,23 @@ def test_sensitive_answers_are_left_out_until_the_ward_admin_ticks_them(client, 
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Ward, world.ward_a.id).export_sensitive_fields == [
-        "a9_poor", "b4_seeing", "b4_hearing", "b4_walking", "b4_remembering", "b4_selfcare", "b4_communicating",
-        "disability"]
+        "a9_poor",
+        "b4_seeing",
+        "b4_hearing",
+        "b4_walking",
+        "b4_remembering",
+        "b4_selfcare",
+        "b4_communicating",
+        "disability",
+    ]
     (event,) = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "ward.export_sensitive_changed"))
     assert event.user_id == world.admin_a.id and event.ward_id == world.ward_a.id
     assert event.detail["before"] == [] and "a9_poor" in event.detail["after"] and "b5_vulnerable" not in str(event.detail)
     ticks = re.findall(r'<input ([^>]*)name="export_sensitive"([^>]*)>', client.get("/ward/settings").get_data(as_text=True))
     assert [re.search(r'value="(\w+)"', "".join(t)).group(1) for t in ticks if "checked" in "".join(t)] == [
-        "poverty", "difficulty"]
+        "poverty",
+        "difficulty",
+    ]
 
     ticked = _csv_headers(world.leader_1, tmp_path, "ticked")
     assert "a9_poor" in ticked["households"] and "a10_home_support" not in ticked["households"]
@@ -161,8 +199,9 @@ def test_sensitive_answers_are_left_out_until_the_ward_admin_ticks_them(client, 
     _settings(client)  # nothing ticked: left out again, audited again
     db.session.expire_all()
     assert db.session.get(Ward, world.ward_a.id).export_sensitive_fields is None
-    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "ward.export_sensitive_changed")
-                                .order_by(AuditEvent.id)).all()
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "ward.export_sensitive_changed").order_by(AuditEvent.id)
+    ).all()
     assert len(events) == 2 and events[-1].detail["after"] == []
 
 
@@ -183,8 +222,7 @@ def test_only_the_ward_admin_ticks(app, world):
     page = client.get(url)
     assert page.status_code == 200 and 'data-testid="export-sensitive"' not in page.get_data(as_text=True)
     token = csrf_token(page.get_data(as_text=True))
-    client.post(url, data={"name": world.ward_a.name, "kind": "ward", "csrf_token": token,
-                           "export_sensitive": ["poverty"]})
+    client.post(url, data={"name": world.ward_a.name, "kind": "ward", "csrf_token": token, "export_sensitive": ["poverty"]})
     db.session.expire_all()
     assert db.session.get(Ward, world.ward_a.id).export_sensitive_fields is None
 
@@ -238,8 +276,7 @@ def test_city_roles_get_figures_with_small_counts_suppressed(world, tmp_path, ro
     field_work(world)
     user = getattr(world, role)
     book = open_workbook(export(user, tmp_path, ward_id=world.ward_a.id))
-    assert book.sheetnames == ["Tổng hợp", "Theo tổ dân phố", "Biểu đồ độ bao phủ", "Tổ khảo sát", "Lớp học",
-                               "Từ điển dữ liệu"]
+    assert book.sheetnames == ["Tổng hợp", "Theo tổ dân phố", "Biểu đồ độ bao phủ", "Tổ khảo sát", "Lớp học", "Từ điển dữ liệu"]
     text = every_cell_text(book)
     for personal in PERSONAL_TEXT:
         assert personal not in text, personal
@@ -268,10 +305,18 @@ def test_city_roles_get_figures_with_small_counts_suppressed(world, tmp_path, ro
 
 def test_a_lone_small_cell_takes_a_complementary_one_with_it():
     # A group row whose statuses add up to its listed households, and the ward's total of a column.
-    cells = {("g1", "done"): 40, ("g1", "refused"): 2, ("g1", "moved"): 9, ("g1", "listed"): 51,
-             ("g2", "refused"): 12, ("t", "refused"): 14}
-    lines = [[("g1", "done"), ("g1", "refused"), ("g1", "moved"), ("g1", "listed")],
-             [("g1", "refused"), ("g2", "refused"), ("t", "refused")]]
+    cells = {
+        ("g1", "done"): 40,
+        ("g1", "refused"): 2,
+        ("g1", "moved"): 9,
+        ("g1", "listed"): 51,
+        ("g2", "refused"): 12,
+        ("t", "refused"): 14,
+    }
+    lines = [
+        [("g1", "done"), ("g1", "refused"), ("g1", "moved"), ("g1", "listed")],
+        [("g1", "refused"), ("g2", "refused"), ("t", "refused")],
+    ]
     hidden = protect(cells, lines)
     assert ("g1", "refused") in hidden
     assert ("g1", "moved") in hidden  # else listed - done - moved gives the 2 back
@@ -302,8 +347,16 @@ def _web_export(client, user: str, ward_id: int, fmt: str = "csv"):
     login(client, user)
     token = csrf_token(client.get(f"/exports?ward_id={ward_id}").get_data(as_text=True))
     groups = [g.id for g in db.session.get(Ward, ward_id).groups]
-    return client.post("/exports", data={"csrf_token": token, "ward_id": ward_id, "format": fmt, "lang": "vi",
-                                         "groups": groups if user != "leader_1" else groups[:1]})
+    return client.post(
+        "/exports",
+        data={
+            "csrf_token": token,
+            "ward_id": ward_id,
+            "format": fmt,
+            "lang": "vi",
+            "groups": groups if user != "leader_1" else groups[:1],
+        },
+    )
 
 
 def test_the_audit_says_what_was_left_out_and_suppressed_without_personal_data(app, world):
@@ -315,8 +368,15 @@ def test_the_audit_says_what_was_left_out_and_suppressed_without_personal_data(a
     event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "export.csv")).one()
     detail = event.detail
     assert detail["figures_only"] is True and detail["personal"] is False
-    assert set(detail["left_out"]["sheets"]) == {"members", "households", "persons", "visits", "versions", "support_events",
-                                                 "learners"}
+    assert set(detail["left_out"]["sheets"]) == {
+        "members",
+        "households",
+        "persons",
+        "visits",
+        "versions",
+        "support_events",
+        "learners",
+    }
     assert detail["left_out"]["columns"]["classes"] == ["trainer"]
     assert detail["suppressed"]["coverage"] > 0 and detail["suppressed"]["summary"] > 0
     for personal in PERSONAL_TEXT:

@@ -1,4 +1,5 @@
 """Faults during a sync: after the phone's retries nothing is lost and nothing is stored twice."""
+
 from __future__ import annotations
 
 import http.cookiejar
@@ -43,8 +44,7 @@ def batch(world):
 
 def stored_counts() -> tuple[int, int, int]:
     db.session.rollback()
-    return tuple(db.session.scalar(sa.select(sa.func.count()).select_from(model))
-                 for model in (Submission, Visit, Person))
+    return tuple(db.session.scalar(sa.select(sa.func.count()).select_from(model)) for model in (Submission, Visit, Person))
 
 
 def assert_stored_once(items) -> None:
@@ -95,8 +95,10 @@ def second_app(app):
 
 def test_database_locked_is_a_retryable_503(app, batch, second_app):
     postgres = db.engine.dialect.name == "postgresql"
-    busy = second_app(SQLITE_BUSY_TIMEOUT_MS=200,
-                      SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"options": "-c lock_timeout=300"}} if postgres else {})
+    busy = second_app(
+        SQLITE_BUSY_TIMEOUT_MS=200,
+        SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"options": "-c lock_timeout=300"}} if postgres else {},
+    )
     phone = ApiClient(busy.test_client(), "surveyor_1")
     counts = stored_counts()
     with db.engine.connect() as holder:  # another writer holds the lock
@@ -123,10 +125,13 @@ def test_disk_full_is_a_retryable_503(app, batch, second_app):
                 conn.exec_driver_sql(
                     "CREATE FUNCTION disk_full() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION "
                     "'could not extend file: No space left on device' USING ERRCODE = '53100'; END $$ "
-                    "LANGUAGE plpgsql")
-                conn.exec_driver_sql("CREATE TRIGGER disk_full BEFORE INSERT ON submissions "
-                                     "FOR EACH ROW EXECUTE FUNCTION disk_full()")
+                    "LANGUAGE plpgsql"
+                )
+                conn.exec_driver_sql(
+                    "CREATE TRIGGER disk_full BEFORE INSERT ON submissions FOR EACH ROW EXECUTE FUNCTION disk_full()"
+                )
         else:  # no free page left, and the database may not grow by a single page
+
             @sa.event.listens_for(db.engine, "connect")
             def _limit(dbapi_connection, _record):
                 if full["on"]:
@@ -169,8 +174,8 @@ class Server:
             self.port = sock.getsockname()[1]
         env = {**os.environ, "SURVEY_DATABASE_URL": url, "SURVEY_INSTANCE_PATH": str(tmp_path)}
         self.process = subprocess.Popen(
-            [sys.executable, "-c", SERVE, str(self.port)],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [sys.executable, "-c", SERVE, str(self.port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
@@ -200,8 +205,11 @@ class HttpPhone:
         self.token = json.load(self.opener.open(f"{base}/api/phone/csrf", timeout=10))["csrf_token"]
 
     def send(self, items) -> dict:
-        request = urllib.request.Request(f"{self.base}/api/submissions/batch", json.dumps({"items": items}).encode(),
-                                         {"Content-Type": "application/json", "X-CSRFToken": self.token})
+        request = urllib.request.Request(
+            f"{self.base}/api/submissions/batch",
+            json.dumps({"items": items}).encode(),
+            {"Content-Type": "application/json", "X-CSRFToken": self.token},
+        )
         return json.load(self.opener.open(request, timeout=60))
 
 
@@ -279,12 +287,20 @@ def test_a_groups_tally_lock_does_not_wait_for_another_requests_rows_of_that_gro
     from survey_app.dashboard.indicators import _lock_groups
 
     postgres = db.engine.dialect.name == "postgresql"
-    other = second_app(SQLITE_BUSY_TIMEOUT_MS=200,
-                       SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"options": "-c lock_timeout=500"}} if postgres else {})
+    other = second_app(
+        SQLITE_BUSY_TIMEOUT_MS=200,
+        SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"options": "-c lock_timeout=500"}} if postgres else {},
+    )
     with db.engine.connect() as holder:  # another request has stored a person of the group, not committed yet
-        holder.execute(sa.insert(Person.__table__).values(
-            ward_id=world.ward_a.id, household_id=world.hh_a1.id, residential_group_id=world.group_a1.id,
-            line_no=99, full_name="Người đang lưu"))
+        holder.execute(
+            sa.insert(Person.__table__).values(
+                ward_id=world.ward_a.id,
+                household_id=world.hh_a1.id,
+                residential_group_id=world.group_a1.id,
+                line_no=99,
+                full_name="Người đang lưu",
+            )
+        )
         with other.app_context():
             _lock_groups({world.group_a1.id})  # FOR UPDATE here waited, then failed with a lock timeout
             db.session.rollback()

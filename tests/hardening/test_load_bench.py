@@ -1,4 +1,5 @@
 """bench/load.py runs end to end with tiny numbers; its floor endpoint exists only under BENCH_FLOOR."""
+
 from __future__ import annotations
 
 import os
@@ -16,18 +17,39 @@ from tests.conftest import app_for, csrf_token, login
 from tests.factories import make_city, make_group, make_team, make_user, make_ward
 
 ROOT = Path(__file__).resolve().parents[2]
-LAST_LINE = re.compile(r"stored_per_s=(?P<stored_per_s>\d+) p95_ms=(?P<p95_ms>\d+) floor_per_s=(?P<floor_per_s>\d+) "
-                       r"ratio_floor=(?P<ratio_floor>\d+\.\d\d) sent=(?P<sent>\d+) stored=(?P<stored>\d+) "
-                       r"duplicates=(?P<duplicates>\d+) lost=(?P<lost>\d+) errors_5xx=(?P<errors_5xx>\d+)")
+LAST_LINE = re.compile(
+    r"stored_per_s=(?P<stored_per_s>\d+) p95_ms=(?P<p95_ms>\d+) floor_per_s=(?P<floor_per_s>\d+) "
+    r"ratio_floor=(?P<ratio_floor>\d+\.\d\d) sent=(?P<sent>\d+) stored=(?P<stored>\d+) "
+    r"duplicates=(?P<duplicates>\d+) lost=(?P<lost>\d+) errors_5xx=(?P<errors_5xx>\d+)"
+)
 FLOOR = "/api/bench/floor/batch"
 
 
 def test_load_bench_runs_end_to_end(fresh_database_url):
     done = subprocess.run(
-        [sys.executable, "bench/load.py", "--database-url", fresh_database_url, "--phones", "3", "--records", "4",
-         "--batch", "2", "--workers", "1", "--timeout", "120"],
-        check=False, cwd=ROOT, capture_output=True, text=True, timeout=300,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))})
+        [
+            sys.executable,
+            "bench/load.py",
+            "--database-url",
+            fresh_database_url,
+            "--phones",
+            "3",
+            "--records",
+            "4",
+            "--batch",
+            "2",
+            "--workers",
+            "1",
+            "--timeout",
+            "120",
+        ],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))},
+    )
     lines = done.stdout.strip().splitlines()
     match = LAST_LINE.fullmatch(lines[-1]) if lines else None
     assert match, done.stdout + done.stderr
@@ -38,6 +60,7 @@ def test_load_bench_runs_end_to_end(fresh_database_url):
     real = re.search(r"^real: (\d+) batch requests .* 0 records refused, 0 errors$", done.stderr, re.M)
     assert real and int(real.group(1)) == 7, done.stderr  # every re-sent record came back a duplicate
     assert done.returncode == 0, done.stderr
+
 
 def test_no_floor_endpoint_without_the_flag(app, client):
     assert not any(rule.rule.startswith("/api/bench") for rule in app.url_map.iter_rules())

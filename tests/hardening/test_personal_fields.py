@@ -4,6 +4,7 @@ Ward staff see the exact figures; team leaders their team's households' GPS poin
 other teams' groups. The access matrix (test_access_matrix.test_no_personal_data_beyond_the_role) greps
 every answer for planted personal data; the tests here hold the figures and each endpoint fixed.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,8 +29,10 @@ CITY = ("city_viewer", "city_admin")
 @pytest.fixture
 def three(world):
     """Group TDP01 of ward A: one household of three interviewed adults, with a GPS point; TDP02: one adult."""
-    world.group_a1.boundary = {"type": "Polygon", "coordinates": [[[106.68, 20.86], [106.69, 20.86], [106.69, 20.87],
-                                                                   [106.68, 20.87], [106.68, 20.86]]]}
+    world.group_a1.boundary = {
+        "type": "Polygon",
+        "coordinates": [[[106.68, 20.86], [106.69, 20.86], [106.69, 20.87], [106.68, 20.87], [106.68, 20.86]]],
+    }
     household = make_household(world.group_a1, "Số 3, ngõ Ba", "Nguyễn Thị Ba", members=3)
     interview(household, [SKILLED, OFFLINE, SKILLED], surveyor=world.surveyor_1, gps=(20.861, 106.681))
     interview(world.hh_a2, [SKILLED], surveyor=world.surveyor_2, gps=(20.871, 106.691))
@@ -63,21 +66,28 @@ def test_zero_to_four_are_suppressed_for_city_roles_five_is_not():
 
 def test_a_suppressed_part_cannot_be_recomputed_from_the_total():
     row = {"listed": 40, "done": 30, "refused": 2, "moved": 5, "revisit": 8}
-    shown = disclosure.suppress_row(row, _viewer(), ("listed", "done", "refused", "moved", "revisit"),
-                                    parts=("done", "refused", "moved", "revisit"))
+    shown = disclosure.suppress_row(
+        row, _viewer(), ("listed", "done", "refused", "moved", "revisit"), parts=("done", "refused", "moved", "revisit")
+    )
     # refused (2) alone would be 40 - 30 - 5 - 8: the smallest other part (moved) goes with it.
     assert shown["refused"] is shown["moved"] is disclosure.SUPPRESSED
     assert (shown["listed"], shown["done"], shown["revisit"]) == (40, 30, 8)
     assert shown["suppressed"] == ["moved", "refused"]
-    both = disclosure.suppress_row({**row, "moved": 0}, _viewer(), ("listed", "done", "refused", "moved", "revisit"),
-                                   parts=("done", "refused", "moved", "revisit"))
+    both = disclosure.suppress_row(
+        {**row, "moved": 0},
+        _viewer(),
+        ("listed", "done", "refused", "moved", "revisit"),
+        parts=("done", "refused", "moved", "revisit"),
+    )
     assert both["refused"] is both["moved"] is disclosure.SUPPRESSED  # two hidden parts: neither is given back
     assert both["revisit"] == 8
-    small = disclosure.suppress_row({"listed": 3, "done": 3, "refused": 0}, _viewer(), ("listed", "done", "refused"),
-                                    parts=("done", "refused"))
+    small = disclosure.suppress_row(
+        {"listed": 3, "done": 3, "refused": 0}, _viewer(), ("listed", "done", "refused"), parts=("done", "refused")
+    )
     assert small["refused"] is disclosure.SUPPRESSED  # "0 of <5 refused" would be about each household
-    big = disclosure.suppress_row({"listed": 40, "done": 40, "refused": 0}, _viewer(), ("listed", "done", "refused"),
-                                  parts=("done", "refused"))
+    big = disclosure.suppress_row(
+        {"listed": 40, "done": 40, "refused": 0}, _viewer(), ("listed", "done", "refused"), parts=("done", "refused")
+    )
     assert big["refused"] is big["done"] is disclosure.SUPPRESSED  # "none refused" is about every household
     column = [{"people": 3, "suppressed": []}, {"people": 40}, {"people": 12}]
     column[0]["people"] = disclosure.SUPPRESSED
@@ -86,9 +96,17 @@ def test_a_suppressed_part_cannot_be_recomputed_from_the_total():
 
 
 def test_a_share_is_hidden_when_few_have_it_or_few_lack_it():
-    bucket = {"adults": 40, "proxy": 0, "households": 20, "indicators": {
-        "few_have": {"n": 3, "of": 40, "share": 0.075}, "few_lack": {"n": 38, "of": 40, "share": 0.95},
-        "few_asked": {"n": 2, "of": 3, "share": 0.67}, "plain": {"n": 20, "of": 40, "share": 0.5}}}
+    bucket = {
+        "adults": 40,
+        "proxy": 0,
+        "households": 20,
+        "indicators": {
+            "few_have": {"n": 3, "of": 40, "share": 0.075},
+            "few_lack": {"n": 38, "of": 40, "share": 0.95},
+            "few_asked": {"n": 2, "of": 3, "share": 0.67},
+            "plain": {"n": 20, "of": 40, "share": 0.5},
+        },
+    }
     shown = disclosure.suppress_bucket(bucket, _viewer())["indicators"]
     assert shown["few_have"]["share"] is shown["few_have"]["n"] is disclosure.SUPPRESSED
     assert shown["few_have"]["of"] == 40
@@ -215,14 +233,32 @@ def test_ward_pages_suppress_small_cells(app, client, three):
 def test_planning_gives_city_roles_no_names(app, client, three):
     w = three
     plan = generate_plan(w.ward_a, PlanSettings(min_size=1), w.admin_a)
-    lesson = PlanClass(ward_id=w.ward_a.id, plan_id=plan.id, module="m1", venue_group_id=w.group_a1.id,
-                       time_slot="weekend", level_band="L0-L1", session=1, trainer_name="Giảng viên Riêng")
+    lesson = PlanClass(
+        ward_id=w.ward_a.id,
+        plan_id=plan.id,
+        module="m1",
+        venue_group_id=w.group_a1.id,
+        time_slot="weekend",
+        level_band="L0-L1",
+        session=1,
+        trainer_name="Giảng viên Riêng",
+    )
     db.session.add(lesson)
     db.session.flush()
     submission = db.session.query(Submission).filter_by(household_id=w.hh_a2.id).one()
-    db.session.add(PlanLearner(ward_id=w.ward_a.id, plan_id=plan.id, plan_class_id=lesson.id, module="m1",
-                               submission_id=submission.id, line_no=1, residential_group_id=w.group_a2.id,
-                               full_name="Học viên Riêng", level="L0"))
+    db.session.add(
+        PlanLearner(
+            ward_id=w.ward_a.id,
+            plan_id=plan.id,
+            plan_class_id=lesson.id,
+            module="m1",
+            submission_id=submission.id,
+            line_no=1,
+            residential_group_id=w.group_a2.id,
+            full_name="Học viên Riêng",
+            level="L0",
+        )
+    )
     db.session.commit()
     login(client, "city_viewer")
     assert client.get(f"/plan/classes/{lesson.id}").status_code == 403

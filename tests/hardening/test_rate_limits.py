@@ -7,6 +7,7 @@
 - Enrolment codes that do not work are limited per address and summed up in the audit log.
 - Failure rows are purged when they expire.
 """
+
 import re
 from datetime import timedelta
 
@@ -46,10 +47,12 @@ def later(monkeypatch):
 
     def move(seconds):
         offset["seconds"] += seconds
+
     return move
 
 
 # ---------------------------------------------------------------- the client's address
+
 
 def test_a_forwarded_for_header_is_ignored_without_a_trusted_proxy(app, client, world, monkeypatch):
     monkeypatch.setitem(app.config, "LOGIN_MAX_FAILURES_ADDRESS", 3)
@@ -84,6 +87,7 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client(fresh_databa
 
 
 # ---------------------------------------------------------------- per account: growing waits
+
 
 def test_failures_slow_an_account_down_with_growing_waits_not_a_lock(client, world, later):
     for _ in range(5):
@@ -173,10 +177,16 @@ def _resident(app, token, address):
     csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
 
     def send(group_code):
-        body = {"uuid": new_uuid(), "form_id": FORM_ID, "form_version": VERSION, "answers": answers(group_code),
-                "started_at": "2025-08-20T12:00:00+07:00", "finished_at": "2025-08-20T12:09:00+07:00"}
-        return client.post(f"/api/self/{token}/submissions", json=body, headers={"X-CSRFToken": csrf},
-                           environ_base=environ)
+        body = {
+            "uuid": new_uuid(),
+            "form_id": FORM_ID,
+            "form_version": VERSION,
+            "answers": answers(group_code),
+            "started_at": "2025-08-20T12:00:00+07:00",
+            "finished_at": "2025-08-20T12:09:00+07:00",
+        }
+        return client.post(f"/api/self/{token}/submissions", json=body, headers={"X-CSRFToken": csrf}, environ_base=environ)
+
     return send
 
 
@@ -198,6 +208,7 @@ def test_self_survey_limits_count_per_address_and_group(app, world, monkeypatch)
 
 # ---------------------------------------------------------------- enrolment codes
 
+
 def test_enrolment_codes_that_do_not_work_are_limited_and_summed_up(app, world):
     guesser = app.test_client()
     statuses = [guesser.get(f"/enroll/guess-{index:03d}-{'z' * 40}").status_code for index in range(10)]
@@ -212,6 +223,7 @@ def test_enrolment_codes_that_do_not_work_are_limited_and_summed_up(app, world):
     phone = app.test_client()
     page = phone.get(f"/enroll/{token}", environ_base={"REMOTE_ADDR": "10.3.3.3"})
     assert page.status_code == 200  # another address is not held
-    signed_in = phone.post(f"/enroll/{token}", data={"csrf_token": csrf_token(page.get_data(as_text=True))},
-                           environ_base={"REMOTE_ADDR": "10.3.3.3"})
+    signed_in = phone.post(
+        f"/enroll/{token}", data={"csrf_token": csrf_token(page.get_data(as_text=True))}, environ_base={"REMOTE_ADDR": "10.3.3.3"}
+    )
     assert signed_in.status_code == 302

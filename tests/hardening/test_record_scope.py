@@ -4,6 +4,7 @@ A post to ward B (a surveyor's API or a group's self-survey link) with a UUID th
 neither reads, changes nor "corrects" ward A's record, stored or quarantined; the same between the
 teams of one ward.
 """
+
 import re
 
 import pytest
@@ -42,8 +43,9 @@ def _resident_of_b(app):
 
 def _snapshot(model, uuid_column, uuid):
     rows = db.session.execute(sa.select(model).where(uuid_column == uuid)).scalars().all()
-    return sorted((row.ward_id, row.id, row.content_hash, getattr(row, "status", None),
-                   repr(getattr(row, "payload", None))) for row in rows)
+    return sorted(
+        (row.ward_id, row.id, row.content_hash, getattr(row, "status", None), repr(getattr(row, "payload", None))) for row in rows
+    )
 
 
 def _stored_in_a(phones, world, **overrides):
@@ -81,13 +83,13 @@ def test_a_resend_of_ward_a_content_to_ward_b_learns_nothing_of_ward_a(two_wards
 def test_ward_b_cannot_correct_ward_a_quarantined_record(two_wards, world):
     body = _stored_in_a(two_wards, world, answers=answers(a5_members=0))
     quarantined = db.session.execute(
-        sa.select(QuarantinedSubmission).where(QuarantinedSubmission.uuid == body["uuid"])).scalar_one()
+        sa.select(QuarantinedSubmission).where(QuarantinedSubmission.uuid == body["uuid"])
+    ).scalar_one()
     before = _snapshot(QuarantinedSubmission, QuarantinedSubmission.uuid, body["uuid"])
     fix = record(world.hh_b1.id, uuid=body["uuid"], answers=answers(a2_address="Đổi bởi phường B"))
     two_wards["surveyor_b"].post("/api/submissions", fix)
     db.session.expire_all()
-    a_rows = [r for r in _snapshot(QuarantinedSubmission, QuarantinedSubmission.uuid, body["uuid"])
-              if r[0] == world.ward_a.id]
+    a_rows = [r for r in _snapshot(QuarantinedSubmission, QuarantinedSubmission.uuid, body["uuid"]) if r[0] == world.ward_a.id]
     assert a_rows == before
     assert db.session.get(QuarantinedSubmission, quarantined.id).status == QuarantineStatus.OPEN
 
@@ -95,20 +97,26 @@ def test_ward_b_cannot_correct_ward_a_quarantined_record(two_wards, world):
 def test_ward_b_self_survey_link_cannot_reach_ward_a_records(app, two_wards, world):
     stored = _stored_in_a(two_wards, world)
     quarantined = _stored_in_a(two_wards, world, answers=answers(a5_members=0))
-    snapshot = (_snapshot(Submission, Submission.uuid, stored["uuid"]),
-                _snapshot(QuarantinedSubmission, QuarantinedSubmission.uuid, quarantined["uuid"]))
+    snapshot = (
+        _snapshot(Submission, Submission.uuid, stored["uuid"]),
+        _snapshot(QuarantinedSubmission, QuarantinedSubmission.uuid, quarantined["uuid"]),
+    )
     send = _resident_of_b(app)
     for uuid in (stored["uuid"], quarantined["uuid"]):
-        body = {"uuid": uuid, "form_id": stored["form_id"], "form_version": stored["form_version"],
-                "answers": answers(group_code="TDP01"), "started_at": "2025-08-20T12:00:00+07:00",
-                "finished_at": "2025-08-20T12:09:00+07:00"}
+        body = {
+            "uuid": uuid,
+            "form_id": stored["form_id"],
+            "form_version": stored["form_version"],
+            "answers": answers(group_code="TDP01"),
+            "started_at": "2025-08-20T12:00:00+07:00",
+            "finished_at": "2025-08-20T12:09:00+07:00",
+        }
         response = send(body)
         assert response.status_code == 201, response.get_json()
     db.session.expire_all()
     in_a = (
         [r for r in _snapshot(Submission, Submission.uuid, stored["uuid"]) if r[0] == world.ward_a.id],
-        [r for r in _snapshot(QuarantinedSubmission, QuarantinedSubmission.uuid, quarantined["uuid"])
-         if r[0] == world.ward_a.id],
+        [r for r in _snapshot(QuarantinedSubmission, QuarantinedSubmission.uuid, quarantined["uuid"]) if r[0] == world.ward_a.id],
     )
     assert in_a == snapshot
     online = db.session.execute(sa.select(Submission).where(Submission.ward_id == world.ward_b.id)).scalars().all()

@@ -3,6 +3,7 @@
 An old poster (a replaced link) and a closed period answer 410 with a page that says why, on the
 page, the form and the send alike; nothing is stored.
 """
+
 import re
 from datetime import timedelta
 
@@ -35,15 +36,20 @@ def _send(client, token):
     page = client.get(f"/self/{token}")
     found = re.search(r'<meta name="csrf-token" content="([^"]+)"', page.get_data(as_text=True))
     headers = {"X-CSRFToken": found.group(1)} if found else {}
-    body = {"uuid": new_uuid(), "form_id": FORM_ID, "form_version": VERSION, "answers": answers(),
-            "started_at": "2025-08-20T12:00:00+07:00", "finished_at": "2025-08-20T12:09:00+07:00"}
+    body = {
+        "uuid": new_uuid(),
+        "form_id": FORM_ID,
+        "form_version": VERSION,
+        "answers": answers(),
+        "started_at": "2025-08-20T12:00:00+07:00",
+        "finished_at": "2025-08-20T12:09:00+07:00",
+    }
     return client.post(f"/api/self/{token}/submissions", json=body, headers=headers)
 
 
 def _rotate(client, group):
     page = client.get(f"/teams/groups/{group.id}/poster")
-    return client.post(f"/teams/groups/{group.id}/poster/rotate",
-                       data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+    return client.post(f"/teams/groups/{group.id}/poster/rotate", data={"csrf_token": csrf_token(page.get_data(as_text=True))})
 
 
 def test_the_ward_admin_replaces_the_link_and_old_posters_say_so(app, client, posted):
@@ -63,12 +69,16 @@ def test_the_ward_admin_replaces_the_link_and_old_posters_say_so(app, client, po
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Submission)) == 1
     retired = db.session.execute(sa.select(RetiredSelfSurveyLink)).scalar_one()
     assert retired.residential_group_id == posted.group_a1.id and OLD not in retired.token_hash
-    [event] = db.session.execute(sa.select(AuditEvent).where(
-        AuditEvent.action == "team.self_survey_link_rotated")).scalars().all()
+    [event] = (
+        db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == "team.self_survey_link_rotated")).scalars().all()
+    )
     assert event.object_id == str(posted.group_a1.id) and OLD not in repr(event.detail)
     assert resident.get(f"/self/never-issued-{'w' * 30}").status_code == 404
-    refusals = db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == "self_survey.refused")
-                                  .order_by(AuditEvent.id)).scalars().all()
+    refusals = (
+        db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == "self_survey.refused").order_by(AuditEvent.id))
+        .scalars()
+        .all()
+    )
     replaced, unknown = refusals  # one row per group and address, counted (the page and the form: the send had no CSRF token)
     assert replaced.detail["kinds"] == {"replaced": 2} and replaced.object_id == str(posted.group_a1.id)
     assert unknown.detail["kinds"] == {"unknown": 1} and unknown.ward_id is None
@@ -80,8 +90,7 @@ def test_only_the_ward_admin_replaces_a_link(app, posted):
         client = app.test_client()
         login(client, username)
         home = client.get("/", follow_redirects=True).get_data(as_text=True)
-        response = client.post(f"/teams/groups/{posted.group_a1.id}/poster/rotate",
-                               data={"csrf_token": csrf_token(home)})
+        response = client.post(f"/teams/groups/{posted.group_a1.id}/poster/rotate", data={"csrf_token": csrf_token(home)})
         assert response.status_code in (403, 404), username
     db.session.expire_all()
     assert posted.group_a1.self_survey_token == OLD

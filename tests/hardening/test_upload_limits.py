@@ -1,6 +1,7 @@
 """Uploads cannot stall the server: XLSForms and team imports share the upload limits (file size,
 unpacked size, rows, columns, time), a file is refused at the first row past a limit, and no upload
 is parsed while SQLite's write lock is held, so phones' submissions go on meanwhile."""
+
 from __future__ import annotations
 
 import io
@@ -56,6 +57,7 @@ def xlsform(rows: int = 3, extra_columns: int = 0) -> bytes:
             row = cell(f"A{n}", "text") + cell(f"B{n}", f"q{n}") + cell(f"C{n}", f"Câu hỏi {n}")
             writer.write(f'<row r="{n}">{row}</row>'.encode())
         writer.write(b"</sheetData>" + tail)
+
     return rewrite_sheet(buffer.getvalue(), questions)
 
 
@@ -83,6 +85,7 @@ def rewrite_sheet(data: bytes, change) -> bytes:
 
 def zip_bomb(data: bytes, unpacked_mb: int) -> bytes:
     """The workbook with `unpacked_mb` MB of (valid) spaces in its first sheet: a few kB packed."""
+
     def pad(xml: bytes, writer):
         head, tail = xml.split(b"<sheetData>", 1)
         writer.write(head + b"<sheetData>")
@@ -90,11 +93,13 @@ def zip_bomb(data: bytes, unpacked_mb: int) -> bytes:
         for _ in range(unpacked_mb):
             writer.write(chunk)
         writer.write(tail)
+
     return rewrite_sheet(data, pad)
 
 
 def far_cell(data: bytes) -> bytes:
     """The workbook stating a size of A1:XFD1048576, with one filled cell in its very last corner."""
+
     def change(xml: bytes, writer):
         if b"<dimension" in xml:
             start = xml.index(b"<dimension")
@@ -102,21 +107,29 @@ def far_cell(data: bytes) -> bytes:
         else:  # openpyxl's write-only mode states no size: put it where it belongs
             start = end = xml.index(b"<sheetViews") if b"<sheetViews" in xml else xml.index(b"<sheetData")
         xml = xml[:start] + b'<dimension ref="A1:XFD1048576"/>' + xml[end:]
-        writer.write(xml.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t>'
-                                                  b"</is></c></row></sheetData>"))
+        writer.write(
+            xml.replace(
+                b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+            )
+        )
+
     return rewrite_sheet(data, change)
 
 
 def upload_form(client, data: bytes, filename: str = "form.xlsx"):
     token = csrf_token(client.get("/forms/upload").get_data(as_text=True))
-    return client.post("/forms/upload", data={"csrf_token": token, "file": (io.BytesIO(data), filename)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/forms/upload", data={"csrf_token": token, "file": (io.BytesIO(data), filename)}, content_type="multipart/form-data"
+    )
 
 
 def upload_households(client, data: bytes, filename: str):
     token = csrf_token(client.get("/teams/imports/households").get_data(as_text=True))
-    return client.post("/teams/imports/households", content_type="multipart/form-data",
-                       data={"csrf_token": token, "table_file": (io.BytesIO(data), filename)})
+    return client.post(
+        "/teams/imports/households",
+        content_type="multipart/form-data",
+        data={"csrf_token": token, "table_file": (io.BytesIO(data), filename)},
+    )
 
 
 def refusals(action: str) -> list[AuditEvent]:
@@ -137,6 +150,7 @@ def admin(client, world):
 
 # --- XLSForms ---------------------------------------------------------------------------------
 
+
 def test_a_60000_row_form_is_refused_at_once_with_a_clear_message(admin, world):
     data = xlsform(rows=60_000)
     started = time.perf_counter()
@@ -147,8 +161,11 @@ def test_a_60000_row_form_is_refused_at_once_with_a_clear_message(admin, world):
     assert elapsed < 5, f"refusing took {elapsed:.2f} s"  # about 0.3 s; bench/upload_refusal.py measures it
     assert count(FormVersion) == 0
     (event,) = refusals("form.upload_refused")
-    assert event.detail == {"errors": 1, "codes": ["limit_sheet_rows"],
-                            "file": {"name_length": len("Bieu mau lon.xlsx"), "extension": "xlsx"}}
+    assert event.detail == {
+        "errors": 1,
+        "codes": ["limit_sheet_rows"],
+        "file": {"name_length": len("Bieu mau lon.xlsx"), "extension": "xlsx"},
+    }
     assert (event.user_id, event.ward_id) == (world.admin_a.id, world.ward_a.id)
 
 
@@ -162,8 +179,9 @@ def test_a_zip_bomb_form_is_refused_before_anything_is_unpacked(admin, monkeypat
     assert len(data) < 200_000  # small packed, 40 MB once unpacked
     opened = []
     real_open = zipfile.ZipFile.open
-    monkeypatch.setattr(zipfile.ZipFile, "open", lambda self, name, *a, **k: opened.append(name) or
-                        real_open(self, name, *a, **k))
+    monkeypatch.setattr(
+        zipfile.ZipFile, "open", lambda self, name, *a, **k: opened.append(name) or real_open(self, name, *a, **k)
+    )
     response = upload_form(admin, data)
     assert response.status_code == 422
     assert "Bảng tính quá lớn khi giải nén (hơn 20 MB)." in response.get_data(as_text=True)
@@ -210,6 +228,7 @@ def test_a_stated_size_of_a_whole_sheet_does_not_stall_the_reading(admin):
 
 # --- team imports: the same limits ------------------------------------------------------------
 
+
 def test_a_household_list_with_too_many_columns_is_refused(admin):
     header = ",".join(HOUSEHOLD_HEADER + [f"ghi chu {n}" for n in range(45)])
     response = upload_households(admin, f"{header}\nTDP01,Số 1,Hộ A\n".encode(), "ho.csv")
@@ -223,8 +242,9 @@ def test_a_zip_bomb_household_list_is_refused_before_anything_is_unpacked(admin,
     data = zip_bomb(table_xlsx([HOUSEHOLD_HEADER, ["TDP01", "Số 1", "Hộ A"]]), unpacked_mb=70)
     opened = []
     real_open = zipfile.ZipFile.open
-    monkeypatch.setattr(zipfile.ZipFile, "open", lambda self, name, *a, **k: opened.append(name) or
-                        real_open(self, name, *a, **k))
+    monkeypatch.setattr(
+        zipfile.ZipFile, "open", lambda self, name, *a, **k: opened.append(name) or real_open(self, name, *a, **k)
+    )
     response = upload_households(admin, data, "ho.xlsx")
     assert response.status_code == 422
     assert "Bảng tính quá lớn khi giải nén (hơn 60 MB)." in response.get_data(as_text=True)
@@ -240,6 +260,7 @@ def test_a_household_sheet_stating_a_whole_sheet_is_refused_quickly(admin):
 
 
 # --- parsing outside the write lock -----------------------------------------------------------
+
 
 class HttpAdmin(HttpPhone):
     """A ward admin's browser on the real server: it sends files as a form does."""
@@ -258,11 +279,18 @@ class HttpAdmin(HttpPhone):
         """(status, address of the page shown at the end)."""
         page = self.opener.open(f"{self.base}{path}", timeout=10).read().decode()
         boundary = uuid.uuid4().hex
-        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf_token(page)}\r\n"
-                f"--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\n"
-                f"Content-Type: {XLSX}\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
-        request = urllib.request.Request(f"{self.base}{path}", body,
-                                         {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{csrf_token(page)}\r\n'
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
+                f"Content-Type: {XLSX}\r\n\r\n"
+            ).encode()
+            + data
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        request = urllib.request.Request(
+            f"{self.base}{path}", body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        )
         try:
             response = self.opener.open(request, timeout=60)
             return response.status, response.url
@@ -271,8 +299,11 @@ class HttpAdmin(HttpPhone):
 
 
 def submit_one(phone: HttpPhone, item: dict, timeout: float) -> int:
-    request = urllib.request.Request(f"{phone.base}/api/submissions", json.dumps(item).encode(),
-                                     {"Content-Type": "application/json", "X-CSRFToken": phone.token})
+    request = urllib.request.Request(
+        f"{phone.base}/api/submissions",
+        json.dumps(item).encode(),
+        {"Content-Type": "application/json", "X-CSRFToken": phone.token},
+    )
     try:
         return phone.opener.open(request, timeout=timeout).status
     except urllib.error.HTTPError as error:
@@ -301,8 +332,11 @@ def test_phones_submit_while_an_upload_is_being_parsed(live_server, world, monke
     db.session.commit()
     batch_id = staged_households(world).id if kind == "confirm" else None
     parsing, release = threading.Event(), threading.Event()
-    module, name = {"form": (form_operations, "load_form"), "households": (imports, "read_table"),
-                    "confirm": (import_rows, "check_households")}[kind]
+    module, name = {
+        "form": (form_operations, "load_form"),
+        "households": (imports, "read_table"),
+        "confirm": (import_rows, "check_households"),
+    }[kind]
     real = getattr(module, name)
 
     def slow_parser(*args, **kwargs):
@@ -342,8 +376,7 @@ def test_phones_submit_while_an_upload_is_being_parsed(live_server, world, monke
     assert status == 200 and expected in shown, outcome  # and the upload was kept once parsed
     assert count(FormVersion if kind == "form" else ImportBatch) == (2 if kind == "form" else 1)
     if kind == "confirm":
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Household)
-                                 .where(Household.head_name == "Hộ mới")) == 1
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Household).where(Household.head_name == "Hộ mới")) == 1
 
 
 @pytest.mark.parametrize("changed", [False, True])
@@ -354,8 +387,9 @@ def test_a_confirmation_checks_again_under_the_lock_only_if_the_ward_changed(adm
     from survey_app.teams.models import ImportKind
 
     table = ("to.csv", "code,name,expected_households\nTDP20,Tổ 20,120\n".encode())
-    batch = import_operations.stage(world.ward_a, ImportKind.GROUPS,
-                                    import_operations.read_upload(ImportKind.GROUPS, table), world.admin_a)
+    batch = import_operations.stage(
+        world.ward_a, ImportKind.GROUPS, import_operations.read_upload(ImportKind.GROUPS, table), world.admin_a
+    )
     db.session.commit()
     real, calls = import_rows.check_groups, []
 
@@ -363,8 +397,11 @@ def test_a_confirmation_checks_again_under_the_lock_only_if_the_ward_changed(adm
         calls.append(sorted(seen.existing_codes))
         if changed and len(calls) == 1:  # another admin adds TDP20 while the rows are checked
             with db.engine.begin() as other:
-                other.execute(sa.insert(ResidentialGroup.__table__).values(
-                    ward_id=world.ward_a.id, code="TDP20", name="Tổ 20 cũ", expected_households=0))
+                other.execute(
+                    sa.insert(ResidentialGroup.__table__).values(
+                        ward_id=world.ward_a.id, code="TDP20", name="Tổ 20 cũ", expected_households=0
+                    )
+                )
         return real(preview, seen)
 
     monkeypatch.setattr(import_rows, "check_groups", check_groups)

@@ -1,4 +1,5 @@
 """Fixtures of the job tests: the test kinds loaded, their call lists and test ticks reset."""
+
 import pytest
 
 from survey_app.jobs import registry

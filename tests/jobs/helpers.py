@@ -1,4 +1,5 @@
 """Helpers of the job tests: wait for a state, read a job as stored, start a worker process."""
+
 from __future__ import annotations
 
 import os
@@ -31,17 +32,28 @@ def stored(job_id: int) -> Job:
     return db.session.get(Job, job_id)
 
 
-def worker_process(app, *args: str, database_url: str | None = None, command: str = "worker",
-                   output: Path | None = None, **settings: str) -> subprocess.Popen:
+def worker_process(
+    app, *args: str, database_url: str | None = None, command: str = "worker", output: Path | None = None, **settings: str
+) -> subprocess.Popen:
     """`survey-app worker` (or another command), with the test kinds, as a process on the test's
     database; its output piped, or written to `output` (to read while it runs)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "SURVEY_SECRET_KEY": "test-secret-key",
-           "SURVEY_DATABASE_URL": database_url or app.config["SQLALCHEMY_DATABASE_URI"],
-           "SURVEY_INSTANCE_PATH": app.instance_path,
-           **{f"SURVEY_{name}": value for name, value in settings.items()}}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "SURVEY_SECRET_KEY": "test-secret-key",
+        "SURVEY_DATABASE_URL": database_url or app.config["SQLALCHEMY_DATABASE_URI"],
+        "SURVEY_INSTANCE_PATH": app.instance_path,
+        **{f"SURVEY_{name}": value for name, value in settings.items()},
+    }
     stdout = output.open("w") if output is not None else subprocess.PIPE
-    return subprocess.Popen([sys.executable, "-m", "tests.jobs.worker_process", command, *args], cwd=ROOT, env=env,
-                            stdout=stdout, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.jobs.worker_process", command, *args],
+        cwd=ROOT,
+        env=env,
+        stdout=stdout,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def stop_process(process: subprocess.Popen) -> str:

@@ -1,4 +1,5 @@
 """Job kinds for the tests: each run leaves an audit event, so a job done twice shows."""
+
 from __future__ import annotations
 
 import threading
@@ -25,8 +26,9 @@ def _called(job) -> None:
 
 def counted(job_id: int) -> int:
     """Audit events written by runs of the job that were committed."""
-    return db.session.scalar(sa.select(sa.func.count()).where(
-        AuditEvent.action == "test.counted", AuditEvent.object_id == str(job_id)))
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(AuditEvent.action == "test.counted", AuditEvent.object_id == str(job_id))
+    )
 
 
 @jobs.handler("test.count")

@@ -1,5 +1,6 @@
 """A PostgreSQL cluster of the test's own (as tests/pg_throwaway.sh starts one), to stop and start
 again while a worker uses it; the test session's own database is never disturbed."""
+
 from __future__ import annotations
 
 import glob
@@ -32,16 +33,26 @@ class Cluster:
         subprocess.run(["runuser", "-u", "postgres", "--", *args], check=True, capture_output=True, timeout=120)
 
     def create(self) -> "Cluster":
-        self._as_postgres(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
-                          "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+        self._as_postgres(
+            str(self.bin / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        )
         self.start()
         self._as_postgres(str(self.bin / "createdb"), "-h", str(self.root), "-p", str(self.port), "survey")
         return self
 
     def start(self) -> None:
         options = f"-k {self.root} -h 127.0.0.1 -p {self.port} -c fsync=off -c synchronous_commit=off"
-        self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-s",
-                          "-o", options, "start")
+        self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-s", "-o", options, "start")
 
     def stop(self, mode: str = "fast") -> None:
         self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "-s", "stop")
@@ -53,4 +64,3 @@ class Cluster:
             except subprocess.CalledProcessError:
                 pass
         shutil.rmtree(self.root, ignore_errors=True)
-

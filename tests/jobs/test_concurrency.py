@@ -1,4 +1,5 @@
 """Several workers over many jobs: each job runs once, by one worker, and is counted once."""
+
 import threading
 from collections import Counter
 
@@ -20,8 +21,10 @@ def test_workers_in_threads_never_run_a_job_twice(app):
     ids = [jobs.enqueue("test.count", {"n": n}).id for n in range(JOBS)]
     db.session.commit()
     stop = threading.Event()
-    threads = [threading.Thread(target=run_worker, args=(app,), name=f"worker-{n}",
-                                kwargs={"stop": stop, "poll_seconds": 0.02}) for n in range(WORKERS)]
+    threads = [
+        threading.Thread(target=run_worker, args=(app,), name=f"worker-{n}", kwargs={"stop": stop, "poll_seconds": 0.02})
+        for n in range(WORKERS)
+    ]
     for thread in threads:
         thread.start()
     try:

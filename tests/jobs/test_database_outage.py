@@ -1,5 +1,6 @@
 """The database going away does not kill the worker: it logs, waits with backoff, reconnects, and
 the queued job is done afterwards, once."""
+
 import threading
 from datetime import timedelta
 
@@ -46,8 +47,9 @@ def worker_thread(app, monkeypatch):
     every half second, would meet the lost database first)."""
     monkeypatch.setattr("survey_app.jobs.worker.TICKS", {})
     stop = threading.Event()
-    thread = threading.Thread(target=run_worker, args=(app,), kwargs={"stop": stop, "poll_seconds": 0.05},
-                              name="outage-worker", daemon=True)
+    thread = threading.Thread(
+        target=run_worker, args=(app,), kwargs={"stop": stop, "poll_seconds": 0.05}, name="outage-worker", daemon=True
+    )
     yield thread
     stop.set()
     thread.join(timeout=60)
@@ -106,9 +108,13 @@ def test_a_worker_process_outlives_a_postgresql_restart(app, tmp_path):
         assert wait_for(lambda: state()[0] == JobState.DONE, "the job done after the restart")
         assert state()[1] == 1 and worker.poll() is None
         with engine.connect() as connection:
-            assert connection.execute(sa.text(
-                "SELECT count(*) FROM audit_events WHERE action = 'test.counted' AND object_id = :id"),
-                {"id": str(job_id)}).scalar() == 1
+            assert (
+                connection.execute(
+                    sa.text("SELECT count(*) FROM audit_events WHERE action = 'test.counted' AND object_id = :id"),
+                    {"id": str(job_id)},
+                ).scalar()
+                == 1
+            )
     finally:
         if worker is not None:
             stop_process(worker)

@@ -1,4 +1,5 @@
 """The embedded set-up: `survey-app run` serves the web and runs the worker in a thread beside it."""
+
 import socket
 import urllib.request
 
@@ -38,11 +39,14 @@ def test_survey_app_run_does_the_jobs_in_its_own_process(app, world):
         stop_process(server)
 
 
-@pytest.mark.parametrize("reload, run_main, serves", [
-    (False, None, True),     # no reloader: this process serves
-    (True, None, False),     # the reloader's parent only watches files
-    (True, "true", True),    # its child serves
-])
+@pytest.mark.parametrize(
+    "reload, run_main, serves",
+    [
+        (False, None, True),  # no reloader: this process serves
+        (True, None, False),  # the reloader's parent only watches files
+        (True, "true", True),  # its child serves
+    ],
+)
 def test_the_worker_starts_only_in_the_serving_process(monkeypatch, reload, run_main, serves):
     if run_main is None:
         monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)

@@ -1,5 +1,6 @@
 """Exports and plan generation as the worker's jobs: an export whose worker died is taken again and
 finishes; a failing export is tried again, then shows its error on its page; plans show their state."""
+
 import html as htmllib
 from datetime import timedelta
 from pathlib import Path
@@ -37,8 +38,9 @@ def shown(app, msgid, **params):
 
 def _export(client, world):
     token = csrf_token(client.get("/exports").get_data(as_text=True))
-    response = client.post("/exports", data={"csrf_token": token, "format": "xlsx", "lang": "vi",
-                                             "groups": [world.group_a1.id, world.group_a2.id]})
+    response = client.post(
+        "/exports", data={"csrf_token": token, "format": "xlsx", "lang": "vi", "groups": [world.group_a1.id, world.group_a2.id]}
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     return int(response.headers["Location"].rstrip("/").split("/")[-1])
 
@@ -80,8 +82,18 @@ def test_an_export_whose_worker_died_is_taken_again_and_finishes_once(app, clien
     db.session.execute(sa.update(ExportJob).where(ExportJob.id == export_id).values(heartbeat_at=long_ago))
     db.session.commit()
     # Not released as "interrupted" by the next request: the worker owns it.
-    assert client.post("/exports", data={"csrf_token": csrf_token(client.get("/exports").get_data(as_text=True)),
-                                         "format": "xlsx", "lang": "vi", "groups": [world.group_a1.id]}).status_code == 409
+    assert (
+        client.post(
+            "/exports",
+            data={
+                "csrf_token": csrf_token(client.get("/exports").get_data(as_text=True)),
+                "format": "xlsx",
+                "lang": "vi",
+                "groups": [world.group_a1.id],
+            },
+        ).status_code
+        == 409
+    )
     assert run_jobs() == 1
     export = _export_row(export_id)
     assert export.status == ExportStatus.DONE and export.job.attempts == 2
@@ -110,8 +122,9 @@ def test_a_failing_export_is_tried_again_then_shows_its_error(app, client, world
     assert export.job.run_after > utcnow() + timedelta(seconds=25)  # backoff before the next try
     unexpected = shown(app, "An unexpected error stopped the job; the details are in the server log.")
     stage = client.get(f"/api/exports/{export_id}").get_json()["stage"]
-    assert stage == shown(app, "Try %(number)s of %(tries)s failed: %(error)s It will be tried again shortly.",
-                          number=1, tries=5, error=unexpected)
+    assert stage == shown(
+        app, "Try %(number)s of %(tries)s failed: %(error)s It will be tried again shortly.", number=1, tries=5, error=unexpected
+    )
     for _ in range(4):  # time passes; each try fails again
         db.session.execute(sa.update(Job).where(Job.id == export.job_id).values(run_after=utcnow()))
         db.session.commit()
@@ -152,8 +165,10 @@ def _ward_with_answers(world):
 
 def _generate(client, ward_id):
     token = csrf_token(client.get("/plan").get_data(as_text=True))
-    return client.post(f"/wards/{ward_id}/plan/generate", data={
-        "csrf_token": token, "min_size": 2, "max_size": 30, "neighbours": 2, "trainer_capacity": 3})
+    return client.post(
+        f"/wards/{ward_id}/plan/generate",
+        data={"csrf_token": token, "min_size": 2, "max_size": 30, "neighbours": 2, "trainer_capacity": 3},
+    )
 
 
 def _generation_line(html: str) -> str | None:
@@ -171,8 +186,9 @@ def test_the_plan_page_shows_a_generation_waiting_then_the_plan(app, client, wor
     assert _generation_line(html) == "queued" and 'http-equiv="refresh"' in html
     assert shown(app, "The plan is waiting to be generated…") in html
     assert _generate(client, world.ward_a.id).status_code == 302  # asked twice: still one job
-    assert shown(app, "The plan of this ward is already being generated; wait until it is ready, then try again."
-                 ) in _page(client, "/plan")
+    assert shown(app, "The plan of this ward is already being generated; wait until it is ready, then try again.") in _page(
+        client, "/plan"
+    )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 1
     assert run_jobs() == 1
     html = _page(client, "/plan")

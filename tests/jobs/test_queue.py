@@ -1,5 +1,6 @@
 """The jobs table as a queue: enqueue, claim, done; retries with backoff; failure with its error;
 jobs of dead workers taken again; a try taken over by another worker changes nothing."""
+
 from datetime import timedelta
 
 import pytest
@@ -114,8 +115,11 @@ def test_an_unknown_kind_fails_with_a_message():
 def _as_if_running(job_id: int, worker: str, attempts: int, seconds_ago: float) -> None:
     """The job as a worker left it when it died `seconds_ago` after its last heartbeat."""
     then = utcnow() - timedelta(seconds=seconds_ago)
-    db.session.execute(sa.update(Job).where(Job.id == job_id).values(
-        state=JobState.RUNNING, claimed_by=worker, attempts=attempts, started_at=then, heartbeat_at=then))
+    db.session.execute(
+        sa.update(Job)
+        .where(Job.id == job_id)
+        .values(state=JobState.RUNNING, claimed_by=worker, attempts=attempts, started_at=then, heartbeat_at=then)
+    )
     db.session.commit()
 
 

@@ -1,4 +1,5 @@
 """Ticks: functions the worker calls regularly, each in its own transaction; errors never stop it."""
+
 import threading
 
 import sqlalchemy as sa

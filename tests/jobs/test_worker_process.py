@@ -1,6 +1,7 @@
 """`survey-app worker` as a real process on the test's database (an SQLite file, or PostgreSQL):
 killed with SIGKILL mid-job, its job is taken again by another worker and done once; SIGTERM
 stops it cleanly; `--once` runs what is due and exits."""
+
 import signal
 
 from survey_app import jobs
@@ -18,8 +19,15 @@ def test_a_worker_killed_mid_job_leaves_it_to_another_which_does_it_once(app):
     first = worker_process(app, "--poll", "0.1", **FAST)
     second = None
     try:
-        running = wait_for(lambda: (j := stored(job.id)).state == JobState.RUNNING and f":{first.pid}:" in j.claimed_by
-                           and j.heartbeat_at > j.started_at and j, "the first worker running the job and beating")
+        running = wait_for(
+            lambda: (
+                (j := stored(job.id)).state == JobState.RUNNING
+                and f":{first.pid}:" in j.claimed_by
+                and j.heartbeat_at > j.started_at
+                and j
+            ),
+            "the first worker running the job and beating",
+        )
         assert running.attempts == 1
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)

@@ -1,4 +1,5 @@
 """The class builder: properties over random wards (hypothesis) and a few worked examples."""
+
 import random
 
 from hypothesis import HealthCheck, given, settings
@@ -17,23 +18,37 @@ def wards(draw):
     """Random groups (some without centroids), learners, trainers and class sizes."""
     n_groups = draw(st.integers(1, 6))
     located = draw(st.booleans())
-    groups = [cl.Group(10 + i, f"TDP{i + 1:02d}", *((20.8 + draw(st.integers(0, 9)) * 0.003,
-                                                     106.6 + draw(st.integers(0, 9)) * 0.003)
-                                                    if located or draw(st.booleans()) else (None, None)))
-              for i in range(n_groups)]
+    groups = [
+        cl.Group(
+            10 + i,
+            f"TDP{i + 1:02d}",
+            *(
+                (20.8 + draw(st.integers(0, 9)) * 0.003, 106.6 + draw(st.integers(0, 9)) * 0.003)
+                if located or draw(st.booleans())
+                else (None, None)
+            ),
+        )
+        for i in range(n_groups)
+    ]
     learners = []
     for person in range(draw(st.integers(0, 60))):
         level = draw(st.sampled_from(sorted(BANDS)))
         slots = tuple(draw(st.lists(st.sampled_from(cl.TIME_SLOTS), max_size=2, unique=True)))
         group = draw(st.sampled_from(groups)).id
         for module in draw(st.lists(st.sampled_from(MODULES), min_size=1, max_size=3, unique=True)):
-            learners.append(cl.Learner((person, 1), module, level, BANDS[level], group, slots,
-                                       draw(st.sampled_from([1.0, 1.5, 3.0, 4.5]))))
-    trainers = [cl.Trainer(f"t{i}", draw(st.integers(1, 3)),
-                           draw(st.one_of(st.none(), st.frozensets(st.sampled_from(MODULES), min_size=1))),
-                           tuple(draw(st.lists(st.sampled_from(cl.TIME_SLOTS), max_size=2, unique=True))),
-                           tuple(draw(st.lists(st.sampled_from([g.id for g in groups]), max_size=2, unique=True))))
-                for i in range(draw(st.integers(0, 6)))]
+            learners.append(
+                cl.Learner((person, 1), module, level, BANDS[level], group, slots, draw(st.sampled_from([1.0, 1.5, 3.0, 4.5])))
+            )
+    trainers = [
+        cl.Trainer(
+            f"t{i}",
+            draw(st.integers(1, 3)),
+            draw(st.one_of(st.none(), st.frozensets(st.sampled_from(MODULES), min_size=1))),
+            tuple(draw(st.lists(st.sampled_from(cl.TIME_SLOTS), max_size=2, unique=True))),
+            tuple(draw(st.lists(st.sampled_from([g.id for g in groups]), max_size=2, unique=True))),
+        )
+        for i in range(draw(st.integers(0, 6)))
+    ]
     low = draw(st.integers(1, 6))
     config = cl.Config(low, low + draw(st.integers(0, 10)), draw(st.integers(0, 3)))
     return learners, groups, trainers, config
@@ -44,9 +59,13 @@ def build(learners, groups, trainers, config, locked=()):
 
 
 def canonical(plan: cl.ClassPlan):
-    return ([(c.module, c.band, c.slot, c.venue_group_id, c.session, c.trainer_key, sorted(x.key for x in c.learners))
-             for c in plan.classes],
-            [(u.learner.key, u.learner.module, u.reason) for u in plan.unplaced])
+    return (
+        [
+            (c.module, c.band, c.slot, c.venue_group_id, c.session, c.trainer_key, sorted(x.key for x in c.learners))
+            for c in plan.classes
+        ],
+        [(u.learner.key, u.learner.module, u.reason) for u in plan.unplaced],
+    )
 
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -132,8 +151,18 @@ def test_locked_classes_are_kept_and_planned_around(ward):
     if not first.classes:
         return
     kept = first.classes[0]
-    locked = [cl.PlannedClass(kept.module, kept.band, kept.slot, kept.venue_group_id, kept.session,
-                              list(kept.learners), kept.trainer_key, existing_id=1)]
+    locked = [
+        cl.PlannedClass(
+            kept.module,
+            kept.band,
+            kept.slot,
+            kept.venue_group_id,
+            kept.session,
+            list(kept.learners),
+            kept.trainer_key,
+            existing_id=1,
+        )
+    ]
     again = build(learners, groups, trainers, config, locked)
     assert again.classes.count(locked[0]) == 1 and locked[0].locked
     keys = {x.key for x in kept.learners}
@@ -175,8 +204,8 @@ def test_large_demand_is_split_into_even_classes():
 
 
 def test_a_trainer_is_not_in_two_places_at_once():
-    plan = build(_people(45, group=1), GROUPS, TEAM, cl.Config(8, 20, 1))     # 3 classes, 2 trainers
-    assert sorted(len(c.learners) for c in plan.classes) == [20, 20]          # the third class is shared out
+    plan = build(_people(45, group=1), GROUPS, TEAM, cl.Config(8, 20, 1))  # 3 classes, 2 trainers
+    assert sorted(len(c.learners) for c in plan.classes) == [20, 20]  # the third class is shared out
     assert {c.trainer_key for c in plan.classes} == {"u:1", "u:2"}
     assert [u.reason for u in plan.unplaced] == [cl.NO_TRAINER] * 5
 
@@ -199,7 +228,7 @@ def test_prerequisite_weeks_and_a_missing_prerequisite():
     assert [c.session for c in plan.classes] == [1, 2, 3]
     only_m3 = [cl.Trainer("u:9", 5, frozenset({"m3"}))]
     short = build(_people(8, "m2") + _people(8, "m3"), GROUPS, only_m3, cl.Config(8, 30, 1))
-    assert not short.classes                                              # nobody teaches m2, so m3 waits
+    assert not short.classes  # nobody teaches m2, so m3 waits
     assert {(u.learner.module, u.reason) for u in short.unplaced} == {("m2", cl.NO_TRAINER), ("m3", cl.PREREQUISITE)}
 
 
@@ -217,7 +246,10 @@ def test_learners_without_a_preferred_time_go_anywhere():
 
 def test_random_big_ward_is_fast_enough():
     rng = random.Random(1)
-    people = [cl.Learner((i, 1), rng.choice(MODULES), lv, BANDS[lv], rng.randint(1, 3),
-                         tuple(rng.sample(cl.TIME_SLOTS, 2))) for i in range(3000) for lv in [rng.choice(list(BANDS))]]
+    people = [
+        cl.Learner((i, 1), rng.choice(MODULES), lv, BANDS[lv], rng.randint(1, 3), tuple(rng.sample(cl.TIME_SLOTS, 2)))
+        for i in range(3000)
+        for lv in [rng.choice(list(BANDS))]
+    ]
     plan = build(people, GROUPS, TEAM * 1, cl.Config(8, 30, 2))
     assert sum(len(c.learners) for c in plan.classes) + len(plan.unplaced) == 3000

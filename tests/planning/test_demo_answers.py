@@ -1,4 +1,5 @@
 """Synthetic answers of the demo ward: shares, skip rules, links to members, and a plan from them."""
+
 import sqlalchemy as sa
 
 from survey_app.collection.models import Household, HouseholdStatus, Person, Submission, Visit
@@ -14,7 +15,12 @@ SMALL = dict(groups=6, households=400, survey_teams=4, standing_teams=2, with_ac
 
 def _skip_rule_errors(answers: dict) -> list[str]:
     errors = []
-    if answers["a6_internet"] == "yes" and "a6b_why_not" in answers or answers["a6_internet"] == "no" and "a7_connection" in answers:
+    if (
+        answers["a6_internet"] == "yes"
+        and "a6b_why_not" in answers
+        or answers["a6_internet"] == "no"
+        and "a7_connection" in answers
+    ):
         errors.append("a6b/a7 relevance")
     if "none" in answers["a8_devices"] and len(answers["a8_devices"]) > 1:
         errors.append("a8 none is exclusive")
@@ -42,20 +48,25 @@ def test_demo_answers_are_realistic_and_follow_the_skip_rules():
     ctx = generate(DemoConfig(ward_code="D1", **SMALL))
     db.session.commit()
     ward_id = ctx.ward.id
-    statuses = dict(db.session.execute(sa.select(Household.status, sa.func.count()).where(Household.ward_id == ward_id)
-                                       .group_by(Household.status)).all())
+    statuses = dict(
+        db.session.execute(
+            sa.select(Household.status, sa.func.count()).where(Household.ward_id == ward_id).group_by(Household.status)
+        ).all()
+    )
     assert 0.6 <= statuses[HouseholdStatus.DONE] / 400 <= 0.8 and statuses[HouseholdStatus.REVISIT] > 0
     submissions = db.session.scalars(sa.select(Submission).where(Submission.ward_id == ward_id)).all()
     assert len(submissions) == statuses[HouseholdStatus.DONE]
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit).where(Visit.ward_id == ward_id)) == \
-        400 - statuses.get(HouseholdStatus.NOT_VISITED, 0)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit).where(Visit.ward_id == ward_id)) == 400 - statuses.get(
+        HouseholdStatus.NOT_VISITED, 0
+    )
     for submission in submissions:
         assert submission.form_id == "household_survey" and submission.form_version == "2025.1"
         assert submission.surveyor_id is not None and submission.started_at.year == 2025
         assert submission.started_at.month in (8, 9, 10) and submission.finished_at > submission.started_at
         assert _skip_rule_errors(submission.answers) == []
-    linked = db.session.execute(sa.select(Person, Submission).join(Submission, Submission.id == Person.submission_id)
-                                .where(Person.ward_id == ward_id)).all()
+    linked = db.session.execute(
+        sa.select(Person, Submission).join(Submission, Submission.id == Person.submission_id).where(Person.ward_id == ward_id)
+    ).all()
     assert linked and all(s.answers["members"][p.answer_index]["b0_name"] == p.full_name for p, s in linked)
     adults = sum(len(s.answers["members"]) for s in submissions)
     assert len(linked) == adults == len(list(queries.interviewed_people(ward_id)))
@@ -73,8 +84,10 @@ def test_same_seed_same_answers_and_a_plan_can_be_made():
     db.session.flush()
 
     def answers(ward):
-        return [s.answers for s in db.session.scalars(
-            sa.select(Submission).where(Submission.ward_id == ward.id).order_by(Submission.id))]
+        return [
+            s.answers
+            for s in db.session.scalars(sa.select(Submission).where(Submission.ward_id == ward.id).order_by(Submission.id))
+        ]
 
     assert answers(first.ward) == answers(second.ward)
     plan = generate_plan(first.ward, PlanSettings())

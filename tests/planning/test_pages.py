@@ -1,4 +1,5 @@
 """The plan pages through real requests: generate, read the why, edit, lock, regenerate, print, scope."""
+
 import html as htmllib
 
 import pytest
@@ -35,8 +36,9 @@ def ward(world):
     """Ward A: 12 offline people in TDP01 and 4 in TDP02 want VNeID level 2 (so smartphone basics first),
     one woman of 80 (home visit), one volunteer; a community digital team of two covers TDP01."""
     for i in range(6):
-        add_household_answers(world.group_a1, [learner(["m2"], b0_name=f"Học viên {i}a"),
-                                               learner(["m2"], b0_name=f"Học viên {i}b")])
+        add_household_answers(
+            world.group_a1, [learner(["m2"], b0_name=f"Học viên {i}a"), learner(["m2"], b0_name=f"Học viên {i}b")]
+        )
     for i in range(4):
         add_household_answers(world.group_a2, [learner(["m2"], b0_name=f"Người TDP02 {i}")])
     add_household_answers(world.group_a2, [learner(["m2"], b0_name="Bà Cụ Tám", age=80, age_group="75_plus")])
@@ -73,19 +75,19 @@ def test_generate_a_plan_through_the_page(app, client, ward):
     plan = the_plan(ward.ward_a.id)
     assert plan.status == PlanStatus.DRAFT and plan.summary["people"] == 18
     modules = sorted(c.module for c in plan.classes)
-    assert modules == ["m1", "m1", "m2", "m2"]                     # per group: basics first, then VNeID
+    assert modules == ["m1", "m1", "m2", "m2"]  # per group: basics first, then VNeID
     assert [c.session for c in sorted(plan.classes, key=lambda c: c.module)][::2] == [1, 2]
     assert all(c.trainer_name for c in plan.classes)
     assert plan.summary["home_visits"] == 1 and plan.home_visits[0]["name"] == "Bà Cụ Tám"
     status, html = page(client, "/plan")
     assert "M2 · Cài đặt và kích hoạt VNeID mức 2" in html and "TDP01" in html
-    assert "data-testid=\"demand-totals\"" in html and "data-testid=\"demand-breakdown\"" in html
-    assert "chưa có tài khoản VNeID mức 2 (12)" in html                  # each class says why it exists
+    assert 'data-testid="demand-totals"' in html and 'data-testid="demand-breakdown"' in html
+    assert "chưa có tài khoản VNeID mức 2 (12)" in html  # each class says why it exists
     assert shown(app, "Weekday evenings") in html
     m2 = next(c for c in plan.classes if c.module == "m2" and c.venue_group_id == ward.group_a1.id)
     status, html = page(client, f"/plan/classes/{m2.id}")
     assert status == 200 and "Học viên 0a" in html
-    assert "chưa có tài khoản VNeID mức 2: <strong>12</strong>" in html   # the why: gap and how many
+    assert "chưa có tài khoản VNeID mức 2: <strong>12</strong>" in html  # the why: gap and how many
     events = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.action.like("plan.%"))).all()
     assert events == ["plan.generated"]
 
@@ -106,8 +108,14 @@ def test_no_answers_says_so_and_proposes_what_to_do(app, client, world):
     login(client, "admin_a")
     status, html = page(client, "/plan")
     assert shown(app, "There are no survey answers in this ward yet, so there is nothing to plan.") in html
-    assert shown(app, "What to do: assign survey teams to the residential groups and visit households; "
-                      "generate the plan when answers arrive.") in html
+    assert (
+        shown(
+            app,
+            "What to do: assign survey teams to the residential groups and visit households; "
+            "generate the plan when answers arrive.",
+        )
+        in html
+    )
     response = generate(client, world.ward_a.id)
     assert response.status_code == 302 and the_plan(world.ward_a.id) is None
     status, html = page(client, "/plan")
@@ -124,8 +132,14 @@ def test_no_trainers_says_so_and_proposes_what_to_do(app, client, world):
     assert plan.classes == [] and {row[3] for row in plan.unplaced} == {"no_trainer", "prerequisite_not_placed"}
     status, html = page(client, "/plan")
     assert shown(app, "There is no trainer: nobody in the community digital team or the trainer pool can teach.") in html
-    assert shown(app, "What to do: add members to the community digital team or invite residents willing to help "
-                      "others; meanwhile help the most vulnerable by home visits.") in html
+    assert (
+        shown(
+            app,
+            "What to do: add members to the community digital team or invite residents willing to help "
+            "others; meanwhile help the most vulnerable by home visits.",
+        )
+        in html
+    )
 
 
 def test_minimum_larger_than_demand_proposes_merging_neighbouring_groups(app, client, ward):
@@ -136,8 +150,14 @@ def test_minimum_larger_than_demand_proposes_merging_neighbouring_groups(app, cl
     status, html = page(client, "/plan")
     assert shown(app, "Fewer people than the smallest class (%(min)s) want these modules:", min=25) in html
     assert "M2 · Cài đặt và kích hoạt VNeID mức 2: 16" in html
-    assert shown(app, "What to do: lower the smallest class size, let learners go to more neighbouring groups "
-                      "(merge neighbouring groups), or help them one to one or by home visits.") in html
+    assert (
+        shown(
+            app,
+            "What to do: lower the smallest class size, let learners go to more neighbouring groups "
+            "(merge neighbouring groups), or help them one to one or by home visits.",
+        )
+        in html
+    )
 
 
 def test_invalid_settings_are_refused_without_change(app, client, ward):
@@ -145,7 +165,8 @@ def test_invalid_settings_are_refused_without_change(app, client, ward):
     response = generate(client, ward.ward_a.id, min_size=10, max_size=5)
     assert response.status_code == 400
     assert shown(app, "The largest class cannot be smaller than the smallest class.") in htmllib.unescape(
-        response.get_data(as_text=True))
+        response.get_data(as_text=True)
+    )
     assert the_plan(ward.ward_a.id) is None
     assert generate(client, ward.ward_a.id, min_size="abc").status_code == 400
 
@@ -188,7 +209,7 @@ def test_move_split_merge_lock_and_regenerate(app, client, ward):
     locked = fresh(PlanClass, m2.id)
     assert locked is not None and locked.locked and sorted(x.full_name for x in locked.learners) == kept
     names = [x.full_name for c in plan.classes for x in c.learners]
-    assert "Người mới 0" in names and names.count("Học viên 0a") == 2        # m1 and m2, once each
+    assert "Người mới 0" in names and names.count("Học viên 0a") == 2  # m1 and m2, once each
     # lock the whole plan
     post(client, f"/plans/{plan.id}/lock")
     plan = the_plan(ward.ward_a.id)
@@ -196,8 +217,14 @@ def test_move_split_merge_lock_and_regenerate(app, client, ward):
     post(client, f"/plan/classes/{m2.id}/lock", {"locked": "0"}, token_page=token_page)
     assert not fresh(PlanClass, m2.id).locked and the_plan(ward.ward_a.id).status == PlanStatus.DRAFT
     actions = set(db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.action.like("plan.%"))))
-    assert {"plan.generated", "plan.class_split", "plan.classes_merged", "plan.learner_moved",
-            "plan.class_locked", "plan.locked"} <= actions
+    assert {
+        "plan.generated",
+        "plan.class_split",
+        "plan.classes_merged",
+        "plan.learner_moved",
+        "plan.class_locked",
+        "plan.locked",
+    } <= actions
 
 
 def test_refused_edits_say_why(app, client, ward):
@@ -207,12 +234,20 @@ def test_refused_edits_say_why(app, client, ward):
     small = next(c for c in plan.classes if c.venue_group_id == ward.group_a2.id and c.module == "m2")
     response = post(client, f"/plan/classes/{small.id}/split", token_page=f"/plan/classes/{small.id}")
     status, html = page(client, response.headers["Location"])
-    assert shown(app, "Class %(id)s has %(count)s learners: splitting it would make classes smaller than the "
-                      "minimum of %(min)s.", id=small.id, count=4, min=4) in html
+    assert (
+        shown(
+            app,
+            "Class %(id)s has %(count)s learners: splitting it would make classes smaller than the minimum of %(min)s.",
+            id=small.id,
+            count=4,
+            min=4,
+        )
+        in html
+    )
     assert len(fresh(PlanClass, small.id).learners) == 4
     m1_id = next(c.id for c in plan.classes if c.module == "m1")
     post(client, f"/plan/classes/{small.id}/merge", {"other": m1_id}, token_page=f"/plan/classes/{small.id}")
-    assert fresh(PlanClass, m1_id) is not None                            # not a class of the same module
+    assert fresh(PlanClass, m1_id) is not None  # not a class of the same module
     status, html = page(client, f"/plan/classes/{small.id}")
     assert shown(app, "Choose another unlocked class of the same module.") in html
 
@@ -224,11 +259,11 @@ def test_printable_invitation_list_per_group(app, client, ward):
     status, html = page(client, f"/plans/{plan.id}/groups/{ward.group_a2.id}")
     assert status == 200
     assert "Người TDP02 0" in html and "Học viên 0a" not in html
-    assert "<td>Số 1</td>" in html                                        # the household's address, to deliver it
-    assert "Bà Cụ Tám" in html                                            # on the home-visit list
+    assert "<td>Số 1</td>" in html  # the household's address, to deliver it
+    assert "Bà Cụ Tám" in html  # on the home-visit list
     assert "style=" not in html and "<script" not in html and "css/planning.css" in html
     status, html = page(client, f"/plans/{plan.id}/groups/{ward.group_a1.id}")
-    assert "Tình Nguyện Viên" in html                                     # the trainer pool of the group
+    assert "Tình Nguyện Viên" in html  # the trainer pool of the group
 
 
 def test_who_may_see_and_change_the_plan(app, client, ward):
@@ -239,7 +274,7 @@ def test_who_may_see_and_change_the_plan(app, client, ward):
     in_a2 = next(c for c in plan.classes if c.venue_group_id == ward.group_a2.id)
     client.post("/logout", data={"csrf_token": csrf_token(client.get("/plan").get_data(as_text=True))})
 
-    login(client, "leader_1")                                             # team 1 covers TDP01 only
+    login(client, "leader_1")  # team 1 covers TDP01 only
     assert client.get("/plan").status_code == 200
     assert client.get(f"/plan/classes/{in_a1.id}").status_code == 200
     assert client.get(f"/plan/classes/{in_a2.id}").status_code == 403
@@ -255,7 +290,7 @@ def test_who_may_see_and_change_the_plan(app, client, ward):
     assert post(client, f"/plan/classes/{in_a1.id}/lock", {"locked": "1"}, token_page="/plan").status_code == 403
     client.post("/logout", data={"csrf_token": csrf_token(client.get("/plan").get_data(as_text=True))})
 
-    login(client, "admin_b")                                              # another ward
+    login(client, "admin_b")  # another ward
     assert client.get(f"/wards/{ward.ward_a.id}/plan").status_code == 403
     assert client.get(f"/plan/classes/{in_a1.id}").status_code == 403
     assert generate(client, ward.ward_a.id).status_code == 403
@@ -272,18 +307,31 @@ def test_a_class_left_too_small_by_an_edit_is_pointed_out(app, client, ward):
     small = next(c for c in plan.classes if c.venue_group_id == ward.group_a2.id and c.module == "m2")
     big = next(c for c in plan.classes if c.venue_group_id == ward.group_a1.id and c.module == "m2")
     moved = small.learners[0].id
-    post(client, f"/plan/classes/{small.id}/move", {"learner": moved, "target": big.id},
-         token_page=f"/plan/classes/{small.id}")
+    post(client, f"/plan/classes/{small.id}/move", {"learner": moved, "target": big.id}, token_page=f"/plan/classes/{small.id}")
     status, html = page(client, "/plan")
-    assert shown(app, "has %(count)s learners, fewer than the smallest class (%(min)s); merge it with a class nearby.",
-                 count=3, min=4) in html
+    assert (
+        shown(
+            app, "has %(count)s learners, fewer than the smallest class (%(min)s); merge it with a class nearby.", count=3, min=4
+        )
+        in html
+    )
 
 
 def test_generating_twice_gives_the_same_plan(client, ward):
     def signature():
         plan = the_plan(ward.ward_a.id)
-        return sorted((c.module, c.venue_group_id, c.time_slot, c.level_band, c.session, c.trainer_key,
-                       tuple(sorted((x.submission_id, x.line_no) for x in c.learners))) for c in plan.classes), plan.unplaced
+        return sorted(
+            (
+                c.module,
+                c.venue_group_id,
+                c.time_slot,
+                c.level_band,
+                c.session,
+                c.trainer_key,
+                tuple(sorted((x.submission_id, x.line_no) for x in c.learners)),
+            )
+            for c in plan.classes
+        ), plan.unplaced
 
     login(client, "admin_a")
     generate(client, ward.ward_a.id)

@@ -1,4 +1,5 @@
 """The catalogue of kinds of help is data the ward admin edits; retiring a kind keeps its history."""
+
 import sqlalchemy as sa
 
 from survey_app.extensions import db
@@ -21,7 +22,12 @@ def test_the_default_catalogue_matches_the_form_and_maps_gaps(world):
     assert [c.name for c in form.choices["support_type"]] == [code for code, *_ in DEFAULT_CATALOGUE]
     rows = kinds(world.ward_a)
     assert {code: t.gap_module for code, t in rows.items() if t.gap_module} == {
-        "vneid_install": "m2", "vneid_level2": "m2", "public_service": "m3", "cashless": "m4", "scam_awareness": "m5"}
+        "vneid_install": "m2",
+        "vneid_level2": "m2",
+        "public_service": "m3",
+        "cashless": "m4",
+        "scam_awareness": "m5",
+    }
     world.ward_a.citizen_app_name = "Smart Hải Phòng"
     assert rows["citizen_app"].label("vi", "Smart Hải Phòng") == "Ứng dụng công dân số của thành phố (Smart Hải Phòng)"
     assert rows["citizen_app"].label("en", None) == "The city's citizen app"
@@ -42,16 +48,31 @@ def test_the_admin_adds_renames_retires_and_restores_a_kind(client, world, catal
     html, token = admin_page(client)
     assert html.count('data-testid="support-type"') == 9 and "(Smart Hải Phòng)" in html
 
-    added = client.post("/support/catalogue", data={
-        "new-csrf_token": token, "new-code": "digital_signature", "new-name_vi": "Đăng ký chữ ký số",
-        "new-name_en": "Digital signature", "new-gap_module": "", "new-sort_order": "95"})
+    added = client.post(
+        "/support/catalogue",
+        data={
+            "new-csrf_token": token,
+            "new-code": "digital_signature",
+            "new-name_vi": "Đăng ký chữ ký số",
+            "new-name_en": "Digital signature",
+            "new-gap_module": "",
+            "new-sort_order": "95",
+        },
+    )
     assert added.status_code == 302
     assert kinds(world.ward_a)["digital_signature"].name_vi == "Đăng ký chữ ký số"
 
     tax = kinds(world.ward_a)["tax_app"]
-    renamed = client.post(f"/support/catalogue/{tax.id}", data={
-        f"t{tax.id}-csrf_token": token, f"t{tax.id}-name_vi": "Ứng dụng thuế điện tử eTax Mobile",
-        f"t{tax.id}-name_en": "eTax Mobile", f"t{tax.id}-gap_module": "m3", f"t{tax.id}-sort_order": "60"})
+    renamed = client.post(
+        f"/support/catalogue/{tax.id}",
+        data={
+            f"t{tax.id}-csrf_token": token,
+            f"t{tax.id}-name_vi": "Ứng dụng thuế điện tử eTax Mobile",
+            f"t{tax.id}-name_en": "eTax Mobile",
+            f"t{tax.id}-gap_module": "m3",
+            f"t{tax.id}-sort_order": "60",
+        },
+    )
     assert renamed.status_code == 302
     assert client.post(f"/support/catalogue/{tax.id}/retire", data={"csrf_token": token}).status_code == 302
     tax = kinds(world.ward_a)["tax_app"]
@@ -73,25 +94,52 @@ def test_the_admin_adds_renames_retires_and_restores_a_kind(client, world, catal
     assert phone.post("/api/submissions", now).status_code == 400
     assert client.post(f"/support/catalogue/{tax.id}/restore", data={"csrf_token": token}).status_code == 302
     assert kinds(world.ward_a)["tax_app"].retired_at is None
-    assert phone.post("/api/submissions", support_record(residential_group_id=world.group_a1.id,
-                                                         support_types=["tax_app"])).status_code == 201
+    assert (
+        phone.post(
+            "/api/submissions", support_record(residential_group_id=world.group_a1.id, support_types=["tax_app"])
+        ).status_code
+        == 201
+    )
 
 
 def test_bad_catalogue_input_is_refused_with_a_message(client, world, catalogue):
     html, token = admin_page(client)
     before = {code: (t.name_vi, t.retired_at) for code, t in kinds(world.ward_a).items()}
-    duplicate = client.post("/support/catalogue", data={
-        "new-csrf_token": token, "new-code": "cashless", "new-name_vi": "Trùng", "new-name_en": "Twice",
-        "new-gap_module": "", "new-sort_order": "1"})
+    duplicate = client.post(
+        "/support/catalogue",
+        data={
+            "new-csrf_token": token,
+            "new-code": "cashless",
+            "new-name_vi": "Trùng",
+            "new-name_en": "Twice",
+            "new-gap_module": "",
+            "new-sort_order": "1",
+        },
+    )
     assert duplicate.status_code == 400 and "Đã có nội dung hỗ trợ với mã cashless" in duplicate.get_data(as_text=True)
-    accents = client.post("/support/catalogue", data={
-        "new-csrf_token": token, "new-code": "chữ ký", "new-name_vi": "Chữ ký", "new-name_en": "Sign",
-        "new-gap_module": "", "new-sort_order": "1"})
+    accents = client.post(
+        "/support/catalogue",
+        data={
+            "new-csrf_token": token,
+            "new-code": "chữ ký",
+            "new-name_vi": "Chữ ký",
+            "new-name_en": "Sign",
+            "new-gap_module": "",
+            "new-sort_order": "1",
+        },
+    )
     assert accents.status_code == 400 and "Chỉ dùng chữ thường không dấu" in accents.get_data(as_text=True)
     cash = kinds(world.ward_a)["cashless"]
-    unknown_module = client.post(f"/support/catalogue/{cash.id}", data={
-        f"t{cash.id}-csrf_token": token, f"t{cash.id}-name_vi": "", f"t{cash.id}-name_en": "x",
-        f"t{cash.id}-gap_module": "m99", f"t{cash.id}-sort_order": "1"})
+    unknown_module = client.post(
+        f"/support/catalogue/{cash.id}",
+        data={
+            f"t{cash.id}-csrf_token": token,
+            f"t{cash.id}-name_vi": "",
+            f"t{cash.id}-name_en": "x",
+            f"t{cash.id}-gap_module": "m99",
+            f"t{cash.id}-sort_order": "1",
+        },
+    )
     assert unknown_module.status_code == 400
     assert "Chưa lưu được nội dung hỗ trợ" in unknown_module.get_data(as_text=True)
     assert client.post(f"/support/catalogue/{cash.id}/restore", data={"csrf_token": token}).status_code == 400
@@ -104,8 +152,7 @@ def test_only_the_wards_own_admin_edits_the_catalogue(app, world, catalogue):
     for username in ("leader_1", "surveyor_1", "city_viewer", "admin_b"):
         client = app.test_client()
         login(client, username)
-        token = csrf_token(client.get("/support/follow-ups" if username != "city_viewer" else "/support")
-                           .get_data(as_text=True))
+        token = csrf_token(client.get("/support/follow-ups" if username != "city_viewer" else "/support").get_data(as_text=True))
         if username != "admin_b":
             assert client.get("/support/catalogue").status_code == 403
             added = client.post("/support/catalogue", data={"new-csrf_token": token, "new-code": "x1"})

@@ -1,4 +1,5 @@
 """The demo ward gets the default catalogue and plausible support events."""
+
 import sqlalchemy as sa
 
 from survey_app.accounts.models import Role
@@ -13,8 +14,7 @@ def test_demo_support_events(app):
     ctx = generate(DemoConfig(ward_code="SD", groups=6, households=600, survey_teams=3, standing_teams=2))
     db.session.commit()
     ward = ctx.ward
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(SupportType)
-                             .where(SupportType.ward_id == ward.id)) == 9
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SupportType).where(SupportType.ward_id == ward.id)) == 9
     events = db.session.scalars(sa.select(SupportEvent).where(SupportEvent.ward_id == ward.id)).all()
     surveyed = [e for e in events if e.person_id is not None]
     anonymous = [e for e in events if e.person_id is None]
@@ -33,4 +33,3 @@ def test_demo_support_events(app):
         data = support_figures(ctx.accounts[Role.WARD_ADMIN], ward.id)
     assert data["totals"]["events"] == len(events)
     assert sum(cell["helped"] for cell in data["gap_to_help"]["total"].values()) > 0
-

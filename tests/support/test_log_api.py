@@ -1,4 +1,5 @@
 """Support events come through the phone's queue (the same endpoints as visits), idempotent by UUID."""
+
 import sqlalchemy as sa
 
 from survey_app.collection.models import Visit
@@ -17,14 +18,20 @@ def events():
 def test_a_batch_mixes_visits_and_support_events(world, catalogue, phone_of):
     from datetime import datetime, timezone
 
-    (person,) = surveyed_household(world.group_a1, [member("Trần Thị Lan", vneid="none")],
-                                   finished=datetime(2025, 8, 20, 3, tzinfo=timezone.utc))
+    (person,) = surveyed_household(
+        world.group_a1, [member("Trần Thị Lan", vneid="none")], finished=datetime(2025, 8, 20, 3, tzinfo=timezone.utc)
+    )
     db.session.commit()
     phone = phone_of("surveyor_1")
     visit = record(world.hh_a1.id, outcome="nobody_home")
     surveyed = for_person(person, support_types=["vneid_install", "vneid_level2"], outcome="follow_up", minutes=35)
-    anonymous = support_record(residential_group_id=world.group_a1.id, place="other", place_other="Chợ Cột Đèn",
-                               support_types=["other"], support_other="Cài Zalo")
+    anonymous = support_record(
+        residential_group_id=world.group_a1.id,
+        place="other",
+        place_other="Chợ Cột Đèn",
+        support_types=["other"],
+        support_other="Cài Zalo",
+    )
     response = phone.post("/api/submissions/batch", {"items": [visit, surveyed, anonymous]})
     assert response.status_code == 200
     results = response.get_json()["results"]
@@ -32,16 +39,17 @@ def test_a_batch_mixes_visits_and_support_events(world, catalogue, phone_of):
     assert results[0]["visit_id"] and "support_event_id" not in results[0]
     first, second = events()
     assert results[1]["support_event_id"] == first.id and results[2]["support_event_id"] == second.id
-    assert (first.person_id, first.household_id, first.residential_group_id) == (person.id, person.household_id,
-                                                                                 world.group_a1.id)
+    assert (first.person_id, first.household_id, first.residential_group_id) == (
+        person.id,
+        person.household_id,
+        world.group_a1.id,
+    )
     assert [t.code for t in first.types] == ["vneid_install", "vneid_level2"]
     assert (first.outcome, first.minutes, first.place) == (SupportOutcome.FOLLOW_UP, 35, SupportPlace.HOME)
-    assert (first.volunteer_id, first.survey_team_id, first.ward_id) == (world.surveyor_1.id, world.team_1.id,
-                                                                         world.ward_a.id)
+    assert (first.volunteer_id, first.survey_team_id, first.ward_id) == (world.surveyor_1.id, world.team_1.id, world.ward_a.id)
     assert first.occurred_at.tzinfo is not None
     assert (second.person_id, second.anon_age_group, second.anon_sex) == (None, "60_74", "female")
-    assert (second.place_other, second.other_text, [t.code for t in second.types]) == ("Chợ Cột Đèn", "Cài Zalo",
-                                                                                        ["other"])
+    assert (second.place_other, second.other_text, [t.code for t in second.types]) == ("Chợ Cột Đèn", "Cài Zalo", ["other"])
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 1
 
 
@@ -68,14 +76,17 @@ def test_a_team_leader_and_a_ward_admin_log_too(world, catalogue, phone_of):
     assert leader.post("/api/submissions", support_record(residential_group_id=world.group_a1.id)).status_code == 201
     admin = phone_of("admin_a")  # no team, the whole ward
     assert admin.post("/api/submissions", support_record(residential_group_id=world.group_a2.id)).status_code == 201
-    assert [(e.volunteer_id, e.survey_team_id) for e in events()] == [(world.leader_1.id, world.team_1.id),
-                                                                      (world.admin_a.id, None)]
+    assert [(e.volunteer_id, e.survey_team_id) for e in events()] == [
+        (world.leader_1.id, world.team_1.id),
+        (world.admin_a.id, None),
+    ]
 
 
 def test_a_city_viewer_cannot_log(world, catalogue, client):
     login(client, "city_viewer")
     token = csrf_token(client.get("/support").get_data(as_text=True))  # the page's log-out form
-    response = client.post("/api/submissions", json=support_record(residential_group_id=world.group_a1.id),
-                           headers={"X-CSRFToken": token})
+    response = client.post(
+        "/api/submissions", json=support_record(residential_group_id=world.group_a1.id), headers={"X-CSRFToken": token}
+    )
     assert response.status_code == 403
     assert events() == []

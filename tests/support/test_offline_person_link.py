@@ -1,5 +1,6 @@
 """Help logged for a person interviewed offline today: named by the household record's UUID and the
 member's position, linked to that Person whichever reaches the server first, never twice."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -16,33 +17,48 @@ from tests.collection.conftest import form_a, new_uuid, record, surveyor  # noqa
 from tests.collection.forms import answers
 from tests.support.conftest import for_person, member, support_record, surveyed_household
 
-MEMBERS = [{"b0_name": "Nguyễn Văn An", "b1_birth_year": 1971, "b2_sex": "male", "age": 54},
-           {"b0_name": "Lê Thị Hoa", "b1_birth_year": 1948, "b2_sex": "female", "age": 77}]
+MEMBERS = [
+    {"b0_name": "Nguyễn Văn An", "b1_birth_year": 1971, "b2_sex": "male", "age": 54},
+    {"b0_name": "Lê Thị Hoa", "b1_birth_year": 1948, "b2_sex": "female", "age": 77},
+]
 
 
 def new_household_record(world, **extra) -> dict:
     """An interview of a household registered at the door, offline (the phone's client UUID)."""
     body = record(None, household=None, answers=answers(members=MEMBERS), **extra)
     body.pop("household_id")
-    body["household"] = {"client_uuid": new_uuid(), "residential_group_id": world.group_a1.id,
-                         "address": "Số 40, ngõ 9, đường Lê Lợi", "head_name": "Nguyễn Văn An"}
+    body["household"] = {
+        "client_uuid": new_uuid(),
+        "residential_group_id": world.group_a1.id,
+        "address": "Số 40, ngõ 9, đường Lê Lợi",
+        "head_name": "Nguyễn Văn An",
+    }
     return body
 
 
 def help_for(world, household_record: dict, index: int = 1, **fields) -> dict:
     """The help a volunteer logs for member `index` of a household record, picked from "phỏng vấn hôm nay"."""
-    return support_record(**{"helped": "surveyed", "person_id": None, "anon_age_group": None, "anon_sex": None,
-                             "place": "home", "residential_group_id": world.group_a1.id,
-                             "household_id": household_record.get("household_id"),
-                             "person_ref": {"submission_uuid": household_record["uuid"], "member_index": index},
-                             **fields})
+    return support_record(
+        **{
+            "helped": "surveyed",
+            "person_id": None,
+            "anon_age_group": None,
+            "anon_sex": None,
+            "place": "home",
+            "residential_group_id": world.group_a1.id,
+            "household_id": household_record.get("household_id"),
+            "person_ref": {"submission_uuid": household_record["uuid"], "member_index": index},
+            **fields,
+        }
+    )
 
 
 def the_person(household_record: dict, index: int = 1) -> Person:
     db.session.expire_all()
     submission = db.session.execute(sa.select(Submission).where(Submission.uuid == household_record["uuid"])).scalar_one()
-    return db.session.execute(sa.select(Person).where(Person.submission_id == submission.id,
-                                                      Person.answer_index == index)).scalar_one()
+    return db.session.execute(
+        sa.select(Person).where(Person.submission_id == submission.id, Person.answer_index == index)
+    ).scalar_one()
 
 
 def stored_events() -> list[SupportEvent]:
@@ -55,7 +71,10 @@ def assert_linked_once(household_record: dict, world) -> SupportEvent:
     person = the_person(household_record)
     assert person.full_name == "Lê Thị Hoa"
     assert (event.person_id, event.household_id, event.residential_group_id) == (
-        person.id, person.household_id, world.group_a1.id)
+        person.id,
+        person.household_id,
+        world.group_a1.id,
+    )
     assert links.unlinked_events(world.admin_a, world.ward_a.id) == []
     totals = figures.support_figures(world.admin_a, world.ward_a.id)["totals"]
     assert (totals["events"], totals["people"]) == (1, 1)
@@ -141,8 +160,9 @@ def test_a_quarantined_household_record_links_once_accepted(world, catalogue, su
 
 
 def test_a_reference_to_another_ward_or_a_missing_member_is_kept_and_flagged(world, catalogue, surveyor, phone_of):
-    (other,) = surveyed_household(world.group_b1, [member("Lê Văn Cường")],
-                                  finished=datetime(2025, 8, 20, 3, tzinfo=timezone.utc))
+    (other,) = surveyed_household(
+        world.group_b1, [member("Lê Văn Cường")], finished=datetime(2025, 8, 20, 3, tzinfo=timezone.utc)
+    )
     db.session.commit()
     other_uuid = db.session.get(Submission, other.submission_id).uuid
     visit = new_household_record(world)
@@ -154,7 +174,9 @@ def test_a_reference_to_another_ward_or_a_missing_member_is_kept_and_flagged(wor
     assert "phường khác" in results[0]["message"] and "thành viên" in results[1]["message"]
     flagged = links.unlinked_events(world.admin_a, world.ward_a.id)
     assert [(f.state, f.submission_uuid, f.member_index) for f in flagged] == [
-        ("other_ward", other_uuid, 0), ("no_member", visit["uuid"], 7)]
+        ("other_ward", other_uuid, 0),
+        ("no_member", visit["uuid"], 7),
+    ]
     assert all(f.event.person_id is None for f in flagged)
     assert stored_events()[0].types and len(stored_events()) == 2  # nothing lost
     # Ward B's person stays untouched; a later household record of ward A's never re-links them.
@@ -173,12 +195,15 @@ def test_a_person_helped_twice_both_ways_counts_once(world, catalogue, surveyor)
     assert (totals["events"], totals["people"], totals["minutes"]) == (2, 1, 30)
 
 
-@pytest.mark.parametrize("ref", [
-    {"submission_uuid": "not-a-uuid", "member_index": 0},
-    {"submission_uuid": "3b7f2c1e-8d4a-4c7b-9f00-1a2b3c4d5e6f", "member_index": -1},
-    {"submission_uuid": "3b7f2c1e-8d4a-4c7b-9f00-1a2b3c4d5e6f"},
-    "3b7f2c1e-8d4a-4c7b-9f00-1a2b3c4d5e6f",
-])
+@pytest.mark.parametrize(
+    "ref",
+    [
+        {"submission_uuid": "not-a-uuid", "member_index": 0},
+        {"submission_uuid": "3b7f2c1e-8d4a-4c7b-9f00-1a2b3c4d5e6f", "member_index": -1},
+        {"submission_uuid": "3b7f2c1e-8d4a-4c7b-9f00-1a2b3c4d5e6f"},
+        "3b7f2c1e-8d4a-4c7b-9f00-1a2b3c4d5e6f",
+    ],
+)
 def test_a_malformed_reference_is_refused_with_a_clear_message(world, catalogue, surveyor, ref):
     body = help_for(world, {"uuid": new_uuid()})
     body["person_ref"] = ref
@@ -211,10 +236,22 @@ def test_a_refused_household_record_links_once_retried(world, catalogue, surveyo
     assert [r["status"] for r in results] == [404, 201] and results[0]["kept_id"]
     assert [u.state for u in links.unlinked_events(world.admin_a, world.ward_a.id)] == ["waiting"]
     schema = FormSchema.from_dict({**SCHEMA, "version": "test.9"})
-    db.session.add(FormVersion(ward_id=world.ward_a.id, form_id=schema.form_id, version="test.9", title=schema.title,
-                               status=FormStatus.PUBLISHED, filename="test.xlsx", source=b"test9",
-                               source_sha256=hashlib.sha256(b"test9").hexdigest(), schema=schema.to_dict(),
-                               xform="<h:html/>", warnings=[], published_at=datetime.now(timezone.utc)))
+    db.session.add(
+        FormVersion(
+            ward_id=world.ward_a.id,
+            form_id=schema.form_id,
+            version="test.9",
+            title=schema.title,
+            status=FormStatus.PUBLISHED,
+            filename="test.xlsx",
+            source=b"test9",
+            source_sha256=hashlib.sha256(b"test9").hexdigest(),
+            schema=schema.to_dict(),
+            xform="<h:html/>",
+            warnings=[],
+            published_at=datetime.now(timezone.utc),
+        )
+    )
     db.session.flush()
     kept = db.session.get(refused.RefusedRecord, results[0]["kept_id"])
     assert refused.retry(kept, world.admin_a).status == 201

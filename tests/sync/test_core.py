@@ -1,4 +1,5 @@
 """The sync core: one loop for every kind of record, handlers that do not know each other."""
+
 from __future__ import annotations
 
 import ast
@@ -93,8 +94,9 @@ def test_a_lost_race_is_tried_again_and_leaves_only_the_winning_try(app, world, 
 def test_a_race_lost_every_time_is_a_conflict_not_an_error(app, world, handlers):
     flaky = core.register(_Flaky(losses=core.RACE_ATTEMPTS))
     with app.test_request_context():
-        receipt = core.ingest({"kind": flaky.kind, "uuid": "7d6f0e1a-3c2b-4f5e-8a9b-0c1d2e3f4a5c"},
-                              core.Submitter(ward_id=world.ward_a.id))
+        receipt = core.ingest(
+            {"kind": flaky.kind, "uuid": "7d6f0e1a-3c2b-4f5e-8a9b-0c1d2e3f4a5c"}, core.Submitter(ward_id=world.ward_a.id)
+        )
         assert (receipt.status, receipt.result) == (409, "conflict")
         assert not any(code.startswith("T") for code in _cities())
 
@@ -102,8 +104,9 @@ def test_a_race_lost_every_time_is_a_conflict_not_an_error(app, world, handlers)
 def test_a_refusal_undoes_the_records_work_and_is_audited(app, world, handlers):
     core.register(_Refusing())
     with app.test_request_context():
-        receipt = core.ingest({"kind": "test_refusing", "uuid": "7d6f0e1a-3c2b-4f5e-8a9b-0c1d2e3f4a5d"},
-                              core.Submitter(ward_id=world.ward_a.id))
+        receipt = core.ingest(
+            {"kind": "test_refusing", "uuid": "7d6f0e1a-3c2b-4f5e-8a9b-0c1d2e3f4a5d"}, core.Submitter(ward_id=world.ward_a.id)
+        )
         assert (receipt.status, receipt.result) == (403, "forbidden")
         assert "REFUSED" not in _cities()
         assert db.session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "record.refused")) == 1
@@ -111,8 +114,9 @@ def test_a_refusal_undoes_the_records_work_and_is_audited(app, world, handlers):
 
 def test_a_batch_names_an_unknown_kind_and_stores_the_rest(surveyor, world):
     good = record(world.hh_a1.id)
-    response = surveyor.post("/api/submissions/batch", {"items": [
-        {"kind": "attendance_v9", "uuid": "7d6f0e1a-3c2b-4f5e-8a9b-0c1d2e3f4a5e"}, good]})
+    response = surveyor.post(
+        "/api/submissions/batch", {"items": [{"kind": "attendance_v9", "uuid": "7d6f0e1a-3c2b-4f5e-8a9b-0c1d2e3f4a5e"}, good]}
+    )
     first, second = response.get_json()["results"]
     assert (first["status"], first["result"]) == (400, "unknown_kind") and "attendance_v9" in first["message"]
     assert (second["status"], second["result"]) == (201, "stored")

@@ -1,4 +1,5 @@
 """Helpers for the teams tests: logging in (pages in English, so messages are the msgids) and posting forms."""
+
 import io
 
 import pytest
@@ -22,8 +23,9 @@ def post(client, path: str, data: dict | None = None, lang: str = "en", **kwargs
     return client.post(path, data={"csrf_token": token, **(data or {})}, **kwargs)
 
 
-def upload(client, kind: str, table: tuple[str, bytes] | None = None, boundaries: tuple[str, bytes] | None = None,
-           lang: str = "en"):
+def upload(
+    client, kind: str, table: tuple[str, bytes] | None = None, boundaries: tuple[str, bytes] | None = None, lang: str = "en"
+):
     """Send files to the import form, as a browser does."""
     data = {}
     if table:

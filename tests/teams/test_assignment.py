@@ -1,4 +1,5 @@
 """The split and assignment algorithm: balance bound, contiguity, determinism (property tests)."""
+
 import random
 from collections import Counter
 
@@ -70,8 +71,12 @@ def test_bound_largest_team_at_most_125_percent_of_smallest_when_groups_are_smal
 def test_bound_holds_on_many_small_groups(teams, groups_per_team, rng):
     """Wards where the 1.25 bound applies by construction (18 or more groups of 20-40 households per team)."""
     n = teams * groups_per_team
-    groups = [GroupSpot(key=i, code=f"G{i}", households=rng.randint(20, 40),
-                        lat=20.8 + rng.random() / 10, lon=106.6 + rng.random() / 10) for i in range(n)]
+    groups = [
+        GroupSpot(
+            key=i, code=f"G{i}", households=rng.randint(20, 40), lat=20.8 + rng.random() / 10, lon=106.6 + rng.random() / 10
+        )
+        for i in range(n)
+    ]
     keys = list(range(teams))
     average = sum(g.households for g in groups) / teams
     assert max(g.households for g in groups) <= average / 9
@@ -101,8 +106,9 @@ def test_deterministic_whatever_the_input_order(ward, rng):
 
 def test_grid_ward_gives_compact_blocks():
     """On an 8 x 8 grid of equal groups, 16 teams get 16 blocks of 2 x 2 neighbouring groups."""
-    groups = [GroupSpot(key=i, code=f"G{i}", households=100, lat=21 + (i // 8) * 0.003, lon=105 + (i % 8) * 0.003)
-              for i in range(64)]
+    groups = [
+        GroupSpot(key=i, code=f"G{i}", households=100, lat=21 + (i // 8) * 0.003, lon=105 + (i % 8) * 0.003) for i in range(64)
+    ]
     plan = assign_groups(groups, list(range(16)))
     for team in range(16):
         cells = [(key // 8, key % 8) for key, t in plan.items() if t == team]
@@ -136,12 +142,19 @@ def people(draw):
     for number in range(1, standing + 1):
         for position in range(draw(st.integers(1, 9))):
             key += 1
-            persons.append(TeamPerson(key=key, standing=number, office=draw(st.sampled_from([None, "police"])),
-                                      leader=position == 0 and draw(st.booleans())))
+            persons.append(
+                TeamPerson(
+                    key=key,
+                    standing=number,
+                    office=draw(st.sampled_from([None, "police"])),
+                    leader=position == 0 and draw(st.booleans()),
+                )
+            )
     for _ in range(draw(st.integers(0, 25))):
         key += 1
-        persons.append(TeamPerson(key=key, office=draw(st.sampled_from(["police", "economy", "ward_office",
-                                                                          "fatherland_front"]))))
+        persons.append(
+            TeamPerson(key=key, office=draw(st.sampled_from(["police", "economy", "ward_office", "fatherland_front"])))
+        )
     teams = draw(st.integers(standing, len(persons)))
     return persons, teams
 
@@ -160,8 +173,7 @@ def test_split_places_everyone_once_with_a_leader_and_mixes_offices(case):
         # standing members stay within survey teams of their own standing team
         assert all(by_key[k].standing in (None, plan.standing) for k in plan.members)
     for office in {p.office for p in persons if p.standing is None}:
-        counts = [sum(1 for k in plan.members if by_key[k].standing is None and by_key[k].office == office)
-                  for plan in plans]
+        counts = [sum(1 for k in plan.members if by_key[k].standing is None and by_key[k].office == office) for plan in plans]
         assert max(counts) - min(counts) <= 1  # each office's staff spread evenly
     leaders = {p.key for p in persons if p.leader}
     for plan in plans:

@@ -1,4 +1,5 @@
 """Balancing by splitting groups (`assign_shares`): the 1.25 bound, contiguous shares, no needless split."""
+
 import random
 
 from hypothesis import HealthCheck, given, settings
@@ -16,8 +17,7 @@ from survey_app.teams.assignment import (
     team_loads,
 )
 
-PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
-                    database=None)
+PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], database=None)
 
 
 @st.composite
@@ -30,8 +30,7 @@ def wards(draw):
     for i in range(n):
         lat = draw(st.floats(20.80, 20.90)) if with_points else None
         lon = draw(st.floats(106.60, 106.70)) if with_points else None
-        groups.append(GroupSpot(key=1000 + i, code=f"TDP{i + 1:02d}", households=draw(st.integers(*spread)),
-                                lat=lat, lon=lon))
+        groups.append(GroupSpot(key=1000 + i, code=f"TDP{i + 1:02d}", households=draw(st.integers(*spread)), lat=lat, lon=lon))
     teams = draw(st.integers(1, max(1, 2 * n)))
     return groups, list(range(1, teams + 1))
 
@@ -126,8 +125,16 @@ def test_replan_keeps_shares_with_the_teams_that_hold_them():
 
 def test_deterministic_whatever_the_input_order():
     rng = random.Random(3)
-    groups = [GroupSpot(key=i, code=f"TDP{i:02d}", households=rng.randint(20, 800), lat=20.8 + rng.random() / 10,
-                        lon=106.6 + rng.random() / 10) for i in range(30)]
+    groups = [
+        GroupSpot(
+            key=i,
+            code=f"TDP{i:02d}",
+            households=rng.randint(20, 800),
+            lat=20.8 + rng.random() / 10,
+            lon=106.6 + rng.random() / 10,
+        )
+        for i in range(30)
+    ]
     plan = assign_shares(groups, list(range(20)))
     shuffled = groups[:]
     rng.shuffle(shuffled)

@@ -1,4 +1,5 @@
 """A phone enrolls by opening its QR link in a real Chromium (360 px wide), once."""
+
 import pytest
 
 from tests.conftest import TEST_PASSWORD
@@ -21,8 +22,7 @@ def test_phone_enrolls_by_opening_the_qr_link(live_server, browser, world):
     link = card.get_attribute("data-enroll-url")
     assert link.startswith(f"{live_server}/enroll/")
 
-    phone = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
-                                device_scale_factor=2)
+    phone = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, device_scale_factor=2)
     page = phone.new_page()
     page.goto(link)  # what the camera app opens after reading the QR code
     expect(page.get_by_test_id("enroll-name")).to_have_text(world.surveyor_1.full_name)

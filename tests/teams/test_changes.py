@@ -1,4 +1,5 @@
 """Splitting, assigning, moving groups and members: all audited, history kept, only ward admins."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -22,18 +23,18 @@ def fresh_ward():
     city = make_city("HD", "Hải Dương")
     ward = make_ward(city, "PL", "Phường Phú Liên")
     for number in range(1, 4):
-        standing = StandingTeam(ward_id=ward.id, number=number, name=f"Tổ công tác số {number}",
-                                kind=StandingTeamKind.PROJECT06)
+        standing = StandingTeam(ward_id=ward.id, number=number, name=f"Tổ công tác số {number}", kind=StandingTeamKind.PROJECT06)
         db.session.add(standing)
         db.session.flush()
         for position in range(4):
-            user = create_user(username=f"s{number}{position}", full_name=f"Thành viên {number}.{position}",
-                               role=Role.SURVEYOR, ward=ward)
-            db.session.add(StandingMember(ward_id=ward.id, user_id=user.id, standing_team_id=standing.id,
-                                          is_leader=position == 0))
+            user = create_user(
+                username=f"s{number}{position}", full_name=f"Thành viên {number}.{position}", role=Role.SURVEYOR, ward=ward
+            )
+            db.session.add(
+                StandingMember(ward_id=ward.id, user_id=user.id, standing_team_id=standing.id, is_leader=position == 0)
+            )
     for index in range(6):
-        create_user(username=f"m{index}", full_name=f"Cán bộ {index}", role=Role.SURVEYOR, ward=ward,
-                    office=OFFICES[index])
+        create_user(username=f"m{index}", full_name=f"Cán bộ {index}", role=Role.SURVEYOR, ward=ward, office=OFFICES[index])
     groups = []
     for index in range(12):
         group = make_group(ward, f"TDP{index + 1:02d}", expected=100 + 10 * (index % 3))
@@ -66,7 +67,9 @@ def test_split_then_assign_via_the_admin_pages(client, fresh_ward):
     assert len(running) == 12 and all(a.starts_on == local_today() and a.ends_on is None for a in running)
     loads = {}
     for a in running:
-        loads[a.survey_team_id] = loads.get(a.survey_team_id, 0) + db.session.get(type(groups[0]), a.residential_group_id).expected_households
+        loads[a.survey_team_id] = (
+            loads.get(a.survey_team_id, 0) + db.session.get(type(groups[0]), a.residential_group_id).expected_households
+        )
     assert len(loads) == 6 and max(loads.values()) <= 1.25 * min(loads.values())
     assert len(audit("team.assignment_changed")) == 12
     assert audit("team.auto_assigned")[0].detail["moved"] == 12
@@ -91,18 +94,33 @@ def test_split_refuses_when_teams_exist_or_numbers_are_impossible(client, world,
 
 def test_reassigning_mid_campaign_keeps_visits_submissions_and_history(client, app, world):
     group, old_team, new_team = world.group_a1, world.team_1, world.team_2
-    visit = Visit(ward_id=group.ward_id, household_id=world.hh_a1.id, residential_group_id=group.id,
-                  surveyor_id=world.surveyor_1.id, survey_team_id=old_team.id, outcome=VisitOutcome.INTERVIEWED)
-    submission = Submission(ward_id=group.ward_id, uuid="0b6c3f1e-0000-4000-8000-000000000001", form_id="household_survey",
-                            form_version="2025.1", surveyor_id=world.surveyor_1.id, survey_team_id=old_team.id,
-                            household_id=world.hh_a1.id, residential_group_id=group.id,
-                            answers={"a1_group": "TDP01", "members": []}, content_hash="0" * 64)
+    visit = Visit(
+        ward_id=group.ward_id,
+        household_id=world.hh_a1.id,
+        residential_group_id=group.id,
+        surveyor_id=world.surveyor_1.id,
+        survey_team_id=old_team.id,
+        outcome=VisitOutcome.INTERVIEWED,
+    )
+    submission = Submission(
+        ward_id=group.ward_id,
+        uuid="0b6c3f1e-0000-4000-8000-000000000001",
+        form_id="household_survey",
+        form_version="2025.1",
+        surveyor_id=world.surveyor_1.id,
+        survey_team_id=old_team.id,
+        household_id=world.hh_a1.id,
+        residential_group_id=group.id,
+        answers={"a1_group": "TDP01", "members": []},
+        content_hash="0" * 64,
+    )
     db.session.add_all([visit, submission])
     db.session.commit()
     sign_in(client, "admin_a")
     assert post(client, f"/teams/groups/{group.id}/team", {"team_id": new_team.id}).status_code == 302
-    assignments = db.session.scalars(sa.select(Assignment).where(Assignment.residential_group_id == group.id)
-                                     .order_by(Assignment.id)).all()
+    assignments = db.session.scalars(
+        sa.select(Assignment).where(Assignment.residential_group_id == group.id).order_by(Assignment.id)
+    ).all()
     assert [(a.survey_team_id, a.starts_on, a.ends_on) for a in assignments] == [
         (old_team.id, date(2025, 1, 1), local_today() - timedelta(days=1)),
         (new_team.id, local_today(), None),
@@ -135,8 +153,11 @@ def test_moving_members_and_setting_leaders_keeps_roles_in_step(client, world):
     db.session.expire_all()
     assert surveyor.survey_team_id == world.team_2.id and surveyor.role == Role.SURVEYOR
     assert world.team_1.leader_id is None
-    assert audit("team.member_moved")[0].detail == {"from_team_id": world.team_1.id, "to_team_id": world.team_2.id,
-                                                    "was_leader": True}
+    assert audit("team.member_moved")[0].detail == {
+        "from_team_id": world.team_1.id,
+        "to_team_id": world.team_2.id,
+        "was_leader": True,
+    }
     # a leader must be a member of the team
     response = post(client, f"/teams/{world.team_1.id}/leader", {"user_id": world.surveyor_2.id})
     assert response.status_code == 302 and world.team_1.leader_id is None

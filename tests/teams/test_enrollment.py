@@ -1,4 +1,5 @@
 """QR enrollment: a token signs one phone in once; never after use, revocation or expiry."""
+
 import re
 from datetime import timedelta
 
@@ -53,8 +54,9 @@ def test_a_token_logs_in_once_and_never_again(app, admin, world):
     url = links[world.surveyor_1.id]
     phone, path, page = open_link(app, url)
     assert page.status_code == 200 and world.surveyor_1.full_name in page.get_data(as_text=True)
-    assert db.session.scalars(sa.select(EnrollmentToken.used_at).where(
-        EnrollmentToken.user_id == world.surveyor_1.id)).one() is None  # a link preview does not spend it
+    assert (
+        db.session.scalars(sa.select(EnrollmentToken.used_at).where(EnrollmentToken.user_id == world.surveyor_1.id)).one() is None
+    )  # a link preview does not spend it
     response = confirm(phone, path, page)
     assert response.status_code == 302
     me = phone.get("/api/me").get_json()

@@ -1,4 +1,5 @@
 """Groups split between teams: stored shares, who sees which households, team figures, moving a cut."""
+
 import sqlalchemy as sa
 
 from survey_app.access import visible, visible_household_rows
@@ -42,16 +43,21 @@ def _seen(username, model=Household, *where):
 
 def test_split_is_stored_as_contiguous_shares_and_audited(app, world):
     _split(world)
-    shares = db.session.scalars(sa.select(Assignment).where(Assignment.residential_group_id == world.group_a1.id,
-                                                            Assignment.current_clause(local_today()))
-                                .order_by(Assignment.first_position)).all()
+    shares = db.session.scalars(
+        sa.select(Assignment)
+        .where(Assignment.residential_group_id == world.group_a1.id, Assignment.current_clause(local_today()))
+        .order_by(Assignment.first_position)
+    ).all()
     assert [(a.survey_team_id, a.first_position, a.last_position) for a in shares] == [
-        (world.team_1.id, 1, 3), (world.team_2.id, 4, None)]
+        (world.team_1.id, 1, 3),
+        (world.team_2.id, 4, None),
+    ]
     event = audit("team.group_split")[-1]
     assert event.detail["to"] == [[world.team_1.id, 1, 3], [world.team_2.id, 4, None]]
     assert queries.split_groups(world.ward_a.id, local_today())[world.group_a1.id] == [
         {"team_id": world.team_1.id, "team_number": 1, "first": 1, "last": 3},
-        {"team_id": world.team_2.id, "team_number": 2, "first": 4, "last": 6}]
+        {"team_id": world.team_2.id, "team_number": 2, "first": 4, "last": 6},
+    ]
     # the same split again changes nothing
     assert not operations.split_group(world.group_a1, [(world.team_1, 1, 3), (world.team_2, 4, 6)], local_today())
 
@@ -67,8 +73,9 @@ def test_each_team_sees_the_households_of_its_share(app, world):
     assert _seen("surveyor_2") == {*ids[3:], door, world.hh_a2.id}  # and its own whole group
     assert _seen("admin_a", Household, in_a1) == {*ids, door}
     # what is recorded about a household follows it
-    visit = Visit(ward_id=world.ward_a.id, household_id=ids[4], residential_group_id=world.group_a1.id,
-                  outcome=VisitOutcome.NOBODY_HOME)
+    visit = Visit(
+        ward_id=world.ward_a.id, household_id=ids[4], residential_group_id=world.group_a1.id, outcome=VisitOutcome.NOBODY_HOME
+    )
     db.session.add(visit)
     db.session.commit()
     assert visit.id in _seen("surveyor_2", Visit) and visit.id not in _seen("leader_1", Visit)
@@ -91,8 +98,10 @@ def test_the_batch_paths_scope_check_equals_visible(app, world):
     users = db.session.scalars(sa.select(User).where(User.ward_id.is_not(None))).all()
     assert {u.role.value for u in users} >= {"surveyor", "team_leader", "ward_admin"}
     for cut in (3, 5):
-        assert operations.split_group(world.group_a1, [(world.team_1, 1, cut), (world.team_2, cut + 1, 6)],
-                                      local_today()) or cut == 3
+        assert (
+            operations.split_group(world.group_a1, [(world.team_1, 1, cut), (world.team_2, cut + 1, 6)], local_today())
+            or cut == 3
+        )
         db.session.commit()
         for user in users:
             rows = visible_household_rows(user, every, Household.status)
@@ -145,22 +154,27 @@ def test_admin_moves_the_cut(client, world):
     assert event.detail["from"] == [[world.team_1.id, 1, 3], [world.team_2.id, 4, None]]
     assert event.detail["to"] == [[world.team_1.id, 1, 5], [world.team_2.id, 6, None]]
     # the old shares end, nothing is deleted
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Assignment).where(
-        Assignment.residential_group_id == world.group_a1.id)) == 5  # the first whole one, two old, two new
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Assignment).where(Assignment.residential_group_id == world.group_a1.id)
+        )
+        == 5
+    )  # the first whole one, two old, two new
 
 
 def test_a_cut_out_of_range_is_refused_with_a_clear_message(client, world):
     _split(world)
     sign_in(client, "admin_a", lang="vi")
     for last in (6, 0, 40):
-        response = post(client, f"/teams/groups/{world.group_a1.id}/cut", {"index": 0, "last": last}, lang="vi",
-                        follow_redirects=True)
+        response = post(
+            client, f"/teams/groups/{world.group_a1.id}/cut", {"index": 0, "last": last}, lang="vi", follow_redirects=True
+        )
         assert "Điểm chia phải nằm từ hộ thứ 1 đến hộ thứ 5 của tổ dân phố." in response.get_data(as_text=True)
-    response = post(client, f"/teams/groups/{world.group_a1.id}/cut", {"index": 0, "last": "abc"}, lang="vi",
-                    follow_redirects=True)
+    response = post(
+        client, f"/teams/groups/{world.group_a1.id}/cut", {"index": 0, "last": "abc"}, lang="vi", follow_redirects=True
+    )
     assert "Traceback" not in response.get_data(as_text=True) and response.status_code == 200
-    response = post(client, f"/teams/groups/{world.group_a2.id}/cut", {"index": 0, "last": 2}, lang="vi",
-                    follow_redirects=True)
+    response = post(client, f"/teams/groups/{world.group_a2.id}/cut", {"index": 0, "last": 2}, lang="vi", follow_redirects=True)
     assert "không còn được chia" in response.get_data(as_text=True)
     assert not audit("team.split_moved")
     shares = queries.split_groups(world.ward_a.id, local_today())[world.group_a1.id]
@@ -173,16 +187,21 @@ def test_only_the_ward_admin_moves_a_cut(client, world):
     assert post(client, f"/teams/groups/{world.group_a1.id}/cut", {"index": 0, "last": 5}).status_code == 403
     other = sign_in(client.application.test_client(), "admin_b")
     assert post(other, f"/teams/groups/{world.group_a1.id}/cut", {"index": 0, "last": 5}).status_code == 403
-    assert [(s["first"], s["last"]) for s in queries.split_groups(world.ward_a.id, local_today())[world.group_a1.id]] \
-        == [(1, 3), (4, 6)]
+    assert [(s["first"], s["last"]) for s in queries.split_groups(world.ward_a.id, local_today())[world.group_a1.id]] == [
+        (1, 3),
+        (4, 6),
+    ]
 
 
 def test_giving_the_whole_group_to_a_team_ends_the_shares(client, world):
     _split(world)
     sign_in(client, "admin_a")
     post(client, f"/teams/groups/{world.group_a1.id}/team", {"team_id": world.team_2.id})
-    running = db.session.scalars(sa.select(Assignment).where(Assignment.residential_group_id == world.group_a1.id,
-                                                             Assignment.current_clause(local_today()))).all()
+    running = db.session.scalars(
+        sa.select(Assignment).where(
+            Assignment.residential_group_id == world.group_a1.id, Assignment.current_clause(local_today())
+        )
+    ).all()
     assert [(a.survey_team_id, a.first_position, a.last_position) for a in running] == [(world.team_2.id, None, None)]
     assert world.group_a1.id not in queries.split_groups(world.ward_a.id, local_today())
 
@@ -193,7 +212,9 @@ def test_auto_assign_splits_when_whole_groups_cannot_balance(client, world):
     post(client, "/teams/assign")
     shares = queries.split_groups(world.ward_a.id, local_today())
     assert [(s["team_id"], s["first"], s["last"]) for s in shares[world.group_a1.id]] == [
-        (world.team_1.id, 1, 100), (world.team_2.id, 101, 120)]
+        (world.team_1.id, 1, 100),
+        (world.team_2.id, 101, 120),
+    ]
     rows = {r.SurveyTeam.id: r.expected for r in queries.team_rows(world.admin_a, world.ward_a.id, local_today())}
     assert rows == {world.team_1.id: 100, world.team_2.id: 100}
     assert audit("team.auto_assigned")[-1].detail["split_groups"] == 1

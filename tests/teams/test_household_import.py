@@ -3,6 +3,7 @@
 Pages are read in Vietnamese (the default language), so every row message is asserted as the
 ward staff see it.
 """
+
 import json
 
 import pytest
@@ -35,8 +36,20 @@ XLSX_ROWS = [
     ["TDP01", "Số 7, ngõ 12, đường Lê Lợi", "Trần Văn Bình", None, 2.0, "HK-0007"],
     ["TDP02", "Số 3, đường Trần Phú", "Lê Thị Cúc", 84913000111, None, None],
 ]
-COLUMNS = ("id", "ward_id", "residential_group_id", "client_uuid", "address", "head_name", "phone", "member_count",
-           "list_key", "status", "registered_by_id", "created_at")
+COLUMNS = (
+    "id",
+    "ward_id",
+    "residential_group_id",
+    "client_uuid",
+    "address",
+    "head_name",
+    "phone",
+    "member_count",
+    "list_key",
+    "status",
+    "registered_by_id",
+    "created_at",
+)
 
 
 @pytest.fixture
@@ -74,8 +87,7 @@ def households(*where) -> list[Household]:
 
 def listed(group) -> dict[str, Household]:
     """The imported households of a group by head's name."""
-    return {h.head_name: h for h in households(Household.residential_group_id == group.id,
-                                                Household.list_key.is_not(None))}
+    return {h.head_name: h for h in households(Household.residential_group_id == group.id, Household.list_key.is_not(None))}
 
 
 def table_rows() -> list[tuple]:
@@ -88,16 +100,19 @@ def table_rows() -> list[tuple]:
 def summary(html: str, code: str) -> list[str]:
     """The counts of one group's row in the preview's summary: new, update, unchanged, remove, kept."""
     start = html.index(f'data-group="{code}"')
-    row = html[start:html.index("</tr>", start)]
+    row = html[start : html.index("</tr>", start)]
     return [cell.split("</td>")[0].split("</th>")[0] for cell in row.split('class="num">')[1:]]
 
 
-@pytest.mark.parametrize("name, data, label", [
-    ("ho.csv", EN_CSV.encode("utf-8"), "UTF-8"),
-    ("ho-bom.csv", LIST_CSV.encode("utf-8-sig"), "UTF-8 (BOM)"),
-    ("ho-1258.csv", to_cp1258(LIST_CSV), "Windows-1258"),
-    ("ho.xlsx", xlsx(XLSX_ROWS), "XLSX"),
-])
+@pytest.mark.parametrize(
+    "name, data, label",
+    [
+        ("ho.csv", EN_CSV.encode("utf-8"), "UTF-8"),
+        ("ho-bom.csv", LIST_CSV.encode("utf-8-sig"), "UTF-8 (BOM)"),
+        ("ho-1258.csv", to_cp1258(LIST_CSV), "Windows-1258"),
+        ("ho.xlsx", xlsx(XLSX_ROWS), "XLSX"),
+    ],
+)
 def test_the_list_is_previewed_per_group_then_saved_on_confirm(admin, world, name, data, label):
     before = table_rows()
     response = send(admin, name, data)
@@ -112,7 +127,11 @@ def test_the_list_is_previewed_per_group_then_saved_on_confirm(admin, world, nam
     assert "Đã lưu danh sách hộ: 3 hộ mới" in admin.get("/teams").get_data(as_text=True)
     first, second = listed(world.group_a1).values()
     assert (first.address, first.head_name, first.phone, first.member_count) == (
-        "Số 5, ngõ 12, đường Lê Lợi", "Nguyễn Thị Hoa", "0912345678", 4)
+        "Số 5, ngõ 12, đường Lê Lợi",
+        "Nguyễn Thị Hoa",
+        "0912345678",
+        4,
+    )
     assert first.list_key == household_list_key("Số 5, ngõ 12, đường Lê Lợi", "Nguyễn Thị Hoa")
     assert first.list_key == household_list_key("so 5,  NGO 12, duong le loi", "nguyen thi hoa")  # folded
     assert len(first.list_key) == 64 and second.list_key == "code:hk-0007"
@@ -126,8 +145,15 @@ def test_the_list_is_previewed_per_group_then_saved_on_confirm(admin, world, nam
     db.session.refresh(batch)
     assert batch.status == ImportStatus.CONFIRMED and batch.kind == ImportKind.HOUSEHOLDS
     [event] = audit("team.import_confirmed")
-    assert event.detail == {"kind": "households", "groups": 2, "created": 3, "updated": 0, "unchanged": 0,
-                            "deleted": 0, "kept": 0}
+    assert event.detail == {
+        "kind": "households",
+        "groups": 2,
+        "created": 3,
+        "updated": 0,
+        "unchanged": 0,
+        "deleted": 0,
+        "kept": 0,
+    }
     assert event.user_id == world.admin_a.id
     assert not {"Nguyễn", "0912345678", "Lê Lợi"} & set(json.dumps(event.detail, ensure_ascii=False).split('"'))
 
@@ -138,18 +164,18 @@ def test_every_bad_row_gets_its_vietnamese_message_and_nothing_is_saved(admin, w
     before = table_rows()
     data = (
         "Mã tổ,Địa chỉ,Chủ hộ,SĐT,Nhân khẩu,Mã hộ\n"
-        "TDP01,Số 1 Lê Lợi,Hộ Một,,,\n"                        # 2: fine
-        "TDP09,Số 2 Lê Lợi,Hộ Hai,,,\n"                        # 3: another ward's group
-        "TDP77,Số 3 Lê Lợi,Hộ Ba,,,\n"                         # 4: no such group
-        ",Số 4 Lê Lợi,Hộ Bốn,,,\n"                             # 5: no group code
-        "TDP01,,,12ab,0,\n"                                    # 6: no address, no head, bad phone, 0 members
-        f"TDP01,{'A' * 256},{'B' * 121},,51,\n"                # 7: too long, too many members
-        "TDP01,Số 8 Lê Lợi,Hộ Tám,,ba,\n"                      # 8: members not a number
-        "TDP01,  số 1   LÊ LỢI ,hộ một,,,\n"                   # 9: same as line 2 once folded
-        "TDP02,Số 10 Trần Phú,Hộ Mười,,,HK-1\n"                # 10: fine
-        "TDP02,Số 11 Trần Phú,Hộ Mười Một,,,hk-1\n"            # 11: same household code as line 10
-        f"TDP02,Số 12 Trần Phú,Hộ Mười Hai,,,{'9' * 51}\n"     # 12: household code too long
-        "TDP01,Số 10 Trần Phú,Hộ Mười,,,HK-1\n"                # 13: fine: same code, another group
+        "TDP01,Số 1 Lê Lợi,Hộ Một,,,\n"  # 2: fine
+        "TDP09,Số 2 Lê Lợi,Hộ Hai,,,\n"  # 3: another ward's group
+        "TDP77,Số 3 Lê Lợi,Hộ Ba,,,\n"  # 4: no such group
+        ",Số 4 Lê Lợi,Hộ Bốn,,,\n"  # 5: no group code
+        "TDP01,,,12ab,0,\n"  # 6: no address, no head, bad phone, 0 members
+        f"TDP01,{'A' * 256},{'B' * 121},,51,\n"  # 7: too long, too many members
+        "TDP01,Số 8 Lê Lợi,Hộ Tám,,ba,\n"  # 8: members not a number
+        "TDP01,  số 1   LÊ LỢI ,hộ một,,,\n"  # 9: same as line 2 once folded
+        "TDP02,Số 10 Trần Phú,Hộ Mười,,,HK-1\n"  # 10: fine
+        "TDP02,Số 11 Trần Phú,Hộ Mười Một,,,hk-1\n"  # 11: same household code as line 10
+        f"TDP02,Số 12 Trần Phú,Hộ Mười Hai,,,{'9' * 51}\n"  # 12: household code too long
+        "TDP01,Số 10 Trần Phú,Hộ Mười,,,HK-1\n"  # 13: fine: same code, another group
     ).encode("utf-8")
     response = send(admin, "danh-sach-ho.csv", data)
     assert response.status_code == 422
@@ -176,8 +202,13 @@ def test_every_bad_row_gets_its_vietnamese_message_and_nothing_is_saved(admin, w
     assert "Chưa có gì được lưu" in html
     assert table_rows() == before and count(ImportBatch) == 0
     [refused] = audit("team.import_refused")
-    assert refused.detail == {"kind": "households", "stage": "upload", "reason": "errors", "errors": len(expected),
-                              "files": [{"name_length": len("danh-sach-ho.csv"), "extension": "csv"}]}
+    assert refused.detail == {
+        "kind": "households",
+        "stage": "upload",
+        "reason": "errors",
+        "errors": len(expected),
+        "files": [{"name_length": len("danh-sach-ho.csv"), "extension": "csv"}],
+    }
     assert refused.user_id == world.admin_a.id and refused.ward_id == world.ward_a.id
 
 
@@ -188,8 +219,9 @@ def test_another_wards_group_is_refused_audited_and_nothing_saved(admin, world):
     data = xlsx([["Mã tổ", "Địa chỉ", "Chủ hộ"], ["TDP09", "Số 1, đường Lạch Tray", "Lê Văn Cường"]])
     response = send(admin, "phuong-khac.xlsx", data)
     assert response.status_code == 422
-    assert ("Dòng 2, cột “Mã tổ”: tổ dân phố “TDP09” không thuộc phường này mà thuộc phường khác"
-            in response.get_data(as_text=True))
+    assert "Dòng 2, cột “Mã tổ”: tổ dân phố “TDP09” không thuộc phường này mà thuộc phường khác" in response.get_data(
+        as_text=True
+    )
     assert table_rows() == before and count(ImportBatch) == 0
     [refused] = audit("team.import_refused")
     assert refused.detail["kind"] == "households" and refused.detail["errors"] == 1
@@ -208,27 +240,51 @@ def test_reimporting_the_same_file_changes_nothing(admin, world):
     assert confirmed.status_code == 302
     assert table_rows() == before  # same ids, every column as it was
     assert audit("team.import_confirmed")[-1].detail == {
-        "kind": "households", "groups": 2, "created": 0, "updated": 0, "unchanged": 3, "deleted": 0, "kept": 0}
+        "kind": "households",
+        "groups": 2,
+        "created": 0,
+        "updated": 0,
+        "unchanged": 3,
+        "deleted": 0,
+        "kept": 0,
+    }
 
 
 def test_a_changed_list_updates_creates_and_removes_only_in_its_groups(admin, world):
-    import_list(admin, VI_HEADER + (
-        'TDP01,"Số 5, ngõ 12",Nguyễn Thị Hoa,0912345678,4,\n'
-        'TDP01,"Số 7, ngõ 12",Trần Văn Bình,,2,HK-0007\n'
-        'TDP01,"Số 9, ngõ 12",Phạm Văn Chiến,,3,\n'
-        'TDP02,"Số 3, đường Trần Phú",Lê Thị Cúc,,1,\n'))
+    import_list(
+        admin,
+        VI_HEADER
+        + (
+            'TDP01,"Số 5, ngõ 12",Nguyễn Thị Hoa,0912345678,4,\n'
+            'TDP01,"Số 7, ngõ 12",Trần Văn Bình,,2,HK-0007\n'
+            'TDP01,"Số 9, ngõ 12",Phạm Văn Chiến,,3,\n'
+            'TDP02,"Số 3, đường Trần Phú",Lê Thị Cúc,,1,\n'
+        ),
+    )
     old = {name: household.id for name, household in listed(world.group_a1).items()}
     [cuc] = listed(world.group_a2).values()
-    db.session.add(Person(ward_id=world.ward_a.id, household_id=old["Phạm Văn Chiến"],
-                          residential_group_id=world.group_a1.id, line_no=1, full_name="Phạm Văn Chiến",
-                          birth_year=1960, sex=Sex.MALE))  # a roster entry never surveyed goes with its household
+    db.session.add(
+        Person(
+            ward_id=world.ward_a.id,
+            household_id=old["Phạm Văn Chiến"],
+            residential_group_id=world.group_a1.id,
+            line_no=1,
+            full_name="Phạm Văn Chiến",
+            birth_year=1960,
+            sex=Sex.MALE,
+        )
+    )  # a roster entry never surveyed goes with its household
     db.session.commit()
-    untouched = {h.id: row for h, row in zip(households(), table_rows())
-                 if h.residential_group_id == world.group_a2.id or h.list_key is None}
+    untouched = {
+        h.id: row
+        for h, row in zip(households(), table_rows())
+        if h.residential_group_id == world.group_a2.id or h.list_key is None
+    }
     changed = VI_HEADER + (
         'TDP01,"Số 5, ngõ 12",Nguyễn Thị Hoa,0987 654 321,5,\n'  # new phone and member count
         'TDP01,"Số 7 , ngõ 12 (nhà mới)",Trần Văn Bình,,2,hk-0007\n'  # same code: the address is updated
-        'TDP01,"Số 11, ngõ 12",Đỗ Thị Dung,,,\n')  # new; Phạm Văn Chiến is no longer on the list
+        'TDP01,"Số 11, ngõ 12",Đỗ Thị Dung,,,\n'
+    )  # new; Phạm Văn Chiến is no longer on the list
     response = send(admin, "ho-moi.csv", changed.encode())
     assert response.status_code == 302
     html = admin.get(response.headers["Location"]).get_data(as_text=True)
@@ -247,7 +303,14 @@ def test_a_changed_list_updates_creates_and_removes_only_in_its_groups(admin, wo
     assert {h.id: row for h, row in zip(households(), table_rows()) if h.id in untouched} == untouched
     assert cuc.id in untouched and world.hh_a1.id in untouched
     assert audit("team.import_confirmed")[-1].detail == {
-        "kind": "households", "groups": 1, "created": 1, "updated": 2, "unchanged": 0, "deleted": 1, "kept": 0}
+        "kind": "households",
+        "groups": 1,
+        "created": 1,
+        "updated": 2,
+        "unchanged": 0,
+        "deleted": 1,
+        "kept": 0,
+    }
 
 
 def test_an_absent_optional_column_leaves_the_saved_values_alone(admin, world):
@@ -258,18 +321,32 @@ def test_an_absent_optional_column_leaves_the_saved_values_alone(admin, world):
 
 
 def test_visited_households_missing_from_the_file_are_kept(admin, app, world):
-    import_list(admin, VI_HEADER + (
-        'TDP01,"Số 5, ngõ 12",Nguyễn Thị Hoa,,,\n'
-        'TDP01,"Số 7, ngõ 12",Trần Văn Bình,,,\n'
-        'TDP01,"Số 9, ngõ 12",Phạm Văn Chiến,,,\n'))
+    import_list(
+        admin,
+        VI_HEADER
+        + (
+            'TDP01,"Số 5, ngõ 12",Nguyễn Thị Hoa,,,\n'
+            'TDP01,"Số 7, ngõ 12",Trần Văn Bình,,,\n'
+            'TDP01,"Số 9, ngõ 12",Phạm Văn Chiến,,,\n'
+        ),
+    )
     old = listed(world.group_a1)
     surveyor = ApiClient(app.test_client(), "surveyor_1")
     visit = surveyor.post("/api/submissions", record(old["Nguyễn Thị Hoa"].id, outcome="nobody_home"))
     assert visit.status_code == 201
-    db.session.add(SupportEvent(  # help given at Bình's door: status still not visited, but someone came
-        uuid=new_uuid(), ward_id=world.ward_a.id, volunteer_id=world.surveyor_1.id, residential_group_id=world.group_a1.id,
-        household_id=old["Trần Văn Bình"].id, occurred_at=utcnow(), place=SupportPlace.HOME,
-        outcome=SupportOutcome.DONE, minutes=10))
+    db.session.add(
+        SupportEvent(  # help given at Bình's door: status still not visited, but someone came
+            uuid=new_uuid(),
+            ward_id=world.ward_a.id,
+            volunteer_id=world.surveyor_1.id,
+            residential_group_id=world.group_a1.id,
+            household_id=old["Trần Văn Bình"].id,
+            occurred_at=utcnow(),
+            place=SupportPlace.HOME,
+            outcome=SupportOutcome.DONE,
+            minutes=10,
+        )
+    )
     db.session.commit()
     assert listed(world.group_a1)["Trần Văn Bình"].status == HouseholdStatus.NOT_VISITED
     response = send(admin, "ho.csv", (VI_HEADER + 'TDP01,"Số 9, ngõ 12",Phạm Văn Chiến,,,\n').encode())
@@ -277,7 +354,7 @@ def test_visited_households_missing_from_the_file_are_kept(admin, app, world):
     html = admin.get(response.headers["Location"]).get_data(as_text=True)
     assert summary(html, "TDP01") == ["0", "0", "1", "0", "2"]
     assert "giữ lại: đã đến hộ" in html and "Không có trong tệp nhưng được giữ lại vì đã đến hộ" in html
-    kept = html[html.index('data-testid="kept-households"'):]
+    kept = html[html.index('data-testid="kept-households"') :]
     assert "Nguyễn Thị Hoa" in kept and "Trần Văn Bình" in kept
     _, confirmed = confirm(admin)
     assert confirmed.status_code == 302
@@ -285,7 +362,14 @@ def test_visited_households_missing_from_the_file_are_kept(admin, app, world):
     assert listed(world.group_a1)["Nguyễn Thị Hoa"].status == HouseholdStatus.REVISIT
     assert count(Visit) == 1
     assert audit("team.import_confirmed")[-1].detail == {
-        "kind": "households", "groups": 1, "created": 0, "updated": 0, "unchanged": 1, "deleted": 0, "kept": 2}
+        "kind": "households",
+        "groups": 1,
+        "created": 0,
+        "updated": 0,
+        "unchanged": 1,
+        "deleted": 0,
+        "kept": 2,
+    }
 
 
 def test_a_visit_between_preview_and_confirm_keeps_the_household(admin, app, world):
@@ -306,12 +390,22 @@ def test_door_households_are_never_touched_and_the_door_flow_still_works(admin, 
     import_list(admin, VI_HEADER + 'TDP01,"Số 5, ngõ 12, đường Lê Lợi",Nguyễn Thị Hoa,0912345678,4,\n')
     assert [row for row in table_rows() if row[COLUMNS.index("list_key")] is None] == door_before
     surveyor = ApiClient(app.test_client(), "surveyor_1")
-    block = {"client_uuid": new_uuid(), "residential_group_id": world.group_a1.id,
-             "address": "Số 5, ngõ 12, đường Lê Lợi", "head_name": "Nguyễn Thị Hoa"}  # the same as a listed one
+    block = {
+        "client_uuid": new_uuid(),
+        "residential_group_id": world.group_a1.id,
+        "address": "Số 5, ngõ 12, đường Lê Lợi",
+        "head_name": "Nguyễn Thị Hoa",
+    }  # the same as a listed one
     first = surveyor.post("/api/submissions", record(None, outcome="new_household", household=block))
     assert first.status_code == 201, first.get_json()
-    again = surveyor.post("/api/submissions", record(None, outcome="new_household", household={
-        **block, "client_uuid": new_uuid(), "address": "Số 99, ngõ mới", "head_name": "Đỗ Văn Mới"}))
+    again = surveyor.post(
+        "/api/submissions",
+        record(
+            None,
+            outcome="new_household",
+            household={**block, "client_uuid": new_uuid(), "address": "Số 99, ngõ mới", "head_name": "Đỗ Văn Mới"},
+        ),
+    )
     assert again.status_code == 201
     door = households(Household.client_uuid == block["client_uuid"])[0]
     assert door.list_key is None and door.registered_by_id == world.surveyor_1.id
@@ -321,8 +415,7 @@ def test_door_households_are_never_touched_and_the_door_flow_still_works(admin, 
     before = table_rows()
     detail = import_list(admin, VI_HEADER + 'TDP01,"Số 5, ngõ 12, đường Lê Lợi",Nguyễn Thị Hoa,0912345678,4,\n')
     assert table_rows() == before and len(door_now) == len(door_before) + 2
-    assert detail == {"kind": "households", "groups": 1, "created": 0, "updated": 0, "unchanged": 1, "deleted": 0,
-                      "kept": 0}
+    assert detail == {"kind": "households", "groups": 1, "created": 0, "updated": 0, "unchanged": 1, "deleted": 0, "kept": 0}
 
 
 def test_confirm_checks_again_and_a_refused_confirmation_is_audited(admin, world):
@@ -332,14 +425,21 @@ def test_confirm_checks_again_and_a_refused_confirmation_is_audited(admin, world
     before = table_rows()
     batch, response = confirm(admin)
     assert response.status_code == 422
-    assert ("Dòng 4, cột “Mã tổ”: phường này không có tổ dân phố “TDP02”; hãy nhập danh sách tổ dân phố trước"
-            in response.get_data(as_text=True))
+    assert (
+        "Dòng 4, cột “Mã tổ”: phường này không có tổ dân phố “TDP02”; hãy nhập danh sách tổ dân phố trước"
+        in response.get_data(as_text=True)
+    )
     assert table_rows() == before
     db.session.refresh(batch)
     assert batch.status == ImportStatus.PENDING
     [refused] = audit("team.import_refused")
-    assert refused.detail == {"kind": "households", "stage": "confirm", "reason": "errors", "errors": 1,
-                              "files": [{"name_length": 6, "extension": "csv"}]}
+    assert refused.detail == {
+        "kind": "households",
+        "stage": "confirm",
+        "reason": "errors",
+        "errors": 1,
+        "files": [{"name_length": 6, "extension": "csv"}],
+    }
     assert refused.object_id == str(batch.id)
 
 

@@ -1,4 +1,5 @@
 """Imports of residential groups and people: preview first, row-level messages, all or nothing."""
+
 import io
 import json
 import unicodedata
@@ -55,11 +56,14 @@ def confirm_latest(client):
     return batch, post(client, f"/teams/imports/batches/{batch.id}/confirm")
 
 
-@pytest.mark.parametrize("encoding, data, label", [
-    ("utf-8", GROUPS_CSV.encode("utf-8"), "UTF-8"),
-    ("utf-8-sig", GROUPS_CSV.encode("utf-8-sig"), "UTF-8 (BOM)"),
-    ("cp1258", to_cp1258(GROUPS_CSV), "Windows-1258"),
-])
+@pytest.mark.parametrize(
+    "encoding, data, label",
+    [
+        ("utf-8", GROUPS_CSV.encode("utf-8"), "UTF-8"),
+        ("utf-8-sig", GROUPS_CSV.encode("utf-8-sig"), "UTF-8 (BOM)"),
+        ("cp1258", to_cp1258(GROUPS_CSV), "Windows-1258"),
+    ],
+)
 def test_group_csv_in_each_encoding_previews_then_saves_on_confirm(admin, world, encoding, data, label):
     response = upload(admin, "groups", ("to-dan-pho.csv", data))
     assert response.status_code == 302
@@ -78,9 +82,13 @@ def test_group_csv_in_each_encoding_previews_then_saves_on_confirm(admin, world,
 
 
 def test_group_xlsx_updates_existing_groups_and_adds_new(admin, world):
-    data = xlsx([["Mã tổ", "Tên tổ dân phố", "Số hộ dự kiến", "Vĩ độ", "Kinh độ"],
-                 ["TDP01", "Tổ dân phố số 1 (mới)", 130, 20.85, 106.69],
-                 ["TDP12", "Tổ dân phố số 12", 95.0, None, None]])
+    data = xlsx(
+        [
+            ["Mã tổ", "Tên tổ dân phố", "Số hộ dự kiến", "Vĩ độ", "Kinh độ"],
+            ["TDP01", "Tổ dân phố số 1 (mới)", 130, 20.85, 106.69],
+            ["TDP12", "Tổ dân phố số 12", 95.0, None, None],
+        ]
+    )
     response = upload(admin, "groups", ("groups.xlsx", data))
     assert response.status_code == 302
     html = admin.get(response.headers["Location"]).get_data(as_text=True)
@@ -93,10 +101,7 @@ def test_group_xlsx_updates_existing_groups_and_adds_new(admin, world):
 
 
 def test_bad_group_rows_get_one_message_each_and_nothing_is_saved(admin, world):
-    data = ("code,name,expected_households\n"
-            "TDP20,Tổ 20,100\n"
-            "TDP20,Tổ 20 bis,90\n"
-            "TDP 21,,nhiều\n").encode()
+    data = ("code,name,expected_households\nTDP20,Tổ 20,100\nTDP20,Tổ 20 bis,90\nTDP 21,,nhiều\n").encode()
     response = upload(admin, "groups", ("bad.csv", data))
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -110,11 +115,13 @@ def test_bad_group_rows_get_one_message_each_and_nothing_is_saved(admin, world):
 
 def test_geojson_boundaries_give_centroids(admin, world):
     square = [[[106.0, 20.0], [106.2, 20.0], [106.2, 20.2], [106.0, 20.2], [106.0, 20.0]]]
-    geo = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"code": "TDP02"}, "geometry": {"type": "Polygon", "coordinates": square}},
-        {"type": "Feature", "properties": {"code": "TDP30"},
-         "geometry": {"type": "MultiPolygon", "coordinates": [square]}},
-    ]}
+    geo = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"code": "TDP02"}, "geometry": {"type": "Polygon", "coordinates": square}},
+            {"type": "Feature", "properties": {"code": "TDP30"}, "geometry": {"type": "MultiPolygon", "coordinates": [square]}},
+        ],
+    }
     table = "code,name,expected_households\nTDP30,Tổ 30,50\n".encode()
     response = upload(admin, "groups", ("g.csv", table), ("g.geojson", json.dumps(geo).encode()))
     assert response.status_code == 302
@@ -126,44 +133,60 @@ def test_geojson_boundaries_give_centroids(admin, world):
     assert saved["TDP02"].name == world.group_a2.name  # a boundary alone changes nothing else
 
 
-@pytest.mark.parametrize("geometry, message", [
-    ({"type": "Point", "coordinates": [106.1, 20.1]}, "the geometry is a Point, not a Polygon or MultiPolygon"),
-    ({"type": "Polygon", "coordinates": [[[106, 20], [106.1, 20], [106.1, 20.1], [106.2, 20.2]]]}, "a ring is not closed"),
-    ({"type": "Polygon", "coordinates": [[[106, 20], [106, 20]]]}, "a ring needs at least 4 positions"),
-    ({"type": "Polygon", "coordinates": [[[306, 20], [106.1, 20], [106.1, 20.1], [306, 20]]]}, "a position is outside longitude"),
-    ({"type": "Polygon", "coordinates": [[[10 ** 400, 20], [1, 2], [3, 4], [10 ** 400, 20]]]}, "a position is not a pair of numbers"),
-    (None, "the geometry is missing"),
-])
+@pytest.mark.parametrize(
+    "geometry, message",
+    [
+        ({"type": "Point", "coordinates": [106.1, 20.1]}, "the geometry is a Point, not a Polygon or MultiPolygon"),
+        ({"type": "Polygon", "coordinates": [[[106, 20], [106.1, 20], [106.1, 20.1], [106.2, 20.2]]]}, "a ring is not closed"),
+        ({"type": "Polygon", "coordinates": [[[106, 20], [106, 20]]]}, "a ring needs at least 4 positions"),
+        (
+            {"type": "Polygon", "coordinates": [[[306, 20], [106.1, 20], [106.1, 20.1], [306, 20]]]},
+            "a position is outside longitude",
+        ),
+        (
+            {"type": "Polygon", "coordinates": [[[10**400, 20], [1, 2], [3, 4], [10**400, 20]]]},
+            "a position is not a pair of numbers",
+        ),
+        (None, "the geometry is missing"),
+    ],
+)
 def test_geojson_that_is_not_a_polygon_is_refused(admin, world, geometry, message):
-    geo = {"type": "FeatureCollection",
-           "features": [{"type": "Feature", "properties": {"code": "TDP01"}, "geometry": geometry}]}
+    geo = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "TDP01"}, "geometry": geometry}]}
     response = upload(admin, "groups", ("g.csv", GROUPS_CSV.encode()), ("g.geojson", json.dumps(geo).encode()))
     assert response.status_code == 422
     assert f"Feature 1 (code “TDP01”): {message}" in response.get_data(as_text=True)
     assert "TDP10" not in groups_in(world.ward_a) and world.group_a1.boundary is None
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"[" * 100_000, "not valid GeoJSON"),
-    (b'{"type": "Feature"}', "must be a GeoJSON FeatureCollection"),
-    (b'{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": null}]}',
-     "Feature 1 (code “?”): no group code in its properties"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"[" * 100_000, "not valid GeoJSON"),
+        (b'{"type": "Feature"}', "must be a GeoJSON FeatureCollection"),
+        (
+            b'{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": null}]}',
+            "Feature 1 (code “?”): no group code in its properties",
+        ),
+    ],
+)
 def test_unreadable_boundary_files_get_a_clear_message(admin, world, data, message):
     response = upload(admin, "groups", None, ("g.geojson", data))
     assert response.status_code == 422 and message in response.get_data(as_text=True)
     assert count(ImportBatch) == 0
 
 
-@pytest.mark.parametrize("name, data, message", [
-    ("utf16.csv", GROUPS_CSV.encode("utf-16"), "looks like UTF-16"),
-    ("garbage.csv", b"code,name\n\x81\x8a\x9f,1\n", "neither UTF-8 nor Windows-1258"),
-    ("empty.csv", b"", "The file is empty."),
-    ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 50, "Old Excel files (.xls)"),
-    ("broken.xlsx", b"PK\x03\x04 not really a zip", "not a readable XLSX"),
-    ("nocols.csv", b"ma,ten\nTDP01,A\n", "Missing column(s): expected_households"),
-    ("header-only.csv", b"code,name,expected_households\n", "no data rows"),
-])
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        ("utf16.csv", GROUPS_CSV.encode("utf-16"), "looks like UTF-16"),
+        ("garbage.csv", b"code,name\n\x81\x8a\x9f,1\n", "neither UTF-8 nor Windows-1258"),
+        ("empty.csv", b"", "The file is empty."),
+        ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 50, "Old Excel files (.xls)"),
+        ("broken.xlsx", b"PK\x03\x04 not really a zip", "not a readable XLSX"),
+        ("nocols.csv", b"ma,ten\nTDP01,A\n", "Missing column(s): expected_households"),
+        ("header-only.csv", b"code,name,expected_households\n", "no data rows"),
+    ],
+)
 def test_unreadable_files_get_a_clear_message(admin, world, name, data, message):
     response = upload(admin, "groups", (name, data))
     assert response.status_code == 422
@@ -192,14 +215,12 @@ def test_people_import_creates_accounts_without_passwords(admin, world):
     people = {u.username: u for u in db.session.scalars(sa.select(User).where(User.username.like("09%")))}
     assert set(people) == {"0912345678", "0913000111", "0914000222", "0915000333"}
     assert people["0914000222"].office == "police" and people["0915000333"].office == "economy"
-    assert all(u.password_hash is None and u.role == Role.SURVEYOR and u.ward_id == world.ward_a.id
-               for u in people.values())
+    assert all(u.password_hash is None and u.role == Role.SURVEYOR and u.ward_id == world.ward_a.id for u in people.values())
     members = {m.user_id: m for m in db.session.scalars(sa.select(StandingMember))}
     assert set(members) == {people["0912345678"].id, people["0913000111"].id}
     assert members[people["0912345678"].id].is_leader
     [event] = audit("team.import_confirmed")
-    assert event.detail == {"kind": "people", "created": 4, "standing_members": 2, "mobilised": 2,
-                            "roles": {"surveyor": 4}}
+    assert event.detail == {"kind": "people", "created": 4, "standing_members": 2, "mobilised": 2, "roles": {"surveyor": 4}}
     assert "Nguyễn" not in json.dumps(event.detail, ensure_ascii=False)
 
 
@@ -302,8 +323,13 @@ def test_a_failure_half_way_through_saving_leaves_nothing_behind(admin, world, m
     db.session.refresh(batch)
     assert batch.status == ImportStatus.PENDING and not audit("team.import_confirmed")
     [refused] = audit("team.import_refused")
-    assert refused.detail == {"kind": "people", "stage": "confirm", "reason": "changed", "errors": 0,
-                              "files": [{"name_length": 5, "extension": "csv"}]}
+    assert refused.detail == {
+        "kind": "people",
+        "stage": "confirm",
+        "reason": "changed",
+        "errors": 0,
+        "files": [{"name_length": 5, "extension": "csv"}],
+    }
     assert refused.object_id == str(batch.id)
 
 
@@ -312,22 +338,30 @@ def test_a_failure_half_way_through_saving_leaves_nothing_behind(admin, world, m
 HOUSEHOLDS_CSV = "ma to,dia chi,chu ho\nTDP01,Số 5 ngõ 12,Nguyễn Thị Hoa\n"
 
 
-@pytest.mark.parametrize("kind, name, data, errors", [
-    ("groups", "Danh sách tổ.CSV", b"code,name,expected_households\nTDP20,,nhieu\n", 2),
-    ("groups", "ranh-gioi.xlsx", b"PK\x03\x04 not a zip", 1),
-    ("people", "nguoi.csv", "full_name,phone\nNguyễn Văn Hải,0912 34\n".encode(), 2),  # bad phone, no office
-    ("people", "nguoi", "full_name,phone\nNguyễn Văn Hải,0912345678\n".encode("utf-16"), 1),
-    ("households", "ho", "ma to,dia chi,chu ho\nTDP99,Số 5 ngõ 12,Nguyễn Thị Hoa\n".encode(), 1),
-    ("households", "ho.csv", HOUSEHOLDS_CSV.encode("utf-16"), 1),
-])
+@pytest.mark.parametrize(
+    "kind, name, data, errors",
+    [
+        ("groups", "Danh sách tổ.CSV", b"code,name,expected_households\nTDP20,,nhieu\n", 2),
+        ("groups", "ranh-gioi.xlsx", b"PK\x03\x04 not a zip", 1),
+        ("people", "nguoi.csv", "full_name,phone\nNguyễn Văn Hải,0912 34\n".encode(), 2),  # bad phone, no office
+        ("people", "nguoi", "full_name,phone\nNguyễn Văn Hải,0912345678\n".encode("utf-16"), 1),
+        ("households", "ho", "ma to,dia chi,chu ho\nTDP99,Số 5 ngõ 12,Nguyễn Thị Hoa\n".encode(), 1),
+        ("households", "ho.csv", HOUSEHOLDS_CSV.encode("utf-16"), 1),
+    ],
+)
 def test_a_refused_upload_of_every_kind_is_audited_without_its_values(admin, world, kind, name, data, errors):
     response = upload(admin, kind, (name, data))
     assert response.status_code == 422
     assert count(ImportBatch) == 0  # the preview itself is not kept
     [event] = audit("team.import_refused")
     extension = name.rsplit(".", 1)[1].lower() if "." in name else ""
-    assert event.detail == {"kind": kind, "stage": "upload", "reason": "errors", "errors": errors,
-                            "files": [{"name_length": len(name), "extension": extension}]}
+    assert event.detail == {
+        "kind": kind,
+        "stage": "upload",
+        "reason": "errors",
+        "errors": errors,
+        "files": [{"name_length": len(name), "extension": extension}],
+    }
     assert (event.user_id, event.ward_id, event.path) == (world.admin_a.id, world.ward_a.id, f"/teams/imports/{kind}")
     text = json.dumps(event.detail, ensure_ascii=False)
     assert not any(value in text for value in ("Nguyễn", "0912", "TDP20", "TDP99", "Danh", "nguoi", "nhieu"))
@@ -337,8 +371,7 @@ def test_a_refused_group_upload_with_boundaries_names_both_files(admin, world):
     response = upload(admin, "groups", ("g.csv", GROUPS_CSV.encode()), ("ranh-gioi.geojson", b'{"type": "x"}'))
     assert response.status_code == 422
     [event] = audit("team.import_refused")
-    assert event.detail["files"] == [{"name_length": 5, "extension": "csv"},
-                                     {"name_length": 17, "extension": "geojson"}]
+    assert event.detail["files"] == [{"name_length": 5, "extension": "csv"}, {"name_length": 17, "extension": "geojson"}]
 
 
 def test_a_clean_upload_and_its_confirmation_are_not_refusals(admin, world):
@@ -352,13 +385,17 @@ def test_a_refused_confirmation_is_audited_and_the_batch_stays_pending(admin, wo
     world.surveyor_2.phone = "0915000333"
     db.session.commit()
     batch, response = confirm_latest(admin)
-    assert response.status_code == 422 and "an account with phone 0915000333 already exists" in response.get_data(
-        as_text=True)
+    assert response.status_code == 422 and "an account with phone 0915000333 already exists" in response.get_data(as_text=True)
     db.session.refresh(batch)
     assert batch.status == ImportStatus.PENDING and batch.error_count == 0  # the batch's update was rolled back
     [event] = audit("team.import_refused")
-    assert event.detail == {"kind": "people", "stage": "confirm", "reason": "errors", "errors": 1,
-                            "files": [{"name_length": 5, "extension": "csv"}]}
+    assert event.detail == {
+        "kind": "people",
+        "stage": "confirm",
+        "reason": "errors",
+        "errors": 1,
+        "files": [{"name_length": 5, "extension": "csv"}],
+    }
     assert (event.object_type, event.object_id) == ("import_batch", str(batch.id))
     assert "0915000333" not in json.dumps(event.detail)
 
@@ -383,9 +420,13 @@ def test_people_import_gives_account_roles_apart_from_the_standing_team_leader_f
     assert confirm_latest(admin)[1].status_code == 302
     people = {u.full_name: u for u in db.session.scalars(sa.select(User).where(User.username.like("09%")))}
     assert {name: (u.username, u.role) for name, u in people.items()} == {
-        "Nguyễn Văn Hải": ("0912345678", Role.TEAM_LEADER), "Trần Thị Lan": ("0913000111", Role.SURVEYOR),
-        "Lê Văn Tâm": ("0914000222", Role.SURVEYOR), "Phạm Thị Hoa": ("0915000333", Role.WARD_ADMIN),
-        "Đỗ Văn Minh": ("0916000444", Role.WARD_ADMIN), "Vũ Thị Nga": ("0917000555", Role.TEAM_LEADER)}
+        "Nguyễn Văn Hải": ("0912345678", Role.TEAM_LEADER),
+        "Trần Thị Lan": ("0913000111", Role.SURVEYOR),
+        "Lê Văn Tâm": ("0914000222", Role.SURVEYOR),
+        "Phạm Thị Hoa": ("0915000333", Role.WARD_ADMIN),
+        "Đỗ Văn Minh": ("0916000444", Role.WARD_ADMIN),
+        "Vũ Thị Nga": ("0917000555", Role.TEAM_LEADER),
+    }
     assert people["Phạm Thị Hoa"].office == "culture_social" and people["Đỗ Văn Minh"].office is None
     assert all(u.ward_id == world.ward_a.id and u.password_hash is None for u in people.values())
     members = {m.user_id: m.is_leader for m in db.session.scalars(sa.select(StandingMember))}
@@ -406,11 +447,15 @@ def test_city_roles_and_unknown_account_roles_are_row_errors(client, world):
     response = upload(admin, "people", ("nguoi.csv", data), lang="vi")
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert ("Dòng 2, cột “account_role”: phường không được tạo tài khoản cấp thành phố “cán bộ thành phố” "
-            "(city_viewer) khi nhập danh sách" in html)
+    assert (
+        "Dòng 2, cột “account_role”: phường không được tạo tài khoản cấp thành phố “cán bộ thành phố” "
+        "(city_viewer) khi nhập danh sách" in html
+    )
     assert "Dòng 3, cột “account_role”: phường không được tạo tài khoản cấp thành phố “City admin” (city_admin)" in html
-    assert ("Dòng 4, cột “account_role”: “chủ tịch” không phải vai trò tài khoản: ghi “khảo sát viên”, “tổ trưởng” "
-            "hoặc “cán bộ phường”" in html)
+    assert (
+        "Dòng 4, cột “account_role”: “chủ tịch” không phải vai trò tài khoản: ghi “khảo sát viên”, “tổ trưởng” "
+        "hoặc “cán bộ phường”" in html
+    )
     assert "Dòng 5, cột “account_role”: tài khoản cán bộ phường không thể là thành viên tổ thường trực" in html
     assert count(User) == 7 and count(ImportBatch) == 0
     assert audit("team.import_refused")[0].detail["errors"] == 4
@@ -421,10 +466,12 @@ def test_imported_team_leaders_are_preferred_as_leaders_when_teams_are_split(cli
     make_user("admin_pl", Role.WARD_ADMIN, ward=ward)
     db.session.commit()
     admin = sign_in(client, "admin_pl")
-    data = ("full_name,phone,office,account_role\n"
-            "Cán bộ Một,0912000001,culture_social,\n"
-            "Cán bộ Hai,0912000002,economy,\n"
-            "Cán bộ Ba,0912000003,ward_office,tổ trưởng\n").encode()
+    data = (
+        "full_name,phone,office,account_role\n"
+        "Cán bộ Một,0912000001,culture_social,\n"
+        "Cán bộ Hai,0912000002,economy,\n"
+        "Cán bộ Ba,0912000003,ward_office,tổ trưởng\n"
+    ).encode()
     assert upload(admin, "people", ("p.csv", data)).status_code == 302
     assert confirm_latest(admin)[1].status_code == 302
     assert post(admin, "/teams/split", {"survey_teams": 1}).status_code == 302

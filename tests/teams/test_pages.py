@@ -1,4 +1,5 @@
 """The team page (leader, surveyor, admin, city viewer) and the ward's team list."""
+
 import re
 from datetime import datetime, timezone
 
@@ -17,23 +18,43 @@ def campaign(world):
     make_household(world.group_a1, "Số 41, ngõ 8, đường Lê Lợi", "Đặng Văn Khoa")
     done.status, revisit.status = HouseholdStatus.DONE, HouseholdStatus.REVISIT
     when = datetime(2025, 8, 3, 2, 30, tzinfo=timezone.utc)
-    db.session.add_all([
-        Visit(ward_id=done.ward_id, household_id=done.id, residential_group_id=done.residential_group_id,
-              surveyor_id=world.surveyor_1.id, survey_team_id=world.team_1.id, outcome=VisitOutcome.INTERVIEWED),
-        Visit(ward_id=done.ward_id, household_id=revisit.id, residential_group_id=revisit.residential_group_id,
-              surveyor_id=world.surveyor_1.id, survey_team_id=world.team_1.id, outcome=VisitOutcome.NOBODY_HOME,
-              visited_at=when),
-        Visit(ward_id=done.ward_id, household_id=revisit.id, residential_group_id=revisit.residential_group_id,
-              surveyor_id=world.leader_1.id, survey_team_id=world.team_1.id, outcome=VisitOutcome.NOBODY_HOME,
-              visited_at=when.replace(hour=1)),
-    ])
+    db.session.add_all(
+        [
+            Visit(
+                ward_id=done.ward_id,
+                household_id=done.id,
+                residential_group_id=done.residential_group_id,
+                surveyor_id=world.surveyor_1.id,
+                survey_team_id=world.team_1.id,
+                outcome=VisitOutcome.INTERVIEWED,
+            ),
+            Visit(
+                ward_id=done.ward_id,
+                household_id=revisit.id,
+                residential_group_id=revisit.residential_group_id,
+                surveyor_id=world.surveyor_1.id,
+                survey_team_id=world.team_1.id,
+                outcome=VisitOutcome.NOBODY_HOME,
+                visited_at=when,
+            ),
+            Visit(
+                ward_id=done.ward_id,
+                household_id=revisit.id,
+                residential_group_id=revisit.residential_group_id,
+                surveyor_id=world.leader_1.id,
+                survey_team_id=world.team_1.id,
+                outcome=VisitOutcome.NOBODY_HOME,
+                visited_at=when.replace(hour=1),
+            ),
+        ]
+    )
     db.session.commit()
     return revisit
 
 
 def _row(html: str, marker: str) -> str:
     start = html.index(marker)
-    return html[start:html.index("</tr>", start)]
+    return html[start : html.index("</tr>", start)]
 
 
 def test_leaders_page_shows_groups_member_progress_and_revisits(client, world, campaign):
@@ -44,7 +65,7 @@ def test_leaders_page_shows_groups_member_progress_and_revisits(client, world, c
     assert world.surveyor_1.full_name in surveyor and '"num">2<' in surveyor and '"num">1<' in surveyor
     leader = _row(html, f'<tr data-user-id="{world.leader_1.id}">')
     assert "Team leader" in leader and '"num">1<' in leader and '"num">0<' in leader
-    revisits = html[html.index('data-testid="revisit-table"'):]
+    revisits = html[html.index('data-testid="revisit-table"') :]
     assert "Số 40, ngõ 8, đường Lê Lợi" in revisits and "Hoàng Thị Yến" in revisits and "Đặng Văn Khoa" not in revisits
     assert "8/3/25, 9:30" in _row(revisits, f'data-household-id="{campaign.id}"')  # the latest visit, local time
     assert world.group_a2.name not in html  # another team's group

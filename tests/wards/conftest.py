@@ -1,4 +1,5 @@
 """Fixtures of the ward settings and targets tests."""
+
 import pytest
 
 from survey_app.extensions import db

@@ -1,4 +1,5 @@
 """The ward admin's onboarding checklist: each step counted from the data, linked to its page."""
+
 import re
 
 from survey_app.extensions import db
@@ -15,8 +16,15 @@ def test_steps_follow_the_data_and_households_may_be_registered_at_the_door(clie
     login(client, "admin_a")
     html = client.get("/ward").get_data(as_text=True)
     # The world has groups, people in teams that cover every group, but no household list, cards or submission.
-    assert steps(html) == {"groups": "yes", "households": "no", "people": "yes", "teams": "yes", "cards": "no",
-                           "form": "yes", "submission": "no"}
+    assert steps(html) == {
+        "groups": "yes",
+        "households": "no",
+        "people": "yes",
+        "teams": "yes",
+        "cards": "no",
+        "form": "yes",
+        "submission": "no",
+    }
     assert "Nhập danh sách hộ" in html and 'href="/teams/imports/households"' in html
     token = csrf_token(html)
     assert client.post("/ward/households-at-door", data={"csrf_token": token, "at_door": "1"}).status_code == 302

@@ -1,4 +1,5 @@
 """Settings pages: a ward's settings (its admin, or a city admin of its city) and a city's plan targets."""
+
 import re
 from datetime import date, timedelta
 
@@ -17,9 +18,13 @@ from tests.factories import make_user
 
 def _form(ward: Ward, **changes) -> dict:
     """The settings form as the page sends it, unchanged but for `changes` (targets: target_<key>)."""
-    data = {"name": ward.name, "kind": ward.kind.value, "citizen_app_name": ward.citizen_app_name or "",
-            "survey_starts_on": ward.survey_starts_on.isoformat() if ward.survey_starts_on else "",
-            "survey_ends_on": ward.survey_ends_on.isoformat() if ward.survey_ends_on else ""}
+    data = {
+        "name": ward.name,
+        "kind": ward.kind.value,
+        "citizen_app_name": ward.citizen_app_name or "",
+        "survey_starts_on": ward.survey_starts_on.isoformat() if ward.survey_starts_on else "",
+        "survey_ends_on": ward.survey_ends_on.isoformat() if ward.survey_ends_on else "",
+    }
     data.update(changes)
     return data
 
@@ -49,10 +54,20 @@ def test_ward_admin_saves_the_settings_and_they_are_audited(client, world):
     login(client, "admin_a")
     page = client.get("/ward/settings")
     assert page.status_code == 200 and "Cài đặt phường" in page.get_data(as_text=True)
-    response = _post(client, "/ward/settings", _form(
-        world.ward_a, name="Xã An Biên", kind="commune", citizen_app_name="Smart Hải Phòng",
-        survey_starts_on="2025-09-01", survey_ends_on="30/09/2025", target_vneid_level2="82,5",
-        target_cashless="60"))
+    response = _post(
+        client,
+        "/ward/settings",
+        _form(
+            world.ward_a,
+            name="Xã An Biên",
+            kind="commune",
+            citizen_app_name="Smart Hải Phòng",
+            survey_starts_on="2025-09-01",
+            survey_ends_on="30/09/2025",
+            target_vneid_level2="82,5",
+            target_cashless="60",
+        ),
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("/ward/settings")
     ward = _fresh(Ward, world.ward_a.id)
     assert (ward.name, ward.kind, ward.citizen_app_name) == ("Xã An Biên", WardKind.COMMUNE, "Smart Hải Phòng")
@@ -60,8 +75,15 @@ def test_ward_admin_saves_the_settings_and_they_are_audited(client, world):
     assert ward.plan_targets == {"vneid_level2": 0.825, "cashless": 0.6}
     (event,) = _events("ward.settings_changed")
     assert event.ward_id == ward.id and event.user_id == world.admin_a.id and event.object_id == str(ward.id)
-    assert set(event.detail["changed"]) == {"name", "kind", "citizen_app_name", "survey_starts_on", "survey_ends_on",
-                                            "plan_targets.vneid_level2", "plan_targets.cashless"}
+    assert set(event.detail["changed"]) == {
+        "name",
+        "kind",
+        "citizen_app_name",
+        "survey_starts_on",
+        "survey_ends_on",
+        "plan_targets.vneid_level2",
+        "plan_targets.cashless",
+    }
     changes = event.detail["changes"]
     assert changes["name"] == {"old": "Phường An Biên", "new": "Xã An Biên"}
     assert changes["kind"] == {"old": "ward", "new": "commune"}
@@ -79,20 +101,21 @@ def test_ward_admin_saves_the_settings_and_they_are_audited(client, world):
     assert len(_events("ward.settings_changed")) == 1  # nothing changed: nothing audited
     _post(client, "/ward/settings", _form(ward, target_vneid_level2="", target_cashless="60"))  # back to inherit
     assert _fresh(Ward, world.ward_a.id).plan_targets == {"cashless": 0.6}
-    assert _events("ward.settings_changed")[-1].detail["changes"] == {
-        "plan_targets.vneid_level2": {"old": 0.825, "new": None}}
+    assert _events("ward.settings_changed")[-1].detail["changes"] == {"plan_targets.vneid_level2": {"old": 0.825, "new": None}}
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"survey_starts_on": "2025-09-10", "survey_ends_on": "2025-09-01"},
-     "Ngày kết thúc khảo sát đang trước ngày bắt đầu"),
-    ({"target_vneid_level2": "150"}, "“150” nằm ngoài giới hạn: mục tiêu là tỷ lệ phần trăm từ 0 đến 100."),
-    ({"target_digital_signature": "abc"}, "“abc” không phải là tỷ lệ phần trăm"),
-    ({"target_cashless": "-3"}, "“-3” không phải là tỷ lệ phần trăm"),
-    ({"survey_starts_on": "31/02/2025"}, "“31/02/2025” không phải là ngày"),
-    ({"name": "  "}, "Hãy nhập tên phường, xã."),
-    ({"kind": "province"}, "Hãy chọn phường hoặc xã."),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"survey_starts_on": "2025-09-10", "survey_ends_on": "2025-09-01"}, "Ngày kết thúc khảo sát đang trước ngày bắt đầu"),
+        ({"target_vneid_level2": "150"}, "“150” nằm ngoài giới hạn: mục tiêu là tỷ lệ phần trăm từ 0 đến 100."),
+        ({"target_digital_signature": "abc"}, "“abc” không phải là tỷ lệ phần trăm"),
+        ({"target_cashless": "-3"}, "“-3” không phải là tỷ lệ phần trăm"),
+        ({"survey_starts_on": "31/02/2025"}, "“31/02/2025” không phải là ngày"),
+        ({"name": "  "}, "Hãy nhập tên phường, xã."),
+        ({"kind": "province"}, "Hãy chọn phường hoặc xã."),
+    ],
+)
 def test_bad_input_says_what_is_wrong_and_saves_nothing(client, world, changes, message):
     login(client, "admin_a")
     good = {"citizen_app_name": "Smart Hải Phòng", "target_smartphone": "70"}  # valid, sent with the bad field
@@ -110,8 +133,9 @@ def test_ward_admin_cannot_open_another_ward_nor_the_city_page(client, world):
     assert client.get(f"/wards/{world.ward_a.id}/settings").status_code == 200  # their own, by id
     assert client.get(f"/wards/{world.ward_b.id}/settings").status_code == 403
     token = csrf_token(client.get("/ward/settings").get_data(as_text=True))
-    response = client.post(f"/wards/{world.ward_b.id}/settings",
-                           data={**_form(world.ward_b, name="Đổi tên"), "csrf_token": token})
+    response = client.post(
+        f"/wards/{world.ward_b.id}/settings", data={**_form(world.ward_b, name="Đổi tên"), "csrf_token": token}
+    )
     assert response.status_code == 403
     assert _fresh(Ward, world.ward_b.id).name == "Phường Lê Chân"
     assert client.get("/city/settings").status_code == 403
@@ -143,8 +167,12 @@ def test_city_admin_edits_a_ward_of_their_city_but_not_of_another(client, world)
 
     assert client.get(f"/wards/{world.ward_c.id}/settings").status_code == 403
     token = csrf_token(client.get(url).get_data(as_text=True))
-    assert client.post(f"/wards/{world.ward_c.id}/settings",
-                       data={**_form(world.ward_c, name="Không được"), "csrf_token": token}).status_code == 403
+    assert (
+        client.post(
+            f"/wards/{world.ward_c.id}/settings", data={**_form(world.ward_c, name="Không được"), "csrf_token": token}
+        ).status_code
+        == 403
+    )
     assert _fresh(Ward, world.ward_c.id).name == "Phường Ba Đình"
     assert client.get("/wards/999999/settings").status_code == 404
 
@@ -209,7 +237,9 @@ def test_ward_beats_city_beats_default_on_every_page_and_file(app, answered, tmp
     json_a = admin_a.get(f"/api/dashboard/wards/{w.ward_a.id}/indicators").get_json()
     assert json_a["targets"]["vneid_level2"] == 0.4 and json_a["targets"]["public_services_any"] == 0.84
     assert _target_shown(admin_b.get(f"/dashboard/ward/{w.ward_b.id}/indicators").get_data(as_text=True), "vneid_level2") == (
-        "target-met", "60%")
+        "target-met",
+        "60%",
+    )
     assert admin_b.get(f"/api/dashboard/wards/{w.ward_b.id}/indicators").get_json()["targets"]["vneid_level2"] == 0.6
 
     viewer = signed_in(app, "city_viewer")
@@ -229,7 +259,9 @@ def test_ward_beats_city_beats_default_on_every_page_and_file(app, answered, tmp
 
     _post(admin_a, "/ward/settings", _form(w.ward_a, target_vneid_level2=""))  # empty again: the city's applies
     assert _target_shown(admin_a.get(f"/dashboard/ward/{w.ward_a.id}/indicators").get_data(as_text=True), "vneid_level2") == (
-        "target-missed", "60%")
+        "target-missed",
+        "60%",
+    )
     db.session.expire_all()
     assert workbook_target(w.admin_a, "a2") == pytest.approx(0.6)
 

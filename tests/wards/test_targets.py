@@ -1,4 +1,5 @@
 """Plan targets as data: defaults, the city's, the ward's; every reader measures a ward against its own."""
+
 import re
 
 import pytest
@@ -12,8 +13,12 @@ from tests.exports.helpers import export, open_workbook, records
 
 
 def test_defaults_are_the_city_plans():
-    assert targets.DEFAULTS == {"vneid_account": 0.82, "vneid_level2": 0.82, "public_services_any": 0.84,
-                                "digital_signature": 0.50}
+    assert targets.DEFAULTS == {
+        "vneid_account": 0.82,
+        "vneid_level2": 0.82,
+        "public_services_any": 0.84,
+        "digital_signature": 0.50,
+    }
 
 
 def test_every_targetable_key_is_a_share_of_the_dashboard():
@@ -39,8 +44,10 @@ def test_stored_junk_is_ignored():
     assert targets.clean(["not", "a", "dict"]) == {}
 
 
-@pytest.mark.parametrize("typed, share", [("82", 0.82), ("82,5", 0.825), ("82.5", 0.825), (" 82,5 % ", 0.825),
-                                          ("0", 0.0), ("100", 1.0), ("", None), ("  ", None)])
+@pytest.mark.parametrize(
+    "typed, share",
+    [("82", 0.82), ("82,5", 0.825), ("82.5", 0.825), (" 82,5 % ", 0.825), ("0", 0.0), ("100", 1.0), ("", None), ("  ", None)],
+)
 def test_percentages_typed_the_vietnamese_way(typed, share):
     assert targets.parse_percent(typed) == share
 
@@ -75,9 +82,12 @@ def test_dashboard_and_its_json_use_the_wards_targets(client, answered):
     signature = _indicator_row(html, "digital_signature")  # 50 % against the ward's 60 %: missed
     assert "≥ 60%" in signature and "target-missed" in signature
     assert "≥ 30%" in _indicator_row(html, "cashless")
-    assert 'data-target' not in _indicator_row(html, "smartphone")
+    assert "data-target" not in _indicator_row(html, "smartphone")
     overview = client.get("/dashboard").get_data(as_text=True)  # the same targets as bullet charts
-    bullets = {key: css for css, key in re.findall(r'<li class="bullet (target-met|target-missed)[^"]*" data-indicator="(\w+)"', overview)}
+    bullets = {
+        key: css
+        for css, key in re.findall(r'<li class="bullet (target-met|target-missed)[^"]*" data-indicator="(\w+)"', overview)
+    }
     assert bullets["vneid_level2"] == "target-met" and bullets["digital_signature"] == "target-missed"
     assert set(bullets) == {"vneid_account", "vneid_level2", "public_services_any", "digital_signature", "cashless"}
     data = client.get(f"/api/dashboard/wards/{w.ward_a.id}/indicators").get_json()
@@ -116,6 +126,5 @@ def test_workbook_summary_has_the_scoped_wards_targets(answered, tmp_path):
     assert summary["cashless"]["Mục tiêu kế hoạch"] == pytest.approx(0.45)
     assert summary["public_services_any"]["Mục tiêu kế hoạch"] == pytest.approx(0.84)
     assert summary["smartphone"]["Mục tiêu kế hoạch"] is None
-    other = {row["Mã chỉ tiêu"]: row for row in records(open_workbook(export(w.admin_b, tmp_path, name="b")),
-                                                        "Tổng hợp")}
+    other = {row["Mã chỉ tiêu"]: row for row in records(open_workbook(export(w.admin_b, tmp_path, name="b")), "Tổng hợp")}
     assert other["vneid_level2"]["Mục tiêu kế hoạch"] == pytest.approx(0.82)  # ward B keeps the default
