@@ -2,9 +2,9 @@
 
 The ward dashboard reads its indicator breakdowns from these rows: a few hundred per ward instead of
 one per interviewed adult, with the same numbers as `indicators.aggregate` over the PersonIndicator
-rows (the figures are those very sums, kept). Whoever rewrites PersonIndicator rows calls
-`rewrite_figures(group_ids)` for the groups they touched, in the same transaction;
-`rebuild_figures(ward_id)` rewrites a whole ward.
+rows (the figures are those very sums, kept). Whoever replaces PersonIndicator rows does it through
+`shift_figures`, which moves the figures by what the replacement changed, in the same transaction;
+`rewrite_figures(group_ids)` rewrites groups from their rows, `rebuild_figures(ward_id)` a whole ward.
 """
 
 from __future__ import annotations

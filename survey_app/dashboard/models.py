@@ -151,8 +151,8 @@ class IndicatorFigure(WardScoped, db.Model):
 
     `breakdown` is "group" (the whole group; cell ""), "age_group" or "sex" (cell: the value, "" when not
     asked) or "vulnerable" (cell: disability, age_75_plus, lives_alone, poor_household, any or none; a
-    person counts in each of their flags). Rewritten from the PersonIndicator rows by
-    `dashboard.figures.rewrite_figures(group_ids)` (never edited by hand).
+    person counts in each of their flags). Moved with the PersonIndicator rows by
+    `dashboard.figures.shift_figures` (never edited by hand).
     """
 
     __tablename__ = "indicator_figures"
