@@ -18,7 +18,7 @@ from survey_app.collection.operations import sent_by_user
 from survey_app.collection.records import RecordError, max_batch_items, max_record_bytes, parse_json
 from survey_app.errors import error_response
 from survey_app.extensions import db, take_write_lock
-from survey_app.formdefs.ids import HOUSEHOLD_FORM
+from survey_app.formdefs.ids import ADULT_AGE, HOUSEHOLD_FORM
 from survey_app.sync.core import Submitter, ingest, ingest_batch
 from survey_app.uploads import parses_upload
 from survey_app.wards.models import ResidentialGroup
@@ -64,6 +64,8 @@ def bootstrap():
             for g in queries.phone_groups(user)
         ],
         form=None if form is None else {"form_id": HOUSEHOLD_FORM, "version": form.version},
+        # who the roster pre-fills into the interview: the members part B is for (formdefs.ids)
+        adult_age=ADULT_AGE,
         sync=_sync_settings(),
     )
 

@@ -24,6 +24,7 @@ from survey_app.audit.operations import record as audit
 from survey_app.clock import local_today, local_zone
 from survey_app.collection.models import Channel, Household, QuarantinedSubmission, Submission
 from survey_app.extensions import db
+from survey_app.formdefs.ids import ADULT_AGE
 from survey_app.sync.core import Submitter, ingest
 from survey_app.sync.envelope import Receipt
 from survey_app.wards.models import ResidentialGroup
@@ -182,7 +183,7 @@ def prefill(schema, visit: PaperVisit) -> dict:
     if "members" in names and names["members"].type == "repeat":
         members = []
         for person in household.members:
-            if person.birth_year and visit.day.year - person.birth_year < 15:
+            if person.birth_year and visit.day.year - person.birth_year < ADULT_AGE:
                 continue
             entry = {
                 "b0_name": person.full_name,

@@ -18,7 +18,7 @@ from survey_app.collection.models import Household, ReviewStatus, Submission
 from survey_app.dashboard.freshness import stamp_fresh
 from survey_app.dashboard.models import IndicatorFigure, IndicatorTally, PersonIndicator
 from survey_app.extensions import db
-from survey_app.formdefs.ids import HOUSEHOLD_FORM
+from survey_app.formdefs.ids import ADULT_AGE, HOUSEHOLD_FORM
 from survey_app.planning.scoring import LEVELS, RuleError, load_rules, score_person
 from survey_app.sync import outbox
 from survey_app.wards.models import ResidentialGroup
@@ -66,7 +66,7 @@ def _age(member: dict, survey_year: int) -> int | None:
 def _age_group(member: dict, age: int | None) -> str | None:
     if member.get("age_group") in AGE_GROUPS:
         return member["age_group"]
-    if age is None or age < 15:
+    if age is None or age < ADULT_AGE:
         return None
     bounds = ((24, "15_24"), (39, "25_39"), (59, "40_59"), (74, "60_74"))
     return next((label for top, label in bounds if age <= top), "75_plus")
@@ -129,7 +129,7 @@ def derive_rows(submission: Submission, group_id: int) -> list[dict]:
         if not isinstance(member, dict):
             continue
         age = _age(member, survey_year)
-        if age is not None and age < 15:
+        if age is not None and age < ADULT_AGE:
             continue  # part B is for members aged 15 or over
         row = _member_row(member, household, rules)
         row.update(

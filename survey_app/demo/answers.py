@@ -31,7 +31,7 @@ from survey_app.collection.models import (
 )
 from survey_app.demo import geography
 from survey_app.extensions import db
-from survey_app.formdefs.ids import HOUSEHOLD_FORM
+from survey_app.formdefs.ids import ADULT_AGE, HOUSEHOLD_FORM
 from survey_app.teams.models import Assignment
 
 FORM_ID, FORM_VERSION = HOUSEHOLD_FORM, "2025.1"
@@ -363,7 +363,7 @@ def stage_answers(ctx) -> None:
         statuses.append({"hid": household.id, "status": status.value})
         if status == HouseholdStatus.DONE:
             roster = persons.get(household.id, [])
-            adults = [p for p in roster if p.birth_year is not None and SURVEY_YEAR - p.birth_year >= 15]
+            adults = [p for p in roster if p.birth_year is not None and SURVEY_YEAR - p.birth_year >= ADULT_AGE]
             members = [
                 member_answers(rng, (p.full_name, p.birth_year, p.sex.value if p.sex else "other"), len(roster)) for p in adults
             ]

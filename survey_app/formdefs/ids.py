@@ -5,3 +5,6 @@ from __future__ import annotations
 
 #: The household survey: households, their members aged 15 or over, their skills and needs.
 HOUSEHOLD_FORM = "household_survey"
+#: The age from which the household survey's part B asks a member about their skills (the form's own
+#: relevance says the same): the phone's roster, the paper form, the indicators and the demo use this one.
+ADULT_AGE = 15

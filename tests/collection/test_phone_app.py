@@ -5,6 +5,7 @@ import re
 
 from survey_app.collection.models import Household
 from survey_app.extensions import db
+from survey_app.formdefs.ids import ADULT_AGE
 from tests.collection.conftest import ApiClient
 from tests.conftest import login
 
@@ -16,6 +17,7 @@ def test_bootstrap_lists_only_my_teams_groups_and_the_current_form(surveyor, wor
     assert body["groups"][0]["listed"] == 1 and body["groups"][0]["not_visited"] == 1
     assert body["form"] == {"form_id": "household_survey", "version": "test.1"}
     assert set(body["sync"]) == {"batch_size", "backoff_ms", "max_backoff_ms"}
+    assert body["adult_age"] == ADULT_AGE == 15  # the phone pre-fills the roster's members of this age or over
 
 
 def test_household_list_has_the_roster_and_stays_in_the_team(surveyor, world):

@@ -7,8 +7,6 @@ import { h, t } from "./ui.js";
 import { deviceId } from "./widgets.js";
 import { AUDIT_FILE } from "./questions.js";
 
-const ADULT_AGE = 15;
-
 /* The phone's calendar day of a time (ISO 8601), as today() gives days: "YYYY-MM-DD". */
 function dayOf(iso) {
   const when = new Date(iso);
@@ -25,8 +23,9 @@ function prefill(model, household, group) {
   if (has("a3_head_name") && household.head_name) answers.a3_head_name = household.head_name;
   if (!model.levels.has("members")) return answers;
   const year = new Date().getFullYear();
+  const adult = app.boot.adult_age; /* the server's formdefs.ids.ADULT_AGE; a boot cached before it: everyone */
   answers.members = (household.members || [])
-    .filter(([, born]) => !born || year - born >= ADULT_AGE)
+    .filter(([, born]) => !born || adult == null || year - born >= adult)
     .map(([name, born, sex]) => Object.fromEntries(Object.entries({ b0_name: name, b1_birth_year: born, b2_sex: sex })
       .filter(([key, value]) => value != null && has(key))));
   return answers;
