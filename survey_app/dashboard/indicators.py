@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from survey_app.collection import quality
 from survey_app.collection.models import Household, ReviewStatus, Submission
+from survey_app.dashboard import shares
 from survey_app.dashboard.freshness import stamp_fresh
 from survey_app.dashboard.models import IndicatorFigure, IndicatorTally, PersonIndicator
 from survey_app.extensions import db
@@ -366,6 +367,7 @@ def rebuild_indicators(ward_id: int) -> int:
     rebuild_figures(ward_id)
     db.session.execute(sa.delete(IndicatorTally.__table__).where(IndicatorTally.ward_id == ward_id))
     tallies_from_figures(groups.values())
+    shares.rewrite(groups.values())
     quality.measure_ward(ward_id)  # the data-quality checks of the same records
     outbox.clear_ward(ward_id)  # every change of the ward is in the rows just derived
     stamp_fresh({ward_id})

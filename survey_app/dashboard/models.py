@@ -168,3 +168,27 @@ class IndicatorFigure(WardScoped, db.Model):
     for _name in FIGURE_COUNTS:  # one integer column per count (the class namespace is this dict)
         locals()[_name] = mapped_column(sa.Integer, default=0, nullable=False)
     del _name
+
+
+#: Count columns of ShareFigure: households per status (collection.models.HouseholdStatus values), then
+#: the households visited and the adults interviewed.
+SHARE_COUNTS = ("not_visited", "revisit", "done", "refused", "moved", "not_found", "visited", "people")
+
+
+class ShareFigure(WardScoped, db.Model):
+    """Coverage of one team's share of a residential group split between teams, as the worker counted it
+    (dashboard/shares.py): read when the group's shares are still those it was counted for and its
+    figures still add up to the group's live counts; counted afresh otherwise."""
+
+    __tablename__ = "share_figures"
+    __table_args__ = (sa.UniqueConstraint("residential_group_id", "survey_team_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    residential_group_id: Mapped[int] = mapped_column(sa.ForeignKey("residential_groups.id", ondelete="CASCADE"))
+    survey_team_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_teams.id", ondelete="CASCADE"))
+    #: The share (positions in the group's household order) the figures were counted for.
+    first_position: Mapped[int]
+    last_position: Mapped[int | None]
+    for _name in SHARE_COUNTS:
+        locals()[_name] = mapped_column(sa.Integer, default=0, nullable=False)
+    del _name

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -18,9 +17,9 @@ from survey_app.access import TEAM_ROLES, sees_people, visible
 from survey_app.accounts.models import User
 from survey_app.clock import local_today, local_zone
 from survey_app.collection.models import Household, HouseholdStatus, Visit, VisitOutcome
-from survey_app.dashboard import figures, geometry
+from survey_app.dashboard import figures, geometry, shares
 from survey_app.dashboard.indicators import HEADLINE, tallies_by_ward
-from survey_app.dashboard.models import IndicatorFigure, IndicatorTally, PersonIndicator
+from survey_app.dashboard.models import SHARE_COUNTS, IndicatorFigure, IndicatorTally, PersonIndicator
 from survey_app.extensions import db
 from survey_app.teams.models import Assignment, SurveyTeam
 from survey_app.wards import targets as plan_targets
@@ -128,39 +127,30 @@ def group_coverage(user: User, ward_id: int) -> list[dict]:
     return rows
 
 
-def _share_figures(user: User, ward_id: int, group_ids: set) -> dict:
+def _share_figures(user: User, ward_id: int, group_ids: set, groups: dict) -> dict:
     """{team id: figures summed over its shares of these split groups}: expected households of the shares,
-    and the statuses, visits and people of the households each share holds (those the user may see)."""
+    and the statuses, visits and people of the households each share holds (those the user may see).
+    A role that sees the whole ward reads the worker's kept figures of each group still as they were
+    counted (`shares.kept`); `groups` are the groups' coverage rows, what the kept figures are checked
+    against."""
     if not group_ids:
         return {}
     in_split = sorted(group_ids)
-    ranges = _split_ranges(ward_id, in_split)
-
-    def team_of(model, household_column):
-        return _split_team_expression(ranges, model.residential_group_id, household_column).label("team_id")
-
+    if user.role in TEAM_ROLES:
+        counted = shares.count(ward_id, in_split, lambda model: visible(model, user))
+    else:
+        counted = shares.kept(ward_id, in_split, groups)
+        stale = [group_id for group_id in in_split if group_id not in counted]
+        if stale:
+            counted.update(shares.count(ward_id, stale))
     by_team: dict = {}
-    team = team_of(Household, Household.id)
-    for team_id, status, count in db.session.execute(
-        sa.select(team, sa.type_coerce(Household.status, sa.String), sa.func.count())
-        .where(Household.residential_group_id.in_(in_split), visible(Household, user))
-        .group_by(team, Household.status)
-    ):
-        by_team.setdefault(team_id, {})[status] = count
-    team = team_of(Visit, Visit.household_id)
-    visited = _counts_by(
-        team,
-        sa.select(team, sa.func.count(sa.distinct(Visit.household_id))).where(
-            Visit.residential_group_id.in_(in_split), visible(Visit, user)
-        ),
-    )
-    team = team_of(PersonIndicator, PersonIndicator.household_id)
-    people = _counts_by(
-        team,
-        sa.select(team, sa.func.count()).where(
-            PersonIndicator.residential_group_id.in_(in_split), visible(PersonIndicator, user)
-        ),
-    )
+    for by_share in counted.values():
+        for team_id, counts in by_share.items():
+            total = by_team.setdefault(team_id, dict.fromkeys(SHARE_COUNTS, 0))
+            for name, value in counts.items():
+                total[name] += value
+    visited = {team_id: counts["visited"] for team_id, counts in by_team.items()}
+    people = {team_id: counts["people"] for team_id, counts in by_team.items()}
     expected = dict(
         db.session.execute(
             sa.select(Assignment.survey_team_id, sa.func.sum(share_expected()))
@@ -187,78 +177,6 @@ def _share_figures(user: User, ward_id: int, group_ids: set) -> dict:
             "remaining": max(max(share_expected_, listed) - sum(statuses[s] for s in RESOLVED), 0),
         }
     return figures
-
-
-#: The id ranges of the split groups' shares, by what they depend on (see _split_ranges).
-_RANGES_CACHE: dict[tuple, list] = {}
-
-
-def _split_ranges(ward_id: int, group_ids: list[int]) -> list[tuple]:
-    """[(group id, last share's team, [(first id, last id or None, team id)], [ids registered at the door])]
-    of these split groups.
-
-    A share of positions first..last is a range of household ids, since a listed household's position is
-    its rank by id among the group's listed households (access.household_positions). The ranges change only
-    with the shares or the listed households, so they are read again only when those change."""
-    shares = tuple(
-        db.session.execute(
-            sa.select(
-                Assignment.residential_group_id, Assignment.first_position, Assignment.last_position, Assignment.survey_team_id
-            )
-            .where(
-                Assignment.ward_id == ward_id,
-                Assignment.current_clause(local_today()),
-                Assignment.first_position.is_not(None),
-                Assignment.residential_group_id.in_(group_ids),
-            )
-            .order_by(Assignment.residential_group_id, Assignment.first_position)
-        ).all()
-    )
-    listed = db.session.execute(
-        sa.select(sa.func.count(), sa.func.max(Household.id), sa.func.sum(Household.id), sa.func.count(Household.list_key)).where(
-            Household.residential_group_id.in_(group_ids)
-        )
-    ).one()
-    key = (ward_id, shares, tuple(listed))
-    found = _RANGES_CACHE.get(key)
-    if found is not None:
-        return found
-    by_group: dict = {}
-    for group_id, first, last, team_id in shares:
-        by_group.setdefault(group_id, []).append((first, last, team_id))
-    ids: dict = {}
-    at_door: dict = {}
-    for household_id, group_id, is_listed in db.session.execute(
-        sa.select(Household.id, Household.residential_group_id, Household.list_key.is_not(None))
-        .where(Household.residential_group_id.in_(list(by_group)))
-        .order_by(Household.residential_group_id, Household.id)
-    ):
-        (ids if is_listed else at_door).setdefault(group_id, []).append(household_id)
-    found = []
-    for group_id, runs in by_group.items():
-        listed_ids = ids.get(group_id, [])
-        ranges = [
-            (listed_ids[first - 1], listed_ids[min(last, len(listed_ids)) - 1] if last is not None else None, team)
-            for first, last, team in runs
-            if first <= len(listed_ids)
-        ]
-        found.append((group_id, runs[-1][2], ranges, at_door.get(group_id, [])))
-    _remember(_RANGES_CACHE, key, found)
-    return found
-
-
-def _split_team_expression(ranges: list[tuple], group_column, household_column):
-    """SQL CASE over a table's group and household columns: the team whose share holds the household (one
-    registered at the door goes to the last share), from the shares' id ranges, so that households, visits
-    and people are counted per team with no join and no window function."""
-    branches = []
-    for group_id, last_team, runs, at_door in ranges:
-        inner = [(household_column.in_(at_door), last_team)] if at_door else []
-        inner += [(household_column >= low if high is None else household_column <= high, team) for low, high, team in runs]
-        branches.append((group_id, sa.case(*inner, else_=last_team) if inner else sa.literal(last_team)))
-    if not branches:
-        return sa.null()
-    return sa.case(dict(branches), value=group_column, else_=None)
 
 
 def _own_shares(user: User, ward_id: int) -> dict:
@@ -369,7 +287,7 @@ def team_coverage(user: User, ward_id: int, groups: list[dict]) -> list[dict]:
         sa.select(User.survey_team_id, sa.func.count()).where(User.ward_id == ward_id, User.survey_team_id.is_not(None)),
     )
     split = [g for g in groups if g.get("split")]
-    shares = _share_figures(user, ward_id, {g["id"] for g in split})
+    shares_of = _share_figures(user, ward_id, {g["id"] for g in split}, {g["id"]: g for g in split})
     sharing: dict = {}
     for team_id, group_id in db.session.execute(
         sa.select(Assignment.survey_team_id, Assignment.residential_group_id).where(
@@ -380,7 +298,7 @@ def team_coverage(user: User, ward_id: int, groups: list[dict]) -> list[dict]:
     rows = []
     for team in teams:
         own = [g for g in groups if g["team_id"] == team.id and not g.get("split")]
-        part = [{key: shares[team.id].get(key, 0) for key in SUMMED}] if team.id in shares else []
+        part = [{key: shares_of[team.id].get(key, 0) for key in SUMMED}] if team.id in shares_of else []
         figures = totals(own + part)
         figures.update(
             id=team.id,
@@ -501,18 +419,9 @@ def _schedule(ends_on: date | None, remaining: int, finish: date | None) -> dict
 #: than a dashboard's queries, and boundaries change only when an admin imports new ones.
 _SHAPES_CACHE: dict[tuple, dict] = {}
 _SHAPES_CACHE_SIZE = 16
+
+
 #: One thread at a time changes the read caches of this module.
-_CACHE_LOCK = threading.Lock()
-
-
-def _remember(cache: dict, key, value, size: int = 16) -> None:
-    """Keep `value` under `key`, the oldest entry dropped beyond `size`."""
-    with _CACHE_LOCK:
-        if len(cache) >= size:
-            cache.pop(next(iter(cache)), None)
-        cache[key] = value
-
-
 def group_shapes(user: User, ward_id: int) -> dict:
     """Boundaries of the visible groups: valid polygons, groups missing one, overlapping pairs.
 
@@ -526,7 +435,7 @@ def group_shapes(user: User, ward_id: int) -> dict:
     found = _SHAPES_CACHE.get(key)
     if found is None:
         found = _check_shapes(rows)
-        _remember(_SHAPES_CACHE, key, found, _SHAPES_CACHE_SIZE)
+        shares.remember(_SHAPES_CACHE, key, found, _SHAPES_CACHE_SIZE)
     return found
 
 

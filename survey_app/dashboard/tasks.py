@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from survey_app import jobs
 from survey_app.collection import quality
-from survey_app.collection.models import Submission, SubmissionCheck
+from survey_app.collection.models import Household, Submission, SubmissionCheck
+from survey_app.dashboard import shares
 from survey_app.dashboard.figures import rebuild_figures
 from survey_app.dashboard.freshness import stamp_fresh
 from survey_app.dashboard.indicators import apply_changes, plan_changes
@@ -76,8 +77,21 @@ def derive_pending(limit: int = BATCH) -> int:
         changes, checks = _plan(named)
     apply_changes(changes)
     quality.apply_checks(checks)  # the data-quality checks of the same records
+    shares.rewrite(changes.groups | _groups_of(named[0]))  # the coverage of the split groups' shares
     stamp_fresh({r.ward_id for r in rows})
     return len(rows)
+
+
+def _groups_of(household_ids: set) -> set:
+    """The residential groups of these households (a visit with no interview changes its group's coverage)."""
+    found, ids = set(), sorted(household_ids)
+    for start in range(0, len(ids), 500):
+        found.update(
+            db.session.scalars(
+                sa.select(Household.residential_group_id).where(Household.id.in_(ids[start : start + 500])).distinct()
+            )
+        )
+    return found
 
 
 def _plan(named: tuple):

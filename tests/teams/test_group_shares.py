@@ -7,8 +7,12 @@ from survey_app.accounts.models import User
 from survey_app.clock import local_today
 from survey_app.collection.models import Household, HouseholdStatus, Visit, VisitOutcome
 from survey_app.collection.queries import households_with_roster, phone_groups
+from survey_app.dashboard import shares
+from survey_app.dashboard.models import ShareFigure
 from survey_app.dashboard.queries import group_coverage, team_coverage
+from survey_app.dashboard.tasks import derive_pending
 from survey_app.extensions import db
+from survey_app.sync import outbox
 from survey_app.teams import operations, queries
 from survey_app.teams.models import Assignment
 from tests.factories import make_household
@@ -129,6 +133,58 @@ def test_team_figures_count_the_share_not_the_whole_group(app, world):
     leader = db.session.execute(sa.select(User).where(User.username == "leader_1")).scalar_one()
     mine = team_coverage(leader, world.ward_a.id, group_coverage(leader, world.ward_a.id))
     assert [(t["id"], t["expected"], t["done"]) for t in mine] == [(world.team_1.id, 3, 1)]
+
+
+def _admin_team_coverage(world) -> dict:
+    admin = db.session.execute(sa.select(User).where(User.username == "admin_a")).scalar_one()
+    return {t["id"]: t for t in team_coverage(admin, world.ward_a.id, group_coverage(admin, world.ward_a.id))}
+
+
+def test_share_figures_kept_by_the_worker_are_read_only_while_they_still_hold(app, world):
+    """The tick keeps each split group's share figures; a read takes them while the shares are those they
+    were counted for and they add up to the group's live counts, and counts afresh otherwise: the
+    figures shown are the same either way."""
+    listed = _split(world)
+    group = world.group_a1
+    for household, outcome in ((listed[1], VisitOutcome.INTERVIEWED), (listed[4], VisitOutcome.NOBODY_HOME)):
+        db.session.add(Visit(ward_id=world.ward_a.id, household_id=household.id, residential_group_id=group.id, outcome=outcome))
+        household.apply_visit_outcome(outcome)
+        outbox.note(world.ward_a.id, household_id=household.id)
+    db.session.commit()
+    live = _admin_team_coverage(world)
+    assert derive_pending() == 2  # the tick: the households' figures, then their group's shares
+    db.session.commit()
+    kept_rows = db.session.scalars(
+        sa.select(ShareFigure).where(ShareFigure.residential_group_id == group.id).order_by(ShareFigure.first_position)
+    ).all()
+    assert [(r.survey_team_id, r.first_position, r.last_position, r.done, r.revisit, r.visited) for r in kept_rows] == [
+        (world.team_1.id, 1, 3, 1, 0, 1),
+        (world.team_2.id, 4, None, 0, 1, 1),
+    ]
+    rows = {g["id"]: g for g in group_coverage(db.session.get(User, world.admin_a.id), world.ward_a.id)}
+    assert set(shares.kept(world.ward_a.id, [group.id], rows)) == {group.id}  # read, not counted
+    assert _admin_team_coverage(world) == live
+    # a visit stored since the tick: the kept figures no longer add up, so the group is counted afresh
+    db.session.add(
+        Visit(ward_id=world.ward_a.id, household_id=listed[5].id, residential_group_id=group.id, outcome=VisitOutcome.REFUSED)
+    )
+    listed[5].apply_visit_outcome(VisitOutcome.REFUSED)
+    db.session.commit()
+    rows = {g["id"]: g for g in group_coverage(db.session.get(User, world.admin_a.id), world.ward_a.id)}
+    assert shares.kept(world.ward_a.id, [group.id], rows) == {}
+    after = _admin_team_coverage(world)
+    assert (after[world.team_2.id]["refused"], after[world.team_2.id]["visited"]) == (1, live[world.team_2.id]["visited"] + 1)
+    # a moved cut: the kept figures were counted for other shares
+    assert operations.move_cut(group, 0, 5, local_today())
+    db.session.commit()
+    rows = {g["id"]: g for g in group_coverage(db.session.get(User, world.admin_a.id), world.ward_a.id)}
+    assert shares.kept(world.ward_a.id, [group.id], rows) == {}
+    moved = _admin_team_coverage(world)
+    assert moved[world.team_1.id]["listed"] == 5 and moved[world.team_1.id]["revisit"] == 1  # household 5 is now team 1's
+    shares.rewrite([group.id])
+    db.session.commit()
+    assert set(shares.kept(world.ward_a.id, [group.id], rows)) == {group.id}
+    assert _admin_team_coverage(world) == moved
 
 
 def test_team_page_shows_the_share(client, world):
