@@ -29,7 +29,6 @@ from flask_babel import gettext as _
 from survey_app.collection.models import VisitOutcome
 from survey_app.sync.envelope import (  # noqa: F401  (the envelope, re-exported for the collection's modules)
     RecordError,
-    check_size,
     content_hash,
     content_of,
     max_batch_items,

@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 
 from survey_app.extensions import utcnow
 from survey_app.support.models import SupportOutcome, SupportPlace
-from survey_app.sync.envelope import RecordError, check_size, content_hash, content_of, parse_uuid
+from survey_app.sync.envelope import RecordError, parse_uuid, sized_content
 
 #: The queue item's kind; records without one are visits.
 SUPPORT_KIND = "support_event"
@@ -173,10 +173,9 @@ def parse_support_record(payload) -> SupportRecord:
         raise _bad("malformed", _("Each record must be a JSON object."))
     uuid = parse_uuid(payload.get("uuid"))
     try:
-        check_size(payload)
+        content, digest = sized_content(payload)
     except ValueError:  # NaN or infinity cannot be canonical JSON
         raise _bad("malformed", _("The record holds a number that is not valid.")) from None
-    content = content_of(payload)
     person_id, person_ref, age_group, sex = _who(payload)
     place = SupportPlace(_choice(payload, "place", set(SupportPlace), _("Choose where the help was given.")))
     place_other = _optional_text(payload, "place_other", 120)
@@ -190,7 +189,7 @@ def parse_support_record(payload) -> SupportRecord:
     return SupportRecord(
         uuid=uuid,
         content=content,
-        content_hash=content_hash(content),
+        content_hash=digest,
         occurred_at=_occurred_at(payload),
         residential_group_id=_optional_id(payload, "residential_group_id"),
         household_id=_optional_id(payload, "household_id"),

@@ -136,15 +136,10 @@ def uuid_or_none(payload) -> str | None:
         return None
 
 
-def check_size(payload) -> None:
-    if len(canonical_json(payload).encode()) > max_record_bytes():
-        raise RecordError(413, "too_large", _("This record is too large to be sent."))
-
-
 def sized_content(payload: dict) -> tuple[dict, str]:
     """The record's content and its content_hash, the canonical JSON serialised once for both the size
-    limit (of the whole record, transport fields included, counted to the byte as check_size counts it)
-    and the hash."""
+    limit (of the whole record with its transport fields, to the byte: as if the whole record were
+    serialised) and the hash."""
     content = content_of(payload)
     text = canonical_json(content)
     extra = [f"{canonical_json(key)}:{canonical_json(payload[key])}" for key in TRANSPORT_FIELDS if key in payload]

@@ -120,3 +120,26 @@ def test_a_batch_names_an_unknown_kind_and_stores_the_rest(surveyor, world):
     first, second = response.get_json()["results"]
     assert (first["status"], first["result"]) == (400, "unknown_kind") and "attendance_v9" in first["message"]
     assert (second["status"], second["result"]) == (201, "stored")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {},
+        {"attempt": 1},
+        {"uuid": "x", "members": [{"b0_name": "Nguyễn Thị Ễ"}], "sent_at": "2025-08-01T10:00:00Z", "attempt": 2},
+        {"note": "không dấu và có dấu", "n": 3.5},
+    ],
+)
+def test_a_records_size_limit_counts_the_whole_record_to_the_byte(app, payload, monkeypatch):
+    """sized_content serialises the content once, for the hash and the limit: the limit still counts
+    the whole record (transport fields too) exactly as its canonical JSON, and the hash leaves them out."""
+    from survey_app.sync.envelope import canonical_json, content_hash, content_of, sized_content
+
+    whole = len(canonical_json(payload).encode())
+    monkeypatch.setitem(app.config, "SUBMISSION_MAX_BYTES", whole)
+    assert sized_content(payload) == (content_of(payload), content_hash(content_of(payload)))
+    monkeypatch.setitem(app.config, "SUBMISSION_MAX_BYTES", whole - 1)
+    with pytest.raises(RecordError) as refused:
+        sized_content(payload)
+    assert refused.value.status == 413
