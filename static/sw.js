@@ -9,7 +9,7 @@ const SHELL_CACHE = "phone-shell-" + VERSION;
    a 401 drops them all. Unsent records are not here: they stay in IndexedDB until sent. */
 const DATA_CACHES = "phone-data";
 const DATA = [/^\/api\/phone\/bootstrap$/, /^\/api\/phone\/groups\/\d+\/households$/, /^\/api\/forms\/[\w.-]+\/[\w.-]+$/,
-  /^\/api\/support\/phone$/];
+  /^\/api\/support\/phone$/, /^\/api\/training\/phone$/];
 /* Files attached beside a form (media labels, data files): the form's, not anybody's data, so one cache for all,
    kept by content (a version's files never change). */
 const FORM_FILES = /^\/api\/forms\/[\w.-]+\/[\w.-]+\/files\/[^/]+$/;

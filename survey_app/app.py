@@ -155,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
     from survey_app.planning.blueprint import bp as planning_bp
     from survey_app.support.blueprint import bp as support_bp
     from survey_app.teams.blueprint import bp as teams_bp
+    from survey_app.training.blueprint import bp as training_bp
     from survey_app.wards.blueprint import bp as wards_bp
 
     import_sync_handlers()
@@ -170,6 +171,7 @@ def register_blueprints(app: Flask) -> None:
         dashboard_bp,
         exports_bp,
         support_bp,
+        training_bp,
     ):
         app.register_blueprint(blueprint)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)  # what browsers ask for on pages without a link
@@ -183,6 +185,7 @@ def import_sync_handlers() -> None:
     """Each record kind's handler registers itself with the sync core when its module is imported."""
     import survey_app.collection.operations  # noqa: F401  (visits and household surveys)
     import survey_app.support.operations  # noqa: F401  (support events)
+    import survey_app.training.operations  # noqa: F401  (attendance at classes held)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -7,6 +7,7 @@ import survey_app.jobs.models  # noqa: F401  (the worker's jobs)
 import survey_app.planning.models  # noqa: F401  (training plans)
 import survey_app.sync.outbox  # noqa: F401  (changes for the worker to derive from)
 import survey_app.sync.refused  # noqa: F401  (copies of refused records)
+import survey_app.training.models  # noqa: F401  (sessions of classes held, attendance)
 from survey_app.accounts.models import LoginFailure, Role, User
 from survey_app.audit.models import AuditEvent
 from survey_app.collection.models import (

@@ -7,6 +7,7 @@ from collections import Counter
 from contextlib import contextmanager
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask_babel import gettext as _
 
 from survey_app.audit.operations import record
@@ -17,6 +18,10 @@ from survey_app.planning import queries
 from survey_app.planning.models import PlanClass, PlanLearner, PlanStatus, TrainingPlan
 from survey_app.planning.planner import PlanResult, PlanSettings, plan_ward
 from survey_app.planning.scoring import load_rules
+
+#: Sent with a class about to be unlocked; a receiver returns a message (for people) when it must stay
+#: locked: a class already held (training/) keeps its sessions and attendance through a regeneration.
+class_unlocking = Namespace().signal("class-unlocking")
 
 
 class PlanEditError(ValueError):
@@ -366,6 +371,10 @@ def merge_classes(keep: PlanClass, other: PlanClass, user=None) -> None:
 
 def set_class_lock(pc: PlanClass, locked: bool, user=None) -> None:
     """Lock a class (kept on regeneration) or unlock it (the plan goes back to draft)."""
+    if not locked:
+        for _receiver, refusal in class_unlocking.send(pc):
+            if refusal:
+                raise PlanEditError(refusal)
     pc.locked = locked
     if not locked and pc.plan.status == PlanStatus.LOCKED:
         pc.plan.status, pc.plan.locked_at, pc.plan.locked_by_id = PlanStatus.DRAFT, None, None

@@ -47,6 +47,7 @@ class Receipt:
     #: Files the stored submission's answers name that have not arrived yet: the phone sends them next.
     missing_files: list | None = None
     support_event_id: int | None = None
+    attendance_id: int | None = None
     #: A refused record's copy kept on the server (sync/refused.py): the phone may set it aside.
     kept_id: int | None = None
 

@@ -55,6 +55,8 @@ class Ward(db.Model):
     #: The data-quality checks' thresholds the ward set ({key: whole number}; collection/quality.py
     #: THRESHOLDS gives the keys and their defaults).
     quality_thresholds: Mapped[dict | None] = mapped_column(JSONType)
+    #: Sessions of a class a learner must attend to complete its module (training/); None = the default.
+    sessions_to_complete: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     city: Mapped[City] = relationship(back_populates="wards")

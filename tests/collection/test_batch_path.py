@@ -151,7 +151,7 @@ def test_the_records_that_are_not_plain_still_go_one_by_one_in_order(surveyor, w
         twice,  # the same UUID twice in one batch
         record(world.hh_a2.id),  # another team's household
         record(world.hh_a1.id, answers=answers(world.group_a1.code)),  # plain: stored together
-        {"uuid": new_uuid(), "kind": "attendance"},  # a kind nobody handles
+        {"uuid": new_uuid(), "kind": "attendance_v9"},  # a kind nobody handles
     ]
     results = surveyor.post("/api/submissions/batch", {"items": items}).get_json()["results"]
     assert [(r["status"], r["result"]) for r in results] == [

@@ -15,6 +15,7 @@ from datetime import timedelta
 from survey_app.accounts import sessions
 from survey_app.accounts.models import Role, SessionKind
 from survey_app.accounts.operations import issue_password_link
+from survey_app.clock import local_today
 from survey_app.collection import media
 from survey_app.collection.models import QuarantinedSubmission, SubmissionFile
 from survey_app.exports.models import ExportJob, ExportStatus
@@ -29,6 +30,7 @@ from survey_app.sync.refused import RefusedRecord
 from survey_app.teams import enrollment, import_operations
 from survey_app.teams.models import ImportKind
 from survey_app.teams.operations import ensure_self_survey_token
+from survey_app.training.models import ClassSession
 from tests.collection.forms import FORM_ID, SCHEMA
 from tests.exports.data import WHEN, interview, member
 from tests.factories import make_team, make_user
@@ -191,6 +193,17 @@ def _scope_objects(world, scope, group, household, team, user, ward, plan=None) 
             full_name=learner,
             level="L0",
             reasons="",
+        )
+    )
+    # a session of the class today, with its trainer's name: the phone's attendance list shows it
+    db.session.add(
+        ClassSession(
+            ward_id=ward.id,
+            plan_class_id=lesson.id,
+            held_on=local_today(),
+            starts_at="19:30",
+            venue="Nhà văn hoá",
+            trainer_name=trainer,
         )
     )
     db.session.flush()

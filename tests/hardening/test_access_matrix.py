@@ -148,6 +148,12 @@ EXPECTED = {
     "support.restore_type": {"own": "a", "team": "a", "ward": "", "city": ""},
     "support.retire_type": {"own": "a", "team": "a", "ward": "", "city": ""},
     "support.ward_figures": {"own": "lavc", "team": "lavc", "ward": "vc", "city": ""},
+    # Classes held: ward staff and team leaders read them (leaders their groups' people); the ward adds sessions.
+    "training.add_session": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "training.class_sessions": {"own": "la", "team": "a", "ward": "", "city": ""},
+    "training.phone_data": {"own": "sla"},
+    "training.set_completion": {"own": "a", "team": "a", "ward": "", "city": ""},
+    "training.ward_classes": {"own": "la", "team": "la", "ward": "", "city": ""},
     "teams.auto_assign": {"own": "a"},
     "teams.create_standing_team": {"own": "a"},
     # The enrolment link is public: its token is the only key.

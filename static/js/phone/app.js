@@ -1,5 +1,6 @@
 /* The phone app: boot, screens (hash routes survive a reload), the send queue, logout. */
 import { HttpError, csrf, forgetCachedData, getJSON, signedIn } from "./api.js";
+import { loadAttendance, openAttendance } from "./attendance.js";
 import { openForm } from "./interview.js";
 import { pullSentBack, renderFixes, toFix } from "./fixes.js";
 import { forgetLists, households, openGroup, openNewHousehold, openVisit } from "./lists.js";
@@ -74,6 +75,7 @@ async function prepareOffline() {
     ...boot.groups.map((g) => households(g.id)),
     boot.form ? loadForm(boot.form.form_id, boot.form.version).then(cacheFormFiles) : null,
     loadSupport(),
+    loadAttendance(),
   ]);
   $("offline-ready").hidden = false;
 }
@@ -169,6 +171,7 @@ function route() {
   if (parts[0] === "p") return renderProblems();
   if (parts[0] === "fix") return renderFixes();
   if (parts[0] === "s") return openSupport(parts.slice(1));
+  if (parts[0] === "a") return openAttendance(parts.slice(1));
   return renderGroups();
 }
 

@@ -1,0 +1,254 @@
+"""Changing what classes held record: a class's sessions, the ward's completion rule, and the attendance
+records phones send (the sync core's handler, idempotent by UUID).
+
+Functions only flush; the request commits at the edge.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from survey_app.access import visible
+from survey_app.audit.operations import record as audit
+from survey_app.clock import local_zone
+from survey_app.collection.models import Person
+from survey_app.extensions import db
+from survey_app.planning.models import PlanClass, PlanLearner
+from survey_app.planning.operations import class_unlocking, set_class_lock
+from survey_app.sync.core import Handler, Submitter, register
+from survey_app.sync.envelope import Receipt, RecordError, conflict, uuid_taken
+from survey_app.training.models import Attendance, ClassSession
+from survey_app.training.records import ATTENDANCE_KIND, AttendanceRecord, folded, parse_attendance_record
+from survey_app.wards.models import ResidentialGroup, Ward
+
+#: Most sessions a class may get (a module is a few weeks of meetings).
+MAX_SESSIONS = 30
+#: The completion rule a ward may set: sessions attended out of a class's sessions.
+MIN_TO_COMPLETE, MAX_TO_COMPLETE = 1, 10
+#: An attendance may be marked the day before its session at the earliest (phones in another time zone).
+EARLY_DAYS = 1
+
+
+class SessionError(ValueError):
+    """A session change refused; the message is for people."""
+
+
+# ---------------------------------------------------------------- sessions and the completion rule
+
+
+def add_session(
+    pc: PlanClass, *, held_on: date, starts_at: str, venue: str, trainer_name: str | None, trainer_user_id: int | None, user
+) -> ClassSession:
+    """A new session of a class. The class is locked, so a new plan keeps it with what it recorded."""
+    taken = db.session.scalar(
+        sa.select(ClassSession.id).where(
+            ClassSession.plan_class_id == pc.id, ClassSession.held_on == held_on, ClassSession.starts_at == starts_at
+        )
+    )
+    if taken is not None:
+        raise SessionError(_("This class already has a session on that day at that time."))
+    count = db.session.scalar(sa.select(sa.func.count()).where(ClassSession.plan_class_id == pc.id))
+    if count >= MAX_SESSIONS:
+        raise SessionError(_("A class has at most %(count)s sessions.", count=MAX_SESSIONS))
+    row = ClassSession(
+        ward_id=pc.ward_id,
+        plan_class_id=pc.id,
+        held_on=held_on,
+        starts_at=starts_at,
+        venue=venue,
+        trainer_name=trainer_name or pc.trainer_name,
+        trainer_user_id=trainer_user_id if trainer_user_id is not None else pc.trainer_user_id,
+        created_by_id=user.id if user is not None else None,
+    )
+    db.session.add(row)
+    if not pc.locked:
+        set_class_lock(pc, True, user)
+    db.session.flush()
+    audit(
+        "class_session.added",
+        user=user,
+        ward_id=pc.ward_id,
+        object_type="class_sessions",
+        object_id=row.id,
+        detail={"class": pc.id, "held_on": held_on.isoformat()},
+    )
+    return row
+
+
+def set_sessions_to_complete(ward: Ward, count: int, user) -> None:
+    if not MIN_TO_COMPLETE <= count <= MAX_TO_COMPLETE:
+        raise SessionError(_("Choose a number of sessions from %(low)s to %(high)s.", low=MIN_TO_COMPLETE, high=MAX_TO_COMPLETE))
+    before = ward.sessions_to_complete
+    ward.sessions_to_complete = count
+    db.session.flush()
+    audit(
+        "ward.completion_rule_changed",
+        user=user,
+        ward_id=ward.id,
+        object_type="wards",
+        object_id=ward.id,
+        detail={"before": before, "after": count},
+    )
+
+
+@class_unlocking.connect
+def _held_classes_stay_locked(pc: PlanClass) -> str | None:
+    held = db.session.scalar(sa.select(sa.func.count()).where(ClassSession.plan_class_id == pc.id))
+    return _("This class has sessions: it stays in the plan as it is.") if held else None
+
+
+# ---------------------------------------------------------------- attendance sent by phones (the sync core's handler)
+
+
+class AttendanceHandler(Handler):
+    """A learner marked present at a session (kind "attendance"); refusals store nothing."""
+
+    kind = ATTENDANCE_KIND
+    refused_action = "attendance.refused"
+    refused_object_type = "attendances"
+
+    def store(self, payload, submitter: Submitter) -> Receipt:
+        user = _marker(submitter)
+        record = parse_attendance_record(payload)
+        known = self.known(record.uuid, record.content_hash, submitter)
+        return known if known is not None else _store(record, user)
+
+    def known(self, uuid, digest, submitter: Submitter) -> Receipt | None:
+        user = _marker(submitter)
+        row = db.session.execute(
+            sa.select(Attendance).where(Attendance.ward_id == user.ward_id, Attendance.uuid == uuid)
+        ).scalar_one_or_none()
+        if row is None:
+            return None
+        if row.recorded_by_id != user.id and (user.survey_team_id is None or row.survey_team_id != user.survey_team_id):
+            return uuid_taken(uuid)
+        if row.content_hash != digest:
+            return conflict(uuid)
+        return Receipt(uuid, 200, "duplicate", attendance_id=row.id)
+
+    def refused_object_id(self, payload) -> int | None:
+        value = payload.get("class_session_id") if isinstance(payload, dict) else None
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _marker(submitter: Submitter):
+    if submitter.user is None:
+        raise RecordError(403, "forbidden", _("Only a signed-in trainer or team member can take attendance."))
+    return submitter.user
+
+
+register(AttendanceHandler())
+
+
+def may_take_attendance(session: ClassSession, user) -> bool:
+    """The session's trainer, or a member who sees its class (held in, or attended from, their team's groups)."""
+    if session.ward_id != user.ward_id:
+        return False
+    if session.trainer_user_id == user.id:
+        return True
+    condition = visible(PlanClass, user)
+    return bool(db.session.scalar(sa.select(sa.literal(True)).where(PlanClass.id == session.plan_class_id, condition)))
+
+
+def _session_for(record: AttendanceRecord, user) -> ClassSession:
+    session = db.session.get(ClassSession, record.class_session_id)
+    if session is None:
+        raise RecordError(404, "unknown_session", _("This session of the class is not known here."))
+    if session.ward_id != user.ward_id:
+        raise RecordError(403, "other_ward", _("This class belongs to another ward."))
+    if not may_take_attendance(session, user):
+        raise RecordError(403, "forbidden", _("Only the class's trainer or its team's members can take its attendance."))
+    if record.recorded_at.astimezone(local_zone()).date() < session.held_on - timedelta(days=EARLY_DAYS):
+        raise RecordError(400, "not_yet", _("This session has not taken place yet: attendance cannot be taken before it."))
+    return session
+
+
+def _listed(record: AttendanceRecord, session: ClassSession) -> PlanLearner:
+    learner = db.session.get(PlanLearner, record.learner_id)
+    if learner is None or learner.plan_class_id != session.plan_class_id:
+        raise RecordError(400, "not_on_list", _("This learner is not on the class's list: add them at the door."))
+    return learner
+
+
+def _walk_in_person(record: AttendanceRecord, user) -> Person | None:
+    """The one surveyed resident of the ward with the walk-in's name and birth year (in their group, if given)."""
+    walk_in = record.walk_in
+    where = [Person.ward_id == user.ward_id, Person.birth_year == walk_in.birth_year]
+    if walk_in.residential_group_id is not None:
+        where.append(Person.residential_group_id == walk_in.residential_group_id)
+    name = folded(walk_in.full_name)
+    found = [p for p in db.session.scalars(sa.select(Person).where(*where)) if folded(p.full_name) == name]
+    return found[0] if len(found) == 1 else None
+
+
+def _who(record: AttendanceRecord, session: ClassSession, user) -> dict:
+    """The learner's columns: a listed learner, or a walk-in (matched to the list or a surveyed person when one fits)."""
+    if record.learner_id is not None:
+        learner = _listed(record, session)
+        person = db.session.scalar(
+            sa.select(Person.id).where(Person.submission_id == learner.submission_id, Person.line_no == learner.line_no)
+        )
+        return {
+            "learner_key": f"l:{learner.id}",
+            "plan_learner_id": learner.id,
+            "person_id": person,
+            "full_name": learner.full_name,
+            "residential_group_id": learner.residential_group_id,
+        }
+    walk_in = record.walk_in
+    if walk_in.residential_group_id is not None:
+        group = db.session.get(ResidentialGroup, walk_in.residential_group_id)
+        if group is None or group.ward_id != user.ward_id:
+            raise RecordError(403, "other_ward", _("The learner's residential group is not one of your ward's."))
+    person = _walk_in_person(record, user)
+    on_list = None
+    if person is not None:
+        on_list = db.session.scalar(
+            sa.select(PlanLearner.id).where(
+                PlanLearner.plan_class_id == session.plan_class_id,
+                PlanLearner.submission_id == person.submission_id,
+                PlanLearner.line_no == person.line_no,
+            )
+        )
+    return {
+        "learner_key": f"l:{on_list}" if on_list else f"w:{folded(walk_in.full_name)}:{walk_in.birth_year}"[:200],
+        "plan_learner_id": on_list,
+        "person_id": person.id if person is not None else None,
+        "full_name": walk_in.full_name,
+        "birth_year": walk_in.birth_year,
+        "residential_group_id": walk_in.residential_group_id or (person.residential_group_id if person else None),
+        "walk_in": on_list is None,
+    }
+
+
+def _store(record: AttendanceRecord, user) -> Receipt:
+    session = _session_for(record, user)
+    who = _who(record, session, user)
+    marked = db.session.scalar(
+        sa.select(Attendance.id).where(Attendance.class_session_id == session.id, Attendance.learner_key == who["learner_key"])
+    )
+    if marked is not None:
+        return Receipt(
+            record.uuid,
+            409,
+            "already_marked",
+            _("%(name)s is already marked present at this session.", name=who["full_name"]),
+        )
+    pc = session.plan_class
+    row = Attendance(
+        uuid=record.uuid,
+        ward_id=session.ward_id,
+        class_session_id=session.id,
+        plan_class_id=pc.id,
+        recorded_by_id=user.id,
+        survey_team_id=user.survey_team_id,
+        recorded_at=record.recorded_at,
+        content_hash=record.content_hash,
+        **who,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return Receipt(record.uuid, 201, "stored", attendance_id=row.id)
