@@ -24,6 +24,7 @@ from survey_app.planning.demo import stage_plan
 from survey_app.support.demo import stage_support_catalogue, stage_support_events
 from survey_app.teams.assignment import GroupSpot, assign_shares
 from survey_app.teams.models import Assignment, StandingTeam, StandingTeamKind, SurveyTeam
+from survey_app.training.demo import stage_classes_held
 from survey_app.wards.models import City, ResidentialGroup, Ward, WardKind
 
 DEMO_PASSWORD = "demo1234"
@@ -293,7 +294,7 @@ STAGES = [
     stage_answers,
     stage_indicators,
 ]
-STAGES += [stage_support_catalogue, stage_support_events, stage_plan]
+STAGES += [stage_support_catalogue, stage_support_events, stage_plan, stage_classes_held]
 
 
 def generate(config: DemoConfig | None = None) -> DemoContext:

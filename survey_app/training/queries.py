@@ -95,6 +95,17 @@ def completion_by_class(ward: Ward) -> dict[int, tuple[int, int, int]]:
     return {class_id: (count, *figures.get(class_id, (0, 0))) for class_id, count in held.items()}
 
 
+def by_module(classes: list[PlanClass], figures: dict) -> dict[str, list[int]]:
+    """Per module, in the classes' order: [classes held, sessions, learners on the lists, came once or more, completed]."""
+    totals: dict[str, list[int]] = {}
+    for pc in classes:
+        row = totals.setdefault(pc.module, [0, 0, 0, 0, 0])
+        sessions, came, done = figures.get(pc.id, (0, 0, 0))
+        for index, value in enumerate((1, sessions, len(pc.learners), came, done)):
+            row[index] += value
+    return totals
+
+
 def held_classes(ward: Ward, user) -> list[PlanClass]:
     """The classes of the ward that have sessions, as the user may see them."""
     return list(

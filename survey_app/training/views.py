@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, jsonify, redirect, render_template, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -38,11 +38,18 @@ def ward_classes(ward_id):
     ward = load_or_abort(Ward, ward_id)
     rules = load_rules()
     classes = queries.held_classes(ward, current_user)
+    figures = queries.completion_by_class(ward)
+    modules = queries.by_module(classes, figures)
+    chosen = request.args.get("module")
+    if chosen not in modules:
+        chosen = None
     return render_template(
         "training/ward.html",
         ward=ward,
-        classes=classes,
-        figures=queries.completion_by_class(ward),
+        modules=modules,
+        chosen=chosen,
+        classes=[c for c in classes if c.module == chosen],
+        figures=figures,
         needed=queries.sessions_to_complete(ward),
         completion_form=CompletionForm(sessions=queries.sessions_to_complete(ward)),
         can_edit=current_user.role == Role.WARD_ADMIN,

@@ -74,7 +74,9 @@ def test_attendance_and_completion_follow_the_wards_rule(client, held, leader, w
     page = client.get(f"/classes/{held.plan_class.id}/sessions").get_data(as_text=True)
     assert "3 trong 4 học viên đã hoàn thành." in page
     overview = client.get(f"/wards/{world.ward_a.id}/classes-held").get_data(as_text=True)
-    assert f'data-class-id="{held.plan_class.id}"' in overview
+    assert 'data-module="m2"' in overview and f'data-class-id="{held.plan_class.id}"' not in overview
+    listed = client.get(f"/wards/{world.ward_a.id}/classes-held?module=m2").get_data(as_text=True)
+    assert f'data-class-id="{held.plan_class.id}"' in listed
     refused = client.post(f"/wards/{world.ward_a.id}/classes-held/completion", data={"sessions": "0", "csrf_token": token})
     db.session.expire_all()
     assert refused.status_code == 302 and world.ward_a.sessions_to_complete == 1

@@ -4,7 +4,7 @@
 import { getJSON, uuid } from "./api.js";
 import { $, app, go, show } from "./shell.js";
 import { records } from "./store.js";
-import { h, label, lang, t } from "./ui.js";
+import { h, label, t } from "./ui.js";
 
 export const KIND = "attendance";
 let data = null; /* the last /api/training/phone answer: sessions with their lists, the ward's groups */
@@ -22,7 +22,8 @@ export async function loadAttendance() {
   return data;
 }
 
-const day = (iso) => new Date(`${iso}T00:00:00`).toLocaleDateString(lang === "en" ? "en-GB" : "vi-VN");
+/* "2025-10-04" as 04/10/2025: the day first, as on every page of the project. */
+const day = (iso) => iso.split("-").reverse().join("/");
 
 /* The same walk-in typed twice is one learner: the server folds names the same way (training/records.py). */
 export function folded(name) {
