@@ -21,6 +21,7 @@ from survey_app.dashboard.models import IndicatorFigure, IndicatorTally, PersonI
 from survey_app.extensions import db
 from survey_app.formdefs.ids import ADULT_AGE, HOUSEHOLD_FORM
 from survey_app.planning.scoring import LEVELS, RuleError, load_rules, score_person
+from survey_app.support.queries import helped_members
 from survey_app.sync import outbox
 from survey_app.wards.models import ResidentialGroup
 
@@ -33,6 +34,15 @@ DEVICE_BITS = {"computer": 1, "tablet": 2, "smartphone": 4, "smart_tv": 8, "none
 MODULES = tuple(f"m{i}" for i in range(1, 9))
 TOPIC_BITS = {**{code: 1 << i for i, code in enumerate(MODULES)}, "none": 1 << 8}
 #: Flags of the vulnerable breakdown (a person may have several).
+#: What an act of help done (support_event, outcome "done") after the interview makes true for its
+#: person, by the catalogue's code: the help shows the person has it now, whatever the answers said.
+SUPPORT_EFFECTS = {
+    "vneid_install": ("vneid_account",),
+    "vneid_level2": ("vneid_account", "vneid_level2"),
+    "public_service": ("public_services_any",),
+    "cashless": ("cashless",),
+}
+SUPPORT_BITS = {"vneid_account": 1, "vneid_level2": 2, "public_services_any": 4, "cashless": 8}
 VULNERABLE_FLAGS = ("disability", "age_75_plus", "lives_alone", "poor_household")
 WB_DOMAINS = ("b4_seeing", "b4_hearing", "b4_walking", "b4_remembering", "b4_selfcare", "b4_communicating")
 
@@ -117,8 +127,20 @@ def _member_row(member: dict, household: dict, rules) -> dict:
     }
 
 
-def derive_rows(submission: Submission, group_id: int) -> list[dict]:
-    """PersonIndicator rows (as dicts) for the adults of one household submission."""
+def apply_help(row: dict, acts, since) -> None:
+    """Make true what the person's acts of help after `since` (the interview) show, noting the source."""
+    for code, when in acts:
+        if since is not None and when < since:
+            continue  # help before the interview: the answers already say what it left
+        for column in SUPPORT_EFFECTS.get(code, ()):
+            if row.get(column) is not True:
+                row[column] = True
+                row["from_support"] |= SUPPORT_BITS[column]
+
+
+def derive_rows(submission: Submission, group_id: int, helped: dict | None = None) -> list[dict]:
+    """PersonIndicator rows (as dicts) for the adults of one household submission. `helped`: the acts of
+    help of members, by (submission id, member position) -> [(code, when)] (support.queries.helped_members)."""
     answers = submission.answers if isinstance(submission.answers, dict) else {}
     household = {k: v for k, v in answers.items() if k != "members"}
     members = answers.get("members") if isinstance(answers.get("members"), list) else []
@@ -143,7 +165,10 @@ def derive_rows(submission: Submission, group_id: int) -> list[dict]:
             household_lead=not rows,
             age_group=_age_group(member, age),
             sex=member.get("b2_sex") if member.get("b2_sex") in SEXES else None,
+            from_support=0,
         )
+        if helped:
+            apply_help(row, helped.get((submission.id, index), ()), submission.started_at or submission.received_at)
         if age is None:
             row["age_75_plus"] = None
         rows.append(row)
@@ -257,10 +282,12 @@ def plan_changes(household_ids: set, submission_ids: set, submissions: list | No
                 db.session.scalars(sa.select(table.c.residential_group_id).where(column.in_(ids[start : start + 500])).distinct())
             )
     rows = []
-    for submission in _latest_counted(household_ids, submission_ids, submissions):
+    latest = _latest_counted(household_ids, submission_ids, submissions)
+    helped = helped_members([s.id for s in latest])
+    for submission in latest:
         group_id = _group_id(submission)  # its own column, else its household's
         if group_id is not None:
-            rows.extend(derive_rows(submission, group_id))
+            rows.extend(derive_rows(submission, group_id, helped))
             groups.add(group_id)
     return Changes(households, loose, rows, groups)
 
@@ -352,10 +379,11 @@ def rebuild_indicators(ward_id: int) -> int:
     for submission in submissions:  # later ones replace earlier ones of the same household
         latest[submission.household_id or f"s{submission.id}"] = submission
     written, batch = 0, []
+    helped = helped_members(ward_id=ward_id)
     for submission in latest.values():
         group_id = _group_id(submission, groups)
         if group_id is not None:
-            batch.extend(derive_rows(submission, group_id))
+            batch.extend(derive_rows(submission, group_id, helped))
         if len(batch) >= 5000:
             db.session.execute(sa.insert(table), batch)
             written, batch = written + len(batch), []

@@ -20,7 +20,11 @@ class PersonIndicator(WardScoped, db.Model):
 
     __tablename__ = "person_indicators"
     #: People interviewed per surveyor (coverage per member) read from the index alone.
-    __table_args__ = (sa.Index("ix_person_indicators_ward_surveyor", "ward_id", "surveyor_id"),)
+    __table_args__ = (
+        sa.Index("ix_person_indicators_ward_surveyor", "ward_id", "surveyor_id"),
+        # the few people whose figures an act of help changed, read without scanning the ward
+        sa.Index("ix_person_indicators_ward_support", "ward_id", "from_support"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The household submission (latest not rejected of its household) the row comes from.
@@ -74,6 +78,9 @@ class PersonIndicator(WardScoped, db.Model):
     topics: Mapped[int | None]
     #: Modules with a gap (scoring rules) as bits: see indicators.TOPIC_BITS.
     gaps: Mapped[int | None]
+    #: Indicators an act of help logged after the interview made true, as bits (indicators.SUPPORT_BITS):
+    #: "theo ghi nhận hỗ trợ" rather than "theo khảo sát". 0: every value is the answers'.
+    from_support: Mapped[int] = mapped_column(sa.SmallInteger, default=0, server_default="0")
 
 
 class IndicatorTally(WardScoped, db.Model):

@@ -18,7 +18,7 @@ from survey_app.accounts.models import User
 from survey_app.clock import local_today, local_zone
 from survey_app.collection.models import Household, HouseholdStatus, Visit, VisitOutcome
 from survey_app.dashboard import figures, geometry, shares
-from survey_app.dashboard.indicators import HEADLINE, tallies_by_ward
+from survey_app.dashboard.indicators import HEADLINE, SUPPORT_BITS, tallies_by_ward
 from survey_app.dashboard.models import SHARE_COUNTS, IndicatorFigure, IndicatorTally, PersonIndicator
 from survey_app.extensions import db
 from survey_app.teams.models import Assignment, SurveyTeam
@@ -584,6 +584,15 @@ def figure_scope(user: User, ward_id: int) -> tuple:
     """WHERE clauses selecting the kept figures one ward's dashboard shows to `user` (the figures of the
     groups whose derived rows `indicator_scope` selects)."""
     return (IndicatorFigure.ward_id == ward_id, visible(IndicatorFigure, user))
+
+
+def support_sources(user: User, ward_id: int) -> dict[str, int]:
+    """Per indicator an act of help can change (indicators.SUPPORT_BITS), how many of the adults the user
+    sees have it "theo ghi nhận hỗ trợ" (the help, logged after their interview) rather than by the answers."""
+    pi = PersonIndicator
+    columns = [sa.func.count().filter(pi.from_support.op("&")(bit) != 0).label(key) for key, bit in SUPPORT_BITS.items()]
+    row = db.session.execute(sa.select(*columns).where(*indicator_scope(user, ward_id), pi.from_support > 0)).one()
+    return {key: value for key, value in row._mapping.items() if value}
 
 
 def ward_indicators(user: User, ward_id: int, by: str) -> list[tuple]:

@@ -284,6 +284,10 @@ def ward_indicators(ward_id):
         targets=plan_targets.for_ward(ward),
         breakdowns=BREAKDOWNS[1:],
         fresh=freshness(ward.id),
+        from_support={
+            key: disclosure.suppress_small(count, current_user)
+            for key, count in queries.support_sources(current_user, ward.id).items()
+        },
     )
 
 

@@ -292,9 +292,9 @@ STAGES = [
     stage_households,
     stage_accounts,
     stage_answers,
-    stage_indicators,
 ]
-STAGES += [stage_support_catalogue, stage_support_events, stage_plan, stage_classes_held]
+#: The indicators after the support events: acts of help done after an interview change them.
+STAGES += [stage_support_catalogue, stage_support_events, stage_indicators, stage_plan, stage_classes_held]
 
 
 def generate(config: DemoConfig | None = None) -> DemoContext:

@@ -30,6 +30,7 @@ from survey_app.collection.models import Person, QuarantinedSubmission, Quaranti
 from survey_app.extensions import db
 from survey_app.support.models import SupportEvent
 from survey_app.support.records import PersonRef
+from survey_app.sync import outbox
 from survey_app.sync.core import DEFAULT_KIND, records_stored
 
 WAITING = "waiting"
@@ -82,9 +83,11 @@ def resolve(ref: PersonRef, volunteer, ward_id: int) -> Resolution:
 
 
 def link(event: SupportEvent, person: Person) -> None:
-    """Make the event the help of this person (their household and group too)."""
+    """Make the event the help of this person (their household and group too); the worker derives the
+    person's figures again (an act of help done changes them: dashboard.indicators.SUPPORT_EFFECTS)."""
     event.person_id, event.household_id = person.id, person.household_id
     event.residential_group_id = person.residential_group_id
+    outbox.note(event.ward_id, household_id=person.household_id)
 
 
 def note_stored(event: SupportEvent, ref: PersonRef, resolution: Resolution) -> None:

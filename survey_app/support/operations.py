@@ -18,6 +18,7 @@ from survey_app.support import links
 from survey_app.support.models import SupportEvent, SupportType
 from survey_app.support.queries import current_lang
 from survey_app.support.records import SUPPORT_KIND, SupportRecord, parse_support_record
+from survey_app.sync import outbox
 from survey_app.sync.core import Handler, Submitter, register
 from survey_app.sync.envelope import Receipt, RecordError, conflict, uuid_taken
 from survey_app.wards.models import ResidentialGroup, Ward
@@ -167,6 +168,8 @@ def _ingest(payload, user: User) -> Receipt:
         types=types,
     )
     db.session.add(event)
+    if household is not None and record.person_id is not None:
+        outbox.note(user.ward_id, household_id=household.id)  # the person's figures follow the help
     message = None
     if found is not None:  # a member of a household record by its UUID: linked now, or when it arrives
         if found.person is not None:

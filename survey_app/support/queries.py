@@ -14,7 +14,7 @@ from survey_app.access import team_group_ids, visible
 from survey_app.accounts.models import User
 from survey_app.collection.models import Household, Person
 from survey_app.extensions import db
-from survey_app.support.models import SupportEvent, SupportOutcome, SupportType
+from survey_app.support.models import SupportEvent, SupportOutcome, SupportType, support_event_types
 from survey_app.wards.models import ResidentialGroup, Ward
 
 #: Most closed follow-ups listed at once (the newest).
@@ -31,6 +31,25 @@ def catalogue(ward_id: int, *, active_only: bool = False) -> list[SupportType]:
     if active_only:
         query = query.where(SupportType.retired_at.is_(None))
     return list(db.session.scalars(query.order_by(SupportType.sort_order, SupportType.code)))
+
+
+def helped_members(submission_ids=(), ward_id: int | None = None) -> dict[tuple[int, int], list]:
+    """The acts of help done (outcome "done") for the members these household submissions recorded, or
+    for every member of a ward: (submission id, member position) -> [(kind of help code, when)]."""
+    query = (
+        sa.select(Person.submission_id, Person.answer_index, SupportType.code, SupportEvent.occurred_at)
+        .join(Person, Person.id == SupportEvent.person_id)
+        .join(support_event_types, support_event_types.c.support_event_id == SupportEvent.id)
+        .join(SupportType, SupportType.id == support_event_types.c.support_type_id)
+        .where(SupportEvent.outcome == SupportOutcome.DONE, Person.answer_index.is_not(None))
+    )
+    chunks = [None] if ward_id is not None else [sorted(submission_ids)[i : i + 500] for i in range(0, len(submission_ids), 500)]
+    found: dict = {}
+    for chunk in chunks:
+        where = SupportEvent.ward_id == ward_id if chunk is None else Person.submission_id.in_(chunk)
+        for submission_id, index, code, when in db.session.execute(query.where(where)):
+            found.setdefault((submission_id, index), []).append((code, when))
+    return found
 
 
 def age_group_labels() -> dict:
