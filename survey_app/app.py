@@ -233,7 +233,7 @@ def register_commands(app: Flask) -> None:
     from survey_app.backup.commands import backup_command, restore_command
     from survey_app.dashboard.commands import dashboard_group
     from survey_app.demo.commands import demo_command
-    from survey_app.exports.commands import export_command
+    from survey_app.exports.commands import export_command, report_command
     from survey_app.formdefs.commands import forms_command
     from survey_app.jobs.commands import worker_command
     from survey_app.wards.commands import init_command, user_group, ward_group
@@ -246,6 +246,7 @@ def register_commands(app: Flask) -> None:
         backup_command,
         restore_command,
         export_command,
+        report_command,
         forms_command,
         worker_command,
         dashboard_group,

@@ -45,6 +45,7 @@ SENTENCES = {
     "entity.created": _l("%(who)s's record created %(what)s"),
     "entity.skipped": _l("%(who)s's record could not change %(what)s"),
     "entity.updated": _l("%(who)s's record updated %(what)s"),
+    "export.progress_report": _l("%(who)s downloaded the progress report of %(what)s"),
     "export.csv": _l("%(who)s downloaded CSV files of %(what)s"),
     "export.media": _l("%(who)s downloaded the photos and files of %(what)s"),
     "export.refused": _l("%(who)s was refused an export of %(what)s"),

@@ -21,7 +21,9 @@ from survey_app.dashboard import figures, geometry, shares
 from survey_app.dashboard.indicators import HEADLINE, SUPPORT_BITS, tallies_by_ward
 from survey_app.dashboard.models import SHARE_COUNTS, IndicatorFigure, IndicatorTally, PersonIndicator
 from survey_app.extensions import db
+from survey_app.support.queries import helped_by_ward
 from survey_app.teams.models import Assignment, SurveyTeam
+from survey_app.training.queries import held_by_ward
 from survey_app.wards import targets as plan_targets
 from survey_app.wards.models import City, ResidentialGroup, Ward
 from survey_app.wards.queries import share_expected
@@ -231,6 +233,8 @@ def remaining_households(user: User, ward_id: int) -> int:
 #: Figures of a coverage row that count households or people (expected households come from the
 #: ward's plan, not from anybody's answer: never suppressed).
 COUNTED = ("listed", "visited", "interviewed", *STATUSES, "people", "remaining")
+#: Counts the city's roll-up adds per ward: class sessions held, modules completed, people helped.
+WARD_COUNTED = ("sessions_held", "completed", "helped")
 
 
 def shown_rows(viewer: User, rows: list[dict], *, column_totals: bool = True) -> list[dict]:
@@ -238,9 +242,10 @@ def shown_rows(viewer: User, rows: list[dict], *, column_totals: bool = True) ->
     the statuses protected against subtraction from `listed`, and each column against its shown total."""
     if sees_people(viewer):
         return rows
-    shown = [disclosure.suppress_row(row, viewer, COUNTED, parts=STATUSES) for row in rows]
+    counted = COUNTED + tuple(key for key in WARD_COUNTED if rows and all(key in row for row in rows))
+    shown = [disclosure.suppress_row(row, viewer, counted, parts=STATUSES) for row in rows]
     if column_totals:
-        for key in COUNTED:
+        for key in counted:
             disclosure.suppress_column(shown, key)
     shown = [_suppressed_shares(row) for row in shown]
     for row in shown:
@@ -541,6 +546,8 @@ def city_rollup(user: User) -> list[dict]:
     households = by_ward(Household, sa.func.count(), *(sa.func.count().filter(Household.status == s) for s in HouseholdStatus))
     visited = by_ward(Visit, sa.func.count(sa.distinct(Visit.household_id)))
     headline = dict(tallies_by_ward(in_city))
+    held = held_by_ward(in_city)
+    helped = helped_by_ward(in_city)
     rows = []
     for ward in wards:
         group_count, expected = groups.get(ward.id, (0, 0))
@@ -557,6 +564,9 @@ def city_rollup(user: User) -> list[dict]:
             people=headline[ward.id]["adults"] if ward.id in headline else 0,
             indicators=headline.get(ward.id),
             targets=plan_targets.effective(ward.city_targets, ward.plan_targets),
+            sessions_held=held.get(ward.id, (0, 0))[0],
+            completed=held.get(ward.id, (0, 0))[1],
+            helped=helped.get(ward.id, 0),
         )
         rows.append(_finish(figures))
     return rows
@@ -565,7 +575,10 @@ def city_rollup(user: User) -> list[dict]:
 def totals_of_wards(rows: list[dict]) -> dict:
     """City totals: coverage figures and headline indicators summed over the ward rows."""
     figures = _finish(
-        {key: sum(row[key] for row in rows) for key in ("expected", "listed", "visited", *STATUSES, "people", "groups")}
+        {
+            key: sum(row[key] for row in rows)
+            for key in ("expected", "listed", "visited", *STATUSES, "people", "groups", "sessions_held", "completed", "helped")
+        }
     )
     shares = {}
     for key in HEADLINE:

@@ -9,10 +9,11 @@ import click
 from flask.cli import with_appcontext
 
 from survey_app.exports import media as export_media
-from survey_app.exports import operations
+from survey_app.exports import operations, progress
 from survey_app.exports.models import ExportFormat
 from survey_app.exports.operations import ExportError
 from survey_app.extensions import db
+from survey_app.wards.models import Ward
 
 log = logging.getLogger(__name__)
 
@@ -83,5 +84,36 @@ def run(ward_code: str, groups: str | None, fmt: ExportFormat, codes: bool, lang
         raise
     operations.finish_job(job, counts, None, target.name)
     operations.audit(scope, fmt, counts, via="cli")
+    db.session.commit()
+    return target, counts
+
+
+@click.command("report")
+@click.option("--ward", "ward_code", required=True, help="Ward code, e.g. PL.")
+@click.option("--from", "starts_on", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (default: the survey's).")
+@click.option("--to", "ends_on", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (default: today).")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, help="Language of the headings.")
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("exports"), show_default=True, help="Folder."
+)
+@with_appcontext
+def report_command(ward_code: str, starts_on, ends_on, lang: str, out: Path) -> None:
+    """The ward's progress report to the city for a period: surveyed, trained, helped, targets (xlsx)."""
+    try:
+        path, counts = write_report_file(None, ward_code, starts_on, ends_on, lang, out)
+    except ExportError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{path}")
+    for key, rows in counts.items():
+        click.echo(f"  {key:<20} {rows:>6,} rows")
+
+
+def write_report_file(actor, ward_code: str, starts_on, ends_on, lang: str, out: Path, ward_id=None):
+    """Check the ward and period, write the report into `out` and audit it; (path, rows per sheet)."""
+    scope = operations.resolve_scope(actor, ward_id=ward_id, ward_code=ward_code, lang=lang)
+    period = progress.checked_period(db.session.get(Ward, scope.ward_id), starts_on, ends_on)
+    out.mkdir(parents=True, exist_ok=True)
+    target = operations.free_target(out, progress.file_stem(scope, period), ".xlsx")
+    counts = progress.write_report(scope, period, target)
     db.session.commit()
     return target, counts

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, RadioField, SelectMultipleField
+from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
 
 from survey_app.webforms import Form
 
@@ -26,4 +27,15 @@ class ExportForm(Form):
         _l("Language of headers and answers"),
         default="vi",
         choices=[SelectChoice("vi", "Tiếng Việt"), SelectChoice("en", "English")],
+    )
+
+
+class ReportForm(Form):
+    """The progress report to the city: which ward (city viewers) and which period."""
+
+    ward_id = HiddenField()
+    starts_on = DateField(_l("From"), validators=[Optional()])
+    ends_on = DateField(_l("To"), validators=[Optional()])
+    lang = RadioField(
+        _l("Language of the headings"), default="vi", choices=[SelectChoice("vi", "Tiếng Việt"), SelectChoice("en", "English")]
     )

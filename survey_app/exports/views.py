@@ -13,8 +13,8 @@ from survey_app.accounts.models import CITY_ROLES, Role
 from survey_app.audit.operations import record_refusal
 from survey_app.errors import error_response
 from survey_app.exports import media as export_media
-from survey_app.exports import operations
-from survey_app.exports.forms import ExportForm
+from survey_app.exports import operations, progress
+from survey_app.exports.forms import ExportForm, ReportForm
 from survey_app.exports.models import ExportFormat, ExportJob, ExportStatus
 from survey_app.exports.operations import ExportError
 from survey_app.exports.sheets import build_sheets
@@ -51,7 +51,11 @@ def _groups(ward: Ward | None) -> list[ResidentialGroup]:
     ).all()
 
 
-def _render(form: ExportForm, wards, ward, error=None, status: int = 200):
+#: Who asks for the progress report to the city: the ward's staff and the city.
+REPORTERS = (Role.WARD_ADMIN, *CITY_ROLES)
+
+
+def _render(form: ExportForm, wards, ward, error=None, status: int = 200, report_form: ReportForm | None = None):
     jobs = db.session.scalars(
         sa.select(ExportJob).where(ExportJob.user_id == current_user.id).order_by(ExportJob.id.desc()).limit(10)
     ).all()
@@ -64,6 +68,8 @@ def _render(form: ExportForm, wards, ward, error=None, status: int = 200):
         jobs=jobs,
         error=error,
         ExportStatus=ExportStatus,
+        report_form=report_form or ReportForm(ward_id=ward.id if ward else ""),
+        reports=current_user.role in REPORTERS,
     ), status
 
 
@@ -92,6 +98,28 @@ def index():
         if refused.status == 403:
             record_refusal("export.refused", ward_id=ward.id if ward else None, detail={"groups": form.groups.data})
         return _render(form, wards, ward, error=str(refused), status=refused.status)
+
+
+@roles_required(*REPORTERS)
+def progress_report():
+    """The ward's progress report for a period, written now (a few sheets of figures) and sent once."""
+    wards = _wards()
+    ward = _chosen_ward(wards)
+    form = ReportForm()
+    if not form.validate_on_submit():
+        return _render(ExportForm(), wards, ward, _("Check the dates of the report."), 400, form)
+    try:
+        scope = operations.resolve_scope(current_user, ward_id=form.ward_id.data or current_user.ward_id, lang=form.lang.data)
+        period = progress.checked_period(db.session.get(Ward, scope.ward_id), form.starts_on.data, form.ends_on.data)
+    except ExportError as refused:
+        if refused.status == 403:
+            record_refusal("export.refused", ward_id=ward.id if ward else None, detail={"report": True})
+        return _render(ExportForm(), wards, ward, str(refused), refused.status, form)
+    folder = operations.exports_folder()
+    target = operations.free_target(folder, progress.file_stem(scope, period), ".xlsx")
+    progress.write_report(scope, period, target)
+    db.session.commit()
+    return _send_once(target, ExportFormat.XLSX, target.name)
 
 
 def _export(scope, fmt: ExportFormat):

@@ -52,6 +52,17 @@ def helped_members(submission_ids=(), ward_id: int | None = None) -> dict[tuple[
     return found
 
 
+def helped_by_ward(ward_ids) -> dict[int, int]:
+    """People helped per ward of `ward_ids` (a list or a subquery): each surveyed person once, each
+    anonymous event as one person."""
+    people = sa.func.count(sa.distinct(SupportEvent.person_id)) + sa.func.count().filter(SupportEvent.person_id.is_(None))
+    return dict(
+        db.session.execute(
+            sa.select(SupportEvent.ward_id, people).where(SupportEvent.ward_id.in_(ward_ids)).group_by(SupportEvent.ward_id)
+        ).all()
+    )
+
+
 def age_group_labels() -> dict:
     return {"15_24": "15–24", "25_39": "25–39", "40_59": "40–59", "60_74": "60–74", "75_plus": _("75 or over")}
 

@@ -106,6 +106,34 @@ def by_module(classes: list[PlanClass], figures: dict) -> dict[str, list[int]]:
     return totals
 
 
+def held_by_ward(ward_ids) -> dict[int, tuple[int, int]]:
+    """Per ward of `ward_ids` (a list or a subquery): (sessions held, learners' modules completed by the
+    ward's own rule), for the city's roll-up."""
+    sessions = dict(
+        db.session.execute(
+            sa.select(ClassSession.ward_id, sa.func.count())
+            .where(ClassSession.ward_id.in_(ward_ids))
+            .group_by(ClassSession.ward_id)
+        ).all()
+    )
+    per_learner = (
+        sa.select(Attendance.ward_id, sa.func.count().label("n"))
+        .where(Attendance.ward_id.in_(ward_ids))
+        .group_by(Attendance.ward_id, Attendance.plan_class_id, Attendance.learner_key)
+        .subquery()
+    )
+    needed = sa.func.coalesce(Ward.sessions_to_complete, DEFAULT_SESSIONS_TO_COMPLETE)
+    completed = dict(
+        db.session.execute(
+            sa.select(per_learner.c.ward_id, sa.func.count())
+            .join(Ward, Ward.id == per_learner.c.ward_id)
+            .where(per_learner.c.n >= needed)
+            .group_by(per_learner.c.ward_id)
+        ).all()
+    )
+    return {ward_id: (count, completed.get(ward_id, 0)) for ward_id, count in sessions.items()}
+
+
 def held_classes(ward: Ward, user) -> list[PlanClass]:
     """The classes of the ward that have sessions, as the user may see them."""
     return list(

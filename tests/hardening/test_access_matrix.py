@@ -107,6 +107,7 @@ EXPECTED = {
     "dashboard.ward_members": {"own": "la", "team": "la", "ward": "", "city": ""},
     "dashboard.ward_teams": {"own": "lavc", "team": "lavc", "ward": "vc", "city": ""},
     # An export belongs to the person who asked (the ward admin in the own scope, nobody here elsewhere).
+    "exports.progress_report": {"own": "avc"},
     "exports.api_job": {"own": "a", "team": "", "ward": "", "city": ""},
     "exports.download": {scope: "" for scope in SCOPES},  # the jobs failed: no file to download (404)
     "exports.download_media": {scope: "" for scope in SCOPES},  # the same: no zip of files (404)
