@@ -153,6 +153,7 @@ def register_blueprints(app: Flask) -> None:
     from survey_app.exports.blueprint import bp as exports_bp
     from survey_app.formdefs.blueprint import bp as formdefs_bp
     from survey_app.planning.blueprint import bp as planning_bp
+    from survey_app.rounds.blueprint import bp as rounds_bp
     from survey_app.support.blueprint import bp as support_bp
     from survey_app.teams.blueprint import bp as teams_bp
     from survey_app.training.blueprint import bp as training_bp
@@ -172,6 +173,7 @@ def register_blueprints(app: Flask) -> None:
         exports_bp,
         support_bp,
         training_bp,
+        rounds_bp,
     ):
         app.register_blueprint(blueprint)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)  # what browsers ask for on pages without a link

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from survey_app.clock import local_zone
 from survey_app.collection import quality
 from survey_app.collection.models import Household, ReviewStatus, Submission
 from survey_app.dashboard import shares
@@ -24,6 +25,7 @@ from survey_app.planning.scoring import LEVELS, RuleError, load_rules, score_per
 from survey_app.support.queries import helped_members
 from survey_app.sync import outbox
 from survey_app.wards.models import ResidentialGroup
+from survey_app.wards.queries import round_starts
 
 FORM_ID = HOUSEHOLD_FORM
 AGE_GROUPS = ("15_24", "25_39", "40_59", "60_74", "75_plus")
@@ -249,6 +251,20 @@ def _latest_counted(household_ids, submission_ids, submissions: list | None = No
     return list(found.values())
 
 
+def in_current_round(submissions: list[Submission]) -> list[Submission]:
+    """The submissions of their ward's current round: interviewed on or after its first day (a ward still
+    in its first round keeps them all). A household not surveyed again yet is in no figure of the round."""
+    starts = round_starts({s.ward_id for s in submissions}) if submissions else {}
+    if not starts:
+        return submissions
+    zone = local_zone()
+
+    def day(submission: Submission):
+        return (submission.started_at or submission.received_at).astimezone(zone).date()
+
+    return [s for s in submissions if s.ward_id not in starts or day(s) >= starts[s.ward_id]]
+
+
 def derive_changes(household_ids: set, submission_ids: set) -> int:
     """Re-derive the PersonIndicator rows of these households (from each one's latest counted survey)
     and of these submissions without a household, then the tallies of every group they touch.
@@ -282,7 +298,7 @@ def plan_changes(household_ids: set, submission_ids: set, submissions: list | No
                 db.session.scalars(sa.select(table.c.residential_group_id).where(column.in_(ids[start : start + 500])).distinct())
             )
     rows = []
-    latest = _latest_counted(household_ids, submission_ids, submissions)
+    latest = in_current_round(_latest_counted(household_ids, submission_ids, submissions))
     helped = helped_members([s.id for s in latest])
     for submission in latest:
         group_id = _group_id(submission)  # its own column, else its household's
@@ -380,7 +396,7 @@ def rebuild_indicators(ward_id: int) -> int:
         latest[submission.household_id or f"s{submission.id}"] = submission
     written, batch = 0, []
     helped = helped_members(ward_id=ward_id)
-    for submission in latest.values():
+    for submission in in_current_round(list(latest.values())):
         group_id = _group_id(submission, groups)
         if group_id is not None:
             batch.extend(derive_rows(submission, group_id, helped))

@@ -161,6 +161,7 @@ def _page_frame(ward: Ward, tab: str) -> dict:
     if sees_people(current_user):
         tabs.append(("members", "dashboard.ward_members", _("By team member")))
     tabs.append(("indicators", "dashboard.ward_indicators", _("Indicators")))
+    tabs.append(("effectiveness", "rounds.effectiveness", _("Effectiveness: rounds and classes")))
     return {
         "ward": ward,
         "tab": tab,

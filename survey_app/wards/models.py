@@ -103,3 +103,27 @@ class RetiredSelfSurveyLink(WardScoped, db.Model):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     retired_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     retired_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+
+class SurveyRound(WardScoped, db.Model):
+    """A survey round of a ward (đợt khảo sát). Round 1 is the baseline; a ward that never started a
+    second round has no row (its survey period is the ward's own dates). Starting round 2 writes the
+    row of round 1 (closed, its figures kept: rounds/operations.py) and of round 2; the ward's survey
+    period then follows the current round."""
+
+    __tablename__ = "survey_rounds"
+    __table_args__ = (sa.UniqueConstraint("ward_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int]
+    name: Mapped[str] = mapped_column(sa.String(120))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date | None]
+    #: The form version the round asks (None: the ward's current one).
+    form_version: Mapped[str | None] = mapped_column(sa.String(40))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: When the next round started; the round's figures are kept from then (`figures`, round_people).
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Coverage of the round when it closed: {"total": {...}, "groups": {group id: {...}}}.
+    figures: Mapped[dict | None] = mapped_column(JSONType)

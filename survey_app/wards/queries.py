@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 
 from survey_app import disclosure
@@ -11,7 +13,19 @@ from survey_app.clock import local_today
 from survey_app.collection.models import Household, HouseholdStatus, Person
 from survey_app.extensions import db
 from survey_app.teams.models import Assignment, SurveyTeam
-from survey_app.wards.models import ResidentialGroup, Ward
+from survey_app.wards.models import ResidentialGroup, SurveyRound, Ward
+
+
+def round_starts(ward_ids) -> dict[int, date]:
+    """The first day of each ward's current round, for the wards past their first round: the figures
+    count the submissions interviewed since (a ward still in round 1 counts every submission)."""
+    return dict(
+        db.session.execute(
+            sa.select(SurveyRound.ward_id, sa.func.max(SurveyRound.starts_on))
+            .where(SurveyRound.ward_id.in_(sorted(ward_ids)), SurveyRound.number > 1)
+            .group_by(SurveyRound.ward_id)
+        ).all()
+    )
 
 
 def _status_sum(status: HouseholdStatus):

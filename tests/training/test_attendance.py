@@ -115,8 +115,8 @@ def test_a_member_of_another_team_may_not_take_the_attendance_unless_they_train_
     db.session.commit()
     # surveyor_2's team has one learner of the class (Trần Thị Bình, TDP02): they see the class
     assert batch(other_team, mark(lone, learner_id=held.learners[2].id))[0]["status"] == 201
-    db.session.delete(held.learners[2])
     db.session.query(Attendance).delete()
+    db.session.delete(held.learners[2])  # Bình leaves the class: team 2 no longer sees it
     db.session.commit()
     (refused,) = batch(other_team, mark(lone, learner_id=held.learners[0].id))
     assert refused["status"] == 403 and refused["result"] == "forbidden"

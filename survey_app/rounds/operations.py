@@ -1,0 +1,134 @@
+"""Starting a survey round: the round before is closed and its figures kept, the households go back to
+"not visited", and the dashboard's figures count the new round's submissions only.
+
+Functions only flush; the request (or command) commits at the edge.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask_babel import format_date
+from flask_babel import gettext as _
+
+from survey_app.audit.operations import record as audit
+from survey_app.clock import local_zone
+from survey_app.collection.models import Household, HouseholdStatus, Person, Submission
+from survey_app.dashboard import queries as dashboard
+from survey_app.dashboard.indicators import rebuild_indicators
+from survey_app.dashboard.models import PersonIndicator
+from survey_app.extensions import db, utcnow
+from survey_app.rounds.models import KEPT_COLUMNS, RoundPerson
+from survey_app.wards.models import SurveyRound, Ward
+
+#: A household that moved away stays so in the next round; every other is to be visited again.
+KEPT_STATUSES = (HouseholdStatus.MOVED,)
+
+
+class RoundError(ValueError):
+    """A round refused; the message is for people."""
+
+
+def rounds_of(ward: Ward) -> list[SurveyRound]:
+    """The ward's rounds, oldest first; a ward that never started a second round has its first one only,
+    made from its survey period (not stored)."""
+    stored = list(db.session.scalars(sa.select(SurveyRound).where(SurveyRound.ward_id == ward.id).order_by(SurveyRound.number)))
+    return stored or [_first_round(ward)]
+
+
+def _first_round(ward: Ward) -> SurveyRound:
+    first = db.session.scalar(sa.select(sa.func.min(Submission.started_at)).where(Submission.ward_id == ward.id))
+    starts = ward.survey_starts_on or (first.astimezone(local_zone()).date() if first else None)
+    return SurveyRound(
+        ward_id=ward.id,
+        number=1,
+        name=_("Round 1 (baseline)"),
+        starts_on=starts or date.today(),
+        ends_on=ward.survey_ends_on,
+    )
+
+
+def _check(current: SurveyRound, name: str, starts_on: date, ends_on: date | None) -> None:
+    if not name.strip():
+        raise RoundError(_("Give the round a name."))
+    if ends_on is not None and ends_on < starts_on:
+        raise RoundError(_("The round ends before it starts: check the two dates."))
+    last_day = current.ends_on or current.starts_on
+    if starts_on <= last_day:
+        raise RoundError(
+            _(
+                "The new round overlaps %(name)s (%(first)s – %(last)s): it must start after it.",
+                name=current.name,
+                first=format_date(current.starts_on),
+                last=format_date(last_day),
+            )
+        )
+
+
+def start_round(ward: Ward, *, name: str, starts_on: date, ends_on: date | None, user) -> SurveyRound:
+    """Close the ward's current round (its figures kept) and start the next one."""
+    rounds = rounds_of(ward)
+    current = rounds[-1]
+    _check(current, name, starts_on, ends_on)
+    if current.id is None:  # the first round, stored now that it closes
+        db.session.add(current)
+    if current.ends_on is None:
+        current.ends_on = starts_on - timedelta(days=1)
+    current.closed_at = utcnow()
+    current.figures = _coverage_figures(ward, user)
+    db.session.flush()
+    _keep_people(ward, current)
+    new = SurveyRound(
+        ward_id=ward.id,
+        number=current.number + 1,
+        name=" ".join(name.split()),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        created_by_id=user.id if user is not None else None,
+    )
+    db.session.add(new)
+    ward.survey_starts_on, ward.survey_ends_on = starts_on, ends_on
+    db.session.execute(
+        sa.update(Household)
+        .where(Household.ward_id == ward.id, Household.status.not_in(KEPT_STATUSES))
+        .values(status=HouseholdStatus.NOT_VISITED)
+    )
+    db.session.flush()
+    rebuild_indicators(ward.id)  # the new round has no submission yet: its figures start empty
+    audit(
+        "round.started",
+        user=user,
+        ward_id=ward.id,
+        object_type="wards",
+        object_id=ward.id,
+        detail={"round": new.number, "starts_on": starts_on.isoformat(), "closed": current.number},
+    )
+    return new
+
+
+def _coverage_figures(ward: Ward, user) -> dict:
+    rows = dashboard.group_coverage(user, ward.id)
+    keep = ("expected", "listed", "visited", "done", "people", "share")
+    return {
+        "total": {key: dashboard.totals(rows)[key] for key in keep},
+        "groups": {str(row["id"]): {key: row[key] for key in keep} for row in rows},
+    }
+
+
+def _keep_people(ward: Ward, closing: SurveyRound) -> None:
+    """Copy the adults' rows of the closing round, each named by their resident (household and line)."""
+    pi = PersonIndicator
+    person = (
+        sa.select(Person.id)
+        .where(Person.submission_id == pi.submission_id, Person.answer_index == pi.member_index)
+        .limit(1)
+        .scalar_subquery()
+    )
+    columns = ("age_group", "sex", "disability", "age_75_plus", "lives_alone", "poor_household", *KEPT_COLUMNS)
+    select = sa.select(
+        pi.ward_id, sa.literal(closing.id), person, pi.residential_group_id, *(getattr(pi, c) for c in columns)
+    ).where(pi.ward_id == ward.id)
+    table = RoundPerson.__table__
+    target = [table.c.ward_id, table.c.round_id, table.c.person_id, table.c.residential_group_id, *(table.c[c] for c in columns)]
+    db.session.execute(sa.insert(table).from_select(target, select))

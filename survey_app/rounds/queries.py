@@ -1,0 +1,177 @@
+"""What changed between rounds: each headline indicator per round and breakdown, and the change for the
+people who completed a module against those who did not.
+
+A closed round is read from the rows it left (round_people), the current one from the dashboard's live
+rows (person_indicators): both are the same columns, derived by the same rules. A person is followed
+across rounds by their resident row (household and line, persons.id).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from survey_app import disclosure
+from survey_app.access import sees_people, visible
+from survey_app.collection.models import Person
+from survey_app.dashboard.models import PersonIndicator
+from survey_app.extensions import db
+from survey_app.rounds.models import RoundPerson
+from survey_app.rounds.operations import rounds_of
+from survey_app.training.models import DEFAULT_SESSIONS_TO_COMPLETE, Attendance
+from survey_app.wards.models import ResidentialGroup, SurveyRound, Ward
+
+#: The indicators compared between rounds (the dashboard's headline, scams aside: fewer is better there).
+COMPARED = (
+    "level_4_plus",
+    "essential_five",
+    "vneid_level2",
+    "public_services_self",
+    "cashless",
+    "digital_signature",
+    "smartphone",
+)
+BREAKDOWNS = ("total", "group", "age_group", "sex", "vulnerable")
+VULNERABLE = ("disability", "age_75_plus", "lives_alone", "poor_household")
+
+
+def _value(row, key: str) -> bool | None:
+    """A person's value of an indicator: True, False, or None (not asked)."""
+    if key == "level_4_plus":
+        return None if row.level is None else row.level >= 4
+    return getattr(row, key)
+
+
+def _bucket(row, by: str, groups: dict) -> str:
+    if by == "group":
+        return groups.get(row.residential_group_id, str(row.residential_group_id))
+    if by == "vulnerable":
+        return "any" if any(getattr(row, flag) for flag in VULNERABLE) else "none"
+    if by in ("age_group", "sex"):
+        return getattr(row, by) or "unknown"
+    return "total"
+
+
+@dataclass
+class Share:
+    n: int = 0
+    of: int = 0
+
+    def add(self, value: bool | None) -> None:
+        if value is not None:
+            self.of += 1
+            self.n += bool(value)
+
+    def shown(self, viewer) -> float | None:
+        """The share as the viewer may read it: none when fewer than 5 have it or lack it (city roles)."""
+        if not self.of:
+            return None
+        if not sees_people(viewer) and (disclosure.is_small(self.n) or disclosure.is_small(self.of - self.n)):
+            return None
+        return self.n / self.of
+
+
+_COLUMNS = ("residential_group_id", "age_group", "sex", *VULNERABLE, "level", *(k for k in COMPARED if k != "level_4_plus"))
+
+
+def _rows(model, where):
+    return db.session.execute(sa.select(*(getattr(model, c) for c in _COLUMNS)).where(*where)).all()
+
+
+def _visible_groups(user, ward: Ward) -> dict[int, str]:
+    return dict(
+        db.session.execute(
+            sa.select(ResidentialGroup.id, ResidentialGroup.code).where(
+                ResidentialGroup.ward_id == ward.id, visible(ResidentialGroup, user)
+            )
+        ).all()
+    )
+
+
+def round_rows(ward: Ward, user, survey_round: SurveyRound, current: bool):
+    """The adults' rows of a round as the user may see them."""
+    if current:
+        return _rows(PersonIndicator, (PersonIndicator.ward_id == ward.id, visible(PersonIndicator, user)))
+    groups = _visible_groups(user, ward)
+    return _rows(RoundPerson, (RoundPerson.round_id == survey_round.id, RoundPerson.residential_group_id.in_(groups)))
+
+
+def by_round(ward: Ward, user, by: str = "total") -> list[tuple[SurveyRound, dict[str, dict[str, Share]]]]:
+    """Per round (oldest first): {bucket: {indicator: Share}}."""
+    groups = _visible_groups(user, ward)
+    rounds = rounds_of(ward)
+    found = []
+    for position, survey_round in enumerate(rounds):
+        buckets: dict[str, dict[str, Share]] = {}
+        for row in round_rows(ward, user, survey_round, current=position == len(rounds) - 1):
+            shares = buckets.setdefault(_bucket(row, by, groups), {key: Share() for key in COMPARED})
+            for key in COMPARED:
+                shares[key].add(_value(row, key))
+        found.append((survey_round, buckets))
+    return found
+
+
+def completed_people(ward: Ward) -> set[int]:
+    """Residents who completed a module (attended enough sessions of one class, the ward's rule)."""
+    needed = ward.sessions_to_complete or DEFAULT_SESSIONS_TO_COMPLETE
+    return set(
+        db.session.scalars(
+            sa.select(Attendance.person_id)
+            .where(Attendance.ward_id == ward.id, Attendance.person_id.is_not(None))
+            .group_by(Attendance.person_id, Attendance.plan_class_id)
+            .having(sa.func.count() >= needed)
+        )
+    )
+
+
+@dataclass
+class Effect:
+    """One indicator among the people surveyed in both rounds: before and after, trained or not."""
+
+    before: Share
+    after: Share
+
+
+def trained_effect(ward: Ward, user) -> tuple[SurveyRound, SurveyRound, dict[str, dict[str, Effect]], dict[str, int]] | None:
+    """The change from the round before to the current one, for people who completed a module and for
+    people who did not: {indicator: {"completed": Effect, "not": Effect}}, and how many people are in
+    each group. None while the ward has one round."""
+    rounds = rounds_of(ward)
+    if len(rounds) < 2:
+        return None
+    before_round, current = rounds[-2], rounds[-1]
+    groups = _visible_groups(user, ward)
+    before = {
+        row.person_id: row
+        for row in db.session.execute(
+            sa.select(RoundPerson).where(
+                RoundPerson.round_id == before_round.id,
+                RoundPerson.person_id.is_not(None),
+                RoundPerson.residential_group_id.in_(groups),
+            )
+        ).scalars()
+    }
+    pi = PersonIndicator
+    after = {
+        person_id: row
+        for person_id, row in db.session.execute(
+            sa.select(Person.id, pi)
+            .join(Person, sa.and_(Person.submission_id == pi.submission_id, Person.answer_index == pi.member_index))
+            .where(pi.ward_id == ward.id, visible(pi, user))
+        ).all()
+        if person_id in before
+    }
+    trained = completed_people(ward)
+    effects = {key: {"completed": Effect(Share(), Share()), "not": Effect(Share(), Share())} for key in COMPARED}
+    people = {"completed": 0, "not": 0}
+    for person_id, now in after.items():
+        side = "completed" if person_id in trained else "not"
+        people[side] += 1
+        then = before[person_id]
+        for key in COMPARED:
+            old, new = _value(then, key), _value(now, key)
+            if old is not None and new is not None:  # asked in both rounds
+                effects[key][side].before.add(old)
+                effects[key][side].after.add(new)
+    return before_round, current, effects, people

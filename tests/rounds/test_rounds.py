@@ -1,0 +1,166 @@
+"""Survey rounds (issue 18, items 1 and 4): a second round closes the first with its figures kept, the
+households are visited again, and the effectiveness page shows what changed, for the people who
+completed a class against the others."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import sqlalchemy as sa
+
+from survey_app.audit.models import AuditEvent
+from survey_app.collection.models import Household, HouseholdStatus, Person
+from survey_app.dashboard.indicators import rebuild_indicators
+from survey_app.dashboard.models import PersonIndicator
+from survey_app.extensions import db
+from survey_app.rounds import queries
+from survey_app.rounds.models import RoundPerson
+from survey_app.training.models import Attendance, ClassSession
+from survey_app.wards.models import SurveyRound
+from tests.conftest import csrf_token, login
+from tests.exports.data import interview, member
+from tests.training.conftest import learner, plan_class
+
+FIRST = datetime(2025, 8, 12, 2, 30, tzinfo=timezone.utc)
+SECOND = datetime(2026, 3, 10, 2, 30, tzinfo=timezone.utc)
+
+
+def first_round(world):
+    """Round 1 in August 2025: An and Bình have VNeID level 1; An completes a class of m2 afterwards."""
+    world.ward_a.survey_starts_on, world.ward_a.survey_ends_on = date(2025, 8, 1), date(2025, 9, 30)
+    a1 = interview(world.hh_a1, world.surveyor_1, [member("Nguyễn Văn An", 1960, v1_vneid="level1")], when=FIRST)
+    interview(world.hh_a2, world.surveyor_2, [member("Trần Thị Bình", 1962, v1_vneid="level1")], when=FIRST)
+    pc = plan_class(world.ward_a, world.group_a1)
+    an = learner(pc, a1, 1, "Nguyễn Văn An")
+    person = db.session.scalar(sa.select(Person.id).where(Person.household_id == world.hh_a1.id, Person.line_no == 1))
+    for number, day in enumerate((date(2025, 10, 4), date(2025, 10, 11))):
+        session = ClassSession(ward_id=pc.ward_id, plan_class_id=pc.id, held_on=day, starts_at="19:30", venue="Nhà văn hoá")
+        db.session.add(session)
+        db.session.flush()
+        db.session.add(
+            Attendance(
+                uuid=f"00000000-0000-4000-8000-00000000000{number}",
+                ward_id=pc.ward_id,
+                class_session_id=session.id,
+                plan_class_id=pc.id,
+                learner_key=f"l:{an.id}",
+                plan_learner_id=an.id,
+                person_id=person,
+                full_name=an.full_name,
+                recorded_by_id=world.surveyor_1.id,
+                recorded_at=FIRST,
+                content_hash="0" * 64,
+            )
+        )
+    rebuild_indicators(world.ward_a.id)
+    db.session.commit()
+    return person
+
+
+def start(client, world, **fields):
+    page = client.get(f"/wards/{world.ward_a.id}/rounds")
+    data = {"name": "Đợt 2 (năm 2026)", "starts_on": "2026-03-01", "ends_on": "2026-04-30", **fields}
+    return client.post(f"/wards/{world.ward_a.id}/rounds", data={**data, "csrf_token": csrf_token(page.get_data(as_text=True))})
+
+
+def statuses(world):
+    db.session.expire_all()
+    return dict(db.session.execute(sa.select(Household.id, Household.status).where(Household.ward_id == world.ward_a.id)).all())
+
+
+def test_a_second_round_closes_the_first_with_its_figures_and_the_households_are_visited_again(client, world):
+    first_round(world)
+    adults = db.session.scalar(
+        sa.select(sa.func.count()).select_from(PersonIndicator).where(PersonIndicator.ward_id == world.ward_a.id)
+    )
+    login(client, "admin_a")
+    response = start(client, world)
+    assert response.status_code == 302
+    rounds = db.session.scalars(
+        sa.select(SurveyRound).where(SurveyRound.ward_id == world.ward_a.id).order_by(SurveyRound.number)
+    ).all()
+    assert [(r.number, r.starts_on, r.ends_on, r.closed_at is not None) for r in rounds] == [
+        (1, date(2025, 8, 1), date(2025, 9, 30), True),
+        (2, date(2026, 3, 1), date(2026, 4, 30), False),
+    ]
+    assert rounds[0].figures["total"]["done"] == 2
+    kept = db.session.scalar(sa.select(sa.func.count()).select_from(RoundPerson).where(RoundPerson.round_id == rounds[0].id))
+    assert kept == adults == 2
+    assert set(statuses(world).values()) == {HouseholdStatus.NOT_VISITED}
+    # the dashboard counts the new round only: nobody surveyed in it yet
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(PersonIndicator).where(PersonIndicator.ward_id == world.ward_a.id)
+        )
+        == 0
+    )
+    assert world.ward_a.survey_starts_on == date(2026, 3, 1)
+    assert db.session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "round.started")) == 1
+    page = client.get(f"/wards/{world.ward_a.id}/rounds").get_data(as_text=True)
+    assert "Đợt 2 (năm 2026)" in page and "Đã đóng, số liệu được lưu lại" in page
+
+
+def test_an_overlapping_round_or_bad_dates_are_refused_and_nothing_changes(client, world):
+    first_round(world)
+    before = statuses(world)
+    login(client, "admin_a")
+    overlap = start(client, world, starts_on="2025-09-15")
+    assert overlap.status_code == 400
+    assert "Đợt mới trùng thời gian với Đợt 1 (khảo sát ban đầu) (1 thg 8, 2025 – 30 thg 9, 2025)" in overlap.get_data(
+        as_text=True
+    )
+    backwards = start(client, world, starts_on="2026-03-01", ends_on="2026-02-01")
+    assert backwards.status_code == 400 and "Đợt khảo sát kết thúc trước khi bắt đầu" in backwards.get_data(as_text=True)
+    assert start(client, world, name=" ").status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SurveyRound)) == 0
+    assert statuses(world) == before
+    leader = client.application.test_client()
+    login(leader, "leader_1")
+    token = csrf_token(leader.get(f"/wards/{world.ward_a.id}/rounds").get_data(as_text=True))
+    refused = leader.post(f"/wards/{world.ward_a.id}/rounds", data={"csrf_token": token, "name": "x", "starts_on": "2026-03-01"})
+    assert refused.status_code == 403
+
+
+def test_a_person_trained_in_round_one_and_improved_in_round_two_shows_in_the_effectiveness_tables(client, world):
+    an = first_round(world)
+    login(client, "admin_a")
+    assert start(client, world).status_code == 302
+    # Round 2: An (completed the m2 class) now has level 2; Bình, not trained, still level 1.
+    interview(world.hh_a1, world.surveyor_1, [member("Nguyễn Văn An", 1960, v1_vneid="level2")], when=SECOND)
+    # Bình's household, surveyed in round 1 only so far, is in no figure of round 2 yet
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(PersonIndicator).where(PersonIndicator.ward_id == world.ward_a.id)
+        )
+        == 1
+    )
+    interview(world.hh_a2, world.surveyor_2, [member("Trần Thị Bình", 1962, v1_vneid="level1")], when=SECOND)
+    db.session.commit()
+    assert queries.completed_people(world.ward_a) == {an}
+    before, current, effects, people = queries.trained_effect(world.ward_a, world.admin_a)
+    assert (before.number, current.number, people) == (1, 2, {"completed": 1, "not": 1})
+    level2 = effects["vneid_level2"]
+    assert (level2["completed"].before.n, level2["completed"].after.n, level2["completed"].after.of) == (0, 1, 1)
+    assert (level2["not"].before.n, level2["not"].after.n) == (0, 0)
+    totals = queries.by_round(world.ward_a, world.admin_a)
+    assert [found["total"]["vneid_level2"].shown(world.admin_a) for _round, found in totals] == [0.0, 0.5]
+
+    page = client.get(f"/wards/{world.ward_a.id}/effectiveness").get_data(as_text=True)
+    row = page.split('data-testid="effect-table"')[1].split('data-indicator="vneid_level2"')[1].split("</tr>")[0]
+    assert "0% → 100%" in row and "+100.0" in row  # completed a module
+    assert "0% → 0%" in row  # did not
+    rounds_row = page.split('data-testid="rounds-table"')[1].split('data-indicator="vneid_level2"')[1].split("</tr>")[0]
+    assert "+50.0" in rounds_row
+    by_sex = client.get(f"/wards/{world.ward_a.id}/effectiveness?by=sex").get_data(as_text=True)
+    assert 'data-bucket="male"' in by_sex
+
+
+def test_the_city_reads_the_effectiveness_page_without_small_shares(client, world):
+    first_round(world)
+    login(client, "city_viewer")
+    page = client.get(f"/wards/{world.ward_a.id}/effectiveness")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Phường có một đợt khảo sát" in html
+    row = html.split('data-testid="rounds-table"')[1].split('data-indicator="vneid_level2"')[1].split("</tr>")[0]
+    assert "%" not in row  # two adults: too few to show the city a share
