@@ -31,6 +31,7 @@ from survey_app.exports.suppression import shown
 from survey_app.extensions import db
 from survey_app.planning.models import PlanClass
 from survey_app.planning.scoring import load_rules
+from survey_app.rounds import queries as rounds
 from survey_app.support.models import SupportEvent, SupportType, support_event_types
 from survey_app.training.models import Attendance, ClassSession
 from survey_app.training.queries import sessions_to_complete
@@ -339,6 +340,7 @@ def progress_sheets(scope: Scope, period: Period) -> list[Sheet]:
         training_sheet(scope, period),
         support_sheet(scope, period),
         targets_sheet(scope),
+        effect_sheet(scope),
     ]
 
 
@@ -382,3 +384,42 @@ def write_report(scope: Scope, period: Period, target) -> dict[str, int]:
         },
     )
     return counts
+
+
+# ---------------------------------------------------------------- 5. what changed (the effectiveness page's tables)
+
+
+def effect_sheet(scope: Scope) -> Sheet:
+    columns = [
+        Column("key", "Mã chỉ tiêu", "Key", TEXT, 20),
+        Column("indicator", "Chỉ tiêu", "Indicator", TEXT, 44),
+        Column("round", "Đợt khảo sát", "Round", TEXT, 26),
+        Column("value", "Kết quả", "Value", PERCENT, 11),
+        Column("change", "Thay đổi so với đợt trước", "Change from the round before", PERCENT, 14),
+        Column("completed_before", "Đã hoàn thành học phần: trước", "Completed a module: before", PERCENT, 14),
+        Column("completed_after", "Đã hoàn thành học phần: sau", "Completed a module: after", PERCENT, 14),
+        Column("not_before", "Chưa hoàn thành: trước", "Did not: before", PERCENT, 14),
+        Column("not_after", "Chưa hoàn thành: sau", "Did not: after", PERCENT, 14),
+    ]
+    return Sheet(
+        "progress_effect", "5. Hiệu quả", "5. Effectiveness", columns, partial(_effect_rows, scope), lambda: 0, freeze_columns=2
+    )
+
+
+def _effect_rows(scope: Scope):
+    ward = db.session.get(Ward, scope.ward_id)
+    names = indicator_labels()
+    totals = rounds.by_round(ward, scope.viewer, "total")
+    effect = rounds.trained_effect(ward, scope.viewer)
+    for key in rounds.COMPARED:
+        previous = None
+        for position, (survey_round, found) in enumerate(totals):
+            value = found["total"][key].shown(scope.viewer) if found.get("total") else None
+            change = None if value is None or previous is None else round(value - previous, 4)
+            last = position == len(totals) - 1
+            sides = [None] * 4
+            if last and effect is not None:
+                done, other = effect[2][key]["completed"], effect[2][key]["not"]
+                sides = [s.shown(scope.viewer) for s in (done.before, done.after, other.before, other.after)]
+            yield (key, str(names.get(key, key)), survey_round.name, value, change, *sides)
+            previous = value

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from survey_app import disclosure
-from survey_app.access import sees_people, visible
+from survey_app.access import visible
 from survey_app.collection.models import Person
 from survey_app.dashboard.models import PersonIndicator
 from survey_app.extensions import db
@@ -67,7 +67,7 @@ class Share:
         """The share as the viewer may read it: none when fewer than 5 have it or lack it (city roles)."""
         if not self.of:
             return None
-        if not sees_people(viewer) and (disclosure.is_small(self.n) or disclosure.is_small(self.of - self.n)):
+        if viewer.is_city_level and (disclosure.is_small(self.n) or disclosure.is_small(self.of - self.n)):
             return None
         return self.n / self.of
 

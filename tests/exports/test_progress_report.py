@@ -61,7 +61,7 @@ def test_the_command_writes_the_report_and_its_cells_match_the_database(app, wor
     assert result.exit_code == 0, result.output
     (path,) = tmp_path.glob("bao-cao-tien-do-A-20250801-20250930.xlsx")
     sheets = sheets_of(path.read_bytes())
-    assert list(sheets) == ["Tổng hợp", "1. Khảo sát", "2. Đào tạo", "3. Hỗ trợ", "4. Chỉ tiêu"]
+    assert list(sheets) == ["Tổng hợp", "1. Khảo sát", "2. Đào tạo", "3. Hỗ trợ", "4. Chỉ tiêu", "5. Hiệu quả"]
 
     survey = sheets["1. Khảo sát"]
     assert survey[0] == (

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
+import openpyxl
 import sqlalchemy as sa
 
 from survey_app.audit.models import AuditEvent
@@ -121,7 +122,7 @@ def test_an_overlapping_round_or_bad_dates_are_refused_and_nothing_changes(clien
     assert refused.status_code == 403
 
 
-def test_a_person_trained_in_round_one_and_improved_in_round_two_shows_in_the_effectiveness_tables(client, world):
+def test_a_person_trained_in_round_one_and_improved_in_round_two_shows_in_the_effectiveness_tables(client, world, tmp_path):
     an = first_round(world)
     login(client, "admin_a")
     assert start(client, world).status_code == 302
@@ -153,6 +154,15 @@ def test_a_person_trained_in_round_one_and_improved_in_round_two_shows_in_the_ef
     assert "+50.0" in rounds_row
     by_sex = client.get(f"/wards/{world.ward_a.id}/effectiveness?by=sex").get_data(as_text=True)
     assert 'data-bucket="male"' in by_sex
+
+    # the same tables in the report's workbook
+    runner = client.application.test_cli_runner()
+    result = runner.invoke(args=["report", "--ward", "A", "--from", "2026-03-01", "--to", "2026-03-31", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    workbook = openpyxl.load_workbook(next(tmp_path.glob("*.xlsx")), read_only=True)
+    rows = [row for row in workbook["5. Hiệu quả"].iter_rows(values_only=True) if row[0] == "vneid_level2"]
+    assert [row[2:5] for row in rows] == [("Đợt 1 (khảo sát ban đầu)", 0, None), ("Đợt 2 (năm 2026)", 0.5, 0.5)]
+    assert rows[-1][5:] == (0, 1, 0, 0)  # completed: 0% → 100%; did not: 0% → 0%
 
 
 def test_the_city_reads_the_effectiveness_page_without_small_shares(client, world):
