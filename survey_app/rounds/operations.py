@@ -94,6 +94,9 @@ def start_round(ward: Ward, *, name: str, starts_on: date, ends_on: date | None,
         .where(Household.ward_id == ward.id, Household.status.not_in(KEPT_STATUSES))
         .values(status=HouseholdStatus.NOT_VISITED)
     )
+    # Every resident is open to the new round's survey of their household: the same person again when
+    # the name and birth year answered match (collection.rules.plan_members), a new line otherwise.
+    db.session.execute(sa.update(Person).where(Person.ward_id == ward.id).values(submission_id=None, answer_index=None))
     db.session.flush()
     rebuild_indicators(ward.id)  # the new round has no submission yet: its figures start empty
     audit(

@@ -18,6 +18,7 @@ from survey_app.rounds import queries
 from survey_app.rounds.models import RoundPerson
 from survey_app.training.models import Attendance, ClassSession
 from survey_app.wards.models import SurveyRound
+from tests.collection.conftest import form_a, surveyor  # noqa: F401  (fixtures)
 from tests.conftest import csrf_token, login
 from tests.exports.data import interview, member
 from tests.training.conftest import learner, plan_class
@@ -174,3 +175,39 @@ def test_the_city_reads_the_effectiveness_page_without_small_shares(client, worl
     assert "Phường có một đợt khảo sát" in html
     row = html.split('data-testid="rounds-table"')[1].split('data-indicator="vneid_level2"')[1].split("</tr>")[0]
     assert "%" not in row  # two adults: too few to show the city a share
+
+
+def test_a_resurveyed_household_keeps_its_people_across_rounds_by_name_and_birth_year(world, form_a, surveyor):  # noqa: F811
+    from survey_app.rounds.operations import start_round
+    from tests.collection.conftest import record
+    from tests.collection.forms import answers
+
+    assert surveyor.post("/api/submissions", record(world.hh_a1.id)).status_code == 201
+    lines = dict(db.session.execute(sa.select(Person.line_no, Person.id).where(Person.household_id == world.hh_a1.id)).all())
+    world.ward_a.survey_starts_on = date(2025, 8, 1)
+    start_round(world.ward_a, name="Đợt 2", starts_on=date(2026, 3, 1), ends_on=None, user=world.admin_a)
+    db.session.commit()
+    members = [
+        {"b0_name": "Nguyễn Văn An", "b1_birth_year": 1971, "b2_sex": "male", "age": 55},  # the same man
+        {"b0_name": "Thành viên 2", "b1_birth_year": 1990, "b2_sex": "female", "age": 36},  # same name, other year
+        {"b0_name": "Lê Văn Mới", "b1_birth_year": 2000, "b2_sex": "male", "age": 26},  # a new member
+    ]
+    again = record(
+        world.hh_a1.id,
+        answers=answers(members=members),
+        visited_at="2026-03-05T02:10:00Z",
+        started_at="2026-03-05T02:11:00Z",
+        finished_at="2026-03-05T02:25:00Z",
+        sent_at="2026-03-05T02:30:00Z",
+    )
+    assert surveyor.post("/api/submissions", again).status_code == 201
+    db.session.expire_all()
+    people = db.session.execute(
+        sa.select(Person.line_no, Person.id, Person.full_name, Person.answer_index)
+        .where(Person.household_id == world.hh_a1.id)
+        .order_by(Person.line_no)
+    ).all()
+    assert people[0] == (1, lines[1], "Nguyễn Văn An", 0)  # followed across rounds
+    assert people[1][:2] == (2, lines[2]) and people[1][3] is None  # not matched: the name fits, the year does not
+    assert [(p[2], p[3]) for p in people[2:]] == [("Thành viên 2", 1), ("Lê Văn Mới", 2)]
+    assert db.session.get(Household, world.hh_a1.id).status == HouseholdStatus.DONE
