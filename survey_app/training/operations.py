@@ -188,8 +188,8 @@ def _who(record: AttendanceRecord, session: ClassSession, user) -> dict:
     """The learner's columns: a listed learner, or a walk-in (matched to the list or a surveyed person when one fits)."""
     if record.learner_id is not None:
         learner = _listed(record, session)
-        person = db.session.scalar(
-            sa.select(Person.id).where(Person.submission_id == learner.submission_id, Person.line_no == learner.line_no)
+        person = db.session.scalar(  # the learner's line is their position in the answers' members, from 1
+            sa.select(Person.id).where(Person.submission_id == learner.submission_id, Person.answer_index == learner.line_no - 1)
         )
         return {
             "learner_key": f"l:{learner.id}",
@@ -205,12 +205,12 @@ def _who(record: AttendanceRecord, session: ClassSession, user) -> dict:
             raise RecordError(403, "other_ward", _("The learner's residential group is not one of your ward's."))
     person = _walk_in_person(record, user)
     on_list = None
-    if person is not None:
+    if person is not None and person.submission_id is not None and person.answer_index is not None:
         on_list = db.session.scalar(
             sa.select(PlanLearner.id).where(
                 PlanLearner.plan_class_id == session.plan_class_id,
                 PlanLearner.submission_id == person.submission_id,
-                PlanLearner.line_no == person.line_no,
+                PlanLearner.line_no == person.answer_index + 1,
             )
         )
     return {
