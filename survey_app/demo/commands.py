@@ -24,7 +24,7 @@ def demo_command(seed: int, households: int) -> None:
         click.echo("Dữ liệu mẫu đã có sẵn / the demo ward already exists.")
     else:
         started = time.perf_counter()
-        ctx = generator.generate(generator.DemoConfig(seed=seed, households=households))
+        ctx = generator.generate(generator.DemoConfig(seed=seed, households=households, second_round=True))
         db.session.commit()
         click.echo(
             f"Đã tạo {ctx.ward.name}: {len(ctx.groups)} tổ dân phố, {households} hộ, "

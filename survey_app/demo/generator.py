@@ -21,6 +21,7 @@ from survey_app.demo import geography, names
 from survey_app.demo.answers import stage_answers
 from survey_app.extensions import db, utcnow
 from survey_app.planning.demo import stage_plan
+from survey_app.rounds.demo import stage_second_round
 from survey_app.support.demo import stage_support_catalogue, stage_support_events
 from survey_app.teams.assignment import GroupSpot, assign_shares
 from survey_app.teams.models import Assignment, StandingTeam, StandingTeamKind, SurveyTeam
@@ -55,6 +56,8 @@ class DemoConfig:
     with_accounts: bool = True
     #: Offset of this ward's grid, so several demo wards do not overlap on a map.
     grid_offset: tuple[float, float] = (0.0, 0.0)
+    #: A second survey round in spring 2026 (rounds/demo.py): what `survey-app demo` shows a newcomer.
+    second_round: bool = False
 
 
 @dataclass
@@ -294,7 +297,7 @@ STAGES = [
     stage_answers,
 ]
 #: The indicators after the support events: acts of help done after an interview change them.
-STAGES += [stage_support_catalogue, stage_support_events, stage_indicators, stage_plan, stage_classes_held]
+STAGES += [stage_support_catalogue, stage_support_events, stage_indicators, stage_plan, stage_classes_held, stage_second_round]
 
 
 def generate(config: DemoConfig | None = None) -> DemoContext:

@@ -17,6 +17,7 @@ from survey_app.access import visible
 from survey_app.collection.models import Person
 from survey_app.dashboard.models import PersonIndicator
 from survey_app.extensions import db
+from survey_app.planning.models import PlanClass
 from survey_app.rounds.models import RoundPerson
 from survey_app.rounds.operations import rounds_of
 from survey_app.training.models import DEFAULT_SESSIONS_TO_COMPLETE, Attendance
@@ -33,6 +34,9 @@ COMPARED = (
     "smartphone",
 )
 BREAKDOWNS = ("total", "group", "age_group", "sex", "vulnerable")
+#: The module whose class teaches what an indicator measures: its "trained" people are those who
+#: completed that module; an indicator no module teaches compares people who completed any module.
+TEACHES = {"vneid_level2": "m2", "public_services_self": "m3", "cashless": "m4", "smartphone": "m1"}
 VULNERABLE = ("disability", "age_75_plus", "lives_alone", "poor_household")
 
 
@@ -112,17 +116,19 @@ def by_round(ward: Ward, user, by: str = "total") -> list[tuple[SurveyRound, dic
     return found
 
 
-def completed_people(ward: Ward) -> set[int]:
-    """Residents who completed a module (attended enough sessions of one class, the ward's rule)."""
+def completed_people(ward: Ward) -> dict[int, set[str]]:
+    """Residents who completed a module (attended enough sessions of one class, the ward's rule), and which."""
     needed = ward.sessions_to_complete or DEFAULT_SESSIONS_TO_COMPLETE
-    return set(
-        db.session.scalars(
-            sa.select(Attendance.person_id)
-            .where(Attendance.ward_id == ward.id, Attendance.person_id.is_not(None))
-            .group_by(Attendance.person_id, Attendance.plan_class_id)
-            .having(sa.func.count() >= needed)
-        )
-    )
+    found: dict[int, set[str]] = {}
+    for person_id, module in db.session.execute(
+        sa.select(Attendance.person_id, PlanClass.module)
+        .join(PlanClass, PlanClass.id == Attendance.plan_class_id)
+        .where(Attendance.ward_id == ward.id, Attendance.person_id.is_not(None))
+        .group_by(Attendance.person_id, PlanClass.module, Attendance.plan_class_id)
+        .having(sa.func.count() >= needed)
+    ):
+        found.setdefault(person_id, set()).add(module)
+    return found
 
 
 @dataclass
@@ -166,10 +172,11 @@ def trained_effect(ward: Ward, user) -> tuple[SurveyRound, SurveyRound, dict[str
     effects = {key: {"completed": Effect(Share(), Share()), "not": Effect(Share(), Share())} for key in COMPARED}
     people = {"completed": 0, "not": 0}
     for person_id, now in after.items():
-        side = "completed" if person_id in trained else "not"
-        people[side] += 1
+        modules = trained.get(person_id, set())
+        people["completed" if modules else "not"] += 1
         then = before[person_id]
         for key in COMPARED:
+            side = "completed" if (TEACHES[key] in modules if key in TEACHES else modules) else "not"
             old, new = _value(then, key), _value(now, key)
             if old is not None and new is not None:  # asked in both rounds
                 effects[key][side].before.add(old)

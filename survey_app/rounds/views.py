@@ -68,9 +68,9 @@ def effectiveness(ward_id):
     """Each indicator per round and breakdown with its change, and the change for people who completed
     a module against those who did not."""
     ward = load_or_abort(Ward, ward_id)
-    by = request.args.get("by", "group")
+    by = request.args.get("by", "age_group")
     if by not in queries.BREAKDOWNS[1:]:
-        by = "group"
+        by = "age_group"
     totals = queries.by_round(ward, current_user, "total")
     breakdown = queries.by_round(ward, current_user, by)
     buckets = sorted({bucket for _round, found in breakdown for bucket in found})
@@ -83,13 +83,14 @@ def effectiveness(ward_id):
         by=by,
         names=_breakdown_names(by),
         breakdowns={
-            "group": _("Residential group"),
             "age_group": _("Age group"),
+            "group": _("Residential group"),
             "sex": _("Sex"),
             "vulnerable": _("Vulnerable groups"),
         },
         compared=queries.COMPARED,
         labels=indicator_labels(),
         effect=queries.trained_effect(ward, current_user),
+        teaches=queries.TEACHES,
         viewer=current_user,
     )

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from survey_app.clock import local_today, local_zone
+from survey_app.collection.models import Person
 from survey_app.demo import names
 from survey_app.demo.answers import group_surveyors
 from survey_app.extensions import db
@@ -58,6 +59,15 @@ def stage_classes_held(ctx) -> None:
     if not classes:
         return
     teams = group_surveyors(ctx.ward.id)
+    # a learner of the list is the resident at their position in the answers (PlanLearner.line_no, from 1)
+    people = {
+        (submission_id, index + 1): person_id
+        for person_id, submission_id, index in db.session.execute(
+            sa.select(Person.id, Person.submission_id, Person.answer_index).where(
+                Person.ward_id == ctx.ward.id, Person.submission_id.is_not(None)
+            )
+        )
+    }
     held = []
     for pc in classes:
         first = FIRST_DAY + timedelta(weeks=2 * (pc.session - 1))
@@ -79,8 +89,8 @@ def stage_classes_held(ctx) -> None:
         if marker is None:
             continue
         at = datetime.combine(session.held_on, datetime.min.time(), local_zone()) + timedelta(hours=20)
-        people = [
-            (f"l:{x.id}", x.id, x.full_name, None, x.residential_group_id, False)
+        present = [
+            (f"l:{x.id}", x.id, people.get((x.submission_id, x.line_no)), x.full_name, None, x.residential_group_id, False)
             for x in pc.learners
             if rng.random() < (0.85 if x.asked else 0.7)
         ]
@@ -88,9 +98,9 @@ def stage_classes_held(ctx) -> None:
             family = rng.choice([n for n, _w in names.FAMILY_NAMES])
             name = f"{family} {rng.choice(names.MIDDLE_FEMALE)} {rng.choice(names.GIVEN_FEMALE)}"
             year = rng.randint(1945, 1975)
-            people.append((f"w:{folded(name)}:{year}", None, name, year, pc.venue_group_id, True))
+            present.append((f"w:{folded(name)}:{year}", None, None, name, year, pc.venue_group_id, True))
         seen = set()
-        for key, learner_id, name, year, group_id, walk_in in people:
+        for key, learner_id, person_id, name, year, group_id, walk_in in present:
             if key in seen:
                 continue
             seen.add(key)
@@ -103,6 +113,7 @@ def stage_classes_held(ctx) -> None:
                     plan_class_id=pc.id,
                     learner_key=key,
                     plan_learner_id=learner_id,
+                    person_id=person_id,
                     full_name=name,
                     birth_year=year,
                     residential_group_id=group_id,

@@ -138,7 +138,7 @@ def test_a_person_trained_in_round_one_and_improved_in_round_two_shows_in_the_ef
     )
     interview(world.hh_a2, world.surveyor_2, [member("Trần Thị Bình", 1962, v1_vneid="level1")], when=SECOND)
     db.session.commit()
-    assert queries.completed_people(world.ward_a) == {an}
+    assert queries.completed_people(world.ward_a) == {an: {"m2"}}
     before, current, effects, people = queries.trained_effect(world.ward_a, world.admin_a)
     assert (before.number, current.number, people) == (1, 2, {"completed": 1, "not": 1})
     level2 = effects["vneid_level2"]
