@@ -19,6 +19,8 @@ from survey_app.dashboard import queries as dashboard
 from survey_app.dashboard.indicators import rebuild_indicators
 from survey_app.dashboard.models import PersonIndicator
 from survey_app.extensions import db, utcnow
+from survey_app.formdefs.ids import HOUSEHOLD_FORM
+from survey_app.formdefs.queries import current_form
 from survey_app.rounds.models import KEPT_COLUMNS, RoundPerson
 from survey_app.wards.models import SurveyRound, Ward
 
@@ -42,6 +44,7 @@ def _first_round(ward: Ward) -> SurveyRound:
     starts = ward.survey_starts_on or (first.astimezone(local_zone()).date() if first else None)
     return SurveyRound(
         ward_id=ward.id,
+        form_version=_form_version(ward),
         number=1,
         name=_("Round 1 (baseline)"),
         starts_on=starts or date.today(),
@@ -79,8 +82,11 @@ def start_round(ward: Ward, *, name: str, starts_on: date, ends_on: date | None,
     current.figures = _coverage_figures(ward, user)
     db.session.flush()
     _keep_people(ward, current)
+    if current.form_version is None:
+        current.form_version = _form_version(ward)
     new = SurveyRound(
         ward_id=ward.id,
+        form_version=_form_version(ward),
         number=current.number + 1,
         name=" ".join(name.split()),
         starts_on=starts_on,
@@ -110,12 +116,18 @@ def start_round(ward: Ward, *, name: str, starts_on: date, ends_on: date | None,
     return new
 
 
+def _form_version(ward: Ward) -> str | None:
+    """The household form version the ward's phones use now (the one a round starts with)."""
+    form = current_form(ward.id, HOUSEHOLD_FORM)
+    return form.version if form is not None else None
+
+
 def _coverage_figures(ward: Ward, user) -> dict:
     rows = dashboard.group_coverage(user, ward.id)
     keep = ("expected", "listed", "visited", "done", "people", "share")
     return {
         "total": {key: dashboard.totals(rows)[key] for key in keep},
-        "groups": {str(row["id"]): {key: row[key] for key in keep} for row in rows},
+        "groups": {str(row["id"]): {"code": row["code"], "name": row["name"], **{key: row[key] for key in keep}} for row in rows},
     }
 
 

@@ -116,6 +116,23 @@ def by_round(ward: Ward, user, by: str = "total") -> list[tuple[SurveyRound, dic
     return found
 
 
+def shown_groups(survey_round: SurveyRound, user) -> list[dict]:
+    """A closed round's coverage per residential group as it was kept, the groups the user may see, small
+    counts hidden from the city."""
+    groups = _visible_groups(user, db.session.get(Ward, survey_round.ward_id))
+    rows = []
+    for group_id, row in (survey_round.figures or {}).get("groups", {}).items():
+        if int(group_id) not in groups:
+            continue
+        shown = {**row}
+        if user.is_city_level:
+            for key in ("expected", "listed", "visited", "done", "people"):
+                if disclosure.is_small(row.get(key)):
+                    shown[key], shown["share"] = disclosure.SUPPRESSED, None
+        rows.append(shown)
+    return sorted(rows, key=lambda r: r.get("code") or "")
+
+
 def completed_people(ward: Ward) -> dict[int, set[str]]:
     """Residents who completed a module (attended enough sessions of one class, the ward's rule), and which."""
     needed = ward.sessions_to_complete or DEFAULT_SESSIONS_TO_COMPLETE

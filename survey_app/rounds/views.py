@@ -18,11 +18,15 @@ READERS = (Role.WARD_ADMIN, Role.TEAM_LEADER, *CITY_ROLES)
 
 
 def _render_rounds(ward: Ward, form: RoundForm, status: int = 200):
+    rounds = operations.rounds_of(ward)
+    chosen = next((r for r in rounds if r.figures and str(r.number) == request.args.get("round")), None)
     return (
         render_template(
             "rounds/rounds.html",
             ward=ward,
-            rounds=operations.rounds_of(ward),
+            rounds=rounds,
+            chosen=chosen,
+            groups=queries.shown_groups(chosen, current_user) if chosen else [],
             form=form,
             can_start=current_user.role == Role.WARD_ADMIN,
         ),

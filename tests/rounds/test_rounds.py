@@ -100,6 +100,11 @@ def test_a_second_round_closes_the_first_with_its_figures_and_the_households_are
     assert db.session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "round.started")) == 1
     page = client.get(f"/wards/{world.ward_a.id}/rounds").get_data(as_text=True)
     assert "Đợt 2 (năm 2026)" in page and "Đã đóng, số liệu được lưu lại" in page
+    assert rounds[0].form_version == rounds[1].form_version == "2025.1"  # the version the phones used
+    # the previous round stays readable: its coverage per group as it closed
+    closed = client.get(f"/wards/{world.ward_a.id}/rounds?round=1").get_data(as_text=True)
+    row = closed.split('data-group="TDP01"')[1].split("</tr>")[0]
+    assert [cell.split("<")[0] for cell in row.split('<td class="num">')[1:]] == ["120", "1", "1", "1", "1%"]
 
 
 def test_an_overlapping_round_or_bad_dates_are_refused_and_nothing_changes(client, world):
