@@ -22,6 +22,7 @@ from survey_app.formdefs.ids import ADULT_AGE, HOUSEHOLD_FORM
 from survey_app.sync.core import Submitter, ingest, ingest_batch
 from survey_app.uploads import parses_upload
 from survey_app.wards.models import ResidentialGroup
+from survey_app.wards.queries import current_round
 
 
 def read_json_body(limit: int):
@@ -66,6 +67,8 @@ def bootstrap():
         form=None if form is None else {"form_id": HOUSEHOLD_FORM, "version": form.version},
         # who the roster pre-fills into the interview: the members part B is for (formdefs.ids)
         adult_age=ADULT_AGE,
+        # from round 2 on, the visit screen asks which of last round's members are still in the household
+        round=current_round(user.ward_id),
         sync=_sync_settings(),
     )
 

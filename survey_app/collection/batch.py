@@ -83,8 +83,8 @@ def _plain(payloads: list) -> dict[int, Record]:
             record = parse_record(payload)
         except RecordError:
             continue  # the one-by-one path says why
-        if record.new_household is None and record.household_id is not None:
-            found[index] = record
+        if record.new_household is None and record.household_id is not None and not record.roster_changes:
+            found[index] = record  # a roster change (a later round) goes one by one, checked against the household
     uuids = Counter(r.uuid for r in found.values())
     households = Counter(r.household_id for r in found.values())
     return {i: r for i, r in found.items() if uuids[r.uuid] == 1 and households[r.household_id] == 1}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -149,8 +149,16 @@ class Person(WardScoped, db.Model):
     sex: Mapped[Sex | None] = mapped_column(str_enum(Sex))
     #: Position of this member in the submission's answers["members"], from 0.
     answer_index: Mapped[int | None]
+    #: The member is no longer in the household, as a later round's surveyor marked them ("moved" or
+    #: "deceased", LEFT_REASONS), and when: the roster no longer offers them.
+    left_reason: Mapped[str | None] = mapped_column(sa.String(10))
+    left_on: Mapped[date | None]
 
     household: Mapped[Household] = relationship(back_populates="members")
+
+
+#: Why a member of the roster is no longer in the household (marked on the phone in a later round).
+LEFT_REASONS = ("moved", "deceased")
 
 
 class Channel(enum.StrEnum):

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from survey_app.access import visible
 from survey_app.accounts.models import User
 from survey_app.audit.operations import record as audit
+from survey_app.clock import local_zone
 from survey_app.collection import batch, duplicates, entities, formlink, media, rules
 from survey_app.collection.models import (
     Channel,
@@ -28,7 +29,7 @@ from survey_app.collection.models import (
     VisitOutcome,
 )
 from survey_app.collection.records import Record, RecordError, parse_record
-from survey_app.extensions import db
+from survey_app.extensions import db, utcnow
 from survey_app.sync import outbox
 from survey_app.sync.core import DEFAULT_KIND, Handler, Submitter, ingest, register
 from survey_app.sync.envelope import Receipt, conflict, uuid_taken
@@ -355,7 +356,23 @@ def _new_submission(record: Record, submitter: Submitter, household: Household |
     db.session.flush()
     if household is not None:
         link_members(submission, household)
+        mark_gone(record, submission, household)
+    elif record.roster_changes:
+        raise RecordError(400, "bad_roster_change", _("Only a listed household's members can be marked as gone."))
     return submission
+
+
+def mark_gone(record: Record, submission: Submission, household: Household) -> None:
+    """The roster's members the surveyor marked as moved away or deceased (a later round): each must be a
+    member of this household not answered in this survey; refused otherwise (RecordError, nothing kept)."""
+    when = (record.visited_at or record.started_at or utcnow()).astimezone(local_zone()).date()
+    for person_id, reason in record.roster_changes:
+        person = db.session.get(Person, person_id)
+        if person is None or person.household_id != household.id:
+            raise RecordError(400, "bad_roster_change", _("A member marked as gone is not on this household's roster."))
+        if person.submission_id == submission.id:
+            raise RecordError(400, "bad_roster_change", _("%(name)s is marked as gone and answered too.", name=person.full_name))
+        person.left_reason, person.left_on = reason, when
 
 
 def _apply_outcome(household: Household, outcome: VisitOutcome, created: bool) -> None:

@@ -55,12 +55,12 @@ def households_with_roster(user: User, group_id: int) -> list[dict]:
     )
     roster: dict[int, list] = {}
     persons = db.session.execute(
-        sa.select(Person.household_id, Person.full_name, Person.birth_year, Person.sex)
-        .where(Person.residential_group_id == group_id, visible(Person, user))
+        sa.select(Person.household_id, Person.full_name, Person.birth_year, Person.sex, Person.id)
+        .where(Person.residential_group_id == group_id, visible(Person, user), Person.left_reason.is_(None))
         .order_by(Person.household_id, Person.line_no)
     ).all()
-    for household_id, name, year, sex in persons:
-        roster.setdefault(household_id, []).append([name, year, sex.value if sex else None])
+    for household_id, name, year, sex, person_id in persons:  # the id: a later round marks who has gone
+        roster.setdefault(household_id, []).append([name, year, sex.value if sex else None, person_id])
     return [
         {
             "id": h.id,

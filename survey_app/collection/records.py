@@ -26,7 +26,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from survey_app.collection.models import VisitOutcome
+from survey_app.collection.models import LEFT_REASONS, VisitOutcome
 from survey_app.sync.envelope import (  # noqa: F401  (the envelope, re-exported for the collection's modules)
     RecordError,
     content_hash,
@@ -67,6 +67,8 @@ class Record:
     answers: dict | None
     #: On a surveyor's fix of a submission sent back to them: the version it was sent back at.
     fix_of: int | None = None
+    #: Members of the household's roster the surveyor marked as gone (a later round): (person id, reason).
+    roster_changes: tuple[tuple[int, str], ...] = ()
 
 
 def _time(payload: dict, field: str, required: bool = False) -> datetime | None:
@@ -190,7 +192,32 @@ def parse_record(payload, *, with_visit: bool = True) -> Record:
         form_version=version,
         answers=answers,
         fix_of=_fix_of(payload, answers),
+        roster_changes=_roster_changes(payload, outcome),
     )
+
+
+#: Most roster changes one record may carry (the form's a5_members allows 30 members).
+MAX_ROSTER_CHANGES = 30
+
+
+def _roster_changes(payload: dict, outcome: VisitOutcome) -> tuple[tuple[int, str], ...]:
+    """[{"person_id": 41, "status": "moved" | "deceased"}]: members of the roster no longer in the household."""
+    changes = payload.get("roster_changes")
+    if changes is None:
+        return ()
+    message = _('The field roster_changes must list members of the roster as {"person_id": …, "status": "moved" or "deceased"}.')
+    if outcome != VisitOutcome.INTERVIEWED or not isinstance(changes, list) or len(changes) > MAX_ROSTER_CHANGES:
+        raise RecordError(400, "bad_roster_change", message)
+    found = []
+    for change in changes:
+        person = change.get("person_id") if isinstance(change, dict) else None
+        status = change.get("status") if isinstance(change, dict) else None
+        if isinstance(person, bool) or not isinstance(person, int) or status not in LEFT_REASONS:
+            raise RecordError(400, "bad_roster_change", message)
+        found.append((person, status))
+    if len({person for person, _status in found}) != len(found):
+        raise RecordError(400, "bad_roster_change", _("A member of the roster is marked twice."))
+    return tuple(found)
 
 
 def _fix_of(payload: dict, answers) -> int | None:

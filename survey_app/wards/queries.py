@@ -28,6 +28,19 @@ def round_starts(ward_ids) -> dict[int, date]:
     )
 
 
+def current_round(ward_id: int) -> dict:
+    """The ward's current survey round for the phone: {"number": 1} until a second round starts."""
+    row = db.session.execute(
+        sa.select(SurveyRound.number, SurveyRound.name, SurveyRound.starts_on)
+        .where(SurveyRound.ward_id == ward_id)
+        .order_by(SurveyRound.number.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return {"number": 1}
+    return {"number": row.number, "name": row.name, "starts_on": row.starts_on.isoformat()}
+
+
 def _status_sum(status: HouseholdStatus):
     return sa.func.sum(sa.case((Household.status == status, 1), else_=0))
 

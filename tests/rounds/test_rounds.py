@@ -10,7 +10,7 @@ import openpyxl
 import sqlalchemy as sa
 
 from survey_app.audit.models import AuditEvent
-from survey_app.collection.models import Household, HouseholdStatus, Person
+from survey_app.collection.models import Household, HouseholdStatus, Person, Submission
 from survey_app.dashboard.indicators import rebuild_indicators
 from survey_app.dashboard.models import PersonIndicator
 from survey_app.extensions import db
@@ -216,3 +216,46 @@ def test_a_resurveyed_household_keeps_its_people_across_rounds_by_name_and_birth
     assert people[1][:2] == (2, lines[2]) and people[1][3] is None  # not matched: the name fits, the year does not
     assert [(p[2], p[3]) for p in people[2:]] == [("Thành viên 2", 1), ("Lê Văn Mới", 2)]
     assert db.session.get(Household, world.hh_a1.id).status == HouseholdStatus.DONE
+
+
+def test_members_marked_gone_leave_the_roster_and_a_member_of_another_household_is_refused(world, form_a, surveyor):  # noqa: F811
+    from survey_app.rounds.operations import start_round
+    from tests.collection.conftest import record
+    from tests.collection.forms import answers
+
+    assert surveyor.post("/api/submissions", record(world.hh_a1.id)).status_code == 201
+    world.ward_a.survey_starts_on = date(2025, 8, 1)
+    start_round(world.ward_a, name="Đợt 2", starts_on=date(2026, 3, 1), ends_on=None, user=world.admin_a)
+    db.session.commit()
+    first, second = db.session.scalars(sa.select(Person).where(Person.household_id == world.hh_a1.id).order_by(Person.line_no))
+    other = db.session.scalar(sa.select(Person).where(Person.household_id == world.hh_a2.id))
+    boot = surveyor.get("/api/phone/bootstrap").get_json()
+    assert boot["round"] == {"number": 2, "name": "Đợt 2", "starts_on": "2026-03-01"}
+    roster = surveyor.get(f"/api/phone/groups/{world.group_a1.id}/households").get_json()["households"]
+    assert [m[3] for m in next(h for h in roster if h["id"] == world.hh_a1.id)["members"]] == [first.id, second.id]
+    at = {"visited_at": "2026-03-05T02:10:00Z", "started_at": "2026-03-05T02:11:00Z", "finished_at": "2026-03-05T02:25:00Z"}
+    only_an = answers(members=[{"b0_name": "Nguyễn Văn An", "b1_birth_year": 1971, "b2_sex": "male", "age": 55}])
+
+    def send(changes):
+        return surveyor.post("/api/submissions", record(world.hh_a1.id, answers=only_an, roster_changes=changes, **at))
+
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Submission))
+    for changes, message in (
+        ([{"person_id": other.id, "status": "moved"}], "không có trong danh sách thành viên của hộ này"),
+        ([{"person_id": first.id, "status": "deceased"}], "vừa được đánh dấu không còn ở hộ vừa có câu trả lời"),
+        ([{"person_id": second.id, "status": "away"}], "roster_changes"),
+    ):
+        refused = send(changes)
+        assert refused.status_code == 400 and message in refused.get_json()["message"], refused.get_json()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Submission)) == before  # nothing stored changed
+    # through the batch path too, where such records go one by one
+    (stored,) = surveyor.post(
+        "/api/submissions/batch",
+        {"items": [record(world.hh_a1.id, answers=only_an, roster_changes=[{"person_id": second.id, "status": "moved"}], **at)]},
+    ).get_json()["results"]
+    assert stored["status"] == 201
+    db.session.expire_all()
+    gone = db.session.get(Person, second.id)
+    assert (gone.left_reason, gone.left_on) == ("moved", date(2026, 3, 5))
+    roster = surveyor.get(f"/api/phone/groups/{world.group_a1.id}/households").get_json()["households"]
+    assert [m[0] for m in next(h for h in roster if h["id"] == world.hh_a1.id)["members"]] == ["Nguyễn Văn An"]

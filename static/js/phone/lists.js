@@ -217,7 +217,33 @@ export async function openVisit(groupId, key) {
   $("visit-addr").textContent = household.address;
   $("gps-state").textContent = "—";
   document.querySelector("[data-outcome=new_household]").hidden = !household.isNew;
+  showRoster(household);
   return null;
+}
+
+/* From round 2 on: each member of last round's roster still here, moved away or deceased. */
+const GONE = ["moved", "deceased"];
+
+function showRoster(household) {
+  const members = (household.members || []).filter((m) => m[3] != null);
+  const later = app.boot.round && app.boot.round.number > 1;
+  $("roster-check").hidden = !later || !members.length;
+  $("roster-members").replaceChildren(...(later ? members : []).map(([name, born, , id]) => h("div", { class: "q", "data-person": id },
+    h("p", {}, h("strong", {}, name), born ? ` (${born})` : ""),
+    h("div", { class: "opts" }, ...["here", ...GONE].map((value) => h("label", { class: "opt" },
+      h("input", { type: "radio", name: `roster-${id}`, value, checked: value === "here" }),
+      ` ${t(value === "here" ? "still_here" : `left_${value}`)}`))))));
+}
+
+/* The members marked as gone, and the household as the interview starts from: those still here. */
+function rosterChanges(household) {
+  const changes = [];
+  for (const row of $("roster-members").querySelectorAll("[data-person]")) {
+    const chosen = row.querySelector("input:checked");
+    if (chosen && GONE.includes(chosen.value)) changes.push({ person_id: Number(row.dataset.person), status: chosen.value });
+  }
+  const gone = new Set(changes.map((c) => c.person_id));
+  return { changes, household: { ...household, members: (household.members || []).filter((m) => !gone.has(m[3])) } };
 }
 
 /* How a record names its household: the server's id, or the phone's registration of a new one. */
@@ -234,7 +260,11 @@ async function record(outcome) {
   const payload = { uuid: uuid(), outcome, ...(await reference(household)), visited_at: new Date().toISOString(), location };
   const base = { uuid: payload.uuid, userId: app.user.id, groupId: group.id, createdAt: Date.now(),
     label: { address: household.address, head_name: household.head_name }, attempts: 0 };
-  if (outcome === "interviewed") return startInterview({ ...base, payload }, household, group);
+  if (outcome === "interviewed") {
+    const roster = rosterChanges(household);
+    if (roster.changes.length) payload.roster_changes = roster.changes;
+    return startInterview({ ...base, payload }, roster.household, group);
+  }
   await records.put({ ...base, payload, state: "queued" });
   await app.counts();
   $("sync-msg").textContent = t("saved_queue");
