@@ -393,6 +393,8 @@ def effect_sheet(scope: Scope) -> Sheet:
     columns = [
         Column("key", "Mã chỉ tiêu", "Key", TEXT, 20),
         Column("indicator", "Chỉ tiêu", "Indicator", TEXT, 44),
+        Column("breakdown", "Phân tách", "Breakdown", TEXT, 18),
+        Column("bucket", "Nhóm", "Group", TEXT, 18),
         Column("round", "Đợt khảo sát", "Round", TEXT, 26),
         Column("value", "Kết quả", "Value", PERCENT, 11),
         Column("change", "Thay đổi so với đợt trước", "Change from the round before", PERCENT, 14),
@@ -406,20 +408,34 @@ def effect_sheet(scope: Scope) -> Sheet:
     )
 
 
+#: The breakdowns of the effectiveness sheet, as the page names them.
+_BREAKDOWN_NAMES = {
+    "total": ("Toàn phường", "Whole ward"),
+    "age_group": ("Nhóm tuổi", "Age group"),
+    "sex": ("Giới tính", "Sex"),
+    "vulnerable": ("Nhóm yếu thế", "Vulnerable groups"),
+    "group": ("Tổ dân phố", "Residential group"),
+}
+
+
 def _effect_rows(scope: Scope):
     ward = db.session.get(Ward, scope.ward_id)
     names = indicator_labels()
-    totals = rounds.by_round(ward, scope.viewer, "total")
     effect = rounds.trained_effect(ward, scope.viewer)
-    for key in rounds.COMPARED:
-        previous = None
-        for position, (survey_round, found) in enumerate(totals):
-            value = found["total"][key].shown(scope.viewer) if found.get("total") else None
-            change = None if value is None or previous is None else round(value - previous, 4)
-            last = position == len(totals) - 1
-            sides = [None] * 4
-            if last and effect is not None:
-                done, other = effect[2][key]["completed"], effect[2][key]["not"]
-                sides = [s.shown(scope.viewer) for s in (done.before, done.after, other.before, other.after)]
-            yield (key, str(names.get(key, key)), survey_round.name, value, change, *sides)
-            previous = value
+    for by in ("total", "age_group", "sex", "vulnerable", "group"):
+        per_round = rounds.by_round(ward, scope.viewer, by)
+        buckets = sorted({bucket for _round, found in per_round for bucket in found})
+        breakdown = _words(scope, *_BREAKDOWN_NAMES[by])
+        for key in rounds.COMPARED:
+            for bucket in buckets:
+                previous = None
+                for position, (survey_round, found) in enumerate(per_round):
+                    value = found[bucket][key].shown(scope.viewer) if bucket in found else None
+                    change = None if value is None or previous is None else round(value - previous, 4)
+                    sides = [None] * 4
+                    if by == "total" and position == len(per_round) - 1 and effect is not None:
+                        done, other = effect[2][key]["completed"], effect[2][key]["not"]
+                        sides = [s.shown(scope.viewer) for s in (done.before, done.after, other.before, other.after)]
+                    label = breakdown if by == "total" else bucket
+                    yield (key, str(names.get(key, key)), breakdown, label, survey_round.name, value, change, *sides)
+                    previous = value

@@ -12,6 +12,7 @@ from survey_app.dashboard.labels import indicator_labels
 from survey_app.extensions import db
 from survey_app.rounds import operations, queries
 from survey_app.rounds.forms import RoundForm
+from survey_app.wards import targets as plan_targets
 from survey_app.wards.models import Ward
 
 READERS = (Role.WARD_ADMIN, Role.TEAM_LEADER, *CITY_ROLES)
@@ -96,5 +97,6 @@ def effectiveness(ward_id):
         labels=indicator_labels(),
         effect=queries.trained_effect(ward, current_user),
         teaches=queries.TEACHES,
+        targets=plan_targets.for_ward(ward),
         viewer=current_user,
     )

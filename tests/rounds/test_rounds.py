@@ -158,6 +158,8 @@ def test_a_person_trained_in_round_one_and_improved_in_round_two_shows_in_the_ef
     assert "0% → 0%" in row  # did not
     rounds_row = page.split('data-testid="rounds-table"')[1].split('data-indicator="vneid_level2"')[1].split("</tr>")[0]
     assert "+50.0" in rounds_row
+    # each round against the ward's target for it (VNeID level 2: 82% by default)
+    assert "82%" in rounds_row and rounds_row.count("chưa đạt") == 2
     by_sex = client.get(f"/wards/{world.ward_a.id}/effectiveness?by=sex").get_data(as_text=True)
     assert 'data-bucket="male"' in by_sex
 
@@ -167,8 +169,12 @@ def test_a_person_trained_in_round_one_and_improved_in_round_two_shows_in_the_ef
     assert result.exit_code == 0, result.output
     workbook = openpyxl.load_workbook(next(tmp_path.glob("*.xlsx")), read_only=True)
     rows = [row for row in workbook["5. Hiệu quả"].iter_rows(values_only=True) if row[0] == "vneid_level2"]
-    assert [row[2:5] for row in rows] == [("Đợt 1 (khảo sát ban đầu)", 0, None), ("Đợt 2 (năm 2026)", 0.5, 0.5)]
-    assert rows[-1][5:] == (0, 1, 0, 0)  # completed: 0% → 100%; did not: 0% → 0%
+    whole = [row for row in rows if row[2] == "Toàn phường"]
+    assert [row[4:7] for row in whole] == [("Đợt 1 (khảo sát ban đầu)", 0, None), ("Đợt 2 (năm 2026)", 0.5, 0.5)]
+    assert whole[-1][7:] == (0, 1, 0, 0)  # completed: 0% → 100%; did not: 0% → 0%
+    by_group = {(row[3], row[4]): row[5] for row in rows if row[2] == "Tổ dân phố"}
+    assert by_group == {("TDP01", "Đợt 1 (khảo sát ban đầu)"): 0, ("TDP01", "Đợt 2 (năm 2026)"): 1,
+                        ("TDP02", "Đợt 1 (khảo sát ban đầu)"): 0, ("TDP02", "Đợt 2 (năm 2026)"): 0}  # fmt: skip
 
 
 def test_the_city_reads_the_effectiveness_page_without_small_shares(client, world):
@@ -179,7 +185,7 @@ def test_the_city_reads_the_effectiveness_page_without_small_shares(client, worl
     html = page.get_data(as_text=True)
     assert "Phường có một đợt khảo sát" in html
     row = html.split('data-testid="rounds-table"')[1].split('data-indicator="vneid_level2"')[1].split("</tr>")[0]
-    assert "%" not in row  # two adults: too few to show the city a share
+    assert 'data-round="1"><span class="muted">–</span>' in row  # two adults: too few to show the city a share
 
 
 def test_a_resurveyed_household_keeps_its_people_across_rounds_by_name_and_birth_year(world, form_a, surveyor):  # noqa: F811
