@@ -108,7 +108,9 @@ def test_the_command_writes_the_report_and_its_cells_match_the_database(app, wor
     )
     summary = {row[1]: row[2] for row in sheets_of(next(tmp_path.glob("*20250701*")).read_bytes())["Tổng hợp"][1:]}
     assert early.exit_code == 0 and summary["Hộ đã khảo sát (đến cuối kỳ)"] == 0 and summary["Lớp đã học trong kỳ"] == 0
-    audited = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "export.progress_report")).all()
+    audited = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "export.progress_report").order_by(AuditEvent.id)
+    ).all()
     assert [e.detail["to"] for e in audited] == ["2025-09-30", "2025-07-31"]
 
 
@@ -134,7 +136,9 @@ def test_the_button_sends_the_report_and_the_city_reads_figures_only(client, wor
     )
     training = sheets_of(response.data)["2. Đào tạo"]
     assert training[1][2:] == ("<5", "<5", "<5", "<5")  # small counts hidden from the city
-    actions = db.session.scalars(sa.select(AuditEvent.user_id).where(AuditEvent.action == "export.progress_report")).all()
+    actions = db.session.scalars(
+        sa.select(AuditEvent.user_id).where(AuditEvent.action == "export.progress_report").order_by(AuditEvent.id)
+    ).all()
     assert actions == [world.admin_a.id, world.city_viewer.id]
 
 
