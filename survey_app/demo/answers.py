@@ -400,10 +400,16 @@ def stage_answers(ctx) -> None:
             links += [{"pid": p.id, "sid": next_submission, "index": i} for i, p in enumerate(adults)]
             next_submission += 1
         visits.append(visit)
+    write_field_work(submissions, [{"submission_id": None, **v} for v in visits], links, statuses)
+
+
+def write_field_work(submissions: list[dict], visits: list[dict], links: list[dict], statuses: list[dict]) -> None:
+    """Insert generated submissions and visits (ids given), link members to their answers ({pid, sid,
+    index}), set households' statuses ({hid, status}), and move PostgreSQL's id sequences past them."""
     if submissions:
         db.session.execute(sa.insert(Submission.__table__), submissions)
     if visits:
-        db.session.execute(sa.insert(Visit.__table__), [{"submission_id": None, **v} for v in visits])
+        db.session.execute(sa.insert(Visit.__table__), visits)
     person, house = Person.__table__, Household.__table__
     if links:
         db.session.execute(

@@ -19,8 +19,9 @@ import sqlalchemy as sa
 
 from survey_app.accounts.models import Role
 from survey_app.clock import local_zone
-from survey_app.collection.models import Household, HouseholdStatus, Person, ReviewStatus, Submission, Visit, VisitOutcome
+from survey_app.collection.models import HouseholdStatus, Person, ReviewStatus, Submission, Visit, VisitOutcome
 from survey_app.dashboard.indicators import rebuild_indicators
+from survey_app.demo.answers import write_field_work
 from survey_app.extensions import db
 from survey_app.planning.models import PlanClass
 from survey_app.rounds.operations import start_round
@@ -146,23 +147,5 @@ def stage_second_round(ctx) -> None:
         visits.append({**visit, "outcome": VisitOutcome.INTERVIEWED.value, "submission_id": next_submission})
         statuses.append({"hid": before.household_id, "status": HouseholdStatus.DONE.value})
         next_submission += 1
-    if submissions:
-        db.session.execute(sa.insert(Submission.__table__), submissions)
-    if visits:
-        db.session.execute(sa.insert(Visit.__table__), visits)
-    person, house = Person.__table__, Household.__table__
-    if links:
-        db.session.execute(
-            sa.update(person)
-            .where(person.c.id == sa.bindparam("pid"))
-            .values(submission_id=sa.bindparam("sid"), answer_index=sa.bindparam("index")),
-            links,
-        )
-    if statuses:
-        db.session.execute(
-            sa.update(house).where(house.c.id == sa.bindparam("hid")).values(status=sa.bindparam("status")), statuses
-        )
-    if db.session.get_bind().dialect.name == "postgresql":
-        for table in ("submissions", "visits"):
-            db.session.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"))
+    write_field_work(submissions, visits, links, statuses)
     rebuild_indicators(ward.id)

@@ -21,13 +21,12 @@ operations.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask_babel import gettext as _
 
-from survey_app.extensions import utcnow
 from survey_app.support.models import SupportOutcome, SupportPlace
-from survey_app.sync.envelope import RecordError, parse_uuid, sized_content
+from survey_app.sync.envelope import RecordError, parse_uuid, phone_time, sized_content
 
 #: The queue item's kind; records without one are visits.
 SUPPORT_KIND = "support_event"
@@ -36,8 +35,6 @@ SEXES = ("male", "female", "other")
 HELPED = ("surveyed", "anonymous")
 #: Same bounds as the form's constraint on `minutes`.
 MIN_MINUTES, MAX_MINUTES = 1, 480
-#: Phone clocks run a little fast or slow: later than now plus this is "in the future".
-CLOCK_SKEW = timedelta(minutes=5)
 #: The code of the catalogue's "other" type, which needs a description.
 OTHER_TYPE = "other"
 #: Most members a household record holds (the form's a5_members constraint is 30).
@@ -98,16 +95,12 @@ def _optional_text(payload: dict, field: str, limit: int) -> str | None:
 
 
 def _occurred_at(payload: dict) -> datetime:
-    value = payload.get("occurred_at")
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else None
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise _bad("bad_time", _("The time of the help must be a date and time with a time zone."))
-    if moment > utcnow() + CLOCK_SKEW:
-        raise _bad("future", _("The time of the help is in the future. Check the date and time on the phone."))
-    return moment
+    return phone_time(
+        payload,
+        "occurred_at",
+        bad=_("The time of the help must be a date and time with a time zone."),
+        future=_("The time of the help is in the future. Check the date and time on the phone."),
+    )
 
 
 def _choice(payload: dict, field: str, allowed, message: str):

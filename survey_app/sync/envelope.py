@@ -10,9 +10,12 @@ import hashlib
 import json
 import uuid as uuid_module
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+
+from survey_app.extensions import utcnow
 
 #: Fields that describe one delivery attempt, not the record.
 TRANSPORT_FIELDS = frozenset({"sent_at", "attempt"})
@@ -148,6 +151,25 @@ def sized_content(payload: dict) -> tuple[dict, str]:
     if size > max_record_bytes():
         raise RecordError(413, "too_large", _("This record is too large to be sent."))
     return content, _digest(text)
+
+
+#: Phone clocks run a little fast or slow: later than now plus this is "in the future".
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def phone_time(payload: dict, field: str, *, bad: str, future: str) -> datetime:
+    """A record's moment as the phone's clock gave it: ISO 8601 with a time zone, not in the future; a
+    400 with `bad` or `future` (messages for people) otherwise."""
+    value = payload.get(field)
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise RecordError(400, "bad_time", bad)
+    if moment > utcnow() + CLOCK_SKEW:
+        raise RecordError(400, "future", future)
+    return moment
 
 
 def uuid_taken(uuid: str | None) -> Receipt:

@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask_babel import gettext as _
 
 from survey_app.extensions import utcnow
-from survey_app.sync.envelope import RecordError, parse_uuid, sized_content
+from survey_app.sync.envelope import RecordError, parse_uuid, phone_time, sized_content
 
 ATTENDANCE_KIND = "attendance"
-#: Phone clocks run a little fast or slow: later than now plus this is "in the future".
-CLOCK_SKEW = timedelta(minutes=5)
 OLDEST_BIRTH_YEAR = 1900
 
 
@@ -59,16 +57,12 @@ def folded(name: str) -> str:
 
 
 def _recorded_at(payload: dict) -> datetime:
-    value = payload.get("recorded_at")
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else None
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise _bad("bad_time", _("The time of the attendance must be a date and time with a time zone."))
-    if moment > utcnow() + CLOCK_SKEW:
-        raise _bad("future", _("The time of the attendance is in the future. Check the date and time on the phone."))
-    return moment
+    return phone_time(
+        payload,
+        "recorded_at",
+        bad=_("The time of the attendance must be a date and time with a time zone."),
+        future=_("The time of the attendance is in the future. Check the date and time on the phone."),
+    )
 
 
 def _walk_in(block) -> WalkIn:
