@@ -20,7 +20,7 @@ from survey_app.support.queries import current_lang
 from survey_app.support.records import SUPPORT_KIND, SupportRecord, parse_support_record
 from survey_app.sync import outbox
 from survey_app.sync.core import Handler, Submitter, register
-from survey_app.sync.envelope import Receipt, RecordError, conflict, uuid_taken
+from survey_app.sync.envelope import Receipt, RecordError, resent
 from survey_app.wards.models import ResidentialGroup, Ward
 
 #: The catalogue a ward starts with: (code, Vietnamese, English, gap module). Codes match the
@@ -131,11 +131,8 @@ def _known_result(uuid: str, digest: str, user: User) -> Receipt | None:
     ).scalar_one_or_none()
     if event is None:
         return None
-    if event.volunteer_id != user.id and (user.survey_team_id is None or event.survey_team_id != user.survey_team_id):
-        return uuid_taken(uuid)
-    if event.content_hash != digest:
-        return conflict(uuid)
-    return Receipt(uuid, 200, "duplicate", support_event_id=event.id)
+    sender = event.volunteer_id == user.id or (user.survey_team_id is not None and event.survey_team_id == user.survey_team_id)
+    return resent(uuid, digest, event.content_hash, by_sender=sender, support_event_id=event.id)
 
 
 def _ingest(payload, user: User) -> Receipt:

@@ -172,6 +172,17 @@ def phone_time(payload: dict, field: str, *, bad: str, future: str) -> datetime:
     return moment
 
 
+def resent(uuid: str, digest: str | None, stored_hash: str, *, by_sender: bool, **ids) -> Receipt:
+    """The answer for a UUID already stored: a duplicate (200, with the stored row's `ids`) when the same
+    sender (or their team) sends the same content again; a conflict with other content; another
+    sender's UUID says nothing of what it holds."""
+    if not by_sender:
+        return uuid_taken(uuid)
+    if stored_hash != digest:
+        return conflict(uuid)
+    return Receipt(uuid, 200, "duplicate", **ids)
+
+
 def uuid_taken(uuid: str | None) -> Receipt:
     """Another sender's record holds this UUID: say nothing of it."""
     return Receipt(uuid, 409, "uuid_taken", _("A different record with the same identifier was already received."))

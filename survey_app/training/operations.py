@@ -19,7 +19,7 @@ from survey_app.extensions import db
 from survey_app.planning.models import PlanClass, PlanLearner
 from survey_app.planning.operations import class_unlocking, set_class_lock
 from survey_app.sync.core import Handler, Submitter, register
-from survey_app.sync.envelope import Receipt, RecordError, conflict, uuid_taken
+from survey_app.sync.envelope import Receipt, RecordError, resent
 from survey_app.training.models import Attendance, ClassSession
 from survey_app.training.records import ATTENDANCE_KIND, AttendanceRecord, folded, parse_attendance_record
 from survey_app.wards.models import ResidentialGroup, Ward
@@ -123,11 +123,8 @@ class AttendanceHandler(Handler):
         ).scalar_one_or_none()
         if row is None:
             return None
-        if row.recorded_by_id != user.id and (user.survey_team_id is None or row.survey_team_id != user.survey_team_id):
-            return uuid_taken(uuid)
-        if row.content_hash != digest:
-            return conflict(uuid)
-        return Receipt(uuid, 200, "duplicate", attendance_id=row.id)
+        sender = row.recorded_by_id == user.id or (user.survey_team_id is not None and row.survey_team_id == user.survey_team_id)
+        return resent(uuid, digest, row.content_hash, by_sender=sender, attendance_id=row.id)
 
     def refused_object_id(self, payload) -> int | None:
         value = payload.get("class_session_id") if isinstance(payload, dict) else None
