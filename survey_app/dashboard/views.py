@@ -19,6 +19,7 @@ from survey_app.errors import error_response
 from survey_app.security import CONTENT_SECURITY_POLICY
 from survey_app.wards import targets as plan_targets
 from survey_app.wards.models import Ward
+from survey_app.wards.queries import current_round
 
 READERS = (Role.WARD_ADMIN, Role.TEAM_LEADER, *CITY_ROLES)
 
@@ -166,6 +167,7 @@ def _page_frame(ward: Ward, tab: str) -> dict:
         "ward": ward,
         "tab": tab,
         "team_scope": current_user.role == Role.TEAM_LEADER,
+        "survey_round": current_round(ward.id),
         "tabs": [(name, url_for(endpoint, ward_id=ward.id), title) for name, endpoint, title in tabs],
         "table_url": _table_url,
     }

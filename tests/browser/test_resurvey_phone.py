@@ -34,6 +34,7 @@ def test_a_member_marked_moved_at_the_door_leaves_the_roster_and_the_rest_are_fi
         sa.select(Person).where(Person.household_id == street["first"].id).order_by(Person.line_no).limit(2)
     )
     sign_in(phone, live_server)
+    expect(phone.locator("#who")).to_contain_text("Đợt 2 (năm 2026)")  # the surveyor sees which round this is
     open_household(phone, street["group"].id, street["first"].id)
     check = phone.get_by_test_id("roster-check")
     expect(check).to_be_visible()

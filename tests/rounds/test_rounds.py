@@ -97,6 +97,8 @@ def test_a_second_round_closes_the_first_with_its_figures_and_the_households_are
         == 0
     )
     assert world.ward_a.survey_starts_on == date(2026, 3, 1)
+    dashboard = client.get(f"/dashboard/ward/{world.ward_a.id}").get_data(as_text=True)
+    assert "Số liệu của Đợt 2 (năm 2026), khảo sát từ 01/03/2026" in dashboard
     assert db.session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "round.started")) == 1
     page = client.get(f"/wards/{world.ward_a.id}/rounds").get_data(as_text=True)
     assert "Đợt 2 (năm 2026)" in page and "Đã đóng, số liệu được lưu lại" in page

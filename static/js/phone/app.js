@@ -90,7 +90,8 @@ async function cacheFormFiles(schema) {
 function renderGroups() {
   app.current = null;
   show("groups");
-  $("who").textContent = `${app.boot.user.full_name}${app.boot.team ? ` · ${app.boot.team.name}` : ""}`;
+  const round = app.boot.round && app.boot.round.number > 1 ? ` · ${app.boot.round.name}` : "";
+  $("who").textContent = `${app.boot.user.full_name}${app.boot.team ? ` · ${app.boot.team.name}` : ""}${round}`;
   const list = $("groups");
   list.replaceChildren(...app.boot.groups.map((g) => h("li", {},
     h("a", { class: "item", href: `#/g/${g.id}`, "data-group-id": g.id },
