@@ -33,6 +33,7 @@ from survey_app.sync.envelope import (  # noqa: F401  (the envelope, re-exported
     content_of,
     max_batch_items,
     max_record_bytes,
+    open_record,
     parse_json,
     parse_uuid,
     sized_content,
@@ -158,13 +159,7 @@ def parse_form_part(payload: dict) -> tuple[str, str, dict]:
 
 def parse_record(payload, *, with_visit: bool = True) -> Record:
     """Check a record's shape; raises RecordError (400 / 413) naming the first problem."""
-    if not isinstance(payload, dict):
-        raise RecordError(400, "malformed", _("Each record must be a JSON object."))
-    uuid = parse_uuid(payload.get("uuid"))
-    try:
-        content, digest = sized_content(payload)
-    except ValueError:  # NaN or infinity cannot be canonical JSON
-        raise RecordError(400, "malformed", _("The record holds a number that is not valid.")) from None
+    uuid, content, digest = open_record(payload)
     outcome, household_id, new_household = VisitOutcome.INTERVIEWED, None, None
     if with_visit:
         try:

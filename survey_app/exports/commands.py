@@ -13,7 +13,6 @@ from survey_app.exports import operations, progress
 from survey_app.exports.models import ExportFormat
 from survey_app.exports.operations import ExportError
 from survey_app.extensions import db
-from survey_app.wards.models import Ward
 
 log = logging.getLogger(__name__)
 
@@ -100,20 +99,10 @@ def run(ward_code: str, groups: str | None, fmt: ExportFormat, codes: bool, lang
 def report_command(ward_code: str, starts_on, ends_on, lang: str, out: Path) -> None:
     """The ward's progress report to the city for a period: surveyed, trained, helped, targets (xlsx)."""
     try:
-        path, counts = write_report_file(None, ward_code, starts_on, ends_on, lang, out)
+        path, counts = progress.write_report(None, out, starts_on=starts_on, ends_on=ends_on, lang=lang, ward_code=ward_code)
+        db.session.commit()
     except ExportError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"{path}")
     for key, rows in counts.items():
         click.echo(f"  {key:<20} {rows:>6,} rows")
-
-
-def write_report_file(actor, ward_code: str, starts_on, ends_on, lang: str, out: Path, ward_id=None):
-    """Check the ward and period, write the report into `out` and audit it; (path, rows per sheet)."""
-    scope = operations.resolve_scope(actor, ward_id=ward_id, ward_code=ward_code, lang=lang)
-    period = progress.checked_period(db.session.get(Ward, scope.ward_id), starts_on, ends_on)
-    out.mkdir(parents=True, exist_ok=True)
-    target = operations.free_target(out, progress.file_stem(scope, period), ".xlsx")
-    counts = progress.write_report(scope, period, target)
-    db.session.commit()
-    return target, counts

@@ -24,17 +24,16 @@ from survey_app.dashboard import queries as dashboard
 from survey_app.dashboard.labels import indicator_labels
 from survey_app.disclosure import is_small
 from survey_app.exports.models import ExportFormat
-from survey_app.exports.operations import ExportError, write_export
-from survey_app.exports.reports import coverage_figures
+from survey_app.exports.operations import ExportError, free_target, resolve_scope, write_export
+from survey_app.exports.reports import _small, coverage_figures
 from survey_app.exports.spec import DECIMAL, INT, PERCENT, TEXT, Column, Scope, Sheet
-from survey_app.exports.suppression import shown
 from survey_app.extensions import db
 from survey_app.planning.models import PlanClass
 from survey_app.planning.scoring import load_rules
 from survey_app.rounds import queries as rounds
 from survey_app.support.models import SupportEvent, SupportType, support_event_types
 from survey_app.training.models import Attendance, ClassSession
-from survey_app.training.queries import sessions_to_complete
+from survey_app.training.queries import completions
 from survey_app.wards import targets as plan_targets
 from survey_app.wards.models import Ward
 
@@ -57,9 +56,11 @@ class Period:
         return f"{self.starts_on:%d/%m/%Y} – {self.ends_on:%d/%m/%Y}"
 
 
-def _hide(scope: Scope, value):
-    """A count as the viewer may read it: hidden for city roles under the disclosure threshold."""
-    return shown(value, scope.figures_only and is_small(value))
+def _once(scope: Scope, key: str, compute):
+    """A figure the summary and its section's sheet both read, computed once per report (scope.cache)."""
+    if key not in scope.cache:
+        scope.cache[key] = compute()
+    return scope.cache[key]
 
 
 def _words(scope: Scope, vi: str, en: str) -> str:
@@ -71,6 +72,10 @@ def _words(scope: Scope, vi: str, en: str) -> str:
 
 def _interviewed(scope: Scope, period: Period) -> tuple[dict[int, int], dict[int, int]]:
     """Per group: households interviewed up to the period's end, and within the period."""
+    return _once(scope, "progress.interviewed", lambda: _count_interviewed(scope, period))
+
+
+def _count_interviewed(scope: Scope, period: Period) -> tuple[dict[int, int], dict[int, int]]:
     start, end = period.instants()
     until, within = {}, {}
     base = sa.select(Visit.residential_group_id, sa.func.count(sa.distinct(Visit.household_id))).where(
@@ -111,8 +116,8 @@ def _survey_rows(scope: Scope, period: Period):
     for group in groups:
         row = (group["expected"], until.get(group["id"], 0), within.get(group["id"], 0))
         total = [a + b for a, b in zip(total, row)]
-        yield (group["code"], group["name"], *(_hide(scope, v) for v in row), _coverage(scope, row))
-    yield ("", _words(scope, "Toàn phường", "Whole ward"), *(_hide(scope, v) for v in total), _coverage(scope, total))
+        yield (group["code"], group["name"], *(_small(scope, v) for v in row), _coverage(scope, row))
+    yield ("", _words(scope, "Toàn phường", "Whole ward"), *(_small(scope, v) for v in total), _coverage(scope, total))
 
 
 def _coverage(scope: Scope, row) -> float | None:
@@ -134,8 +139,10 @@ def survey_totals(scope: Scope, period: Period) -> dict:
 def training_by_module(scope: Scope, period: Period) -> dict[str, dict]:
     """Per module: classes and sessions held within the period, learners who came within it, and learners
     who completed the module by its end (the ward's rule: sessions attended)."""
-    ward = db.session.get(Ward, scope.ward_id)
-    needed = sessions_to_complete(ward)
+    return _once(scope, "progress.training", lambda: _count_training(scope, period))
+
+
+def _count_training(scope: Scope, period: Period) -> dict[str, dict]:
     held = (
         sa.select(
             PlanClass.module,
@@ -147,13 +154,6 @@ def training_by_module(scope: Scope, period: Period) -> dict[str, dict]:
         .group_by(PlanClass.module)
     )
     found = {module: {"classes": c, "sessions": s, "came": 0, "completed": 0} for module, c, s in db.session.execute(held)}
-    attended = (
-        sa.select(PlanClass.module, Attendance.plan_class_id, Attendance.learner_key, sa.func.count().label("n"))
-        .join(ClassSession, ClassSession.id == Attendance.class_session_id)
-        .join(PlanClass, PlanClass.id == Attendance.plan_class_id)
-        .where(Attendance.ward_id == scope.ward_id, ClassSession.held_on <= period.ends_on)
-        .group_by(PlanClass.module, Attendance.plan_class_id, Attendance.learner_key)
-    )
     came = (
         sa.select(PlanClass.module, sa.func.count(sa.distinct(Attendance.plan_class_id.cast(sa.String) + Attendance.learner_key)))
         .join(ClassSession, ClassSession.id == Attendance.class_session_id)
@@ -164,9 +164,9 @@ def training_by_module(scope: Scope, period: Period) -> dict[str, dict]:
     empty = {"classes": 0, "sessions": 0, "came": 0, "completed": 0}
     for module, count in db.session.execute(came):
         found.setdefault(module, dict(empty))["came"] = count
-    for module, _class_id, _key, n in db.session.execute(attended):
-        if n >= needed:
-            found.setdefault(module, dict(empty))["completed"] += 1
+    done = completions([scope.ward_id], until=period.ends_on)
+    for module, count in db.session.execute(sa.select(done.c.module, sa.func.count()).group_by(done.c.module)):
+        found.setdefault(module, dict(empty))["completed"] = count
     return dict(sorted(found.items()))
 
 
@@ -198,8 +198,8 @@ def _training_rows(scope: Scope, period: Period):
         words = title.get(scope.lang) or title.get("vi") or "" if isinstance(title, dict) else str(title)
         for key in total:
             total[key] += row[key]
-        yield (module.upper(), words, *(_hide(scope, row[k]) for k in total))
-    yield ("", _words(scope, "Tổng cộng", "Total"), *(_hide(scope, v) for v in total.values()))
+        yield (module.upper(), words, *(_small(scope, row[k]) for k in total))
+    yield ("", _words(scope, "Tổng cộng", "Total"), *(_small(scope, v) for v in total.values()))
 
 
 # ---------------------------------------------------------------- 3. helped
@@ -208,6 +208,10 @@ def _training_rows(scope: Scope, period: Period):
 def support_by_kind(scope: Scope, period: Period) -> tuple[list[tuple], dict]:
     """Per kind of help within the period: (code, name, events, people); and the totals (events, people,
     hours). A surveyed person counts once, each anonymous event as one person."""
+    return _once(scope, "progress.support", lambda: _count_support(scope, period))
+
+
+def _count_support(scope: Scope, period: Period) -> tuple[list[tuple], dict]:
     start, end = period.instants()
     within = (SupportEvent.ward_id == scope.ward_id, SupportEvent.occurred_at >= start, SupportEvent.occurred_at < end)
     people = sa.func.count(sa.distinct(SupportEvent.person_id)) + sa.func.count().filter(SupportEvent.person_id.is_(None))
@@ -241,9 +245,9 @@ def support_sheet(scope: Scope, period: Period) -> Sheet:
 def _support_rows(scope: Scope, period: Period):
     rows, totals = support_by_kind(scope, period)
     for code, name, events, people in rows:
-        yield (code, name, _hide(scope, events), _hide(scope, people))
+        yield (code, name, _small(scope, events), _small(scope, people))
     yield ("", _words(scope, "Tổng cộng (một lượt có thể gồm nhiều loại)", "Total (one act may be of several kinds)"),
-           _hide(scope, totals["events"]), _hide(scope, totals["people"]))  # fmt: skip
+           _small(scope, totals["events"]), _small(scope, totals["people"]))  # fmt: skip
 
 
 # ---------------------------------------------------------------- 4. targets
@@ -251,6 +255,10 @@ def _support_rows(scope: Scope, period: Period):
 
 def target_rows(scope: Scope) -> list[tuple]:
     """(key, name, value, target, gap, met) of each plan target: the value as the dashboard shows it today."""
+    return _once(scope, "progress.targets", lambda: _target_figures(scope))
+
+
+def _target_figures(scope: Scope) -> list[tuple]:
     ward = db.session.get(Ward, scope.ward_id)
     ((_key, bucket),) = dashboard.ward_indicators(scope.viewer, scope.ward_id, "total")
     names = indicator_labels()
@@ -306,13 +314,13 @@ def _summary_rows(scope: Scope, period: Period):
     yield (w("Báo cáo", "Report"), w("Kỳ báo cáo", "Period"), period.label)
     survey = survey_totals(scope, period)
     section = w("1. Khảo sát", "1. Surveyed")
-    yield (section, w("Hộ dự kiến", "Expected households"), _hide(scope, survey["expected"]))
+    yield (section, w("Hộ dự kiến", "Expected households"), _small(scope, survey["expected"]))
     yield (
         section,
         w("Hộ đã khảo sát (đến cuối kỳ)", "Households surveyed (to the period's end)"),
-        _hide(scope, survey["interviewed"]),
+        _small(scope, survey["interviewed"]),
     )
-    yield (section, w("Hộ khảo sát trong kỳ", "Households surveyed in the period"), _hide(scope, survey["in_period"]))
+    yield (section, w("Hộ khảo sát trong kỳ", "Households surveyed in the period"), _small(scope, survey["in_period"]))
     training = training_by_module(scope, period)
     section = w("2. Đào tạo", "2. Trained")
     for key, vi, en in (
@@ -321,11 +329,11 @@ def _summary_rows(scope: Scope, period: Period):
         ("came", "Lượt học viên tham dự trong kỳ", "Learners who came in the period"),
         ("completed", "Lượt học viên hoàn thành học phần (đến cuối kỳ)", "Modules completed by learners (to the period's end)"),
     ):
-        yield (section, w(vi, en), _hide(scope, sum(row[key] for row in training.values())))
+        yield (section, w(vi, en), _small(scope, sum(row[key] for row in training.values())))
     _rows, helped = support_by_kind(scope, period)
     section = w("3. Hỗ trợ", "3. Helped")
-    yield (section, w("Lượt hỗ trợ", "Acts of help"), _hide(scope, helped["events"]))
-    yield (section, w("Người được hỗ trợ", "People helped"), _hide(scope, helped["people"]))
+    yield (section, w("Lượt hỗ trợ", "Acts of help"), _small(scope, helped["events"]))
+    yield (section, w("Người được hỗ trợ", "People helped"), _small(scope, helped["people"]))
     yield (section, w("Giờ hỗ trợ", "Hours of help"), helped["hours"])
     targets = target_rows(scope)
     section = w("4. Chỉ tiêu", "4. Targets")
@@ -366,8 +374,13 @@ def file_stem(scope: Scope, period: Period) -> str:
     return f"bao-cao-tien-do-{scope.ward_code}-{period.starts_on:%Y%m%d}-{period.ends_on:%Y%m%d}"
 
 
-def write_report(scope: Scope, period: Period, target) -> dict[str, int]:
-    """Write the report at `target` (all of it, or nothing) and audit who asked for which ward and period."""
+def write_report(actor, folder, *, starts_on=None, ends_on=None, lang: str = "vi", ward_id=None, ward_code=None):
+    """Check who asks for which ward and period, write the report into `folder` (all of it, or nothing)
+    and audit it: (path, rows per sheet). ExportError names what is refused."""
+    scope = resolve_scope(actor, ward_id=ward_id, ward_code=ward_code, lang=lang)
+    period = checked_period(db.session.get(Ward, scope.ward_id), starts_on, ends_on)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = free_target(folder, file_stem(scope, period), ".xlsx")
     counts = write_export(scope, ExportFormat.XLSX, target, sheets=progress_sheets(scope, period))
     record(
         "export.progress_report",
@@ -383,7 +396,7 @@ def write_report(scope: Scope, period: Period, target) -> dict[str, int]:
             "figures_only": scope.figures_only,
         },
     )
-    return counts
+    return target, counts
 
 
 # ---------------------------------------------------------------- 5. what changed (the effectiveness page's tables)

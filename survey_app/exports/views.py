@@ -109,15 +109,18 @@ def progress_report():
     if not form.validate_on_submit():
         return _render(ExportForm(), wards, ward, _("Check the dates of the report."), 400, form)
     try:
-        scope = operations.resolve_scope(current_user, ward_id=form.ward_id.data or current_user.ward_id, lang=form.lang.data)
-        period = progress.checked_period(db.session.get(Ward, scope.ward_id), form.starts_on.data, form.ends_on.data)
+        target, _counts = progress.write_report(
+            current_user,
+            operations.exports_folder(),
+            starts_on=form.starts_on.data,
+            ends_on=form.ends_on.data,
+            lang=form.lang.data,
+            ward_id=form.ward_id.data or current_user.ward_id,
+        )
     except ExportError as refused:
         if refused.status == 403:
             record_refusal("export.refused", ward_id=ward.id if ward else None, detail={"report": True})
         return _render(ExportForm(), wards, ward, str(refused), refused.status, form)
-    folder = operations.exports_folder()
-    target = operations.free_target(folder, progress.file_stem(scope, period), ".xlsx")
-    progress.write_report(scope, period, target)
     db.session.commit()
     return _send_once(target, ExportFormat.XLSX, target.name)
 

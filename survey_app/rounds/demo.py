@@ -23,9 +23,8 @@ from survey_app.collection.models import HouseholdStatus, Person, ReviewStatus, 
 from survey_app.dashboard.indicators import rebuild_indicators
 from survey_app.demo.answers import write_field_work
 from survey_app.extensions import db
-from survey_app.planning.models import PlanClass
 from survey_app.rounds.operations import start_round
-from survey_app.training.models import DEFAULT_SESSIONS_TO_COMPLETE, Attendance
+from survey_app.rounds.queries import completed_people
 
 _NAMESPACE = uuid.UUID("2e7d9c41-8b3a-4f6e-a1d2-5c9e0b7f3a18")
 STARTS_ON, ENDS_ON = date(2026, 3, 2), date(2026, 4, 30)
@@ -40,20 +39,6 @@ TAUGHT = {
 }
 #: How likely a person does it now: having completed the module, or not.
 AFTER_CLASS, WITHOUT_CLASS = 0.7, 0.12
-
-
-def _completed(ward_id: int) -> dict[int, set[str]]:
-    """Person id -> the modules they completed (the default rule: sessions of one class attended)."""
-    found: dict[int, set[str]] = {}
-    for person_id, module in db.session.execute(
-        sa.select(Attendance.person_id, PlanClass.module)
-        .join(PlanClass, PlanClass.id == Attendance.plan_class_id)
-        .where(Attendance.ward_id == ward_id, Attendance.person_id.is_not(None))
-        .group_by(Attendance.person_id, PlanClass.module, Attendance.plan_class_id)
-        .having(sa.func.count() >= DEFAULT_SESSIONS_TO_COMPLETE)
-    ):
-        found.setdefault(person_id, set()).add(module)
-    return found
 
 
 def _improved(rng: random.Random, member: dict, modules: set[str]) -> dict:
@@ -82,7 +67,7 @@ def stage_second_round(ctx) -> None:
         (p.submission_id, p.answer_index): p.id
         for p in db.session.execute(sa.select(Person).where(Person.ward_id == ward.id)).scalars()
     }
-    completed = _completed(ward.id)
+    completed = completed_people(ward)
     ward.survey_starts_on, ward.survey_ends_on = (
         ward.survey_starts_on or date(2025, 8, 1),
         ward.survey_ends_on or date(2025, 9, 30),

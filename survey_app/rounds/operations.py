@@ -13,7 +13,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from survey_app.audit.operations import record as audit
-from survey_app.clock import local_zone
+from survey_app.clock import local_today, local_zone
 from survey_app.collection.models import Household, HouseholdStatus, Person, Submission
 from survey_app.dashboard import queries as dashboard
 from survey_app.dashboard.indicators import rebuild_indicators
@@ -47,7 +47,7 @@ def _first_round(ward: Ward) -> SurveyRound:
         form_version=_form_version(ward),
         number=1,
         name=_("Round 1 (baseline)"),
-        starts_on=starts or date.today(),
+        starts_on=starts or local_today(),
         ends_on=ward.survey_ends_on,
     )
 

@@ -17,10 +17,9 @@ from survey_app.access import visible
 from survey_app.collection.models import Person
 from survey_app.dashboard.models import PersonIndicator
 from survey_app.extensions import db
-from survey_app.planning.models import PlanClass
 from survey_app.rounds.models import RoundPerson
 from survey_app.rounds.operations import rounds_of
-from survey_app.training.models import DEFAULT_SESSIONS_TO_COMPLETE, Attendance
+from survey_app.training.queries import completions
 from survey_app.wards.models import ResidentialGroup, SurveyRound, Ward
 
 #: The indicators compared between rounds (the dashboard's headline, scams aside: fewer is better there).
@@ -135,15 +134,9 @@ def shown_groups(survey_round: SurveyRound, user) -> list[dict]:
 
 def completed_people(ward: Ward) -> dict[int, set[str]]:
     """Residents who completed a module (attended enough sessions of one class, the ward's rule), and which."""
-    needed = ward.sessions_to_complete or DEFAULT_SESSIONS_TO_COMPLETE
+    done = completions([ward.id])
     found: dict[int, set[str]] = {}
-    for person_id, module in db.session.execute(
-        sa.select(Attendance.person_id, PlanClass.module)
-        .join(PlanClass, PlanClass.id == Attendance.plan_class_id)
-        .where(Attendance.ward_id == ward.id, Attendance.person_id.is_not(None))
-        .group_by(Attendance.person_id, PlanClass.module, Attendance.plan_class_id)
-        .having(sa.func.count() >= needed)
-    ):
+    for person_id, module in db.session.execute(sa.select(done.c.person_id, done.c.module).where(done.c.person_id.is_not(None))):
         found.setdefault(person_id, set()).add(module)
     return found
 

@@ -26,7 +26,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 
 from survey_app.support.models import SupportOutcome, SupportPlace
-from survey_app.sync.envelope import RecordError, parse_uuid, phone_time, sized_content
+from survey_app.sync.envelope import RecordError, open_record, parse_uuid, phone_time
 
 #: The queue item's kind; records without one are visits.
 SUPPORT_KIND = "support_event"
@@ -162,13 +162,7 @@ def _who(payload: dict) -> tuple[int | None, PersonRef | None, str | None, str |
 
 def parse_support_record(payload) -> SupportRecord:
     """Check a support record's shape; raises RecordError (400 / 413) naming the first problem."""
-    if not isinstance(payload, dict):
-        raise _bad("malformed", _("Each record must be a JSON object."))
-    uuid = parse_uuid(payload.get("uuid"))
-    try:
-        content, digest = sized_content(payload)
-    except ValueError:  # NaN or infinity cannot be canonical JSON
-        raise _bad("malformed", _("The record holds a number that is not valid.")) from None
+    uuid, content, digest = open_record(payload)
     person_id, person_ref, age_group, sex = _who(payload)
     place = SupportPlace(_choice(payload, "place", set(SupportPlace), _("Choose where the help was given.")))
     place_other = _optional_text(payload, "place_other", 120)

@@ -140,6 +140,19 @@ def uuid_or_none(payload) -> str | None:
         return None
 
 
+def open_record(payload) -> tuple[str, dict, str]:
+    """What every kind's parser checks first: a JSON object with a UUID, of an allowed size, that has a
+    canonical form (uuid, content, content_hash); a 400 (or 413) naming the problem otherwise."""
+    if not isinstance(payload, dict):
+        raise RecordError(400, "malformed", _("Each record must be a JSON object."))
+    uuid = parse_uuid(payload.get("uuid"))
+    try:
+        content, digest = sized_content(payload)
+    except ValueError:  # NaN or infinity cannot be canonical JSON
+        raise RecordError(400, "malformed", _("The record holds a number that is not valid.")) from None
+    return uuid, content, digest
+
+
 def sized_content(payload: dict) -> tuple[dict, str]:
     """The record's content and its content_hash, the canonical JSON serialised once for both the size
     limit (of the whole record with its transport fields, to the byte: as if the whole record were

@@ -66,9 +66,34 @@ def attendance_rows(pc: PlanClass, group_ids: set[int] | None = None) -> list[Le
     return shown
 
 
+def completions(ward_ids, until: date | None = None):
+    """The one completion rule, as a subquery: a row per (class, learner) who attended at least their
+    ward's number of sessions of that class (`Ward.sessions_to_complete`, else the default), counting
+    the sessions held up to `until` when given. Columns: ward_id, plan_class_id, module, learner_key,
+    person_id (the resident, when known)."""
+    query = (
+        sa.select(
+            Attendance.ward_id,
+            Attendance.plan_class_id,
+            PlanClass.module,
+            Attendance.learner_key,
+            sa.func.max(Attendance.person_id).label("person_id"),
+        )
+        .join(PlanClass, PlanClass.id == Attendance.plan_class_id)
+        .join(Ward, Ward.id == Attendance.ward_id)
+        .where(Attendance.ward_id.in_(ward_ids))
+        .group_by(
+            Attendance.ward_id, Attendance.plan_class_id, PlanClass.module, Attendance.learner_key, Ward.sessions_to_complete
+        )
+        .having(sa.func.count() >= sa.func.coalesce(Ward.sessions_to_complete, DEFAULT_SESSIONS_TO_COMPLETE))
+    )
+    if until is not None:
+        query = query.join(ClassSession, ClassSession.id == Attendance.class_session_id).where(ClassSession.held_on <= until)
+    return query.subquery()
+
+
 def completion_by_class(ward: Ward) -> dict[int, tuple[int, int, int]]:
     """Per class with sessions: (sessions held, learners who attended one or more, learners who completed)."""
-    needed = sessions_to_complete(ward)
     held = dict(
         db.session.execute(
             sa.select(ClassSession.plan_class_id, sa.func.count())
@@ -76,23 +101,16 @@ def completion_by_class(ward: Ward) -> dict[int, tuple[int, int, int]]:
             .group_by(ClassSession.plan_class_id)
         ).all()
     )
-    per_learner = (
-        sa.select(Attendance.plan_class_id, Attendance.learner_key, sa.func.count().label("n"))
-        .where(Attendance.ward_id == ward.id)
-        .group_by(Attendance.plan_class_id, Attendance.learner_key)
-        .subquery()
+    came = dict(
+        db.session.execute(
+            sa.select(Attendance.plan_class_id, sa.func.count(sa.distinct(Attendance.learner_key)))
+            .where(Attendance.ward_id == ward.id)
+            .group_by(Attendance.plan_class_id)
+        ).all()
     )
-    figures = {
-        class_id: (attended, completed)
-        for class_id, attended, completed in db.session.execute(
-            sa.select(
-                per_learner.c.plan_class_id,
-                sa.func.count(),
-                sa.func.sum(sa.case((per_learner.c.n >= needed, 1), else_=0)),
-            ).group_by(per_learner.c.plan_class_id)
-        )
-    }
-    return {class_id: (count, *figures.get(class_id, (0, 0))) for class_id, count in held.items()}
+    done = completions([ward.id])
+    completed = dict(db.session.execute(sa.select(done.c.plan_class_id, sa.func.count()).group_by(done.c.plan_class_id)).all())
+    return {class_id: (count, came.get(class_id, 0), completed.get(class_id, 0)) for class_id, count in held.items()}
 
 
 def by_module(classes: list[PlanClass], figures: dict) -> dict[str, list[int]]:
@@ -116,21 +134,8 @@ def held_by_ward(ward_ids) -> dict[int, tuple[int, int]]:
             .group_by(ClassSession.ward_id)
         ).all()
     )
-    per_learner = (
-        sa.select(Attendance.ward_id, sa.func.count().label("n"))
-        .where(Attendance.ward_id.in_(ward_ids))
-        .group_by(Attendance.ward_id, Attendance.plan_class_id, Attendance.learner_key)
-        .subquery()
-    )
-    needed = sa.func.coalesce(Ward.sessions_to_complete, DEFAULT_SESSIONS_TO_COMPLETE)
-    completed = dict(
-        db.session.execute(
-            sa.select(per_learner.c.ward_id, sa.func.count())
-            .join(Ward, Ward.id == per_learner.c.ward_id)
-            .where(per_learner.c.n >= needed)
-            .group_by(per_learner.c.ward_id)
-        ).all()
-    )
+    done = completions(ward_ids)
+    completed = dict(db.session.execute(sa.select(done.c.ward_id, sa.func.count()).group_by(done.c.ward_id)).all())
     return {ward_id: (count, completed.get(ward_id, 0)) for ward_id, count in sessions.items()}
 
 

@@ -19,7 +19,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 
 from survey_app.extensions import utcnow
-from survey_app.sync.envelope import RecordError, parse_uuid, phone_time, sized_content
+from survey_app.sync.envelope import RecordError, open_record, phone_time
 
 ATTENDANCE_KIND = "attendance"
 OLDEST_BIRTH_YEAR = 1900
@@ -88,13 +88,7 @@ def _walk_in(block) -> WalkIn:
 
 def parse_attendance_record(payload) -> AttendanceRecord:
     """Check an attendance record's shape; raises RecordError (400 / 413) naming the first problem."""
-    if not isinstance(payload, dict):
-        raise _bad("malformed", _("Each record must be a JSON object."))
-    uuid = parse_uuid(payload.get("uuid"))
-    try:
-        _content, digest = sized_content(payload)
-    except ValueError:  # NaN or infinity cannot be canonical JSON
-        raise _bad("malformed", _("The record holds a number that is not valid.")) from None
+    uuid, _content, digest = open_record(payload)
     session_id = payload.get("class_session_id")
     if not _whole(session_id):
         raise _bad("bad_session", _("Say which session of the class the attendance is for."))
