@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from survey_app.access import team_group_ids, visible
 from survey_app.accounts.models import User
+from survey_app.collection import carryover
 from survey_app.collection.models import (
     Household,
     HouseholdStatus,
@@ -43,7 +44,9 @@ def phone_groups(user: User):
 
 
 def households_with_roster(user: User, group_id: int) -> list[dict]:
-    """A group's households the user may see, each with its roster (name, birth year, sex)."""
+    """A group's households the user may see, each with its roster (name, birth year, sex) and, from
+    round 2 on, what the interview starts from: "last", the stable answers of the household's last
+    accepted interview of an earlier round (carryover.py), when it had one."""
     households = (
         db.session.execute(
             sa.select(Household)
@@ -61,6 +64,7 @@ def households_with_roster(user: User, group_id: int) -> list[dict]:
     ).all()
     for household_id, name, year, sex, person_id in persons:  # the id: a later round marks who has gone
         roster.setdefault(household_id, []).append([name, year, sex.value if sex else None, person_id])
+    last = carryover.last_round_answers(households)
     return [
         {
             "id": h.id,
@@ -69,6 +73,7 @@ def households_with_roster(user: User, group_id: int) -> list[dict]:
             "status": h.status.value,
             "client_uuid": h.client_uuid,
             "members": roster.get(h.id, []),
+            **({"last": last[h.id]} if h.id in last else {}),
         }
         for h in households
     ]

@@ -1,8 +1,10 @@
 """What the top of the ward dashboard shows: plan targets as bullet charts, coverage progress, the
-groups furthest behind, and the per-group values the choropleth colours by.
+groups furthest behind, the compared indicators' trend across survey rounds, and the per-group values
+the choropleth colours by.
 
 Everything here is computed from figures the views already read (coverage rows, indicator buckets, kept
-by the worker), except the map's support acts: one grouped query.
+by the worker; the rounds' shares from rounds.queries.by_round, as the effectiveness page reads them),
+except the map's support acts: one grouped query.
 """
 
 from __future__ import annotations
@@ -111,3 +113,79 @@ def map_values(user: User, ward_id: int, groups: list[dict], group_buckets: list
             "support": {"n": disclosure.suppress_small(support, user) if support else 0, "of": None, "share": None},
         }
     return values
+
+
+# ---------------------------------------------------------------- the trend across survey rounds
+
+#: One small chart per indicator, in SVG user units: its box and the plot inside it (0–100 % high).
+TREND_BOX = (320, 190)
+TREND_PLOT = {"left": 40, "right": 306, "top": 22, "bottom": 148}
+#: Gridlines of the plot (shares), the labelled ones first.
+TREND_TICKS = (0.0, 0.5, 1.0)
+TREND_GRID = (0.25, 0.75)
+
+
+def _trend_x(position: int, count: int) -> float:
+    """A round's x: the plot split into one band per round, the point in its band's middle."""
+    width = TREND_PLOT["right"] - TREND_PLOT["left"]
+    return round(TREND_PLOT["left"] + (position + 0.5) * width / count, 1)
+
+
+def trend_y(share: float) -> float:
+    """A share's y (0 at the bottom of the plot, 1 at its top)."""
+    return round(TREND_PLOT["bottom"] - share * (TREND_PLOT["bottom"] - TREND_PLOT["top"]), 1)
+
+
+def _trend_path(points: list[dict]) -> str:
+    """The line through the points that have a value; a missing value breaks it."""
+    parts, drawing = [], False
+    for point in points:
+        if point["value"] is None:
+            drawing = False
+            continue
+        parts.append(f"{'L' if drawing else 'M'}{point['x']},{point['y']}")
+        drawing = True
+    return " ".join(parts)
+
+
+def _trend_series(key: str, label: str, values: list, rounds: list[dict], target: float | None) -> dict:
+    points = [
+        {**r, "value": value, "y": trend_y(value) if value is not None else None} for r, value in zip(rounds, values, strict=True)
+    ]
+    last, before = values[-1], values[-2] if len(values) > 1 else None
+    return {
+        "key": key,
+        "label": label,
+        "points": points,
+        "path": _trend_path(points),
+        "target": target,
+        "target_y": trend_y(target) if target is not None else None,
+        "latest": last,
+        "change": None if last is None or before is None else last - before,
+        "met": None if last is None or target is None else last >= target,
+    }
+
+
+def trend(per_round: list[tuple], compared: tuple[str, ...], targets: dict[str, float], labels: dict, viewer) -> dict:
+    """Each compared indicator's share of adults per round (oldest first), ready to draw: the rounds'
+    x, each point's y, the line, the plan target's y where the ward has one, the last change.
+
+    `per_round` is rounds.queries.by_round(ward, viewer, "total"); a share the viewer may not read
+    (Share.shown: too few people for a city role) or nobody was asked about is None, and not drawn."""
+    count = len(per_round)
+    rounds = [
+        {"number": r.number, "name": r.name, "starts_on": r.starts_on, "x": _trend_x(position, count)}
+        for position, (r, _found) in enumerate(per_round)
+    ]
+    series = []
+    for key in compared:
+        values = [found["total"][key].shown(viewer) if found.get("total") else None for _round, found in per_round]
+        series.append(_trend_series(key, labels.get(key, key), values, rounds, targets.get(key)))
+    return {
+        "rounds": rounds,
+        "series": series,
+        "box": TREND_BOX,
+        "plot": TREND_PLOT,
+        "ticks": [(tick, trend_y(tick)) for tick in TREND_TICKS],
+        "grid": [trend_y(tick) for tick in TREND_GRID],
+    }

@@ -16,6 +16,7 @@ from survey_app.dashboard.freshness import freshness
 from survey_app.dashboard.indicators import BREAKDOWNS, HEADLINE, INDICATORS
 from survey_app.dashboard.labels import breakdown_labels, indicator_labels, section_labels
 from survey_app.errors import error_response
+from survey_app.rounds import queries as rounds
 from survey_app.security import CONTENT_SECURITY_POLICY
 from survey_app.wards import targets as plan_targets
 from survey_app.wards.models import Ward
@@ -135,9 +136,18 @@ def _render_ward(ward: Ward):
         map_indicators=_map_indicator_labels(),
         tile_url=_tile_url(),
         fresh=freshness(ward.id),
+        trend=_trend(ward, targets, labels),
         **_page_frame(ward, "overview"),
     )
     return _with_tile_policy(current_app.make_response(render_template("dashboard/ward.html", **context)))
+
+
+def _trend(ward: Ward, targets: dict, labels: dict) -> dict | None:
+    """The compared indicators per round as the effectiveness page reads them; None while the ward has
+    one round (its rounds are not read then)."""
+    if current_round(ward.id)["number"] < 2:
+        return None
+    return overview.trend(rounds.by_round(ward, current_user, "total"), rounds.COMPARED, targets, labels, current_user)
 
 
 def _map_indicator_labels() -> dict[str, str]:

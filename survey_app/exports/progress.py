@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from functools import partial
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from survey_app.audit.operations import record
@@ -26,14 +27,14 @@ from survey_app.disclosure import is_small
 from survey_app.exports.models import ExportFormat
 from survey_app.exports.operations import ExportError, free_target, resolve_scope, write_export
 from survey_app.exports.reports import _small, coverage_figures
-from survey_app.exports.spec import DECIMAL, INT, PERCENT, TEXT, Column, Scope, Sheet
+from survey_app.exports.spec import DATE, DECIMAL, INT, LINE, PERCENT, TEXT, Chart, Column, Scope, Sheet
 from survey_app.extensions import db
 from survey_app.planning.models import PlanClass
 from survey_app.planning.scoring import load_rules
 from survey_app.rounds import queries as rounds
 from survey_app.support.models import SupportEvent, SupportType, support_event_types
 from survey_app.training.models import Attendance, ClassSession
-from survey_app.training.queries import completions
+from survey_app.training.queries import completions, home_taught_by_module
 from survey_app.wards import targets as plan_targets
 from survey_app.wards.models import Ward
 
@@ -137,8 +138,9 @@ def survey_totals(scope: Scope, period: Period) -> dict:
 
 
 def training_by_module(scope: Scope, period: Period) -> dict[str, dict]:
-    """Per module: classes and sessions held within the period, learners who came within it, and learners
-    who completed the module by its end (the ward's rule: sessions attended)."""
+    """Per module: classes and sessions held within the period, learners who came within it (to a class,
+    or taught at home), and learners who completed the module by its end (the ward's rule: sessions
+    attended, or lessons at home on as many days)."""
     return _once(scope, "progress.training", lambda: _count_training(scope, period))
 
 
@@ -164,6 +166,8 @@ def _count_training(scope: Scope, period: Period) -> dict[str, dict]:
     empty = {"classes": 0, "sessions": 0, "came": 0, "completed": 0}
     for module, count in db.session.execute(came):
         found.setdefault(module, dict(empty))["came"] = count
+    for module, count in home_taught_by_module(scope.ward_id, period.starts_on, period.ends_on).items():
+        found.setdefault(module, dict(empty))["came"] += count  # taught at home: a learner who came
     done = completions([scope.ward_id], until=period.ends_on)
     for module, count in db.session.execute(sa.select(done.c.module, sa.func.count()).group_by(done.c.module)):
         found.setdefault(module, dict(empty))["completed"] = count
@@ -349,6 +353,7 @@ def progress_sheets(scope: Scope, period: Period) -> list[Sheet]:
         support_sheet(scope, period),
         targets_sheet(scope),
         effect_sheet(scope),
+        trend_sheet(scope),
     ]
 
 
@@ -431,12 +436,19 @@ _BREAKDOWN_NAMES = {
 }
 
 
+def _by_round(scope: Scope, by: str) -> list[tuple]:
+    """rounds.by_round through the viewer's eyes, once per report and breakdown (the trend sheet reads the
+    whole ward's too)."""
+    ward = db.session.get(Ward, scope.ward_id)
+    return _once(scope, f"progress.by_round.{by}", lambda: rounds.by_round(ward, scope.viewer, by))
+
+
 def _effect_rows(scope: Scope):
     ward = db.session.get(Ward, scope.ward_id)
     names = indicator_labels()
     effect = rounds.trained_effect(ward, scope.viewer)
     for by in ("total", "age_group", "sex", "vulnerable", "group"):
-        per_round = rounds.by_round(ward, scope.viewer, by)
+        per_round = _by_round(scope, by)
         buckets = sorted({bucket for _round, found in per_round for bucket in found})
         breakdown = _words(scope, *_BREAKDOWN_NAMES[by])
         for key in rounds.COMPARED:
@@ -452,3 +464,38 @@ def _effect_rows(scope: Scope):
                     label = breakdown if by == "total" else bucket
                     yield (key, str(names.get(key, key)), breakdown, label, survey_round.name, value, change, *sides)
                     previous = value
+
+
+# ---------------------------------------------------------------- 6. the trend (the dashboard's trend chart)
+
+
+def trend_sheet(scope: Scope) -> Sheet:
+    """One row per round (oldest first), one share column per compared indicator, as sheet 5 gives them
+    for the whole ward; its line chart on a chart sheet of its own (from two rounds on)."""
+    with force_locale("vi"):
+        vi = indicator_labels()
+    with force_locale("en"):
+        en = indicator_labels()
+    columns = [
+        Column("round", "Đợt khảo sát", "Round", TEXT, 26),
+        Column("starts_on", "Ngày bắt đầu", "Starts on", DATE, 12),
+        *(Column(key, str(vi.get(key, key)), str(en.get(key, key)), PERCENT, 16) for key in rounds.COMPARED),
+    ]
+    chart = Chart(
+        "Tỷ lệ người từ 15 tuổi đạt từng chỉ tiêu qua các đợt khảo sát",
+        "Share of adults (15 or over) per indicator and survey round",
+        category="round",
+        values=rounds.COMPARED,
+        sheet_vi="Biểu đồ xu hướng",
+        sheet_en="Trend chart",
+        kind=LINE,
+        min_rows=2,
+    )
+    return Sheet("progress_trend", "6. Xu hướng", "6. Trend", columns, partial(_trend_rows, scope), lambda: 0, chart=chart)
+
+
+def _trend_rows(scope: Scope):
+    for survey_round, found in _by_round(scope, "total"):
+        total = found.get("total")
+        values = (total[key].shown(scope.viewer) if total else None for key in rounds.COMPARED)
+        yield (survey_round.name, survey_round.starts_on, *values)

@@ -48,9 +48,14 @@ def id_column(key: str, vi: str, en: str, width: float = 10) -> Column:
     return Column(key, vi, en, INT, width, number_format=PLAIN)
 
 
+BAR, LINE = "bar", "line"
+
+
 @dataclass(frozen=True, slots=True)
 class Chart:
-    """A native Excel bar chart on its own chart sheet, drawn from columns of the sheet before it."""
+    """A native Excel chart on its own chart sheet, drawn from columns of the sheet before it: one series
+    per value column (named by its header), one category per row. A bar chart (a figure per group) or a
+    line chart (a figure per round: the rows in time order)."""
 
     vi: str
     en: str
@@ -59,6 +64,9 @@ class Chart:
     #: Name of the chart sheet, vi and en.
     sheet_vi: str = "Biểu đồ"
     sheet_en: str = "Chart"
+    kind: str = BAR
+    #: Fewer rows than this and no chart is drawn (a line needs two points).
+    min_rows: int = 1
 
 
 @dataclass(slots=True)

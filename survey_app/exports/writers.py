@@ -2,7 +2,7 @@
 
 Both stream: a row goes from the database cursor to the file and is forgotten. xlsxwriter runs in
 constant-memory mode (rows written in order, each flushed to a temporary file), so the headers
-and column formats are set before the first row and the chart gets a sheet of its own.
+and column formats are set before the first row and a chart gets a sheet of its own.
 
 Formula injection: every str cell of the xlsx is written with `write_string` (a str in a number
 column too) and the workbook has `strings_to_formulas` off, so "=1+2" stays the text "=1+2" (no
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from survey_app.exports.spec import DATE, DATETIME, DECIMAL, INT, PERCENT, PLAIN, TEXT, Column, Sheet
+from survey_app.exports.spec import BAR, DATE, DATETIME, DECIMAL, INT, LINE, PERCENT, PLAIN, TEXT, Column, Sheet
 
 #: Excel number formats; Excel shows them with the viewer's locale separators (1.234,5 in vi-VN).
 NUMBER_FORMATS = {
@@ -150,28 +150,46 @@ def _safe_writer(worksheet, column: Column, fmt):
 
 
 def _add_chart(workbook, worksheet, sheet: Sheet, lang: str, rows: int) -> None:
-    """A bar chart on its own chart sheet, from the category and value columns of `sheet`."""
-    if rows == 0:
+    """A chart on its own chart sheet, from the category and value columns of `sheet`."""
+    spec = sheet.chart
+    if rows < max(spec.min_rows, 1):
         return
-    spec, keys = sheet.chart, [c.key for c in sheet.columns]
-    name, category = worksheet.get_name(), keys.index(spec.category)
-    chart = workbook.add_chart({"type": "bar"})
+    keys, name = [c.key for c in sheet.columns], worksheet.get_name()
+    category, number_format = keys.index(spec.category), NUMBER_FORMATS[sheet.columns[keys.index(spec.values[0])].type]
+    chart = workbook.add_chart({"type": spec.kind})
     for key in spec.values:
         col = keys.index(key)
-        chart.add_series(
-            {
-                "name": [name, 0, col],
-                "categories": [name, 1, category, rows, category],
-                "values": [name, 1, col, rows, col],
-                "data_labels": {"value": True, "num_format": NUMBER_FORMATS[sheet.columns[col].type]},
-            }
-        )
+        series = {
+            "name": [name, 0, col],
+            "categories": [name, 1, category, rows, category],
+            "values": [name, 1, col, rows, col],
+        }
+        chart.add_series({**series, **_SERIES_LOOK[spec.kind](number_format)})
     chart.set_title({"name": spec.en if lang == "en" else spec.vi})
-    chart.set_x_axis({"num_format": NUMBER_FORMATS[sheet.columns[keys.index(spec.values[0])].type], "min": 0})
-    chart.set_y_axis({"reverse": True})
+    _AXES[spec.kind](chart, number_format)
     chart.set_legend({"position": "bottom"})
     chartsheet = workbook.add_chartsheet((spec.sheet_en if lang == "en" else spec.sheet_vi)[:31])
     chartsheet.set_chart(chart)
+
+
+def _bar_axes(chart, number_format: str) -> None:
+    """Bars from 0, the first row on top."""
+    chart.set_x_axis({"num_format": number_format, "min": 0})
+    chart.set_y_axis({"reverse": True})
+
+
+def _line_axes(chart, number_format: str) -> None:
+    """Shares from 0 to 100 %, whatever the figures: lines of several charts compare at a glance."""
+    chart.set_y_axis({"num_format": number_format, "min": 0, "max": 1, "major_gridlines": {"visible": True}})
+
+
+#: How a series is drawn: bars with their value written on them; lines with a marker on each point (a
+#: value on each would pile up where lines cross).
+_SERIES_LOOK = {
+    BAR: lambda number_format: {"data_labels": {"value": True, "num_format": number_format}},
+    LINE: lambda _number_format: {"marker": {"type": "circle", "size": 7}, "line": {"width": 2.25}},
+}
+_AXES = {BAR: _bar_axes, LINE: _line_axes}
 
 
 def _discard(workbook) -> None:

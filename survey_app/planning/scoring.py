@@ -48,6 +48,9 @@ class GapClause:
     id: str
     label: dict
     test: Callable
+    #: The questions the clause reads, when it reads answers only (not the level, the flags or how many
+    #: areas reach a grade); None otherwise. A short check judges the clauses that read its items.
+    reads: frozenset[str] | None = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,8 @@ class Module:
     teach_test: Callable
     #: Position in the prerequisite order, from 1; classes of module n are held in week n.
     order: int
+    #: Items asked again in the module's short check at its last session (may be empty: no check).
+    check: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -350,9 +355,17 @@ def _compile(source: dict) -> tuple[Rules, _Compiled]:
             if missing:
                 raise RuleError(f"modules.{code}.requires: {missing} must come earlier in the list")
             clauses = tuple(
-                GapClause(c["id"], c.get("label", {}), compile_condition(c["when"], f"modules.{code}.gap.{c['id']}", known))
+                GapClause(
+                    c["id"],
+                    c.get("label", {}),
+                    compile_condition(c["when"], f"modules.{code}.gap.{c['id']}", known),
+                    _names_read(c["when"], areas),
+                )
                 for c in spec["gap"]
             )
+            check = spec.get("check", [])
+            if not (isinstance(check, list) and all(isinstance(name, str) and name for name in check)):
+                raise RuleError(f"modules.{code}.check: expected a list of question names")
             modules.append(
                 Module(
                     code,
@@ -361,6 +374,7 @@ def _compile(source: dict) -> tuple[Rules, _Compiled]:
                     clauses,
                     compile_condition(spec.get("teach_when", True), f"modules.{code}.teach_when", known),
                     order,
+                    tuple(check),
                 )
             )
             seen.add(code)
@@ -415,6 +429,45 @@ def _compile(source: dict) -> tuple[Rules, _Compiled]:
     if sorted(banded) != sorted(LEVELS):
         raise RuleError("class_bands: every level L0-L5 must be in exactly one band")
     return rules, compiled
+
+
+#: Operators that read more than the answers: a short check cannot ask them again.
+_NOT_ASKED_AGAIN = frozenset({"level_in", "flag", "areas_at_least"})
+
+
+def _names_read(node, areas: dict) -> frozenset[str] | None:
+    """The questions a condition reads (an area's: its items); None when it reads more than answers."""
+    if isinstance(node, bool):
+        return frozenset()
+    ((op, args),) = node.items()
+    if op in _NOT_ASKED_AGAIN:
+        return None
+    if op in ("all", "any", "not"):
+        parts = [_names_read(a, areas) for a in (args if op != "not" else [args])]
+        return None if any(p is None for p in parts) else frozenset().union(*parts)
+    if op in ("area_none", "area_at_least"):
+        area = args if op == "area_none" else args[0]
+        return frozenset(areas[area])
+    return frozenset([args if op == "answered" else args[0]])
+
+
+def passes_check(rules: Rules, code: str, answers: dict, known: dict | None = None) -> bool:
+    """Whether a learner passes module `code`'s short check: none of the module's gap clauses that read
+    answers only, and read one of the check's items, holds on what they answered before (`known`: their
+    survey answers, member over household) with the check's answers on top. A clause about something a
+    class does not change (owning a smartphone, having been scammed) is not judged. The areas are
+    graded from those answers (the check asks the skills, so the person counts as assessed)."""
+    k = rules._compiled
+    v = {**(known or {}), **answers}
+    g, n = {}, [0] * len(GRADES)
+    for (area, _items), done in zip(k.area_items, k.area_counts(v, g, n, "L0", {})):
+        g[area] = k.grade_of_count[done]
+        for reached in range(g[area] + 1):
+            n[reached] += 1
+    module = rules.module(code)
+    asked = set(module.check)
+    clauses = [c for c in module.gap if c.reads is not None and c.reads & asked]
+    return not any(c.test(v, g, n, "L0", {}) for c in clauses)
 
 
 def rules_from_dict(source: dict) -> Rules:

@@ -92,27 +92,58 @@ def _visible_groups(user, ward: Ward) -> dict[int, str]:
     )
 
 
+def _round_where(ward: Ward, user, survey_round: SurveyRound, current: bool, groups: dict) -> tuple:
+    """The table a round's adults are read from, and which of its rows the user may see."""
+    if current:
+        return PersonIndicator, (PersonIndicator.ward_id == ward.id, visible(PersonIndicator, user))
+    return RoundPerson, (RoundPerson.round_id == survey_round.id, RoundPerson.residential_group_id.in_(groups))
+
+
 def round_rows(ward: Ward, user, survey_round: SurveyRound, current: bool):
     """The adults' rows of a round as the user may see them."""
-    if current:
-        return _rows(PersonIndicator, (PersonIndicator.ward_id == ward.id, visible(PersonIndicator, user)))
-    groups = _visible_groups(user, ward)
-    return _rows(RoundPerson, (RoundPerson.round_id == survey_round.id, RoundPerson.residential_group_id.in_(groups)))
+    return _rows(*_round_where(ward, user, survey_round, current, _visible_groups(user, ward)))
+
+
+def _asked_and_yes(model, key: str) -> tuple:
+    """SQL for _value: a person was asked (the column is set) and has it."""
+    if key == "level_4_plus":
+        return model.level, model.level >= 4
+    column = getattr(model, key)
+    return column, column.is_(True)
+
+
+def _whole_ward(model, where) -> dict[str, dict[str, Share]]:
+    """{"total": {indicator: Share}} counted by the database, the same rule as _value row by row; {} when
+    nobody is in the round (as a breakdown has no bucket then)."""
+    counts = []
+    for key in COMPARED:
+        asked, yes = _asked_and_yes(model, key)
+        counts += [sa.func.count(sa.case((yes, 1))), sa.func.count(asked)]
+    people, *found = db.session.execute(sa.select(sa.func.count(), *counts).where(*where)).one()
+    if not people:
+        return {}
+    return {"total": {key: Share(found[2 * i] or 0, found[2 * i + 1] or 0) for i, key in enumerate(COMPARED)}}
+
+
+def _buckets(model, where, by: str, groups: dict) -> dict[str, dict[str, Share]]:
+    if by == "total":
+        return _whole_ward(model, where)
+    buckets: dict[str, dict[str, Share]] = {}
+    for row in _rows(model, where):
+        shares = buckets.setdefault(_bucket(row, by, groups), {key: Share() for key in COMPARED})
+        for key in COMPARED:
+            shares[key].add(_value(row, key))
+    return buckets
 
 
 def by_round(ward: Ward, user, by: str = "total") -> list[tuple[SurveyRound, dict[str, dict[str, Share]]]]:
     """Per round (oldest first): {bucket: {indicator: Share}}."""
     groups = _visible_groups(user, ward)
     rounds = rounds_of(ward)
-    found = []
-    for position, survey_round in enumerate(rounds):
-        buckets: dict[str, dict[str, Share]] = {}
-        for row in round_rows(ward, user, survey_round, current=position == len(rounds) - 1):
-            shares = buckets.setdefault(_bucket(row, by, groups), {key: Share() for key in COMPARED})
-            for key in COMPARED:
-                shares[key].add(_value(row, key))
-        found.append((survey_round, buckets))
-    return found
+    return [
+        (survey_round, _buckets(*_round_where(ward, user, survey_round, position == len(rounds) - 1, groups), by, groups))
+        for position, survey_round in enumerate(rounds)
+    ]
 
 
 def shown_groups(survey_round: SurveyRound, user) -> list[dict]:

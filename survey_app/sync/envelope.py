@@ -51,6 +51,10 @@ class Receipt:
     missing_files: list | None = None
     support_event_id: int | None = None
     attendance_id: int | None = None
+    home_lesson_id: int | None = None
+    module_check_id: int | None = None
+    #: A short check's result (training/): whether the learner passed.
+    passed: bool | None = None
     #: A refused record's copy kept on the server (sync/refused.py): the phone may set it aside.
     kept_id: int | None = None
 

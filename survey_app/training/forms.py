@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
 from survey_app.training.operations import MAX_TO_COMPLETE, MIN_TO_COMPLETE
@@ -30,4 +30,7 @@ class CompletionForm(Form):
     sessions = IntegerField(
         _l("Sessions a learner must attend to complete the module"),
         validators=[InputRequired(), NumberRange(min=MIN_TO_COMPLETE, max=MAX_TO_COMPLETE)],
+    )
+    check = BooleanField(
+        _l("Learners must also pass the module's short check (its skill questions asked again at the last session)")
     )

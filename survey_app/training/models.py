@@ -7,7 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey_app.extensions import UTCDateTime, WardScoped, db, utcnow
+from survey_app.extensions import JSONType, UTCDateTime, WardScoped, db, utcnow
 
 #: Sessions a learner must attend to complete a class's module when the ward has not set it.
 DEFAULT_SESSIONS_TO_COMPLETE = 2
@@ -64,3 +64,61 @@ class Attendance(WardScoped, db.Model):
     content_hash: Mapped[str] = mapped_column(sa.String(64))
 
     class_session: Mapped[ClassSession] = relationship()
+
+
+class HomeLesson(WardScoped, db.Model):
+    """A module taught at home (học tại nhà) to one learner the plan routes home, by the volunteer who
+    visits: it counts like a session attended, one per learner, module and day."""
+
+    __tablename__ = "home_lessons"
+    __table_args__ = (
+        sa.UniqueConstraint("ward_id", "uuid"),
+        sa.UniqueConstraint("ward_id", "module", "learner_key", "taught_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(sa.String(36))
+    #: Module code of the scoring rules, "m1".."m8".
+    module: Mapped[str] = mapped_column(sa.String(10))
+    #: "h:<submission id>:<line>": the plan's key of the person visited at home.
+    learner_key: Mapped[str] = mapped_column(sa.String(60), index=True)
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submissions.id"))
+    line_no: Mapped[int]
+    #: The surveyed person, when known.
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("persons.id"), index=True)
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    residential_group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("residential_groups.id"))
+    #: The ward's local day of the lesson (from the phone's time).
+    taught_on: Mapped[date]
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    survey_team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey_teams.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+class ModuleCheck(WardScoped, db.Model):
+    """A module's short check (kiểm tra nhanh) taken by one learner: the module's skill items asked again
+    at its last session, or at home; passed by the scoring rules (scoring.passes_check)."""
+
+    __tablename__ = "module_checks"
+    __table_args__ = (sa.UniqueConstraint("ward_id", "uuid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(sa.String(36))
+    module: Mapped[str] = mapped_column(sa.String(10))
+    #: The learner, keyed as their attendance or home lessons are ("l:…", "w:…", "h:…").
+    learner_key: Mapped[str] = mapped_column(sa.String(200), index=True)
+    #: The class and session it was taken at (None at home).
+    plan_class_id: Mapped[int | None] = mapped_column(sa.ForeignKey("plan_classes.id"), index=True)
+    class_session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("class_sessions.id"))
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("persons.id"), index=True)
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    #: The check's answers, by question name (the form's choice names).
+    answers: Mapped[dict] = mapped_column(JSONType)
+    passed: Mapped[bool]
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    survey_team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey_teams.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    content_hash: Mapped[str] = mapped_column(sa.String(64))

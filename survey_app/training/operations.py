@@ -14,14 +14,28 @@ from flask_babel import gettext as _
 from survey_app.access import visible
 from survey_app.audit.operations import record as audit
 from survey_app.clock import local_zone
-from survey_app.collection.models import Person
+from survey_app.collection.models import Person, Submission
 from survey_app.extensions import db
 from survey_app.planning.models import PlanClass, PlanLearner
 from survey_app.planning.operations import class_unlocking, set_class_lock
+from survey_app.planning.queries import visible_group_ids
+from survey_app.planning.scoring import load_rules, passes_check
 from survey_app.sync.core import Handler, Submitter, register
 from survey_app.sync.envelope import Receipt, RecordError, resent
-from survey_app.training.models import Attendance, ClassSession
-from survey_app.training.records import ATTENDANCE_KIND, AttendanceRecord, folded, parse_attendance_record
+from survey_app.training.models import Attendance, ClassSession, HomeLesson, ModuleCheck
+from survey_app.training.queries import check_items, home_learner, home_learner_key
+from survey_app.training.records import (
+    ATTENDANCE_KIND,
+    CHECK_KIND,
+    HOME_LESSON_KIND,
+    AttendanceRecord,
+    CheckRecord,
+    HomeLessonRecord,
+    folded,
+    parse_attendance_record,
+    parse_check_record,
+    parse_home_lesson_record,
+)
 from survey_app.wards.models import ResidentialGroup, Ward
 
 #: Most sessions a class may get (a module is a few weeks of meetings).
@@ -78,22 +92,6 @@ def add_session(
     return row
 
 
-def set_sessions_to_complete(ward: Ward, count: int, user) -> None:
-    if not MIN_TO_COMPLETE <= count <= MAX_TO_COMPLETE:
-        raise SessionError(_("Choose a number of sessions from %(low)s to %(high)s.", low=MIN_TO_COMPLETE, high=MAX_TO_COMPLETE))
-    before = ward.sessions_to_complete
-    ward.sessions_to_complete = count
-    db.session.flush()
-    audit(
-        "ward.completion_rule_changed",
-        user=user,
-        ward_id=ward.id,
-        object_type="wards",
-        object_id=ward.id,
-        detail={"before": before, "after": count},
-    )
-
-
 @class_unlocking.connect
 def _held_classes_stay_locked(pc: PlanClass) -> str | None:
     held = db.session.scalar(sa.select(sa.func.count()).where(ClassSession.plan_class_id == pc.id))
@@ -117,18 +115,21 @@ class AttendanceHandler(Handler):
         return known if known is not None else _store(record, user)
 
     def known(self, uuid, digest, submitter: Submitter) -> Receipt | None:
-        user = _marker(submitter)
-        row = db.session.execute(
-            sa.select(Attendance).where(Attendance.ward_id == user.ward_id, Attendance.uuid == uuid)
-        ).scalar_one_or_none()
-        if row is None:
-            return None
-        sender = row.recorded_by_id == user.id or (user.survey_team_id is not None and row.survey_team_id == user.survey_team_id)
-        return resent(uuid, digest, row.content_hash, by_sender=sender, attendance_id=row.id)
+        return _known(Attendance, "attendance_id", uuid, digest, _marker(submitter))
 
     def refused_object_id(self, payload) -> int | None:
         value = payload.get("class_session_id") if isinstance(payload, dict) else None
         return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _known(model, id_name: str, uuid: str, digest, user) -> Receipt | None:
+    """A record of `model` already stored under this UUID in the user's ward: sent again by its marker
+    (or their team), or another's."""
+    row = db.session.execute(sa.select(model).where(model.ward_id == user.ward_id, model.uuid == uuid)).scalar_one_or_none()
+    if row is None:
+        return None
+    sender = row.recorded_by_id == user.id or (user.survey_team_id is not None and row.survey_team_id == user.survey_team_id)
+    return resent(uuid, digest, row.content_hash, by_sender=sender, **{id_name: row.id})
 
 
 def _marker(submitter: Submitter):
@@ -138,6 +139,46 @@ def _marker(submitter: Submitter):
 
 
 register(AttendanceHandler())
+
+
+class HomeLessonHandler(Handler):
+    """A module taught at home to a learner of the plan's home visits (kind "home_lesson")."""
+
+    kind = HOME_LESSON_KIND
+    refused_action = "home_lesson.refused"
+    refused_object_type = "home_lessons"
+
+    def store(self, payload, submitter: Submitter) -> Receipt:
+        user = _marker(submitter)
+        record = parse_home_lesson_record(payload)
+        known = self.known(record.uuid, record.content_hash, submitter)
+        return known if known is not None else _store_home_lesson(record, user)
+
+    def known(self, uuid, digest, submitter: Submitter) -> Receipt | None:
+        return _known(HomeLesson, "home_lesson_id", uuid, digest, _marker(submitter))
+
+
+register(HomeLessonHandler())
+
+
+class CheckHandler(Handler):
+    """A module's short check taken by a learner at a class's session or at home (kind "module_check")."""
+
+    kind = CHECK_KIND
+    refused_action = "module_check.refused"
+    refused_object_type = "module_checks"
+
+    def store(self, payload, submitter: Submitter) -> Receipt:
+        user = _marker(submitter)
+        record = parse_check_record(payload)
+        known = self.known(record.uuid, record.content_hash, submitter)
+        return known if known is not None else _store_check(record, user)
+
+    def known(self, uuid, digest, submitter: Submitter) -> Receipt | None:
+        return _known(ModuleCheck, "module_check_id", uuid, digest, _marker(submitter))
+
+
+register(CheckHandler())
 
 
 def may_take_attendance(session: ClassSession, user) -> bool:
@@ -181,13 +222,18 @@ def _walk_in_person(record: AttendanceRecord, user) -> Person | None:
     return found[0] if len(found) == 1 else None
 
 
+def _person_at(submission_id: int, line_no: int) -> int | None:
+    """The resident answered at a line of a submission (the plan's lines count from 1)."""
+    return db.session.scalar(
+        sa.select(Person.id).where(Person.submission_id == submission_id, Person.answer_index == line_no - 1)
+    )
+
+
 def _who(record: AttendanceRecord, session: ClassSession, user) -> dict:
     """The learner's columns: a listed learner, or a walk-in (matched to the list or a surveyed person when one fits)."""
     if record.learner_id is not None:
         learner = _listed(record, session)
-        person = db.session.scalar(  # the learner's line is their position in the answers' members, from 1
-            sa.select(Person.id).where(Person.submission_id == learner.submission_id, Person.answer_index == learner.line_no - 1)
-        )
+        person = _person_at(learner.submission_id, learner.line_no)
         return {
             "learner_key": f"l:{learner.id}",
             "plan_learner_id": learner.id,
@@ -249,3 +295,149 @@ def _store(record: AttendanceRecord, user) -> Receipt:
     db.session.add(row)
     db.session.flush()
     return Receipt(record.uuid, 201, "stored", attendance_id=row.id)
+
+
+def _home_entry(user, submission_id: int, line_no: int, module: str) -> dict:
+    """The plan's home visit entry of a learner the user's team covers, with that module."""
+    entry = home_learner(user.ward_id, submission_id, line_no)
+    if entry is None or module not in entry["modules"]:
+        raise RecordError(400, "not_home_learner", _("This person is not on the plan's home visits for this module."))
+    if entry["group_id"] not in visible_group_ids(user, user.ward_id):
+        raise RecordError(403, "forbidden", _("This person lives in a residential group your team does not cover."))
+    return entry
+
+
+def _store_home_lesson(record: HomeLessonRecord, user) -> Receipt:
+    """A lesson for a learner the ward's plan routes home, in the marker's groups, once a day per module."""
+    entry = _home_entry(user, record.submission_id, record.line_no, record.module)
+    key = home_learner_key(record.submission_id, record.line_no)
+    day = record.recorded_at.astimezone(local_zone()).date()
+    taken = db.session.scalar(
+        sa.select(HomeLesson.id).where(
+            HomeLesson.ward_id == user.ward_id,
+            HomeLesson.module == record.module,
+            HomeLesson.learner_key == key,
+            HomeLesson.taught_on == day,
+        )
+    )
+    if taken is not None:
+        return Receipt(
+            record.uuid,
+            409,
+            "already_marked",
+            _("%(name)s already has a lesson of this module on that day.", name=entry["name"]),
+        )
+    row = HomeLesson(
+        uuid=record.uuid,
+        ward_id=user.ward_id,
+        module=record.module,
+        learner_key=key,
+        submission_id=record.submission_id,
+        line_no=record.line_no,
+        person_id=_person_at(record.submission_id, record.line_no),
+        full_name=entry["name"][:120],
+        residential_group_id=entry["group_id"],
+        taught_on=day,
+        recorded_by_id=user.id,
+        survey_team_id=user.survey_team_id,
+        recorded_at=record.recorded_at,
+        content_hash=record.content_hash,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return Receipt(record.uuid, 201, "stored", home_lesson_id=row.id)
+
+
+# ---------------------------------------------------------------- the modules' short checks
+
+
+def _survey_answers(submission_id: int | None, line_no: int | None) -> dict:
+    """What a learner answered in the survey (their member's answers over the household's), or {}."""
+    if submission_id is None or line_no is None:
+        return {}
+    answers = db.session.scalar(sa.select(Submission.answers).where(Submission.id == submission_id)) or {}
+    members = answers.get("members")
+    member = members[line_no - 1] if isinstance(members, list) and 0 < line_no <= len(members) else {}
+    household = {k: v for k, v in answers.items() if k != "members"}
+    return {**household, **(member if isinstance(member, dict) else {})}
+
+
+def _checked_answers(record: CheckRecord, module: str, ward_id: int) -> dict:
+    """The record's answers, when they answer exactly the module's check items with their choices."""
+    items = check_items(ward_id, module)
+    if not items:
+        raise RecordError(400, "no_check", _("This module has no short check."))
+    names = [item["name"] for item in items]
+    missing = [name for name in names if name not in record.answers]
+    unknown = sorted(set(record.answers) - set(names))
+    if missing or unknown:
+        raise RecordError(
+            400, "bad_answers", _("Answer each question of the short check: %(fields)s.", fields=", ".join(missing or unknown))
+        )
+    for item in items:
+        if record.answers[item["name"]] not in {c["name"] for c in item["choices"]}:
+            raise RecordError(400, "bad_answers", _("The answer to %(field)s must be one of its choices.", field=item["name"]))
+    return {name: record.answers[name] for name in names}
+
+
+def _store_check(record: CheckRecord, user) -> Receipt:
+    """A short check at a session the user may take attendance at, of a learner marked present there;
+    or at home, of a learner of the plan's home visits the user's team covers."""
+    if record.class_session_id is not None:
+        session = _session_for(record, user)
+        who = _who(record, session, user)
+        present = db.session.scalar(
+            sa.select(Attendance.id).where(
+                Attendance.class_session_id == session.id, Attendance.learner_key == who["learner_key"]
+            )
+        )
+        if present is None:
+            raise RecordError(400, "not_present", _("Mark the learner present at this session before their short check."))
+        module, plan_class_id, session_id = session.plan_class.module, session.plan_class_id, session.id
+        learner = db.session.get(PlanLearner, who["plan_learner_id"]) if who.get("plan_learner_id") else None
+        known = _survey_answers(learner.submission_id, learner.line_no) if learner is not None else {}
+        key, name, person_id = who["learner_key"], who["full_name"], who["person_id"]
+    else:
+        submission_id, line_no = record.home
+        entry = _home_entry(user, submission_id, line_no, record.module)
+        module, plan_class_id, session_id = record.module, None, None
+        known = _survey_answers(submission_id, line_no)
+        key, name, person_id = home_learner_key(submission_id, line_no), entry["name"], _person_at(submission_id, line_no)
+    answers = _checked_answers(record, module, user.ward_id)
+    passed = passes_check(load_rules(), module, answers, known)
+    row = ModuleCheck(
+        uuid=record.uuid,
+        ward_id=user.ward_id,
+        module=module,
+        learner_key=key,
+        plan_class_id=plan_class_id,
+        class_session_id=session_id,
+        person_id=person_id,
+        full_name=name[:120],
+        answers=answers,
+        passed=passed,
+        recorded_by_id=user.id,
+        survey_team_id=user.survey_team_id,
+        recorded_at=record.recorded_at,
+        content_hash=record.content_hash,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return Receipt(record.uuid, 201, "stored", module_check_id=row.id, passed=passed)
+
+
+def set_completion_rule(ward: Ward, count: int, check: bool, user) -> None:
+    """The ward's completion rule: sessions attended (or lessons at home), and the short check or not."""
+    if not MIN_TO_COMPLETE <= count <= MAX_TO_COMPLETE:
+        raise SessionError(_("Choose a number of sessions from %(low)s to %(high)s.", low=MIN_TO_COMPLETE, high=MAX_TO_COMPLETE))
+    before = {"sessions": ward.sessions_to_complete, "check": ward.check_to_complete}
+    ward.sessions_to_complete, ward.check_to_complete = count, check
+    db.session.flush()
+    audit(
+        "ward.completion_rule_changed",
+        user=user,
+        ward_id=ward.id,
+        object_type="wards",
+        object_id=ward.id,
+        detail={"before": before, "after": {"sessions": count, "check": check}},
+    )

@@ -6,8 +6,19 @@
                                                                  one added at the door of the class
      "sent_at": "…", "attempt": 2}
 
-A record says the learner was present. Checks that need the database (the session, the list, who
-marks) are in operations.py.
+A lesson taught at home, by the volunteer who visits a learner the plan routes home (kind "home_lesson"):
+
+    {"kind": "home_lesson", "uuid": "…", "recorded_at": "…", "learner": [submission_id, line_no], "module": "m2"}
+
+A module's short check, taken at a class's session (the learner as in attendance) or at home (the
+learner and module as in a home lesson), with the answers to the module's check items (kind "module_check"):
+
+    {"kind": "module_check", "uuid": "…", "recorded_at": "…", "answers": {"v1_vneid": "level2", …},
+     "class_session_id": 5, "learner_id": 12 | "walk_in": {…}}      at a class, or
+     "learner": [submission_id, line_no], "module": "m2"}           at home
+
+A record says the learner was present. Checks that need the database (the session, the list, the
+plan's home visits, who marks) are in operations.py.
 """
 
 from __future__ import annotations
@@ -22,6 +33,10 @@ from survey_app.extensions import utcnow
 from survey_app.sync.envelope import RecordError, open_record, phone_time
 
 ATTENDANCE_KIND = "attendance"
+HOME_LESSON_KIND = "home_lesson"
+CHECK_KIND = "module_check"
+#: Most items a module's check asks.
+MAX_CHECK_ITEMS = 30
 OLDEST_BIRTH_YEAR = 1900
 
 
@@ -105,3 +120,70 @@ def parse_attendance_record(payload) -> AttendanceRecord:
         learner_id=learner_id,
         walk_in=None if walk_in is None else _walk_in(walk_in),
     )
+
+
+@dataclass
+class HomeLessonRecord:
+    uuid: str
+    content_hash: str
+    submission_id: int
+    line_no: int
+    module: str
+    recorded_at: datetime
+
+
+def parse_home_lesson_record(payload) -> HomeLessonRecord:
+    """Check a home lesson's shape; raises RecordError (400 / 413) naming the first problem."""
+    uuid, _content, digest = open_record(payload)
+    learner = payload.get("learner")
+    if not (isinstance(learner, list) and len(learner) == 2 and all(_whole(v) for v in learner)):
+        raise _bad("bad_learner", _("Say which learner of the plan's home visits was taught."))
+    module = payload.get("module")
+    if not isinstance(module, str) or not module or len(module) > 10:
+        raise _bad("bad_module", _("Say which module was taught."))
+    return HomeLessonRecord(
+        uuid=uuid,
+        content_hash=digest,
+        submission_id=learner[0],
+        line_no=learner[1],
+        module=module,
+        recorded_at=_recorded_at(payload),
+    )
+
+
+@dataclass
+class CheckRecord:
+    uuid: str
+    content_hash: str
+    recorded_at: datetime
+    answers: dict
+    #: At a class: the session and the learner as in attendance.
+    class_session_id: int | None = None
+    learner_id: int | None = None
+    walk_in: WalkIn | None = None
+    #: At home: the learner and the module as in a home lesson.
+    home: tuple[int, int] | None = None
+    module: str | None = None
+
+
+def _check_answers(payload: dict) -> dict:
+    answers = payload.get("answers")
+    if not isinstance(answers, dict) or not answers or len(answers) > MAX_CHECK_ITEMS:
+        raise _bad("bad_answers", _("The short check needs an answer to each of its questions."))
+    for name, value in answers.items():
+        if not isinstance(value, str) or not value or len(value) > 60:
+            raise _bad("bad_answers", _("The answer to %(field)s must be one of its choices.", field=name))
+    return answers
+
+
+def parse_check_record(payload) -> CheckRecord:
+    """Check a short check's shape; raises RecordError (400 / 413) naming the first problem. Which items
+    and choices are the module's is checked in operations.py (it needs the form)."""
+    uuid, _content, digest = open_record(payload)
+    answers = _check_answers(payload)
+    recorded_at = _recorded_at(payload)
+    if "class_session_id" in payload:
+        at_class = parse_attendance_record({**payload, "kind": ATTENDANCE_KIND})
+        return CheckRecord(uuid, digest, recorded_at, answers, at_class.class_session_id, at_class.learner_id, at_class.walk_in)
+    home = parse_home_lesson_record({**payload, "kind": HOME_LESSON_KIND})
+    return CheckRecord(uuid, digest, recorded_at, answers, home=(home.submission_id, home.line_no), module=home.module)

@@ -51,7 +51,11 @@ def ward_classes(ward_id):
         classes=[c for c in classes if c.module == chosen],
         figures=figures,
         needed=queries.sessions_to_complete(ward),
-        completion_form=CompletionForm(sessions=queries.sessions_to_complete(ward)),
+        home=queries.home_by_module(
+            ward, None if current_user.role == Role.WARD_ADMIN else visible_group_ids(current_user, ward.id)
+        ),
+        check=ward.check_to_complete,
+        completion_form=CompletionForm(sessions=queries.sessions_to_complete(ward), check=ward.check_to_complete),
         can_edit=current_user.role == Role.WARD_ADMIN,
         rules=rules,
         labels=labels,
@@ -63,9 +67,11 @@ def set_completion(ward_id):
     ward = load_ward_to_administer(ward_id)
     form = CompletionForm()
     if form.validate_on_submit():
-        operations.set_sessions_to_complete(ward, form.sessions.data, current_user)
+        operations.set_completion_rule(ward, form.sessions.data, bool(form.check.data), current_user)
         db.session.commit()
         flash(_("A learner now completes a module after %(count)s sessions.", count=form.sessions.data), "info")
+        if form.check.data:
+            flash(_("They must also pass the module's short check at the last session."), "info")
     else:
         flash(
             _(
@@ -93,7 +99,8 @@ def _render_class(pc: PlanClass, form: SessionForm, status: int = 200):
             sessions=sessions,
             rows=rows,
             needed=needed,
-            completed=sum(1 for r in rows if r.completed(needed)),
+            check=ward.check_to_complete,
+            completed=sum(1 for r in rows if r.completed(needed, ward.check_to_complete)),
             present={s.id: sum(1 for r in rows if s.id in r.attended) for s in sessions},
             groups=group_names(pc.ward_id),
             form=form,

@@ -57,6 +57,8 @@ class Ward(db.Model):
     quality_thresholds: Mapped[dict | None] = mapped_column(JSONType)
     #: Sessions of a class a learner must attend to complete its module (training/); None = the default.
     sessions_to_complete: Mapped[int | None]
+    #: A learner must also pass the module's short check (training/) to complete it.
+    check_to_complete: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     city: Mapped[City] = relationship(back_populates="wards")

@@ -13,7 +13,7 @@ from survey_app.audit.models import AuditEvent
 from survey_app.collection.models import Visit, VisitOutcome
 from survey_app.extensions import db
 from survey_app.support.models import SupportEvent
-from survey_app.training.models import Attendance, ClassSession
+from survey_app.training.models import Attendance, ClassSession, HomeLesson
 from survey_app.wards import targets as plan_targets
 from tests.conftest import csrf_token, login
 from tests.exports.data import WHEN, field_work
@@ -22,8 +22,27 @@ from tests.training.conftest import learner, plan_class
 
 def classes_held(world, work) -> None:
     """A class of module m2 in TDP01 with two learners, two sessions in September 2025: An came to
-    both (completes by the default rule), the second member to one."""
+    both (completes by the default rule), the second member to one; Trần Thị Bình, routed home, taught
+    m2 at home on two days (completes too)."""
     pc = plan_class(world.ward_a, world.group_a1)
+    pc.plan.home_visits = [{"key": [work["a2"].id, 1], "name": "Trần Thị Bình", "group_id": world.group_a2.id, "modules": ["m2"]}]
+    for number, day in enumerate((date(2025, 9, 10), date(2025, 9, 17))):
+        db.session.add(
+            HomeLesson(
+                uuid=f"00000000-0000-4000-9000-{number:012d}",
+                ward_id=pc.ward_id,
+                module="m2",
+                learner_key=f"h:{work['a2'].id}:1",
+                submission_id=work["a2"].id,
+                line_no=1,
+                full_name="Trần Thị Bình",
+                residential_group_id=world.group_a2.id,
+                taught_on=day,
+                recorded_by_id=world.surveyor_2.id,
+                recorded_at=WHEN,
+                content_hash="0" * 64,
+            )
+        )
     an, second = learner(pc, work["a1"], 1, "Nguyễn Văn An"), learner(pc, work["a1"], 2, "Thành viên 2")
     for day, present in ((date(2025, 9, 6), (an, second)), (date(2025, 9, 13), (an,))):
         session = ClassSession(ward_id=pc.ward_id, plan_class_id=pc.id, held_on=day, starts_at="19:30", venue="Nhà văn hoá")
@@ -61,7 +80,7 @@ def test_the_command_writes_the_report_and_its_cells_match_the_database(app, wor
     assert result.exit_code == 0, result.output
     (path,) = tmp_path.glob("bao-cao-tien-do-A-20250801-20250930.xlsx")
     sheets = sheets_of(path.read_bytes())
-    assert list(sheets) == ["Tổng hợp", "1. Khảo sát", "2. Đào tạo", "3. Hỗ trợ", "4. Chỉ tiêu", "5. Hiệu quả"]
+    assert list(sheets) == ["Tổng hợp", "1. Khảo sát", "2. Đào tạo", "3. Hỗ trợ", "4. Chỉ tiêu", "5. Hiệu quả", "6. Xu hướng"]
 
     survey = sheets["1. Khảo sát"]
     assert survey[0] == (
@@ -82,7 +101,8 @@ def test_the_command_writes_the_report_and_its_cells_match_the_database(app, wor
     assert by_code[""][2:5] == (200, interviewed, interviewed) and by_code[""][5] == interviewed / 200
 
     training = sheets["2. Đào tạo"]
-    assert training[1] == ("M2", "Cài đặt và kích hoạt VNeID mức 2", 1, 2, 2, 1)  # 1 class, 2 sessions, 2 came, An completed
+    # 1 class, 2 sessions, 2 came to it and Bình taught at home, An and Bình completed
+    assert training[1] == ("M2", "Cài đặt và kích hoạt VNeID mức 2", 1, 2, 3, 2)
 
     support = sheets["3. Hỗ trợ"]
     events = db.session.scalar(
@@ -125,7 +145,7 @@ def test_the_button_sends_the_report_and_the_city_reads_figures_only(client, wor
         data={"csrf_token": csrf_token(page), "ward_id": world.ward_a.id, "starts_on": "2025-08-01", "ends_on": "2025-09-30"},
     )
     assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
-    assert sheets_of(response.data)["2. Đào tạo"][1][2:] == (1, 2, 2, 1)
+    assert sheets_of(response.data)["2. Đào tạo"][1][2:] == (1, 2, 3, 2)
 
     viewer = client.application.test_client()
     login(viewer, "city_viewer")

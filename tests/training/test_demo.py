@@ -10,7 +10,7 @@ from survey_app.demo.generator import DemoConfig, generate
 from survey_app.extensions import db
 from survey_app.planning.models import PlanClass
 from survey_app.training import queries
-from survey_app.training.models import Attendance, ClassSession
+from survey_app.training.models import Attendance, ClassSession, ModuleCheck
 
 
 def test_the_demo_holds_classes_with_attendance_and_a_session_today():
@@ -34,3 +34,8 @@ def test_the_demo_holds_classes_with_attendance_and_a_session_today():
     data = queries.phone_data(surveyor, local_today())
     assert today[0].id in [s["id"] for s in data["sessions"]]
     assert all(s["learners"] for s in data["sessions"] if s["id"] == today[0].id)
+    # learners the plan routes home were taught at home, and the classes' last sessions had short checks
+    home = queries.home_by_module(ctx.ward)
+    assert home and sum(taught for _listed, taught, _done in home.values()) > 0
+    checks = db.session.execute(sa.select(ModuleCheck.passed).where(ModuleCheck.ward_id == ctx.ward.id)).scalars().all()
+    assert checks and any(checks) and not all(checks)

@@ -81,6 +81,12 @@ def test_attendance_and_completion_follow_the_wards_rule(client, held, leader, w
     db.session.expire_all()
     assert refused.status_code == 302 and world.ward_a.sessions_to_complete == 1
     assert "Chọn số buổi từ 1 đến 10." in client.get(refused.headers["Location"]).get_data(as_text=True)
+    # the ward asks for the short check too: nobody has taken it, nobody completes
+    client.post(f"/wards/{world.ward_a.id}/classes-held/completion", data={"sessions": "1", "check": "y", "csrf_token": token})
+    db.session.expire_all()
+    assert world.ward_a.check_to_complete is True and world.ward_a.sessions_to_complete == 1
+    page = client.get(f"/classes/{held.plan_class.id}/sessions").get_data(as_text=True)
+    assert "0 trong 4 học viên đã hoàn thành." in page and "Học viên cũng phải đạt bài kiểm tra nhanh" in page
 
 
 def test_a_team_leader_reads_their_groups_learners_only(app, client, held, leader):

@@ -27,7 +27,7 @@ function fileName(blob, original) {
   const extension = EXTENSION[blob.type] || (fromName ? fromName[1].toLowerCase() : "bin");
   return `${Date.now()}.${extension}`;
 }
-import { applyDefault, setUp } from "./questions.js";
+import { applyDefault, LAST, LAST_ON, setUp } from "./questions.js";
 import { appearances, barcodeWidget, clockText, clockWidget, currentPoint, dropdown, geoWidget, okWidget, optionClasses,
   pointWidget, rangeWidget, rankWidget } from "./widgets.js";
 
@@ -65,6 +65,7 @@ export class LevelView {
     /* the level's place in the record (the entry's path) keeps its shuffle seed apart from its siblings' */
     setUp(entries, target, model.env || {}, this.path.length ? steps.map(([name, i]) => `${name}.${i}`).join("/") : null);
     this.startPoint(entries);
+    this.lastNote(entries);
     let groups = [];
     for (const entry of entries) {
       for (const group of entry.groups) {
@@ -79,6 +80,35 @@ export class LevelView {
   /* What this level's expressions read (a choice filter, a default, a shuffle's seed). */
   context() {
     return this.model.contextAt(this.steps, this.target);
+  }
+
+  /* A later round: the answers this level started from (last round's, kept under LAST), and a note on top
+     saying so when this screen shows any of them. */
+  lastAnswers() {
+    const last = this.target[LAST];
+    return last && typeof last === "object" ? last : {};
+  }
+
+  lastNote(entries) {
+    const last = this.lastAnswers();
+    if (!entries.some(({ field }) => field.name in last)) return;
+    const day = this.target[LAST_ON];
+    this.el.append(h("p", { class: "note last-note", "data-testid": "last-round-note" },
+      day ? t("last_note_on", { day: clockText("date", day) }) : t("last_note")));
+  }
+
+  /* Under the label of an answer last round gave: "theo đợt trước" while it is the same, else last round's. */
+  lastMark(field) {
+    const last = this.lastAnswers();
+    if (!(field.name in last)) return null;
+    const mark = h("p", { class: "last-mark", "data-testid": `last-${field.name}` });
+    const refresh = () => {
+      const same = sameAnswer(this.target[field.name], last[field.name]);
+      mark.replaceChildren(h("span", { class: `badge ${same ? "" : "warn"}` },
+        same ? t("last_same") : t("last_changed", { answer: answerText(this.model, field, last[field.name]) })));
+    };
+    refresh();
+    return { mark, refresh };
   }
 
   /* start-geopoint: the phone's position when the level is first opened (once; nothing without a GPS). */
@@ -130,11 +160,14 @@ export class LevelView {
     }
     const media = this.mediaLabel(field.media);
     if (media) wrap.insertBefore(media, wrap.childNodes[1] || null);
+    const last = this.lastMark(field);
+    if (last) wrap.insertBefore(last.mark, wrap.childNodes[1] || null);
     wrap.dataset.field = field.name;
     wrap.id = `w-${id}`;
     this.el.append(wrap);
     const options = this.optionRows && this.optionRows.get(field.name); /* its choices follow filters and seeds */
-    this.rows.set(field.name, { ...options, wrap, error, field, kind, refresh: refresh || (() => this.redraw(field.name)) });
+    this.rows.set(field.name, { ...options, wrap, error, field, kind, refresh: refresh || (() => this.redraw(field.name)),
+      lastRefresh: last ? last.refresh : null });
   }
 
   /* Show an answer the app set (a default) in a plain input or a list of options. */
@@ -285,6 +318,7 @@ export class LevelView {
       if (row.group) continue;
       const relevant = evaluation.relevant.get(keyOf(name, this.path)) !== false;
       row.wrap.hidden = !relevant;
+      if (row.lastRefresh) row.lastRefresh();
       if (relevant && row.field && applyDefault(row.field, row.kind, this.target, this.context())) {
         row.refresh();
         defaulted = true;
@@ -338,6 +372,12 @@ function searchBox(field, refill) {
     return shown;
   };
   return { input, more, keep };
+}
+
+/* Whether two answers are the same (a select_multiple's in any order). */
+function sameAnswer(a, b) {
+  const norm = (v) => (isEmpty(v) ? null : Array.isArray(v) ? [...v].map(String).sort() : String(v));
+  return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
 }
 
 /* An answer as text for the review screen. */

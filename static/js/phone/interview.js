@@ -5,7 +5,7 @@ import { $, app, go, loadForm, show } from "./shell.js";
 import { files, meta, records } from "./store.js";
 import { h, t } from "./ui.js";
 import { deviceId } from "./widgets.js";
-import { AUDIT_FILE } from "./questions.js";
+import { AUDIT_FILE, LAST, LAST_ON } from "./questions.js";
 
 /* The phone's calendar day of a time (ISO 8601), as today() gives days: "YYYY-MM-DD". */
 function dayOf(iso) {
@@ -14,20 +14,50 @@ function dayOf(iso) {
   return `${when.getFullYear()}-${pad(when.getMonth() + 1)}-${pad(when.getDate())}`;
 }
 
-/* Answers known before the first question: the group, the address, and the roster's adults. */
+/* Last round's answers this form can take: its own questions (not read-only, not calculated), each value
+   one of the question's choices for a select. */
+function fitting(model, answers) {
+  const kept = {};
+  for (const [name, value] of Object.entries(answers || {})) {
+    const entry = model.byName.get(name);
+    if (!entry || entry.field.read_only || entry.kind === "calculate" || value == null) continue;
+    const list = entry.field.list_name && model.schema.choices[entry.field.list_name];
+    const names = list ? new Set(list.map((c) => c.name)) : null;
+    if (names && ![].concat(value).every((v) => names.has(v))) continue;
+    kept[name] = value;
+  }
+  return kept;
+}
+
+/* Last round's answers as this level's starting point: filled in, and kept under LAST for the screen. */
+function startFrom(answers, last) {
+  if (!Object.keys(last).length) return answers;
+  return { ...last, ...answers, [LAST]: last };
+}
+
+/* Answers known before the first question: the group, the address, the roster's adults and, from round 2
+   on, the stable answers of the household's last accepted interview (household.last, chosen by the
+   server: collection/carryover.py) for the surveyor to confirm or change. */
 function prefill(model, household, group) {
-  const answers = {};
+  let answers = {};
   const has = (name) => model.byName.has(name);
   if (has("a1_group")) answers.a1_group = group.code;
   if (has("a2_address") && household.address) answers.a2_address = household.address;
   if (has("a3_head_name") && household.head_name) answers.a3_head_name = household.head_name;
+  const last = (app.boot.round && app.boot.round.number > 1 && household.last) || null;
+  if (last) {
+    answers = startFrom(answers, fitting(model, last.household));
+    if (answers[LAST] && last.interviewed_on) answers[LAST_ON] = last.interviewed_on;
+  }
   if (!model.levels.has("members")) return answers;
   const year = new Date().getFullYear();
   const adult = app.boot.adult_age; /* the server's formdefs.ids.ADULT_AGE; a boot cached before it: everyone */
   answers.members = (household.members || [])
     .filter(([, born]) => !born || adult == null || year - born >= adult)
-    .map(([name, born, sex]) => Object.fromEntries(Object.entries({ b0_name: name, b1_birth_year: born, b2_sex: sex })
-      .filter(([key, value]) => value != null && has(key))));
+    .map(([name, born, sex, id]) => startFrom(
+      Object.fromEntries(Object.entries({ b0_name: name, b1_birth_year: born, b2_sex: sex })
+        .filter(([key, value]) => value != null && has(key))),
+      fitting(model, last && last.members && id != null ? last.members[String(id)] : null)));
   return answers;
 }
 

@@ -18,6 +18,10 @@ export const AUDIT_FILE = "audit.csv";
    '#' cannot start a question name, and only the questions' own names are sent. */
 export const INIT = "#init";
 export const SEED = "#seed";
+/* Where a later round's interview keeps, in a level, last round's answers it started from (the screen marks
+   them), and at the top the day of that interview. */
+export const LAST = "#last";
+export const LAST_ON = "#last_on";
 
 const NUMERIC = new Set(["integer", "decimal", "range"]);
 
