@@ -35,6 +35,7 @@ from survey_app.extensions import db, utcnow
 from survey_app.sync import outbox
 from survey_app.sync.envelope import Receipt
 from survey_app.wards.models import ResidentialGroup
+from survey_app.wards.queries import round_starts
 
 
 @dataclass
@@ -250,8 +251,11 @@ def _link_members(surveyed: dict, submission_ids: dict, households: dict) -> Non
     ):
         persons.setdefault(row.household_id, []).append(row)
     updates, inserts = [], []
+    starts = round_starts({h.ward_id for h in households.values()})
     for index, record in surveyed.items():
         household = households[record.household_id]
+        if rules.of_an_earlier_round(household.ward_id, record.started_at or record.visited_at, starts):
+            continue  # an earlier round's interview links nobody (operations.link_members)
         for person, fields in rules.plan_members(record.answers.get("members") or [], persons.get(household.id, [])):
             fields = {**fields, "submission_id": submission_ids[index]}
             if person is None:
@@ -288,9 +292,12 @@ def _move_households(records: dict, households: dict) -> None:
     the status as it is now, under the write lock (another request may have moved it since `prepare`)."""
     table = Household.__table__
     now = dict(db.session.execute(sa.select(table.c.id, table.c.status).where(table.c.id.in_(sorted(households)))).all())
+    starts = round_starts({h.ward_id for h in households.values()})
     moves = []
     for record in records.values():
         household = households[record.household_id]
+        if rules.of_an_earlier_round(household.ward_id, record.visited_at, starts):
+            continue  # a visit of a closed round: the current round's status is not its to move
         current = now.get(household.id, household.status)
         try:
             status = status_after(current, record.outcome, household.id)

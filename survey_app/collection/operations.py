@@ -291,7 +291,8 @@ def _store(record: Record, submitter: Submitter, household: Household | None, gr
             household=household,
         )
         db.session.add(visit)
-        _apply_outcome(household, record.outcome, created)
+        if not rules.of_an_earlier_round(household.ward_id, record.visited_at):
+            _apply_outcome(household, record.outcome, created)
     _close_corrected_quarantine(record.uuid, submitter.ward_id, submission, submitter.reviewer)
     db.session.flush()
     if submission is not None or visit is not None:  # the figures are derived by the worker
@@ -400,7 +401,11 @@ def _close_corrected_quarantine(uuid: str, ward_id: int, submission: Submission 
 
 
 def link_members(submission: Submission, household: Household) -> None:
-    """One Person per member answered: the roster's entry when name and birth year match, else a new one."""
+    """One Person per member answered: the roster's entry when name and birth year match, else a new one.
+    An interview of an earlier round than the ward's current one links nobody: the residents' links are
+    the current round's (rounds.operations.keep_late follows its members by name and birth year)."""
+    if rules.of_an_earlier_round(household.ward_id, submission.started_at or submission.received_at):
+        return
     for person, fields in rules.plan_members(submission.answers.get("members", []), household.members):
         if person is None:
             person = Person(

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from survey_app.clock import local_zone
 from survey_app.collection.models import Sex
 from survey_app.collection.records import Record
+from survey_app.wards.queries import round_starts
 
 
 def filled_on(record: Record) -> date | None:
@@ -69,3 +70,11 @@ def plan_members(members: list, persons) -> list[tuple]:
             fields["sex"] = Sex(member["b2_sex"])
         plan.append((match, fields))
     return plan
+
+
+def of_an_earlier_round(ward_id: int, visited_at, starts: dict | None = None) -> bool:
+    """A visit made before the ward's current round began (a phone that was offline since): kept as a
+    fact, counted in its own round, and it does not move the household's status in the current one.
+    `starts`: wards.queries.round_starts, when the caller read it already."""
+    starts = round_starts({ward_id}) if starts is None else starts
+    return visited_at is not None and ward_id in starts and visited_at.astimezone(local_zone()).date() < starts[ward_id]

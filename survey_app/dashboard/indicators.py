@@ -9,9 +9,10 @@ planning package's scoring rules (`survey_app.planning.scoring`); nothing of the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from blinker import Namespace
 
 from survey_app.clock import local_zone
 from survey_app.collection import quality
@@ -215,54 +216,70 @@ def refresh_person_indicators(submission: Submission) -> int:
     return derive_changes(set(), {submission.id})
 
 
-def _latest_counted(household_ids, submission_ids, submissions: list | None = None) -> list[Submission]:
-    """The latest counted submission of each household (a re-interview replaces the earlier one), and
-    each of `submission_ids` that counts. `submissions`: every submission of those households and those
-    ids, oldest received first (quality.submissions_of), if already read."""
-    found: dict = {}
+def _counted(household_ids, submission_ids, submissions: list | None = None) -> list[Submission]:
+    """Every counted submission of these households, oldest received first, then each of
+    `submission_ids` that counts. `submissions`: every submission of those households and those ids,
+    oldest received first (quality.submissions_of), if already read."""
+    found: list = []
     if submissions is not None:
         loose = set(submission_ids)
         for submission in submissions:
             if submission.household_id in household_ids and submission.household_id is not None:
                 if submission.form_id == FORM_ID and submission.review_status != ReviewStatus.REJECTED:
-                    found[submission.household_id] = submission
+                    found.append(submission)
             elif submission.id in loose and counts(submission):
-                found[f"s{submission.id}"] = submission
-        return list(found.values())
+                found.append(submission)
+        return found
     ids = sorted(household_ids)
     for start in range(0, len(ids), 500):
-        for submission in db.session.execute(
-            sa.select(Submission)
-            .where(
-                Submission.household_id.in_(ids[start : start + 500]),
-                Submission.form_id == FORM_ID,
-                Submission.review_status != ReviewStatus.REJECTED,
-            )
-            .order_by(Submission.received_at, Submission.id)
-        ).scalars():
-            found[submission.household_id] = submission  # later ones replace earlier ones
+        found.extend(
+            db.session.execute(
+                sa.select(Submission)
+                .where(
+                    Submission.household_id.in_(ids[start : start + 500]),
+                    Submission.form_id == FORM_ID,
+                    Submission.review_status != ReviewStatus.REJECTED,
+                )
+                .order_by(Submission.received_at, Submission.id)
+            ).scalars()
+        )
     loose = sorted(submission_ids)
     for start in range(0, len(loose), 500):
         for submission in db.session.execute(
             sa.select(Submission).where(Submission.id.in_(loose[start : start + 500]))
         ).scalars():
             if counts(submission):
-                found[f"s{submission.id}"] = submission
-    return list(found.values())
+                found.append(submission)
+    return found
 
 
-def in_current_round(submissions: list[Submission]) -> list[Submission]:
-    """The submissions of their ward's current round: interviewed on or after its first day (a ward still
-    in its first round keeps them all). A household not surveyed again yet is in no figure of the round."""
+def latest_by_round(submissions) -> tuple[list[Submission], list[Submission]]:
+    """Of counted submissions (oldest received first): the latest of each household in its ward's current
+    round (interviewed on or after its first day; a ward still in its first round counts them all), and
+    the latest of each household among those of an earlier round (a phone offline since the new round
+    began: counted in its own round, rounds/operations.keep_late, never in the current one). A re-interview
+    replaces the earlier one; a household not surveyed again yet is in no figure of the current round."""
+    submissions = list(submissions)
     starts = round_starts({s.ward_id for s in submissions}) if submissions else {}
-    if not starts:
-        return submissions
     zone = local_zone()
+    current: dict = {}
+    earlier: dict = {}
 
     def day(submission: Submission):
         return (submission.started_at or submission.received_at).astimezone(zone).date()
 
-    return [s for s in submissions if s.ward_id not in starts or day(s) >= starts[s.ward_id]]
+    for submission in submissions:
+        key = submission.household_id or f"s{submission.id}"
+        if submission.ward_id in starts and day(submission) < starts[submission.ward_id]:
+            earlier[key] = submission
+        else:
+            current[key] = submission
+    return list(current.values()), list(earlier.values())
+
+
+#: Sent by `apply_changes` with `submissions`: counted submissions of an earlier round than their ward's
+#: current one, re-derived now (a record that arrived late); the rounds capability keeps their rows.
+earlier_round_derived = Namespace().signal("earlier-round-derived")
 
 
 def derive_changes(household_ids: set, submission_ids: set) -> int:
@@ -283,6 +300,7 @@ class Changes:
     submission_ids: list
     rows: list  # PersonIndicator rows (dicts)
     groups: set  # every group whose tally and figures change
+    earlier: list = field(default_factory=list)  # counted submissions of an earlier round (latest_by_round)
 
 
 def plan_changes(household_ids: set, submission_ids: set, submissions: list | None = None) -> Changes:
@@ -298,14 +316,14 @@ def plan_changes(household_ids: set, submission_ids: set, submissions: list | No
                 db.session.scalars(sa.select(table.c.residential_group_id).where(column.in_(ids[start : start + 500])).distinct())
             )
     rows = []
-    latest = in_current_round(_latest_counted(household_ids, submission_ids, submissions))
+    latest, earlier = latest_by_round(_counted(household_ids, submission_ids, submissions))
     helped = helped_members([s.id for s in latest])
     for submission in latest:
         group_id = _group_id(submission)  # its own column, else its household's
         if group_id is not None:
             rows.extend(derive_rows(submission, group_id, helped))
             groups.add(group_id)
-    return Changes(households, loose, rows, groups)
+    return Changes(households, loose, rows, groups, earlier)
 
 
 def apply_changes(changes: Changes) -> int:
@@ -335,6 +353,8 @@ def apply_changes(changes: Changes) -> int:
         )
         shift_figures(changes.groups, changed, replace)
     tallies_from_figures(changes.groups)
+    if changes.earlier:
+        earlier_round_derived.send(None, submissions=changes.earlier)
     return len(changes.rows)
 
 
@@ -391,12 +411,10 @@ def rebuild_indicators(ward_id: int) -> int:
         )
         .order_by(Submission.received_at, Submission.id)
     ).scalars()
-    latest: dict = {}
-    for submission in submissions:  # later ones replace earlier ones of the same household
-        latest[submission.household_id or f"s{submission.id}"] = submission
+    latest, _earlier = latest_by_round(submissions)  # an earlier round's rows are its own (rounds/)
     written, batch = 0, []
     helped = helped_members(ward_id=ward_id)
-    for submission in in_current_round(list(latest.values())):
+    for submission in latest:
         group_id = _group_id(submission, groups)
         if group_id is not None:
             batch.extend(derive_rows(submission, group_id, helped))

@@ -17,7 +17,7 @@ from survey_app.collection.models import Household, Submission, SubmissionCheck
 from survey_app.dashboard import shares
 from survey_app.dashboard.figures import rebuild_figures
 from survey_app.dashboard.freshness import stamp_fresh
-from survey_app.dashboard.indicators import apply_changes, plan_changes
+from survey_app.dashboard.indicators import apply_changes, plan_changes, rebuild_indicators
 from survey_app.dashboard.models import IndicatorFigure, PersonIndicator
 from survey_app.extensions import db, take_write_lock
 from survey_app.sync import outbox
@@ -101,3 +101,18 @@ def _plan(named: tuple):
 
 
 jobs.register_tick("derive_figures", derive_pending, DERIVE_EVERY_SECONDS)
+
+#: The job that derives a whole ward again (a new survey round counts its own submissions only).
+REBUILD_WARD = "rebuild_ward"
+
+
+@jobs.handler(REBUILD_WARD)
+def rebuild_ward(job: jobs.Job) -> dict:
+    """Every figure of the ward, derived again from its submissions; committed with the job's `done`."""
+    take_write_lock()
+    return {"rows": rebuild_indicators(job.ward_id)}
+
+
+def queue_rebuild(ward_id: int, user_id: int | None = None) -> jobs.Job:
+    """Queue the ward's rebuild (one at a time per ward; flushed, the caller commits)."""
+    return jobs.enqueue(REBUILD_WARD, ward_id=ward_id, user_id=user_id, active_key=f"{REBUILD_WARD}:{ward_id}")

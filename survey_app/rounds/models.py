@@ -31,6 +31,8 @@ class RoundPerson(WardScoped, db.Model):
     round_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_rounds.id"), index=True)
     #: The resident, the same across rounds (their household and line): how a person is followed.
     person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("persons.id"), index=True)
+    #: The household survey the row comes from (a late one of the round replaces its own rows only).
+    submission_id: Mapped[int | None] = mapped_column(sa.ForeignKey("submissions.id"), index=True)
     residential_group_id: Mapped[int] = mapped_column(sa.ForeignKey("residential_groups.id"))
     age_group: Mapped[str | None] = mapped_column(sa.String(10))
     sex: Mapped[str | None] = mapped_column(sa.String(10))

@@ -15,8 +15,9 @@ from flask_babel import gettext as _
 from survey_app.audit.operations import record as audit
 from survey_app.clock import local_today, local_zone
 from survey_app.collection.models import Household, HouseholdStatus, Person, Submission
+from survey_app.collection.rules import plan_members
 from survey_app.dashboard import queries as dashboard
-from survey_app.dashboard.indicators import rebuild_indicators
+from survey_app.dashboard.indicators import derive_rows, earlier_round_derived, rebuild_indicators
 from survey_app.dashboard.models import PersonIndicator
 from survey_app.extensions import db, utcnow
 from survey_app.formdefs.ids import HOUSEHOLD_FORM
@@ -69,8 +70,9 @@ def _check(current: SurveyRound, name: str, starts_on: date, ends_on: date | Non
         )
 
 
-def start_round(ward: Ward, *, name: str, starts_on: date, ends_on: date | None, user) -> SurveyRound:
-    """Close the ward's current round (its figures kept) and start the next one."""
+def start_round(ward: Ward, *, name: str, starts_on: date, ends_on: date | None, user, rebuild: bool = True) -> SurveyRound:
+    """Close the ward's current round (its figures kept) and start the next one. The dashboard's figures
+    are derived again for the new round here (`rebuild`), or by a job the caller queues (a request)."""
     rounds = rounds_of(ward)
     current = rounds[-1]
     _check(current, name, starts_on, ends_on)
@@ -104,7 +106,8 @@ def start_round(ward: Ward, *, name: str, starts_on: date, ends_on: date | None,
     # the name and birth year answered match (collection.rules.plan_members), a new line otherwise.
     db.session.execute(sa.update(Person).where(Person.ward_id == ward.id).values(submission_id=None, answer_index=None))
     db.session.flush()
-    rebuild_indicators(ward.id)  # the new round has no submission yet: its figures start empty
+    if rebuild:
+        rebuild_indicators(ward.id)  # the new round's own submissions only (none yet, most often)
     audit(
         "round.started",
         user=user,
@@ -131,6 +134,63 @@ def _coverage_figures(ward: Ward, user) -> dict:
     }
 
 
+_ROW_COLUMNS = ("age_group", "sex", "disability", "age_75_plus", "lives_alone", "poor_household", *KEPT_COLUMNS)
+
+
+@earlier_round_derived.connect
+def keep_late(_sender, submissions) -> None:
+    """Interviews of a closed round that arrived after it closed (a phone offline since): their adults'
+    rows join that round's, replacing the submission's own rows (re-deriving changes nothing)."""
+    zone = local_zone()
+    for submission in submissions:
+        day = (submission.started_at or submission.received_at).astimezone(zone).date()
+        found = db.session.execute(
+            sa.select(SurveyRound.id, SurveyRound.closed_at)
+            .where(SurveyRound.ward_id == submission.ward_id, SurveyRound.closed_at.is_not(None), SurveyRound.starts_on <= day)
+            .order_by(SurveyRound.number.desc())
+            .limit(1)
+        ).first()
+        if found is None or submission.received_at <= found.closed_at:
+            continue  # received before its round closed: the rows the round kept then are its own
+        closed = found.id
+        group_id = submission.residential_group_id or db.session.scalar(
+            sa.select(Household.residential_group_id).where(Household.id == submission.household_id)
+        )
+        db.session.execute(sa.delete(RoundPerson).where(RoundPerson.submission_id == submission.id))
+        if group_id is None:
+            continue
+        people = _followed(submission)
+        rows = [
+            {
+                "ward_id": submission.ward_id,
+                "round_id": closed,
+                "person_id": people.get(row["member_index"]),
+                "submission_id": submission.id,
+                "residential_group_id": group_id,
+                **{column: row.get(column) for column in _ROW_COLUMNS},
+            }
+            for row in derive_rows(submission, group_id)
+        ]
+        if rows:
+            db.session.execute(sa.insert(RoundPerson.__table__), rows)
+
+
+def _followed(submission: Submission) -> dict[int, int]:
+    """{member position: resident id} of a late interview: its members matched to the household's residents
+    by name and birth year, as a survey links them (collection.rules.plan_members), without linking them
+    (their links are the current round's)."""
+    if submission.household_id is None:
+        return {}
+    residents = db.session.execute(
+        sa.select(Person.id, Person.line_no, Person.full_name, Person.birth_year, sa.null().label("submission_id"))
+        .where(Person.household_id == submission.household_id)
+        .order_by(Person.line_no)
+    ).all()
+    members = (submission.answers or {}).get("members") or []
+    matched = plan_members(members if isinstance(members, list) else [], residents)
+    return {index: person.id for index, (person, _fields) in enumerate(matched) if person is not None}
+
+
 def _keep_people(ward: Ward, closing: SurveyRound) -> None:
     """Copy the adults' rows of the closing round, each named by their resident (household and line)."""
     pi = PersonIndicator
@@ -140,10 +200,22 @@ def _keep_people(ward: Ward, closing: SurveyRound) -> None:
         .limit(1)
         .scalar_subquery()
     )
-    columns = ("age_group", "sex", "disability", "age_75_plus", "lives_alone", "poor_household", *KEPT_COLUMNS)
+    columns = _ROW_COLUMNS
     select = sa.select(
-        pi.ward_id, sa.literal(closing.id), person, pi.residential_group_id, *(getattr(pi, c) for c in columns)
+        pi.ward_id,
+        sa.literal(closing.id),
+        person,
+        pi.submission_id,
+        pi.residential_group_id,
+        *(getattr(pi, c) for c in columns),
     ).where(pi.ward_id == ward.id)
     table = RoundPerson.__table__
-    target = [table.c.ward_id, table.c.round_id, table.c.person_id, table.c.residential_group_id, *(table.c[c] for c in columns)]
+    target = [
+        table.c.ward_id,
+        table.c.round_id,
+        table.c.person_id,
+        table.c.submission_id,
+        table.c.residential_group_id,
+        *(table.c[c] for c in columns),
+    ]
     db.session.execute(sa.insert(table).from_select(target, select))

@@ -9,6 +9,7 @@ from flask_login import current_user
 from survey_app.access import load_or_abort, load_ward_to_administer, roles_required
 from survey_app.accounts.models import CITY_ROLES, Role
 from survey_app.dashboard.labels import indicator_labels
+from survey_app.dashboard.tasks import queue_rebuild
 from survey_app.extensions import db
 from survey_app.rounds import operations, queries
 from survey_app.rounds.forms import RoundForm
@@ -49,14 +50,16 @@ def start_round(ward_id):
         return _render_rounds(ward, form, 400)
     try:
         new = operations.start_round(
-            ward, name=form.name.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data, user=current_user
+            ward, name=form.name.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data, user=current_user, rebuild=False
         )
+        queue_rebuild(ward.id, current_user.id)  # the worker derives the new round's figures
     except operations.RoundError as error:
         db.session.rollback()
         form.starts_on.errors = [str(error)]
         return _render_rounds(ward, form, 400)
     db.session.commit()
     flash(_("%(name)s has started: the households are to be visited again.", name=new.name), "info")
+    flash(_("The dashboard's figures are being computed again for the new round; they follow in a moment."), "info")
     return redirect(url_for("rounds.ward_rounds", ward_id=ward.id))
 
 

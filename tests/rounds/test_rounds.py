@@ -19,7 +19,7 @@ from survey_app.rounds.models import RoundPerson
 from survey_app.training.models import Attendance, ClassSession
 from survey_app.wards.models import SurveyRound
 from tests.collection.conftest import form_a, surveyor  # noqa: F401  (fixtures)
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, login, run_jobs
 from tests.exports.data import interview, member
 from tests.training.conftest import learner, plan_class
 
@@ -89,7 +89,10 @@ def test_a_second_round_closes_the_first_with_its_figures_and_the_households_are
     kept = db.session.scalar(sa.select(sa.func.count()).select_from(RoundPerson).where(RoundPerson.round_id == rounds[0].id))
     assert kept == adults == 2
     assert set(statuses(world).values()) == {HouseholdStatus.NOT_VISITED}
-    # the dashboard counts the new round only: nobody surveyed in it yet
+    # the worker derives the figures again (a job the request queued): the new round's only, nobody yet
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Số liệu trên bảng theo dõi đang được tính lại cho đợt mới" in page
+    assert run_jobs() == 1
     assert (
         db.session.scalar(
             sa.select(sa.func.count()).select_from(PersonIndicator).where(PersonIndicator.ward_id == world.ward_a.id)
@@ -134,6 +137,7 @@ def test_a_person_trained_in_round_one_and_improved_in_round_two_shows_in_the_ef
     an = first_round(world)
     login(client, "admin_a")
     assert start(client, world).status_code == 302
+    run_jobs()
     # Round 2: An (completed the m2 class) now has level 2; Bình, not trained, still level 1.
     interview(world.hh_a1, world.surveyor_1, [member("Nguyễn Văn An", 1960, v1_vneid="level2")], when=SECOND)
     # Bình's household, surveyed in round 1 only so far, is in no figure of round 2 yet
