@@ -152,6 +152,8 @@ def register_blueprints(app: Flask) -> None:
     from survey_app.dashboard.blueprint import bp as dashboard_bp
     from survey_app.exports.blueprint import bp as exports_bp
     from survey_app.formdefs.blueprint import bp as formdefs_bp
+    from survey_app.odata.blueprint import bp as odata_bp
+    from survey_app.openrosa.blueprint import bp as openrosa_bp
     from survey_app.planning.blueprint import bp as planning_bp
     from survey_app.rounds.blueprint import bp as rounds_bp
     from survey_app.support.blueprint import bp as support_bp
@@ -174,6 +176,8 @@ def register_blueprints(app: Flask) -> None:
         support_bp,
         training_bp,
         rounds_bp,
+        openrosa_bp,
+        odata_bp,
     ):
         app.register_blueprint(blueprint)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)  # what browsers ask for on pages without a link

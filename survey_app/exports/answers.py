@@ -53,6 +53,12 @@ _COLUMN_TYPES = {
 _WIDTHS = {INT: 9, DECIMAL: 10, DATE: 11, DATETIME: 16}
 
 
+def kept(item: dict, scope: Scope) -> bool:
+    """Whether a question's answers go out to this scope: every one for ward admins; for anyone else,
+    no free text or GPS point (PERSONAL_TYPES), no exact age and no unticked sensitive answer."""
+    return scope.personal or (item["type"] not in PERSONAL_TYPES and scope.keeps(item["name"]))
+
+
 class AnswerLayout:
     """Columns and a row function for the answers of one level (household or member).
 
@@ -67,7 +73,7 @@ class AnswerLayout:
         plan: list[tuple[str, int, object]] = []
         zone = local_zone()
         for item in fields:
-            if not scope.personal and (item["type"] in PERSONAL_TYPES or not scope.keeps(item["name"])):
+            if not kept(item, scope):
                 continue
             choices = "; ".join(f"{c['name']} = {label_in(c['label'], 'vi', c['name'])}" for c in item.get("choices", ()))
             versions = ", ".join(item.get("versions", ()))

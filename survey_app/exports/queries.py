@@ -17,9 +17,12 @@ from survey_app.access import visible
 from survey_app.accounts.models import User
 from survey_app.collection.models import Household, Person, ReviewStatus, Submission, SubmissionVersion, Visit
 from survey_app.dashboard.models import PersonIndicator
+from survey_app.exports import answers as answer_rules
+from survey_app.exports import privacy
 from survey_app.exports.spec import Scope
 from survey_app.extensions import db
 from survey_app.formdefs.ids import HOUSEHOLD_FORM
+from survey_app.formdefs.queries import merged_export_layout
 from survey_app.planning.models import PlanClass, PlanLearner, TrainingPlan
 from survey_app.support.models import SupportEvent, SupportType, support_event_types
 from survey_app.teams.models import SurveyTeam
@@ -356,3 +359,51 @@ def plan_learners(scope: Scope, plan_id: int):
         .where(PlanLearner.plan_id == plan_id, *scoped(PlanLearner, scope, PlanLearner.residential_group_id))
         .order_by(ResidentialGroup.code, PlanLearner.plan_class_id, PlanLearner.full_name, PlanLearner.id)
     )
+
+
+# ---------------------------------------------------------------- for other capabilities (the OData feed)
+# survey_app/odata reads what the exports read, through these: the same scope, the same answer rules,
+# the same pseudonyms (Scope.ref) and the same repeat keys.
+
+
+def scope_for(actor: User, ward_id: int):
+    """(scope, None) of every group `actor` may export in a ward, as the export page resolves it, or
+    (None, the refusal: an ExportError with its message and status)."""
+    from survey_app.exports import operations  # it reads this module: imported when asked
+
+    try:
+        return operations.resolve_scope(actor, ward_id=ward_id), None
+    except operations.ExportError as refused:
+        return None, refused
+
+
+def answer_sections(scope: Scope) -> list[dict]:
+    """The household form's export layout merged over its versions: its sections (the top, then each
+    repeat with its `parent`), each with only the questions the scope may carry (answers.kept)."""
+    layout = merged_export_layout(scope.ward_id, HOUSEHOLD_FORM)
+    return [
+        {**section, "fields": [item for item in section["fields"] if answer_rules.kept(item, scope)]}
+        for section in (layout["sections"] if layout else [])
+    ]
+
+
+def repeat_entries(answers, path: tuple[str, ...]):
+    """(steps, entry) of every entry of the repeat at `path` in an answer set (repeats.entries)."""
+    from survey_app.exports import repeats
+
+    return repeats.entries(answers, path)
+
+
+def entry_key(submission_id, steps) -> str:
+    """An entry's KEY as the exports write it ("812/members[2]")."""
+    from survey_app.exports import repeats
+
+    return repeats.entry_key(submission_id, steps)
+
+
+def age_band(birth_year, survey_year) -> str | None:
+    return privacy.age_band(birth_year, survey_year)
+
+
+#: Pseudonym kinds of the exports (sheets.py): households, users.
+HOUSEHOLD_REF, USER_REF = "H", "U"

@@ -25,6 +25,7 @@ FIXED = {
     "filename": "css/app.css",
     "form_id": "household_survey",
     "file_name": "photo.jpg",
+    "table": "Submissions",
 }
 #: URL parameters naming an object of a ward (the others are the same in every scope).
 SCOPED = {
@@ -44,6 +45,7 @@ SCOPED = {
     "version",
     "session_id",
     "refused_id",
+    "device_id",
 }
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
 JSON_POSTS = {"collection.submit_one", "collection.submit_batch", "collection.self_survey_submit"}
@@ -67,7 +69,14 @@ def is_scoped(rule) -> bool:
 
 
 #: Endpoints whose parameter takes another value of the scope (the enrolment link's token).
-RENAMED = {("teams.enroll", "token"): "enroll_token", ("accounts.set_password", "token"): "password_token"}
+RENAMED = {
+    ("teams.enroll", "token"): "enroll_token",
+    ("accounts.set_password", "token"): "password_token",
+    **{
+        (f"openrosa.{name}", "token"): "collect_token"
+        for name in ("form_list", "form_download", "manifest", "attachment", "submission")
+    },
+}
 
 
 #: Endpoints whose answer depends on a fixed parameter or the query string: every variant is read

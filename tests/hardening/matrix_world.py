@@ -226,7 +226,16 @@ def _scope_objects(world, scope, group, household, team, user, ward, plan=None) 
         "enroll_token": enrollment.issue(user, None)[0],
         "session_id": sessions.open_session(user, SessionKind.PASSWORD).id,
         "password_token": issue_password_link(None, user)[0],
+        **_collect_device(user),
     }
+
+
+def _collect_device(user) -> dict:
+    """A Collect device of the scope's member: its token and id."""
+    from survey_app.openrosa.operations import create_device
+
+    device, token = create_device(user, "Collect", user)
+    return {"collect_token": token, "device_id": device.id}
 
 
 def build_matrix(world) -> dict[str, dict]:
