@@ -51,6 +51,17 @@ def dashboard(desk, phone, base: str) -> None:
     phone.screenshot(path=str(HERE / "dashboard-phone-vi.png"))
 
 
+def ecosystem(desk, base: str, surveyor_id: int) -> None:
+    """The ODK Collect card of a surveyor's new device, and the Excel steps of the API tokens page."""
+    desk.set_viewport_size({"width": 1280, "height": 900})
+    desk.goto(f"{base}/collect/members/{surveyor_id}")
+    desk.get_by_role("button", name="Tạo thiết bị Collect và thẻ QR").click()
+    desk.wait_for_selector(".qr-card")
+    desk.locator(".qr-card").first.screenshot(path=str(HERE / "collect-card-vi.png"))
+    desk.goto(f"{base}/account/tokens")
+    desk.locator(".card").first.screenshot(path=str(HERE / "odata-excel-vi.png"))
+
+
 def main() -> None:
     from survey_app import create_app
     from survey_app.demo.generator import DEMO_PASSWORD, generate
@@ -63,6 +74,9 @@ def main() -> None:
             db.create_all()
             generate()
             db.session.commit()
+            from survey_app.accounts.models import User
+
+            surveyor_id = db.session.scalar(db.select(User.id).where(User.username == "khaosat"))
         server = make_server("127.0.0.1", 0, app, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{server.server_port}"
@@ -79,6 +93,7 @@ def main() -> None:
             desk.wait_for_url("**/ward")
             desk.screenshot(path=str(HERE / "home-ward-vi.png"))
             dashboard(desk, phone_sized(browser, base, "canbo"), base)
+            ecosystem(desk, base, surveyor_id)
             phone.fill("#username", "khaosat")
             phone.fill("#password", DEMO_PASSWORD)
             phone.click("button[type=submit]")
