@@ -2,7 +2,8 @@
 
 Run `python bench/load.py` (SQLite in WAL, a temporary file) or `python bench/load.py --postgres
 --workers 4` (a throwaway PostgreSQL started with tests/pg_throwaway.sh; needs root); `--database-url`
-names an empty database instead (the smoke test's). `--help` lists the other options.
+names an empty database instead (the smoke test's). `python bench/load.py --openrosa` sends the real
+pass as ODK Collect sends it (below). `--help` lists the other options.
 
 The bench seeds one ward (bench/load_seed.py): a team and a group per 10 phones, one surveyor per
 phone, one listed household per record with a roster of 1-5 members aged 15+ (3 on average, Person
@@ -25,6 +26,21 @@ through the login form and takes a CSRF token, then starts the clock and sends e
    CSRF and write lock): what any ingest costs at the least.
 2. The real pass: the same batches to /api/submissions/batch.
 
+With `--openrosa` the seed also makes one ODK Collect device per surveyor (through
+survey_app.openrosa.operations.create_device, as the ward admin's button does), and the real pass is
+Collect's instead (the floor pass is unchanged: the same JSON batches, same server, same run): no
+login, a HEAD of the submission URL before the clock (Collect's check before it uploads), then every
+record of every batch as the XML instance Collect writes (bench/load_phones.py's instance_xml: root
+`<data id="household_survey" version="…">`, one element per answer, repeats as repeated elements,
+select_multiple space-separated, `<meta><orx:instanceID>uuid:…</orx:instanceID></meta>`; `<start>` and
+`<end>` from started_at and finished_at only when the form has those questions, which the shipped
+one has not), each POSTed on its own to /collect/key/<token>/submission as multipart/form-data
+(xml_submission_file, submission.xml, text/xml) with Collect's headers (X-OpenRosa-Version: 1.0, …).
+Each must answer 201; the records of a "lost" batch are then sent again, one by one, and each must
+answer 202 (already received). The server finds each record's listed household from a1_group,
+a2_address and a3_head_name: a record counts as stored only when its submission is linked to that
+household (a quarantined record or a household registered anew counts as lost).
+
 Afterwards, if the database has an `outbox` table, the bench waits (60 s at most) until the worker
 has emptied it and prints `catch_up_s=…` on stderr: the time from the end of the load until the
 derived figures caught up. Then it counts the rows: every record sent must be stored exactly once
@@ -35,10 +51,11 @@ to stderr, with the busy-database answers it logged, counted by kind. The last l
 `stored_per_s=N p95_ms=P floor_per_s=F ratio_floor=R sent=S stored=T duplicates=D lost=L errors_5xx=E`
 
 stored_per_s: distinct records stored over the real pass's wall time (from the first batch to the
-last answer); p95_ms: the 95th percentile of the real pass's batch requests (re-sends and retries
-included); floor_per_s: distinct records in the floor table over the floor pass's wall time;
-ratio_floor = stored_per_s / floor_per_s. The exit status is 1 when a record was lost, doubled or
-refused, a re-send was not a duplicate, or the server answered 5xx.
+last answer); p95_ms: the 95th percentile of the real pass's batch requests (with --openrosa, of its
+single-submission requests; re-sends and retries included); floor_per_s: distinct records in the
+floor table over the floor pass's wall time; ratio_floor = stored_per_s / floor_per_s. The exit status is 1 when a record was lost, doubled or
+refused, a re-send was not a duplicate (with --openrosa: a first send not answered 201, a re-send
+not 202), or the server answered 5xx.
 
 This machine's speed drifts by a third from one minute to the next (the floor alone measured 2,200 to
 4,400/s in runs minutes apart), so the bench makes 3 rounds (`--rounds`), each with a fresh ward
@@ -70,6 +87,8 @@ os.environ.setdefault("SURVEY_SECRET_KEY", "bench-secret-key")
 import sqlalchemy as sa  # noqa: E402  (after the secret key is set)
 
 REAL_PATH, FLOOR_PATH = "/api/submissions/batch", "/api/bench/floor/batch"
+#: ODK Collect's submission URL: the server URL of its settings QR code, then /submission.
+COLLECT_PATH = "/collect/key/{token}/submission"
 #: Seconds the derived figures may take to catch up after the load.
 CATCH_UP_TIMEOUT = 60
 
@@ -175,7 +194,8 @@ def batches_of(plans: list[dict], size: int, resend_share: float) -> list[dict]:
             lost = int((number + 1) * resend_share) > int(number * resend_share)
             batches.append({"items": queue[start : start + size], "resend": lost})
             number += 1
-        phones.append({"username": plan["username"], "batches": batches})
+        # the Collect device's token, and whether its instances carry start and end (--openrosa)
+        phones.append({"username": plan["username"], "batches": batches, **{k: plan[k] for k in ("token", "times") if k in plan}})
     return phones
 
 
@@ -185,7 +205,16 @@ def run_pass(plan: dict, path: str, tmp: str, name: str) -> dict:
 
     plan_file, report_file = Path(tmp) / f"{name}.plan.json", Path(tmp) / f"{name}.report.json"
     plan_file.write_text(
-        json.dumps({**plan, "path": path, "password": PASSWORD, "expect_duplicates": path == REAL_PATH}, ensure_ascii=False),
+        json.dumps(
+            {
+                **plan,
+                "path": path,
+                "password": PASSWORD,
+                "expect_duplicates": path == REAL_PATH,
+                "collect": path == COLLECT_PATH,
+            },
+            ensure_ascii=False,
+        ),
         encoding="utf-8",
     )
     done = subprocess.run(
@@ -206,6 +235,19 @@ def count_rows(engine, sent: set[str]) -> tuple[int, int]:
         visits = list(conn.execute(sa.text("SELECT client_uuid FROM visits")).scalars())
     stored = set(uuids) & set(visits) & sent
     return len(stored), (len(uuids) - len(set(uuids))) + (len(visits) - len(set(visits)))
+
+
+def count_linked(engine, listed: dict[str, int], households: int) -> int:
+    """Of the records stored (count_rows), those whose submission is not on the record's listed household:
+    XML instances name their household by group, address and head's name. Logs what went wrong."""
+    with engine.connect() as conn:
+        linked = dict(conn.execute(sa.text("SELECT uuid, household_id FROM submissions")).all())
+        now = conn.execute(sa.text("SELECT count(*) FROM households")).scalar_one()
+        held = conn.execute(sa.text("SELECT count(*) FROM quarantined_submissions")).scalar_one()
+    unlinked = sum(1 for uuid, household in listed.items() if uuid in linked and linked[uuid] != household)
+    if unlinked or now != households or held:
+        _log(f"openrosa: {unlinked} records on another household, {now - households} households registered anew, {held} held")
+    return unlinked
 
 
 def count_floor(engine, sent: set[str]) -> int:
@@ -243,10 +285,10 @@ def show_server_logs(tmp: str) -> None:
             _log(f"--- {name}: {text.count('Traceback')} tracebacks; the tail:\n{text[-3000:]}")
 
 
-def summary(name: str, report: dict) -> None:
+def summary(name: str, report: dict, collect: bool = False) -> None:
     _log(
-        f"{name}: {len(report['latencies'])} batch requests in {report['elapsed_s']:.1f} s "
-        f"(logins {report['login_s']:.1f} s before), {report['errors_5xx']} answered 5xx, "
+        f"{name}: {len(report['latencies'])} {'submission' if collect else 'batch'} requests in {report['elapsed_s']:.1f} s "
+        f"({'HEADs' if collect else 'logins'} {report['login_s']:.1f} s before), {report['errors_5xx']} answered 5xx, "
         f"{sum(report['transport_errors'].values())} without answer {report['transport_errors'] or ''}, "
         f"{report['refused']} records refused, "
         f"{len(report['errors'])} errors"
@@ -262,6 +304,9 @@ def p95_ms(latencies: list[float]) -> float:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL instead of SQLite")
+    parser.add_argument(
+        "--openrosa", action="store_true", help="the real pass as ODK Collect: each record an XML submission of its own"
+    )
     parser.add_argument("--database-url", help="an empty database to use instead (the bench creates the tables)")
     parser.add_argument("--phones", type=int, default=200)
     parser.add_argument("--records", type=int, default=40, help="records queued on each phone")
@@ -320,8 +365,9 @@ def one_round(args, number: int) -> dict:
         server = worker = None
         try:
             started = time.perf_counter()
-            plans = seed(url, args.phones, args.records, random.Random(args.seed + number))
+            plans = seed(url, args.phones, args.records, random.Random(args.seed + number), collect=args.openrosa)
             sent = {item["uuid"] for plan in plans for item in plan["queue"]}
+            listed = {item["uuid"]: item["household_id"] for plan in plans for item in plan["queue"]}
             _log(f"seeded {len(plans)} phones, {len(sent)} records in {time.perf_counter() - started:.1f} s")
             port, env = free_port(), server_env(url, tmp)
             server = start_gunicorn(env, port, tmp, args.workers, args.threads)
@@ -333,10 +379,12 @@ def one_round(args, number: int) -> dict:
                 "phones": batches_of(plans, args.batch, args.resend),
             }
             floor = run_pass(plan, FLOOR_PATH, tmp, "floor")
-            real = run_pass(plan, REAL_PATH, tmp, "real")
+            real = run_pass(plan, COLLECT_PATH if args.openrosa else REAL_PATH, tmp, "real")
             engine = sa.create_engine(url)
             catch_up(engine, real["ended_wall"])
             stored, duplicates = count_rows(engine, sent)
+            if args.openrosa:  # stored means stored on its listed household
+                stored -= count_linked(engine, listed, len(listed))
             floor_stored = count_floor(engine, sent)
             engine.dispose()
         finally:
@@ -347,7 +395,7 @@ def one_round(args, number: int) -> dict:
                 pg.stdin.close()
                 pg.wait(30)
     summary("floor", floor)
-    summary("real", real)
+    summary("real", real, args.openrosa)
     if floor_stored != len(sent):
         _log(f"the floor table holds {floor_stored} of the {len(sent)} records sent")
     stored_per_s = stored / real["elapsed_s"]

@@ -1,4 +1,4 @@
-"""bench/load.py's load generator, run in its own process: `python bench/load.py --generate PLAN`.
+"""bench/load.py's load generator, run in its own process: `python bench/load.py --generate PLAN REPORT`.
 
 PLAN (JSON, written by bench/load.py) holds the server's address, the batch endpoint of this pass,
 the password, whether re-sent batches must come back as duplicates, and per phone its username and
@@ -6,7 +6,12 @@ batches, each marked if its reply is "lost" (the phone sends it again, attempt 2
 in through the login form and takes a CSRF token first; then all start sending at once, each its
 batches one after the other. A 5xx answer or a broken connection is retried with a growing pause,
 as the phone does; every 5xx is counted. The report (JSON, to the path given) holds the sending
-phase's wall time, each batch request's latency and the problems met.
+phase's wall time, each request's latency and the problems met.
+
+With "collect" in the plan (bench/load.py --openrosa's real pass) each phone is ODK Collect instead
+(CollectPhone): the path names the device's token, each record of a batch goes as the XML instance
+Collect writes (`instance_xml`), POSTed on its own as multipart/form-data with Collect's headers,
+and a "lost" batch's records are sent again, one by one, each due to answer 202.
 """
 
 from __future__ import annotations
@@ -17,12 +22,25 @@ import re
 import sys
 import time
 from collections import Counter
+from datetime import datetime, timedelta, timezone
+from xml.sax.saxutils import escape, quoteattr
 
 import aiohttp
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 #: Tries of one request before the phone gives up (it would keep its queue for later).
 ATTEMPTS = 30
+#: Headers ODK Collect sends on every OpenRosa request (its OkHttp client; tests/openrosa/conftest.py).
+COLLECT_HEADERS = {
+    "X-OpenRosa-Version": "1.0",
+    "User-Agent": "org.odk.collect.android/v2024.3.1 okhttp/4.12.0",
+    "Accept-Encoding": "gzip,deflate",
+}
+#: The multipart boundary of the submissions (OkHttp makes a random one per request; any will do).
+BOUNDARY = "bench-collect-3f9a1c2e-6d4b-4e8a-9b7c-5a2d1e0f8c7b"
+#: The surveyors' phones' clock (Collect writes start and end in the device's local time).
+LOCAL = timezone(timedelta(hours=7))
+_MESSAGE = re.compile(r"<message[^>]*>(.*?)</message>", re.S)
 
 
 def _encode(items: list[dict]) -> bytes:
@@ -32,6 +50,53 @@ def _encode(items: list[dict]) -> bytes:
 def _again(item: dict) -> dict:
     """The same record sent a second time: only the transport fields change."""
     return {**item, "attempt": 2, "sent_at": item["sent_at"].replace("Z", ".5Z")}
+
+
+def _local_time(moment: str) -> str:
+    """A record's UTC time as Collect writes a start/end answer: local, with milliseconds and offset."""
+    return datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(LOCAL).isoformat(timespec="milliseconds")
+
+
+def _elements(answers: dict) -> str:
+    """The answers as elements: a repeat's entries as repeated elements, a select_multiple space-separated."""
+    parts = []
+    for name, value in answers.items():
+        if isinstance(value, list) and value and all(isinstance(entry, dict) for entry in value):
+            parts.extend(f"<{name}>{_elements(entry)}</{name}>" for entry in value)
+        elif isinstance(value, list):
+            parts.append(f"<{name}>{escape(' '.join(str(choice) for choice in value))}</{name}>")
+        elif value is None or value == "":
+            parts.append(f"<{name}/>")
+        else:
+            parts.append(f"<{name}>{escape(str(value))}</{name}>")
+    return "".join(parts)
+
+
+def instance_xml(item: dict, times: bool = True) -> bytes:
+    """A phone's JSON record as the XML instance ODK Collect writes (JavaRosa's serialisation, as
+    tests/openrosa/conftest.py's instance_xml): the form's id and version on the root, `start` and `end`
+    (when `times`) from started_at and finished_at, one element per answer, and meta/instanceID with
+    the record's UUID, so a resend is the same record."""
+    head = (
+        "<?xml version='1.0' ?>"
+        '<data xmlns:jr="http://openrosa.org/javarosa" xmlns:orx="http://openrosa.org/xforms" '
+        f"id={quoteattr(item['form_id'])} version={quoteattr(item['form_version'])}>"
+    )
+    when = f"<start>{_local_time(item['started_at'])}</start><end>{_local_time(item['finished_at'])}</end>" if times else ""
+    meta = f"<meta><orx:instanceID>uuid:{item['uuid']}</orx:instanceID></meta>"
+    return (head + when + _elements(item["answers"]) + meta + "</data>").encode()
+
+
+def multipart(xml: bytes) -> bytes:
+    """The body of Collect's POST: one part xml_submission_file (submission.xml, text/xml), as OkHttp's
+    MultipartBody writes it (with the part's Content-Length)."""
+    part = (
+        f"--{BOUNDARY}\r\n"
+        'Content-Disposition: form-data; name="xml_submission_file"; filename="submission.xml"\r\n'
+        "Content-Type: text/xml\r\n"
+        f"Content-Length: {len(xml)}\r\n\r\n"
+    )
+    return part.encode() + xml + f"\r\n--{BOUNDARY}--\r\n".encode()
 
 
 class Phone:
@@ -120,8 +185,84 @@ class Phone:
         return None
 
 
+class CollectPhone:
+    """One surveyor's ODK Collect (bench/load.py --openrosa): no login, its device's token is in the
+    path; a HEAD of the submission URL first (Collect's check before it uploads), then each record
+    POSTed on its own as multipart (encoded before the clock starts). A first send must answer 201, a
+    re-send 202 ("already received"); a 5xx or a broken connection is retried as Collect retries."""
+
+    def __init__(self, plan: dict, phone: dict):
+        self.url = plan["base"] + plan["path"].format(token=phone["token"])
+        self.username = phone["username"]
+        self.batches = [([multipart(instance_xml(i, phone["times"])) for i in b["items"]], b["resend"]) for b in phone["batches"]]
+        self.latencies: list[float] = []
+        self.errors: list[str] = []
+        self.errors_5xx = self.refused = 0
+        self.transport_errors: dict[str, int] = {}
+
+    @staticmethod
+    def _headers(**more) -> dict:
+        return {**COLLECT_HEADERS, "Date": time.strftime("%a, %d %b %Y %H:%M:%S GMT+00:00", time.gmtime()), **more}
+
+    async def login(self, session: aiohttp.ClientSession) -> bool:
+        for attempt in range(ATTEMPTS):
+            async with session.head(self.url, headers=self._headers()) as response:
+                status = response.status
+                limit = response.headers.get("X-OpenRosa-Accept-Content-Length")
+            if status == 204 and limit:
+                return True
+            if status < 500:
+                self.errors.append(f"HEAD submission {status} (accept length {limit})")
+                return False
+            self.errors_5xx += 1
+            await asyncio.sleep(min(5.0, 0.2 * (attempt + 1)))
+        self.errors.append("HEAD submission never answered")
+        return False
+
+    async def send_all(self, session: aiohttp.ClientSession) -> None:
+        for bodies, resend in self.batches:
+            for body in bodies:
+                await self._post(session, body, 201)
+            if resend:  # the replies were "lost": Collect sends the same instances again
+                for body in bodies:
+                    await self._post(session, body, 202)
+
+    async def _post(self, session: aiohttp.ClientSession, body: bytes, expected: int) -> None:
+        headers = self._headers(**{"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"})
+        for attempt in range(ATTEMPTS):
+            started = time.perf_counter()
+            try:
+                async with session.post(self.url, data=body, headers=headers) as response:
+                    status, text = response.status, await response.text()
+            except (TimeoutError, aiohttp.ClientError) as error:
+                self.transport_errors[type(error).__name__] = self.transport_errors.get(type(error).__name__, 0) + 1
+                self.latencies.append(time.perf_counter() - started)
+                if attempt == ATTEMPTS - 1:
+                    self.errors.append(f"submission: {type(error).__name__}")
+                await asyncio.sleep(min(5.0, 0.2 * (attempt + 1)))
+                continue
+            self.latencies.append(time.perf_counter() - started)
+            if status >= 500:
+                self.errors_5xx += 1
+                await asyncio.sleep(min(5.0, 0.2 * (attempt + 1)))
+                continue
+            found = _MESSAGE.search(text)
+            message = found.group(1) if found else text[:300]
+            # a retry may meet the record its unanswered try stored: "already received" is right then
+            if status == expected or (status == 202 and attempt > 0):
+                return
+            if status == 201:
+                self.errors.append(f"a re-sent record was stored again, not recognised as received (201): {message}")
+            else:
+                self.refused += 1
+                self.errors.append(f"submission {status} where {expected} was due: {message}")
+            return
+        self.errors.append("submission never accepted")
+
+
 async def _run(plan: dict) -> dict:
-    phones = [Phone(plan, phone) for phone in plan["phones"]]
+    kind = CollectPhone if plan.get("collect") else Phone
+    phones = [kind(plan, phone) for phone in plan["phones"]]
     go = asyncio.Event()
     logged_in = asyncio.Semaphore(0)
     clock: dict[str, float] = {}

@@ -5,6 +5,12 @@ through formdefs.queries.current_form, the lookup the server makes). Each househ
 members (3 on average), all aged 15 or over, listed as Person rows like the demo generator's; the
 phone's record answers for exactly those members with the demo answer generator
 (survey_app/demo/answers.py), so the server links every answered member to the roster.
+
+With `collect` (bench/load.py --openrosa) each surveyor also gets one ODK Collect device, made by
+survey_app.openrosa.operations.create_device as the ward admin's "new device" button makes it (a
+ward admin, bench-admin, is its creator); its token goes into the phone's plan, with whether the
+form has `start` and `end` questions (Collect writes those elements only then: the shipped form has
+none, and an element the form does not know would hold the record for checking).
 """
 
 from __future__ import annotations
@@ -84,14 +90,18 @@ def record(
     }
 
 
-def seed(url: str, phones: int, records_per_phone: int, rng: random.Random, phones_per_team: int = 10) -> list[dict]:
-    """Seed the ward; each phone's plan: {"username", "queue": [record, ...]}."""
+def seed(
+    url: str, phones: int, records_per_phone: int, rng: random.Random, phones_per_team: int = 10, collect: bool = False
+) -> list[dict]:
+    """Seed the ward; each phone's plan: {"username", "queue": [record, ...]}, and with `collect` the
+    "token" of the surveyor's Collect device. The records do not depend on `collect`."""
     from survey_app import create_app
     from survey_app.accounts.models import Role
     from survey_app.accounts.operations import create_user
     from survey_app.collection.models import Household, HouseholdStatus, Person
     from survey_app.extensions import db, utcnow
     from survey_app.formdefs.queries import current_form
+    from survey_app.openrosa.operations import create_device
     from survey_app.teams.models import Assignment, SurveyTeam
     from survey_app.wards.models import City, ResidentialGroup, Ward
 
@@ -109,6 +119,12 @@ def seed(url: str, phones: int, records_per_phone: int, rng: random.Random, phon
         form = current_form(ward.id, FORM_ID)
         if form is None or form.origin != "shipped":
             raise SystemExit(f"the bench ward does not use the shipped {FORM_ID} from forms/")
+        admin = (
+            create_user(username="bench-admin", full_name="Quản trị phường", role=Role.WARD_ADMIN, password=PASSWORD, ward=ward)
+            if collect
+            else None
+        )
+        times = {"start", "end"} <= {field.type for field in form.schema.scope(None)}
         next_household = (db.session.scalar(sa.select(sa.func.max(Household.id))) or 0) + 1
         next_person = (db.session.scalar(sa.select(sa.func.max(Person.id))) or 0) + 1
         created = utcnow()
@@ -167,7 +183,11 @@ def seed(url: str, phones: int, records_per_phone: int, rng: random.Random, phon
                         next_person += 1
                     queue.append(record(rng, next_household, group.code, address, people, form.version))
                     next_household += 1
-                plans.append({"username": user.username, "queue": queue})
+                plan = {"username": user.username, "queue": queue}
+                if collect:
+                    _device, plan["token"] = create_device(user, "Collect thử tải", admin)
+                    plan["times"] = times
+                plans.append(plan)
         db.session.execute(sa.insert(Household.__table__), households)
         db.session.execute(sa.insert(Person.__table__), persons)
         if db.engine.dialect.name == "postgresql":

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -46,8 +47,10 @@ def fold(text) -> str:
     return unicodedata.normalize("NFD", plain_d).encode("ascii", "ignore").decode().lower()
 
 
+@lru_cache(maxsize=65536)
 def plain(text) -> str:
-    """An address or a name as compared at the door: no accents, case or punctuation; "số" and "nhà" dropped."""
+    """An address or a name as compared at the door: no accents, case or punctuation; "số" and "nhà" dropped.
+    Kept for the texts seen last: a group's addresses are compared again at each household found in it."""
     return " ".join(w for w in re.sub(r"[^a-z0-9]+", " ", fold(text)).split() if w not in ("so", "nha"))
 
 
@@ -138,15 +141,15 @@ def household_pairs(user: User, ward_id: int, limit: int = 200) -> list[Pair]:
 def listed_match(group_id: int, address, head_name) -> Household | None:
     """The one household of the group a self-survey's address and head's name point to; None when none
     or several do (it stays a survey of its own, counted by itself)."""
-    if not isinstance(address, str) or not plain(address):
+    wanted = plain(address) if isinstance(address, str) else ""
+    if not wanted:
         return None
-    found = [
-        h
-        for h in db.session.execute(sa.select(Household).where(Household.residential_group_id == group_id)).scalars()
-        if plain(h.address) == plain(address)
-        and (not isinstance(head_name, str) or not plain(head_name) or plain(h.head_name) == plain(head_name))
-    ]
-    return found[0] if len(found) == 1 else None
+    head = plain(head_name) if isinstance(head_name, str) else ""
+    rows = db.session.execute(
+        sa.select(Household.id, Household.address, Household.head_name).where(Household.residential_group_id == group_id)
+    )
+    found = [hid for hid, listed, name in rows if plain(listed) == wanted and (not head or plain(name) == head)]
+    return db.session.get(Household, found[0]) if len(found) == 1 else None
 
 
 def matches_of(household: Household) -> list[Household]:

@@ -19,11 +19,11 @@ from survey_app.audit.operations import record as audit
 from survey_app.collection import corrections, duplicates, media
 from survey_app.collection.models import Submission, SubmissionFile
 from survey_app.collection.operations import sent_by_user
-from survey_app.extensions import db, utcnow
+from survey_app.extensions import db, take_write_lock, utcnow
 from survey_app.formdefs.ids import HOUSEHOLD_FORM
 from survey_app.openrosa import instance as xml
 from survey_app.openrosa.models import CollectDevice, OpenRosaFile, OpenRosaInstance
-from survey_app.sync.core import Submitter, ingest, records_stored
+from survey_app.sync.core import Submitter, ingest, ingest_batch, records_stored
 from survey_app.sync.envelope import RecordError
 from survey_app.wards.models import ResidentialGroup
 
@@ -133,7 +133,9 @@ def _instance_row(ward_id: int, instance_id: str) -> OpenRosaInstance | None:
 
 
 def receive(device: CollectDevice, data: bytes, uploads: list[Upload]) -> Outcome:
-    """Store one POST: the XML instance (new, a resend, or an edit) and its files."""
+    """Store one POST: the XML instance (new, a resend, or an edit) and its files. The instance is read,
+    typed and checked before SQLite's write lock (the sync core's batch path takes it to write), so
+    Collect's one-record posts are checked side by side, not one after the other."""
     parsed = xml.parse(data)  # RecordError: the view refuses it
     user = device.user
     digest = hashlib.sha256(data).hexdigest()
@@ -149,6 +151,7 @@ def receive(device: CollectDevice, data: bytes, uploads: list[Upload]) -> Outcom
             )
         if known.user_id != user.id and not _same_team(known, user):
             return refuse(device, 409, "uuid_taken", _("A different record with the same identifier was already received."))
+        take_write_lock()
         stored = _keep_files(known, uploads)
         if stored:
             return Outcome(201, _("The files of this record were received."), "files", stored)
@@ -163,9 +166,11 @@ def receive(device: CollectDevice, data: bytes, uploads: list[Upload]) -> Outcom
         )
     schema = form.schema
     if parsed.deprecated_id is not None:
+        take_write_lock()
         return _edit(device, parsed, digest, uploads, schema)
     payload = record_of(parsed, schema, device.ward_id)
-    receipt = ingest(payload, Submitter.for_user(user))
+    (receipt,) = ingest_batch([payload], Submitter.for_user(user))  # checked first, then the lock
+    take_write_lock()  # held already when it stored; a duplicate answered before the lock took none
     if receipt.status in (200, 201, 422) and receipt.result in ("stored", "duplicate", "quarantined"):
         row = _remember(device, parsed, digest, parsed.instance_id, receipt.result, receipt.submission_id)
         stored = _keep_files(row, uploads)

@@ -16,7 +16,7 @@ from survey_app.access import deny, load_or_abort, roles_required
 from survey_app.accounts.models import COLLECTORS, Role, User
 from survey_app.audit.operations import record_refusal
 from survey_app.collection import media
-from survey_app.extensions import db, take_write_lock
+from survey_app.extensions import db
 from survey_app.openrosa import operations, queries
 from survey_app.openrosa.forms import DeviceForm, RevokeForm
 from survey_app.openrosa.models import CollectDevice
@@ -160,15 +160,14 @@ def submission(token):
     problem = operations.check_files(uploads, media.max_bytes())
     if problem is not None:
         return _refused_upload(device, problem.status, problem.code, problem.message)
-    take_write_lock()
-    operations.touch(device)
     try:
-        outcome = operations.receive(device, data, uploads)
+        outcome = operations.receive(device, data, uploads)  # takes SQLite's write lock once it writes
     except RecordError as error:
         db.session.rollback()
         return _refused_upload(device, operations.openrosa_status(error.status), error.code, error.message)
     if outcome.status >= 400:
         return _refusal(outcome.status, outcome.message)
+    operations.touch(device)
     db.session.commit()
     return openrosa_message(outcome.status, outcome.message)
 
