@@ -7,6 +7,7 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass
+from xml.sax.saxutils import escape
 
 import sqlalchemy as sa
 from flask import current_app
@@ -66,9 +67,10 @@ def served_form(ward_id: int):
     return current_form(ward_id, HOUSEHOLD_FORM)
 
 
-def served_xform(form) -> bytes:
+def served_xform(form, group_codes=()) -> bytes:
     """The XForm pyxform made, as Collect gets it: the questions the web phone pre-fills (the group, from
-    the group chosen) are typed in Collect, so their binds lose readonly."""
+    the group chosen) are typed in Collect, so their binds lose readonly; a member whose team covers one
+    residential group (`group_codes`: member_group_codes) finds its code filled in already."""
     text = form.xform
     for name in _PREFILLED:
         text = re.sub(
@@ -76,7 +78,25 @@ def served_xform(form) -> bytes:
             r"\1",
             text,
         )
+    if len(group_codes) == 1:  # the primary instance's empty element: its default
+        text = text.replace("<a1_group/>", f"<a1_group>{escape(group_codes[0])}</a1_group>", 1)
     return text.encode("utf-8")
+
+
+def member_group_codes(user) -> list[str]:
+    """The codes of the residential groups the member's team covers today, in order."""
+    from survey_app.access import team_group_ids
+    from survey_app.wards.models import ResidentialGroup
+
+    if user.survey_team_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(ResidentialGroup.code)
+            .where(ResidentialGroup.id.in_(team_group_ids(user.survey_team_id)))
+            .order_by(ResidentialGroup.code)
+        )
+    )
 
 
 def md5(data: bytes) -> str:

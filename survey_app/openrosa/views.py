@@ -87,7 +87,7 @@ def form_list(token):
             f"<formID>{escape(form.form_id)}</formID>"
             f"<name>{escape(form.title)}</name>"
             f"<version>{escape(form.version)}</version>"
-            f"<hash>{queries.md5(queries.served_xform(form))}</hash>"
+            f"<hash>{queries.md5(queries.served_xform(form, queries.member_group_codes(device.user)))}</hash>"
             f"<downloadUrl>{escape(base)}/forms/{escape(form.form_id)}.xml</downloadUrl>"
             f"{manifest}</xform>"
         )
@@ -105,7 +105,8 @@ def form_download(token, form_id):
     """The XForm itself: its md5 is the hash the form list gave."""
     device = _device_or_refuse(token)
     form = _form_or_404(device, form_id)
-    return Response(queries.served_xform(form), content_type=XML, headers=OPENROSA_HEADERS)
+    codes = queries.member_group_codes(device.user)
+    return Response(queries.served_xform(form, codes), content_type=XML, headers=OPENROSA_HEADERS)
 
 
 def manifest(token, form_id):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import date
 
 import sqlalchemy as sa
 from defusedxml import ElementTree
@@ -12,6 +13,7 @@ from survey_app.audit.models import AuditEvent
 from survey_app.collection.models import Household, Person, QuarantinedSubmission, Submission, SubmissionFile, Visit
 from survey_app.extensions import db
 from survey_app.openrosa.models import OpenRosaFile, OpenRosaInstance
+from survey_app.teams.models import Assignment
 from tests.formdefs.odk_validate import validate
 from tests.openrosa.conftest import VERSION, instance_xml, new_uuid
 
@@ -57,6 +59,24 @@ def test_form_list_download_and_manifest_as_collect_reads_them(collect):
     assert data.status_code == 200 and b"le_loi" in data.data
     assert media.find(f"{MANIFEST}hash").text == "md5:" + hashlib.md5(data.data).hexdigest()
     assert validate({"served": xform.get_data(as_text=True)}) == {}
+    # the member's team covers one group: its code is filled in (the surveyor may still change it)
+    assert b"<a1_group>TDP01</a1_group>" in xform.data
+
+
+def test_a_member_covering_several_groups_chooses_the_group_in_collect(collect, world):
+    db.session.add(
+        Assignment(
+            ward_id=world.ward_a.id,
+            survey_team_id=world.team_1.id,
+            residential_group_id=world.group_a2.id,
+            starts_on=date(2025, 1, 1),
+        )
+    )
+    db.session.commit()
+    xform = collect.get("/forms/household_survey.xml")
+    assert xform.status_code == 200 and b"<a1_group/>" in xform.data
+    listed = ElementTree.fromstring(collect.get("/formList").data)
+    assert listed.find(f"{LIST}xform/{LIST}hash").text == "md5:" + hashlib.md5(xform.data).hexdigest()
 
 
 def test_head_then_post_stores_the_record_and_a_resend_stores_nothing_new(collect, world):
