@@ -65,7 +65,9 @@ def test_review_status_moves_are_guarded_commented_and_audited(app, surveyor, wo
     assert refused.status_code == 400  # approved -> rejected skips the review
     db.session.expire_all()
     assert db.session.get(Submission, submission_id).review_status == ReviewStatus.APPROVED
-    actions = db.session.execute(sa.select(AuditEvent.detail).where(AuditEvent.action == "submission.reviewed")).scalars()
+    actions = db.session.execute(
+        sa.select(AuditEvent.detail).where(AuditEvent.action == "submission.reviewed").order_by(AuditEvent.id)
+    ).scalars()
     assert [d["to"] for d in actions] == ["has_issues", "approved"]
 
 

@@ -85,7 +85,7 @@ def test_paged_pulls_follow_the_next_link_to_every_row_once(client, world, app, 
         (f"{a1.id}/members[2]", f"uuid:{a1.uuid}"),
         (f"{a2.id}/members[1]", f"uuid:{a2.uuid}"),
     ]
-    pulls = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "odata.pull")).all()
+    pulls = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "odata.pull").order_by(AuditEvent.id)).all()
     assert len(pulls) == 5 and {p.user_id for p in pulls} == {world.admin_a.id}
     assert pulls[0].detail["table"] == "Submissions" and pulls[0].detail["rows"] == 1 and pulls[0].detail["personal"] is True
 

@@ -96,7 +96,7 @@ def test_an_unknown_field_is_named_in_a_400(client, world):
     assert error["target"] == "$filter"
     error = _refused(client, world, headers, **{"$filter": "group eq 5"})
     assert "group" in error["message"]
-    refusals = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "odata.refused")).all()
+    refusals = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "odata.refused").order_by(AuditEvent.id)).all()
     assert len(refusals) == 6 and refusals[0].detail["reason"] == "query" and refusals[0].detail["filter"] == "colour eq 'red'"
     assert not db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "odata.pull")).all()
 
