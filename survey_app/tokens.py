@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -63,6 +63,17 @@ def find(model, token: str, *options):
     return db.session.execute(
         sa.select(model).options(*options).where(model.token_hash == token_hash(token))
     ).scalar_one_or_none()
+
+
+#: A standing token's last use (a Collect device, an API token) is written at most this often.
+LAST_USE_EVERY = timedelta(seconds=60)
+
+
+def note_use(record, now: datetime | None = None) -> None:
+    """Set `record.last_used_at`, unless it was set less than LAST_USE_EVERY ago (one write a minute)."""
+    now = now or utcnow()
+    if record.last_used_at is None or now - record.last_used_at > LAST_USE_EVERY:
+        record.last_used_at = now
 
 
 def redeem(record, now: datetime | None = None) -> bool:

@@ -105,7 +105,7 @@ def authenticate(username: str | None, secret: str | None) -> tuple[ApiToken | N
         return None, state
     if not user.is_active or not may_hold_tokens(user) or user.ward_id != token.ward_id:
         return None, "inactive"
-    token.last_used_at = now
+    tokens.note_use(token, now)
     return token, "valid"
 
 

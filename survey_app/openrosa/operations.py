@@ -86,12 +86,6 @@ def device_for(token: str) -> CollectDevice | None:
     return device
 
 
-def touch(device: CollectDevice) -> None:
-    now = utcnow()
-    if device.last_used_at is None or (now - device.last_used_at).total_seconds() > 60:
-        device.last_used_at = now
-
-
 # ---- submissions -----------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from survey_app import tokens
 from survey_app.access import deny, load_or_abort, roles_required
 from survey_app.accounts.models import COLLECTORS, Role, User
 from survey_app.audit.operations import record_refusal
@@ -168,7 +169,7 @@ def submission(token):
         return _refused_upload(device, operations.openrosa_status(error.status), error.code, error.message)
     if outcome.status >= 400:
         return _refusal(outcome.status, outcome.message)
-    operations.touch(device)
+    tokens.note_use(device)
     db.session.commit()
     return openrosa_message(outcome.status, outcome.message)
 

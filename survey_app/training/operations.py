@@ -101,84 +101,41 @@ def _held_classes_stay_locked(pc: PlanClass) -> str | None:
 # ---------------------------------------------------------------- attendance sent by phones (the sync core's handler)
 
 
-class AttendanceHandler(Handler):
-    """A learner marked present at a session (kind "attendance"); refusals store nothing."""
+class MarkedRecordHandler(Handler):
+    """A record a trainer or team member marks on the phone (attendance, a lesson at home, a short check):
+    parsed, found again by its UUID in the marker's ward, or stored; refusals store nothing. One instance
+    per kind, registered at the end of this module (its store functions are defined below)."""
 
-    kind = ATTENDANCE_KIND
-    refused_action = "attendance.refused"
-    refused_object_type = "attendances"
+    def __init__(self, kind: str, model, id_name: str, parse, write, object_id_field: str | None = None):
+        self.kind, self.model, self.id_name, self.parse, self.write = kind, model, id_name, parse, write
+        self.refused_action, self.refused_object_type = f"{kind}.refused", model.__tablename__
+        self.object_id_field = object_id_field
 
     def store(self, payload, submitter: Submitter) -> Receipt:
         user = _marker(submitter)
-        record = parse_attendance_record(payload)
+        record = self.parse(payload)
         known = self.known(record.uuid, record.content_hash, submitter)
-        return known if known is not None else _store(record, user)
+        return known if known is not None else self.write(record, user)
 
     def known(self, uuid, digest, submitter: Submitter) -> Receipt | None:
-        return _known(Attendance, "attendance_id", uuid, digest, _marker(submitter))
+        """A record already stored under this UUID in the user's ward: sent again by its marker (or their
+        team), or another's."""
+        user, model = _marker(submitter), self.model
+        row = db.session.execute(sa.select(model).where(model.ward_id == user.ward_id, model.uuid == uuid)).scalar_one_or_none()
+        if row is None:
+            return None
+        sender = row.recorded_by_id == user.id or (user.survey_team_id is not None and row.survey_team_id == user.survey_team_id)
+        return resent(uuid, digest, row.content_hash, by_sender=sender, **{self.id_name: row.id})
 
     def refused_object_id(self, payload) -> int | None:
-        value = payload.get("class_session_id") if isinstance(payload, dict) else None
+        value = payload.get(self.object_id_field) if self.object_id_field and isinstance(payload, dict) else None
         return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _known(model, id_name: str, uuid: str, digest, user) -> Receipt | None:
-    """A record of `model` already stored under this UUID in the user's ward: sent again by its marker
-    (or their team), or another's."""
-    row = db.session.execute(sa.select(model).where(model.ward_id == user.ward_id, model.uuid == uuid)).scalar_one_or_none()
-    if row is None:
-        return None
-    sender = row.recorded_by_id == user.id or (user.survey_team_id is not None and row.survey_team_id == user.survey_team_id)
-    return resent(uuid, digest, row.content_hash, by_sender=sender, **{id_name: row.id})
 
 
 def _marker(submitter: Submitter):
     if submitter.user is None:
         raise RecordError(403, "forbidden", _("Only a signed-in trainer or team member can take attendance."))
     return submitter.user
-
-
-register(AttendanceHandler())
-
-
-class HomeLessonHandler(Handler):
-    """A module taught at home to a learner of the plan's home visits (kind "home_lesson")."""
-
-    kind = HOME_LESSON_KIND
-    refused_action = "home_lesson.refused"
-    refused_object_type = "home_lessons"
-
-    def store(self, payload, submitter: Submitter) -> Receipt:
-        user = _marker(submitter)
-        record = parse_home_lesson_record(payload)
-        known = self.known(record.uuid, record.content_hash, submitter)
-        return known if known is not None else _store_home_lesson(record, user)
-
-    def known(self, uuid, digest, submitter: Submitter) -> Receipt | None:
-        return _known(HomeLesson, "home_lesson_id", uuid, digest, _marker(submitter))
-
-
-register(HomeLessonHandler())
-
-
-class CheckHandler(Handler):
-    """A module's short check taken by a learner at a class's session or at home (kind "module_check")."""
-
-    kind = CHECK_KIND
-    refused_action = "module_check.refused"
-    refused_object_type = "module_checks"
-
-    def store(self, payload, submitter: Submitter) -> Receipt:
-        user = _marker(submitter)
-        record = parse_check_record(payload)
-        known = self.known(record.uuid, record.content_hash, submitter)
-        return known if known is not None else _store_check(record, user)
-
-    def known(self, uuid, digest, submitter: Submitter) -> Receipt | None:
-        return _known(ModuleCheck, "module_check_id", uuid, digest, _marker(submitter))
-
-
-register(CheckHandler())
 
 
 def may_take_attendance(session: ClassSession, user) -> bool:
@@ -441,3 +398,8 @@ def set_completion_rule(ward: Ward, count: int, check: bool, user) -> None:
         object_id=ward.id,
         detail={"before": before, "after": {"sessions": count, "check": check}},
     )
+
+
+register(MarkedRecordHandler(ATTENDANCE_KIND, Attendance, "attendance_id", parse_attendance_record, _store, "class_session_id"))
+register(MarkedRecordHandler(HOME_LESSON_KIND, HomeLesson, "home_lesson_id", parse_home_lesson_record, _store_home_lesson))
+register(MarkedRecordHandler(CHECK_KIND, ModuleCheck, "module_check_id", parse_check_record, _store_check))

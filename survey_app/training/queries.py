@@ -293,7 +293,7 @@ def phone_data(user, today: date) -> dict:
         ],
         "groups": [{"id": g.id, "name": g.name} for g in groups.values()],
         "home": home,
-        "checks": {code: check_items(user.ward_id, code) for code in sorted(modules)},
+        "checks": checks_by_module(user.ward_id, sorted(modules)),
         "titles": {code: rules.module(code).title for code in rules.module_codes},
         "needed": sessions_to_complete(db.session.get(Ward, user.ward_id)),
     }
@@ -382,17 +382,25 @@ def home_phone_data(user, group_names: dict[int, str], checked: dict) -> list[di
 def check_items(ward_id: int, module: str) -> list[dict]:
     """The questions of a module's short check (the rules' `check`), as the ward's household form
     words them: [{name, label, choices: [{name, label}]}]; [] when the module has none."""
+    return checks_by_module(ward_id, [module])[module]
+
+
+def checks_by_module(ward_id: int, modules) -> dict[str, list[dict]]:
+    """check_items of each module, the ward's form read once."""
     rules = load_rules()
-    if module not in rules.module_codes:
-        return []
     form = current_form(ward_id, HOUSEHOLD_FORM)
-    out = []
-    for name in rules.module(module).check:
-        question = form.schema.by_name.get(name) if form is not None else None
-        if question is None or not question.list_name:
-            continue
-        choices = form.schema.choices.get(question.list_name, [])
-        out.append({"name": name, "label": question.label, "choices": [{"name": c.name, "label": c.label} for c in choices]})
+    out: dict[str, list[dict]] = {}
+    for module in modules:
+        out[module] = []
+        names = rules.module(module).check if module in rules.module_codes and form is not None else ()
+        for name in names:
+            question = form.schema.by_name.get(name)
+            if question is None or not question.list_name:
+                continue
+            choices = form.schema.choices.get(question.list_name, [])
+            out[module].append(
+                {"name": name, "label": question.label, "choices": [{"name": c.name, "label": c.label} for c in choices]}
+            )
     return out
 
 
